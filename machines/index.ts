@@ -1,0 +1,22 @@
+/** Every machine of the engine, for the checker, the exporter and the viewer to iterate over. */
+import { emtMachine } from './emt.js';
+import { rendezvousMachine } from './rendezvous.js';
+import { requestMachine } from './request.js';
+import { vmMachine } from './vm.js';
+import { vmcpuMachine } from './vmcpu.js';
+
+export * from './emt.js';
+export * from './rendezvous.js';
+export * from './request.js';
+export * from './vm.js';
+export * from './vmcpu.js';
+
+export const MACHINES = {
+  vm: vmMachine,
+  vmcpu: vmcpuMachine,
+  emt: emtMachine,
+  request: requestMachine,
+  rendezvous: rendezvousMachine,
+} as const;
+
+export type MachineName = keyof typeof MACHINES;

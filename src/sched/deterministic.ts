@@ -1,0 +1,241 @@
+/**
+ * The deterministic scheduler: one step at a time, every choice between ready actors explicit and recorded,
+ * virtual time that moves only when nothing can step and someone is waiting (discrete-event simulation).
+ * The same seed and inputs give the same choices; a recorded choice list replays a run exactly.
+ */
+import { VirtualClock } from '../time/virtual-clock.js';
+import { Prng } from './prng.js';
+import type { SchedChoice, Scheduler, Steppable, TimerHandle } from './scheduler.js';
+import { TimerHeap } from './timer-heap.js';
+
+/** How the next actor is picked among the ready ones (sorted by registration order). */
+export type ChoicePolicy =
+  | { kind: 'first' }
+  | { kind: 'seeded'; seed: number }
+  | { kind: 'replay'; choices: readonly number[]; then?: ChoicePolicy };
+
+export interface DeterministicOptions {
+  policy?: ChoicePolicy;
+  clock?: VirtualClock;
+  /** Run by itself after `ready()` (the runtime); off for the checker, which steps explicitly. */
+  autoRun?: boolean;
+  /** Keep the choice list (off for long soak runs). */
+  record?: boolean;
+}
+
+/** Yield to the macrotask queue so promise continuations of the embedder run first. */
+const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class DeterministicScheduler implements Scheduler {
+  readonly mode = 'deterministic' as const;
+  readonly clock: VirtualClock;
+  readonly choices: SchedChoice[] = [];
+  onChoice?: ((choice: SchedChoice) => void) | undefined;
+  onStall?: (() => void) | undefined;
+
+  readonly #ordinals = new Map<Steppable, number>();
+  #nextOrdinal = 0;
+  readonly #ready = new Set<Steppable>();
+  readonly #timers = new TimerHeap();
+  #timerSeq = 0;
+  #holds = 0;
+  #settled = false;
+  #running = false;
+  #kicked = false;
+  #disposed = false;
+  readonly #autoRun: boolean;
+  readonly #record: boolean;
+  #policy: ChoicePolicy;
+  #prng: Prng | undefined;
+  #replayAt = 0;
+  steps = 0;
+
+  constructor(options: DeterministicOptions = {}) {
+    this.clock = options.clock ?? new VirtualClock();
+    this.#policy = options.policy ?? { kind: 'first' };
+    this.#prng = this.#policy.kind === 'seeded' ? new Prng(this.#policy.seed) : undefined;
+    this.#autoRun = options.autoRun ?? true;
+    this.#record = options.record ?? true;
+  }
+
+  ready(actor: Steppable): void {
+    if (this.#disposed) return;
+    if (!this.#ordinals.has(actor)) this.#ordinals.set(actor, this.#nextOrdinal++);
+    this.#ready.add(actor);
+    this.#kick();
+  }
+
+  retire(actor: Steppable): void {
+    this.#ready.delete(actor);
+  }
+
+  setTimer(dueNs: number, label: string, fire: () => void): TimerHandle {
+    const id = ++this.#timerSeq;
+    this.#timers.push({ id, dueNs: Math.max(dueNs, this.clock.nowNs()), seq: id, label, fire });
+    this.#kick();
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle | undefined): void {
+    if (handle) this.#timers.remove(handle.id);
+  }
+
+  hold(): () => void {
+    this.#holds++;
+    this.#kick();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#holds--;
+    };
+  }
+
+  noteSettled(): void {
+    this.#settled = true;
+  }
+
+  /** The ready actors in choice order (registration order), for the checker. */
+  readyActors(): Steppable[] {
+    return [...this.#ready].sort((a, b) => this.#ordinals.get(a)! - this.#ordinals.get(b)!);
+  }
+
+  get pendingTimers(): number {
+    return this.#timers.size;
+  }
+
+  get nextTimerNs(): number | undefined {
+    return this.#timers.peek()?.dueNs;
+  }
+
+  /** Step the actor at `index` of readyActors(). */
+  stepAt(index: number): void {
+    const ready = this.readyActors();
+    const actor = ready[index];
+    if (!actor) throw new Error(`no ready actor at index ${index} (${ready.length} ready)`);
+    this.#stepActor(actor, index, ready.length);
+  }
+
+  /** Fire the earliest timer, moving virtual time to it. Returns false when there is none. */
+  fireNextTimer(): boolean {
+    const timer = this.#timers.pop();
+    if (!timer) return false;
+    this.clock.advanceTo(timer.dueNs);
+    this.#recordChoice({ kind: 'timer', label: timer.label, tNs: timer.dueNs });
+    timer.fire();
+    return true;
+  }
+
+  /** Run synchronously until nothing is ready; with `passTime`, fire timers too while callers hold. */
+  runSync(passTime: boolean, stepLimit = Number.POSITIVE_INFINITY): number {
+    let n = 0;
+    while (n < stepLimit) {
+      if (this.#ready.size > 0) {
+        this.#stepOne();
+        n++;
+        continue;
+      }
+      if (passTime && this.#holds > 0 && this.fireNextTimer()) continue;
+      break;
+    }
+    return n;
+  }
+
+  async runUntilIdle(): Promise<void> {
+    await this.#drain();
+  }
+
+  async advance(ns: number): Promise<void> {
+    const release = this.hold();
+    await new Promise<void>((resolve) => {
+      this.setTimer(this.clock.nowNs() + ns, 'advance', () => {
+        release();
+        resolve();
+      });
+    });
+    await this.#drain();
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#ready.clear();
+    this.#timers.clear();
+  }
+
+  #kick(): void {
+    if (!this.#autoRun || this.#running || this.#kicked || this.#disposed) return;
+    this.#kicked = true;
+    setImmediate(() => {
+      this.#kicked = false;
+      void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#running || this.#disposed) return;
+    this.#running = true;
+    try {
+      let sinceYield = 0;
+      for (;;) {
+        if (this.#disposed) return;
+        if (this.#ready.size > 0) {
+          this.#stepOne();
+        } else if (this.#holds > 0 && this.#timers.size > 0) {
+          this.fireNextTimer();
+        } else {
+          if (this.#holds > 0) this.onStall?.();
+          if (this.#settled) {
+            this.#settled = false;
+            await yieldToHost();
+            if (this.#ready.size > 0 || (this.#holds > 0 && this.#timers.size > 0)) continue;
+          }
+          return;
+        }
+        // Let the embedder's continuation of a settled call run before the world moves on.
+        if (this.#settled || ++sinceYield >= 50_000) {
+          this.#settled = false;
+          sinceYield = 0;
+          await yieldToHost();
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  #stepOne(): void {
+    const ready = this.readyActors();
+    const index = this.#choose(ready);
+    this.#stepActor(ready[index]!, index, ready.length);
+  }
+
+  #stepActor(actor: Steppable, index: number, of: number): void {
+    this.#ready.delete(actor);
+    this.steps++;
+    this.#recordChoice({ kind: 'step', index, of, actor: actor.id, tNs: this.clock.nowNs() });
+    actor.step();
+  }
+
+  #recordChoice(choice: SchedChoice): void {
+    if (this.#record) this.choices.push(choice);
+    this.onChoice?.(choice);
+  }
+
+  #choose(ready: Steppable[]): number {
+    if (ready.length === 1) return 0;
+    const policy = this.#policy;
+    switch (policy.kind) {
+      case 'first':
+        return 0;
+      case 'seeded':
+        return this.#prng!.int(ready.length);
+      case 'replay': {
+        const index = policy.choices[this.#replayAt++];
+        if (index !== undefined && index < ready.length) return index;
+        this.#policy = policy.then ?? { kind: 'first' };
+        this.#prng = this.#policy.kind === 'seeded' ? new Prng(this.#policy.seed) : undefined;
+        return this.#choose(ready);
+      }
+    }
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The real-time scheduler for embedders: ready actors step in the order they became ready, timers are host
+ * timers on the real clock. Same port as the deterministic one, so the engine cannot tell them apart.
+ */
+import { NS_PER_MS } from '../time/clock.js';
+import { RealClock } from '../time/real-clock.js';
+import type { SchedChoice, Scheduler, Steppable, TimerHandle } from './scheduler.js';
+
+export class RealTimeScheduler implements Scheduler {
+  readonly mode = 'real-time' as const;
+  readonly clock = new RealClock();
+  readonly choices: SchedChoice[] = [];
+  onChoice?: ((choice: SchedChoice) => void) | undefined;
+  onStall?: (() => void) | undefined;
+
+  readonly #ready = new Set<Steppable>();
+  readonly #timers = new Map<number, NodeJS.Timeout>();
+  #timerSeq = 0;
+  #holds = 0;
+  #keepAlive: NodeJS.Timeout | undefined;
+  #kicked = false;
+  #disposed = false;
+
+  ready(actor: Steppable): void {
+    if (this.#disposed) return;
+    this.#ready.add(actor);
+    this.#kick();
+  }
+
+  retire(actor: Steppable): void {
+    this.#ready.delete(actor);
+  }
+
+  setTimer(dueNs: number, label: string, fire: () => void): TimerHandle {
+    const id = ++this.#timerSeq;
+    const delayMs = Math.max(0, (dueNs - this.clock.nowNs()) / NS_PER_MS);
+    const timer = setTimeout(() => {
+      this.#timers.delete(id);
+      this.onChoice?.({ kind: 'timer', label, tNs: this.clock.nowNs() });
+      fire();
+      this.#kick();
+    }, delayMs);
+    timer.unref();
+    this.#timers.set(id, timer);
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle | undefined): void {
+    if (!handle) return;
+    clearTimeout(this.#timers.get(handle.id));
+    this.#timers.delete(handle.id);
+  }
+
+  hold(): () => void {
+    if (this.#holds++ === 0) this.#keepAlive = setInterval(() => {}, 1 << 30);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#holds === 0) clearInterval(this.#keepAlive);
+    };
+  }
+
+  noteSettled(): void {}
+
+  async runUntilIdle(): Promise<void> {
+    while (this.#ready.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  async advance(ns: number): Promise<void> {
+    const release = this.hold();
+    await new Promise<void>((resolve) => setTimeout(resolve, ns / NS_PER_MS));
+    release();
+  }
+
+  dispose(): void {
+    this.#disposed = true;
+    this.#ready.clear();
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    clearInterval(this.#keepAlive);
+  }
+
+  #kick(): void {
+    if (this.#kicked || this.#disposed) return;
+    this.#kicked = true;
+    setImmediate(() => {
+      this.#kicked = false;
+      this.#drain();
+    });
+  }
+
+  /** Step everything ready, oldest first; yield to the host every few hundred steps. */
+  #drain(): void {
+    for (let n = 0; n < 512; n++) {
+      const actor = this.#ready.values().next().value as Steppable | undefined;
+      if (!actor || this.#disposed) return;
+      this.#ready.delete(actor);
+      this.onChoice?.({ kind: 'step', index: 0, of: this.#ready.size + 1, actor: actor.id, tNs: this.clock.nowNs() });
+      actor.step();
+    }
+    if (this.#ready.size > 0) this.#kick();
+  }
+}

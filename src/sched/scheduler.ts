@@ -1,0 +1,50 @@
+/**
+ * The scheduler port: every source of nondeterminism in the engine goes through here. Actors say they have a
+ * step to take (`ready`); the scheduler picks which one steps next and fires timers on the clock. Message
+ * delivery order, timer order and the GIP clock are therefore one replayable list of choices.
+ */
+import type { Clock } from '../time/clock.js';
+
+/** An actor as the scheduler sees it: something that can take one atomic step. */
+export interface Steppable {
+  /** systemId, e.g. `vm.1/emt.0`; stable across runs (never an XState session id). */
+  readonly id: string;
+  /** Take one atomic step. The actor re-arms itself with `ready()` if it has more to do. */
+  step(): void;
+}
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+/** One recorded decision: which of the ready actors stepped, or which timer fired. */
+export type SchedChoice =
+  | { kind: 'step'; index: number; of: number; actor: string; tNs: number }
+  | { kind: 'timer'; label: string; tNs: number };
+
+export interface Scheduler {
+  readonly clock: Clock;
+  readonly mode: 'deterministic' | 'real-time';
+  /** The actor has work; it will be stepped once per call until it stops re-arming. */
+  ready(actor: Steppable): void;
+  /** Forget an actor (terminated EMT): it is never stepped again. */
+  retire(actor: Steppable): void;
+  /** Call `fire` at GIP time `dueNs` (ties fire in the order they were set). */
+  setTimer(dueNs: number, label: string, fire: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle | undefined): void;
+  /** Someone awaits the simulation: keep running (and let virtual time pass) until the returned release. */
+  hold(): () => void;
+  /** A step settled an external promise: let the awaiting code run before the next step. */
+  noteSettled(): void;
+  /** Run now until idle (deterministic mode); resolves when nothing is ready. */
+  runUntilIdle(): Promise<void>;
+  /** Let `ns` of GIP time pass while running the world (virtual: instantly; real: by waiting). */
+  advance(ns: number): Promise<void>;
+  /** The decisions so far, for traces and replay. */
+  readonly choices: readonly SchedChoice[];
+  /** Observers of every decision (inspection, traces). */
+  onChoice?: ((choice: SchedChoice) => void) | undefined;
+  /** Called when callers wait but nothing can ever happen again (deadlock in the simulated world). */
+  onStall?: (() => void) | undefined;
+  dispose(): void;
+}

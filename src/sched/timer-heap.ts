@@ -1,0 +1,79 @@
+/** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
+export interface PendingTimer {
+  id: number;
+  dueNs: number;
+  seq: number;
+  label: string;
+  fire: () => void;
+}
+
+export class TimerHeap {
+  readonly #heap: PendingTimer[] = [];
+  readonly #live = new Map<number, PendingTimer>();
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  push(timer: PendingTimer): void {
+    this.#live.set(timer.id, timer);
+    const heap = this.#heap;
+    heap.push(timer);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  }
+
+  /** Cancel lazily: the entry stays in the heap but is skipped. */
+  remove(id: number): void {
+    this.#live.delete(id);
+  }
+
+  /** The earliest live timer, or undefined. */
+  peek(): PendingTimer | undefined {
+    this.#dropDead();
+    return this.#heap[0];
+  }
+
+  pop(): PendingTimer | undefined {
+    this.#dropDead();
+    const top = this.#heap[0];
+    if (!top) return undefined;
+    this.#popTop();
+    this.#live.delete(top.id);
+    return top;
+  }
+
+  clear(): void {
+    this.#heap.length = 0;
+    this.#live.clear();
+  }
+
+  #dropDead(): void {
+    while (this.#heap.length > 0 && !this.#live.has(this.#heap[0]!.id)) this.#popTop();
+  }
+
+  #popTop(): void {
+    const heap = this.#heap;
+    const last = heap.pop()!;
+    if (heap.length === 0) return;
+    heap[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < heap.length && before(heap[l]!, heap[m]!)) m = l;
+      if (r < heap.length && before(heap[r]!, heap[m]!)) m = r;
+      if (m === i) break;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  }
+}
+
+const before = (a: PendingTimer, b: PendingTimer) => a.dueNs < b.dueNs || (a.dueNs === b.dueNs && a.seq < b.seq);

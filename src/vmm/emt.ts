@@ -1,0 +1,379 @@
+/**
+ * An emulation thread as an actor (vmR3EmulationThreadWithId, §4.1). One step is one atomic piece of the
+ * EMT's work: a loop decision (taken by machines/emt.ts from the force flags and queues), one request, one
+ * phase of a rendezvous, one guest slice. Work that would block a real EMT pushes a frame; the EMT is ready
+ * again only when its top frame can progress, so the scheduler never steps an EMT that would just spin.
+ */
+import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
+import { isVBoxError, VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
+import { MachineCell } from '../sched/machine-cell.js';
+import type { Steppable } from '../sched/scheduler.js';
+import {
+  VM_FF_EMT_RENDEZVOUS, VM_FF_EXTERNAL_HALTED_MASK, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_EXTERNAL_HALTED_MASK,
+  VMCPU_FF_REQUEST,
+} from './ff.js';
+import { RendezvousFrame, startRendezvous } from './rendezvous.js';
+import { completeRequest, queueRequest, type ReqPool, type VmReq } from './requests.js';
+import { vmR3ResetFF } from './lifecycle.js';
+import { type EmtContext, type EmtResult, isEmtBlock } from './types.js';
+import { VmAssertion, type VmCore } from './vm-core.js';
+
+/** Something an EMT is blocked in (a rendezvous phase, a request to another CPU, a guest slice, exit). */
+export interface Frame {
+  readonly describe: string;
+  canProgress(): boolean;
+  progress(): void;
+}
+
+/** What the guest does next (EMR3ExecuteVM, one slice at a time). */
+export type GuestAction =
+  | { kind: 'run'; ns: number } // execute guest code for ns of GIP time (vCPU STARTED_EXEC)
+  | { kind: 'halt'; untilNs?: number } // HLT: VMR3WaitHalted until an interrupt or the deadline
+  | { kind: 'status'; rc: number }; // an EM status for the loop (e.g. VINF_EM_SUSPEND)
+
+export interface GuestContext extends EmtContext {
+  readonly nowNs: number;
+}
+
+/** Per-engine hooks an embedder supplies. */
+export interface EmtHooks {
+  executeGuest?: (ctx: GuestContext) => GuestAction;
+  /** Called when an EMT leaves its loop (GVMM deregistration lives here once GVMM is attached). */
+  onEmtExit?: (vm: VmCore, cpu: number) => void;
+  /** EMT(0) has set TERMINATED. */
+  onTerminated?: (vm: VmCore) => void;
+  /** vmR3HaltWait: how an EMT waits when halted or idle (the halt method); default: bootstrap wait. */
+  halt?: (emt: Emt, untilNs: number | undefined, wake: () => void) => { cancel(): void } | undefined;
+}
+
+export class Emt implements Steppable {
+  readonly id: string;
+  readonly cell: MachineCell<EmtEvent>;
+  readonly frames: Frame[] = [];
+  /** vmR3Destroy already decremented cActiveEmts for this EMT. */
+  countedInactive = false;
+  /** Informational status of the last loop step (what EMR3ExecuteVM would be told). */
+  loopRc = VINF_SUCCESS;
+
+  constructor(
+    readonly vm: VmCore,
+    readonly cpu: number,
+    readonly pool: ReqPool,
+    readonly hooks: EmtHooks,
+  ) {
+    this.id = `${vm.id}/emt.${cpu}`;
+    this.cell = new MachineCell<EmtEvent>(emtMachine, this.id);
+    this.cell.listener = (cell, from) =>
+      vm.emit({ kind: 'emt', cpu, from: from.value as string, to: cell.value, tNs: vm.nowNs() });
+  }
+
+  get state(): EmtState {
+    return this.cell.value as EmtState;
+  }
+
+  get terminated(): boolean {
+    return this.state === 'terminated' && this.frames.length === 0;
+  }
+
+  top(): Frame | undefined {
+    return this.frames[this.frames.length - 1];
+  }
+
+  push(frame: Frame): void {
+    this.frames.push(frame);
+  }
+
+  pop(frame: Frame): void {
+    const top = this.frames.pop();
+    if (top !== frame) throw new VmAssertion(VERR_INTERNAL_ERROR, `${this.id}: popped ${top?.describe} instead of ${frame.describe}`);
+  }
+
+  /** VMR3NotifyCpuFFU: the EMT re-checks its wait condition. */
+  notify(_flags = 0): void {
+    if (this.canProgress()) this.vm.host.sched.ready(this);
+  }
+
+  canProgress(): boolean {
+    const top = this.top();
+    if (top) return top.canProgress();
+    return this.state === 'waiting' && this.hasLoopWork();
+  }
+
+  /** Anything the loop would act on before waiting (the poll flags but guest execution). */
+  hasLoopWork(): boolean {
+    const flags = this.#pollFlags();
+    return flags.terminate || flags.rendezvous || flags.globalRequests || flags.ownRequests || flags.reset || flags.executeGuest;
+  }
+
+  step(): void {
+    const host = this.vm.host;
+    const previous = host.current;
+    host.current = { vm: this.vm, cpu: this.cpu };
+    try {
+      const top = this.top();
+      if (top) {
+        if (top.canProgress()) top.progress();
+      } else if (this.state === 'waiting') {
+        this.#loop();
+      }
+    } finally {
+      host.current = previous;
+    }
+    if (this.canProgress()) host.sched.ready(this);
+  }
+
+  /** Run a callback's result: a status finishes at once, a block waits and then continues with `then`. */
+  runResult(result: EmtResult, resume: (rc: number) => void): void {
+    if (!isEmtBlock(result)) return resume(typeof result === 'number' ? result : VINF_SUCCESS);
+    const next = (rc: number) => this.runResult(result.then ? this.call(() => result.then!(rc)) : rc, resume);
+    if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, next);
+    if (result.target === this.cpu) return this.runResult(this.call(() => result.fn(this.context(), ...(result.args ?? []))), next);
+    const req = this.pool.alloc(result.target);
+    req.fn = result.fn;
+    req.args = result.args ?? [];
+    this.push(new CallFrame(this, req, next));
+    queueRequest(req, this.cpu);
+  }
+
+  context(): EmtContext {
+    return { vm: this.vm, cpu: this.cpu };
+  }
+
+  /** Run embedder or worker code; an exception becomes its status (VBoxError) or VERR_INTERNAL_ERROR. */
+  call(fn: () => EmtResult): EmtResult {
+    try {
+      return fn();
+    } catch (error) {
+      if (isVBoxError(error) || error instanceof VmAssertion) {
+        if (error instanceof VmAssertion) this.vm.setError(error.rc, error.message);
+        return error.rc;
+      }
+      this.vm.setError(VERR_INTERNAL_ERROR, `${this.id}: callback threw: ${String(error)}`);
+      return VERR_INTERNAL_ERROR;
+    }
+  }
+
+  #pollFlags(): Omit<Extract<EmtEvent, { type: 'poll' }>, 'type'> {
+    const vm = this.vm;
+    const lock = vm.rendezvousLock;
+    const state = vm.vmState;
+    return {
+      terminate: vm.fTerminateEMT,
+      rendezvous: (vm.ff & VM_FF_EMT_RENDEZVOUS) !== 0 && lock !== null && !lock.entered.has(this.cpu),
+      // Early phase (no VM yet): only EMT(0) serves VMCPUID_ANY.
+      globalRequests: !vm.globalQueue.isEmpty && (vm.created || this.cpu === 0),
+      ownRequests: !vm.cpuQueues[this.cpu]!.isEmpty,
+      reset: (vm.ff & VM_FF_RESET) !== 0 && this.cpu === 0,
+      executeGuest:
+        this.hooks.executeGuest !== undefined && (state === 'RUNNING' || state === 'RUNNING_LS') && vm.isCpuStarted(this.cpu),
+    };
+  }
+
+  /** One pass of the loop: the machine picks the branch in VirtualBox's priority order. */
+  #loop(): void {
+    this.cell.send({ type: 'poll', ...this.#pollFlags() });
+    const done = (rc: number) => this.#endLoopStep(rc);
+    switch (this.state) {
+      case 'terminated':
+        return this.#exit();
+      case 'rendezvous': {
+        const outer = this.vm.rendezvousLock!;
+        const frame = new RendezvousFrame(this, 'member', outer, outer.ctx.flags, outer.callback, done);
+        this.push(frame);
+        return frame.progress();
+      }
+      case 'processingGlobal':
+        return this.#processOne(null, done);
+      case 'processingOwn':
+        return this.#processOne(this.cpu, done);
+      case 'resetting':
+        this.vm.clearFF(VM_FF_RESET);
+        return this.runResult(this.call(() => vmR3ResetFF(this.context())), done);
+      case 'executing':
+        return this.#executeGuest(done);
+      case 'waiting':
+        return;
+    }
+  }
+
+  #endLoopStep(rc: number): void {
+    this.loopRc = rc;
+    this.cell.send({ type: 'stepDone', terminate: rc === VINF_EM_TERMINATE || this.vm.fTerminateEMT });
+    if (this.state === 'terminated') this.#exit();
+  }
+
+  /** VMR3ReqProcessU, one request: oldest first, priority lane first (§5.10). */
+  #processOne(cpu: number | null, done: (rc: number) => void): void {
+    const vm = this.vm;
+    const queue = cpu === null ? vm.globalQueue : vm.cpuQueues[cpu]!;
+    const taken = queue.take();
+    if (queue.isEmpty) {
+      if (cpu === null) vm.clearFF(VM_FF_REQUEST);
+      else vm.cpuFF[cpu]! &= ~VMCPU_FF_REQUEST;
+    }
+    if (!taken) return done(VINF_SUCCESS);
+    if (taken.moreThanOne) this.pool.stats.MoreThan1++;
+    const req = taken.item;
+    req.move({ type: 'process' });
+    const fn = req.fn!;
+    this.runResult(this.call(() => fn(this.context(), ...req.args)), (rc) => {
+      completeRequest(this.pool, req, rc);
+      done(rc > 0 ? rc : VINF_SUCCESS);
+    });
+  }
+
+  #executeGuest(done: (rc: number) => void): void {
+    const action = this.hooks.executeGuest!({ vm: this.vm, cpu: this.cpu, nowNs: this.vm.nowNs() });
+    if (action.kind === 'status') return done(action.rc);
+    const frame = action.kind === 'run' ? new GuestSliceFrame(this, action.ns, done) : new HaltFrame(this, action.untilNs, done);
+    this.push(frame);
+  }
+
+  /** Leave the loop: EMT(0) waits for the others, then TERMINATED; the others just go (§4.1 Exit). */
+  #exit(): void {
+    const vm = this.vm;
+    vm.host.sched.retire(this);
+    if (!this.countedInactive) {
+      this.countedInactive = true;
+      vm.cActiveEmts--;
+    }
+    this.hooks.onEmtExit?.(vm, this.cpu);
+    if (this.cpu !== 0) {
+      vm.notifyCpu(0);
+      return;
+    }
+    this.push(new ExitFrame(this));
+    this.notify();
+  }
+}
+
+/** VMR3ReqCallWait from an EMT to another CPU: blocked until the packet completes. */
+class CallFrame implements Frame {
+  #completed = false;
+
+  constructor(
+    readonly emt: Emt,
+    readonly req: VmReq,
+    readonly resume: (rc: number) => void,
+  ) {
+    req.onComplete = () => {
+      this.#completed = true;
+      emt.notify();
+    };
+  }
+
+  get describe() {
+    return `call:req.${this.req.id}`;
+  }
+
+  canProgress(): boolean {
+    return this.#completed;
+  }
+
+  progress(): void {
+    const rc = this.req.status;
+    this.emt.pop(this);
+    this.emt.pool.free(this.req);
+    this.resume(rc);
+  }
+}
+
+/** Guest code running for a slice; anything the loop must handle ends the slice early. */
+class GuestSliceFrame implements Frame {
+  #expired = false;
+  readonly #timer;
+
+  constructor(
+    readonly emt: Emt,
+    ns: number,
+    readonly resume: (rc: number) => void,
+  ) {
+    emt.vm.cpuSend(emt.cpu, { type: 'execEnter' });
+    this.#timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, () => {
+      this.#expired = true;
+      emt.notify();
+    });
+  }
+
+  get describe() {
+    return 'guest:slice';
+  }
+
+  canProgress(): boolean {
+    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt);
+  }
+
+  progress(): void {
+    this.emt.vm.host.sched.clearTimer(this.#timer);
+    this.emt.vm.cpuSend(this.emt.cpu, { type: 'execLeave' });
+    this.emt.pop(this);
+    this.resume(VINF_SUCCESS);
+  }
+}
+
+/** Something in the halted masks is pending for this vCPU (§3.3). */
+const interrupted = (emt: Emt): boolean =>
+  (emt.vm.ff & VM_FF_EXTERNAL_HALTED_MASK) !== 0 || (emt.vm.cpuFF[emt.cpu]! & VMCPU_FF_EXTERNAL_HALTED_MASK) !== 0;
+
+/** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline. */
+export class HaltFrame implements Frame {
+  #expired = false;
+  readonly #wait: { cancel(): void } | undefined;
+
+  constructor(
+    readonly emt: Emt,
+    readonly untilNs: number | undefined,
+    readonly resume: (rc: number) => void,
+  ) {
+    emt.vm.cpuSend(emt.cpu, { type: 'haltEnter' });
+    const wake = () => {
+      this.#expired = true;
+      emt.notify();
+    };
+    this.#wait = emt.hooks.halt
+      ? emt.hooks.halt(emt, untilNs, wake)
+      : untilNs === undefined
+        ? undefined
+        : (() => {
+            const timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, wake);
+            return { cancel: () => emt.vm.host.sched.clearTimer(timer) };
+          })();
+  }
+
+  get describe() {
+    return 'guest:halted';
+  }
+
+  canProgress(): boolean {
+    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt);
+  }
+
+  progress(): void {
+    this.#wait?.cancel();
+    this.emt.vm.cpuSend(this.emt.cpu, { type: 'haltLeave' });
+    this.emt.pop(this);
+    this.resume(VINF_SUCCESS);
+  }
+}
+
+/** EMT(0) at exit: wait for the other EMTs, then DESTROYING → TERMINATED (vmR3SetTerminated). */
+class ExitFrame implements Frame {
+  constructor(readonly emt: Emt) {}
+
+  get describe() {
+    return 'exit:wait-emts';
+  }
+
+  canProgress(): boolean {
+    return this.emt.vm.emts.every((other) => other === this.emt || other.terminated);
+  }
+
+  progress(): void {
+    const vm = this.emt.vm;
+    this.emt.pop(this);
+    if (vm.vmState === 'DESTROYING') vm.setState('TERMINATED', 'DESTROYING');
+    this.emt.hooks.onTerminated?.(vm);
+  }
+}
+
+export type { VmReq };

@@ -1,0 +1,200 @@
+/**
+ * VMREQ packets (VMReq.cpp, §5): allocation with a free-list cache, queueing with VMR3ReqQueue's routing,
+ * processing on an EMT (vmR3ReqProcessOne) and the /VM/Req/* statistics. A packet's life is the request
+ * machine; the runtime only moves packets between queues and calls their functions.
+ */
+import { requestMachine, type VmReqEvent, type VmReqState } from '../../machines/request.js';
+import {
+  VBoxError, VERR_INVALID_PARAMETER, VERR_TOO_MUCH_DATA, VERR_VM_REQUEST_KILLED, VERR_VM_REQUEST_STATE,
+  VERR_VM_REQUEST_STATUS_FREED, VERR_VM_REQUEST_STATUS_STILL_PENDING, VINF_SUCCESS,
+} from '../status.js';
+import { MachineCell } from '../sched/machine-cell.js';
+import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
+import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
+import type { CpuTarget, ReqFn } from './types.js';
+import type { VmCore } from './vm-core.js';
+
+/** VMREQFLAGS (§5.2). */
+export const VMREQFLAGS_VBOX_STATUS = 0;
+export const VMREQFLAGS_VOID = 1;
+export const VMREQFLAGS_NO_WAIT = 2;
+export const VMREQFLAGS_POKE = 4;
+export const VMREQFLAGS_PRIORITY = 8;
+export const VMREQFLAGS_VALID = VMREQFLAGS_VOID | VMREQFLAGS_NO_WAIT | VMREQFLAGS_POKE | VMREQFLAGS_PRIORITY;
+
+/** VMREQ_MAX_ARGS: the arm64 calling-convention limit (bugref 10725). */
+export const VMREQ_MAX_ARGS = 9;
+/** Packets kept on the free lists before they are really freed. */
+export const VMREQ_FREE_CACHE_MAX = 128;
+
+export interface ReqStats {
+  AllocNew: number;
+  AllocRaces: number;
+  AllocRecycled: number;
+  Free: number;
+  FreeOverflow: number;
+  Processed: number;
+  MoreThan1: number;
+  PushBackRaces: number;
+}
+
+export class VmReq {
+  readonly cell: MachineCell<VmReqEvent>;
+  target: CpuTarget = 'any';
+  /** The queue the packet sits on: a CPU, or null for the global one. */
+  cpu: number | null = null;
+  flags = VMREQFLAGS_VBOX_STATUS;
+  fn: ReqFn | null = null;
+  args: readonly unknown[] = [];
+  status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
+  /** The waiter's event semaphore: called once, when the packet completes. */
+  onComplete: ((req: VmReq) => void) | null = null;
+  /** Set by the one who pulls the packet off a queue; a second completion is a bug. */
+  completions = 0;
+
+  constructor(
+    readonly vm: VmCore,
+    readonly id: number,
+  ) {
+    this.cell = new MachineCell<VmReqEvent>(requestMachine, `${vm.id}/req.${id}`);
+    this.cell.listener = (cell, from) =>
+      vm.emit({
+        kind: 'request', id, from: from.value as string, to: cell.value, target: String(this.target),
+        cpu: this.cpu, tNs: vm.nowNs(),
+      });
+  }
+
+  get state(): VmReqState {
+    return this.cell.value as VmReqState;
+  }
+
+  /** Move the packet through its machine; a refused move is VERR_VM_REQUEST_STATE. */
+  move(event: VmReqEvent): void {
+    if (!this.cell.send(event)) {
+      throw new VBoxError(VERR_VM_REQUEST_STATE, `request ${this.id}: '${event.type}' not allowed in state ${this.state}`);
+    }
+  }
+}
+
+/** Per-VM packet pool and statistics. */
+export class ReqPool {
+  readonly stats: ReqStats = {
+    AllocNew: 0, AllocRaces: 0, AllocRecycled: 0, Free: 0, FreeOverflow: 0, Processed: 0, MoreThan1: 0, PushBackRaces: 0,
+  };
+  readonly #free: VmReq[] = [];
+
+  constructor(readonly vm: VmCore) {}
+
+  get cached(): number {
+    return this.#free.length;
+  }
+
+  /** VMR3ReqAlloc: validate the target, recycle a packet or make a new one; state ALLOCATED. */
+  alloc(target: CpuTarget): VmReq {
+    if (!isValidTarget(target, this.vm.cCpus)) {
+      throw new VBoxError(VERR_INVALID_PARAMETER, `invalid request target ${String(target)} (VM has ${this.vm.cCpus} CPUs)`);
+    }
+    let req = this.#free.pop();
+    if (req) {
+      req.move({ type: 'recycle' });
+      this.stats.AllocRecycled++;
+    } else {
+      req = new VmReq(this.vm, this.vm.host.nextId('req'));
+      this.stats.AllocNew++;
+    }
+    req.target = target;
+    req.cpu = null;
+    req.flags = VMREQFLAGS_VBOX_STATUS;
+    req.fn = null;
+    req.args = [];
+    req.status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
+    req.onComplete = null;
+    req.completions = 0;
+    return req;
+  }
+
+  /** VMR3ReqFree: only ALLOCATED or COMPLETED packets; back on the cache while it has room. */
+  free(req: VmReq | null): void {
+    if (!req) return;
+    if (req.state !== 'ALLOCATED' && req.state !== 'COMPLETED') {
+      throw new VBoxError(VERR_VM_REQUEST_STATE, `request ${req.id} cannot be freed in state ${req.state}`);
+    }
+    req.move({ type: 'free' });
+    req.status = VERR_VM_REQUEST_STATUS_FREED;
+    req.fn = null;
+    req.args = [];
+    req.onComplete = null;
+    this.stats.Free++;
+    if (this.#free.length < VMREQ_FREE_CACHE_MAX) this.#free.push(req);
+    else this.stats.FreeOverflow++;
+  }
+}
+
+/** VMR3ReqCallVU's checks on flags and arguments; throws VBoxError and allocates nothing on failure. */
+export function checkCall(flags: number, args: readonly unknown[]): void {
+  if ((flags & ~VMREQFLAGS_VALID) !== 0) throw new VBoxError(VERR_INVALID_PARAMETER, `invalid request flags 0x${flags.toString(16)}`);
+  if (args.length > VMREQ_MAX_ARGS) {
+    throw new VBoxError(VERR_TOO_MUCH_DATA, `${args.length} arguments; at most ${VMREQ_MAX_ARGS} (VMREQ_MAX_ARGS)`);
+  }
+}
+
+/**
+ * VMR3ReqQueue for one CPU or the global queue: push, raise the REQUEST flag, notify. Returns the route
+ * taken; 'all' and 'inline' routes are the caller's business (they need a waiting thread).
+ */
+export function queueRequest(req: VmReq, callerCpu: number | null): Route {
+  const vm = req.vm;
+  const route = routeRequest(req.target, callerCpu, vm.cCpus);
+  const poke = (req.flags & VMREQFLAGS_POKE) !== 0 ? VMNOTIFYFF_FLAGS_POKE : 0;
+  const priority = (req.flags & VMREQFLAGS_PRIORITY) !== 0;
+  switch (route.kind) {
+    case 'cpu':
+      req.cpu = route.cpu;
+      req.move({ type: 'queue' });
+      vm.cpuQueues[route.cpu]!.push(req, priority);
+      vm.cpuFF[route.cpu]! |= VMCPU_FF_REQUEST;
+      vm.notifyCpu(route.cpu, poke);
+      break;
+    case 'global':
+      req.cpu = null;
+      req.move({ type: 'queue' });
+      vm.globalQueue.push(req, priority);
+      vm.setFF(VM_FF_REQUEST);
+      vm.notifyAll(poke);
+      break;
+    default:
+      break;
+  }
+  return route;
+}
+
+/** vmR3ReqProcessOne, last half: store the status, mark COMPLETED, free (NO_WAIT) or signal the waiter. */
+export function completeRequest(pool: ReqPool, req: VmReq, rc: number): void {
+  req.completions++;
+  req.status = (req.flags & VMREQFLAGS_VOID) !== 0 ? VINF_SUCCESS : rc;
+  req.move({ type: 'complete' });
+  pool.stats.Processed++;
+  if ((req.flags & VMREQFLAGS_NO_WAIT) !== 0) {
+    pool.free(req);
+    return;
+  }
+  const waiter = req.onComplete;
+  req.onComplete = null;
+  waiter?.(req);
+}
+
+/** vmR3DestroyUVM's last sweep: every packet still queued completes with VERR_VM_REQUEST_KILLED. */
+export function killQueuedRequests(vm: VmCore): number {
+  let killed = 0;
+  for (const queue of [vm.globalQueue, ...vm.cpuQueues]) {
+    for (const req of queue.drain()) {
+      req.status = VERR_VM_REQUEST_KILLED;
+      req.move({ type: 'kill' });
+      const waiter = req.onComplete;
+      req.onComplete = null;
+      waiter?.(req);
+      killed++;
+    }
+  }
+  return killed;
+}

@@ -1,0 +1,218 @@
+/**
+ * The VM as the EMTs see it (the UVM/VM structures of VM.cpp): state machine, vCPU states, force flags,
+ * request queues, rendezvous stack, callback lists and counters. Everything here changes only inside an
+ * actor step, so one step is one atomic VirtualBox operation (what VM.cpp does under a lock).
+ */
+import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
+import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
+import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE } from '../status.js';
+import { MachineCell } from '../sched/machine-cell.js';
+import type { Scheduler } from '../sched/scheduler.js';
+import { RequestQueue } from '../streams/request-queue.js';
+import type { Emt } from './emt.js';
+import { VM_FF_CHECK_VM_STATE } from './ff.js';
+import type { RendezvousInstance } from './rendezvous.js';
+import type { VmReq } from './requests.js';
+import type { VmConfig } from './config.js';
+
+/** Engine-wide services a VM needs (the VMM that owns it). */
+export interface VmmHost {
+  readonly sched: Scheduler;
+  /** The EMT whose step is running, or null for code outside the VM (embedder, client actors). */
+  current: { vm: VmCore; cpu: number } | null;
+  nextId(kind: 'req' | 'caller'): number;
+  readonly fidelity: 'intended' | 'as-written';
+}
+
+/** Everything observable that happens in a VM, in order (inspection, traces, the facade's streams). */
+export type VmTraceEvent =
+  | { kind: 'state'; from: VmState; to: VmState; event: VmEvent['type']; by: string; tNs: number }
+  | { kind: 'cpu-state'; cpu: number; from: VmCpuState; to: VmCpuState; tNs: number }
+  | { kind: 'emt'; cpu: number; from: string; to: string; tNs: number }
+  | { kind: 'request'; id: number; from: string; to: string; target: string; cpu: number | null; tNs: number }
+  | { kind: 'rendezvous'; id: string; from: string; to: string; event: string; cpu: number | null; tNs: number }
+  | { kind: 'error'; rc: number; message: string; tNs: number }
+  | { kind: 'runtime-error'; flags: number; errorId: string; message: string; tNs: number };
+
+export type AtStateCallback = (newState: VmState, oldState: VmState) => void;
+export type AtErrorCallback = (rc: number, message: string) => void;
+export type AtRuntimeErrorCallback = (flags: number, errorId: string, message: string) => void;
+
+/** (from → to) → the step event that takes the edge, read from the machine. */
+const EDGE_EVENTS = new Map<string, VmEvent['type']>(vmEdges().map((e) => [`${e.from}>${e.to}`, e.event]));
+
+export class VmCore {
+  readonly state: MachineCell<VmEvent>;
+  readonly cpuStates: MachineCell<VmCpuEvent>[];
+  readonly emts: Emt[] = [];
+  readonly globalQueue = new RequestQueue<VmReq>('global');
+  readonly cpuQueues: RequestQueue<VmReq>[];
+  /** VM-wide force flags. */
+  ff = 0;
+  /** Per-vCPU force flags. */
+  readonly cpuFF: number[];
+  /** u32RendezvousLock holder (the outermost rendezvous) and the nesting stack, innermost last. */
+  rendezvousLock: RendezvousInstance | null = null;
+  readonly rendezvousStack: RendezvousInstance[] = [];
+  rendezvousSeq = 0;
+  /** pVM exists (GVMMR3CreateVM done): EMTs leave the early phase. */
+  created = false;
+  fTerminateEMT = false;
+  cActiveEmts = 0;
+  fTeleportedAndNotFullyResumedYet = false;
+  suspendReason = 0;
+  resumeReason = 0;
+  cErrors = 0;
+  cRuntimeErrors = 0;
+  cResets = 0;
+  cHardResets = 0;
+  cSoftResets = 0;
+  lastError: { rc: number; message: string } | null = null;
+  /** Soft or hard, as PDMR3GetResetInfo would say, for the next VM_FF_RESET. */
+  pendingResetSoft = false;
+  readonly atState: AtStateCallback[] = [];
+  readonly atError: AtErrorCallback[] = [];
+  readonly atRuntimeError: AtRuntimeErrorCallback[] = [];
+  readonly listeners = new Set<(event: VmTraceEvent) => void>();
+  /** Engine parts attached later (GVMM, SSM, hooks) keep their per-VM data here. */
+  readonly ext: Record<string, unknown> = {};
+
+  constructor(
+    readonly host: VmmHost,
+    readonly handle: number,
+    readonly cCpus: number,
+    readonly config: VmConfig,
+  ) {
+    this.state = new MachineCell<VmEvent>(vmMachine, `vm.${handle}`);
+    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new MachineCell<VmCpuEvent>(vmcpuMachine, `vm.${handle}/cpu.${i}`));
+    this.cpuQueues = Array.from({ length: cCpus }, (_, i) => new RequestQueue<VmReq>(`cpu.${i}`));
+    this.cpuFF = new Array<number>(cCpus).fill(0);
+    for (const [i, cell] of this.cpuStates.entries()) {
+      cell.listener = (c, from) =>
+        this.emit({ kind: 'cpu-state', cpu: i, from: from.value as VmCpuState, to: c.value as VmCpuState, tNs: this.nowNs() });
+    }
+  }
+
+  get id(): string {
+    return `vm.${this.handle}`;
+  }
+
+  get vmState(): VmState {
+    return this.state.value as VmState;
+  }
+
+  cpuState(cpu: number): VmCpuState {
+    return this.cpuStates[cpu]!.value as VmCpuState;
+  }
+
+  isCpuStarted(cpu: number): boolean {
+    return isCpuStarted(this.cpuState(cpu));
+  }
+
+  nowNs(): number {
+    return this.host.sched.clock.nowNs();
+  }
+
+  emit(event: VmTraceEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Who is acting: `emt.N` inside an EMT step of this VM, `ext` otherwise. */
+  actorName(): string {
+    const current = this.host.current;
+    return current && current.vm === this ? `emt.${current.cpu}` : 'ext';
+  }
+
+  /**
+   * vmR3TrySetState: the first pair whose `from` is the current state wins; returns its 1-based ordinal, or
+   * VERR_VM_INVALID_VM_STATE (after VMSetError) and no change when none matches.
+   */
+  trySetState(who: string, pairs: readonly VmTransition[]): number {
+    const current = this.vmState;
+    const ordinal = pairs.findIndex(([from]) => from === current);
+    if (ordinal < 0) {
+      const message =
+        pairs.length === 1
+          ? `${who} failed because the VM state is ${current} instead of ${pairs[0]![0]}`
+          : `${who} failed because the current VM state, ${current}, was not found in the state transition table (${pairs
+              .map(([from, to]) => ` ${from} -> ${to}`)
+              .join(',')})`;
+      this.setError(VERR_VM_INVALID_VM_STATE, message);
+      return VERR_VM_INVALID_VM_STATE;
+    }
+    const [from, to] = pairs[ordinal]!;
+    this.#move(from, to, false);
+    return ordinal + 1;
+  }
+
+  /** vmR3SetState: an unconditional move; the caller asserts the state it expects. */
+  setState(to: VmState, from: VmState, setRatherThanClearFF = false): void {
+    if (this.vmState !== from) {
+      throw new VmAssertion(VERR_VM_UNEXPECTED_VM_STATE, `vmR3SetState: expected ${from}, found ${this.vmState} (to ${to})`);
+    }
+    this.#move(from, to, setRatherThanClearFF);
+  }
+
+  /** vmR3SetStateLocked: take the edge from → to through the machine, then the at-state callbacks. */
+  #move(from: VmState, to: VmState, setRatherThanClearFF: boolean): void {
+    const event = EDGE_EVENTS.get(`${from}>${to}`);
+    if (!event || !this.state.send({ type: event } as VmEvent) || this.vmState !== to) {
+      throw new VmAssertion(VERR_VM_UNEXPECTED_VM_STATE, `no VMSTATE edge ${from} -> ${to}`);
+    }
+    if (setRatherThanClearFF) this.ff |= VM_FF_CHECK_VM_STATE;
+    else this.ff &= ~VM_FF_CHECK_VM_STATE;
+    this.emit({ kind: 'state', from, to, event, by: this.actorName(), tNs: this.nowNs() });
+    // vmR3DoAtState: registration order; a callback may only move the VM to DESTROYING.
+    for (const callback of [...this.atState]) {
+      callback(to, from);
+      if (this.vmState === 'DESTROYING' && to !== 'DESTROYING') break;
+    }
+  }
+
+  /** VMSetError: count, remember, tell every at-error callback. */
+  setError(rc: number, message: string): number {
+    this.cErrors++;
+    this.lastError = { rc, message };
+    this.emit({ kind: 'error', rc, message, tNs: this.nowNs() });
+    for (const callback of [...this.atError]) callback(rc, message);
+    return rc;
+  }
+
+  cpuSend(cpu: number, event: VmCpuEvent): boolean {
+    return this.cpuStates[cpu]!.send(event);
+  }
+
+  /** Wake EMTs that may have something to do now (VMR3NotifyCpuFFU / VMR3NotifyGlobalFFU). */
+  notifyCpu(cpu: number, flags = 0): void {
+    this.emts[cpu]?.notify(flags);
+  }
+
+  notifyAll(flags = 0): void {
+    for (const emt of this.emts) emt.notify(flags);
+  }
+
+  /** Let the EMTs see VM_FF_* the moment a flag changes. */
+  setFF(flag: number): void {
+    this.ff |= flag;
+  }
+
+  clearFF(flag: number): void {
+    this.ff &= ~flag;
+  }
+
+  apiPairs<K extends VmApi>(api: K): (typeof VM_API_TRANSITIONS)[K] {
+    return VM_API_TRANSITIONS[api];
+  }
+}
+
+/** An AssertRelease in VirtualBox: a broken invariant, carried with the status VirtualBox would return. */
+export class VmAssertion extends Error {
+  constructor(
+    readonly rc: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'VmAssertion';
+  }
+}
+
