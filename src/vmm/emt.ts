@@ -96,13 +96,13 @@ export class Emt implements Steppable {
   canProgress(): boolean {
     const top = this.top();
     if (top) return top.canProgress();
-    return this.state === 'waiting' && this.hasLoopWork();
+    return this.state === 'waiting' && (this.hasLoopWork() || this.#pollFlags().executeGuest);
   }
 
-  /** Anything the loop would act on before waiting (the poll flags but guest execution). */
+  /** Anything the loop must act on before (or instead of) running guest code. */
   hasLoopWork(): boolean {
     const flags = this.#pollFlags();
-    return flags.terminate || flags.rendezvous || flags.globalRequests || flags.ownRequests || flags.reset || flags.executeGuest;
+    return flags.terminate || flags.rendezvous || flags.globalRequests || flags.ownRequests || flags.reset;
   }
 
   step(): void {
