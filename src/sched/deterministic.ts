@@ -222,8 +222,9 @@ export class DeterministicScheduler implements Scheduler {
   }
 
   #choose(ready: Steppable[]): number {
-    if (ready.length === 1) return 0;
     const policy = this.#policy;
+    // A replay list has one entry per step, forced or not, so it lines up with the recorded choices.
+    if (ready.length === 1 && policy.kind !== 'replay') return 0;
     switch (policy.kind) {
       case 'first':
         return 0;
@@ -231,7 +232,7 @@ export class DeterministicScheduler implements Scheduler {
         return this.#prng!.int(ready.length);
       case 'replay': {
         const index = policy.choices[this.#replayAt++];
-        if (index !== undefined && index < ready.length) return index;
+        if (index !== undefined && index >= 0 && index < ready.length) return index;
         this.#policy = policy.then ?? { kind: 'first' };
         this.#prng = this.#policy.kind === 'seeded' ? new Prng(this.#policy.seed) : undefined;
         return this.#choose(ready);
