@@ -3,7 +3,7 @@
  * path (a request on the global queue, the EMT that takes it becomes the rendezvous caller, the worker runs
  * on every EMT, the request completes) and settle with the status, or reject with a VBoxError.
  */
-import { filter, map, Observable, startWith, Subject } from 'rxjs';
+import { defer, filter, map, Observable, startWith, Subject } from 'rxjs';
 import { rendezvousFlags, type RendezvousType } from '../../machines/rendezvous.js';
 import type { VmState } from '../../machines/vm.js';
 import type { VmCpuState } from '../../machines/vmcpu.js';
@@ -79,10 +79,13 @@ export class VM {
 
   /** The current state, then every change. */
   get state$(): Observable<VmStateChange> {
-    return this.#events.pipe(
-      filter((e): e is Extract<VmTraceEvent, { kind: 'state' }> => e.kind === 'state'),
-      map((e) => ({ from: e.from, to: e.to, tNs: e.tNs, by: e.by })),
-      startWith({ from: null, to: this.state, tNs: this.core.nowNs(), by: 'ext' } as VmStateChange),
+    // defer: the first value is the state at subscription time, not when the getter ran.
+    return defer(() =>
+      this.#events.pipe(
+        filter((e): e is Extract<VmTraceEvent, { kind: 'state' }> => e.kind === 'state'),
+        map((e) => ({ from: e.from, to: e.to, tNs: e.tNs, by: e.by })),
+        startWith({ from: null, to: this.state, tNs: this.core.nowNs(), by: 'ext' } as VmStateChange),
+      ),
     );
   }
 
@@ -95,10 +98,12 @@ export class VM {
         return core.cpuState(i);
       },
       get state$() {
-        return events.pipe(
-          filter((e): e is Extract<VmTraceEvent, { kind: 'cpu-state' }> => e.kind === 'cpu-state' && e.cpu === i),
-          map((e) => ({ cpu: i, from: e.from, to: e.to, tNs: e.tNs })),
-          startWith({ cpu: i, from: null, to: core.cpuState(i), tNs: core.nowNs() } as CpuStateChange),
+        return defer(() =>
+          events.pipe(
+            filter((e): e is Extract<VmTraceEvent, { kind: 'cpu-state' }> => e.kind === 'cpu-state' && e.cpu === i),
+            map((e) => ({ cpu: i, from: e.from, to: e.to, tNs: e.tNs })),
+            startWith({ cpu: i, from: null, to: core.cpuState(i), tNs: core.nowNs() } as CpuStateChange),
+          ),
         );
       },
     };
