@@ -1,6 +1,8 @@
 /** vmm-actors: the VirtualBox VMM control plane as XState v5 actors joined by RxJS streams. */
 export { createVMM, Vmm, type VmmOptions, type CreateOptions } from './vmm/vmm.js';
-export { VM, type VmStateChange, type CpuStateChange, type RendezvousOptions, VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_SUSPEND, VMSETRTERR_FLAGS_NO_WAIT } from './vmm/vm.js';
+export { VM, type VmStateChange, type CpuStateChange } from './vmm/vm.js';
+export { vmOps, type RendezvousOptions, VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_SUSPEND, VMSETRTERR_FLAGS_NO_WAIT } from './vmm/operations.js';
+export { startOperation, runOperation, type Operation, type ReqCallOptions } from './vmm/external.js';
 export type { VmTraceEvent } from './vmm/vm-core.js';
 export type { GuestAction, GuestContext, EmtHooks } from './vmm/emt.js';
 export type { CpuTarget, EmtContext, EmtResult, EmtBlock } from './vmm/types.js';

@@ -1,7 +1,8 @@
 /**
- * Threads outside the VM (the embedder's code, a checker client) as actors. Each API call gets its own
- * thread `ext.N`; its steps (queue a request, wake up when it completes, requeue for the next CPU of an ALL
- * request, time out) go through the scheduler like every EMT step, so races between callers are choices.
+ * Threads outside the VM (the embedder's code, a checker client) as actors. Each API call runs as an
+ * Operation on its own thread `ext.N`; its steps (queue a request, wake up when it completes, requeue for the
+ * next CPU of an ALL request, time out) go through the scheduler like every EMT step, so races between
+ * callers are scheduler choices. Operations report through a callback; the promise API wraps them.
  */
 import { VBoxError, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
 import type { Steppable } from '../sched/scheduler.js';
@@ -39,6 +40,45 @@ export class ExternalThread implements Steppable {
   }
 }
 
+/** An API call as a thread outside the VM runs it: it reports a status exactly once (or throws a VBoxError). */
+export type Operation = (thread: ExternalThread, done: (rc: number) => void) => void;
+
+/**
+ * Start an operation on a new external thread; `onDone` gets the status, or the VBoxError thrown by the
+ * operation's first step. Nothing runs before the scheduler steps the thread.
+ */
+export function startOperation(vm: VmCore, op: Operation, onDone: (result: number | Error) => void): ExternalThread {
+  const thread = new ExternalThread(vm);
+  let reported = false;
+  const report = (result: number | Error) => {
+    if (reported) throw new Error(`${thread.id}: operation reported twice`);
+    reported = true;
+    onDone(result);
+  };
+  thread.post(() => {
+    try {
+      op(thread, report);
+    } catch (error) {
+      report(error instanceof Error ? error : new Error(String(error)));
+    }
+  });
+  return thread;
+}
+
+/** Run an operation for a promise: the simulation runs (holds) until it settles. */
+export function runOperation(vm: VmCore, op: Operation): Promise<number> {
+  const sched = vm.host.sched;
+  const release = sched.hold();
+  return new Promise<number>((resolve, reject) => {
+    startOperation(vm, op, (result) => {
+      release();
+      sched.noteSettled();
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    });
+  });
+}
+
 export interface ReqCallOptions {
   target: CpuTarget;
   /** VMREQFLAGS_*: VOID, NO_WAIT, POKE, PRIORITY. */
@@ -48,72 +88,52 @@ export interface ReqCallOptions {
 }
 
 /**
- * VMR3ReqCallV from a thread outside the VM. Resolves with the callee's status (VBOX_STATUS) or the queue
- * status (VOID, NO_WAIT). Bad flags or arguments throw before anything is allocated.
+ * VMR3ReqCallV from a thread outside the VM: the callee's status (VBOX_STATUS) or the queue status (VOID,
+ * NO_WAIT). Bad flags or arguments throw here, before anything is allocated.
  */
-export function reqCallExternal(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, args: readonly unknown[]): Promise<number> {
-  const vm = pool.vm;
+export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, args: readonly unknown[]): Operation {
   const flags = options.flags ?? 0;
   checkCall(flags, args);
-  const sched = vm.host.sched;
-  const thread = new ExternalThread(vm);
-  return new Promise<number>((resolve, reject) => {
-    const release = sched.hold();
-    let settled = false;
-    const settle = (rc: number | Error) => {
-      if (settled) return;
-      settled = true;
-      release();
-      sched.noteSettled();
-      if (rc instanceof Error) reject(rc);
-      else resolve(rc);
+  const vm = pool.vm;
+  return (thread, done) => {
+    const sched = vm.host.sched;
+    const req: VmReq = pool.alloc(options.target);
+    req.flags = flags;
+    req.fn = fn;
+    req.args = args;
+    let answered = false;
+    const answer = (rc: number) => {
+      if (answered) return;
+      answered = true;
+      done(rc);
     };
-    thread.post(() => {
-      let req: VmReq;
-      try {
-        req = pool.alloc(options.target);
-      } catch (error) {
-        return settle(error as Error);
+    const route = routeRequest(options.target, null, vm.cCpus);
+    const order = route.kind === 'all' ? route.order : [];
+    let timer: ReturnType<typeof sched.setTimer> | undefined;
+    // ALL / ALL_REVERSE: the same packet to each CPU in turn, stopping at the first failure.
+    const queueNext = () => {
+      if (order.length > 0) {
+        req.target = order.shift()!;
+        if (req.state === 'COMPLETED') req.move({ type: 'requeue' });
       }
-      req.flags = flags;
-      req.fn = fn;
-      req.args = args;
-      const noWait = (flags & VMREQFLAGS_NO_WAIT) !== 0;
-      const route = routeRequest(options.target, null, vm.cCpus);
-      const order = route.kind === 'all' ? route.order : [];
-      let timer: ReturnType<typeof sched.setTimer> | undefined;
-      const finish = () => {
-        sched.clearTimer(timer);
-        const rc = req.status;
-        if (req.state === 'COMPLETED') pool.free(req);
-        settle(rc);
-      };
-      // ALL / ALL_REVERSE: the same packet to each CPU in turn, stopping at the first failure.
-      const queueNext = () => {
-        if (order.length > 0) {
-          req.target = order.shift()!;
-          if (req.state === 'COMPLETED') req.move({ type: 'requeue' });
-        }
-        req.onComplete = () =>
-          thread.post(() => {
-            if (settled) {
-              if (req.state === 'COMPLETED') pool.free(req); // the caller timed out earlier
-              return;
-            }
-            if (order.length > 0 && req.status >= 0 && req.status !== VERR_VM_REQUEST_KILLED) queueNext();
-            else finish();
-          });
-        queueRequest(req, null);
-      };
-      queueNext();
-      if (noWait) return settle(VINF_SUCCESS);
-      if (options.timeoutMs !== undefined) {
-        timer = sched.setTimer(sched.clock.nowNs() + options.timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
-          thread.post(() => settle(VERR_TIMEOUT)),
-        );
-      }
-    });
-  });
+      req.onComplete = () =>
+        thread.post(() => {
+          if (!answered && order.length > 0 && req.status >= 0 && req.status !== VERR_VM_REQUEST_KILLED) return queueNext();
+          sched.clearTimer(timer);
+          const rc = req.status;
+          if (req.state === 'COMPLETED') pool.free(req); // also after a timeout: the caller frees it late
+          answer(rc);
+        });
+      queueRequest(req, null);
+    };
+    queueNext();
+    if ((flags & VMREQFLAGS_NO_WAIT) !== 0) return answer(VINF_SUCCESS);
+    if (options.timeoutMs !== undefined) {
+      timer = sched.setTimer(sched.clock.nowNs() + options.timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
+        thread.post(() => answer(VERR_TIMEOUT)),
+      );
+    }
+  };
 }
 
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */

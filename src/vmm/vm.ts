@@ -4,20 +4,14 @@
  * on every EMT, the request completes) and settle with the status, or reject with a VBoxError.
  */
 import { defer, filter, map, Observable, startWith, Subject } from 'rxjs';
-import { rendezvousFlags, type RendezvousType } from '../../machines/rendezvous.js';
 import type { VmState } from '../../machines/vm.js';
 import type { VmCpuState } from '../../machines/vmcpu.js';
-import {
-  VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS,
-} from '../status.js';
-import { ExternalThread, reqCallExternal, statusToResult, type ReqCallOptions } from './external.js';
-import { VM_FF_RESET } from './ff.js';
-import {
-  DESC_SOE, RESUME_REASONS, SUSPEND_REASONS, vmR3Destroy, vmR3PowerOff, vmR3PowerOn, vmR3ResetCommon, vmR3Resume,
-  vmR3SetGuruMeditation, vmR3SetRuntimeErrorChangeState, vmR3Suspend, type ResumeReason, type SuspendReason,
-} from './lifecycle.js';
-import { killQueuedRequests, type ReqPool, VMREQFLAGS_PRIORITY, type VmReq } from './requests.js';
-import { emtRendezvous, type CpuTarget, type EmtContext, type ReqFn, type RendezvousCallback } from './types.js';
+import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT } from '../status.js';
+import { runOperation, statusToResult, type Operation, type ReqCallOptions } from './external.js';
+import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from './lifecycle.js';
+import { vmOps, type RendezvousOptions } from './operations.js';
+import type { ReqPool, VmReq } from './requests.js';
+import type { CpuTarget, EmtContext, ReqFn } from './types.js';
 import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from './vm-core.js';
 
 export interface VmStateChange {
@@ -35,16 +29,7 @@ export interface CpuStateChange {
   readonly tNs: number;
 }
 
-/** VMSETRTERR_FLAGS_*. */
-export const VMSETRTERR_FLAGS_FATAL = 1;
-export const VMSETRTERR_FLAGS_SUSPEND = 2;
-export const VMSETRTERR_FLAGS_NO_WAIT = 4;
-
-export interface RendezvousOptions {
-  type: Exclude<RendezvousType, 'invalid'>;
-  stopOnError?: boolean;
-  priority?: boolean;
-}
+export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSPEND, type RendezvousOptions } from './operations.js';
 
 export class VM {
   readonly #events = new Subject<VmTraceEvent>();
@@ -111,114 +96,62 @@ export class VM {
 
   /** VMR3PowerOn. */
   powerOn(): Promise<number> {
-    return this.#rendezvousApi(DESC_SOE, vmR3PowerOn);
+    return this.#run(() => vmOps.powerOn(this.pool));
   }
 
   /** VMR3Suspend(reason). */
   suspend(reason: SuspendReason = 'USER'): Promise<number> {
-    const value = SUSPEND_REASONS.indexOf(reason);
-    if (value <= 0 || value >= SUSPEND_REASONS.length - 1) return invalidReason('suspend', reason);
-    return this.#rendezvousApi(DESC_SOE, vmR3Suspend(value));
+    return this.#run(() => vmOps.suspend(this.pool, reason));
   }
 
   /** VMR3Resume(reason). */
   resume(reason: ResumeReason = 'USER'): Promise<number> {
-    const value = RESUME_REASONS.indexOf(reason);
-    if (value <= 0 || value >= RESUME_REASONS.length - 1) return invalidReason('resume', reason);
-    return this.#rendezvousApi(DESC_SOE, vmR3Resume(value));
+    return this.#run(() => vmOps.resume(this.pool, reason));
   }
 
   /** VMR3Reset: a hard reset, or a power-off when PowerOffInsteadOfReset is set. */
   reset(): Promise<number> {
-    return this.#call('any', () => vmR3ResetCommon(this.core));
+    return this.#run(() => vmOps.reset(this.pool));
   }
 
-  /**
-   * A soft (warm) reset the way a device asks for one: VM_FF_RESET with soft reset info; EMT(0) picks it up
-   * in its loop and runs VMR3ResetFF. Resolves when the reset is done.
-   */
+  /** A soft (warm) reset through VM_FF_RESET, as a device asks for one; resolves when it is done. */
   softReset(): Promise<number> {
-    return this.#external((thread, settle) => {
-      thread.post(() => {
-        const core = this.core;
-        core.pendingResetSoft = true;
-        ((core.ext.resetWaiters ??= []) as ((rc: number) => void)[]).push(settle);
-        core.setFF(VM_FF_RESET);
-        core.notifyCpu(0);
-      });
-    });
+    return this.#run(() => vmOps.softReset(this.pool));
   }
 
   /** VMR3PowerOff. */
   powerOff(): Promise<number> {
-    return this.#rendezvousApi(DESC_SOE, vmR3PowerOff);
+    return this.#run(() => vmOps.powerOff(this.pool));
   }
 
-  /**
-   * VMR3Destroy: OFF → DESTROYING on the calling thread, vmR3Destroy on every EMT in reverse order, EMT(0)
-   * last sets TERMINATED; requests still queued afterwards complete with VERR_VM_REQUEST_KILLED.
-   */
+  /** VMR3Destroy (from OFF only; not on an EMT). */
   destroy(): Promise<number> {
-    const core = this.core;
-    if (core.host.current?.vm === core) return Promise.reject(new VBoxError(VERR_VM_THREAD_IS_EMT, 'VMR3Destroy must not be called on an EMT'));
-    return this.#external((thread, settle) => {
-      thread.post(() => {
-        const rc = core.trySetState('VMR3Destroy', core.apiPairs('VMR3Destroy').slice(0, 1));
-        if (rc < 0) return settle(rc);
-        const onTerminated = () =>
-          thread.post(() => {
-            killQueuedRequests(core);
-            for (const queue of [core.globalQueue, ...core.cpuQueues]) queue.complete();
-            settle(VINF_SUCCESS);
-          });
-        core.ext.onTerminated = onTerminated;
-        reqCallExternal(this.pool, { target: 'all-reverse' }, vmR3Destroy, []).catch(() => {});
-      });
-    });
+    if (this.core.host.current?.vm === this.core) {
+      return Promise.reject(new VBoxError(VERR_VM_THREAD_IS_EMT, 'VMR3Destroy must not be called on an EMT'));
+    }
+    return this.#run(() => vmOps.destroy(this.pool));
   }
 
-  /** VMSetRuntimeError: FATAL (state change), SUSPEND (suspend when running) or neither; then the callbacks. */
+  /** VMSetRuntimeError(flags, errorId, message): VMSETRTERR_FLAGS_FATAL / _SUSPEND / _NO_WAIT. */
   setRuntimeError(flags: number, errorId: string, message: string): Promise<number> {
-    if ((flags & ~7) !== 0) return Promise.reject(new VBoxError(VERR_INVALID_PARAMETER, `invalid runtime error flags ${flags}`));
-    const core = this.core;
-    const notify = (rc: number) => {
-      core.cRuntimeErrors++;
-      core.emit({ kind: 'runtime-error', flags, errorId, message, tNs: core.nowNs() });
-      for (const callback of [...core.atRuntimeError]) callback(flags, errorId, message);
-      return rc;
-    };
-    const work: ReqFn = () => {
-      if (flags & VMSETRTERR_FLAGS_FATAL) return emtRendezvous(DESC_SOE, vmR3SetRuntimeErrorChangeState, notify);
-      if (flags & VMSETRTERR_FLAGS_SUSPEND) {
-        // Only when running: repeated errors ("disk full") must not suspend in a bad state.
-        if (core.vmState === 'RUNNING' || core.vmState === 'RUNNING_LS') {
-          return emtRendezvous(DESC_SOE, vmR3Suspend(SUSPEND_REASONS.indexOf('RUNTIME_ERROR'), 'VMSetRuntimeError'), notify);
-        }
-      }
-      return notify(VINF_SUCCESS);
-    };
-    const options: ReqCallOptions = { target: 'any', ...(flags & VMSETRTERR_FLAGS_NO_WAIT ? { flags: 2 } : {}) };
-    return this.#request(options, work, []);
+    return this.#run(() => vmOps.setRuntimeError(this.pool, flags, errorId, message));
   }
 
   /** VMR3SetGuruMeditation as EM calls it on an EMT: true when the VM went to GURU_MEDITATION(_LS). */
   async setGuruMeditation(): Promise<boolean> {
-    let changed = false;
-    await this.#call('any', () => {
-      changed = vmR3SetGuruMeditation(this.core);
-      return VINF_SUCCESS;
-    });
-    return changed;
+    const result = { changed: false };
+    await this.#run(() => vmOps.setGuruMeditation(this.pool, result));
+    return result.changed;
   }
 
   /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. */
   reqCallWait(target: CpuTarget, fn: ReqFn, ...args: unknown[]): Promise<number> {
-    return this.#request({ target }, fn, args);
+    return this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
   }
 
   /** VMR3ReqCallV with flags and a timeout. */
   reqCall(options: ReqCallOptions, fn: ReqFn, ...args: unknown[]): Promise<number> {
-    return this.#request(options, fn, args);
+    return this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
   }
 
   /** VMR3ReqAlloc (for tools and tests that manage packets themselves). */
@@ -238,8 +171,7 @@ export class VM {
 
   /** VMMR3EmtRendezvous from outside the VM: forwarded through an 'any' request, as VirtualBox does. */
   emtRendezvous(options: RendezvousOptions, callback: (ctx: EmtContext) => number | void): Promise<number> {
-    const flags = rendezvousFlags(options.type, options);
-    return this.#rendezvousApi(flags, callback as RendezvousCallback);
+    return this.#run(() => vmOps.emtRendezvous(this.pool, options, callback));
   }
 
   /** VMR3AtStateRegister; the returned function deregisters (VMR3AtStateDeregister). */
@@ -268,45 +200,18 @@ export class VM {
     return { cResets: c.cResets, cHardResets: c.cHardResets, cSoftResets: c.cSoftResets, suspendReason: SUSPEND_REASONS[c.suspendReason] };
   }
 
-  #rendezvousApi(flags: number, worker: RendezvousCallback): Promise<number> {
-    const priority = (flags & 0x10) !== 0;
-    return this.#request({ target: 'any', ...(priority ? { flags: VMREQFLAGS_PRIORITY } : {}) }, () => emtRendezvous(flags, worker), []);
-  }
-
-  #call(target: CpuTarget, fn: ReqFn): Promise<number> {
-    return this.#request({ target }, fn, []);
-  }
-
-  async #request(options: ReqCallOptions, fn: ReqFn, args: readonly unknown[]): Promise<number> {
+  /** Build the operation (input errors reject before anything runs) and run it to its status. */
+  async #run(build: () => Operation): Promise<number> {
     this.#checkAlive();
+    const op = build();
     const errorsBefore = this.core.cErrors;
-    const rc = await reqCallExternal(this.pool, options, fn, args);
+    const rc = await runOperation(this.core, op);
     return statusToResult(this.core, rc, errorsBefore);
-  }
-
-  async #external(body: (thread: ExternalThread, settle: (rc: number) => void) => void): Promise<number> {
-    this.#checkAlive();
-    const core = this.core;
-    const sched = core.host.sched;
-    const errorsBefore = core.cErrors;
-    const release = sched.hold();
-    const rc = await new Promise<number>((resolve) => {
-      body(new ExternalThread(core), (rc) => {
-        release();
-        sched.noteSettled();
-        resolve(rc);
-      });
-    });
-    return statusToResult(core, rc, errorsBefore);
   }
 
   #checkAlive(): void {
     if (this.core.vmState === 'TERMINATED') throw new VBoxError(VERR_INVALID_VM_HANDLE, `VM ${this.handle} is destroyed`);
   }
-}
-
-function invalidReason(api: string, reason: string): Promise<never> {
-  return Promise.reject(new VBoxError(VERR_INVALID_PARAMETER, `invalid ${api} reason '${reason}'`));
 }
 
 /** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */

@@ -9,7 +9,7 @@ import type { Scheduler } from '../sched/scheduler.js';
 import { VBoxError, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
 import { readBaseConfig, type VmConfigInput } from './config.js';
 import { Emt, type EmtHooks } from './emt.js';
-import { reqCallExternal, statusToResult } from './external.js';
+import { reqCallOp, runOperation, statusToResult } from './external.js';
 import { NO_COMPONENTS, type VmComponents } from './lifecycle.js';
 import { ReqPool } from './requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from './types.js';
@@ -85,7 +85,7 @@ export class Vmm implements VmmHost {
     const vm = new VM(core, pool);
     this.vms.set(core.handle, vm);
     const errorsBefore = core.cErrors;
-    const rc = await reqCallExternal(pool, { target: 'any' }, vmR3CreateU, []);
+    const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
     statusToResult(core, rc, errorsBefore);
     return vm;
   }

@@ -1,0 +1,125 @@
+/**
+ * VM.cpp's public API as Operations: what a thread outside the VM does for each call. The promise facade
+ * (vm.ts) and the model checker's clients run the same operations, so a checked interleaving is exactly a
+ * runtime interleaving.
+ */
+import { rendezvousFlags, RV_PRIORITY } from '../../machines/rendezvous.js';
+import { VBoxError, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
+import { reqCallOp, type Operation, type ReqCallOptions } from './external.js';
+import { VM_FF_RESET } from './ff.js';
+import {
+  DESC_SOE, RESUME_REASONS, SUSPEND_REASONS, vmR3Destroy, vmR3PowerOff, vmR3PowerOn, vmR3ResetCommon, vmR3Resume,
+  vmR3SetGuruMeditation, vmR3SetRuntimeErrorChangeState, vmR3Suspend, type ResumeReason, type SuspendReason,
+} from './lifecycle.js';
+import { killQueuedRequests, type ReqPool, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY } from './requests.js';
+import { emtRendezvous, type CpuTarget, type ReqFn, type RendezvousCallback } from './types.js';
+
+/** VMSETRTERR_FLAGS_*. */
+export const VMSETRTERR_FLAGS_FATAL = 1;
+export const VMSETRTERR_FLAGS_SUSPEND = 2;
+export const VMSETRTERR_FLAGS_NO_WAIT = 4;
+
+export type RendezvousTypeName = 'one-by-one' | 'all-at-once' | 'once' | 'ascending' | 'descending';
+
+export interface RendezvousOptions {
+  type: RendezvousTypeName;
+  stopOnError?: boolean;
+  priority?: boolean;
+}
+
+/** VMMR3EmtRendezvous from outside the VM: forwarded through an 'any' request (a priority one with PRIORITY). */
+export function rendezvousOp(pool: ReqPool, flags: number, worker: RendezvousCallback): Operation {
+  const options: ReqCallOptions = { target: 'any', ...((flags & RV_PRIORITY) !== 0 ? { flags: VMREQFLAGS_PRIORITY } : {}) };
+  return reqCallOp(pool, options, () => emtRendezvous(flags, worker), []);
+}
+
+const reasonValue = (list: readonly string[], api: string, reason: string): number => {
+  const value = list.indexOf(reason);
+  if (value <= 0 || value >= list.length - 1) throw new VBoxError(VERR_INVALID_PARAMETER, `invalid ${api} reason '${reason}'`);
+  return value;
+};
+
+export const vmOps = {
+  powerOn: (pool: ReqPool): Operation => rendezvousOp(pool, DESC_SOE, vmR3PowerOn),
+
+  suspend: (pool: ReqPool, reason: SuspendReason = 'USER'): Operation =>
+    rendezvousOp(pool, DESC_SOE, vmR3Suspend(reasonValue(SUSPEND_REASONS, 'suspend', reason))),
+
+  resume: (pool: ReqPool, reason: ResumeReason = 'USER'): Operation =>
+    rendezvousOp(pool, DESC_SOE, vmR3Resume(reasonValue(RESUME_REASONS, 'resume', reason))),
+
+  /** VMR3Reset: a hard reset, or a power-off when PowerOffInsteadOfReset is set. */
+  reset: (pool: ReqPool): Operation => reqCallOp(pool, { target: 'any' }, () => vmR3ResetCommon(pool.vm), []),
+
+  /** A soft reset the way a device asks for one: VM_FF_RESET; EMT(0) runs VMR3ResetFF in its loop. */
+  softReset:
+    (pool: ReqPool): Operation =>
+    (_thread, done) => {
+      const vm = pool.vm;
+      vm.pendingResetSoft = true;
+      ((vm.ext.resetWaiters ??= []) as ((rc: number) => void)[]).push(done);
+      vm.setFF(VM_FF_RESET);
+      vm.notifyCpu(0);
+    },
+
+  powerOff: (pool: ReqPool): Operation => rendezvousOp(pool, DESC_SOE, vmR3PowerOff),
+
+  /**
+   * VMR3Destroy: OFF → DESTROYING on the calling thread, vmR3Destroy on every EMT in reverse order, EMT(0)
+   * last sets TERMINATED; requests still queued afterwards complete with VERR_VM_REQUEST_KILLED.
+   */
+  destroy:
+    (pool: ReqPool): Operation =>
+    (thread, done) => {
+      const vm = pool.vm;
+      const rc = vm.trySetState('VMR3Destroy', vm.apiPairs('VMR3Destroy').slice(0, 1));
+      if (rc < 0) return done(rc);
+      vm.ext.onTerminated = () =>
+        thread.post(() => {
+          killQueuedRequests(vm);
+          for (const queue of [vm.globalQueue, ...vm.cpuQueues]) queue.complete();
+          done(VINF_SUCCESS);
+        });
+      // The ALL_REVERSE request is waited for through TERMINATED, not through its own completion.
+      reqCallOp(pool, { target: 'all-reverse' }, vmR3Destroy, [])(thread, () => {});
+    },
+
+  /** VMSetRuntimeError: FATAL (state change), SUSPEND (suspend when running) or neither; then the callbacks. */
+  setRuntimeError: (pool: ReqPool, flags: number, errorId: string, message: string): Operation => {
+    if ((flags & ~7) !== 0) throw new VBoxError(VERR_INVALID_PARAMETER, `invalid runtime error flags ${flags}`);
+    const vm = pool.vm;
+    const notify = (rc: number) => {
+      vm.cRuntimeErrors++;
+      vm.emit({ kind: 'runtime-error', flags, errorId, message, tNs: vm.nowNs() });
+      for (const callback of [...vm.atRuntimeError]) callback(flags, errorId, message);
+      return rc;
+    };
+    const work: ReqFn = () => {
+      if (flags & VMSETRTERR_FLAGS_FATAL) return emtRendezvous(DESC_SOE, vmR3SetRuntimeErrorChangeState, notify);
+      // SUSPEND only when running: repeated errors ("disk full") must not suspend in a bad state.
+      if (flags & VMSETRTERR_FLAGS_SUSPEND && (vm.vmState === 'RUNNING' || vm.vmState === 'RUNNING_LS')) {
+        return emtRendezvous(DESC_SOE, vmR3Suspend(SUSPEND_REASONS.indexOf('RUNTIME_ERROR'), 'VMSetRuntimeError'), notify);
+      }
+      return notify(VINF_SUCCESS);
+    };
+    return reqCallOp(pool, { target: 'any', ...(flags & VMSETRTERR_FLAGS_NO_WAIT ? { flags: VMREQFLAGS_NO_WAIT } : {}) }, work, []);
+  },
+
+  /** VMR3SetGuruMeditation as EM calls it on an EMT; `result.changed` tells whether the state moved. */
+  setGuruMeditation: (pool: ReqPool, result: { changed: boolean }): Operation =>
+    reqCallOp(pool, { target: 'any' }, () => {
+      result.changed = vmR3SetGuruMeditation(pool.vm);
+      return VINF_SUCCESS;
+    }, []),
+
+  reqCall: (pool: ReqPool, options: ReqCallOptions, fn: ReqFn, args: readonly unknown[]): Operation =>
+    reqCallOp(pool, options, fn, args),
+
+  reqCallWait: (pool: ReqPool, target: CpuTarget, fn: ReqFn, args: readonly unknown[]): Operation =>
+    reqCallOp(pool, { target }, fn, args),
+
+  emtRendezvous: (pool: ReqPool, options: RendezvousOptions, callback: RendezvousCallback): Operation =>
+    rendezvousOp(pool, rendezvousFlags(options.type, options), callback),
+};
+
+export type VmOpName = keyof typeof vmOps;
