@@ -118,6 +118,8 @@ export const rendezvousSetup = setup({
       event.type === 'takeTurn' && context.token && context.type === 'one-by-one' && !context.order.includes(event.cpu),
     isLastCallback: ({ context }) => context.cDone + 1 === context.cCpus || context.type === 'once',
     isLastReturn: ({ context }) => context.cReturned + 1 === context.cCpus - 1,
+    /** Nobody left to return (a one-CPU rendezvous driven by itself): the caller may finish at once. */
+    allReturned: ({ context }) => context.cReturned === context.cCpus - 1,
   },
   actions: {
     initRendezvous: assign(({ event }) => {
@@ -197,6 +199,7 @@ export const rendezvousMachine = rendezvousSetup.createMachine({
     returning: {
       on: {
         return: [{ guard: 'isLastReturn', target: 'finishing', actions: 'countReturn' }, { actions: 'countReturn' }],
+        finish: { guard: 'allReturned', target: 'idle' },
       },
     },
     // DoneCaller signalled: the caller reads the status and releases the lock.

@@ -142,7 +142,10 @@ export class DeterministicScheduler implements Scheduler {
   }
 
   async runUntilIdle(): Promise<void> {
-    await this.#drain();
+    // A drain may be paused at a settle point; wait for it and go again until nothing is ready.
+    do {
+      await (this.#draining ?? this.#drain());
+    } while (this.#ready.size > 0 && !this.#disposed);
   }
 
   async advance(ns: number): Promise<void> {
@@ -171,8 +174,15 @@ export class DeterministicScheduler implements Scheduler {
     });
   }
 
-  async #drain(): Promise<void> {
-    if (this.#running || this.#disposed) return;
+  #draining: Promise<void> | undefined;
+
+  #drain(): Promise<void> {
+    if (this.#running || this.#disposed) return this.#draining ?? Promise.resolve();
+    this.#draining = this.#drainLoop().finally(() => (this.#draining = undefined));
+    return this.#draining;
+  }
+
+  async #drainLoop(): Promise<void> {
     this.#running = true;
     try {
       let sinceYield = 0;

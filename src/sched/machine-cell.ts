@@ -19,6 +19,7 @@ interface MachineMemo {
 }
 
 const memos = new WeakMap<AnyStateMachine, MachineMemo>();
+const MEMO_STATES_MAX = 20_000;
 
 function memoOf(machine: AnyStateMachine): MachineMemo {
   let memo = memos.get(machine);
@@ -41,6 +42,11 @@ const eventKey = (event: EventObject): string => {
 /** The pure step, memoized. Returns the same snapshot object when the event is not accepted. */
 export function stepMachine(machine: AnyStateMachine, snapshot: Snapshot, event: EventObject): Snapshot {
   const memo = memoOf(machine);
+  // Bound the memo: long seeded runs of machines with rich context (rendezvous orders) would grow it forever.
+  if (memo.interned.size > MEMO_STATES_MAX) {
+    memo.next = new WeakMap();
+    memo.interned = new Map();
+  }
   let byEvent = memo.next.get(snapshot);
   if (!byEvent) memo.next.set(snapshot, (byEvent = new Map()));
   const key = eventKey(event);

@@ -49,6 +49,18 @@ export class RequestQueue<T> {
     return { item, moreThanOne };
   }
 
+  /** Take one item out wherever it is (a packet that can never be served). */
+  remove(item: T): boolean {
+    for (const lane of [this.priority, this.normal]) {
+      const i = lane.indexOf(item);
+      if (i >= 0) {
+        lane.splice(i, 1);
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Empty both lanes (VM destruction), priority lane first. */
   drain(): T[] {
     const all = [...this.priority, ...this.normal];

@@ -4,7 +4,7 @@
  * next CPU of an ALL request, time out) go through the scheduler like every EMT step, so races between
  * callers are scheduler choices. Operations report through a callback; the promise API wraps them.
  */
-import { VBoxError, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
+import { VBoxError, VERR_INVALID_PARAMETER, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { checkCall, queueRequest, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
@@ -95,6 +95,9 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
   const flags = options.flags ?? 0;
   checkCall(flags, args);
   const vm = pool.vm;
+  if ((options.target === 'all' || options.target === 'all-reverse') && (flags & VMREQFLAGS_NO_WAIT) !== 0) {
+    throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
+  }
   return (thread, done) => {
     const sched = vm.host.sched;
     const req: VmReq = pool.alloc(options.target);
@@ -110,6 +113,14 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     const route = routeRequest(options.target, null, vm.cCpus);
     const order = route.kind === 'all' ? route.order : [];
     let timer: ReturnType<typeof sched.setTimer> | undefined;
+    // cMillies applies to each wait (one per CPU for ALL / ALL_REVERSE).
+    const armTimeout = () => {
+      sched.clearTimer(timer);
+      if (options.timeoutMs === undefined || (flags & VMREQFLAGS_NO_WAIT) !== 0) return;
+      timer = sched.setTimer(sched.clock.nowNs() + options.timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
+        thread.post(() => answer(VERR_TIMEOUT)),
+      );
+    };
     // ALL / ALL_REVERSE: the same packet to each CPU in turn, stopping at the first failure.
     const queueNext = () => {
       if (order.length > 0) {
@@ -124,15 +135,11 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
           if (req.state === 'COMPLETED') pool.free(req); // also after a timeout: the caller frees it late
           answer(rc);
         });
+      armTimeout();
       queueRequest(req, null);
     };
     queueNext();
-    if ((flags & VMREQFLAGS_NO_WAIT) !== 0) return answer(VINF_SUCCESS);
-    if (options.timeoutMs !== undefined) {
-      timer = sched.setTimer(sched.clock.nowNs() + options.timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
-        thread.post(() => answer(VERR_TIMEOUT)),
-      );
-    }
+    if ((flags & VMREQFLAGS_NO_WAIT) !== 0) answer(VINF_SUCCESS);
   };
 }
 

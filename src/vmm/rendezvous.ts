@@ -5,8 +5,8 @@
  * may take its next step and wakes the EMTs a transition unblocks.
  */
 import {
-  RENDEZVOUS_RECURSION_MAX, allowsRecursion, informationalPart, mergeStatus, rendezvousMachine,
-  type RendezvousContext, type RendezvousEvent, RV_TYPE_MASK, RV_VALID_MASK, RV_STOP_ON_ERROR,
+  RENDEZVOUS_RECURSION_MAX, allowsRecursion, informationalPart, mergeStatus, rendezvousMachine, rendezvousTypeOf,
+  type RendezvousContext, type RendezvousEvent, type RendezvousType, RV_TYPE_MASK, RV_VALID_MASK, RV_STOP_ON_ERROR,
 } from '../../machines/rendezvous.js';
 import { VERR_DEADLOCK, VERR_INVALID_FLAGS, VERR_IPE_UNEXPECTED_INFO_STATUS, isEmStatus, VINF_SUCCESS } from '../status.js';
 import { MachineCell } from '../sched/machine-cell.js';
@@ -63,13 +63,37 @@ export function checkRendezvousFlags(flags: number): number {
   return VINF_SUCCESS;
 }
 
-/** The innermost rendezvous this EMT is taking part in (fInRendezvous), if any. */
-function innermostOf(emt: Emt): RendezvousInstance | null {
+/** The innermost rendezvous this EMT is taking part in (fInRendezvous): its type and nesting depth. */
+function innermostOf(emt: Emt): { type: RendezvousType; depth: number; instance: RendezvousInstance | null } | null {
   for (let i = emt.frames.length - 1; i >= 0; i--) {
     const frame = emt.frames[i]!;
-    if (frame instanceof RendezvousFrame && frame.instance) return frame.instance;
+    if (frame instanceof RendezvousFrame && frame.instance) {
+      return { type: frame.instance.ctx.type, depth: frame.instance.ctx.depth, instance: frame.instance };
+    }
+    if (frame instanceof DirectRendezvousFrame) return { type: frame.type, depth: frame.depth, instance: null };
   }
   return null;
+}
+
+/**
+ * The direct path (one CPU, or a dying VM): the callback runs on the calling EMT alone, but the EMT is still
+ * "in a rendezvous" for the recursion rules while the callback (and anything it nests) is running.
+ */
+class DirectRendezvousFrame implements Frame {
+  constructor(
+    readonly type: RendezvousType,
+    readonly depth: number,
+  ) {}
+
+  get describe() {
+    return `rendezvous:direct:${this.type}`;
+  }
+
+  canProgress(): boolean {
+    return false; // never on top while waiting: the callback's own waits sit above it
+  }
+
+  progress(): void {}
 }
 
 /**
@@ -83,16 +107,21 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
   const inside = innermostOf(emt);
   if (inside) {
     // A rendezvous from inside one: recursion, allowed only under ASC/DESC/ONE_BY_ONE/ONCE and depth < 3.
-    if (!allowsRecursion(inside.ctx.type) || inside.ctx.depth >= RENDEZVOUS_RECURSION_MAX) return resume(VERR_DEADLOCK);
+    if (!allowsRecursion(inside.type) || inside.depth >= RENDEZVOUS_RECURSION_MAX) return resume(VERR_DEADLOCK);
   }
   if (vm.cCpus === 1 || (vm.vmState === 'DESTROYING' && vm.cActiveEmts < vm.cCpus)) {
     // Direct call: one CPU, or a dying VM with EMTs gone.
-    return emt.runResult(callback({ vm, cpu: emt.cpu }), (rc) => resume(finalStatus(rc)));
+    const direct = new DirectRendezvousFrame(rendezvousTypeOf(flags), inside ? inside.depth + 1 : 0);
+    emt.push(direct);
+    return emt.runResult(emt.call(() => callback({ vm, cpu: emt.cpu })), (rc) => {
+      emt.pop(direct);
+      resume(finalStatus(rc));
+    });
   }
   if (inside) {
-    const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callback, inside);
+    const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callback, inside.instance);
     vm.rendezvousStack.push(nested);
-    nested.cell.send({ type: 'begin', flags, cCpus: vm.cCpus, caller: emt.cpu, depth: inside.ctx.depth + 1 });
+    nested.cell.send({ type: 'begin', flags, cCpus: vm.cCpus, caller: emt.cpu, depth: inside.depth + 1 });
     const frame = new RendezvousFrame(emt, 'caller', nested, flags, callback, resume);
     emt.push(frame);
     vm.notifyAll(); // EMTs waiting in the parent see fRendezvousRecursion and join
@@ -155,7 +184,12 @@ export class RendezvousFrame implements Frame {
     const nested = this.phase === 'turn' || this.phase === 'done' || this.phase === 'doneCaller' ? this.#nestedPending() : null;
     if (nested) {
       // vmmR3EmtRendezvousRecursive seen from a waiting EMT: join the nested one as a non-caller.
-      this.emt.push(new RendezvousFrame(this.emt, 'member', nested, nested.ctx.flags, nested.callback, () => {}));
+      // Its informational status is merged into ours (rcStrictRecursion).
+      this.emt.push(
+        new RendezvousFrame(this.emt, 'member', nested, nested.ctx.flags, nested.callback, (rc) => {
+          this.#joined = mergeStatus(this.#joined, rc);
+        }),
+      );
       this.emt.top()!.progress();
       return;
     }
@@ -265,7 +299,7 @@ export class RendezvousFrame implements Frame {
     instance.cell.send({ type: 'return', cpu: this.emt.cpu });
     if (instance.phase === 'finishing') this.emt.vm.notifyCpu(instance.ctx.caller);
     this.emt.pop(this);
-    this.resume(informationalPart(instance.ctx.status));
+    this.resume(mergeStatus(informationalPart(instance.ctx.status), informationalPart(this.#joined)));
   }
 
   /** The caller reads the status, drops the lock (or the nesting level) and merges (§6.3 steps 8–9). */

@@ -165,6 +165,13 @@ export function queueRequest(req: VmReq, callerCpu: number | null): Route {
     default:
       break;
   }
+  // Nobody will ever take it: the EMTs that serve this queue have left their loops (a late call to a dying VM).
+  const served = route.kind === 'cpu' ? [vm.emts[route.cpu]] : route.kind === 'global' ? vm.emts : [];
+  if (served.length > 0 && served.every((emt) => emt?.terminated)) {
+    const queue = route.kind === 'cpu' ? vm.cpuQueues[route.cpu]! : vm.globalQueue;
+    queue.remove(req);
+    killRequest(req);
+  }
   return route;
 }
 
@@ -188,13 +195,18 @@ export function killQueuedRequests(vm: VmCore): number {
   let killed = 0;
   for (const queue of [vm.globalQueue, ...vm.cpuQueues]) {
     for (const req of queue.drain()) {
-      req.status = VERR_VM_REQUEST_KILLED;
-      req.move({ type: 'kill' });
-      const waiter = req.onComplete;
-      req.onComplete = null;
-      waiter?.(req);
+      killRequest(req);
       killed++;
     }
   }
   return killed;
+}
+
+/** One queued packet that will never run: VERR_VM_REQUEST_KILLED, state INVALID, waiter signalled. */
+function killRequest(req: VmReq): void {
+  req.status = VERR_VM_REQUEST_KILLED;
+  req.move({ type: 'kill' });
+  const waiter = req.onComplete;
+  req.onComplete = null;
+  waiter?.(req);
 }
