@@ -110,6 +110,23 @@ const initialContext: RendezvousContext = {
   cEntered: 0, cDone: 0, cReturned: 0, runner: null, token: false, released: false, order: [], ran: [],
 };
 
+/** The counters after one callback finished (ran, or skipped by STOP_ON_ERROR). */
+function afterCallback(
+  context: RendezvousContext,
+  event: { cpu: number; rc: number; ran: boolean },
+  runner: number | null,
+  token: boolean,
+): Partial<RendezvousContext> {
+  return {
+    cDone: context.cDone + 1,
+    status: mergeRendezvousStatus(context.status, event.rc),
+    order: [...context.order, event.cpu],
+    ran: event.ran ? [...context.ran, event.cpu] : context.ran,
+    runner,
+    token,
+  };
+}
+
 export const rendezvousSetup = setup({
   types: { context: {} as RendezvousContext, events: {} as RendezvousEvent },
   guards: {
@@ -141,30 +158,12 @@ export const rendezvousSetup = setup({
       };
     }),
     takeToken: assign(({ event }) => (event.type === 'takeTurn' ? { token: false, runner: event.cpu } : {})),
-    countCallback: assign(({ context, event }) => {
-      if (event.type !== 'callbackDone') return {};
-      const cDone = context.cDone + 1;
-      const next = nextRunner(context.type, event.cpu, cDone, context.cCpus);
-      return {
-        cDone,
-        status: mergeRendezvousStatus(context.status, event.rc),
-        order: [...context.order, event.cpu],
-        ran: event.ran ? [...context.ran, event.cpu] : context.ran,
-        runner: next,
-        token: context.type === 'one-by-one',
-      };
-    }),
-    signalDone: assign(({ context, event }) => {
-      if (event.type !== 'callbackDone') return {};
-      return {
-        cDone: context.cDone + 1,
-        status: mergeRendezvousStatus(context.status, event.rc),
-        order: [...context.order, event.cpu],
-        ran: event.ran ? [...context.ran, event.cpu] : context.ran,
-        runner: null,
-        token: false,
-      };
-    }),
+    // Not everyone is done: count, merge, and signal the next EMT (ordered types) or the shared event.
+    countCallback: assign(({ context, event }) =>
+      event.type !== 'callbackDone' ? {} : afterCallback(context, event, nextRunner(context.type, event.cpu, context.cDone + 1, context.cCpus), context.type === 'one-by-one'),
+    ),
+    // The last callback (or ONCE's only one): count, merge, and signal the "done" multi-event.
+    signalDone: assign(({ context, event }) => (event.type !== 'callbackDone' ? {} : afterCallback(context, event, null, false))),
     countReturn: assign({ cReturned: ({ context }) => context.cReturned + 1 }),
   },
 });
