@@ -3,12 +3,18 @@ import { main as idleVms } from './idle-vms.js';
 import { main as rendezvous } from './rendezvous.js';
 import { main as request } from './request.js';
 import { main as tstVmReq } from './tstvmreq.js';
+import { main as ssmIo } from './ssm-io.js';
+import { main as liveSave } from './live-save.js';
+import { main as inspect } from './inspect.js';
 
 const benches: [string, () => Promise<unknown>][] = [
   ['request round trip', () => request()],
   ['rendezvous scaling', () => rendezvous()],
   ['tstVMREQ alloc/free', () => tstVmReq()],
   ['idle VMs', () => idleVms()],
+  ['SSM save/load I/O (tstSSM, 512 MiB)', () => ssmIo()],
+  ['live save of 256 MiB guest RAM (dirty rates)', () => liveSave()],
+  ['inspection cost (adapter, recorder, wire form)', () => inspect()],
 ];
 
 for (const [name, run] of benches) {

@@ -2,12 +2,14 @@
 import { emtMachine } from './emt.js';
 import { rendezvousMachine } from './rendezvous.js';
 import { requestMachine } from './request.js';
+import { ssmLiveSaveMachine } from './ssm-live-save.js';
 import { vmMachine } from './vm.js';
 import { vmcpuMachine } from './vmcpu.js';
 
 export * from './emt.js';
 export * from './rendezvous.js';
 export * from './request.js';
+export * from './ssm-live-save.js';
 export * from './vm.js';
 export * from './vmcpu.js';
 
@@ -17,6 +19,7 @@ export const MACHINES = {
   emt: emtMachine,
   request: requestMachine,
   rendezvous: rendezvousMachine,
+  ssmLiveSave: ssmLiveSaveMachine,
 } as const;
 
 export type MachineName = keyof typeof MACHINES;

@@ -13,5 +13,11 @@ export { DeterministicScheduler, type ChoicePolicy } from './sched/deterministic
 export { RealTimeScheduler } from './sched/real-time.js';
 export type { Scheduler, SchedChoice, Steppable } from './sched/scheduler.js';
 export * from './status.js';
+export type { SaveOptions, SaveResult, SaveTarget } from './ssm/live/vm-save.js';
+export type { LoadOptions } from './ssm/live/vm-load.js';
+export { GuestRam, PGM_PAGE_SIZE, type GuestRamOptions } from './ssm/live/guest-ram.js';
+export type { SsmProgressEvent } from './ssm/vm-units.js';
+export type { TeleportOptions, TeleportResult } from './teleport/source.js';
+export type { TeleportListenOptions } from './teleport/target.js';
 export { VM_STATES, VM_API_TRANSITIONS, vmMachine, vmEdges, type VmState } from '../machines/vm.js';
 export { MACHINES } from '../machines/index.js';

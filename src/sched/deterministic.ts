@@ -69,9 +69,10 @@ export class DeterministicScheduler implements Scheduler {
     this.#ready.delete(actor);
   }
 
-  setTimer(dueNs: number, label: string, fire: () => void): TimerHandle {
+  setTimer(dueNs: number, label: string, fire: () => void, options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.#timerSeq;
-    this.#timers.push({ id, dueNs: Math.max(dueNs, this.clock.nowNs()), seq: id, label, fire });
+    const daemon = options?.daemon === true;
+    this.#timers.push({ id, dueNs: Math.max(dueNs, this.clock.nowNs()), seq: id, label, fire, ...(daemon ? { daemon } : {}) });
     this.#kick();
     return { id };
   }
@@ -100,6 +101,15 @@ export class DeterministicScheduler implements Scheduler {
     return [...this.#ready].sort((a, b) => this.#ordinals.get(a)! - this.#ordinals.get(b)!);
   }
 
+  isReady(actor: Steppable): boolean {
+    return this.#ready.has(actor);
+  }
+
+  /** The pending timers in firing order, for the checker's state key. */
+  timerList(): readonly { label: string; dueNs: number }[] {
+    return this.#timers.list();
+  }
+
   get pendingTimers(): number {
     return this.#timers.size;
   }
@@ -114,6 +124,12 @@ export class DeterministicScheduler implements Scheduler {
     const actor = ready[index];
     if (!actor) throw new Error(`no ready actor at index ${index} (${ready.length} ready)`);
     this.#stepActor(actor, index, ready.length);
+  }
+
+  /** stepAt for a caller that already holds readyActors() (the checker): `actor` is ready[index] of `of`. */
+  stepReady(actor: Steppable, index: number, of: number): void {
+    if (!this.#ready.has(actor)) throw new Error(`${actor.id} is not ready`);
+    this.#stepActor(actor, index, of);
   }
 
   /** Fire the earliest timer, moving virtual time to it. Returns false when there is none. */
@@ -135,7 +151,7 @@ export class DeterministicScheduler implements Scheduler {
         n++;
         continue;
       }
-      if (passTime && this.#holds > 0 && this.fireNextTimer()) continue;
+      if (passTime && this.#holds > 0 && this.#timers.keepsAlive && this.fireNextTimer()) continue;
       break;
     }
     return n;
@@ -190,14 +206,14 @@ export class DeterministicScheduler implements Scheduler {
         if (this.#disposed) return;
         if (this.#ready.size > 0) {
           this.#stepOne();
-        } else if (this.#holds > 0 && this.#timers.size > 0) {
+        } else if (this.#holds > 0 && this.#timers.keepsAlive) {
           this.fireNextTimer();
         } else {
           if (this.#holds > 0) this.onStall?.();
           if (this.#settled) {
             this.#settled = false;
             await yieldToHost();
-            if (this.#ready.size > 0 || (this.#holds > 0 && this.#timers.size > 0)) continue;
+            if (this.#ready.size > 0 || (this.#holds > 0 && this.#timers.keepsAlive)) continue;
           }
           return;
         }

@@ -31,7 +31,8 @@ export class RealTimeScheduler implements Scheduler {
     this.#ready.delete(actor);
   }
 
-  setTimer(dueNs: number, label: string, fire: () => void): TimerHandle {
+  /** Every host timer is unref'd, so a daemon timer needs nothing special here. */
+  setTimer(dueNs: number, label: string, fire: () => void, _options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.#timerSeq;
     const delayMs = Math.max(0, (dueNs - this.clock.nowNs()) / NS_PER_MS);
     const timer = setTimeout(() => {

@@ -29,8 +29,12 @@ export interface Scheduler {
   ready(actor: Steppable): void;
   /** Forget an actor (terminated EMT): it is never stepped again. */
   retire(actor: Steppable): void;
-  /** Call `fire` at GIP time `dueNs` (ties fire in the order they were set). */
-  setTimer(dueNs: number, label: string, fire: () => void): TimerHandle;
+  /**
+   * Call `fire` at GIP time `dueNs` (ties fire in the order they were set). A `daemon` timer (an idle EMT's
+   * periodic re-check) does not keep a held simulation going by itself: virtual time passes it only on the
+   * way to some other timer, as Node's unref'd timers do not keep a process alive.
+   */
+  setTimer(dueNs: number, label: string, fire: () => void, options?: { daemon?: boolean }): TimerHandle;
   clearTimer(handle: TimerHandle | undefined): void;
   /** Someone awaits the simulation: keep running (and let virtual time pass) until the returned release. */
   hold(): () => void;

@@ -5,18 +5,27 @@ export interface PendingTimer {
   seq: number;
   label: string;
   fire: () => void;
+  /** Does not keep a held simulation going by itself (Scheduler.setTimer). */
+  daemon?: boolean;
 }
 
 export class TimerHeap {
   readonly #heap: PendingTimer[] = [];
   readonly #live = new Map<number, PendingTimer>();
+  #liveDaemons = 0;
 
   get size(): number {
     return this.#live.size;
   }
 
+  /** Some live timer is not a daemon: virtual time may move on. */
+  get keepsAlive(): boolean {
+    return this.#live.size > this.#liveDaemons;
+  }
+
   push(timer: PendingTimer): void {
     this.#live.set(timer.id, timer);
+    if (timer.daemon) this.#liveDaemons++;
     const heap = this.#heap;
     heap.push(timer);
     let i = heap.length - 1;
@@ -30,6 +39,7 @@ export class TimerHeap {
 
   /** Cancel lazily: the entry stays in the heap but is skipped. */
   remove(id: number): void {
+    if (this.#live.get(id)?.daemon) this.#liveDaemons--;
     this.#live.delete(id);
   }
 
@@ -44,13 +54,19 @@ export class TimerHeap {
     const top = this.#heap[0];
     if (!top) return undefined;
     this.#popTop();
-    this.#live.delete(top.id);
+    this.remove(top.id);
     return top;
+  }
+
+  /** The live timers in firing order (the checker encodes them relative to now). */
+  list(): PendingTimer[] {
+    return [...this.#live.values()].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
   }
 
   clear(): void {
     this.#heap.length = 0;
     this.#live.clear();
+    this.#liveDaemons = 0;
   }
 
   #dropDead(): void {

@@ -10,7 +10,7 @@ import { MachineCell } from '../sched/machine-cell.js';
 import type { Steppable } from '../sched/scheduler.js';
 import {
   VM_FF_EMT_RENDEZVOUS, VM_FF_EXTERNAL_HALTED_MASK, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_EXTERNAL_HALTED_MASK,
-  VMCPU_FF_REQUEST,
+  VMCPU_FF_HALTED_MASK_IGNORE_IRQS, VMCPU_FF_REQUEST,
 } from './ff.js';
 import { RendezvousFrame, startRendezvous } from './rendezvous.js';
 import { completeRequest, queueRequest, type ReqPool, type VmReq } from './requests.js';
@@ -23,12 +23,14 @@ export interface Frame {
   readonly describe: string;
   canProgress(): boolean;
   progress(): void;
+  /** A frame that waits through the halt method (VMR3WaitU, VMR3WaitHalted, guest code) answers VMR3NotifyCpuFF. */
+  notify?(flags: number): void;
 }
 
 /** What the guest does next (EMR3ExecuteVM, one slice at a time). */
 export type GuestAction =
   | { kind: 'run'; ns: number } // execute guest code for ns of GIP time (vCPU STARTED_EXEC)
-  | { kind: 'halt'; untilNs?: number } // HLT: VMR3WaitHalted until an interrupt or the deadline
+  | { kind: 'halt'; untilNs?: number; ignoreInterrupts?: boolean } // HLT: VMR3WaitHalted until an interrupt or the deadline
   | { kind: 'status'; rc: number }; // an EM status for the loop (e.g. VINF_EM_SUSPEND)
 
 export interface GuestContext extends EmtContext {
@@ -42,8 +44,33 @@ export interface EmtHooks {
   onEmtExit?: (vm: VmCore, cpu: number) => void;
   /** EMT(0) has set TERMINATED. */
   onTerminated?: (vm: VmCore) => void;
-  /** vmR3HaltWait: how an EMT waits when halted or idle (the halt method); default: bootstrap wait. */
-  halt?: (emt: Emt, untilNs: number | undefined, wake: () => void) => { cancel(): void } | undefined;
+  /** VMR3WaitHalted's pfnHalt (the halt method); default: a timer until the deadline. */
+  halt?: (emt: Emt, untilNs: number | undefined, wake: () => void, ignoreInterrupts?: boolean) => HaltWait | undefined;
+  /** VMR3WaitU's pfnWait: how an EMT with nothing to do waits; none: it waits until notified. */
+  wait?: (emt: Emt) => IdleWait | undefined;
+  /** VMR3NotifyCpuFFU's pfnNotifyCpuFF for an EMT that waits or runs guest code. */
+  notifyCpuFF?: (emt: Emt, flags: number) => void;
+}
+
+/** VMR3WaitU in progress: the EMT has no frame, its loop is in 'waiting', the halt method's wait runs. */
+export interface IdleWait {
+  /** Woken (signal or timeout): the EMT should take a step. */
+  canProgress(): boolean;
+  /** The EMT runs again: true when the wait is over, false when it waits again. */
+  step(): boolean;
+  /** pfnNotifyCpuFF for the waiting EMT. */
+  notify(flags: number): void;
+  /** The EMT found work without being woken: end the wait now. */
+  cancel(): void;
+}
+
+/** A halt method's VMR3WaitHalted loop; with `step`, the halt ends only when `step()` says so. */
+export interface HaltWait {
+  cancel(): void;
+  /** Replaces the default wake-up condition (deadline, loop work, halted-mask flags). */
+  canProgress?(): boolean;
+  /** One pass of the halt loop on the EMT; true when the halt is over. */
+  step?(): boolean;
 }
 
 export class Emt implements Steppable {
@@ -54,6 +81,8 @@ export class Emt implements Steppable {
   countedInactive = false;
   /** Informational status of the last loop step (what EMR3ExecuteVM would be told). */
   loopRc = VINF_SUCCESS;
+  /** VMR3WaitU in progress (no frame: the loop is 'waiting'). */
+  idle: IdleWait | undefined;
 
   constructor(
     readonly vm: VmCore,
@@ -62,7 +91,7 @@ export class Emt implements Steppable {
     readonly hooks: EmtHooks,
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
-    this.cell = new MachineCell<EmtEvent>(emtMachine, this.id);
+    this.cell = new MachineCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id);
     this.cell.listener = (cell, from) =>
       vm.emit({ kind: 'emt', cpu, from: from.value as string, to: cell.value, tNs: vm.nowNs() });
   }
@@ -88,15 +117,35 @@ export class Emt implements Steppable {
     if (top !== frame) throw new VmAssertion(VERR_INTERNAL_ERROR, `${this.id}: popped ${top?.describe} instead of ${frame.describe}`);
   }
 
-  /** VMR3NotifyCpuFFU: the EMT re-checks its wait condition. */
-  notify(_flags = 0): void {
+  /** VMR3NotifyCpuFFU: a halt-method wait decides; otherwise the EMT re-checks its wait condition. */
+  notify(flags = 0): void {
+    const top = this.top();
+    if (top?.notify) return top.notify(flags);
+    if (!top && this.idle) return this.idle.notify(flags);
     if (this.canProgress()) this.vm.host.sched.ready(this);
+  }
+
+  /** The loop would act now (what ends VMR3WaitU here). */
+  loopWouldAct(): boolean {
+    return this.hasLoopWork() || this.#pollFlags().executeGuest;
   }
 
   canProgress(): boolean {
     const top = this.top();
     if (top) return top.canProgress();
+    if (this.idle) return this.idle.canProgress();
     return this.state === 'waiting' && (this.hasLoopWork() || this.#pollFlags().executeGuest);
+  }
+
+  /** Nothing to do: wait in VMR3WaitU (the halt method's pfnWait); running anyway with work: stop waiting. */
+  #idleCheck(): void {
+    if (this.frames.length > 0 || this.state !== 'waiting' || !this.hooks.wait) return;
+    if (this.idle) {
+      if (this.loopWouldAct()) {
+        this.idle.cancel();
+        this.idle = undefined;
+      }
+    } else if (!this.loopWouldAct()) this.idle = this.hooks.wait(this);
   }
 
   /** Anything the loop must act on before (or instead of) running guest code. */
@@ -113,9 +162,12 @@ export class Emt implements Steppable {
       const top = this.top();
       if (top) {
         if (top.canProgress()) top.progress();
+      } else if (this.idle) {
+        if (this.idle.step()) this.idle = undefined; // VMR3WaitU returned: the loop polls on the next step
       } else if (this.state === 'waiting') {
         this.#loop();
       }
+      this.#idleCheck();
     } finally {
       host.current = previous;
     }
@@ -218,6 +270,7 @@ export class Emt implements Steppable {
     const fn = req.fn!;
     this.runResult(this.call(() => fn(this.context(), ...req.args)), (rc) => {
       completeRequest(this.pool, req, rc);
+      if (this.vm.host.faults?.completeTwice) completeRequest(this.pool, req, rc); // test-only mutant
       done(rc > 0 ? rc : VINF_SUCCESS);
     });
   }
@@ -225,7 +278,8 @@ export class Emt implements Steppable {
   #executeGuest(done: (rc: number) => void): void {
     const action = this.hooks.executeGuest!({ vm: this.vm, cpu: this.cpu, nowNs: this.vm.nowNs() });
     if (action.kind === 'status') return done(action.rc);
-    const frame = action.kind === 'run' ? new GuestSliceFrame(this, action.ns, done) : new HaltFrame(this, action.untilNs, done);
+    const frame =
+      action.kind === 'run' ? new GuestSliceFrame(this, action.ns, done) : new HaltFrame(this, action.untilNs, done, action.ignoreInterrupts ?? false);
     this.push(frame);
   }
 
@@ -291,7 +345,7 @@ class GuestSliceFrame implements Frame {
     emt.vm.cpuSend(emt.cpu, { type: 'execEnter' });
     this.#timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, () => {
       this.#expired = true;
-      emt.notify();
+      emt.vm.host.sched.ready(emt); // the slice's own end, not a VMR3NotifyCpuFF
     });
   }
 
@@ -303,6 +357,13 @@ class GuestSliceFrame implements Frame {
     return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt);
   }
 
+  /** Guest code is left early only when the halt method says so (GLOBAL_1 pokes on VMNOTIFYFF_FLAGS_POKE). */
+  notify(flags: number): void {
+    const notifyCpuFF = this.emt.hooks.notifyCpuFF;
+    if (notifyCpuFF) notifyCpuFF(this.emt, flags);
+    else if (this.canProgress()) this.emt.vm.host.sched.ready(this.emt);
+  }
+
   progress(): void {
     this.emt.vm.host.sched.clearTimer(this.#timer);
     this.emt.vm.cpuSend(this.emt.cpu, { type: 'execLeave' });
@@ -311,27 +372,36 @@ class GuestSliceFrame implements Frame {
   }
 }
 
-/** Something in the halted masks is pending for this vCPU (§3.3). */
-const interrupted = (emt: Emt): boolean =>
-  (emt.vm.ff & VM_FF_EXTERNAL_HALTED_MASK) !== 0 || (emt.vm.cpuFF[emt.cpu]! & VMCPU_FF_EXTERNAL_HALTED_MASK) !== 0;
+/** Something in the halted masks is pending for this vCPU (§3.3); VMWAITHALTED_F_IGNORE_IRQS drops APIC/PIC. */
+export const interrupted = (emt: Emt, ignoreInterrupts = false): boolean =>
+  (emt.vm.ff & VM_FF_EXTERNAL_HALTED_MASK) !== 0 ||
+  (emt.vm.cpuFF[emt.cpu]! & (ignoreInterrupts ? VMCPU_FF_HALTED_MASK_IGNORE_IRQS : VMCPU_FF_EXTERNAL_HALTED_MASK)) !== 0;
 
-/** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline. */
+/** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline (the halt method's loop). */
 export class HaltFrame implements Frame {
   #expired = false;
-  readonly #wait: { cancel(): void } | undefined;
+  /** A halted-mask flag was already pending: VMR3WaitHalted returns at once and the vCPU state never changes. */
+  readonly #pending: boolean;
+  readonly #wait: HaltWait | undefined;
 
   constructor(
     readonly emt: Emt,
     readonly untilNs: number | undefined,
     readonly resume: (rc: number) => void,
+    readonly ignoreInterrupts = false,
   ) {
+    this.#pending = emt.hasLoopWork() || interrupted(emt, ignoreInterrupts);
+    if (this.#pending) {
+      this.#wait = undefined;
+      return;
+    }
     emt.vm.cpuSend(emt.cpu, { type: 'haltEnter' });
     const wake = () => {
       this.#expired = true;
-      emt.notify();
+      if (this.canProgress()) emt.vm.host.sched.ready(emt);
     };
     this.#wait = emt.hooks.halt
-      ? emt.hooks.halt(emt, untilNs, wake)
+      ? emt.hooks.halt(emt, untilNs, wake, ignoreInterrupts)
       : untilNs === undefined
         ? undefined
         : (() => {
@@ -345,12 +415,21 @@ export class HaltFrame implements Frame {
   }
 
   canProgress(): boolean {
-    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt);
+    if (this.#pending) return true;
+    if (this.#wait?.canProgress) return this.#wait.canProgress();
+    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
+  }
+
+  notify(flags: number): void {
+    const notifyCpuFF = this.emt.hooks.notifyCpuFF;
+    if (notifyCpuFF) notifyCpuFF(this.emt, flags);
+    else if (this.canProgress()) this.emt.vm.host.sched.ready(this.emt);
   }
 
   progress(): void {
+    if (!this.#pending && this.#wait?.step && !this.#wait.step()) return; // the halt loop goes on
     this.#wait?.cancel();
-    this.emt.vm.cpuSend(this.emt.cpu, { type: 'haltLeave' });
+    if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, { type: 'haltLeave' });
     this.emt.pop(this);
     this.resume(VINF_SUCCESS);
   }

@@ -20,6 +20,11 @@ export class ExternalThread implements Steppable {
     this.id = `ext.${vm.host.nextId('caller')}`;
   }
 
+  /** Steps queued and not yet taken (the checker's state key). */
+  get pendingWork(): number {
+    return this.#work.length;
+  }
+
   /** Queue a step for this thread. */
   post(fn: () => void): void {
     this.#work.push(fn);
@@ -112,6 +117,7 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     };
     const route = routeRequest(options.target, null, vm.cCpus);
     const order = route.kind === 'all' ? route.order : [];
+    if (options.target === 'all-reverse' && vm.host.faults?.allReverseAscending) order.reverse(); // test-only mutant
     let timer: ReturnType<typeof sched.setTimer> | undefined;
     // cMillies applies to each wait (one per CPU for ALL / ALL_REVERSE).
     const armTimeout = () => {

@@ -65,7 +65,7 @@ export const vmR3PowerOn: RendezvousCallback = (ctx) => {
     if (rc < 0) return rc;
   }
   if (vm.vmState !== 'POWERING_ON') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
-  vm.cpuSend(cpu, { type: 'start' });
+  if (!(cpu === 0 && vm.host.faults?.skipCpuStart)) vm.cpuSend(cpu, { type: 'start' }); // the fault: test-only mutant
   if (cpu === 0) {
     componentsOf(vm).pdmPowerOn(vm);
     vm.setState('RUNNING', 'POWERING_ON');
@@ -166,7 +166,7 @@ export const vmR3PowerOff: RendezvousCallback = (ctx) => {
   if (isFirst(ctx)) {
     const ordinal = vm.trySetState('VMR3PowerOff', pairs(all, 0, 11));
     if (ordinal < 0) return ordinal;
-    if (ordinal >= 7) componentsOf(vm).ssmCancel(vm);
+    if (ordinal >= 7 && !vm.host.faults?.powerOffNoCancel) componentsOf(vm).ssmCancel(vm); // the fault: test-only mutant
   }
   const state = vm.vmState;
   if (state !== 'POWERING_OFF' && state !== 'POWERING_OFF_LS') return VERR_VM_INVALID_VM_STATE;

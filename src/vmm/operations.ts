@@ -13,6 +13,8 @@ import {
 } from './lifecycle.js';
 import { killQueuedRequests, type ReqPool, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY } from './requests.js';
 import { emtRendezvous, type CpuTarget, type ReqFn, type RendezvousCallback } from './types.js';
+import { openSinkOf, saveTeleportOp, type SaveOptions, type SaveResult, type SaveTarget } from '../ssm/live/vm-save.js';
+import { loadFromFileOp, type LoadOptions } from '../ssm/live/vm-load.js';
 
 /** VMSETRTERR_FLAGS_*. */
 export const VMSETRTERR_FLAGS_FATAL = 1;
@@ -76,7 +78,7 @@ export const vmOps = {
       if (rc < 0) return done(rc);
       vm.ext.onTerminated = () =>
         thread.post(() => {
-          killQueuedRequests(vm);
+          if (!vm.host.faults?.keepQueuedAtDestroy) killQueuedRequests(vm); // the fault: test-only mutant
           for (const queue of [vm.globalQueue, ...vm.cpuQueues]) queue.complete();
           done(VINF_SUCCESS);
         });
@@ -120,6 +122,17 @@ export const vmOps = {
 
   emtRendezvous: (pool: ReqPool, options: RendezvousOptions, callback: RendezvousCallback): Operation =>
     rendezvousOp(pool, rendezvousFlags(options.type, options), callback),
+
+  /** VMR3Save: live from RUNNING, plain from SUSPENDED (src/ssm/live/vm-save.ts); `out.result` gets the figures. */
+  save: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: { result?: SaveResult } = {}): Operation =>
+    saveTeleportOp(pool, openSinkOf(target), 'save', options, out),
+
+  /** VMR3Teleport over any sink (the TCP side lives in src/teleport). */
+  teleport: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: { result?: SaveResult } = {}): Operation =>
+    saveTeleportOp(pool, openSinkOf(target), 'teleport', options, out),
+
+  /** VMR3LoadFromFile: CREATED / SUSPENDED → LOADING → SUSPENDED or LOAD_FAILURE, on EMT(0). */
+  loadFromFile: (pool: ReqPool, path: string, options: LoadOptions = {}): Operation => loadFromFileOp(pool, path, options),
 };
 
 export type VmOpName = keyof typeof vmOps;

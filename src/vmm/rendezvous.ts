@@ -26,10 +26,16 @@ export class RendezvousInstance {
     readonly callback: RendezvousCallback,
     readonly parent: RendezvousInstance | null,
   ) {
-    this.cell = new MachineCell<RendezvousEvent>(rendezvousMachine, id);
-    this.cell.listener = (cell, from, event) => {
-      const cpu = 'cpu' in event ? (event.cpu as number) : null;
-      vm.emit({ kind: 'rendezvous', id, from: from.value as string, to: cell.value, event: event.type, cpu, tNs: vm.nowNs() });
+    this.cell = new MachineCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id);
+    this.cell.listener = (cell, from, anyEvent) => {
+      const event = anyEvent as RendezvousEvent;
+      const cpu = 'cpu' in event ? event.cpu : null;
+      vm.emit({
+        kind: 'rendezvous', id, from: from.value as string, to: cell.value, event: event.type, cpu, tNs: vm.nowNs(),
+        ...(event.type === 'begin' ? { flags: event.flags } : {}),
+        ...(event.type === 'callbackDone' ? { rc: event.rc, ran: event.ran } : {}),
+        ...(event.type === 'finish' ? { status: (from.context as RendezvousContext).status } : {}),
+      });
     };
   }
 
@@ -145,6 +151,11 @@ export class RendezvousFrame implements Frame {
   phase: Phase;
   /** Informational statuses from rendezvous joined while waiting for the lock (merged into the result). */
   #joined = VINF_SUCCESS;
+
+  /** Informational status collected from rendezvous joined while waiting (part of the checker's state key). */
+  get joined(): number {
+    return this.#joined;
+  }
 
   constructor(
     readonly emt: Emt,
@@ -309,7 +320,7 @@ export class RendezvousFrame implements Frame {
     const status = instance.ctx.status;
     instance.cell.send({ type: 'finish' });
     vm.rendezvousStack.pop();
-    if (!instance.parent) vm.rendezvousLock = null;
+    if (!instance.parent && !vm.host.faults?.lockNotReleased) vm.rendezvousLock = null;
     vm.notifyAll();
     this.emt.pop(this);
     let rc = status;

@@ -56,7 +56,7 @@ export class VmReq {
     readonly vm: VmCore,
     readonly id: number,
   ) {
-    this.cell = new MachineCell<VmReqEvent>(requestMachine, `${vm.id}/req.${id}`);
+    this.cell = new MachineCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`);
     this.cell.listener = (cell, from) =>
       vm.emit({
         kind: 'request', id, from: from.value as string, to: cell.value, target: String(this.target),
@@ -160,7 +160,7 @@ export function queueRequest(req: VmReq, callerCpu: number | null): Route {
       req.move({ type: 'queue' });
       vm.globalQueue.push(req, priority);
       vm.setFF(VM_FF_REQUEST);
-      vm.notifyAll(poke);
+      if (!vm.host.faults?.lostWakeupGlobal) vm.notifyAll(poke); // the fault is a test-only mutant
       break;
     default:
       break;

@@ -14,6 +14,7 @@ import { VM_FF_CHECK_VM_STATE } from './ff.js';
 import type { RendezvousInstance } from './rendezvous.js';
 import type { VmReq } from './requests.js';
 import type { VmConfig } from './config.js';
+import type { EngineFaults, EngineMachines } from './faults.js';
 
 /** Engine-wide services a VM needs (the VMM that owns it). */
 export interface VmmHost {
@@ -22,6 +23,10 @@ export interface VmmHost {
   current: { vm: VmCore; cpu: number } | null;
   nextId(kind: 'req' | 'caller'): number;
   readonly fidelity: 'intended' | 'as-written';
+  /** Test-only broken variants (src/check/mutants.ts); absent in every real engine. */
+  readonly faults?: EngineFaults;
+  /** Machine definitions to run instead of machines/ (test-only `provide()` variants). */
+  readonly machines?: Partial<EngineMachines>;
 }
 
 /** Everything observable that happens in a VM, in order (inspection, traces, the facade's streams). */
@@ -30,9 +35,17 @@ export type VmTraceEvent =
   | { kind: 'cpu-state'; cpu: number; from: VmCpuState; to: VmCpuState; tNs: number }
   | { kind: 'emt'; cpu: number; from: string; to: string; tNs: number }
   | { kind: 'request'; id: number; from: string; to: string; target: string; cpu: number | null; tNs: number }
-  | { kind: 'rendezvous'; id: string; from: string; to: string; event: string; cpu: number | null; tNs: number }
+  | {
+      kind: 'rendezvous'; id: string; from: string; to: string; event: string; cpu: number | null; tNs: number;
+      /** begin: the flags asked for; callbackDone: the callback's status and whether it ran; finish: the status read. */
+      flags?: number; rc?: number; ran?: boolean; status?: number;
+    }
   | { kind: 'error'; rc: number; message: string; tNs: number }
-  | { kind: 'runtime-error'; flags: number; errorId: string; message: string; tNs: number };
+  | { kind: 'runtime-error'; flags: number; errorId: string; message: string; tNs: number }
+  /** GVMM registry changes (create, vCPU register / deregister, destroy) with the calling thread and status. */
+  | { kind: 'gvmm'; op: 'create' | 'register' | 'deregister' | 'destroy'; handle: number; cpu: number | null; rc: number; by: string; tNs: number }
+  /** The halt method switched (vmR3SetHaltMethodU's rendezvous on EMT(0)). */
+  | { kind: 'halt-method'; from: string; to: string; tNs: number };
 
 export type AtStateCallback = (newState: VmState, oldState: VmState) => void;
 export type AtErrorCallback = (rc: number, message: string) => void;
@@ -83,8 +96,9 @@ export class VmCore {
     readonly cCpus: number,
     readonly config: VmConfig,
   ) {
-    this.state = new MachineCell<VmEvent>(vmMachine, `vm.${handle}`);
-    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new MachineCell<VmCpuEvent>(vmcpuMachine, `vm.${handle}/cpu.${i}`));
+    this.state = new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
+    const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
+    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new MachineCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`));
     this.cpuQueues = Array.from({ length: cCpus }, (_, i) => new RequestQueue<VmReq>(`cpu.${i}`));
     this.cpuFF = new Array<number>(cCpus).fill(0);
     for (const [i, cell] of this.cpuStates.entries()) {

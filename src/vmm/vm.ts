@@ -13,6 +13,12 @@ import { vmOps, type RendezvousOptions } from './operations.js';
 import type { ReqPool, VmReq } from './requests.js';
 import type { CpuTarget, EmtContext, ReqFn } from './types.js';
 import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from './vm-core.js';
+import type { GuestRam } from '../ssm/live/guest-ram.js';
+import type { LoadOptions } from '../ssm/live/vm-load.js';
+import type { SaveOptions, SaveResult, SaveTarget } from '../ssm/live/vm-save.js';
+import type { SsmUnitOptions } from '../ssm/units.js';
+import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
+import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
 
 export interface VmStateChange {
   readonly from: VmState | null;
@@ -172,6 +178,61 @@ export class VM {
   /** VMMR3EmtRendezvous from outside the VM: forwarded through an 'any' request, as VirtualBox does. */
   emtRendezvous(options: RendezvousOptions, callback: (ctx: EmtContext) => number | void): Promise<number> {
     return this.#run(() => vmOps.emtRendezvous(this.pool, options, callback));
+  }
+
+  /**
+   * VMR3Save: a live save from RUNNING (the VM ends SUSPENDED), a plain one from SUSPENDED. `target` is a file
+   * path (written crash-safe) or a saved-state sink. Resolves with the status and the figures (passes, bytes,
+   * downtime); progress arrives through `options.onProgress` and `vm.progress$`.
+   */
+  async save(target: SaveTarget, options: SaveOptions = {}): Promise<SaveResult> {
+    const out: { result?: SaveResult } = {};
+    await this.#run(() => vmOps.save(this.pool, target, options, out));
+    return out.result!;
+  }
+
+  /** VMR3LoadFromFile: from CREATED or SUSPENDED; ends SUSPENDED (then resume()) or LOAD_FAILURE. */
+  loadFromFile(path: string, options: LoadOptions = {}): Promise<number> {
+    if (typeof path !== 'string' || path.length === 0) return Promise.reject(new VBoxError(VERR_INVALID_PARAMETER, 'loadFromFile needs a file name'));
+    return this.#run(() => vmOps.loadFromFile(this.pool, path, options));
+  }
+
+  /**
+   * VMR3Teleport over TCP to a target from vmm.listenForTeleport(): the password first, then a live save into the
+   * connection; the VM ends SUSPENDED (fTeleportedAndNotFullyResumedYet set) and can be destroyed.
+   */
+  teleport(options: TeleportOptions): Promise<TeleportResult> {
+    try {
+      this.#checkAlive();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return teleportSource(this, options);
+  }
+
+  /** Progress of saves, teleports and loads of this VM. */
+  get progress$(): Observable<SsmProgressEvent> {
+    return savedStateOf(this.core).progress$.asObservable();
+  }
+
+  /** SSMR3RegisterExternal: a saved-state unit of the embedder's (name ≤ 47 characters, instance, callbacks). */
+  registerUnit(unit: SsmUnitOptions): void {
+    savedStateOf(this.core).registry.register(unit);
+  }
+
+  /** SSMR3DeregisterExternal (every instance when `instance` is omitted). */
+  deregisterUnit(name: string, instance?: number): void {
+    savedStateOf(this.core).registry.deregister(name, instance);
+  }
+
+  /** The simulated guest RAM (the `pgm` unit): its dirty rate can be changed at any time. */
+  get ram(): GuestRam {
+    return savedStateOf(this.core).ram;
+  }
+
+  /** VMR3TeleportedAndNotFullyResumedYet. */
+  get teleportedAndNotFullyResumedYet(): boolean {
+    return this.core.fTeleportedAndNotFullyResumedYet;
   }
 
   /** VMR3AtStateRegister; the returned function deregisters (VMR3AtStateDeregister). */

@@ -4,6 +4,8 @@
  * through a VMCPUID_ANY request (registering vCPUs 1..n with requests to their EMTs), then CREATED.
  */
 import { DeterministicScheduler, type ChoicePolicy } from '../sched/deterministic.js';
+import { attachInspection, type InspectionSession } from '../inspect/session.js';
+import type { InspectorInput } from '../inspect/inspector.js';
 import { RealTimeScheduler } from '../sched/real-time.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { VBoxError, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
@@ -15,6 +17,15 @@ import { ReqPool } from './requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from './types.js';
 import { VM } from './vm.js';
 import { VmCore, type AtErrorCallback, type VmmHost } from './vm-core.js';
+import { attachSavedState } from '../ssm/vm-units.js';
+import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
+import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
+import type { EngineFaults, EngineMachines } from './faults.js';
+import type { Gvmm } from '../gvmm/gvmm.js';
+import { gvmmR3CreateVM, gvmmR3RegisterVCpu } from '../gvmm/r3.js';
+import { VMHALTMETHOD } from '../../machines/halt-method.js';
+import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from './halt/engine.js';
+import { vmR3SetHaltMethodU } from './halt/set-method.js';
 
 export interface VmmOptions {
   /** 'virtual' (default): deterministic scheduler and virtual GIP time; 'real': host time for embedders. */
@@ -30,6 +41,17 @@ export interface VmmOptions {
   components?: Partial<VmComponents>;
   /** A prebuilt scheduler (the checker passes its own). */
   scheduler?: Scheduler;
+  /** @internal Test-only broken variants for the checker's mutation tests (src/vmm/faults.ts). */
+  faults?: EngineFaults;
+  /** @internal Test-only machine variants (`machine.provide()`), defaulting to machines/. */
+  machines?: Partial<EngineMachines>;
+  /**
+   * Inspectors: a function or observer as XState's `inspect` takes, an @statelyai/inspect inspector, a record
+   * sink (trace recorder, websocket stream) or a list. Without one, inspection costs nothing.
+   */
+  inspect?: InspectorInput;
+  /** GVMM: the early wake-up index ('heap' | 'scan'), `/GVMM/*` config, semaphore resolution, handle count. */
+  gvmm?: VmmGvmmOptions;
 }
 
 export interface CreateOptions {
@@ -37,24 +59,35 @@ export interface CreateOptions {
   config?: VmConfigInput;
   /** pfnVMAtError, registered before anything else. */
   atError?: AtErrorCallback;
+  /** Simulated guest RAM (the `pgm` saved-state unit): size, dirty rate, prefill. Default 4 MiB, not dirtied. */
+  ram?: GuestRamOptions;
 }
 
 export class Vmm implements VmmHost {
   readonly sched: Scheduler;
   readonly fidelity: 'intended' | 'as-written';
+  readonly faults: EngineFaults | undefined;
+  readonly machines: Partial<EngineMachines> | undefined;
   current: { vm: VmCore; cpu: number } | null = null;
   readonly vms = new Map<number, VM>();
   readonly #ids = { req: 0, caller: 0 };
-  #nextHandle = 1;
+  /** Present only when someone inspects. */
+  readonly inspection: InspectionSession | undefined;
+  /** The engine's GVMM: VM handles, EMT registry, halt / wake-up scheduling, statistics. */
+  readonly gvmm: Gvmm;
 
   constructor(readonly options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
+    this.faults = options.faults;
+    this.machines = options.machines;
     if (options.scheduler) this.sched = options.scheduler;
     else if (options.clock === 'real') this.sched = new RealTimeScheduler();
     else {
       const policy = options.policy ?? (options.seed !== undefined ? { kind: 'seeded', seed: options.seed } : { kind: 'first' });
       this.sched = new DeterministicScheduler({ policy });
     }
+    this.inspection = options.inspect ? attachInspection(this.sched, options.inspect) : undefined;
+    this.gvmm = createEngineGvmm(this.sched, this.fidelity, options.gvmm);
   }
 
   get clock() {
@@ -69,25 +102,37 @@ export class Vmm implements VmmHost {
   async create(options: CreateOptions): Promise<VM> {
     if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'create() needs { cpus }');
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
-    const core = new VmCore(this, this.#nextHandle++, options.cpus, config);
+    const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
     if (options.atError) core.atError.push(options.atError);
     core.ext.components = { ...NO_COMPONENTS, ...this.options.components };
+    attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);
-    const hooks: EmtHooks = {
-      ...this.options.hooks,
-      onTerminated: (vm) => {
-        this.options.hooks?.onTerminated?.(vm);
-        (vm.ext.onTerminated as (() => void) | undefined)?.();
+    const hooks: EmtHooks = attachVmToGvmm(core, this.gvmm, {
+      fidelity: this.fidelity,
+      ...(this.options.gvmm ? { gvmm: this.options.gvmm } : {}),
+      ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
+      onDestroyed: (dead) => {
+        if (this.vms.get(dead.handle)?.core === dead) this.vms.delete(dead.handle);
       },
-    };
+    });
     for (let cpu = 0; cpu < core.cCpus; cpu++) core.emts.push(new Emt(core, cpu, pool, hooks));
     core.cActiveEmts = core.cCpus;
+    this.inspection?.addVm(core);
     const vm = new VM(core, pool);
     this.vms.set(core.handle, vm);
     const errorsBefore = core.cErrors;
     const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
+    if (rc < 0) await runOperation(core, destroyFailedVmOp(core)); // the EMTs go, the handle is free again
     statusToResult(core, rc, errorsBefore);
     return vm;
+  }
+
+  /**
+   * Create a VM and wait for a teleport into it (the target side): resolves with the VM SUSPENDED and ready to
+   * resume; a failed teleport powers the VM off, destroys it and rejects.
+   */
+  listenForTeleport(options: TeleportListenOptions): Promise<VM> {
+    return listenForTeleport(this, options);
   }
 
   /** Let `ns` of GIP time pass with the world running (virtual: as fast as it can be simulated). */
@@ -100,25 +145,34 @@ export class Vmm implements VmmHost {
   }
 
   dispose(): void {
+    this.inspection?.detach();
     this.sched.dispose();
   }
 }
 
-/** vmR3CreateU's init on EMT(0): GVMM, then each other vCPU registers on its own EMT, then CREATED. */
+/**
+ * vmR3CreateU's init on EMT(0): GVMMR3CreateVM (the reserved handle gets its GVM, EMT0 registered), each
+ * other vCPU registers on its own EMT, the halt method goes from BOOTSTRAP to DEFAULT, then CREATED.
+ */
 const vmR3CreateU: ReqFn = ({ vm }) => {
-  vm.created = true; // GVMMR3CreateVM: from here on every EMT may serve VMCPUID_ANY
+  const rc = gvmmR3CreateVM(vm);
+  if (rc < 0) return rc;
+  vm.created = true; // from here on every EMT may serve VMCPUID_ANY
   const registerFrom = (cpu: number): EmtResult => {
     if (cpu >= vm.cCpus) {
-      vm.setState('CREATED', 'CREATING');
-      return VINF_SUCCESS;
+      return vmR3SetHaltMethodU(vm, VMHALTMETHOD.DEFAULT, (rcHalt) => {
+        if (rcHalt < 0) return rcHalt;
+        vm.setState('CREATED', 'CREATING');
+        return VINF_SUCCESS;
+      });
     }
-    return emtCallWait(cpu, vmR3RegisterVCpu, [], (rc) => (rc < 0 ? rc : registerFrom(cpu + 1)));
+    return emtCallWait(cpu, vmR3RegisterVCpu, [], (rcReg) => (rcReg < 0 ? rcReg : registerFrom(cpu + 1)));
   };
   return registerFrom(1);
 };
 
-/** Ring-3 side of GVMMR3RegisterVCpu, on the vCPU's own EMT. */
-const vmR3RegisterVCpu: ReqFn = () => VINF_SUCCESS;
+/** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
+const vmR3RegisterVCpu: ReqFn = ({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu);
 
 export function createVMM(options: VmmOptions = {}): Vmm {
   return new Vmm(options);

@@ -1,6 +1,7 @@
-/** `vmm-actors demo [--cpus N] [--seed N] [--clock virtual|real] [--quiet]`. */
+/** `vmm-actors demo [--cpus N] [--seed N] [--clock virtual|real] [--quiet] [--inspect] [--inspect-ws URL] [--trace FILE]`. */
 import { type Command, InvalidArgumentError } from 'commander';
 import { runDemo } from './demo.js';
+import { openDemoInspection } from '../../inspect/demo-inspection.js';
 import { parseInteger } from './options.js';
 
 export function registerDemo(program: Command): void {
@@ -11,8 +12,14 @@ export function registerDemo(program: Command): void {
     .option('--seed <n>', 'scheduler seed (virtual clock)', parseInteger, 7)
     .option('--clock <kind>', 'virtual | real', 'virtual')
     .option('--quiet', 'VM states only')
-    .action(async (opts: { cpus: number; seed: number; clock: string; quiet?: boolean }) => {
+    .option('--inspect', 'show the run in the Stately inspector (online; says so when offline)')
+    .option('--inspect-ws <url>', 'stream inspection events to a websocket (e.g. `vmm-actors view --live <url>`)')
+    .option('--trace <file>', 'record the inspection stream and scheduler choices as JSON lines')
+    .action(async (opts: { cpus: number; seed: number; clock: string; quiet?: boolean; inspect?: boolean; inspectWs?: string; trace?: string }) => {
       if (opts.clock !== 'virtual' && opts.clock !== 'real') throw new InvalidArgumentError('--clock must be virtual or real');
-      process.exitCode = await runDemo({ cpus: opts.cpus, seed: opts.seed, clock: opts.clock, quiet: opts.quiet ?? false });
+      const setup = { cpus: opts.cpus, seed: opts.seed, clock: opts.clock };
+      const inspection = await openDemoInspection({ ...opts, setup, out: console.log });
+      process.exitCode = await runDemo({ cpus: opts.cpus, seed: opts.seed, clock: opts.clock, quiet: opts.quiet ?? false, inspect: inspection.inspect });
+      await inspection.finish();
     });
 }

@@ -6,20 +6,32 @@
 import { createVMM } from '../../vmm/vmm.js';
 import type { VM } from '../../vmm/vm.js';
 import { demoGuest } from '../../guest/demo-guest.js';
+import { formatHaltReport } from '../../vmm/halt/report.js';
+import { DEMO_RAM, runSaveRestoreStep } from './teleport-demo-step.js';
 import { isVBoxError, statusName } from '../../status.js';
 import type { VmTraceEvent } from '../../vmm/vm-core.js';
+import type { InspectorInput } from '../../inspect/inspector.js';
+import type { ChoicePolicy } from '../../sched/deterministic.js';
 
 export interface DemoOptions {
   cpus: number;
   seed: number;
   clock: 'virtual' | 'real';
   quiet?: boolean;
+  /** Inspectors (trace recorder, websocket stream, Stately inspector); see src/inspect/demo-inspection.ts. */
+  inspect?: InspectorInput | undefined;
+  /** Overrides the seed: e.g. replay a recorded trace's choices (`record --from`). */
+  policy?: ChoicePolicy;
 }
 
 const fmtTime = (ns: number) => `${(ns / 1e6).toFixed(3).padStart(9)} ms`;
 
 export async function runDemo(options: DemoOptions, out: (line: string) => void = console.log): Promise<number> {
-  const vmm = createVMM({ clock: options.clock, seed: options.seed, hooks: demoGuest() });
+  const guest = demoGuest();
+  const vmm = createVMM({
+    clock: options.clock, seed: options.seed, hooks: guest,
+    ...(options.inspect ? { inspect: options.inspect } : {}), ...(options.policy ? { policy: options.policy } : {}),
+  });
   const print = (vm: VM) => (e: VmTraceEvent) => {
     if (e.kind === 'state') out(`${fmtTime(e.tNs)}  vm.${vm.handle}        ${e.from.padEnd(14)} -> ${e.to.padEnd(14)} by ${e.by}`);
     else if (e.kind === 'cpu-state' && !options.quiet && (e.from === 'STOPPED' || e.to === 'STOPPED')) {
@@ -29,7 +41,7 @@ export async function runDemo(options: DemoOptions, out: (line: string) => void 
   const pause = () => vmm.advance(5_000_000); // let the guest run for 5 ms of GIP time
 
   out(`vmm-actors demo: ${options.cpus} vCPUs, ${options.clock} clock, seed ${options.seed}`);
-  const vm = await vmm.create({ cpus: options.cpus, config: { NumCPUs: options.cpus, Name: 'demo' } });
+  const vm = await vmm.create({ cpus: options.cpus, config: { NumCPUs: options.cpus, Name: 'demo' }, ram: DEMO_RAM });
   vm.events$.subscribe(print(vm));
   out(`${fmtTime(vmm.clock.nowNs())}  vm.${vm.handle}        created (${vm.state})`);
   let halts = 0;
@@ -40,6 +52,11 @@ export async function runDemo(options: DemoOptions, out: (line: string) => void 
     out(`--- ${step}()`);
     await vm[step]();
     if (step !== 'destroy' && step !== 'powerOff') await pause();
+    if (step === 'powerOff') for (const line of formatHaltReport(vmm.gvmm, vm.core, guest.counters(vm.handle))) out(line);
+    if (step === 'reset') {
+      out('--- save() live, loadFromFile() into a fresh VM, resume() it');
+      await runSaveRestoreStep(vmm, vm, out);
+    }
   }
   out(`guest halts while running: ${halts}`);
 

@@ -1,0 +1,53 @@
+/**
+ * A scenario call as the engine's own Operation (src/vmm/operations.ts): the checker's clients run exactly
+ * what the promise facade runs, so a checked interleaving is a runtime interleaving. Callbacks of reqCallWait
+ * and emtRendezvous are tiny pure functions returning the scenario's statuses; a save writes to memory. Adding
+ * an API to scenarios is one case here (and its name in scenario.ts).
+ */
+import { vmOps } from '../vmm/operations.js';
+import type { Operation } from '../vmm/external.js';
+import type { ReqPool } from '../vmm/requests.js';
+import type { EmtContext } from '../vmm/types.js';
+import type { ResumeReason, SuspendReason } from '../vmm/lifecycle.js';
+import { VINF_SUCCESS } from '../status.js';
+import type { CallSpec } from './scenario.js';
+import { MemorySink } from '../ssm/sinks.js';
+
+/** What the callback of a scenario call returns on a CPU. */
+export const callbackStatus = (spec: CallSpec, cpu: number): number => spec.statusOn?.[cpu] ?? spec.status ?? VINF_SUCCESS;
+
+/** VMR3Save as scenarios run it: into memory (no file is written while checking). */
+function saveOp(pool: ReqPool): Operation {
+  return vmOps.save(pool, () => new MemorySink(), { maxDowntimeMs: 250 });
+}
+
+/** Build the Operation for one call; throws VBoxError for input the API itself refuses (that is the call's status). */
+export function buildOperation(pool: ReqPool, spec: CallSpec): Operation {
+  const callback = (ctx: EmtContext) => callbackStatus(spec, ctx.cpu);
+  switch (spec.call) {
+    case 'powerOn':
+      return vmOps.powerOn(pool);
+    case 'suspend':
+      return vmOps.suspend(pool, (spec.reason ?? 'USER') as SuspendReason);
+    case 'resume':
+      return vmOps.resume(pool, (spec.reason ?? 'USER') as ResumeReason);
+    case 'reset':
+      return vmOps.reset(pool);
+    case 'softReset':
+      return vmOps.softReset(pool);
+    case 'powerOff':
+      return vmOps.powerOff(pool);
+    case 'destroy':
+      return vmOps.destroy(pool);
+    case 'reqCallWait':
+      return vmOps.reqCallWait(pool, spec.target ?? 'any', callback, []);
+    case 'emtRendezvous':
+      return vmOps.emtRendezvous(pool, { type: spec.type ?? 'descending', stopOnError: spec.stopOnError ?? false, priority: spec.priority ?? false }, callback);
+    case 'setRuntimeError':
+      return vmOps.setRuntimeError(pool, spec.flags ?? 0, spec.errorId ?? 'CheckError', `runtime error ${spec.errorId ?? 'CheckError'}`);
+    case 'setGuruMeditation':
+      return vmOps.setGuruMeditation(pool, { changed: false });
+    case 'save':
+      return saveOp(pool);
+  }
+}

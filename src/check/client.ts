@@ -1,0 +1,57 @@
+/**
+ * A scenario client as an actor: it issues the next call of its script when the scheduler steps it, so "client
+ * A issues its next call" is a choice like any EMT step. Each call runs as the engine's own Operation on a new
+ * external thread (`ext.N`); the client is ready again when that call reports its status.
+ */
+import type { Steppable } from '../sched/scheduler.js';
+import { isVBoxError } from '../status.js';
+import type { ExternalThread } from '../vmm/external.js';
+import { intern, type CallRef } from './labels.js';
+import type { ClientSpec } from './scenario.js';
+
+/** What the world does around a client's calls (labels, monitors, trace records). */
+export interface ClientHost {
+  startCall(client: ScenarioClient, call: CallRef): ExternalThread | null;
+  endCall(client: ScenarioClient, call: CallRef, result: number | Error): void;
+}
+
+export class ScenarioClient implements Steppable {
+  readonly id: string;
+  /** Index of the next call to issue. */
+  position = 0;
+  /** The call in flight and its thread. */
+  pending: CallRef | null = null;
+  thread: ExternalThread | null = null;
+  /** Status of each finished call, in order. */
+  readonly results: number[] = [];
+
+  constructor(
+    readonly index: number,
+    readonly spec: ClientSpec,
+    readonly host: ClientHost,
+  ) {
+    this.id = `client.${spec.name}`;
+  }
+
+  get done(): boolean {
+    return this.position >= this.spec.calls.length && this.pending === null;
+  }
+
+  step(): void {
+    if (this.pending || this.position >= this.spec.calls.length) return;
+    const index = this.position;
+    const label = `${this.spec.name}#${index}`;
+    const call: CallRef = { client: this.spec.name, clientIndex: this.index, index, spec: this.spec.calls[index]!, label, labelId: intern(label) };
+    this.pending = call;
+    this.thread = this.host.startCall(this, call);
+  }
+
+  /** The call's status arrived (inside some actor's step). */
+  finish(call: CallRef, result: number | Error): void {
+    this.pending = null;
+    this.thread = null;
+    this.results.push(typeof result === 'number' ? result : isVBoxError(result) ? result.rc : Number.NaN);
+    this.position = call.index + 1;
+    this.host.endCall(this, call, result);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * What a run exercised: VMSTATE edges (of the 65 + 2 the reference allows), transitions of every machine (as
+ * `from>to` pairs read from the definitions), and the rendezvous types that ran. Collected from the event
+ * stream of every world the explorer steps; printed by the reporters and returned in the result.
+ */
+import { MACHINES } from '../../machines/index.js';
+import { rendezvousTypeOf } from '../../machines/rendezvous.js';
+import type { VmTraceEvent } from '../vmm/vm-core.js';
+import { VMSTATE_ALLOWED_EDGES } from './vmstate-table.js';
+
+/** The machines the checker's worlds run (others, such as the GVMM handle, join when the worlds use them). */
+export const COVERED_MACHINES = ['vm', 'vmcpu', 'emt', 'request', 'rendezvous'] as const;
+export type MachineName = (typeof COVERED_MACHINES)[number];
+
+export interface MachineCoverage {
+  readonly covered: number;
+  readonly total: number;
+  readonly missing: readonly string[];
+}
+
+export interface Coverage {
+  /** VMSTATE edges taken, `FROM>TO`, out of the reference's 65 table edges plus the 2 code-only reset edges. */
+  readonly vmEdges: { readonly covered: readonly string[]; readonly total: number; readonly missing: readonly string[] };
+  readonly machines: Readonly<Record<MachineName, MachineCoverage>>;
+  readonly rendezvousTypes: readonly string[];
+}
+
+/** Every `from>to` pair a machine's definition allows (targetless transitions stay in their state). */
+export function machineTransitions(name: MachineName): string[] {
+  const pairs = new Set<string>();
+  for (const [from, node] of Object.entries(MACHINES[name].root.states)) {
+    for (const transitions of node.transitions.values()) {
+      for (const t of transitions) {
+        const targets = t.target ?? [];
+        if (targets.length === 0) pairs.add(`${from}>${from}`);
+        for (const target of targets) pairs.add(`${from}>${target.key}`);
+      }
+    }
+  }
+  return [...pairs].sort();
+}
+
+const EVENT_MACHINE: Partial<Record<VmTraceEvent['kind'], MachineName>> = {
+  state: 'vm', 'cpu-state': 'vmcpu', emt: 'emt', request: 'request', rendezvous: 'rendezvous',
+};
+
+export class CoverageSink {
+  readonly #seen: Record<MachineName, Set<string>> = { vm: new Set(), vmcpu: new Set(), emt: new Set(), request: new Set(), rendezvous: new Set() };
+  readonly #types = new Set<string>();
+
+  onEvent(event: VmTraceEvent): void {
+    const machine = EVENT_MACHINE[event.kind];
+    if (!machine) return;
+    const e = event as { from: string; to: string };
+    this.#seen[machine].add(`${e.from}>${e.to}`);
+    if (event.kind === 'rendezvous' && event.flags !== undefined) this.#types.add(rendezvousTypeOf(event.flags));
+  }
+
+  /** Rendezvous that never built an instance (one vCPU: the direct path) still count as exercised. */
+  noteRendezvousType(type: string): void {
+    this.#types.add(type);
+  }
+
+  result(): Coverage {
+    const machines = {} as Record<MachineName, MachineCoverage>;
+    for (const name of COVERED_MACHINES) {
+      const all = machineTransitions(name);
+      const seen = this.#seen[name];
+      machines[name] = { covered: all.filter((t) => seen.has(t)).length, total: all.length, missing: all.filter((t) => !seen.has(t)) };
+    }
+    const vmSeen = this.#seen.vm;
+    const allowed = VMSTATE_ALLOWED_EDGES.map(([from, to]) => `${from}>${to}`);
+    return {
+      vmEdges: { covered: allowed.filter((e) => vmSeen.has(e)), total: allowed.length, missing: allowed.filter((e) => !vmSeen.has(e)) },
+      machines,
+      rendezvousTypes: [...this.#types].sort(),
+    };
+  }
+}

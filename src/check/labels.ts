@@ -1,0 +1,155 @@
+/**
+ * Stable names for the things a world creates while it runs, so state keys and messages never contain raw
+ * request ids, thread ids or rendezvous counters (which depend on the order things happened in). A request is
+ * named after who allocated it (`A#1.0`: client A's call 1, first packet), a rendezvous after the request it
+ * serves (`A#1.0/rv`), an external thread after its call. Names are interned to small integers for keys.
+ */
+import type { Steppable } from '../sched/scheduler.js';
+import type { ExternalThread } from '../vmm/external.js';
+import { Emt } from '../vmm/emt.js';
+import { RendezvousFrame, type RendezvousInstance } from '../vmm/rendezvous.js';
+import type { ReqPool, VmReq } from '../vmm/requests.js';
+import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
+import type { CallSpec } from './scenario.js';
+
+const internTable = new Map<string, number>();
+const internNames: string[] = [];
+
+/** A process-wide small integer for a string (state keys compare integers, never strings). */
+export function intern(name: string): number {
+  let id = internTable.get(name);
+  if (id === undefined) {
+    id = internNames.length;
+    internNames.push(name);
+    internTable.set(name, id);
+  }
+  return id;
+}
+
+export const internedName = (id: number): string => internNames[id] ?? `#${id}`;
+
+/** One client call in flight or done. */
+export interface CallRef {
+  readonly client: string;
+  readonly clientIndex: number;
+  readonly index: number;
+  readonly spec: CallSpec;
+  /** `A#1`. */
+  readonly label: string;
+  readonly labelId: number;
+}
+
+export interface ReqLabel {
+  readonly label: string;
+  readonly labelId: number;
+  /** The client call it serves, or null for the engine's own packets (create, reset FF). */
+  readonly call: CallRef | null;
+}
+
+export class Labels {
+  readonly threadCall = new Map<ExternalThread, CallRef>();
+  readonly threadById = new Map<string, CallRef>();
+  readonly reqs = new Map<VmReq, ReqLabel>();
+  readonly reqById = new Map<number, VmReq>();
+  /** Requests each EMT is processing (vmR3ReqProcessOne), innermost last. */
+  readonly processing: VmReq[][];
+  readonly rendezvous = new Map<string, ReqLabel>();
+  readonly #allocs = new Map<string, number>();
+
+  constructor(
+    readonly core: VmCore,
+    readonly stepping: () => Steppable | null,
+  ) {
+    this.processing = Array.from({ length: core.cCpus }, () => []);
+  }
+
+  /** Name every packet the pool hands out, after whoever is stepping. */
+  watchPool(pool: ReqPool): void {
+    const alloc = pool.alloc.bind(pool);
+    pool.alloc = (target) => {
+      const req = alloc(target);
+      const owner = this.ownerOfStep();
+      const n = this.#allocs.get(owner.label) ?? 0;
+      this.#allocs.set(owner.label, n + 1);
+      const label = `${owner.label}.${n}`;
+      this.reqs.set(req, { label, labelId: intern(label), call: owner.call });
+      this.reqById.set(req.id, req);
+      return req;
+    };
+  }
+
+  /** Who the current step works for: a client call, or the EMT's current request / rendezvous. */
+  ownerOfStep(): { label: string; call: CallRef | null } {
+    const actor = this.stepping();
+    if (!actor) return { label: 'engine', call: null };
+    const call = this.threadCall.get(actor as ExternalThread);
+    if (call) return { label: call.label, call };
+    if (actor instanceof Emt) return this.ownerOfEmt(actor);
+    return { label: actor.id, call: null };
+  }
+
+  /** An EMT works for the rendezvous whose callback it runs, else for the request it processes. */
+  ownerOfEmt(emt: Emt): { label: string; call: CallRef | null } {
+    for (let i = emt.frames.length - 1; i >= 0; i--) {
+      const frame = emt.frames[i]!;
+      if (frame instanceof RendezvousFrame && frame.phase === 'callback' && frame.instance) {
+        const rv = this.rendezvous.get(frame.instance.id);
+        if (rv) return { label: rv.label, call: rv.call };
+      }
+    }
+    const req = this.processing[emt.cpu]!.at(-1);
+    const label = req ? this.reqs.get(req) : undefined;
+    if (label) return { label: label.label, call: label.call };
+    return { label: `emt.${emt.cpu}`, call: null };
+  }
+
+  onEvent(event: VmTraceEvent): void {
+    if (event.kind === 'request') {
+      const req = this.reqById.get(event.id);
+      if (!req) return;
+      if (event.to === 'PROCESSING') {
+        const actor = this.stepping();
+        if (actor instanceof Emt) this.processing[actor.cpu]!.push(req);
+      } else if (event.from === 'PROCESSING') {
+        for (const stack of this.processing) {
+          const i = stack.indexOf(req);
+          if (i >= 0) stack.splice(i, 1);
+        }
+      }
+    } else if (event.kind === 'rendezvous' && event.event === 'begin') {
+      const actor = this.stepping();
+      const owner = actor instanceof Emt ? this.ownerOfEmt(actor) : { label: 'engine', call: null };
+      const label = `${owner.label}/rv`;
+      this.rendezvous.set(event.id, { label, labelId: intern(label), call: owner.call });
+    }
+  }
+
+  /** Packets allocated so far on behalf of `owner` (a call label). */
+  allocations(owner: string): number {
+    return this.#allocs.get(owner) ?? 0;
+  }
+
+  reqLabelId(req: VmReq): number {
+    return this.reqs.get(req)?.labelId ?? intern(`raw.${req.id}`);
+  }
+
+  reqName(req: VmReq): string {
+    return this.reqs.get(req)?.label ?? `req.${req.id}`;
+  }
+
+  rendezvousLabelId(instance: RendezvousInstance): number {
+    return this.rendezvous.get(instance.id)?.labelId ?? intern(`raw.${instance.id}`);
+  }
+
+  rendezvousName(id: string): string {
+    return this.rendezvous.get(id)?.label ?? id;
+  }
+
+  /** A timer label with thread ids replaced by call names (`A#1/timeout`). */
+  timerLabel(label: string): string {
+    const slash = label.indexOf('/');
+    const head = slash < 0 ? label : label.slice(0, slash);
+    const call = this.threadById.get(head);
+    return call ? `${call.label}${slash < 0 ? '' : label.slice(slash)}` : label;
+  }
+}

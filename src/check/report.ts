@@ -1,0 +1,47 @@
+/**
+ * Text reporters for explore() results: a summary table (verdict, counts, speed, reductions, coverage) and the
+ * violation with its replay line. The CLI prints these; tests and the vitest matcher reuse the violation text.
+ */
+import type { Coverage } from './coverage.js';
+import type { ExploreResult } from './explore.js';
+import { describeCall } from './scenario.js';
+
+const n = (value: number) => Math.round(value).toLocaleString('en-US');
+
+/** `vm 8/67 · vmcpu 2/9 …` and the rendezvous types. */
+export function formatCoverage(coverage: Coverage): string[] {
+  const machines = Object.entries(coverage.machines)
+    .map(([name, m]) => `${name} ${m.covered}/${m.total}`)
+    .join(' · ');
+  return [
+    `VMSTATE edges ${coverage.vmEdges.covered.length}/${coverage.vmEdges.total}: ${coverage.vmEdges.covered.map((e) => e.replace('>', '→')).join(', ') || 'none'}`,
+    `machine transitions ${machines}`,
+    `rendezvous types ${coverage.rendezvousTypes.join(', ') || 'none'}`,
+  ];
+}
+
+/** The summary table, one `label  value` row per line. */
+export function formatSummary(result: ExploreResult): string {
+  const s = result.scenario;
+  const clients = s.clients.map((c) => `${c.name}: ${c.calls.map(describeCall).join(' → ')}`).join(' ∥ ');
+  const rows: [string, string][] = [
+    ['scenario', `${clients}  (${s.cpus} vCPU${s.cpus === 1 ? '' : 's'}, ${s.fidelity}${s.guest === 'halt' ? ', halting guest' : ''})`],
+    ['verdict', result.verdict],
+    ['search', `${result.mode} · partial-order reduction ${result.reductions.por ? 'on' : 'off'} · symmetry ${result.reductions.symmetry}`],
+    ['states', `${n(result.states)}   transitions ${n(result.transitions)}   depth ${n(result.depth)}   replayed steps ${n(result.replayedSteps)}`],
+    ['time', `${result.seconds.toFixed(2)} s   ${n(result.statesPerSecond)} states/s   ${n(result.bytesPerState)} bytes/state (tables)`],
+  ];
+  const coverage = formatCoverage(result.coverage);
+  rows.push(['coverage', coverage[0]!], ['', coverage[1]!], ['', coverage[2]!]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+/** The violation block: property, message, trace length and how to replay. */
+export function formatViolation(result: ExploreResult, traceFile?: string): string {
+  const v = result.violations[0];
+  if (!v) return '';
+  const lines = [`VIOLATION ${v.property}: ${v.message}`, `counterexample: ${v.choices.length} steps after VM creation${v.lassoAt !== undefined ? ` (cycle from step ${v.lassoAt})` : ''}`];
+  if (traceFile) lines.push(`replay: ${v.replayCommand(traceFile)}`);
+  return lines.join('\n');
+}

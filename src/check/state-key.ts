@@ -1,0 +1,166 @@
+/**
+ * The state key: a compact integer encoding of everything that decides what a world can do next, hashed to 64
+ * bits. It reads engine internals directly — VM state and enmPrevVMState, force flags, each vCPU state, each
+ * EMT's machine state, frame stack and current request, the rendezvous stack (machine snapshot, who entered),
+ * queue contents by label, live request packets, pending timers relative to now, the scheduler's ready set,
+ * the clients' script positions and the monitors' own state. Raw request ids, thread ids, rendezvous counters
+ * and XState session ids never enter it: things are named by who made them (labels.ts).
+ *
+ * With symmetry the vCPUs of one orbit are relabelled to a canonical order first (symmetry.ts decides when that
+ * is sound); every CPU number in the encoding goes through the same permutation.
+ */
+import { VM_STATES } from '../../machines/vm.js';
+import type { Frame } from '../vmm/emt.js';
+import { RendezvousFrame, type RendezvousInstance } from '../vmm/rendezvous.js';
+import type { VmReq } from '../vmm/requests.js';
+import type { RequestQueue } from '../streams/request-queue.js';
+import type { KeyWriter } from './key-writer.js';
+import { intern } from './labels.js';
+import type { World } from './world.js';
+import { liveSaveOfHandle } from '../ssm/live-save.js';
+import { SSMHANDLE_OK } from '../ssm/constants.js';
+import type { VmSavedState } from '../ssm/vm-units.js';
+
+const VM_STATE_INDEX = new Map<string, number>(VM_STATES.map((s, i) => [s, i]));
+const stateIndex = (s: string | null | undefined) => (s ? (VM_STATE_INDEX.get(s) ?? intern(s)) : -1);
+
+/** Maps a CPU id to its canonical position, and back for iteration (identity without symmetry). */
+export interface CpuOrder {
+  /** canonical[i] = the actual CPU encoded at position i. */
+  readonly canonical: readonly number[];
+  /** position[cpu] = where CPU `cpu` is encoded. */
+  readonly position: readonly number[];
+}
+
+export function identityOrder(n: number): CpuOrder {
+  const ids = Array.from({ length: n }, (_, i) => i);
+  return { canonical: ids, position: ids };
+}
+
+/** Write the world's state into `key` (then call key.hash()). */
+export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void {
+  const core = world.core;
+  const sched = world.sched;
+  const labels = world.labels;
+  const pos = order.position;
+  const cpu = (c: number | null | undefined) => (typeof c === 'number' && c >= 0 && c < pos.length ? pos[c]! : -1);
+  key.reset();
+  key.w(stateIndex(core.vmState));
+  key.w(stateIndex((core.state.context as { prevState: string | null }).prevState));
+  key.w(core.ff);
+  key.w((core.fTerminateEMT ? 1 : 0) | (core.created ? 2 : 0) | (core.pendingResetSoft ? 4 : 0) | (core.fTeleportedAndNotFullyResumedYet ? 8 : 0));
+  key.w(core.cActiveEmts);
+  key.w(((core.ext.resetWaiters as unknown[] | undefined)?.length ?? 0) | (world.cancels << 8));
+  const reqLabel = (req: VmReq) => labels.reqLabelId(req);
+  // Per vCPU, in canonical order.
+  for (const c of order.canonical) {
+    const emt = core.emts[c]!;
+    key.w(intern(core.cpuState(c)));
+    key.w(core.cpuFF[c]!);
+    key.w(intern(emt.state));
+    key.w((sched.isReady(emt) ? 1 : 0) | (emt.countedInactive ? 2 : 0));
+    key.w(emt.frames.length);
+    for (const frame of emt.frames) encodeFrame(frame, key, world);
+    const processing = labels.processing[c]!;
+    key.w(processing.length > 0 ? reqLabel(processing[processing.length - 1]!) : -1);
+    encodeQueue(core.cpuQueues[c]!, key, reqLabel);
+  }
+  encodeQueue(core.globalQueue, key, reqLabel);
+  // The rendezvous in progress, outermost first.
+  key.w(core.rendezvousStack.length);
+  key.w(core.rendezvousLock ? core.rendezvousStack.indexOf(core.rendezvousLock) : -2);
+  for (const instance of core.rendezvousStack) encodeInstance(instance, key, world, order);
+  // Live packets (not FREE), sorted by label so the order they were allocated in does not matter.
+  const live: [number, VmReq][] = [];
+  for (const [req, label] of labels.reqs) if (req.state !== 'FREE') live.push([label.labelId, req]);
+  live.sort((a, b) => a[0] - b[0]);
+  key.w(live.length);
+  for (const [label, req] of live) {
+    key.w(label);
+    key.w(intern(req.state));
+    key.w(req.status);
+    key.w(typeof req.target === 'number' ? cpu(req.target) : intern(req.target));
+    key.w(req.cpu === null ? -1 : cpu(req.cpu));
+    key.w(req.onComplete ? 1 : 0);
+  }
+  // Clients and their calls' threads.
+  for (const client of world.clients) {
+    key.w(client.position);
+    key.w(client.pending ? client.pending.labelId : -1);
+    key.w(sched.isReady(client) ? 1 : 0);
+    const thread = client.thread;
+    key.w(thread ? thread.pendingWork | (sched.isReady(thread) ? 256 : 0) : -1);
+    // How many packets the call has used: where a multi-step call (save, destroy) is in its flow.
+    key.w(client.pending ? labels.allocations(client.pending.label) : 0);
+  }
+  encodeSave(world, key);
+  // Pending timers relative to now (virtual time itself is not state).
+  const now = sched.clock.nowNs();
+  const timers = sched.timerList();
+  key.w(timers.length);
+  for (const timer of timers) {
+    key.w(intern(labels.timerLabel(timer.label)));
+    key.wide(timer.dueNs - now);
+  }
+  for (const monitor of world.monitors) monitor.encode?.(key, cpu);
+}
+
+function encodeFrame(frame: Frame, key: KeyWriter, world: World): void {
+  if (frame instanceof RendezvousFrame) {
+    key.w(intern(frame.describe));
+    key.w(frame.instance ? world.labels.rendezvousLabelId(frame.instance) : -1);
+    key.w(frame.joined);
+    return;
+  }
+  const req = (frame as { req?: VmReq }).req;
+  if (req && frame.describe.startsWith('call:')) {
+    key.w(intern('call'));
+    key.w(world.labels.reqLabelId(req));
+    return;
+  }
+  key.w(intern(frame.describe));
+}
+
+function encodeQueue(queue: RequestQueue<VmReq>, key: KeyWriter, label: (req: VmReq) => number): void {
+  key.w(queue.priority.length);
+  for (const req of queue.priority) key.w(label(req));
+  key.w(queue.normal.length);
+  for (const req of queue.normal) key.w(label(req));
+}
+
+/** Structural hash of a rendezvous snapshot's context, with CPU numbers relabelled. */
+function encodeInstance(instance: RendezvousInstance, key: KeyWriter, world: World, order: CpuOrder): void {
+  const pos = order.position;
+  const ctx = instance.ctx;
+  const cpu = (c: number | null) => (c === null ? -1 : c >= 0 && c < pos.length ? pos[c]! : c);
+  key.w(world.labels.rendezvousLabelId(instance));
+  key.w(intern(instance.phase));
+  key.w(ctx.flags);
+  key.w(ctx.status);
+  key.w(ctx.cEntered | (ctx.cDone << 8) | (ctx.cReturned << 16) | (ctx.depth << 24));
+  key.w(cpu(ctx.caller));
+  key.w(cpu(ctx.runner));
+  key.w((ctx.token ? 1 : 0) | (ctx.released ? 2 : 0));
+  key.w(ctx.order.length);
+  for (const c of ctx.order) key.w(cpu(c));
+  key.w(ctx.ran.length);
+  for (const c of ctx.ran) key.w(cpu(c));
+  let entered = 0;
+  for (const c of instance.entered) entered |= 1 << cpu(c);
+  key.w(entered);
+  key.w(instance.parent ? world.core.rendezvousStack.indexOf(instance.parent) : -1);
+}
+
+/** A live save in progress: the SSM machine (phase, pass), the handle's status and cancel word, stream bytes. */
+function encodeSave(world: World, key: KeyWriter): void {
+  const saved = world.core.ext.ssm as VmSavedState | undefined;
+  const handle = saved?.registry.cancellable;
+  key.w(saved ? saved.ram.dirtyPages : -1);
+  if (!handle) return key.w(0);
+  const live = liveSaveOfHandle(handle);
+  key.w(intern(live ? live.state : handle.state));
+  key.w(live ? live.pass : -1);
+  key.w(handle.rc);
+  key.w(handle.cancelled === SSMHANDLE_OK ? 0 : 1);
+  key.wide(live ? live.offStream : 0);
+}

@@ -1,0 +1,101 @@
+/**
+ * Symmetry reduction over interchangeable vCPUs. States that differ only by a renaming of vCPUs are merged by
+ * encoding the vCPUs in a canonical order (sorted by a signature of each vCPU's local state); every CPU number
+ * elsewhere in the key — a rendezvous's caller, runner, order and entered set, a packet's target and queue —
+ * goes through the same renaming.
+ *
+ * It is sound only when renaming vCPUs maps runs to runs, and that fails as soon as the scenario can run code
+ * that tells vCPUs apart:
+ * - every lifecycle call (powerOn, suspend, resume, reset, softReset, powerOff, fatal runtime errors) is a
+ *   DESCENDING rendezvous: EMT n-1 tries the state change, EMT 0 finishes it, and each EMT runs at its own
+ *   position of the order, so no two vCPUs are interchangeable;
+ * - ASCENDING and DESCENDING emtRendezvous likewise, and destroy (ALL_REVERSE, EMT 0 last and special);
+ * - requests to a CPU id, to ALL or ALL_REVERSE, and callbacks whose status depends on the CPU (statusOn).
+ * What remains — ONE_BY_ONE, ONCE and ALL_AT_ONCE rendezvous, 'any' / 'any-queue' requests and guru meditation
+ * with CPU-blind callbacks — treats all vCPUs alike (EMT 0 is special only when creating, resetting through
+ * VM_FF_RESET and exiting), and there every permutation of all vCPUs is a symmetry.
+ */
+import { RendezvousFrame } from '../vmm/rendezvous.js';
+import { KeyWriter } from './key-writer.js';
+import { intern } from './labels.js';
+import type { CallSpec, Scenario } from './scenario.js';
+import type { CpuOrder } from './state-key.js';
+import type { World } from './world.js';
+
+export interface Symmetry {
+  /** `on (vCPUs 0-3 interchangeable)`, `off`, or `off (unsound: …)`. */
+  readonly description: string;
+  readonly active: boolean;
+  /** The canonical vCPU order for this world, or null without symmetry. */
+  order(world: World): CpuOrder | null;
+}
+
+/** Why a call breaks vCPU symmetry, or null when it treats every vCPU alike. */
+export function symmetryBreaker(spec: CallSpec): string | null {
+  if (spec.statusOn) return `${spec.call} has a per-CPU callback status (statusOn)`;
+  switch (spec.call) {
+    case 'emtRendezvous':
+      return spec.type === 'ascending' || spec.type === 'descending' ? `${spec.type} rendezvous order distinguishes every vCPU` : null;
+    case 'reqCallWait':
+      return spec.target === 'any' || spec.target === 'any-queue' ? null : `a request to ${String(spec.target)} names CPUs`;
+    case 'setGuruMeditation':
+      return null;
+    case 'destroy':
+      return 'destroy is an ALL_REVERSE request with EMT 0 last';
+    default:
+      return `${spec.call} is a DESCENDING rendezvous: EMT n-1 starts the state change and EMT 0 finishes it`;
+  }
+}
+
+export function symmetryOf(scenario: Scenario, wanted: boolean): Symmetry {
+  const off = (description: string): Symmetry => ({ description, active: false, order: () => null });
+  if (!wanted) return off('off');
+  if (scenario.cpus < 2) return off('off (one vCPU)');
+  for (const client of scenario.clients) {
+    for (const call of client.calls) {
+      const reason = symmetryBreaker(call);
+      if (reason) return off(`off (unsound: ${reason})`);
+    }
+  }
+  const key = new KeyWriter();
+  return {
+    description: `on (vCPUs 0-${scenario.cpus - 1} interchangeable)`,
+    active: true,
+    order: (world) => canonicalOrder(world, key),
+  };
+}
+
+/** Sort the vCPUs by a hash of everything local to each (its EMT, vCPU, queue and part in each rendezvous). */
+function canonicalOrder(world: World, key: KeyWriter): CpuOrder {
+  const core = world.core;
+  const n = core.cCpus;
+  const signature: number[] = [];
+  for (let c = 0; c < n; c++) {
+    const emt = core.emts[c]!;
+    key.reset();
+    key.w(intern(core.cpuState(c)));
+    key.w(core.cpuFF[c]!);
+    key.w(intern(emt.state));
+    key.w((world.sched.isReady(emt) ? 1 : 0) | (emt.countedInactive ? 2 : 0));
+    for (const frame of emt.frames) {
+      key.w(intern(frame.describe));
+      if (frame instanceof RendezvousFrame) key.w(frame.instance ? world.labels.rendezvousLabelId(frame.instance) : -1);
+    }
+    const processing = world.labels.processing[c]!;
+    key.w(processing.length > 0 ? world.labels.reqLabelId(processing[processing.length - 1]!) : -1);
+    const queue = core.cpuQueues[c]!;
+    for (const req of [...queue.priority, ...queue.normal]) key.w(world.labels.reqLabelId(req));
+    for (const instance of core.rendezvousStack) {
+      const ctx = instance.ctx;
+      key.w((instance.entered.has(c) ? 1 : 0) | (ctx.caller === c ? 2 : 0) | (ctx.runner === c ? 4 : 0));
+      key.w(ctx.order.indexOf(c));
+      key.w(ctx.ran.indexOf(c));
+    }
+    key.hash();
+    signature.push(key.hi);
+  }
+  const canonical = Array.from({ length: n }, (_, i) => i).sort((a, b) => signature[a]! - signature[b]! || a - b);
+  const position = new Array<number>(n);
+  canonical.forEach((cpu, i) => (position[cpu] = i));
+  return { canonical, position };
+}

@@ -1,0 +1,75 @@
+/**
+ * Counterexamples as trace files (src/inspect/trace-format.ts): the header names the source ('check') and
+ * carries the scenario, then every scheduler choice from VM creation on, the client calls, the engine's events
+ * and the violation, in the order they happened. The explorer finds a violation by its choice prefix; this file
+ * re-runs that prefix once with recording on to produce the records.
+ */
+import { formatTrace, TRACE_FORMAT, TRACE_VERSION, type TraceRecord } from '../inspect/trace-format.js';
+import { callCompletes } from './monitors/call-completes.js';
+import type { Violation } from './property.js';
+import type { Scenario } from './scenario.js';
+import { World, type WorldOptions } from './world.js';
+
+export interface Counterexample extends Violation {
+  /** The explored choices after VM creation (indices into the ready actors, the timer last). */
+  readonly choices: readonly number[];
+  /** Liveness lassos: the cycle starts after this many choices. */
+  readonly lassoAt?: number;
+  /** The trace records; `text` is the JSON-lines file. */
+  readonly trace: readonly TraceRecord[];
+  readonly text: string;
+  /** The command that replays the file once written, e.g. `npx vmm-actors replay trace.jsonl`. */
+  replayCommand(file: string): string;
+}
+
+export interface TraceSetup {
+  scenario: Scenario;
+  /** Exploration settings that matter for replay (symmetry renames vCPUs in lasso keys). */
+  symmetry: boolean;
+  lassoAt?: number;
+  /** A test-only engine variant, by name: such traces replay only from tests. */
+  mutant?: string;
+}
+
+/** Re-run a violating prefix with recording on and package it. */
+export function counterexampleTrace(
+  scenario: Scenario,
+  worldOptions: WorldOptions,
+  violation: Violation,
+  choices: readonly number[],
+  options: { symmetry?: boolean; lassoAt?: number; mutant?: string },
+): Counterexample {
+  const world = World.build(scenario, { ...worldOptions, record: true, coverage: undefined });
+  for (const choice of choices) {
+    if (world.violation) break;
+    world.step(choice);
+  }
+  if (!world.violation && options.lassoAt === undefined && world.terminal) world.checkTerminal();
+  if (options.lassoAt !== undefined && !world.violation) {
+    world.fail(violation.property, violation.message);
+  }
+  const records = world.records!;
+  const setup: TraceSetup = {
+    scenario,
+    symmetry: options.symmetry ?? true,
+    ...(options.lassoAt !== undefined ? { lassoAt: options.lassoAt } : {}),
+    ...(options.mutant ? { mutant: options.mutant } : {}),
+  };
+  const header: TraceRecord = { type: 'header', format: TRACE_FORMAT, version: TRACE_VERSION, source: 'check', setup: setup as unknown as Record<string, unknown> };
+  const trace = [header, ...records.map((r, seq) => ({ ...r, seq }) as TraceRecord)];
+  if (!trace.some((r) => r.type === 'violation')) trace.push({ type: 'violation', seq: trace.length - 1, property: violation.property, message: violation.message });
+  return {
+    property: violation.property,
+    message: violation.message,
+    choices,
+    ...(options.lassoAt !== undefined ? { lassoAt: options.lassoAt } : {}),
+    trace,
+    text: formatTrace(trace),
+    replayCommand: (file: string) => `npx vmm-actors replay ${file}`,
+  };
+}
+
+/** The liveness message for a lasso whose cycle starts in `world`. */
+export function livenessMessage(world: World, cycleSteps: number): string {
+  return callCompletes.message(world.view.pendingCalls, cycleSteps);
+}

@@ -1,0 +1,284 @@
+/**
+ * One world of a scenario: an engine on a deterministic scheduler that never runs by itself, the VM created
+ * (deterministically, before any choice), the scenario's clients as actors, and the property monitors
+ * listening. Worlds cannot be cloned (EMT frames hold closures), so the explorer identifies a state by the
+ * choice prefix that reaches it and rebuilds a world to expand it; everything here is therefore synchronous
+ * and cheap to build.
+ */
+import { DeterministicScheduler, type ChoicePolicy } from '../sched/deterministic.js';
+import type { Steppable } from '../sched/scheduler.js';
+import { isVBoxError, statusName, VINF_SUCCESS } from '../status.js';
+import type { TraceRecord } from '../inspect/trace-format.js';
+import { startOperation, type ExternalThread } from '../vmm/external.js';
+import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
+import type { VM } from '../vmm/vm.js';
+import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
+import { createVMM, type Vmm } from '../vmm/vmm.js';
+import type { ReqPool } from '../vmm/requests.js';
+import { buildOperation } from './calls.js';
+import { ScenarioClient, type ClientHost } from './client.js';
+import type { CoverageSink } from './coverage.js';
+import { Labels, type CallRef } from './labels.js';
+import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } from './property.js';
+import { describeCall, type Scenario } from './scenario.js';
+import { WorldView } from './view.js';
+
+/** A deliberately broken engine (tests only): fault flags and machine variants. */
+export interface EngineVariant {
+  faults?: EngineFaults;
+  machines?: Partial<EngineMachines>;
+}
+
+export interface WorldOptions {
+  properties: readonly PropertyDef[];
+  invariants?: readonly UserInvariant[];
+  engine?: EngineVariant;
+  /** Keep trace records (choices, calls, events, the violation) for a counterexample file. */
+  record?: boolean;
+  /** The scheduler's policy for steps taken with stepByPolicy (replay). */
+  policy?: ChoicePolicy;
+  coverage?: CoverageSink;
+}
+
+export class World implements ClientHost, MonitorContext {
+  readonly sched: DeterministicScheduler;
+  readonly vmm: Vmm;
+  readonly vm: VM;
+  readonly core: VmCore;
+  readonly pool: ReqPool;
+  readonly clients: ScenarioClient[] = [];
+  readonly labels: Labels;
+  readonly monitors: Monitor[];
+  readonly view: WorldView;
+  readonly records: TraceRecord[] | null;
+  /** Live saves cancelled by SSMR3Cancel (power-off from an _LS state and friends). */
+  cancels = 0;
+  violation: Violation | null = null;
+  stepping: Steppable | null = null;
+  depth = 0;
+  /** The fairness slot of the last step (liveness.ts). */
+  lastSlot = 0;
+  /** Re-running steps already explored: coverage is not collected again. */
+  replaying = false;
+  #changed = false;
+  #ready: Steppable[] | null = null;
+  readonly #eventMonitors: Monitor[];
+  readonly #invariants: readonly UserInvariant[];
+  readonly #coverage: CoverageSink | undefined;
+  readonly #faults: EngineFaults = {};
+  readonly #machines: Partial<EngineMachines> = {};
+  readonly #variant: EngineVariant | undefined;
+
+  private constructor(
+    readonly scenario: Scenario,
+    options: WorldOptions,
+  ) {
+    this.records = options.record ? [] : null;
+    this.#coverage = options.coverage;
+    this.#invariants = options.invariants ?? [];
+    this.#variant = options.engine;
+    this.sched = new DeterministicScheduler({ autoRun: false, record: options.record ?? false, policy: options.policy ?? { kind: 'first' } });
+    this.vmm = createVMM({
+      scheduler: this.sched,
+      fidelity: scenario.fidelity,
+      // A broken engine is switched on once the VM exists: creation is not what its mutation tests.
+      faults: this.#faults,
+      machines: this.#machines,
+      hooks: {
+        // VMR3WaitU without the halt method's one-second timed sleeps: an idle EMT sleeps until notified, so a
+        // world with nothing to do is quiescent instead of ticking (see docs/model-checking.md, "Scope").
+        wait: undefined,
+        halt: undefined,
+        notifyCpuFF: undefined,
+        ...(scenario.guest === 'halt' ? { executeGuest: () => ({ kind: 'halt' as const }) } : {}),
+      },
+      gvmm: { maxHandles: 4 },
+      components: { ssmCancel: () => (this.cancels++, VINF_SUCCESS) },
+    });
+    const created = this.vmm.create({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: 16 * 4096 } });
+    created.catch(() => {}); // settled below by stepping; a failure shows as the state check
+    this.vm = [...this.vmm.vms.values()][0]!;
+    this.core = this.vm.core;
+    this.pool = this.vm.pool;
+    this.labels = new Labels(this.core, () => this.stepping);
+    this.labels.watchPool(this.pool);
+    this.monitors = options.properties.map((p) => p.create());
+    this.#eventMonitors = this.monitors.filter((m) => m.onEvent);
+    this.view = new WorldView(this);
+    if (this.records) {
+      const records = this.records;
+      this.sched.onChoice = (choice) => records.push({ type: 'choice', seq: records.length, choice });
+    }
+    this.core.listeners.add((event) => this.#onEvent(event));
+  }
+
+  /** Build a world and run the VM's creation (VMR3Create) to CREATED; then register the clients. */
+  static build(scenario: Scenario, options: WorldOptions): World {
+    const world = new World(scenario, options);
+    world.stepping = null;
+    world.sched.runSync(true);
+    if (world.core.vmState !== 'CREATED') throw new Error(`world: VM creation ended in ${world.core.vmState}`);
+    Object.assign(world.#faults, world.#variant?.faults);
+    Object.assign(world.#machines, world.#variant?.machines);
+    scenario.clients.forEach((spec, i) => {
+      const client = new ScenarioClient(i, spec, world);
+      world.clients.push(client);
+      world.sched.ready(client);
+    });
+    world.depth = 0;
+    return world;
+  }
+
+  /** The ready actors in choice order (then a timer choice when time may pass). */
+  ready(): Steppable[] {
+    return (this.#ready ??= this.sched.readyActors());
+  }
+
+  /** How many choices there are here: ready actors, plus one for "fire the next timer" when allowed. */
+  choiceCount(): number {
+    const ready = this.ready().length;
+    return ready + (this.timerChoice() ? 1 : 0);
+  }
+
+  /** Virtual time may pass: a timer is pending and (by default) nothing else can step, as in the runtime. */
+  timerChoice(): boolean {
+    return this.sched.pendingTimers > 0 && (this.scenario.timers === 'any' || this.ready().length === 0);
+  }
+
+  /** Take choice `index` (an actor of ready(), or the timer when index === ready().length). */
+  step(index: number): void {
+    const ready = this.ready();
+    this.lastSlot = index === ready.length ? 31 : this.actorSlot(index);
+    this.#changed = false;
+    this.#ready = null;
+    if (index === ready.length) {
+      this.sched.fireNextTimer();
+    } else {
+      const actor = ready[index];
+      if (!actor) throw new Error(`world: no choice ${index} (${ready.length} ready)`);
+      this.stepping = actor;
+      try {
+        this.sched.stepReady(actor, index, ready.length);
+      } catch (error) {
+        this.fail('engine', `${actor.id} threw ${describeError(error)}`);
+      } finally {
+        this.stepping = null;
+      }
+    }
+    this.#afterStep();
+  }
+
+  /** Replay: let the scheduler's own policy pick the next actor (the deterministic runtime's replay). */
+  stepByPolicy(): void {
+    this.#changed = false;
+    this.#ready = null;
+    const ready = this.sched.readyActors();
+    const before = this.sched.choices.length;
+    // Which actor the policy picks is known only inside the step; the recorded choice tells afterwards.
+    const byId = new Map(ready.map((a) => [a.id, a]));
+    const previous = this.sched.onChoice;
+    this.sched.onChoice = (choice) => {
+      if (choice.kind === 'step') this.stepping = byId.get(choice.actor) ?? null;
+      previous?.(choice);
+    };
+    try {
+      this.sched.runSync(false, 1);
+    } catch (error) {
+      const choice = this.sched.choices[before];
+      this.fail('engine', `${choice?.kind === 'step' ? choice.actor : 'timer'} threw ${describeError(error)}`);
+    } finally {
+      this.sched.onChoice = previous;
+      this.stepping = null;
+    }
+    this.#afterStep();
+  }
+
+  fireTimer(): void {
+    this.#changed = false;
+    this.#ready = null;
+    this.sched.fireNextTimer();
+    this.#afterStep();
+  }
+
+  #afterStep(): void {
+    this.#ready = null;
+    this.depth++;
+    for (const monitor of this.monitors) monitor.afterStep?.(this, this.#changed);
+    for (const invariant of this.#invariants) {
+      if (this.violation) break;
+      const result = invariant.holds(this.view);
+      if (result === false) this.fail(invariant.name, `invariant '${invariant.name}' does not hold`);
+      else if (typeof result === 'string') this.fail(invariant.name, result);
+    }
+  }
+
+  /** Nothing can step and no timer is pending: run the end-of-run checks (deadlock, hot monitors). */
+  checkTerminal(): void {
+    for (const monitor of this.monitors) monitor.atTerminal?.(this);
+  }
+
+  get terminal(): boolean {
+    return this.choiceCount() === 0;
+  }
+
+  fail(property: string, message: string): void {
+    if (this.violation) return;
+    this.violation = { property, message };
+    this.records?.push({ type: 'violation', seq: this.records.length, property, message });
+  }
+
+  /** A label for liveness fairness: which actor took a step (EMTs by CPU, clients and their threads by index). */
+  actorSlot(index: number): number {
+    const actor = this.ready()[index];
+    const n = this.core.cCpus;
+    if (!actor) return 31;
+    const emt = this.core.emts.indexOf(actor as never);
+    if (emt >= 0) return emt;
+    const client = this.clients.indexOf(actor as ScenarioClient);
+    if (client >= 0) return n + client;
+    const call = this.labels.threadCall.get(actor as ExternalThread);
+    return call ? n + this.clients.length + call.clientIndex : 30;
+  }
+
+  startCall(client: ScenarioClient, call: CallRef): ExternalThread | null {
+    this.records?.push({ type: 'call', seq: this.records.length, client: call.client, api: describeCall(call.spec), args: [call.spec], phase: 'start' });
+    for (const monitor of this.monitors) monitor.onCallStart?.(call, this);
+    let thread: ExternalThread;
+    try {
+      thread = startOperation(this.core, buildOperation(this.pool, call.spec), (result) => this.#callDone(client, call, result));
+    } catch (error) {
+      // The API refused the input before anything ran: that is the call's status.
+      client.finish(call, error instanceof Error ? error : new Error(String(error)));
+      return null;
+    }
+    this.labels.threadCall.set(thread, call);
+    this.labels.threadById.set(thread.id, call);
+    return thread;
+  }
+
+  #callDone(client: ScenarioClient, call: CallRef, result: number | Error): void {
+    if (result instanceof Error && !isVBoxError(result)) this.fail('engine', `${call.label} ${describeCall(call.spec)} threw ${describeError(result)}`);
+    client.finish(call, result);
+  }
+
+  endCall(client: ScenarioClient, call: CallRef, result: number | Error): void {
+    const rc = typeof result === 'number' ? result : isVBoxError(result) ? result.rc : Number.NaN;
+    this.records?.push({ type: 'call', seq: this.records.length, client: call.client, api: describeCall(call.spec), args: [call.spec], phase: 'end', rc });
+    for (const monitor of this.monitors) monitor.onCallEnd?.(call, rc, this);
+    if (!client.done && client.position < client.spec.calls.length) this.sched.ready(client);
+  }
+
+  #onEvent(event: VmTraceEvent): void {
+    this.labels.onEvent(event);
+    if (event.kind === 'state' || event.kind === 'cpu-state') this.#changed = true;
+    if (!this.replaying) this.#coverage?.onEvent(event);
+    for (const monitor of this.#eventMonitors) monitor.onEvent!(event, this);
+    this.records?.push({ type: 'event', seq: this.records.length, vm: this.core.handle, event });
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (isVBoxError(error)) return `${statusName(error.rc)} (${error.rc}): ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

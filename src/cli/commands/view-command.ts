@@ -1,0 +1,28 @@
+/**
+ * `vmm-actors view <trace.jsonl>` serves the local viewer for a recorded trace or a checker counterexample;
+ * `view --live ws://127.0.0.1:8080` shows engines that stream there (`demo --inspect-ws …`) as they run;
+ * `view <trace> --inspect-ws <url>` feeds the trace to a websocket inspector instead.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import { sendTrace, serveViewer } from '../../inspect/trace-actions.js';
+import { parseInteger } from './options.js';
+
+export function registerView(program: Command): void {
+  program
+    .command('view')
+    .description('open a trace (or a live engine) in the local viewer: statecharts, sequence, stepping; offline')
+    .argument('[trace]', 'a trace file (demo --trace, record, or a checker counterexample)')
+    .option('--live <ws-url>', 'relay at this address and show what engines stream to it')
+    .option('--port <n>', 'port for the page (default: any free one)', parseInteger, 0)
+    .option('--open', 'open the page in a browser')
+    .option('--inspect-ws <url>', 'send the trace to a websocket inspector instead of serving the page')
+    .action(async (trace: string | undefined, opts: { live?: string; port: number; open?: boolean; inspectWs?: string }) => {
+      if (!trace && !opts.live) throw new InvalidArgumentError('give a trace file or --live <ws-url>');
+      if (opts.inspectWs) {
+        if (!trace) throw new InvalidArgumentError('--inspect-ws replays a trace file');
+        if ((await sendTrace(trace, opts.inspectWs, console.log)) === 0) process.exitCode = 1;
+        return;
+      }
+      await serveViewer({ ...(trace ? { trace } : {}), ...(opts.live ? { live: opts.live } : {}), port: opts.port, open: opts.open ?? false }, console.log);
+    });
+}

@@ -1,0 +1,289 @@
+/**
+ * The SSM side of a live save (SSMR3LiveSave, SSMR3LiveDoStep1, SSMR3LiveDoStep2, SSMR3LiveDone, SSMR3Cancel;
+ * vbox-facts.md §7.2–§7.5) as one handle whose SSMSTATE is machines/ssm-live-save.ts run through a MachineCell.
+ * Step 1 is cut into pieces a thread outside the VM takes one at a time (the prepare run, then per pass the exec
+ * run and the vote run), so a power-off can land between any two of them; step 2 and the close run on EMT(0).
+ * Units write through SsmHandle into the v2 stream writer; the sink decides where the bytes go.
+ */
+import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
+import { MachineCell } from '../sched/machine-cell.js';
+import {
+  isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
+  VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_SSM_NO_PENDING_OPERATION, VERR_SSM_STATE_GREW_TOO_BIG, VINF_SSM_DONT_CALL_AGAIN,
+  VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
+} from '../status.js';
+import {
+  SSM_LIVE_CAP_FILE, SSM_LIVE_CAP_MIN, SSM_LIVE_CAP_STREAM, type SsmAfter, type SsmState,
+} from './constants.js';
+import { SsmHandle } from './handle.js';
+import { setLiveSaveInfo } from './live/live-info.js';
+import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinalization, saveDoPrepRun, writeUnit } from './save-runs.js';
+import type { SsmSink } from './sinks.js';
+import { SsmStreamWriter } from './stream-writer.js';
+import type { SsmUnitRegistry } from './units.js';
+
+/** Progress split of a live save (SSMR3LiveSave): prepare 2 %, live 93 %, done 2 %; the final exec gets 3 %. */
+export const LIVE_PERCENT_PREPARE = 2;
+export const LIVE_PERCENT_LIVE = 93;
+export const LIVE_PERCENT_DONE = 2;
+
+export interface LiveSaveOptions {
+  registry: SsmUnitRegistry;
+  sink: SsmSink;
+  after: Extract<SsmAfter, 'DESTROY' | 'CONTINUE' | 'TELEPORT'>;
+  maxDowntimeMs: number;
+  bandwidthBytesPerSec: number;
+  nowNs: () => number;
+  onProgress?: (percent: number) => void;
+  /** LZF on 4 KiB blocks (default true). */
+  lzf?: boolean;
+  /** systemId of the machine cell, e.g. `vm.1/ssm`. */
+  id?: string;
+  /** false: a plain save (SSMR3Save: SAVE_PREP straight away, split 20 / 0 / 2, no live flag in the header). */
+  live?: boolean;
+}
+
+/** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
+export const SAVE_PERCENT_PREPARE = 20;
+
+const byHandle = new WeakMap<SsmHandle, SsmLiveSave>();
+
+/** The live save a handle belongs to (SSMR3Cancel goes through its machine). */
+export const liveSaveOfHandle = (handle: SsmHandle): SsmLiveSave | undefined => byHandle.get(handle);
+
+export class SsmLiveSave {
+  readonly cell: MachineCell<SsmSaveEvent>;
+  readonly handle: SsmHandle;
+  readonly writer: SsmStreamWriter;
+  readonly registry: SsmUnitRegistry;
+  readonly sink: SsmSink;
+  /** Live-save size cap: Σ cbGuess × 10,000 (file) or × 100,000 (stream), at least 1 GiB. */
+  readonly cbMax: number;
+  #doneRunDone = false;
+
+  /** SSMR3LiveSave (EMT(0)): the handle, the file header, LIVE_STEP1, cancellable. Throws VBoxError. */
+  constructor(readonly options: LiveSaveOptions) {
+    this.registry = options.registry;
+    this.sink = options.sink;
+    const guess = this.registry.units.reduce((sum, unit) => sum + unit.cbGuess, 0);
+    const cap = guess * (options.sink.isFile ? SSM_LIVE_CAP_FILE : SSM_LIVE_CAP_STREAM);
+    if (!Number.isSafeInteger(cap)) throw new VBoxError(VERR_OUT_OF_RANGE, `live-save size cap overflows (${guess} bytes guessed)`);
+    this.cbMax = Math.max(cap, SSM_LIVE_CAP_MIN);
+    const live = options.live ?? true;
+    this.handle = new SsmHandle({
+      after: options.after, live, ...(live ? { maxDowntimeMs: options.maxDowntimeMs } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    if (live) this.handle.progress.setSplit(LIVE_PERCENT_PREPARE, LIVE_PERCENT_LIVE, LIVE_PERCENT_DONE);
+    else this.handle.progress.setSplit(SAVE_PERCENT_PREPARE, 0, LIVE_PERCENT_DONE);
+    const progress = this.handle.progress;
+    this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, onBytes: (cb) => progress.byByte(cb) });
+    this.handle.writer = this.writer;
+    if (live) setLiveSaveInfo(this.handle, { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs });
+    for (const unit of this.registry.units) unit.reset();
+    this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
+    if (live) this.#send({ type: 'liveSave', after: options.after });
+    else if (options.after !== 'TELEPORT') this.#send({ type: 'save', after: options.after });
+    else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
+    byHandle.set(this.handle, this);
+    this.registry.cancellable = this.handle;
+  }
+
+  get state(): SsmSaveState {
+    return this.cell.value as SsmSaveState;
+  }
+
+  /** uPass of the current or last live pass. */
+  get pass(): number {
+    return this.cell.context.pass as number;
+  }
+
+  get rc(): number {
+    return this.handle.rc;
+  }
+
+  /** Stream bytes written so far. */
+  get offStream(): number {
+    return this.writer.offStream;
+  }
+
+  /** ssmR3DoLivePrepRun: pfnLivePrep of every unit in list order; progress reports 2. */
+  prepRun(): number {
+    if (!this.#send({ type: 'livePrep' })) return this.#fail(VERR_SSM_INVALID_STATE);
+    for (const unit of this.registry.units) {
+      const livePrep = unit.callbacks.livePrep;
+      if (!livePrep) continue;
+      const rc = callUnit(this.handle, unit, () => livePrep(this.handle));
+      if (RT_FAILURE(rc)) return this.#fail(rc);
+    }
+    this.handle.progress.report(LIVE_PERCENT_PREPARE);
+    this.handle.progress.percent = LIVE_PERCENT_PREPARE;
+    this.#send({ type: 'prepDone' });
+    return VINF_SUCCESS;
+  }
+
+  /** ssmR3DoLiveExecRun(uPass): each unit not yet done-live writes one pass; returns the bytes it produced. */
+  execRun(): number {
+    if (this.state !== 'LIVE_EXEC') return this.#fail(VERR_SSM_INVALID_STATE);
+    const pass = this.pass;
+    const start = this.writer.offStream;
+    for (const unit of this.registry.units) {
+      const liveExec = unit.callbacks.liveExec;
+      if (!liveExec || unit.doneLive) continue;
+      if (this.handle.isCancelled) return this.#fail(VERR_SSM_CANCELLED);
+      this.handle.state = 'LIVE_EXEC';
+      const rc = writeUnit(this.handle, this.writer, unit, pass, () => liveExec(this.handle, pass));
+      if (rc === VINF_SSM_DONT_CALL_AGAIN) unit.doneLive = true;
+      else if (RT_FAILURE(rc)) return this.#fail(rc);
+    }
+    const rc = this.#flush();
+    if (RT_FAILURE(rc)) return rc;
+    this.#send({ type: 'execDone' });
+    return this.writer.offStream - start;
+  }
+
+  /**
+   * ssmR3DoLiveVoteRun(uPass): VINF_SUCCESS when every unit is ready (step 1 is complete),
+   * VINF_SSM_VOTE_FOR_ANOTHER_PASS to go on, or the failure that ends step 1.
+   */
+  voteRun(): number {
+    if (this.state !== 'LIVE_VOTE') return this.#fail(VERR_SSM_INVALID_STATE);
+    const pass = this.pass;
+    this.handle.reportedLivePercent = 101;
+    let another = false;
+    for (const unit of this.registry.units) {
+      const liveVote = unit.callbacks.liveVote;
+      if (!liveVote || unit.doneLive) continue;
+      const rc = callUnit(this.handle, unit, () => liveVote(this.handle, pass));
+      if (rc === VINF_SUCCESS) continue;
+      if (rc === VINF_SSM_VOTE_FOR_ANOTHER_PASS) another = true;
+      else if (rc === VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN) unit.doneLive = true;
+      else return this.#fail(RT_FAILURE(rc) ? rc : VERR_IPE_UNEXPECTED_INFO_STATUS);
+    }
+    if (!another) {
+      // "Step 1 completed after pass N".
+      this.handle.reportedLivePercent = 100;
+      this.#send({ type: 'voteDone' });
+      return VINF_SUCCESS;
+    }
+    const reported = this.handle.reportedLivePercent;
+    // pct = reported % × 93 / 100; the callback only ever sees it rise (it ends at 93, the final pass says 94).
+    const percent = Math.floor((reported * LIVE_PERCENT_LIVE) / 100);
+    if (reported <= 100 && percent > this.handle.progress.percent) {
+      const rc = this.#reportProgress(percent, pass);
+      if (RT_FAILURE(rc)) return this.#fail(rc);
+    }
+    if (this.writer.offStream > this.cbMax) return this.#fail(VERR_SSM_STATE_GREW_TOO_BIG);
+    const rc = this.#flush();
+    if (RT_FAILURE(rc)) return rc;
+    this.#send({ type: 'voteAnotherPass' });
+    if ((this.state as SsmSaveState) === 'ABORTED') return this.#fail(this.cell.context.rc as number);
+    return VINF_SSM_VOTE_FOR_ANOTHER_PASS;
+  }
+
+  /**
+   * SSMR3LiveDoStep2 (EMT(0), VM suspended): the final pass — prepare run, every unit with SSM_PASS_FINAL and
+   * SSMLiveControl progress records, END unit, directory and footer, then the done run.
+   */
+  step2(): number {
+    if (!this.#send({ type: 'step2' })) return this.#fail(this.state === 'ABORTED' ? this.rc : VERR_SSM_INVALID_STATE);
+    return this.#finalPass();
+  }
+
+  /** SSMR3Save's common path for a plain save (the handle starts at SAVE_PREP). */
+  save(): number {
+    if (this.state !== 'SAVE_PREP' || this.handle.live) return this.#fail(VERR_SSM_INVALID_STATE);
+    return this.#finalPass();
+  }
+
+  /** ssmR3SaveDoCommon with the machine stepped between the runs: prepare, final exec + finalization, done. */
+  #finalPass(): number {
+    const units = this.registry.units;
+    let rc = saveDoPrepRun(this.handle, units);
+    if (!RT_FAILURE(rc)) {
+      this.#send({ type: 'prepDone' });
+      rc = saveDoExecRun(this.handle, this.writer, units);
+      if (!RT_FAILURE(rc)) rc = saveDoFinalization(this.handle, this.writer, units);
+      if (!RT_FAILURE(rc)) this.#send({ type: 'execDone' });
+    }
+    if (RT_FAILURE(rc)) this.#fail(rc);
+    rc = this.#doneRun();
+    if (RT_FAILURE(rc)) this.#fail(rc);
+    return this.handle.rc;
+  }
+
+  /**
+   * SSMR3LiveDone / ssmR3SaveDoClose (EMT(0)): no longer cancellable; a complete stream is kept and reports 100,
+   * anything else is discarded (the temp file deleted, the peer told) after the done run.
+   */
+  close(): number {
+    if (this.registry.cancellable === this.handle) this.registry.cancellable = null;
+    if (this.handle.isCancelled) this.#fail(VERR_SSM_CANCELLED);
+    let complete = this.state === 'SAVE_DONE' && !RT_FAILURE(this.rc);
+    if (complete) {
+      try {
+        this.writer.commit();
+      } catch (error) {
+        this.#fail(isVBoxError(error) ? error.rc : VERR_INTERNAL_ERROR);
+        complete = false;
+      }
+    }
+    if (!complete) {
+      this.writer.abort(this.handle.isCancelled);
+      if (!this.#doneRunDone) this.#doneRun();
+    }
+    this.#send({ type: 'close' });
+    if (complete) {
+      this.handle.progress.report(100);
+      return VINF_SUCCESS;
+    }
+    return RT_FAILURE(this.rc) ? this.rc : VERR_SSM_INVALID_STATE;
+  }
+
+  /** SSMR3Cancel on this handle: the machine decides between success and VERR_SSM_ALREADY_CANCELLED. */
+  cancel(): number {
+    if (this.#send({ type: 'cancel' })) {
+      this.handle.cancel();
+      return VINF_SUCCESS;
+    }
+    return this.handle.isCancelled ? this.handle.cancel() : VERR_SSM_NO_PENDING_OPERATION;
+  }
+
+  /** A changed live percentage: an SSMLiveControl record with the pass, then the callback. */
+  #reportProgress(percent: number, pass: number): number {
+    const progress = this.handle.progress;
+    if (percent === progress.percent) return VINF_SUCCESS;
+    progress.percent = percent;
+    const rc = liveControlEmit(this.handle, this.writer, percent, pass);
+    progress.report(percent);
+    return rc;
+  }
+
+  /** ssmR3StrmCheckAndFlush: hand the pass to the sink (a teleport peer sees it now). */
+  #flush(): number {
+    try {
+      this.writer.flush();
+      return VINF_SUCCESS;
+    } catch (error) {
+      return this.#fail(isVBoxError(error) ? error.rc : VERR_INTERNAL_ERROR);
+    }
+  }
+
+  #doneRun(): number {
+    this.#doneRunDone = true;
+    return saveDoDoneRun(this.handle, this.registry.units);
+  }
+
+  #fail(rc: number): number {
+    this.handle.fail(rc);
+    this.#send({ type: 'fail', rc: this.handle.rc });
+    return this.handle.rc;
+  }
+
+  #send(event: SsmSaveEvent): boolean {
+    const accepted = this.cell.send(event);
+    const state = this.state;
+    if (state === 'done' || state === 'failed' || state === 'cancelled') this.handle.state = 'END';
+    else if (state !== 'ABORTED') this.handle.state = state as SsmState;
+    return accepted;
+  }
+}

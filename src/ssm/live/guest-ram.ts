@@ -1,0 +1,173 @@
+/**
+ * Simulated guest RAM for the `pgm` unit: 4 KiB pages, zero until the guest writes them, dirtied by the
+ * running guest at a configurable rate of bytes per second of GIP time, with the per-page dirty bits a live
+ * save uses to send only what changed since the previous pass. The backing buffer is allocated on the first
+ * write, so a VM that never runs a guest costs a few bitmaps, not its RAM size.
+ */
+import { Prng } from '../../sched/prng.js';
+import { VBoxError, VERR_INVALID_PARAMETER } from '../../status.js';
+import { crc32 } from '../crc.js';
+
+export const PGM_PAGE_SIZE = 4096;
+/** Default guest RAM: small, so that every VM of a test or a bench of many VMs can have it. */
+export const GUEST_RAM_DEFAULT_BYTES = 4 * 1024 * 1024;
+
+export interface GuestRamOptions {
+  /** RAM size in bytes, a multiple of 4 KiB, at most 4 GiB (default 4 MiB). */
+  sizeBytes?: number;
+  /** Bytes per second of GIP time the running guest dirties (default 0). */
+  dirtyBytesPerSec?: number;
+  /** Give every page content at start, as a guest that has touched all of its memory (default false). */
+  prefill?: boolean;
+  /** Seed of the page picker (which pages the guest writes). */
+  seed?: number;
+}
+
+export class GuestRam {
+  readonly sizeBytes: number;
+  readonly pageCount: number;
+  /** How fast the running guest dirties memory; may be changed at any time. */
+  dirtyBytesPerSec: number;
+  /** Page has (or may have) non-zero content. */
+  readonly nonZero: Uint8Array;
+  /** Page changed since a live save last sent it (only kept while tracking). */
+  readonly dirty: Uint8Array;
+  dirtyPages = 0;
+  /** A live save is tracking dirty pages. */
+  tracking = false;
+  /** Pages the guest has written since creation (statistics). */
+  pagesWritten = 0;
+  #ram: Buffer | null = null;
+  #words: Uint32Array | null = null;
+  readonly #prng: Prng;
+  #lastNs: number | null = null;
+  #carryBytes = 0;
+  #stamp = 0;
+
+  constructor(options: GuestRamOptions = {}) {
+    const size = options.sizeBytes ?? GUEST_RAM_DEFAULT_BYTES;
+    if (!Number.isSafeInteger(size) || size <= 0 || size % PGM_PAGE_SIZE !== 0 || size > 4 * 1024 ** 3) {
+      throw new VBoxError(VERR_INVALID_PARAMETER, `guest RAM size must be a positive multiple of ${PGM_PAGE_SIZE} up to 4 GiB, got ${size}`);
+    }
+    const rate = options.dirtyBytesPerSec ?? 0;
+    if (!(rate >= 0) || !Number.isFinite(rate)) throw new VBoxError(VERR_INVALID_PARAMETER, `dirtyBytesPerSec must be >= 0, got ${rate}`);
+    this.sizeBytes = size;
+    this.pageCount = size / PGM_PAGE_SIZE;
+    this.dirtyBytesPerSec = rate;
+    this.nonZero = new Uint8Array(this.pageCount);
+    this.dirty = new Uint8Array(this.pageCount);
+    this.#prng = new Prng(options.seed ?? 0x9e3779b9);
+    if (options.prefill) for (let page = 0; page < this.pageCount; page++) this.write(page);
+  }
+
+  /**
+   * The guest writes a page: it gets new content (a xorshift stream seeded by the write, so it does not
+   * compress — like real guest data), and a tracked save will send it again.
+   */
+  write(page: number): void {
+    const words = this.#backing().words;
+    let x = (Math.imul(++this.#stamp, 0x9e3779b1) ^ page) | 1;
+    for (let i = page * (PGM_PAGE_SIZE / 4), end = i + PGM_PAGE_SIZE / 4; i < end; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      words[i] = x;
+    }
+    this.nonZero[page] = 1;
+    this.pagesWritten++;
+    this.markDirty(page);
+  }
+
+  /** The backing store, allocated on first use (zero-filled, 4-byte aligned). */
+  #backing(): { ram: Buffer; words: Uint32Array } {
+    if (this.#ram === null || this.#words === null) {
+      const buffer = new ArrayBuffer(this.sizeBytes);
+      this.#ram = Buffer.from(buffer);
+      this.#words = new Uint32Array(buffer);
+    }
+    return { ram: this.#ram, words: this.#words };
+  }
+
+  markDirty(page: number): void {
+    if (this.tracking && this.dirty[page] === 0) {
+      this.dirty[page] = 1;
+      this.dirtyPages++;
+    }
+  }
+
+  /** Clear a page's dirty bit when a pass sends it. */
+  clearDirty(page: number): void {
+    if (this.dirty[page] === 1) {
+      this.dirty[page] = 0;
+      this.dirtyPages--;
+    }
+  }
+
+  /** Start dirty tracking with every page dirty (a live save's first pass sends everything). */
+  startTracking(): void {
+    this.tracking = true;
+    this.dirty.fill(1);
+    this.dirtyPages = this.pageCount;
+  }
+
+  stopTracking(): void {
+    this.tracking = false;
+    this.dirty.fill(0);
+    this.dirtyPages = 0;
+  }
+
+  /** Dirty pages whose content is not zero (what a pass really has to send). */
+  dirtyDataPages(): number {
+    let n = 0;
+    for (let page = 0; page < this.pageCount; page++) if (this.dirty[page] === 1 && this.nonZero[page] === 1) n++;
+    return n;
+  }
+
+  /**
+   * The guest ran until `nowNs`: dirty rate × elapsed bytes worth of pages picked at random (a page can be hit
+   * twice). Called by the guest on every slice; the first call after the VM (re)starts only sets the mark.
+   */
+  guestRan(nowNs: number): void {
+    if (this.#lastNs === null || nowNs < this.#lastNs) {
+      this.#lastNs = nowNs;
+      return;
+    }
+    const bytes = (this.dirtyBytesPerSec * (nowNs - this.#lastNs)) / 1e9 + this.#carryBytes;
+    this.#lastNs = nowNs;
+    const pages = Math.floor(bytes / PGM_PAGE_SIZE);
+    this.#carryBytes = bytes - pages * PGM_PAGE_SIZE;
+    for (let i = 0; i < pages; i++) this.write(this.#prng.int(this.pageCount));
+  }
+
+  /** The guest stopped running (the VM left RUNNING / RUNNING_LS): time until it runs again dirties nothing. */
+  guestStopped(): void {
+    this.#lastNs = null;
+    this.#carryBytes = 0;
+  }
+
+  /** A page's bytes (a view; zero pages give a shared zero page). */
+  page(page: number): Buffer {
+    if (this.#ram === null || this.nonZero[page] === 0) return ZERO_PAGE;
+    return this.#ram.subarray(page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
+  }
+
+  /** Load a page's content (null: a zero page). */
+  setPage(page: number, bytes: Uint8Array | null): void {
+    if (bytes === null) {
+      if (this.#ram !== null && this.nonZero[page] === 1) this.#ram.fill(0, page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
+      this.nonZero[page] = 0;
+      return;
+    }
+    this.#backing().ram.set(bytes.subarray(0, PGM_PAGE_SIZE), page * PGM_PAGE_SIZE);
+    this.nonZero[page] = 1;
+  }
+
+  /** CRC-32 of the whole RAM (zero pages included as zeros): equal RAM, equal digest. */
+  digest(): number {
+    let crc = 0;
+    for (let page = 0; page < this.pageCount; page++) crc = crc32(this.page(page), crc);
+    return crc;
+  }
+}
+
+const ZERO_PAGE = Buffer.alloc(PGM_PAGE_SIZE);

@@ -1,0 +1,187 @@
+/**
+ * The VM.cpp workers of a save (vbox-facts.md §7.1): vmR3Save on EMT(0), the vmR3LiveDoSuspend rendezvous
+ * callback with its state table, vmR3LiveDoStep2 on EMT(0) (split in two around the final pass's transfer
+ * time, see vm-save.ts) and the ONCE rendezvous callback vmR3LiveDoStep1Cleanup with its eight ordered pairs.
+ * State changes go through VmCore.trySetState / setState, i.e. the VM machine and VM_API_TRANSITIONS.
+ */
+import {
+  RT_FAILURE, VERR_SSM_LIVE_FATAL_ERROR, VERR_SSM_LIVE_GURU_MEDITATION, VERR_SSM_LIVE_POWERED_OFF, VERR_TRY_AGAIN,
+  VERR_VM_UNEXPECTED_UNSTABLE_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_EM_SUSPEND, VINF_SSM_LIVE_SUSPENDED, VINF_SUCCESS,
+  isVBoxError,
+} from '../../status.js';
+import { componentsOf } from '../../vmm/lifecycle.js';
+import type { EmtContext, RendezvousCallback } from '../../vmm/types.js';
+import type { VmCore } from '../../vmm/vm-core.js';
+import { SsmLiveSave, type LiveSaveOptions } from '../live-save.js';
+import type { SsmSink } from '../sinks.js';
+import { savedStateOf } from '../vm-units.js';
+
+/** What the thread running vmR3SaveTeleport and the EMT workers share (the arguments and out-parameters). */
+export interface SaveContext {
+  readonly who: 'VMR3Save' | 'VMR3Teleport';
+  readonly after: LiveSaveOptions['after'];
+  readonly openSink: () => SsmSink;
+  readonly live: Omit<LiveSaveOptions, 'registry' | 'sink' | 'after' | 'nowNs' | 'live'>;
+  /** The live handle vmR3Save returned (ppSSM), null for a plain save. */
+  ssm: SsmLiveSave | null;
+  /** The sink vmR3Save opened for the live save. */
+  sink: SsmSink | null;
+  /** *pfSuspended. */
+  suspended: boolean;
+  /** GIP time the live flow suspended the VM (RUNNING_LS → SUSPENDING_LS), for the downtime figure. */
+  suspendNs: number | null;
+  /** Stream bytes of the final pass (what the stream still had to move while the VM was down). */
+  finalBytes: number;
+  /** vmR3LiveDoStep2's status so far (VINF_SSM_LIVE_SUSPENDED when someone else suspended the VM). */
+  step2Rc: number;
+}
+
+const isFirst = ({ vm, cpu }: EmtContext) => cpu === vm.cCpus - 1;
+const statusOf = (error: unknown, fallback: number) => (isVBoxError(error) ? error.rc : fallback);
+
+/**
+ * vmR3Save (EMT(0)): SUSPENDED → SAVING (ordinal 1) or RUNNING → RUNNING_LS (ordinal 2). Ordinal 1 without a
+ * teleport is the plain save, done here; otherwise SSMR3LiveSave opens the live handle for the caller thread.
+ * (Beyond VirtualBox, which is silent about it: when the stream cannot even be opened the state goes back.)
+ */
+export const vmR3Save =
+  (ctx: SaveContext) =>
+  ({ vm }: EmtContext): number => {
+    const ordinal = vm.trySetState(ctx.who, vm.apiPairs(ctx.who).slice(0, 2));
+    if (ordinal < 0) return ordinal;
+    const registry = savedStateOf(vm).registry;
+    const base = { ...ctx.live, registry, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm` };
+    if (ordinal === 1 && ctx.after !== 'TELEPORT') {
+      let rc: number;
+      try {
+        const ssm = new SsmLiveSave({ ...base, sink: ctx.openSink(), live: false });
+        ssm.save();
+        rc = ssm.close();
+      } catch (error) {
+        rc = statusOf(error, VERR_VM_UNEXPECTED_VM_STATE);
+      }
+      vm.setState('SUSPENDED', 'SAVING');
+      return rc;
+    }
+    if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = true;
+    let sink: SsmSink | null = null;
+    try {
+      sink = ctx.openSink();
+      ctx.sink = sink;
+      ctx.ssm = new SsmLiveSave({ ...base, sink });
+      return VINF_SUCCESS;
+    } catch (error) {
+      sink?.abort(false);
+      if (vm.vmState === 'RUNNING_LS') vm.setState('RUNNING', 'RUNNING_LS');
+      else vm.setState('SUSPENDED', 'SAVING');
+      if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = false;
+      return statusOf(error, VERR_VM_UNEXPECTED_VM_STATE);
+    }
+  };
+
+/**
+ * vmR3LiveDoSuspend (DESCENDING | STOP_ON_ERROR): the first EMT switches on the state under the lock; every
+ * EMT then wants SUSPENDING_LS; EMT(0) suspends the devices and ends in SUSPENDED_LS.
+ * (as written) A VM already SUSPENDED_EXT_LS or SUSPENDED_LS passes the switch but fails the SUSPENDING_LS
+ * check with VERR_VM_UNEXPECTED_UNSTABLE_STATE (§12 item 2); the default treats it as suspended already.
+ */
+export const vmR3LiveDoSuspend =
+  (ctx: SaveContext): RendezvousCallback =>
+  (emt) => {
+    const { vm, cpu } = emt;
+    const asWritten = vm.host.fidelity === 'as-written';
+    if (isFirst(emt)) {
+      switch (vm.vmState) {
+        case 'RUNNING_LS':
+          vm.setState('SUSPENDING_LS', 'RUNNING_LS');
+          ctx.suspendNs = vm.nowNs();
+          break;
+        case 'SUSPENDED_EXT_LS':
+        case 'SUSPENDED_LS':
+          break; // rc = VINF_SUCCESS, no state change
+        case 'DEBUGGING_LS':
+          return VERR_TRY_AGAIN;
+        case 'OFF_LS':
+          vm.setState('OFF', 'OFF_LS');
+          return VERR_SSM_LIVE_POWERED_OFF;
+        case 'FATAL_ERROR_LS':
+          vm.setState('FATAL_ERROR', 'FATAL_ERROR_LS');
+          return VERR_SSM_LIVE_FATAL_ERROR;
+        case 'GURU_MEDITATION_LS':
+          vm.setState('GURU_MEDITATION', 'GURU_MEDITATION_LS');
+          return VERR_SSM_LIVE_GURU_MEDITATION;
+        default:
+          return vm.setError(VERR_VM_UNEXPECTED_VM_STATE, `vmR3LiveDoSuspend: unexpected VM state ${vm.vmState}`);
+      }
+    }
+    const state = vm.vmState;
+    if (!asWritten && (state === 'SUSPENDED_EXT_LS' || state === 'SUSPENDED_LS')) {
+      // Already suspended (by VMR3Suspend, or by a reset during the live phase): nothing to do here.
+      if (cpu === 0) ctx.suspended = state === 'SUSPENDED_LS';
+      return VINF_SUCCESS;
+    }
+    if (state !== 'SUSPENDING_LS') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
+    if (cpu === 0) {
+      componentsOf(vm).pdmSuspend(vm);
+      if (vm.trySetState('vmR3LiveDoSuspend', [['SUSPENDING_LS', 'SUSPENDED_LS']]) < 0) return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
+      ctx.suspended = true;
+    }
+    return VINF_EM_SUSPEND;
+  };
+
+/** vmR3LiveDoStep2, first half (EMT(0)): → SAVING, then SSMR3LiveDoStep2 writes the final pass. */
+export const vmR3LiveDoStep2 =
+  (ctx: SaveContext) =>
+  ({ vm }: EmtContext): number => {
+    const ssm = ctx.ssm!;
+    const state = vm.vmState;
+    ctx.step2Rc = VINF_SUCCESS;
+    if (state === 'SUSPENDED_LS') vm.setState('SAVING', 'SUSPENDED_LS');
+    else {
+      if (state !== 'SAVING') vm.setState('SAVING', 'SUSPENDED_EXT_LS');
+      ctx.step2Rc = VINF_SSM_LIVE_SUSPENDED;
+    }
+    const before = ssm.offStream;
+    const rc = ssm.step2();
+    ctx.finalBytes = ssm.offStream - before;
+    if (ctx.step2Rc === VINF_SUCCESS || (RT_FAILURE(rc) && !RT_FAILURE(ctx.step2Rc))) ctx.step2Rc = rc;
+    return VINF_SUCCESS;
+  };
+
+/** vmR3LiveDoStep2, second half (EMT(0)): SSMR3LiveDone, the first error wins, SAVING → SUSPENDED. */
+export const vmR3LiveDoStep2Done =
+  (ctx: SaveContext) =>
+  ({ vm }: EmtContext): number => {
+    let rc = ctx.step2Rc;
+    const rc2 = ctx.ssm!.close();
+    if (rc === VINF_SUCCESS || (RT_FAILURE(rc2) && !RT_FAILURE(rc))) rc = rc2;
+    vm.setState('SUSPENDED', 'SAVING');
+    return rc;
+  };
+
+/** SSMR3LiveDone on EMT(0) after a failed step 1 or a failed suspend. */
+export const ssmR3LiveDone =
+  (ctx: SaveContext) =>
+  (): number =>
+    ctx.ssm!.close();
+
+/** vmR3LiveDoStep1Cleanup (ONCE): the eight pairs in order; the first three report why the save died. */
+export const vmR3LiveDoStep1Cleanup =
+  (ctx: SaveContext): RendezvousCallback =>
+  ({ vm }) => {
+    const ordinal = vm.trySetState('vmR3LiveDoStep1Cleanup', vm.apiPairs('vmR3LiveDoStep1Cleanup'));
+    switch (ordinal) {
+      case 1: return VERR_SSM_LIVE_POWERED_OFF;
+      case 2: return VERR_SSM_LIVE_FATAL_ERROR;
+      case 3: return VERR_SSM_LIVE_GURU_MEDITATION;
+      case 4:
+        ctx.suspended = true;
+        return VINF_SUCCESS;
+      default:
+        // A running VM is not "teleported and not fully resumed": the default drops the flag vmR3Save set.
+        if (ordinal === 7 && ctx.after === 'TELEPORT' && vm.host.fidelity !== 'as-written') vm.fTeleportedAndNotFullyResumedYet = false;
+        return ordinal < 0 ? ordinal : VINF_SUCCESS;
+    }
+  };
+
+export type { VmCore };

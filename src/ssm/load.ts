@@ -1,0 +1,164 @@
+/**
+ * SSMR3Load (vbox-facts.md §7.6): open with checksum-on-read, the 2 % prepare / 2 % done progress split, the
+ * pfnLoadPrep run (the first failure stops it), the V2 unit loop (load-exec.ts), the pfnLoadDone run (always),
+ * then 99 and, on success, 100. Pure of VM state: a unit registry, a source (a path or any SsmSource) and a
+ * progress callback; the VM wraps it for vm.loadFromFile(). ssmLoadStream is the same load over a PushSource
+ * that a socket fills: it waits until each unit has fully arrived before the unit's loadExec runs.
+ */
+import { RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_SSM_CANCELLED, VERR_WRONG_ORDER } from '../status.js';
+import type { SsmAfter } from './constants.js';
+import { SsmHandle } from './handle.js';
+import { openAndValidate, type SsmFileInfo } from './header-validate.js';
+import { loadExecV2, SsmLoadError, type UnitBoundary } from './load-exec.js';
+import { bufferedUnitExtent } from './load-stream.js';
+import type { SsmProgressCallback } from './progress.js';
+import { callUnit } from './save-runs.js';
+import { registryOf, type SsmRegistryHolder } from './save.js';
+import { FileSource, type PushSource, type SsmSource } from './sources.js';
+import type { SsmStreamReader } from './stream-reader.js';
+import type { SsmUnitRegistry } from './units.js';
+
+export interface SsmLoadOptions {
+  /** SSMAFTER_RESUME (default), TELEPORT or DEBUG_IT (unknown units are skipped). */
+  after?: Extract<SsmAfter, 'RESUME' | 'TELEPORT' | 'DEBUG_IT'>;
+  onProgress?: SsmProgressCallback;
+  /** Called with the handle once it is cancellable. */
+  onHandle?: (handle: SsmHandle) => void;
+}
+
+export interface SsmLoadResult {
+  info: SsmFileInfo;
+  /** Build strings from the "SSM" unit ("Build Type", "Host OS", …). */
+  buildInfo: Map<string, string>;
+}
+
+interface LoadRun {
+  registry: SsmUnitRegistry;
+  handle: SsmHandle;
+  reader: SsmStreamReader;
+  info: SsmFileInfo;
+}
+
+/** Everything of SSMR3Load before the unit loop: checks, open, handle, cancellable, prepare run. */
+function loadBegin(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions): LoadRun {
+  const registry = registryOf(holder);
+  const after = opts.after ?? 'RESUME';
+  if (after !== 'RESUME' && after !== 'TELEPORT' && after !== 'DEBUG_IT') {
+    throw new VBoxError(VERR_INVALID_PARAMETER, `SSMR3Load: enmAfter ${after} is not RESUME, TELEPORT or DEBUG_IT.`);
+  }
+  if (registry.cancellable) throw new VBoxError(VERR_WRONG_ORDER, 'Another saved-state operation is in progress on this registry.');
+  const src = typeof source === 'string' ? new FileSource(source) : source;
+  const { reader, info } = openAndValidate(src, { checksumIt: false, checksumOnRead: true });
+  if (info.fmtMajor !== 2) {
+    reader.close();
+    throw new VBoxError(VERR_NOT_SUPPORTED, `Loading saved-state format ${info.fmtMajor}.${info.fmtMinor} is not supported; only 2.0.`);
+  }
+  const handle = new SsmHandle({ after, live: info.live, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  handle.progress.setSplit(2, 0, 2);
+  handle.hostBits = info.cHostBits;
+  registry.cancellable = handle;
+  opts.onHandle?.(handle);
+  handle.progress.report(handle.progress.percent);
+  for (const unit of registry.units) unit.called = false;
+
+  // The prepare run: the first failure stops it (and skips the exec run).
+  handle.state = 'LOAD_PREP';
+  for (const unit of registry.units) {
+    const loadPrep = unit.callbacks.loadPrep;
+    if (!loadPrep) continue;
+    unit.called = true;
+    const rc = callUnit(handle, unit, () => loadPrep(handle));
+    handle.unit = null;
+    if (RT_FAILURE(rc)) {
+      handle.fail(rc);
+      break;
+    }
+  }
+  const p = handle.progress;
+  p.report(p.percentPrepare - 1);
+  p.percent = p.percentPrepare;
+  p.cbEstTotal = info.cbLoadFile >= 0 ? info.cbLoadFile : Number.MAX_SAFE_INTEGER;
+  p.offEstUnitEnd = p.cbEstTotal;
+  return { registry, handle, reader, info };
+}
+
+/** The done run, close and result of SSMR3Load. */
+function loadEnd(run: LoadRun, failure: unknown): SsmLoadResult {
+  const { registry, handle, reader } = run;
+  if (failure !== undefined) {
+    if (!(failure instanceof VBoxError)) {
+      if (registry.cancellable === handle) registry.cancellable = null;
+      reader.close();
+      throw failure;
+    }
+    handle.fail(failure.rc);
+    // VMSetError text when SSM set one; otherwise the integrity check's own description (VirtualBox logs it).
+    handle.errorMessage ??= failure.message;
+  }
+  handle.unit = null;
+  handle.reader = null;
+  handle.state = 'LOAD_DONE';
+  for (const unit of registry.units) {
+    const loadDone = unit.callbacks.loadDone;
+    if (!loadDone || !(unit.called || (!unit.callbacks.loadPrep && !unit.callbacks.loadExec))) continue;
+    const rcOld = handle.rc;
+    let rc = callUnit(handle, unit, () => loadDone(handle));
+    handle.unit = null;
+    if (!RT_FAILURE(rc) && handle.rc !== rcOld) rc = handle.rc;
+    if (RT_FAILURE(rc)) {
+      handle.errorMessage ??= `LoadDone failed with rc=${new VBoxError(rc).name} for data unit '${unit.name}' instance #${unit.instance}.`;
+      handle.fail(rc);
+    }
+  }
+  handle.progress.report(99);
+  if (registry.cancellable === handle) registry.cancellable = null;
+  if (handle.isCancelled && !RT_FAILURE(handle.rc)) handle.rc = VERR_SSM_CANCELLED;
+  reader.close();
+  handle.state = 'END';
+  if (RT_FAILURE(handle.rc)) throw new SsmLoadError(handle.rc, handle.errorMessage ?? new VBoxError(handle.rc).message);
+  handle.progress.report(100);
+  return { info: run.info, buildInfo: handle.buildInfo };
+}
+
+/** SSMR3Load. Throws VBoxError (SsmLoadError with VirtualBox's message) on failure. */
+export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): SsmLoadResult {
+  const run = loadBegin(holder, source, opts);
+  let failure: unknown;
+  if (!RT_FAILURE(run.handle.rc)) {
+    try {
+      for (const _ of loadExecV2(run)) { /* a file has every unit available */ }
+    } catch (e) {
+      failure = e;
+    }
+  }
+  return loadEnd(run, failure);
+}
+
+/**
+ * SSMR3Load over a stream that arrives in pieces (teleport): waits for the file header, then before each unit
+ * for the whole unit (or the end of the stream), so every loadExec reads from memory.
+ */
+export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): Promise<SsmLoadResult> {
+  while (source.buffered < 64 && !source.ended) await source.wait();
+  const run = loadBegin(holder, source, opts);
+  let failure: unknown;
+  if (!RT_FAILURE(run.handle.rc)) {
+    try {
+      const steps = loadExecV2(run);
+      for (let step = steps.next(); !step.done; step = steps.next()) await waitForUnit(run.reader, source, step.value);
+    } catch (e) {
+      failure = e;
+    }
+  }
+  return loadEnd(run, failure);
+}
+
+async function waitForUnit(reader: SsmStreamReader, source: PushSource, _at: UnitBoundary): Promise<void> {
+  for (;;) {
+    const extent = bufferedUnitExtent(reader);
+    if (extent.complete || source.ended) return;
+    await source.wait();
+    reader.pull(extent.need);
+  }
+}
+

@@ -1,0 +1,153 @@
+/**
+ * The `pgm` saved-state unit: guest RAM page by page (vbox-facts.md §7.2; PGM's own code was not read, so the
+ * format and the vote rule are ours). A live save sends every page in pass 0 and afterwards only the pages
+ * the guest dirtied since the previous pass; the final pass sends what is still dirty while the VM is
+ * suspended. The vote says done only from pass 10 on and only when the dirty data would move within the
+ * maximum downtime (never taken below 32 ms) at the stream's bandwidth; it gives up when the estimate has not
+ * improved for 16 passes in a row (the guest dirties memory faster than the stream moves it).
+ *
+ * Unit data (version 1), in every pass: u32 page count, u32 page size, then records until END:
+ * RAW (u8 1, u32 page, 4096 bytes) and ZERO_RUN (u8 2, u32 first page, u32 count); END is u8 0.
+ */
+import {
+  VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
+  VERR_SSM_VOTE_FOR_GIVING_UP, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
+} from '../status.js';
+import type { SsmHandle } from './handle.js';
+import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
+import { LIVE_SAVE_DEFAULT_BANDWIDTH, liveSaveInfo } from './live/live-info.js';
+import type { SsmUnitOptions } from './units.js';
+
+export const PGM_UNIT_NAME = 'pgm';
+export const PGM_UNIT_VERSION = 1;
+/** The vote may say done from this pass on. */
+export const PGM_VOTE_MIN_PASS = 10;
+/** The downtime budget the vote uses is never below this. */
+export const PGM_VOTE_MIN_DOWNTIME_MS = 32;
+/** Give up after this many passes in a row without a better estimate. */
+export const PGM_VOTE_STALL_PASSES = 16;
+
+const REC_END = 0;
+const REC_RAW = 1;
+const REC_ZERO_RUN = 2;
+
+/** One live save's vote bookkeeping. */
+interface VoteState {
+  bestMs: number;
+  passesSinceBest: number;
+}
+
+/** Estimated milliseconds to send the dirty pages with data at the stream's bandwidth. */
+export function pgmMsLeft(ram: GuestRam, bandwidthBytesPerSec: number): number {
+  return (ram.dirtyDataPages() * PGM_PAGE_SIZE * 1000) / bandwidthBytesPerSec;
+}
+
+/** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0). */
+export function pgmUnit(ram: GuestRam): SsmUnitOptions {
+  let vote: VoteState = { bestMs: Infinity, passesSinceBest: 0 };
+  return {
+    name: PGM_UNIT_NAME,
+    instance: 0,
+    version: PGM_UNIT_VERSION,
+    cbGuess: ram.sizeBytes,
+    livePrep: () => {
+      ram.startTracking();
+      vote = { bestMs: Infinity, passesSinceBest: 0 };
+    },
+    liveExec: (ssm) => {
+      putPages(ssm, ram, (page) => ram.dirty[page] === 1);
+      return VINF_SUCCESS;
+    },
+    liveVote: (ssm, pass) => pgmLiveVote(ssm, ram, pass, vote),
+    // Final pass: what is still dirty after a live save, everything after a plain one.
+    saveExec: (ssm) => putPages(ssm, ram, ram.tracking ? (page) => ram.dirty[page] === 1 : () => true),
+    saveDone: () => ram.stopTracking(),
+    loadExec: (ssm, version) => pgmLoadExec(ssm, ram, version),
+  };
+}
+
+function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {
+  const bandwidth = liveSaveInfo(ssm)?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
+  const msLeft = pgmMsLeft(ram, bandwidth);
+  const downtimeMs = Math.max(PGM_VOTE_MIN_DOWNTIME_MS, ssm.maxDowntimeMs());
+  ssm.reportLivePercent(Math.floor(100 - (100 * ram.dirtyPages) / ram.pageCount));
+  if (pass >= PGM_VOTE_MIN_PASS && msLeft < downtimeMs) return VINF_SUCCESS;
+  if (msLeft < vote.bestMs) {
+    vote.bestMs = msLeft;
+    vote.passesSinceBest = 0;
+  } else vote.passesSinceBest++;
+  if (pass >= PGM_VOTE_MIN_PASS && vote.passesSinceBest >= PGM_VOTE_STALL_PASSES) return VERR_SSM_VOTE_FOR_GIVING_UP;
+  return VINF_SSM_VOTE_FOR_ANOTHER_PASS;
+}
+
+/** Pages for which `send` holds, in page order; zero pages as runs. Sent pages are no longer dirty. */
+function putPages(ssm: SsmHandle, ram: GuestRam, send: (page: number) => boolean): void {
+  ssm.putU32(ram.pageCount);
+  ssm.putU32(PGM_PAGE_SIZE);
+  let zeroStart = -1;
+  const flushZeros = (end: number) => {
+    if (zeroStart < 0) return;
+    ssm.putU8(REC_ZERO_RUN);
+    ssm.putU32(zeroStart);
+    ssm.putU32(end - zeroStart);
+    zeroStart = -1;
+  };
+  for (let page = 0; page < ram.pageCount; page++) {
+    if (!send(page)) {
+      flushZeros(page);
+      continue;
+    }
+    ram.clearDirty(page);
+    if (ram.nonZero[page] === 0) {
+      if (zeroStart < 0) zeroStart = page;
+      continue;
+    }
+    flushZeros(page);
+    ssm.putU8(REC_RAW);
+    ssm.putU32(page);
+    ssm.putMem(ram.page(page));
+  }
+  flushZeros(ram.pageCount);
+  ssm.putU8(REC_END);
+}
+
+function pgmLoadExec(ssm: SsmHandle, ram: GuestRam, version: number): void {
+  if (version !== PGM_UNIT_VERSION) {
+    const message = `Unsupported version ${version} of data unit 'pgm'`;
+    ssm.setLoadError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
+    throw new VBoxError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
+  }
+  const pageCount = ssm.getU32();
+  const pageSize = ssm.getU32();
+  if (pageCount !== ram.pageCount || pageSize !== PGM_PAGE_SIZE) {
+    const message = `guest RAM is ${ram.pageCount} pages of ${PGM_PAGE_SIZE} bytes; the saved state has ${pageCount} pages of ${pageSize}`;
+    ssm.setLoadError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
+    throw new VBoxError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
+  }
+  const scratch = new Uint8Array(PGM_PAGE_SIZE);
+  for (;;) {
+    const type = ssm.getU8();
+    if (type === REC_END) return;
+    if (type === REC_RAW) {
+      const page = checkPage(ssm, ram, ssm.getU32(), 1);
+      ram.setPage(page, ssm.getMem(PGM_PAGE_SIZE, scratch));
+    } else if (type === REC_ZERO_RUN) {
+      const first = ssm.getU32();
+      const count = ssm.getU32();
+      checkPage(ssm, ram, first, count);
+      for (let page = first; page < first + count; page++) ram.setPage(page, null);
+    } else {
+      throw formatChanged(ssm, `unknown page record type ${type}`);
+    }
+  }
+}
+
+function checkPage(ssm: SsmHandle, ram: GuestRam, first: number, count: number): number {
+  if (count < 1 || first + count > ram.pageCount) throw formatChanged(ssm, `page range ${first}+${count} is outside ${ram.pageCount} pages`);
+  return first;
+}
+
+function formatChanged(ssm: SsmHandle, message: string): VBoxError {
+  ssm.setLoadError(VERR_SSM_DATA_UNIT_FORMAT_CHANGED, message);
+  return new VBoxError(VERR_SSM_DATA_UNIT_FORMAT_CHANGED, message);
+}

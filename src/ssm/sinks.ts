@@ -1,0 +1,191 @@
+/**
+ * Where a saved-state stream goes. The writer hands a sink whole chunks (the sink owns each chunk from then on),
+ * then either commits (the footer is written: make it durable and visible) or aborts (discard everything).
+ * A file sink is crash-safe: it writes a temp file in the target's folder, fsyncs it, renames it over the
+ * target and fsyncs the folder, so the target path only ever holds the earlier file or the complete new one;
+ * an abort deletes the temp file. Teleport wraps a socket in a callback sink.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  VBoxError, VERR_ACCESS_DENIED, VERR_ALREADY_EXISTS, VERR_FILE_NOT_FOUND, VERR_SSM_LOW_ON_DISK_SPACE, VERR_WRITE_ERROR,
+} from '../status.js';
+
+export interface SsmSink {
+  /** Takes ownership of chunk; throws VBoxError on failure. */
+  write(chunk: Uint8Array): void;
+  /** The stream is complete: make it durable and visible. */
+  commit(): void;
+  /** The save failed or was cancelled: discard what was written. Never throws. */
+  abort(cancelled: boolean): void;
+  /** A file (live-save size cap × 10,000) rather than a remote stream (× 100,000). */
+  readonly isFile: boolean;
+  /** The file name for messages, if any. */
+  readonly name?: string;
+}
+
+/** Keeps the stream in memory (tests, teleport buffers, the damage test's template). */
+export class MemorySink implements SsmSink {
+  readonly isFile = false;
+  readonly chunks: Uint8Array[] = [];
+  committed = false;
+  aborted = false;
+
+  write(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+  }
+
+  commit(): void {
+    this.committed = true;
+  }
+
+  abort(): void {
+    this.aborted = true;
+    this.chunks.length = 0;
+  }
+
+  /** The whole stream as one buffer. */
+  bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** Forwards chunks to callbacks (a socket writer, a hash, a test probe). */
+export class CallbackSink implements SsmSink {
+  readonly isFile = false;
+  constructor(
+    private readonly onChunk: (chunk: Uint8Array) => void,
+    private readonly onEnd: (ok: boolean, cancelled: boolean) => void = () => {},
+  ) {}
+
+  write(chunk: Uint8Array): void {
+    this.onChunk(chunk);
+  }
+
+  commit(): void {
+    this.onEnd(true, false);
+  }
+
+  abort(cancelled: boolean): void {
+    try {
+      this.onEnd(false, cancelled);
+    } catch {
+      // An abort never fails the caller twice.
+    }
+  }
+}
+
+/** SSM_MIN_DISK_FREE: ssmR3FileIsOk gives up below 10 MiB free. */
+const SSM_MIN_DISK_FREE = 10 * 1024 * 1024;
+/** How often (in bytes written) the free space is checked. */
+const DISK_CHECK_EVERY = 64 * 1024 * 1024;
+
+let tempCounter = 0;
+
+export function fsErrorStatus(e: unknown): number {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return VERR_FILE_NOT_FOUND;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return VERR_ACCESS_DENIED;
+  if (code === 'EEXIST') return VERR_ALREADY_EXISTS;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return VERR_SSM_LOW_ON_DISK_SPACE;
+  return VERR_WRITE_ERROR;
+}
+
+function fsError(e: unknown, what: string): VBoxError {
+  return e instanceof VBoxError ? e : new VBoxError(fsErrorStatus(e), `${what}: ${(e as Error).message}`);
+}
+
+/** A crash-safe file sink for `target`. */
+export class FileSink implements SsmSink {
+  readonly isFile = true;
+  readonly name: string;
+  readonly tempPath: string;
+  #fd: number | null;
+  #written = 0;
+  #nextDiskCheck = DISK_CHECK_EVERY;
+  #done = false;
+
+  constructor(target: string) {
+    this.name = resolve(target);
+    this.tempPath = join(dirname(this.name), `.${basename(this.name)}.${process.pid}.${++tempCounter}.ssm-tmp`);
+    try {
+      this.#fd = openSync(this.tempPath, 'wx', 0o644);
+    } catch (e) {
+      throw fsError(e, `Failed to create save state file '${this.name}'`);
+    }
+  }
+
+  write(chunk: Uint8Array): void {
+    if (this.#fd === null) throw new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`);
+    try {
+      for (let off = 0; off < chunk.length;) off += writeSync(this.#fd, chunk, off, chunk.length - off);
+    } catch (e) {
+      throw fsError(e, `Write to '${this.tempPath}' failed`);
+    }
+    this.#written += chunk.length;
+    if (this.#written >= this.#nextDiskCheck) {
+      this.#nextDiskCheck = this.#written + DISK_CHECK_EVERY;
+      this.#checkDiskSpace();
+    }
+  }
+
+  /** ssmR3FileIsOk: VERR_SSM_LOW_ON_DISK_SPACE below 10 MiB free (skipped where statfs is not supported). */
+  #checkDiskSpace(): void {
+    let free: number;
+    try {
+      const st = statfsSync(dirname(this.tempPath));
+      free = Number(st.bavail) * Number(st.bsize);
+    } catch {
+      return;
+    }
+    if (free < SSM_MIN_DISK_FREE) {
+      throw new VBoxError(VERR_SSM_LOW_ON_DISK_SPACE, `Giving up: low on disk space (${free} bytes free).`);
+    }
+  }
+
+  commit(): void {
+    if (this.#fd === null || this.#done) throw new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`);
+    try {
+      fsyncSync(this.#fd);
+      closeSync(this.#fd);
+      this.#fd = null;
+      renameSync(this.tempPath, this.name);
+      this.#done = true;
+    } catch (e) {
+      this.abort(false);
+      throw fsError(e, `Failed to commit saved state file '${this.name}'`);
+    }
+    syncDirectory(dirname(this.name));
+  }
+
+  abort(_cancelled = false): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#fd !== null) {
+      try {
+        closeSync(this.#fd);
+      } catch {
+        // Already closed by the failure that brought us here.
+      }
+      this.#fd = null;
+    }
+    try {
+      unlinkSync(this.tempPath);
+    } catch {
+      // Nothing to delete.
+    }
+  }
+}
+
+/** fsync the folder so the rename itself survives a power loss (best effort; not every platform allows it). */
+function syncDirectory(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Windows and some file systems refuse directory fsync.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The saved-state unit registry (SSMR3Register*, vbox-facts.md §8.7): every piece of VM state that goes into a
+ * saved state is a named unit with an instance number, a data version, a size guess and up to nine callbacks.
+ * The list order is the save order. Like VirtualBox's lazy init, a registry starts with SSM's own two units,
+ * "SSM" (build information) and "SSMLiveControl" (live progress records), so `cUnits` counts them too.
+ */
+import {
+  VBoxError, VERR_INVALID_PARAMETER, VERR_OUT_OF_RANGE, VERR_SSM_UNIT_EXISTS, VERR_SSM_UNIT_NOT_FOUND, VINF_SUCCESS,
+} from '../status.js';
+import { SSM_MAX_NAME_SIZE } from './constants.js';
+import type { SsmHandle } from './handle.js';
+import { registerSelfUnits } from './self-units.js';
+
+/** A callback's result: a VBox status, or nothing for VINF_SUCCESS. A thrown VBoxError is its status. */
+export type SsmStatus = number | void;
+
+/** The nine callbacks of SSMR3RegisterInternal; all optional, all synchronous. */
+export interface SsmUnitCallbacks {
+  livePrep?(ssm: SsmHandle): SsmStatus;
+  liveExec?(ssm: SsmHandle, pass: number): SsmStatus;
+  liveVote?(ssm: SsmHandle, pass: number): SsmStatus;
+  savePrep?(ssm: SsmHandle): SsmStatus;
+  saveExec?(ssm: SsmHandle): SsmStatus;
+  saveDone?(ssm: SsmHandle): SsmStatus;
+  loadPrep?(ssm: SsmHandle): SsmStatus;
+  loadExec?(ssm: SsmHandle, version: number, pass: number): SsmStatus;
+  loadDone?(ssm: SsmHandle): SsmStatus;
+}
+
+export interface SsmUnitOptions extends SsmUnitCallbacks {
+  /** 1..47 characters. */
+  name: string;
+  instance?: number;
+  /** The data unit version written into each unit header and passed to loadExec. */
+  version: number;
+  /** Guessed size in bytes (progress and the live-save size cap). */
+  cbGuess?: number;
+  /** Insert in front of the first unit with this name; appended when absent or not found. */
+  before?: string;
+}
+
+/** One registered unit (SSMUNIT) with the per-operation bookkeeping the drivers keep on it. */
+export class SsmUnit {
+  readonly name: string;
+  readonly instance: number;
+  readonly version: number;
+  readonly cbGuess: number;
+  readonly callbacks: SsmUnitCallbacks;
+  /** fCalled: a prep/exec callback ran in the current operation (the done run uses it). */
+  called = false;
+  /** offStream: where this unit's last header went in the current save, or -1. */
+  offStream = -1;
+  /** fDoneLive: the unit said it needs no more live passes. */
+  doneLive = false;
+
+  constructor(opts: SsmUnitOptions) {
+    this.name = opts.name;
+    this.instance = opts.instance ?? 0;
+    this.version = opts.version;
+    this.cbGuess = opts.cbGuess ?? 0;
+    const { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone } = opts;
+    this.callbacks = { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone };
+  }
+
+  /** Clears the bookkeeping at the start of an operation. */
+  reset(): void {
+    this.called = false;
+    this.offStream = -1;
+    this.doneLive = false;
+  }
+}
+
+/** Checks a unit name the way ssmR3Register does: non-empty, shorter than SSM_MAX_NAME_SIZE. */
+export function checkUnitName(name: string, what = 'name'): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new VBoxError(VERR_INVALID_PARAMETER, `SSM unit ${what} must not be empty.`);
+  }
+  const cchName = Buffer.byteLength(name, 'utf8');
+  if (cchName >= SSM_MAX_NAME_SIZE || name.includes('\0')) {
+    throw new VBoxError(VERR_OUT_OF_RANGE, `SSM unit ${what} '${name}' is ${cchName} bytes; the limit is ${SSM_MAX_NAME_SIZE - 1}.`);
+  }
+}
+
+function checkU32(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new VBoxError(VERR_INVALID_PARAMETER, `SSM unit ${what} must be a 32-bit unsigned integer, got ${value}.`);
+  }
+}
+
+/** The unit list of one VM (pVM->ssm.s.pHead) plus the handle SSMR3Cancel can reach. */
+export class SsmUnitRegistry {
+  readonly #units: SsmUnit[] = [];
+  /** pVM->ssm.s.pSSM: the handle of the operation that can be cancelled now (ssmR3SetCancellable). */
+  cancellable: import('./handle.js').SsmHandle | null = null;
+
+  /** A registry with SSM's own units ("SSM", "SSMLiveControl"); pass `selfUnits: false` for a bare list. */
+  constructor(opts: { selfUnits?: boolean } = {}) {
+    if (opts.selfUnits !== false) registerSelfUnits(this);
+  }
+
+  /** SSMR3RegisterInternal / SSMR3RegisterExternal. Throws VERR_SSM_UNIT_EXISTS, VERR_OUT_OF_RANGE, VERR_INVALID_PARAMETER. */
+  register(opts: SsmUnitOptions): SsmUnit {
+    checkUnitName(opts.name);
+    if (opts.before !== undefined) checkUnitName(opts.before, 'before-name');
+    checkU32(opts.instance ?? 0, 'instance');
+    checkU32(opts.version, 'version');
+    if (opts.cbGuess !== undefined && (!Number.isSafeInteger(opts.cbGuess) || opts.cbGuess < 0)) {
+      throw new VBoxError(VERR_INVALID_PARAMETER, `SSM unit cbGuess must be a non-negative integer, got ${opts.cbGuess}.`);
+    }
+    const unit = new SsmUnit(opts);
+    if (this.find(unit.name, unit.instance)) {
+      throw new VBoxError(VERR_SSM_UNIT_EXISTS, `The data unit '${unit.name}' instance #${unit.instance} already exists.`);
+    }
+    const at = opts.before === undefined ? -1 : this.#units.findIndex((u) => u.name === opts.before);
+    if (at < 0) this.#units.push(unit);
+    else this.#units.splice(at, 0, unit);
+    return unit;
+  }
+
+  /** SSMR3DeregisterInternal: removes (name, instance), or every instance of name when instance is omitted. */
+  deregister(name: string, instance?: number): number {
+    const before = this.#units.length;
+    for (let i = this.#units.length - 1; i >= 0; i--) {
+      const u = this.#units[i]!;
+      if (u.name === name && (instance === undefined || u.instance === instance)) this.#units.splice(i, 1);
+    }
+    if (this.#units.length === before) {
+      throw new VBoxError(VERR_SSM_UNIT_NOT_FOUND, `The data unit '${name}' was not found.`);
+    }
+    return VINF_SUCCESS;
+  }
+
+  /** ssmR3Find: the unit registered as (name, instance). */
+  find(name: string, instance: number): SsmUnit | undefined {
+    return this.#units.find((u) => u.name === name && u.instance === instance);
+  }
+
+  /** The units in list (save) order. */
+  get units(): readonly SsmUnit[] {
+    return this.#units;
+  }
+
+  /** pVM->ssm.s.cUnits. */
+  get cUnits(): number {
+    return this.#units.length;
+  }
+}

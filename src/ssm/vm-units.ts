@@ -1,0 +1,168 @@
+/**
+ * The engine's own saved-state units and the per-VM SSM context: every VM gets a unit registry with SSM's
+ * units, then "vm" (what the VM itself must carry over), one "vcpu" per vCPU (instance = CPU id), "gvmm" (what
+ * the global VM manager sees of it) and "pgm" (guest RAM). Embedders add theirs with vm.registerUnit().
+ * The SSMR3Cancel hook of the lifecycle (power-off, fatal error, guru meditation from an _LS state) is wired
+ * here to the live save of this VM.
+ */
+import { Subject } from 'rxjs';
+import {
+  VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_SSM_NO_PENDING_OPERATION,
+  VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
+} from '../status.js';
+import { componentsOf } from '../vmm/lifecycle.js';
+import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
+import type { VmCore } from '../vmm/vm-core.js';
+import type { SsmHandle } from './handle.js';
+import { liveSaveOfHandle, type SsmLiveSave } from './live-save.js';
+import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
+import { pgmUnit } from './pgm.js';
+import { SsmUnitRegistry } from './units.js';
+
+/** What a save, a teleport or a load reports on the way (vm.progress$). */
+export interface SsmProgressEvent {
+  readonly op: 'save' | 'teleport' | 'load';
+  readonly percent: number;
+  readonly tNs: number;
+}
+
+/** Per-VM saved-state context (vm.ext.ssm). */
+export interface VmSavedState {
+  readonly registry: SsmUnitRegistry;
+  readonly ram: GuestRam;
+  readonly progress$: Subject<SsmProgressEvent>;
+  /** GIP nanoseconds each vCPU spent running guest code (saved with the vcpu unit). */
+  readonly execNs: number[];
+}
+
+const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
+
+export function savedStateOf(vm: VmCore): VmSavedState {
+  const state = vm.ext.ssm as VmSavedState | undefined;
+  if (!state) throw new Error(`${vm.id}: saved state not attached`);
+  return state;
+}
+
+/** The live save under way on this VM (its SSM machine is `.cell`), if any: for the checker and inspectors. */
+export function liveSaveOf(vm: VmCore): SsmLiveSave | undefined {
+  const handle = (vm.ext.ssm as VmSavedState | undefined)?.registry.cancellable;
+  return handle ? liveSaveOfHandle(handle) : undefined;
+}
+
+/** The VM's simulated RAM, if saved state is attached (guests call this on every slice). */
+export function guestRamOf(vm: VmCore): GuestRam | undefined {
+  return (vm.ext.ssm as VmSavedState | undefined)?.ram;
+}
+
+/**
+ * SSMR3Cancel (§7.5): VERR_SSM_NO_PENDING_OPERATION without a cancellable handle; otherwise the handle's
+ * compare-and-swap (VINF_SUCCESS, or VERR_SSM_ALREADY_CANCELLED).
+ */
+export function ssmR3Cancel(vm: VmCore): number {
+  const handle = (vm.ext.ssm as VmSavedState | undefined)?.registry.cancellable;
+  if (!handle) return VERR_SSM_NO_PENDING_OPERATION;
+  // A live save answers through its machine; any other handle (a load) flips its own word.
+  return (liveSaveOfHandle(handle) ?? handle).cancel();
+}
+
+/** Give a new VM its registry, RAM and engine units, and route SSMR3Cancel to it. */
+export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } = {}): VmSavedState {
+  const registry = new SsmUnitRegistry();
+  const ram = new GuestRam(options.ram);
+  const state: VmSavedState = { registry, ram, progress$: new Subject(), execNs: new Array<number>(vm.cCpus).fill(0) };
+  vm.ext.ssm = state;
+  const execSince = new Array<number | null>(vm.cCpus).fill(null);
+  vm.listeners.add((event) => {
+    if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) ram.guestStopped();
+    if (event.kind === 'cpu-state') {
+      if (event.to === 'STARTED_EXEC') execSince[event.cpu] = event.tNs;
+      else if (event.from === 'STARTED_EXEC' && execSince[event.cpu] !== null) {
+        state.execNs[event.cpu]! += event.tNs - execSince[event.cpu]!;
+        execSince[event.cpu] = null;
+      }
+    }
+  });
+  const components = componentsOf(vm);
+  const embedderCancel = components.ssmCancel;
+  vm.ext.components = {
+    ...components,
+    ssmCancel: (core: VmCore) => {
+      const rc = ssmR3Cancel(core);
+      embedderCancel(core);
+      return rc;
+    },
+  };
+  registerEngineUnits(vm, state);
+  return state;
+}
+
+const checkVersion = (ssm: SsmHandle, name: string, version: number) => {
+  if (version === 1) return;
+  const message = `Unsupported version ${version} of data unit '${name}'`;
+  ssm.setLoadError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
+  throw new VBoxError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
+};
+
+const mismatch = (ssm: SsmHandle, rc: number, message: string) => {
+  ssm.setLoadError(rc, message);
+  return new VBoxError(rc, message);
+};
+
+function registerEngineUnits(vm: VmCore, state: VmSavedState): void {
+  const { registry } = state;
+  // "vm": the CPU count must match; the reset counters and the suspend reason carry over.
+  registry.register({
+    name: 'vm', instance: 0, version: 1, cbGuess: 32,
+    saveExec: (ssm) => {
+      ssm.putU32(vm.cCpus);
+      ssm.putU32(vm.cResets);
+      ssm.putU32(vm.cHardResets);
+      ssm.putU32(vm.cSoftResets);
+      ssm.putU32(vm.suspendReason);
+    },
+    loadExec: (ssm, version) => {
+      checkVersion(ssm, 'vm', version);
+      const cCpus = ssm.getU32();
+      if (cCpus !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cCpus} vCPUs, this one ${vm.cCpus}`);
+      vm.cResets = ssm.getU32();
+      vm.cHardResets = ssm.getU32();
+      vm.cSoftResets = ssm.getU32();
+      vm.suspendReason = ssm.getU32();
+    },
+  });
+  // "vcpu" #i: pending force flags (not the request flag: requests do not travel) and guest run time.
+  for (let cpu = 0; cpu < vm.cCpus; cpu++) {
+    registry.register({
+      name: 'vcpu', instance: cpu, version: 1, cbGuess: 16,
+      saveExec: (ssm) => {
+        ssm.putU32(cpu);
+        ssm.putU32(vm.cpuFF[cpu]! & ~VMCPU_FF_REQUEST);
+        ssm.putU64(BigInt(Math.round(state.execNs[cpu]!)));
+      },
+      loadExec: (ssm, version) => {
+        checkVersion(ssm, 'vcpu', version);
+        const id = ssm.getU32();
+        if (id !== cpu) throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vcpu unit #${cpu} carries CPU id ${id}`);
+        vm.cpuFF[cpu] = (ssm.getU32() & ~VMCPU_FF_REQUEST) | (vm.cpuFF[cpu]! & VMCPU_FF_REQUEST);
+        state.execNs[cpu] = Number(ssm.getU64());
+      },
+    });
+  }
+  // "gvmm": what the host's VM manager sees of this VM: its EMT count and scheduling configuration.
+  registry.register({
+    name: 'gvmm', instance: 0, version: 1, cbGuess: 12,
+    saveExec: (ssm) => {
+      ssm.putU32(vm.cCpus);
+      ssm.putU32(vm.config.CpuExecutionCap);
+      ssm.putU32(vm.config.HaltMethod ?? 0xffffffff);
+    },
+    loadExec: (ssm, version) => {
+      checkVersion(ssm, 'gvmm', version);
+      const cEmts = ssm.getU32();
+      if (cEmts !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cEmts} EMTs, this one ${vm.cCpus}`);
+      ssm.getU32();
+      ssm.getU32();
+    },
+  });
+  registry.register(pgmUnit(state.ram));
+}

@@ -1,0 +1,132 @@
+/**
+ * vm.teleport(): the source side (Console's teleporterSrc around VMR3Teleport, §1.4 / §7.1). It connects,
+ * proves the password, asks the target to start loading, then runs VMR3Teleport with the stream going out as
+ * frames; after the final pass it waits for the target's load result and says "done". The VM ends SUSPENDED
+ * with fTeleportedAndNotFullyResumedYet set, ready to be destroyed. Any failure leaves it where §7.1 puts it:
+ * RUNNING when step 1 failed (cleanup), SUSPENDED after the suspend — optionally resumed with reason
+ * TELEPORT_FAILED, as VirtualBox's Console does.
+ */
+import { connect, type Socket } from 'node:net';
+import {
+  RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED, VERR_NET_CONNECTION_RESET_BY_PEER, VERR_INVALID_MAGIC,
+} from '../status.js';
+import { CallbackSink } from '../ssm/sinks.js';
+import type { DrainableSink, SaveOptions, SaveResult } from '../ssm/live/vm-save.js';
+import { runOperation, statusToResult } from '../vmm/external.js';
+import { vmOps } from '../vmm/operations.js';
+import type { VM } from '../vmm/vm.js';
+import { TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
+import { checkPassword, checkPort, checkPositive, expectAck, TELEPORTER_DEFAULT_HOST } from './handshake.js';
+
+export interface TeleportOptions {
+  port: number;
+  password: string;
+  host?: string;
+  /** cMsMaxDowntime for the units' votes (default 250). */
+  maxDowntimeMs?: number;
+  bandwidthBytesPerSec?: number;
+  onProgress?: (percent: number) => void;
+  /** No byte from the target for this long fails the teleport (real time, default 30 s). */
+  stallTimeoutMs?: number;
+  /** Largest frame payload sent (default 1 MiB; the target must accept it). */
+  maxFrameBytes?: number;
+  /** Resume the VM (reason TELEPORT_FAILED) when the teleport fails after it was suspended (default false). */
+  resumeOnFailure?: boolean;
+}
+
+export interface TeleportResult extends SaveResult {
+  /** Bytes sent on the connection (handshake and frames). */
+  readonly bytesSent: number;
+}
+
+const WHO = 'teleport source';
+
+function open(host: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const fail = (error: NodeJS.ErrnoException) => {
+      socket.destroy();
+      const rc = error.code === 'ECONNREFUSED' ? VERR_NET_CONNECTION_REFUSED : VERR_NET_CONNECTION_RESET_BY_PEER;
+      reject(new VBoxError(rc, `${WHO}: cannot connect to ${host}:${port}: ${error.message}`));
+    };
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
+}
+
+/** VMR3Teleport over TCP. Rejects with VBoxError; the socket is closed on every path. */
+export async function teleportSource(vm: VM, options: TeleportOptions): Promise<TeleportResult> {
+  if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'teleport options must be an object');
+  const password = checkPassword(options.password);
+  const port = checkPort(options.port, false);
+  checkPositive('stallTimeoutMs', options.stallTimeoutMs);
+  checkPositive('maxFrameBytes', options.maxFrameBytes);
+  const host = options.host ?? TELEPORTER_DEFAULT_HOST;
+  const saveOptions: SaveOptions = {
+    ...(options.maxDowntimeMs !== undefined ? { maxDowntimeMs: options.maxDowntimeMs } : {}),
+    ...(options.bandwidthBytesPerSec !== undefined ? { bandwidthBytesPerSec: options.bandwidthBytesPerSec } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  const out: { result?: SaveResult } = {};
+  const op = vmOps.teleport(vm.pool, () => frameSink(channel), saveOptions, out); // checks the save options first
+  const channel = new TeleportChannel(await open(host, port), {
+    who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
+  });
+  try {
+    const welcome = await channel.readLine('the welcome');
+    if (welcome !== TELEPORTER_WELCOME) throw channel.abort(new VBoxError(VERR_INVALID_MAGIC, `${WHO}: ${host}:${port} is not a teleport target`));
+    channel.writeLine(password);
+    await expectAck(channel, 'the password', WHO);
+    channel.writeLine('load');
+    await expectAck(channel, 'the load command', WHO);
+
+    const errorsBefore = vm.core.cErrors;
+    const rc = await runOperation(vm.core, op);
+    if (RT_FAILURE(rc)) {
+      // The save failed: the stream was aborted (a cancel frame went out if the line was still up).
+      throw channel.failure && rc === channel.failure.rc ? channel.failure : errorOf(() => statusToResult(vm.core, rc, errorsBefore));
+    }
+    try {
+      await expectAck(channel, 'the load result', WHO);
+      channel.writeLine('done');
+      await expectAck(channel, 'the hand-over', WHO);
+    } catch (error) {
+      if (out.result?.suspended && options.resumeOnFailure) await vm.resume('TELEPORT_FAILED');
+      throw error;
+    }
+    return { ...out.result!, bytesSent: channel.bytesOut };
+  } finally {
+    channel.destroy();
+  }
+}
+
+/** The saved-state sink: chunks become frames; the commit sends the end frame, an abort the cancel frame. */
+function frameSink(channel: TeleportChannel): CallbackSink & DrainableSink {
+  const sink = new CallbackSink(
+    (chunk) => {
+      if (channel.failure) throw new VBoxError(channel.failure.rc, channel.failure.message);
+      for (let at = 0; at < chunk.length; at += channel.maxFrameBytes) channel.writeFrame(chunk.subarray(at, at + channel.maxFrameBytes));
+    },
+    (ok) => {
+      if (channel.failure) {
+        if (ok) throw new VBoxError(channel.failure.rc, channel.failure.message);
+        return;
+      }
+      if (ok) channel.writeEnd();
+      else channel.writeCancel();
+    },
+  );
+  return Object.assign(sink, { whenDrained: (then: () => void) => channel.whenFlushed(then) });
+}
+
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+    return new VBoxError(-1);
+  } catch (error) {
+    return error;
+  }
+}

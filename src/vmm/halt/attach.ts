@@ -1,0 +1,26 @@
+/**
+ * Wires a VM to GVMM and its halt method at VMR3Create: the VM's halt state starts on BOOTSTRAP, and the EMT
+ * hooks route VMR3WaitHalted, VMR3WaitU and VMR3NotifyCpuFF through the current method.
+ */
+import type { Gvmm } from '../../gvmm/gvmm.js';
+import type { EmtHooks } from '../emt.js';
+import type { VmCore } from '../vm-core.js';
+import { vmR3WaitHalted } from './halt-loops.js';
+import { vmR3NotifyCpuFF } from './notify.js';
+import { VmHalt, type HaltOptions } from './state.js';
+import { WaitU } from './wait-u.js';
+
+/** The halt-method hooks of every EMT. */
+export const HALT_HOOKS: Required<Pick<EmtHooks, 'halt' | 'wait' | 'notifyCpuFF'>> = {
+  halt: vmR3WaitHalted,
+  wait: (emt) => new WaitU(emt),
+  notifyCpuFF: vmR3NotifyCpuFF,
+};
+
+/** Give `vm` its halt state (BOOTSTRAP) and GVMM; returns the state. */
+export function attachHalt(vm: VmCore, gvmm: Gvmm, options: HaltOptions): VmHalt {
+  const halt = new VmHalt(vm, gvmm, options);
+  vm.ext.halt = halt;
+  vm.ext.gvmm = gvmm;
+  return halt;
+}

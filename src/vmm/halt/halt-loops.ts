@@ -1,0 +1,285 @@
+/**
+ * VMR3WaitHalted and the halt loops of OLD, METHOD_1 and GLOBAL_1 (VMEmt.cpp, vbox-facts.md §4.2). One loop
+ * pass is one EMT step: run the timers (the guest's deadline ends the halt, as its timer interrupt would),
+ * check the halted masks, poll the time to the next event, then spin, yield or block as the method decides
+ * (machines/halt-method.ts). Spinning and yielding cost no virtual time here: both wait on a scheduler timer
+ * until the deadline, and any notification ends them at once, because a spinning EMT polls the force flags.
+ */
+import {
+  method1BlockMs, method1SpinDecision, METHOD1_BLOCK_MIN_NS, oldHaltAction,
+} from '../../../machines/halt-method.js';
+import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
+import type { TimerHandle } from '../../sched/scheduler.js';
+import { VERR_INTERRUPTED } from '../../status.js';
+import { interrupted, type Emt, type HaltWait } from '../emt.js';
+import { vmR3FatalWaitError } from './notify.js';
+import { haltOf, type ActiveHaltLoop, type CpuHalt, type VmHalt } from './state.js';
+
+type Waiting = 'none' | 'spin' | 'sem' | 'gvmm';
+
+const NS_PER_MS = 1_000_000;
+
+abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
+  protected readonly halt: VmHalt;
+  protected readonly cpuHalt: CpuHalt;
+  protected waiting: Waiting = 'none';
+  /** cLoops: passes so far. */
+  protected loops = 0;
+  #woken = false;
+  #done = false;
+  #spinTimer: TimerHandle | undefined;
+
+  constructor(
+    readonly emt: Emt,
+    readonly untilNs: number | undefined,
+    readonly ignoreInterrupts: boolean,
+  ) {
+    this.halt = haltOf(emt.vm);
+    this.cpuHalt = this.halt.cpus[emt.cpu]!;
+    this.cpuHalt.active = this;
+    this.cpuHalt.fWait = true;
+  }
+
+  /** The first pass runs in the step that halted. */
+  start(): this {
+    this.iterate();
+    return this;
+  }
+
+  canProgress(): boolean {
+    return this.#done || this.#woken;
+  }
+
+  step(): boolean {
+    if (this.#done) return true;
+    this.#woken = false;
+    this.#endWait();
+    if (!this.#done) {
+      this.loops++;
+      this.iterate();
+    }
+    return this.#done;
+  }
+
+  cancel(): void {
+    if (this.waiting !== 'none') this.#endWait();
+    this.cpuHalt.sem.cancel();
+    if (this.cpuHalt.active === this) this.cpuHalt.active = null;
+    this.cpuHalt.fWait = false;
+  }
+
+  notified(): void {
+    if (this.waiting === 'spin') this.wake();
+  }
+
+  /** Make the EMT runnable for its next pass. */
+  protected readonly wake = (): void => {
+    if (this.#woken) return;
+    this.#woken = true;
+    this.emt.vm.host.sched.ready(this.emt);
+  };
+
+  protected finish(): void {
+    this.#done = true;
+  }
+
+  protected now(): number {
+    return this.emt.vm.nowNs();
+  }
+
+  protected flagsPending(): boolean {
+    return this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
+  }
+
+  /** TMR3TimerQueuesDo, then the mask check: true when the halt is over. */
+  protected timersOrFlags(): boolean {
+    if (this.untilNs !== undefined && this.now() >= this.untilNs) {
+      this.cpuHalt.stats.cTimerExpiries++;
+      this.finish();
+      return true;
+    }
+    if (this.flagsPending()) {
+      this.finish();
+      return true;
+    }
+    return false;
+  }
+
+  /** TMTimerPollGIP: ns to the next event (no deadline: none in sight). */
+  protected nsToNext(): number {
+    return this.untilNs === undefined ? Number.POSITIVE_INFINITY : this.untilNs - this.now();
+  }
+
+  protected spin(kind: 'spin' | 'yield'): void {
+    if (kind === 'spin') this.cpuHalt.stats.cSpins++;
+    else this.cpuHalt.stats.cYields++;
+    this.waiting = 'spin';
+    if (this.untilNs !== undefined) this.#spinTimer = this.emt.vm.host.sched.setTimer(this.untilNs, `${this.emt.id}/spin`, this.wake);
+  }
+
+  /** RTSemEventWait(EventSemWait, ms). */
+  protected block(ms: number): void {
+    this.cpuHalt.stats.cBlocks++;
+    this.waiting = 'sem';
+    // Without a deadline the timeout is only a re-check: it must not keep a held simulation going.
+    if (this.cpuHalt.sem.wait(ms * NS_PER_MS, this.wake, this.untilNs === undefined) === 'signalled') this.wake();
+  }
+
+  protected fatal(rc: number, what: string): void {
+    vmR3FatalWaitError(this.emt, rc, what);
+    this.finish();
+  }
+
+  protected abstract iterate(): void;
+
+  /** The wait of kind `kind` is over (the EMT runs again), before the next pass. */
+  protected afterWait(_kind: Waiting): void {}
+
+  #endWait(): void {
+    const kind = this.waiting;
+    this.waiting = 'none';
+    if (kind === 'spin') this.emt.vm.host.sched.clearTimer(this.#spinTimer);
+    this.afterWait(kind);
+  }
+}
+
+/** vmR3HaltOldDoHalt: spin below 50 µs, yield below 870 µs, else block 1 ms or up to 15 ms. */
+class OldLoop extends HaltLoop {
+  protected iterate(): void {
+    if (this.timersOrFlags()) return;
+    const ns = this.nsToNext();
+    if (this.flagsPending()) return this.finish();
+    const action = oldHaltAction(ns);
+    if (action.kind === 'block') this.block(action.ms);
+    else this.spin(action.kind);
+  }
+}
+
+/** vmR3HaltMethod1Halt: block whenever possible; spin while TM's virtual-sync lags, blocking once in a while. */
+class Method1Loop extends HaltLoop {
+  #spinning = false;
+  #blockOnce = false;
+  #blockStartNs = 0;
+  #blockNsToNext = 0;
+
+  override start(): this {
+    const m1 = this.cpuHalt.method1;
+    const decision = method1SpinDecision(this.halt.method1, {
+      nowNs: this.now(), ...this.halt.virtualSync, startSpinNs: m1.startSpinNs, lastBlockNs: m1.lastBlockNs,
+    });
+    m1.startSpinNs = decision.startSpinNs;
+    this.#spinning = decision.spinning;
+    this.#blockOnce = decision.blockOnce;
+    return super.start();
+  }
+
+  protected iterate(): void {
+    if (this.timersOrFlags()) return;
+    const ns = this.nsToNext();
+    if (this.flagsPending()) return this.finish();
+    if ((!this.#spinning || this.#blockOnce) && ns >= METHOD1_BLOCK_MIN_NS) {
+      const m1 = this.cpuHalt.method1;
+      this.#blockStartNs = m1.lastBlockNs = this.now();
+      this.#blockNsToNext = ns;
+      this.block(method1BlockMs(ns, m1.cNSBlockedTooLongAvg));
+    } else this.spin('spin');
+  }
+
+  protected override afterWait(kind: Waiting): void {
+    if (kind !== 'sem') return;
+    // Averages every 16 blocks; every 64 the history is rescaled to 64 blocks of the average.
+    const m1 = this.cpuHalt.method1;
+    const elapsed = this.now() - this.#blockStartNs;
+    m1.cNSBlocked += elapsed;
+    if (elapsed > this.#blockNsToNext) m1.cNSBlockedTooLong += elapsed - this.#blockNsToNext;
+    m1.cBlocks++;
+    if ((m1.cBlocks & 0xf) === 0) {
+      m1.cNSBlockedTooLongAvg = Math.floor(m1.cNSBlockedTooLong / m1.cBlocks);
+      if ((m1.cBlocks & 0x3f) === 0) {
+        m1.cNSBlockedTooLong = m1.cNSBlockedTooLongAvg * 0x40;
+        m1.cBlocks = 0x40;
+      }
+    }
+    if (this.#blockOnce && elapsed > 100_000) this.#blockOnce = false;
+  }
+}
+
+/** vmR3HaltGlobal1Halt: block in GVMM (SCHED_HALT) when the next event is past the spin/block threshold. */
+class Global1Loop extends HaltLoop {
+  #gipDeadlineNs = 0;
+
+  protected iterate(): void {
+    if (this.timersOrFlags()) return;
+    const ns = this.nsToNext();
+    if (this.flagsPending()) return this.finish();
+    const vm = this.emt.vm;
+    if (ns >= this.halt.global1ThresholdNs) {
+      if (this.flagsPending()) return this.finish();
+      const expireNs = this.untilNs ?? Number.MAX_SAFE_INTEGER;
+      const rc = this.halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, expireNs, this.wake, { daemon: this.untilNs === undefined });
+      if (rc === GVMM_HALT_BLOCKED) {
+        this.waiting = 'gvmm';
+        this.#gipDeadlineNs = expireNs;
+        return;
+      }
+      if (rc < 0 && rc !== VERR_INTERRUPTED) return this.fatal(rc, 'vmR3HaltGlobal1Halt: VMMR0_DO_GVMM_SCHED_HALT');
+      // Too short to sleep: VirtualBox goes round at once, i.e. spins until the deadline.
+      return this.spin('spin');
+    }
+    // Spinning: help GVMM with its wake-ups once every 8192 passes.
+    if ((this.loops & 0x1fff) === 0) this.halt.gvmm.schedPoll(vm.handle, this.emt.cpu, this.emt.id, false);
+    this.spin('spin');
+  }
+
+  protected override afterWait(kind: Waiting): void {
+    if (kind !== 'gvmm') return;
+    const rc = this.halt.gvmm.schedHaltDone(this.emt.vm.handle, this.emt.cpu);
+    if (rc < 0) return this.fatal(rc, 'vmR3HaltGlobal1Halt: GVMM halt done');
+    const stats = this.cpuHalt.stats;
+    stats.cBlocks++;
+    const oversleptNs = this.now() - this.#gipDeadlineNs;
+    if (oversleptNs > 50_000) stats.cBlockOverslept++;
+    else if (oversleptNs < -50_000) stats.cBlockInsomnia++;
+    else stats.cBlockOnTime++;
+  }
+}
+
+/** BOOTSTRAP has no pfnHalt (no guest runs while a VM is created); here it spins until the deadline. */
+class BootstrapLoop extends HaltLoop {
+  protected iterate(): void {
+    if (this.timersOrFlags()) return;
+    this.spin('spin');
+  }
+}
+
+/** VMR3WaitHalted (as EmtHooks.halt): the halt averages, then the current method's halt loop. */
+export function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: () => void, ignoreInterrupts = false): HaltWait {
+  const halt = haltOf(emt.vm);
+  const cpuHalt = halt.cpus[emt.cpu]!;
+  const nowNs = emt.vm.nowNs();
+  // Halt averages over the last second (HaltInterval / HaltFrequency).
+  const offNs = nowNs - cpuHalt.haltsStartNs;
+  if (offNs > 1_000_000_000) {
+    if (offNs > 2 ** 32 || cpuHalt.haltsInWindow === 0) {
+      cpuHalt.haltIntervalNs = 1_000_000_000;
+      cpuHalt.haltFrequency = 1;
+    } else {
+      cpuHalt.haltIntervalNs = Math.floor(offNs / cpuHalt.haltsInWindow);
+      cpuHalt.haltFrequency = Math.floor((cpuHalt.haltsInWindow * 1_000_000_000) / offNs);
+    }
+    cpuHalt.haltsStartNs = nowNs;
+    cpuHalt.haltsInWindow = 0;
+  }
+  cpuHalt.haltsInWindow++;
+  cpuHalt.stats.cHalts++;
+  switch (halt.descriptor.halt) {
+    case 'old':
+      return new OldLoop(emt, untilNs, ignoreInterrupts).start();
+    case 'method1':
+      return new Method1Loop(emt, untilNs, ignoreInterrupts).start();
+    case 'global1':
+      return new Global1Loop(emt, untilNs, ignoreInterrupts).start();
+    case null:
+      return new BootstrapLoop(emt, untilNs, ignoreInterrupts).start();
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * A VM's halt-method state (UVM::vm.s.Halt and the per-UVMCPU parts of VMInternal.h): the current method as a
+ * machines/halt-method.ts cell, each EMT's fWait flag and wait semaphore, the ring-0 halt setting, METHOD_1's
+ * per-CPU history, and the halt statistics. Lives in `vm.ext.halt` from VMR3Create on.
+ */
+import {
+  haltMethodDescriptor, haltMethodMachine, METHOD1_DEFAULTS, type HaltMethodConfig, type HaltMethodDescriptor,
+  type HaltMethodEvent, type HaltMethodName, type Method1Config,
+} from '../../../machines/halt-method.js';
+import type { Gvmm } from '../../gvmm/gvmm.js';
+import { MachineCell } from '../../sched/machine-cell.js';
+import type { VmConfig } from '../config.js';
+import type { VmCore } from '../vm-core.js';
+import { EventSem } from './event-sem.js';
+
+/** Per-EMT halt counters (the StatHalt* of VMEmt.cpp, as counts). */
+export interface HaltCpuStats {
+  /** VMR3WaitHalted calls that halted (the vCPU went STARTED_HALTED). */
+  cHalts: number;
+  /** VMR3WaitU calls that waited. */
+  cWaits: number;
+  /** Halt-loop passes that spun, yielded or blocked. */
+  cSpins: number;
+  cYields: number;
+  cBlocks: number;
+  /** GLOBAL_1 blocks: ended > 50 µs after the deadline, > 50 µs before it, or in between. */
+  cBlockOverslept: number;
+  cBlockInsomnia: number;
+  cBlockOnTime: number;
+  /** Halts ended by the guest's timer deadline (TMR3TimerQueuesDo) rather than a force flag. */
+  cTimerExpiries: number;
+  /** VMR3NotifyCpuFF calls for this EMT, and those that woke it (signal or SCHED_WAKE_UP) or poked it. */
+  cNotifies: number;
+  cNotifyWakeUps: number;
+  cNotifyPokes: number;
+}
+
+export const zeroHaltCpuStats = (): HaltCpuStats => ({
+  cHalts: 0, cWaits: 0, cSpins: 0, cYields: 0, cBlocks: 0, cBlockOverslept: 0, cBlockInsomnia: 0, cBlockOnTime: 0,
+  cTimerExpiries: 0, cNotifies: 0, cNotifyWakeUps: 0, cNotifyPokes: 0,
+});
+
+/** The halt loop of an EMT while it runs; a spinning one sees force flags at once (it polls them). */
+export interface ActiveHaltLoop {
+  notified(): void;
+}
+
+export class CpuHalt {
+  /** fWait: set while the EMT waits in ring 3 (every method but GLOBAL_1's halt). */
+  fWait = false;
+  readonly sem: EventSem;
+  /** VMMR3SetMayHaltInRing0. */
+  mayHaltInRing0 = false;
+  spinBlockThresholdNs = 0;
+  active: ActiveHaltLoop | null = null;
+  /** VMR3WaitHalted's one-second averages. */
+  haltsStartNs = 0;
+  haltsInWindow = 0;
+  haltIntervalNs = 1_000_000_000;
+  haltFrequency = 1;
+  /** METHOD_1 history (Halt.Method12 of UVMCPU). */
+  readonly method1 = { startSpinNs: 0, lastBlockNs: 0, cNSBlocked: 0, cNSBlockedTooLong: 0, cNSBlockedTooLongAvg: 0, cBlocks: 0 };
+  readonly stats = zeroHaltCpuStats();
+
+  constructor(vm: VmCore, readonly cpu: number) {
+    this.sem = new EventSem(vm.host.sched, `${vm.id}/emt.${cpu}/sem`);
+  }
+}
+
+export interface HaltOptions {
+  asWritten: boolean;
+  /** SUPR3IsDriverless(): GLOBAL_1 becomes METHOD_1. */
+  driverless: boolean;
+  /** SUPSemEventMultiGetResolution, for GLOBAL_1's threshold. */
+  semResolutionNs: number;
+}
+
+export class VmHalt {
+  readonly cell: MachineCell<HaltMethodEvent>;
+  readonly cpus: CpuHalt[];
+  /** Halt.Method12 (zeroed and re-read by each switch). */
+  method1: Method1Config = { ...METHOD1_DEFAULTS };
+  /** Halt.Global1.cNsSpinBlockThresholdCfg. */
+  global1ThresholdNs = 0;
+  /** TM's virtual-sync catch-up, which METHOD_1 reads; TM is not modelled, so embedders and tests set it. */
+  virtualSync = { catchUpPct: 0, lagNs: 0 };
+  /** What a method's pfnInit returns (VirtualBox's fail only on bad CFGM data): a seam for tests. */
+  initHook: ((descriptor: HaltMethodDescriptor) => number) | undefined;
+
+  constructor(
+    readonly vm: VmCore,
+    readonly gvmm: Gvmm,
+    readonly options: HaltOptions,
+  ) {
+    this.cell = new MachineCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`);
+    this.cell.listener = (cell, from) =>
+      vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: vm.nowNs() });
+    this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => new CpuHalt(vm, cpu));
+  }
+
+  get method(): HaltMethodName {
+    return this.cell.value as HaltMethodName;
+  }
+
+  get descriptor(): HaltMethodDescriptor {
+    return haltMethodDescriptor(this.method);
+  }
+}
+
+/** The VM's halt state; every VM created by createVMM has one. */
+export function haltOf(vm: VmCore): VmHalt {
+  const halt = vm.ext.halt as VmHalt | undefined;
+  if (!halt) throw new Error(`${vm.id} has no halt method state`);
+  return halt;
+}
+
+/** CFGMR3QueryU32(CFGMR3GetChild(root, "VM"), "HaltMethod"): the top-level HaltMethod key is the same value. */
+export function haltMethodConfigOf(config: VmConfig): HaltMethodConfig {
+  const node = config.VM;
+  const value = node?.HaltMethod ?? config.HaltMethod;
+  if (value !== undefined) return { kind: 'value', value };
+  return node !== undefined ? { kind: 'not-found' } : { kind: 'no-node' };
+}
+
+export interface HaltStatistics {
+  method: HaltMethodName;
+  /** Per EMT, with VMR3WaitHalted's averages over the last second. */
+  cpus: (HaltCpuStats & { haltIntervalNs: number; haltFrequency: number })[];
+  total: HaltCpuStats;
+}
+
+/** The halt statistics of a VM (the StatHalt* counters of each UVMCPU, and their sum). */
+export function queryHaltStats(vm: VmCore): HaltStatistics {
+  const halt = haltOf(vm);
+  const total = zeroHaltCpuStats();
+  const cpus = halt.cpus.map((c) => {
+    for (const key of Object.keys(total) as (keyof HaltCpuStats)[]) total[key] += c.stats[key];
+    return { ...c.stats, haltIntervalNs: c.haltIntervalNs, haltFrequency: c.haltFrequency };
+  });
+  return { method: halt.method, cpus, total };
+}

@@ -1,0 +1,105 @@
+/**
+ * VMR3WaitU: how an idle EMT waits (the method's pfnWait, vbox-facts.md §4.2). BOOTSTRAP and DEFAULT (OLD,
+ * METHOD_1) block on the EMT's ring-3 semaphore for 1 s at a time; GLOBAL_1 halts in GVMM until now + 1 s.
+ * The wait ends when the EMT's loop has something to do — what the suspended masks of §3.3 announce
+ * (REQUEST, EMT_RENDEZVOUS, CHECK_VM_STATE with fTerminateEMT); a flag the loop cannot act on would make
+ * VirtualBox's EMT go round its loop without sleeping, here the EMT keeps waiting.
+ */
+import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
+import type { TimerHandle } from '../../sched/scheduler.js';
+import { VERR_INTERRUPTED } from '../../status.js';
+import type { Emt, IdleWait } from '../emt.js';
+import { vmR3FatalWaitError, vmR3NotifyCpuFF } from './notify.js';
+import { haltOf, type CpuHalt, type VmHalt } from './state.js';
+
+const WAIT_NS = 1_000_000_000;
+
+export class WaitU implements IdleWait {
+  readonly kind: 'bootstrap' | 'default' | 'global1';
+  readonly #halt: VmHalt;
+  readonly #cpuHalt: CpuHalt;
+  #waiting: 'none' | 'sem' | 'gvmm' | 'timer' = 'none';
+  #woken = false;
+  #fatal = false;
+  #timer: TimerHandle | undefined;
+
+  constructor(readonly emt: Emt) {
+    this.#halt = haltOf(emt.vm);
+    this.#cpuHalt = this.#halt.cpus[emt.cpu]!;
+    this.kind = this.#halt.descriptor.wait;
+    this.#cpuHalt.fWait = true;
+    this.#cpuHalt.stats.cWaits++;
+    this.#arm();
+  }
+
+  canProgress(): boolean {
+    return this.#woken;
+  }
+
+  notify(flags: number): void {
+    vmR3NotifyCpuFF(this.emt, flags);
+  }
+
+  step(): boolean {
+    if (!this.#woken) return false;
+    this.#woken = false;
+    this.#endWait();
+    if (this.#fatal || this.emt.loopWouldAct()) {
+      this.#leave();
+      return true;
+    }
+    this.#arm();
+    return false;
+  }
+
+  cancel(): void {
+    this.#endWait();
+    this.#leave();
+  }
+
+  readonly #wake = (): void => {
+    if (this.#woken) return;
+    this.#woken = true;
+    this.emt.vm.host.sched.ready(this.emt);
+  };
+
+  #leave(): void {
+    this.#cpuHalt.fWait = false;
+    this.#cpuHalt.sem.cancel();
+  }
+
+  /** The EMT runs again: finish the GVMM halt (a wait nobody woke counts as interrupted). */
+  #endWait(): void {
+    const waiting = this.#waiting;
+    this.#waiting = 'none';
+    if (waiting === 'timer') this.emt.vm.host.sched.clearTimer(this.#timer);
+    if (waiting === 'gvmm') {
+      const rc = this.#halt.gvmm.schedHaltDone(this.emt.vm.handle, this.emt.cpu);
+      if (rc < 0 && rc !== VERR_INTERRUPTED) this.#fail(rc);
+    }
+  }
+
+  #arm(): void {
+    if (this.kind !== 'global1') {
+      this.#waiting = 'sem';
+      if (this.#cpuHalt.sem.wait(WAIT_NS, this.#wake, true) === 'signalled') this.#wake();
+      return;
+    }
+    const vm = this.emt.vm;
+    const rc = this.#halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.#wake, { daemon: true });
+    if (rc === GVMM_HALT_BLOCKED) {
+      this.#waiting = 'gvmm';
+      return;
+    }
+    if (rc < 0 && rc !== VERR_INTERRUPTED) return this.#fail(rc);
+    // GVMM did not sleep (no minimum sleep of 1 s can be configured): wait out the second here.
+    this.#waiting = 'timer';
+    this.#timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wake, { daemon: true });
+  }
+
+  #fail(rc: number): void {
+    this.#fatal = true;
+    vmR3FatalWaitError(this.emt, rc, 'vmR3HaltGlobal1Wait: VMMR0_DO_GVMM_SCHED_HALT');
+    this.#wake();
+  }
+}

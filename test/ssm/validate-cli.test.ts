@@ -1,0 +1,71 @@
+/**
+ * Goal: `vmm-actors ssm validate <file> [--checksum]` and `ssm info <file>` (issue 4, CLI): a valid file passes,
+ * a damaged one exits 1 printing the VirtualBox status name; info lists the units and the directory.
+ *
+ * Method: the real commander program with the ssm subcommand registered, run in-process on files in a temp
+ * folder, with console output captured.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { registerSsm } from '../../src/cli/commands/ssm-command.js';
+import { pristineFile } from './damage-fixture.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ssm-cli-'));
+const good = join(dir, 'good.sav');
+const bad = join(dir, 'bad.sav');
+const file = pristineFile();
+writeFileSync(good, file);
+const damaged = Buffer.from(file);
+damaged[200]! ^= 0x40;
+writeFileSync(bad, damaged);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+async function run(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
+  const program = new Command('vmm-actors').exitOverride();
+  registerSsm(program);
+  await program.parseAsync(['node', 'vmm-actors', 'ssm', ...args]);
+  const exitCode = Number(process.exitCode ?? 0);
+  return { out: out.join('\n'), err: err.join('\n'), exitCode };
+}
+
+describe('vmm-actors ssm validate (SSMR3ValidateFile)', () => {
+  it.each([
+    [[good], 0, /valid/, ''],
+    [[good, '--checksum'], 0, /valid \(checksum verified\)/, ''],
+    [[bad], 0, /valid/, ''],
+    [[bad, '--checksum'], 1, /^$/, 'VERR_SSM_INTEGRITY_CRC (-1814)'],
+    [[join(dir, 'missing.sav')], 1, /^$/, 'VERR_FILE_NOT_FOUND (-102)'],
+  ])('validate %j exits %i', async (args, exitCode, out, err) => {
+    const r = await run('validate', ...args);
+    expect(r.exitCode).toBe(exitCode);
+    expect(r.out).toMatch(out);
+    expect(r.err).toContain(err);
+  });
+});
+
+describe('vmm-actors ssm info', () => {
+  it('prints the header, the units with their passes and sizes, and the directory', async () => {
+    const r = await run('info', good);
+    expect(r.exitCode).toBe(0);
+    expect(r.out).toMatch(/saved state format 2\.0/);
+    expect(r.out).toMatch(/pages\s+1\s+2\s+0 yes/);
+    expect(r.out).toMatch(/directory \(4 entries\)/);
+  });
+
+  it('exits 1 with the status on a damaged file', async () => {
+    const r = await run('info', bad);
+    expect(r.exitCode).toBe(1);
+    expect(r.err).toMatch(/^VERR_SSM_INTEGRITY_CRC/);
+  });
+});
