@@ -6,6 +6,10 @@ import { main as tstVmReq } from './tstvmreq.js';
 import { main as ssmIo } from './ssm-io.js';
 import { main as liveSave } from './live-save.js';
 import { main as inspect } from './inspect.js';
+import { main as checkPowerOns } from './check-powerons.js';
+import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
+import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
+import { main as gvmmIdle } from './gvmm-idle.js';
 
 const benches: [string, () => Promise<unknown>][] = [
   ['request round trip', () => request()],
@@ -15,6 +19,10 @@ const benches: [string, () => Promise<unknown>][] = [
   ['SSM save/load I/O (tstSSM, 512 MiB)', () => ssmIo()],
   ['live save of 256 MiB guest RAM (dirty rates)', () => liveSave()],
   ['inspection cost (adapter, recorder, wire form)', () => inspect()],
+  ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],
+  ['GVMM schedHalt: scan vs heap, 1,000 VMs x 64 vCPUs', () => gvmmSchedHalt()],
+  ['GVMM wake-up latency (real time)', () => gvmmWakeUpLatency()],
+  ['halted vCPUs on virtual time: 10 s, 4 vCPUs, 1 ms ticks', () => gvmmIdle()],
 ];
 
 for (const [name, run] of benches) {

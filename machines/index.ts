@@ -1,5 +1,7 @@
 /** Every machine of the engine, for the checker, the exporter and the viewer to iterate over. */
 import { emtMachine } from './emt.js';
+import { gvmmHandleMachine } from './gvmm-handle.js';
+import { haltMethodMachine } from './halt-method.js';
 import { rendezvousMachine } from './rendezvous.js';
 import { requestMachine } from './request.js';
 import { ssmLiveSaveMachine } from './ssm-live-save.js';
@@ -7,6 +9,8 @@ import { vmMachine } from './vm.js';
 import { vmcpuMachine } from './vmcpu.js';
 
 export * from './emt.js';
+export * from './gvmm-handle.js';
+export * from './halt-method.js';
 export * from './rendezvous.js';
 export * from './request.js';
 export * from './ssm-live-save.js';
@@ -20,6 +24,8 @@ export const MACHINES = {
   request: requestMachine,
   rendezvous: rendezvousMachine,
   ssmLiveSave: ssmLiveSaveMachine,
+  haltMethod: haltMethodMachine,
+  gvmmHandle: gvmmHandleMachine,
 } as const;
 
 export type MachineName = keyof typeof MACHINES;

@@ -124,6 +124,12 @@ export class Labels {
     }
   }
 
+  /** Names start afresh at CREATED, so worlds that watched VM creation and worlds that did not agree. */
+  forgetCreation(): void {
+    this.#allocs.clear();
+    this.rendezvous.clear();
+  }
+
   /** Packets allocated so far on behalf of `owner` (a call label). */
   allocations(owner: string): number {
     return this.#allocs.get(owner) ?? 0;

@@ -23,6 +23,8 @@ export interface MonitorContext {
 
 export interface Monitor {
   readonly name: string;
+  /** The VM exists (CREATED); called once per world, before the first explored step. */
+  start?(ctx: MonitorContext): void;
   onEvent?(event: VmTraceEvent, ctx: MonitorContext): void;
   /** A client call's thread took its first step (the call is in the engine from here on). */
   onCallStart?(call: CallRef, ctx: MonitorContext): void;

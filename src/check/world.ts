@@ -38,6 +38,8 @@ export interface WorldOptions {
   /** The scheduler's policy for steps taken with stepByPolicy (replay). */
   policy?: ChoicePolicy;
   coverage?: CoverageSink;
+  /** Run the monitors, labels and coverage during VM creation too (otherwise they start at CREATED). */
+  observeCreation?: boolean;
 }
 
 export class World implements ClientHost, MonitorContext {
@@ -92,7 +94,7 @@ export class World implements ClientHost, MonitorContext {
         notifyCpuFF: undefined,
         ...(scenario.guest === 'halt' ? { executeGuest: () => ({ kind: 'halt' as const }) } : {}),
       },
-      gvmm: { maxHandles: 4 },
+      gvmm: { maxHandles: 4, wakeUpIndex: 'scan' }, // small: one VM, and no halt scheduling (see hooks)
       components: { ssmCancel: () => (this.cancels++, VINF_SUCCESS) },
     });
     const created = this.vmm.create({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: 16 * 4096 } });
@@ -101,7 +103,6 @@ export class World implements ClientHost, MonitorContext {
     this.core = this.vm.core;
     this.pool = this.vm.pool;
     this.labels = new Labels(this.core, () => this.stepping);
-    this.labels.watchPool(this.pool);
     this.monitors = options.properties.map((p) => p.create());
     this.#eventMonitors = this.monitors.filter((m) => m.onEvent);
     this.view = new WorldView(this);
@@ -109,14 +110,17 @@ export class World implements ClientHost, MonitorContext {
       const records = this.records;
       this.sched.onChoice = (choice) => records.push({ type: 'choice', seq: records.length, choice });
     }
-    this.core.listeners.add((event) => this.#onEvent(event));
+    // VM creation is the same in every world: watched only when recording or asked to (coverage, once).
+    if (options.record || options.observeCreation) this.#watch();
   }
 
   /** Build a world and run the VM's creation (VMR3Create) to CREATED; then register the clients. */
   static build(scenario: Scenario, options: WorldOptions): World {
     const world = new World(scenario, options);
-    world.stepping = null;
     world.sched.runSync(true);
+    if (!world.#watching) world.#watch();
+    world.labels.forgetCreation();
+    for (const monitor of world.monitors) monitor.start?.(world);
     if (world.core.vmState !== 'CREATED') throw new Error(`world: VM creation ended in ${world.core.vmState}`);
     Object.assign(world.#faults, world.#variant?.faults);
     Object.assign(world.#machines, world.#variant?.machines);
@@ -266,6 +270,14 @@ export class World implements ClientHost, MonitorContext {
     this.records?.push({ type: 'call', seq: this.records.length, client: call.client, api: describeCall(call.spec), args: [call.spec], phase: 'end', rc });
     for (const monitor of this.monitors) monitor.onCallEnd?.(call, rc, this);
     if (!client.done && client.position < client.spec.calls.length) this.sched.ready(client);
+  }
+
+  #watching = false;
+
+  #watch(): void {
+    this.#watching = true;
+    this.labels.watchPool(this.pool);
+    this.core.listeners.add((event) => this.#onEvent(event));
   }
 
   #onEvent(event: VmTraceEvent): void {

@@ -46,7 +46,7 @@ export class Gvm {
   readonly cpus: GvmCpu[];
   /** gvmm.s.StatsSched. */
   readonly stats: StatsSched = zeroStatsSched();
-  /** Cleared by the destructor; expiry index entries of a dead VM are ignored. */
+  /** Cleared by the destructor (which also clears every vCPU's expiry, so index entries go stale). */
   alive = true;
 
   constructor(

@@ -142,17 +142,19 @@ export class GvmmSched {
     if (this.asWritten ? ew2Ns > this.uNsNextEmtWakeup : ew2Ns < this.uNsNextEmtWakeup) return 0;
     if (this.#doingEarlyWakeUps) return 0;
     this.#doingEarlyWakeUps = true;
-    const wakeExpired = (cpu: GvmCpu): boolean => {
-      if (cpu.haltExpireNs === 0) return false; // ASMAtomicXchgU64 found it already woken
-      cpu.haltExpireNs = 0;
-      this.signal(cpu);
-      return true;
-    };
-    const { woken, minNs } = this.index.pass(nowNs, config.nsEarlyWakeUp1, config.nsEarlyWakeUp2, this.asWritten, wakeExpired);
+    const { woken, minNs } = this.index.pass(nowNs, config.nsEarlyWakeUp1, config.nsEarlyWakeUp2, this.asWritten, this.#wakeExpired);
     this.uNsNextEmtWakeup = minNs;
     this.#doingEarlyWakeUps = false;
     return woken;
   }
+
+  /** ASMAtomicXchgU64(&u64HaltExpire, 0), and signal when it was still set. */
+  readonly #wakeExpired = (cpu: GvmCpu): boolean => {
+    if (cpu.haltExpireNs === 0) return false;
+    cpu.haltExpireNs = 0;
+    this.signal(cpu);
+    return true;
+  };
 
   /** A destroyed VM leaves nothing behind: pending waits end, the halted count drops. */
   forget(gvm: Gvm): void {

@@ -115,15 +115,7 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
     // A rendezvous from inside one: recursion, allowed only under ASC/DESC/ONE_BY_ONE/ONCE and depth < 3.
     if (!allowsRecursion(inside.type) || inside.depth >= RENDEZVOUS_RECURSION_MAX) return resume(VERR_DEADLOCK);
   }
-  if (vm.cCpus === 1 || (vm.vmState === 'DESTROYING' && vm.cActiveEmts < vm.cCpus)) {
-    // Direct call: one CPU, or a dying VM with EMTs gone.
-    const direct = new DirectRendezvousFrame(rendezvousTypeOf(flags), inside ? inside.depth + 1 : 0);
-    emt.push(direct);
-    return emt.runResult(emt.call(() => callback({ vm, cpu: emt.cpu })), (rc) => {
-      emt.pop(direct);
-      resume(finalStatus(rc));
-    });
-  }
+  if (mustRunDirect(vm)) return runDirect(emt, flags, callback, inside ? inside.depth + 1 : 0, resume);
   if (inside) {
     const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callback, inside.instance);
     vm.rendezvousStack.push(nested);
@@ -137,6 +129,19 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
   const frame = new RendezvousFrame(emt, 'caller', null, flags, callback, resume);
   emt.push(frame);
   if (frame.canProgress()) frame.progress(); // take the lock now if it is free
+}
+
+/** One CPU, or a dying VM with EMTs gone: nobody to meet, the callback runs on the calling EMT alone. */
+const mustRunDirect = (vm: VmCore): boolean =>
+  vm.cCpus === 1 || (vm.vmState === 'DESTROYING' && vm.cActiveEmts < vm.cCpus);
+
+function runDirect(emt: Emt, flags: number, callback: RendezvousCallback, depth: number, resume: (rc: number) => void): void {
+  const direct = new DirectRendezvousFrame(rendezvousTypeOf(flags), depth);
+  emt.push(direct);
+  emt.runResult(emt.call(() => callback({ vm: emt.vm, cpu: emt.cpu })), (rc) => {
+    emt.pop(direct);
+    resume(finalStatus(rc));
+  });
 }
 
 /** The caller's final check (§6.3 step 4). */
@@ -246,6 +251,13 @@ export class RendezvousFrame implements Frame {
       );
       this.emt.top()!.progress();
       return;
+    }
+    // The VM may have started dying while we waited for the lock (a destroy raced us): VMM.cpp checks for
+    // that only before the wait and then waits for EMTs that are gone. Intended fidelity checks again.
+    if (vm.host.fidelity !== 'as-written' && mustRunDirect(vm)) {
+      this.emt.pop(this);
+      const joined = this.#joined;
+      return runDirect(this.emt, this.flags, this.callback, 0, (rc) => this.resume(mergeStatus(rc, joined)));
     }
     // We hold u32RendezvousLock: set up, raise VM_FF_EMT_RENDEZVOUS, poke everyone, enter as the caller.
     const instance = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, this.callback, null);

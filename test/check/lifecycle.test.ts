@@ -48,6 +48,26 @@ describe('VMR3PowerOn / VMR3Suspend / VMR3Resume / VMR3Reset / VMR3PowerOff race
     expect(result.coverage.vmEdges.covered).toContain('DESTROYING>TERMINATED');
   });
 
+  it('GVMM handles: power-off and destroy racing a request leave the handle free and the counters at zero', async () => {
+    const result = await explore({ cpus: 3, clients: [['powerOff', 'destroy'], [{ call: 'reqCallWait', target: 1 }]] });
+    expect(result).toHaveNoViolations();
+  });
+
+  // A finding of the checker: a VMR3Suspend whose rendezvous waits for the lock while VMR3Destroy lets EMT 1
+  // leave takes the lock afterwards and, as VMM.cpp is written, waits for EMT 1 forever. The engine re-checks
+  // the dying-VM condition after the lock (intended fidelity); 'as-written' keeps VirtualBox's behaviour.
+  it('suspend racing destroy: no deadlock when the dying-VM check is repeated after the lock', async () => {
+    const result = await explore({ cpus: 2, clients: [['powerOn', 'powerOff', 'destroy'], ['suspend']] });
+    expect(result).toHaveNoViolations();
+  });
+
+  it("suspend racing destroy, fidelity 'as-written': VMM.cpp's deadlock, 29 steps", async () => {
+    const result = await explore({ cpus: 2, fidelity: 'as-written', clients: [['powerOn', 'powerOff', 'destroy'], ['suspend']] });
+    expect(result.violations[0]?.property).toBe('deadlock');
+    expect(result.violations[0]?.message).toMatch(/^deadlock: .* A#2 destroy, B#0 suspend has not returned \(VM DESTROYING; emt\.0 processingGlobal \[rendezvous:caller:turn\]; emt\.1 terminated\)$/);
+    expect(result.violations[0]?.choices.length).toBe(29);
+  });
+
   it('a halting guest is woken for every rendezvous (STARTED_HALTED in between)', async () => {
     const result = await explore({ cpus: 2, guest: 'halt', clients: [['powerOn', 'suspend'], ['powerOff']] });
     expect(result).toHaveNoViolations();

@@ -12,8 +12,9 @@ import '../../src/check/vitest.js';
 import { VERR_VM_UNEXPECTED_UNSTABLE_STATE } from '../../src/status.js';
 
 describe('VMR3Save', () => {
-  it.each([1, 2])('Save ∥ PowerOff, %i vCPUs: no violation; the power-off cancels the live save', async (cpus) => {
-    const result = await explore({ cpus, timers: 'any', clients: [['powerOn', 'save'], ['powerOff']] }, cpus > 1 ? { maxStates: 400 } : {});
+  // Each replayed save writes a whole saved-state stream, so only 1 vCPU is exhausted here (bench: 2 vCPUs).
+  it.each([1, 2, 3, 4])('Save ∥ PowerOff, %i vCPUs: no violation; the power-off cancels the live save', async (cpus) => {
+    const result = await explore({ cpus, timers: 'any', clients: [['powerOn', 'save'], ['powerOff']] }, cpus > 1 ? { maxStates: 150 } : {});
     expect(result).toHaveNoViolations({ allowBounded: cpus > 1 });
     if (cpus === 1) {
       expect(result.outcomes).toContain('OFF | A: powerOn=VINF_SUCCESS save=VERR_SSM_LIVE_POWERED_OFF | B: powerOff=VINF_EM_OFF');
@@ -27,7 +28,8 @@ describe('VMR3Save', () => {
     expect(result.coverage.vmEdges.covered).toEqual(expect.arrayContaining(['RUNNING_LS>SUSPENDING_EXT_LS', 'SUSPENDED_EXT_LS>SAVING']));
   });
 
-  describe.each([1, 2])('as written (§12 item 2), %i vCPUs', (cpus) => {
+  // 2 vCPUs (66 steps) runs in bench/check-powerons.ts: each replayed save writes a whole saved-state stream.
+  describe.each([1])('as written (§12 item 2), %i vCPUs', (cpus) => {
     it('finds the live save that fails after an external suspend and leaves SUSPENDED_EXT_LS', async () => {
       const result = await explore({ cpus, fidelity: 'as-written', timers: 'any', clients: [['powerOn', 'save'], ['suspend']] });
       expect(result.status).toBe('violation');

@@ -132,6 +132,7 @@ export function item03Load(ssm: SsmHandle, version: number, bigMem: Uint8Array, 
 }
 
 const zeroPage = new Uint8Array(GUEST_PAGE_SIZE);
+const zeroBuffer = Buffer.from(zeroPage.buffer);
 
 /** Item04Save: the size, then zero pages (each goes out as a RAW_ZERO record). */
 export function item04Save(ssm: SsmHandle, itemSize: number): void {
@@ -145,7 +146,7 @@ export function item04Load(ssm: SsmHandle, version: number, itemSize: number): n
   const page = new Uint8Array(GUEST_PAGE_SIZE);
   for (let done = 0; done < itemSize; done += GUEST_PAGE_SIZE) {
     ssm.getMem(GUEST_PAGE_SIZE, page);
-    if (!page.every((b) => b === 0)) return VERR_GENERAL_FAILURE;
+    if (!Buffer.from(page.buffer).equals(zeroBuffer)) return VERR_GENERAL_FAILURE; // memcmp(achPage, gabPage)
   }
   return 0;
 }

@@ -67,8 +67,10 @@ export const apiStatus: PropertyDef = {
         }
       },
       encode(key) {
+        // Sorted: the order calls started in is history, not state.
         key.w(inFlight.size);
-        for (const [call, took] of inFlight) key.w(call.labelId * 2 + (took ? 1 : 0));
+        const entries = [...inFlight].map(([call, took]) => call.labelId * 2 + (took ? 1 : 0)).sort((a, b) => a - b);
+        for (const entry of entries) key.w(entry);
       },
     };
   },

@@ -2,6 +2,7 @@
 import type { PropertyDef } from '../property.js';
 import { apiStatus } from './api-status.js';
 import { deadlock } from './deadlock.js';
+import { gvmmHandles } from './gvmm-handles.js';
 import { liveSaveCancel } from './live-save-cancel.js';
 import { rendezvousOrder } from './rendezvous-order.js';
 import { requestOnce } from './request-once.js';
@@ -13,7 +14,7 @@ import { vcpuAgreement } from './vcpu-agreement.js';
 import { vmstateEdge } from './vmstate-edge.js';
 
 export const BUILT_IN_PROPERTIES: readonly PropertyDef[] = [
-  vmstateEdge, rendezvousOrder, stopOnError, statusMerge, requestOrder, vcpuAgreement, liveSaveCancel, saveCleanup, apiStatus, deadlock, requestOnce,
+  vmstateEdge, rendezvousOrder, stopOnError, statusMerge, requestOrder, vcpuAgreement, gvmmHandles, liveSaveCancel, saveCleanup, apiStatus, deadlock, requestOnce,
 ];
 
-export { apiStatus, deadlock, liveSaveCancel, rendezvousOrder, requestOnce, requestOrder, saveCleanup, statusMerge, stopOnError, vcpuAgreement, vmstateEdge };
+export { apiStatus, deadlock, gvmmHandles, liveSaveCancel, rendezvousOrder, requestOnce, requestOrder, saveCleanup, statusMerge, stopOnError, vcpuAgreement, vmstateEdge };

@@ -32,7 +32,8 @@ export const requestOrder: PropertyDef = {
       },
       encode(key) {
         key.w(visits.size);
-        for (const seen of visits.values()) key.w(seen.length);
+        const counts = [...visits.values()].map((seen) => seen.length).sort((a, b) => a - b);
+        for (const count of counts) key.w(count);
       },
     };
   },

@@ -22,6 +22,11 @@ export const vmstateEdge: PropertyDef = {
     let enteredFrom: VmState | null = null;
     return {
       name: 'vmstate-edge',
+      start(ctx) {
+        // Whether or not creation was watched, every world starts from the same monitor state.
+        current = ctx.view.vmState;
+        enteredFrom = ctx.view.prevState;
+      },
       onEvent(event, ctx) {
         if (event.kind !== 'state') return;
         const edge = `${event.from}>${event.to}`;

@@ -32,7 +32,13 @@ export class TraceModel {
     if (!raw || typeof raw !== 'object' || typeof raw.type !== 'string') return false;
     const actorId = raw.actorId ?? raw.sessionId;
     if (typeof actorId !== 'string') return false;
-    const tNs = typeof raw.tNs === 'number' ? raw.tNs : Number(raw.createdAt) * 1e6 || 0;
+    // Our records carry GIP time; Stately's own events only a wall-clock createdAt (ms): time from the first.
+    let tNs = raw.tNs;
+    if (typeof tNs !== 'number') {
+      const ms = Number(raw.createdAt) || 0;
+      this.t0Ms ??= ms;
+      tNs = (ms - this.t0Ms) * 1e6;
+    }
     const base = { actorId, tNs, rootId: raw.rootId ?? actorId, sourceId: raw.sourceId ?? undefined };
     const before = this.steps.length;
     switch (raw.type) {

@@ -1,0 +1,221 @@
+/**
+ * The explorer's core: the state table, keys, coverage and liveness graph, rebuilding a world at a state by
+ * replaying its prefix, and recording what a step found. The search strategies (search.ts) drive it.
+ */
+import { RealClock } from '../time/real-clock.js';
+import { statusName } from '../status.js';
+import { CoverageSink } from './coverage.js';
+import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
+import { BUILT_IN_PROPERTIES } from './invariants/index.js';
+import { KeyWriter } from './key-writer.js';
+import { LivenessGraph, TIMER_SLOT } from './liveness.js';
+import { singletonChoice } from './por.js';
+import type { Violation } from './property.js';
+import type { Scenario } from './scenario.js';
+import { breadthFirst, DEFAULTS, depthFirst, randomWalks } from './search.js';
+import { encodeWorld, identityOrder } from './state-key.js';
+import { StateTable } from './state-table.js';
+import { symmetryOf, type Symmetry } from './symmetry.js';
+import { counterexampleTrace, livenessMessage } from './trace.js';
+import { World, type WorldOptions } from './world.js';
+
+const OUTCOMES_MAX = 10_000;
+
+export class Explorer {
+  readonly table = new StateTable();
+  readonly key = new KeyWriter();
+  readonly coverage = new CoverageSink();
+  readonly worldOptions: WorldOptions;
+  readonly symmetry: Symmetry;
+  readonly liveness: LivenessGraph | null;
+  readonly clock = new RealClock();
+  readonly maxStates: number;
+  readonly maxDepth: number;
+  readonly por: boolean;
+  transitions = 0;
+  rebuilds = 0;
+  replayedSteps = 0;
+  depthReached = 0;
+  bound: ExploreResult['bound'] = null;
+  readonly outcomes = new Set<string>();
+  violation: { violation: Violation; choices: number[]; lassoAt?: number } | null = null;
+  lastYieldNs = 0;
+  lastProgressNs = 0;
+  /** BFS: states waiting; DFS: stack depth (the progress line shows it). */
+  frontier = 0;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly options: ExploreOptions,
+  ) {
+    this.worldOptions = {
+      properties: [...BUILT_IN_PROPERTIES, ...(options.properties ?? [])],
+      invariants: options.invariants ?? [],
+      coverage: this.coverage,
+      ...(options.engine ? { engine: options.engine } : {}),
+    };
+    this.symmetry = symmetryOf(scenario, options.symmetry ?? true);
+    this.liveness = options.liveness ?? true ? new LivenessGraph() : null;
+    this.maxStates = options.maxStates ?? DEFAULTS.maxStates;
+    this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
+    this.por = options.por ?? true;
+  }
+
+  async run(): Promise<ExploreResult> {
+    const mode = this.options.mode ?? 'bfs';
+    if (mode === 'random') await randomWalks(this);
+    else if (mode === 'dfs') await depthFirst(this);
+    else await breadthFirst(this);
+    if (!this.violation && this.liveness && mode !== 'random') {
+      const lasso = this.liveness.findFairHotCycle(this.table.size);
+      if (lasso) {
+        const prefix = this.table.prefix(lasso.start);
+        const message = livenessMessage(this.rebuild(lasso.start), lasso.cycle.length);
+        this.violation = { violation: { property: 'liveness', message }, choices: [...prefix, ...lasso.cycle], lassoAt: prefix.length };
+      }
+    }
+    return exploreResult(this, mode);
+  }
+
+  /** A world at the state `index`: built and replayed along its prefix. */
+  rebuild(index: number): World {
+    const world = World.build(this.scenario, this.worldOptions);
+    world.replaying = true; // coverage was counted when these steps were first taken
+    for (const choice of this.table.prefix(index)) world.step(choice);
+    world.replaying = false;
+    this.replayedSteps += world.depth;
+    this.rebuilds++;
+    return world;
+  }
+
+  /** The world's key into key.hi / key.lo. */
+  hash(world: World): void {
+    encodeWorld(world, this.key, this.symmetry.order(world) ?? identityOrder(world.core.cCpus));
+    this.key.hash();
+  }
+
+  /** Add the state the world is in (just reached from `parent` by `choice`); -1 when it was known. */
+  discover(world: World, parent: number, choice: number, depth: number): number {
+    this.hash(world);
+    const known = this.table.get(this.key.hi, this.key.lo);
+    if (known >= 0) {
+      this.liveness?.addEdge(parent, known, choice, world.lastSlot);
+      return -1 - known;
+    }
+    const index = this.table.add(this.key.hi, this.key.lo, parent, choice, depth);
+    this.liveness?.addState(index, world.clients.some((c) => c.pending !== null), enabledSlots(world));
+    if (parent >= 0) this.liveness?.addEdge(parent, index, choice, world.lastSlot);
+    if (depth > this.depthReached) this.depthReached = depth;
+    if (!world.violation && world.terminal) {
+      world.checkTerminal();
+      if (this.outcomes.size < OUTCOMES_MAX) this.outcomes.add(outcomeOf(world));
+    }
+    return index;
+  }
+
+  /** Record a violation found at the end of `prefix`; true when exploration should stop. */
+  check(world: World, prefix: () => number[]): boolean {
+    if (!world.violation || this.violation) return !!this.violation;
+    this.violation = { violation: world.violation, choices: prefix() };
+    return true;
+  }
+
+  choices(world: World): number[] {
+    const n = world.choiceCount();
+    if (this.por) {
+      const one = singletonChoice(world);
+      if (one >= 0) return [one, -1]; // -1 marks "the rest only if the proviso asks"
+    }
+    return Array.from({ length: n }, (_, i) => i);
+  }
+
+  /** Yield to the event loop now and then (progress lines, timers); true when the time limit is up. */
+  async pause(): Promise<boolean> {
+    const now = this.clock.nowNs();
+    if (now - this.lastYieldNs < 50_000_000) return false;
+    this.lastYieldNs = now;
+    const limit = this.options.timeLimitMs;
+    if (limit !== undefined && now > limit * 1e6) {
+      this.bound = 'time';
+      return true;
+    }
+    if (this.options.onProgress && now - this.lastProgressNs >= (this.options.progressIntervalMs ?? 250) * 1e6) {
+      this.lastProgressNs = now;
+      this.options.onProgress(this.progress());
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return false;
+  }
+
+  progress(): Progress {
+    const seconds = this.clock.nowNs() / 1e9;
+    return {
+      states: this.table.size,
+      transitions: this.transitions,
+      depth: this.depthReached,
+      frontier: this.frontier,
+      seconds,
+      statesPerSecond: seconds > 0 ? this.table.size / seconds : 0,
+      heapBytes: process.memoryUsage().heapUsed,
+    };
+  }
+
+}
+
+/** The fairness slots of the actors that can step in the world's state (and the timer's). */
+function enabledSlots(world: World): number {
+  let mask = world.timerChoice() ? 1 << TIMER_SLOT : 0;
+  const ready = world.ready();
+  for (let i = 0; i < ready.length; i++) mask |= 1 << world.actorSlot(i);
+  return mask;
+}
+
+/** How a run ended, in words: the VM state and every client's statuses by name. */
+export function outcomeOf(world: World): string {
+  const clients = world.clients.map((c) => `${c.spec.name}: ${c.spec.calls.map((call, i) => `${call.call}=${i < c.results.length ? statusName(c.results[i]!) : 'pending'}`).join(' ')}`);
+  return [world.core.vmState, ...clients].join(' | ');
+}
+
+/** The result of a finished (or stopped) exploration. */
+export function exploreResult(x: Explorer, mode: ExploreResult['mode']): ExploreResult {
+  const progress = x.progress();
+  const found = x.violation;
+  const violations = found
+    ? [
+        counterexampleTrace(x.scenario, x.worldOptions, found.violation, found.choices, {
+          symmetry: x.symmetry.active,
+          ...(found.lassoAt !== undefined ? { lassoAt: found.lassoAt } : {}),
+          ...(x.options.mutant ? { mutant: x.options.mutant } : {}),
+        }),
+      ]
+    : [];
+  const status = violations.length > 0 ? 'violation' : x.bound ? 'bounded' : 'ok';
+  const states = x.table.size.toLocaleString('en-US');
+  const verdict =
+    status === 'ok'
+      ? `ok: ${states} states, every interleaving explored`
+      : status === 'bounded'
+        ? `bounded at ${states} states (${x.bound}): no violation found so far`
+        : `violation: ${violations[0]!.property}: ${violations[0]!.message}`;
+  const bytes = x.table.bytes + (x.liveness?.bytes ?? 0);
+  return {
+    ok: status === 'ok',
+    status,
+    verdict,
+    bound: x.bound,
+    scenario: x.scenario,
+    mode,
+    states: x.table.size,
+    transitions: x.transitions,
+    rebuilds: x.rebuilds,
+    replayedSteps: x.replayedSteps,
+    depth: x.depthReached,
+    seconds: progress.seconds,
+    statesPerSecond: progress.statesPerSecond,
+    bytesPerState: x.table.size > 0 ? bytes / x.table.size : 0,
+    violations,
+    coverage: x.coverage.result(),
+    outcomes: [...x.outcomes].sort(),
+    reductions: { por: x.por, symmetry: x.symmetry.description },
+  };
+}
