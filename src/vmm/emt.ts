@@ -134,7 +134,7 @@ export class Emt implements Steppable {
     const top = this.top();
     if (top) return top.canProgress();
     if (this.idle) return this.idle.canProgress();
-    return this.state === 'waiting' && (this.hasLoopWork() || this.#pollFlags().executeGuest);
+    return this.state === 'waiting' && this.loopWouldAct();
   }
 
   /** Nothing to do: wait in VMR3WaitU (the halt method's pfnWait); running anyway with work: stop waiting. */
@@ -359,9 +359,7 @@ class GuestSliceFrame implements Frame {
 
   /** Guest code is left early only when the halt method says so (GLOBAL_1 pokes on VMNOTIFYFF_FLAGS_POKE). */
   notify(flags: number): void {
-    const notifyCpuFF = this.emt.hooks.notifyCpuFF;
-    if (notifyCpuFF) notifyCpuFF(this.emt, flags);
-    else if (this.canProgress()) this.emt.vm.host.sched.ready(this.emt);
+    notifyThroughHaltMethod(this.emt, this, flags);
   }
 
   progress(): void {
@@ -370,6 +368,13 @@ class GuestSliceFrame implements Frame {
     this.emt.pop(this);
     this.resume(VINF_SUCCESS);
   }
+}
+
+/** VMR3NotifyCpuFF for an EMT in guest code or halted: the halt method's notifier decides who wakes. */
+function notifyThroughHaltMethod(emt: Emt, frame: Frame, flags: number): void {
+  const notifyCpuFF = emt.hooks.notifyCpuFF;
+  if (notifyCpuFF) notifyCpuFF(emt, flags);
+  else if (frame.canProgress()) emt.vm.host.sched.ready(emt);
 }
 
 /** Something in the halted masks is pending for this vCPU (§3.3); VMWAITHALTED_F_IGNORE_IRQS drops APIC/PIC. */
@@ -421,9 +426,7 @@ export class HaltFrame implements Frame {
   }
 
   notify(flags: number): void {
-    const notifyCpuFF = this.emt.hooks.notifyCpuFF;
-    if (notifyCpuFF) notifyCpuFF(this.emt, flags);
-    else if (this.canProgress()) this.emt.vm.host.sched.ready(this.emt);
+    notifyThroughHaltMethod(this.emt, this, flags);
   }
 
   progress(): void {
