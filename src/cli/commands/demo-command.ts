@@ -7,7 +7,7 @@ import { parseInteger } from './options.js';
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('drive a multi-vCPU VM through its lifecycle and a suspend/power-off race')
+    .description('drive a multi-vCPU VM through its lifecycle, a live save restored into a fresh VM, and a suspend/power-off race')
     .option('--cpus <n>', 'vCPUs', parseInteger, 4)
     .option('--seed <n>', 'scheduler seed (virtual clock)', parseInteger, 7)
     .option('--clock <kind>', 'virtual | real', 'virtual')
