@@ -1,0 +1,168 @@
+/**
+ * The frames an EMT can be blocked in besides a rendezvous (§4.1, §4.2, §5): a request to another CPU, a
+ * slice of guest code, a halt (VMR3WaitHalted through the halt method) and EMT(0) waiting for the others at
+ * exit. Each says when it can progress and does one atomic step when it can.
+ */
+import { VINF_SUCCESS } from '../status.js';
+import type { Emt, Frame, HaltWait } from './emt.js';
+import {
+  VM_FF_EXTERNAL_HALTED_MASK, VMCPU_FF_EXTERNAL_HALTED_MASK, VMCPU_FF_HALTED_MASK_IGNORE_IRQS,
+} from './ff.js';
+import type { VmReq } from './requests.js';
+
+/** VMR3ReqCallWait from an EMT to another CPU: blocked until the packet completes. */
+export class CallFrame implements Frame {
+  #completed = false;
+
+  constructor(
+    readonly emt: Emt,
+    readonly req: VmReq,
+    readonly resume: (rc: number) => void,
+  ) {
+    req.onComplete = () => {
+      this.#completed = true;
+      emt.notify();
+    };
+  }
+
+  get describe() {
+    return `call:req.${this.req.id}`;
+  }
+
+  canProgress(): boolean {
+    return this.#completed;
+  }
+
+  progress(): void {
+    const rc = this.req.status;
+    this.emt.pop(this);
+    this.emt.pool.free(this.req);
+    this.resume(rc);
+  }
+}
+
+/** Guest code running for a slice; anything the loop must handle ends the slice early. */
+export class GuestSliceFrame implements Frame {
+  #expired = false;
+  readonly #timer;
+
+  constructor(
+    readonly emt: Emt,
+    ns: number,
+    readonly resume: (rc: number) => void,
+  ) {
+    emt.vm.cpuSend(emt.cpu, { type: 'execEnter' });
+    this.#timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, () => {
+      this.#expired = true;
+      emt.vm.host.sched.ready(emt); // the slice's own end, not a VMR3NotifyCpuFF
+    });
+  }
+
+  get describe() {
+    return 'guest:slice';
+  }
+
+  canProgress(): boolean {
+    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt);
+  }
+
+  /** Guest code is left early only when the halt method says so (GLOBAL_1 pokes on VMNOTIFYFF_FLAGS_POKE). */
+  notify(flags: number): void {
+    notifyThroughHaltMethod(this.emt, this, flags);
+  }
+
+  progress(): void {
+    this.emt.vm.host.sched.clearTimer(this.#timer);
+    this.emt.vm.cpuSend(this.emt.cpu, { type: 'execLeave' });
+    this.emt.pop(this);
+    this.resume(VINF_SUCCESS);
+  }
+}
+
+/** VMR3NotifyCpuFF for an EMT in guest code or halted: the halt method's notifier decides who wakes. */
+function notifyThroughHaltMethod(emt: Emt, frame: Frame, flags: number): void {
+  const notifyCpuFF = emt.hooks.notifyCpuFF;
+  if (notifyCpuFF) notifyCpuFF(emt, flags);
+  else if (frame.canProgress()) emt.vm.host.sched.ready(emt);
+}
+
+/** Something in the halted masks is pending for this vCPU (§3.3); VMWAITHALTED_F_IGNORE_IRQS drops APIC/PIC. */
+export const interrupted = (emt: Emt, ignoreInterrupts = false): boolean =>
+  (emt.vm.ff & VM_FF_EXTERNAL_HALTED_MASK) !== 0 ||
+  (emt.vm.cpuFF[emt.cpu]! & (ignoreInterrupts ? VMCPU_FF_HALTED_MASK_IGNORE_IRQS : VMCPU_FF_EXTERNAL_HALTED_MASK)) !== 0;
+
+/** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline (the halt method's loop). */
+export class HaltFrame implements Frame {
+  #expired = false;
+  /** A halted-mask flag was already pending: VMR3WaitHalted returns at once and the vCPU state never changes. */
+  readonly #pending: boolean;
+  readonly #wait: HaltWait | undefined;
+
+  constructor(
+    readonly emt: Emt,
+    readonly untilNs: number | undefined,
+    readonly resume: (rc: number) => void,
+    readonly ignoreInterrupts = false,
+  ) {
+    this.#pending = emt.hasLoopWork() || interrupted(emt, ignoreInterrupts);
+    if (this.#pending) {
+      this.#wait = undefined;
+      return;
+    }
+    emt.vm.cpuSend(emt.cpu, { type: 'haltEnter' });
+    const wake = () => {
+      this.#expired = true;
+      if (this.canProgress()) emt.vm.host.sched.ready(emt);
+    };
+    this.#wait = emt.hooks.halt
+      ? emt.hooks.halt(emt, untilNs, wake, ignoreInterrupts)
+      : untilNs === undefined
+        ? undefined
+        : (() => {
+            const timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, wake);
+            return { cancel: () => emt.vm.host.sched.clearTimer(timer) };
+          })();
+  }
+
+  get describe() {
+    return 'guest:halted';
+  }
+
+  canProgress(): boolean {
+    if (this.#pending) return true;
+    if (this.#wait?.canProgress) return this.#wait.canProgress();
+    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
+  }
+
+  notify(flags: number): void {
+    notifyThroughHaltMethod(this.emt, this, flags);
+  }
+
+  progress(): void {
+    if (!this.#pending && this.#wait?.step && !this.#wait.step()) return; // the halt loop goes on
+    this.#wait?.cancel();
+    if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, { type: 'haltLeave' });
+    this.emt.pop(this);
+    this.resume(VINF_SUCCESS);
+  }
+}
+
+/** EMT(0) at exit: wait for the other EMTs, then DESTROYING → TERMINATED (vmR3SetTerminated). */
+export class ExitFrame implements Frame {
+  constructor(readonly emt: Emt) {}
+
+  get describe() {
+    return 'exit:wait-emts';
+  }
+
+  canProgress(): boolean {
+    return this.emt.vm.emts.every((other) => other === this.emt || other.terminated);
+  }
+
+  progress(): void {
+    const vm = this.emt.vm;
+    this.emt.pop(this);
+    if (vm.vmState === 'DESTROYING') vm.setState('TERMINATED', 'DESTROYING');
+    this.emt.hooks.onTerminated?.(vm);
+  }
+}
