@@ -13,9 +13,10 @@
  * 150,000 states/s and 200 bytes/state with reductions off, and N = 4 exhausted in under 5 s with them on.
  *
  * Run: `node --expose-gc` on the build, `npx tsx --expose-gc bench/check-powerons.ts` (a few minutes; `--quick`
- * for N ≤ 4), or `npm run bench`.
+ * for N ≤ 4; `--pretenuring` keeps V8's allocation-site pretenuring, which the CLI switches off), or `npm run bench`.
  */
 import { explore, type ExploreOptions, type ExploreResult } from '../src/check/explore.js';
+import { disablePretenuring } from '../src/check/gc-tuning.js';
 import type { ScenarioInput } from '../src/check/scenario.js';
 
 export interface CheckBenchRow {
@@ -41,6 +42,8 @@ export interface CheckBenchOptions {
   timeLimitS?: number;
   extras?: boolean;
   print?: boolean;
+  /** Keep V8's allocation-site pretenuring (default: off, as `vmm-actors check` runs; `--pretenuring`). */
+  pretenuring?: boolean;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -97,6 +100,9 @@ export async function main(options: CheckBenchOptions = {}): Promise<CheckBenchR
   const cpusList = options.cpus ?? (quick ? [2, 3, 4] : [2, 3, 4, 5, 6]);
   const timeLimitMs = (options.timeLimitS ?? 60) * 1000;
   const print = options.print ?? true;
+  const pretenuring = options.pretenuring ?? process.argv.includes('--pretenuring');
+  if (!pretenuring) disablePretenuring(); // process-wide: run-all.ts runs the checker benches last
+  if (print) console.log(`V8 allocation-site pretenuring ${pretenuring ? 'on (V8 default)' : 'off (as vmm-actors check runs)'}`);
   const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
   const rows: CheckBenchRow[] = [];
   for (const cpus of cpusList) {

@@ -7,6 +7,9 @@ import { main as ssmIo } from './ssm-io.js';
 import { main as liveSave } from './live-save.js';
 import { main as inspect } from './inspect.js';
 import { main as checkPowerOns } from './check-powerons.js';
+import { main as checkRebuild } from './check-rebuild.js';
+import { main as checkParallel } from './check-parallel.js';
+import { main as checkHalt } from './check-halt.js';
 import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
 import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
 import { main as gvmmIdle } from './gvmm-idle.js';
@@ -19,10 +22,14 @@ const benches: [string, () => Promise<unknown>][] = [
   ['SSM save/load I/O (tstSSM, 512 MiB)', () => ssmIo()],
   ['live save of 256 MiB guest RAM (dirty rates)', () => liveSave()],
   ['inspection cost (adapter, recorder, wire form)', () => inspect()],
-  ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],
   ['GVMM schedHalt: scan vs heap, 1,000 VMs x 64 vCPUs', () => gvmmSchedHalt()],
   ['GVMM wake-up latency (real time)', () => gvmmWakeUpLatency()],
   ['halted vCPUs on virtual time: 10 s, 4 vCPUs, 1 ms ticks', () => gvmmIdle()],
+  // Last: check-powerons switches V8's allocation-site pretenuring off for the rest of the process, as the CLI does.
+  ['model checker: world rebuild and step cost, N = 4 race (V8 defaults)', () => checkRebuild()],
+  ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],
+  ['model checker on 1 and 2 worker threads: the race, N = 2…6, reductions off', () => checkParallel()],
+  ['model checker with halt methods on: per method, N = 1…3, and the halt-path mutants', () => checkHalt()],
 ];
 
 for (const [name, run] of benches) {

@@ -21,9 +21,15 @@ function saveOp(pool: ReqPool): Operation {
   return vmOps.save(pool, () => new MemorySink(), { maxDowntimeMs: 250 });
 }
 
-/** Build the Operation for one call; throws VBoxError for input the API itself refuses (that is the call's status). */
-export function buildOperation(pool: ReqPool, spec: CallSpec): Operation {
-  const callback = (ctx: EmtContext) => callbackStatus(spec, ctx.cpu);
+/**
+ * Build the Operation for one call; throws VBoxError for input the API itself refuses (that is the call's
+ * status). `onCallback` sees every run of the call's callback (coverage of the direct rendezvous path).
+ */
+export function buildOperation(pool: ReqPool, spec: CallSpec, onCallback?: (ctx: EmtContext) => void): Operation {
+  const callback = (ctx: EmtContext) => {
+    onCallback?.(ctx);
+    return callbackStatus(spec, ctx.cpu);
+  };
   switch (spec.call) {
     case 'powerOn':
       return vmOps.powerOn(pool);

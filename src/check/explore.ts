@@ -40,6 +40,12 @@ export interface ExploreOptions {
   progressIntervalMs?: number;
   /** Breadth-first: worlds kept at frontier states so expanding them needs no rebuild (memory for speed). */
   parkedWorlds?: number;
+  /**
+   * Breadth-first on this many worker threads (default 1: the single-threaded search). States, transitions,
+   * verdict and counterexample are the same for any count. Functions cannot cross to workers: user
+   * `invariants` and `properties` are refused, and a mutant `engine` must come with its `mutant` name.
+   */
+  workers?: number;
 }
 
 export interface Progress {

@@ -9,6 +9,7 @@ import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
 import { BUILT_IN_PROPERTIES } from './invariants/index.js';
 import { KeyWriter } from './key-writer.js';
 import { LivenessGraph, TIMER_SLOT } from './liveness.js';
+import { checkParallelOptions, parallelBreadthFirst } from './parallel.js';
 import { singletonChoice } from './por.js';
 import type { Violation } from './property.js';
 import type { Scenario } from './scenario.js';
@@ -19,7 +20,8 @@ import { symmetryOf, type Symmetry } from './symmetry.js';
 import { counterexampleTrace, livenessMessage } from './trace.js';
 import { World, type WorldOptions } from './world.js';
 
-const OUTCOMES_MAX = 10_000;
+/** Distinct run ends kept for the result. */
+export const OUTCOMES_MAX = 10_000;
 
 export class Explorer {
   readonly table = new StateTable();
@@ -63,8 +65,11 @@ export class Explorer {
 
   async run(): Promise<ExploreResult> {
     const mode = this.options.mode ?? 'bfs';
+    const workers = this.options.workers ?? 1;
+    if (workers !== 1) await checkParallelOptions(this.options); // throws, naming what cannot go to a worker
     if (mode === 'random') await randomWalks(this);
     else if (mode === 'dfs') await depthFirst(this);
+    else if (workers > 1) await parallelBreadthFirst(this, workers);
     else await breadthFirst(this);
     if (!this.violation && this.liveness && mode !== 'random') {
       const lasso = this.liveness.findFairHotCycle(this.table.size);
@@ -163,7 +168,7 @@ export class Explorer {
 }
 
 /** The fairness slots of the actors that can step in the world's state (and the timer's). */
-function enabledSlots(world: World): number {
+export function enabledSlots(world: World): number {
   let mask = world.timerChoice() ? 1 << TIMER_SLOT : 0;
   const ready = world.ready();
   for (let i = 0; i < ready.length; i++) mask |= 1 << world.actorSlot(i);

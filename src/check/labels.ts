@@ -2,7 +2,7 @@
  * Stable names for the things a world creates while it runs, so state keys and messages never contain raw
  * request ids, thread ids or rendezvous counters (which depend on the order things happened in). A request is
  * named after who allocated it (`A#1.0`: client A's call 1, first packet), a rendezvous after the request it
- * serves (`A#1.0/rv`), an external thread after its call. Names are interned to small integers for keys.
+ * serves (`A#1.0/rv`), an external thread after its call. Names are interned to integers for keys.
  */
 import type { Steppable } from '../sched/scheduler.js';
 import type { ExternalThread } from '../vmm/external.js';
@@ -13,20 +13,39 @@ import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { CallSpec } from './scenario.js';
 
 const internTable = new Map<string, number>();
-const internNames: string[] = [];
+const internNames = new Map<number, string>();
 
-/** A process-wide small integer for a string (state keys compare integers, never strings). */
+/**
+ * An integer for a string (state keys compare integers, never strings). It is a hash of the string, not a
+ * sequence number, so every thread gives a name the same integer and the explorer's worker threads
+ * (parallel.ts) compute the same keys as the main thread. Two names with one integer would merge states that
+ * differ: that is an error, never a silent merge.
+ */
 export function intern(name: string): number {
   let id = internTable.get(name);
   if (id === undefined) {
-    id = internNames.length;
-    internNames.push(name);
+    id = nameHash(name);
+    const other = internNames.get(id);
+    if (other !== undefined) throw new Error(`intern: '${name}' and '${other}' have the same key integer ${id}`);
+    internNames.set(id, name);
     internTable.set(name, id);
   }
   return id;
 }
 
-export const internedName = (id: number): string => internNames[id] ?? `#${id}`;
+export const internedName = (id: number): string => internNames.get(id) ?? `#${id}`;
+
+/** FNV-1a over the UTF-16 units with MurmurHash3's finaliser, kept clear of small integers (state indices, -1). */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >= -0x10000 && h < 0x10000 ? h ^ 0x5a5a0000 : h;
+}
 
 /** One client call in flight or done. */
 export interface CallRef {

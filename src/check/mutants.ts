@@ -177,6 +177,21 @@ export const MUTANTS: readonly Mutant[] = [
     caughtBy: 'live-save-cancel',
     needs: 'save',
   },
+  // Halt methods on (scenario `halt: 'on'`): every wait has a timeout, so these need their own properties.
+  {
+    name: 'global1-halted-wake-up-lost',
+    description: "GLOBAL_1's VMR3NotifyCpuFF sends no SCHED_WAKE_UP to a halted vCPU: it sleeps in GVMM until its timeout",
+    engine: { faults: { haltedWakeUpLost: true } },
+    scenario: { cpus: 1, halt: 'on', guest: 'halt', config: { HaltMethod: 5 }, clients: [['powerOn', { call: 'reqCallWait', target: 0 }]] },
+    caughtBy: 'wake-up',
+  },
+  {
+    name: 'halt-ignores-flags',
+    description: 'the OLD halt loop never checks the force flags: a halted EMT woken for a request blocks again, every 15 ms, forever',
+    engine: { faults: { haltIgnoresFlags: true } },
+    scenario: { cpus: 1, halt: 'on', guest: 'halt', config: { HaltMethod: 3 }, clients: [['powerOn', { call: 'reqCallWait', target: 0 }]] },
+    caughtBy: 'liveness',
+  },
 ];
 
 /** Exported for tests that want the stop-on-error bit without importing the machine. */

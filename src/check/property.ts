@@ -26,6 +26,8 @@ export interface Monitor {
   /** The VM exists (CREATED); called once per world, before the first explored step. */
   start?(ctx: MonitorContext): void;
   onEvent?(event: VmTraceEvent, ctx: MonitorContext): void;
+  /** The event kinds onEvent wants (default: all); the world routes each event only to the monitors asking for it. */
+  readonly events?: readonly VmTraceEvent['kind'][];
   /** A client call's thread took its first step (the call is in the engine from here on). */
   onCallStart?(call: CallRef, ctx: MonitorContext): void;
   onCallEnd?(call: CallRef, rc: number, ctx: MonitorContext): void;

@@ -51,6 +51,12 @@ export interface Scenario {
   guest: 'none' | 'halt';
   /** 'idle': virtual time moves only when no actor can step (as the runtime); 'any': a timer may fire at any point. */
   timers: 'idle' | 'any';
+  /**
+   * 'off' (default): idle and halted EMTs wait for a notification only, so an idle world is quiescent. 'on': the
+   * halt method config.HaltMethod selects (GLOBAL_1 by default) and GVMM's halt / wake-up scheduling run as in
+   * createVMM, their timed sleeps being timer choices (docs/model-checking.md, "Halt methods").
+   */
+  halt: 'off' | 'on';
   clients: ClientSpec[];
 }
 
@@ -63,6 +69,7 @@ export interface ScenarioInput {
   config?: Scenario['config'];
   guest?: Scenario['guest'];
   timers?: Scenario['timers'];
+  halt?: Scenario['halt'];
   clients: (CallInput[] | { name?: string; calls: CallInput[] })[];
 }
 
@@ -78,7 +85,7 @@ export const CLIENTS_MAX = 8;
 export const CALLS_MAX = 16;
 
 const CALL_KEYS = new Set(['call', 'reason', 'target', 'type', 'stopOnError', 'priority', 'status', 'statusOn', 'flags', 'errorId', 'path']);
-const SCENARIO_KEYS = new Set(['name', 'cpus', 'fidelity', 'config', 'guest', 'timers', 'clients', '$schema', 'description']);
+const SCENARIO_KEYS = new Set(['name', 'cpus', 'fidelity', 'config', 'guest', 'timers', 'halt', 'clients', '$schema', 'description']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const fail = (where: string, message: string): never => {
@@ -176,6 +183,8 @@ export function parseScenario(input: unknown, where = 'scenario'): Scenario {
   if (guest !== 'none' && guest !== 'halt') fail(`${where}.guest`, `must be 'none' or 'halt'`);
   const timers = input.timers ?? 'idle';
   if (timers !== 'idle' && timers !== 'any') fail(`${where}.timers`, `must be 'idle' or 'any'`);
+  const halt = input.halt ?? 'off';
+  if (halt !== 'off' && halt !== 'on') fail(`${where}.halt`, `must be 'off' or 'on', got ${JSON.stringify(halt)}`);
   const config: Scenario['config'] = {};
   if (input.config !== undefined) {
     if (!isObject(input.config)) fail(`${where}.config`, 'must be an object');
@@ -204,7 +213,8 @@ export function parseScenario(input: unknown, where = 'scenario'): Scenario {
   });
   const name = typeof input.name === 'string' ? input.name : parsed.map((c) => c.calls.map((x) => x.call).join(' → ')).join(' ∥ ');
   return {
-    name, cpus: n, fidelity: fidelity as Scenario['fidelity'], config, guest: guest as Scenario['guest'], timers: timers as Scenario['timers'], clients: parsed,
+    name, cpus: n, fidelity: fidelity as Scenario['fidelity'], config, guest: guest as Scenario['guest'], timers: timers as Scenario['timers'],
+    halt: halt as Scenario['halt'], clients: parsed,
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
+import { ParkedWorlds } from './parked.js';
 import { World } from './world.js';
 
 export const DEFAULTS = { maxStates: 2_000_000, maxDepth: 5_000, walks: 1_000 };
@@ -17,31 +18,36 @@ export async function breadthFirst(x: Explorer): Promise<void> {
   const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   x.discover(root, -1, 0, 0);
   if (x.check(root, () => [])) return;
-  // Worlds left at newly found states, so popping such a state costs no rebuild (FIFO: oldest used first).
-  const parked = new Map<number, World>([[0, root]]);
-  const parkedMax = x.options.parkedWorlds ?? PARKED_WORLDS_MAX;
+  const parked = new ParkedWorlds(x.options.parkedWorlds ?? PARKED_WORLDS_MAX, !x.symmetry.active);
+  parked.park(0, root);
   for (let head = 0; head < x.table.size; head++) {
     x.frontier = x.table.size - head;
     if (await x.pause()) return;
     const depth = x.table.depth[head]!;
-    let world = parked.get(head);
-    parked.delete(head);
     if (depth >= x.maxDepth) {
+      parked.drop(head);
       x.bound ??= 'maxDepth';
       continue;
     }
-    world ??= x.rebuild(head);
+    let taken = parked.take(head);
+    let world: World | undefined = taken?.world ?? x.rebuild(head);
     const choices = x.choices(world);
     const all = world.choiceCount();
     for (let k = 0; k < choices.length; k++) {
       const choice = choices[k]!;
       if (choice === -1) break;
-      if (!world) world = x.rebuild(head);
+      if (!world) {
+        taken = parked.take(head);
+        world = taken?.world ?? x.rebuild(head);
+      }
+      const other = world === taken?.world ? taken.other : undefined; // the world came by another path
       world.step(choice);
       x.transitions++;
       const found = x.discover(world, head, choice, depth + 1);
+      if (other && world.violation && !x.violation) reportExactly(x, world, head, choice, [...other, choice]);
       if (x.check(world, () => [...x.table.prefix(head), choice])) return;
-      if (found >= 0 && parked.size < parkedMax) parked.set(found, world);
+      if (!other && found >= 0) parked.park(found, world);
+      else if (!other && x.table.depth[-1 - found] === depth + 1) parked.parkAnother(-1 - found, world, () => [...x.table.prefix(head), choice]);
       world = undefined;
       // Proviso: a reduced state whose one successor is already known is expanded fully.
       if (choices[1] === -1 && k === 0 && found < 0) {
@@ -54,7 +60,20 @@ export async function breadthFirst(x: Explorer): Promise<void> {
         return;
       }
     }
+    parked.drop(head);
   }
+}
+
+/**
+ * A violation in a world that came by another path: the table's path (as short) is reported when it shows the
+ * same violation, as it must when the state key is complete; otherwise the world's own path, which replays.
+ */
+function reportExactly(x: Explorer, world: World, head: number, choice: number, own: number[]): void {
+  const again = x.rebuild(head);
+  again.step(choice);
+  const v = world.violation!;
+  if (again.violation?.property === v.property && again.violation.message === v.message) return;
+  x.violation = { violation: v, choices: own };
 }
 
 export async function depthFirst(x: Explorer): Promise<void> {

@@ -20,6 +20,10 @@ import type { World } from './world.js';
 import { liveSaveOfHandle } from '../ssm/live-save.js';
 import { SSMHANDLE_OK } from '../ssm/constants.js';
 import type { VmSavedState } from '../ssm/vm-units.js';
+import type { Gvm } from '../gvmm/gvm.js';
+import type { Gvmm } from '../gvmm/gvmm.js';
+import { haltOf, type VmHalt } from '../vmm/halt/state.js';
+import { WaitU } from '../vmm/halt/wait-u.js';
 
 const VM_STATE_INDEX = new Map<string, number>(VM_STATES.map((s, i) => [s, i]));
 const stateIndex = (s: string | null | undefined) => (s ? (VM_STATE_INDEX.get(s) ?? intern(s)) : -1);
@@ -52,6 +56,7 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   key.w(core.cActiveEmts);
   key.w(((core.ext.resetWaiters as unknown[] | undefined)?.length ?? 0) | (world.cancels << 8));
   const reqLabel = (req: VmReq) => labels.reqLabelId(req);
+  const halt: HaltEncoding | null = world.scenario.halt === 'on' ? haltEncoding(world) : null;
   // Per vCPU, in canonical order.
   for (const c of order.canonical) {
     const emt = core.emts[c]!;
@@ -64,7 +69,9 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
     const processing = labels.processing[c]!;
     key.w(processing.length > 0 ? reqLabel(processing[processing.length - 1]!) : -1);
     encodeQueue(core.cpuQueues[c]!, key, reqLabel);
+    if (halt) encodeHaltCpu(halt, c, key);
   }
+  if (halt) encodeHaltVm(halt, key);
   encodeQueue(core.globalQueue, key, reqLabel);
   // The rendezvous in progress, outermost first.
   key.w(core.rendezvousStack.length);
@@ -99,10 +106,26 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   const timers = sched.timerList();
   key.w(timers.length);
   for (const timer of timers) {
-    key.w(intern(labels.timerLabel(timer.label)));
+    const name = timerName(labels.timerLabel(timer.label));
+    key.w(name.id);
+    key.w(cpu(name.cpu)); // an EMT's own timer (halt sleeps, guest slices) names its CPU through the renaming
     key.wide(timer.dueNs - now);
   }
   for (const monitor of world.monitors) monitor.encode?.(key, cpu);
+}
+
+const TIMER_NAMES = new Map<string, { id: number; cpu: number }>();
+const EMT_TIMER = /^(vm\.\d+\/emt\.)(\d+)(\/.*)?$/;
+
+/** `vm.1/emt.2/sem` → the interned name with the CPU left out (`vm.1/emt.` + `*` + `/sem`) and CPU 2; others: CPU -1. */
+function timerName(label: string): { id: number; cpu: number } {
+  let name = TIMER_NAMES.get(label);
+  if (!name) {
+    const m = EMT_TIMER.exec(label);
+    name = m ? { id: intern(`${m[1]}*${m[3] ?? ''}`), cpu: Number(m[2]) } : { id: intern(label), cpu: -1 };
+    TIMER_NAMES.set(label, name);
+  }
+  return name;
 }
 
 function encodeFrame(frame: Frame, key: KeyWriter, world: World): void {
@@ -154,7 +177,7 @@ function encodeInstance(instance: RendezvousInstance, key: KeyWriter, world: Wor
 /** A live save in progress: the SSM machine (phase, pass), the handle's status and cancel word, stream bytes. */
 function encodeSave(world: World, key: KeyWriter): void {
   const saved = world.core.ext.ssm as VmSavedState | undefined;
-  const handle = saved?.registry.cancellable;
+  const handle = saved?.cancellable; // (registry.cancellable would make the registry)
   key.w(saved ? saved.ram.dirtyPages : -1);
   if (!handle) return key.w(0);
   const live = liveSaveOfHandle(handle);
@@ -163,4 +186,39 @@ function encodeSave(world: World, key: KeyWriter): void {
   key.w(handle.rc);
   key.w(handle.cancelled === SSMHANDLE_OK ? 0 : 1);
   key.wide(live ? live.offStream : 0);
+}
+
+/** What the halt part of a key reads (scenario `halt: 'on'`); with halt 'off' none of it ever changes. */
+interface HaltEncoding {
+  readonly world: World;
+  readonly halt: VmHalt;
+  readonly gvmm: Gvmm;
+  /** null once GVMMR0DestroyVM ran. */
+  readonly gvm: Gvm | null;
+  readonly nowNs: number;
+}
+
+function haltEncoding(world: World): HaltEncoding {
+  const gvmm = world.core.ext.gvmm as Gvmm;
+  const gvm = gvmm.table.lookup(world.core.handle);
+  return { world, halt: haltOf(world.core), gvmm, gvm: typeof gvm === 'number' ? null : gvm, nowNs: world.sched.clock.nowNs() };
+}
+
+/**
+ * One vCPU's hidden halt state: its VMR3WaitU wait (the EMT has no frame then), its UVMCPU halt state (fWait,
+ * semaphore, METHOD_1 history, the halt loop of a halted vCPU) and its GVMM record (halt expiry, event, wait).
+ */
+function encodeHaltCpu(h: HaltEncoding, c: number, key: KeyWriter): void {
+  const idle = h.world.core.emts[c]!.idle;
+  if (idle instanceof WaitU) idle.writeState(key);
+  else key.w(idle ? -2 : -1);
+  h.halt.cpus[c]!.writeState(key, h.nowNs, h.halt.virtualSync);
+  if (h.gvm) h.gvmm.schedOps.writeCpuState(h.gvm.cpus[c]!, key);
+  else key.w(-4);
+}
+
+/** The VM's halt method and GVMM's early wake-up hint. */
+function encodeHaltVm(h: HaltEncoding, key: KeyWriter): void {
+  h.halt.writeState(key);
+  h.gvmm.schedOps.writeState(key);
 }

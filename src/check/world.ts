@@ -15,6 +15,8 @@ import type { VM } from '../vmm/vm.js';
 import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import { createVMM, type Vmm } from '../vmm/vmm.js';
 import type { ReqPool } from '../vmm/requests.js';
+import { directRendezvousType } from '../vmm/rendezvous.js';
+import type { EmtContext } from '../vmm/types.js';
 import { buildOperation } from './calls.js';
 import { ScenarioClient, type ClientHost } from './client.js';
 import type { CoverageSink } from './coverage.js';
@@ -64,7 +66,8 @@ export class World implements ClientHost, MonitorContext {
   replaying = false;
   #changed = false;
   #ready: Steppable[] | null = null;
-  readonly #eventMonitors: Monitor[];
+  /** The monitors each event kind goes to (built on first use of a kind). */
+  readonly #eventMonitors = new Map<VmTraceEvent['kind'], Monitor[]>();
   readonly #invariants: readonly UserInvariant[];
   readonly #coverage: CoverageSink | undefined;
   readonly #faults: EngineFaults = {};
@@ -87,24 +90,22 @@ export class World implements ClientHost, MonitorContext {
       faults: this.#faults,
       machines: this.#machines,
       hooks: {
-        // VMR3WaitU without the halt method's one-second timed sleeps: an idle EMT sleeps until notified, so a
-        // world with nothing to do is quiescent instead of ticking (see docs/model-checking.md, "Scope").
-        wait: undefined,
-        halt: undefined,
-        notifyCpuFF: undefined,
+        // halt 'off': VMR3WaitU without the halt method's one-second timed sleeps, an idle EMT sleeps until
+        // notified, so a world with nothing to do is quiescent. 'on': createVMM's own halt-method hooks, whose
+        // timed sleeps are timer choices (docs/model-checking.md, "Halt methods").
+        ...(scenario.halt === 'on' ? {} : { wait: undefined, halt: undefined, notifyCpuFF: undefined }),
         ...(scenario.guest === 'halt' ? { executeGuest: () => ({ kind: 'halt' as const }) } : {}),
       },
-      gvmm: { maxHandles: 4, wakeUpIndex: 'scan' }, // small: one VM, and no halt scheduling (see hooks)
+      // Small: one VM. 'scan' is VirtualBox's early wake-up pass, a function of the vCPUs' halt expiries alone.
+      gvmm: { maxHandles: 4, wakeUpIndex: 'scan' },
       components: { ssmCancel: () => (this.cancels++, VINF_SUCCESS) },
     });
-    const created = this.vmm.create({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: 16 * 4096 } });
-    created.catch(() => {}); // settled below by stepping; a failure shows as the state check
-    this.vm = [...this.vmm.vms.values()][0]!;
+    // Settled below by stepping; a failure shows as the state check. No promise: a discarded world is garbage at once.
+    this.vm = this.vmm.createThen({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: 16 * 4096 } }, () => {});
     this.core = this.vm.core;
     this.pool = this.vm.pool;
     this.labels = new Labels(this.core, () => this.stepping);
     this.monitors = options.properties.map((p) => p.create());
-    this.#eventMonitors = this.monitors.filter((m) => m.onEvent);
     this.view = new WorldView(this);
     if (this.records) {
       const records = this.records;
@@ -120,8 +121,14 @@ export class World implements ClientHost, MonitorContext {
     world.sched.runSync(true);
     if (!world.#watching) world.#watch();
     world.labels.forgetCreation();
+    if (world.core.vmState !== 'CREATED') {
+      // VMR3Create failing is the scenario's result, reported (and replayed) like any violation at step 0.
+      const error = world.core.lastError;
+      const why = error ? `: ${statusName(error.rc)} (${error.rc}): ${error.message}` : '';
+      world.fail('creation', `VMR3Create did not reach CREATED (VM state ${world.core.vmState})${why}`);
+      return world;
+    }
     for (const monitor of world.monitors) monitor.start?.(world);
-    if (world.core.vmState !== 'CREATED') throw new Error(`world: VM creation ended in ${world.core.vmState}`);
     Object.assign(world.#faults, world.#variant?.faults);
     Object.assign(world.#machines, world.#variant?.machines);
     scenario.clients.forEach((spec, i) => {
@@ -208,6 +215,9 @@ export class World implements ClientHost, MonitorContext {
     this.#ready = null;
     this.depth++;
     for (const monitor of this.monitors) monitor.afterStep?.(this, this.#changed);
+    // User invariants are functions of the state: on a replayed prefix they held when its states were found.
+    // Monitors keep state, so they run on every step.
+    if (this.replaying) return;
     for (const invariant of this.#invariants) {
       if (this.violation) break;
       const result = invariant.holds(this.view);
@@ -249,7 +259,7 @@ export class World implements ClientHost, MonitorContext {
     for (const monitor of this.monitors) monitor.onCallStart?.(call, this);
     let thread: ExternalThread;
     try {
-      thread = startOperation(this.core, buildOperation(this.pool, call.spec), (result) => this.#callDone(client, call, result));
+      thread = startOperation(this.core, buildOperation(this.pool, call.spec, (ctx) => this.#onCallback(ctx)), (result) => this.#callDone(client, call, result));
     } catch (error) {
       // The API refused the input before anything ran: that is the call's status.
       client.finish(call, error instanceof Error ? error : new Error(String(error)));
@@ -258,6 +268,12 @@ export class World implements ClientHost, MonitorContext {
     this.labels.threadCall.set(thread, call);
     this.labels.threadById.set(thread.id, call);
     return thread;
+  }
+
+  /** A rendezvous callback on the direct path (one vCPU, dying VM) builds no instance: count its type here. */
+  #onCallback(ctx: EmtContext): void {
+    const type = this.replaying ? null : directRendezvousType(this.core.emts[ctx.cpu]?.top());
+    if (type !== null) this.#coverage?.noteRendezvousType(type);
   }
 
   #callDone(client: ScenarioClient, call: CallRef, result: number | Error): void {
@@ -284,7 +300,12 @@ export class World implements ClientHost, MonitorContext {
     this.labels.onEvent(event);
     if (event.kind === 'state' || event.kind === 'cpu-state') this.#changed = true;
     if (!this.replaying) this.#coverage?.onEvent(event);
-    for (const monitor of this.#eventMonitors) monitor.onEvent!(event, this);
+    let monitors = this.#eventMonitors.get(event.kind);
+    if (!monitors) {
+      monitors = this.monitors.filter((m) => m.onEvent && (!m.events || m.events.includes(event.kind)));
+      this.#eventMonitors.set(event.kind, monitors);
+    }
+    for (const monitor of monitors) monitor.onEvent!(event, this);
     this.records?.push({ type: 'event', seq: this.records.length, vm: this.core.handle, event });
   }
 }

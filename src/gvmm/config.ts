@@ -36,7 +36,11 @@ export function defaultSchedConfig(resolutionNs: number = DEFAULT_SEM_RESOLUTION
 }
 
 const withDerived = (c: Omit<GvmmSchedConfig, 'fDoEarlyWakeUps'>): GvmmSchedConfig => ({
-  ...c,
+  cEMTsMeansCompany: c.cEMTsMeansCompany,
+  nsMinSleepAlone: c.nsMinSleepAlone,
+  nsMinSleepCompany: c.nsMinSleepCompany,
+  nsEarlyWakeUp1: c.nsEarlyWakeUp1,
+  nsEarlyWakeUp2: c.nsEarlyWakeUp2,
   fDoEarlyWakeUps: c.nsEarlyWakeUp1 > 0 && c.nsEarlyWakeUp2 > 0,
 });
 

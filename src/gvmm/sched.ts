@@ -8,7 +8,16 @@ import { VERR_INTERRUPTED, VERR_WRONG_ORDER, VINF_GVM_NOT_BLOCKED, VINF_GVM_NOT_
 import type { GvmmSchedConfig } from './config.js';
 import type { Gvm, GvmCpu, GvmHaltWait } from './gvm.js';
 import type { GvmmHandleTable } from './handle-table.js';
-import { createWakeUpIndex, type WakeUpIndex, type WakeUpIndexKind } from './wake-up-index.js';
+import { createWakeUpIndex, NS_NEVER, type WakeUpIndex, type WakeUpIndexKind } from './wake-up-index.js';
+
+/** Where GVMM writes the state that decides its future (the model checker's key); times relative to now. */
+export interface GvmmStateSink {
+  w(value: number): void;
+  /** A non-negative number that may exceed 32 bits (nanoseconds). */
+  wide(value: number): void;
+}
+
+const WAIT_RESULT_CODE = { signalled: 1, timeout: 2 } as const;
 
 /** GVMMR0SchedHalt went to sleep: the EMT is woken later and then calls schedHaltDone. */
 export const GVMM_HALT_BLOCKED = 'blocked' as const;
@@ -155,6 +164,35 @@ export class GvmmSched {
     this.signal(cpu);
     return true;
   };
+
+  /**
+   * The per-vCPU scheduling state for the state key: u64HaltExpire from now (an expiry already passed is woken
+   * by the next pass however long ago it was), the halt event, and how a pending wait ended. haltSeq and the
+   * statistics only count; the wait's timer is one of the scheduler's timers.
+   */
+  writeCpuState(cpu: GvmCpu, sink: GvmmStateSink): void {
+    const nowNs = this.nowNs();
+    if (cpu.haltExpireNs === 0) sink.w(-1);
+    else sink.wide(Math.max(cpu.haltExpireNs - nowNs, 0));
+    const wait = cpu.wait;
+    sink.w((cpu.signalled ? 1 : 0) | (wait ? 2 + (wait.result ? WAIT_RESULT_CODE[wait.result] << 2 : 0) : 0));
+  }
+
+  /**
+   * uNsNextEmtWakeup for the state key, by what it decides. Only the early wake-up quick check reads it, against
+   * now + EW2, and halts only lower it to expiries at least a minimum sleep away. Every value below now + EW2 (0,
+   * "recalculate", included) gives the same answer from here on in both fidelities, so it is one class; above it,
+   * the distance from now; NS_NEVER is its own.
+   */
+  writeState(sink: GvmmStateSink): void {
+    sink.w(this.cHaltedEMTs);
+    if (!this.config.fDoEarlyWakeUps) return sink.w(-3);
+    const next = this.uNsNextEmtWakeup;
+    if (next === NS_NEVER) return sink.w(-2);
+    const relNs = next - this.nowNs();
+    if (next === 0 || relNs < this.config.nsEarlyWakeUp2) return sink.w(-1);
+    sink.wide(relNs);
+  }
 
   /** A destroyed VM leaves nothing behind: pending waits end, the halted count drops. */
   forget(gvm: Gvm): void {

@@ -33,9 +33,14 @@ export class DeterministicScheduler implements Scheduler {
   onChoice?: ((choice: SchedChoice) => void) | undefined;
   onStall?: (() => void) | undefined;
 
-  readonly #ordinals = new Map<Steppable, number>();
+  /** Registration order; weak, as an embedder's calls leave a finished thread behind each. */
+  readonly #ordinals = new WeakMap<Steppable, number>();
   #nextOrdinal = 0;
-  readonly #ready = new Set<Steppable>();
+  /** The ready actors sorted by ordinal (registration order), and their ordinals alongside. */
+  readonly #ready: Steppable[] = [];
+  readonly #readyOrdinals: number[] = [];
+  /** readyActors()'s last answer, until the ready set changes (the checker asks several times per step). */
+  #readyView: Steppable[] | null = null;
   readonly #timers = new TimerHeap();
   #timerSeq = 0;
   #holds = 0;
@@ -60,13 +65,65 @@ export class DeterministicScheduler implements Scheduler {
 
   ready(actor: Steppable): void {
     if (this.#disposed) return;
-    if (!this.#ordinals.has(actor)) this.#ordinals.set(actor, this.#nextOrdinal++);
-    this.#ready.add(actor);
+    let ordinal = this.#ordinals.get(actor);
+    if (ordinal === undefined) {
+      ordinal = this.#nextOrdinal++;
+      this.#ordinals.set(actor, ordinal);
+    }
+    this.#insert(actor, ordinal);
     this.#kick();
   }
 
   retire(actor: Steppable): void {
-    this.#ready.delete(actor);
+    const ordinal = this.#ordinals.get(actor);
+    if (ordinal === undefined) return;
+    const at = this.#indexOf(ordinal);
+    if (this.#readyOrdinals[at] === ordinal) this.#removeAt(at);
+  }
+
+  /** Sorted insert (nothing when already ready): most actors re-arm near the end, so shift from there. */
+  #insert(actor: Steppable, ordinal: number): void {
+    const list = this.#ready;
+    const ordinals = this.#readyOrdinals;
+    let i = list.length;
+    if (i > 0 && ordinals[i - 1]! >= ordinal && ordinals[this.#indexOf(ordinal)] === ordinal) return;
+    list.push(actor);
+    ordinals.push(ordinal);
+    while (i > 0 && ordinals[i - 1]! > ordinal) {
+      list[i] = list[i - 1]!;
+      ordinals[i] = ordinals[i - 1]!;
+      i--;
+    }
+    list[i] = actor;
+    ordinals[i] = ordinal;
+    this.#readyView = null;
+  }
+
+  #removeAt(index: number): void {
+    const list = this.#ready;
+    const ordinals = this.#readyOrdinals;
+    // A plain loop: the lists are short, and copyWithin's call costs more than it moves.
+    const last = list.length - 1;
+    for (let i = index; i < last; i++) {
+      list[i] = list[i + 1]!;
+      ordinals[i] = ordinals[i + 1]!;
+    }
+    list.pop();
+    ordinals.pop();
+    this.#readyView = null;
+  }
+
+  /** Where `ordinal` is, or would go, in the sorted ready list (binary search). */
+  #indexOf(ordinal: number): number {
+    const ordinals = this.#readyOrdinals;
+    let lo = 0;
+    let hi = ordinals.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ordinals[mid]! < ordinal) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   setTimer(dueNs: number, label: string, fire: () => void, options?: { daemon?: boolean }): TimerHandle {
@@ -96,13 +153,14 @@ export class DeterministicScheduler implements Scheduler {
     this.#settled = true;
   }
 
-  /** The ready actors in choice order (registration order), for the checker. */
+  /** The ready actors in choice order (registration order), for the checker; shared until the set changes. */
   readyActors(): Steppable[] {
-    return [...this.#ready].sort((a, b) => this.#ordinals.get(a)! - this.#ordinals.get(b)!);
+    return (this.#readyView ??= this.#ready.slice());
   }
 
   isReady(actor: Steppable): boolean {
-    return this.#ready.has(actor);
+    const ordinal = this.#ordinals.get(actor);
+    return ordinal !== undefined && this.#readyOrdinals[this.#indexOf(ordinal)] === ordinal;
   }
 
   /** The pending timers in firing order, for the checker's state key. */
@@ -120,7 +178,7 @@ export class DeterministicScheduler implements Scheduler {
 
   /** Step the actor at `index` of readyActors(). */
   stepAt(index: number): void {
-    const ready = this.readyActors();
+    const ready = this.#ready;
     const actor = ready[index];
     if (!actor) throw new Error(`no ready actor at index ${index} (${ready.length} ready)`);
     this.#stepActor(actor, index, ready.length);
@@ -128,7 +186,7 @@ export class DeterministicScheduler implements Scheduler {
 
   /** stepAt for a caller that already holds readyActors() (the checker): `actor` is ready[index] of `of`. */
   stepReady(actor: Steppable, index: number, of: number): void {
-    if (!this.#ready.has(actor)) throw new Error(`${actor.id} is not ready`);
+    if (this.#ready[index] !== actor && !this.isReady(actor)) throw new Error(`${actor.id} is not ready`);
     this.#stepActor(actor, index, of);
   }
 
@@ -146,7 +204,7 @@ export class DeterministicScheduler implements Scheduler {
   runSync(passTime: boolean, stepLimit = Number.POSITIVE_INFINITY): number {
     let n = 0;
     while (n < stepLimit) {
-      if (this.#ready.size > 0) {
+      if (this.#ready.length > 0) {
         this.#stepOne();
         n++;
         continue;
@@ -161,7 +219,7 @@ export class DeterministicScheduler implements Scheduler {
     // A drain may be paused at a settle point; wait for it and go again until nothing is ready.
     do {
       await (this.#draining ?? this.#drain());
-    } while (this.#ready.size > 0 && !this.#disposed);
+    } while (this.#ready.length > 0 && !this.#disposed);
   }
 
   async advance(ns: number): Promise<void> {
@@ -177,7 +235,9 @@ export class DeterministicScheduler implements Scheduler {
 
   dispose(): void {
     this.#disposed = true;
-    this.#ready.clear();
+    this.#ready.length = 0;
+    this.#readyOrdinals.length = 0;
+    this.#readyView = null;
     this.#timers.clear();
   }
 
@@ -204,7 +264,7 @@ export class DeterministicScheduler implements Scheduler {
       let sinceYield = 0;
       for (;;) {
         if (this.#disposed) return;
-        if (this.#ready.size > 0) {
+        if (this.#ready.length > 0) {
           this.#stepOne();
         } else if (this.#holds > 0 && this.#timers.keepsAlive) {
           this.fireNextTimer();
@@ -213,7 +273,7 @@ export class DeterministicScheduler implements Scheduler {
           if (this.#settled) {
             this.#settled = false;
             await yieldToHost();
-            if (this.#ready.size > 0 || (this.#holds > 0 && this.#timers.keepsAlive)) continue;
+            if (this.#ready.length > 0 || (this.#holds > 0 && this.#timers.keepsAlive)) continue;
           }
           return;
         }
@@ -230,15 +290,17 @@ export class DeterministicScheduler implements Scheduler {
   }
 
   #stepOne(): void {
-    const ready = this.readyActors();
+    const ready = this.#ready;
     const index = this.#choose(ready);
     this.#stepActor(ready[index]!, index, ready.length);
   }
 
+  /** `index` is the actor's place in the ready list when the caller read it (the list has not changed since). */
   #stepActor(actor: Steppable, index: number, of: number): void {
-    this.#ready.delete(actor);
+    this.#removeAt(this.#ready[index] === actor ? index : this.#indexOf(this.#ordinals.get(actor)!));
     this.steps++;
-    this.#recordChoice({ kind: 'step', index, of, actor: actor.id, tNs: this.clock.nowNs() });
+    // The choice object only when someone keeps or watches it (the checker's replays do neither).
+    if (this.#record || this.onChoice) this.#recordChoice({ kind: 'step', index, of, actor: actor.id, tNs: this.clock.nowNs() });
     actor.step();
   }
 
@@ -247,7 +309,7 @@ export class DeterministicScheduler implements Scheduler {
     this.onChoice?.(choice);
   }
 
-  #choose(ready: Steppable[]): number {
+  #choose(ready: readonly Steppable[]): number {
     const policy = this.#policy;
     // A replay list has one entry per step, forced or not, so it lines up with the recorded choices.
     if (ready.length === 1 && policy.kind !== 'replay') return 0;

@@ -2,7 +2,8 @@
  * A machine instance as data: the current XState snapshot of one component (a VM, a vCPU, an EMT, a request,
  * a rendezvous). Steps go through XState's pure `transition()`; results are memoized per (snapshot, event)
  * because snapshots are immutable and equal states share one object, so a world can be cloned by copying
- * references and the checker pays for each distinct transition once.
+ * references and the checker pays for each distinct transition once. A memoized step is a map lookup on the
+ * cell's current state node, and allocates nothing when the caller sends a shared event object.
  */
 import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 
@@ -11,11 +12,26 @@ type Snapshot = SnapshotFrom<AnyStateMachine>;
 /** Observer of every accepted transition (inspection, traces, invariants). */
 export type TransitionListener = (cell: MachineCell, from: Snapshot, event: EventObject) => void;
 
+/**
+ * One distinct state of a machine with its outgoing edges: by event object for events a caller shares (frozen
+ * constants, see sharedEvent), by a key built from the event's fields otherwise. A cell holds its node, so a
+ * memoized step is one or two map lookups and allocates nothing.
+ */
+interface StateNode {
+  readonly snapshot: Snapshot;
+  readonly byRef: Map<EventObject, StateNode>;
+  readonly byKey: Map<string, StateNode>;
+  /** The memo generation the node belongs to (MEMO_STATES_MAX starts a new one). */
+  readonly gen: number;
+}
+
 interface MachineMemo {
-  initial: Snapshot;
-  next: WeakMap<Snapshot, Map<string, Snapshot>>;
-  /** One snapshot object per distinct (value, context): equal states are the same object. */
-  interned: Map<string, Snapshot>;
+  initial: StateNode;
+  /** One node per distinct (value, context): equal states are the same snapshot object. */
+  interned: Map<string, StateNode>;
+  /** Snapshot → node, for stepMachine() and cells whose snapshot is set from outside. */
+  nodes: WeakMap<Snapshot, StateNode>;
+  gen: number;
 }
 
 const memos = new WeakMap<AnyStateMachine, MachineMemo>();
@@ -24,87 +40,138 @@ const MEMO_STATES_MAX = 20_000;
 function memoOf(machine: AnyStateMachine): MachineMemo {
   let memo = memos.get(machine);
   if (!memo) {
-    const initial = initialTransition(machine)[0];
-    memo = { initial, next: new WeakMap(), interned: new Map([[stateKey(initial), initial]]) };
+    const snapshot = initialTransition(machine)[0];
+    const initial = newNode(snapshot, 0);
+    memo = { initial, interned: new Map([[stateKey(snapshot), initial]]), nodes: new WeakMap([[snapshot, initial]]), gen: 0 };
     memos.set(machine, memo);
   }
   return memo;
 }
 
+const newNode = (snapshot: Snapshot, gen: number): StateNode => ({ snapshot, byRef: new Map(), byKey: new Map(), gen });
+
 const stateKey = (snapshot: Snapshot): string => JSON.stringify([snapshot.value, snapshot.context ?? null]);
 
 const eventKey = (event: EventObject): string => {
-  // for…in rather than Object.entries: this runs on every machine step (the checker's hottest path).
+  // for…in rather than Object.entries: this runs on every step that misses the by-object edges.
   let key = event.type;
   const fields = event as unknown as Record<string, unknown>;
   for (const k in fields) if (k !== 'type') key += '|' + k + '=' + String(fields[k]);
   return key;
 };
 
-/** The pure step, memoized. Returns the same snapshot object when the event is not accepted. */
-export function stepMachine(machine: AnyStateMachine, snapshot: Snapshot, event: EventObject): Snapshot {
-  const memo = memoOf(machine);
-  // Bound the memo: long seeded runs of machines with rich context (rendezvous orders) would grow it forever.
-  if (memo.interned.size > MEMO_STATES_MAX) {
-    memo.next = new WeakMap();
-    memo.interned = new Map();
+/**
+ * An event object a caller sends again and again (a constant, or one cached per CPU): frozen, so the memo may
+ * key edges by the object itself and skip building a key.
+ */
+export function sharedEvent<T extends EventObject>(event: T): T {
+  return Object.freeze(event);
+}
+
+/** The node of `snapshot` in the current generation (interned by value and context). */
+function internNode(memo: MachineMemo, snapshot: Snapshot): StateNode {
+  const known = memo.nodes.get(snapshot);
+  if (known && known.gen === memo.gen) return known;
+  const key = stateKey(snapshot);
+  let node = memo.interned.get(key);
+  if (!node) {
+    node = newNode(snapshot, memo.gen);
+    memo.interned.set(key, node);
   }
-  let byEvent = memo.next.get(snapshot);
-  if (!byEvent) memo.next.set(snapshot, (byEvent = new Map()));
+  memo.nodes.set(snapshot, node);
+  return node;
+}
+
+/** The edge of `event` out of `from` (a node of the current generation), computing it on first use. */
+function edgeOf(memo: MachineMemo, machine: AnyStateMachine, from: StateNode, event: EventObject): StateNode {
   const key = eventKey(event);
-  let next = byEvent.get(key);
+  let next = from.byKey.get(key);
   if (!next) {
-    next = transition(machine, snapshot, event)[0];
-    if (next !== snapshot) {
-      const k = stateKey(next);
-      const canonical = memo.interned.get(k);
-      if (canonical) next = canonical;
-      else memo.interned.set(k, next);
-    }
-    byEvent.set(key, next);
+    const snapshot = transition(machine, from.snapshot, event)[0];
+    next = snapshot === from.snapshot ? from : internNode(memo, snapshot);
+    // Equal state: not accepted (the old snapshot object stays, as callers compare by identity).
+    if (next.snapshot === from.snapshot) next = from;
+    from.byKey.set(key, next);
   }
+  if (Object.isFrozen(event)) from.byRef.set(event, next);
   return next;
 }
 
+/** The node to step from: `node` itself, or its twin in a newer generation after the memo was bounded. */
+function current(memo: MachineMemo, node: StateNode): StateNode {
+  // Bound the memo: long seeded runs of machines with rich context (rendezvous orders) would grow it forever.
+  if (memo.interned.size > MEMO_STATES_MAX) {
+    memo.interned = new Map();
+    memo.nodes = new WeakMap();
+    memo.gen++;
+    memo.initial = internNode(memo, memo.initial.snapshot);
+  }
+  return node.gen === memo.gen ? node : internNode(memo, node.snapshot);
+}
+
+/** The pure step, memoized. Returns the same snapshot object when the event is not accepted. */
+export function stepMachine(machine: AnyStateMachine, snapshot: Snapshot, event: EventObject): Snapshot {
+  const memo = memoOf(machine);
+  const from = current(memo, internNode(memo, snapshot));
+  const next = from.byRef.get(event) ?? edgeOf(memo, machine, from, event);
+  return next === from ? snapshot : next.snapshot;
+}
+
 export class MachineCell<TEvent extends EventObject = EventObject> {
-  snapshot: Snapshot;
   listener: TransitionListener | undefined;
+  readonly #memo: MachineMemo;
+  #node: StateNode;
 
   constructor(
     readonly machine: AnyStateMachine,
     readonly systemId: string,
   ) {
-    this.snapshot = memoOf(machine).initial;
+    this.#memo = memoOf(machine);
+    this.#node = this.#memo.initial;
+  }
+
+  get snapshot(): Snapshot {
+    return this.#node.snapshot;
+  }
+
+  set snapshot(snapshot: Snapshot) {
+    this.#node = internNode(this.#memo, snapshot);
   }
 
   /** A copy sharing the (immutable) snapshot, for cloning a world. */
   clone(): MachineCell<TEvent> {
     const copy = new MachineCell<TEvent>(this.machine, this.systemId);
-    copy.snapshot = this.snapshot;
+    copy.#node = this.#node;
     return copy;
   }
 
   /** The state value of a flat machine. */
   get value(): string {
-    return this.snapshot.value as string;
+    return this.#node.snapshot.value as string;
   }
 
   get context(): any {
-    return this.snapshot.context;
+    return this.#node.snapshot.context;
   }
 
   /** Send an event; false when the current state does not accept it (nothing changes then). */
   send(event: TEvent): boolean {
-    const from = this.snapshot;
-    const next = stepMachine(this.machine, from, event);
+    const from = this.#node;
+    let next = from.gen === this.#memo.gen ? from.byRef.get(event) : undefined;
+    if (next === undefined) {
+      const node = current(this.#memo, from);
+      next = node.byRef.get(event) ?? edgeOf(this.#memo, this.machine, node, event);
+      if (next === node) next = from;
+    }
     if (next === from) return false;
-    this.snapshot = next;
-    this.listener?.(this, from, event);
+    this.#node = next;
+    this.listener?.(this, from.snapshot, event);
     return true;
   }
 
   /** Would the current state accept the event? (No change either way.) */
   accepts(event: TEvent): boolean {
-    return stepMachine(this.machine, this.snapshot, event) !== this.snapshot;
+    const node = current(this.#memo, this.#node);
+    return (node.byRef.get(event) ?? edgeOf(this.#memo, this.machine, node, event)) !== node;
   }
 }

@@ -33,6 +33,42 @@ export interface VmSavedState {
   readonly progress$: Subject<SsmProgressEvent>;
   /** GIP nanoseconds each vCPU spent running guest code (saved with the vcpu unit). */
   readonly execNs: number[];
+  /** registry.cancellable, read without making the registry (SSMR3Cancel, the checker's state key). */
+  readonly cancellable: SsmHandle | null;
+}
+
+/**
+ * The context with its unit registry and progress subject made on first use: most VMs (every world of the
+ * checker) never save or load, and the registry with its units is a good part of a new VM's allocations.
+ * The registry starts with the same units in the same order whenever it is made.
+ */
+class SavedState implements VmSavedState {
+  readonly execNs: number[];
+  #registry: SsmUnitRegistry | null = null;
+  #progress: Subject<SsmProgressEvent> | null = null;
+
+  constructor(
+    readonly vm: VmCore,
+    readonly ram: GuestRam,
+  ) {
+    this.execNs = new Array<number>(vm.cCpus).fill(0);
+  }
+
+  get registry(): SsmUnitRegistry {
+    if (!this.#registry) {
+      this.#registry = new SsmUnitRegistry();
+      registerEngineUnits(this.vm, this);
+    }
+    return this.#registry;
+  }
+
+  get progress$(): Subject<SsmProgressEvent> {
+    return (this.#progress ??= new Subject());
+  }
+
+  get cancellable(): SsmHandle | null {
+    return this.#registry?.cancellable ?? null;
+  }
 }
 
 const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
@@ -45,7 +81,7 @@ export function savedStateOf(vm: VmCore): VmSavedState {
 
 /** The live save under way on this VM (its SSM machine is `.cell`), if any: for the checker and inspectors. */
 export function liveSaveOf(vm: VmCore): SsmLiveSave | undefined {
-  const handle = (vm.ext.ssm as VmSavedState | undefined)?.registry.cancellable;
+  const handle = (vm.ext.ssm as VmSavedState | undefined)?.cancellable;
   return handle ? liveSaveOfHandle(handle) : undefined;
 }
 
@@ -59,7 +95,7 @@ export function guestRamOf(vm: VmCore): GuestRam | undefined {
  * compare-and-swap (VINF_SUCCESS, or VERR_SSM_ALREADY_CANCELLED).
  */
 export function ssmR3Cancel(vm: VmCore): number {
-  const handle = (vm.ext.ssm as VmSavedState | undefined)?.registry.cancellable;
+  const handle = (vm.ext.ssm as VmSavedState | undefined)?.cancellable;
   if (!handle) return VERR_SSM_NO_PENDING_OPERATION;
   // A live save answers through its machine; any other handle (a load) flips its own word.
   return (liveSaveOfHandle(handle) ?? handle).cancel();
@@ -67,9 +103,8 @@ export function ssmR3Cancel(vm: VmCore): number {
 
 /** Give a new VM its registry, RAM and engine units, and route SSMR3Cancel to it. */
 export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } = {}): VmSavedState {
-  const registry = new SsmUnitRegistry();
-  const ram = new GuestRam(options.ram);
-  const state: VmSavedState = { registry, ram, progress$: new Subject(), execNs: new Array<number>(vm.cCpus).fill(0) };
+  const ram = new GuestRam(options.ram); // now, so bad RAM options fail VMR3Create
+  const state = new SavedState(vm, ram);
   vm.ext.ssm = state;
   const execSince = new Array<number | null>(vm.cCpus).fill(null);
   vm.listeners.add((event) => {
@@ -92,7 +127,6 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
       return rc;
     },
   };
-  registerEngineUnits(vm, state);
   return state;
 }
 
@@ -109,7 +143,7 @@ const mismatch = (ssm: SsmHandle, rc: number, message: string) => {
 };
 
 function registerEngineUnits(vm: VmCore, state: VmSavedState): void {
-  const { registry } = state;
+  const registry = state.registry;
   // "vm": the CPU count must match; the reset counters and the suspend reason carry over.
   registry.register({
     name: 'vm', instance: 0, version: 1, cbGuess: 32,

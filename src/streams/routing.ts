@@ -10,13 +10,22 @@ export type Route =
 
 export type RouteTarget = number | 'any' | 'any-queue' | 'all' | 'all-reverse';
 
-/** `callerCpu` is the calling EMT's idCpu, or null for a thread outside the VM. */
+/** Routes without a payload to change are shared, frozen objects (a request is routed on every queueing). */
+const GLOBAL: Route = Object.freeze({ kind: 'global' });
+const INLINE: Route = Object.freeze({ kind: 'inline' });
+const TO_CPU: Route[] = [];
+
+/**
+ * `callerCpu` is the calling EMT's idCpu, or null for a thread outside the VM. An 'all' route's order is the
+ * caller's to consume; the other routes are read-only.
+ */
 export function routeRequest(target: RouteTarget, callerCpu: number | null, cCpus: number): Route {
   if (target === 'all') return { kind: 'all', order: Array.from({ length: cCpus }, (_, i) => i) };
   if (target === 'all-reverse') return { kind: 'all', order: Array.from({ length: cCpus }, (_, i) => cCpus - 1 - i) };
-  if (target === 'any-queue') return { kind: 'global' };
-  if (target === 'any') return callerCpu === null ? { kind: 'global' } : { kind: 'inline' };
-  return target === callerCpu ? { kind: 'inline' } : { kind: 'cpu', cpu: target };
+  if (target === 'any-queue') return GLOBAL;
+  if (target === 'any') return callerCpu === null ? GLOBAL : INLINE;
+  if (target === callerCpu) return INLINE;
+  return (TO_CPU[target] ??= Object.freeze({ kind: 'cpu', cpu: target }));
 }
 
 /** VMR3ReqAlloc's target check: ANY, ANY_QUEUE, ALL, ALL_REVERSE or an existing CPU. */

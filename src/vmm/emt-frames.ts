@@ -9,6 +9,7 @@ import {
   VM_FF_EXTERNAL_HALTED_MASK, VMCPU_FF_EXTERNAL_HALTED_MASK, VMCPU_FF_HALTED_MASK_IGNORE_IRQS,
 } from './ff.js';
 import type { VmReq } from './requests.js';
+import { CPU_EVENT } from './vm-core.js';
 
 /** VMR3ReqCallWait from an EMT to another CPU: blocked until the packet completes. */
 export class CallFrame implements Frame {
@@ -51,7 +52,7 @@ export class GuestSliceFrame implements Frame {
     ns: number,
     readonly resume: (rc: number) => void,
   ) {
-    emt.vm.cpuSend(emt.cpu, { type: 'execEnter' });
+    emt.vm.cpuSend(emt.cpu, CPU_EVENT.execEnter);
     this.#timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, () => {
       this.#expired = true;
       emt.vm.host.sched.ready(emt); // the slice's own end, not a VMR3NotifyCpuFF
@@ -73,7 +74,7 @@ export class GuestSliceFrame implements Frame {
 
   progress(): void {
     this.emt.vm.host.sched.clearTimer(this.#timer);
-    this.emt.vm.cpuSend(this.emt.cpu, { type: 'execLeave' });
+    this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.execLeave);
     this.emt.pop(this);
     this.resume(VINF_SUCCESS);
   }
@@ -109,7 +110,7 @@ export class HaltFrame implements Frame {
       this.#wait = undefined;
       return;
     }
-    emt.vm.cpuSend(emt.cpu, { type: 'haltEnter' });
+    emt.vm.cpuSend(emt.cpu, CPU_EVENT.haltEnter);
     const wake = () => {
       this.#expired = true;
       if (this.canProgress()) emt.vm.host.sched.ready(emt);
@@ -141,7 +142,7 @@ export class HaltFrame implements Frame {
   progress(): void {
     if (!this.#pending && this.#wait?.step && !this.#wait.step()) return; // the halt loop goes on
     this.#wait?.cancel();
-    if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, { type: 'haltLeave' });
+    if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.haltLeave);
     this.emt.pop(this);
     this.resume(VINF_SUCCESS);
   }

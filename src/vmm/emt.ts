@@ -6,11 +6,11 @@
  */
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
 import { isVBoxError, VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { RendezvousFrame, startRendezvous } from './rendezvous.js';
-import { completeRequest, queueRequest, type ReqPool, type VmReq } from './requests.js';
+import { completeRequest, queueRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
 import { CallFrame, ExitFrame, GuestSliceFrame, HaltFrame } from './emt-frames.js';
 import { vmR3ResetFF } from './lifecycle.js';
 import { type EmtContext, type EmtResult, isEmtBlock } from './types.js';
@@ -71,6 +71,27 @@ export interface HaltWait {
   step?(): boolean;
 }
 
+/** The poll event's flags as bits, and one shared event object per combination (the machine memo keys by it). */
+const POLL_TERMINATE = 1;
+const POLL_RENDEZVOUS = 2;
+const POLL_GLOBAL_REQUESTS = 4;
+const POLL_OWN_REQUESTS = 8;
+const POLL_RESET = 16;
+const POLL_EXECUTE_GUEST = 32;
+const POLL_EVENTS: EmtEvent[] = [];
+const pollEvent = (mask: number): EmtEvent =>
+  (POLL_EVENTS[mask] ??= sharedEvent({
+    type: 'poll',
+    terminate: (mask & POLL_TERMINATE) !== 0,
+    rendezvous: (mask & POLL_RENDEZVOUS) !== 0,
+    globalRequests: (mask & POLL_GLOBAL_REQUESTS) !== 0,
+    ownRequests: (mask & POLL_OWN_REQUESTS) !== 0,
+    reset: (mask & POLL_RESET) !== 0,
+    executeGuest: (mask & POLL_EXECUTE_GUEST) !== 0,
+  }));
+const STEP_DONE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: false });
+const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: true });
+
 export class Emt implements Steppable {
   readonly id: string;
   readonly cell: MachineCell<EmtEvent>;
@@ -81,6 +102,8 @@ export class Emt implements Steppable {
   loopRc = VINF_SUCCESS;
   /** VMR3WaitU in progress (no frame: the loop is 'waiting'). */
   idle: IdleWait | undefined;
+  /** What host.current says while this EMT steps (one object, not one per step). */
+  readonly #current: { readonly vm: VmCore; readonly cpu: number };
 
   constructor(
     readonly vm: VmCore,
@@ -89,6 +112,7 @@ export class Emt implements Steppable {
     readonly hooks: EmtHooks,
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
+    this.#current = { vm, cpu };
     this.cell = new MachineCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id);
     this.cell.listener = (cell, from) =>
       vm.emit({ kind: 'emt', cpu, from: from.value as string, to: cell.value, tNs: vm.nowNs() });
@@ -103,7 +127,8 @@ export class Emt implements Steppable {
   }
 
   top(): Frame | undefined {
-    return this.frames[this.frames.length - 1];
+    const n = this.frames.length;
+    return n > 0 ? this.frames[n - 1] : undefined; // frames[-1] would be a slow named-property lookup
   }
 
   push(frame: Frame): void {
@@ -125,7 +150,7 @@ export class Emt implements Steppable {
 
   /** The loop would act now (what ends VMR3WaitU here). */
   loopWouldAct(): boolean {
-    return this.hasLoopWork() || this.#pollFlags().executeGuest;
+    return this.#pollMask() !== 0;
   }
 
   canProgress(): boolean {
@@ -148,14 +173,13 @@ export class Emt implements Steppable {
 
   /** Anything the loop must act on before (or instead of) running guest code. */
   hasLoopWork(): boolean {
-    const flags = this.#pollFlags();
-    return flags.terminate || flags.rendezvous || flags.globalRequests || flags.ownRequests || flags.reset;
+    return (this.#pollMask() & ~POLL_EXECUTE_GUEST) !== 0;
   }
 
   step(): void {
     const host = this.vm.host;
     const previous = host.current;
-    host.current = { vm: this.vm, cpu: this.cpu };
+    host.current = this.#current;
     try {
       const top = this.top();
       if (top) {
@@ -185,8 +209,9 @@ export class Emt implements Steppable {
     queueRequest(req, this.cpu);
   }
 
+  /** What code on this EMT sees (read-only, so one object serves every call). */
   context(): EmtContext {
-    return { vm: this.vm, cpu: this.cpu };
+    return this.#current;
   }
 
   /** Run embedder or worker code; an exception becomes its status (VBoxError) or VERR_INTERNAL_ERROR. */
@@ -203,26 +228,27 @@ export class Emt implements Steppable {
     }
   }
 
-  #pollFlags(): Omit<Extract<EmtEvent, { type: 'poll' }>, 'type'> {
+  /** The poll event's flags as bits (POLL_*): read on every loop decision, so no object is built. */
+  #pollMask(): number {
     const vm = this.vm;
     const lock = vm.rendezvousLock;
-    const state = vm.vmState;
-    return {
-      terminate: vm.fTerminateEMT,
-      rendezvous: (vm.ff & VM_FF_EMT_RENDEZVOUS) !== 0 && lock !== null && !lock.entered.has(this.cpu),
-      // Early phase (no VM yet): only EMT(0) serves VMCPUID_ANY.
-      globalRequests: !vm.globalQueue.isEmpty && (vm.created || this.cpu === 0),
-      ownRequests: !vm.cpuQueues[this.cpu]!.isEmpty,
-      reset: (vm.ff & VM_FF_RESET) !== 0 && this.cpu === 0,
-      executeGuest:
-        this.hooks.executeGuest !== undefined && (state === 'RUNNING' || state === 'RUNNING_LS') && vm.isCpuStarted(this.cpu),
-    };
+    let mask = vm.fTerminateEMT ? POLL_TERMINATE : 0;
+    if ((vm.ff & VM_FF_EMT_RENDEZVOUS) !== 0 && lock !== null && !lock.entered.has(this.cpu)) mask |= POLL_RENDEZVOUS;
+    // Early phase (no VM yet): only EMT(0) serves VMCPUID_ANY.
+    if (!vm.globalQueue.isEmpty && (vm.created || this.cpu === 0)) mask |= POLL_GLOBAL_REQUESTS;
+    if (!vm.cpuQueues[this.cpu]!.isEmpty) mask |= POLL_OWN_REQUESTS;
+    if ((vm.ff & VM_FF_RESET) !== 0 && this.cpu === 0) mask |= POLL_RESET;
+    if (this.hooks.executeGuest !== undefined) {
+      const state = vm.vmState;
+      if ((state === 'RUNNING' || state === 'RUNNING_LS') && vm.isCpuStarted(this.cpu)) mask |= POLL_EXECUTE_GUEST;
+    }
+    return mask;
   }
 
   /** One pass of the loop: the machine picks the branch in VirtualBox's priority order. */
   #loop(): void {
-    this.cell.send({ type: 'poll', ...this.#pollFlags() });
-    const done = (rc: number) => this.#endLoopStep(rc);
+    this.cell.send(pollEvent(this.#pollMask()));
+    const done = this.#done;
     switch (this.state) {
       case 'terminated':
         return this.#exit();
@@ -246,9 +272,12 @@ export class Emt implements Steppable {
     }
   }
 
+  /** The end of a loop step, as the resume callback of whatever the step started (one per EMT). */
+  readonly #done = (rc: number): void => this.#endLoopStep(rc);
+
   #endLoopStep(rc: number): void {
     this.loopRc = rc;
-    this.cell.send({ type: 'stepDone', terminate: rc === VINF_EM_TERMINATE || this.vm.fTerminateEMT });
+    this.cell.send(rc === VINF_EM_TERMINATE || this.vm.fTerminateEMT ? STEP_DONE_TERMINATE : STEP_DONE);
     if (this.state === 'terminated') this.#exit();
   }
 
@@ -264,7 +293,7 @@ export class Emt implements Steppable {
     if (!taken) return done(VINF_SUCCESS);
     if (taken.moreThanOne) this.pool.stats.MoreThan1++;
     const req = taken.item;
-    req.move({ type: 'process' });
+    req.move(REQ_EVENT.process);
     const fn = req.fn!;
     this.runResult(this.call(() => fn(this.context(), ...req.args)), (rc) => {
       completeRequest(this.pool, req, rc);

@@ -7,7 +7,7 @@
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
-import { checkCall, queueRequest, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
+import { checkCall, queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import { routeRequest } from '../streams/routing.js';
 import type { CpuTarget, ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
@@ -72,15 +72,22 @@ export function startOperation(vm: VmCore, op: Operation, onDone: (result: numbe
 
 /** Run an operation for a promise: the simulation runs (holds) until it settles. */
 export function runOperation(vm: VmCore, op: Operation): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    runOperationThen(vm, op, (result) => (result instanceof Error ? reject(result) : resolve(result)));
+  });
+}
+
+/**
+ * runOperation for a caller that drives the scheduler itself (the checker): the same hold and settle, the
+ * result to a callback, so no promise continuation waits on the microtask queue holding the world.
+ */
+export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: number | Error) => void): void {
   const sched = vm.host.sched;
   const release = sched.hold();
-  return new Promise<number>((resolve, reject) => {
-    startOperation(vm, op, (result) => {
-      release();
-      sched.noteSettled();
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    });
+  startOperation(vm, op, (result) => {
+    release();
+    sched.noteSettled();
+    onDone(result);
   });
 }
 
@@ -131,7 +138,7 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     const queueNext = () => {
       if (order.length > 0) {
         req.target = order.shift()!;
-        if (req.state === 'COMPLETED') req.move({ type: 'requeue' });
+        if (req.state === 'COMPLETED') req.move(REQ_EVENT.requeue);
       }
       req.onComplete = () =>
         thread.post(() => {

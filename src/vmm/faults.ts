@@ -20,6 +20,10 @@ export interface EngineFaults {
   keepQueuedAtDestroy?: boolean;
   /** lifecycle.ts vmR3PowerOff: a power-off from an _LS state does not cancel the live save (SSMR3Cancel). */
   powerOffNoCancel?: boolean;
+  /** halt/notify.ts vmR3NotifyCpuFF: GLOBAL_1 sends no SCHED_WAKE_UP for a halted vCPU (it sleeps until its timeout). */
+  haltedWakeUpLost?: boolean;
+  /** halt/halt-loops.ts HaltLoop.flagsPending: a halt loop never sees force flags or loop work, only its deadline. */
+  haltIgnoresFlags?: boolean;
 }
 
 /** The machine definitions an engine runs; tests swap in `machine.provide()` variants. */

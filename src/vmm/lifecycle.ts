@@ -12,7 +12,7 @@ import {
 } from '../status.js';
 import { VM_FF_CHECK_VM_STATE, VMCPU_FF_REQUEST } from './ff.js';
 import { emtRendezvous, type EmtContext, type EmtResult, type RendezvousCallback } from './types.js';
-import type { VmCore } from './vm-core.js';
+import { CPU_EVENT, type VmCore } from './vm-core.js';
 
 export const DESC_SOE = rendezvousFlags('descending', { stopOnError: true });
 
@@ -65,7 +65,7 @@ export const vmR3PowerOn: RendezvousCallback = (ctx) => {
     if (rc < 0) return rc;
   }
   if (vm.vmState !== 'POWERING_ON') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
-  if (!(cpu === 0 && vm.host.faults?.skipCpuStart)) vm.cpuSend(cpu, { type: 'start' }); // the fault: test-only mutant
+  if (!(cpu === 0 && vm.host.faults?.skipCpuStart)) vm.cpuSend(cpu, CPU_EVENT.start); // the fault: test-only mutant
   if (cpu === 0) {
     componentsOf(vm).pdmPowerOn(vm);
     vm.setState('RUNNING', 'POWERING_ON');
@@ -170,7 +170,7 @@ export const vmR3PowerOff: RendezvousCallback = (ctx) => {
   }
   const state = vm.vmState;
   if (state !== 'POWERING_OFF' && state !== 'POWERING_OFF_LS') return VERR_VM_INVALID_VM_STATE;
-  if (vm.cpuState(cpu) !== 'STOPPED') vm.cpuSend(cpu, { type: 'stop' });
+  if (vm.cpuState(cpu) !== 'STOPPED') vm.cpuSend(cpu, CPU_EVENT.stop);
   if (cpu === 0) {
     componentsOf(vm).pdmPowerOff(vm);
     if (state === 'POWERING_OFF_LS') vm.setState('OFF_LS', 'POWERING_OFF_LS');

@@ -10,6 +10,7 @@ import {
 } from '../../machines/rendezvous.js';
 import { VERR_DEADLOCK, VERR_INVALID_FLAGS, VERR_IPE_UNEXPECTED_INFO_STATUS, isEmStatus, VINF_SUCCESS } from '../status.js';
 import { MachineCell } from '../sched/machine-cell.js';
+import { beginEvent, callbackDoneEvent, enterEvent, FINISH, returnEvent, takeTurnEvent } from './rendezvous-events.js';
 import type { Emt, Frame } from './emt.js';
 import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { RendezvousCallback } from './types.js';
@@ -30,12 +31,20 @@ export class RendezvousInstance {
     this.cell.listener = (cell, from, anyEvent) => {
       const event = anyEvent as RendezvousEvent;
       const cpu = 'cpu' in event ? event.cpu : null;
-      vm.emit({
-        kind: 'rendezvous', id, from: from.value as string, to: cell.value, event: event.type, cpu, tNs: vm.nowNs(),
-        ...(event.type === 'begin' ? { flags: event.flags } : {}),
-        ...(event.type === 'callbackDone' ? { rc: event.rc, ran: event.ran } : {}),
-        ...(event.type === 'finish' ? { status: (from.context as RendezvousContext).status } : {}),
-      });
+      const tNs = vm.nowNs();
+      const type = event.type;
+      const to = cell.value;
+      const was = from.value as string;
+      // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
+      vm.emit(
+        type === 'begin'
+          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
+          : type === 'callbackDone'
+            ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
+            : type === 'finish'
+              ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
+              : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
+      );
     };
   }
 
@@ -102,6 +111,10 @@ class DirectRendezvousFrame implements Frame {
   progress(): void {}
 }
 
+/** The type of the direct-path rendezvous a frame stands for, or null (the checker's coverage counts these). */
+export const directRendezvousType = (frame: Frame | undefined): RendezvousType | null =>
+  frame instanceof DirectRendezvousFrame ? frame.type : null;
+
 /**
  * VMMR3EmtRendezvous on an EMT. Returns a status right away (direct path, bad flags, deadlock) or pushes a
  * frame that will deliver the status to `resume` when the rendezvous is over.
@@ -119,7 +132,7 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
   if (inside) {
     const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callback, inside.instance);
     vm.rendezvousStack.push(nested);
-    nested.cell.send({ type: 'begin', flags, cCpus: vm.cCpus, caller: emt.cpu, depth: inside.depth + 1 });
+    nested.cell.send(beginEvent(flags, vm.cCpus, emt.cpu, inside.depth + 1));
     const frame = new RendezvousFrame(emt, 'caller', nested, flags, callback, resume);
     emt.push(frame);
     vm.notifyAll(); // EMTs waiting in the parent see fRendezvousRecursion and join
@@ -138,7 +151,7 @@ const mustRunDirect = (vm: VmCore): boolean =>
 function runDirect(emt: Emt, flags: number, callback: RendezvousCallback, depth: number, resume: (rc: number) => void): void {
   const direct = new DirectRendezvousFrame(rendezvousTypeOf(flags), depth);
   emt.push(direct);
-  emt.runResult(emt.call(() => callback({ vm: emt.vm, cpu: emt.cpu })), (rc) => {
+  emt.runResult(emt.call(() => callback(emt.context())), (rc) => {
     emt.pop(direct);
     resume(finalStatus(rc));
   });
@@ -235,8 +248,9 @@ export class RendezvousFrame implements Frame {
   /** A rendezvous nested inside ours that this EMT has not entered yet. */
   #nestedPending(): RendezvousInstance | null {
     const stack = this.emt.vm.rendezvousStack;
-    const innermost = stack[stack.length - 1];
-    if (!innermost || innermost === this.instance || innermost.entered.has(this.emt.cpu)) return null;
+    if (stack.length === 0) return null; // (reading stack[-1] would be a slow named-property lookup)
+    const innermost = stack[stack.length - 1]!;
+    if (innermost === this.instance || innermost.entered.has(this.emt.cpu)) return null;
     return innermost.ctx.depth > (this.instance?.ctx.depth ?? -1) && innermost.parent !== null ? innermost : null;
   }
 
@@ -264,7 +278,7 @@ export class RendezvousFrame implements Frame {
     this.instance = instance;
     vm.rendezvousLock = instance;
     vm.rendezvousStack.push(instance);
-    instance.cell.send({ type: 'begin', flags: this.flags, cCpus: vm.cCpus, caller: this.emt.cpu, depth: 0 });
+    instance.cell.send(beginEvent(this.flags, vm.cCpus, this.emt.cpu, 0));
     vm.setFF(VM_FF_EMT_RENDEZVOUS);
     vm.notifyAll(VMNOTIFYFF_FLAGS_POKE);
     this.#enter();
@@ -275,7 +289,7 @@ export class RendezvousFrame implements Frame {
     const vm = this.emt.vm;
     const cpu = this.emt.cpu;
     instance.entered.add(cpu);
-    instance.cell.send({ type: 'enter', cpu });
+    instance.cell.send(enterEvent(cpu));
     const ctx = instance.ctx;
     const isCaller = this.role === 'caller';
     if (instance.phase === 'running') {
@@ -295,20 +309,20 @@ export class RendezvousFrame implements Frame {
   #runCallback(): void {
     const instance = this.instance!;
     const cpu = this.emt.cpu;
-    if (instance.ctx.type === 'one-by-one' && instance.ctx.runner !== cpu) instance.cell.send({ type: 'takeTurn', cpu });
+    if (instance.ctx.type === 'one-by-one' && instance.ctx.runner !== cpu) instance.cell.send(takeTurnEvent(cpu));
     const ctx = instance.ctx;
     if (ctx.stopOnError && ctx.status < 0) {
       this.#callbackDone(VINF_SUCCESS, false);
       return;
     }
     this.phase = 'callback';
-    this.emt.runResult(instance.callback({ vm: this.emt.vm, cpu }), (rc) => this.#callbackDone(rc, true));
+    this.emt.runResult(instance.callback(this.emt.context()), (rc) => this.#callbackDone(rc, true));
   }
 
   #callbackDone(rc: number, ran: boolean): void {
     const instance = this.instance!;
     const vm = this.emt.vm;
-    instance.cell.send({ type: 'callbackDone', cpu: this.emt.cpu, rc, ran });
+    instance.cell.send(callbackDoneEvent(this.emt.cpu, rc, ran));
     const ctx = instance.ctx;
     if (instance.doneSignalled) vm.notifyAll();
     else if (ctx.type === 'one-by-one') vm.notifyAll();
@@ -319,7 +333,7 @@ export class RendezvousFrame implements Frame {
   /** A non-caller leaves; the (n-1)th wakes the caller on DoneCaller. */
   #return(): void {
     const instance = this.instance!;
-    instance.cell.send({ type: 'return', cpu: this.emt.cpu });
+    instance.cell.send(returnEvent(this.emt.cpu));
     if (instance.phase === 'finishing') this.emt.vm.notifyCpu(instance.ctx.caller);
     this.emt.pop(this);
     this.resume(mergeStatus(informationalPart(instance.ctx.status), informationalPart(this.#joined)));
@@ -330,7 +344,7 @@ export class RendezvousFrame implements Frame {
     const instance = this.instance!;
     const vm = this.emt.vm;
     const status = instance.ctx.status;
-    instance.cell.send({ type: 'finish' });
+    instance.cell.send(FINISH);
     vm.rendezvousStack.pop();
     if (!instance.parent && !vm.host.faults?.lockNotReleased) vm.rendezvousLock = null;
     vm.notifyAll();

@@ -8,7 +8,7 @@ import {
   VBoxError, VERR_INVALID_PARAMETER, VERR_TOO_MUCH_DATA, VERR_VM_REQUEST_KILLED, VERR_VM_REQUEST_STATE,
   VERR_VM_REQUEST_STATUS_FREED, VERR_VM_REQUEST_STATUS_STILL_PENDING, VINF_SUCCESS,
 } from '../status.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
 import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
@@ -76,6 +76,17 @@ export class VmReq {
   }
 }
 
+/** The packet machine's events, one shared object each (the machine memo keys edges by the object). */
+export const REQ_EVENT = {
+  process: sharedEvent<VmReqEvent>({ type: 'process' }),
+  recycle: sharedEvent<VmReqEvent>({ type: 'recycle' }),
+  free: sharedEvent<VmReqEvent>({ type: 'free' }),
+  queue: sharedEvent<VmReqEvent>({ type: 'queue' }),
+  complete: sharedEvent<VmReqEvent>({ type: 'complete' }),
+  kill: sharedEvent<VmReqEvent>({ type: 'kill' }),
+  requeue: sharedEvent<VmReqEvent>({ type: 'requeue' }),
+} as const;
+
 /** Per-VM packet pool and statistics. */
 export class ReqPool {
   readonly stats: ReqStats = {
@@ -96,7 +107,7 @@ export class ReqPool {
     }
     let req = this.#free.pop();
     if (req) {
-      req.move({ type: 'recycle' });
+      req.move(REQ_EVENT.recycle);
       this.stats.AllocRecycled++;
     } else {
       req = new VmReq(this.vm, this.vm.host.nextId('req'));
@@ -119,7 +130,7 @@ export class ReqPool {
     if (req.state !== 'ALLOCATED' && req.state !== 'COMPLETED') {
       throw new VBoxError(VERR_VM_REQUEST_STATE, `request ${req.id} cannot be freed in state ${req.state}`);
     }
-    req.move({ type: 'free' });
+    req.move(REQ_EVENT.free);
     req.status = VERR_VM_REQUEST_STATUS_FREED;
     req.fn = null;
     req.args = [];
@@ -150,14 +161,14 @@ export function queueRequest(req: VmReq, callerCpu: number | null): Route {
   switch (route.kind) {
     case 'cpu':
       req.cpu = route.cpu;
-      req.move({ type: 'queue' });
+      req.move(REQ_EVENT.queue);
       vm.cpuQueues[route.cpu]!.push(req, priority);
       vm.cpuFF[route.cpu]! |= VMCPU_FF_REQUEST;
       vm.notifyCpu(route.cpu, poke);
       break;
     case 'global':
       req.cpu = null;
-      req.move({ type: 'queue' });
+      req.move(REQ_EVENT.queue);
       vm.globalQueue.push(req, priority);
       vm.setFF(VM_FF_REQUEST);
       if (!vm.host.faults?.lostWakeupGlobal) vm.notifyAll(poke); // the fault is a test-only mutant
@@ -166,8 +177,8 @@ export function queueRequest(req: VmReq, callerCpu: number | null): Route {
       break;
   }
   // Nobody will ever take it: the EMTs that serve this queue have left their loops (a late call to a dying VM).
-  const served = route.kind === 'cpu' ? [vm.emts[route.cpu]] : route.kind === 'global' ? vm.emts : [];
-  if (served.length > 0 && served.every((emt) => emt?.terminated)) {
+  const unserved = route.kind === 'cpu' ? vm.emts[route.cpu]?.terminated === true : route.kind === 'global' && allTerminated(vm);
+  if (unserved) {
     const queue = route.kind === 'cpu' ? vm.cpuQueues[route.cpu]! : vm.globalQueue;
     queue.remove(req);
     killRequest(req);
@@ -175,11 +186,18 @@ export function queueRequest(req: VmReq, callerCpu: number | null): Route {
   return route;
 }
 
+/** Every EMT of the VM has left its loop (and there is at least one). */
+function allTerminated(vm: VmCore): boolean {
+  const emts = vm.emts;
+  for (let i = 0; i < emts.length; i++) if (!emts[i]!.terminated) return false;
+  return emts.length > 0;
+}
+
 /** vmR3ReqProcessOne, last half: store the status, mark COMPLETED, free (NO_WAIT) or signal the waiter. */
 export function completeRequest(pool: ReqPool, req: VmReq, rc: number): void {
   req.completions++;
   req.status = (req.flags & VMREQFLAGS_VOID) !== 0 ? VINF_SUCCESS : rc;
-  req.move({ type: 'complete' });
+  req.move(REQ_EVENT.complete);
   pool.stats.Processed++;
   if ((req.flags & VMREQFLAGS_NO_WAIT) !== 0) {
     pool.free(req);
@@ -205,7 +223,7 @@ export function killQueuedRequests(vm: VmCore): number {
 /** One queued packet that will never run: VERR_VM_REQUEST_KILLED, state INVALID, waiter signalled. */
 function killRequest(req: VmReq): void {
   req.status = VERR_VM_REQUEST_KILLED;
-  req.move({ type: 'kill' });
+  req.move(REQ_EVENT.kill);
   const waiter = req.onComplete;
   req.onComplete = null;
   waiter?.(req);

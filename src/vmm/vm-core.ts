@@ -6,7 +6,7 @@
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE } from '../status.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { RequestQueue } from '../streams/request-queue.js';
 import type { Emt } from './emt.js';
@@ -51,8 +51,43 @@ export type AtStateCallback = (newState: VmState, oldState: VmState) => void;
 export type AtErrorCallback = (rc: number, message: string) => void;
 export type AtRuntimeErrorCallback = (flags: number, errorId: string, message: string) => void;
 
-/** (from → to) → the step event that takes the edge, read from the machine. */
-const EDGE_EVENTS = new Map<string, VmEvent['type']>(vmEdges().map((e) => [`${e.from}>${e.to}`, e.event]));
+/** (from → to) → the step event that takes the edge, read from the machine (one shared event object each). */
+const EDGE_EVENTS = new Map<string, VmEvent>(vmEdges().map((e) => [`${e.from}>${e.to}`, sharedEvent({ type: e.event } as VmEvent)]));
+
+/** The vCPU machine's events, one shared object each (the machine memo keys edges by the object). */
+export const CPU_EVENT = {
+  start: sharedEvent<VmCpuEvent>({ type: 'start' }),
+  stop: sharedEvent<VmCpuEvent>({ type: 'stop' }),
+  execEnter: sharedEvent<VmCpuEvent>({ type: 'execEnter' }),
+  execLeave: sharedEvent<VmCpuEvent>({ type: 'execLeave' }),
+  haltEnter: sharedEvent<VmCpuEvent>({ type: 'haltEnter' }),
+  haltLeave: sharedEvent<VmCpuEvent>({ type: 'haltLeave' }),
+} as const;
+
+/** VmCore.listeners: a Set (add / delete as usual) that keeps an array of its members for emit(). */
+export class ListenerSet<T> extends Set<T> {
+  #list: T[] | null = null;
+
+  override add(value: T): this {
+    this.#list = null;
+    return super.add(value);
+  }
+
+  override delete(value: T): boolean {
+    this.#list = null;
+    return super.delete(value);
+  }
+
+  override clear(): void {
+    this.#list = null;
+    super.clear();
+  }
+
+  /** The members in insertion order; a listener added or removed during an emit takes effect at the next one. */
+  get list(): readonly T[] {
+    return (this.#list ??= [...this]);
+  }
+}
 
 export class VmCore {
   readonly state: MachineCell<VmEvent>;
@@ -86,7 +121,7 @@ export class VmCore {
   readonly atState: AtStateCallback[] = [];
   readonly atError: AtErrorCallback[] = [];
   readonly atRuntimeError: AtRuntimeErrorCallback[] = [];
-  readonly listeners = new Set<(event: VmTraceEvent) => void>();
+  readonly listeners = new ListenerSet<(event: VmTraceEvent) => void>();
   /** Engine parts attached later (GVMM, SSM, hooks) keep their per-VM data here. */
   readonly ext: Record<string, unknown> = {};
 
@@ -128,7 +163,8 @@ export class VmCore {
   }
 
   emit(event: VmTraceEvent): void {
-    for (const listener of this.listeners) listener(event);
+    const listeners = this.listeners.list;
+    for (let i = 0; i < listeners.length; i++) listeners[i]!(event);
   }
 
   /** Who is acting: `emt.N` inside an EMT step of this VM, `ext` otherwise. */
@@ -170,12 +206,12 @@ export class VmCore {
   /** vmR3SetStateLocked: take the edge from → to through the machine, then the at-state callbacks. */
   #move(from: VmState, to: VmState, setRatherThanClearFF: boolean): void {
     const event = EDGE_EVENTS.get(`${from}>${to}`);
-    if (!event || !this.state.send({ type: event } as VmEvent) || this.vmState !== to) {
+    if (!event || !this.state.send(event) || this.vmState !== to) {
       throw new VmAssertion(VERR_VM_UNEXPECTED_VM_STATE, `no VMSTATE edge ${from} -> ${to}`);
     }
     if (setRatherThanClearFF) this.ff |= VM_FF_CHECK_VM_STATE;
     else this.ff &= ~VM_FF_CHECK_VM_STATE;
-    this.emit({ kind: 'state', from, to, event, by: this.actorName(), tNs: this.nowNs() });
+    this.emit({ kind: 'state', from, to, event: event.type, by: this.actorName(), tNs: this.nowNs() });
     // vmR3DoAtState: registration order; a callback may only move the VM to DESTROYING.
     for (const callback of [...this.atState]) {
       callback(to, from);

@@ -44,7 +44,10 @@ export class VM {
     readonly core: VmCore,
     readonly pool: ReqPool,
   ) {
-    core.listeners.add((event) => this.#events.next(event));
+    // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
+    core.listeners.add((event) => {
+      if (this.#events.observed) this.#events.next(event);
+    });
   }
 
   get handle(): number {

@@ -8,10 +8,10 @@ import { attachInspection, type InspectionSession } from '../inspect/session.js'
 import type { InspectorInput } from '../inspect/inspector.js';
 import { RealTimeScheduler } from '../sched/real-time.js';
 import type { Scheduler } from '../sched/scheduler.js';
-import { VBoxError, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
+import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
 import { readBaseConfig, type VmConfigInput } from './config.js';
 import { Emt, type EmtHooks } from './emt.js';
-import { reqCallOp, runOperation, statusToResult } from './external.js';
+import { reqCallOp, runOperation, runOperationThen, statusToResult } from './external.js';
 import { NO_COMPONENTS, type VmComponents } from './lifecycle.js';
 import { ReqPool } from './requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from './types.js';
@@ -100,6 +100,29 @@ export class Vmm implements VmmHost {
 
   /** VMR3Create. Rejects with VBoxError (VERR_TOO_MANY_CPUS, VERR_INVALID_PARAMETER …) and creates nothing. */
   async create(options: CreateOptions): Promise<VM> {
+    const { vm, core, pool } = this.#prepare(options);
+    const errorsBefore = core.cErrors;
+    const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
+    if (rc < 0) await runOperation(core, destroyFailedVmOp(core)); // the EMTs go, the handle is free again
+    statusToResult(core, rc, errorsBefore);
+    return vm;
+  }
+
+  /**
+   * VMR3Create for a caller that steps the scheduler itself (the checker's worlds): the same checks, EMTs and
+   * init request as create(), vmR3CreateU's status to `onStatus` (a failed VM is left as it is, for the
+   * caller to report). No promise is left pending, so a discarded world is garbage at once.
+   */
+  createThen(options: CreateOptions, onStatus: (rc: number) => void): VM {
+    const { vm, core, pool } = this.#prepare(options);
+    runOperationThen(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []), (result) => {
+      onStatus(typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR);
+    });
+    return vm;
+  }
+
+  /** VMR3Create's first half: check the input, make the VM, its units, GVMM attachment and EMTs. */
+  #prepare(options: CreateOptions): { vm: VM; core: VmCore; pool: ReqPool } {
     if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'create() needs { cpus }');
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
@@ -120,11 +143,7 @@ export class Vmm implements VmmHost {
     this.inspection?.addVm(core);
     const vm = new VM(core, pool);
     this.vms.set(core.handle, vm);
-    const errorsBefore = core.cErrors;
-    const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
-    if (rc < 0) await runOperation(core, destroyFailedVmOp(core)); // the EMTs go, the handle is free again
-    statusToResult(core, rc, errorsBefore);
-    return vm;
+    return { vm, core, pool };
   }
 
   /**

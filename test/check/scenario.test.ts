@@ -15,6 +15,7 @@ describe('parseScenario', () => {
       config: {},
       guest: 'none',
       timers: 'idle',
+      halt: 'off',
       clients: [
         { name: 'A', calls: [{ call: 'powerOn' }, { call: 'suspend' }] },
         { name: 'B', calls: [{ call: 'powerOff' }] },

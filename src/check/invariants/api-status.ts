@@ -52,6 +52,7 @@ export const apiStatus: PropertyDef = {
       onCallStart(call, ctx) {
         if (provingEdges(call.spec, ctx.view.powerOffInsteadOfReset)) inFlight.set(call, false);
       },
+      events: ['state'],
       onEvent(event, ctx) {
         if (event.kind !== 'state' || inFlight.size === 0) return;
         const owner = ctx.view.world.labels.ownerOfStep().call;

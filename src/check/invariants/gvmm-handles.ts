@@ -15,6 +15,7 @@ export const gvmmHandles: PropertyDef = {
     let touched = false;
     return {
       name: 'gvmm-handles',
+      events: ['gvmm', 'state', 'emt'],
       onEvent(event, ctx) {
         if (event.kind === 'gvmm') {
           touched = true;

@@ -12,9 +12,10 @@ import { statusMerge } from './status-merge.js';
 import { stopOnError } from './stop-on-error.js';
 import { vcpuAgreement } from './vcpu-agreement.js';
 import { vmstateEdge } from './vmstate-edge.js';
+import { wakeUp } from './wake-up.js';
 
 export const BUILT_IN_PROPERTIES: readonly PropertyDef[] = [
-  vmstateEdge, rendezvousOrder, stopOnError, statusMerge, requestOrder, vcpuAgreement, gvmmHandles, liveSaveCancel, saveCleanup, apiStatus, deadlock, requestOnce,
+  vmstateEdge, rendezvousOrder, stopOnError, statusMerge, requestOrder, vcpuAgreement, gvmmHandles, liveSaveCancel, saveCleanup, apiStatus, deadlock, requestOnce, wakeUp,
 ];
 
-export { apiStatus, deadlock, gvmmHandles, liveSaveCancel, rendezvousOrder, requestOnce, requestOrder, saveCleanup, statusMerge, stopOnError, vcpuAgreement, vmstateEdge };
+export { apiStatus, deadlock, gvmmHandles, liveSaveCancel, rendezvousOrder, requestOnce, requestOrder, saveCleanup, statusMerge, stopOnError, vcpuAgreement, vmstateEdge, wakeUp };

@@ -14,6 +14,7 @@ export const liveSaveCancel: PropertyDef = {
     let pending: { edge: string; cancels: number } | null = null;
     return {
       name: 'live-save-cancel',
+      events: ['state'],
       onEvent(event, ctx) {
         if (event.kind === 'state' && CANCELLING.has(`${event.from}>${event.to}`)) pending = { edge: `${event.from} -> ${event.to}`, cancels: ctx.view.cancels };
       },

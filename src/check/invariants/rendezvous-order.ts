@@ -26,33 +26,33 @@ export const rendezvousOrder: PropertyDef = {
     const watches = new Map<string, Watch>();
     return {
       name: 'rendezvous-order',
+      events: ['rendezvous'],
       onEvent(event, ctx) {
         if (event.kind !== 'rendezvous') return;
-        const n = ctx.view.cpus;
-        const name = () => ctx.view.rendezvousName(event.id);
         if (event.event === 'begin') {
           watches.set(event.id, { type: rendezvousTypeOf(event.flags ?? 0), entered: 0, enteredCount: 0, last: -1, done: 0, doneCount: 0, first: -1 });
           return;
         }
         const watch = watches.get(event.id);
         if (!watch) return;
+        const n = ctx.view.cpus;
         const cpu = event.cpu ?? -1;
         const bit = 1 << cpu;
         if (event.event === 'enter') {
-          if (watch.entered & bit) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${name()}: EMT ${cpu} entered twice`);
+          if (watch.entered & bit) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: EMT ${cpu} entered twice`);
           watch.entered |= bit;
           if (++watch.enteredCount === n) watch.last = cpu;
         } else if (event.event === 'callbackDone') {
           if (watch.enteredCount < n) {
-            ctx.fail('rendezvous-order', `${watch.type} rendezvous ${name()}: the callback ran on EMT ${cpu} before every EMT entered (${watch.enteredCount} of ${n})`);
+            ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: the callback ran on EMT ${cpu} before every EMT entered (${watch.enteredCount} of ${n})`);
           }
           const k = watch.doneCount;
           const expected =
             watch.type === 'descending' ? n - 1 - k : watch.type === 'ascending' ? k : (watch.type === 'one-by-one' || watch.type === 'once') && k === 0 ? watch.last : undefined;
-          if (watch.done & bit) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${name()}: the callback ran twice on EMT ${cpu}`);
-          else if (watch.type === 'once' && k > 0) ctx.fail('rendezvous-order', `once rendezvous ${name()}: the callback ran again, on EMT ${cpu} after EMT ${watch.first}`);
+          if (watch.done & bit) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: the callback ran twice on EMT ${cpu}`);
+          else if (watch.type === 'once' && k > 0) ctx.fail('rendezvous-order', `once rendezvous ${ctx.view.rendezvousName(event.id)}: the callback ran again, on EMT ${cpu} after EMT ${watch.first}`);
           else if (expected !== undefined && cpu !== expected) {
-            ctx.fail('rendezvous-order', `${watch.type} rendezvous ${name()}: callback ${k + 1} ran on EMT ${cpu}, expected EMT ${expected}${k === 0 && (watch.type === 'once' || watch.type === 'one-by-one') ? ' (the last to arrive)' : ''}`);
+            ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: callback ${k + 1} ran on EMT ${cpu}, expected EMT ${expected}${k === 0 && (watch.type === 'once' || watch.type === 'one-by-one') ? ' (the last to arrive)' : ''}`);
           }
           if (k === 0) watch.first = cpu;
           watch.done |= bit;
@@ -60,7 +60,7 @@ export const rendezvousOrder: PropertyDef = {
         } else if (event.event === 'finish') {
           const want = watch.type === 'once' ? 1 : n;
           if (watch.doneCount !== want) {
-            ctx.fail('rendezvous-order', `${watch.type} rendezvous ${name()} finished after ${watch.doneCount} callbacks, expected ${want}`);
+            ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)} finished after ${watch.doneCount} callbacks, expected ${want}`);
           }
           watches.delete(event.id);
         }

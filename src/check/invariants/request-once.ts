@@ -15,21 +15,21 @@ export const requestOnce: PropertyDef = {
     const lives = new Map<number, number>();
     return {
       name: 'request-once',
+      events: ['request'],
       onEvent(event, ctx) {
         if (event.kind !== 'request') return;
         const world = ctx.view.world;
-        const name = () => world.labels.reqName(world.labels.reqById.get(event.id)!);
         if (event.to === 'QUEUED') lives.set(event.id, 0);
         else if (event.to === 'COMPLETED' || event.to === 'INVALID') {
           const count = (lives.get(event.id) ?? 0) + 1;
           lives.set(event.id, count);
-          if (count > 1) ctx.fail('request-once', `request ${name()} (target ${event.target}) completed ${count} times`);
+          if (count > 1) ctx.fail('request-once', `request ${world.labels.reqName(world.labels.reqById.get(event.id)!)} (target ${event.target}) completed ${count} times`);
           const status = world.labels.reqById.get(event.id)?.status;
           if (status === undefined || !Number.isInteger(status) || status === VERR_VM_REQUEST_STATUS_STILL_PENDING) {
-            ctx.fail('request-once', `request ${name()} completed without a status (${status === undefined ? 'none' : statusName(status)})`);
+            ctx.fail('request-once', `request ${world.labels.reqName(world.labels.reqById.get(event.id)!)} completed without a status (${status === undefined ? 'none' : statusName(status)})`);
           }
         } else if (event.to === 'FREE' || (event.from === 'COMPLETED' && event.to === 'ALLOCATED')) {
-          if ((lives.get(event.id) ?? 1) === 0) ctx.fail('request-once', `request ${name()} was ${event.to === 'FREE' ? 'freed' : 'requeued'} before it completed`);
+          if ((lives.get(event.id) ?? 1) === 0) ctx.fail('request-once', `request ${world.labels.reqName(world.labels.reqById.get(event.id)!)} was ${event.to === 'FREE' ? 'freed' : 'requeued'} before it completed`);
           lives.delete(event.id);
         }
       },

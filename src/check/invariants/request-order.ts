@@ -12,6 +12,7 @@ export const requestOrder: PropertyDef = {
     const visits = new Map<number, number[]>();
     return {
       name: 'request-order',
+      events: ['request'],
       onEvent(event, ctx) {
         if (event.kind !== 'request' || event.to !== 'PROCESSING') return;
         const world = ctx.view.world;

@@ -15,6 +15,7 @@ export const statusMerge: PropertyDef = {
     const merged = new Map<string, { status: number; seen: number[] }>();
     return {
       name: 'status-merge',
+      events: ['rendezvous'],
       onEvent(event, ctx) {
         if (event.kind !== 'rendezvous') return;
         if (event.event === 'begin') merged.set(event.id, { status: VINF_SUCCESS, seen: [] });

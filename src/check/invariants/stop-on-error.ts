@@ -14,6 +14,7 @@ export const stopOnError: PropertyDef = {
     const watches = new Map<string, { cpu: number; rc: number } | null>();
     return {
       name: 'stop-on-error',
+      events: ['rendezvous'],
       onEvent(event, ctx) {
         if (event.kind !== 'rendezvous') return;
         if (event.event === 'begin') {

@@ -27,6 +27,7 @@ export const vmstateEdge: PropertyDef = {
         current = ctx.view.vmState;
         enteredFrom = ctx.view.prevState;
       },
+      events: ['state'],
       onEvent(event, ctx) {
         if (event.kind !== 'state') return;
         const edge = `${event.from}>${event.to}`;

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { explore, formatSummary, formatViolation, parseScenarioText, type ExploreOptions, type Progress } from '../../check/index.js';
+import { disablePretenuring } from '../../check/gc-tuning.js';
 import { parseInteger } from './options.js';
 
 interface CheckOptions {
@@ -18,6 +19,8 @@ interface CheckOptions {
   liveness: boolean;
   seed?: number;
   walks?: number;
+  workers?: number;
+  pretenuring?: boolean;
   traceOut?: string;
   quiet?: boolean;
 }
@@ -36,11 +39,14 @@ export function registerCheck(program: Command): void {
     .option('--no-liveness', 'skip the fair-cycle (liveness) analysis')
     .option('--seed <n>', 'random mode: seed', parseInteger)
     .option('--walks <n>', 'random mode: number of walks', parseInteger)
+    .option('--workers <n>', 'breadth-first on n worker threads (same states and verdict; default 1)', parseInteger)
+    .option('--pretenuring', "keep V8's allocation-site pretenuring (switched off while checking: about 2x faster)")
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
     .option('--quiet', 'no progress line')
     .action(async (file: string, opts: CheckOptions) => {
       if (opts.mode !== 'bfs' && opts.mode !== 'dfs' && opts.mode !== 'random') throw new InvalidArgumentError('--mode must be bfs, dfs or random');
       const scenario = parseScenarioText(readFileSync(file, 'utf8'), file);
+      if (!opts.pretenuring) disablePretenuring();
       const live = !opts.quiet && process.stderr.isTTY === true;
       const options: ExploreOptions = {
         mode: opts.mode,
@@ -52,6 +58,7 @@ export function registerCheck(program: Command): void {
         ...(opts.timeLimit !== undefined ? { timeLimitMs: opts.timeLimit * 1000 } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.walks !== undefined ? { walks: opts.walks } : {}),
+        ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
         ...(live ? { onProgress: (p: Progress) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) } : {}),
       };
       const result = await explore(scenario, options);

@@ -13,9 +13,10 @@ import type { TimerHandle } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import { interrupted, type Emt, type HaltWait } from '../emt.js';
 import { vmR3FatalWaitError } from './notify.js';
-import { haltOf, type ActiveHaltLoop, type CpuHalt, type VmHalt } from './state.js';
+import { haltOf, type ActiveHaltLoop, type CpuHalt, type StateSink, type VmHalt } from './state.js';
 
 type Waiting = 'none' | 'spin' | 'sem' | 'gvmm';
+const WAITING_CODE: Record<Waiting, number> = { none: 0, spin: 1, sem: 2, gvmm: 3 };
 
 const NS_PER_MS = 1_000_000;
 
@@ -72,6 +73,21 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
     if (this.waiting === 'spin') this.wake();
   }
 
+  /** The state key's part of this loop: which loop, how it waits, whether woken or done, the deadline from now. */
+  writeState(sink: StateSink, nowNs: number): void {
+    sink.w(this.code | (WAITING_CODE[this.waiting] << 2) | (this.#woken ? 16 : 0) | (this.#done ? 32 : 0) | (this.ignoreInterrupts ? 64 : 0));
+    // A deadline already passed ends the halt on the next pass however long ago it was.
+    if (this.untilNs === undefined) sink.w(-1);
+    else sink.wide(Math.max(this.untilNs - nowNs, 0));
+    this.writeMethodState(sink, nowNs);
+  }
+
+  /** 0 OLD, 1 METHOD_1, 2 GLOBAL_1, 3 BOOTSTRAP. */
+  protected abstract readonly code: number;
+
+  /** What only this method's loop reads on later passes. */
+  protected writeMethodState(_sink: StateSink, _nowNs: number): void {}
+
   /** Make the EMT runnable for its next pass. */
   protected readonly wake = (): void => {
     if (this.#woken) return;
@@ -88,6 +104,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   }
 
   protected flagsPending(): boolean {
+    if (this.emt.vm.host.faults?.haltIgnoresFlags) return false; // test-only mutant: only the deadline ends a halt
     return this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
   }
 
@@ -145,6 +162,8 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
 
 /** vmR3HaltOldDoHalt: spin below 50 µs, yield below 870 µs, else block 1 ms or up to 15 ms. */
 class OldLoop extends HaltLoop {
+  protected readonly code = 0;
+
   protected iterate(): void {
     if (this.timersOrFlags()) return;
     const ns = this.nsToNext();
@@ -157,6 +176,7 @@ class OldLoop extends HaltLoop {
 
 /** vmR3HaltMethod1Halt: block whenever possible; spin while TM's virtual-sync lags, blocking once in a while. */
 class Method1Loop extends HaltLoop {
+  protected readonly code = 1;
   #spinning = false;
   #blockOnce = false;
   #blockStartNs = 0;
@@ -185,6 +205,12 @@ class Method1Loop extends HaltLoop {
     } else this.spin('spin');
   }
 
+  /** The spin decision, and while blocked the block's start when its length will matter (a deadline, blockOnce). */
+  protected override writeMethodState(sink: StateSink, nowNs: number): void {
+    sink.w((this.#spinning ? 1 : 0) | (this.#blockOnce ? 2 : 0));
+    if (this.waiting === 'sem' && (this.untilNs !== undefined || this.#blockOnce)) sink.wide(nowNs - this.#blockStartNs);
+  }
+
   protected override afterWait(kind: Waiting): void {
     if (kind !== 'sem') return;
     // Averages every 16 blocks; every 64 the history is rescaled to 64 blocks of the average.
@@ -206,7 +232,14 @@ class Method1Loop extends HaltLoop {
 
 /** vmR3HaltGlobal1Halt: block in GVMM (SCHED_HALT) when the next event is past the spin/block threshold. */
 class Global1Loop extends HaltLoop {
+  protected readonly code = 2;
+  /** For the overslept / insomnia statistics only. */
   #gipDeadlineNs = 0;
+
+  /** cLoops decides when a spinning pass polls GVMM; without a deadline nsToNext is infinite and it never spins. */
+  protected override writeMethodState(sink: StateSink): void {
+    if (this.untilNs !== undefined) sink.w(this.loops & 0x1fff);
+  }
 
   protected iterate(): void {
     if (this.timersOrFlags()) return;
@@ -246,6 +279,8 @@ class Global1Loop extends HaltLoop {
 
 /** BOOTSTRAP has no pfnHalt (no guest runs while a VM is created); here it spins until the deadline. */
 class BootstrapLoop extends HaltLoop {
+  protected readonly code = 3;
+
   protected iterate(): void {
     if (this.timersOrFlags()) return;
     this.spin('spin');

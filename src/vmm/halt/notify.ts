@@ -24,6 +24,8 @@ export function vmR3NotifyCpuFF(emt: Emt, flags: number): void {
       cpuHalt.sem.signal();
       break;
     case 'wake-up':
+      // Test-only mutant: the wake-up of a halted vCPU is lost.
+      if (vm.host.faults?.haltedWakeUpLost && vm.cpuState(emt.cpu) === 'STARTED_HALTED') break;
       cpuHalt.stats.cNotifyWakeUps++;
       halt.gvmm.schedWakeUp(vm.handle, emt.cpu);
       break;

@@ -4,10 +4,11 @@
  * per-CPU history, and the halt statistics. Lives in `vm.ext.halt` from VMR3Create on.
  */
 import {
-  haltMethodDescriptor, haltMethodMachine, METHOD1_DEFAULTS, type HaltMethodConfig, type HaltMethodDescriptor,
+  HALT_METHOD_NAMES, haltMethodDescriptor, haltMethodMachine, METHOD1_DEFAULTS, type HaltMethodConfig, type HaltMethodDescriptor,
   type HaltMethodEvent, type HaltMethodName, type Method1Config,
 } from '../../../machines/halt-method.js';
 import type { Gvmm } from '../../gvmm/gvmm.js';
+import type { GvmmStateSink } from '../../gvmm/sched.js';
 import { MachineCell } from '../../sched/machine-cell.js';
 import type { VmConfig } from '../config.js';
 import type { VmCore } from '../vm-core.js';
@@ -40,9 +41,16 @@ export const zeroHaltCpuStats = (): HaltCpuStats => ({
   cTimerExpiries: 0, cNotifies: 0, cNotifyWakeUps: 0, cNotifyPokes: 0,
 });
 
+/**
+ * Where a halt wait writes the state that decides its future, for the model checker's state key: small
+ * integers, and times relative to now (absolute GIP time is never state). The same sink as GVMM's.
+ */
+export type StateSink = GvmmStateSink;
+
 /** The halt loop of an EMT while it runs; a spinning one sees force flags at once (it polls them). */
 export interface ActiveHaltLoop {
   notified(): void;
+  writeState(sink: StateSink, nowNs: number): void;
 }
 
 export class CpuHalt {
@@ -64,6 +72,29 @@ export class CpuHalt {
 
   constructor(vm: VmCore, readonly cpu: number) {
     this.sem = new EventSem(vm.host.sched, `${vm.id}/emt.${cpu}/sem`);
+  }
+
+  /**
+   * What decides this EMT's next waits: fWait, the semaphore, the ring-0 setting, METHOD_1's history and the
+   * running halt loop. Statistics and the halt averages are only counted, never read, so they stay out.
+   */
+  writeState(sink: StateSink, nowNs: number, virtualSync: VmHalt['virtualSync']): void {
+    sink.w((this.fWait ? 1 : 0) | (this.sem.signalled ? 2 : 0) | (this.sem.waiting ? 4 : 0) | (this.mayHaltInRing0 ? 8 : 0));
+    sink.w(this.spinBlockThresholdNs);
+    const m1 = this.method1;
+    // method1SpinDecision reads the spin history only while TM's virtual-sync clock catches up (never in the checker).
+    if (virtualSync.catchUpPct !== 0) {
+      sink.w(m1.startSpinNs !== 0 ? 1 : 0);
+      sink.wide(Math.min(Math.max(nowNs - m1.lastBlockNs, 0), 2 ** 40));
+    }
+    // The oversleep average shortens blocks; while nothing ever overslept, cBlocks only counts.
+    if (m1.cNSBlockedTooLong !== 0 || m1.cNSBlockedTooLongAvg !== 0) {
+      sink.wide(m1.cNSBlockedTooLong);
+      sink.wide(m1.cNSBlockedTooLongAvg);
+      sink.w(m1.cBlocks);
+    }
+    if (this.active) this.active.writeState(sink, nowNs);
+    else sink.w(-1);
   }
 }
 
@@ -104,6 +135,16 @@ export class VmHalt {
 
   get descriptor(): HaltMethodDescriptor {
     return haltMethodDescriptor(this.method);
+  }
+
+  /** The VM-wide part of the state key: the method and what its pfnInit read (the per-CPU parts: CpuHalt). */
+  writeState(sink: StateSink): void {
+    sink.w(HALT_METHOD_NAMES.indexOf(this.method));
+    sink.w(this.global1ThresholdNs);
+    const m = this.method1;
+    for (const value of [m.LagBlockIntervalDivisor, m.MinBlockInterval, m.MaxBlockInterval, m.StartSpinning, m.StopSpinning]) sink.w(value);
+    sink.w(this.virtualSync.catchUpPct);
+    sink.wide(this.virtualSync.lagNs);
   }
 }
 

@@ -10,9 +10,11 @@ import type { TimerHandle } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import type { Emt, IdleWait } from '../emt.js';
 import { vmR3FatalWaitError, vmR3NotifyCpuFF } from './notify.js';
-import { haltOf, type CpuHalt, type VmHalt } from './state.js';
+import { haltOf, type CpuHalt, type StateSink, type VmHalt } from './state.js';
 
 const WAIT_NS = 1_000_000_000;
+const KIND_CODE = { bootstrap: 0, default: 1, global1: 2 } as const;
+const WAITING_CODE = { none: 0, sem: 1, gvmm: 2, timer: 3 } as const;
 
 export class WaitU implements IdleWait {
   readonly kind: 'bootstrap' | 'default' | 'global1';
@@ -34,6 +36,11 @@ export class WaitU implements IdleWait {
 
   canProgress(): boolean {
     return this.#woken;
+  }
+
+  /** The state key's part of this wait: the method it was armed with, what it waits on, woken, failed. */
+  writeState(sink: StateSink): void {
+    sink.w(KIND_CODE[this.kind] | (WAITING_CODE[this.#waiting] << 2) | (this.#woken ? 16 : 0) | (this.#fatal ? 32 : 0));
   }
 
   notify(flags: number): void {

@@ -1,0 +1,105 @@
+/**
+ * Multi-core exploration: the issue's race (A: powerOn then suspend; B: powerOff), N = 2…6 vCPUs, breadth-first
+ * with partial-order and symmetry reduction off (liveness on, the default), on 1 worker (the single-threaded
+ * search) and on `--workers` threads (default 2). Per run: verdict, states, transitions, rebuilds, wall and CPU
+ * seconds (CPU of every thread of the process), states per wall second, and the speed-up over one worker in
+ * states per second (runs cut short by the time limit are "bounded" and compare by rate). The workers are
+ * started once before the table (their start-up, printed first, is paid once per process: finished runs leave
+ * them idle for the next). Counts must match between the rows of one N; the bench says so when they do not.
+ *
+ * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--workers n] [--time-limit s] [--repeat k]`
+ * (the two settings alternate k times and each row shows its fastest run), or
+ * `npx tsx bench/check-parallel.ts` (workers then load the TypeScript sources through tsx).
+ */
+import { explore, type ExploreResult } from '../src/check/explore.js';
+import type { ScenarioInput } from '../src/check/scenario.js';
+
+export interface ParallelBenchRow {
+  cpus: number;
+  workers: number;
+  verdict: string;
+  states: number;
+  transitions: number;
+  rebuilds: number;
+  seconds: number;
+  cpuSeconds: number;
+  statesPerSecond: number;
+  speedUp: number;
+}
+
+export interface ParallelBenchOptions {
+  cpus?: readonly number[];
+  workers?: number;
+  /** Wall-time bound per run, seconds (default 60). */
+  timeLimitS?: number;
+  /** Runs per row, alternating; the row shows the fastest (this machine is shared: other load only slows runs). */
+  repeat?: number;
+  print?: boolean;
+}
+
+const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+
+interface Measured {
+  result: ExploreResult;
+  cpuSeconds: number;
+}
+
+async function run(cpus: number, workers: number, timeLimitMs: number): Promise<Measured> {
+  const before = process.cpuUsage();
+  const result = await explore(race(cpus), { por: false, symmetry: false, workers, timeLimitMs });
+  const cpu = process.cpuUsage(before);
+  return { result, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+export async function main(options: ParallelBenchOptions = {}): Promise<ParallelBenchRow[]> {
+  const argv = process.argv;
+  const flag = (name: string) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : undefined);
+  const cpusList = options.cpus ?? (argv.includes('--quick') ? [2, 3, 4] : [2, 3, 4, 5, 6]);
+  const workers = options.workers ?? flag('--workers') ?? 2;
+  const timeLimitMs = (options.timeLimitS ?? flag('--time-limit') ?? 60) * 1000;
+  const repeat = options.repeat ?? flag('--repeat') ?? 1;
+  const print = options.print ?? true;
+  const warm = await run(1, workers, timeLimitMs);
+  if (print) console.log(`${workers} workers started and a 1-vCPU race explored in ${warm.result.seconds.toFixed(2)} s (paid once per process)`);
+  const rows: ParallelBenchRow[] = [];
+  const rate = (m: Measured) => m.result.states / m.result.seconds;
+  for (const cpus of cpusList) {
+    // Alternate the two settings, so a burst of other load on the machine hits both alike.
+    const best: (Measured | null)[] = [null, null];
+    for (let i = 0; i < repeat; i++) {
+      for (const [slot, count] of [[0, 1], [1, workers]] as const) {
+        const again = await run(cpus, count, timeLimitMs);
+        if (!best[slot] || rate(again) > rate(best[slot]!)) best[slot] = again;
+      }
+    }
+    const [one, many] = best as [Measured, Measured];
+    for (const [count, m] of [[1, one], [workers, many]] as const) {
+      const r = m.result;
+      rows.push({
+        cpus, workers: count, verdict: r.status === 'bounded' ? `bounded (${r.bound})` : r.status, states: r.states, transitions: r.transitions,
+        rebuilds: r.rebuilds, seconds: r.seconds, cpuSeconds: m.cpuSeconds, statesPerSecond: rate(m), speedUp: rate(m) / rate(one),
+      });
+    }
+    const [a, b] = [one.result, many.result];
+    if (print && a.status === 'ok' && b.status === 'ok' && (a.states !== b.states || a.transitions !== b.transitions)) {
+      console.log(`N = ${cpus}: ${workers} workers found ${b.states} states / ${b.transitions} transitions, 1 worker ${a.states} / ${a.transitions}`);
+    }
+  }
+  if (print) printRows(rows);
+  return rows;
+}
+
+function printRows(rows: readonly ParallelBenchRow[]): void {
+  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  const header = ['N', 'workers', 'verdict', 'states', 'transitions', 'rebuilds', 'wall s', 'CPU s', 'states/s', 'speed-up'];
+  const lines = rows.map((r) => [
+    String(r.cpus), String(r.workers), r.verdict, n(r.states), n(r.transitions), n(r.rebuilds), r.seconds.toFixed(2), r.cpuSeconds.toFixed(2),
+    n(r.statesPerSecond), `${r.speedUp.toFixed(2)}x`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const format = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(format(header));
+  for (const line of lines) console.log(format(line));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

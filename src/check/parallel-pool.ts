@@ -1,0 +1,124 @@
+/**
+ * The worker threads of multi-core exploration: starting them, one request → one answer messaging, and
+ * keeping them for the next exploration. Starting a worker loads the whole engine again (about half a second
+ * from the TypeScript sources), so a finished exploration leaves its workers idle and unref'd — they never
+ * keep the process alive — and the next one takes them instead of starting new ones.
+ *
+ * The worker entry sits next to this file: from the build it is explore-worker.js; from source (vitest, tsx)
+ * it is explore-worker.ts, which a worker can load only once tsx's loader is registered in it, so there the
+ * worker starts with a bootstrap that registers tsx and then imports the entry.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { WorkerAnswer, WorkerInit, WorkerMessage, WorkReply, WorkRequest } from './explore-worker.js';
+
+interface Pending {
+  resolve: (answer: WorkerAnswer) => void;
+  reject: (error: Error) => void;
+}
+
+/** Workers left by finished explorations. */
+const idle: Worker[] = [];
+
+export class WorkerPool {
+  readonly #workers: Worker[] = [];
+  readonly #pending: Pending[][] = [];
+  #failure: Error | null = null;
+
+  /** `count` workers (idle ones first) set up for the scenario. */
+  static async open(count: number, init: WorkerInit): Promise<WorkerPool> {
+    const pool = new WorkerPool();
+    for (let i = 0; i < count; i++) pool.#attach(idle.pop() ?? spawn(), i);
+    try {
+      await Promise.all(pool.#workers.map((_, i) => pool.#send(i, { kind: 'init', init })));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.#workers.length;
+  }
+
+  async request(worker: number, request: WorkRequest): Promise<WorkReply> {
+    const answer = await this.#send(worker, request);
+    if (answer.kind !== 'reply') throw new Error(`explore worker ${worker}: expected a reply, got '${answer.kind}'`);
+    return answer;
+  }
+
+  /** Keep healthy workers for the next exploration (their worlds dropped); terminate them after a failure. */
+  async close(): Promise<void> {
+    const workers = this.#workers.splice(0);
+    for (const worker of workers) {
+      worker.removeAllListeners();
+      if (!this.#failure && idle.length < availableParallelism()) {
+        worker.postMessage({ kind: 'reset' } satisfies WorkerMessage);
+        worker.unref();
+        worker.once('exit', () => idle.splice(idle.indexOf(worker), 1));
+        idle.push(worker);
+      } else {
+        await worker.terminate();
+      }
+    }
+  }
+
+  #attach(worker: Worker, i: number): void {
+    const queue: Pending[] = [];
+    worker.removeAllListeners();
+    worker.ref();
+    // Answers come in request order: a worker handles its messages one at a time.
+    worker.on('message', (answer: WorkerAnswer) => {
+      const pending = queue.shift();
+      if (answer.kind === 'error') this.#fail(new Error(`explore worker ${i}: ${answer.message}`), pending);
+      else pending?.resolve(answer);
+    });
+    worker.on('error', (error) => this.#fail(error));
+    worker.on('exit', (code) => this.#fail(new Error(`explore worker ${i} exited (code ${code})`)));
+    this.#workers.push(worker);
+    this.#pending.push(queue);
+  }
+
+  #send(worker: number, message: WorkerMessage): Promise<WorkerAnswer> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      this.#pending[worker]!.push({ resolve, reject });
+      this.#workers[worker]!.postMessage(message);
+    });
+  }
+
+  #fail(error: Error, first?: Pending): void {
+    this.#failure ??= error;
+    first?.reject(error);
+    for (const queue of this.#pending) for (const pending of queue.splice(0)) pending.reject(error);
+  }
+}
+
+function spawn(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./explore-worker.js', here));
+  const entry = new URL('./explore-worker.ts', here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  // No inherited flags: a tsx CLI parent's loader flags would register tsx twice.
+  return new Worker(bootstrap, { eval: true, execArgv: [] });
+}
+
+/** tsx's ESM register() (its CommonJS build of the same entry cannot register from an eval'd worker). */
+function tsxApi(): string {
+  const require = createRequire(import.meta.url);
+  let manifest: string;
+  try {
+    manifest = require.resolve('tsx/package.json');
+  } catch {
+    throw new Error('explore: workers > 1 from the TypeScript sources needs tsx (a dev dependency); or run the build (dist/)');
+  }
+  const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> }).exports;
+  const file = exports['./esm/api']?.import?.default;
+  if (!file) throw new Error(`explore: tsx at ${dirname(manifest)} has no ./esm/api export`);
+  return pathToFileURL(join(dirname(manifest), file)).href;
+}

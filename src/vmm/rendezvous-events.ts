@@ -1,0 +1,40 @@
+/**
+ * The rendezvous machine's events as shared objects: an EMT sends several per rendezvous, and the machine memo
+ * (src/sched/machine-cell.ts) finds an edge by the event object itself when the object is shared, instead of
+ * building a key from its fields. Events with a status or flags are cached up to a bound.
+ */
+import type { RendezvousEvent } from '../../machines/rendezvous.js';
+import { sharedEvent } from '../sched/machine-cell.js';
+
+export const FINISH: RendezvousEvent = sharedEvent({ type: 'finish' });
+
+const perCpu = (type: 'enter' | 'takeTurn' | 'return') => {
+  const events: RendezvousEvent[] = [];
+  return (cpu: number): RendezvousEvent => (events[cpu] ??= sharedEvent({ type, cpu }));
+};
+export const enterEvent = perCpu('enter');
+export const takeTurnEvent = perCpu('takeTurn');
+export const returnEvent = perCpu('return');
+
+/** Statuses are a small set in practice; an embedder returning endless distinct ones just stops being cached. */
+const SHARED_MAX = 4096;
+const CALLBACK_DONE = new Map<number, RendezvousEvent>();
+const BEGIN = new Map<number, RendezvousEvent>();
+
+function keep(cache: Map<number, RendezvousEvent>, key: number, event: RendezvousEvent): RendezvousEvent {
+  if (cache.size < SHARED_MAX) cache.set(key, sharedEvent(event));
+  return event;
+}
+
+export function callbackDoneEvent(cpu: number, rc: number, ran: boolean): RendezvousEvent {
+  if (cpu >= 4096 || cpu < 0 || !Number.isSafeInteger(rc)) return { type: 'callbackDone', cpu, rc, ran };
+  const key = (rc * 4096 + cpu) * 2 + (ran ? 1 : 0);
+  return CALLBACK_DONE.get(key) ?? keep(CALLBACK_DONE, key, { type: 'callbackDone', cpu, rc, ran });
+}
+
+export function beginEvent(flags: number, cCpus: number, caller: number, depth: number): RendezvousEvent {
+  const cacheable = cCpus < 4096 && caller >= 0 && caller < 4096 && depth < 64 && Number.isInteger(flags) && flags >= 0 && flags < 2 ** 20;
+  if (!cacheable) return { type: 'begin', flags, cCpus, caller, depth };
+  const key = ((flags * 4096 + cCpus) * 4096 + caller) * 64 + depth;
+  return BEGIN.get(key) ?? keep(BEGIN, key, { type: 'begin', flags, cCpus, caller, depth });
+}

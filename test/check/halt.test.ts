@@ -1,0 +1,254 @@
+/**
+ * The halt methods under the model checker (scenario `halt: 'on'`): idle and halted EMTs wait through the VM's
+ * halt method (BOOTSTRAP, OLD, METHOD_1, GLOBAL_1) and GVMM's halt / wake-up scheduling, whose timed sleeps are
+ * timer choices. Goals: the state key holds the hidden halt and GVMM state and no absolute time, so a quiescent
+ * VM ticks in a small cycle and exploration stays finite; the correct engine passes for every method and ends
+ * where it ends with halt off; a lost wake-up of a halted vCPU is caught ('wake-up') and a halt loop that never
+ * sees its work is a liveness lasso on the engine's own cyclic graph, both replaying to the same text.
+ * Method: worlds stepped by hand for keys, explore() for the rest.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { explore } from '../../src/check/explore.js';
+import { outcomeOf } from '../../src/check/explorer.js';
+import { BUILT_IN_PROPERTIES } from '../../src/check/invariants/index.js';
+import { KeyWriter } from '../../src/check/key-writer.js';
+import { MUTANTS } from '../../src/check/mutants.js';
+import type { PropertyDef } from '../../src/check/property.js';
+import { replayTrace } from '../../src/check/replay.js';
+import { parseScenario, type ScenarioInput } from '../../src/check/scenario.js';
+import { encodeWorld, identityOrder } from '../../src/check/state-key.js';
+import { World } from '../../src/check/world.js';
+import '../../src/check/vitest.js';
+import type { Gvm } from '../../src/gvmm/gvm.js';
+import type { Gvmm } from '../../src/gvmm/gvmm.js';
+import { haltOf } from '../../src/vmm/halt/state.js';
+
+const METHODS = [
+  ['BOOTSTRAP', 1],
+  ['OLD', 3],
+  ['METHOD_1', 4],
+  ['GLOBAL_1', 5],
+] as const;
+
+const keyOf = (world: World) => {
+  const key = new KeyWriter();
+  encodeWorld(world, key, identityOrder(world.core.cCpus));
+  key.hash();
+  return `${key.hi.toString(16)}:${key.lo.toString(16)}`;
+};
+
+const build = (input: ScenarioInput) => World.build(parseScenario(input), { properties: BUILT_IN_PROPERTIES });
+
+/** Step the first choice until nothing but a timer is left (clients done, EMTs asleep). */
+const settle = (world: World) => {
+  for (let i = 0; i < 500 && world.ready().length > 0; i++) world.step(0);
+  expect(world.ready()).toHaveLength(0);
+  return world;
+};
+
+const gvmOf = (world: World) => (world.core.ext.gvmm as Gvmm).table.lookup(world.core.handle) as Gvm;
+
+describe('scenario field halt', () => {
+  it("defaults to 'off', takes 'on', and names the field when wrong", () => {
+    expect(parseScenario({ cpus: 1, clients: [['powerOn']] }).halt).toBe('off');
+    expect(parseScenario({ cpus: 1, halt: 'on', clients: [['powerOn']] }).halt).toBe('on');
+    expect(() => parseScenario({ cpus: 1, halt: 'yes' as never, clients: [['powerOn']] })).toThrow(`scenario.halt: must be 'off' or 'on', got "yes"`);
+  });
+});
+
+describe('state key with halt methods on', () => {
+  // A running VM whose two vCPUs halt (GLOBAL_1: in GVMM) or idle EMTs (OLD: on their semaphores).
+  const halted: ScenarioInput = { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: 5 }, clients: [['powerOn']] };
+  const idle: ScenarioInput = { cpus: 2, halt: 'on', config: { HaltMethod: 3 }, clients: [['powerOn']] };
+  const cases: [string, ScenarioInput, (world: World) => void][] = [
+    ['the semaphore of an EMT halted in GVMM is signalled (its next wait returns at once)', halted, (w: World) => haltOf(w.core).cpus[1]!.sem.signal()],
+    ["fWait (whether OLD's VMR3NotifyCpuFF signals or does nothing)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.fWait = !haltOf(w.core).cpus[0]!.fWait)],
+    ["GVMM's halt event is signalled (the next SCHED_HALT returns at once)", idle, (w: World) => void (gvmOf(w).cpus[1]!.signalled = true)],
+    ['GVMM expects a wake-up 0.5 s from now (the early wake-up quick check)', halted, (w: World) => void ((w.core.ext.gvmm as Gvmm).schedOps.uNsNextEmtWakeup = w.sched.clock.nowNs() + 500_000_000)],
+    ["METHOD_1's oversleep average (shorter blocks)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.method1.cNSBlockedTooLongAvg = 3_000_000)],
+    ['the halt method itself', idle, (w: World) => haltOf(w.core).cell.send({ type: 'switch', target: 'METHOD_1', initRc: 0 })],
+  ];
+
+  it.each(cases)('differs when only hidden state differs: %s', (_name, input, change) => {
+    const same = settle(build(input));
+    const changed = settle(build(input));
+    expect(keyOf(changed)).toBe(keyOf(same));
+    change(changed);
+    expect(keyOf(changed)).not.toBe(keyOf(same));
+  });
+
+  it('keeps GVMM wake-up hints that decide the same apart only by what they decide', () => {
+    const at = (offsetNs: number | 'zero') => {
+      const world = settle(build(halted));
+      const sched = (world.core.ext.gvmm as Gvmm).schedOps;
+      sched.uNsNextEmtWakeup = offsetNs === 'zero' ? 0 : world.sched.clock.nowNs() + offsetNs;
+      return keyOf(world);
+    };
+    // 0 ("recalculate") and anything due within EW2 (50 µs) never skip the pass: one class.
+    expect(at(10_000)).toBe(at('zero'));
+    expect(at(300_000_000)).not.toBe(at('zero'));
+  });
+
+  it.each(METHODS)('%s: a quiescent VM ticks in a small cycle, the same key at a later virtual time', (name, method) => {
+    const inputs: ScenarioInput[] = [
+      { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: method }, clients: [['powerOn']] },
+      { cpus: 2, halt: 'on', config: { HaltMethod: method }, clients: [['powerOn', 'powerOff']] },
+    ];
+    for (const input of inputs) {
+      const world = settle(build(input));
+      if (world.terminal) {
+        // BOOTSTRAP's halt loop spins until notified and sets no timer: with every vCPU halted the run ends.
+        expect([name, input.guest]).toEqual(['BOOTSTRAP', 'halt']);
+        continue;
+      }
+      const seen = new Map<string, number>();
+      let cycle: { steps: number; ns: number } | null = null;
+      for (let step = 0; step < 40 && !cycle; step++) {
+        const key = keyOf(world);
+        const earlier = seen.get(key);
+        if (earlier !== undefined) cycle = { steps: step - earlier, ns: world.sched.clock.nowNs() };
+        seen.set(key, step);
+        // Only timers and the EMTs they wake: nothing else can step.
+        expect(world.clients.every((c) => c.pending === null)).toBe(true);
+        world.step(0);
+      }
+      expect(cycle, `${JSON.stringify(input)}: no key repeated within 40 steps`).not.toBeNull();
+      expect(cycle!.steps).toBeLessThanOrEqual(8);
+      expect(cycle!.ns).toBeGreaterThan(0); // virtual time moved on; the key did not
+    }
+  });
+
+  // An audit of the whole key: wherever two different prefixes reach one key, the states must have the same
+  // futures, here the same tree of successor keys a few steps deep (successors compared as multisets, since
+  // choice indices follow actor registration order). Leaving out the semaphore's signalled bit fails it (one
+  // vCPU: two requests signal an idle EMT twice, and the second signal survives its wake-up).
+  const audits = METHODS.flatMap(([name, method]) => [
+    [name, 1, 3, { cpus: 1, halt: 'on', guest: 'halt', config: { HaltMethod: method }, clients: [['powerOn'], ['powerOff']] }],
+    [name, 2, 2, { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: method }, clients: [['powerOn', { call: 'reqCallWait', target: 1 }], ['powerOff']] }],
+  ] as [string, number, number, ScenarioInput][]);
+  it.each(audits)('%s, %i vCPU(s): states merged by key have the same successors %i steps deep', async (_name, _cpus, depth, input) => {
+    const scenario = parseScenario(input);
+    const at = (prefix: number[]) => {
+      const world = World.build(scenario, { properties: BUILT_IN_PROPERTIES });
+      for (const choice of prefix) world.step(choice);
+      return world;
+    };
+    const tree = (prefix: number[], depth: number): string => {
+      const world = at(prefix);
+      const n = depth === 0 || world.violation ? 0 : world.choiceCount();
+      const below = Array.from({ length: n }, (_, i) => tree([...prefix, i], depth - 1)).sort();
+      return `${keyOf(world)}(${below.join(',')})`;
+    };
+    const first = new Map<string, number[]>();
+    const queue: number[][] = [[]];
+    let merged = 0;
+    while (queue.length > 0 && first.size < 300 && merged < 40) {
+      const prefix = queue.shift()!;
+      const world = at(prefix);
+      const key = keyOf(world);
+      const known = first.get(key);
+      if (known) {
+        merged++;
+        expect(tree(prefix, depth), `${JSON.stringify(known)} and ${JSON.stringify(prefix)} share a key`).toBe(tree(known, depth));
+      } else {
+        first.set(key, prefix);
+        for (let i = 0; i < world.choiceCount(); i++) queue.push([...prefix, i]);
+      }
+      if (first.size % 50 === 0) await new Promise((resolve) => setImmediate(resolve)); // let settled worlds go
+    }
+    expect(merged).toBeGreaterThanOrEqual(20);
+  });
+
+  it('merges two orders of the same steps (clients issuing their calls)', () => {
+    const input: ScenarioInput = { cpus: 2, halt: 'on', guest: 'halt', clients: [['powerOn'], ['powerOff']] };
+    const byActor = (world: World, ...ids: string[]) => {
+      for (const id of ids) world.step(world.ready().findIndex((a) => a.id === id));
+      return world;
+    };
+    expect(keyOf(byActor(build(input), 'client.A', 'client.B'))).toBe(keyOf(byActor(build(input), 'client.B', 'client.A')));
+  });
+});
+
+/** Records how every quiescent state ends (nothing can step, every client done): halt 'on' never terminates. */
+function quiescentOutcomes(into: Set<string>): PropertyDef {
+  return {
+    name: 'quiescent-outcomes',
+    description: 'test helper: the outcome of every state where only timers are left',
+    create: () => ({
+      name: 'quiescent-outcomes',
+      afterStep(ctx) {
+        const world = ctx.view.world;
+        if (world.ready().length === 0 && world.clients.every((c) => c.pending === null && c.position === c.spec.calls.length)) into.add(outcomeOf(world));
+      },
+    }),
+  };
+}
+
+const figures: string[] = [];
+
+describe('the correct engine with halt methods on (guest halts)', () => {
+  const scenarios: [string, ScenarioInput][] = [
+    ['PowerOn ∥ PowerOff, 1 vCPU', { cpus: 1, clients: [['powerOn'], ['powerOff']] }],
+    ['PowerOn ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn'], ['powerOff']] }],
+    ['PowerOn → reqCallWait(1) ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', { call: 'reqCallWait', target: 1 }], ['powerOff']] }],
+    ['PowerOn → ONCE rendezvous ∥ reqCallWait(0), 2 vCPUs', { cpus: 2, clients: [['powerOn', { call: 'emtRendezvous', type: 'once' }], [{ call: 'reqCallWait', target: 0 }]] }],
+  ];
+  const cases = METHODS.flatMap(([name, method]) => scenarios.map(([title, input]) => [name, title, method, input] as const));
+
+  it.each(cases)('%s: %s passes and ends as with halt off', async (name, title, method, input) => {
+    const ends = new Set<string>();
+    const on = await explore({ ...input, halt: 'on', guest: 'halt', config: { HaltMethod: method } }, { properties: [quiescentOutcomes(ends)] });
+    expect(on).toHaveNoViolations();
+    const off = await explore({ ...input, guest: 'halt', config: { HaltMethod: method } });
+    expect(off).toHaveNoViolations();
+    // Halting is transparent: the same ways to end. With halt on, EMTs that sleep with a timeout tick forever and
+    // no run ends, so the ends are the states where only timers are left (BOOTSTRAP's halts set none: those end).
+    expect([...new Set([...ends, ...on.outcomes])].sort()).toEqual(off.outcomes);
+    figures.push(`| ${name} | ${title} | ${on.states} | ${on.seconds.toFixed(2)} | ${off.states} |`);
+  });
+});
+
+describe('halt-path mutants', () => {
+  const mutant = (name: string) => MUTANTS.find((m) => m.name === name)!;
+
+  it("a GLOBAL_1 wake-up lost for a halted vCPU is a 'wake-up' violation, not a deadlock, at the shortest trace", async () => {
+    const m = mutant('global1-halted-wake-up-lost');
+    const result = await explore(m.scenario, { engine: m.engine, mutant: m.name });
+    const v = result.violations[0]!;
+    expect(v.property).toBe('wake-up');
+    expect(v.message).toBe(
+      'wake-up: emt.0 sleeps in VMR3WaitHalted (GLOBAL_1) with a request on its queue pending and was never woken for it: only a timeout would end the wait (VM RUNNING, vCPU STARTED_HALTED)',
+    );
+    // Breadth-first: the shortest counterexample (powerOn, then the request the halted vCPU never hears of).
+    expect(v.choices.length).toBe(8);
+    figures.push(`| mutant ${m.name} | ${v.property} | ${v.choices.length} steps | |`);
+    const replay = replayTrace(v.text, { engine: m.engine });
+    expect(replay.divergence).toBeNull();
+    expect(replay.reproduced).toBe(true);
+    // The timeout hides the bug from every other property: with OLD (no GVMM wake-ups) or halt off it passes.
+    expect(await explore({ ...m.scenario, config: { HaltMethod: 3 } }, { engine: m.engine, mutant: m.name })).toHaveNoViolations();
+    expect(await explore({ ...m.scenario, halt: 'off' }, { engine: m.engine, mutant: m.name })).toHaveNoViolations();
+  });
+
+  it('a halt loop that never sees its work is a liveness lasso on the engine graph, which replays', async () => {
+    const m = mutant('halt-ignores-flags');
+    const result = await explore(m.scenario, { engine: m.engine, mutant: m.name });
+    const v = result.violations[0]!;
+    // The call stays pending while the EMT wakes every 15 ms and blocks again: a cycle, not a deadlock.
+    expect(v.property).toBe('liveness');
+    expect(v.message).toBe("liveness: A#1 reqCallWait(0) never returns: a fair cycle of 2 steps keeps the monitor in its hot state 'call in flight'");
+    expect(v.lassoAt).toBe(8);
+    expect(v.choices.length - v.lassoAt!).toBe(2); // timer fires, the EMT runs one halt-loop pass
+    figures.push(`| mutant ${m.name} | ${v.property} | lasso ${v.lassoAt} + ${v.choices.length - v.lassoAt!} steps | |`);
+    const replay = replayTrace(v.text, { engine: m.engine });
+    expect(replay.divergence).toBeNull();
+    expect(replay.violation).toEqual({ property: 'liveness', message: v.message });
+    expect(replay.reproduced).toBe(true);
+    // The unmutated engine has the same cycles (the EMT ticks) but none is hot.
+    expect(await explore(m.scenario)).toHaveNoViolations();
+  });
+});
+
+afterAll(() => {
+  if (figures.length > 0) console.log(['| method | scenario | states (halt on) | s | states (halt off) |', '|---|---|---:|---:|---:|', ...figures].join('\n'));
+});
