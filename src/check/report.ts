@@ -4,7 +4,12 @@
  */
 import type { Coverage } from './coverage.js';
 import type { ExploreResult } from './explore.js';
+import { VMHALTMETHOD } from '../../machines/halt-method.js';
 import { describeCall } from './scenario.js';
+
+/** The VMHALTMETHOD name of a config value (none given: DEFAULT, which resolves to GLOBAL_1). */
+const haltMethodName = (value: number | undefined): string =>
+  Object.entries(VMHALTMETHOD).find(([, v]) => v === (value ?? VMHALTMETHOD.DEFAULT))?.[0] ?? String(value);
 
 const n = (value: number) => Math.round(value).toLocaleString('en-US');
 
@@ -25,7 +30,7 @@ export function formatSummary(result: ExploreResult): string {
   const s = result.scenario;
   const clients = s.clients.map((c) => `${c.name}: ${c.calls.map(describeCall).join(' → ')}`).join(' ∥ ');
   const rows: [string, string][] = [
-    ['scenario', `${clients}  (${s.cpus} vCPU${s.cpus === 1 ? '' : 's'}, ${s.fidelity}${s.guest === 'halt' ? ', halting guest' : ''})`],
+    ['scenario', `${clients}  (${s.cpus} vCPU${s.cpus === 1 ? '' : 's'}, ${s.fidelity}${s.guest === 'halt' ? ', halting guest' : ''}${s.halt === 'on' ? `, halt method ${haltMethodName(s.config.HaltMethod)}` : ''})`],
     ['verdict', result.verdict],
     ['search', `${result.mode} · partial-order reduction ${result.reductions.por ? 'on' : 'off'} · symmetry ${result.reductions.symmetry}`],
     ['states', `${n(result.states)}   transitions ${n(result.transitions)}   depth ${n(result.depth)}   replayed steps ${n(result.replayedSteps)}`],

@@ -49,6 +49,16 @@ describe('vmm-actors check / replay', () => {
     expect(out).toMatch(/^coverage\s+VMSTATE edges \d+\/67/m);
   });
 
+  it.each([
+    [undefined, 'DEFAULT'],
+    [3, 'OLD'],
+  ])('names the halt method when halt is on (HaltMethod %s: %s)', async (method, name) => {
+    const scenario = { cpus: 1, halt: 'on', ...(method !== undefined ? { config: { HaltMethod: method } } : {}), clients: [['powerOn'], ['powerOff']] };
+    const { out, code } = await cli('check', file(`halt-${name}.json`, scenario), '--quiet');
+    expect(code).toBe(0);
+    expect(out).toMatch(new RegExp(`^scenario\\s+.*\\(1 vCPU, intended, halt method ${name}\\)$`, 'm'));
+  });
+
   it('finds the as-written live-save failure, exit 1, writes the trace; replay prints the same violation', async () => {
     const scenario = file('save.json', { cpus: 1, fidelity: 'as-written', timers: 'any', clients: [['powerOn', 'save'], ['suspend']] });
     const trace = join(dir, 'save.trace.jsonl');
