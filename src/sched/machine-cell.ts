@@ -1,8 +1,8 @@
 /**
  * A machine instance as data: the current XState snapshot of one component (a VM, a vCPU, an EMT, a request,
  * a rendezvous). Steps go through XState's pure `transition()`; results are memoized per (snapshot, event)
- * because snapshots are immutable and equal states share one object, so a world can be cloned by copying
- * references and the checker pays for each distinct transition once. A memoized step is a map lookup on the
+ * because snapshots are immutable and equal states share one object, so every world the checker builds pays
+ * for each distinct transition once. A memoized step is a map lookup on the
  * cell's current state node, and allocates nothing when the caller sends a shared event object.
  */
 import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
@@ -87,10 +87,8 @@ function edgeOf(memo: MachineMemo, machine: AnyStateMachine, from: StateNode, ev
   const key = eventKey(event);
   let next = from.byKey.get(key);
   if (!next) {
-    const snapshot = transition(machine, from.snapshot, event)[0];
-    next = snapshot === from.snapshot ? from : internNode(memo, snapshot);
-    // Equal state: not accepted (the old snapshot object stays, as callers compare by identity).
-    if (next.snapshot === from.snapshot) next = from;
+    // An equal state interns to `from` itself: not accepted (callers compare snapshots by identity).
+    next = internNode(memo, transition(machine, from.snapshot, event)[0]);
     from.byKey.set(key, next);
   }
   if (Object.isFrozen(event)) from.byRef.set(event, next);
@@ -107,14 +105,6 @@ function current(memo: MachineMemo, node: StateNode): StateNode {
     memo.initial = internNode(memo, memo.initial.snapshot);
   }
   return node.gen === memo.gen ? node : internNode(memo, node.snapshot);
-}
-
-/** The pure step, memoized. Returns the same snapshot object when the event is not accepted. */
-export function stepMachine(machine: AnyStateMachine, snapshot: Snapshot, event: EventObject): Snapshot {
-  const memo = memoOf(machine);
-  const from = current(memo, internNode(memo, snapshot));
-  const next = from.byRef.get(event) ?? edgeOf(memo, machine, from, event);
-  return next === from ? snapshot : next.snapshot;
 }
 
 export class MachineCell<TEvent extends EventObject = EventObject> {
@@ -136,13 +126,6 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
 
   set snapshot(snapshot: Snapshot) {
     this.#node = internNode(this.#memo, snapshot);
-  }
-
-  /** A copy sharing the (immutable) snapshot, for cloning a world. */
-  clone(): MachineCell<TEvent> {
-    const copy = new MachineCell<TEvent>(this.machine, this.systemId);
-    copy.#node = this.#node;
-    return copy;
   }
 
   /** The state value of a flat machine. */

@@ -17,21 +17,14 @@ import {
 import { crc32, crc32WithZeroField } from './crc.js';
 import type { SsmSource } from './sources.js';
 import { SsmStreamReader } from './stream-reader.js';
-import { decodeFileHeader, decodeFooter, magicEquals, type SsmFooter } from './structs.js';
+import { decodeFileHeader, decodeFooter, magicEquals, type SsmFileHeader, type SsmFooter } from './structs.js';
 
-/** What ssmR3HeaderAndValidate leaves in the handle (u.Read header info). */
-export interface SsmFileInfo {
+/** What ssmR3HeaderAndValidate leaves in the handle (u.Read header info): the header's fields, and more. */
+export interface SsmFileInfo
+  extends Pick<SsmFileHeader, 'verMajor' | 'verMinor' | 'verBuild' | 'svnRev' | 'cHostBits' | 'cbGCPhys' | 'cbGCPtr' | 'cUnits'> {
   fmtMajor: number;
   fmtMinor: number;
   cbFileHdr: number;
-  verMajor: number;
-  verMinor: number;
-  verBuild: number;
-  svnRev: number;
-  cHostBits: number;
-  cbGCPhys: number;
-  cbGCPtr: number;
-  cUnits: number;
   fStreamCrc32: boolean;
   live: boolean;
   /** File size as the footer says (offFooter + 32), or -1 for streams. */
