@@ -10,6 +10,7 @@ import { main as checkPowerOns } from './check-powerons.js';
 import { main as checkRebuild } from './check-rebuild.js';
 import { main as checkParallel } from './check-parallel.js';
 import { main as checkHalt } from './check-halt.js';
+import { main as checkKeyAudit } from './check-key-audit.js';
 import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
 import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
 import { main as gvmmIdle } from './gvmm-idle.js';
@@ -30,6 +31,7 @@ const benches: [string, () => Promise<unknown>][] = [
   ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],
   ['model checker on 1 and 2 worker threads: the race, N = 2…6, reductions off', () => checkParallel()],
   ['model checker with halt methods on: per method, N = 1…3, and the halt-path mutants', () => checkHalt()],
+  ['model checker state-key audit: every merge of the suite scenarios, two steps deep', () => checkKeyAudit()],
 ];
 
 for (const [name, run] of benches) {

@@ -3,12 +3,12 @@
  * table: for each frontier state it is sent (index, choice prefix), it takes the world it parked when it
  * stepped into that state or rebuilds one, picks the choices with the explorer's own partial-order logic,
  * steps each and answers with plain data per transition (the child's key, what liveness needs, violations,
- * the outcome of an end state, coverage as interned ids). The main thread decides what is new, in the order
+ * the outcome where a run ends, coverage as interned ids). The main thread decides what is new, in the order
  * the single-threaded search would, so the result does not depend on which worker was faster.
  */
 import { parentPort } from 'node:worker_threads';
 import { CoverageSink } from './coverage.js';
-import { enabledSlots, Explorer, outcomeOf } from './explorer.js';
+import { enabledSlots, Explorer, outcomeOf, quiescent } from './explorer.js';
 import { StateTable } from './state-table.js';
 import { World, type EngineVariant, type WorldOptions } from './world.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
@@ -49,6 +49,7 @@ export interface StepFacts {
   violation: Violation | null;
   /** The end-of-run checks failed (they count only where the child is a new state, as in Explorer.discover). */
   terminalViolation: Violation | null;
+  /** outcomeOf the child where a run ends (terminal or quiescent, as in Explorer.discover), else null. */
   outcome: string | null;
   /** The parked child world, or -1. */
   ticket: number;
@@ -228,10 +229,10 @@ class ExploreWorker {
     const violation = world.violation;
     let terminalViolation: Violation | null = null;
     let outcome: string | null = null;
-    if (!violation && terminal) {
-      world.checkTerminal();
+    if (!violation) {
+      if (terminal) world.checkTerminal();
       terminalViolation = world.violation;
-      outcome = outcomeOf(world);
+      if (terminal || quiescent(world)) outcome = outcomeOf(world);
     }
     const ticket = terminal || world.violation ? -1 : this.#park(world, hi, lo, parent, position);
     return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ticket, coverage };

@@ -6,7 +6,7 @@
  * default, so the first counterexample is a shortest one. A run cut short by maxStates, maxDepth or the time
  * limit is "bounded", never "ok".
  */
-import { parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
+import { isParsedScenario, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import type { Coverage } from './coverage.js';
 import type { PropertyDef, UserInvariant } from './property.js';
 import type { Counterexample } from './trace.js';
@@ -79,17 +79,18 @@ export interface ExploreResult {
   bytesPerState: number;
   violations: Counterexample[];
   coverage: Coverage;
-  /** The distinct ends of runs: final VM state and each client's statuses (`OFF | A: powerOn=0 suspend=-1907 | B: …`). */
+  /**
+   * The distinct ends of runs: final VM state and each client's statuses (`OFF | A: powerOn=0 suspend=-1907 |
+   * B: …`), recorded at terminal states (nothing can step, no timer pending; a stuck call shows as `pending`)
+   * and at quiescent ones (every client done, no actor ready, only timers left: halt methods on, see
+   * `quiescent` in explorer.ts), in every mode and for any number of workers.
+   */
   outcomes: string[];
   reductions: { por: boolean; symmetry: string };
 }
 
 
 export async function explore(input: Scenario | ScenarioInput, options: ExploreOptions = {}): Promise<ExploreResult> {
-  const explorer = new Explorer(isParsed(input) ? input : parseScenario(input), options);
+  const explorer = new Explorer(isParsedScenario(input) ? input : parseScenario(input), options);
   return explorer.run();
 }
-
-const isParsed = (input: Scenario | ScenarioInput): input is Scenario =>
-  Array.isArray(input.clients) && input.clients.every((c) => !Array.isArray(c) && typeof (c as { name?: unknown }).name === 'string') &&
-  typeof (input as Scenario).guest === 'string' && typeof (input as Scenario).timers === 'string';

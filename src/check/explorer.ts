@@ -20,7 +20,7 @@ import { symmetryOf, type Symmetry } from './symmetry.js';
 import { counterexampleTrace, livenessMessage } from './trace.js';
 import { World, type WorldOptions } from './world.js';
 
-/** Distinct run ends kept for the result. */
+/** Distinct run ends kept for the result: terminal states, and quiescent ones (only timers left, clients done). */
 export const OUTCOMES_MAX = 10_000;
 
 export class Explorer {
@@ -111,9 +111,10 @@ export class Explorer {
     this.liveness?.addState(index, world.clients.some((c) => c.pending !== null), enabledSlots(world));
     if (parent >= 0) this.liveness?.addEdge(parent, index, choice, world.lastSlot);
     if (depth > this.depthReached) this.depthReached = depth;
-    if (!world.violation && world.terminal) {
-      world.checkTerminal();
-      if (this.outcomes.size < OUTCOMES_MAX) this.outcomes.add(outcomeOf(world));
+    if (!world.violation) {
+      const terminal = world.terminal;
+      if (terminal) world.checkTerminal(); // deadlock and hot monitors: only where nothing can happen again
+      if ((terminal || quiescent(world)) && this.outcomes.size < OUTCOMES_MAX) this.outcomes.add(outcomeOf(world));
     }
     return index;
   }
@@ -173,6 +174,19 @@ export function enabledSlots(world: World): number {
   const ready = world.ready();
   for (let i = 0; i < ready.length; i++) mask |= 1 << world.actorSlot(i);
   return mask;
+}
+
+/**
+ * A run has ended here even if a timer is pending: every client has finished its script (no call in flight, none
+ * left to issue) and no actor is ready (no EMT, client or call thread `ext.N`), so only a timer can fire. With
+ * halt methods on, idle EMTs sleep with timeouts and a finished run ticks in such states, never terminal. The
+ * outcome is final: the statuses are, and the VM state changes only through an EMT acting on work it sleeps with,
+ * which `wake-up` reports at this very state unless the EMT was woken for it. A call in flight is never an end.
+ */
+export function quiescent(world: World): boolean {
+  if (world.ready().length > 0) return false;
+  for (const client of world.clients) if (!client.done) return false;
+  return true;
 }
 
 /** How a run ended, in words: the VM state and every client's statuses by name. */

@@ -12,4 +12,5 @@ export type { Counterexample } from './trace.js';
 export type { Violation, UserInvariant, PropertyDef, Monitor } from './property.js';
 export type { WorldView, ClientView } from './view.js';
 export { BUILT_IN_PROPERTIES } from './invariants/index.js';
+export { auditStateKey, formatKeyAudit, type KeyAuditOptions, type KeyAuditResult, type KeyMismatch } from './key-audit.js';
 export { VMSTATE_TABLE_EDGES, VMSTATE_CODE_ONLY_EDGES } from './vmstate-table.js';

@@ -93,6 +93,10 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   // Clients and their calls' threads.
   for (const client of world.clients) {
     key.w(client.position);
+    // The statuses its finished calls returned: history to the engine, but `outcomes` reports them, so two runs
+    // that differ only there must not merge (one of their ends would go missing).
+    key.w(client.results.length);
+    for (const rc of client.results) key.w(rc);
     key.w(client.pending ? client.pending.labelId : -1);
     key.w(sched.isReady(client) ? 1 : 0);
     const thread = client.thread;
@@ -118,7 +122,7 @@ const TIMER_NAMES = new Map<string, { id: number; cpu: number }>();
 const EMT_TIMER = /^(vm\.\d+\/emt\.)(\d+)(\/.*)?$/;
 
 /** `vm.1/emt.2/sem` → the interned name with the CPU left out (`vm.1/emt.` + `*` + `/sem`) and CPU 2; others: CPU -1. */
-function timerName(label: string): { id: number; cpu: number } {
+export function timerName(label: string): { id: number; cpu: number } {
   let name = TIMER_NAMES.get(label);
   if (!name) {
     const m = EMT_TIMER.exec(label);
@@ -189,7 +193,7 @@ function encodeSave(world: World, key: KeyWriter): void {
 }
 
 /** What the halt part of a key reads (scenario `halt: 'on'`); with halt 'off' none of it ever changes. */
-interface HaltEncoding {
+export interface HaltEncoding {
   readonly world: World;
   readonly halt: VmHalt;
   readonly gvmm: Gvmm;
@@ -198,7 +202,7 @@ interface HaltEncoding {
   readonly nowNs: number;
 }
 
-function haltEncoding(world: World): HaltEncoding {
+export function haltEncoding(world: World): HaltEncoding {
   const gvmm = world.core.ext.gvmm as Gvmm;
   const gvm = gvmm.table.lookup(world.core.handle);
   return { world, halt: haltOf(world.core), gvmm, gvm: typeof gvm === 'number' ? null : gvm, nowNs: world.sched.clock.nowNs() };
@@ -208,7 +212,7 @@ function haltEncoding(world: World): HaltEncoding {
  * One vCPU's hidden halt state: its VMR3WaitU wait (the EMT has no frame then), its UVMCPU halt state (fWait,
  * semaphore, METHOD_1 history, the halt loop of a halted vCPU) and its GVMM record (halt expiry, event, wait).
  */
-function encodeHaltCpu(h: HaltEncoding, c: number, key: KeyWriter): void {
+export function encodeHaltCpu(h: HaltEncoding, c: number, key: KeyWriter): void {
   const idle = h.world.core.emts[c]!.idle;
   if (idle instanceof WaitU) idle.writeState(key);
   else key.w(idle ? -2 : -1);

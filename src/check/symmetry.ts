@@ -19,7 +19,7 @@ import { RendezvousFrame } from '../vmm/rendezvous.js';
 import { KeyWriter } from './key-writer.js';
 import { intern } from './labels.js';
 import type { CallSpec, Scenario } from './scenario.js';
-import type { CpuOrder } from './state-key.js';
+import { encodeHaltCpu, haltEncoding, timerName, type CpuOrder } from './state-key.js';
 import type { World } from './world.js';
 
 export interface Symmetry {
@@ -65,10 +65,19 @@ export function symmetryOf(scenario: Scenario, wanted: boolean): Symmetry {
   };
 }
 
-/** Sort the vCPUs by a hash of everything local to each (its EMT, vCPU, queue and part in each rendezvous). */
+/**
+ * Sort the vCPUs by a hash of everything local to each (its EMT, vCPU, queue, part in each rendezvous, its EMT's
+ * timers with their place in the timer queue, which decides which of two equal deadlines fires first, and, with
+ * halt methods on, its halt and GVMM state). Two vCPUs with equal signatures are then alike in every part of the
+ * key, so the index order between them does not change the key, and symmetric states get one key.
+ */
 function canonicalOrder(world: World, key: KeyWriter): CpuOrder {
   const core = world.core;
   const n = core.cCpus;
+  const halt = world.scenario.halt === 'on' ? haltEncoding(world) : null;
+  const timers = world.sched.timerList();
+  const timerCpus = timers.map((t) => timerName(world.labels.timerLabel(t.label)));
+  const now = world.sched.clock.nowNs();
   const signature: number[] = [];
   for (let c = 0; c < n; c++) {
     const emt = core.emts[c]!;
@@ -91,6 +100,13 @@ function canonicalOrder(world: World, key: KeyWriter): CpuOrder {
       key.w(ctx.order.indexOf(c));
       key.w(ctx.ran.indexOf(c));
     }
+    for (let i = 0; i < timers.length; i++) {
+      if (timerCpus[i]!.cpu !== c) continue;
+      key.w(i);
+      key.w(timerCpus[i]!.id);
+      key.wide(timers[i]!.dueNs - now);
+    }
+    if (halt) encodeHaltCpu(halt, c, key);
     key.hash();
     signature.push(key.hi);
   }

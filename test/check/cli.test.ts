@@ -49,6 +49,16 @@ describe('vmm-actors check / replay', () => {
     expect(out).toMatch(/^coverage\s+VMSTATE edges \d+\/67/m);
   });
 
+  it('--audit-key audits the state key instead of exploring: one line, exit 0 when every merge is sound', async () => {
+    const race = file('audit.json', { cpus: 1, clients: [['powerOn', 'suspend'], ['powerOff']] });
+    const { out, code } = await cli('check', race, '--audit-key', '3', '--quiet');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^state-key audit \(3 steps deep\): [\d,]+ states, [\d,]+ merges compared, [\d.]+ s: every merge sound$/);
+    const bounded = await cli('check', race, '--audit-key', '--max-states', '10', '--quiet');
+    expect(bounded.out).toMatch(/^state-key audit \(2 steps deep\): 10 states, .*: no mismatch so far \(bounded\)$/);
+    await expect(cli('check', race, '--audit-key', 'deep', '--quiet')).rejects.toThrow();
+  });
+
   it.each([
     [undefined, 'DEFAULT'],
     [3, 'OLD'],

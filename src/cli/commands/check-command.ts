@@ -1,12 +1,14 @@
 /**
  * `vmm-actors check <scenario.json>`: explore every interleaving of a scenario file, with a live progress line
  * (states, states/s, depth, frontier, heap), a summary table, the counterexample trace written on a violation
- * (`--trace-out`, default `<scenario>.trace.jsonl`) and exit code 1 when a property fails.
+ * (`--trace-out`, default `<scenario>.trace.jsonl`) and exit code 1 when a property fails. `--audit-key` audits
+ * the state key instead (src/check/key-audit.ts): exit code 1 when two states with different futures share a key.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { explore, formatSummary, formatViolation, parseScenarioText, type ExploreOptions, type Progress } from '../../check/index.js';
 import { disablePretenuring } from '../../check/gc-tuning.js';
+import { auditStateKey, formatKeyAudit } from '../../check/key-audit.js';
 import { parseInteger } from './options.js';
 
 interface CheckOptions {
@@ -23,6 +25,7 @@ interface CheckOptions {
   pretenuring?: boolean;
   traceOut?: string;
   quiet?: boolean;
+  auditKey?: number | true;
 }
 
 export function registerCheck(program: Command): void {
@@ -43,10 +46,21 @@ export function registerCheck(program: Command): void {
     .option('--pretenuring', "keep V8's allocation-site pretenuring (switched off while checking: about 2x faster)")
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
     .option('--quiet', 'no progress line')
+    .option('--audit-key [depth]', 'audit the state key instead: states merged by key must have the same futures, depth steps deep (2)', parseInteger)
     .action(async (file: string, opts: CheckOptions) => {
       if (opts.mode !== 'bfs' && opts.mode !== 'dfs' && opts.mode !== 'random') throw new InvalidArgumentError('--mode must be bfs, dfs or random');
       const scenario = parseScenarioText(readFileSync(file, 'utf8'), file);
       if (!opts.pretenuring) disablePretenuring();
+      if (opts.auditKey !== undefined) {
+        const audit = auditStateKey(scenario, {
+          symmetry: opts.symmetry,
+          ...(opts.auditKey !== true ? { depth: opts.auditKey } : {}),
+          ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
+        });
+        console.log(formatKeyAudit(audit));
+        if (audit.mismatches.length > 0) process.exitCode = 1;
+        return;
+      }
       const live = !opts.quiet && process.stderr.isTTY === true;
       const options: ExploreOptions = {
         mode: opts.mode,
