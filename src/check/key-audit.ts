@@ -13,6 +13,7 @@
  * an exact canonical form: so a mismatch means the merged states' futures are not even symmetric, and the
  * audit checks the symmetry reduction's soundness as well.
  */
+import { Prng } from '../sched/prng.js';
 import { RealClock } from '../time/real-clock.js';
 import { Explorer, outcomeOf, quiescent } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
@@ -27,7 +28,14 @@ export interface KeyAuditOptions extends Pick<ExploreOptions, 'properties' | 'en
   maxStates?: number;
   /** Stop after this many merges were compared (default: no limit). */
   maxMerges?: number;
+  /** Runs followed to their end from both states of each merge, beyond the tree (default 1; 0: the tree only). */
+  lanes?: number;
+  /** Seed of the lanes' choices (default 1). */
+  seed?: number;
 }
+
+/** A lane longer than this is cut (a run that never ends, e.g. halt methods ticking). */
+const LANE_STEPS_MAX = 200;
 
 /** Two prefixes with one key and different futures. */
 export interface KeyMismatch {
@@ -54,10 +62,11 @@ export interface KeyAuditResult {
   mismatches: KeyMismatch[];
   bounded: boolean;
   depth: number;
+  lanes: number;
   seconds: number;
 }
 
-/** A state's future: its key (and violation), with the futures of its successors by choice. */
+/** A state's future: its label (key; violation, or outcome where a run ends), with its successors' futures by choice. */
 interface Future {
   label: string;
   children: Future[];
@@ -70,6 +79,7 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
   const depth = options.depth ?? 2;
   const maxStates = options.maxStates ?? 2_000;
   const maxMerges = options.maxMerges ?? Number.POSITIVE_INFINITY;
+  const lanes = options.lanes ?? 1;
   const clock = new RealClock();
   // The explorer's own world options and key (symmetry included): the audit checks exactly what it merges.
   const explorer = new Explorer(scenario, { liveness: false, por: false, ...pick(options) });
@@ -98,12 +108,16 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
     for (const choice of prefix) world.step(choice);
     return world;
   };
-  const future = (prefix: number[], world: World, levels: number): Future => {
+  /** The state's label: its key, and the violation it reached or, where a run ends, the outcome. */
+  const stateLabel = (world: World) => {
     const terminal = !world.violation && world.terminal;
     if (terminal) world.checkTerminal(); // deadlock, hot monitors: as discover() does
     // Where a run ends, its outcome too: statuses are history to the engine, but `outcomes` reports them.
     const end = !world.violation && (terminal || quiescent(world)) ? ` = ${outcomeOf(world)}` : '';
-    const label = labelOf(world) + (world.violation ? `!${world.violation.property}` : end);
+    return labelOf(world) + (world.violation ? `!${world.violation.property}` : end);
+  };
+  const future = (prefix: number[], world: World, levels: number): Future => {
+    const label = stateLabel(world);
     const n = levels === 0 || world.violation ? 0 : world.choiceCount();
     const children: Future[] = [];
     for (let i = 0; i < n; i++) {
@@ -113,6 +127,44 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
     }
     const signature = `${label}(${children.map((c) => c.signature).sort().join(',')})`;
     return { label, children, signature };
+  };
+
+  const prng = new Prng(options.seed ?? 1);
+  /** Choice `i` of the world named by who takes it, the same in both worlds of a merge (CPUs canonical). */
+  const choiceTag = (world: World, i: number): string => {
+    const actor = world.ready()[i];
+    if (!actor) return 'timer';
+    const cpu = world.core.emts.indexOf(actor as never);
+    if (cpu >= 0) return `emt.${(explorer.symmetry.order(world)?.position ?? [])[cpu] ?? cpu}`;
+    const client = world.clients.indexOf(actor as never);
+    if (client >= 0) return `client.${client}`;
+    return world.labels.threadCall.get(actor as never)?.label ?? actor.id;
+  };
+  /**
+   * Follow one run from both states to its end in lockstep, the same actor stepping on both sides (picked at
+   * random): after every step the labels must agree. This reaches what a difference does far later than `depth`
+   * (a status merged early and returned at the call's end); the tree covers the near future exhaustively.
+   */
+  const lane = (a: readonly number[], b: readonly number[]): Omit<KeyMismatch, 'key' | 'first' | 'second'> | null => {
+    const wa = at(a);
+    const wb = at(b);
+    const after: number[] = [];
+    for (let steps = 0; steps < LANE_STEPS_MAX && !wa.violation; steps++) {
+      const n = wa.choiceCount();
+      if (n === 0) return null;
+      const i = prng.int(n);
+      const tag = choiceTag(wa, i);
+      const j = Array.from({ length: wb.choiceCount() }, (_, k) => choiceTag(wb, k)).indexOf(tag);
+      if (j < 0) return { after, firstSees: [`${tag} can step`], secondSees: [`${tag} cannot step`] };
+      wa.step(i);
+      wb.step(j);
+      after.push(j);
+      const la = stateLabel(wa);
+      const lb = stateLabel(wb);
+      if (la !== lb) return { after, firstSees: [la], secondSees: [lb] };
+      if (la.includes(' = ')) return null; // the run ended (with halt methods on, it ticks on)
+    }
+    return null;
   };
 
   const first = new Map<string, { prefix: number[]; future: Future | null }>();
@@ -139,7 +191,17 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
     merges++;
     known.future ??= future(known.prefix, at(known.prefix), depth);
     const other = future(prefix, world, depth);
-    if (other.signature !== known.future.signature) mismatches.push(mismatchOf(key, known.prefix, prefix, known.future, other));
+    if (other.signature !== known.future.signature) {
+      mismatches.push(mismatchOf(key, known.prefix, prefix, known.future, other));
+      continue;
+    }
+    for (let i = 0; i < lanes; i++) {
+      const parted = lane(known.prefix, prefix);
+      if (parted) {
+        mismatches.push({ key, first: known.prefix, second: prefix, ...parted });
+        break;
+      }
+    }
   }
   const bounded = queue.length > 0;
   return {
@@ -150,6 +212,7 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
     mismatches,
     bounded,
     depth,
+    lanes,
     seconds: clock.nowNs() / 1e9,
   };
 }
@@ -200,7 +263,7 @@ function mismatchOf(key: string, first: number[], second: number[], a: Future, b
 
 /** The audit in words, one line per mismatch (the CLI prints this). */
 export function formatKeyAudit(result: KeyAuditResult): string {
-  const head = `state-key audit (${result.depth} steps deep): ${result.states.toLocaleString('en-US')} states, ${result.merges.toLocaleString('en-US')} merges compared`;
+  const head = `state-key audit (${result.depth} steps deep, ${result.lanes} lane${result.lanes === 1 ? '' : 's'} per merge): ${result.states.toLocaleString('en-US')} states, ${result.merges.toLocaleString('en-US')} merges compared`;
   const verdict =
     result.mismatches.length > 0
       ? `${result.mismatches.length} merge(s) of states with different futures`

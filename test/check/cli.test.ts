@@ -53,9 +53,9 @@ describe('vmm-actors check / replay', () => {
     const race = file('audit.json', { cpus: 1, clients: [['powerOn', 'suspend'], ['powerOff']] });
     const { out, code } = await cli('check', race, '--audit-key', '3', '--quiet');
     expect(code).toBe(0);
-    expect(out).toMatch(/^state-key audit \(3 steps deep\): [\d,]+ states, [\d,]+ merges compared, [\d.]+ s: every merge sound$/);
-    const bounded = await cli('check', race, '--audit-key', '--max-states', '10', '--quiet');
-    expect(bounded.out).toMatch(/^state-key audit \(2 steps deep\): 10 states, .*: no mismatch so far \(bounded\)$/);
+    expect(out).toMatch(/^state-key audit \(3 steps deep, 1 lane per merge\): [\d,]+ states, [\d,]+ merges compared, [\d.]+ s: every merge sound$/);
+    const bounded = await cli('check', race, '--audit-key', '--audit-lanes', '2', '--max-states', '10', '--quiet');
+    expect(bounded.out).toMatch(/^state-key audit \(2 steps deep, 2 lanes per merge\): 10 states, .*: no mismatch so far \(bounded\)$/);
     await expect(cli('check', race, '--audit-key', 'deep', '--quiet')).rejects.toThrow();
   });
 

@@ -91,6 +91,16 @@ describe('the audit finds a key that leaves state out', () => {
     expect(formatKeyAudit(audit)).toMatch(/merge\(s\) of states with different futures\n {2}key [0-9a-f]+:[0-9a-f]+: choices \[0,/);
   });
 
+  it('a difference that shows only at the end of the call: one step of tree misses it, a lane to the end finds it', () => {
+    const tree = auditStateKey(input, { properties: [aFirst(false)], depth: 1, lanes: 0 });
+    expect(tree.mismatches).toEqual([]);
+    const lane = auditStateKey(input, { properties: [aFirst(false)], depth: 1, lanes: 1 });
+    expect(lane.mismatches.length).toBeGreaterThan(0);
+    // The lane steps the same actors on both sides until the second one reaches the violation.
+    expect(lane.mismatches.some((m) => m.secondSees.some((label) => label.endsWith('!a-first')) && m.after.length > 1)).toBe(true);
+    expect(auditStateKey(input, { properties: [aFirst(true)], depth: 1, lanes: 3 }).mismatches).toEqual([]);
+  });
+
   it('with encode, the audit is clean and explore() finds the violation', async () => {
     const audit = auditStateKey(input, { properties: [aFirst(true)], depth: 3 });
     expect(audit.mismatches).toEqual([]);

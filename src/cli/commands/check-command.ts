@@ -26,6 +26,7 @@ interface CheckOptions {
   traceOut?: string;
   quiet?: boolean;
   auditKey?: number | true;
+  auditLanes?: number;
 }
 
 export function registerCheck(program: Command): void {
@@ -47,6 +48,7 @@ export function registerCheck(program: Command): void {
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
     .option('--quiet', 'no progress line')
     .option('--audit-key [depth]', 'audit the state key instead: states merged by key must have the same futures, depth steps deep (2)', parseInteger)
+    .option('--audit-lanes <n>', 'with --audit-key: runs followed to their end from both states of each merge (1)', parseInteger)
     .action(async (file: string, opts: CheckOptions) => {
       if (opts.mode !== 'bfs' && opts.mode !== 'dfs' && opts.mode !== 'random') throw new InvalidArgumentError('--mode must be bfs, dfs or random');
       const scenario = parseScenarioText(readFileSync(file, 'utf8'), file);
@@ -55,6 +57,7 @@ export function registerCheck(program: Command): void {
         const audit = auditStateKey(scenario, {
           symmetry: opts.symmetry,
           ...(opts.auditKey !== true ? { depth: opts.auditKey } : {}),
+          ...(opts.auditLanes !== undefined ? { lanes: opts.auditLanes } : {}),
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
         });
         console.log(formatKeyAudit(audit));
