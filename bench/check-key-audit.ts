@@ -1,7 +1,8 @@
 /**
  * The state-key audit (src/check/key-audit.ts) run to exhaustion over the scenarios the suite model-checks,
  * where `npm test` compares only the first merges: every pair of prefixes the explorer merges is built again
- * and their futures compared two steps deep. Reports per scenario: distinct states, merges compared,
+ * and their futures compared two steps deep and along one run to its end. Reports per scenario: distinct
+ * states, merges compared,
  * mismatches (must be 0) and seconds. A mismatch is a state-key bug: the explorer would lose interleavings.
  *
  * Run: `node dist/bench/check-key-audit.js` on the build, or `npx tsx bench/check-key-audit.ts` (a few minutes).

@@ -9,10 +9,10 @@
  * key already seen, it builds both states again and compares their futures: the trees of successor keys (with
  * violations, and outcomes where runs end) `depth` steps deep, then `lanes` runs to the end in lockstep.
  * Successors are compared as multisets, because choice indices follow the order actors were registered in,
- * which the key deliberately leaves out. With symmetry on, the merges are the
- * explorer's (canonical keys), and the futures are labelled by the least key over every renaming of the vCPUs,
- * an exact canonical form: so a mismatch means the merged states' futures are not even symmetric, and the
- * audit checks the symmetry reduction's soundness as well.
+ * which the key deliberately leaves out. With symmetry on, the merges are the explorer's (canonical keys), and
+ * the futures are labelled by the least key over every renaming of the vCPUs, an exact canonical form: so a
+ * mismatch means the merged states' futures are not even symmetric, and the audit checks the symmetry
+ * reduction's soundness as well.
  */
 import { Prng } from '../sched/prng.js';
 import { RealClock } from '../time/real-clock.js';

@@ -168,12 +168,12 @@ function readCall(input: unknown, cpus: number, where: string): CallSpec {
   return spec;
 }
 
-/** Parse and validate a scenario; throws ScenarioError naming the field (`scenario.clients[1][0].call: …`). */
 /** A scenario parseScenario already returned (its defaults filled in), as opposed to raw input. */
 export const isParsedScenario = (input: Scenario | ScenarioInput): input is Scenario =>
   Array.isArray(input.clients) && input.clients.every((c) => !Array.isArray(c) && typeof (c as { name?: unknown }).name === 'string') &&
   typeof (input as Scenario).guest === 'string' && typeof (input as Scenario).timers === 'string';
 
+/** Parse and validate a scenario; throws ScenarioError naming the field (`scenario.clients[1][0].call: …`). */
 export function parseScenario(input: unknown, where = 'scenario'): Scenario {
   if (!isObject(input)) return fail(where, 'must be an object with "cpus" and "clients"');
   for (const key of Object.keys(input)) if (!SCENARIO_KEYS.has(key)) fail(where, `unknown key '${key}'`);
