@@ -16,6 +16,7 @@ import '../../src/check/vitest.js';
 const SCENARIOS: [string, ScenarioInput, number | undefined][] = [
   ['PowerOn → Suspend ∥ PowerOff, 1 vCPU', { cpus: 1, clients: [['powerOn', 'suspend'], ['powerOff']] }, undefined],
   ['PowerOn → Suspend ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }, 120],
+  ['PowerOn → Suspend ∥ Resume ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }, 120],
   ['PowerOn → Reset ∥ Suspend, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'reset'], ['suspend']] }, 120],
   ['PowerOn → PowerOff → Destroy ∥ reqCallWait(1), 2 vCPUs', { cpus: 2, clients: [['powerOn', 'powerOff', 'destroy'], [{ call: 'reqCallWait', target: 1 }]] }, undefined],
   ['reqCallWait(all) ∥ reqCallWait(all-reverse), 2 vCPUs', { cpus: 2, clients: [[{ call: 'reqCallWait', target: 'all' }], [{ call: 'reqCallWait', target: 'all-reverse' }]] }, undefined],
