@@ -3,8 +3,10 @@
  * and at quiescent ones — every client done, no actor ready, only timers left. With halt methods on, idle EMTs
  * sleep with timeouts, so a finished run ticks forever and is never terminal; its end is the quiescent state.
  * Goal: with halt on, `outcomes` is not empty and equals halt off's, in breadth-first, depth-first and
- * worker-thread search alike; a call still in flight while only timers are left is no end. Method: worlds
- * stepped by hand for the definition, explore() for the rest.
+ * worker-thread search alike; a call still in flight while only timers are left is no end; and every order of
+ * whole calls ends in a reported outcome (the finished calls' statuses are part of the state key, or runs that
+ * differ only there merge and lose an end). Method: worlds stepped by hand for the definition and the
+ * call-by-call runs, explore() for the rest.
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/check/explore.js';
