@@ -12,17 +12,11 @@
  * `npx tsx bench/check-parallel.ts` (workers then load the TypeScript sources through tsx).
  */
 import { explore, type ExploreResult } from '../src/check/explore.js';
+import type { CheckBenchRow } from './check-powerons.js';
 import type { ScenarioInput } from '../src/check/scenario.js';
 
-export interface ParallelBenchRow {
-  cpus: number;
+export interface ParallelBenchRow extends Pick<CheckBenchRow, 'cpus' | 'verdict' | 'states' | 'transitions' | 'rebuilds' | 'seconds' | 'cpuSeconds'> {
   workers: number;
-  verdict: string;
-  states: number;
-  transitions: number;
-  rebuilds: number;
-  seconds: number;
-  cpuSeconds: number;
   statesPerSecond: number;
   speedUp: number;
 }

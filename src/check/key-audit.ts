@@ -131,15 +131,17 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
   };
 
   const prng = new Prng(options.seed ?? 1);
-  /** Choice `i` of the world named by who takes it, the same in both worlds of a merge (CPUs canonical). */
-  const choiceTag = (world: World, i: number): string => {
-    const actor = world.ready()[i];
-    if (!actor) return 'timer';
-    const cpu = world.core.emts.indexOf(actor as never);
-    if (cpu >= 0) return `emt.${(explorer.symmetry.order(world)?.position ?? [])[cpu] ?? cpu}`;
-    const client = world.clients.indexOf(actor as never);
-    if (client >= 0) return `client.${client}`;
-    return world.labels.threadCall.get(actor as never)?.label ?? actor.id;
+  /** The world's choices named by who takes them, the same in both worlds of a merge (CPUs canonical). */
+  const choiceTags = (world: World): string[] => {
+    const position = explorer.symmetry.order(world)?.position;
+    const tags = world.ready().map((actor) => {
+      const cpu = world.core.emts.indexOf(actor as never);
+      if (cpu >= 0) return `emt.${position?.[cpu] ?? cpu}`;
+      const client = world.clients.indexOf(actor as never);
+      if (client >= 0) return `client.${client}`;
+      return world.labels.threadCall.get(actor as never)?.label ?? actor.id;
+    });
+    return world.timerChoice() ? [...tags, 'timer'] : tags;
   };
   /**
    * Follow one run from both states to its end in lockstep, the same actor stepping on both sides (picked at
@@ -151,11 +153,11 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
     const wb = at(b);
     const after: number[] = [];
     for (let steps = 0; steps < LANE_STEPS_MAX && !wa.violation; steps++) {
-      const n = wa.choiceCount();
-      if (n === 0) return null;
-      const i = prng.int(n);
-      const tag = choiceTag(wa, i);
-      const j = Array.from({ length: wb.choiceCount() }, (_, k) => choiceTag(wb, k)).indexOf(tag);
+      const tagsA = choiceTags(wa);
+      if (tagsA.length === 0) return null;
+      const i = prng.int(tagsA.length);
+      const tag = tagsA[i]!;
+      const j = choiceTags(wb).indexOf(tag);
       if (j < 0) return { after, firstSees: [`${tag} can step`], secondSees: [`${tag} cannot step`] };
       wa.step(i);
       wb.step(j);

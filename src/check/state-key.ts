@@ -56,21 +56,9 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   key.w(core.cActiveEmts);
   key.w(((core.ext.resetWaiters as unknown[] | undefined)?.length ?? 0) | (world.cancels << 8));
   const reqLabel = (req: VmReq) => labels.reqLabelId(req);
-  const halt: HaltEncoding | null = world.scenario.halt === 'on' ? haltEncoding(world) : null;
+  const halt = haltEncoding(world);
   // Per vCPU, in canonical order.
-  for (const c of order.canonical) {
-    const emt = core.emts[c]!;
-    key.w(intern(core.cpuState(c)));
-    key.w(core.cpuFF[c]!);
-    key.w(intern(emt.state));
-    key.w((sched.isReady(emt) ? 1 : 0) | (emt.countedInactive ? 2 : 0));
-    key.w(emt.frames.length);
-    for (const frame of emt.frames) encodeFrame(frame, key, world);
-    const processing = labels.processing[c]!;
-    key.w(processing.length > 0 ? reqLabel(processing[processing.length - 1]!) : -1);
-    encodeQueue(core.cpuQueues[c]!, key, reqLabel);
-    if (halt) encodeHaltCpu(halt, c, key);
-  }
+  for (const c of order.canonical) encodeCpu(world, c, key, halt);
   if (halt) encodeHaltVm(halt, key);
   encodeQueue(core.globalQueue, key, reqLabel);
   // The rendezvous in progress, outermost first.
@@ -116,6 +104,28 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
     key.wide(timer.dueNs - now);
   }
   for (const monitor of world.monitors) monitor.encode?.(key, cpu);
+}
+
+/**
+ * One vCPU's own part of the key: its vCPU state and force flags, its EMT (machine state, ready, frames, the
+ * request it processes), its queue and, with halt methods on, its halt state. No CPU number occurs in it, so
+ * symmetry's canonical order sorts the vCPUs by exactly this (plus their parts in the rendezvous and timers).
+ */
+export function encodeCpu(world: World, c: number, key: KeyWriter, halt: HaltEncoding | null): void {
+  const core = world.core;
+  const labels = world.labels;
+  const emt = core.emts[c]!;
+  const reqLabel = (req: VmReq) => labels.reqLabelId(req);
+  key.w(intern(core.cpuState(c)));
+  key.w(core.cpuFF[c]!);
+  key.w(intern(emt.state));
+  key.w((world.sched.isReady(emt) ? 1 : 0) | (emt.countedInactive ? 2 : 0));
+  key.w(emt.frames.length);
+  for (const frame of emt.frames) encodeFrame(frame, key, world);
+  const processing = labels.processing[c]!;
+  key.w(processing.length > 0 ? reqLabel(processing[processing.length - 1]!) : -1);
+  encodeQueue(core.cpuQueues[c]!, key, reqLabel);
+  if (halt) encodeHaltCpu(halt, c, key);
 }
 
 const TIMER_NAMES = new Map<string, { id: number; cpu: number }>();
@@ -202,7 +212,9 @@ export interface HaltEncoding {
   readonly nowNs: number;
 }
 
-export function haltEncoding(world: World): HaltEncoding {
+/** The halt part's inputs, or null with halt methods off. */
+export function haltEncoding(world: World): HaltEncoding | null {
+  if (world.scenario.halt !== 'on') return null;
   const gvmm = world.core.ext.gvmm as Gvmm;
   const gvm = gvmm.table.lookup(world.core.handle);
   return { world, halt: haltOf(world.core), gvmm, gvm: typeof gvm === 'number' ? null : gvm, nowNs: world.sched.clock.nowNs() };
@@ -212,7 +224,7 @@ export function haltEncoding(world: World): HaltEncoding {
  * One vCPU's hidden halt state: its VMR3WaitU wait (the EMT has no frame then), its UVMCPU halt state (fWait,
  * semaphore, METHOD_1 history, the halt loop of a halted vCPU) and its GVMM record (halt expiry, event, wait).
  */
-export function encodeHaltCpu(h: HaltEncoding, c: number, key: KeyWriter): void {
+function encodeHaltCpu(h: HaltEncoding, c: number, key: KeyWriter): void {
   const idle = h.world.core.emts[c]!.idle;
   if (idle instanceof WaitU) idle.writeState(key);
   else key.w(idle ? -2 : -1);

@@ -15,11 +15,9 @@
  * with CPU-blind callbacks — treats all vCPUs alike (EMT 0 is special only when creating, resetting through
  * VM_FF_RESET and exiting), and there every permutation of all vCPUs is a symmetry.
  */
-import { RendezvousFrame } from '../vmm/rendezvous.js';
 import { KeyWriter } from './key-writer.js';
-import { intern } from './labels.js';
 import type { CallSpec, Scenario } from './scenario.js';
-import { encodeHaltCpu, haltEncoding, timerName, type CpuOrder } from './state-key.js';
+import { encodeCpu, haltEncoding, timerName, type CpuOrder } from './state-key.js';
 import type { World } from './world.js';
 
 export interface Symmetry {
@@ -66,34 +64,22 @@ export function symmetryOf(scenario: Scenario, wanted: boolean): Symmetry {
 }
 
 /**
- * Sort the vCPUs by a hash of everything local to each (its EMT, vCPU, queue, part in each rendezvous, its EMT's
- * timers with their place in the timer queue, which decides which of two equal deadlines fires first, and, with
- * halt methods on, its halt and GVMM state). Two vCPUs with equal signatures are then alike in every part of the
- * key, so the index order between them does not change the key, and symmetric states get one key.
+ * Sort the vCPUs by a hash of everything local to each: its own part of the key (encodeCpu), its part in each
+ * rendezvous, and its EMT's timers with their place in the timer queue (which of two equal deadlines fires
+ * first). Two vCPUs with equal signatures are then alike in every part of the key, so the index order between
+ * them does not change the key, and symmetric states get one key (the key audit checks it: missedMerges).
  */
 function canonicalOrder(world: World, key: KeyWriter): CpuOrder {
   const core = world.core;
   const n = core.cCpus;
-  const halt = world.scenario.halt === 'on' ? haltEncoding(world) : null;
+  const halt = haltEncoding(world);
   const timers = world.sched.timerList();
   const timerCpus = timers.map((t) => timerName(world.labels.timerLabel(t.label)));
   const now = world.sched.clock.nowNs();
   const signature: number[] = [];
   for (let c = 0; c < n; c++) {
-    const emt = core.emts[c]!;
     key.reset();
-    key.w(intern(core.cpuState(c)));
-    key.w(core.cpuFF[c]!);
-    key.w(intern(emt.state));
-    key.w((world.sched.isReady(emt) ? 1 : 0) | (emt.countedInactive ? 2 : 0));
-    for (const frame of emt.frames) {
-      key.w(intern(frame.describe));
-      if (frame instanceof RendezvousFrame) key.w(frame.instance ? world.labels.rendezvousLabelId(frame.instance) : -1);
-    }
-    const processing = world.labels.processing[c]!;
-    key.w(processing.length > 0 ? world.labels.reqLabelId(processing[processing.length - 1]!) : -1);
-    const queue = core.cpuQueues[c]!;
-    for (const req of [...queue.priority, ...queue.normal]) key.w(world.labels.reqLabelId(req));
+    encodeCpu(world, c, key, halt);
     for (const instance of core.rendezvousStack) {
       const ctx = instance.ctx;
       key.w((instance.entered.has(c) ? 1 : 0) | (ctx.caller === c ? 2 : 0) | (ctx.runner === c ? 4 : 0));
@@ -106,7 +92,6 @@ function canonicalOrder(world: World, key: KeyWriter): CpuOrder {
       key.w(timerCpus[i]!.id);
       key.wide(timers[i]!.dueNs - now);
     }
-    if (halt) encodeHaltCpu(halt, c, key);
     key.hash();
     signature.push(key.hi);
   }

@@ -87,7 +87,10 @@ function sequentialEnd(input: ScenarioInput, order: readonly number[]): string {
   for (const index of order) {
     const client = world.clients[index]!;
     world.step(world.ready().indexOf(client));
-    for (let i = 0; i < 2_000 && client.pending !== null; i++) world.step(world.ready().findIndex((a) => !world.clients.includes(a as never)));
+    for (let i = 0; i < 2_000 && client.pending !== null; i++) {
+      const other = world.ready().findIndex((a) => !world.clients.includes(a as never));
+      world.step(other >= 0 ? other : world.ready().length); // nothing but clients ready: the next timer
+    }
     expect(client.pending).toBeNull();
   }
   for (let i = 0; i < 2_000 && world.choiceCount() > 0; i++) world.step(0);
