@@ -3,8 +3,9 @@
  * N = 2…6 vCPUs, explored breadth-first with every reduction off and with the defaults (partial-order
  * reduction on; symmetry is off by itself here because DESCENDING tells vCPUs apart). For each: states,
  * transitions, worlds rebuilt, wall and CPU seconds, states/s (CPU), bytes/state of the explorer's tables and
- * of the live heap (peak growth after a forced GC, sampled while exploring — run with --expose-gc; parked
- * breadth-first worlds included; NaN for runs too short to sample). Runs cut short by the time limit say
+ * of the live heap (peak growth after a forced GC, sampled in a second run of its own, since a forced GC
+ * discards compiled code — run with --expose-gc; parked breadth-first worlds included; NaN for runs under a
+ * second). The timed runs follow two untimed warm-up runs. Runs cut short by the time limit say
  * "bounded". Then the larger checks kept out of `npm test`: depth-first for comparison,
  * Save ∥ PowerOff and the as-written live-save defect on 2 vCPUs, Suspend ∥ Resume ∥ PowerOff exhaustively.
  *
@@ -17,6 +18,7 @@
  */
 import { explore, type ExploreOptions, type ExploreResult } from '../src/check/explore.js';
 import { disablePretenuring } from '../src/check/gc-tuning.js';
+import { collectGarbage } from './collect-garbage.js';
 import type { ScenarioInput } from '../src/check/scenario.js';
 
 export interface CheckBenchRow {
@@ -46,23 +48,11 @@ export interface CheckBenchOptions {
   pretenuring?: boolean;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Explore once and measure; heap growth is sampled through the progress callback. */
+/** Explore and time it (no forced collection: one would discard the engine's compiled code, collect-garbage.ts). */
 export async function measure(name: string, scenario: ScenarioInput, options: ExploreOptions, reductions: string): Promise<CheckBenchRow> {
-  gc?.();
-  const heapBefore = process.memoryUsage().heapUsed;
-  let heapPeak = heapBefore;
   const cpuBefore = process.cpuUsage();
-  const result: ExploreResult = await explore(scenario, {
-    ...options,
-    progressIntervalMs: 2000, // a forced GC per sample: sparse, so it barely touches the CPU figures
-    // Live heap: collect first (with --expose-gc), so garbage worlds from rebuilds do not count.
-    onProgress: () => {
-      gc?.();
-      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-    },
-  });
+  const result: ExploreResult = await explore(scenario, options);
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
@@ -77,9 +67,28 @@ export async function measure(name: string, scenario: ScenarioInput, options: Ex
     cpuSeconds,
     statesPerCpuSecond: result.states / cpuSeconds,
     tableBytesPerState: result.bytesPerState,
-    heapBytesPerState: heapPeak > heapBefore ? (heapPeak - heapBefore) / result.states : Number.NaN,
+    heapBytesPerState: Number.NaN, // liveHeapPerState, after every timed run
     counterexample: result.violations[0]?.choices.length ?? null,
   };
+}
+
+/**
+ * Peak live heap growth per state, in a run of its own: sampled after forced collections (garbage worlds do not
+ * count), which slow this run and the next, so these runs come after all timed ones.
+ */
+async function liveHeapPerState(scenario: ScenarioInput, options: ExploreOptions): Promise<number> {
+  if (!collectGarbage()) return Number.NaN;
+  const before = process.memoryUsage().heapUsed;
+  let peak = before;
+  const result = await explore(scenario, {
+    ...options,
+    progressIntervalMs: 250,
+    onProgress: () => {
+      collectGarbage();
+      peak = Math.max(peak, process.memoryUsage().heapUsed);
+    },
+  });
+  return peak > before ? (peak - before) / result.states : Number.NaN;
 }
 
 export function printRows(rows: readonly CheckBenchRow[]): void {
@@ -105,20 +114,31 @@ export async function main(options: CheckBenchOptions = {}): Promise<CheckBenchR
   if (print) console.log(`V8 allocation-site pretenuring ${pretenuring ? 'on (V8 default)' : 'off (as vmm-actors check runs)'}`);
   const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
   const rows: CheckBenchRow[] = [];
+  const runs = new Map<CheckBenchRow, [ScenarioInput, ExploreOptions]>();
+  const timed = async (name: string, scenario: ScenarioInput, exploreOptions: ExploreOptions, reductions: string) => {
+    const row = await measure(name, scenario, exploreOptions, reductions);
+    rows.push(row);
+    runs.set(row, [scenario, exploreOptions]);
+    return row;
+  };
+  // Warm up first: V8 keeps compiling the engine for the first few seconds of exploring (about 2.5 CPU s, on
+  // background threads too), which would otherwise land on the smallest rows (N = 4 took 2.4 s instead of 1.4).
+  for (const cpus of [3, 4]) await explore(race(cpus), { por: false, symmetry: false, liveness: false });
   for (const cpus of cpusList) {
-    rows.push(await measure('powerOn→suspend ∥ powerOff', race(cpus), { por: false, symmetry: false, liveness: false, timeLimitMs }, 'off'));
-    rows.push(await measure('powerOn→suspend ∥ powerOff', race(cpus), { timeLimitMs }, 'on'));
+    await timed('powerOn→suspend ∥ powerOff', race(cpus), { por: false, symmetry: false, liveness: false, timeLimitMs }, 'off');
+    await timed('powerOn→suspend ∥ powerOff', race(cpus), { timeLimitMs }, 'on');
   }
   if (options.extras ?? !quick) {
-    rows.push(await measure('same, depth-first', race(4), { mode: 'dfs', por: false, symmetry: false, liveness: false, timeLimitMs }, 'off'));
-    rows.push(await measure('same, depth-first', race(4), { mode: 'dfs', timeLimitMs }, 'on'));
-    rows.push(await measure('same, depth-first', race(6), { mode: 'dfs', por: false, symmetry: false, liveness: false, timeLimitMs }, 'off'));
-    rows.push(await measure('suspend ∥ resume ∥ powerOff', { cpus: 3, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }, { timeLimitMs }, 'on'));
-    rows.push(await measure('save ∥ powerOff (timers any)', { cpus: 2, timers: 'any', clients: [['powerOn', 'save'], ['powerOff']] }, { timeLimitMs }, 'on'));
-    const asWritten = await measure('save ∥ suspend, as-written', { cpus: 2, fidelity: 'as-written', timers: 'any', clients: [['powerOn', 'save'], ['suspend']] }, { timeLimitMs }, 'on');
-    rows.push(asWritten);
+    await timed('same, depth-first', race(4), { mode: 'dfs', por: false, symmetry: false, liveness: false, timeLimitMs }, 'off');
+    await timed('same, depth-first', race(4), { mode: 'dfs', timeLimitMs }, 'on');
+    await timed('same, depth-first', race(6), { mode: 'dfs', por: false, symmetry: false, liveness: false, timeLimitMs }, 'off');
+    await timed('suspend ∥ resume ∥ powerOff', { cpus: 3, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }, { timeLimitMs }, 'on');
+    await timed('save ∥ powerOff (timers any)', { cpus: 2, timers: 'any', clients: [['powerOn', 'save'], ['powerOff']] }, { timeLimitMs }, 'on');
+    const asWritten = await timed('save ∥ suspend, as-written', { cpus: 2, fidelity: 'as-written', timers: 'any', clients: [['powerOn', 'save'], ['suspend']] }, { timeLimitMs }, 'on');
     if (print) console.log(`as-written live save after an external suspend, 2 vCPUs: ${asWritten.verdict} (shortest counterexample: ${asWritten.counterexample ?? '-'} steps)`);
   }
+  // The live heap of the runs long enough to sample, now that nothing is timed any more.
+  for (const [row, [scenario, exploreOptions]] of runs) if (row.seconds >= 1) row.heapBytesPerState = await liveHeapPerState(scenario, exploreOptions);
   if (print) {
     printRows(rows);
     const four = rows.find((r) => r.cpus === 4 && r.reductions === 'on' && r.name.startsWith('powerOn'));

@@ -12,6 +12,7 @@
  */
 import { DeterministicScheduler } from '../src/sched/deterministic.js';
 import { createVMM, type VmmOptions } from '../src/vmm/vmm.js';
+import { collectGarbage } from './collect-garbage.js';
 
 export interface RendezvousBenchRow {
   clock: 'virtual' | 'real';
@@ -67,8 +68,8 @@ async function timeRendezvous(clock: 'virtual' | 'real', cpus: number, k: number
   try {
     const vm = await vmm.create({ cpus, config: { NumCPUs: cpus } });
     const rendezvous = () => vm.emtRendezvous({ type: 'descending' }, () => 0);
+    collectGarbage(); // before the warm-up: a forced collection discards compiled code (collect-garbage.ts)
     for (let i = 0; i < warmup; i++) await rendezvous();
-    (globalThis as { gc?: () => void }).gc?.();
 
     const sched = vmm.sched instanceof DeterministicScheduler ? vmm.sched : null;
     const stepsBefore = sched?.steps ?? 0;

@@ -1,19 +1,32 @@
 /**
- * Breadth-first search's parked worlds: worlds left at frontier states, so expanding such a state needs no
- * rebuild. The world that discovered a state by the table's path is parked there. So is a world that reaches
- * the same state later, at the same depth, with the same ready actors in the same order (the ready signature):
- * the table records choices as indices into the ready actors, and the order is not part of the state key, so
- * only then does every choice index mean what it means on the table's path. Such a world is used for one step
- * and never parked again (its successors' order may differ from the table's). Reuse is off under symmetry (a
- * world reaching a state through a renaming numbers its vCPUs differently).
+ * Breadth-first search's parked worlds: worlds left at states not yet expanded, so expanding such a state needs
+ * no rebuild. The world that discovers a state is parked there, and so is every world that steps into a state
+ * still waiting to be expanded, when its choice signature is the state's.
+ *
+ * The table records choices as indices into a world's ready actors, and their order is not part of the state
+ * key: the scheduler lists actors in registration order, and call threads register when their calls start, so
+ * two worlds in one state can number the same actor differently. The choice signature says what the numbers mean
+ * now and later: the ready actors' fairness slots in choice order, then every call thread of the run so far in
+ * registration order (a thread can be readied again after its call returned, by a late request completion).
+ * Worlds with the same key and signature take every choice to the same successor, with the same signature, so a
+ * world parked by signature serves the state as well as the table's own path would, for every step after it.
+ * Such a world carries the path it really took (a base state's table prefix and the choices after it), for
+ * reporting a violation exactly. Reuse is off under symmetry (a world reaching a state through a renaming numbers
+ * its vCPUs differently).
  */
 import type { World } from './world.js';
+
+/** A world's path when it is not the table's: the table prefix of `base`, then `tail`. */
+export interface OwnPath {
+  base: number;
+  tail: number[];
+}
 
 export class ParkedWorlds {
   readonly #worlds = new Map<number, World[]>();
   readonly #signature = new Map<number, string>();
-  /** Worlds parked by parkAnother, with the path they really took. */
-  readonly #other = new Map<World, number[]>();
+  /** Worlds that came by another path than the table's, with that path. */
+  readonly #own = new Map<World, OwnPath>();
   #count = 0;
   /** Worlds parked at a state they reached by another path (each saves a rebuild). */
   reused = 0;
@@ -23,39 +36,40 @@ export class ParkedWorlds {
     readonly reuse: boolean,
   ) {}
 
-  /** The world that discovered state `index` by the table's path. */
-  park(index: number, world: World): void {
+  /** The world that discovered state `index`; `own` when it came by another path than the one recorded. */
+  park(index: number, world: World, own?: OwnPath): void {
     if (this.#count >= this.max) return;
     this.#worlds.set(index, [world]);
     this.#count++;
-    if (this.reuse) this.#signature.set(index, readySignature(world));
+    if (own) this.#own.set(world, own);
+    if (this.reuse) this.#signature.set(index, choiceSignature(world));
   }
 
-  /** A world at a known, not yet expanded state at its table depth: parked when its ready signature matches. */
-  parkAnother(index: number, world: World, path: () => number[]): void {
+  /** A world at a known state not yet expanded, by another path: parked when its choice signature matches. */
+  parkAnother(index: number, world: World, own: OwnPath): void {
     if (!this.reuse || this.#count >= this.max) return;
     const list = this.#worlds.get(index);
-    if (!list || this.#signature.get(index) !== readySignature(world)) return;
-    list.unshift(world); // the table-path world is taken first: it may be parked again after its step
+    if (!list || this.#signature.get(index) !== choiceSignature(world)) return;
+    list.push(world);
     this.#count++;
     this.reused++;
-    this.#other.set(world, path());
+    this.#own.set(world, own);
   }
 
-  /** A parked world at `index` (the table-path one first), and the path it took when that is another. */
-  take(index: number): { world: World; other: number[] | undefined } | undefined {
+  /** A parked world at `index`, and the path it took when that is not the table's. */
+  take(index: number): { world: World; own: OwnPath | undefined } | undefined {
     const world = this.#worlds.get(index)?.pop();
     if (!world) return undefined;
     this.#count--;
-    const other = this.#other.get(world);
-    this.#other.delete(world);
-    return { world, other };
+    const own = this.#own.get(world);
+    this.#own.delete(world);
+    return { world, own };
   }
 
   /** State `index` is expanded: release what is left parked there. */
   drop(index: number): void {
     for (const world of this.#worlds.get(index) ?? []) {
-      this.#other.delete(world);
+      this.#own.delete(world);
       this.#count--;
     }
     this.#worlds.delete(index);
@@ -63,9 +77,11 @@ export class ParkedWorlds {
   }
 }
 
-/** The fairness slots of the ready actors in choice order (and the timer): what each choice index refers to. */
-function readySignature(world: World): string {
+/** What each choice index refers to, now and after any steps: see the header. */
+function choiceSignature(world: World): string {
   let signature = world.timerChoice() ? 'T' : '';
   for (let i = 0; i < world.ready().length; i++) signature += String.fromCharCode(48 + world.actorSlot(i));
+  signature += '|';
+  for (const call of world.labels.threadCall.values()) signature += String.fromCharCode(48 + call.labelId);
   return signature;
 }

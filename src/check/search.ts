@@ -1,6 +1,6 @@
 /**
  * The search strategies over an Explorer: breadth-first (default; the first counterexample is a shortest one;
- * worlds are parked at newly found states so expanding them needs no rebuild), depth-first (steps the live
+ * worlds are parked at states waiting to be expanded so expanding them needs no rebuild, parked.ts), depth-first (steps the live
  * world and rebuilds only when it backtracks), and seeded random walks. All apply partial-order reduction
  * through Explorer.choices() with the cycle proviso: a reduced state whose one successor was already known is
  * expanded fully.
@@ -40,14 +40,15 @@ export async function breadthFirst(x: Explorer): Promise<void> {
         taken = parked.take(head);
         world = taken?.world ?? x.rebuild(head);
       }
-      const other = world === taken?.world ? taken.other : undefined; // the world came by another path
+      const own = world === taken?.world ? taken.own : undefined; // the world came by another path
       world.step(choice);
       x.transitions++;
       const found = x.discover(world, head, choice, depth + 1);
-      if (other && world.violation && !x.violation) reportExactly(x, world, head, choice, [...other, choice]);
+      if (own && world.violation && !x.violation) reportExactly(x, world, head, choice, [...x.table.prefix(own.base), ...own.tail, choice]);
       if (x.check(world, () => [...x.table.prefix(head), choice])) return;
-      if (!other && found >= 0) parked.park(found, world);
-      else if (!other && x.table.depth[-1 - found] === depth + 1) parked.parkAnother(-1 - found, world, () => [...x.table.prefix(head), choice]);
+      const next = own ? { base: own.base, tail: [...own.tail, choice] } : undefined;
+      if (found >= 0) parked.park(found, world, next);
+      else if (-1 - found > head) parked.parkAnother(-1 - found, world, next ?? { base: head, tail: [choice] });
       world = undefined;
       // Proviso: a reduced state whose one successor is already known is expanded fully.
       if (choices[1] === -1 && k === 0 && found < 0) {
@@ -71,6 +72,7 @@ export async function breadthFirst(x: Explorer): Promise<void> {
 function reportExactly(x: Explorer, world: World, head: number, choice: number, own: number[]): void {
   const again = x.rebuild(head);
   again.step(choice);
+  if (!again.violation && again.terminal) again.checkTerminal(); // as discover() checked the world
   const v = world.violation!;
   if (again.violation?.property === v.property && again.violation.message === v.message) return;
   x.violation = { violation: v, choices: own };

@@ -36,9 +36,16 @@ export interface CpuOrder {
   readonly position: readonly number[];
 }
 
+const IDENTITY: CpuOrder[] = [];
+
+/** Shared per n (read-only): the explorer asks for it at every state. */
 export function identityOrder(n: number): CpuOrder {
-  const ids = Array.from({ length: n }, (_, i) => i);
-  return { canonical: ids, position: ids };
+  let order = IDENTITY[n];
+  if (!order) {
+    const ids = Array.from({ length: n }, (_, i) => i);
+    order = IDENTITY[n] = { canonical: ids, position: ids };
+  }
+  return order;
 }
 
 /** Write the world's state into `key` (then call key.hash()). */
