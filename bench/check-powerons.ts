@@ -48,7 +48,6 @@ export interface CheckBenchOptions {
   pretenuring?: boolean;
 }
 
-
 /** Explore and time it (no forced collection: one would discard the engine's compiled code, collect-garbage.ts). */
 export async function measure(name: string, scenario: ScenarioInput, options: ExploreOptions, reductions: string): Promise<CheckBenchRow> {
   const cpuBefore = process.cpuUsage();
@@ -67,7 +66,7 @@ export async function measure(name: string, scenario: ScenarioInput, options: Ex
     cpuSeconds,
     statesPerCpuSecond: result.states / cpuSeconds,
     tableBytesPerState: result.bytesPerState,
-    heapBytesPerState: Number.NaN, // liveHeapPerState, after every timed run
+    heapBytesPerState: Number.NaN, // filled in by liveHeapPerState once all runs are timed
     counterexample: result.violations[0]?.choices.length ?? null,
   };
 }

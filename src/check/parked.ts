@@ -8,8 +8,9 @@
  * two worlds in one state can number the same actor differently. The choice signature says what the numbers mean
  * now and later: the ready actors' fairness slots in choice order, then every call thread of the run so far in
  * registration order (a thread can be readied again after its call returned, by a late request completion).
- * Worlds with the same key and signature take every choice to the same successor, with the same signature, so a
- * world parked by signature serves the state as well as the table's own path would, for every step after it.
+ * Worlds with the same key and signature take every choice to the same successor (as far as the key is complete,
+ * which the key audit checks), with the same signature, so a world parked by signature serves the state as well
+ * as the table's own path would, for every step after it.
  * Such a world carries the path it really took (a base state's table prefix and the choices after it), for
  * reporting a violation exactly. Reuse is off under symmetry (a world reaching a state through a renaming numbers
  * its vCPUs differently).
@@ -82,6 +83,6 @@ function choiceSignature(world: World): string {
   let signature = world.timerChoice() ? 'T' : '';
   for (let i = 0; i < world.ready().length; i++) signature += String.fromCharCode(48 + world.actorSlot(i));
   signature += '|';
-  for (const call of world.labels.threadCall.values()) signature += String.fromCharCode(48 + call.labelId);
+  for (const call of world.labels.threadCall.values()) signature += `${call.label},`;
   return signature;
 }

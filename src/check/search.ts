@@ -1,9 +1,9 @@
 /**
  * The search strategies over an Explorer: breadth-first (default; the first counterexample is a shortest one;
- * worlds are parked at states waiting to be expanded so expanding them needs no rebuild, parked.ts), depth-first (steps the live
- * world and rebuilds only when it backtracks), and seeded random walks. All apply partial-order reduction
- * through Explorer.choices() with the cycle proviso: a reduced state whose one successor was already known is
- * expanded fully.
+ * worlds are parked at states waiting to be expanded, so expanding them needs no rebuild: parked.ts),
+ * depth-first (steps the live world and rebuilds only when it backtracks), and seeded random walks. All apply
+ * partial-order reduction through Explorer.choices() with the cycle proviso: a reduced state whose one successor
+ * was already known is expanded fully.
  */
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
