@@ -1,16 +1,18 @@
 /**
  * The worker side of multi-core breadth-first search (parallel.ts). A worker holds worlds, never the state
  * table: for each frontier state it is sent (index, choice prefix), it takes the world it parked when it
- * stepped into that state or rebuilds one, picks the choices with the explorer's own partial-order logic,
- * steps each and answers with plain data per transition (the child's key, what liveness needs, violations,
- * the outcome where a run ends, coverage as interned ids). The main thread decides what is new, in the order
+ * stepped into that state (and spare worlds that stepped into it too, with the same choice signature) or
+ * rebuilds one, picks the choices with the explorer's own partial-order logic, steps each and answers with
+ * plain data per transition (the child's key, what liveness needs, violations, the outcome where a run ends,
+ * coverage as interned ids). The main thread decides what is new, in the order
  * the single-threaded search would, so the result does not depend on which worker was faster.
  */
 import { parentPort } from 'node:worker_threads';
 import { CoverageSink } from './coverage.js';
 import { enabledSlots, Explorer, outcomeOf, quiescent } from './explorer.js';
+import { choiceSignature } from './parked.js';
 import { StateTable } from './state-table.js';
-import { World, type EngineVariant, type WorldOptions } from './world.js';
+import { showsViolation, World, type EngineVariant, type WorldOptions } from './world.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 import type { Violation } from './property.js';
 import type { Scenario } from './scenario.js';
@@ -55,6 +57,8 @@ export interface StepFacts {
   ticket: number;
   /** Coverage ids of this step (see WorkReply.coverage). */
   coverage: number[];
+  /** The choices to report with this step's violation when the state's table prefix does not show it. */
+  path?: number[];
 }
 
 export interface Expansion { index: number; reduced: boolean; all: number; steps: StepFacts[] }
@@ -103,18 +107,32 @@ class CoverageRecorder extends CoverageSink {
   }
 }
 
+/** A world a worker keeps at a state it stepped into, with the choices it really took from the root. */
+interface Parked {
+  world: World;
+  path: number[];
+}
+
 class ExploreWorker {
   readonly recorder = new CoverageRecorder();
   readonly x: Explorer;
   readonly worldOptions: WorldOptions;
   /** Worlds left at children, by ticket: those made in this level, and those of the level before (claimable). */
-  parked = new Map<number, World>();
-  previous = new Map<number, World>();
+  parked = new Map<number, Parked>();
+  previous = new Map<number, Parked>();
+  /**
+   * Other worlds that stepped into a child this level (by the seen table's index), and, once claimed, those of a
+   * claimed state whose choice signature is its world's (parked.ts): they expand it as well as that world would.
+   */
+  spares = new Map<number, Parked[]>();
+  previousSpares = new Map<number, Parked[]>();
+  #spareCount = 0;
   level = -1;
   tickets = 0;
   /** Keys this worker has stepped into, where its earliest step to each sits in the merge order, and its ticket. */
   readonly seen = new StateTable();
   readonly seenTicket: number[] = [];
+  readonly #ticketAt = new Map<number, number>();
   rebuilds = 0;
   replayedSteps = 0;
 
@@ -133,16 +151,23 @@ class ExploreWorker {
     this.recorder.fresh = [];
     if (request.level !== this.level) {
       this.previous = new Map();
+      this.previousSpares = new Map();
       for (const ticket of request.keep ?? []) this.#keep(ticket);
       this.parked = new Map();
+      this.spares = new Map();
+      this.#spareCount = [...this.previousSpares.values()].reduce((sum, list) => sum + list.length, 0);
+      this.#ticketAt.clear();
       this.level = request.level;
     }
     let expansions: Expansion[];
     if (request.kind === 'expand') {
       expansions = request.items.map((item) => {
         const world = this.previous.get(item.ticket);
+        const spares = this.previousSpares.get(item.ticket) ?? [];
         this.previous.delete(item.ticket);
-        return this.expand(item, world);
+        this.previousSpares.delete(item.ticket);
+        this.#spareCount -= spares.length;
+        return this.expand(item, world ? [world, ...spares] : []);
       });
     } else {
       expansions = request.items.map((item) => this.rest(item));
@@ -152,43 +177,72 @@ class ExploreWorker {
 
   /**
    * Park the child's world, or not (-1). The main thread claims a world only for a state's discovering step, the
-   * first in its merge order, and expands exactly that world (another path to the same key may order the ready
+   * first in its merge order, and expands that world first (another path to the same key may order the ready
    * actors differently, and choices are positions). So: never for a key stepped into in an earlier level (known
-   * by now), and within a level only the world of this worker's earliest step to the key in merge order.
+   * by now); within a level the world of this worker's earliest step to the key in merge order gets the ticket,
+   * and the others are kept as spares, used with it when their choice signature matches.
    */
-  #park(world: World, hi: number, lo: number, parent: number, position: number): number {
+  #park(parked: Parked, hi: number, lo: number, parent: number, position: number): number {
     const seen = this.seen;
     let at = seen.get(hi, lo);
     if (at >= 0) {
+      if (seen.depth[at]! < this.level) return -1;
       // The table's columns hold where the earliest step sits: level in depth, parent, position in choice.
-      const earlier = seen.depth[at]! < this.level || seen.parent[at]! < parent || (seen.parent[at] === parent && seen.choice[at]! < position);
-      if (earlier) return -1;
-      this.parked.delete(this.seenTicket[at]!);
+      const earlier = seen.parent[at]! < parent || (seen.parent[at] === parent && seen.choice[at]! < position);
+      if (earlier) {
+        this.#spare(at, parked);
+        return -1;
+      }
+      const ticket = this.seenTicket[at]!;
+      const old = this.parked.get(ticket);
+      this.parked.delete(ticket);
+      this.#ticketAt.delete(ticket);
+      if (old) this.#spare(at, old);
       seen.parent[at] = parent;
       seen.choice[at] = position;
     } else {
       at = seen.add(hi, lo, parent, position, this.level);
     }
-    const ticket = this.parked.size + this.previous.size < this.init.parkedMax ? this.tickets++ : -1;
-    if (ticket >= 0) this.parked.set(ticket, world);
+    const ticket = this.#room() ? this.tickets++ : -1;
+    if (ticket >= 0) {
+      this.parked.set(ticket, parked);
+      this.#ticketAt.set(ticket, at);
+    }
     this.seenTicket[at] = ticket;
     return ticket;
   }
 
-  #keep(ticket: number): void {
-    const world = this.parked.get(ticket);
-    if (world) this.previous.set(ticket, world);
+  #room(): boolean {
+    return this.parked.size + this.previous.size + this.#spareCount < this.init.parkedMax;
   }
 
-  expand(item: ExpandItem, parked: World | undefined): Expansion {
-    let world: World | undefined = parked ?? this.rebuild(item.prefix);
-    const choices = this.x.choices(world);
-    const all = world.choiceCount();
+  #spare(at: number, parked: Parked): void {
+    if (this.x.symmetry.active || !this.#room()) return; // a renamed world numbers its vCPUs differently
+    let list = this.spares.get(at);
+    if (!list) this.spares.set(at, (list = []));
+    list.push(parked);
+    this.#spareCount++;
+  }
+
+  #keep(ticket: number): void {
+    const parked = this.parked.get(ticket);
+    if (!parked) return;
+    this.previous.set(ticket, parked);
+    const spares = this.spares.get(this.#ticketAt.get(ticket)!);
+    if (!spares) return;
+    const signature = choiceSignature(parked.world);
+    this.previousSpares.set(ticket, spares.filter((spare) => choiceSignature(spare.world) === signature));
+  }
+
+  /** Expand a state with the worlds kept for it (the claimed one first), then rebuilt ones. */
+  expand(item: ExpandItem, worlds: Parked[]): Expansion {
+    const first = worlds[0] ?? this.#rebuilt(item.prefix);
+    const choices = this.x.choices(first.world);
+    const all = first.world.choiceCount();
     const reduced = choices[1] === -1;
     const steps: StepFacts[] = [];
     for (const [position, choice] of (reduced ? choices.slice(0, 1) : choices).entries()) {
-      steps.push(this.step(world ?? this.rebuild(item.prefix), choice, item.index, position));
-      world = undefined;
+      steps.push(this.step(position === 0 ? first : (worlds[position] ?? this.#rebuilt(item.prefix)), choice, item, position));
     }
     return { index: item.index, reduced, all, steps };
   }
@@ -196,7 +250,7 @@ class ExploreWorker {
   rest(item: RestItem): Expansion {
     const steps: StepFacts[] = [];
     for (let choice = 0; choice < item.all; choice++) {
-      if (choice !== item.skip) steps.push(this.step(this.rebuild(item.prefix), choice, item.index, 1 + steps.length));
+      if (choice !== item.skip) steps.push(this.step(this.#rebuilt(item.prefix), choice, item, 1 + steps.length));
     }
     return { index: item.index, reduced: false, all: item.all, steps };
   }
@@ -212,11 +266,15 @@ class ExploreWorker {
     return world;
   }
 
+  #rebuilt(prefix: readonly number[]): Parked {
+    return { world: this.rebuild(prefix), path: [...prefix] };
+  }
+
   /**
-   * Take one choice and describe the child as Explorer.discover would see it. `parent` and `position` place the
-   * step in the main thread's merge order (a parent's steps in order; the proviso's other choices after its one).
+   * Take one choice and describe the child as Explorer.discover would see it. `position` places the step in the
+   * main thread's merge order (a parent's steps in order; the proviso's other choices after its one).
    */
-  step(world: World, choice: number, parent: number, position: number): StepFacts {
+  step({ world, path }: Parked, choice: number, item: { index: number; prefix: readonly number[] }, position: number): StepFacts {
     this.recorder.current = [];
     world.step(choice);
     const coverage = this.recorder.current;
@@ -234,10 +292,23 @@ class ExploreWorker {
       terminalViolation = world.violation;
       if (terminal || quiescent(world)) outcome = outcomeOf(world);
     }
-    const ticket = terminal || world.violation ? -1 : this.#park(world, hi, lo, parent, position);
-    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ticket, coverage };
+    const taken = [...path, choice];
+    const own = world.violation && !samePath(path, item.prefix) ? this.#ownPath(world.violation, item.prefix, choice, taken) : undefined;
+    const ticket = terminal || world.violation ? -1 : this.#park({ world, path: taken }, hi, lo, item.index, position);
+    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ticket, coverage, ...(own ? { path: own } : {}) };
+  }
+
+  /**
+   * A violation in a world that came by another path than the state's table prefix: that prefix (as short) is
+   * reported when a rebuild along it shows the same violation, as it must when the key is complete; otherwise
+   * the path the world took, which replays (search.ts's reportExactly, here).
+   */
+  #ownPath(v: Violation, prefix: readonly number[], choice: number, taken: number[]): number[] | undefined {
+    return showsViolation(this.rebuild(prefix), choice, v) ? undefined : taken;
   }
 }
+
+const samePath = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((c, i) => c === b[i]);
 
 /** Messages in: a scenario to work on (workers are reused across explorations), its work, or "drop it all". */
 export type WorkerMessage = { kind: 'init'; init: WorkerInit } | { kind: 'reset' } | WorkRequest;

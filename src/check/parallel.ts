@@ -296,7 +296,7 @@ class Levels {
       violation ??= step.terminalViolation;
     }
     if (violation && !x.violation) {
-      x.violation = { violation, choices: [...x.table.prefix(parent), step.choice] };
+      x.violation = { violation, choices: step.path ?? [...x.table.prefix(parent), step.choice] };
       return null;
     }
     return result;

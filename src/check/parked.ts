@@ -79,7 +79,7 @@ export class ParkedWorlds {
 }
 
 /** What each choice index refers to, now and after any steps: see the header. */
-function choiceSignature(world: World): string {
+export function choiceSignature(world: World): string {
   let signature = world.timerChoice() ? 'T' : '';
   for (let i = 0; i < world.ready().length; i++) signature += String.fromCharCode(48 + world.actorSlot(i));
   signature += '|';

@@ -8,7 +8,7 @@
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
 import { ParkedWorlds } from './parked.js';
-import { World } from './world.js';
+import { showsViolation, World } from './world.js';
 
 export const DEFAULTS = { maxStates: 2_000_000, maxDepth: 5_000, walks: 1_000 };
 /** Breadth-first search parks at most this many worlds at frontier states by default (about 30 KB each). */
@@ -70,12 +70,7 @@ export async function breadthFirst(x: Explorer): Promise<void> {
  * same violation, as it must when the state key is complete; otherwise the world's own path, which replays.
  */
 function reportExactly(x: Explorer, world: World, head: number, choice: number, own: number[]): void {
-  const again = x.rebuild(head);
-  again.step(choice);
-  if (!again.violation && again.terminal) again.checkTerminal(); // as discover() checked the world
-  const v = world.violation!;
-  if (again.violation?.property === v.property && again.violation.message === v.message) return;
-  x.violation = { violation: v, choices: own };
+  if (!showsViolation(x.rebuild(head), choice, world.violation!)) x.violation = { violation: world.violation!, choices: own };
 }
 
 export async function depthFirst(x: Explorer): Promise<void> {
