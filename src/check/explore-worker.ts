@@ -4,8 +4,8 @@
  * stepped into that state (and spare worlds that stepped into it too, with the same choice signature) or
  * rebuilds one, picks the choices with the explorer's own partial-order logic, steps each and answers with
  * plain data per transition (the child's key, what liveness needs, violations, the outcome where a run ends,
- * coverage as interned ids). The main thread decides what is new, in the order
- * the single-threaded search would, so the result does not depend on which worker was faster.
+ * coverage as interned ids). The main thread decides what is new, in the order the single-threaded search
+ * would, so the result does not depend on which worker was faster.
  */
 import { parentPort } from 'node:worker_threads';
 import { CoverageSink } from './coverage.js';
