@@ -112,11 +112,10 @@ export async function main(options: CheckBenchOptions = {}): Promise<CheckBenchR
   if (!pretenuring) disablePretenuring(); // process-wide: run-all.ts runs the checker benches last
   if (print) console.log(`V8 allocation-site pretenuring ${pretenuring ? 'on (V8 default)' : 'off (as vmm-actors check runs)'}`);
   const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
-  const rows: CheckBenchRow[] = [];
+  // Each row with what it ran, in the order run (the heap pass at the end runs them again).
   const runs = new Map<CheckBenchRow, [ScenarioInput, ExploreOptions]>();
   const timed = async (name: string, scenario: ScenarioInput, exploreOptions: ExploreOptions, reductions: string) => {
     const row = await measure(name, scenario, exploreOptions, reductions);
-    rows.push(row);
     runs.set(row, [scenario, exploreOptions]);
     return row;
   };
@@ -138,6 +137,7 @@ export async function main(options: CheckBenchOptions = {}): Promise<CheckBenchR
   }
   // The live heap of the runs long enough to sample, now that nothing is timed any more.
   for (const [row, [scenario, exploreOptions]] of runs) if (row.seconds >= 1) row.heapBytesPerState = await liveHeapPerState(scenario, exploreOptions);
+  const rows = [...runs.keys()];
   if (print) {
     printRows(rows);
     const four = rows.find((r) => r.cpus === 4 && r.reductions === 'on' && r.name.startsWith('powerOn'));

@@ -9,10 +9,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { CoverageSink } from './coverage.js';
-import { enabledSlots, Explorer, outcomeOf, quiescent } from './explorer.js';
+import { enabledSlots, endOfRun, Explorer, showsViolation } from './explorer.js';
 import { choiceSignature } from './parked.js';
 import { StateTable } from './state-table.js';
-import { showsViolation, World, type EngineVariant, type WorldOptions } from './world.js';
+import { World, type EngineVariant, type WorldOptions } from './world.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 import type { Violation } from './property.js';
 import type { Scenario } from './scenario.js';
@@ -285,26 +285,16 @@ class ExploreWorker {
     const enabled = enabledSlots(world);
     const terminal = world.terminal;
     const violation = world.violation;
-    let terminalViolation: Violation | null = null;
-    let outcome: string | null = null;
-    if (!violation) {
-      if (terminal) world.checkTerminal();
-      terminalViolation = world.violation;
-      if (terminal || quiescent(world)) outcome = outcomeOf(world);
-    }
+    const outcome = endOfRun(world);
+    const terminalViolation = violation ? null : world.violation;
     const taken = [...path, choice];
-    const own = world.violation && !samePath(path, item.prefix) ? this.#ownPath(world.violation, item.prefix, choice, taken) : undefined;
+    // A violation met by a world that came by another path than the state's table prefix: that prefix (as short)
+    // is reported when a rebuild along it shows the same violation, as it must when the key is complete;
+    // otherwise the path the world took, which replays (search.ts's reportExactly, here).
+    const offPath = world.violation !== null && !samePath(path, item.prefix);
+    const own = offPath && !showsViolation(this.rebuild(item.prefix), choice, world.violation!) ? taken : undefined;
     const ticket = terminal || world.violation ? -1 : this.#park({ world, path: taken }, hi, lo, item.index, position);
     return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ticket, coverage, ...(own ? { path: own } : {}) };
-  }
-
-  /**
-   * A violation in a world that came by another path than the state's table prefix: that prefix (as short) is
-   * reported when a rebuild along it shows the same violation, as it must when the key is complete; otherwise
-   * the path the world took, which replays (search.ts's reportExactly, here).
-   */
-  #ownPath(v: Violation, prefix: readonly number[], choice: number, taken: number[]): number[] | undefined {
-    return showsViolation(this.rebuild(prefix), choice, v) ? undefined : taken;
   }
 }
 

@@ -111,11 +111,8 @@ export class Explorer {
     this.liveness?.addState(index, world.clients.some((c) => c.pending !== null), enabledSlots(world));
     if (parent >= 0) this.liveness?.addEdge(parent, index, choice, world.lastSlot);
     if (depth > this.depthReached) this.depthReached = depth;
-    if (!world.violation) {
-      const terminal = world.terminal;
-      if (terminal) world.checkTerminal(); // deadlock and hot monitors: only where nothing can happen again
-      if ((terminal || quiescent(world)) && this.outcomes.size < OUTCOMES_MAX) this.outcomes.add(outcomeOf(world));
-    }
+    const outcome = endOfRun(world);
+    if (outcome !== null && this.outcomes.size < OUTCOMES_MAX) this.outcomes.add(outcome);
     return index;
   }
 
@@ -187,6 +184,28 @@ export function quiescent(world: World): boolean {
   if (world.ready().length > 0) return false;
   for (const client of world.clients) if (!client.done) return false;
   return true;
+}
+
+/**
+ * Where a run ends (terminal, or quiescent): its outcome, after the end-of-run checks (deadlock, hot monitors),
+ * which run only where nothing can happen again. Null elsewhere, and in a world that already failed. Every
+ * search (discover, the workers, the key audit) judges a new state by this.
+ */
+export function endOfRun(world: World): string | null {
+  if (world.violation) return null;
+  const terminal = world.terminal;
+  if (terminal) world.checkTerminal();
+  return terminal || quiescent(world) ? outcomeOf(world) : null;
+}
+
+/**
+ * Whether a world rebuilt at a state shows violation `v` after taking `choice`, judged as a search judges a new
+ * state: a world that came by another path reports the table's path only then (search.ts, explore-worker.ts).
+ */
+export function showsViolation(world: World, choice: number, v: Violation): boolean {
+  world.step(choice);
+  endOfRun(world);
+  return world.violation?.property === v.property && world.violation.message === v.message;
 }
 
 /** How a run ended, in words: the VM state and every client's statuses by name. */

@@ -16,7 +16,7 @@
  */
 import { Prng } from '../sched/prng.js';
 import { RealClock } from '../time/real-clock.js';
-import { Explorer, outcomeOf, quiescent } from './explorer.js';
+import { endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
 import { isParsedScenario, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
 import { encodeWorld, type CpuOrder } from './state-key.js';
@@ -111,11 +111,9 @@ export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAudit
   };
   /** The state's label: its key, and the violation it reached or, where a run ends, the outcome. */
   const stateLabel = (world: World) => {
-    const terminal = !world.violation && world.terminal;
-    if (terminal) world.checkTerminal(); // deadlock, hot monitors: as discover() does
     // Where a run ends, its outcome too: statuses are history to the engine, but `outcomes` reports them.
-    const end = !world.violation && (terminal || quiescent(world)) ? ` = ${outcomeOf(world)}` : '';
-    return labelOf(world) + (world.violation ? `!${world.violation.property}` : end);
+    const end = endOfRun(world);
+    return labelOf(world) + (world.violation ? `!${world.violation.property}` : end !== null ? ` = ${end}` : '');
   };
   const future = (prefix: number[], world: World, levels: number): Future => {
     const label = stateLabel(world);

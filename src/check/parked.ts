@@ -29,8 +29,6 @@ export class ParkedWorlds {
   /** Worlds that came by another path than the table's, with that path. */
   readonly #own = new Map<World, OwnPath>();
   #count = 0;
-  /** Worlds parked at a state they reached by another path (each saves a rebuild). */
-  reused = 0;
 
   constructor(
     readonly max: number,
@@ -43,17 +41,15 @@ export class ParkedWorlds {
     this.#worlds.set(index, [world]);
     this.#count++;
     if (own) this.#own.set(world, own);
-    if (this.reuse) this.#signature.set(index, choiceSignature(world));
   }
 
   /** A world at a known state not yet expanded, by another path: parked when its choice signature matches. */
   parkAnother(index: number, world: World, own: OwnPath): void {
     if (!this.reuse || this.#count >= this.max) return;
     const list = this.#worlds.get(index);
-    if (!list || this.#signature.get(index) !== choiceSignature(world)) return;
+    if (!list || this.#signatureOf(index, list) !== choiceSignature(world)) return;
     list.push(world);
     this.#count++;
-    this.reused++;
     this.#own.set(world, own);
   }
 
@@ -65,6 +61,13 @@ export class ParkedWorlds {
     const own = this.#own.get(world);
     this.#own.delete(world);
     return { world, own };
+  }
+
+  /** The state's signature, from the world parked first (still there: a state is not taken from before it is expanded). */
+  #signatureOf(index: number, list: readonly World[]): string {
+    let signature = this.#signature.get(index);
+    if (signature === undefined) this.#signature.set(index, (signature = choiceSignature(list[0]!)));
+    return signature;
   }
 
   /** State `index` is expanded: release what is left parked there. */

@@ -8,7 +8,8 @@
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
 import { ParkedWorlds } from './parked.js';
-import { showsViolation, World } from './world.js';
+import { showsViolation } from './explorer.js';
+import { World } from './world.js';
 
 export const DEFAULTS = { maxStates: 2_000_000, maxDepth: 5_000, walks: 1_000 };
 /** Breadth-first search parks at most this many worlds at frontier states by default (about 30 KB each). */

@@ -310,17 +310,6 @@ export class World implements ClientHost, MonitorContext {
   }
 }
 
-/**
- * Whether a world rebuilt at a state shows violation `v` after taking `choice`, checked as the explorer checks a
- * step (the end-of-run checks where it ends): a world that came by another path reports the table's path only
- * then (search.ts, explore-worker.ts).
- */
-export function showsViolation(world: World, choice: number, v: Violation): boolean {
-  world.step(choice);
-  if (!world.violation && world.terminal) world.checkTerminal();
-  return world.violation?.property === v.property && world.violation.message === v.message;
-}
-
 export function describeError(error: unknown): string {
   if (isVBoxError(error)) return `${statusName(error.rc)} (${error.rc}): ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;

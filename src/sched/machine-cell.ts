@@ -68,6 +68,14 @@ export function sharedEvent<T extends EventObject>(event: T): T {
   return Object.freeze(event);
 }
 
+/**
+ * One shared event per type of a union of events without fields, keyed by type. The argument names every type
+ * (the compiler refuses a missing one), so the table is complete.
+ */
+export function sharedEvents<E extends EventObject>(types: { readonly [K in E['type']]: true }): { readonly [K in E['type']]: E } {
+  return Object.fromEntries(Object.keys(types).map((type) => [type, sharedEvent({ type } as E)])) as { readonly [K in E['type']]: E };
+}
+
 /** The node of `snapshot` in the current generation (interned by value and context). */
 function internNode(memo: MachineMemo, snapshot: Snapshot): StateNode {
   const known = memo.nodes.get(snapshot);

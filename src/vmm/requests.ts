@@ -8,7 +8,7 @@ import {
   VBoxError, VERR_INVALID_PARAMETER, VERR_TOO_MUCH_DATA, VERR_VM_REQUEST_KILLED, VERR_VM_REQUEST_STATE,
   VERR_VM_REQUEST_STATUS_FREED, VERR_VM_REQUEST_STATUS_STILL_PENDING, VINF_SUCCESS,
 } from '../status.js';
-import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvents } from '../sched/machine-cell.js';
 import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
@@ -77,15 +77,7 @@ export class VmReq {
 }
 
 /** The packet machine's events, one shared object each (the machine memo keys edges by the object). */
-export const REQ_EVENT = {
-  process: sharedEvent<VmReqEvent>({ type: 'process' }),
-  recycle: sharedEvent<VmReqEvent>({ type: 'recycle' }),
-  free: sharedEvent<VmReqEvent>({ type: 'free' }),
-  queue: sharedEvent<VmReqEvent>({ type: 'queue' }),
-  complete: sharedEvent<VmReqEvent>({ type: 'complete' }),
-  kill: sharedEvent<VmReqEvent>({ type: 'kill' }),
-  requeue: sharedEvent<VmReqEvent>({ type: 'requeue' }),
-} as const;
+export const REQ_EVENT = sharedEvents<VmReqEvent>({ process: true, recycle: true, free: true, queue: true, complete: true, kill: true, requeue: true });
 
 /** Per-VM packet pool and statistics. */
 export class ReqPool {

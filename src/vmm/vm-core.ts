@@ -6,7 +6,7 @@
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE } from '../status.js';
-import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { RequestQueue } from '../streams/request-queue.js';
 import type { Emt } from './emt.js';
@@ -55,14 +55,7 @@ export type AtRuntimeErrorCallback = (flags: number, errorId: string, message: s
 const EDGE_EVENTS = new Map<string, VmEvent>(vmEdges().map((e) => [`${e.from}>${e.to}`, sharedEvent({ type: e.event } as VmEvent)]));
 
 /** The vCPU machine's events, one shared object each (the machine memo keys edges by the object). */
-export const CPU_EVENT = {
-  start: sharedEvent<VmCpuEvent>({ type: 'start' }),
-  stop: sharedEvent<VmCpuEvent>({ type: 'stop' }),
-  execEnter: sharedEvent<VmCpuEvent>({ type: 'execEnter' }),
-  execLeave: sharedEvent<VmCpuEvent>({ type: 'execLeave' }),
-  haltEnter: sharedEvent<VmCpuEvent>({ type: 'haltEnter' }),
-  haltLeave: sharedEvent<VmCpuEvent>({ type: 'haltLeave' }),
-} as const;
+export const CPU_EVENT = sharedEvents<VmCpuEvent>({ start: true, stop: true, execEnter: true, execLeave: true, haltEnter: true, haltLeave: true });
 
 /** VmCore.listeners: a Set (add / delete as usual) that keeps an array of its members for emit(). */
 export class ListenerSet<T> extends Set<T> {
