@@ -19,6 +19,7 @@ export class RealTimeScheduler implements Scheduler {
   #holds = 0;
   #keepAlive: NodeJS.Timeout | undefined;
   #kicked = false;
+  #hostTurn = false;
   #disposed = false;
 
   ready(actor: Steppable): void {
@@ -64,6 +65,11 @@ export class RealTimeScheduler implements Scheduler {
 
   noteSettled(): void {}
 
+  /** The drain stops after this step and goes on from a new macrotask. */
+  hostTurn(): void {
+    this.#hostTurn = true;
+  }
+
   async runUntilIdle(): Promise<void> {
     while (this.#ready.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -99,7 +105,9 @@ export class RealTimeScheduler implements Scheduler {
       this.#ready.delete(actor);
       this.onChoice?.({ kind: 'step', index: 0, of: this.#ready.size + 1, actor: actor.id, tNs: this.clock.nowNs() });
       actor.step();
+      if (this.#hostTurn) break;
     }
+    this.#hostTurn = false;
     if (this.#ready.size > 0) this.#kick();
   }
 }

@@ -4,12 +4,14 @@
  * header CRC, stream offset, running stream CRC, flags), matched to a registered unit and handed to its loadExec
  * with the unit's version and pass; leftover or missing data, unknown units and cancellation end the load with
  * VirtualBox's statuses and messages. Written as a generator that yields before each unit header, so a streaming
- * loader can wait for a whole unit to arrive before the unit runs.
+ * loader can wait for a whole unit to arrive before the unit runs, and between the slices of a unit that loads
+ * in slices (SsmSlices), so the engine can give other actors and the host a turn during a long load.
  */
 import {
   RT_FAILURE, VBoxError, VERR_EOF, VERR_SSM_CANCELLED, VERR_SSM_INTEGRITY, VERR_SSM_INTEGRITY_CRC, VERR_SSM_INTEGRITY_DIR,
   VERR_SSM_INTEGRITY_DIR_MAGIC, VERR_SSM_INTEGRITY_FOOTER, VERR_SSM_INTEGRITY_UNIT, VERR_SSM_INTEGRITY_UNIT_MAGIC,
   VERR_SSM_INTEGRITY_UNIT_NOT_FOUND, VERR_SSM_NO_LOAD_EXEC, VERR_SSM_STREAM_ERROR, VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
+  VINF_SUCCESS,
 } from '../status.js';
 import {
   SSM_MAX_NAME_SIZE, SSM_PASS_FINAL, SSMFILEDIR_HDR_SIZE, SSMFILEDIR_MAGIC, SSMFILEDIRENTRY_SIZE, SSMFILEFTR_SIZE,
@@ -22,7 +24,7 @@ import { callUnit } from './save-runs.js';
 import type { SsmStreamReader } from './stream-reader.js';
 import { decodeDirectory, decodeUnitHeaderFixed, isUnitMagic, magicEquals, type SsmDirEntry } from './structs.js';
 import { SsmUnitDataReader } from './unit-reader.js';
-import type { SsmUnitRegistry } from './units.js';
+import { isSsmSlices, type SsmSlices, type SsmUnit, type SsmUnitRegistry } from './units.js';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 const at = (off: number): string => `Unit at ${hex(off)} (${off})`;
@@ -84,16 +86,21 @@ export interface LoadExecContext {
 
 /** What the generator yields: the stream offset of the next unit header, before reading it. */
 export interface UnitBoundary {
+  kind: 'unit';
   offStream: number;
 }
 
+/** Or: a unit that loads in slices finished one. */
+export type LoadStep = UnitBoundary | { kind: 'slice' };
+const SLICE: LoadStep = { kind: 'slice' };
+
 /** ssmR3LoadExecV2. Returns normally after the footer checks; throws VBoxError (SsmLoadError with a message) on failure. */
-export function* loadExecV2(ctx: LoadExecContext): Generator<UnitBoundary, void, void> {
+export function* loadExecV2(ctx: LoadExecContext): Generator<LoadStep, void, void> {
   const { registry, handle, reader, info } = ctx;
   const data = new SsmUnitDataReader(reader, (cb) => handle.progress.byByte(cb));
   handle.state = 'LOAD_EXEC';
   for (;;) {
-    yield { offStream: reader.offStream };
+    yield { kind: 'unit', offStream: reader.offStream };
     const offUnit = reader.offStream;
     const curStreamCrc = reader.curCrc();
     const fixed = readOutside(reader, SSMFILEUNITHDRV2_SIZE, VERR_SSM_STREAM_ERROR, 'a unit header');
@@ -145,7 +152,7 @@ export function* loadExecV2(ctx: LoadExecContext): Generator<UnitBoundary, void,
       if (!loadExec) throw new VBoxError(VERR_SSM_NO_LOAD_EXEC, `No load exec callback for unit '${hdr.name}'!`);
       handle.unitVersion = hdr.version;
       handle.unitPass = hdr.pass;
-      let rcExec = callUnit(handle, unit, () => loadExec(handle, hdr.version, hdr.pass));
+      let rcExec = yield* execUnit(handle, unit, hdr.version, hdr.pass);
       if (RT_FAILURE(rcExec) && !data.endOfData) rcExec = integrityBehind(data, rcExec);
       if (RT_FAILURE(rcExec)) handle.fail(rcExec);
       let rc = handle.rc;
@@ -168,6 +175,30 @@ export function* loadExecV2(ctx: LoadExecContext): Generator<UnitBoundary, void,
     if (handle.isCancelled) {
       throw new VBoxError(handle.fail(VERR_SSM_CANCELLED));
     }
+  }
+}
+
+/** callUnit for a loadExec, which may hand back slices: the load yields between them and checks for cancellation. */
+function* execUnit(handle: SsmHandle, unit: SsmUnit, version: number, pass: number): Generator<LoadStep, number, void> {
+  const loadExec = unit.callbacks.loadExec!;
+  let slices: SsmSlices | null = null;
+  let rc = callUnit(handle, unit, () => {
+    const result = loadExec(handle, version, pass);
+    if (!isSsmSlices(result)) return result;
+    slices = result;
+    return VINF_SUCCESS;
+  });
+  const running = slices as SsmSlices | null;
+  if (!running) return rc;
+  for (let more = true; ;) {
+    rc = callUnit(handle, unit, () => {
+      const step = running.next();
+      more = !step.done;
+      return step.done ? step.value : VINF_SUCCESS;
+    });
+    if (!more || RT_FAILURE(rc)) return rc;
+    yield SLICE;
+    if (handle.isCancelled) throw new VBoxError(handle.fail(VERR_SSM_CANCELLED));
   }
 }
 

@@ -120,18 +120,42 @@ function loadEnd(run: LoadRun, failure: unknown): SsmLoadResult {
   return { info: run.info, buildInfo: handle.buildInfo };
 }
 
-/** SSMR3Load. Throws VBoxError (SsmLoadError with VirtualBox's message) on failure. */
-export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): SsmLoadResult {
+/** Stream bytes between two turns at unit boundaries, for units that do not load in slices themselves. */
+export const SSM_LOAD_TURN_BYTES = 1024 * 1024;
+
+/**
+ * SSMR3Load in slices: the generator yields wherever the engine may give others a turn (between the slices of a
+ * unit that loads in slices, and at a unit boundary after SSM_LOAD_TURN_BYTES of stream) and returns the result.
+ */
+export function* ssmLoadSlices(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): Generator<void, SsmLoadResult, void> {
   const run = loadBegin(holder, source, opts);
   let failure: unknown;
   if (!RT_FAILURE(run.handle.rc)) {
     try {
-      for (const _ of loadExecV2(run)) { /* a file has every unit available */ }
+      let turnAt = 0;
+      for (const step of loadExecV2(run)) {
+        if (step.kind === 'unit' && step.offStream - turnAt < SSM_LOAD_TURN_BYTES) continue;
+        turnAt = run.reader.offStream;
+        yield;
+      }
     } catch (e) {
       failure = e;
     }
   }
   return loadEnd(run, failure);
+}
+
+/** Run slices to their end in one go (a caller that has nobody to give turns to). */
+export function runSlices<T>(slices: Iterator<void, T, void>): T {
+  for (;;) {
+    const step = slices.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** SSMR3Load. Throws VBoxError (SsmLoadError with VirtualBox's message) on failure. */
+export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): SsmLoadResult {
+  return runSlices(ssmLoadSlices(holder, source, opts));
 }
 
 /**
@@ -145,7 +169,9 @@ export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSourc
   if (!RT_FAILURE(run.handle.rc)) {
     try {
       const steps = loadExecV2(run);
-      for (let step = steps.next(); !step.done; step = steps.next()) await waitForUnit(run.reader, source, step.value);
+      for (let step = steps.next(); !step.done; step = steps.next()) {
+        if (step.value.kind === 'unit') await waitForUnit(run.reader, source, step.value);
+      }
     } catch (e) {
       failure = e;
     }

@@ -11,7 +11,7 @@ import type { Steppable } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { RendezvousFrame, startRendezvous } from './rendezvous.js';
 import { completeRequest, queueRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
-import { CallFrame, ExitFrame, GuestSliceFrame, HaltFrame } from './emt-frames.js';
+import { CallFrame, ExitFrame, GuestSliceFrame, HaltFrame, WorkSliceFrame } from './emt-frames.js';
 import { vmR3ResetFF } from './lifecycle.js';
 import { type EmtContext, type EmtResult, isEmtBlock } from './types.js';
 import { VmAssertion, type VmCore } from './vm-core.js';
@@ -201,6 +201,11 @@ export class Emt implements Steppable {
     if (!isEmtBlock(result)) return resume(typeof result === 'number' ? result : VINF_SUCCESS);
     const next = (rc: number) => this.runResult(result.then ? this.call(() => result.then!(rc)) : rc, resume);
     if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, next);
+    if (result.kind === 'slices') {
+      const frame = new WorkSliceFrame(this, result.slices, next);
+      this.push(frame);
+      return frame.progress();
+    }
     if (result.target === this.cpu) return this.runResult(this.call(() => result.fn(this.context(), ...(result.args ?? []))), next);
     const req = this.pool.alloc(result.target);
     req.fn = result.fn;

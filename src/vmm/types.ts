@@ -18,7 +18,8 @@ export interface EmtContext {
 /** Wait for something, then continue with `then(rc)` (or return rc when there is no `then`). */
 export type EmtBlock =
   | { readonly kind: 'rendezvous'; readonly flags: number; readonly callback: RendezvousCallback; readonly then?: (rc: number) => EmtResult }
-  | { readonly kind: 'call'; readonly target: number; readonly fn: ReqFn; readonly args?: readonly unknown[]; readonly then?: (rc: number) => EmtResult };
+  | { readonly kind: 'call'; readonly target: number; readonly fn: ReqFn; readonly args?: readonly unknown[]; readonly then?: (rc: number) => EmtResult }
+  | { readonly kind: 'slices'; readonly slices: Iterator<void, number, void>; readonly then?: (rc: number) => EmtResult };
 
 /** A status (void = VINF_SUCCESS) or a wait. */
 export type EmtResult = number | void | EmtBlock;
@@ -31,6 +32,13 @@ export const isEmtBlock = (result: EmtResult): result is EmtBlock => typeof resu
 /** VMMR3EmtRendezvous from EMT code: block on a rendezvous, then continue. */
 export const emtRendezvous = (flags: number, callback: RendezvousCallback, then?: (rc: number) => EmtResult): EmtBlock =>
   then ? { kind: 'rendezvous', flags, callback, then } : { kind: 'rendezvous', flags, callback };
+
+/**
+ * Long work on this EMT (a saved-state load) in slices: the EMT runs one slice per step and, between two, lets
+ * every other ready actor and the host run first; the iterator's return value is the status.
+ */
+export const emtSlices = (slices: Iterator<void, number, void>, then?: (rc: number) => EmtResult): EmtBlock =>
+  then ? { kind: 'slices', slices, then } : { kind: 'slices', slices };
 
 /** VMR3ReqCallWait from EMT code to another CPU: block until it completes, then continue. */
 export const emtCallWait = (target: number, fn: ReqFn, args: readonly unknown[] = [], then?: (rc: number) => EmtResult): EmtBlock =>

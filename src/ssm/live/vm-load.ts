@@ -8,10 +8,10 @@
 import { isVBoxError, RT_FAILURE, VERR_INTERNAL_ERROR, VINF_SUCCESS } from '../../status.js';
 import { reqCallOp, type Operation } from '../../vmm/external.js';
 import type { ReqPool } from '../../vmm/requests.js';
-import type { EmtContext } from '../../vmm/types.js';
+import { emtSlices, type EmtContext, type EmtResult } from '../../vmm/types.js';
 import type { VmCore } from '../../vmm/vm-core.js';
 import type { SsmHandle } from '../handle.js';
-import { ssmLoad } from '../load.js';
+import { runSlices, ssmLoadSlices } from '../load.js';
 import type { SsmSource } from '../sources.js';
 import { savedStateOf } from '../vm-units.js';
 
@@ -43,10 +43,15 @@ export function vmR3LoadFailed(vm: VmCore, rc: number, message: string | null, n
 
 /** Second half (EMT(0)): SSMR3Load(SSMAFTER_RESUME or TELEPORT), then SUSPENDED or LOAD_FAILURE. */
 export function vmR3LoadFinish(vm: VmCore, source: string | SsmSource, name: string, teleporting: boolean, options: LoadOptions): number {
+  return runSlices(vmR3LoadSlices(vm, source, name, teleporting, options));
+}
+
+/** vmR3LoadFinish in slices (emtSlices): EMT(0) stays in the load, and other actors and the host run between slices. */
+export function* vmR3LoadSlices(vm: VmCore, source: string | SsmSource, name: string, teleporting: boolean, options: LoadOptions): Generator<void, number, void> {
   const state = savedStateOf(vm);
   let handle: SsmHandle | null = null;
   try {
-    ssmLoad(state.registry, source, {
+    yield* ssmLoadSlices(state.registry, source, {
       after: teleporting ? 'TELEPORT' : 'RESUME',
       onHandle: (h) => (handle = h),
       onProgress: (percent) => {
@@ -65,9 +70,9 @@ export function vmR3LoadFinish(vm: VmCore, source: string | SsmSource, name: str
 
 /** vm.loadFromFile(path): one request to EMT(0). */
 export function loadFromFileOp(pool: ReqPool, path: string, options: LoadOptions = {}): Operation {
-  const fn = ({ vm }: EmtContext): number => {
+  const fn = ({ vm }: EmtContext): EmtResult => {
     const rc = vmR3LoadBegin(vm, 'VMR3LoadFromFile', false);
-    return RT_FAILURE(rc) ? rc : vmR3LoadFinish(vm, path, path, false, options);
+    return RT_FAILURE(rc) ? rc : emtSlices(vmR3LoadSlices(vm, path, path, false, options));
   };
   return reqCallOp(pool, { target: 0 }, fn, []);
 }
