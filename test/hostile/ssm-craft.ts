@@ -3,7 +3,7 @@
  * patch does not have to recompute the running CRC of everything after it), find and re-checksum unit headers,
  * and write a `pgm` unit whose records a test scripts.
  */
-import { SSMFILEHDR_FLAGS_STREAM_CRC32, SSMFILEUNITHDR_MAGIC, SSMFILEUNITHDRV2_SIZE } from '../../src/ssm/constants.js';
+import { SSMFILEHDR_FLAGS_STREAM_CRC32, SSMFILEUNITHDR_END, SSMFILEUNITHDR_MAGIC, SSMFILEUNITHDRV2_SIZE } from '../../src/ssm/constants.js';
 import { crc32WithZeroField } from '../../src/ssm/crc.js';
 import type { SsmHandle } from '../../src/ssm/handle.js';
 
@@ -20,12 +20,13 @@ export function withoutStreamCrc(file: Buffer): Buffer {
 
 /** Offsets of every unit header (END included), in stream order. */
 export function unitHeaders(file: Buffer): number[] {
-  const magic = Buffer.from(`${SSMFILEUNITHDR_MAGIC}\0`, 'latin1');
   const out: number[] = [];
-  for (let at = file.indexOf(magic, 64); at >= 0; at = file.indexOf(magic, at + 1)) {
-    if (Number(file.readBigUInt64LE(at + 8)) === at) out.push(at);
+  for (const magic of [SSMFILEUNITHDR_MAGIC, SSMFILEUNITHDR_END].map((m) => Buffer.from(`${m}\0`, 'latin1'))) {
+    for (let at = file.indexOf(magic, 64); at >= 0; at = file.indexOf(magic, at + 1)) {
+      if (Number(file.readBigUInt64LE(at + 8)) === at) out.push(at);
+    }
   }
-  return out;
+  return out.sort((a, b) => a - b);
 }
 
 /** Recompute a unit header's CRC after a patch (name bytes included). */
