@@ -9,15 +9,14 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { registerSsm } from '../../src/cli/commands/ssm-command.js';
 import { FileSource, info, MemorySink, MemorySource, SsmUnitRegistry, ssmSave } from '../../src/ssm/index.js';
 import { crc32WithZeroField } from '../../src/ssm/crc.js';
 import { VBoxError } from '../../src/status.js';
 import { STATUS_TABLE } from '../../src/status/table.js';
 import { loadBytes, pristineFile } from '../ssm/damage-fixture.js';
 import { fixUnitHeaderCrc, unitHeaders, withoutStreamCrc } from './ssm-craft.js';
+import { runSsmCli } from '../ssm/ssm-cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmm-hostile-info-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -111,16 +110,7 @@ describe('a sparse gap between the END unit and the directory', () => {
   });
 });
 
-async function run(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  const program = new Command('vmm-actors').exitOverride();
-  registerSsm(program);
-  await program.parseAsync(['node', 'vmm-actors', 'ssm', ...args]);
-  return { out: out.join('\n'), err: err.join('\n'), exitCode: Number(process.exitCode ?? 0) };
-}
+const run = runSsmCli;
 
 describe('ssm info prints the file\'s strings with control characters escaped', () => {
   const CLEAR_AND_RETITLE = '\x1b[2J\x1b]0;owned\x07';
