@@ -33,7 +33,7 @@ export const PGM_VOTE_MIN_DOWNTIME_MS = 32;
 /** Give up after this many passes in a row without a better estimate. */
 export const PGM_VOTE_STALL_PASSES = 16;
 
-/** Pages loaded between two turns of the engine (512 KiB of RAW data: about a millisecond warm, some 20 ms before the JIT has compiled LZF). */
+/** Pages loaded between two engine turns (512 KiB of RAW data: ~1 ms warm, ~20 ms before LZF is compiled). */
 export const PGM_LOAD_SLICE_PAGES = 128;
 /** A load may zero a page that is already zero this many times per page of RAM (pass 0 and one spare). */
 export const PGM_LOAD_IDLE_ZERO_PER_PAGE = 2;
