@@ -149,6 +149,7 @@ const VMM_TERMINATOR = 0xffffffff;
  */
 function vmmUnit(vm: VmCore): Parameters<SsmUnitRegistry['register']>[0] {
   const setStarted = (cpu: number, started: boolean) => {
+    if (vm.host.faults?.loadSkipsCpuStates) return; // the fault: test-only mutant
     const state = vm.cpuState(cpu);
     if (started && state === 'STOPPED') vm.cpuSend(cpu, CPU_EVENT.start);
     else if (!started && state === 'STARTED') vm.cpuSend(cpu, CPU_EVENT.stop);
