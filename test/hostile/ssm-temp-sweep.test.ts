@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SsmUnitRegistry, ssmSave, validate } from '../../src/ssm/index.js';
-import { sweepStaleTempFiles } from '../../src/ssm/sinks.js';
+import { SsmUnitRegistry, ssmSave, sweepStaleTempFiles, validate } from '../../src/ssm/index.js';
+
 
 const child = fileURLToPath(new URL('../ssm/crash-child.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ssm-sweep-'));
