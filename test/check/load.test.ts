@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/check/explore.js';
 import { scenarioImage } from '../../src/check/images.js';
+import { auditStateKey, formatKeyAudit } from '../../src/check/key-audit.js';
 import { replayTrace } from '../../src/check/replay.js';
 import { parseScenario, type ScenarioInput } from '../../src/check/scenario.js';
 import '../../src/check/vitest.js';
@@ -42,6 +43,13 @@ describe('load and teleport calls in scenarios', () => {
       expect(file.units.find((u) => u.name === 'vmm')).toMatchObject({ instance: 0, version: 4 });
       expect(file.units.filter((u) => u.name === 'vcpu').map((u) => u.instance)).toEqual([0, 1, 2]);
     }
+  });
+
+  it('the state key stays sound with loads (an image is a constant, not world state): every merge keeps the future', () => {
+    const audit = auditStateKey({ cpus: 2, clients: [['loadFromFile', 'resume'], ['loadFromStream']] }, { depth: 2 });
+    expect(audit.mismatches, formatKeyAudit(audit)).toEqual([]);
+    expect(audit.bounded).toBe(false);
+    expect(audit.merges).toBeGreaterThan(0);
   });
 
   it('scenario files name the new calls, and refuse a path on them', () => {
