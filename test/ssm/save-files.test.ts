@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   VERR_FILE_NOT_FOUND, VERR_IS_A_DIRECTORY, VERR_READ_ERROR, VINF_SUCCESS, type VM,
 } from '../../src/index.js';
-import { info, validate } from '../../src/ssm/index.js';
+import { info, SsmUnitRegistry, ssmSave, validate } from '../../src/ssm/index.js';
 import { newVm, probe, watchStates } from '../teleport/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmm-save-files-'));
@@ -77,6 +77,21 @@ describe('a save target that cannot be created', () => {
     expect(error).toMatchObject({ rc: VERR_IS_A_DIRECTORY });
     expect((error as Error).message).toContain(`Failed to commit saved state file '${target}'`);
     expect(tempFiles(folder)).toEqual([]);
+  });
+});
+
+describe('SSMR3Save (ssmSave) file errors name the file', () => {
+  it.each([
+    ['the target is a directory', (target: string) => mkdirSync(target), null, VERR_IS_A_DIRECTORY, 'Failed to create save state file'],
+    ['a directory appears at the target while the units save', null, (target: string) => mkdirSync(target), VERR_IS_A_DIRECTORY, 'Failed to commit saved state file'],
+  ] as const)('%s', (_name, before, during, rc, text) => {
+    const target = join(fresh(), 'x.sav');
+    mkdirSync(join(target, '..'));
+    before?.(target);
+    const registry = new SsmUnitRegistry();
+    registry.register({ name: 'unit', instance: 0, version: 1, saveExec: (ssm) => (during?.(target), ssm.putU32(1)) });
+    expect(() => ssmSave(registry, target)).toThrow(expect.objectContaining({ rc, message: expect.stringContaining(`${text} '${target}'`) }));
+    expect(tempFiles(join(target, '..'))).toEqual([]);
   });
 });
 
