@@ -65,7 +65,7 @@ export const vmR3Save =
         rc = ssm.close();
         ctx.plainBytes = ssm.offStream;
       } catch (error) {
-        rc = opened(ctx, error);
+        rc = failedWith(ctx, error);
       }
       vm.setState('SUSPENDED', 'SAVING');
       return rc;
@@ -79,16 +79,16 @@ export const vmR3Save =
       return VINF_SUCCESS;
     } catch (error) {
       sink?.abort(false);
-      if (vm.host.fidelity === 'as-written') return opened(ctx, error);
+      if (vm.host.fidelity === 'as-written') return failedWith(ctx, error);
       if (vm.vmState === 'RUNNING_LS') vm.setState('RUNNING', 'RUNNING_LS');
       else vm.setState('SUSPENDED', 'SAVING');
       if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = false;
-      return opened(ctx, error);
+      return failedWith(ctx, error);
     }
   };
 
 /** The stream could not be opened (or a plain save threw): keep the error for the caller, return its status. */
-function opened(ctx: SaveContext, error: unknown): number {
+function failedWith(ctx: SaveContext, error: unknown): number {
   if (isVBoxError(error)) ctx.openError ??= error;
   return statusOf(error, VERR_VM_UNEXPECTED_VM_STATE);
 }
