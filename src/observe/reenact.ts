@@ -86,9 +86,14 @@ export async function reenact(input: ReenactInput, plan: CallPlan): Promise<Reen
   const haltEvent = events.findLast((e) => e.kind === 'halt-method');
   const base = { states, calls, events, haltMethod: haltEvent?.kind === 'halt-method' ? haltEvent.to : null, leadIn: plan.leadIn.length };
   const divergence = compare([...plan.leadIn, ...input.changes], states, input.complete, plan.leadIn.length);
-  if (plan.unreproducible && !divergence) {
+  if (plan.unreproducible) {
+    // A finding, not a fake: the engine's public API has no call that takes this edge.
     const c = plan.unreproducible;
-    return { ...base, result: 'diverged', firstDivergence: { line: c.line, index: 0, expected: c.to, actual: null, message: `line ${c.line}: no public API call takes ${c.from} -> ${c.to}` } };
+    const index = plan.leadIn.length + input.changes.indexOf(c) + 1;
+    return {
+      ...base, result: 'diverged',
+      firstDivergence: { line: c.line, index, expected: c.to, actual: states[index] ?? null, message: `line ${c.line}: no public API call takes ${c.from} -> ${c.to} (the engine stopped in ${states.at(-1) ?? 'nothing'})` },
+    };
   }
   if (divergence) {
     if (failure) divergence.message += `; ${failure}`;
