@@ -148,8 +148,12 @@ async function run(vmm: Vmm, vm: VM | undefined, planned: PlannedCall, ctx: RunC
         // The failure as a unit whose save callback returns the logged status (public API, no engine fault).
         const status = call.failWith.rc;
         vm.registerUnit({ name: 'observe-failed-save', version: 1, saveExec: () => status });
+        const args = [file, statusName(status)];
         try {
-          return outcome((await vm.save(file)).rc, [file, statusName(status)]);
+          return outcome((await vm.save(file)).rc, args);
+        } catch (error) {
+          if (isVBoxError(error)) return outcome(error.rc, args);
+          throw error;
         } finally {
           vm.deregisterUnit('observe-failed-save');
         }
