@@ -128,6 +128,8 @@ async function run(vmm: Vmm, vm: VM | undefined, planned: PlannedCall, ctx: RunC
     }
     if (!vm) return outcome(-1);
     const file = join(ctx.dir, `${ctx.n}.sav`);
+    /** The temporary directory is gone afterwards: the report names the file without it. */
+    const shown = `<tmp>/${ctx.n}.sav`;
     switch (call.api) {
       case 'powerOn': return outcome(await vm.powerOn());
       case 'suspend': return outcome(await vm.suspend(call.reason), [call.reason]);
@@ -142,13 +144,13 @@ async function run(vmm: Vmm, vm: VM | undefined, planned: PlannedCall, ctx: RunC
         return outcome(await vm.setRuntimeError(flags, call.errorId, `observed in the log: ${call.errorId}`), [flags, call.errorId]);
       }
       case 'liveSave':
-        return outcome((await vm.save(file)).rc, [file]);
+        return outcome((await vm.save(file)).rc, [shown]);
       case 'save': {
-        if (!call.failWith) return outcome((await vm.save(file)).rc, [file]);
+        if (!call.failWith) return outcome((await vm.save(file)).rc, [shown]);
         // The failure as a unit whose save callback returns the logged status (public API, no engine fault).
         const status = call.failWith.rc;
         vm.registerUnit({ name: 'observe-failed-save', version: 1, saveExec: () => status });
-        const args = [file, statusName(status)];
+        const args = [shown, statusName(status)];
         try {
           return outcome((await vm.save(file)).rc, args);
         } catch (error) {
@@ -160,7 +162,7 @@ async function run(vmm: Vmm, vm: VM | undefined, planned: PlannedCall, ctx: RunC
       }
       case 'loadFromFile': {
         await writeSavedState(file, ctx, call.fails);
-        return outcome(await vm.loadFromFile(file), [file]);
+        return outcome(await vm.loadFromFile(file), [shown]);
       }
     }
   } catch (error) {

@@ -11,7 +11,10 @@ export function formatReport(r: ObserveReport): string {
   const v = r.firstViolation;
   out.push(`  conformance: ${r.verdict}${v ? ` — line ${v.line}: ${v.message}` : ''}${r.unsupportedReason ? ` — ${r.unsupportedReason}` : ''}`);
   const d = r.firstDivergence;
-  const calls = r.calls.map((c) => `${c.api}${c.args.length > 0 && typeof c.args[0] === 'string' && !c.args[0].includes('/') ? `(${c.args.join(', ')})` : ''}`).join(', ');
+  const calls = r.calls.map((c) => {
+    const args = c.args.filter((a) => typeof a === 'string' && !a.startsWith('<tmp>/'));
+    return `${c.api}${args.length > 0 ? `(${args.join(', ')})` : ''}`;
+  }).join(', ');
   out.push(`  re-enactment: ${r.reenact}${d ? ` — ${d.message}` : ''}${calls ? ` [${calls}]` : ''}`);
   if (d) out.push(`    engine path: ${r.reenactStates.join(' > ')}`);
   return out.join('\n');
