@@ -6,17 +6,18 @@
  * synthetic logs written to a temporary directory.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readTrace } from '../../src/inspect/replayer.js';
 import { change, path, synth } from './synth.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'vmm-observe-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const logs = readdirSync(fixtures).filter((f) => f.endsWith('.log')).map((f) => join(fixtures, f));
 
 function write(name: string, text: string | Buffer): string {
@@ -56,12 +57,14 @@ describe('vmm-actors observe', () => {
     expect(bad).toMatchObject({ verdict: 'violation', reenact: 'skipped', firstViolation: { line: 9, from: 'RUNNING', to: 'LOADING', kind: 'illegal' } });
   });
 
-  it('exit 2 on empty, binary and pre-3.1 input, with a clear message', async () => {
+  it('exit 2 on empty, binary, missing and pre-3.1 input, with a clear message', async () => {
     const empty = write('empty.log', '');
     const binary = write('binary.log', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256)));
     const old = write('old.log', synth(path(['CREATING', 'CREATED', 'RUNNING']), { versionLine: 'VirtualBox 2.2.4 r47978 linux.amd64 (May 29 2009 17:31:08) release log' }));
-    const { code, stdout, stderr } = await run(logs[0]!, empty, binary, old);
+    const missing = join(dir, 'missing.log');
+    const { code, stdout, stderr } = await run(logs[0]!, empty, binary, old, missing);
     expect(code).toBe(2);
+    expect(stderr).toContain(`${missing}: cannot read`);
     expect(stderr).toContain(`${empty}: empty file`);
     expect(stderr).toContain(`${binary}: binary data`);
     expect(stdout).toMatch(/conformance: unsupported — VirtualBox 2\.2\.4 predates the 3\.1 VM state model/);

@@ -98,6 +98,14 @@ describe('observe: messy input', () => {
     await expect(observeLog(text)).rejects.toThrow(message);
   });
 
+  it('elapsed hours go past 24 (80:45:52) and stay on one axis', async () => {
+    const at80h = ((80 * 60 + 45) * 60 + 52) * 1000;
+    const r = await observeLog(synth(path(LIFE, at80h)));
+    expect(r.changes[0]!.time).toBe('80:45:52.000000');
+    expect(r.changes[0]!.tNs).toBe(at80h * 1e6);
+    expect(r.reenact).toBe('identical');
+  });
+
   it('a log that ends mid-life re-enacts as a prefix (the engine may finish the call the log was cut in)', async () => {
     const r = await observeLog(synth(path(LIFE.slice(0, 5))));
     expect(r.complete).toBe(false);

@@ -5,7 +5,7 @@
  * Method: every split point of a small CRLF text; a fixture through observeFile and observeLog; the trace of
  * Bayons/Minix checked against values computed by hand from its lines 2 and 1068.
  */
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,12 +50,12 @@ describe('observe: lines and streams', () => {
     expect(streamed).toEqual(whole);
   });
 
-  it('a multi-megabyte log with small chunks: same path, every line counted', async () => {
+  it('a multi-megabyte log streamed in 1 MiB chunks: same path, every line counted', async () => {
     const filler = Array.from({ length: 40_000 }, (_, i) => `00:00:00.${String(50_000 + i).padStart(6, '0')} AIOMgr: noise line ${i}`);
     const text = synth([...filler, ...path(LIFE, 1000)]);
     const dir = mkdtempSync(join(tmpdir(), 'vmm-observe-stream-'));
     writeFileSync(join(dir, 'big.log'), text);
-    const r = await observeFile(join(dir, 'big.log'));
+    const r = await observeFile(join(dir, 'big.log')).finally(() => rmSync(dir, { recursive: true, force: true }));
     expect(r.states).toEqual(LIFE);
     expect(r.lines).toBe(5 + filler.length + LIFE.length - 1);
     expect(r.reenact).toBe('identical');
