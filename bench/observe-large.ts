@@ -10,14 +10,11 @@ import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { observeFile } from '../src/observe/index.js';
+import { formatElapsed } from '../src/observe/log-lines.js';
 
 const MB = 1024 * 1024;
 
-const ts = (us: number) => {
-  const s = Math.floor(us / 1e6);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(Math.floor(s / 3600))}:${p(Math.floor(s / 60) % 60)}:${p(s % 60)}.${String(us % 1e6).padStart(6, '0')}`;
-};
+const ts = (us: number) => formatElapsed(us * 1e3);
 
 /** Writes about `bytes` of log; returns the number of pause/resume cycles in it. */
 function generate(file: string, bytes: number): number {

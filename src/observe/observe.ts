@@ -47,6 +47,8 @@ export interface ObserveReport {
   reenact: Reenactment['result'];
   firstDivergence?: Divergence;
   reenactStates: string[];
+  /** The halt method the engine VM ran with (VMHALTMETHOD name), from the log's. */
+  reenactHaltMethod: string | null;
   calls: CallOutcome[];
   notes: string[];
   lines: number;
@@ -123,6 +125,7 @@ async function observeParsed(log: ObservedLog, file: string, size: number, optio
     reenact: re?.result ?? 'skipped',
     ...(re?.firstDivergence ? { firstDivergence: re.firstDivergence } : {}),
     reenactStates: re?.states ?? [],
+    reenactHaltMethod: re?.haltMethod ?? null,
     calls: re?.calls ?? [],
     notes: re ? notes : [...notes, `re-enactment skipped: ${skipped}`],
     lines: log.lines, guestLogLines: log.guestLogLines, backwardsTimestamps: log.backwardsTimestamps,

@@ -108,6 +108,9 @@ describe('observe: the real VBox.log files', () => {
   it.each(EXPECTED.filter((x) => x.complete && x.path !== ''))('$file: the engine VM went through exactly the same states', async (x) => {
     const r = await observe(x.file);
     expect(r.reenactStates).toEqual(x.path.split(' > '));
+    // "global1 (5)" in the log: VMHALTMETHOD_GLOBAL_1 = 5 in the engine, with the log's vCPU count.
+    expect(r.reenactHaltMethod).toBe('GLOBAL_1');
+    expect(r.calls[0]).toMatchObject({ api: 'create', args: [x.cpus] });
   });
 
   it('the excerpt is re-enacted after a lead-in along machines/vm.ts (CREATING to SUSPENDING) and matches from there on', async () => {

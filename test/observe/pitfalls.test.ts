@@ -98,6 +98,15 @@ describe('observe: messy input', () => {
     await expect(observeLog(text)).rejects.toThrow(message);
   });
 
+  it("the log's halt method is the engine VM's (method1 (4) -> METHOD_1, old (3) -> OLD)", async () => {
+    for (const [line, engine] of [['method1 (4)', 'METHOD_1'], ['old (3)', 'OLD']]) {
+      const r = await observeLog(synth(path(LIFE)).replace('global1 (5)', line!));
+      expect(r.haltMethod).toBe(line);
+      expect(r.reenactHaltMethod).toBe(engine);
+      expect(r.reenact).toBe('identical');
+    }
+  });
+
   it('elapsed hours go past 24 (80:45:52) and stay on one axis', async () => {
     const at80h = ((80 * 60 + 45) * 60 + 52) * 1000;
     const r = await observeLog(synth(path(LIFE, at80h)));
