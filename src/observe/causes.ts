@@ -25,7 +25,7 @@ function ruleFor(c: LogStateChange): Pick | undefined {
       return { kinds: ['restore'], text: () => 'restore from saved state', after: true, otherwise: 'restore from saved state' };
     case 'RESETTING':
     case 'SOFT_RESETTING':
-      return { kinds: ['reset'], text: (a) => (a.detail.startsWith('ACPI') ? 'reset by ACPI' : `reset by guest: ${a.detail}`), otherwise: 'reset by user' };
+      return { kinds: ['reset'], text: (a) => (a.detail.startsWith('ACPI') ? 'reset by ACPI' : `reset by guest: ${a.detail}`), otherwise: 'reset (no cause logged: a user reset, or the guest through a device)' };
     case 'GURU_MEDITATION':
     case 'GURU_MEDITATION_LS':
       return { kinds: ['guru'], text: (a) => `guru meditation ${a.detail}`, after: true, otherwise: 'guru meditation' };

@@ -56,7 +56,6 @@ export interface ObservedLog {
 const SAMPLE = 64 * 1024;
 /** Annotations kept at most (a pathological log cannot grow the list without bound; state changes always count). */
 export const MAX_ANNOTATIONS = 100_000;
-// eslint-disable-next-line no-control-regex
 const BAD_CHARS = /[\u0000-\u0008\u000e-\u001f\u007f\ufffd]/g;
 
 export class LogParser {
@@ -138,11 +137,4 @@ export class LogParser {
     g.sampled += part.length + 1;
     g.bad += part.match(BAD_CHARS)?.length ?? 0;
   }
-}
-
-/** Parse lines fed by a reader (lines.ts). */
-export function parseWith(feed: (sink: (line: string, lineNo: number) => void) => void): ObservedLog {
-  const parser = new LogParser();
-  feed((line, n) => parser.line(line, n));
-  return parser.finish();
 }
