@@ -94,12 +94,16 @@ async function observeParsed(log: ObservedLog, file: string, size: number, optio
   const { changes } = log;
   const first = changes[0];
   const last = changes.at(-1);
-  const powerUpFailed = log.annotations.some((a) => a.kind === 'power-up-failed');
-  const complete = first ? first.from === 'CREATING' && last!.to === 'TERMINATED' : powerUpFailed;
+  const powerUpFailed = log.annotations.find((a) => a.kind === 'power-up-failed');
+  const complete = first ? first.from === 'CREATING' && last!.to === 'TERMINATED' : powerUpFailed !== undefined;
   const notes: string[] = [];
   if (first && first.from !== 'CREATING') notes.push(`starts mid-life: line ${first.line} begins in ${first.from} (an excerpt: nothing before it)`);
   if (last && last.to !== 'TERMINATED') notes.push(`ends mid-life in ${last.to} (line ${last.line})`);
-  if (!first && powerUpFailed) notes.push('a failed start: "Power up failed", no VM state change');
+  if (!first && powerUpFailed) {
+    // VMSetError logs the source location, then the message: the last one before "Power up failed" says why.
+    const why = log.annotations.filter((a) => a.kind === 'set-error' && a.line < powerUpFailed.line).at(-1);
+    notes.push(`a failed start (line ${powerUpFailed.line}: Power up failed, ${powerUpFailed.detail})${why ? `: ${why.detail}` : ''}; no VM state change`);
+  }
   if (log.cpus === null && first) notes.push('vCPUs not in the log (no CFGM dump): re-enacted with 1');
   if (log.backwardsTimestamps > 0) notes.push(`${log.backwardsTimestamps} timestamp(s) go backwards: file order kept`);
   if (log.guestLogLines > 0) notes.push(`${log.guestLogLines} guest log line(s) ignored`);

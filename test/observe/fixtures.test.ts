@@ -124,6 +124,14 @@ describe('observe: the real VBox.log files', () => {
     expect(r.notes.join(' ')).toMatch(/ends mid-life in DESTROYING \(line 36\)/);
   });
 
+  it('the failed start says why (lines 537 and 540: VT-x disabled, VERR_VMX_MSR_ALL_VMX_DISABLED)', async () => {
+    const r = await observe('hikarujj__work__VBox.log.log');
+    const note = r.notes.find((n) => n.startsWith('a failed start'));
+    expect(note).toContain('line 540');
+    expect(note).toContain('vrc=VERR_VMX_MSR_ALL_VMX_DISABLED');
+    expect(note).toContain('VT-x is disabled in the BIOS for all CPU modes');
+  });
+
   it('the calls carry the logged reasons (host suspend / host resume; snapshot resume is STATE_SAVED; after a restore STATE_RESTORED)', async () => {
     const bayons = await observe('Bayons__Minix__Logs__VBox.log.log');
     expect(bayons.calls.map((c) => [c.api, ...c.args.filter((a) => typeof a === 'string')])).toEqual([
