@@ -6,7 +6,8 @@
 
 /** Elapsed time since the logger started; hours go past 24. */
 export const TIMESTAMP = /^(\d{2,}):(\d{2}):(\d{2})\.(\d{6}) /;
-export const STATE_CHANGE = /Changing the VM state from '([A-Z_0-9]+)' to '([A-Z_0-9]+)'/;
+/** With the glued-on line's own timestamp in front of it when there is one (`…NAT: foo00:00:11.528235 Changing …`). */
+export const STATE_CHANGE = /(?:(\d{2,}):(\d{2}):(\d{2})\.(\d{6}) )?Changing the VM state from '([A-Z_0-9]+)' to '([A-Z_0-9]+)'/;
 /** `VirtualBox VM 7.2.4 r170995 win.amd64 (…) release log`; before 4.0 `VirtualBox 3.1.6 r59338 …`. */
 export const VERSION = /VirtualBox(?: VM)? (\d+)\.(\d+)\.(\d+)\S* r(\d+) (\S+) \(.*\) release log/;
 export const LOG_OPENED = /^Log opened (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/;

@@ -72,9 +72,10 @@ export class LogParser {
     log.lines = lineNo;
     this.#sample(text);
     const ts = TIMESTAMP.exec(text);
-    // Up to 5.2 the version header has no timestamp.
     if (!ts) {
+      // Up to 5.2 the version header has no timestamp; a state change glued after an unterminated line keeps its own.
       if (log.version === null && lineNo <= 3) this.#version(text);
+      else if (text.includes('Changing the VM state')) this.#change(text, lineNo, null);
       return;
     }
     log.timestamped++;
@@ -86,11 +87,7 @@ export class LogParser {
       log.guestLogLines++;
       return;
     }
-    const change = msg.includes('Changing the VM state') ? STATE_CHANGE.exec(msg) : null;
-    if (change) {
-      log.changes.push({ line: lineNo, tNs, from: change[1]!, to: change[2]! });
-      return;
-    }
+    if (msg.includes('Changing the VM state') && this.#change(msg, lineNo, tNs)) return;
     if (log.version === null && msg.includes('release log')) this.#version(msg);
     else if (log.logOpened === null && msg.startsWith('Log opened')) {
       const m = LOG_OPENED.exec(msg);
@@ -109,6 +106,15 @@ export class LogParser {
     const host = [this.#product, this.#arch ? `(${this.#arch})` : null].filter((s) => s !== null).join(' ');
     this.log.host = host === '' ? null : host;
     return this.log;
+  }
+
+  /** A state change anywhere in the line, at its own timestamp when it has one glued in front, else the line's. */
+  #change(text: string, line: number, lineNs: number | null): boolean {
+    const m = STATE_CHANGE.exec(text);
+    const tNs = m?.[1] !== undefined ? timestampNs(m) : lineNs;
+    if (!m || tNs === null) return false;
+    this.log.changes.push({ line, tNs, from: m[5]!, to: m[6]! });
+    return true;
   }
 
   #version(text: string): void {

@@ -21,12 +21,16 @@ describe('observe: messy input', () => {
     expect({ ...crlf, trace: [] }).toEqual({ ...lf, trace: [] });
   });
 
-  it('a state change glued onto the previous message (7.2 NAT) is read where it stands', async () => {
+  it('a state change glued onto the previous message (7.2 NAT) is read where it stands, at its own timestamp', async () => {
     const body = path(LIFE);
-    body[3] = msg(130, `NAT: DNS#0: reply too long ${body[3]!.slice(16)}`);
+    // The NAT message had no newline: the next line, timestamp and all, continues it.
+    body[3] = msg(125, `NAT: DNS#0: reply too long${body[3]}`);
+    // Glued without its timestamp, the change takes the line's.
+    body[4] = msg(140, `NAT: link up ${body[4]!.slice(16)}`);
     const r = await observeLog(synth(body));
     expect(r.states).toEqual(LIFE);
-    expect(r.changes[3]!.line).toBe(HEADER_LINES + 4);
+    expect(r.changes[3]).toMatchObject({ line: HEADER_LINES + 4, time: '00:00:00.130000', from: 'RUNNING', to: 'SUSPENDING' });
+    expect(r.changes[4]).toMatchObject({ line: HEADER_LINES + 5, time: '00:00:00.140000' });
     expect(r.verdict).toBe('conforms');
   });
 
