@@ -46,6 +46,8 @@ export interface ObserveReport {
   unsupportedReason?: string;
   reenact: Reenactment['result'];
   firstDivergence?: Divergence;
+  /** Why the engine was not driven (a verdict other than conforms, or turned off). */
+  reenactSkipped?: string;
   reenactStates: string[];
   /** The halt method the engine VM ran with (VMHALTMETHOD name), from the log's. */
   reenactHaltMethod: string | null;
@@ -131,7 +133,8 @@ async function observeParsed(log: ObservedLog, file: string, size: number, optio
     reenactStates: re?.states ?? [],
     reenactHaltMethod: re?.haltMethod ?? null,
     calls: re?.calls ?? [],
-    notes: re ? notes : [...notes, `re-enactment skipped: ${skipped}`],
+    ...(re ? {} : { reenactSkipped: skipped }),
+    notes,
     lines: log.lines, guestLogLines: log.guestLogLines, backwardsTimestamps: log.backwardsTimestamps,
   };
   return { ...report, trace: observedTrace(report, log, re) };

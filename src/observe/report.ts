@@ -15,7 +15,7 @@ export function formatReport(r: ObserveReport): string {
     const args = c.args.filter((a) => typeof a === 'string' && !a.startsWith('<tmp>/'));
     return `${c.api}${args.length > 0 ? `(${args.join(', ')})` : ''}`;
   }).join(', ');
-  out.push(`  re-enactment: ${r.reenact}${d ? ` — ${d.message}` : ''}${calls ? ` [${calls}]` : ''}`);
+  out.push(`  re-enactment: ${r.reenact}${r.reenactSkipped ? ` (${r.reenactSkipped})` : ''}${d ? ` — ${d.message}` : ''}${calls ? ` [${calls}]` : ''}`);
   if (d) out.push(`    engine path: ${r.reenactStates.join(' > ')}`);
   return out.join('\n');
 }
