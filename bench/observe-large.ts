@@ -81,7 +81,7 @@ export async function main(mb = 100): Promise<void> {
     peak = Math.max(peak, process.memoryUsage().rss);
     console.log(`log: ${(size / MB).toFixed(1)} MiB, ${r.lines.toLocaleString('en-US')} lines, ${r.changes.length} state changes (${cycles} pause/resume cycles), ${r.guestLogLines.toLocaleString('en-US')} guest log lines`);
     console.log(`read + parse + conformance: ${(parseMs / 1000).toFixed(2)} s (${(size / MB / (parseMs / 1000)).toFixed(0)} MiB/s), verdict ${r.verdict}`);
-    console.log(`with re-enactment (${re.calls.length} calls on the virtual clock): ${(totalMs / 1000).toFixed(2)} s, ${re.reenact}`);
+    console.log(`with re-enactment (${re.calls.length} calls on the virtual clock, ${re.trace.length.toLocaleString('en-US')} trace records): ${(totalMs / 1000).toFixed(2)} s, ${re.reenact}`);
     console.log(`RSS before ${(rssBefore / MB).toFixed(0)} MiB, peak ${(peak / MB).toFixed(0)} MiB (+${((peak - rssBefore) / MB).toFixed(0)} MiB for a ${(size / MB).toFixed(0)} MiB file)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

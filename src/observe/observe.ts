@@ -68,7 +68,11 @@ export interface ObserveOptions {
   file?: string;
   /** Skip the engine (conformance only). */
   reenact?: boolean;
+  /** Re-enact at most this many calls (default 20,000: the engine's events for each are kept for the trace). */
+  maxCalls?: number;
 }
+
+export const DEFAULT_MAX_CALLS = 20_000;
 
 /** Observe a log given as text. */
 export async function observeLog(text: string, options: ObserveOptions = {}): Promise<ObserveResult> {
@@ -116,8 +120,12 @@ async function observeParsed(log: ObservedLog, file: string, size: number, optio
   else if (options.reenact === false) skipped = 're-enactment off';
   else {
     const plan = planCalls(changes);
-    if (plan.leadIn.length > 0) notes.push(`re-enacted after a lead-in of ${plan.leadIn.length} change(s) to reach ${first!.from}`);
-    re = await reenact({ cpus: log.cpus ?? 1, haltMethod: log.haltMethod?.value ?? null, changes, complete }, plan);
+    const maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
+    if (plan.calls.length > maxCalls) skipped = `${plan.calls.length} calls, more than the limit of ${maxCalls} (--max-calls)`;
+    else {
+      if (plan.leadIn.length > 0) notes.push(`re-enacted after a lead-in of ${plan.leadIn.length} change(s) to reach ${first!.from}`);
+      re = await reenact({ cpus: log.cpus ?? 1, haltMethod: log.haltMethod?.value ?? null, changes, complete }, plan);
+    }
   }
   const report: ObserveReport = {
     file, version: log.version, revision: log.revision, host: log.host, cpus: log.cpus,

@@ -119,6 +119,13 @@ describe('observe: messy input', () => {
     expect(r.reenact).toBe('identical');
   });
 
+  it('a log implying more calls than maxCalls is checked but not re-enacted, and says why', async () => {
+    const r = await observeLog(synth(path(LIFE)), { maxCalls: 3 });
+    expect(r.verdict).toBe('conforms');
+    expect(r.reenact).toBe('skipped');
+    expect(r.reenactSkipped).toBe('6 calls, more than the limit of 3 (--max-calls)'); // create powerOn suspend resume powerOff destroy
+  });
+
   it('a log that ends mid-life re-enacts as a prefix (the engine may finish the call the log was cut in)', async () => {
     const r = await observeLog(synth(path(LIFE.slice(0, 5))));
     expect(r.complete).toBe(false);

@@ -9,7 +9,7 @@ import { basename, extname } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { formatTrace } from '../../inspect/trace-format.js';
 import { serveViewer } from '../../inspect/trace-actions.js';
-import { formatReport, observeFile, ObserveInputError, reportOf, type ObserveResult } from '../../observe/index.js';
+import { DEFAULT_MAX_CALLS, formatReport, observeFile, ObserveInputError, reportOf, type ObserveResult } from '../../observe/index.js';
 import { parseInteger } from './options.js';
 
 interface ObserveCliOptions {
@@ -19,6 +19,7 @@ interface ObserveCliOptions {
   port: number;
   open?: boolean;
   reenact: boolean;
+  maxCalls: number;
 }
 
 /** The exit code a report asks for. */
@@ -46,6 +47,7 @@ export function registerObserve(program: Command): void {
     .option('--port <n>', 'viewer port (default: any free one)', parseInteger, 0)
     .option('--open', 'with --view: open the page in a browser')
     .option('--no-reenact', 'conformance only, do not drive the engine')
+    .option('--max-calls <n>', 're-enact logs of at most this many API calls', parseInteger, DEFAULT_MAX_CALLS)
     .action(async (logs: string[], opts: ObserveCliOptions) => {
       if (opts.view && logs.length !== 1) throw new InvalidArgumentError('--view shows one log: give one file');
       let code = 0;
@@ -53,7 +55,7 @@ export function registerObserve(program: Command): void {
       for (const file of logs) {
         let result: ObserveResult;
         try {
-          result = await observeFile(file, { reenact: opts.reenact });
+          result = await observeFile(file, { reenact: opts.reenact, maxCalls: opts.maxCalls });
         } catch (error) {
           if (!(error instanceof ObserveInputError)) throw error;
           if (opts.json) console.log(JSON.stringify({ file, error: error.message }));
