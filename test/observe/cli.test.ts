@@ -6,7 +6,7 @@
  * synthetic logs written to a temporary directory.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,5 +90,14 @@ describe('vmm-actors observe', () => {
     expect(await exited).toBe(0);
     const trace = readTrace(out);
     expect(trace[0]).toMatchObject({ type: 'header', source: 'observe' });
+  });
+
+  it("the library is the package's `vmm-actors/observe` subpath (built from src/observe/index.ts)", async () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, { default: string; types: string }> };
+    const entry = pkg.exports['./observe']!;
+    expect(entry).toEqual({ types: './dist/src/observe/index.d.ts', default: './dist/src/observe/index.js' });
+    const source = (await import(join(root, entry.default.replace('./dist/', '').replace(/\.js$/, '.ts')))) as Record<string, unknown>;
+    expect(typeof source.observeLog).toBe('function');
+    expect(typeof source.observeFile).toBe('function');
   });
 });
