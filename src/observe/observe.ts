@@ -100,33 +100,10 @@ async function observeParsed(log: ObservedLog, file: string, size: number, optio
   const { changes } = log;
   const first = changes[0];
   const last = changes.at(-1);
-  const powerUpFailed = log.annotations.find((a) => a.kind === 'power-up-failed');
-  const complete = first ? first.from === 'CREATING' && last!.to === 'TERMINATED' : powerUpFailed !== undefined;
-  const notes: string[] = [];
-  if (first && first.from !== 'CREATING') notes.push(`starts mid-life: line ${first.line} begins in ${first.from} (an excerpt: nothing before it)`);
-  if (last && last.to !== 'TERMINATED') notes.push(`ends mid-life in ${last.to} (line ${last.line})`);
-  if (!first && powerUpFailed) {
-    // VMSetError logs the source location, then the message: the last one before "Power up failed" says why.
-    const why = log.annotations.filter((a) => a.kind === 'set-error' && a.line < powerUpFailed.line).at(-1);
-    notes.push(`a failed start (line ${powerUpFailed.line}: Power up failed, ${powerUpFailed.detail})${why ? `: ${why.detail}` : ''}; no VM state change`);
-  }
-  if (log.cpus === null && first) notes.push('vCPUs not in the log (no CFGM dump): re-enacted with 1');
-  if (log.backwardsTimestamps > 0) notes.push(`${log.backwardsTimestamps} timestamp(s) go backwards: file order kept`);
-  if (log.guestLogLines > 0) notes.push(`${log.guestLogLines} guest log line(s) ignored`);
-
-  let re: Reenactment | undefined;
-  let skipped = 'not re-enacted';
-  if (conformance.verdict !== 'conforms') skipped = `verdict ${conformance.verdict}`;
-  else if (options.reenact === false) skipped = 're-enactment off';
-  else {
-    const plan = planCalls(changes);
-    const maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
-    if (plan.calls.length > maxCalls) skipped = `${plan.calls.length} calls, more than the limit of ${maxCalls} (--max-calls)`;
-    else {
-      if (plan.leadIn.length > 0) notes.push(`re-enacted after a lead-in of ${plan.leadIn.length} change(s) to reach ${first!.from}`);
-      re = await reenact({ cpus: log.cpus ?? 1, haltMethod: log.haltMethod?.value ?? null, changes, complete }, plan);
-    }
-  }
+  const powerUpFailed = log.annotations.some((a) => a.kind === 'power-up-failed');
+  const complete = first ? first.from === 'CREATING' && last!.to === 'TERMINATED' : powerUpFailed;
+  const notes = notesOf(log);
+  const { re, skipped } = await reenactOrSkip(log, complete, conformance.verdict, options, notes);
   const report: ObserveReport = {
     file, version: log.version, revision: log.revision, host: log.host, cpus: log.cpus,
     haltMethod: log.haltMethod ? `${log.haltMethod.name} (${log.haltMethod.value})` : null,
@@ -138,14 +115,47 @@ async function observeParsed(log: ObservedLog, file: string, size: number, optio
     ...(conformance.reason ? { unsupportedReason: conformance.reason } : {}),
     reenact: re?.result ?? 'skipped',
     ...(re?.firstDivergence ? { firstDivergence: re.firstDivergence } : {}),
+    ...(skipped ? { reenactSkipped: skipped } : {}),
     reenactStates: re?.states ?? [],
     reenactHaltMethod: re?.haltMethod ?? null,
     calls: re?.calls ?? [],
-    ...(re ? {} : { reenactSkipped: skipped }),
     notes,
     lines: log.lines, guestLogLines: log.guestLogLines, backwardsTimestamps: log.backwardsTimestamps,
   };
   return { ...report, trace: observedTrace(report, log, re) };
+}
+
+/** What a reader should know about the log as a whole: where it starts and ends, what was assumed or ignored. */
+function notesOf(log: ObservedLog): string[] {
+  const first = log.changes[0];
+  const last = log.changes.at(-1);
+  const notes: string[] = [];
+  if (first && first.from !== 'CREATING') notes.push(`starts mid-life: line ${first.line} begins in ${first.from} (an excerpt: nothing before it)`);
+  if (last && last.to !== 'TERMINATED') notes.push(`ends mid-life in ${last.to} (line ${last.line})`);
+  const powerUpFailed = log.annotations.find((a) => a.kind === 'power-up-failed');
+  if (!first && powerUpFailed) {
+    // VMSetError logs the source location, then the message: the last one before "Power up failed" says why.
+    const why = log.annotations.filter((a) => a.kind === 'set-error' && a.line < powerUpFailed.line).at(-1);
+    notes.push(`a failed start (line ${powerUpFailed.line}: Power up failed, ${powerUpFailed.detail})${why ? `: ${why.detail}` : ''}; no VM state change`);
+  }
+  if (log.cpus === null && first) notes.push('vCPUs not in the log (no CFGM dump): re-enacted with 1');
+  if (log.backwardsTimestamps > 0) notes.push(`${log.backwardsTimestamps} timestamp(s) go backwards: file order kept`);
+  if (log.guestLogLines > 0) notes.push(`${log.guestLogLines} guest log line(s) ignored`);
+  return notes;
+}
+
+/** The engine's re-enactment of a conforming log, or why there is none. */
+async function reenactOrSkip(
+  log: ObservedLog, complete: boolean, verdict: Verdict, options: ObserveOptions, notes: string[],
+): Promise<{ re?: Reenactment; skipped?: string }> {
+  if (verdict !== 'conforms') return { skipped: `verdict ${verdict}` };
+  if (options.reenact === false) return { skipped: 're-enactment off' };
+  const { changes } = log;
+  const plan = planCalls(changes);
+  const maxCalls = options.maxCalls ?? DEFAULT_MAX_CALLS;
+  if (plan.calls.length > maxCalls) return { skipped: `${plan.calls.length} calls, more than the limit of ${maxCalls} (--max-calls)` };
+  if (plan.leadIn.length > 0) notes.push(`re-enacted after a lead-in of ${plan.leadIn.length} change(s) to reach ${changes[0]!.from}`);
+  return { re: await reenact({ cpus: log.cpus ?? 1, haltMethod: log.haltMethod?.value ?? null, changes, complete }, plan) };
 }
 
 /** Empty, binary or foreign input is refused with a message that says which. */
