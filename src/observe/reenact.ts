@@ -66,6 +66,7 @@ export async function reenact(input: ReenactInput, plan: CallPlan): Promise<Reen
   const calls: CallOutcome[] = [];
   let vm: VM | undefined;
   let failure: string | undefined;
+  let wrongStatus: Divergence | undefined;
   try {
     const config = { NumCPUs: input.cpus, ...(input.haltMethod !== null ? { HaltMethod: input.haltMethod } : {}) };
     for (const [n, planned] of plan.calls.entries()) {
@@ -73,7 +74,15 @@ export async function reenact(input: ReenactInput, plan: CallPlan): Promise<Reen
       if (planned.tNs > now) await vmm.advance(planned.tNs - now);
       const outcome = await run(vmm, vm, planned, { config, cpus: input.cpus, dir, n, events, setVm: (v) => (vm = v) });
       calls.push(outcome);
-      if (outcome.rc < 0 && !expectsFailure(planned.call)) {
+      const { call } = planned;
+      if (call.api === 'save' && call.failWith && outcome.rc !== call.failWith.rc && !wrongStatus) {
+        const index = plan.leadIn.length + input.changes.findIndex((c) => c.line === planned.line) + 1;
+        wrongStatus = {
+          line: planned.line, index, expected: 'SAVING', actual: 'SAVING',
+          message: `line ${planned.line}: the save failed with ${statusName(outcome.rc)} in the engine, ${statusName(call.failWith.rc)} in the log`,
+        };
+      }
+      if (outcome.rc < 0 && !expectsFailure(call)) {
         failure = `${planned.call.api} (line ${planned.line}) failed with ${statusName(outcome.rc)}`;
         break;
       }
@@ -99,6 +108,7 @@ export async function reenact(input: ReenactInput, plan: CallPlan): Promise<Reen
     if (failure) divergence.message += `; ${failure}`;
     return { ...base, result: 'diverged', firstDivergence: divergence };
   }
+  if (wrongStatus) return { ...base, result: 'diverged', firstDivergence: wrongStatus };
   return { ...base, result: 'identical' };
 }
 
