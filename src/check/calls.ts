@@ -1,7 +1,8 @@
 /**
  * A scenario call as the engine's own Operation (src/vmm/operations.ts): the checker's clients run exactly
  * what the promise facade runs, so a checked interleaving is a runtime interleaving. Callbacks of reqCallWait
- * and emtRendezvous are tiny pure functions returning the scenario's statuses; a save writes to memory. Adding
+ * and emtRendezvous are tiny pure functions returning the scenario's statuses; a save or a teleport writes to
+ * memory, a load reads an image made before exploration (images.ts). Adding
  * an API to scenarios is one case here (and its name in scenario.ts).
  */
 import { vmOps } from '../vmm/operations.js';
@@ -12,13 +13,26 @@ import type { ResumeReason, SuspendReason } from '../vmm/lifecycle.js';
 import { VINF_SUCCESS } from '../status.js';
 import type { CallSpec } from './scenario.js';
 import { MemorySink } from '../ssm/sinks.js';
+import { MemorySource } from '../ssm/sources.js';
+import { loadFromFileOp } from '../ssm/live/vm-load.js';
+import { scenarioImage } from './images.js';
 
 /** What the callback of a scenario call returns on a CPU. */
 export const callbackStatus = (spec: CallSpec, cpu: number): number => spec.statusOn?.[cpu] ?? spec.status ?? VINF_SUCCESS;
 
-/** VMR3Save as scenarios run it: into memory (no file is written while checking). */
-function saveOp(pool: ReqPool): Operation {
-  return vmOps.save(pool, () => new MemorySink(), { maxDowntimeMs: 250 });
+/** VMR3Save / VMR3Teleport as scenarios run them: into memory (no file is written, no socket opened). */
+function saveOp(pool: ReqPool, op: 'save' | 'teleport'): Operation {
+  return vmOps[op](pool, () => new MemorySink(), { maxDowntimeMs: 250 });
+}
+
+/**
+ * VMR3LoadFromFile of a saved running VM, or the teleport target's VMR3LoadFromStream (fTeleporting) of a
+ * teleport stream: the image of this VM's vCPU count, read from memory on EMT(0).
+ */
+function loadOp(pool: ReqPool, teleporting: boolean): Operation {
+  const image = scenarioImage(pool.vm.cCpus, teleporting ? 'teleport' : 'file');
+  const source = new MemorySource(image, { asFile: !teleporting, name: teleporting ? 'teleport stream' : 'check.sav' });
+  return loadFromFileOp(pool, source, {}, teleporting ? 'VMR3LoadFromStream' : 'VMR3LoadFromFile');
 }
 
 /**
@@ -54,6 +68,11 @@ export function buildOperation(pool: ReqPool, spec: CallSpec, onCallback?: (ctx:
     case 'setGuruMeditation':
       return vmOps.setGuruMeditation(pool, { changed: false });
     case 'save':
-      return saveOp(pool);
+    case 'teleport':
+      return saveOp(pool, spec.call);
+    case 'loadFromFile':
+      return loadOp(pool, false);
+    case 'loadFromStream':
+      return loadOp(pool, true);
   }
 }

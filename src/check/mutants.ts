@@ -177,6 +177,20 @@ export const MUTANTS: readonly Mutant[] = [
     caughtBy: 'live-save-cancel',
     needs: 'save',
   },
+  {
+    name: 'load-skips-cpu-states',
+    description: 'vmmR3Load reads the started flags but sets no vCPU state: a loaded VM is SUSPENDED with every vCPU STOPPED',
+    engine: { faults: { loadSkipsCpuStates: true } },
+    scenario: { cpus: 2, clients: [['loadFromFile', 'resume']] },
+    caughtBy: 'vcpu-agreement',
+  },
+  {
+    name: 'teleport-target-skips-cpu-states',
+    description: 'as load-skips-cpu-states, on the teleport target (VMR3LoadFromStream with fTeleporting)',
+    engine: { faults: { loadSkipsCpuStates: true } },
+    scenario: { cpus: 2, clients: [['loadFromStream', 'resume']] },
+    caughtBy: 'vcpu-agreement',
+  },
   // Halt methods on (scenario `halt: 'on'`): every wait has a timeout, so these need their own properties.
   {
     name: 'global1-halted-wake-up-lost',

@@ -86,7 +86,7 @@ export function isCompletionStep(world: World, thread: ExternalThread): boolean 
   const call = world.labels.threadCall.get(thread);
   if (!call) return false;
   const spec = call.spec;
-  if (spec.call === 'destroy' || spec.call === 'save' || spec.call === 'softReset') return false;
+  if (spec.call === 'destroy' || spec.call === 'save' || spec.call === 'teleport' || spec.call === 'softReset') return false;
   if (spec.call === 'reqCallWait' && (spec.target === 'all' || spec.target === 'all-reverse')) return false;
   let answered = false;
   for (const [req, label] of world.labels.reqs) {

@@ -9,7 +9,7 @@ import { statusByName } from '../status.js';
 
 export const CALL_NAMES = [
   'powerOn', 'suspend', 'resume', 'reset', 'softReset', 'powerOff', 'destroy', 'save', 'reqCallWait', 'emtRendezvous',
-  'setRuntimeError', 'setGuruMeditation',
+  'setRuntimeError', 'setGuruMeditation', 'teleport', 'loadFromFile', 'loadFromStream',
 ] as const;
 export type CallName = (typeof CALL_NAMES)[number];
 
@@ -32,7 +32,11 @@ export interface CallSpec {
   /** setRuntimeError: VMSETRTERR_FLAGS_* and the error id. */
   flags?: number;
   errorId?: string;
-  /** save: the file name (the checker never writes it; saved state runs in memory). */
+  /**
+   * save: the file name (the checker never writes it; saved state runs in memory). teleport goes to memory too;
+   * loadFromFile reads a saved running VM of the scenario's vCPU count and loadFromStream (the teleport target,
+   * fTeleporting) a teleport stream of one, both made before exploration (src/check/images.ts).
+   */
   path?: string;
 }
 

@@ -18,6 +18,7 @@ import type { ReqPool } from '../vmm/requests.js';
 import { directRendezvousType } from '../vmm/rendezvous.js';
 import type { EmtContext } from '../vmm/types.js';
 import { buildOperation } from './calls.js';
+import { WORLD_RAM_BYTES } from './images.js';
 import { ScenarioClient, type ClientHost } from './client.js';
 import type { CoverageSink } from './coverage.js';
 import { Labels, type CallRef } from './labels.js';
@@ -101,7 +102,7 @@ export class World implements ClientHost, MonitorContext {
       components: { ssmCancel: () => (this.cancels++, VINF_SUCCESS) },
     });
     // Settled below by stepping; a failure shows as the state check. No promise: a discarded world is garbage at once.
-    this.vm = this.vmm.createThen({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: 16 * 4096 } }, () => {});
+    this.vm = this.vmm.createThen({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: WORLD_RAM_BYTES } }, () => {});
     this.core = this.vm.core;
     this.pool = this.vm.pool;
     this.labels = new Labels(this.core, () => this.stepping);

@@ -61,11 +61,11 @@ export function ssmSave(holder: SsmRegistryHolder, target: string | SsmSink, opt
   registry.cancellable = handle;
   opts.onHandle?.(handle);
   saveDoCommon(handle, writer, registry.units);
-  return saveDoClose(handle, writer, registry);
+  return saveDoClose(handle, writer, registry, sink);
 }
 
 /** ssmR3SaveDoClose: not cancellable any more; commit a complete stream, discard anything else. */
-function saveDoClose(handle: SsmHandle, writer: SsmStreamWriter, registry: SsmUnitRegistry): SsmSaveResult {
+function saveDoClose(handle: SsmHandle, writer: SsmStreamWriter, registry: SsmUnitRegistry, sink: SsmSink): SsmSaveResult {
   if (registry.cancellable === handle) registry.cancellable = null;
   if (handle.isCancelled && !RT_FAILURE(handle.rc)) handle.rc = VERR_SSM_CANCELLED;
   if (!RT_FAILURE(handle.rc)) {
@@ -83,11 +83,13 @@ function saveDoClose(handle: SsmHandle, writer: SsmStreamWriter, registry: SsmUn
   writer.abort(handle.rc === VERR_SSM_CANCELLED);
   if (handle.state !== 'SAVE_DONE') saveDoDoneRun(handle, registry.units);
   handle.state = 'END';
-  throw new VBoxError(handle.rc, saveFailureMessage(handle));
+  throw new VBoxError(handle.rc, saveFailureMessage(handle, sink));
 }
 
-function saveFailureMessage(handle: SsmHandle): string {
+/** The unit that was running, and the sink's own error (it names the file) when that is what failed the save. */
+function saveFailureMessage(handle: SsmHandle, sink: SsmSink): string {
   const unit = handle.unit ? ` (unit '${handle.unit.name}' instance #${handle.unit.instance})` : '';
-  return `Failed to save the VM state${unit}: ${new VBoxError(handle.rc).message}`;
+  const failure = sink.failure?.rc === handle.rc ? sink.failure : new VBoxError(handle.rc);
+  return `Failed to save the VM state${unit}: ${failure.message}`;
 }
 

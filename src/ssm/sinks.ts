@@ -3,12 +3,14 @@
  * then either commits (the footer is written: make it durable and visible) or aborts (discard everything).
  * A file sink is crash-safe: it writes a temp file in the target's folder, fsyncs it, renames it over the
  * target and fsyncs the folder, so the target path only ever holds the earlier file or the complete new one;
- * an abort deletes the temp file. Teleport wraps a socket in a callback sink.
+ * an abort deletes the temp file, and a later save of the same target sweeps the temp files that killed processes
+ * left. Teleport wraps a socket in a callback sink.
  */
-import { closeSync, fsyncSync, openSync, renameSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, statfsSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
-  VBoxError, VERR_ACCESS_DENIED, VERR_ALREADY_EXISTS, VERR_FILE_NOT_FOUND, VERR_SSM_LOW_ON_DISK_SPACE, VERR_WRITE_ERROR,
+  VBoxError, VERR_ACCESS_DENIED, VERR_ALREADY_EXISTS, VERR_FILE_NOT_FOUND, VERR_IS_A_DIRECTORY, VERR_SSM_LOW_ON_DISK_SPACE,
+  VERR_WRITE_ERROR,
 } from '../status.js';
 
 export interface SsmSink {
@@ -22,6 +24,8 @@ export interface SsmSink {
   readonly isFile: boolean;
   /** The file name for messages, if any. */
   readonly name?: string;
+  /** The first error this sink threw (its message names the file), for the caller's rejection. */
+  readonly failure?: VBoxError | null;
 }
 
 /** Keeps the stream in memory (tests, teleport buffers, the damage test's template). */
@@ -87,6 +91,7 @@ export function fsErrorStatus(e: unknown): number {
   if (code === 'ENOENT' || code === 'ENOTDIR') return VERR_FILE_NOT_FOUND;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return VERR_ACCESS_DENIED;
   if (code === 'EEXIST') return VERR_ALREADY_EXISTS;
+  if (code === 'EISDIR') return VERR_IS_A_DIRECTORY;
   if (code === 'ENOSPC' || code === 'EDQUOT') return VERR_SSM_LOW_ON_DISK_SPACE;
   return VERR_WRITE_ERROR;
 }
@@ -95,11 +100,61 @@ function fsError(e: unknown, what: string): VBoxError {
   return e instanceof VBoxError ? e : new VBoxError(fsErrorStatus(e), `${what}: ${(e as Error).message}`);
 }
 
-/** A crash-safe file sink for `target`. */
+/** `.<target name>.<pid>.<n>.ssm-tmp`: hidden, beside the target, and naming the process that writes it. */
+const tempName = (base: string, pid: number, n: number) => `.${base}.${pid}.${n}.ssm-tmp`;
+const TEMP_SUFFIX = '.ssm-tmp';
+
+/** process.kill(pid, 0): ESRCH means no such process; EPERM means one exists that we may not signal. */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Remove the temp files that saves of `target` left when their process died (kill -9, a crash): those whose pid
+ * names no living process. A pid reused by a live process keeps its file until that process is gone; files of
+ * other targets, of this process and names not of our making are left alone. Best effort: a file that cannot be
+ * listed or removed stays. Returns the names removed.
+ */
+export function sweepStaleTempFiles(target: string): string[] {
+  const folder = dirname(resolve(target));
+  const prefix = `.${basename(resolve(target))}.`;
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
+    const match = /^(\d{1,10})\.\d{1,16}$/.exec(name.slice(prefix.length, -TEMP_SUFFIX.length));
+    const pid = match ? Number(match[1]) : 0;
+    if (pid < 1 || pid > 0x7fffffff || pid === process.pid || processExists(pid)) continue;
+    try {
+      unlinkSync(join(folder, name));
+      removed.push(name);
+    } catch {
+      // Gone already (another save swept it), or not ours to remove.
+    }
+  }
+  return removed;
+}
+
+/**
+ * A crash-safe file sink for `target`, opened at once (SSMR3LiveSave opens its stream before the first pass): a
+ * target that is a directory, or a folder where the temp file cannot be created, fails here, not at the rename.
+ * Every error it throws names the target.
+ */
 export class FileSink implements SsmSink {
   readonly isFile = true;
   readonly name: string;
   readonly tempPath: string;
+  failure: VBoxError | null = null;
   #fd: number | null;
   #written = 0;
   #nextDiskCheck = DISK_CHECK_EVERY;
@@ -107,20 +162,30 @@ export class FileSink implements SsmSink {
 
   constructor(target: string) {
     this.name = resolve(target);
-    this.tempPath = join(dirname(this.name), `.${basename(this.name)}.${process.pid}.${++tempCounter}.ssm-tmp`);
+    this.tempPath = join(dirname(this.name), tempName(basename(this.name), process.pid, ++tempCounter));
+    const what = `Failed to create save state file '${this.name}'`;
+    if (statSync(this.name, { throwIfNoEntry: false })?.isDirectory()) throw new VBoxError(VERR_IS_A_DIRECTORY, `${what}: it is a directory`);
+    sweepStaleTempFiles(this.name);
     try {
       this.#fd = openSync(this.tempPath, 'wx', 0o644);
     } catch (e) {
-      throw fsError(e, `Failed to create save state file '${this.name}'`);
+      throw fsError(e, what);
     }
   }
 
+  /** Remember the first failure (the save reports it with its message), then throw it. */
+  #fail(e: unknown, what: string): never {
+    const error = fsError(e, what);
+    this.failure ??= error;
+    throw error;
+  }
+
   write(chunk: Uint8Array): void {
-    if (this.#fd === null) throw new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`);
+    if (this.#fd === null) this.#fail(new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`), '');
     try {
-      for (let off = 0; off < chunk.length;) off += writeSync(this.#fd, chunk, off, chunk.length - off);
+      for (let off = 0; off < chunk.length;) off += writeSync(this.#fd!, chunk, off, chunk.length - off);
     } catch (e) {
-      throw fsError(e, `Write to '${this.tempPath}' failed`);
+      this.#fail(e, `Write to '${this.tempPath}' (saving '${this.name}') failed`);
     }
     this.#written += chunk.length;
     if (this.#written >= this.#nextDiskCheck) {
@@ -139,21 +204,21 @@ export class FileSink implements SsmSink {
       return;
     }
     if (free < SSM_MIN_DISK_FREE) {
-      throw new VBoxError(VERR_SSM_LOW_ON_DISK_SPACE, `Giving up: low on disk space (${free} bytes free).`);
+      this.#fail(new VBoxError(VERR_SSM_LOW_ON_DISK_SPACE, `Giving up saving '${this.name}': low on disk space (${free} bytes free).`), '');
     }
   }
 
   commit(): void {
-    if (this.#fd === null || this.#done) throw new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`);
+    if (this.#fd === null || this.#done) this.#fail(new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`), '');
     try {
-      fsyncSync(this.#fd);
-      closeSync(this.#fd);
+      fsyncSync(this.#fd!);
+      closeSync(this.#fd!);
       this.#fd = null;
       renameSync(this.tempPath, this.name);
       this.#done = true;
     } catch (e) {
       this.abort(false);
-      throw fsError(e, `Failed to commit saved state file '${this.name}'`);
+      this.#fail(e, `Failed to commit saved state file '${this.name}'`);
     }
     syncDirectory(dirname(this.name));
   }

@@ -1,7 +1,7 @@
 /**
  * The engine's own saved-state units and the per-VM SSM context: every VM gets a unit registry with SSM's
- * units, then "vm" (what the VM itself must carry over), one "vcpu" per vCPU (instance = CPU id), "gvmm" (what
- * the global VM manager sees of it) and "pgm" (guest RAM). Embedders add theirs with vm.registerUnit().
+ * units, then "vm" (what the VM itself must carry over), "vmm" (which vCPUs are started, as VMM.cpp saves it),
+ * one "vcpu" per vCPU (instance = CPU id), "gvmm" (what the global VM manager sees of it) and "pgm" (guest RAM). Embedders add theirs with vm.registerUnit().
  * The SSMR3Cancel hook of the lifecycle (power-off, fatal error, guru meditation from an _LS state) is wired
  * here to the live save of this VM.
  */
@@ -11,6 +11,7 @@ import {
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
 } from '../status.js';
 import { componentsOf } from '../vmm/lifecycle.js';
+import { CPU_EVENT } from '../vmm/vm-core.js';
 import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
 import type { VmCore } from '../vmm/vm-core.js';
 import type { SsmHandle } from './handle.js';
@@ -130,12 +131,46 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
   return state;
 }
 
-const checkVersion = (ssm: SsmHandle, name: string, version: number) => {
-  if (version === 1) return;
+const checkVersion = (ssm: SsmHandle, name: string, version: number, expected = 1) => {
+  if (version === expected) return;
   const message = `Unsupported version ${version} of data unit '${name}'`;
   ssm.setLoadError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
   throw new VBoxError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
 };
+
+/** VMM_SAVED_STATE_VERSION (VMM.cpp); version 3 (VirtualBox 3.0) carried stack bits the engine never had. */
+export const VMM_SAVED_STATE_VERSION = 4;
+const VMM_TERMINATOR = 0xffffffff;
+
+/**
+ * "vmm" (VMM.cpp vmmR3Save / vmmR3Load, vbox-facts.md §7.7): per vCPU i >= 1 whether it is started, then a
+ * UINT32_MAX terminator. The load starts vCPU 0 ("VCPU 0 is always started") and sets every other one from its
+ * flag: it is the only place a loaded or teleported VM's vCPUs get started (vmR3Resume does not start them).
+ */
+function vmmUnit(vm: VmCore): Parameters<SsmUnitRegistry['register']>[0] {
+  const setStarted = (cpu: number, started: boolean) => {
+    if (vm.host.faults?.loadSkipsCpuStates) return; // the fault: test-only mutant
+    const state = vm.cpuState(cpu);
+    if (started && state === 'STOPPED') vm.cpuSend(cpu, CPU_EVENT.start);
+    else if (!started && state === 'STARTED') vm.cpuSend(cpu, CPU_EVENT.stop);
+  };
+  return {
+    name: 'vmm', instance: 0, version: VMM_SAVED_STATE_VERSION, cbGuess: 4 + vm.cCpus,
+    saveExec: (ssm) => {
+      for (let cpu = 1; cpu < vm.cCpus; cpu++) ssm.putBool(vm.isCpuStarted(cpu));
+      ssm.putU32(VMM_TERMINATOR);
+    },
+    loadExec: (ssm, version) => {
+      checkVersion(ssm, 'vmm', version, VMM_SAVED_STATE_VERSION);
+      setStarted(0, true);
+      for (let cpu = 1; cpu < vm.cCpus; cpu++) setStarted(cpu, ssm.getBool());
+      const terminator = ssm.getU32();
+      if (terminator !== VMM_TERMINATOR) {
+        throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vmm unit: terminator 0x${terminator.toString(16)} instead of UINT32_MAX`);
+      }
+    },
+  };
+}
 
 const mismatch = (ssm: SsmHandle, rc: number, message: string) => {
   ssm.setLoadError(rc, message);
@@ -164,6 +199,7 @@ function registerEngineUnits(vm: VmCore, state: VmSavedState): void {
       vm.suspendReason = ssm.getU32();
     },
   });
+  registry.register(vmmUnit(vm));
   // "vcpu" #i: pending force flags (not the request flag: requests do not travel) and guest run time.
   for (let cpu = 0; cpu < vm.cCpus; cpu++) {
     registry.register({

@@ -38,6 +38,7 @@ export const VERR_ALREADY_EXISTS = -105;
 export const VERR_EOF = -110;
 export const VERR_READ_ERROR = -111;
 export const VERR_WRITE_ERROR = -112;
+export const VERR_IS_A_DIRECTORY = -127;
 export const VERR_RESOURCE_BUSY = -138;
 
 /* IPRT: internal processing errors */

@@ -52,6 +52,7 @@ export const STATUS_TABLE: readonly StatusRow[] = [
   ['VERR_EOF', c.VERR_EOF, 'End of file reached.'],
   ['VERR_READ_ERROR', c.VERR_READ_ERROR, 'Read error.'],
   ['VERR_WRITE_ERROR', c.VERR_WRITE_ERROR, 'Write error.'],
+  ['VERR_IS_A_DIRECTORY', c.VERR_IS_A_DIRECTORY, 'A non-directory operation was attempted on a directory object.'],
   ['VERR_RESOURCE_BUSY', c.VERR_RESOURCE_BUSY, 'The resource is busy.'],
   // IPRT: internal processing errors
   ['VERR_INTERNAL_ERROR', c.VERR_INTERNAL_ERROR, 'Internal error.'],

@@ -24,6 +24,8 @@ export interface EngineFaults {
   haltedWakeUpLost?: boolean;
   /** halt/halt-loops.ts HaltLoop.flagsPending: a halt loop never sees force flags or loop work, only its deadline. */
   haltIgnoresFlags?: boolean;
+  /** ssm/vm-units.ts vmmR3Load: the vCPU states are read but not set (a loaded VM's vCPUs stay STOPPED). */
+  loadSkipsCpuStates?: boolean;
 }
 
 /** The machine definitions an engine runs; tests swap in `machine.provide()` variants. */

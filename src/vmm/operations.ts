@@ -13,7 +13,7 @@ import {
 } from './lifecycle.js';
 import { killQueuedRequests, type ReqPool, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY } from './requests.js';
 import { emtRendezvous, type CpuTarget, type ReqFn, type RendezvousCallback } from './types.js';
-import { openSinkOf, saveTeleportOp, type SaveOptions, type SaveResult, type SaveTarget } from '../ssm/live/vm-save.js';
+import { openSinkOf, saveTeleportOp, type SaveOptions, type SaveOut, type SaveTarget } from '../ssm/live/vm-save.js';
 import { loadFromFileOp, type LoadOptions } from '../ssm/live/vm-load.js';
 
 /** VMSETRTERR_FLAGS_*. */
@@ -124,11 +124,11 @@ export const vmOps = {
     rendezvousOp(pool, rendezvousFlags(options.type, options), callback),
 
   /** VMR3Save: live from RUNNING, plain from SUSPENDED (src/ssm/live/vm-save.ts); `out.result` gets the figures. */
-  save: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: { result?: SaveResult } = {}): Operation =>
+  save: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: SaveOut = {}): Operation =>
     saveTeleportOp(pool, openSinkOf(target), 'save', options, out),
 
   /** VMR3Teleport over any sink (the TCP side lives in src/teleport). */
-  teleport: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: { result?: SaveResult } = {}): Operation =>
+  teleport: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: SaveOut = {}): Operation =>
     saveTeleportOp(pool, openSinkOf(target), 'teleport', options, out),
 
   /** VMR3LoadFromFile: CREATED / SUSPENDED → LOADING → SUSPENDED or LOAD_FAILURE, on EMT(0). */

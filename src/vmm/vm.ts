@@ -15,7 +15,7 @@ import type { CpuTarget, EmtContext, ReqFn } from './types.js';
 import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from './vm-core.js';
 import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
-import type { SaveOptions, SaveResult, SaveTarget } from '../ssm/live/vm-save.js';
+import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../ssm/live/vm-save.js';
 import type { SsmUnitOptions } from '../ssm/units.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
@@ -189,8 +189,9 @@ export class VM {
    * downtime); progress arrives through `options.onProgress` and `vm.progress$`.
    */
   async save(target: SaveTarget, options: SaveOptions = {}): Promise<SaveResult> {
-    const out: { result?: SaveResult } = {};
-    await this.#run(() => vmOps.save(this.pool, target, options, out));
+    const out: SaveOut = {};
+    // A file error rejects with its own message (it names the file); other failures as any call's.
+    await this.#run(() => vmOps.save(this.pool, target, options, out)).catch((error: unknown) => Promise.reject(out.error ?? error));
     return out.result!;
   }
 

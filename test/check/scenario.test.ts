@@ -36,7 +36,7 @@ describe('parseScenario', () => {
     [{ cpus: 0, clients: [['powerOn']] }, 'scenario.cpus: must be an integer 1..8, got 0'],
     [{ cpus: 9, clients: [['powerOn']] }, 'scenario.cpus: must be an integer 1..8, got 9'],
     [{ cpus: 2, clients: [] }, 'scenario.clients: must be a non-empty array of call lists'],
-    [{ cpus: 2, clients: [['powerOn'], ['powerOf']] }, "scenario.clients[1][0]: unknown call \"powerOf\"; expected one of powerOn, suspend, resume, reset, softReset, powerOff, destroy, save, reqCallWait, emtRendezvous, setRuntimeError, setGuruMeditation"],
+    [{ cpus: 2, clients: [['powerOn'], ['powerOf']] }, "scenario.clients[1][0]: unknown call \"powerOf\"; expected one of powerOn, suspend, resume, reset, softReset, powerOff, destroy, save, reqCallWait, emtRendezvous, setRuntimeError, setGuruMeditation, teleport, loadFromFile, loadFromStream"],
     [{ cpus: 2, clients: [[{ call: 'reqCallWait', target: 5 }]] }, "scenario.clients[0][0].target: must be 'any', 'any-queue', 'all', 'all-reverse' or a CPU id 0..1, got 5"],
     [{ cpus: 2, clients: [[{ call: 'emtRendezvous', type: 'sideways' }]] }, 'scenario.clients[0][0].type: unknown rendezvous type "sideways"; expected one of one-by-one, all-at-once, once, ascending, descending'],
     [{ cpus: 2, clients: [[{ call: 'emtRendezvous', type: 'once', stopOnError: true }]] }, 'scenario.clients[0][0].stopOnError: STOP_ON_ERROR is not allowed with once (VERR_INVALID_FLAGS)'],

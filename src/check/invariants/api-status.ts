@@ -27,7 +27,11 @@ export function provingEdges(spec: CallSpec, powerOffInsteadOfReset: boolean): r
     case 'destroy':
       return ['OFF>DESTROYING'];
     case 'save':
+    case 'teleport':
       return ['SUSPENDED>SAVING', 'RUNNING>RUNNING_LS'];
+    case 'loadFromFile':
+    case 'loadFromStream':
+      return ['CREATED>LOADING', 'SUSPENDED>LOADING'];
     case 'setRuntimeError':
       return (spec.flags ?? 0) & VMSETRTERR_FLAGS_FATAL ? ['RUNNING>FATAL_ERROR', 'RUNNING_LS>FATAL_ERROR_LS'] : undefined;
     default:

@@ -14,10 +14,10 @@ export const saveCleanup: PropertyDef = {
     return {
       name: 'save-cleanup',
       onCallEnd(call, rc, ctx) {
-        if (call.spec.call !== 'save') return;
+        if (call.spec.call !== 'save' && call.spec.call !== 'teleport') return;
         const state = ctx.view.vmState;
         if (state.endsWith('_LS')) {
-          ctx.fail('save-cleanup', `${call.label} save returned ${statusName(rc)} (${rc}) but left the VM in ${state}: no API leaves a live-save state once the saving thread is gone`);
+          ctx.fail('save-cleanup', `${call.label} ${call.spec.call} returned ${statusName(rc)} (${rc}) but left the VM in ${state}: no API leaves a live-save state once the saving thread is gone`);
         }
       },
     };

@@ -8,6 +8,7 @@ import { registerExport } from './export-command.js';
 import { registerRecord } from './record-command.js';
 import { registerSsm } from './ssm-command.js';
 import { registerTeleport } from './teleport-command.js';
+import { registerObserve } from './observe-command.js';
 
 export function registerCommands(program: Command): void {
   registerDemo(program);
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerRecord(program);
   registerSsm(program);
   registerTeleport(program);
+  registerObserve(program);
 }

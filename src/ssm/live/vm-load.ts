@@ -68,11 +68,17 @@ export function* vmR3LoadSlices(vm: VmCore, source: string | SsmSource, name: st
   return VINF_SUCCESS;
 }
 
-/** vm.loadFromFile(path): one request to EMT(0). */
-export function loadFromFileOp(pool: ReqPool, path: string, options: LoadOptions = {}): Operation {
+/**
+ * vm.loadFromFile(path): one request to EMT(0), the load in slices (other actors and the host run between them).
+ * The checker passes a source in memory, and for a teleport target VMR3LoadFromStream (fTeleporting) with the
+ * whole stream at hand, in the same one request.
+ */
+export function loadFromFileOp(pool: ReqPool, path: string | SsmSource, options: LoadOptions = {}, api: LoadApi = 'VMR3LoadFromFile'): Operation {
+  const teleporting = api === 'VMR3LoadFromStream';
+  const name = typeof path === 'string' ? path : (path.name ?? 'stream');
   const fn = ({ vm }: EmtContext): EmtResult => {
-    const rc = vmR3LoadBegin(vm, 'VMR3LoadFromFile', false);
-    return RT_FAILURE(rc) ? rc : emtSlices(vmR3LoadSlices(vm, path, path, false, options));
+    const rc = vmR3LoadBegin(vm, api, teleporting);
+    return RT_FAILURE(rc) ? rc : emtSlices(vmR3LoadSlices(vm, path, name, teleporting, options));
   };
   return reqCallOp(pool, { target: 0 }, fn, []);
 }

@@ -58,6 +58,12 @@ export interface SaveResult {
   readonly suspended: boolean;
 }
 
+/** What a save operation leaves for its caller besides the status: the figures, and a file error with its message. */
+export interface SaveOut {
+  result?: SaveResult;
+  error?: VBoxError;
+}
+
 /** A sink whose bytes leave asynchronously (a socket): on the real clock the save waits for them between passes. */
 export interface DrainableSink extends SsmSink {
   whenDrained(then: () => void): void;
@@ -101,7 +107,7 @@ export function saveTeleportOp(
   openSink: () => SsmSink,
   op: 'save' | 'teleport',
   options: SaveOptions,
-  out: { result?: SaveResult },
+  out: SaveOut,
 ): Operation {
   checkSaveOptions(options);
   const vm = pool.vm;
@@ -121,11 +127,14 @@ export function saveTeleportOp(
         maxDowntimeMs: options.maxDowntimeMs ?? VMR3SAVE_MAX_DOWNTIME_MS, bandwidthBytesPerSec: bandwidth, onProgress,
         ...(options.lzf !== undefined ? { lzf: options.lzf } : {}),
       },
-      ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS,
+      ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
     };
     let passes = 0;
     const finish = (rc: number, downtimeNs: number | null = null) => {
-      out.result = { rc, live: ctx.ssm !== null, passes, bytes: ctx.ssm?.offStream ?? 0, downtimeNs, suspended: ctx.suspended };
+      out.result = { rc, live: ctx.ssm !== null, passes, bytes: ctx.ssm?.offStream ?? ctx.plainBytes, downtimeNs, suspended: ctx.suspended };
+      // A file error carries the file's name: the caller rejects with it rather than with the bare status.
+      const error = ctx.openError ?? ctx.sink?.failure ?? null;
+      if (RT_FAILURE(rc) && error?.rc === rc) out.error = error;
       done(rc);
     };
     const onEmt0 = (fn: ReqFn, then: (rc: number) => void) =>

@@ -7,7 +7,7 @@
 import {
   RT_FAILURE, VERR_SSM_LIVE_FATAL_ERROR, VERR_SSM_LIVE_GURU_MEDITATION, VERR_SSM_LIVE_POWERED_OFF, VERR_TRY_AGAIN,
   VERR_VM_UNEXPECTED_UNSTABLE_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_EM_SUSPEND, VINF_SSM_LIVE_SUSPENDED, VINF_SUCCESS,
-  isVBoxError,
+  isVBoxError, type VBoxError,
 } from '../../status.js';
 import { componentsOf } from '../../vmm/lifecycle.js';
 import type { EmtContext, RendezvousCallback } from '../../vmm/types.js';
@@ -24,7 +24,7 @@ export interface SaveContext {
   readonly live: Omit<LiveSaveOptions, 'registry' | 'sink' | 'after' | 'nowNs' | 'live'>;
   /** The live handle vmR3Save returned (ppSSM), null for a plain save. */
   ssm: SsmLiveSave | null;
-  /** The sink vmR3Save opened for the live save. */
+  /** The sink vmR3Save opened. */
   sink: SsmSink | null;
   /** *pfSuspended. */
   suspended: boolean;
@@ -34,6 +34,10 @@ export interface SaveContext {
   finalBytes: number;
   /** vmR3LiveDoStep2's status so far (VINF_SSM_LIVE_SUSPENDED when someone else suspended the VM). */
   step2Rc: number;
+  /** Stream bytes of a plain save (a live one reads them from `ssm`). */
+  plainBytes: number;
+  /** The error that opening the stream threw (its message names the file). */
+  openError: VBoxError | null;
 }
 
 const isFirst = ({ vm, cpu }: EmtContext) => cpu === vm.cCpus - 1;
@@ -42,7 +46,8 @@ const statusOf = (error: unknown, fallback: number) => (isVBoxError(error) ? err
 /**
  * vmR3Save (EMT(0)): SUSPENDED → SAVING (ordinal 1) or RUNNING → RUNNING_LS (ordinal 2). Ordinal 1 without a
  * teleport is the plain save, done here; otherwise SSMR3LiveSave opens the live handle for the caller thread.
- * (Beyond VirtualBox, which is silent about it: when the stream cannot even be opened the state goes back.)
+ * When SSMR3LiveSave cannot even open the stream, VirtualBox leaves the VM in RUNNING_LS (or SAVING) with the
+ * teleport flag set (vbox-facts.md §7.6b); `fidelity: 'as-written'` does so, the default moves the state back.
  */
 export const vmR3Save =
   (ctx: SaveContext) =>
@@ -54,11 +59,13 @@ export const vmR3Save =
     if (ordinal === 1 && ctx.after !== 'TELEPORT') {
       let rc: number;
       try {
-        const ssm = new SsmLiveSave({ ...base, sink: ctx.openSink(), live: false });
+        ctx.sink = ctx.openSink();
+        const ssm = new SsmLiveSave({ ...base, sink: ctx.sink, live: false });
         ssm.save();
         rc = ssm.close();
+        ctx.plainBytes = ssm.offStream;
       } catch (error) {
-        rc = statusOf(error, VERR_VM_UNEXPECTED_VM_STATE);
+        rc = failedWith(ctx, error);
       }
       vm.setState('SUSPENDED', 'SAVING');
       return rc;
@@ -72,12 +79,19 @@ export const vmR3Save =
       return VINF_SUCCESS;
     } catch (error) {
       sink?.abort(false);
+      if (vm.host.fidelity === 'as-written') return failedWith(ctx, error);
       if (vm.vmState === 'RUNNING_LS') vm.setState('RUNNING', 'RUNNING_LS');
       else vm.setState('SUSPENDED', 'SAVING');
       if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = false;
-      return statusOf(error, VERR_VM_UNEXPECTED_VM_STATE);
+      return failedWith(ctx, error);
     }
   };
+
+/** The stream could not be opened (or a plain save threw): keep the error for the caller, return its status. */
+function failedWith(ctx: SaveContext, error: unknown): number {
+  if (isVBoxError(error)) ctx.openError ??= error;
+  return statusOf(error, VERR_VM_UNEXPECTED_VM_STATE);
+}
 
 /**
  * vmR3LiveDoSuspend (DESCENDING | STOP_ON_ERROR): the first EMT switches on the state under the lock; every
