@@ -121,7 +121,7 @@ describe('pgm units that repeat without progress are refused', () => {
 
 describe('a long load gives way', () => {
   /** VM A loads a 256 MiB RAM file (one zero run of 64 Ki pages) while VM B of the same engine takes calls. */
-  async function interleave(clock: 'virtual' | 'real'): Promise<{ rc: number; seen: string[] }> {
+  async function interleave(clock: 'virtual' | 'real'): Promise<{ rc: number; seen: string[]; choices: string[] }> {
     const path = await craftedVmFile(RAM, zeroRuns(1, 0, PAGES));
     const vmm = createVMM(clock === 'real' ? { clock: 'real' } : { seed: 7 });
     try {
@@ -134,16 +134,20 @@ describe('a long load gives way', () => {
       await loading;
       const seen: string[] = [];
       for (let i = 0; i < 20 && !done; i++) await b.reqCallWait(0, () => void seen.push(a.state));
-      return { rc: await load, seen };
+      const rc = await load;
+      return { rc, seen, choices: vmm.sched.choices.map((c) => `${c.kind === 'step' ? c.actor : c.label}@${c.tNs}`) };
     } finally {
       vmm.dispose();
     }
   }
 
   it('virtual clock: every call to the other VM made during the load completes while the loader is LOADING', async () => {
-    const { rc, seen } = await interleave('virtual');
+    const { rc, seen, choices } = await interleave('virtual');
     expect(rc).toBe(VINF_SUCCESS);
     expect(seen).toEqual(Array(20).fill('LOADING'));
+    // The slices are scheduler choices like any other: the same seed gives the same run, slice turns included.
+    expect(choices.filter((c) => c.includes('/slice')).length).toBeGreaterThan(100);
+    expect((await interleave('virtual')).choices).toEqual(choices);
   });
 
   it('real clock: the other VM answers while the loader is LOADING', async () => {
