@@ -35,10 +35,10 @@ describe('an ALL request whose callback fails on one CPU', () => {
 });
 
 describe("an 'any' request issued from EMT code runs inline on that EMT", () => {
-  it.each([
+  it.each<{ outer: number; statusOn: Record<number, number>; expected: string }>([
     { outer: 1, statusOn: { 1: VERR_GENERAL_FAILURE }, expected: 'VERR_GENERAL_FAILURE' },
     { outer: 1, statusOn: { 0: VERR_GENERAL_FAILURE }, expected: 'VINF_SUCCESS' },
-  ] as const)('reqCallWait($outer → any) with statusOn $statusOn ∥ powerOn answers $expected', async ({ outer, statusOn, expected }) => {
+  ])('reqCallWait($outer → any) with statusOn $statusOn ∥ powerOn answers $expected', async ({ outer, statusOn, expected }) => {
     const input: ScenarioInput = { cpus: 2, clients: [[{ call: 'reqCallWait', target: outer, inner: 'any', statusOn }], ['powerOn']] };
     const result = await explore(input);
     expect(result.violations).toEqual([]);
