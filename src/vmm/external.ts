@@ -93,7 +93,10 @@ export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: num
 
 export interface ReqCallOptions {
   target: CpuTarget;
-  /** VMREQFLAGS_*: VOID, NO_WAIT, POKE, PRIORITY. */
+  /**
+   * VMREQFLAGS_*: VOID, NO_WAIT, POKE, PRIORITY. NO_WAIT with 'all' / 'all-reverse' is VERR_INVALID_PARAMETER
+   * (VirtualBox only Asserts it: stricter than a release build, docs/fidelity.md).
+   */
   flags?: number;
   /** cMillies; undefined waits forever. A timeout answers VERR_TIMEOUT and the request completes later. */
   timeoutMs?: number;

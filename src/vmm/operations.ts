@@ -25,6 +25,10 @@ export type RendezvousTypeName = 'one-by-one' | 'all-at-once' | 'once' | 'ascend
 
 export interface RendezvousOptions {
   type: RendezvousTypeName;
+  /**
+   * STOP_ON_ERROR; with 'all-at-once' or 'once' the answer is VERR_INVALID_FLAGS and no callback runs (VirtualBox
+   * only Asserts it: stricter than a release build, docs/fidelity.md).
+   */
   stopOnError?: boolean;
   priority?: boolean;
 }

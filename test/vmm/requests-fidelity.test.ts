@@ -13,8 +13,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createVMM, VBoxError, VERR_NOT_SUPPORTED, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS, VINF_TRY_AGAIN, VMREQFLAGS_NO_WAIT,
-  type EmtContext, type VM, type Vmm,
+  createVMM, VBoxError, VERR_INVALID_FLAGS, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS,
+  VINF_TRY_AGAIN, VMREQFLAGS_NO_WAIT, type EmtContext, type VM, type Vmm,
 } from '../../src/index.js';
 import { VMSETRTERR_FLAGS_NO_WAIT } from '../../src/vmm/vm.js';
 import { EmtGate } from '../support/emt-gate.js';
@@ -177,5 +177,28 @@ describe('VMSetRuntimeErrorV: the priority lane unless a non-EMT caller passes N
     expect(await Promise.all([normal1, normal2, error])).toEqual([VINF_SUCCESS, VINF_SUCCESS, VINF_SUCCESS]);
     await vmm.advance(0);
     expect(handled).toEqual(order);
+  });
+});
+
+/** docs/fidelity.md, "Stricter than a release build": what VirtualBox only Asserts, the engine refuses. */
+describe('stricter than a release build', () => {
+  it.each([
+    ['all-at-once', VERR_INVALID_FLAGS],
+    ['once', VERR_INVALID_FLAGS],
+    ['one-by-one', VINF_SUCCESS],
+  ] as const)('VMMR3EmtRendezvous: stopOnError with %s answers %i', async (type, expected) => {
+    const { vm } = await makeVm(1);
+    const ran: number[] = [];
+    expect(await status(vm.emtRendezvous({ type, stopOnError: true }, ({ cpu }) => void ran.push(cpu)))).toBe(expected);
+    expect(ran).toHaveLength(expected === VINF_SUCCESS ? CPUS : 0);
+  });
+
+  it.each(['all', 'all-reverse'] as const)('VMR3ReqQueue: NO_WAIT with %s is VERR_INVALID_PARAMETER, nothing allocated or run', async (target) => {
+    const { vm } = await makeVm(1);
+    const before = vm.reqStats;
+    const ran: number[] = [];
+    expect(await status(vm.reqCall({ target, flags: VMREQFLAGS_NO_WAIT }, (ctx: EmtContext) => void ran.push(ctx.cpu)))).toBe(VERR_INVALID_PARAMETER);
+    expect(vm.reqStats).toEqual(before);
+    expect(ran).toEqual([]);
   });
 });
