@@ -19,7 +19,7 @@ import { isEmtBlock, type CpuTarget, type ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
 
 /** Issue a request from `emt` and continue with `resume(rc)` once VMR3ReqCallWait would return. */
-export function emtReqCall(emt: Emt, target: CpuTarget, flags: number, fn: ReqFn, args: readonly unknown[], resume: (rc: number) => void): void {
+export function reqCallFromEmt(emt: Emt, target: CpuTarget, flags: number, fn: ReqFn, args: readonly unknown[], resume: (rc: number) => void): void {
   const pool = emt.pool;
   let req: VmReq;
   try {
@@ -105,7 +105,7 @@ export function reqCallOnEmt(
     return result;
   };
   let settled: number | undefined;
-  emtReqCall(emt, options.target, flags, noBlock, args, (rc) => (settled = rc));
+  reqCallFromEmt(emt, options.target, flags, noBlock, args, (rc) => (settled = rc));
   try {
     return Promise.resolve(statusToResult(vm, settled!, errorsBefore));
   } catch (error) {

@@ -12,7 +12,7 @@ import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } fr
 import { RendezvousFrame, startRendezvous } from './rendezvous.js';
 import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
 import { ExitFrame, GuestSliceFrame, HaltFrame } from './emt-frames.js';
-import { emtReqCall } from './emt-requests.js';
+import { reqCallFromEmt } from './emt-requests.js';
 import { vmR3ResetFF } from './lifecycle.js';
 import { emtCallWait, type EmtContext, type EmtResult, isEmtBlock } from './types.js';
 import { VmAssertion, type VmCore } from './vm-core.js';
@@ -202,7 +202,7 @@ export class Emt implements Steppable {
     if (!isEmtBlock(result)) return resume(typeof result === 'number' ? result : VINF_SUCCESS);
     const next = (rc: number) => this.runResult(result.then ? this.call(() => result.then!(rc)) : rc, resume);
     if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, next);
-    emtReqCall(this, result.target, result.flags ?? 0, result.fn, result.args ?? [], next);
+    reqCallFromEmt(this, result.target, result.flags ?? 0, result.fn, result.args ?? [], next);
   }
 
   /** What code on this EMT sees (read-only, so one object serves every call). */

@@ -13,8 +13,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createVMM, VBoxError, VERR_INVALID_FLAGS, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS,
-  VINF_TRY_AGAIN, VMREQFLAGS_NO_WAIT, type EmtContext, type VM, type Vmm,
+  createVMM, emtReqCall, VBoxError, VERR_INVALID_FLAGS, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS,
+  VINF_TRY_AGAIN, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY, type EmtContext, type VM, type Vmm,
 } from '../../src/index.js';
 import { VMSETRTERR_FLAGS_NO_WAIT } from '../../src/vmm/vm.js';
 import { EmtGate } from '../support/emt-gate.js';
@@ -151,6 +151,29 @@ describe("VMR3ReqQueue: 'any' and the caller's own CPU from EMT code run inline"
     });
     await vmm.advance(0);
     expect(ran).toEqual([2]);
+  });
+});
+
+describe('VMR3ReqCallV from EMT code with flags (emtReqCall)', () => {
+  it('NO_WAIT to another CPU: the EMT goes on at once, the callee runs later on its CPU', async () => {
+    const { vmm, vm } = await makeVm(1);
+    const log: string[] = [];
+    const rc = await vm.reqCallWait(1, () =>
+      emtReqCall({ target: 2, flags: VMREQFLAGS_NO_WAIT }, (ctx: EmtContext) => void log.push(`callee@${ctx.cpu}`), [], (rc) => {
+        log.push(`caller goes on: ${rc}`);
+        return VINF_TRY_AGAIN;
+      }));
+    await vmm.advance(0);
+    expect(rc).toBe(VINF_TRY_AGAIN);
+    expect(log).toEqual([`caller goes on: ${VINF_SUCCESS}`, 'callee@2']);
+  });
+
+  it('PRIORITY to another CPU: pushed on its priority lane', async () => {
+    const { vm } = await makeVm(1);
+    const lanes: string[] = [];
+    vm.core.cpuQueues[3]!.events$.subscribe((e) => e.kind === 'push' && lanes.push(e.lane));
+    expect(await vm.reqCallWait(0, () => emtReqCall({ target: 3, flags: VMREQFLAGS_PRIORITY }, () => VINF_TRY_AGAIN))).toBe(VINF_TRY_AGAIN);
+    expect(lanes).toEqual(['priority']);
   });
 });
 
