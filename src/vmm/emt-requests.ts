@@ -94,18 +94,20 @@ export function reqCallOnEmt(
   const emt = vm.emts[current.cpu]!;
   const flags = options.flags ?? 0;
   const route = isValidTarget(options.target, vm.cCpus) ? routeRequest(options.target, emt.cpu, vm.cCpus) : null;
-  const synchronous = route === null || route.kind === 'inline' || (route.kind !== 'all' && (flags & VMREQFLAGS_NO_WAIT) !== 0);
+  // NO_WAIT never waits (with ALL it is refused at once, as from any thread).
+  const synchronous = route === null || route.kind === 'inline' || (flags & VMREQFLAGS_NO_WAIT) !== 0;
   if (!synchronous) {
     return Promise.reject(new VBoxError(VERR_VM_THREAD_IS_EMT, `a request to ${String(options.target)} from EMT ${emt.cpu} would block it: return ctx.reqCallWait(...) from the EMT callback instead`));
   }
   const errorsBefore = vm.cErrors;
+  // Inline, the callee runs inside this call: it cannot wait. Queued (NO_WAIT), it runs in its EMT's loop and may.
   const noBlock: ReqFn = (ctx, ...a) => {
     const result = fn(ctx, ...a);
     if (isEmtBlock(result)) throw new VBoxError(VERR_VM_THREAD_IS_EMT, 'a request run inline through the promise API cannot wait: return ctx.reqCallWait(...) instead');
     return result;
   };
   let settled: number | undefined;
-  reqCallFromEmt(emt, options.target, flags, noBlock, args, (rc) => (settled = rc));
+  reqCallFromEmt(emt, options.target, flags, route?.kind === 'inline' ? noBlock : fn, args, (rc) => (settled = rc));
   try {
     return Promise.resolve(statusToResult(vm, settled!, errorsBefore));
   } catch (error) {

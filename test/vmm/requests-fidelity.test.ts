@@ -13,11 +13,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  createVMM, emtReqCall, VBoxError, VERR_INVALID_FLAGS, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS,
+  createVMM, emtRendezvous, emtReqCall, VBoxError, VERR_INVALID_FLAGS, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS,
   VINF_TRY_AGAIN, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY, type EmtContext, type VM, type Vmm,
 } from '../../src/index.js';
 import { VMSETRTERR_FLAGS_NO_WAIT } from '../../src/vmm/vm.js';
 import { EmtGate } from '../support/emt-gate.js';
+import { rendezvousFlags } from '../../machines/rendezvous.js';
+
+const RV_ONCE = rendezvousFlags('once');
 
 const CPUS = 4;
 const SEEDS = [1, 2, 3] as const;
@@ -141,6 +144,18 @@ describe("VMR3ReqQueue: 'any' and the caller's own CPU from EMT code run inline"
     expect(await inner).toBe(VERR_VM_THREAD_IS_EMT);
     await vm.reqCallWait(0, () => VINF_SUCCESS);
     expect(ran).toEqual([]);
+  });
+
+  it.each([
+    { why: 'an inline callee that would wait (a rendezvous)', target: 'any', flags: 0, expected: VERR_VM_THREAD_IS_EMT },
+    { why: 'NO_WAIT with ALL', target: 'all', flags: VMREQFLAGS_NO_WAIT, expected: VERR_INVALID_PARAMETER },
+  ] as const)('the promise API on an EMT refuses $why', async ({ target, flags, expected }) => {
+    const { vm } = await makeVm(1);
+    let inner: Promise<number> | undefined;
+    await vm.reqCallWait(1, () => {
+      inner = status(vm.reqCall({ target, flags }, () => emtRendezvous(RV_ONCE, () => VINF_SUCCESS)));
+    });
+    expect(await inner).toBe(expected);
   });
 
   it('NO_WAIT to another CPU from the promise API on an EMT is queued at once (no wait needed)', async () => {
