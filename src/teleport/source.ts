@@ -7,16 +7,20 @@
  * TELEPORT_FAILED, as VirtualBox's Console does.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
-  RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED, VERR_NET_CONNECTION_RESET_BY_PEER, VERR_INVALID_MAGIC,
+  RT_FAILURE, VBoxError, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED, VERR_NET_CONNECTION_RESET_BY_PEER,
+  VERR_SSM_CANCELLED, VERR_TIMEOUT, VINF_SUCCESS,
 } from '../status.js';
 import { CallbackSink } from '../ssm/sinks.js';
 import type { DrainableSink, SaveOptions, SaveResult } from '../ssm/live/vm-save.js';
+import { NS_PER_MS } from '../time/clock.js';
 import { runOperation, statusToResult } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';
 import type { VM } from '../vmm/vm.js';
-import { TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
-import { checkPassword, checkPort, checkPositive, expectAck, TELEPORTER_DEFAULT_HOST } from './handshake.js';
+import { realTime, TELEPORTER_STALL_MS, TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
+import { checkPassword, checkPort, checkPositive, expectAck, loadCommand, TELEPORTER_DEFAULT_HOST } from './handshake.js';
+import { clientTlsOptions, securityOf, tlsFailureStatus, type TeleportSecurity } from './secure.js';
 
 export interface TeleportOptions {
   port: number;
@@ -30,8 +34,13 @@ export interface TeleportOptions {
   stallTimeoutMs?: number;
   /** Largest frame payload sent (default 1 MiB; the target must accept it). */
   maxFrameBytes?: number;
-  /** Resume the VM (reason TELEPORT_FAILED) when the teleport fails after it was suspended (default false). */
+  /**
+   * Resume the VM (reason TELEPORT_FAILED) when the teleport fails after it suspended it, as Main's
+   * teleporterSrcThreadWrapper does (default true).
+   */
   resumeOnFailure?: boolean;
+  /** 'plain': no TLS — the password and the guest RAM cross the network in clear (trusted networks only). */
+  insecure?: 'plain';
 }
 
 export interface TeleportResult extends SaveResult {
@@ -41,17 +50,30 @@ export interface TeleportResult extends SaveResult {
 
 const WHO = 'teleport source';
 
-function open(host: string, port: number): Promise<Socket> {
+/** TCP, then TLS-PSK unless plain: resolves once the target proved the key; one deadline for the whole of it. */
+function open(host: string, port: number, security: TeleportSecurity, password: string, deadlineMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    let badHint = false;
+    const socket: Socket = security === 'plain'
+      ? connect({ host, port })
+      : tlsConnect({ host, port, ...clientTlsOptions(password, () => (badHint = true)) });
     const fail = (error: NodeJS.ErrnoException) => {
+      realTime.clearTimer(timer);
       socket.destroy();
-      const rc = error.code === 'ECONNREFUSED' ? VERR_NET_CONNECTION_REFUSED : VERR_NET_CONNECTION_RESET_BY_PEER;
-      reject(new VBoxError(rc, `${WHO}: cannot connect to ${host}:${port}: ${error.message}`));
+      const rc = error.code === 'ECONNREFUSED' ? VERR_NET_CONNECTION_REFUSED
+        : error.code === 'ECONNRESET' || error.code === 'EPIPE' ? VERR_NET_CONNECTION_RESET_BY_PEER
+        : badHint ? VERR_INVALID_MAGIC : (error as { rc?: number }).rc ?? tlsFailureStatus(error);
+      const why = rc === VERR_INVALID_MAGIC ? ' (not a teleport target, or it does not speak TLS-PSK)' : '';
+      reject(new VBoxError(rc, `${WHO}: cannot connect to ${host}:${port}: ${error.message.split('\n')[0]}${why}`));
     };
+    const timer = realTime.setTimer(realTime.clock.nowNs() + deadlineMs * NS_PER_MS, `${WHO}/connect`, () =>
+      fail(Object.assign(new Error(`no answer in ${deadlineMs} ms`), { rc: VERR_TIMEOUT })),
+    );
     socket.once('error', fail);
-    socket.once('connect', () => {
-      socket.off('error', fail);
+    socket.once('close', () => fail(Object.assign(new Error('the connection closed during the handshake'), { code: 'ECONNRESET' })));
+    socket.once(security === 'plain' ? 'connect' : 'secureConnect', () => {
+      realTime.clearTimer(timer);
+      socket.removeAllListeners('error').removeAllListeners('close');
       resolve(socket);
     });
   });
@@ -64,6 +86,7 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
   const port = checkPort(options.port, false);
   checkPositive('stallTimeoutMs', options.stallTimeoutMs);
   checkPositive('maxFrameBytes', options.maxFrameBytes);
+  const security = securityOf(options.insecure);
   const host = options.host ?? TELEPORTER_DEFAULT_HOST;
   const saveOptions: SaveOptions = {
     ...(options.maxDowntimeMs !== undefined ? { maxDowntimeMs: options.maxDowntimeMs } : {}),
@@ -72,29 +95,33 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
   };
   const out: { result?: SaveResult } = {};
   const op = vmOps.teleport(vm.pool, () => frameSink(channel), saveOptions, out); // checks the save options first
-  const channel = new TeleportChannel(await open(host, port), {
+  const channel = new TeleportChannel(await open(host, port, security, password, options.stallTimeoutMs ?? TELEPORTER_STALL_MS), {
     who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
   });
   try {
     const welcome = await channel.readLine('the welcome');
     if (welcome !== TELEPORTER_WELCOME) throw channel.abort(new VBoxError(VERR_INVALID_MAGIC, `${WHO}: ${host}:${port} is not a teleport target`));
-    channel.writeLine(password);
-    await expectAck(channel, 'the password', WHO);
-    channel.writeLine('load');
+    if (security === 'plain') {
+      channel.writeLine(password);
+      await expectAck(channel, 'the password', WHO);
+    }
+    channel.writeLine(loadCommand(vm.core.cCpus));
     await expectAck(channel, 'the load command', WHO);
 
     const errorsBefore = vm.core.cErrors;
     const rc = await runOperation(vm.core, op);
-    if (RT_FAILURE(rc)) {
-      // The save failed: the stream was aborted (a cancel frame went out if the line was still up).
-      throw channel.failure && rc === channel.failure.rc ? channel.failure : errorOf(() => statusToResult(vm.core, rc, errorsBefore));
-    }
     try {
+      if (RT_FAILURE(rc)) {
+        // teleporterSrc: a cancelled save with the target's answer waiting is that answer (its NACK).
+        if (rc === VERR_SSM_CANCELLED && channel.unread > 0) await expectAck(channel, 'the load result', WHO);
+        // The save failed: the stream was aborted (a cancel frame went out if the line was still up).
+        throw channel.failure && rc === channel.failure.rc ? channel.failure : errorOf(() => statusToResult(vm.core, rc, errorsBefore));
+      }
       await expectAck(channel, 'the load result', WHO);
       channel.writeLine('done');
       await expectAck(channel, 'the hand-over', WHO);
     } catch (error) {
-      if (out.result?.suspended && options.resumeOnFailure) await vm.resume('TELEPORT_FAILED');
+      if (out.result?.suspended && (options.resumeOnFailure ?? true) && vm.state === 'SUSPENDED') await vm.resume('TELEPORT_FAILED');
       throw error;
     }
     return { ...out.result!, bytesSent: channel.bytesOut };
@@ -119,7 +146,10 @@ function frameSink(channel: TeleportChannel): CallbackSink & DrainableSink {
       else channel.writeCancel();
     },
   );
-  return Object.assign(sink, { whenDrained: (then: () => void) => channel.whenFlushed(then) });
+  return Object.assign(sink, {
+    whenDrained: (then: () => void) => channel.whenFlushed(then),
+    isOk: () => (channel.failure ? channel.failure.rc : channel.unread > 0 ? VERR_SSM_CANCELLED : VINF_SUCCESS),
+  });
 }
 
 function errorOf(fn: () => unknown): unknown {
