@@ -1,10 +1,12 @@
 /**
- * vm.teleport(): the source side (Console's teleporterSrc around VMR3Teleport, §1.4 / §7.1). It connects,
- * proves the password, asks the target to start loading, then runs VMR3Teleport with the stream going out as
- * frames; after the final pass it waits for the target's load result and says "done". The VM ends SUSPENDED
- * with fTeleportedAndNotFullyResumedYet set, ready to be destroyed. Any failure leaves it where §7.1 puts it:
- * RUNNING when step 1 failed (cleanup), SUSPENDED after the suspend — optionally resumed with reason
- * TELEPORT_FAILED, as VirtualBox's Console does.
+ * vm.teleport(): the source side (Console's teleporterSrc around VMR3Teleport, §1.4 / §7.1). It connects over
+ * TLS-PSK (secure.ts: the target proves it knows the password before anything is sent; plain mode sends the
+ * password line instead), says "load cpus=<n>", then runs VMR3Teleport with the stream going out as frames;
+ * between live passes the sink's isOk sees a NACK the target sent mid-stream (teleporterTcpOpIsOk →
+ * VERR_SSM_CANCELLED), and the teleport rejects with the target's answer. After the final pass it waits for the
+ * load result and says "done". The VM ends SUSPENDED with fTeleportedAndNotFullyResumedYet set, ready to be
+ * destroyed. Any failure leaves it where §7.1 puts it: RUNNING when step 1 failed (cleanup); after the suspend
+ * it is resumed with reason TELEPORT_FAILED, as Main does (unless resumeOnFailure: false).
  */
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -69,11 +71,12 @@ function open(host: string, port: number, security: TeleportSecurity, password: 
     const timer = realTime.setTimer(realTime.clock.nowNs() + deadlineMs * NS_PER_MS, `${WHO}/connect`, () =>
       fail(Object.assign(new Error(`no answer in ${deadlineMs} ms`), { rc: VERR_TIMEOUT })),
     );
+    const closed = () => fail(Object.assign(new Error('the connection closed during the handshake'), { code: 'ECONNRESET' }));
     socket.once('error', fail);
-    socket.once('close', () => fail(Object.assign(new Error('the connection closed during the handshake'), { code: 'ECONNRESET' })));
+    socket.once('close', closed);
     socket.once(security === 'plain' ? 'connect' : 'secureConnect', () => {
       realTime.clearTimer(timer);
-      socket.removeAllListeners('error').removeAllListeners('close');
+      socket.off('error', fail).off('close', closed);
       resolve(socket);
     });
   });

@@ -13,7 +13,7 @@
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VERR_AUTHENTICATION_FAILURE, VERR_INVALID_MAGIC, VINF_SUCCESS, type VM } from '../../src/index.js';
-import { expectNoLeaks, fakeTarget, listen, PASSWORD, tcpHandles } from '../teleport/net-support.js';
+import { expectNoLeaks, fakeTarget, listen, tcpHandles } from '../teleport/net-support.js';
 import { engine, MiB, newVm, realEngine, watchStates } from '../teleport/support.js';
 
 let baseline = 0;
