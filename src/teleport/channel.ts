@@ -238,6 +238,11 @@ export class TeleportChannel {
     this.#flushWaiters.push(then);
   }
 
+  /** whenFlushed as a promise: before closing after a last line (TLS writes leave later than plain ones). */
+  flushed(): Promise<void> {
+    return new Promise((resolve) => this.whenFlushed(resolve));
+  }
+
   #write(bytes: Uint8Array): void {
     if (this.#failure) throw this.#failure;
     this.bytesOut += bytes.length;

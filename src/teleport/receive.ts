@@ -86,12 +86,14 @@ export async function teleportInto(vm: VM, channel: TeleportChannel, name: strin
   if (RT_FAILURE(rc)) {
     const message = vm.core.lastError?.message ?? 'the load failed';
     if (!channel.failure && !outcome.error) channel.writeLine(nackLine(rc, message));
+    await channel.flushed();
     throw new VBoxError(rc, `${WHO}: ${message}`);
   }
   channel.writeLine('ACK');
   const done = await channel.readLine('the hand-over');
   if (done !== 'done') throw channel.abort(new VBoxError(VERR_INVALID_MAGIC, `${WHO}: garbled hand-over`));
   channel.writeLine('ACK');
+  await channel.flushed();
   channel.close();
   return vm;
 }

@@ -20,7 +20,8 @@ import { NS_PER_MS } from '../time/clock.js';
 import { runOperation, statusToResult } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';
 import type { VM } from '../vmm/vm.js';
-import { realTime, TELEPORTER_STALL_MS, TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
+import { TELEPORTER_HANDSHAKE_MS } from './admission.js';
+import { realTime, TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
 import { checkPassword, checkPort, checkPositive, expectAck, loadCommand, TELEPORTER_DEFAULT_HOST } from './handshake.js';
 import { clientTlsOptions, securityOf, tlsFailureStatus, type TeleportSecurity } from './secure.js';
 
@@ -41,6 +42,8 @@ export interface TeleportOptions {
    * teleporterSrcThreadWrapper does (default true).
    */
   resumeOnFailure?: boolean;
+  /** Deadline for the TCP connect and the TLS handshake (real time, default 10 s). */
+  handshakeTimeoutMs?: number;
   /** 'plain': no TLS — the password and the guest RAM cross the network in clear (trusted networks only). */
   insecure?: 'plain';
 }
@@ -89,6 +92,7 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
   const port = checkPort(options.port, false);
   checkPositive('stallTimeoutMs', options.stallTimeoutMs);
   checkPositive('maxFrameBytes', options.maxFrameBytes);
+  checkPositive('handshakeTimeoutMs', options.handshakeTimeoutMs);
   const security = securityOf(options.insecure);
   const host = options.host ?? TELEPORTER_DEFAULT_HOST;
   const saveOptions: SaveOptions = {
@@ -98,7 +102,7 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
   };
   const out: { result?: SaveResult } = {};
   const op = vmOps.teleport(vm.pool, () => frameSink(channel), saveOptions, out); // checks the save options first
-  const channel = new TeleportChannel(await open(host, port, security, password, options.stallTimeoutMs ?? TELEPORTER_STALL_MS), {
+  const channel = new TeleportChannel(await open(host, port, security, password, options.handshakeTimeoutMs ?? TELEPORTER_HANDSHAKE_MS), {
     who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
   });
   try {

@@ -183,7 +183,7 @@ async function handshake(
   } catch (error) {
     const failure = error as NodeJS.ErrnoException & { rc?: number };
     channel?.destroy();
-    attempt.socket.destroy();
+    attempt.socket.destroySoon(); // let a TLS alert already queued reach the peer (it names the key mismatch)
     if (failure.rc === undefined && isKeyMismatch(failure)) return refuse(VERR_AUTHENTICATION_FAILURE, 'wrong password (TLS-PSK key mismatch)', true);
     return refuse(failure.rc ?? tlsFailureStatus(failure), failure.message.split('\n')[0]!.slice(0, 200));
   }
