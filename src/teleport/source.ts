@@ -106,7 +106,10 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
     who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
   });
   try {
-    const welcome = await channel.readLine('the welcome');
+    const welcome = await channel.readLine('the welcome').catch((error: VBoxError) => {
+      // A TLS-PSK target waits for a TLS hello that a plain source never sends.
+      throw security === 'plain' ? new VBoxError(error.rc, `${error.message} (a TLS-PSK target? plain mode needs insecure: 'plain' on both ends)`) : error;
+    });
     if (welcome !== TELEPORTER_WELCOME) throw channel.abort(new VBoxError(VERR_INVALID_MAGIC, `${WHO}: ${host}:${port} is not a teleport target`));
     if (security === 'plain') {
       channel.writeLine(password);
