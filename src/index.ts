@@ -19,6 +19,7 @@ export { GuestRam, PGM_PAGE_SIZE, type GuestRamOptions } from './ssm/live/guest-
 export type { SsmProgressEvent } from './ssm/vm-units.js';
 export type { TeleportOptions, TeleportResult } from './teleport/source.js';
 export type { TeleportListenOptions } from './teleport/target.js';
+export type { TeleportRefusal } from './teleport/admission.js';
 export { VM_STATES, VM_API_TRANSITIONS, vmMachine, vmEdges, type VmState } from '../machines/vm.js';
 export { MACHINES } from '../machines/index.js';
 export { Gvmm, type GvmmEvent, type GvmmStatistics } from './gvmm/gvmm.js';
