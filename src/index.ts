@@ -6,7 +6,7 @@ export { startOperation, runOperation, type Operation, type ReqCallOptions } fro
 export type { VmTraceEvent } from './vmm/vm-core.js';
 export type { GuestAction, GuestContext, EmtHooks } from './vmm/emt.js';
 export type { CpuTarget, EmtContext, EmtResult, EmtBlock } from './vmm/types.js';
-export { emtRendezvous, emtCallWait } from './vmm/types.js';
+export { emtRendezvous, emtCallWait, emtReqCall } from './vmm/types.js';
 export { VMREQFLAGS_VOID, VMREQFLAGS_NO_WAIT, VMREQFLAGS_POKE, VMREQFLAGS_PRIORITY, VMREQ_MAX_ARGS } from './vmm/requests.js';
 export type { VmComponents, SuspendReason, ResumeReason } from './vmm/lifecycle.js';
 export { DeterministicScheduler, type ChoicePolicy } from './sched/deterministic.js';
@@ -19,6 +19,7 @@ export { GuestRam, PGM_PAGE_SIZE, type GuestRamOptions } from './ssm/live/guest-
 export type { SsmProgressEvent } from './ssm/vm-units.js';
 export type { TeleportOptions, TeleportResult } from './teleport/source.js';
 export type { TeleportListenOptions } from './teleport/target.js';
+export type { TeleportRefusal } from './teleport/admission.js';
 export { VM_STATES, VM_API_TRANSITIONS, vmMachine, vmEdges, type VmState } from '../machines/vm.js';
 export { MACHINES } from '../machines/index.js';
 export { Gvmm, type GvmmEvent, type GvmmStatistics } from './gvmm/gvmm.js';

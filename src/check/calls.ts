@@ -59,8 +59,10 @@ export function buildOperation(pool: ReqPool, spec: CallSpec, onCallback?: (ctx:
       return vmOps.powerOff(pool);
     case 'destroy':
       return vmOps.destroy(pool);
-    case 'reqCallWait':
-      return vmOps.reqCallWait(pool, spec.target ?? 'any', callback, []);
+    case 'reqCallWait': {
+      const inner = spec.inner;
+      return vmOps.reqCallWait(pool, spec.target ?? 'any', inner === undefined ? callback : (ctx) => ctx.reqCallWait(inner, callback), []);
+    }
     case 'emtRendezvous':
       return vmOps.emtRendezvous(pool, { type: spec.type ?? 'descending', stopOnError: spec.stopOnError ?? false, priority: spec.priority ?? false }, callback);
     case 'setRuntimeError':

@@ -22,6 +22,11 @@ export interface CallSpec {
   reason?: string;
   /** reqCallWait target: a CPU id, 'any', 'any-queue', 'all' or 'all-reverse'. */
   target?: CpuTarget;
+  /**
+   * reqCallWait: the callback, on its EMT, issues a request to `inner` from EMT code (ctx.reqCallWait; 'any'
+   * runs inline there) and answers that status; the inner callback returns `status` / `statusOn`.
+   */
+  inner?: CpuTarget;
   /** emtRendezvous type and flags. */
   type?: RendezvousTypeName;
   stopOnError?: boolean;
@@ -88,7 +93,7 @@ export const CPUS_MAX = 8;
 export const CLIENTS_MAX = 8;
 export const CALLS_MAX = 16;
 
-const CALL_KEYS = new Set(['call', 'reason', 'target', 'type', 'stopOnError', 'priority', 'status', 'statusOn', 'flags', 'errorId', 'path']);
+const CALL_KEYS = new Set(['call', 'reason', 'target', 'inner', 'type', 'stopOnError', 'priority', 'status', 'statusOn', 'flags', 'errorId', 'path']);
 const SCENARIO_KEYS = new Set(['name', 'cpus', 'fidelity', 'config', 'guest', 'timers', 'halt', 'clients', '$schema', 'description']);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -129,6 +134,11 @@ function readCall(input: unknown, cpus: number, where: string): CallSpec {
   }
   if (name === 'reqCallWait') spec.target = readTarget(raw.target ?? 'any', cpus, `${where}.target`);
   else if (raw.target !== undefined) fail(`${where}.target`, 'only reqCallWait takes a target');
+  if (raw.inner !== undefined) {
+    if (name !== 'reqCallWait') fail(`${where}.inner`, 'only reqCallWait takes an inner target');
+    if (spec.target === 'all' || spec.target === 'all-reverse') fail(`${where}.inner`, `not with target '${String(spec.target)}'`);
+    spec.inner = readTarget(raw.inner, cpus, `${where}.inner`);
+  }
   if (name === 'emtRendezvous') {
     const type = raw.type ?? 'descending';
     if (!RENDEZVOUS_TYPE_NAMES.includes(type as RendezvousTypeName)) {
@@ -245,7 +255,7 @@ export function describeCall(spec: CallSpec): string {
     case 'resume':
       return spec.reason ? `${spec.call}(${spec.reason})` : spec.call;
     case 'reqCallWait':
-      return `reqCallWait(${String(spec.target)})`;
+      return `reqCallWait(${String(spec.target)}${spec.inner !== undefined ? ` → ${String(spec.inner)}` : ''})`;
     case 'emtRendezvous':
       return `emtRendezvous(${spec.type}${spec.stopOnError ? '|stop-on-error' : ''})`;
     case 'setRuntimeError':

@@ -35,7 +35,10 @@ export function symmetryBreaker(spec: CallSpec): string | null {
     case 'emtRendezvous':
       return spec.type === 'ascending' || spec.type === 'descending' ? `${spec.type} rendezvous order distinguishes every vCPU` : null;
     case 'reqCallWait':
-      return spec.target === 'any' || spec.target === 'any-queue' ? null : `a request to ${String(spec.target)} names CPUs`;
+      for (const target of [spec.target, spec.inner]) {
+        if (target !== undefined && target !== 'any' && target !== 'any-queue') return `a request to ${String(target)} names CPUs`;
+      }
+      return null;
     case 'setGuruMeditation':
       return null;
     case 'destroy':

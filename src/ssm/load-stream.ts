@@ -2,8 +2,11 @@
  * How far the next unit reaches in a stream that is still arriving: unit callbacks are synchronous, so the
  * streaming loader (ssmLoadStream, teleport) waits until a whole unit — header, records, termination record — or
  * the END unit with its directory and footer is buffered. The scan only follows record sizes; anything malformed
- * counts as "complete" so the real loader reports it with its proper status.
+ * counts as "complete" so the real loader reports it with its proper status. A source that carries a
+ * maxUnitBytes (the teleport target's: what the VM's RAM can justify) refuses a unit that would need more with
+ * VERR_TOO_MUCH_DATA before buffering it, so a stream's junk cannot grow the target's memory without limit.
  */
+import { VBoxError, VERR_TOO_MUCH_DATA } from '../status.js';
 import { SSMFILEDIR_HDR_SIZE, SSMFILEDIRENTRY_SIZE, SSMFILEFTR_SIZE, SSMFILEUNITHDRV2_SIZE, SSM_MAX_NAME_SIZE, SSMRECTERM_SIZE } from './constants.js';
 import type { SsmStreamReader } from './stream-reader.js';
 import { isUnitMagic, magicEquals } from './structs.js';
@@ -25,7 +28,11 @@ export function bufferedUnitExtent(reader: SsmStreamReader): UnitExtent {
     scan = { start, off: -1 };
     scans.set(reader, scan);
   }
-  const done = (need: number): UnitExtent => ({ complete: bytes.length >= need, need });
+  const limit = (reader.source as { maxUnitBytes?: number }).maxUnitBytes ?? Infinity;
+  const done = (need: number): UnitExtent => {
+    if (need > limit) throw new VBoxError(VERR_TOO_MUCH_DATA, `A saved-state unit at offset ${start} needs more than ${limit} bytes, more than this VM can take.`);
+    return { complete: bytes.length >= need, need };
+  };
   const malformed: UnitExtent = { complete: true, need: 0 };
   if (bytes.length < SSMFILEUNITHDRV2_SIZE) return done(SSMFILEUNITHDRV2_SIZE);
   if (!isUnitMagic(bytes)) return malformed;

@@ -159,8 +159,15 @@ export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, o
 }
 
 /**
+ * The host's event loop runs before the next slice. ssmLoadStream runs outside the scheduler (it waits for a
+ * socket), so it yields to the macrotask queue itself; the EMT path asks the scheduler instead (WorkSliceFrame).
+ */
+const hostTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * SSMR3Load over a stream that arrives in pieces (teleport): waits for the file header, then before each unit
- * for the whole unit (or the end of the stream), so every loadExec reads from memory.
+ * for the whole unit (or the end of the stream), so every loadExec reads from memory; between the slices of a
+ * unit that loads in slices it gives the host a turn.
  */
 export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): Promise<SsmLoadResult> {
   while (source.buffered < 64 && !source.ended) await source.wait();
@@ -170,7 +177,7 @@ export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSourc
     try {
       const steps = loadExecV2(run);
       for (let step = steps.next(); !step.done; step = steps.next()) {
-        if (step.value.kind === 'unit') await waitForUnit(run.reader, source, step.value);
+        await (step.value.kind === 'unit' ? waitForUnit(run.reader, source, step.value) : hostTurn());
       }
     } catch (e) {
       failure = e;

@@ -36,7 +36,7 @@ export interface ChannelOptions {
 export type Frame = { kind: 'data'; bytes: Buffer } | { kind: 'end' } | { kind: 'cancel' };
 
 /** Network deadlines are real time even when the VMM runs on the virtual clock: the peer lives in real time. */
-const realTime = new RealTimeScheduler();
+export const realTime = new RealTimeScheduler();
 
 export class TeleportChannel {
   readonly #socket: Socket;
@@ -53,17 +53,22 @@ export class TeleportChannel {
   bytesOut = 0;
   #pendingWrites = 0;
   #flushWaiters: (() => void)[] = [];
+  /** Most bytes held unread before the socket is paused: one frame and its header, twice over. */
+  readonly #highWater: number;
 
   constructor(socket: Socket, options: ChannelOptions) {
     this.#socket = socket;
     this.#who = options.who;
     this.#stallMs = options.stallTimeoutMs ?? TELEPORTER_STALL_MS;
     this.maxFrameBytes = options.maxFrameBytes ?? TELEPORTER_FRAME_MAX;
+    this.#highWater = 2 * (this.maxFrameBytes + 8) + TELEPORTER_LINE_MAX;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk);
       this.#buffered += chunk.length;
       this.bytesIn += chunk.length;
+      // Backpressure: a peer that sends faster than we read waits in TCP, not in our memory.
+      if (this.#buffered > this.#highWater) socket.pause();
       this.#wake?.();
     });
     const dropped = () => this.#fail(new VBoxError(VERR_NET_CONNECTION_RESET_BY_PEER, `${this.#who}: the connection dropped while waiting for ${this.#phase}`));
@@ -75,6 +80,11 @@ export class TeleportChannel {
   /** The first failure (drop, timeout, bad data), or null while the connection is healthy. */
   get failure(): VBoxError | null {
     return this.#failure;
+  }
+
+  /** Bytes the peer sent that nobody read yet (teleporterTcpOpIsOk takes any as a cancellation NACK). */
+  get unread(): number {
+    return this.#buffered;
   }
 
   get closed(): boolean {
@@ -212,6 +222,7 @@ export class TeleportChannel {
       }
     }
     this.#buffered -= cb;
+    if (this.#buffered <= this.#highWater && this.#socket.isPaused()) this.#socket.resume();
     return parts.length === 1 ? Buffer.from(parts[0]!) : Buffer.concat(parts, cb);
   }
 
@@ -225,6 +236,11 @@ export class TeleportChannel {
       return;
     }
     this.#flushWaiters.push(then);
+  }
+
+  /** whenFlushed as a promise: before closing after a last line (TLS writes leave later than plain ones). */
+  flushed(): Promise<void> {
+    return new Promise((resolve) => this.whenFlushed(resolve));
   }
 
   #write(bytes: Uint8Array): void {

@@ -1,14 +1,16 @@
 /**
- * The teleport conversation both ends share (in the spirit of ConsoleImplTeleporter.cpp, our own wire):
+ * The teleport conversation both ends share (in the spirit of ConsoleImplTeleporter.cpp, our own wire). By
+ * default it runs inside TLS-PSK (secure.ts), whose handshake already proved the password on both sides:
  *
- *   target: "VirtualBox-Teleporter-1.0"        source: <password>
- *   target: "ACK" | "NACK=<rc>;<message>"      source: "load"
+ *   target: "VirtualBox-Teleporter-1.0"        source: "load cpus=<n>"
  *   target: "ACK" (the VM is LOADING)          source: stream frames …, end frame (or cancel frame)
  *   target: "ACK" (loaded) | "NACK=…"          source: "done"
  *   target: "ACK"                              both close
  *
- * The password is checked before any state flows. Lines are at most TELEPORTER_LINE_MAX bytes; NACK carries a
- * VBox status and a one-line message, which the other side raises as a VBoxError.
+ * In plain mode (insecure: 'plain') the source first sends the password line and the target answers "ACK" or
+ * "NACK=<rc>;<message>". "load" without cpus= is accepted (VirtualBox's command); with it, a vCPU-count mismatch
+ * is refused before any state streams. The target NACKs a failed load at once, even mid-stream. Lines are at most
+ * TELEPORTER_LINE_MAX bytes; NACK carries a VBox status and a one-line message, raised as a VBoxError.
  */
 import { VBoxError, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER } from '../status.js';
 import { TELEPORTER_LINE_MAX, type TeleportChannel } from './channel.js';
@@ -53,4 +55,13 @@ export function checkPositive(name: string, value: unknown): void {
   if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
     throw new VBoxError(VERR_INVALID_PARAMETER, `teleport: ${name} must be a positive number, got ${String(value)}`);
   }
+}
+
+/** The source's "load" line, announcing its vCPU count. */
+export const loadCommand = (cpus: number): string => `load cpus=${cpus}`;
+
+/** "load" or "load cpus=<n>"; null for anything else. */
+export function parseCommand(line: string): { cpus: number | null } | null {
+  const match = /^load(?: cpus=(\d{1,4}))?$/.exec(line);
+  return match ? { cpus: match[1] === undefined ? null : Number(match[1]) } : null;
 }

@@ -1,22 +1,29 @@
 /**
- * vm.teleport(): the source side (Console's teleporterSrc around VMR3Teleport, §1.4 / §7.1). It connects,
- * proves the password, asks the target to start loading, then runs VMR3Teleport with the stream going out as
- * frames; after the final pass it waits for the target's load result and says "done". The VM ends SUSPENDED
- * with fTeleportedAndNotFullyResumedYet set, ready to be destroyed. Any failure leaves it where §7.1 puts it:
- * RUNNING when step 1 failed (cleanup), SUSPENDED after the suspend — optionally resumed with reason
- * TELEPORT_FAILED, as VirtualBox's Console does.
+ * vm.teleport(): the source side (Console's teleporterSrc around VMR3Teleport, §1.4 / §7.1). It connects over
+ * TLS-PSK (secure.ts: the target proves it knows the password before anything is sent; plain mode sends the
+ * password line instead), says "load cpus=<n>", then runs VMR3Teleport with the stream going out as frames;
+ * between live passes the sink's isOk sees a NACK the target sent mid-stream (teleporterTcpOpIsOk →
+ * VERR_SSM_CANCELLED), and the teleport rejects with the target's answer. After the final pass it waits for the
+ * load result and says "done". The VM ends SUSPENDED with fTeleportedAndNotFullyResumedYet set, ready to be
+ * destroyed. Any failure leaves it where §7.1 puts it: RUNNING when step 1 failed (cleanup); after the suspend
+ * it is resumed with reason TELEPORT_FAILED, as Main does (unless resumeOnFailure: false).
  */
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import {
-  RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED, VERR_NET_CONNECTION_RESET_BY_PEER, VERR_INVALID_MAGIC,
+  RT_FAILURE, VBoxError, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED, VERR_NET_CONNECTION_RESET_BY_PEER,
+  VERR_SSM_CANCELLED, VERR_TIMEOUT, VINF_SUCCESS,
 } from '../status.js';
 import { CallbackSink } from '../ssm/sinks.js';
 import type { DrainableSink, SaveOptions, SaveResult } from '../ssm/live/vm-save.js';
+import { NS_PER_MS } from '../time/clock.js';
 import { runOperation, statusToResult } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';
 import type { VM } from '../vmm/vm.js';
-import { TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
-import { checkPassword, checkPort, checkPositive, expectAck, TELEPORTER_DEFAULT_HOST } from './handshake.js';
+import { TELEPORTER_HANDSHAKE_MS } from './admission.js';
+import { realTime, TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
+import { checkPassword, checkPort, checkPositive, expectAck, loadCommand, TELEPORTER_DEFAULT_HOST } from './handshake.js';
+import { clientTlsOptions, securityOf, tlsFailureStatus, type TeleportSecurity } from './secure.js';
 
 export interface TeleportOptions {
   port: number;
@@ -30,8 +37,15 @@ export interface TeleportOptions {
   stallTimeoutMs?: number;
   /** Largest frame payload sent (default 1 MiB; the target must accept it). */
   maxFrameBytes?: number;
-  /** Resume the VM (reason TELEPORT_FAILED) when the teleport fails after it was suspended (default false). */
+  /**
+   * Resume the VM (reason TELEPORT_FAILED) when the teleport fails after it suspended it, as Main's
+   * teleporterSrcThreadWrapper does (default true).
+   */
   resumeOnFailure?: boolean;
+  /** Deadline for the TCP connect and the TLS handshake (real time, default 10 s). */
+  handshakeTimeoutMs?: number;
+  /** 'plain': no TLS — the password and the guest RAM cross the network in clear (trusted networks only). */
+  insecure?: 'plain';
 }
 
 export interface TeleportResult extends SaveResult {
@@ -41,17 +55,31 @@ export interface TeleportResult extends SaveResult {
 
 const WHO = 'teleport source';
 
-function open(host: string, port: number): Promise<Socket> {
+/** TCP, then TLS-PSK unless plain: resolves once the target proved the key; one deadline for the whole of it. */
+function open(host: string, port: number, security: TeleportSecurity, password: string, deadlineMs: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    let badHint = false;
+    const socket: Socket = security === 'plain'
+      ? connect({ host, port })
+      : tlsConnect({ host, port, ...clientTlsOptions(password, () => (badHint = true)) });
     const fail = (error: NodeJS.ErrnoException) => {
+      realTime.clearTimer(timer);
       socket.destroy();
-      const rc = error.code === 'ECONNREFUSED' ? VERR_NET_CONNECTION_REFUSED : VERR_NET_CONNECTION_RESET_BY_PEER;
-      reject(new VBoxError(rc, `${WHO}: cannot connect to ${host}:${port}: ${error.message}`));
+      const rc = error.code === 'ECONNREFUSED' ? VERR_NET_CONNECTION_REFUSED
+        : error.code === 'ECONNRESET' || error.code === 'EPIPE' ? VERR_NET_CONNECTION_RESET_BY_PEER
+        : badHint ? VERR_INVALID_MAGIC : (error as { rc?: number }).rc ?? tlsFailureStatus(error);
+      const why = rc === VERR_INVALID_MAGIC ? ' (not a teleport target, or it does not speak TLS-PSK)' : '';
+      reject(new VBoxError(rc, `${WHO}: cannot connect to ${host}:${port}: ${error.message.split('\n')[0]}${why}`));
     };
+    const timer = realTime.setTimer(realTime.clock.nowNs() + deadlineMs * NS_PER_MS, `${WHO}/connect`, () =>
+      fail(Object.assign(new Error(`no answer in ${deadlineMs} ms`), { rc: VERR_TIMEOUT })),
+    );
+    const closed = () => fail(Object.assign(new Error('the connection closed during the handshake'), { code: 'ECONNRESET' }));
     socket.once('error', fail);
-    socket.once('connect', () => {
-      socket.off('error', fail);
+    socket.once('close', closed);
+    socket.once(security === 'plain' ? 'connect' : 'secureConnect', () => {
+      realTime.clearTimer(timer);
+      socket.off('error', fail).off('close', closed);
       resolve(socket);
     });
   });
@@ -64,6 +92,8 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
   const port = checkPort(options.port, false);
   checkPositive('stallTimeoutMs', options.stallTimeoutMs);
   checkPositive('maxFrameBytes', options.maxFrameBytes);
+  checkPositive('handshakeTimeoutMs', options.handshakeTimeoutMs);
+  const security = securityOf(options.insecure);
   const host = options.host ?? TELEPORTER_DEFAULT_HOST;
   const saveOptions: SaveOptions = {
     ...(options.maxDowntimeMs !== undefined ? { maxDowntimeMs: options.maxDowntimeMs } : {}),
@@ -72,29 +102,36 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
   };
   const out: { result?: SaveResult } = {};
   const op = vmOps.teleport(vm.pool, () => frameSink(channel), saveOptions, out); // checks the save options first
-  const channel = new TeleportChannel(await open(host, port), {
+  const channel = new TeleportChannel(await open(host, port, security, password, options.handshakeTimeoutMs ?? TELEPORTER_HANDSHAKE_MS), {
     who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
   });
   try {
-    const welcome = await channel.readLine('the welcome');
+    const welcome = await channel.readLine('the welcome').catch((error: VBoxError) => {
+      // A TLS-PSK target waits for a TLS hello that a plain source never sends.
+      throw security === 'plain' ? new VBoxError(error.rc, `${error.message} (a TLS-PSK target? plain mode needs insecure: 'plain' on both ends)`) : error;
+    });
     if (welcome !== TELEPORTER_WELCOME) throw channel.abort(new VBoxError(VERR_INVALID_MAGIC, `${WHO}: ${host}:${port} is not a teleport target`));
-    channel.writeLine(password);
-    await expectAck(channel, 'the password', WHO);
-    channel.writeLine('load');
+    if (security === 'plain') {
+      channel.writeLine(password);
+      await expectAck(channel, 'the password', WHO);
+    }
+    channel.writeLine(loadCommand(vm.core.cCpus));
     await expectAck(channel, 'the load command', WHO);
 
     const errorsBefore = vm.core.cErrors;
     const rc = await runOperation(vm.core, op);
-    if (RT_FAILURE(rc)) {
-      // The save failed: the stream was aborted (a cancel frame went out if the line was still up).
-      throw channel.failure && rc === channel.failure.rc ? channel.failure : errorOf(() => statusToResult(vm.core, rc, errorsBefore));
-    }
     try {
+      if (RT_FAILURE(rc)) {
+        // teleporterSrc: a cancelled save with the target's answer waiting is that answer (its NACK).
+        if (rc === VERR_SSM_CANCELLED && channel.unread > 0) await expectAck(channel, 'the load result', WHO);
+        // The save failed: the stream was aborted (a cancel frame went out if the line was still up).
+        throw channel.failure && rc === channel.failure.rc ? channel.failure : errorOf(() => statusToResult(vm.core, rc, errorsBefore));
+      }
       await expectAck(channel, 'the load result', WHO);
       channel.writeLine('done');
       await expectAck(channel, 'the hand-over', WHO);
     } catch (error) {
-      if (out.result?.suspended && options.resumeOnFailure) await vm.resume('TELEPORT_FAILED');
+      if (out.result?.suspended && (options.resumeOnFailure ?? true) && vm.state === 'SUSPENDED') await vm.resume('TELEPORT_FAILED');
       throw error;
     }
     return { ...out.result!, bytesSent: channel.bytesOut };
@@ -119,7 +156,10 @@ function frameSink(channel: TeleportChannel): CallbackSink & DrainableSink {
       else channel.writeCancel();
     },
   );
-  return Object.assign(sink, { whenDrained: (then: () => void) => channel.whenFlushed(then) });
+  return Object.assign(sink, {
+    whenDrained: (then: () => void) => channel.whenFlushed(then),
+    isOk: () => (channel.failure ? channel.failure.rc : channel.unread > 0 ? VERR_SSM_CANCELLED : VINF_SUCCESS),
+  });
 }
 
 function errorOf(fn: () => unknown): unknown {

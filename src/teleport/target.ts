@@ -1,30 +1,31 @@
 /**
  * vmm.listenForTeleport(): the target side (Console's teleporterTrg around VMR3LoadFromStream, §1.4 / §7.6). It
- * creates the target VM (CREATED), listens on TCP (127.0.0.1 unless told otherwise) and serves connections one
- * at a time: a wrong password or a bad command only costs that connection (the target keeps listening, as
- * VirtualBox's does); once a source has said "load", the target commits to it — it stops listening, enters
- * LOADING, buffers the stream, loads it on EMT(0) with teleport semantics and waits for the source's "done".
- * It resolves with the VM SUSPENDED and fTeleportedAndNotFullyResumedYet set, ready to resume. Any failure after
- * "load" leaves the VM in LOAD_FAILURE (or SUSPENDED if the load itself worked), then powers it off and
- * destroys it; the server and every socket are closed on every path.
+ * creates the target VM (CREATED), listens on TCP (127.0.0.1 unless told otherwise) and runs handshakes side by
+ * side, each under one deadline (admission.ts): TLS-PSK by default (secure.ts), then the welcome and the source's
+ * "load" command. A wrong password, a vCPU-count mismatch or a bad command only costs that connection and is
+ * logged (onRefused); the target keeps listening, as VirtualBox's does. Once a source has said "load", the target
+ * commits to it — it stops listening, enters LOADING and loads the stream as it arrives (receive.ts), then waits
+ * for the source's "done". It resolves with the VM SUSPENDED and fTeleportedAndNotFullyResumedYet set, ready to
+ * resume. Any failure after "load" leaves the VM in LOAD_FAILURE (or SUSPENDED if the load itself worked), then
+ * powers it off and destroys it; the server and every socket are closed on every path.
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import {
-  RT_FAILURE, VBoxError, VERR_AUTHENTICATION_FAILURE, VERR_CANCELLED, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER,
-  VERR_RESOURCE_BUSY, VERR_SSM_CANCELLED, VERR_ACCESS_DENIED,
+  VBoxError, VERR_ACCESS_DENIED, VERR_AUTHENTICATION_FAILURE, VERR_CANCELLED, VERR_INVALID_PARAMETER,
+  VERR_NET_CONNECTION_RESET_BY_PEER, VERR_RESOURCE_BUSY, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_TIMEOUT,
 } from '../status.js';
 import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
-import { vmR3LoadBegin, vmR3LoadFailed, vmR3LoadFinish } from '../ssm/live/vm-load.js';
-import { MemorySource } from '../ssm/sources.js';
 import type { VmConfigInput } from '../vmm/config.js';
-import { reqCallOp, runOperation } from '../vmm/external.js';
-import type { EmtContext } from '../vmm/types.js';
 import type { VM } from '../vmm/vm.js';
 import type { Vmm } from '../vmm/vmm.js';
+import { type AdmissionOptions, type Attempt, TeleportAdmission } from './admission.js';
 import { TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
-import { checkPassword, checkPort, checkPositive, nackLine, TELEPORTER_DEFAULT_HOST } from './handshake.js';
+import { checkPassword, checkPort, checkPositive, nackLine, parseCommand, TELEPORTER_DEFAULT_HOST } from './handshake.js';
+import { defaultMaxUnitBytes, teleportInto } from './receive.js';
+import { isKeyMismatch, passwordMatches, securityOf, serverTls, targetKey, tlsFailureStatus, type TargetKey } from './secure.js';
 
-export interface TeleportListenOptions {
+export interface TeleportListenOptions extends AdmissionOptions {
   /** TCP port; 0 picks a free one (see onListening). */
   port: number;
   password: string;
@@ -35,6 +36,13 @@ export interface TeleportListenOptions {
   ram?: GuestRamOptions;
   stallTimeoutMs?: number;
   maxFrameBytes?: number;
+  /**
+   * 'plain': no TLS — the password and the guest RAM cross the network in clear. Only for a trusted network or
+   * a peer that cannot do TLS-PSK; the source must ask for it too.
+   */
+  insecure?: 'plain';
+  /** Largest saved-state unit accepted (default: the VM's RAM + 1/16 + 4 MiB); larger ones VERR_TOO_MUCH_DATA. */
+  maxUnitBytes?: number;
   /** Called once the server listens, with the port actually bound. */
   onListening?: (address: { host: string; port: number }) => void;
   /** Called with the target VM right after it is created (to watch it). */
@@ -45,17 +53,19 @@ export interface TeleportListenOptions {
 
 const WHO = 'teleport target';
 
-type Served = { kind: 'retry' } | { kind: 'done'; vm: VM };
-
 /** Listen for one teleport into a new VM. Rejects with VBoxError after cleaning up. */
 export async function listenForTeleport(vmm: Vmm, options: TeleportListenOptions): Promise<VM> {
   if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'listenForTeleport options must be an object');
   const password = checkPassword(options.password);
   const port = checkPort(options.port, true);
-  checkPositive('stallTimeoutMs', options.stallTimeoutMs);
-  checkPositive('maxFrameBytes', options.maxFrameBytes);
+  for (const name of ['stallTimeoutMs', 'maxFrameBytes', 'handshakeTimeoutMs', 'maxPendingHandshakes', 'backoffBaseMs', 'backoffMaxMs', 'maxUnitBytes'] as const) {
+    checkPositive(name, options[name]);
+  }
+  if (options.onRefused !== undefined && typeof options.onRefused !== 'function') throw new VBoxError(VERR_INVALID_PARAMETER, 'teleport: onRefused must be a function');
+  const security = securityOf(options.insecure);
   const host = options.host ?? TELEPORTER_DEFAULT_HOST;
   options.signal?.throwIfAborted();
+  const key = security === 'tls-psk' ? await targetKey(password) : null;
   const vm = await vmm.create({ cpus: options.cpus, ...(options.config ? { config: options.config } : {}), ...(options.ram ? { ram: options.ram } : {}) });
   options.onVm?.(vm);
   const server = createServer();
@@ -67,7 +77,7 @@ export async function listenForTeleport(vmm: Vmm, options: TeleportListenOptions
   try {
     await listen(server, port, host);
     options.onListening?.({ host, port: (server.address() as AddressInfo).port });
-    return await accept(vm, server, password, options);
+    return await accept(vm, server, key, password, options);
   } catch (error) {
     await cleanUp(vm);
     throw error;
@@ -87,111 +97,108 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-/** Serve connections one at a time until one teleport finishes (or fails after "load"). */
-function accept(vm: VM, server: Server, password: string, options: TeleportListenOptions): Promise<VM> {
+/** Handshakes side by side (admission.ts) until one source says "load"; then that teleport alone. */
+function accept(vm: VM, server: Server, key: TargetKey | null, password: string, options: TeleportListenOptions): Promise<VM> {
   return new Promise((resolve, reject) => {
-    let busy = false;
     let settled = false;
     let committed = false;
+    const admission = new TeleportAdmission(options, VERR_TIMEOUT);
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       server.off('connection', onConnection);
       options.signal?.removeEventListener('abort', onAbort);
+      admission.close(VERR_CANCELLED);
       fn();
     };
     const onAbort = () => {
       if (!committed) settle(() => reject(new VBoxError(VERR_CANCELLED, `${WHO}: stopped listening`)));
     };
+    const commit = (): boolean => {
+      if (committed || settled) return false;
+      committed = true;
+      server.off('connection', onConnection);
+      server.close(); // committed to this source: no other peer, no abort
+      admission.close(VERR_RESOURCE_BUSY);
+      return true;
+    };
     const onConnection = (socket: Socket) => {
-      if (busy || settled) return void socket.destroy();
-      busy = true;
-      serve(vm, server, socket, password, options, () => (committed = true)).then(
-        (served) => {
-          busy = false;
-          if (served.kind === 'done') settle(() => resolve(served.vm));
-        },
-        (error: unknown) => settle(() => reject(error)),
-      );
+      if (committed || settled) return void socket.destroy();
+      admission.admit(socket, VERR_RESOURCE_BUSY, (attempt) => {
+        handshake(vm, attempt, key, password, options, admission).then(async (channel) => {
+          if (!channel) return;
+          if (!commit()) {
+            channel.writeLine(nackLine(VERR_RESOURCE_BUSY, 'another source is teleporting here'));
+            channel.close();
+            return;
+          }
+          const name = `teleport stream from ${attempt.peer}`;
+          try {
+            const arrived = await teleportInto(vm, channel, name, options.maxUnitBytes ?? defaultMaxUnitBytes(vm.ram.sizeBytes));
+            settle(() => resolve(arrived));
+          } catch (error) {
+            settle(() => reject(error));
+          } finally {
+            channel.destroy();
+          }
+        }, (error: unknown) => settle(() => reject(error)));
+      });
     };
     server.on('connection', onConnection);
     options.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 
-/** One connection: handshake (cheap to refuse), then the committed teleport. */
-async function serve(
-  vm: VM, server: Server, socket: Socket, password: string, options: TeleportListenOptions, commit: () => void,
-): Promise<Served> {
-  const channel = new TeleportChannel(socket, {
-    who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
-  });
+/**
+ * One handshake, cheap to refuse: TLS-PSK (or the plain password), the welcome, the "load" command with the
+ * source's vCPU count. Resolves with the channel ready for the stream, or null after logging the refusal.
+ */
+async function handshake(
+  vm: VM, attempt: Attempt, key: TargetKey | null, password: string, options: TeleportListenOptions, admission: TeleportAdmission,
+): Promise<TeleportChannel | null> {
+  let channel: TeleportChannel | null = null;
+  const refuse = (rc: number, reason: string, wrongPassword = false) => {
+    if (channel && !channel.failure) channel.writeLine(nackLine(rc, reason));
+    channel?.close();
+    admission.refused(attempt, reason, rc, wrongPassword);
+    return null;
+  };
   try {
+    const socket = key ? await tlsAccepted(serverTls(attempt.socket, key)) : attempt.socket;
+    channel = new TeleportChannel(socket, {
+      who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
+    });
     channel.writeLine(TELEPORTER_WELCOME);
-    if ((await channel.readLine('the password')) !== password) {
-      channel.writeLine(nackLine(VERR_AUTHENTICATION_FAILURE, 'wrong password'));
-      channel.close();
-      return { kind: 'retry' };
+    if (!key) {
+      if (!passwordMatches(await channel.readLine('the password'), password)) return refuse(VERR_AUTHENTICATION_FAILURE, 'wrong password', true);
+      channel.writeLine('ACK');
     }
-    channel.writeLine('ACK');
-    const command = await channel.readLine('a command');
-    if (command !== 'load') {
-      channel.writeLine(nackLine(VERR_INVALID_PARAMETER, `unknown command '${command.slice(0, 32)}'`));
-      channel.close();
-      return { kind: 'retry' };
+    const command = parseCommand(await channel.readLine('a command'));
+    if (!command) return refuse(VERR_INVALID_PARAMETER, 'unknown command');
+    if (command.cpus !== null && command.cpus !== vm.core.cCpus) {
+      return refuse(VERR_SSM_LOAD_CONFIG_MISMATCH, `vCPU count mismatch: the source VM has ${command.cpus} vCPUs, this one ${vm.core.cCpus}`);
     }
-  } catch {
-    channel.destroy(); // nothing flowed yet: drop this peer and keep listening
-    return { kind: 'retry' };
-  }
-  commit();
-  server.close(); // committed to this source: no other peer, no abort
-  const name = `teleport stream from ${socket.remoteAddress}:${socket.remotePort}`;
-  try {
-    return { kind: 'done', vm: await teleportInto(vm, channel, name) };
-  } finally {
-    channel.destroy();
-  }
-}
-
-async function onEmt0(vm: VM, fn: (ctx: EmtContext) => number): Promise<number> {
-  return runOperation(vm.core, reqCallOp(vm.pool, { target: 0 }, fn, []));
-}
-
-/** LOADING, the stream, the load, the hand-over. */
-async function teleportInto(vm: VM, channel: TeleportChannel, name: string): Promise<VM> {
-  const begin = await onEmt0(vm, ({ vm: core }) => vmR3LoadBegin(core, 'VMR3LoadFromStream', true));
-  if (RT_FAILURE(begin)) {
-    const message = vm.core.lastError?.message ?? `the target VM is ${vm.state}`;
-    channel.writeLine(nackLine(begin, message));
-    throw new VBoxError(begin, `${WHO}: ${message}`);
-  }
-  channel.writeLine('ACK');
-  const chunks: Buffer[] = [];
-  try {
-    for (;;) {
-      const frame = await channel.readFrame();
-      if (frame.kind === 'end') break;
-      if (frame.kind === 'cancel') throw new VBoxError(VERR_SSM_CANCELLED, `${WHO}: the source cancelled the teleport`);
-      chunks.push(frame.bytes);
-    }
+    admission.done(attempt);
+    return channel;
   } catch (error) {
-    const failure = error instanceof VBoxError ? error : new VBoxError(VERR_INVALID_MAGIC, String(error));
-    await onEmt0(vm, ({ vm: core }) => vmR3LoadFailed(core, failure.rc, failure.message, name));
-    throw failure;
+    const failure = error as NodeJS.ErrnoException & { rc?: number };
+    channel?.destroy();
+    attempt.socket.destroySoon(); // let a TLS alert already queued reach the peer (it names the key mismatch)
+    if (failure.rc === undefined && isKeyMismatch(failure)) return refuse(VERR_AUTHENTICATION_FAILURE, 'wrong password (TLS-PSK key mismatch)', true);
+    return refuse(failure.rc ?? tlsFailureStatus(failure), failure.message.split('\n')[0]!.slice(0, 200));
   }
-  const rc = await onEmt0(vm, ({ vm: core }) => vmR3LoadFinish(core, new MemorySource(Buffer.concat(chunks)), name, true, {}));
-  if (RT_FAILURE(rc)) {
-    const message = vm.core.lastError?.message ?? 'the load failed';
-    if (!channel.failure) channel.writeLine(nackLine(rc, message));
-    throw new VBoxError(rc, `${WHO}: ${message}`);
-  }
-  channel.writeLine('ACK');
-  const done = await channel.readLine('the hand-over');
-  if (done !== 'done') throw channel.abort(new VBoxError(VERR_INVALID_MAGIC, `${WHO}: garbled hand-over`));
-  channel.writeLine('ACK');
-  channel.close();
-  return vm;
+}
+
+/** The TLS handshake on an accepted socket: resolves once the peer proved the key, rejects with its error. */
+function tlsAccepted(socket: TLSSocket): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    socket.once('secure', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+    socket.once('close', () => reject(new VBoxError(VERR_NET_CONNECTION_RESET_BY_PEER, `${WHO}: the peer left during the TLS handshake`)));
+  });
 }
 
 /** A failed teleport leaves nothing behind: power the target off (from LOAD_FAILURE, CREATED …) and destroy it. */

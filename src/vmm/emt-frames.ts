@@ -11,7 +11,7 @@ import {
 import type { VmReq } from './requests.js';
 import { CPU_EVENT } from './vm-core.js';
 
-/** VMR3ReqCallWait from an EMT to another CPU: blocked until the packet completes. */
+/** VMR3ReqWait on an EMT (a request to another CPU): blocked until the packet completes; the caller frees it. */
 export class CallFrame implements Frame {
   #completed = false;
 
@@ -35,10 +35,8 @@ export class CallFrame implements Frame {
   }
 
   progress(): void {
-    const rc = this.req.status;
     this.emt.pop(this);
-    this.emt.pool.free(this.req);
-    this.resume(rc);
+    this.resume(this.req.status);
   }
 }
 

@@ -10,10 +10,11 @@ import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { RendezvousFrame, startRendezvous } from './rendezvous.js';
-import { completeRequest, queueRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
-import { CallFrame, ExitFrame, GuestSliceFrame, HaltFrame, WorkSliceFrame } from './emt-frames.js';
+import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
+import { ExitFrame, GuestSliceFrame, HaltFrame, WorkSliceFrame } from './emt-frames.js';
+import { reqCallFromEmt } from './emt-requests.js';
 import { vmR3ResetFF } from './lifecycle.js';
-import { type EmtContext, type EmtResult, isEmtBlock } from './types.js';
+import { emtCallWait, type EmtContext, type EmtResult, isEmtBlock } from './types.js';
 import { VmAssertion, type VmCore } from './vm-core.js';
 
 /** Something an EMT is blocked in (a rendezvous phase, a request to another CPU, a guest slice, exit). */
@@ -103,7 +104,7 @@ export class Emt implements Steppable {
   /** VMR3WaitU in progress (no frame: the loop is 'waiting'). */
   idle: IdleWait | undefined;
   /** What host.current says while this EMT steps (one object, not one per step). */
-  readonly #current: { readonly vm: VmCore; readonly cpu: number };
+  readonly #current: EmtContext;
 
   constructor(
     readonly vm: VmCore,
@@ -112,7 +113,7 @@ export class Emt implements Steppable {
     readonly hooks: EmtHooks,
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
-    this.#current = { vm, cpu };
+    this.#current = { vm, cpu, reqCallWait: emtCallWait };
     this.cell = new MachineCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id);
     this.cell.listener = (cell, from) =>
       vm.emit({ kind: 'emt', cpu, from: from.value as string, to: cell.value, tNs: vm.nowNs() });
@@ -206,12 +207,7 @@ export class Emt implements Steppable {
       this.push(frame);
       return frame.progress();
     }
-    if (result.target === this.cpu) return this.runResult(this.call(() => result.fn(this.context(), ...(result.args ?? []))), next);
-    const req = this.pool.alloc(result.target);
-    req.fn = result.fn;
-    req.args = result.args ?? [];
-    this.push(new CallFrame(this, req, next));
-    queueRequest(req, this.cpu);
+    reqCallFromEmt(this, result.target, result.flags ?? 0, result.fn, result.args ?? [], next);
   }
 
   /** What code on this EMT sees (read-only, so one object serves every call). */
@@ -300,6 +296,7 @@ export class Emt implements Steppable {
     const req = taken.item;
     req.move(REQ_EVENT.process);
     const fn = req.fn!;
+    this.pool.stats.Processed++; // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
     this.runResult(this.call(() => fn(this.context(), ...req.args)), (rc) => {
       completeRequest(this.pool, req, rc);
       if (this.vm.host.faults?.completeTwice) completeRequest(this.pool, req, rc); // test-only mutant
@@ -308,7 +305,7 @@ export class Emt implements Steppable {
   }
 
   #executeGuest(done: (rc: number) => void): void {
-    const action = this.hooks.executeGuest!({ vm: this.vm, cpu: this.cpu, nowNs: this.vm.nowNs() });
+    const action = this.hooks.executeGuest!({ ...this.#current, nowNs: this.vm.nowNs() });
     if (action.kind === 'status') return done(action.rc);
     const frame =
       action.kind === 'run' ? new GuestSliceFrame(this, action.ns, done) : new HaltFrame(this, action.untilNs, done, action.ignoreInterrupts ?? false);

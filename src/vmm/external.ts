@@ -93,7 +93,10 @@ export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: num
 
 export interface ReqCallOptions {
   target: CpuTarget;
-  /** VMREQFLAGS_*: VOID, NO_WAIT, POKE, PRIORITY. */
+  /**
+   * VMREQFLAGS_*: VOID, NO_WAIT, POKE, PRIORITY. NO_WAIT with 'all' / 'all-reverse' is VERR_INVALID_PARAMETER
+   * (VirtualBox only Asserts it: stricter than a release build, docs/fidelity.md).
+   */
   flags?: number;
   /** cMillies; undefined waits forever. A timeout answers VERR_TIMEOUT and the request completes later. */
   timeoutMs?: number;
@@ -134,7 +137,8 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
         thread.post(() => answer(VERR_TIMEOUT)),
       );
     };
-    // ALL / ALL_REVERSE: the same packet to each CPU in turn, stopping at the first failure.
+    // ALL / ALL_REVERSE (VMR3ReqQueue): the same packet to each CPU in turn. Only a failed *wait* (a timeout, a
+    // killed packet) ends the walk; a callee's failure does not, and the caller gets the last CPU's iStatus.
     const queueNext = () => {
       if (order.length > 0) {
         req.target = order.shift()!;
@@ -142,7 +146,7 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
       }
       req.onComplete = () =>
         thread.post(() => {
-          if (!answered && order.length > 0 && req.status >= 0 && req.status !== VERR_VM_REQUEST_KILLED) return queueNext();
+          if (!answered && order.length > 0 && req.status !== VERR_VM_REQUEST_KILLED) return queueNext();
           sched.clearTimer(timer);
           const rc = req.status;
           if (req.state === 'COMPLETED') pool.free(req); // also after a timeout: the caller frees it late

@@ -25,6 +25,10 @@ export type RendezvousTypeName = 'one-by-one' | 'all-at-once' | 'once' | 'ascend
 
 export interface RendezvousOptions {
   type: RendezvousTypeName;
+  /**
+   * STOP_ON_ERROR; with 'all-at-once' or 'once' the answer is VERR_INVALID_FLAGS and no callback runs (VirtualBox
+   * only Asserts it: stricter than a release build, docs/fidelity.md).
+   */
   stopOnError?: boolean;
   priority?: boolean;
 }
@@ -86,10 +90,15 @@ export const vmOps = {
       reqCallOp(pool, { target: 'all-reverse' }, vmR3Destroy, [])(thread, () => {});
     },
 
-  /** VMSetRuntimeError: FATAL (state change), SUSPEND (suspend when running) or neither; then the callbacks. */
+  /**
+   * VMSetRuntimeError: FATAL (state change), SUSPEND (suspend when running) or neither; then the callbacks.
+   * Delivery (VMSetRuntimeErrorV): VMR3ReqPriorityCallWait(ANY) — the priority lane, ahead of queued normal
+   * requests — unless this non-EMT caller passed NO_WAIT, which is VMR3ReqCallNoWait on the normal lane.
+   */
   setRuntimeError: (pool: ReqPool, flags: number, errorId: string, message: string): Operation => {
     if ((flags & ~7) !== 0) throw new VBoxError(VERR_INVALID_PARAMETER, `invalid runtime error flags ${flags}`);
     const vm = pool.vm;
+    const delivery = flags & VMSETRTERR_FLAGS_NO_WAIT ? VMREQFLAGS_NO_WAIT : VMREQFLAGS_PRIORITY;
     const notify = (rc: number) => {
       vm.cRuntimeErrors++;
       vm.emit({ kind: 'runtime-error', flags, errorId, message, tNs: vm.nowNs() });
@@ -104,7 +113,7 @@ export const vmOps = {
       }
       return notify(VINF_SUCCESS);
     };
-    return reqCallOp(pool, { target: 'any', ...(flags & VMSETRTERR_FLAGS_NO_WAIT ? { flags: VMREQFLAGS_NO_WAIT } : {}) }, work, []);
+    return reqCallOp(pool, { target: 'any', flags: delivery }, work, []);
   },
 
   /** VMR3SetGuruMeditation as EM calls it on an EMT; `result.changed` tells whether the state moved. */

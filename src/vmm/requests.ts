@@ -190,7 +190,6 @@ export function completeRequest(pool: ReqPool, req: VmReq, rc: number): void {
   req.completions++;
   req.status = (req.flags & VMREQFLAGS_VOID) !== 0 ? VINF_SUCCESS : rc;
   req.move(REQ_EVENT.complete);
-  pool.stats.Processed++;
   if ((req.flags & VMREQFLAGS_NO_WAIT) !== 0) {
     pool.free(req);
     return;

@@ -13,12 +13,23 @@ export interface EmtContext {
   readonly vm: VmCore;
   /** idCpu of the EMT running the code. */
   readonly cpu: number;
+  /**
+   * VMR3ReqCallWait from this EMT, as a block to return from the callback: 'any' and this CPU run inline at
+   * once, another CPU or 'any-queue' is queued and this EMT waits, ALL / ALL_REVERSE walk every CPU with this
+   * EMT's own leg inline. `then(rc)` continues with the status (emtCallWait).
+   */
+  reqCallWait(target: CpuTarget, fn: ReqFn, args?: readonly unknown[], then?: (rc: number) => EmtResult): EmtBlock;
 }
 
 /** Wait for something, then continue with `then(rc)` (or return rc when there is no `then`). */
 export type EmtBlock =
   | { readonly kind: 'rendezvous'; readonly flags: number; readonly callback: RendezvousCallback; readonly then?: (rc: number) => EmtResult }
-  | { readonly kind: 'call'; readonly target: number; readonly fn: ReqFn; readonly args?: readonly unknown[]; readonly then?: (rc: number) => EmtResult }
+  | {
+      readonly kind: 'call'; readonly target: CpuTarget; readonly fn: ReqFn; readonly args?: readonly unknown[];
+      /** VMREQFLAGS_* (VOID, NO_WAIT, POKE, PRIORITY); default VBOX_STATUS. */
+      readonly flags?: number;
+      readonly then?: (rc: number) => EmtResult;
+    }
   | { readonly kind: 'slices'; readonly slices: Iterator<void, number, void>; readonly then?: (rc: number) => EmtResult };
 
 /** A status (void = VINF_SUCCESS) or a wait. */
@@ -40,6 +51,14 @@ export const emtRendezvous = (flags: number, callback: RendezvousCallback, then?
 export const emtSlices = (slices: Iterator<void, number, void>, then?: (rc: number) => EmtResult): EmtBlock =>
   then ? { kind: 'slices', slices, then } : { kind: 'slices', slices };
 
-/** VMR3ReqCallWait from EMT code to another CPU: block until it completes, then continue. */
-export const emtCallWait = (target: number, fn: ReqFn, args: readonly unknown[] = [], then?: (rc: number) => EmtResult): EmtBlock =>
+/**
+ * VMR3ReqCallWait from EMT code (§5.8): inline for 'any' and the EMT's own CPU, else queued and waited for;
+ * then continue with `then(rc)`.
+ */
+export const emtCallWait = (target: CpuTarget, fn: ReqFn, args: readonly unknown[] = [], then?: (rc: number) => EmtResult): EmtBlock =>
   then ? { kind: 'call', target, fn, args, then } : { kind: 'call', target, fn, args };
+
+/** VMR3ReqCallV from EMT code with VMREQFLAGS_* (NO_WAIT does not wait; PRIORITY takes the priority lane). */
+export const emtReqCall = (
+  options: { target: CpuTarget; flags?: number }, fn: ReqFn, args: readonly unknown[] = [], then?: (rc: number) => EmtResult,
+): EmtBlock => ({ kind: 'call', target: options.target, fn, args, ...(options.flags ? { flags: options.flags } : {}), ...(then ? { then } : {}) });

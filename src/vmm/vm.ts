@@ -8,6 +8,7 @@ import type { VmState } from '../../machines/vm.js';
 import type { VmCpuState } from '../../machines/vmcpu.js';
 import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT } from '../status.js';
 import { runOperation, statusToResult, type Operation, type ReqCallOptions } from './external.js';
+import { reqCallOnEmt } from './emt-requests.js';
 import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from './lifecycle.js';
 import { vmOps, type RendezvousOptions } from './operations.js';
 import type { ReqPool, VmReq } from './requests.js';
@@ -155,12 +156,12 @@ export class VM {
 
   /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. */
   reqCallWait(target: CpuTarget, fn: ReqFn, ...args: unknown[]): Promise<number> {
-    return this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
+    return reqCallOnEmt(this.core, { target }, fn, args) ?? this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
   }
 
-  /** VMR3ReqCallV with flags and a timeout. */
+  /** VMR3ReqCallV with flags and a timeout. On an EMT of this VM, 'any' and its own CPU run inline, at once. */
   reqCall(options: ReqCallOptions, fn: ReqFn, ...args: unknown[]): Promise<number> {
-    return this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
+    return reqCallOnEmt(this.core, options, fn, args) ?? this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
   }
 
   /** VMR3ReqAlloc (for tools and tests that manage packets themselves). */

@@ -33,7 +33,7 @@ export interface VmmOptions {
   /** Deterministic mode: how ready actors are picked (default: seeded with `seed`, or lowest id first). */
   policy?: ChoicePolicy;
   seed?: number;
-  /** 'intended' (default) or 'as-written' (reproduce the quirks of vbox-facts.md §12). */
+  /** 'intended' (default) or 'as-written' (reproduce the quirks of vbox-facts.md §12; each one: docs/fidelity.md). */
   fidelity?: 'intended' | 'as-written';
   /** Guest execution and other hooks. */
   hooks?: EmtHooks;

@@ -10,6 +10,7 @@ import { explore } from '../../src/check/explore.js';
 import { auditStateKey, formatKeyAudit } from '../../src/check/key-audit.js';
 import type { PropertyDef } from '../../src/check/property.js';
 import type { ScenarioInput } from '../../src/check/scenario.js';
+import { VERR_GENERAL_FAILURE } from '../../src/status.js';
 import '../../src/check/vitest.js';
 
 /** [title, scenario, merges compared (undefined: every merge; the run must then be exhaustive)]. */
@@ -20,10 +21,12 @@ const SCENARIOS: [string, ScenarioInput, number | undefined][] = [
   ['PowerOn → Reset ∥ Suspend, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'reset'], ['suspend']] }, 120],
   ['PowerOn → PowerOff → Destroy ∥ reqCallWait(1), 2 vCPUs', { cpus: 2, clients: [['powerOn', 'powerOff', 'destroy'], [{ call: 'reqCallWait', target: 1 }]] }, undefined],
   ['reqCallWait(all) ∥ reqCallWait(all-reverse), 2 vCPUs', { cpus: 2, clients: [[{ call: 'reqCallWait', target: 'all' }], [{ call: 'reqCallWait', target: 'all-reverse' }]] }, undefined],
+  ['reqCallWait(all) failing on CPU 0 ∥ reqCallWait(1 → any from EMT code), 2 vCPUs', { cpus: 2, clients: [[{ call: 'reqCallWait', target: 'all', statusOn: { 0: VERR_GENERAL_FAILURE } }], [{ call: 'reqCallWait', target: 1, inner: 'any' }]] }, undefined],
   ['PowerOn → runtime error (SUSPEND) ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', { call: 'setRuntimeError', flags: 2 }], ['powerOff']] }, 120],
   ['ASCENDING ∥ DESCENDING stop-on-error rendezvous, 2 vCPUs', { cpus: 2, clients: [[{ call: 'emtRendezvous', type: 'ascending' }], [{ call: 'emtRendezvous', type: 'descending', stopOnError: true }]] }, undefined],
   // Symmetric scenarios: the audit runs on canonical keys, so it checks the symmetry reduction too.
   ['ONCE ∥ ONE_BY_ONE rendezvous, 3 vCPUs (symmetry)', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'emtRendezvous', type: 'one-by-one' }]] }, undefined],
+  ['ONCE rendezvous ∥ reqCallWait(any → any from EMT code), 3 vCPUs (symmetry)', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'reqCallWait', target: 'any', inner: 'any' }]] }, undefined],
   ['ALL_AT_ONCE rendezvous ∥ reqCallWait(any), 3 vCPUs (symmetry)', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'all-at-once' }], [{ call: 'reqCallWait', target: 'any' }]] }, undefined],
   ['halt on (BOOTSTRAP): ONCE ∥ reqCallWait(any), 2 vCPUs (symmetry)', { cpus: 2, halt: 'on', config: { HaltMethod: 1 }, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'reqCallWait', target: 'any' }]] }, undefined],
   ['halt on (GLOBAL_1): ONCE ∥ reqCallWait(any), 2 vCPUs (symmetry)', { cpus: 2, halt: 'on', config: { HaltMethod: 5 }, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'reqCallWait', target: 'any' }]] }, undefined],

@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { GuestRam } from '../../src/ssm/live/guest-ram.js';
 import { pgmUnit } from '../../src/ssm/pgm.js';
-import { MemorySink, MemorySource, SsmUnitRegistry, ssmLoad, ssmSave } from '../../src/ssm/index.js';
+import { MemorySink, MemorySource, PushSource, SsmUnitRegistry, ssmLoad, ssmLoadStream, ssmSave } from '../../src/ssm/index.js';
 import { savedStateOf } from '../../src/ssm/vm-units.js';
 import { VBoxError } from '../../src/status.js';
 import { MiB, newVm } from '../teleport/support.js';
@@ -154,5 +154,26 @@ describe('a long load gives way', () => {
     const { rc, seen } = await interleave('real');
     expect(rc).toBe(VINF_SUCCESS);
     expect(seen[0]).toBe('LOADING');
+  });
+
+  it('ssmLoadStream (the teleport target): the host gets turns between the slices of a 256 MiB pgm unit', async () => {
+    const registry = new SsmUnitRegistry();
+    registry.register({ name: 'pgm', version: 1, saveExec: pgmWriter(PAGES, zeroRuns(1, 0, PAGES)) });
+    const sink = new MemorySink();
+    ssmSave(registry, sink);
+    const target = new SsmUnitRegistry();
+    target.register(pgmUnit(new GuestRam({ sizeBytes: RAM })));
+    const source = new PushSource();
+    source.push(sink.bytes());
+    source.end();
+    let turns = 0;
+    let done = false;
+    const spin = () => {
+      turns++;
+      if (!done) setImmediate(spin);
+    };
+    setImmediate(spin);
+    await ssmLoadStream(target, source).finally(() => (done = true));
+    expect(turns).toBeGreaterThan(PAGES / 128 / 2); // a turn per slice or so, not one for the whole unit
   });
 });

@@ -3,9 +3,11 @@
  * breaking) the wire protocol, and a leak check over Node's active TCP handles.
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { expect } from 'vitest';
 import type { VM, Vmm } from '../../src/index.js';
 import { TeleportChannel } from '../../src/teleport/channel.js';
+import { clientTlsOptions, serverTls, targetKey } from '../../src/teleport/secure.js';
 import type { TeleportListenOptions } from '../../src/teleport/target.js';
 
 export const PASSWORD = 'sesame';
@@ -47,22 +49,30 @@ export async function listen(vmm: Vmm, options: Partial<TeleportListenOptions> =
   return { port, target, states, vm: () => vm! };
 }
 
-/** A fake source: connects and hands a channel to the script (raw writes go through `socket`). */
-export async function fakeSource(port: number): Promise<{ channel: TeleportChannel; socket: Socket }> {
+/** A fake source: connects (TLS-PSK with `password` unless it is null: plain TCP) and hands a channel to the script. */
+export async function fakeSource(port: number, password: string | null = PASSWORD): Promise<{ channel: TeleportChannel; socket: Socket }> {
   const socket = await new Promise<Socket>((resolve, reject) => {
-    const s = connect({ host: '127.0.0.1', port }, () => resolve(s));
+    const s: Socket = password === null
+      ? connect({ host: '127.0.0.1', port }, () => resolve(s))
+      : tlsConnect({ host: '127.0.0.1', port, ...clientTlsOptions(password, () => {}) }, () => resolve(s));
     s.once('error', reject);
   });
   return { channel: new TeleportChannel(socket, { who: 'fake source' }), socket };
 }
 
-/** A fake target: every connection runs `script`; close() stops it and drops every socket. */
-export async function fakeTarget(script: (channel: TeleportChannel, socket: Socket) => Promise<void>): Promise<{ port: number; close(): Promise<void> }> {
+/** A fake target: every connection (TLS-PSK with `password` unless null) runs `script`; close() drops them all. */
+export async function fakeTarget(
+  script: (channel: TeleportChannel, socket: Socket) => Promise<void>, password: string | null = PASSWORD,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const key = password === null ? null : await targetKey(password);
   const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    script(new TeleportChannel(socket, { who: 'fake target' }), socket).catch(() => socket.destroy());
+  const server: Server = createServer((raw) => {
+    sockets.add(raw);
+    raw.on('close', () => sockets.delete(raw));
+    const socket = key ? serverTls(raw, key) : raw;
+    const run = () => script(new TeleportChannel(socket, { who: 'fake target' }), socket).catch(() => socket.destroy());
+    if (key) socket.once('secure', run).once('error', () => raw.destroy());
+    else void run();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -75,11 +85,9 @@ export async function fakeTarget(script: (channel: TeleportChannel, socket: Sock
   };
 }
 
-/** A fake target's handshake: welcome, password ACK, load ACK. */
+/** A fake target's handshake (inside TLS): welcome, load ACK. */
 export async function acceptLoad(channel: TeleportChannel): Promise<void> {
   channel.writeLine('VirtualBox-Teleporter-1.0');
-  await channel.readLine('the password');
-  channel.writeLine('ACK');
   await channel.readLine('a command');
   channel.writeLine('ACK');
 }

@@ -112,15 +112,15 @@ describe('teleport source faults', () => {
 
   it.each([
     ['not a teleporter (a foreign greeting)', async (ch: { writeLine(l: string): void }) => ch.writeLine('SSH-2.0-OpenSSH'), VERR_INVALID_MAGIC],
-    ['a garbled password reply', async (ch: { writeLine(l: string): void; readLine(p: string): Promise<string> }) => {
+    ['a garbled reply to "load"', async (ch: { writeLine(l: string): void; readLine(p: string): Promise<string> }) => {
       ch.writeLine('VirtualBox-Teleporter-1.0');
-      await ch.readLine('the password');
+      await ch.readLine('the command');
       ch.writeLine('YES!');
     }, VERR_INVALID_MAGIC],
     ['a peer that says nothing (stall)', async () => {}, VERR_TIMEOUT],
-    ['a drop right after the password', async (ch: { writeLine(l: string): void; readLine(p: string): Promise<string>; destroy(): void }) => {
+    ['a drop right after "load"', async (ch: { writeLine(l: string): void; readLine(p: string): Promise<string>; destroy(): void }) => {
       ch.writeLine('VirtualBox-Teleporter-1.0');
-      await ch.readLine('the password');
+      await ch.readLine('the command');
       ch.destroy();
     }, VERR_NET_CONNECTION_RESET_BY_PEER],
   ] as const)('%s: %s, the VM is untouched', async (_name, script, rc) => {
@@ -172,8 +172,6 @@ describe('teleport target faults', () => {
   async function loadingSource(port: number): Promise<Peer> {
     const peer = await fakeSource(port);
     expect(await peer.channel.readLine('the welcome')).toBe('VirtualBox-Teleporter-1.0');
-    peer.channel.writeLine(PASSWORD);
-    expect(await peer.channel.readLine('the password reply')).toBe('ACK');
     peer.channel.writeLine('load');
     expect(await peer.channel.readLine('the load reply')).toBe('ACK');
     return peer;
@@ -227,8 +225,6 @@ describe('teleport target faults', () => {
     await expect(talker.channel.readLine('anything')).rejects.toMatchObject({ rc: VERR_NET_CONNECTION_RESET_BY_PEER });
     const confused = await fakeSource(listening.port);
     await confused.channel.readLine('the welcome');
-    confused.channel.writeLine(PASSWORD);
-    await confused.channel.readLine('ack');
     confused.channel.writeLine('dance');
     expect(await confused.channel.readLine('nack')).toMatch(/^NACK=-2;unknown command/);
     confused.channel.destroy();

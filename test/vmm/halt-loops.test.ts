@@ -18,6 +18,7 @@ import {
 } from '../../src/vmm/ff.js';
 import { raiseCpuInterrupt, VMR3NotifyGlobalFF } from '../../src/vmm/halt/notify.js';
 import { vmR3SetHaltMethodU } from '../../src/vmm/halt/set-method.js';
+import { GLOBAL1_RING0_PASS_NS } from '../../src/vmm/halt/halt-loops.js';
 import { haltOf, queryHaltStats } from '../../src/vmm/halt/state.js';
 
 const MS = 1_000_000;
@@ -84,12 +85,36 @@ describe('GLOBAL_1 (vmR3HaltGlobal1Halt)', () => {
     expect(sched().cPollCalls).toBe(1);
   });
 
-  it('alone (1 EMT), a 500 µs halt is shorter than MinSleepAlone: GVMM does not sleep, the EMT spins', async () => {
-    const { vmm, spans, sched, halt } = await scripted(1, [[{ kind: 'halt', untilNs: 500 * US }]]);
-    await vmm.advance(1 * MS);
-    expect(spans[0]).toBe('0:halt@0-500');
-    expect(sched().cHaltNotBlocking).toBe(1);
-    expect(halt().cpus[0]!.cSpins).toBe(1);
+  /**
+   * vmR3HaltGlobal1Halt goes round after every ring-0 return: while the time left is at least the spin/block
+   * threshold it calls SCHED_HALT again, so a halt GVMM will not sleep for (alone: under MinSleepAlone, 750 µs)
+   * is one ring-0 call per pass until under the threshold (50 µs at 1 ms resolution), then a spin. Long halts
+   * sleep in slices of GVMM's 1 s cap, one call each.
+   */
+  it.each([
+    { why: 'under MinSleepAlone: a ring-0 call per pass, none sleeps, then a spin', untilUs: 500, sleeps: 0 },
+    { why: 'just over the threshold: two calls, then a spin', untilUs: 51, sleeps: 0 },
+    { why: 'over MinSleepAlone: one call that sleeps to the deadline', untilUs: 800, sleeps: 1 },
+    { why: 'past the 1 s cap: a call per 1 s slice', untilUs: 2_500_000, sleeps: 3 },
+  ])('alone (1 EMT), $untilUs µs — $why', async ({ untilUs, sleeps }) => {
+    const counts = (ctx: GuestContext) => haltOf(ctx.vm).gvmm.queryStatistics(ctx.vm.handle).schedVM!;
+    let before = { cHaltCalls: 0, cHaltNotBlocking: 0, cHaltBlocking: 0, cHaltTimeouts: 0 };
+    const { vmm, vm, spans, sched, halt } = await scripted(1, [[
+      (ctx) => {
+        before = { ...counts(ctx) };
+        return { kind: 'halt', untilNs: untilUs * US };
+      },
+    ]]);
+    await vmm.advance(untilUs * US + 1 * MS);
+    expect(spans[0]).toBe(`0:halt@0-${untilUs}`);
+    const thresholdNs = haltOf(vm.core).global1ThresholdNs;
+    expect(thresholdNs).toBe(50 * US);
+    // Not sleeping: calls at 0, 1, 2 … passes while the time left is still at least the threshold.
+    const busyCalls = sleeps === 0 ? Math.floor((untilUs * US - thresholdNs) / GLOBAL1_RING0_PASS_NS) + 1 : 0;
+    const after = sched();
+    const delta = (key: keyof typeof before) => after[key] - before[key];
+    expect([delta('cHaltCalls'), delta('cHaltNotBlocking'), delta('cHaltBlocking'), delta('cHaltTimeouts')]).toEqual([sleeps + busyCalls, busyCalls, sleeps, sleeps]);
+    expect(halt().cpus[0]).toMatchObject({ cSpins: sleeps === 0 ? 1 : 0, cBlocks: sleeps, cTimerExpiries: 1 });
   });
 
   it('a halt without deadline sleeps 1 s at a time in GVMM (the cap) until an interrupt', async () => {

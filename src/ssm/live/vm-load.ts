@@ -3,7 +3,7 @@
  * SUSPENDED → LOADING, fTeleportedAndNotFullyResumedYet = fTeleporting, SSMR3Load, then LOADING → SUSPENDED, or
  * LOADING → LOAD_FAILURE with the load's status and VMSetError text (VirtualBox's "Unable to restore …" message
  * when the load raised none). A file load is one EMT(0) request; a teleport target enters LOADING when the
- * source says "load" and finishes (or fails) once the stream has arrived, as two requests.
+ * source says "load", loads the stream as it arrives and ends (SUSPENDED or LOAD_FAILURE) in a second request.
  */
 import { isVBoxError, RT_FAILURE, VERR_INTERNAL_ERROR, VINF_SUCCESS } from '../../status.js';
 import { reqCallOp, type Operation } from '../../vmm/external.js';
@@ -11,8 +11,8 @@ import type { ReqPool } from '../../vmm/requests.js';
 import { emtSlices, type EmtContext, type EmtResult } from '../../vmm/types.js';
 import type { VmCore } from '../../vmm/vm-core.js';
 import type { SsmHandle } from '../handle.js';
-import { runSlices, ssmLoadSlices } from '../load.js';
-import type { SsmSource } from '../sources.js';
+import { ssmLoadSlices, ssmLoadStream } from '../load.js';
+import type { PushSource, SsmSource } from '../sources.js';
 import { savedStateOf } from '../vm-units.js';
 
 export type LoadApi = 'VMR3LoadFromFile' | 'VMR3LoadFromStream';
@@ -24,6 +24,11 @@ export interface LoadOptions {
 /** VMR3LoadFromFile's failure text when nothing more specific was reported (VM.cpp). */
 export const loadFailureMessage = (name: string): string =>
   `Unable to restore the virtual machine's saved state from '${name}'. It may be damaged or from an older version of VirtualBox. Please discard the saved state before starting the virtual machine`;
+
+const loadProgress = (vm: VmCore, options: LoadOptions) => (percent: number) => {
+  options.onProgress?.(percent);
+  savedStateOf(vm).progress$.next({ op: 'load', percent, tNs: vm.nowNs() });
+};
 
 /** First half (EMT(0)): CREATED → LOADING or SUSPENDED → LOADING, and the teleport flag. */
 export function vmR3LoadBegin(vm: VmCore, api: LoadApi, teleporting: boolean): number {
@@ -41,12 +46,10 @@ export function vmR3LoadFailed(vm: VmCore, rc: number, message: string | null, n
   return rc;
 }
 
-/** Second half (EMT(0)): SSMR3Load(SSMAFTER_RESUME or TELEPORT), then SUSPENDED or LOAD_FAILURE. */
-export function vmR3LoadFinish(vm: VmCore, source: string | SsmSource, name: string, teleporting: boolean, options: LoadOptions): number {
-  return runSlices(vmR3LoadSlices(vm, source, name, teleporting, options));
-}
-
-/** vmR3LoadFinish in slices (emtSlices): EMT(0) stays in the load, and other actors and the host run between slices. */
+/**
+ * Second half (EMT(0)): SSMR3Load(SSMAFTER_RESUME or TELEPORT), then SUSPENDED or LOAD_FAILURE, in slices
+ * (emtSlices): EMT(0) stays in the load, and other actors and the host run between slices.
+ */
 export function* vmR3LoadSlices(vm: VmCore, source: string | SsmSource, name: string, teleporting: boolean, options: LoadOptions): Generator<void, number, void> {
   const state = savedStateOf(vm);
   let handle: SsmHandle | null = null;
@@ -54,18 +57,43 @@ export function* vmR3LoadSlices(vm: VmCore, source: string | SsmSource, name: st
     yield* ssmLoadSlices(state.registry, source, {
       after: teleporting ? 'TELEPORT' : 'RESUME',
       onHandle: (h) => (handle = h),
-      onProgress: (percent) => {
-        options.onProgress?.(percent);
-        state.progress$.next({ op: 'load', percent, tNs: vm.nowNs() });
-      },
+      onProgress: loadProgress(vm, options),
     });
   } catch (error) {
-    const rc = isVBoxError(error) && RT_FAILURE(error.rc) ? error.rc : VERR_INTERNAL_ERROR;
-    const raised = (handle as SsmHandle | null)?.errorMessage ?? null;
-    return vmR3LoadFailed(vm, rc, raised, name);
+    return vmR3LoadEnd(vm, error, (handle as SsmHandle | null)?.errorMessage ?? null, name);
   }
-  vm.setState('SUSPENDED', 'LOADING');
-  return VINF_SUCCESS;
+  return vmR3LoadEnd(vm, null, null, name);
+}
+
+/** The end of a load (EMT(0)): SUSPENDED when it worked, else LOAD_FAILURE with its status and the unit's text. */
+export function vmR3LoadEnd(vm: VmCore, error: unknown, raised: string | null, name: string): number {
+  if (error === null) {
+    vm.setState('SUSPENDED', 'LOADING');
+    return VINF_SUCCESS;
+  }
+  const rc = isVBoxError(error) && RT_FAILURE(error.rc) ? error.rc : VERR_INTERNAL_ERROR;
+  return vmR3LoadFailed(vm, rc, raised, name);
+}
+
+/**
+ * VMR3LoadFromStream's SSMR3Load as the stream arrives (teleport target, teleporterTrg): ssmLoadStream over a
+ * PushSource the connection fills, so a mismatch in pass 0 fails at once. It runs between the two EMT(0)
+ * requests (vmR3LoadBegin before, vmR3LoadEnd after) while the VM stays LOADING; resolves with the failure (null
+ * on success) and the text the units raised.
+ */
+export async function ssmLoadFromStream(vm: VmCore, source: PushSource, options: LoadOptions): Promise<{ error: unknown; raised: string | null }> {
+  const state = savedStateOf(vm);
+  let handle: SsmHandle | null = null;
+  try {
+    await ssmLoadStream(state.registry, source, {
+      after: 'TELEPORT',
+      onHandle: (h) => (handle = h),
+      onProgress: loadProgress(vm, options),
+    });
+    return { error: null, raised: null };
+  } catch (error) {
+    return { error, raised: (handle as SsmHandle | null)?.errorMessage ?? null };
+  }
 }
 
 /**

@@ -67,6 +67,11 @@ export interface SaveOut {
 /** A sink whose bytes leave asynchronously (a socket): on the real clock the save waits for them between passes. */
 export interface DrainableSink extends SsmSink {
   whenDrained(then: () => void): void;
+  /**
+   * The stream's pfnIsOk, asked between live passes (teleporterTcpOpIsOk: anything the target sent mid-stream is
+   * its NACK, VERR_SSM_CANCELLED): a failure ends step 1 through its cleanup, the VM back to RUNNING.
+   */
+  isOk?(): number;
 }
 
 const isDrainable = (sink: SsmSink | null): sink is DrainableSink => typeof (sink as Partial<DrainableSink> | null)?.whenDrained === 'function';
@@ -180,6 +185,8 @@ export function saveTeleportOp(
     // Step 2 of vmR3SaveTeleport: SSMR3LiveDoStep1 on this thread, one run per step.
     const step1 = (ssm: NonNullable<SaveContext['ssm']>) => {
       const pass = () => {
+        const ok = isDrainable(ctx.sink) ? (ctx.sink.isOk?.() ?? VINF_SUCCESS) : VINF_SUCCESS;
+        if (RT_FAILURE(ok)) return step1Failed(ok);
         const bytes = ssm.execRun();
         if (RT_FAILURE(bytes)) return step1Failed(bytes);
         passes++;
