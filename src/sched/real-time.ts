@@ -14,7 +14,7 @@ export class RealTimeScheduler implements Scheduler {
   onStall?: (() => void) | undefined;
 
   readonly #ready = new Set<Steppable>();
-  readonly #timers = new Map<number, NodeJS.Timeout>();
+  readonly #timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
   #timerSeq = 0;
   #holds = 0;
   #keepAlive: NodeJS.Timeout | undefined;
@@ -32,24 +32,28 @@ export class RealTimeScheduler implements Scheduler {
     this.#ready.delete(actor);
   }
 
-  /** Every host timer is unref'd, so a daemon timer needs nothing special here. */
+  /**
+   * Every host timer is unref'd, so a daemon timer needs nothing special here. A timer already due fires on the
+   * next macrotask turn (setImmediate), not after Node's 1 ms minimum delay (a load's turns between slices).
+   */
   setTimer(dueNs: number, label: string, fire: () => void, _options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.#timerSeq;
     const delayMs = Math.max(0, (dueNs - this.clock.nowNs()) / NS_PER_MS);
-    const timer = setTimeout(() => {
+    const onTime = () => {
       this.#timers.delete(id);
       this.onChoice?.({ kind: 'timer', label, tNs: this.clock.nowNs() });
       fire();
       this.#kick();
-    }, delayMs);
-    timer.unref();
+    };
+    // An unref'd Immediate would wait for the next wake-up of the poll phase, so only the Timeout is unref'd.
+    const timer = delayMs > 0 ? setTimeout(onTime, delayMs).unref() : setImmediate(onTime);
     this.#timers.set(id, timer);
     return { id };
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    clearTimeout(this.#timers.get(handle.id));
+    clearHostTimer(this.#timers.get(handle.id));
     this.#timers.delete(handle.id);
   }
 
@@ -83,7 +87,7 @@ export class RealTimeScheduler implements Scheduler {
   dispose(): void {
     this.#disposed = true;
     this.#ready.clear();
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const timer of this.#timers.values()) clearHostTimer(timer);
     this.#timers.clear();
     clearInterval(this.#keepAlive);
   }
@@ -110,4 +114,10 @@ export class RealTimeScheduler implements Scheduler {
     this.#hostTurn = false;
     if (this.#ready.size > 0) this.#kick();
   }
+}
+
+function clearHostTimer(timer: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
+  if (timer === undefined) return;
+  if ('refresh' in timer) clearTimeout(timer); // a Timeout; an Immediate has no refresh()
+  else clearImmediate(timer);
 }
