@@ -7,7 +7,7 @@
 import { formatTrace, TRACE_FORMAT, TRACE_VERSION, type TraceRecord } from '../inspect/trace-format.js';
 import { callCompletes } from './monitors/call-completes.js';
 import type { Violation } from './property.js';
-import type { Scenario } from './scenario.js';
+import type { ScenarioSpec } from './scenario.js';
 import { World, type WorldOptions } from './world.js';
 
 export interface Counterexample extends Violation {
@@ -23,7 +23,7 @@ export interface Counterexample extends Violation {
 }
 
 export interface TraceSetup {
-  scenario: Scenario;
+  scenario: ScenarioSpec;
   /** Exploration settings that matter for replay (symmetry renames vCPUs in lasso keys). */
   symmetry: boolean;
   lassoAt?: number;
@@ -33,7 +33,7 @@ export interface TraceSetup {
 
 /** Re-run a violating prefix with recording on and package it. */
 export function counterexampleTrace(
-  scenario: Scenario,
+  scenario: ScenarioSpec,
   worldOptions: WorldOptions,
   violation: Violation,
   choices: readonly number[],

@@ -153,13 +153,13 @@ export class VM {
     return result.changed;
   }
 
-  /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. */
-  reqCallWait(target: CpuTarget, fn: ReqFn, ...args: unknown[]): Promise<number> {
+  /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. `args` are typed by `fn`. */
+  reqCallWait<A extends unknown[]>(target: CpuTarget, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
     return this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
   }
 
-  /** VMR3ReqCallV with flags and a timeout. */
-  reqCall(options: ReqCallOptions, fn: ReqFn, ...args: unknown[]): Promise<number> {
+  /** VMR3ReqCallV with flags and a timeout (`timeoutMs` omitted or Infinity: RT_INDEFINITE_WAIT). */
+  reqCall<A extends unknown[]>(options: ReqCallOptions, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
     return this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
   }
 
