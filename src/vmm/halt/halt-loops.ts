@@ -20,14 +20,6 @@ const WAITING_CODE: Record<Waiting, number> = { none: 0, spin: 1, sem: 2, gvmm: 
 
 const NS_PER_MS = 1_000_000;
 
-/**
- * Virtual time one pass of GLOBAL_1's loop takes when ring-0 returns without sleeping (timers, TMTimerPollGIP
- * and the VMMR0 call: about a microsecond on a host). VirtualBox goes round at once and calls ring-0 again, so
- * a halt between the spin/block threshold and GVMM's minimum sleep makes one ring-0 call per pass until the
- * time left drops under the threshold; the engine needs a pass to take time for that loop to end.
- */
-export const GLOBAL1_RING0_PASS_NS = 1_000;
-
 abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   protected readonly halt: VmHalt;
   protected readonly cpuHalt: CpuHalt;
@@ -138,18 +130,9 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   protected spin(kind: 'spin' | 'yield'): void {
     if (kind === 'spin') this.cpuHalt.stats.cSpins++;
     else this.cpuHalt.stats.cYields++;
-    this.busyUntil(this.untilNs);
-  }
-
-  /** Busy on this EMT (a spin, a ring-0 call that did not sleep) until `endNs`; a notification ends it at once. */
-  protected busyUntil(endNs: number | undefined): void {
     this.waiting = 'spin';
-    this.busyEndNs = endNs;
-    if (endNs !== undefined) this.#spinTimer = this.emt.vm.host.sched.setTimer(endNs, `${this.emt.id}/spin`, this.wake);
+    if (this.untilNs !== undefined) this.#spinTimer = this.emt.vm.host.sched.setTimer(this.untilNs, `${this.emt.id}/spin`, this.wake);
   }
-
-  /** Where a busy wait ends (the deadline for a spin). */
-  protected busyEndNs: number | undefined;
 
   /** RTSemEventWait(EventSemWait, ms). */
   protected block(ms: number): void {
@@ -253,13 +236,9 @@ class Global1Loop extends HaltLoop {
   /** For the overslept / insomnia statistics only. */
   #gipDeadlineNs = 0;
 
-  /**
-   * cLoops decides when a spinning pass polls GVMM; without a deadline nsToNext is infinite and it never spins.
-   * A pass after a ring-0 call that did not sleep ends before the deadline: when, from now.
-   */
-  protected override writeMethodState(sink: StateSink, nowNs: number): void {
+  /** cLoops decides when a spinning pass polls GVMM; without a deadline nsToNext is infinite and it never spins. */
+  protected override writeMethodState(sink: StateSink): void {
     if (this.untilNs !== undefined) sink.w(this.loops & 0x1fff);
-    if (this.waiting === 'spin' && this.busyEndNs !== undefined && this.busyEndNs !== this.untilNs) sink.wide(this.busyEndNs - nowNs);
   }
 
   protected iterate(): void {
@@ -277,8 +256,8 @@ class Global1Loop extends HaltLoop {
         return;
       }
       if (rc < 0 && rc !== VERR_INTERRUPTED) return this.fatal(rc, 'vmR3HaltGlobal1Halt: VMMR0_DO_GVMM_SCHED_HALT');
-      // GVMM did not sleep (under its minimum): the loop goes round and calls ring-0 again on its next pass.
-      return this.busyUntil(Math.min(this.now() + GLOBAL1_RING0_PASS_NS, expireNs));
+      // Too short to sleep: VirtualBox goes round at once, i.e. spins until the deadline.
+      return this.spin('spin');
     }
     // Spinning: help GVMM with its wake-ups once every 8192 passes.
     if ((this.loops & 0x1fff) === 0) this.halt.gvmm.schedPoll(vm.handle, this.emt.cpu, this.emt.id, false);
