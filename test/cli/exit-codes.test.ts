@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
-import { ExitCode } from '../../src/cli/exit-code.js';
+import { EXIT_CODES_HELP, ExitCode } from '../../src/cli/exit-code.js';
 import { progressReporter } from '../../src/cli/commands/check-progress.js';
 import { DEFAULT_TIME_LIMIT_S } from '../../src/cli/commands/check-command.js';
 import { explore, replayTrace, type Progress, type Scenario } from '../../src/check/index.js';
@@ -50,6 +50,13 @@ const RACE: Scenario = { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']
 describe('exit codes', () => {
   it('the codes are the documented ones', () => {
     expect([ExitCode.Ok, ExitCode.Violation, ExitCode.BadInput, ExitCode.Inconclusive]).toEqual([0, 1, 2, 3]);
+  });
+
+  it('the README lists the codes as --help does', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const [, code, meaning] of EXIT_CODES_HELP.matchAll(/^ {2}(\d+) +([^:]+):/gm)) {
+      if (Number(code) <= ExitCode.Inconclusive) expect(readme).toContain(`| ${code} | ${meaning}:`);
+    }
   });
 
   it('--version prints the package version, exit 0', async () => {
