@@ -6,7 +6,7 @@
  */
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../check/scenario.js';
-import { VBoxError } from '../status.js';
+import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
 
 export enum ExitCode {
   /** Done, and nothing was found wrong (a check explored every state and no property failed). */
@@ -60,7 +60,7 @@ export function reportError(error: unknown, write: (line: string) => void): Exit
   }
   if (error instanceof VBoxError) {
     write(`${error.name} (${error.rc}): ${error.message}`);
-    return ExitCode.Violation;
+    return error.rc === VERR_INVALID_PARAMETER ? ExitCode.BadInput : ExitCode.Violation; // e.g. demo --cpus 0
   }
   if (isErrno(error) && error.code && FILE_ERRORS[error.code] && error.path) {
     write(`error: ${error.path}: ${FILE_ERRORS[error.code]}`);

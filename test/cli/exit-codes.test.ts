@@ -81,6 +81,8 @@ describe('exit codes', () => {
     [['check', file('bad-scenario.json', { cpus: 2, clients: [['powerOf']] })]],
     [['check', file('not-json.json', '{ "cpus": 2 ')]],
     [['replay', file('not-a-trace.jsonl', '{"type":"nope"}\n')]],
+    [['demo', '--cpus', '0']],
+    [['check', file('race-workers.json', RACE), '--workers', '0']],
   ])('usage and input errors exit 2: %j', async (args) => {
     const r = await run(...args);
     expect(r.code).toBe(ExitCode.BadInput);
