@@ -82,6 +82,7 @@ describe('exit codes', () => {
     [['check', file('not-json.json', '{ "cpus": 2 ')]],
     [['replay', file('not-a-trace.jsonl', '{"type":"nope"}\n')]],
     [['demo', '--cpus', '0']],
+    [['view', '--live', 'not-a-url']],
     [['check', file('race-workers.json', RACE), '--workers', '0']],
   ])('usage and input errors exit 2: %j', async (args) => {
     const r = await run(...args);

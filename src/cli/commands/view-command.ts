@@ -21,6 +21,7 @@ export function registerView(program: Command): void {
     .action(async (trace: string | undefined, opts: { live?: string; port: number; open?: boolean; inspectWs?: string }) => {
       if (!trace && !opts.live) throw new InvalidArgumentError('give a trace file or --live <ws-url>');
       if (trace) requireFile(trace, 'trace');
+      for (const url of [opts.live, opts.inspectWs]) if (url !== undefined && !URL.canParse(url)) throw new InvalidArgumentError(`'${url}' is not a URL (ws://127.0.0.1:8080)`);
       if (opts.inspectWs) {
         if (!trace) throw new InvalidArgumentError('--inspect-ws replays a trace file');
         if ((await sendTrace(trace, opts.inspectWs, console.log)) === 0) process.exitCode = ExitCode.Violation;
