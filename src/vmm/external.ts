@@ -11,6 +11,7 @@ import { checkCall, queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, t
 import { routeRequest } from '../streams/routing.js';
 import type { CpuTarget, ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
+import { describeValue } from './config.js';
 
 export class ExternalThread implements Steppable {
   readonly id: string;
@@ -98,7 +99,10 @@ export interface ReqCallOptions {
    * (VirtualBox only Asserts it: stricter than a release build, docs/fidelity.md).
    */
   flags?: number;
-  /** cMillies; undefined waits forever. A timeout answers VERR_TIMEOUT and the request completes later. */
+  /**
+   * cMillies, ≥ 0; omitted or `Infinity` waits forever (VirtualBox's RT_INDEFINITE_WAIT); negative or NaN is
+   * VERR_INVALID_PARAMETER. A timeout answers VERR_TIMEOUT and the request completes later.
+   */
   timeoutMs?: number;
 }
 
@@ -109,6 +113,10 @@ export interface ReqCallOptions {
 export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, args: readonly unknown[]): Operation {
   const flags = options.flags ?? 0;
   checkCall(flags, args);
+  const { timeoutMs } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+    throw new VBoxError(VERR_INVALID_PARAMETER, `timeoutMs must be ≥ 0 or Infinity (RT_INDEFINITE_WAIT), got ${describeValue(timeoutMs)}`);
+  }
   const vm = pool.vm;
   if ((options.target === 'all' || options.target === 'all-reverse') && (flags & VMREQFLAGS_NO_WAIT) !== 0) {
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
@@ -132,8 +140,8 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     // cMillies applies to each wait (one per CPU for ALL / ALL_REVERSE).
     const armTimeout = () => {
       sched.clearTimer(timer);
-      if (options.timeoutMs === undefined || (flags & VMREQFLAGS_NO_WAIT) !== 0) return;
-      timer = sched.setTimer(sched.clock.nowNs() + options.timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
+      if (timeoutMs === undefined || timeoutMs === Infinity || (flags & VMREQFLAGS_NO_WAIT) !== 0) return;
+      timer = sched.setTimer(sched.clock.nowNs() + timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
         thread.post(() => answer(VERR_TIMEOUT)),
       );
     };

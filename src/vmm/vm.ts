@@ -154,13 +154,16 @@ export class VM {
     return result.changed;
   }
 
-  /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. */
-  reqCallWait(target: CpuTarget, fn: ReqFn, ...args: unknown[]): Promise<number> {
+  /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. `args` are typed by `fn`. */
+  reqCallWait<A extends unknown[]>(target: CpuTarget, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
     return reqCallOnEmt(this.core, { target }, fn, args) ?? this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
   }
 
-  /** VMR3ReqCallV with flags and a timeout. On an EMT of this VM, 'any' and its own CPU run inline, at once. */
-  reqCall(options: ReqCallOptions, fn: ReqFn, ...args: unknown[]): Promise<number> {
+  /**
+   * VMR3ReqCallV with flags and a timeout (`timeoutMs` omitted or Infinity: RT_INDEFINITE_WAIT). On an EMT of
+   * this VM, 'any' and its own CPU run inline, at once.
+   */
+  reqCall<A extends unknown[]>(options: ReqCallOptions, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
     return reqCallOnEmt(this.core, options, fn, args) ?? this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
   }
 

