@@ -7,6 +7,7 @@
 import type { InspectorInput } from './inspector.js';
 import { TraceRecorder } from './recorder.js';
 import { openInBrowser, startStatelyBridge, statelyReachable, STATELY_INSPECTOR_URL, type StatelyBridge } from './stately-bridge.js';
+import { INSPECT_TOKEN_ENV } from './http-guard.js';
 import { createWebSocketSink } from './ws-stream.js';
 
 export interface DemoInspectionOptions {
@@ -52,6 +53,7 @@ export async function openDemoInspection(options: DemoInspectionOptions): Promis
   if (options.inspectWs) {
     const url = options.inspectWs;
     const sink = createWebSocketSink(url, {
+      token: process.env[INSPECT_TOKEN_ENV],
       onError: (error) => options.out(`--inspect-ws: cannot reach ${url} (${error.message}); running without it`),
     });
     inspectors.push(sink);
