@@ -23,11 +23,11 @@ type Shape = Record<string, Check>;
 
 const RECORDS: Record<string, Shape> = {
   header: { format: str, version: num, source: str, setup: obj },
-  choice: { seq: count, choice: obj },
-  event: { seq: count, vm: count, event: obj },
-  inspect: { seq: count, event: obj },
-  call: { seq: count, client: str, api: str, args: [Array.isArray, 'an array'], phase, 'rc?': num },
-  violation: { seq: count, property: str, message: str },
+  choice: { choice: obj, seq: count },
+  event: { vm: count, event: obj, seq: count },
+  inspect: { event: obj, seq: count },
+  call: { client: str, api: str, args: [Array.isArray, 'an array'], phase, 'rc?': num, seq: count },
+  violation: { property: str, message: str, seq: count },
 };
 
 const CHOICES: Record<string, Shape> = {
