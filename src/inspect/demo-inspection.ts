@@ -71,10 +71,16 @@ export async function openDemoInspection(options: DemoInspectionOptions): Promis
           ' `vmm-actors view --live ws://127.0.0.1:8080` and --inspect-ws ws://127.0.0.1:8080.',
       );
     } else {
-      const b = (bridge = await startStatelyBridge());
-      inspectors.push(b.inspector);
-      options.out(`--inspect: Stately inspector at ${b.url}`);
-      if (options.openBrowser ?? true) openInBrowser(b.url);
+      // Without the optional @statelyai/inspect package: say so and run without it, as offline.
+      const b = (bridge = await startStatelyBridge().catch((error: Error) => {
+        options.out(`--inspect: ${error.message}; running without it`);
+        return undefined;
+      }));
+      if (b) {
+        inspectors.push(b.inspector);
+        options.out(`--inspect: Stately inspector at ${b.url}`);
+        if (options.openBrowser ?? true) openInBrowser(b.url);
+      }
     }
   }
   return {

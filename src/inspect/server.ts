@@ -57,18 +57,19 @@ export interface ViewerServer {
 const here = dirname(fileURLToPath(import.meta.url));
 /** Next to this file when run from source; from dist/, the sources shipped in the package. */
 const VIEWER_DIRS = [join(here, 'viewer'), join(here, '..', '..', '..', 'src', 'inspect', 'viewer')];
-/** The build's copy of mermaid (dist/vendor, scripts/vendor-mermaid.mjs), gzipped. */
-const MERMAID_ASSET = join(here, '..', '..', 'vendor', 'mermaid.min.js.gz');
+/** The build's copy of mermaid (dist/vendor, scripts/vendor-mermaid.mjs), gzipped: from dist/, or from source. */
+const MERMAID_ASSETS = [join(here, '..', '..', 'vendor', 'mermaid.min.js.gz'), join(here, '..', '..', 'dist', 'vendor', 'mermaid.min.js.gz')];
 const ASSET = /^[a-z][a-z0-9-]*\.(js|css|html|svg)$/;
 const TYPES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', html: 'text/html; charset=utf-8',
   svg: 'image/svg+xml', json: 'application/json; charset=utf-8',
 };
 
-function readAsset(name: string): Buffer | undefined {
-  for (const dir of VIEWER_DIRS) {
+/** The first of `paths` that can be read. */
+function readFirst(paths: readonly string[]): Buffer | undefined {
+  for (const path of paths) {
     try {
-      return readFileSync(join(dir, name));
+      return readFileSync(path);
     } catch {
       // try the next place
     }
@@ -76,19 +77,19 @@ function readAsset(name: string): Buffer | undefined {
   return undefined;
 }
 
+const readAsset = (name: string) => readFirst(VIEWER_DIRS.map((dir) => join(dir, name)));
+
 /** mermaid.min.js gzipped: the built asset, or (a checkout without a build) the dev dependency. */
 let mermaidCache: { gzip: Buffer; plain?: Buffer } | null | undefined;
 function mermaidScript(): typeof mermaidCache {
   if (mermaidCache !== undefined) return mermaidCache;
+  const built = readFirst(MERMAID_ASSETS);
+  if (built) return (mermaidCache = { gzip: built });
   try {
-    mermaidCache = { gzip: readFileSync(MERMAID_ASSET) };
+    const plain = readFileSync(createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js'));
+    mermaidCache = { gzip: gzipSync(plain), plain };
   } catch {
-    try {
-      const plain = readFileSync(createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js'));
-      mermaidCache = { gzip: gzipSync(plain), plain };
-    } catch {
-      mermaidCache = null;
-    }
+    mermaidCache = null;
   }
   return mermaidCache;
 }

@@ -9,7 +9,6 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInspector } from '@statelyai/inspect';
 import { WebSocketServer } from 'ws';
 import { contentSecurityPolicy, hostAllowed, hostGuard, refuse, refuseUpgrade, securityHeaders, upgradeRefusal } from './http-guard.js';
 import type { StatelyInspectorLike } from './inspector.js';
@@ -61,7 +60,20 @@ export interface StatelyBridge {
   close(): Promise<void>;
 }
 
+/**
+ * `@statelyai/inspect` is an optional peer dependency (a production install stays small; only this bridge
+ * needs it): loaded here, with a clear error where it is not installed.
+ */
+async function statelyInspect(): Promise<typeof import('@statelyai/inspect')> {
+  try {
+    return await import('@statelyai/inspect');
+  } catch (error) {
+    throw new Error('the Stately inspector bridge needs the @statelyai/inspect package: npm install @statelyai/inspect', { cause: error });
+  }
+}
+
 export async function startStatelyBridge(options: { host?: string; port?: number; inspectorUrl?: string } = {}): Promise<StatelyBridge> {
+  const { createInspector } = await statelyInspect();
   const relay = new Relay();
   const inspectorUrl = options.inspectorUrl ?? STATELY_INSPECTOR_URL;
   const inspectorOrigin = new URL(inspectorUrl).origin;
