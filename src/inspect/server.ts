@@ -170,7 +170,10 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerSe
       // Someone relays there already (another viewer, Stately's inspector server): listen to it.
       port = await listen(http, host, 0);
       mode = 'live-attached';
-      upstream = new WebSocket(options.live, { maxPayload: relay.limits.maxMessageBytes });
+      // As a reader: a token in the address is for engines, and publishers are sent nothing.
+      const reader = new URL(options.live);
+      reader.searchParams.delete('token');
+      upstream = new WebSocket(reader, { maxPayload: relay.limits.maxMessageBytes });
       upstream.on('message', (data, isBinary) => {
         if (!isBinary) relay.publish(data.toString());
       });
@@ -186,6 +189,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerSe
   http.on('upgrade', (req: IncomingMessage, socket, head) => {
     const why = upgradeRefusal(guard, req);
     if (why) return refuseUpgrade(socket, 403, why);
+    if (relay.full) return refuseUpgrade(socket, 503, 'too many connections');
     const shown = tokenOf(req);
     if (shown !== undefined && !tokenMatches(token, shown)) return refuseUpgrade(socket, 401, 'wrong token');
     wss.handleUpgrade(req, socket, head, (ws) => relay.add(ws, shown === undefined ? 'reader' : 'publisher'));

@@ -100,6 +100,7 @@ export async function startStatelyBridge(options: { host?: string; port?: number
   http.on('upgrade', (req: IncomingMessage, socket, head) => {
     const why = upgradeRefusal(guard, req);
     if (why) return refuseUpgrade(socket, 403, why);
+    if (relay.full) return refuseUpgrade(socket, 503, 'too many connections');
     wss.handleUpgrade(req, socket, head, (ws) => relay.add(ws, 'reader'));
   });
   const url = `http://${host}:${address.port}/`;

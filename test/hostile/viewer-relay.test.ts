@@ -18,7 +18,7 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-async function live(limits: { maxBytes: number; maxMessageBytes: number }): Promise<ViewerServer> {
+async function live(limits: { maxBytes: number; maxMessageBytes: number; maxClients?: number }): Promise<ViewerServer> {
   const viewer = await startViewer({ live: 'ws://127.0.0.1:0', limits });
   closers.push(() => viewer.close());
   return viewer;
@@ -29,6 +29,8 @@ async function publisher(viewer: ViewerServer) {
   closers.push(() => client!.socket.terminate());
   return client!;
 }
+
+// Publishers are write-only: the relay sends them nothing, neither the replay nor what others publish.
 
 /** A message of exactly `bytes` UTF-8 bytes, numbered. */
 const message = (i: number, bytes: number) => {
@@ -42,6 +44,7 @@ describe('viewer relay: bounded by bytes', () => {
     expect(relay.limits).toEqual(RELAY_LIMITS);
     expect(RELAY_LIMITS.maxBytes).toBeLessThanOrEqual(256 * 1024 * KiB);
     expect(RELAY_LIMITS.maxMessageBytes).toBeLessThanOrEqual(RELAY_LIMITS.maxBytes);
+    expect(RELAY_LIMITS.maxClients).toBeLessThanOrEqual(1024);
   });
 
   it.each([
@@ -86,8 +89,24 @@ describe('viewer relay: bounded by bytes', () => {
     expect(viewer.relay.bytes).toBe(0);
   });
 
+  it('refuses connections past maxClients (503), readers and publishers alike, and takes one again after a close', async () => {
+    const viewer = await live({ maxBytes: 1024 * KiB, maxMessageBytes: 64 * KiB, maxClients: 3 });
+    const page = viewer.wsUrl.replace(/\?.*/, '');
+    const first = await publisher(viewer);
+    const others = await Promise.all([connect(page), connect(page)]);
+    for (const { client } of others) closers.push(() => client!.socket.terminate());
+    expect((await connect(page)).refused).toBe(503);
+    expect((await connect(viewer.wsUrl)).refused).toBe(503);
+    first.socket.close();
+    await first.closed;
+    await until(() => viewer.relay.clients === 2);
+    const again = await connect(page);
+    closers.push(() => again.client?.socket.terminate());
+    expect(again.client).toBeDefined();
+  });
+
   it('counts a too-large in-process publish (the Stately bridge path) as dropped, keeps it out', () => {
-    const relay = new Relay({ maxBytes: 1000, maxMessageBytes: 100 });
+    const relay = new Relay({ maxBytes: 1000, maxMessageBytes: 100, maxClients: 1 });
     relay.publish('x'.repeat(101));
     relay.publish('y'.repeat(100));
     expect(relay.messages).toEqual(['y'.repeat(100)]);
