@@ -68,7 +68,7 @@ export async function openDemoInspection(options: DemoInspectionOptions): Promis
       options.out(
         `--inspect: the Stately inspector (${STATELY_INSPECTOR_URL}) is not reachable from here (offline?); running without it.` +
           ' Offline, record with --trace run.jsonl and open it with `vmm-actors view run.jsonl`, or watch live with' +
-          ' `vmm-actors view --live ws://127.0.0.1:8080` and --inspect-ws ws://127.0.0.1:8080.',
+          ' `vmm-actors view --live ws://127.0.0.1:8080` and --inspect-ws with the address it prints.',
       );
     } else {
       // Without the optional @statelyai/inspect package: say so and run without it, as offline.

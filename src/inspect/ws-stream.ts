@@ -46,6 +46,13 @@ export function createWebSocketSink(url: string, options: WebSocketSinkOptions =
       resolve();
     });
   });
+  // Our relay closes a client without its token that sends (1008), or a message over its limit (1009): say why.
+  socket.once('close', (code: number, reason: Buffer) => {
+    if (failed || (code !== 1008 && code !== 1009)) return;
+    failed = true;
+    const hint = code === 1008 ? ': give the relay\'s token (the address `view --live` prints, or VMM_ACTORS_INSPECT_TOKEN)' : '';
+    options.onError?.(new Error(`${url} refused the records (${code} ${reason.toString() || 'policy'})${hint}`));
+  });
   return {
     url,
     protocol: options.protocol ?? 'v5',
@@ -58,7 +65,7 @@ export function createWebSocketSink(url: string, options: WebSocketSinkOptions =
       if (socket.readyState === WebSocket.OPEN) {
         socket.send(message);
         sent++;
-      } else pending.push(message);
+      } else if (socket.readyState === WebSocket.CONNECTING) pending.push(message);
     },
     async close() {
       await opened;

@@ -91,6 +91,17 @@ describe('viewer: websocket origins and publishers', () => {
     expect((await connect(url, options)).refused).toBe(401);
   });
 
+  it('an engine without the token is refused at its first record, told why, and nothing is relayed', async () => {
+    const { viewer, pageWs } = await live();
+    const errors: Error[] = [];
+    const sink = createWebSocketSink(pageWs, { onError: (e) => errors.push(e) });
+    await lifecycle(sink);
+    await until(() => errors.length > 0);
+    await sink.close();
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/refused the records \(1008 read-only\): give the relay's token/)]);
+    expect(viewer.relay.messages).toEqual([]);
+  });
+
   it('takes an engine with the token as a bearer header (createWebSocketSink({ token }))', async () => {
     const { viewer, pageWs, origin } = await live();
     const page = await open(pageWs, { origin });
