@@ -19,12 +19,17 @@ export interface HostGuard {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+/** A host name or address as it stands in a URL (IPv6 in brackets). */
+export function urlHost(name: string): string {
+  return isIP(name) === 6 ? `[${name}]` : name;
+}
+
 /** The names a server listening on `address:port` answers to: that address and, on loopback, `localhost`. */
 export function hostGuard(address: string, port: number): HostGuard {
   const names = new Set([address.toLowerCase()]);
   if (LOOPBACK.has(address.toLowerCase()) || address.startsWith('127.')) names.add('localhost');
   if (address === 'localhost') names.add('127.0.0.1');
-  const hosts = new Set([...names].map((name) => `${isIP(name) === 6 ? `[${name}]` : name}:${port}`));
+  const hosts = new Set([...names].map((name) => `${urlHost(name)}:${port}`));
   return { hosts, origins: new Set([...hosts].map((h) => `http://${h}`)) };
 }
 

@@ -19,7 +19,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { toMermaidFlowchart } from './export/mermaid.js';
 import {
   contentSecurityPolicy, hostAllowed, hostGuard, newToken, refuse, refuseUpgrade, securityHeaders, upgradeRefusal,
-  tokenMatches, tokenOf,
+  tokenMatches, tokenOf, urlHost,
 } from './http-guard.js';
 import { allMachineGraphs } from './machine-graph.js';
 import { Relay, type RelayLimits } from './relay.js';
@@ -194,7 +194,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerSe
     if (shown !== undefined && !tokenMatches(token, shown)) return refuseUpgrade(socket, 401, 'wrong token');
     wss.handleUpgrade(req, socket, head, (ws) => relay.add(ws, shown === undefined ? 'reader' : 'publisher'));
   });
-  const pageHost = mode === 'live' ? new URL(options.live!).hostname : host;
+  const pageHost = mode === 'live' ? new URL(options.live!).hostname : urlHost(host);
   const origin = `http://${pageHost}:${port}`;
   return {
     url: `${origin}/`,

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { contentSecurityPolicy, hostAllowed, hostGuard, refuse, refuseUpgrade, securityHeaders, upgradeRefusal } from './http-guard.js';
+import { contentSecurityPolicy, hostAllowed, hostGuard, refuse, refuseUpgrade, securityHeaders, upgradeRefusal, urlHost } from './http-guard.js';
 import type { StatelyInspectorLike } from './inspector.js';
 import { Relay } from './relay.js';
 
@@ -103,7 +103,7 @@ export async function startStatelyBridge(options: { host?: string; port?: number
     if (relay.full) return refuseUpgrade(socket, 503, 'too many connections');
     wss.handleUpgrade(req, socket, head, (ws) => relay.add(ws, 'reader'));
   });
-  const url = `http://${host}:${address.port}/`;
+  const url = `http://${urlHost(host)}:${address.port}/`;
   const inspector = createInspector({ send: (event) => relay.publish(JSON.stringify(event)) });
   return {
     url,

@@ -14,7 +14,7 @@ export function rawGet(url: string, headers: Record<string, string> = {}, method
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: target.hostname, port: target.port, path: target.pathname + target.search, method, headers, setHost: !('host' in headers) },
+      { host: target.hostname.replace(/^\[(.*)\]$/, '$1'), port: target.port, path: target.pathname + target.search, method, headers, setHost: !('host' in headers) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

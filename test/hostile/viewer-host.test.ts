@@ -65,3 +65,20 @@ describe('viewer: Host check (DNS rebinding)', () => {
     expect(refused ?? 0).toBe(status);
   });
 });
+
+describe('viewer on ::1: Host check', () => {
+  it('answers [::1]:PORT and localhost:PORT, refuses 127.0.0.1:PORT and foreign names', async (ctx) => {
+    const v6 = await startViewer({ records: [HEADER], title: TITLE, host: '::1' }).catch(() => undefined);
+    if (!v6) return ctx.skip(); // no IPv6 loopback on this machine
+    try {
+      const p = new URL(v6.url).port;
+      const status = async (host: string) => (await rawGet(`${v6.url}api/trace`, { host })).status;
+      expect(await status(`[::1]:${p}`)).toBe(200);
+      expect(await status(`localhost:${p}`)).toBe(200);
+      expect(await status(`127.0.0.1:${p}`)).toBe(403);
+      expect(await status(`evil.example:${p}`)).toBe(403);
+    } finally {
+      await v6.close();
+    }
+  });
+});
