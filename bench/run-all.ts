@@ -14,6 +14,7 @@ import { main as checkKeyAudit } from './check-key-audit.js';
 import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
 import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
 import { main as gvmmIdle } from './gvmm-idle.js';
+import { main as viewerFlood } from './viewer-flood.js';
 
 const benches: [string, () => Promise<unknown>][] = [
   ['request round trip', () => request()],
@@ -26,6 +27,7 @@ const benches: [string, () => Promise<unknown>][] = [
   ['GVMM schedHalt: scan vs heap, 1,000 VMs x 64 vCPUs', () => gvmmSchedHalt()],
   ['GVMM wake-up latency (real time)', () => gvmmWakeUpLatency()],
   ['halted vCPUs on virtual time: 10 s, 4 vCPUs, 1 ms ticks', () => gvmmIdle()],
+  ['viewer relay under a flood: 100 x 10 MiB, 1,000 x 1 MiB (peak RSS of the viewer)', () => viewerFlood()],
   // Last: check-powerons switches V8's allocation-site pretenuring off for the rest of the process, as the CLI does.
   ['model checker: world rebuild and step cost, N = 4 race (V8 defaults)', () => checkRebuild()],
   ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],

@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startViewer, type ViewerServer } from '../../src/inspect/server.js';
 import { startStatelyBridge } from '../../src/inspect/stately-bridge.js';
+import { serveViewer } from '../../src/inspect/trace-actions.js';
 import { createWebSocketSink } from '../../src/inspect/ws-stream.js';
 import { collect, lifecycle } from '../inspect/helpers.js';
 import { type Client, connect, FAKE_ACTOR, until } from './viewer-helpers.js';
@@ -128,5 +129,37 @@ describe('Stately bridge: pages only read', () => {
     bridge.relay.publish('{"type":"from-the-engine"}');
     await until(() => page.messages.length >= 1);
     expect(page.messages).toEqual(['{"type":"from-the-engine"}']);
+  });
+});
+
+describe('view --live: the address it prints', () => {
+  it.each([
+    ['a fresh token in the URL', undefined],
+    ['the token from VMM_ACTORS_INSPECT_TOKEN, kept off the command line', 'token-from-the-environment'],
+  ])('%s', async (_name, fromEnv) => {
+    const saved = process.env.VMM_ACTORS_INSPECT_TOKEN;
+    if (fromEnv) process.env.VMM_ACTORS_INSPECT_TOKEN = fromEnv;
+    else delete process.env.VMM_ACTORS_INSPECT_TOKEN;
+    const lines: string[] = [];
+    let stop!: () => void;
+    const stopped = new Promise<void>((resolve) => (stop = resolve));
+    try {
+      const serving = serveViewer({ live: 'ws://127.0.0.1:0' }, (line) => lines.push(line), stopped);
+      await until(() => lines.length >= 2);
+      const url = /--inspect-ws (ws:\/\/\S+)/.exec(lines[1]!)![1]!;
+      if (fromEnv) expect(lines[1]).toMatch(/^engines stream to it with: vmm-actors demo --inspect-ws ws:\/\/127\.0\.0\.1:\d+\/ \(with VMM_ACTORS_INSPECT_TOKEN set\)$/);
+      else expect(url).toMatch(/\/\?token=[A-Za-z0-9_-]{43}$/);
+      // What it prints is what an engine needs: records sent that way arrive.
+      const sink = createWebSocketSink(url, { token: process.env.VMM_ACTORS_INSPECT_TOKEN });
+      const page = await open(url.replace(/\?.*/, ''));
+      await lifecycle(sink);
+      await sink.close();
+      await until(() => page.messages.length >= sink.sent && sink.sent > 0);
+      stop();
+      await serving;
+    } finally {
+      if (saved === undefined) delete process.env.VMM_ACTORS_INSPECT_TOKEN;
+      else process.env.VMM_ACTORS_INSPECT_TOKEN = saved;
+    }
   });
 });
