@@ -199,7 +199,7 @@ export async function startViewer(options: ViewerOptions = {}): Promise<ViewerSe
   return {
     url: `${origin}/`,
     // Live on port 0 listens wherever the system put it: say where.
-    wsUrl: `ws://${pageHost}:${port}/?token=${token}`,
+    wsUrl: `ws://${pageHost}:${port}/?token=${encodeURIComponent(token)}`,
     token,
     mode,
     relay,
