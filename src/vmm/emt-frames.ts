@@ -10,6 +10,11 @@ import {
 } from './ff.js';
 import type { VmReq } from './requests.js';
 import { CPU_EVENT } from './vm-core.js';
+import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
+
+/** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
+const isHaltWait: ResultCheck = (value) =>
+  value === undefined || (typeof value === 'object' && value !== null && typeof (value as { cancel?: unknown }).cancel === 'function');
 
 /** VMR3ReqCallWait from an EMT to another CPU: blocked until the packet completes. */
 export class CallFrame implements Frame {
@@ -83,8 +88,9 @@ export class GuestSliceFrame implements Frame {
 /** VMR3NotifyCpuFF for an EMT in guest code or halted: the halt method's notifier decides who wakes. */
 function notifyThroughHaltMethod(emt: Emt, frame: Frame, flags: number): void {
   const notifyCpuFF = emt.hooks.notifyCpuFF;
-  if (notifyCpuFF) notifyCpuFF(emt, flags);
-  else if (frame.canProgress()) emt.vm.host.sched.ready(emt);
+  // A failing notify hook is reported and the EMT re-checks its wait itself.
+  if (notifyCpuFF && emt.vm.callVoid(`notify hook on ${emt.id}`, notifyCpuFF, emt, flags) >= 0) return;
+  if (frame.canProgress()) emt.vm.host.sched.ready(emt);
 }
 
 /** Something in the halted masks is pending for this vCPU (§3.3); VMWAITHALTED_F_IGNORE_IRQS drops APIC/PIC. */
@@ -115,8 +121,11 @@ export class HaltFrame implements Frame {
       this.#expired = true;
       if (this.canProgress()) emt.vm.host.sched.ready(emt);
     };
-    this.#wait = emt.hooks.halt
-      ? emt.hooks.halt(emt, untilNs, wake, ignoreInterrupts)
+    const halt = emt.hooks.halt;
+    const wait = halt ? callUser(`halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, wake, ignoreInterrupts) : undefined;
+    if (isUserCallbackError(wait)) this.#expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
+    this.#wait = halt
+      ? (isUserCallbackError(wait) ? undefined : wait)
       : untilNs === undefined
         ? undefined
         : (() => {

@@ -159,6 +159,6 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */
 export function statusToResult(vm: VmCore, rc: number, errorsBefore: number): number {
   if (rc >= 0) return rc;
-  const message = vm.cErrors > errorsBefore && vm.lastError?.rc === rc ? vm.lastError.message : undefined;
-  throw message ? new VBoxError(rc, message) : new VBoxError(rc);
+  const last = vm.cErrors > errorsBefore && vm.lastError?.rc === rc ? vm.lastError : undefined;
+  throw last?.error ?? (last ? new VBoxError(rc, last.message) : new VBoxError(rc)); // a failed user callback: its own error
 }

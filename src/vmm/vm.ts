@@ -220,7 +220,7 @@ export class VM {
 
   /** SSMR3RegisterExternal: a saved-state unit of the embedder's (name ≤ 47 characters, instance, callbacks). */
   registerUnit(unit: SsmUnitOptions): void {
-    savedStateOf(this.core).registry.register(unit);
+    savedStateOf(this.core).registry.register(unit).onCallbackError = (error) => this.core.callbackFailed(error);
   }
 
   /** SSMR3DeregisterExternal (every instance when `instance` is omitted). */

@@ -68,12 +68,12 @@ export function attachVmToGvmm(
     ...user,
     onEmtExit: (core, cpu) => {
       if (cpu !== 0) gvmmR3DeregisterVCpu(core, cpu);
-      user?.onEmtExit?.(core, cpu);
+      if (user?.onEmtExit) core.callVoid('onEmtExit hook', user.onEmtExit, core, cpu);
     },
     onTerminated: (core) => {
       gvmmR3DestroyVM(core);
       options.onDestroyed(core);
-      user?.onTerminated?.(core);
+      if (user?.onTerminated) core.callVoid('onTerminated hook', user.onTerminated, core); // a failure must not stop destroy
       (core.ext.onTerminated as (() => void) | undefined)?.();
     },
   };
