@@ -80,6 +80,7 @@ export const vmOps = {
         thread.post(() => {
           if (!vm.host.faults?.keepQueuedAtDestroy) killQueuedRequests(vm); // the fault: test-only mutant
           for (const queue of [vm.globalQueue, ...vm.cpuQueues]) queue.complete();
+          vm.end();
           done(VINF_SUCCESS);
         });
       // The ALL_REVERSE request is waited for through TERMINATED, not through its own completion.

@@ -24,6 +24,10 @@ export interface VmmHost {
   current: { vm: VmCore; cpu: number } | null;
   nextId(kind: 'req' | 'caller'): number;
   readonly fidelity: 'intended' | 'as-written';
+  /** The engine was disposed: every call rejects (src/vmm/vmm.ts). */
+  readonly disposed?: boolean;
+  /** Keep `kill` until the returned untrack is called; dispose() calls every kept one (a pending API call). */
+  trackCall?(kill: () => void): () => void;
   /** Test-only broken variants (src/check/mutants.ts); absent in every real engine. */
   readonly faults?: EngineFaults;
   /** Machine definitions to run instead of machines/ (test-only `provide()` variants). */
@@ -117,6 +121,8 @@ export class VmCore {
   readonly atError: AtErrorCallback[] = [];
   readonly atRuntimeError: AtRuntimeErrorCallback[] = [];
   readonly listeners = new ListenerSet<(event: VmTraceEvent) => void>();
+  /** The VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
+  onEnd: (() => void) | null = null;
   /** Engine parts attached later (GVMM, SSM, hooks) keep their per-VM data here. */
   readonly ext: Record<string, unknown> = {};
 
@@ -212,6 +218,13 @@ export class VmCore {
       this.callVoid('at-state callback', callback, to, from); // a failure goes to events$; the transition stands
       if (this.vmState === 'DESTROYING' && to !== 'DESTROYING') break;
     }
+  }
+
+  /** Nothing more will happen in this VM (after destroy's last sweep): end its streams, once. */
+  end(): void {
+    const onEnd = this.onEnd;
+    this.onEnd = null;
+    onEnd?.();
   }
 
   /** VMSetError: count, remember, tell every at-error callback (one that fails is reported, not re-notified). */

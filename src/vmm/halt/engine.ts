@@ -82,7 +82,11 @@ export function attachVmToGvmm(
 /** vmR3DestroyUVM after a failed vmR3CreateU: every EMT leaves its loop, EMT(0) gives the handle back. */
 export function destroyFailedVmOp(vm: VmCore): Operation {
   return (thread, done) => {
-    vm.ext.onTerminated = () => thread.post(() => done(VINF_SUCCESS));
+    vm.ext.onTerminated = () =>
+      thread.post(() => {
+        vm.end();
+        done(VINF_SUCCESS);
+      });
     vm.fTerminateEMT = true;
     vm.setFF(VM_FF_CHECK_VM_STATE);
     vm.notifyAll();
