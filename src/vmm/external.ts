@@ -95,11 +95,14 @@ export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: num
     sched.noteSettled();
     onDone(result);
   };
-  const untrack = host.trackCall?.(() => settle(new VBoxError(VERR_VM_REQUEST_KILLED, 'the engine was disposed while the call was pending'))) ?? noop;
+  const untrack = host.trackCall?.(() => settle(killedError())) ?? noop;
   startOperation(vm, op, settle);
 }
 
 const noop = () => {};
+
+/** A call pending when vmm.dispose() ran: killed, as VirtualBox kills the requests left at termination. */
+export const killedError = (): VBoxError => new VBoxError(VERR_VM_REQUEST_KILLED, 'the engine was disposed while the call was pending');
 
 /** A call made after vmm.dispose(): the engine's VMs are gone, as their handles are. */
 export const disposedError = (): VBoxError => new VBoxError(VERR_INVALID_VM_HANDLE, 'the engine is disposed');

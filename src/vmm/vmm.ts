@@ -11,7 +11,7 @@ import type { Scheduler } from '../sched/scheduler.js';
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
 import { readBaseConfig, type VmConfigInput } from './config.js';
 import { Emt, type EmtHooks } from './emt.js';
-import { disposedError, reqCallOp, runOperation, runOperationThen, statusToResult } from './external.js';
+import { disposedError, killedError, reqCallOp, runOperation, runOperationThen, statusToResult } from './external.js';
 import { NO_COMPONENTS, type VmComponents } from './lifecycle.js';
 import { ReqPool } from './requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from './types.js';
@@ -190,11 +190,20 @@ export class Vmm implements VmmHost {
 
   /** Let `ns` of GIP time pass with the world running (virtual: as fast as it can be simulated). */
   advance(ns: number): Promise<void> {
-    return this.#disposed ? Promise.reject(disposedError()) : this.sched.advance(ns);
+    return this.#tracked(() => this.sched.advance(ns));
   }
 
   runUntilIdle(): Promise<void> {
-    return this.#disposed ? Promise.reject(disposedError()) : this.sched.runUntilIdle();
+    return this.#tracked(() => this.sched.runUntilIdle());
+  }
+
+  /** An engine-wide wait that dispose() ends (a disposed scheduler would never let it finish). */
+  #tracked(wait: () => Promise<void>): Promise<void> {
+    if (this.#disposed) return Promise.reject(disposedError());
+    return new Promise<void>((resolve, reject) => {
+      const untrack = this.trackCall(() => reject(killedError()));
+      wait().then(resolve, reject).finally(untrack);
+    });
   }
 
   /**
