@@ -16,7 +16,7 @@ const statusOf = (e: unknown): number => (isVBoxError(e) ? e.rc : VERR_INTERNAL_
 /** Runs one unit callback through callUser (src/vmm/user-callback.ts): its status, or its failure's (reported to the unit's owner). */
 export function callUnit(handle: SsmHandle, unit: SsmUnit, fn: () => SsmStatus): number {
   handle.unit = unit;
-  const result = callUser(`SSM unit '${unit.name}' #${unit.instance} callback`, statusOrVoid, fn);
+  const result = callUser(() => `SSM unit '${unit.name}' #${unit.instance} callback`, statusOrVoid, fn);
   const rc = isUserCallbackError(result) ? (unit.onCallbackError?.(result), result.rc) : (result ?? VINF_SUCCESS);
   unit.called = true;
   // A put that failed inside the callback left its status on the handle even if the callback swallowed it.

@@ -10,6 +10,7 @@ import {
 } from './ff.js';
 import type { VmReq } from './requests.js';
 import { CPU_EVENT } from './vm-core.js';
+import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
 
 /** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
@@ -88,8 +89,12 @@ export class GuestSliceFrame implements Frame {
 /** VMR3NotifyCpuFF for an EMT in guest code or halted: the halt method's notifier decides who wakes. */
 function notifyThroughHaltMethod(emt: Emt, frame: Frame, flags: number): void {
   const notifyCpuFF = emt.hooks.notifyCpuFF;
-  // A failing notify hook is reported and the EMT re-checks its wait itself.
-  if (notifyCpuFF && emt.vm.callVoid(`notify hook on ${emt.id}`, notifyCpuFF, emt, flags) >= 0) return;
+  if (notifyCpuFF === vmR3NotifyCpuFF) return vmR3NotifyCpuFF(emt, flags); // the engine's own: no wrapper on the hot path
+  if (notifyCpuFF) {
+    // An embedder's hook that fails is reported, and the halt method's own notification runs so nobody sleeps on.
+    if (emt.vm.callVoid(() => `notify hook on ${emt.id}`, notifyCpuFF, emt, flags) < 0) vmR3NotifyCpuFF(emt, flags);
+    return;
+  }
   if (frame.canProgress()) emt.vm.host.sched.ready(emt);
 }
 
@@ -122,7 +127,7 @@ export class HaltFrame implements Frame {
       if (this.canProgress()) emt.vm.host.sched.ready(emt);
     };
     const halt = emt.hooks.halt;
-    const wait = halt ? callUser(`halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, wake, ignoreInterrupts) : undefined;
+    const wait = halt ? callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, wake, ignoreInterrupts) : undefined;
     if (isUserCallbackError(wait)) this.#expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
     this.#wait = halt
       ? (isUserCallbackError(wait) ? undefined : wait)

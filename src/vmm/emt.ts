@@ -170,7 +170,7 @@ export class Emt implements Steppable {
         this.idle = undefined;
       }
     } else if (!this.loopWouldAct()) {
-      const idle = callUser(`wait hook on ${this.id}`, isIdleWait, this.hooks.wait, this);
+      const idle = callUser(() => `wait hook on ${this.id}`, isIdleWait, this.hooks.wait, this);
       this.idle = isUserCallbackError(idle) ? void this.vm.callbackFailed(idle) : idle; // failed: wait until notified
     }
   }
@@ -205,7 +205,7 @@ export class Emt implements Steppable {
     if (!isEmtBlock(result)) return resume(typeof result === 'number' ? result : VINF_SUCCESS);
     const next = (rc: number) => this.runResult(result.then ? this.call(() => result.then!(rc), 'continuation') : rc, resume);
     if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, next);
-    if (result.target === this.cpu) return this.runResult(this.call(() => result.fn(this.context(), ...(result.args ?? [])), callbackName('request callback', result.fn)), next);
+    if (result.target === this.cpu) return this.runResult(this.call(() => result.fn(this.context(), ...(result.args ?? [])), () => callbackName('request callback', result.fn)), next);
     const req = this.pool.alloc(result.target);
     req.fn = result.fn;
     req.args = result.args ?? [];
@@ -222,8 +222,8 @@ export class Emt implements Steppable {
    * Run embedder or worker code (src/vmm/user-callback.ts): a throw, a promise or a value that is not a status
    * becomes its status, reported with VMSetError so the API call that ran it rejects with the error.
    */
-  call(fn: () => EmtResult, kind = 'EMT callback'): EmtResult {
-    const result = callUser(`${kind} on ${this.id}`, emtResult, fn);
+  call(fn: () => EmtResult, kind: string | (() => string) = 'EMT callback'): EmtResult {
+    const result = callUser(() => `${typeof kind === 'string' ? kind : kind()} on ${this.id}`, emtResult, fn);
     return isUserCallbackError(result) ? this.vm.callbackFailed(result) : result;
   }
 
@@ -301,7 +301,7 @@ export class Emt implements Steppable {
     const req = taken.item;
     req.move(REQ_EVENT.process);
     const fn = req.fn!;
-    this.runResult(this.call(() => fn(this.context(), ...req.args), callbackName('request callback', fn)), (rc) => {
+    this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), (rc) => {
       completeRequest(this.pool, req, rc);
       if (this.vm.host.faults?.completeTwice) completeRequest(this.pool, req, rc); // test-only mutant
       done(rc > 0 ? rc : VINF_SUCCESS);
@@ -309,7 +309,7 @@ export class Emt implements Steppable {
   }
 
   #executeGuest(done: (rc: number) => void): void {
-    const action = callUser(`guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { vm: this.vm, cpu: this.cpu, nowNs: this.vm.nowNs() });
+    const action = callUser(() => `guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { vm: this.vm, cpu: this.cpu, nowNs: this.vm.nowNs() });
     if (isUserCallbackError(action)) return done(this.guestFailed(action));
     if (action.kind === 'status') return done(action.rc);
     const frame =

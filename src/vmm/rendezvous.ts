@@ -152,7 +152,7 @@ const mustRunDirect = (vm: VmCore): boolean =>
 function runDirect(emt: Emt, flags: number, callback: RendezvousCallback, depth: number, resume: (rc: number) => void): void {
   const direct = new DirectRendezvousFrame(rendezvousTypeOf(flags), depth);
   emt.push(direct);
-  emt.runResult(emt.call(() => callback(emt.context()), callbackName('rendezvous callback', callback)), (rc) => {
+  emt.runResult(emt.call(() => callback(emt.context()), () => callbackName('rendezvous callback', callback)), (rc) => {
     emt.pop(direct);
     resume(finalStatus(rc));
   });
@@ -318,7 +318,7 @@ export class RendezvousFrame implements Frame {
     }
     this.phase = 'callback';
     const callback = instance.callback;
-    this.emt.runResult(this.emt.call(() => callback(this.emt.context()), callbackName('rendezvous callback', callback)), (rc) => this.#callbackDone(rc, true));
+    this.emt.runResult(this.emt.call(() => callback(this.emt.context()), () => callbackName('rendezvous callback', callback)), (rc) => this.#callbackDone(rc, true));
   }
 
   #callbackDone(rc: number, ran: boolean): void {

@@ -21,13 +21,17 @@ export type UserCallbackFailure = 'threw' | 'bad-return' | 'async';
 
 /** A user callback failed; `callback` names it, `cause` is what it threw (or a TypeError describing its return). */
 export class UserCallbackError extends VBoxError {
+  readonly callback: string;
+
   constructor(
     rc: number,
-    readonly callback: string,
+    callback: string | (() => string),
     readonly failure: UserCallbackFailure,
     cause: unknown,
   ) {
-    super(rc, `${callback} ${failure === 'threw' ? 'threw' : 'returned'} ${describe(failure, cause)}`);
+    const name = typeof callback === 'string' ? callback : callback();
+    super(rc, `${name} ${failure === 'threw' ? 'threw' : 'returned'} ${describe(failure, cause)}`);
+    this.callback = name;
     this.cause = cause;
   }
 }
@@ -67,11 +71,11 @@ export const emtResult: ResultCheck = (value) => {
 };
 
 /**
- * Call `fn(...args)`; never throws. Returns its result when `accepts` takes it, otherwise a UserCallbackError
+ * Call `fn(...args)`; never throws; `callback` names it (a function: built only when it fails, off the hot path). Returns its result when `accepts` takes it, otherwise a UserCallbackError
  * (a promise is told apart from any other wrong value, and its later rejection is swallowed).
  */
 export function callUser<A extends unknown[], R>(
-  callback: string,
+  callback: string | (() => string),
   accepts: ResultCheck,
   fn: (...args: A) => R,
   ...args: A

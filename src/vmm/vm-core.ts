@@ -247,7 +247,7 @@ export class VmCore {
   }
 
   /** Run a void user callback (at-state, at-runtime-error, EMT hooks): VINF_SUCCESS, or its failure reported. */
-  callVoid<A extends unknown[]>(name: string, fn: (...args: A) => unknown, ...args: A): number {
+  callVoid<A extends unknown[]>(name: string | (() => string), fn: (...args: A) => unknown, ...args: A): number {
     const result = callUser(name, anyValue, fn, ...args);
     return isUserCallbackError(result) ? this.callbackFailed(result) : VINF_SUCCESS;
   }

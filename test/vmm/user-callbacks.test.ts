@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createVMM, UserCallbackError, type EmtHooks, type VM, type VmTraceEvent } from '../../src/index.js';
+import { vmR3NotifyCpuFF } from '../../src/vmm/halt/notify.js';
 import {
   VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_STATUS, VERR_NOT_SUPPORTED, VERR_SSM_UNIT_NOT_FOUND, VERR_VM_INVALID_VM_STATE,
   VINF_EM_SUSPEND,
@@ -118,6 +119,27 @@ const KINDS: Kind[] = [
     hooks: (bad) => ({ executeGuest: () => ({ kind: 'halt' }), halt: bad as never }),
     run: (vm) => untilError(vm, () => vm.powerOn()).then(() => 0),
     after: (vm) => expect(vm.state).toBe('GURU_MEDITATION'),
+  },
+  {
+    name: 'wait hook (VMR3WaitU)', callback: 'wait hook', to: 'events', answer: { resolves: 0 },
+    hooks: (bad) => ({ wait: bad as never }),
+    run: (vm) => untilError(vm, () => vm.powerOn()).then(() => 0), // failed: the EMT waits until notified
+  },
+  {
+    name: 'notify hook (VMR3NotifyCpuFF)', callback: 'notify hook', to: 'events', void: true, answer: { resolves: 0 },
+    // The hook fails before (throws) or after (returns) doing the engine's own notification.
+    hooks: (bad) => ({
+      executeGuest: () => ({ kind: 'halt' }),
+      notifyCpuFF: (emt, flags) => {
+        const result = bad();
+        vmR3NotifyCpuFF(emt, flags);
+        return result as void;
+      },
+    }),
+    run: async (vm) => {
+      await vm.powerOn();
+      return vm.reqCallWait(1, () => 0); // the halted EMT is notified; a failed notify still wakes it
+    },
   },
   {
     name: 'onTerminated hook', callback: 'onTerminated hook', to: 'events', void: true, answer: { resolves: 0 },
