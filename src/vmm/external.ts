@@ -176,5 +176,8 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
 export function statusToResult(vm: VmCore, rc: number, errorsBefore: number): number {
   if (rc >= 0) return rc;
   const last = vm.cErrors > errorsBefore && vm.lastError?.rc === rc ? vm.lastError : undefined;
-  throw last?.error ?? (last ? new VBoxError(rc, last.message) : new VBoxError(rc)); // a failed user callback: its own error
+  if (!last) throw new VBoxError(rc);
+  if (last.error?.message === last.message) throw last.error; // a failed user callback: its own error
+  // VMSetError's text, and the user callback that failed under it (a unit's loadExec under "Failed to load unit") as cause.
+  throw Object.assign(new VBoxError(rc, last.message), last.error ? { cause: last.error } : {});
 }

@@ -55,6 +55,8 @@ interface Kind {
   run(vm: VM, bad: Bad): Promise<unknown>;
   /** What else must hold after a failure (state, how many callbacks ran). */
   after?(vm: VM, runs: number): void;
+  /** The call rejects with VMSetError's own text (this), the UserCallbackError as its cause. */
+  under?: string;
   /** The call's own answer when the error goes to events$. */
   answer?: { rc: number } | { resolves: unknown };
 }
@@ -91,6 +93,20 @@ const KINDS: Kind[] = [
       await vm.suspend();
       return vm.save(join(dir, `${Math.random().toString(36).slice(2)}.sav`));
     },
+  },
+  {
+    name: 'SSM unit callback (loadExec)', callback: "SSM unit 'embedder'", to: 'call', under: "Failed to load unit 'embedder'",
+    run: async (vm, bad) => {
+      const path = join(dir, `${Math.random().toString(36).slice(2)}.sav`);
+      vm.registerUnit({ name: 'embedder', version: 1, saveExec: () => 0 });
+      await vm.powerOn();
+      await vm.suspend();
+      await vm.save(path);
+      vm.deregisterUnit('embedder');
+      vm.registerUnit({ name: 'embedder', version: 1, loadExec: bad as never });
+      return vm.loadFromFile(path);
+    },
+    after: (vm) => expect(vm.state).toBe('LOAD_FAILURE'),
   },
   {
     name: 'at-state callback', callback: 'at-state callback', to: 'events', void: true, answer: { resolves: VINF_EM_SUSPEND },
@@ -204,6 +220,11 @@ describe('a failing user callback becomes a VBoxError, never a frozen VM', () =>
         if (kind.to === 'call') {
           expect(settled).toHaveProperty('error');
           error = (settled as { error: unknown }).error;
+          if (kind.under) {
+            expect((error as VBoxError).message).toBe(kind.under);
+            expect((error as VBoxError).rc).toBe(rc);
+            error = (error as VBoxError).cause;
+          }
         }
         expect(error).toBeInstanceOf(UserCallbackError);
         const e = error as UserCallbackError;

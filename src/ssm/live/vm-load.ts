@@ -37,7 +37,8 @@ export function vmR3LoadBegin(vm: VmCore, api: LoadApi, teleporting: boolean): n
 export function vmR3LoadFailed(vm: VmCore, rc: number, message: string | null, name: string): number {
   vm.fTeleportedAndNotFullyResumedYet = false;
   vm.setState('LOAD_FAILURE', 'LOADING');
-  vm.setError(rc, message ?? loadFailureMessage(name));
+  const failedCallback = vm.lastError?.error?.rc === rc ? vm.lastError.error : undefined; // a unit callback's: the cause
+  vm.setError(rc, message ?? loadFailureMessage(name), failedCallback);
   return rc;
 }
 
