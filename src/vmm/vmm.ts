@@ -87,8 +87,8 @@ export class Vmm implements VmmHost {
   /** Pending API calls' kill switches (dispose() rejects them). */
   readonly #calls = new Set<() => void>();
   readonly #vms$ = new Subject<VmLifeEvent>();
-  /** VMs announced on vms$ as created and not yet as destroyed. */
-  readonly #live = new Set<VM>();
+  /** VMs announced on vms$ as created and not yet as destroyed (weak: the checker drops worlds undestroyed). */
+  readonly #live = new WeakSet<VM>();
   #disposed = false;
 
   constructor(readonly options: VmmOptions = {}) {
