@@ -12,7 +12,7 @@ import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VI
 import { readBaseConfig, type VmConfigInput } from './config.js';
 import { Emt, type EmtHooks } from './emt.js';
 import { disposedError, killedError, reqCallOp, runOperation, runOperationThen, statusToResult } from './external.js';
-import { NO_COMPONENTS, type VmComponents } from './lifecycle.js';
+import { userComponents, type VmComponents } from './lifecycle.js';
 import { ReqPool } from './requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from './types.js';
 import { VM } from './vm.js';
@@ -159,7 +159,7 @@ export class Vmm implements VmmHost {
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
     if (options.atError) core.atError.push(options.atError);
-    core.ext.components = { ...NO_COMPONENTS, ...this.options.components };
+    core.ext.components = userComponents(core, this.options.components);
     attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);
     const hooks: EmtHooks = attachVmToGvmm(core, this.gvmm, {

@@ -2,7 +2,7 @@
  * User callbacks that fail never freeze the engine (issue 15 item 1).
  *
  * Goal: every kind of embedder callback — request and rendezvous callbacks, at-state / at-error /
- * at-runtime-error callbacks, the guest, halt and exit hooks, SSM unit callbacks — that throws, returns a value
+ * at-runtime-error callbacks, the guest, halt, wait, notify and exit hooks, components, SSM unit callbacks — that throws, returns a value
  * that is not a status, or returns a promise becomes a VBoxError (UserCallbackError: the status, the callback
  * named, the original error as `cause`) on the API call that ran it, or in `vm.events$` where no call can carry
  * it; the protocol around it finishes (a rendezvous merges the failure, STOP_ON_ERROR stops the others) and the
@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createVMM, UserCallbackError, type EmtHooks, type VM, type VmTraceEvent } from '../../src/index.js';
+import { createVMM, UserCallbackError, type EmtHooks, type VM, type VmComponents, type VmTraceEvent } from '../../src/index.js';
 import { vmR3NotifyCpuFF } from '../../src/vmm/halt/notify.js';
 import {
   VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_STATUS, VERR_NOT_SUPPORTED, VERR_SSM_UNIT_NOT_FOUND, VERR_VM_INVALID_VM_STATE,
@@ -51,6 +51,7 @@ interface Kind {
   /** A void callback in VirtualBox: any value but a promise is accepted. */
   void?: boolean;
   hooks?: (bad: Bad) => EmtHooks;
+  components?: (bad: Bad) => Partial<VmComponents>;
   /** Run the API call that runs the callback; `bad` counts its runs. */
   run(vm: VM, bad: Bad): Promise<unknown>;
   /** What else must hold after a failure (state, how many callbacks ran). */
@@ -158,6 +159,15 @@ const KINDS: Kind[] = [
     },
   },
   {
+    name: 'component pdmSuspend', callback: 'component pdmSuspend', to: 'events', void: true, answer: { resolves: VINF_EM_SUSPEND },
+    components: (bad) => ({ pdmSuspend: bad as never }),
+    run: async (vm) => {
+      await vm.powerOn();
+      return vm.suspend();
+    },
+    after: (vm) => expect(vm.state).toBe('SUSPENDED'), // a void PDM notification: the suspend completes
+  },
+  {
     name: 'onTerminated hook', callback: 'onTerminated hook', to: 'events', void: true, answer: { resolves: 0 },
     hooks: (bad) => ({ onTerminated: bad as never }),
     run: async (vm) => {
@@ -195,7 +205,11 @@ describe('a failing user callback becomes a VBoxError, never a frozen VM', () =>
       runs++;
       return bad(...args);
     };
-    const vmm = createVMM({ clock, ...(kind.hooks ? { hooks: kind.hooks(counted) } : {}) });
+    const vmm = createVMM({
+      clock,
+      ...(kind.hooks ? { hooks: kind.hooks(counted) } : {}),
+      ...(kind.components ? { components: kind.components(counted) } : {}),
+    });
     try {
       const vm = await vmm.create({ cpus: 2 });
       const errors: Extract<VmTraceEvent, { kind: 'error' }>[] = [];
