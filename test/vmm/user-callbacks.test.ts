@@ -2,10 +2,10 @@
  * User callbacks that fail never freeze the engine (issue 15 item 1).
  *
  * Goal: every kind of embedder callback — request and rendezvous callbacks, at-state / at-error /
- * at-runtime-error callbacks, the guest, halt, wait, notify and exit hooks, components, SSM unit callbacks — that throws, returns a value
- * that is not a status, or returns a promise becomes a VBoxError (UserCallbackError: the status, the callback
- * named, the original error as `cause`) on the API call that ran it, or in `vm.events$` where no call can carry
- * it; the protocol around it finishes (a rendezvous merges the failure, STOP_ON_ERROR stops the others) and the
+ * at-runtime-error callbacks, the guest, halt, wait, notify and exit hooks, components, SSM unit and progress
+ * callbacks — that throws, returns a value that is not a status, or returns a promise becomes a VBoxError
+ * (UserCallbackError: the status, the callback named, the original error as `cause`) on the API call that ran
+ * it, or in `vm.events$` where no call can carry it; the protocol around it finishes (a rendezvous merges the failure, STOP_ON_ERROR stops the others) and the
  * VM can still be powered off and destroyed.
  *
  * Method: a table of kinds × {throws, bad return, async} × {virtual, real clock}. Expected statuses are the
@@ -108,6 +108,15 @@ const KINDS: Kind[] = [
       return vm.loadFromFile(path);
     },
     after: (vm) => expect(vm.state).toBe('LOAD_FAILURE'),
+  },
+  {
+    name: 'save onProgress callback', callback: 'onProgress callback', to: 'events', void: true,
+    answer: { resolves: expect.objectContaining({ rc: 0, live: true }) }, // pfnProgress's answer is ignored: the live save goes on
+    run: async (vm, bad) => {
+      await vm.powerOn();
+      return vm.save(join(dir, `${Math.random().toString(36).slice(2)}.sav`), { onProgress: bad as never });
+    },
+    after: (vm) => expect(vm.state).toBe('SUSPENDED'),
   },
   {
     name: 'at-state callback', callback: 'at-state callback', to: 'events', void: true, answer: { resolves: VINF_EM_SUSPEND },

@@ -51,7 +51,7 @@ export function vmR3LoadFinish(vm: VmCore, source: string | SsmSource, name: str
       after: teleporting ? 'TELEPORT' : 'RESUME',
       onHandle: (h) => (handle = h),
       onProgress: (percent) => {
-        options.onProgress?.(percent);
+        if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // a failure goes to events$
         state.progress$.next({ op: 'load', percent, tNs: vm.nowNs() });
       },
     });
