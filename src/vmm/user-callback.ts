@@ -1,19 +1,19 @@
 /**
  * Every call into embedder code goes through callUser: request and rendezvous callbacks, at-state / at-error /
- * at-runtime-error callbacks, the guest and halt hooks, SSM unit callbacks. VirtualBox's callbacks are C
- * functions that return a status; ours are JavaScript functions that may also throw, return something that is
- * not a status, or return a promise (an EMT step cannot await). None of that may escape into the scheduler,
- * so each becomes a UserCallbackError, a VBoxError carrying a VirtualBox status:
+ * at-runtime-error callbacks, components, the guest, halt, wait, notify and exit hooks, SSM unit and progress
+ * callbacks. VirtualBox's callbacks are C functions that return a status; ours are JavaScript functions that
+ * may also throw, return something that is not a status, or return a promise (an EMT step cannot await). None
+ * of that may escape into the scheduler, so each becomes a UserCallbackError, a VBoxError with a status:
  *
- *   threw a VBoxError (or another Error with a failure status in `rc`, e.g. the engine's VmAssertion) → that status
+ *   threw a VBoxError (or an Error with a failure status in `rc`, e.g. the engine's VmAssertion) → that status
  *   threw anything else → VERR_INTERNAL_ERROR
  *   returned a promise  → VERR_NOT_SUPPORTED (callbacks are synchronous; the promise's outcome is ignored)
  *   returned a non-status (not an int32, not undefined, not what the kind allows) → VERR_IPE_UNEXPECTED_STATUS
  *
- * `undefined` (a void callback) is VINF_SUCCESS, as before; void callbacks (at-state …) may return anything but a
- * promise. The call site decides where the failure goes: as
- * the callback's status into the protocol around it (and from there to the API call that ran it), or to
- * `vm.events$` (kind 'error', VMSetError) where no call can carry it.
+ * `undefined` (a void callback) is VINF_SUCCESS, as before; void callbacks (at-state …) may return anything but
+ * a promise. The call site decides where the failure goes: as the callback's status into the protocol around it
+ * (and from there to the API call that ran it), or to `vm.events$` (kind 'error', VMSetError) where no call can
+ * carry it.
  */
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_STATUS, VERR_NOT_SUPPORTED } from '../status.js';
 
@@ -71,8 +71,9 @@ export const emtResult: ResultCheck = (value) => {
 };
 
 /**
- * Call `fn(...args)`; never throws; `callback` names it (a function: built only when it fails, off the hot path). Returns its result when `accepts` takes it, otherwise a UserCallbackError
- * (a promise is told apart from any other wrong value, and its later rejection is swallowed).
+ * Call `fn(...args)`; never throws. Returns its result when `accepts` takes it, otherwise a UserCallbackError (a
+ * promise is told apart from any other wrong value, and its later rejection is swallowed). `callback` names it;
+ * a function is called only when it fails, so the hot path builds no string.
  */
 export function callUser<A extends unknown[], R>(
   callback: string | (() => string),
