@@ -185,7 +185,14 @@ export class Vmm implements VmmHost {
    * resume; a failed teleport powers the VM off, destroys it and rejects.
    */
   listenForTeleport(options: TeleportListenOptions): Promise<VM> {
-    return this.#disposed ? Promise.reject(disposedError()) : listenForTeleport(this, options);
+    return this.#tracked(() => {
+      // dispose() stops the listener too (its signal), so no server outlives the engine.
+      const stop = new AbortController();
+      const untrack = this.trackCall(() => stop.abort());
+      if (typeof options !== 'object' || options === null) return listenForTeleport(this, options).finally(untrack); // its own refusal
+      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+      return listenForTeleport(this, { ...options, signal }).finally(untrack);
+    });
   }
 
   /** Let `ns` of GIP time pass with the world running (virtual: as fast as it can be simulated). */
@@ -198,9 +205,9 @@ export class Vmm implements VmmHost {
   }
 
   /** An engine-wide wait that dispose() ends (a disposed scheduler would never let it finish). */
-  #tracked(wait: () => Promise<void>): Promise<void> {
+  #tracked<T>(wait: () => Promise<T>): Promise<T> {
     if (this.#disposed) return Promise.reject(disposedError());
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const untrack = this.trackCall(() => reject(killedError()));
       wait().then(resolve, reject).finally(untrack);
     });

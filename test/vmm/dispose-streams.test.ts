@@ -10,6 +10,7 @@
  * Method: tables over API calls × {virtual, real clock}; "at once" is checked against a setImmediate sentinel, so
  * no figure depends on host speed. Before the change pending calls never settled and streams never completed.
  */
+import { connect } from 'node:net';
 import { firstValueFrom, lastValueFrom, type Observable, Subject, takeUntil, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createVMM, emtCallWait, type VM, type Vmm, type VmTraceEvent } from '../../src/index.js';
@@ -47,6 +48,7 @@ const CALLS: [string, (vm: VM, vmm: Vmm) => Promise<unknown>][] = [
   ['loadFromFile', (vm) => vm.loadFromFile('/nonexistent.sav')],
   ['vmm.create', (_vm, vmm) => vmm.create({ cpus: 1 })],
   ['vmm.advance', (_vm, vmm) => vmm.advance(1_000_000_000)],
+  ['vmm.listenForTeleport', (_vm, vmm) => vmm.listenForTeleport({ port: 0, password: 'x', cpus: 1 })],
 ];
 
 async function runningVm(clock: (typeof CLOCKS)[number]): Promise<{ vmm: Vmm; vm: VM }> {
@@ -94,6 +96,28 @@ describe('vmm.dispose(): final and prompt', () => {
     await Promise.all(ends); // each completes (lastValueFrom would hang otherwise)
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(choices).toBe(0);
+  });
+});
+
+describe('vmm.dispose() and a teleport listener', () => {
+  it('stops listening: the port refuses connections afterwards', async () => {
+    const vmm = createVMM();
+    const listening = new Promise<number>((resolve) => {
+      const pending = vmm.listenForTeleport({ port: 0, password: 'secret', cpus: 1, onListening: ({ port }) => resolve(port) });
+      pending.catch(() => {});
+    });
+    const port = await listening;
+    vmm.dispose();
+    await new Promise((resolve) => setImmediate(resolve));
+    const refused = await new Promise<string>((resolve) => {
+      const socket = connect({ port, host: '127.0.0.1' });
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve('connected');
+      });
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
   });
 });
 
