@@ -4,7 +4,7 @@
  * next CPU of an ALL request, time out) go through the scheduler like every EMT step, so races between
  * callers are scheduler choices. Operations report through a callback; the promise API wraps them.
  */
-import { VBoxError, VERR_INVALID_PARAMETER, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
+import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { checkCall, queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
@@ -83,14 +83,30 @@ export function runOperation(vm: VmCore, op: Operation): Promise<number> {
  * result to a callback, so no promise continuation waits on the microtask queue holding the world.
  */
 export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: number | Error) => void): void {
-  const sched = vm.host.sched;
+  const host = vm.host;
+  if (host.disposed) return onDone(disposedError());
+  const sched = host.sched;
   const release = sched.hold();
-  startOperation(vm, op, (result) => {
+  let settled = false;
+  const settle = (result: number | Error) => {
+    if (settled) return; // killed by dispose(): the world is gone, nothing reports any more
+    settled = true;
     release();
+    untrack();
     sched.noteSettled();
     onDone(result);
-  });
+  };
+  const untrack = host.trackCall?.(() => settle(killedError())) ?? noop;
+  startOperation(vm, op, settle);
 }
+
+const noop = () => {};
+
+/** A call pending when vmm.dispose() ran: killed, as VirtualBox kills the requests left at termination. */
+export const killedError = (): VBoxError => new VBoxError(VERR_VM_REQUEST_KILLED, 'the engine was disposed while the call was pending');
+
+/** A call made after vmm.dispose(): the engine's VMs are gone, as their handles are. */
+export const disposedError = (): VBoxError => new VBoxError(VERR_INVALID_VM_HANDLE, 'the engine is disposed');
 
 export interface ReqCallOptions {
   target: CpuTarget;
@@ -171,6 +187,9 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */
 export function statusToResult(vm: VmCore, rc: number, errorsBefore: number): number {
   if (rc >= 0) return rc;
-  const message = vm.cErrors > errorsBefore && vm.lastError?.rc === rc ? vm.lastError.message : undefined;
-  throw message ? new VBoxError(rc, message) : new VBoxError(rc);
+  const last = vm.cErrors > errorsBefore && vm.lastError?.rc === rc ? vm.lastError : undefined;
+  if (!last) throw new VBoxError(rc);
+  if (last.error?.message === last.message) throw last.error; // a failed user callback: its own error
+  // VMSetError's text, and the user callback that failed under it (a unit's loadExec under "Failed to load unit") as cause.
+  throw Object.assign(new VBoxError(rc, last.message), last.error ? { cause: last.error } : {});
 }

@@ -288,7 +288,7 @@ describe('VMR3PowerOff then VMR3Destroy from CREATED (tstVMREQ cleanup)', () => 
     await expect(vm.destroy()).resolves.toBe(VINF_SUCCESS);
     subscription.unsubscribe();
     expect(seen.map(({ from, to, by }) => ({ from, to, by }))).toEqual([
-      { from: null, to: 'CREATED', by: 'ext' },
+      { from: 'CREATING', to: 'CREATED', by: 'emt.0' }, // state$ replays the last real change: vmR3CreateU on EMT(0)
       { from: 'CREATED', to: 'POWERING_OFF', by: 'emt.1' }, // first EMT of the descending rendezvous
       { from: 'POWERING_OFF', to: 'OFF', by: 'emt.0' },
       { from: 'OFF', to: 'DESTROYING', by: 'ext' }, // VMR3Destroy's calling (non-EMT) thread
