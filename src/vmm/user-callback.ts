@@ -67,8 +67,13 @@ export const emtResult: ResultCheck = (value) => {
   const block = value as { kind?: unknown; flags?: unknown; callback?: unknown; target?: unknown; fn?: unknown; then?: unknown };
   if (block.then !== undefined && typeof block.then !== 'function') return false;
   if (block.kind === 'rendezvous') return isStatus(block.flags) && typeof block.callback === 'function';
-  return block.kind === 'call' && Number.isInteger(block.target) && typeof block.fn === 'function';
+  const target = block.target;
+  const targetOk = Number.isInteger(target) || (typeof target === 'string' && NAMED_TARGETS.has(target));
+  return block.kind === 'call' && targetOk && typeof block.fn === 'function';
 };
+
+/** The VMCPUID_* names a call block may carry besides a CPU id (its range is checked where it is queued). */
+const NAMED_TARGETS: ReadonlySet<string> = new Set(['any', 'any-queue', 'all', 'all-reverse']);
 
 /**
  * Call `fn(...args)`; never throws. Returns its result when `accepts` takes it, otherwise a UserCallbackError (a
