@@ -8,7 +8,7 @@
  */
 import { explore } from '../src/check/explore.js';
 import { MUTANTS } from '../src/check/mutants.js';
-import type { ScenarioInput } from '../src/check/scenario.js';
+import type { Scenario } from '../src/check/scenario.js';
 
 const METHODS = [['BOOTSTRAP', 1], ['OLD', 3], ['METHOD_1', 4], ['GLOBAL_1', 5]] as const;
 
@@ -16,7 +16,7 @@ export async function main(options: { cpus?: readonly number[]; timeLimitS?: num
   const quick = process.argv.includes('--quick');
   const cpusList = options.cpus ?? (quick ? [1, 2] : [1, 2, 3]);
   const timeLimitMs = (options.timeLimitS ?? 120) * 1000;
-  const scenarios: [string, (cpus: number) => ScenarioInput][] = [
+  const scenarios: [string, (cpus: number) => Scenario][] = [
     ['PowerOn ∥ PowerOff', (cpus) => ({ cpus, guest: 'halt', clients: [['powerOn'], ['powerOff']] })],
     ['PowerOn → reqCallWait(n-1) ∥ PowerOff', (cpus) => ({ cpus, guest: 'halt', clients: [['powerOn', { call: 'reqCallWait', target: cpus - 1 }], ['powerOff']] })],
   ];

@@ -8,9 +8,9 @@
  * Run: `node dist/bench/check-key-audit.js` on the build, or `npx tsx bench/check-key-audit.ts` (a few minutes).
  */
 import { auditStateKey, formatKeyAudit, type KeyAuditResult } from '../src/check/key-audit.js';
-import type { ScenarioInput } from '../src/check/scenario.js';
+import type { Scenario } from '../src/check/scenario.js';
 
-export const AUDITED: [string, ScenarioInput][] = [
+export const AUDITED: [string, Scenario][] = [
   ['powerOn→suspend ∥ powerOff, 3 vCPUs', { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] }],
   ['powerOn→suspend ∥ resume ∥ powerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }],
   ['powerOn→reset ∥ suspend, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'reset'], ['suspend']] }],

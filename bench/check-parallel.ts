@@ -13,7 +13,7 @@
  */
 import { explore, type ExploreResult } from '../src/check/explore.js';
 import type { CheckBenchRow } from './check-powerons.js';
-import type { ScenarioInput } from '../src/check/scenario.js';
+import type { Scenario } from '../src/check/scenario.js';
 
 export interface ParallelBenchRow extends Pick<CheckBenchRow, 'cpus' | 'verdict' | 'states' | 'transitions' | 'rebuilds' | 'seconds' | 'cpuSeconds'> {
   workers: number;
@@ -31,7 +31,7 @@ export interface ParallelBenchOptions {
   print?: boolean;
 }
 
-const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
 
 interface Measured {
   result: ExploreResult;

@@ -19,7 +19,7 @@
 import { explore, type ExploreOptions, type ExploreResult } from '../src/check/explore.js';
 import { disablePretenuring } from '../src/check/gc-tuning.js';
 import { collectGarbage } from './collect-garbage.js';
-import type { ScenarioInput } from '../src/check/scenario.js';
+import type { Scenario } from '../src/check/scenario.js';
 
 export interface CheckBenchRow {
   name: string;
@@ -49,7 +49,7 @@ export interface CheckBenchOptions {
 }
 
 /** Explore and time it (no forced collection: one would discard the engine's compiled code, collect-garbage.ts). */
-export async function measure(name: string, scenario: ScenarioInput, options: ExploreOptions, reductions: string): Promise<CheckBenchRow> {
+export async function measure(name: string, scenario: Scenario, options: ExploreOptions, reductions: string): Promise<CheckBenchRow> {
   const cpuBefore = process.cpuUsage();
   const result: ExploreResult = await explore(scenario, options);
   const cpu = process.cpuUsage(cpuBefore);
@@ -75,7 +75,7 @@ export async function measure(name: string, scenario: ScenarioInput, options: Ex
  * Peak live heap growth per state, in a run of its own: sampled after forced collections (garbage worlds do not
  * count), which slow this run and the next, so these runs come after all timed ones.
  */
-async function liveHeapPerState(scenario: ScenarioInput, options: ExploreOptions): Promise<number> {
+async function liveHeapPerState(scenario: Scenario, options: ExploreOptions): Promise<number> {
   if (!collectGarbage()) return Number.NaN;
   const before = process.memoryUsage().heapUsed;
   let peak = before;
@@ -111,10 +111,10 @@ export async function main(options: CheckBenchOptions = {}): Promise<CheckBenchR
   const pretenuring = options.pretenuring ?? process.argv.includes('--pretenuring');
   if (!pretenuring) disablePretenuring(); // process-wide: run-all.ts runs the checker benches last
   if (print) console.log(`V8 allocation-site pretenuring ${pretenuring ? 'on (V8 default)' : 'off (as vmm-actors check runs)'}`);
-  const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+  const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
   // Each row with what it ran, in the order run (the heap pass at the end runs them again).
-  const runs = new Map<CheckBenchRow, [ScenarioInput, ExploreOptions]>();
-  const timed = async (name: string, scenario: ScenarioInput, exploreOptions: ExploreOptions, reductions: string) => {
+  const runs = new Map<CheckBenchRow, [Scenario, ExploreOptions]>();
+  const timed = async (name: string, scenario: Scenario, exploreOptions: ExploreOptions, reductions: string) => {
     const row = await measure(name, scenario, exploreOptions, reductions);
     runs.set(row, [scenario, exploreOptions]);
     return row;

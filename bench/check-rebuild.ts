@@ -13,7 +13,7 @@
 import { pathToFileURL } from 'node:url';
 import { explore } from '../src/check/explore.js';
 import { BUILT_IN_PROPERTIES } from '../src/check/invariants/index.js';
-import { parseScenario, type ScenarioInput } from '../src/check/scenario.js';
+import { parseScenario, type Scenario } from '../src/check/scenario.js';
 import { World, type WorldOptions } from '../src/check/world.js';
 import { Prng } from '../src/sched/prng.js';
 import { RealClock } from '../src/time/real-clock.js';
@@ -30,7 +30,7 @@ export interface RebuildBenchResult {
   };
 }
 
-const RACE: ScenarioInput = {
+const RACE: Scenario = {
   cpus: 4,
   clients: [
     { name: 'A', calls: [{ call: 'powerOn' }, { call: 'suspend' }] },

@@ -15,6 +15,8 @@ import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
 import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
 import { main as gvmmIdle } from './gvmm-idle.js';
 import { main as observeLarge } from './observe-large.js';
+import { main as teleportHostile } from './teleport-hostile.js';
+import { main as viewerFlood } from './viewer-flood.js';
 
 const benches: [string, () => Promise<unknown>][] = [
   ['request round trip', () => request()],
@@ -28,6 +30,8 @@ const benches: [string, () => Promise<unknown>][] = [
   ['GVMM wake-up latency (real time)', () => gvmmWakeUpLatency()],
   ['halted vCPUs on virtual time: 10 s, 4 vCPUs, 1 ms ticks', () => gvmmIdle()],
   ['observe: a 100 MiB VBox.log streamed (time, peak RSS)', () => observeLarge()],
+  ['teleport listener under hostile peers (deadline, password backoff, junk flood RSS)', () => teleportHostile(800)],
+  ['viewer relay under a flood: 100 x 10 MiB, 1,000 x 1 MiB (peak RSS of the viewer)', () => viewerFlood()],
   // Last: check-powerons switches V8's allocation-site pretenuring off for the rest of the process, as the CLI does.
   ['model checker: world rebuild and step cost, N = 4 race (V8 defaults)', () => checkRebuild()],
   ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],

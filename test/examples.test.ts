@@ -10,7 +10,7 @@ describe('examples/embed.ts', () => {
     expect(lines.filter((l) => l.startsWith('rendezvous on'))).toEqual(['rendezvous on 1', 'rendezvous on 0']);
     expect(lines).toContain('VERR_VM_INVALID_VM_STATE -1907');
     expect(seen.map((s) => s.split(' (')[0])).toEqual([
-      'null -> CREATED', 'CREATED -> POWERING_ON', 'POWERING_ON -> RUNNING', 'RUNNING -> POWERING_OFF',
+      'CREATING -> CREATED', 'CREATED -> POWERING_ON', 'POWERING_ON -> RUNNING', 'RUNNING -> POWERING_OFF',
       'POWERING_OFF -> OFF', 'OFF -> DESTROYING', 'DESTROYING -> TERMINATED',
     ]);
   });

@@ -15,10 +15,10 @@ import { StateTable } from './state-table.js';
 import { World, type EngineVariant, type WorldOptions } from './world.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 import type { Violation } from './property.js';
-import type { Scenario } from './scenario.js';
+import type { ScenarioSpec } from './scenario.js';
 
 export interface WorkerInit {
-  scenario: Scenario;
+  scenario: ScenarioSpec;
   por: boolean;
   symmetry: boolean;
   /** A mutant of src/check/mutants.ts, by name (an engine variant holds functions, which cannot be sent). */

@@ -6,7 +6,7 @@
  * default, so the first counterexample is a shortest one. A run cut short by maxStates, maxDepth or the time
  * limit is "bounded", never "ok".
  */
-import { isParsedScenario, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
+import { isParsedScenario, parseScenario, type ScenarioSpec, type Scenario } from './scenario.js';
 import type { Coverage } from './coverage.js';
 import type { PropertyDef, UserInvariant } from './property.js';
 import type { Counterexample } from './trace.js';
@@ -65,7 +65,7 @@ export interface ExploreResult {
   /** `ok: 1,234 states`, `bounded at 1,000 states (maxStates)`, `violation: deadlock …`. */
   verdict: string;
   bound: 'maxStates' | 'maxDepth' | 'time' | 'walks' | null;
-  scenario: Scenario;
+  scenario: ScenarioSpec;
   mode: 'bfs' | 'dfs' | 'random';
   states: number;
   transitions: number;
@@ -90,7 +90,7 @@ export interface ExploreResult {
 }
 
 
-export async function explore(input: Scenario | ScenarioInput, options: ExploreOptions = {}): Promise<ExploreResult> {
+export async function explore(input: ScenarioSpec | Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
   const explorer = new Explorer(isParsedScenario(input) ? input : parseScenario(input), options);
   return explorer.run();
 }

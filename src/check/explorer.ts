@@ -12,7 +12,7 @@ import { LivenessGraph, TIMER_SLOT } from './liveness.js';
 import { checkParallelOptions, parallelBreadthFirst } from './parallel.js';
 import { singletonChoice } from './por.js';
 import type { Violation } from './property.js';
-import type { Scenario } from './scenario.js';
+import type { ScenarioSpec } from './scenario.js';
 import { breadthFirst, DEFAULTS, depthFirst, randomWalks } from './search.js';
 import { encodeWorld, identityOrder } from './state-key.js';
 import { StateTable } from './state-table.js';
@@ -47,7 +47,7 @@ export class Explorer {
   frontier = 0;
 
   constructor(
-    readonly scenario: Scenario,
+    readonly scenario: ScenarioSpec,
     readonly options: ExploreOptions,
   ) {
     this.worldOptions = {

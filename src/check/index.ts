@@ -5,7 +5,7 @@
  */
 export { explore, type ExploreOptions, type ExploreResult, type Progress } from './explore.js';
 export { replayTrace, replayRecords, type ReplayOptions, type ReplayResult } from './replay.js';
-export { parseScenario, parseScenarioText, describeCall, ScenarioError, CALL_NAMES, type Scenario, type ScenarioInput, type CallSpec, type ClientSpec, type CallName } from './scenario.js';
+export { parseScenario, parseScenarioText, describeCall, ScenarioError, CALL_NAMES, type ScenarioSpec, type Scenario, type CallSpec, type ClientSpec, type CallName } from './scenario.js';
 export { formatSummary, formatViolation, formatCoverage } from './report.js';
 export type { Coverage, MachineCoverage } from './coverage.js';
 export type { Counterexample } from './trace.js';

@@ -18,7 +18,7 @@ import { Prng } from '../sched/prng.js';
 import { RealClock } from '../time/real-clock.js';
 import { endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
-import { isParsedScenario, parseScenario, type Scenario, type ScenarioInput } from './scenario.js';
+import { isParsedScenario, parseScenario, type ScenarioSpec, type Scenario } from './scenario.js';
 import { encodeWorld, type CpuOrder } from './state-key.js';
 import { World } from './world.js';
 
@@ -75,7 +75,7 @@ interface Future {
   signature: string;
 }
 
-export function auditStateKey(input: Scenario | ScenarioInput, options: KeyAuditOptions = {}): KeyAuditResult {
+export function auditStateKey(input: ScenarioSpec | Scenario, options: KeyAuditOptions = {}): KeyAuditResult {
   const scenario = isParsedScenario(input) ? input : parseScenario(input);
   const depth = options.depth ?? 2;
   const maxStates = options.maxStates ?? 2_000;

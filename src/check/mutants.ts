@@ -10,7 +10,7 @@ import {
   firstRunner, mergeRendezvousStatus, nextRunner, rendezvousMachine, rendezvousTypeOf, RV_STOP_ON_ERROR, type RendezvousContext,
   type RendezvousEvent, type RendezvousType,
 } from '../../machines/rendezvous.js';
-import type { ScenarioInput } from './scenario.js';
+import type { Scenario } from './scenario.js';
 import type { EngineVariant } from './world.js';
 
 export interface Mutant {
@@ -18,7 +18,7 @@ export interface Mutant {
   /** What is broken, in VirtualBox terms. */
   readonly description: string;
   readonly engine: EngineVariant;
-  readonly scenario: ScenarioInput;
+  readonly scenario: Scenario;
   /** The property expected to report it. */
   readonly caughtBy: string;
   /** Needs an engine feature that may be missing (save): the test skips it when absent. */

@@ -23,12 +23,13 @@ import { PARKED_WORLDS_MAX } from './search.js';
 import { StateTable } from './state-table.js';
 import { World } from './world.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
+import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
 
-/** Refuse options that cannot reach a worker thread; the message says why. */
+/** Refuse options that cannot reach a worker thread: a VBoxError VERR_INVALID_PARAMETER whose message says why. */
 export async function checkParallelOptions(options: ExploreOptions): Promise<void> {
   const workers = options.workers ?? 1;
   const refuse = (why: string): never => {
-    throw new Error(`explore: workers: ${workers}: ${why}`);
+    throw new VBoxError(VERR_INVALID_PARAMETER, `explore: workers: ${workers}: ${why}`);
   };
   if (!Number.isInteger(workers) || workers < 1) refuse('must be an integer ≥ 1');
   if (workers === 1) return;

@@ -11,7 +11,7 @@ import type { PropertyDef, UserInvariant, Violation } from './property.js';
 import { parseScenario } from './scenario.js';
 import { encodeWorld, identityOrder } from './state-key.js';
 import { symmetryOf } from './symmetry.js';
-import { livenessMessage, type TraceSetup } from './trace.js';
+import { livenessMessage, type TraceSetup, type UserCheck } from './trace.js';
 import { World, type EngineVariant } from './world.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 
@@ -34,6 +34,8 @@ export interface ReplayResult {
   steps: number;
   /** Set when the run stopped following the trace (an actor other than the recorded one stepped). */
   divergence: string | null;
+  /** The user invariant or property the recorded violation came from (the trace header says so), else null. */
+  user: UserCheck | null;
   world: World;
 }
 
@@ -98,7 +100,7 @@ export function replayRecords(records: readonly TraceRecord[], options: ReplayOp
   }
   const violation = world.violation;
   const reproduced = !divergence && violation !== null && expected !== null && violation.property === expected.property && violation.message === expected.message;
-  return { violation, expected, reproduced, steps: taken, divergence, world };
+  return { violation, expected, reproduced, steps: taken, divergence, user: setup.user ?? null, world };
 }
 
 const describe = (choice: TraceChoice['choice']): string => (choice.kind === 'timer' ? `timer ${choice.label}` : `${choice.actor} (choice ${choice.index} of ${choice.of})`);

@@ -6,6 +6,8 @@
 import type { RendezvousTypeName } from '../vmm/operations.js';
 import type { CpuTarget } from '../vmm/types.js';
 import { statusByName } from '../status.js';
+import { HALT_METHOD_SETTINGS, type HaltMethodSetting } from '../vmm/config.js';
+import { VMHALTMETHOD } from '../../machines/halt-method.js';
 
 export const CALL_NAMES = [
   'powerOn', 'suspend', 'resume', 'reset', 'softReset', 'powerOff', 'destroy', 'save', 'reqCallWait', 'emtRendezvous',
@@ -50,7 +52,8 @@ export interface ClientSpec {
   calls: CallSpec[];
 }
 
-export interface Scenario {
+/** A scenario as parseScenario returns it (defaults filled in, names resolved); users write a `Scenario`. */
+export interface ScenarioSpec {
   name: string;
   cpus: number;
   fidelity: 'intended' | 'as-written';
@@ -71,16 +74,19 @@ export interface Scenario {
 
 /** A scenario as users write it: short call names, arrays of calls, defaults left out. */
 export type CallInput = CallName | (Partial<CallSpec> & { call: string });
-export interface ScenarioInput {
+export interface Scenario {
   name?: string;
   cpus: number;
   fidelity?: 'intended' | 'as-written';
-  config?: Scenario['config'];
-  guest?: Scenario['guest'];
-  timers?: Scenario['timers'];
-  halt?: Scenario['halt'];
+  /** PowerOffInsteadOfReset, HaltMethod (a VMHALTMETHOD number or name: 'BOOTSTRAP', 'OLD', 'METHOD_1', 'GLOBAL_1'). */
+  config?: { PowerOffInsteadOfReset?: boolean; HaltMethod?: number | HaltMethodSetting };
+  guest?: ScenarioSpec['guest'];
+  timers?: ScenarioSpec['timers'];
+  halt?: ScenarioSpec['halt'];
   clients: (CallInput[] | { name?: string; calls: CallInput[] })[];
 }
+/** @deprecated the earlier name of `Scenario` (the input form). */
+export type ScenarioInput = Scenario;
 
 export class ScenarioError extends Error {
   constructor(message: string) {
@@ -183,12 +189,12 @@ function readCall(input: unknown, cpus: number, where: string): CallSpec {
 }
 
 /** A scenario parseScenario already returned (its defaults filled in), as opposed to raw input. */
-export const isParsedScenario = (input: Scenario | ScenarioInput): input is Scenario =>
+export const isParsedScenario = (input: ScenarioSpec | Scenario): input is ScenarioSpec =>
   Array.isArray(input.clients) && input.clients.every((c) => !Array.isArray(c) && typeof (c as { name?: unknown }).name === 'string') &&
-  typeof (input as Scenario).guest === 'string' && typeof (input as Scenario).timers === 'string';
+  typeof (input as ScenarioSpec).guest === 'string' && typeof (input as ScenarioSpec).timers === 'string';
 
 /** Parse and validate a scenario; throws ScenarioError naming the field (`scenario.clients[1][0].call: …`). */
-export function parseScenario(input: unknown, where = 'scenario'): Scenario {
+export function parseScenario(input: unknown, where = 'scenario'): ScenarioSpec {
   if (!isObject(input)) return fail(where, 'must be an object with "cpus" and "clients"');
   for (const key of Object.keys(input)) if (!SCENARIO_KEYS.has(key)) fail(where, `unknown key '${key}'`);
   const cpus = input.cpus;
@@ -204,13 +210,14 @@ export function parseScenario(input: unknown, where = 'scenario'): Scenario {
   if (timers !== 'idle' && timers !== 'any') fail(`${where}.timers`, `must be 'idle' or 'any'`);
   const halt = input.halt ?? 'off';
   if (halt !== 'off' && halt !== 'on') fail(`${where}.halt`, `must be 'off' or 'on', got ${JSON.stringify(halt)}`);
-  const config: Scenario['config'] = {};
+  const config: ScenarioSpec['config'] = {};
   if (input.config !== undefined) {
     if (!isObject(input.config)) fail(`${where}.config`, 'must be an object');
     for (const [key, value] of Object.entries(input.config as Record<string, unknown>)) {
       if (key === 'PowerOffInsteadOfReset' && typeof value === 'boolean') config.PowerOffInsteadOfReset = value;
       else if (key === 'HaltMethod' && typeof value === 'number' && Number.isInteger(value)) config.HaltMethod = value;
-      else fail(`${where}.config.${key}`, `unknown key or bad value ${JSON.stringify(value)} (PowerOffInsteadOfReset: boolean, HaltMethod: integer)`);
+      else if (key === 'HaltMethod' && (HALT_METHOD_SETTINGS as readonly unknown[]).includes(value)) config.HaltMethod = VMHALTMETHOD[value as HaltMethodSetting];
+      else fail(`${where}.config.${key}`, `unknown key or bad value ${JSON.stringify(value)} (PowerOffInsteadOfReset: boolean, HaltMethod: integer or ${HALT_METHOD_SETTINGS.join(' | ')})`);
     }
   }
   const clients = input.clients;
@@ -232,13 +239,13 @@ export function parseScenario(input: unknown, where = 'scenario'): Scenario {
   });
   const name = typeof input.name === 'string' ? input.name : parsed.map((c) => c.calls.map((x) => x.call).join(' → ')).join(' ∥ ');
   return {
-    name, cpus: n, fidelity: fidelity as Scenario['fidelity'], config, guest: guest as Scenario['guest'], timers: timers as Scenario['timers'],
-    halt: halt as Scenario['halt'], clients: parsed,
+    name, cpus: n, fidelity: fidelity as ScenarioSpec['fidelity'], config, guest: guest as ScenarioSpec['guest'], timers: timers as ScenarioSpec['timers'],
+    halt: halt as ScenarioSpec['halt'], clients: parsed,
   };
 }
 
 /** `JSON.parse` with a message that names the file. */
-export function parseScenarioText(text: string, file = 'scenario'): Scenario {
+export function parseScenarioText(text: string, file = 'scenario'): ScenarioSpec {
   let json: unknown;
   try {
     json = JSON.parse(text);

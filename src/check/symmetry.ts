@@ -16,7 +16,7 @@
  * VM_FF_RESET and exiting), and there every permutation of all vCPUs is a symmetry.
  */
 import { KeyWriter } from './key-writer.js';
-import type { CallSpec, Scenario } from './scenario.js';
+import type { CallSpec, ScenarioSpec } from './scenario.js';
 import { encodeCpu, haltEncoding, timerName, type CpuOrder } from './state-key.js';
 import type { World } from './world.js';
 
@@ -48,7 +48,7 @@ export function symmetryBreaker(spec: CallSpec): string | null {
   }
 }
 
-export function symmetryOf(scenario: Scenario, wanted: boolean): Symmetry {
+export function symmetryOf(scenario: ScenarioSpec, wanted: boolean): Symmetry {
   const off = (description: string): Symmetry => ({ description, active: false, order: () => null });
   if (!wanted) return off('off');
   if (scenario.cpus < 2) return off('off (one vCPU)');

@@ -5,9 +5,10 @@
  * re-runs that prefix once with recording on to produce the records.
  */
 import { formatTrace, TRACE_FORMAT, TRACE_VERSION, type TraceRecord } from '../inspect/trace-format.js';
+import { BUILT_IN_PROPERTIES } from './invariants/index.js';
 import { callCompletes } from './monitors/call-completes.js';
 import type { Violation } from './property.js';
-import type { Scenario } from './scenario.js';
+import type { ScenarioSpec } from './scenario.js';
 import { World, type WorldOptions } from './world.js';
 
 export interface Counterexample extends Violation {
@@ -23,17 +24,38 @@ export interface Counterexample extends Violation {
 }
 
 export interface TraceSetup {
-  scenario: Scenario;
+  scenario: ScenarioSpec;
   /** Exploration settings that matter for replay (symmetry renames vCPUs in lasso keys). */
   symmetry: boolean;
   lassoAt?: number;
   /** A test-only engine variant, by name: such traces replay only from tests. */
   mutant?: string;
+  /** The violation came from the caller's code (a user invariant or an extra property), which only a library call can run again. */
+  user?: UserCheck;
+}
+
+export interface UserCheck {
+  kind: 'invariant' | 'property';
+  name: string;
+}
+
+/** The user check a violation came from, if it did not come from a built-in property. */
+function userCheckOf(worldOptions: WorldOptions, property: string): UserCheck | undefined {
+  if (worldOptions.invariants?.some((i) => i.name === property)) return { kind: 'invariant', name: property };
+  const builtIn = BUILT_IN_PROPERTIES.some((p) => p.name === property);
+  if (!builtIn && worldOptions.properties.some((p) => p.name === property)) return { kind: 'property', name: property };
+  return undefined;
+}
+
+/** The library call that replays a trace whose violation came from a user check (the CLI cannot run user code). */
+export function libraryReplayCall(file: string, user: UserCheck): string {
+  const option = user.kind === 'invariant' ? 'invariants' : 'properties';
+  return `replayTrace(readFileSync(${JSON.stringify(file)}, 'utf8'), { ${option}: [/* your ${user.kind} '${user.name}' */] })  // import { replayTrace } from 'vmm-actors/check'`;
 }
 
 /** Re-run a violating prefix with recording on and package it. */
 export function counterexampleTrace(
-  scenario: Scenario,
+  scenario: ScenarioSpec,
   worldOptions: WorldOptions,
   violation: Violation,
   choices: readonly number[],
@@ -49,11 +71,13 @@ export function counterexampleTrace(
     world.fail(violation.property, violation.message);
   }
   const records = world.records!;
+  const user = userCheckOf(worldOptions, violation.property);
   const setup: TraceSetup = {
     scenario,
     symmetry: options.symmetry ?? true,
     ...(options.lassoAt !== undefined ? { lassoAt: options.lassoAt } : {}),
     ...(options.mutant ? { mutant: options.mutant } : {}),
+    ...(user ? { user } : {}),
   };
   const header: TraceRecord = { type: 'header', format: TRACE_FORMAT, version: TRACE_VERSION, source: 'check', setup: setup as unknown as Record<string, unknown> };
   const trace = [header, ...records.map((r, seq) => ({ ...r, seq }) as TraceRecord)];
@@ -65,7 +89,7 @@ export function counterexampleTrace(
     ...(options.lassoAt !== undefined ? { lassoAt: options.lassoAt } : {}),
     trace,
     text: formatTrace(trace),
-    replayCommand: (file: string) => `npx vmm-actors replay ${file}`,
+    replayCommand: (file: string) => (user ? libraryReplayCall(file, user) : `npx vmm-actors replay ${file}`),
   };
 }
 

@@ -23,7 +23,7 @@ import { ScenarioClient, type ClientHost } from './client.js';
 import type { CoverageSink } from './coverage.js';
 import { Labels, type CallRef } from './labels.js';
 import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } from './property.js';
-import { describeCall, type Scenario } from './scenario.js';
+import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
 
 /** A deliberately broken engine (tests only): fault flags and machine variants. */
@@ -76,7 +76,7 @@ export class World implements ClientHost, MonitorContext {
   readonly #variant: EngineVariant | undefined;
 
   private constructor(
-    readonly scenario: Scenario,
+    readonly scenario: ScenarioSpec,
     options: WorldOptions,
   ) {
     this.records = options.record ? [] : null;
@@ -117,7 +117,7 @@ export class World implements ClientHost, MonitorContext {
   }
 
   /** Build a world and run the VM's creation (VMR3Create) to CREATED; then register the clients. */
-  static build(scenario: Scenario, options: WorldOptions): World {
+  static build(scenario: ScenarioSpec, options: WorldOptions): World {
     const world = new World(scenario, options);
     world.sched.runSync(true);
     if (!world.#watching) world.#watch();

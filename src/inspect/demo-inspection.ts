@@ -7,6 +7,7 @@
 import type { InspectorInput } from './inspector.js';
 import { TraceRecorder } from './recorder.js';
 import { openInBrowser, startStatelyBridge, statelyReachable, STATELY_INSPECTOR_URL, type StatelyBridge } from './stately-bridge.js';
+import { INSPECT_TOKEN_ENV } from './http-guard.js';
 import { createWebSocketSink } from './ws-stream.js';
 
 export interface DemoInspectionOptions {
@@ -52,6 +53,7 @@ export async function openDemoInspection(options: DemoInspectionOptions): Promis
   if (options.inspectWs) {
     const url = options.inspectWs;
     const sink = createWebSocketSink(url, {
+      token: process.env[INSPECT_TOKEN_ENV],
       onError: (error) => options.out(`--inspect-ws: cannot reach ${url} (${error.message}); running without it`),
     });
     inspectors.push(sink);
@@ -66,13 +68,19 @@ export async function openDemoInspection(options: DemoInspectionOptions): Promis
       options.out(
         `--inspect: the Stately inspector (${STATELY_INSPECTOR_URL}) is not reachable from here (offline?); running without it.` +
           ' Offline, record with --trace run.jsonl and open it with `vmm-actors view run.jsonl`, or watch live with' +
-          ' `vmm-actors view --live ws://127.0.0.1:8080` and --inspect-ws ws://127.0.0.1:8080.',
+          ' `vmm-actors view --live ws://127.0.0.1:8080` and --inspect-ws with the address it prints.',
       );
     } else {
-      const b = (bridge = await startStatelyBridge());
-      inspectors.push(b.inspector);
-      options.out(`--inspect: Stately inspector at ${b.url}`);
-      if (options.openBrowser ?? true) openInBrowser(b.url);
+      // Without the optional @statelyai/inspect package: say so and run without it, as offline.
+      const b = (bridge = await startStatelyBridge().catch((error: Error) => {
+        options.out(`--inspect: ${error.message}; running without it`);
+        return undefined;
+      }));
+      if (b) {
+        inspectors.push(b.inspector);
+        options.out(`--inspect: Stately inspector at ${b.url}`);
+        if (options.openBrowser ?? true) openInBrowser(b.url);
+      }
     }
   }
   return {

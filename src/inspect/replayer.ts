@@ -14,7 +14,7 @@ import { isInspectionRecord, type EventRecord, type InspectedSnapshot, type Insp
 import { parseTrace, type TraceHeader, type TraceRecord } from './trace-format.js';
 
 export function readTrace(path: string): TraceRecord[] {
-  return parseTrace(readFileSync(path, 'utf8'));
+  return parseTrace(readFileSync(path, 'utf8'), path);
 }
 
 export function traceHeader(records: readonly TraceRecord[]): TraceHeader {

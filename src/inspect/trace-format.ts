@@ -5,6 +5,7 @@
  */
 import type { SchedChoice } from '../sched/scheduler.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
+import { traceRecordProblem } from './trace-validate.js';
 
 export const TRACE_FORMAT = 'vmm-actors-trace';
 export const TRACE_VERSION = 1;
@@ -66,20 +67,32 @@ export function formatTrace(records: readonly TraceRecord[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
 
-/** Parse and check a trace; throws an Error naming the line on bad input. */
-export function parseTrace(text: string): TraceRecord[] {
-  const records = text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as TraceRecord;
-      } catch {
-        throw new Error(`trace line ${i + 1}: not JSON`);
-      }
-    });
-  const header = records[0];
-  if (!header || header.type !== 'header' || header.format !== TRACE_FORMAT) throw new Error('trace line 1: not a vmm-actors trace header');
-  if (header.version !== TRACE_VERSION) throw new Error(`trace version ${String(header.version)} is not supported (want ${TRACE_VERSION})`);
+/**
+ * Parse and check a trace; bad input throws an Error that names `source:line` (the file, 1-based line, blank
+ * lines counted) and what is wrong there.
+ */
+export function parseTrace(text: string, source = 'trace'): TraceRecord[] {
+  const records: TraceRecord[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    const where = `${source}:${i + 1}`;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      throw new Error(`${where}: not JSON`);
+    }
+    if (records.length === 0) {
+      const header = record as Partial<TraceHeader> | null;
+      if (header?.type !== 'header' || header.format !== TRACE_FORMAT) throw new Error(`${where}: not a vmm-actors trace header`);
+      if (header.version !== TRACE_VERSION) throw new Error(`${where}: trace version ${String(header.version)} is not supported (want ${TRACE_VERSION})`);
+    }
+    const problem = traceRecordProblem(record);
+    if (problem) throw new Error(`${where}: ${problem}`);
+    records.push(record as TraceRecord);
+  }
+  if (records.length === 0) throw new Error(`${source}: empty, not a vmm-actors trace`);
   return records;
 }

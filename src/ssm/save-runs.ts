@@ -9,19 +9,15 @@ import { SSM_LIVE_CONTROL_NAME, SSM_LIVE_CONTROL_VERSION, SSM_PASS_FINAL } from 
 import type { SsmHandle } from './handle.js';
 import type { SsmStreamWriter } from './stream-writer.js';
 import type { SsmStatus, SsmUnit } from './units.js';
+import { callUser, isUserCallbackError, statusOrVoid } from '../vmm/user-callback.js';
 
 const statusOf = (e: unknown): number => (isVBoxError(e) ? e.rc : VERR_INTERNAL_ERROR);
 
-/** Runs one unit callback: its status, a thrown VBoxError's status, VERR_INTERNAL_ERROR for anything else. */
+/** Runs one unit callback through callUser (src/vmm/user-callback.ts): its status, or its failure's (reported to the unit's owner). */
 export function callUnit(handle: SsmHandle, unit: SsmUnit, fn: () => SsmStatus): number {
   handle.unit = unit;
-  let rc: number;
-  try {
-    const result = fn();
-    rc = typeof result === 'number' ? result : VINF_SUCCESS;
-  } catch (e) {
-    rc = statusOf(e);
-  }
+  const result = callUser(() => `SSM unit '${unit.name}' #${unit.instance} callback`, statusOrVoid, fn);
+  const rc = isUserCallbackError(result) ? (unit.onCallbackError?.(result), result.rc) : (result ?? VINF_SUCCESS);
   unit.called = true;
   // A put that failed inside the callback left its status on the handle even if the callback swallowed it.
   return RT_FAILURE(handle.rc) && !RT_FAILURE(rc) ? handle.rc : rc;

@@ -10,6 +10,7 @@ import {
 import { SSM_MAX_NAME_SIZE } from './constants.js';
 import type { SsmHandle } from './handle.js';
 import { registerSelfUnits } from './self-units.js';
+import type { UserCallbackError } from '../vmm/user-callback.js';
 
 /** A callback's result: a VBox status, or nothing for VINF_SUCCESS. A thrown VBoxError is its status. */
 export type SsmStatus = number | void;
@@ -61,6 +62,8 @@ export class SsmUnit {
   offStream = -1;
   /** fDoneLive: the unit said it needs no more live passes. */
   doneLive = false;
+  /** Where a failed callback is reported (the VM of an embedder's unit, so the API call rejects with it). */
+  onCallbackError: ((error: UserCallbackError) => void) | undefined;
 
   constructor(opts: SsmUnitOptions) {
     this.name = opts.name;

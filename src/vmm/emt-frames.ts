@@ -10,6 +10,12 @@ import {
 } from './ff.js';
 import type { VmReq } from './requests.js';
 import { CPU_EVENT } from './vm-core.js';
+import { vmR3NotifyCpuFF } from './halt/notify.js';
+import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
+
+/** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
+const isHaltWait: ResultCheck = (value) =>
+  value === undefined || (typeof value === 'object' && value !== null && typeof (value as { cancel?: unknown }).cancel === 'function');
 
 /** VMR3ReqWait on an EMT (a request to another CPU): blocked until the packet completes; the caller frees it. */
 export class CallFrame implements Frame {
@@ -81,8 +87,13 @@ export class GuestSliceFrame implements Frame {
 /** VMR3NotifyCpuFF for an EMT in guest code or halted: the halt method's notifier decides who wakes. */
 function notifyThroughHaltMethod(emt: Emt, frame: Frame, flags: number): void {
   const notifyCpuFF = emt.hooks.notifyCpuFF;
-  if (notifyCpuFF) notifyCpuFF(emt, flags);
-  else if (frame.canProgress()) emt.vm.host.sched.ready(emt);
+  if (notifyCpuFF === vmR3NotifyCpuFF) return vmR3NotifyCpuFF(emt, flags); // the engine's own: no wrapper on the hot path
+  if (notifyCpuFF) {
+    // An embedder's hook that fails is reported, and the halt method's own notification runs so nobody sleeps on.
+    if (emt.vm.callVoid(() => `notify hook on ${emt.id}`, notifyCpuFF, emt, flags) < 0) vmR3NotifyCpuFF(emt, flags);
+    return;
+  }
+  if (frame.canProgress()) emt.vm.host.sched.ready(emt);
 }
 
 /** Something in the halted masks is pending for this vCPU (§3.3); VMWAITHALTED_F_IGNORE_IRQS drops APIC/PIC. */
@@ -113,8 +124,11 @@ export class HaltFrame implements Frame {
       this.#expired = true;
       if (this.canProgress()) emt.vm.host.sched.ready(emt);
     };
-    this.#wait = emt.hooks.halt
-      ? emt.hooks.halt(emt, untilNs, wake, ignoreInterrupts)
+    const halt = emt.hooks.halt;
+    const wait = halt ? callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, wake, ignoreInterrupts) : undefined;
+    if (isUserCallbackError(wait)) this.#expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
+    this.#wait = halt
+      ? (isUserCallbackError(wait) ? undefined : wait)
       : untilNs === undefined
         ? undefined
         : (() => {

@@ -17,6 +17,7 @@ import { checkCall, completeRequest, queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT
 import { statusToResult } from './external.js';
 import { isEmtBlock, type CpuTarget, type ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
+import { callbackName } from './user-callback.js';
 
 /** Issue a request from `emt` and continue with `resume(rc)` once VMR3ReqCallWait would return. */
 export function reqCallFromEmt(emt: Emt, target: CpuTarget, flags: number, fn: ReqFn, args: readonly unknown[], resume: (rc: number) => void): void {
@@ -65,7 +66,7 @@ function queueLeg(emt: Emt, req: VmReq, noWait: boolean, next: (rc: number) => v
     const fn = req.fn!;
     const args = req.args;
     const void_ = (req.flags & VMREQFLAGS_VOID) !== 0;
-    return emt.runResult(emt.call(() => fn(emt.context(), ...args)), (rc) => {
+    return emt.runResult(emt.call(() => fn(emt.context(), ...args), () => callbackName('request callback', fn)), (rc) => {
       completeRequest(emt.pool, req, rc);
       next(void_ ? VINF_SUCCESS : rc); // vmR3ReqProcessOne's rcRet
     });

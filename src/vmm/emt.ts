@@ -5,7 +5,7 @@
  * again only when its top frame can progress, so the scheduler never steps an EMT that would just spin.
  */
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
-import { isVBoxError, VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
+import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
 import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
@@ -13,9 +13,10 @@ import { RendezvousFrame, startRendezvous } from './rendezvous.js';
 import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
 import { ExitFrame, GuestSliceFrame, HaltFrame, WorkSliceFrame } from './emt-frames.js';
 import { reqCallFromEmt } from './emt-requests.js';
-import { vmR3ResetFF } from './lifecycle.js';
+import { vmR3ResetFF, vmR3SetGuruMeditation } from './lifecycle.js';
 import { emtCallWait, type EmtContext, type EmtResult, isEmtBlock } from './types.js';
 import { VmAssertion, type VmCore } from './vm-core.js';
+import { callbackName, callUser, emtResult, isUserCallbackError, type ResultCheck, type UserCallbackError } from './user-callback.js';
 
 /** Something an EMT is blocked in (a rendezvous phase, a request to another CPU, a guest slice, exit). */
 export interface Frame {
@@ -169,7 +170,10 @@ export class Emt implements Steppable {
         this.idle.cancel();
         this.idle = undefined;
       }
-    } else if (!this.loopWouldAct()) this.idle = this.hooks.wait(this);
+    } else if (!this.loopWouldAct()) {
+      const idle = callUser(() => `wait hook on ${this.id}`, isIdleWait, this.hooks.wait, this);
+      this.idle = isUserCallbackError(idle) ? void this.vm.callbackFailed(idle) : idle; // failed: wait until notified
+    }
   }
 
   /** Anything the loop must act on before (or instead of) running guest code. */
@@ -200,7 +204,7 @@ export class Emt implements Steppable {
   /** Run a callback's result: a status finishes at once, a block waits and then continues with `then`. */
   runResult(result: EmtResult, resume: (rc: number) => void): void {
     if (!isEmtBlock(result)) return resume(typeof result === 'number' ? result : VINF_SUCCESS);
-    const next = (rc: number) => this.runResult(result.then ? this.call(() => result.then!(rc)) : rc, resume);
+    const next = (rc: number) => this.runResult(result.then ? this.call(() => result.then!(rc), 'continuation') : rc, resume);
     if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, next);
     if (result.kind === 'slices') {
       const frame = new WorkSliceFrame(this, result.slices, next);
@@ -215,18 +219,20 @@ export class Emt implements Steppable {
     return this.#current;
   }
 
-  /** Run embedder or worker code; an exception becomes its status (VBoxError) or VERR_INTERNAL_ERROR. */
-  call(fn: () => EmtResult): EmtResult {
-    try {
-      return fn();
-    } catch (error) {
-      if (isVBoxError(error) || error instanceof VmAssertion) {
-        if (error instanceof VmAssertion) this.vm.setError(error.rc, error.message);
-        return error.rc;
-      }
-      this.vm.setError(VERR_INTERNAL_ERROR, `${this.id}: callback threw: ${String(error)}`);
-      return VERR_INTERNAL_ERROR;
-    }
+  /**
+   * Run embedder or worker code (src/vmm/user-callback.ts): a throw, a promise or a value that is not a status
+   * becomes its status, reported with VMSetError so the API call that ran it rejects with the error.
+   */
+  call(fn: () => EmtResult, kind: string | (() => string) = 'EMT callback'): EmtResult {
+    const result = callUser(() => `${typeof kind === 'string' ? kind : kind()} on ${this.id}`, emtResult, fn);
+    return isUserCallbackError(result) ? this.vm.callbackFailed(result) : result;
+  }
+
+  /** Guest code (or its halt) failed: VMSetError, and EM's way out, GURU_MEDITATION; the failure's status. */
+  guestFailed(error: UserCallbackError): number {
+    this.vm.callbackFailed(error);
+    vmR3SetGuruMeditation(this.vm);
+    return error.rc;
   }
 
   /** The poll event's flags as bits (POLL_*): read on every loop decision, so no object is built. */
@@ -297,7 +303,7 @@ export class Emt implements Steppable {
     req.move(REQ_EVENT.process);
     const fn = req.fn!;
     this.pool.stats.Processed++; // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
-    this.runResult(this.call(() => fn(this.context(), ...req.args)), (rc) => {
+    this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), (rc) => {
       completeRequest(this.pool, req, rc);
       if (this.vm.host.faults?.completeTwice) completeRequest(this.pool, req, rc); // test-only mutant
       done(rc > 0 ? rc : VINF_SUCCESS);
@@ -305,7 +311,8 @@ export class Emt implements Steppable {
   }
 
   #executeGuest(done: (rc: number) => void): void {
-    const action = this.hooks.executeGuest!({ ...this.#current, nowNs: this.vm.nowNs() });
+    const action = callUser(() => `guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { ...this.#current, nowNs: this.vm.nowNs() });
+    if (isUserCallbackError(action)) return done(this.guestFailed(action));
     if (action.kind === 'status') return done(action.rc);
     const frame =
       action.kind === 'run' ? new GuestSliceFrame(this, action.ns, done) : new HaltFrame(this, action.untilNs, done, action.ignoreInterrupts ?? false);
@@ -329,6 +336,19 @@ export class Emt implements Steppable {
     this.notify();
   }
 }
+
+/** executeGuest's answer: run for a finite time, halt (optionally until a time), or an EM status. */
+const isGuestAction: ResultCheck = (value) => {
+  const action = value as Partial<{ kind: string; ns: unknown; untilNs: unknown; rc: unknown }> | null | undefined;
+  if (typeof action !== 'object' || action === null) return false;
+  if (action.kind === 'run') return typeof action.ns === 'number' && Number.isFinite(action.ns) && action.ns >= 0;
+  if (action.kind === 'halt') return action.untilNs === undefined || (typeof action.untilNs === 'number' && !Number.isNaN(action.untilNs));
+  return action.kind === 'status' && Number.isInteger(action.rc);
+};
+
+/** The wait hook's answer: nothing (wait until notified) or an IdleWait. */
+const isIdleWait: ResultCheck = (value) =>
+  value === undefined || (typeof value === 'object' && value !== null && ['canProgress', 'step', 'notify', 'cancel'].every((m) => typeof (value as Record<string, unknown>)[m] === 'function'));
 
 export type { VmReq };
 export { interrupted } from './emt-frames.js';

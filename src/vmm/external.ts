@@ -4,13 +4,14 @@
  * next CPU of an ALL request, time out) go through the scheduler like every EMT step, so races between
  * callers are scheduler choices. Operations report through a callback; the promise API wraps them.
  */
-import { VBoxError, VERR_INVALID_PARAMETER, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
+import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { checkCall, queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import { routeRequest } from '../streams/routing.js';
 import type { CpuTarget, ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
+import { describeValue } from './config.js';
 
 export class ExternalThread implements Steppable {
   readonly id: string;
@@ -82,14 +83,30 @@ export function runOperation(vm: VmCore, op: Operation): Promise<number> {
  * result to a callback, so no promise continuation waits on the microtask queue holding the world.
  */
 export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: number | Error) => void): void {
-  const sched = vm.host.sched;
+  const host = vm.host;
+  if (host.disposed) return onDone(disposedError());
+  const sched = host.sched;
   const release = sched.hold();
-  startOperation(vm, op, (result) => {
+  let settled = false;
+  const settle = (result: number | Error) => {
+    if (settled) return; // killed by dispose(): the world is gone, nothing reports any more
+    settled = true;
     release();
+    untrack();
     sched.noteSettled();
     onDone(result);
-  });
+  };
+  const untrack = host.trackCall?.(() => settle(killedError())) ?? noop;
+  startOperation(vm, op, settle);
 }
+
+const noop = () => {};
+
+/** A call pending when vmm.dispose() ran: killed, as VirtualBox kills the requests left at termination. */
+export const killedError = (): VBoxError => new VBoxError(VERR_VM_REQUEST_KILLED, 'the engine was disposed while the call was pending');
+
+/** A call made after vmm.dispose(): the engine's VMs are gone, as their handles are. */
+export const disposedError = (): VBoxError => new VBoxError(VERR_INVALID_VM_HANDLE, 'the engine is disposed');
 
 export interface ReqCallOptions {
   target: CpuTarget;
@@ -98,7 +115,10 @@ export interface ReqCallOptions {
    * (VirtualBox only Asserts it: stricter than a release build, docs/fidelity.md).
    */
   flags?: number;
-  /** cMillies; undefined waits forever. A timeout answers VERR_TIMEOUT and the request completes later. */
+  /**
+   * cMillies, ≥ 0; omitted or `Infinity` waits forever (VirtualBox's RT_INDEFINITE_WAIT); negative or NaN is
+   * VERR_INVALID_PARAMETER. A timeout answers VERR_TIMEOUT and the request completes later.
+   */
   timeoutMs?: number;
 }
 
@@ -109,6 +129,10 @@ export interface ReqCallOptions {
 export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, args: readonly unknown[]): Operation {
   const flags = options.flags ?? 0;
   checkCall(flags, args);
+  const { timeoutMs } = options;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+    throw new VBoxError(VERR_INVALID_PARAMETER, `timeoutMs must be ≥ 0 or Infinity (RT_INDEFINITE_WAIT), got ${describeValue(timeoutMs)}`);
+  }
   const vm = pool.vm;
   if ((options.target === 'all' || options.target === 'all-reverse') && (flags & VMREQFLAGS_NO_WAIT) !== 0) {
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
@@ -132,8 +156,8 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     // cMillies applies to each wait (one per CPU for ALL / ALL_REVERSE).
     const armTimeout = () => {
       sched.clearTimer(timer);
-      if (options.timeoutMs === undefined || (flags & VMREQFLAGS_NO_WAIT) !== 0) return;
-      timer = sched.setTimer(sched.clock.nowNs() + options.timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
+      if (timeoutMs === undefined || timeoutMs === Infinity || (flags & VMREQFLAGS_NO_WAIT) !== 0) return;
+      timer = sched.setTimer(sched.clock.nowNs() + timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
         thread.post(() => answer(VERR_TIMEOUT)),
       );
     };
@@ -163,6 +187,9 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */
 export function statusToResult(vm: VmCore, rc: number, errorsBefore: number): number {
   if (rc >= 0) return rc;
-  const message = vm.cErrors > errorsBefore && vm.lastError?.rc === rc ? vm.lastError.message : undefined;
-  throw message ? new VBoxError(rc, message) : new VBoxError(rc);
+  const last = vm.cErrors > errorsBefore && vm.lastError?.rc === rc ? vm.lastError : undefined;
+  if (!last) throw new VBoxError(rc);
+  if (last.error?.message === last.message) throw last.error; // a failed user callback: its own error
+  // VMSetError's text, and the user callback that failed under it (a unit's loadExec under "Failed to load unit") as cause.
+  throw Object.assign(new VBoxError(rc, last.message), last.error ? { cause: last.error } : {});
 }

@@ -13,6 +13,7 @@ import {
 import { VM_FF_CHECK_VM_STATE, VMCPU_FF_REQUEST } from './ff.js';
 import { emtRendezvous, type EmtContext, type EmtResult, type RendezvousCallback } from './types.js';
 import { CPU_EVENT, type VmCore } from './vm-core.js';
+import { callUser, isUserCallbackError, statusOrVoid } from './user-callback.js';
 
 export const DESC_SOE = rendezvousFlags('descending', { stopOnError: true });
 
@@ -53,6 +54,26 @@ export const NO_COMPONENTS: VmComponents = {
   ssmCancel: () => VINF_SUCCESS,
   notifyResetTurnedIntoPowerOff() {},
 };
+
+/**
+ * An embedder's components for one VM: each runs through callUser (src/vmm/user-callback.ts), so one that fails
+ * is reported to events$ (VMSetError) and the worker goes on, as the void PDM notifications of VirtualBox do;
+ * a failing ssmCancel answers its failure status.
+ */
+export function userComponents(vm: VmCore, components: Partial<VmComponents> = {}): VmComponents {
+  const wrapped: Partial<Record<keyof VmComponents, unknown>> = {};
+  for (const [name, fn] of Object.entries(components) as [keyof VmComponents, (...args: never[]) => unknown][]) {
+    if (typeof fn !== 'function') continue;
+    wrapped[name] =
+      name === 'ssmCancel'
+        ? (core: VmCore) => {
+            const rc = callUser(`component ${name}`, statusOrVoid, fn as (core: VmCore) => number, core);
+            return isUserCallbackError(rc) ? vm.callbackFailed(rc) : (rc ?? VINF_SUCCESS);
+          }
+        : (...args: never[]) => void vm.callVoid(`component ${name}`, fn, ...args);
+  }
+  return { ...NO_COMPONENTS, ...(wrapped as Partial<VmComponents>) };
+}
 
 const pairs = (all: readonly VmTransition[], from: number, to: number) => all.slice(from, to);
 const isFirst = ({ vm, cpu }: EmtContext) => cpu === vm.cCpus - 1;

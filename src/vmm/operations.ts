@@ -84,6 +84,7 @@ export const vmOps = {
         thread.post(() => {
           if (!vm.host.faults?.keepQueuedAtDestroy) killQueuedRequests(vm); // the fault: test-only mutant
           for (const queue of [vm.globalQueue, ...vm.cpuQueues]) queue.complete();
+          vm.end();
           done(VINF_SUCCESS);
         });
       // The ALL_REVERSE request is waited for through TERMINATED, not through its own completion.
@@ -102,8 +103,13 @@ export const vmOps = {
     const notify = (rc: number) => {
       vm.cRuntimeErrors++;
       vm.emit({ kind: 'runtime-error', flags, errorId, message, tNs: vm.nowNs() });
-      for (const callback of [...vm.atRuntimeError]) callback(flags, errorId, message);
-      return rc;
+      // Every callback runs; the first failure is the call's answer once the runtime error has taken effect.
+      let failed = VINF_SUCCESS;
+      for (const callback of [...vm.atRuntimeError]) {
+        const rcCallback = vm.callVoid('at-runtime-error callback', callback, flags, errorId, message);
+        if (failed >= 0) failed = rcCallback;
+      }
+      return rc < 0 || failed >= 0 ? rc : failed;
     };
     const work: ReqFn = () => {
       if (flags & VMSETRTERR_FLAGS_FATAL) return emtRendezvous(DESC_SOE, vmR3SetRuntimeErrorChangeState, notify);

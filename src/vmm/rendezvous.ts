@@ -15,6 +15,7 @@ import type { Emt, Frame } from './emt.js';
 import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
+import { callbackName } from './user-callback.js';
 
 /** One rendezvous: the machine plus who has entered and returned. */
 export class RendezvousInstance {
@@ -151,7 +152,7 @@ const mustRunDirect = (vm: VmCore): boolean =>
 function runDirect(emt: Emt, flags: number, callback: RendezvousCallback, depth: number, resume: (rc: number) => void): void {
   const direct = new DirectRendezvousFrame(rendezvousTypeOf(flags), depth);
   emt.push(direct);
-  emt.runResult(emt.call(() => callback(emt.context())), (rc) => {
+  emt.runResult(emt.call(() => callback(emt.context()), () => callbackName('rendezvous callback', callback)), (rc) => {
     emt.pop(direct);
     resume(finalStatus(rc));
   });
@@ -316,7 +317,8 @@ export class RendezvousFrame implements Frame {
       return;
     }
     this.phase = 'callback';
-    this.emt.runResult(instance.callback(this.emt.context()), (rc) => this.#callbackDone(rc, true));
+    const callback = instance.callback;
+    this.emt.runResult(this.emt.call(() => callback(this.emt.context()), () => callbackName('rendezvous callback', callback)), (rc) => this.#callbackDone(rc, true));
   }
 
   #callbackDone(rc: number, ran: boolean): void {

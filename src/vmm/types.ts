@@ -36,7 +36,8 @@ export type EmtBlock =
 export type EmtResult = number | void | EmtBlock;
 
 export type RendezvousCallback = (ctx: EmtContext) => EmtResult;
-export type ReqFn = (ctx: EmtContext, ...args: any[]) => EmtResult;
+/** A request callback; `A` types the arguments reqCall / reqCallWait pass after the context. */
+export type ReqFn<A extends readonly unknown[] = any[]> = (ctx: EmtContext, ...args: A) => EmtResult;
 
 export const isEmtBlock = (result: EmtResult): result is EmtBlock => typeof result === 'object' && result !== null;
 

@@ -5,7 +5,7 @@
  */
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
-import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE } from '../status.js';
+import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
 import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { RequestQueue } from '../streams/request-queue.js';
@@ -15,6 +15,7 @@ import type { RendezvousInstance } from './rendezvous.js';
 import type { VmReq } from './requests.js';
 import type { VmConfig } from './config.js';
 import type { EngineFaults, EngineMachines } from './faults.js';
+import { anyValue, callUser, isUserCallbackError, type UserCallbackError } from './user-callback.js';
 
 /** Engine-wide services a VM needs (the VMM that owns it). */
 export interface VmmHost {
@@ -23,6 +24,10 @@ export interface VmmHost {
   current: { vm: VmCore; cpu: number } | null;
   nextId(kind: 'req' | 'caller'): number;
   readonly fidelity: 'intended' | 'as-written';
+  /** The engine was disposed: every call rejects (src/vmm/vmm.ts). */
+  readonly disposed?: boolean;
+  /** Keep `kill` until the returned untrack is called; dispose() calls every kept one (a pending API call). */
+  trackCall?(kill: () => void): () => void;
   /** Test-only broken variants (src/check/mutants.ts); absent in every real engine. */
   readonly faults?: EngineFaults;
   /** Machine definitions to run instead of machines/ (test-only `provide()` variants). */
@@ -40,7 +45,8 @@ export type VmTraceEvent =
       /** begin: the flags asked for; callbackDone: the callback's status and whether it ran; finish: the status read. */
       flags?: number; rc?: number; ran?: boolean; status?: number;
     }
-  | { kind: 'error'; rc: number; message: string; tNs: number }
+  /** VMSetError; `error` is the UserCallbackError when a user callback failed (its `cause` is what it threw). */
+  | { kind: 'error'; rc: number; message: string; tNs: number; error?: UserCallbackError }
   | { kind: 'runtime-error'; flags: number; errorId: string; message: string; tNs: number }
   /** GVMM registry changes (create, vCPU register / deregister, destroy) with the calling thread and status. */
   | { kind: 'gvmm'; op: 'create' | 'register' | 'deregister' | 'destroy'; handle: number; cpu: number | null; rc: number; by: string; tNs: number }
@@ -108,13 +114,15 @@ export class VmCore {
   cResets = 0;
   cHardResets = 0;
   cSoftResets = 0;
-  lastError: { rc: number; message: string } | null = null;
+  lastError: { rc: number; message: string; error?: UserCallbackError } | null = null;
   /** Soft or hard, as PDMR3GetResetInfo would say, for the next VM_FF_RESET. */
   pendingResetSoft = false;
   readonly atState: AtStateCallback[] = [];
   readonly atError: AtErrorCallback[] = [];
   readonly atRuntimeError: AtRuntimeErrorCallback[] = [];
   readonly listeners = new ListenerSet<(event: VmTraceEvent) => void>();
+  /** The VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
+  onEnd: (() => void) | null = null;
   /** Engine parts attached later (GVMM, SSM, hooks) keep their per-VM data here. */
   readonly ext: Record<string, unknown> = {};
 
@@ -207,18 +215,41 @@ export class VmCore {
     this.emit({ kind: 'state', from, to, event: event.type, by: this.actorName(), tNs: this.nowNs() });
     // vmR3DoAtState: registration order; a callback may only move the VM to DESTROYING.
     for (const callback of [...this.atState]) {
-      callback(to, from);
+      this.callVoid('at-state callback', callback, to, from); // a failure goes to events$; the transition stands
       if (this.vmState === 'DESTROYING' && to !== 'DESTROYING') break;
     }
   }
 
-  /** VMSetError: count, remember, tell every at-error callback. */
-  setError(rc: number, message: string): number {
+  /** Nothing more will happen in this VM (after destroy's last sweep): end its streams, once. */
+  end(): void {
+    const onEnd = this.onEnd;
+    this.onEnd = null;
+    onEnd?.();
+  }
+
+  /** VMSetError: count, remember, tell every at-error callback (one that fails is reported, not re-notified). */
+  setError(rc: number, message: string, error?: UserCallbackError): number {
     this.cErrors++;
-    this.lastError = { rc, message };
-    this.emit({ kind: 'error', rc, message, tNs: this.nowNs() });
-    for (const callback of [...this.atError]) callback(rc, message);
+    this.lastError = error ? { rc, message, error } : { rc, message };
+    this.emit(error ? { kind: 'error', rc, message, tNs: this.nowNs(), error } : { kind: 'error', rc, message, tNs: this.nowNs() });
+    for (const callback of [...this.atError]) {
+      const failed = callUser('at-error callback', anyValue, callback, rc, message);
+      if (!isUserCallbackError(failed)) continue;
+      this.cErrors++;
+      this.emit({ kind: 'error', rc: failed.rc, message: failed.message, tNs: this.nowNs(), error: failed });
+    }
     return rc;
+  }
+
+  /** A user callback failed: VMSetError with the error (so the API call that ran it rejects with it); its status. */
+  callbackFailed(error: UserCallbackError): number {
+    return this.setError(error.rc, error.message, error);
+  }
+
+  /** Run a void user callback (at-state, at-runtime-error, EMT hooks): VINF_SUCCESS, or its failure reported. */
+  callVoid<A extends unknown[]>(name: string | (() => string), fn: (...args: A) => unknown, ...args: A): number {
+    const result = callUser(name, anyValue, fn, ...args);
+    return isUserCallbackError(result) ? this.callbackFailed(result) : VINF_SUCCESS;
   }
 
   cpuSend(cpu: number, event: VmCpuEvent): boolean {

@@ -7,7 +7,7 @@ import { defer, filter, map, Observable, startWith, Subject } from 'rxjs';
 import type { VmState } from '../../machines/vm.js';
 import type { VmCpuState } from '../../machines/vmcpu.js';
 import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT } from '../status.js';
-import { runOperation, statusToResult, type Operation, type ReqCallOptions } from './external.js';
+import { disposedError, runOperation, statusToResult, type Operation, type ReqCallOptions } from './external.js';
 import { reqCallOnEmt } from './emt-requests.js';
 import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from './lifecycle.js';
 import { vmOps, type RendezvousOptions } from './operations.js';
@@ -40,15 +40,29 @@ export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSP
 
 export class VM {
   readonly #events = new Subject<VmTraceEvent>();
+  /** The last real state change and the last per vCPU (what a late subscriber of state$ gets first). */
+  #lastState: VmStateChange;
+  readonly #lastCpu: CpuStateChange[];
 
   constructor(
     readonly core: VmCore,
     readonly pool: ReqPool,
   ) {
-    // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
+    // Until the first change: the VM came into being in its first state, made by the thread calling VMR3Create.
+    const tNs = core.nowNs();
+    this.#lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
+    this.#lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
     core.listeners.add((event) => {
+      if (event.kind === 'state') this.#lastState = event;
+      else if (event.kind === 'cpu-state') this.#lastCpu[event.cpu] = event;
+      // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
       if (this.#events.observed) this.#events.next(event);
     });
+    // Destroyed (after the last sweep), failed creation or engine disposed: every stream of the VM completes.
+    core.onEnd = () => {
+      this.#events.complete();
+      savedStateOf(core).progress$.complete();
+    };
   }
 
   get handle(): number {
@@ -67,19 +81,22 @@ export class VM {
     return this.core.vmState;
   }
 
-  /** Everything that happens in the VM, in order. */
+  /** Everything that happens in the VM, in order; completes when the VM is destroyed or the engine disposed. */
   get events$(): Observable<VmTraceEvent> {
     return this.#events.asObservable();
   }
 
-  /** The current state, then every change. */
+  /**
+   * The last change (the one that made the current state, with its own `by` and time; before any, the VM's
+   * creation: `from: null`), then every change; completes when the VM is destroyed or the engine disposed.
+   */
   get state$(): Observable<VmStateChange> {
-    // defer: the first value is the state at subscription time, not when the getter ran.
+    // defer: the first value is the last change at subscription time, not when the getter ran.
     return defer(() =>
       this.#events.pipe(
         filter((e): e is Extract<VmTraceEvent, { kind: 'state' }> => e.kind === 'state'),
-        map((e) => ({ from: e.from, to: e.to, tNs: e.tNs, by: e.by })),
-        startWith({ from: null, to: this.state, tNs: this.core.nowNs(), by: 'ext' } as VmStateChange),
+        startWith(this.#lastState),
+        map(({ from, to, tNs, by }) => ({ from, to, tNs, by })),
       ),
     );
   }
@@ -88,16 +105,18 @@ export class VM {
     if (!Number.isInteger(i) || i < 0 || i >= this.cpus) throw new VBoxError(VERR_INVALID_PARAMETER, `no vCPU ${i}`);
     const core = this.core;
     const events = this.#events;
+    const last = this.#lastCpu;
     return {
       get state() {
         return core.cpuState(i);
       },
+      /** As vm.state$: the vCPU's last change (or its creation), then every change; completes with the VM's streams. */
       get state$() {
         return defer(() =>
           events.pipe(
             filter((e): e is Extract<VmTraceEvent, { kind: 'cpu-state' }> => e.kind === 'cpu-state' && e.cpu === i),
-            map((e) => ({ cpu: i, from: e.from, to: e.to, tNs: e.tNs })),
-            startWith({ cpu: i, from: null, to: core.cpuState(i), tNs: core.nowNs() } as CpuStateChange),
+            startWith(last[i]!),
+            map(({ from, to, tNs }) => ({ cpu: i, from, to, tNs })),
           ),
         );
       },
@@ -154,13 +173,16 @@ export class VM {
     return result.changed;
   }
 
-  /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. */
-  reqCallWait(target: CpuTarget, fn: ReqFn, ...args: unknown[]): Promise<number> {
+  /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. `args` are typed by `fn`. */
+  reqCallWait<A extends unknown[]>(target: CpuTarget, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
     return reqCallOnEmt(this.core, { target }, fn, args) ?? this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
   }
 
-  /** VMR3ReqCallV with flags and a timeout. On an EMT of this VM, 'any' and its own CPU run inline, at once. */
-  reqCall(options: ReqCallOptions, fn: ReqFn, ...args: unknown[]): Promise<number> {
+  /**
+   * VMR3ReqCallV with flags and a timeout (`timeoutMs` omitted or Infinity: RT_INDEFINITE_WAIT). On an EMT of
+   * this VM, 'any' and its own CPU run inline, at once.
+   */
+  reqCall<A extends unknown[]>(options: ReqCallOptions, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
     return reqCallOnEmt(this.core, options, fn, args) ?? this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
   }
 
@@ -215,14 +237,14 @@ export class VM {
     return teleportSource(this, options);
   }
 
-  /** Progress of saves, teleports and loads of this VM. */
+  /** Progress of saves, teleports and loads of this VM; completes with the VM's other streams. */
   get progress$(): Observable<SsmProgressEvent> {
     return savedStateOf(this.core).progress$.asObservable();
   }
 
   /** SSMR3RegisterExternal: a saved-state unit of the embedder's (name ≤ 47 characters, instance, callbacks). */
   registerUnit(unit: SsmUnitOptions): void {
-    savedStateOf(this.core).registry.register(unit);
+    savedStateOf(this.core).registry.register(unit).onCallbackError = (error) => this.core.callbackFailed(error);
   }
 
   /** SSMR3DeregisterExternal (every instance when `instance` is omitted). */
@@ -276,6 +298,7 @@ export class VM {
   }
 
   #checkAlive(): void {
+    if (this.core.host.disposed) throw disposedError();
     if (this.core.vmState === 'TERMINATED') throw new VBoxError(VERR_INVALID_VM_HANDLE, `VM ${this.handle} is destroyed`);
   }
 }

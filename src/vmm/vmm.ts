@@ -11,8 +11,8 @@ import type { Scheduler } from '../sched/scheduler.js';
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
 import { readBaseConfig, type VmConfigInput } from './config.js';
 import { Emt, type EmtHooks } from './emt.js';
-import { reqCallOp, runOperation, runOperationThen, statusToResult } from './external.js';
-import { NO_COMPONENTS, type VmComponents } from './lifecycle.js';
+import { disposedError, killedError, reqCallOp, runOperation, runOperationThen, statusToResult } from './external.js';
+import { userComponents, type VmComponents } from './lifecycle.js';
 import { ReqPool } from './requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from './types.js';
 import { VM } from './vm.js';
@@ -26,6 +26,15 @@ import { gvmmR3CreateVM, gvmmR3RegisterVCpu } from '../gvmm/r3.js';
 import { VMHALTMETHOD } from '../../machines/halt-method.js';
 import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from './halt/engine.js';
 import { vmR3SetHaltMethodU } from './halt/set-method.js';
+import { Observable, Subject } from 'rxjs';
+
+/** vmm.vms$: a VM whose VMR3Create succeeded, and the same VM once destroyed (TERMINATED). */
+export interface VmLifeEvent {
+  readonly kind: 'created' | 'destroyed';
+  readonly vm: VM;
+  readonly handle: number;
+  readonly tNs: number;
+}
 
 export interface VmmOptions {
   /** 'virtual' (default): deterministic scheduler and virtual GIP time; 'real': host time for embedders. */
@@ -75,6 +84,12 @@ export class Vmm implements VmmHost {
   readonly inspection: InspectionSession | undefined;
   /** The engine's GVMM: VM handles, EMT registry, halt / wake-up scheduling, statistics. */
   readonly gvmm: Gvmm;
+  /** Pending API calls' kill switches (dispose() rejects them). */
+  readonly #calls = new Set<() => void>();
+  readonly #vms$ = new Subject<VmLifeEvent>();
+  /** VMs announced on vms$ as created and not yet as destroyed (weak: the checker drops worlds undestroyed). */
+  readonly #live = new WeakSet<VM>();
+  #disposed = false;
 
   constructor(readonly options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
@@ -94,17 +109,33 @@ export class Vmm implements VmmHost {
     return this.sched.clock;
   }
 
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  trackCall(kill: () => void): () => void {
+    this.#calls.add(kill);
+    return () => this.#calls.delete(kill);
+  }
+
+  /** Every VM created (VMR3Create succeeded) and destroyed, as it happens; completes when the engine is disposed. */
+  get vms$(): Observable<VmLifeEvent> {
+    return this.#vms$.asObservable();
+  }
+
   nextId(kind: 'req' | 'caller'): number {
     return ++this.#ids[kind];
   }
 
   /** VMR3Create. Rejects with VBoxError (VERR_TOO_MANY_CPUS, VERR_INVALID_PARAMETER …) and creates nothing. */
   async create(options: CreateOptions): Promise<VM> {
+    if (this.#disposed) throw disposedError();
     const { vm, core, pool } = this.#prepare(options);
     const errorsBefore = core.cErrors;
     const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
     if (rc < 0) await runOperation(core, destroyFailedVmOp(core)); // the EMTs go, the handle is free again
     statusToResult(core, rc, errorsBefore);
+    this.#announce('created', vm);
     return vm;
   }
 
@@ -116,6 +147,7 @@ export class Vmm implements VmmHost {
   createThen(options: CreateOptions, onStatus: (rc: number) => void): VM {
     const { vm, core, pool } = this.#prepare(options);
     runOperationThen(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []), (result) => {
+      if (typeof result === 'number' && result >= 0) this.#announce('created', vm);
       onStatus(typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR);
     });
     return vm;
@@ -127,7 +159,7 @@ export class Vmm implements VmmHost {
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
     if (options.atError) core.atError.push(options.atError);
-    core.ext.components = { ...NO_COMPONENTS, ...this.options.components };
+    core.ext.components = userComponents(core, this.options.components);
     attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);
     const hooks: EmtHooks = attachVmToGvmm(core, this.gvmm, {
@@ -136,11 +168,13 @@ export class Vmm implements VmmHost {
       ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
       onDestroyed: (dead) => {
         if (this.vms.get(dead.handle)?.core === dead) this.vms.delete(dead.handle);
+        this.#announce('destroyed', vm);
       },
     });
     for (let cpu = 0; cpu < core.cCpus; cpu++) core.emts.push(new Emt(core, cpu, pool, hooks));
     core.cActiveEmts = core.cCpus;
     this.inspection?.addVm(core);
+    if (this.#disposed) throw disposedError();
     const vm = new VM(core, pool);
     this.vms.set(core.handle, vm);
     return { vm, core, pool };
@@ -151,21 +185,52 @@ export class Vmm implements VmmHost {
    * resume; a failed teleport powers the VM off, destroys it and rejects.
    */
   listenForTeleport(options: TeleportListenOptions): Promise<VM> {
-    return listenForTeleport(this, options);
+    return this.#tracked(() => {
+      // dispose() stops the listener too (its signal), so no server outlives the engine.
+      const stop = new AbortController();
+      const untrack = this.trackCall(() => stop.abort());
+      if (typeof options !== 'object' || options === null) return listenForTeleport(this, options).finally(untrack); // its own refusal
+      const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+      return listenForTeleport(this, { ...options, signal }).finally(untrack);
+    });
   }
 
   /** Let `ns` of GIP time pass with the world running (virtual: as fast as it can be simulated). */
   advance(ns: number): Promise<void> {
-    return this.sched.advance(ns);
+    return this.#tracked(() => this.sched.advance(ns));
   }
 
   runUntilIdle(): Promise<void> {
-    return this.sched.runUntilIdle();
+    return this.#tracked(() => this.sched.runUntilIdle());
   }
 
+  /** An engine-wide wait that dispose() ends (a disposed scheduler would never let it finish). */
+  #tracked<T>(wait: () => Promise<T>): Promise<T> {
+    if (this.#disposed) return Promise.reject(disposedError());
+    return new Promise<T>((resolve, reject) => {
+      const untrack = this.trackCall(() => reject(killedError()));
+      wait().then(resolve, reject).finally(untrack);
+    });
+  }
+
+  /**
+   * Final and prompt: timers are cleared and nothing steps again; every pending call rejects with
+   * VERR_VM_REQUEST_KILLED and every later one with VERR_INVALID_VM_HANDLE; every VM's streams and vms$ complete.
+   */
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.inspection?.detach();
     this.sched.dispose();
+    for (const kill of [...this.#calls]) kill();
+    for (const vm of [...this.vms.values()]) vm.core.end();
+    this.#vms$.complete();
+  }
+
+  #announce(kind: VmLifeEvent['kind'], vm: VM): void {
+    if (kind === 'created') this.#live.add(vm);
+    else if (!this.#live.delete(vm)) return; // a VM whose creation failed was never announced
+    if (this.#vms$.observed) this.#vms$.next({ kind, vm, handle: vm.handle, tNs: this.clock.nowNs() });
   }
 }
 

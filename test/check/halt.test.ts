@@ -14,7 +14,7 @@ import { auditStateKey, formatKeyAudit } from '../../src/check/key-audit.js';
 import { KeyWriter } from '../../src/check/key-writer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import { replayTrace } from '../../src/check/replay.js';
-import { parseScenario, type ScenarioInput } from '../../src/check/scenario.js';
+import { parseScenario, type Scenario } from '../../src/check/scenario.js';
 import { encodeWorld, identityOrder } from '../../src/check/state-key.js';
 import { World } from '../../src/check/world.js';
 import '../../src/check/vitest.js';
@@ -30,7 +30,7 @@ const keyOf = (world: World) => {
   return `${key.hi.toString(16)}:${key.lo.toString(16)}`;
 };
 
-const build = (input: ScenarioInput) => World.build(parseScenario(input), { properties: BUILT_IN_PROPERTIES });
+const build = (input: Scenario) => World.build(parseScenario(input), { properties: BUILT_IN_PROPERTIES });
 
 /** Step the first choice until nothing but a timer is left (clients done, EMTs asleep). */
 const settle = (world: World) => {
@@ -51,9 +51,9 @@ describe('scenario field halt', () => {
 
 describe('state key with halt methods on', () => {
   // A running VM whose two vCPUs halt (GLOBAL_1: in GVMM) or idle EMTs (OLD: on their semaphores).
-  const halted: ScenarioInput = { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: 5 }, clients: [['powerOn']] };
-  const idle: ScenarioInput = { cpus: 2, halt: 'on', config: { HaltMethod: 3 }, clients: [['powerOn']] };
-  const cases: [string, ScenarioInput, (world: World) => void][] = [
+  const halted: Scenario = { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: 5 }, clients: [['powerOn']] };
+  const idle: Scenario = { cpus: 2, halt: 'on', config: { HaltMethod: 3 }, clients: [['powerOn']] };
+  const cases: [string, Scenario, (world: World) => void][] = [
     ['the semaphore of an EMT halted in GVMM is signalled (its next wait returns at once)', halted, (w: World) => haltOf(w.core).cpus[1]!.sem.signal()],
     ["fWait (whether OLD's VMR3NotifyCpuFF signals or does nothing)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.fWait = !haltOf(w.core).cpus[0]!.fWait)],
     ["GVMM's halt event is signalled (the next SCHED_HALT returns at once)", idle, (w: World) => void (gvmOf(w).cpus[1]!.signalled = true)],
@@ -83,7 +83,7 @@ describe('state key with halt methods on', () => {
   });
 
   it.each(METHODS)('%s: a quiescent VM ticks in a small cycle, the same key at a later virtual time', (name, method) => {
-    const inputs: ScenarioInput[] = [
+    const inputs: Scenario[] = [
       { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: method }, clients: [['powerOn']] },
       { cpus: 2, halt: 'on', config: { HaltMethod: method }, clients: [['powerOn', 'powerOff']] },
     ];
@@ -118,7 +118,7 @@ describe('state key with halt methods on', () => {
   const audits = METHODS.flatMap(([name, method]) => [
     [name, 1, 3, { cpus: 1, halt: 'on', guest: 'halt', config: { HaltMethod: method }, clients: [['powerOn'], ['powerOff']] }],
     [name, 2, 2, { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: method }, clients: [['powerOn', { call: 'reqCallWait', target: 1 }], ['powerOff']] }],
-  ] as [string, number, number, ScenarioInput][]);
+  ] as [string, number, number, Scenario][]);
   it.each(audits)('%s, %i vCPU(s): states merged by key have the same successors %i steps deep', (_name, _cpus, depth, input) => {
     const audit = auditStateKey(input, { depth, maxStates: 300, maxMerges: 40 });
     expect(audit.mismatches, formatKeyAudit(audit)).toEqual([]);
@@ -126,7 +126,7 @@ describe('state key with halt methods on', () => {
   });
 
   it('merges two orders of the same steps (clients issuing their calls)', () => {
-    const input: ScenarioInput = { cpus: 2, halt: 'on', guest: 'halt', clients: [['powerOn'], ['powerOff']] };
+    const input: Scenario = { cpus: 2, halt: 'on', guest: 'halt', clients: [['powerOn'], ['powerOff']] };
     const byActor = (world: World, ...ids: string[]) => {
       for (const id of ids) world.step(world.ready().findIndex((a) => a.id === id));
       return world;
@@ -138,7 +138,7 @@ describe('state key with halt methods on', () => {
 const figures: string[] = [];
 
 describe('the correct engine with halt methods on (guest halts)', () => {
-  const scenarios: [string, ScenarioInput][] = [
+  const scenarios: [string, Scenario][] = [
     ['PowerOn ∥ PowerOff, 1 vCPU', { cpus: 1, clients: [['powerOn'], ['powerOff']] }],
     ['PowerOn ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn'], ['powerOff']] }],
     ['PowerOn → reqCallWait(1) ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', { call: 'reqCallWait', target: 1 }], ['powerOff']] }],

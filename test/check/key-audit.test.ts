@@ -9,12 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/check/explore.js';
 import { auditStateKey, formatKeyAudit } from '../../src/check/key-audit.js';
 import type { PropertyDef } from '../../src/check/property.js';
-import type { ScenarioInput } from '../../src/check/scenario.js';
+import type { Scenario } from '../../src/check/scenario.js';
 import { VERR_GENERAL_FAILURE } from '../../src/status.js';
 import '../../src/check/vitest.js';
 
 /** [title, scenario, merges compared (undefined: every merge; the run must then be exhaustive)]. */
-const SCENARIOS: [string, ScenarioInput, number | undefined][] = [
+const SCENARIOS: [string, Scenario, number | undefined][] = [
   ['PowerOn → Suspend ∥ PowerOff, 1 vCPU', { cpus: 1, clients: [['powerOn', 'suspend'], ['powerOff']] }, undefined],
   ['PowerOn → Suspend ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }, 120],
   ['PowerOn → Suspend ∥ Resume ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }, 120],
@@ -53,7 +53,7 @@ describe('state-key audit over the suite scenarios', () => {
   });
 
   it('counts states as the explorer does (reductions off, symmetry off)', async () => {
-    const input: ScenarioInput = { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const input: Scenario = { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] };
     const audit = auditStateKey(input, { depth: 1, symmetry: false });
     const explored = await explore(input, { por: false, symmetry: false, liveness: false });
     expect(audit.states).toBe(explored.states);
@@ -80,7 +80,7 @@ describe('the audit finds a key that leaves state out', () => {
       };
     },
   });
-  const input: ScenarioInput = { cpus: 1, clients: [[{ call: 'reqCallWait', target: 'any' }], [{ call: 'reqCallWait', target: 'any' }]] };
+  const input: Scenario = { cpus: 1, clients: [[{ call: 'reqCallWait', target: 'any' }], [{ call: 'reqCallWait', target: 'any' }]] };
 
   it('without encode, explore() misses the violation and the audit names the merge that hides it', async () => {
     expect(await explore(input, { properties: [aFirst(false)], por: false })).toHaveNoViolations();

@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/check/explore.js';
 import '../../src/check/vitest.js';
-import type { ScenarioInput } from '../../src/check/scenario.js';
+import type { Scenario } from '../../src/check/scenario.js';
 
-const races: [string, ScenarioInput['clients'], number | undefined][] = [
+const races: [string, Scenario['clients'], number | undefined][] = [
   ['PowerOn ∥ PowerOff', [['powerOn'], ['powerOff']], undefined],
   ['PowerOn → Suspend ∥ PowerOff', [['powerOn', 'suspend'], ['powerOff']], undefined],
   ['Reset ∥ Suspend', [['powerOn', 'reset'], ['suspend']], undefined],

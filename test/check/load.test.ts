@@ -12,7 +12,7 @@ import { explore } from '../../src/check/explore.js';
 import { scenarioImage } from '../../src/check/images.js';
 import { auditStateKey, formatKeyAudit } from '../../src/check/key-audit.js';
 import { replayTrace } from '../../src/check/replay.js';
-import { parseScenario, type ScenarioInput } from '../../src/check/scenario.js';
+import { parseScenario, type Scenario } from '../../src/check/scenario.js';
 import '../../src/check/vitest.js';
 import { info } from '../../src/ssm/info.js';
 import { MemorySource } from '../../src/ssm/sources.js';
@@ -62,7 +62,7 @@ describe('load and teleport calls in scenarios', () => {
 
 describe('vcpu-agreement catches a load that leaves the vCPUs STOPPED (vmmR3Load not setting them)', () => {
   it.each([['loadFromFile'], ['loadFromStream']] as const)('%s → resume, 2 vCPUs', async (call) => {
-    const scenario: ScenarioInput = { cpus: 2, clients: [[call, 'resume']] };
+    const scenario: Scenario = { cpus: 2, clients: [[call, 'resume']] };
     const engine = { faults: { loadSkipsCpuStates: true } };
     const result = await explore(scenario, { engine });
     expect(result.status).toBe('violation');

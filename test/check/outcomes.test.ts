@@ -13,16 +13,16 @@ import { explore } from '../../src/check/explore.js';
 import { outcomeOf, quiescent } from '../../src/check/explorer.js';
 import { BUILT_IN_PROPERTIES } from '../../src/check/invariants/index.js';
 import { MUTANTS } from '../../src/check/mutants.js';
-import { parseScenario, type ScenarioInput } from '../../src/check/scenario.js';
+import { parseScenario, type Scenario } from '../../src/check/scenario.js';
 import { World, type EngineVariant } from '../../src/check/world.js';
 import '../../src/check/vitest.js';
 import { METHODS } from '../support/halt-methods.js';
 
 /** PowerOn → Suspend ∥ PowerOff; guest 'none': the EMTs idle in VMR3WaitU once the VM runs. */
-const race = (cpus: number, method: number, halt: 'on' | 'off'): ScenarioInput => ({ cpus, halt, config: { HaltMethod: method }, clients: [['powerOn', 'suspend'], ['powerOff']] });
+const race = (cpus: number, method: number, halt: 'on' | 'off'): Scenario => ({ cpus, halt, config: { HaltMethod: method }, clients: [['powerOn', 'suspend'], ['powerOff']] });
 
 /** Step the first choice until no actor is ready (a timer may be left). */
-const settle = (input: ScenarioInput, engine?: EngineVariant) => {
+const settle = (input: Scenario, engine?: EngineVariant) => {
   const world = World.build(parseScenario(input), { properties: BUILT_IN_PROPERTIES, ...(engine ? { engine } : {}) });
   expect(quiescent(world)).toBe(false); // the clients have their calls to make
   for (let i = 0; i < 500 && world.ready().length > 0; i++) world.step(0);
@@ -82,7 +82,7 @@ describe('outcomes with halt methods on', () => {
  * Run the clients' calls one whole call at a time in `order` (client indices): the client issues its call, then
  * everything but the clients steps (first ready first) until the call has returned.
  */
-function sequentialEnd(input: ScenarioInput, order: readonly number[]): string {
+function sequentialEnd(input: Scenario, order: readonly number[]): string {
   const world = World.build(parseScenario(input), { properties: BUILT_IN_PROPERTIES });
   for (const index of order) {
     const client = world.clients[index]!;
@@ -108,7 +108,7 @@ describe('outcomes hold every way the calls can end', () => {
   // Statuses of finished calls are history to the engine; the state key keeps them anyway, because two runs that
   // reach one engine state with different statuses end differently. Without them this race reported 2 of its 3
   // ends (powerOn → suspend → powerOff, the plainest order, was missing) and Suspend ∥ Resume ∥ PowerOff 2 of 5.
-  const scenarios: [string, ScenarioInput][] = [
+  const scenarios: [string, Scenario][] = [
     ['PowerOn → Suspend ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }],
     ['PowerOn → Suspend ∥ Resume ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }],
     ['PowerOn → runtime error (SUSPEND) ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', { call: 'setRuntimeError', flags: 2 }], ['powerOff']] }],

@@ -14,8 +14,9 @@ import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
-import type { ScenarioInput } from '../../src/check/scenario.js';
+import type { Scenario } from '../../src/check/scenario.js';
 import { registerCheck } from '../../src/cli/commands/check-command.js';
+import { VBoxError, VERR_INVALID_PARAMETER } from '../../src/status.js';
 
 /** What must not depend on the number of workers (rebuild counts and timings may). */
 const outcome = (r: ExploreResult) => ({
@@ -31,14 +32,14 @@ const outcome = (r: ExploreResult) => ({
   reductions: r.reductions,
 });
 
-async function both(scenario: ScenarioInput, options: ExploreOptions = {}) {
+async function both(scenario: Scenario, options: ExploreOptions = {}) {
   const single = await explore(scenario, options);
   const parallel = await explore(scenario, { ...options, workers: 2 });
   expect(outcome(parallel)).toEqual(outcome(single));
   return single;
 }
 
-const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
 
 describe('explore with workers: 2 gives the single-threaded result', () => {
   it('powerOn→suspend ∥ powerOff, 2 vCPUs, reductions off', async () => {
@@ -104,7 +105,10 @@ describe('options that cannot reach a worker thread', () => {
     ['depth-first search', { mode: 'dfs' }, /breadth-first search only, not mode 'dfs'/],
     ['a count that is not a positive integer', { workers: 0 }, /workers: 0: must be an integer ≥ 1/],
   ] as [string, ExploreOptions, RegExp][])('%s', async (_name, options, message) => {
-    await expect(explore(race(1), { workers: 2, ...options })).rejects.toThrow(message);
+    const refused = explore(race(1), { workers: 2, ...options });
+    await expect(refused).rejects.toThrow(message);
+    await expect(refused).rejects.toBeInstanceOf(VBoxError);
+    await expect(refused).rejects.toMatchObject({ rc: VERR_INVALID_PARAMETER });
   });
 
   it('workers: 1 keeps user invariants (the single-threaded search)', async () => {

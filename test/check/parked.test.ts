@@ -10,11 +10,11 @@
 import { describe, expect, it } from 'vitest';
 import { explore, type ExploreOptions } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
-import type { ScenarioInput } from '../../src/check/scenario.js';
+import type { Scenario } from '../../src/check/scenario.js';
 
-const race = (cpus: number): ScenarioInput => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
 
-async function both(scenario: ScenarioInput, options: ExploreOptions) {
+async function both(scenario: Scenario, options: ExploreOptions) {
   const none = await explore(scenario, { ...options, parkedWorlds: 0 });
   const parked = await explore(scenario, options);
   return { none, parked };
@@ -30,7 +30,7 @@ describe('parked worlds in breadth-first search', () => {
   });
 
   // Calls that start in different orders (the choice signature's thread part), rendezvous, resets, halt methods.
-  it.each<[string, ScenarioInput]>([
+  it.each<[string, Scenario]>([
     ['suspend ∥ resume ∥ powerOff', { cpus: 2, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }],
     ['reset ∥ suspend', { cpus: 2, clients: [['powerOn', 'reset'], ['suspend']] }],
     ['one-by-one ∥ reqCallWait(all)', { cpus: 3, clients: [['powerOn', { call: 'emtRendezvous', type: 'one-by-one' }], [{ call: 'reqCallWait', target: 'all' }]] }],

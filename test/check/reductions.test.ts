@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { explore, type ExploreOptions } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
-import type { ScenarioInput } from '../../src/check/scenario.js';
+import type { Scenario } from '../../src/check/scenario.js';
 
 const settings: [string, ExploreOptions][] = [
   ['none', { por: false, symmetry: false }],
@@ -16,7 +16,7 @@ const settings: [string, ExploreOptions][] = [
   ['both', { por: true, symmetry: true }],
 ];
 
-const scenarios: [string, ScenarioInput, boolean][] = [
+const scenarios: [string, Scenario, boolean][] = [
   ['PowerOn → Suspend ∥ PowerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }, false],
   ['Reset ∥ Suspend, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'reset'], ['suspend']] }, false],
   ['ALL_AT_ONCE ∥ ONCE, 3 vCPUs', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'all-at-once' }], [{ call: 'emtRendezvous', type: 'once' }]] }, true],

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/check/explore.js';
-import { parseScenario, type ScenarioInput } from '../../src/check/scenario.js';
+import { parseScenario, type Scenario } from '../../src/check/scenario.js';
 import { VERR_GENERAL_FAILURE } from '../../src/status.js';
 import '../../src/check/vitest.js';
 
@@ -22,7 +22,7 @@ describe('an ALL request whose callback fails on one CPU', () => {
   const CASES = (['all', 'all-reverse'] as const).flatMap((target) => [0, 2].map((failing) => ({ target, failing })));
 
   it.each(CASES)('$target failing on CPU $failing ∥ powerOn: every end answers the last CPU’s status', async ({ target, failing }) => {
-    const input: ScenarioInput = {
+    const input: Scenario = {
       cpus: CPUS,
       clients: [[{ call: 'reqCallWait', target, statusOn: { [failing]: VERR_GENERAL_FAILURE } }], ['powerOn']],
     };
@@ -39,7 +39,7 @@ describe("an 'any' request issued from EMT code runs inline on that EMT", () => 
     { outer: 1, statusOn: { 1: VERR_GENERAL_FAILURE }, expected: 'VERR_GENERAL_FAILURE' },
     { outer: 1, statusOn: { 0: VERR_GENERAL_FAILURE }, expected: 'VINF_SUCCESS' },
   ])('reqCallWait($outer → any) with statusOn $statusOn ∥ powerOn answers $expected', async ({ outer, statusOn, expected }) => {
-    const input: ScenarioInput = { cpus: 2, clients: [[{ call: 'reqCallWait', target: outer, inner: 'any', statusOn }], ['powerOn']] };
+    const input: Scenario = { cpus: 2, clients: [[{ call: 'reqCallWait', target: outer, inner: 'any', statusOn }], ['powerOn']] };
     const result = await explore(input);
     expect(result.violations).toEqual([]);
     expect(result.status).toBe('ok');
@@ -47,7 +47,7 @@ describe("an 'any' request issued from EMT code runs inline on that EMT", () => 
   });
 
   it('symmetric when both targets are any: reqCallWait(any → any) ∥ ONCE rendezvous, 3 vCPUs', async () => {
-    const input: ScenarioInput = { cpus: 3, clients: [[{ call: 'reqCallWait', target: 'any', inner: 'any' }], [{ call: 'emtRendezvous', type: 'once' }]] };
+    const input: Scenario = { cpus: 3, clients: [[{ call: 'reqCallWait', target: 'any', inner: 'any' }], [{ call: 'emtRendezvous', type: 'once' }]] };
     const result = await explore(input);
     expect(result.violations).toEqual([]);
     expect(result.reductions.symmetry).toMatch(/^on/);

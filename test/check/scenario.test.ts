@@ -45,7 +45,7 @@ describe('parseScenario', () => {
     [{ cpus: 2, clients: [[{ call: 'powerOn', colour: 'red' }]] }, "scenario.clients[0][0]: unknown key 'colour'"],
     [{ cpus: 2, fidelity: 'exact', clients: [['powerOn']] }, "scenario.fidelity: must be 'intended' or 'as-written'"],
     [{ cpus: 2, clients: [{ name: 'A', calls: ['powerOn'] }, { name: 'A', calls: ['powerOff'] }] }, "scenario.clients[1].name: duplicate client name 'A'"],
-    [{ cpus: 2, config: { NumCPUs: 2 }, clients: [['powerOn']] }, 'scenario.config.NumCPUs: unknown key or bad value 2 (PowerOffInsteadOfReset: boolean, HaltMethod: integer)'],
+    [{ cpus: 2, config: { NumCPUs: 2 }, clients: [['powerOn']] }, 'scenario.config.NumCPUs: unknown key or bad value 2 (PowerOffInsteadOfReset: boolean, HaltMethod: integer or BOOTSTRAP | OLD | METHOD_1 | GLOBAL_1)'],
     [{ cpus: 2, clients: [['powerOn']], extra: 1 }, "scenario: unknown key 'extra'"],
   ])('refuses %j', (input, message) => {
     expect(() => parseScenario(input)).toThrow(new ScenarioError(message));

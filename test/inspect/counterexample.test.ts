@@ -77,7 +77,7 @@ describe('a checker counterexample in the inspector and viewer (replay --inspect
     }
     await new Promise<void>((resolve) => server.close(() => resolve()));
     expect(stdout).toMatch(new RegExp(`^replayed \\d+ steps of ${userFile}$`, 'm'));
-    expect(stdout).toContain('the trace recorded: never-running'); // a user invariant the CLI cannot know
+    expect(stdout).toContain("the trace recorded a violation of the user invariant 'never-running'"); // a user invariant the CLI cannot know
     const sent = Number(/(\d+) records sent to /.exec(stdout)?.[1]);
     expect(sent).toBe(inspectionOf((await import('../../src/inspect/replayer.js')).readTrace(userFile)).length);
     expect(received).toBe(sent);

@@ -80,7 +80,7 @@ describe('trace recorder (--trace)', () => {
   it('names the line of a broken trace', () => {
     const file = join(dir, 'broken.jsonl');
     writeFileSync(file, `${JSON.stringify({ type: 'header', format: TRACE_FORMAT, version: 1, source: 'x', setup: {} })}\n{oops\n`);
-    expect(() => readTrace(file)).toThrow('trace line 2: not JSON');
+    expect(() => readTrace(file)).toThrow(`${file}:2: not JSON`);
   });
 });
 

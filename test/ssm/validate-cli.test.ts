@@ -34,7 +34,7 @@ describe('vmm-actors ssm validate (SSMR3ValidateFile)', () => {
     [[good, '--checksum'], 0, /valid \(checksum verified\)/, ''],
     [[bad], 0, /valid/, ''],
     [[bad, '--checksum'], 1, /^$/, 'VERR_SSM_INTEGRITY_CRC (-1814)'],
-    [[join(dir, 'missing.sav')], 1, /^$/, 'VERR_FILE_NOT_FOUND (-102)'],
+    [[join(dir, 'missing.sav')], 2, /^$/, 'VERR_FILE_NOT_FOUND (-102)'], // bad input: exit 2 (src/cli/exit-code.ts)
   ])('validate %j exits %i', async (args, exitCode, out, err) => {
     const r = await run('validate', ...args);
     expect(r.exitCode).toBe(exitCode);

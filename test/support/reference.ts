@@ -1,6 +1,6 @@
 /**
  * The reference transition table. Read from shared/reference beside the repository when it is there (the
- * steering copy), else from test/fixtures (the copy taken from it); VMM_REFERENCE_DIR overrides both.
+ * steering copy), else from docs/reference (the copy the repository ships); VMM_REFERENCE_DIR overrides both.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 const candidates = [
   process.env.VMM_REFERENCE_DIR,
   fileURLToPath(new URL('../../../shared/reference/', import.meta.url)),
-  fileURLToPath(new URL('../fixtures/', import.meta.url)),
+  fileURLToPath(new URL('../../docs/reference/', import.meta.url)),
 ].filter((dir): dir is string => dir !== undefined);
 
 export function readReference<T>(file = 'vmstate-transitions.json'): T {

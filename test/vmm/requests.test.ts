@@ -161,7 +161,7 @@ describe('VMR3ReqCallWait statuses and arguments', () => {
     const { vm, vmm } = await makeVm(1);
     const before = vm.reqStats;
     let ran = false;
-    const fn = () => void (ran = true);
+    const fn = (_ctx: unknown, ..._args: number[]) => void (ran = true); // typed: the arguments must match fn
     expect(await rejection(vm.reqCallWait(1, fn, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10))).toBe(VERR_TOO_MUCH_DATA); // -42
     expect(await rejection(vm.reqCall({ target: 'all' }, fn, ...Array.from({ length: 15 }, (_, i) => i)))).toBe(VERR_TOO_MUCH_DATA);
     await settle(vmm);

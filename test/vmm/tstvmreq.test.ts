@@ -208,7 +208,7 @@ describe('VMR3ReqCallWaitU (tstVMREQ argument marshalling)', () => {
   it('the 10..15 argument variants the original comments out ("max is now 9") fail with VERR_TOO_MUCH_DATA', async () => {
     for (let cArgs = 10; cArgs <= 15; cArgs++) {
       const args = Array.from({ length: cArgs }, (_, i) => i);
-      await expect(vm.reqCallWait('any', () => VINF_SUCCESS, ...args)).rejects.toMatchObject({ rc: VERR_TOO_MUCH_DATA }); // -42
+      await expect(vm.reqCallWait('any', (_ctx, ..._a: number[]) => VINF_SUCCESS, ...args)).rejects.toMatchObject({ rc: VERR_TOO_MUCH_DATA }); // -42
     }
   });
 });

@@ -1,21 +1,28 @@
 /**
- * `vmm-actors check <scenario.json>`: explore every interleaving of a scenario file, with a live progress line
- * (states, states/s, depth, frontier, heap), a summary table, the counterexample trace written on a violation
- * (`--trace-out`, default `<scenario>.trace.jsonl`) and exit code 1 when a property fails. `--audit-key` audits
- * the state key instead (src/check/key-audit.ts): exit code 1 when two states with different futures share a key.
+ * `vmm-actors check <scenario.json>`: explore every interleaving of a scenario file, with progress on stderr
+ * (check-progress.ts), a summary table, the counterexample trace written on a violation (`--trace-out`, default
+ * `<scenario>.trace.jsonl`). Exit codes (../exit-code.ts): 1 when a property fails, 3 when a bound (states,
+ * depth, time: DEFAULT_TIME_LIMIT_S unless given) stopped the search first. `--audit-key` audits the state key
+ * instead (src/check/key-audit.ts): 1 when two states with different futures share a key, 3 when bounded.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { explore, formatSummary, formatViolation, parseScenarioText, type ExploreOptions, type Progress } from '../../check/index.js';
+import { explore, formatSummary, formatViolation, parseScenarioText, type ExploreOptions } from '../../check/index.js';
 import { disablePretenuring } from '../../check/gc-tuning.js';
 import { auditStateKey, formatKeyAudit } from '../../check/key-audit.js';
-import { parseInteger } from './options.js';
+import { EXIT_CODES_HELP, ExitCode } from '../exit-code.js';
+import { readInputFile } from '../input-file.js';
+import { progressReporter } from './check-progress.js';
+import { parseInteger, parseSeconds } from './options.js';
+
+/** `check` stops after this many seconds unless --time-limit says otherwise (0: no limit). */
+export const DEFAULT_TIME_LIMIT_S = 300;
 
 interface CheckOptions {
   mode: string;
   maxStates?: number;
   maxDepth?: number;
-  timeLimit?: number;
+  timeLimit: number;
   por: boolean;
   symmetry: boolean;
   liveness: boolean;
@@ -37,7 +44,7 @@ export function registerCheck(program: Command): void {
     .option('--mode <mode>', 'bfs (shortest counterexample) | dfs | random', 'bfs')
     .option('--max-states <n>', 'stop after this many states (the verdict is then "bounded")', parseInteger)
     .option('--max-depth <n>', 'do not expand states deeper than this', parseInteger)
-    .option('--time-limit <s>', 'stop after this many seconds', parseInteger)
+    .option('--time-limit <s>', 'stop after this many seconds, fractions allowed; 0: no limit (the verdict is then "bounded")', parseSeconds, DEFAULT_TIME_LIMIT_S)
     .option('--no-por', 'switch partial-order reduction off')
     .option('--no-symmetry', 'switch vCPU symmetry reduction off')
     .option('--no-liveness', 'skip the fair-cycle (liveness) analysis')
@@ -46,12 +53,13 @@ export function registerCheck(program: Command): void {
     .option('--workers <n>', 'breadth-first on n worker threads (same states and verdict; default 1)', parseInteger)
     .option('--pretenuring', "keep V8's allocation-site pretenuring (switched off while checking: about 2x faster)")
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
-    .option('--quiet', 'no progress line')
+    .option('--quiet', 'no live progress line; a plain one on stderr every 10 s still says a long check is alive')
     .option('--audit-key [depth]', 'audit the state key instead: states merged by key must have the same futures, depth steps deep (2)', parseInteger)
     .option('--audit-lanes <n>', 'with --audit-key: runs followed to their end from both states of each merge (1)', parseInteger)
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (file: string, opts: CheckOptions) => {
       if (opts.mode !== 'bfs' && opts.mode !== 'dfs' && opts.mode !== 'random') throw new InvalidArgumentError('--mode must be bfs, dfs or random');
-      const scenario = parseScenarioText(readFileSync(file, 'utf8'), file);
+      const scenario = parseScenarioText(readInputFile(file, 'scenario'), file);
       if (!opts.pretenuring) disablePretenuring();
       if (opts.auditKey !== undefined) {
         const audit = auditStateKey(scenario, {
@@ -61,10 +69,10 @@ export function registerCheck(program: Command): void {
           ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
         });
         console.log(formatKeyAudit(audit));
-        if (audit.mismatches.length > 0) process.exitCode = 1;
+        process.exitCode = audit.mismatches.length > 0 ? ExitCode.Violation : audit.bounded ? ExitCode.Inconclusive : ExitCode.Ok;
         return;
       }
-      const live = !opts.quiet && process.stderr.isTTY === true;
+      const progress = progressReporter({ tty: process.stderr.isTTY === true, quiet: opts.quiet ?? false, write: (t) => process.stderr.write(t) });
       const options: ExploreOptions = {
         mode: opts.mode,
         por: opts.por,
@@ -72,25 +80,23 @@ export function registerCheck(program: Command): void {
         liveness: opts.liveness,
         ...(opts.maxStates !== undefined ? { maxStates: opts.maxStates } : {}),
         ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}),
-        ...(opts.timeLimit !== undefined ? { timeLimitMs: opts.timeLimit * 1000 } : {}),
+        ...(opts.timeLimit > 0 ? { timeLimitMs: opts.timeLimit * 1000 } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
         ...(opts.walks !== undefined ? { walks: opts.walks } : {}),
         ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
-        ...(live ? { onProgress: (p: Progress) => process.stderr.write(`\r${progressLine(p)}\x1b[K`) } : {}),
+        onProgress: progress.onProgress,
       };
       const result = await explore(scenario, options);
-      if (live) process.stderr.write('\r\x1b[K');
+      progress.finish();
       console.log(formatSummary(result));
       if (result.violations.length > 0) {
         const out = opts.traceOut ?? `${file.replace(/\.json$/i, '')}.trace.jsonl`;
         writeFileSync(out, result.violations[0]!.text);
         console.log(`\n${formatViolation(result, out)}`);
-        process.exitCode = 1;
-      }
+        process.exitCode = ExitCode.Violation;
+      } else if (result.status === 'bounded') {
+        if (result.bound === 'time') console.error(`check: stopped by the time limit (${opts.timeLimit} s); --time-limit <s> for more, 0 for none`);
+        process.exitCode = ExitCode.Inconclusive;
+      } else process.exitCode = ExitCode.Ok;
     });
-}
-
-function progressLine(p: Progress): string {
-  const n = (v: number) => Math.round(v).toLocaleString('en-US');
-  return `states ${n(p.states)}  ${n(p.statesPerSecond)}/s  transitions ${n(p.transitions)}  depth ${p.depth}  frontier ${n(p.frontier)}  heap ${n(p.heapBytes / 1048576)} MB  ${p.seconds.toFixed(1)} s`;
 }

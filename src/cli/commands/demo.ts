@@ -25,6 +25,8 @@ export interface DemoOptions {
 }
 
 const fmtTime = (ns: number) => `${(ns / 1e6).toFixed(3).padStart(9)} ms`;
+/** A VM as the demo prints it: its config Name and handle, since GVMM hands a destroyed VM's handle to the next. */
+export const vmLabel = (vm: VM): string => `${vm.name} vm.${vm.handle}`;
 
 export async function runDemo(options: DemoOptions, out: (line: string) => void = console.log): Promise<number> {
   const guest = demoGuest();
@@ -33,9 +35,9 @@ export async function runDemo(options: DemoOptions, out: (line: string) => void 
     ...(options.inspect ? { inspect: options.inspect } : {}), ...(options.policy ? { policy: options.policy } : {}),
   });
   const print = (vm: VM) => (e: VmTraceEvent) => {
-    if (e.kind === 'state') out(`${fmtTime(e.tNs)}  vm.${vm.handle}        ${e.from.padEnd(14)} -> ${e.to.padEnd(14)} by ${e.by}`);
+    if (e.kind === 'state') out(`${fmtTime(e.tNs)}  ${vmLabel(vm).padEnd(15)} ${e.from.padEnd(14)} -> ${e.to.padEnd(14)} by ${e.by}`);
     else if (e.kind === 'cpu-state' && !options.quiet && (e.from === 'STOPPED' || e.to === 'STOPPED')) {
-      out(`${fmtTime(e.tNs)}  vm.${vm.handle}/cpu.${e.cpu}  ${e.from.padEnd(14)} -> ${e.to.padEnd(14)} by emt.${e.cpu}`);
+      out(`${fmtTime(e.tNs)}  ${`${vmLabel(vm)}/cpu.${e.cpu}`.padEnd(15)} ${e.from.padEnd(14)} -> ${e.to.padEnd(14)} by emt.${e.cpu}`);
     }
   };
   const pause = () => vmm.advance(5_000_000); // let the guest run for 5 ms of GIP time
@@ -43,7 +45,7 @@ export async function runDemo(options: DemoOptions, out: (line: string) => void 
   out(`vmm-actors demo: ${options.cpus} vCPUs, ${options.clock} clock, seed ${options.seed}`);
   const vm = await vmm.create({ cpus: options.cpus, config: { NumCPUs: options.cpus, Name: 'demo' }, ram: DEMO_RAM });
   vm.events$.subscribe(print(vm));
-  out(`${fmtTime(vmm.clock.nowNs())}  vm.${vm.handle}        created (${vm.state})`);
+  out(`${fmtTime(vmm.clock.nowNs())}  ${vmLabel(vm).padEnd(15)} created (${vm.state})`);
   let halts = 0;
   vm.events$.subscribe((e) => {
     if (e.kind === 'cpu-state' && e.to === 'STARTED_HALTED') halts++;
@@ -62,6 +64,8 @@ export async function runDemo(options: DemoOptions, out: (line: string) => void 
 
   out('--- race: suspend() ∥ powerOff() on a running VM; try-set-state picks the winner');
   const racer = await vmm.create({ cpus: options.cpus, config: { NumCPUs: options.cpus, Name: 'race' } });
+  const reused = racer.handle === vm.handle ? `; GVMM reused the handle of the destroyed '${vm.name}' VM` : '';
+  out(`${fmtTime(vmm.clock.nowNs())}  ${vmLabel(racer).padEnd(15)} created (${racer.state})${reused}`);
   racer.events$.subscribe(print(racer));
   await racer.powerOn();
   await pause();

@@ -1,11 +1,13 @@
 /**
  * `vmm-actors ssm info <file> [--json]` and `vmm-actors ssm validate <file> [--checksum]`: the saved-state file
- * tools. A damaged file makes both exit 1 with the VirtualBox status name and its description. Strings from the
- * file (build strings, unit names) are printed with control characters escaped.
+ * tools. A damaged file makes both exit 1 with the VirtualBox status name and its description; a missing one
+ * exits 2 (bad input, ../exit-code.ts), with the same one line. Strings from the file (build strings, unit
+ * names) are printed with control characters escaped.
  */
 import type { Command } from 'commander';
 import { info, validate, type SsmInfo } from '../../ssm/index.js';
-import { VBoxError } from '../../status.js';
+import { VBoxError, VERR_FILE_NOT_FOUND } from '../../status.js';
+import { ExitCode } from '../exit-code.js';
 import { printable, printableJson } from '../printable.js';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -27,14 +29,14 @@ function printInfo(path: string, i: SsmInfo): void {
   for (const e of i.directory) console.log(`    ${hex(e.off).padStart(12)} #${e.instance} ${e.name === null ? `<name crc ${hex(e.nameCrc)}>` : printable(e.name)}`);
 }
 
-/** Runs a tool; a VBoxError prints its status and sets exit code 1. */
+/** Runs a tool; a VBoxError prints its status and sets exit code 1 (2 for a file that is not there). */
 function guarded(fn: () => void): void {
   try {
     fn();
   } catch (e) {
     if (!(e instanceof VBoxError)) throw e;
     console.error(`${e.name} (${e.rc}): ${printable(e.message)}`);
-    process.exitCode = 1;
+    process.exitCode = e.rc === VERR_FILE_NOT_FOUND ? ExitCode.BadInput : ExitCode.Violation;
   }
 }
 

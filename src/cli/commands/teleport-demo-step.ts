@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { GuestRamOptions } from '../../ssm/live/guest-ram.js';
 import type { VM } from '../../vmm/vm.js';
 import type { Vmm } from '../../vmm/vmm.js';
+import { vmLabel } from './demo.js';
 
 /** The demo VM's RAM: 4 MiB, every page written, the guest dirtying 16 MiB/s while it runs. */
 export const DEMO_RAM: GuestRamOptions = { sizeBytes: 4 * 1024 * 1024, prefill: true, dirtyBytesPerSec: 16 * 1024 * 1024 };
@@ -23,10 +24,10 @@ export async function runSaveRestoreStep(vmm: Vmm, vm: VM, out: (line: string) =
     await copy.loadFromFile(path);
     const same = copy.ram.digest() === vm.ram.digest();
     await copy.resume();
-    out(`    vm.${copy.handle} restored from the file (${same ? 'RAM identical' : 'RAM DIFFERS'}) and resumed: ${copy.state}`);
+    out(`    ${vmLabel(copy)} loaded from the file (${same ? 'RAM identical' : 'RAM DIFFERS'}) and resumed: ${copy.state}`);
     await copy.powerOff();
     await copy.destroy();
-    out(`    vm.${copy.handle} ${copy.state}; vm.${vm.handle} stays ${vm.state}`);
+    out(`    ${vmLabel(copy)} ${copy.state}; ${vmLabel(vm)} stays ${vm.state}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,8 @@
  */
 import { type Command, InvalidArgumentError } from 'commander';
 import { sendTrace, serveViewer } from '../../inspect/trace-actions.js';
+import { ExitCode } from '../exit-code.js';
+import { requireFile } from '../input-file.js';
 import { parseInteger } from './options.js';
 
 export function registerView(program: Command): void {
@@ -18,9 +20,11 @@ export function registerView(program: Command): void {
     .option('--inspect-ws <url>', 'send the trace to a websocket inspector instead of serving the page')
     .action(async (trace: string | undefined, opts: { live?: string; port: number; open?: boolean; inspectWs?: string }) => {
       if (!trace && !opts.live) throw new InvalidArgumentError('give a trace file or --live <ws-url>');
+      if (trace) requireFile(trace, 'trace');
+      for (const url of [opts.live, opts.inspectWs]) if (url !== undefined && !URL.canParse(url)) throw new InvalidArgumentError(`'${url}' is not a URL (ws://127.0.0.1:8080)`);
       if (opts.inspectWs) {
         if (!trace) throw new InvalidArgumentError('--inspect-ws replays a trace file');
-        if ((await sendTrace(trace, opts.inspectWs, console.log)) === 0) process.exitCode = 1;
+        if ((await sendTrace(trace, opts.inspectWs, console.log)) === 0) process.exitCode = ExitCode.Violation;
         return;
       }
       await serveViewer({ ...(trace ? { trace } : {}), ...(opts.live ? { live: opts.live } : {}), port: opts.port, open: opts.open ?? false }, console.log);

@@ -194,12 +194,22 @@ function wireControls() {
 function followLive() {
   const socket = new WebSocket(`ws://${location.host}/`);
   let scheduled = false;
+  let dropped = '';
   socket.onmessage = (message) => {
+    let record;
     try {
-      state.model.add(JSON.parse(message.data));
+      record = JSON.parse(message.data);
     } catch {
       return;
     }
+    // The relay's replay buffer is bounded: it says first how much of the run's start it no longer has.
+    if (record?.type === '@vmm-actors.relay.dropped') {
+      dropped = ` · ${record.dropped} earlier messages dropped by the relay (buffer full)`;
+      $('live').dataset.dropped = String(record.dropped);
+      $('live').textContent = `live${dropped}`;
+      return;
+    }
+    state.model.add(record);
     if (scheduled) return;
     scheduled = true;
     requestAnimationFrame(() => {
@@ -209,8 +219,8 @@ function followLive() {
       go(atEnd ? state.model.steps.length - 1 : state.cursor);
     });
   };
-  socket.onclose = () => ($('live').textContent = 'live: disconnected');
-  socket.onopen = () => ($('live').textContent = 'live');
+  socket.onclose = () => ($('live').textContent = `live: disconnected${dropped}`);
+  socket.onopen = () => ($('live').textContent = `live${dropped}`);
 }
 
 async function main() {

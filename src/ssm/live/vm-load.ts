@@ -26,7 +26,7 @@ export const loadFailureMessage = (name: string): string =>
   `Unable to restore the virtual machine's saved state from '${name}'. It may be damaged or from an older version of VirtualBox. Please discard the saved state before starting the virtual machine`;
 
 const loadProgress = (vm: VmCore, options: LoadOptions) => (percent: number) => {
-  options.onProgress?.(percent);
+  if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // a failure goes to events$
   savedStateOf(vm).progress$.next({ op: 'load', percent, tNs: vm.nowNs() });
 };
 
@@ -42,7 +42,8 @@ export function vmR3LoadBegin(vm: VmCore, api: LoadApi, teleporting: boolean): n
 export function vmR3LoadFailed(vm: VmCore, rc: number, message: string | null, name: string): number {
   vm.fTeleportedAndNotFullyResumedYet = false;
   vm.setState('LOAD_FAILURE', 'LOADING');
-  vm.setError(rc, message ?? loadFailureMessage(name));
+  const failedCallback = vm.lastError?.error?.rc === rc ? vm.lastError.error : undefined; // a unit callback's: the cause
+  vm.setError(rc, message ?? loadFailureMessage(name), failedCallback);
   return rc;
 }
 

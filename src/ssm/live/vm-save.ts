@@ -121,7 +121,7 @@ export function saveTeleportOp(
     const sched = vm.host.sched;
     const state = savedStateOf(vm);
     const onProgress = (percent: number) => {
-      options.onProgress?.(percent);
+      if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // pfnProgress: its answer is ignored
       state.progress$.next({ op, percent, tNs: vm.nowNs() });
     };
     const ctx: SaveContext = {

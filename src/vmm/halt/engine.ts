@@ -68,12 +68,12 @@ export function attachVmToGvmm(
     ...user,
     onEmtExit: (core, cpu) => {
       if (cpu !== 0) gvmmR3DeregisterVCpu(core, cpu);
-      user?.onEmtExit?.(core, cpu);
+      if (user?.onEmtExit) core.callVoid('onEmtExit hook', user.onEmtExit, core, cpu);
     },
     onTerminated: (core) => {
       gvmmR3DestroyVM(core);
       options.onDestroyed(core);
-      user?.onTerminated?.(core);
+      if (user?.onTerminated) core.callVoid('onTerminated hook', user.onTerminated, core); // a failure must not stop destroy
       (core.ext.onTerminated as (() => void) | undefined)?.();
     },
   };
@@ -82,7 +82,11 @@ export function attachVmToGvmm(
 /** vmR3DestroyUVM after a failed vmR3CreateU: every EMT leaves its loop, EMT(0) gives the handle back. */
 export function destroyFailedVmOp(vm: VmCore): Operation {
   return (thread, done) => {
-    vm.ext.onTerminated = () => thread.post(() => done(VINF_SUCCESS));
+    vm.ext.onTerminated = () =>
+      thread.post(() => {
+        vm.end();
+        done(VINF_SUCCESS);
+      });
     vm.fTerminateEMT = true;
     vm.setFF(VM_FF_CHECK_VM_STATE);
     vm.notifyAll();
