@@ -7,13 +7,13 @@ import { defer, filter, map, Observable, startWith, Subject } from 'rxjs';
 import type { VmState } from '../../machines/vm.js';
 import type { VmCpuState } from '../../machines/vmcpu.js';
 import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT } from '../status.js';
-import { disposedError, runOperation, statusToResult, type Operation, type ReqCallOptions } from './external.js';
-import { reqCallOnEmt } from './emt-requests.js';
-import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from './lifecycle.js';
-import { vmOps, type RendezvousOptions } from './operations.js';
-import type { ReqPool, VmReq } from './requests.js';
-import type { CpuTarget, EmtContext, ReqFn } from './types.js';
-import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from './vm-core.js';
+import { disposedError, runOperation, statusToResult, type Operation, type ReqCallOptions } from '../vmm/external.js';
+import { reqCallOnEmt } from '../vmm/emt-requests.js';
+import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from '../vmm/lifecycle.js';
+import { vmOps, type RendezvousOptions } from '../vmm/operations.js';
+import type { ReqPool, VmReq } from '../vmm/requests.js';
+import type { CpuTarget, EmtContext, ReqFn } from '../vmm/types.js';
+import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
 import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../ssm/live/vm-save.js';
@@ -36,7 +36,7 @@ export interface CpuStateChange {
   readonly tNs: number;
 }
 
-export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSPEND, type RendezvousOptions } from './operations.js';
+export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSPEND, type RendezvousOptions } from '../vmm/operations.js';
 
 export class VM {
   readonly #events = new Subject<VmTraceEvent>();
