@@ -16,6 +16,7 @@ import { userComponents, type VmComponents } from '../vmm/lifecycle.js';
 import { ReqPool } from '../vmm/requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
+import type { EngineActorRef, PartSnapshot } from './actor.js';
 import { VmCore, type AtErrorCallback, type VmmHost } from '../vmm/vm-core.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
@@ -90,6 +91,18 @@ export class Vmm implements VmmHost {
   /** VMs announced on vms$ as created and not yet as destroyed (weak: the checker drops worlds undestroyed). */
   readonly #live = new WeakSet<VM>();
   #disposed = false;
+  /**
+   * XState's `system.get(systemId)`: the VM `vm.N`, or one of its actors `vm.N/cpu.i`, `vm.N/emt.i`,
+   * `vm.N/halt` (the systemIds inspection uses); undefined when no such actor lives (a destroyed VM's too).
+   */
+  readonly system = {
+    get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
+      const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
+      const vm = /^vm\.\d+$/.test(vmId) ? this.vms.get(Number(vmId.slice(3))) : undefined;
+      if (!vm || vm.systemId !== vmId) return undefined;
+      return systemId === vmId ? vm : vm.actorRef(systemId);
+    },
+  };
 
   constructor(readonly options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
