@@ -172,7 +172,7 @@ export class Vmm implements VmmHost {
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
     if (options.atError) core.atError.push(options.atError);
-    core.ext.components = userComponents(core, this.options.components);
+    core.components = userComponents(core, this.options.components);
     attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);
     const hooks: EmtHooks = attachVmToGvmm(core, this.gvmm, {
