@@ -59,7 +59,7 @@ export class VM {
     core.listeners.add((event) => {
       if (event.kind === 'state') this.#lastState = event;
       else if (event.kind === 'cpu-state') this.#lastCpu[event.cpu] = event;
-      if (changesVmSnapshot(event)) this.#snapshot = undefined;
+      if (this.#snapshot !== undefined && changesVmSnapshot(event)) this.#snapshot = undefined; // only once someone asked
       // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
       if (this.#events.observed) this.#events.next(event);
     });
