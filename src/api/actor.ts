@@ -54,7 +54,7 @@ export interface EngineActorRef<TSnapshot> {
   readonly id: string;
   readonly systemId: string;
   getSnapshot(): TSnapshot;
-  subscribe(observer: SnapshotObserver<TSnapshot>): Subscription;
+  subscribe(observer: SnapshotObserver<TSnapshot>, error?: (error: unknown) => void, complete?: () => void): Subscription;
 }
 
 /** The VM events that change its snapshot. */
@@ -88,7 +88,8 @@ export function vmSnapshotOf(core: VmCore): VmSnapshot {
  * snapshot, then `complete`; on an actor already done (or a VM whose streams ended), `complete` at once.
  */
 export function subscribeSnapshots<T extends { status: ActorStatus }>(
-  events: Observable<VmTraceEvent>, relevant: (event: VmTraceEvent) => boolean, read: () => T, observer: SnapshotObserver<T>,
+  events: Observable<VmTraceEvent>, relevant: (event: VmTraceEvent) => boolean, read: () => T,
+  observer: SnapshotObserver<T>, error?: (error: unknown) => void, complete?: () => void,
 ): Subscription {
   const snapshots = new Observable<T>((subscriber) => {
     const first = read();
@@ -105,7 +106,8 @@ export function subscribeSnapshots<T extends { status: ActorStatus }>(
       )
       .subscribe(subscriber);
   });
-  return snapshots.subscribe(typeof observer === 'function' ? { next: observer } : observer);
+  // XState's two forms: an observer, or next (with error and complete beside it).
+  return snapshots.subscribe(typeof observer === 'function' ? { next: observer, ...(error ? { error } : {}), ...(complete ? { complete } : {}) } : observer);
 }
 
 /** An engine actor inside a VM: a machine cell read through `cell()`, whose events `relevant` picks. */
@@ -139,8 +141,8 @@ class PartRef<TValue extends string> implements EngineActorRef<PartSnapshot<TVal
     return this.#snapshot;
   }
 
-  subscribe(observer: SnapshotObserver<PartSnapshot<TValue>>): Subscription {
-    return subscribeSnapshots(this.events, this.relevant, () => this.getSnapshot(), observer);
+  subscribe(observer: SnapshotObserver<PartSnapshot<TValue>>, error?: (error: unknown) => void, complete?: () => void): Subscription {
+    return subscribeSnapshots(this.events, this.relevant, () => this.getSnapshot(), observer, error, complete);
   }
 }
 

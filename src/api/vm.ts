@@ -92,8 +92,8 @@ export class VM {
    * XState's `actor.subscribe()`: every new snapshot (vCPU, EMT and halt-method changes included), then
    * `complete` once the VM is TERMINATED (at once if it is already); also when the engine is disposed.
    */
-  subscribe(observer: SnapshotObserver<VmSnapshot>): Subscription {
-    return subscribeSnapshots(this.#events, changesVmSnapshot, () => this.getSnapshot(), observer);
+  subscribe(observer: SnapshotObserver<VmSnapshot>, error?: (error: unknown) => void, complete?: () => void): Subscription {
+    return subscribeSnapshots(this.#events, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
   }
 
   /** @internal vmm.system.get for this VM's actors: `vm.N/cpu.i`, `vm.N/emt.i`, `vm.N/halt`. */

@@ -77,13 +77,13 @@ describe('vm.subscribe()', () => {
     expect(order).toEqual(['complete after TERMINATED']);
   });
 
-  it('takes a bare next function', async () => {
+  it('takes a bare next function, with error and complete beside it (XState's second form)', async () => {
     const vmm = createVMM();
     const vm = await vmm.create({ cpus: 1 });
     const values: string[] = [];
-    vm.subscribe((s) => values.push(s.value));
+    vm.subscribe((s) => values.push(s.value), undefined, () => values.push('complete'));
     await lifecycle(vm);
-    expect(values.at(-1)).toBe('TERMINATED');
+    expect(values.slice(-2)).toEqual(['TERMINATED', 'complete']);
   });
 
   it('completes at once on a VM already TERMINATED, and stops on unsubscribe', async () => {
