@@ -77,7 +77,7 @@ describe('vm.subscribe()', () => {
     expect(order).toEqual(['complete after TERMINATED']);
   });
 
-  it('takes a bare next function, with error and complete beside it (XState's second form)', async () => {
+  it('takes a bare next function, with error and complete beside it (XState second form)', async () => {
     const vmm = createVMM();
     const vm = await vmm.create({ cpus: 1 });
     const values: string[] = [];
