@@ -19,7 +19,7 @@ import type { DrainableSink, SaveOptions, SaveResult } from '../ssm/live/vm-save
 import { NS_PER_MS } from '../time/clock.js';
 import { runOperation, statusToResult } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';
-import type { VM } from '../vmm/vm.js';
+import type { VM } from '../api/vm.js';
 import { TELEPORTER_HANDSHAKE_MS } from './admission.js';
 import { realTime, TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
 import { checkPassword, checkPort, checkPositive, expectAck, loadCommand, TELEPORTER_DEFAULT_HOST } from './handshake.js';
