@@ -8,7 +8,7 @@ import type { Gvmm } from './gvmm.js';
 import type { GvmBinding } from './gvm.js';
 
 export function gvmmOf(vm: VmCore): Gvmm {
-  const gvmm = vm.ext.gvmm as Gvmm | undefined;
+  const gvmm = vm.gvmm;
   if (!gvmm) throw new Error(`${vm.id} is not attached to GVMM`);
   return gvmm;
 }

@@ -63,7 +63,7 @@ export const vmOps = {
     (_thread, done) => {
       const vm = pool.vm;
       vm.pendingResetSoft = true;
-      ((vm.ext.resetWaiters ??= []) as ((rc: number) => void)[]).push(done);
+      vm.resetWaiters.push(done);
       vm.setFF(VM_FF_RESET);
       vm.notifyCpu(0);
     },
@@ -80,7 +80,7 @@ export const vmOps = {
       const vm = pool.vm;
       const rc = vm.trySetState('VMR3Destroy', vm.apiPairs('VMR3Destroy').slice(0, 1));
       if (rc < 0) return done(rc);
-      vm.ext.onTerminated = () =>
+      vm.onTerminated = () =>
         thread.post(() => {
           if (!vm.host.faults?.keepQueuedAtDestroy) killQueuedRequests(vm); // the fault: test-only mutant
           for (const queue of [vm.globalQueue, ...vm.cpuQueues]) queue.complete();

@@ -15,6 +15,9 @@ import type { RendezvousInstance } from './rendezvous.js';
 import type { VmReq } from './requests.js';
 import type { VmConfig } from './config.js';
 import type { EngineFaults, EngineMachines } from './faults.js';
+import type { VmHalt } from './halt/state.js';
+import type { VmComponents } from './lifecycle.js';
+import type { Gvmm } from '../gvmm/gvmm.js';
 import { anyValue, callUser, isUserCallbackError, type UserCallbackError } from './user-callback.js';
 
 /** Engine-wide services a VM needs (the VMM that owns it). */
@@ -88,6 +91,11 @@ export class ListenerSet<T> extends Set<T> {
   }
 }
 
+/** What the engine needs of the saved-state manager attached to a VM: SSMR3Cancel (power-off, fatal errors). */
+export interface VmSsmPort {
+  cancel(): number;
+}
+
 export class VmCore {
   readonly state: MachineCell<VmEvent>;
   readonly cpuStates: MachineCell<VmCpuEvent>[];
@@ -123,8 +131,18 @@ export class VmCore {
   readonly listeners = new ListenerSet<(event: VmTraceEvent) => void>();
   /** The VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
   onEnd: (() => void) | null = null;
-  /** Engine parts attached later (GVMM, SSM, hooks) keep their per-VM data here. */
-  readonly ext: Record<string, unknown> = {};
+  /** The component table (PDM, SSM … notifications), the embedder's wrapped by userComponents; null: no-ops. */
+  components: VmComponents | null = null;
+  /** The engine's GVMM this VM is attached to (VMR3Create attaches it before any EMT runs). */
+  gvmm: Gvmm | null = null;
+  /** The halt-method state (UVM::vm.s.Halt), attached with GVMM. */
+  halt: VmHalt | null = null;
+  /** The saved-state manager's per-VM part (src/ssm/vm-units.ts); the engine only asks it to cancel. */
+  ssm: VmSsmPort | null = null;
+  /** VMR3Destroy's caller (or a failed create's cleanup), resumed when EMT(0) reaches TERMINATED. */
+  onTerminated: (() => void) | null = null;
+  /** softReset() callers waiting for VMR3ResetFF's status. */
+  resetWaiters: ((rc: number) => void)[] = [];
 
   constructor(
     readonly host: VmmHost,

@@ -1,5 +1,5 @@
 /** Shared by the inspection tests: a short lifecycle run with inspectors attached, and record filters. */
-import { createVMM } from '../../src/vmm/vmm.js';
+import { createVMM } from '../../src/api/vmm.js';
 import type { InspectorInput } from '../../src/inspect/inspector.js';
 import type { InspectionRecord, SnapshotRecord } from '../../src/inspect/records.js';
 import type { VmTraceEvent } from '../../src/vmm/vm-core.js';

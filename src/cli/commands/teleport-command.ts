@@ -14,7 +14,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { demoGuest } from '../../guest/demo-guest.js';
 import { isVBoxError, statusName, VBoxError, VERR_INVALID_PARAMETER } from '../../status.js';
 import type { TeleportRefusal } from '../../teleport/admission.js';
-import { createVMM } from '../../vmm/vmm.js';
+import { createVMM } from '../../api/vmm.js';
 import { parseInteger } from './options.js';
 
 const MiB = 1024 * 1024;
