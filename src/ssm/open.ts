@@ -13,7 +13,7 @@ import {
 import { crc32, crc32WithZeroField, crcRunning } from './crc.js';
 import { SsmHandle } from './handle.js';
 import { openAndValidate, type SsmFileInfo } from './header-validate.js';
-import { validateDirectory } from './load-exec.js';
+import { validateDirectory } from './unit-header.js';
 import { FileSource, type SsmSource } from './sources.js';
 import type { SsmStreamReader } from './stream-reader.js';
 import { decodeFooter, decodeUnitHeaderFixed, magicEquals } from './structs.js';
