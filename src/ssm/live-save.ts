@@ -16,7 +16,6 @@ import {
   SSM_LIVE_CAP_FILE, SSM_LIVE_CAP_MIN, SSM_LIVE_CAP_STREAM, type SsmAfter, type SsmState,
 } from './constants.js';
 import { SsmHandle } from './handle.js';
-import { setLiveSaveInfo } from './live/live-info.js';
 import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinalization, saveDoPrepRun, writeUnit } from './save-runs.js';
 import type { SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
@@ -46,11 +45,6 @@ export interface LiveSaveOptions {
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
 export const SAVE_PERCENT_PREPARE = 20;
 
-const byHandle = new WeakMap<SsmHandle, SsmLiveSave>();
-
-/** The live save a handle belongs to (SSMR3Cancel goes through its machine). */
-export const liveSaveOfHandle = (handle: SsmHandle): SsmLiveSave | undefined => byHandle.get(handle);
-
 export class SsmLiveSave {
   readonly cell: MachineCell<SsmSaveEvent>;
   readonly handle: SsmHandle;
@@ -78,13 +72,13 @@ export class SsmLiveSave {
     const progress = this.handle.progress;
     this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, onBytes: (cb) => progress.byByte(cb) });
     this.handle.writer = this.writer;
-    if (live) setLiveSaveInfo(this.handle, { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs });
+    if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
     for (const unit of this.registry.units) unit.reset();
     this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
     if (live) this.#send({ type: 'liveSave', after: options.after });
     else if (options.after !== 'TELEPORT') this.#send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
-    byHandle.set(this.handle, this);
+    this.handle.liveSave = this;
     this.registry.cancellable = this.handle;
   }
 

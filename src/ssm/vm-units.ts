@@ -15,7 +15,7 @@ import { CPU_EVENT } from '../vmm/vm-core.js';
 import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
 import type { VmCore } from '../vmm/vm-core.js';
 import type { SsmHandle } from './handle.js';
-import { liveSaveOfHandle, type SsmLiveSave } from './live-save.js';
+import type { SsmLiveSave } from './live-save.js';
 import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
 import { pgmUnit } from './pgm.js';
 import { SsmUnitRegistry } from './units.js';
@@ -83,7 +83,7 @@ export function savedStateOf(vm: VmCore): VmSavedState {
 /** The live save under way on this VM (its SSM machine is `.cell`), if any: for the checker and inspectors. */
 export function liveSaveOf(vm: VmCore): SsmLiveSave | undefined {
   const handle = (vm.ext.ssm as VmSavedState | undefined)?.cancellable;
-  return handle ? liveSaveOfHandle(handle) : undefined;
+  return handle?.liveSave ?? undefined;
 }
 
 /** The VM's simulated RAM, if saved state is attached (guests call this on every slice). */
@@ -99,7 +99,7 @@ export function ssmR3Cancel(vm: VmCore): number {
   const handle = (vm.ext.ssm as VmSavedState | undefined)?.cancellable;
   if (!handle) return VERR_SSM_NO_PENDING_OPERATION;
   // A live save answers through its machine; any other handle (a load) flips its own word.
-  return (liveSaveOfHandle(handle) ?? handle).cancel();
+  return (handle.liveSave ?? handle).cancel();
 }
 
 /** Give a new VM its registry, RAM and engine units, and route SSMR3Cancel to it. */
