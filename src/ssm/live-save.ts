@@ -6,7 +6,7 @@
  * Units write through SsmHandle into the v2 stream writer; the sink decides where the bytes go.
  */
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
 import {
   isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
   VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_SSM_NO_PENDING_OPERATION, VERR_SSM_STATE_GREW_TOO_BIG, VINF_SSM_DONT_CALL_AGAIN,
@@ -40,6 +40,8 @@ export interface LiveSaveOptions {
   id?: string;
   /** false: a plain save (SSMR3Save: SAVE_PREP straight away, split 20 / 0 / 2, no live flag in the header). */
   live?: boolean;
+  /** Observer of the machine's edges from the first one on (inspection). */
+  listener?: TransitionListener;
 }
 
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
@@ -75,6 +77,7 @@ export class SsmLiveSave {
     if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
     for (const unit of this.registry.units) unit.reset();
     this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
+    this.cell.listener = options.listener;
     if (live) this.#send({ type: 'liveSave', after: options.after });
     else if (options.after !== 'TELEPORT') this.#send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');

@@ -9,6 +9,7 @@ import {
   VERR_VM_UNEXPECTED_UNSTABLE_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_EM_SUSPEND, VINF_SSM_LIVE_SUSPENDED, VINF_SUCCESS,
   isVBoxError, type VBoxError,
 } from '../../status.js';
+import { reportCellEdges } from '../../sched/cell-edges.js';
 import { componentsOf } from '../../vmm/lifecycle.js';
 import type { EmtContext, RendezvousCallback } from '../../vmm/types.js';
 import type { VmCore } from '../../vmm/vm-core.js';
@@ -55,7 +56,7 @@ export const vmR3Save =
     const ordinal = vm.trySetState(ctx.who, vm.apiPairs(ctx.who).slice(0, 2));
     if (ordinal < 0) return ordinal;
     const registry = savedStateOf(vm).registry;
-    const base = { ...ctx.live, registry, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm` };
+    const base = { ...ctx.live, registry, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm`, listener: reportCellEdges(vm, 'ssmLiveSave') };
     if (ordinal === 1 && ctx.after !== 'TELEPORT') {
       let rc: number;
       try {
