@@ -13,7 +13,7 @@ import {
 } from './lifecycle.js';
 import { killQueuedRequests, type ReqPool, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY } from './requests.js';
 import { emtRendezvous, type CpuTarget, type ReqFn, type RendezvousCallback } from './types.js';
-import { openSinkOf, saveTeleportOp, type SaveOptions, type SaveOut, type SaveTarget } from '../ssm/live/vm-save.js';
+import { openSinkOf, saveTeleportOp, type SaveOptions, type SaveOut, type SaveTarget } from './save/save-flow.js';
 import { loadFromFileOp, type LoadOptions } from '../ssm/live/vm-load.js';
 
 /** VMSETRTERR_FLAGS_*. */
@@ -138,7 +138,7 @@ export const vmOps = {
   emtRendezvous: (pool: ReqPool, options: RendezvousOptions, callback: RendezvousCallback): Operation =>
     rendezvousOp(pool, rendezvousFlags(options.type, options), callback),
 
-  /** VMR3Save: live from RUNNING, plain from SUSPENDED (src/ssm/live/vm-save.ts); `out.result` gets the figures. */
+  /** VMR3Save: live from RUNNING, plain from SUSPENDED (src/vmm/save/save-flow.ts); `out.result` gets the figures. */
   save: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: SaveOut = {}): Operation =>
     saveTeleportOp(pool, openSinkOf(target), 'save', options, out),
 

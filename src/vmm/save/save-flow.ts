@@ -14,17 +14,17 @@
 import { rendezvousFlags } from '../../../machines/rendezvous.js';
 import { RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_TRY_AGAIN, VINF_SUCCESS } from '../../status.js';
 import { NS_PER_MS } from '../../time/clock.js';
-import { reqCallOp, type Operation } from '../../vmm/external.js';
-import { DESC_SOE } from '../../vmm/lifecycle.js';
-import { rendezvousOp } from '../../vmm/operations.js';
-import type { ReqPool } from '../../vmm/requests.js';
-import type { ReqFn } from '../../vmm/types.js';
-import { FileSink, type SsmSink } from '../sinks.js';
-import { savedStateOf } from '../vm-units.js';
-import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live-info.js';
+import { reqCallOp, type Operation } from '../external.js';
+import { DESC_SOE } from '../lifecycle.js';
+import { rendezvousOp } from '../operations.js';
+import type { ReqPool } from '../requests.js';
+import type { ReqFn } from '../types.js';
+import { FileSink, type SsmSink } from '../../ssm/sinks.js';
+import { savedStateOf } from '../../ssm/vm-units.js';
+import { LIVE_SAVE_DEFAULT_BANDWIDTH } from '../../ssm/live/live-info.js';
 import {
   ssmR3LiveDone, vmR3LiveDoStep1Cleanup, vmR3LiveDoStep2, vmR3LiveDoStep2Done, vmR3LiveDoSuspend, vmR3Save, type SaveContext,
-} from './vm-workers.js';
+} from './workers.js';
 
 /** VMR3Save's cMsMaxDowntime. */
 export const VMR3SAVE_MAX_DOWNTIME_MS = 250;

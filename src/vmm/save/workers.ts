@@ -1,7 +1,7 @@
 /**
  * The VM.cpp workers of a save (vbox-facts.md §7.1): vmR3Save on EMT(0), the vmR3LiveDoSuspend rendezvous
  * callback with its state table, vmR3LiveDoStep2 on EMT(0) (split in two around the final pass's transfer
- * time, see vm-save.ts) and the ONCE rendezvous callback vmR3LiveDoStep1Cleanup with its eight ordered pairs.
+ * time, see save-flow.ts) and the ONCE rendezvous callback vmR3LiveDoStep1Cleanup with its eight ordered pairs.
  * State changes go through VmCore.trySetState / setState, i.e. the VM machine and VM_API_TRANSITIONS.
  */
 import {
@@ -10,12 +10,12 @@ import {
   isVBoxError, type VBoxError,
 } from '../../status.js';
 import { reportCellEdges } from '../../sched/cell-edges.js';
-import { componentsOf } from '../../vmm/lifecycle.js';
-import type { EmtContext, RendezvousCallback } from '../../vmm/types.js';
-import type { VmCore } from '../../vmm/vm-core.js';
-import { SsmLiveSave, type LiveSaveOptions } from '../live-save.js';
-import type { SsmSink } from '../sinks.js';
-import { savedStateOf } from '../vm-units.js';
+import { componentsOf } from '../lifecycle.js';
+import type { EmtContext, RendezvousCallback } from '../types.js';
+import type { VmCore } from '../vm-core.js';
+import { SsmLiveSave, type LiveSaveOptions } from '../../ssm/live-save.js';
+import type { SsmSink } from '../../ssm/sinks.js';
+import { savedStateOf } from '../../ssm/vm-units.js';
 
 /** What the thread running vmR3SaveTeleport and the EMT workers share (the arguments and out-parameters). */
 export interface SaveContext {
