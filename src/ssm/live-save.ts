@@ -20,6 +20,7 @@ import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinaliza
 import type { SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitRegistry } from './units.js';
+import type { SaveDriver } from '../vmm/save/ports.js';
 
 /** Progress split of a live save (SSMR3LiveSave): prepare 2 %, live 93 %, done 2 %; the final exec gets 3 %. */
 export const LIVE_PERCENT_PREPARE = 2;
@@ -47,7 +48,7 @@ export interface LiveSaveOptions {
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
 export const SAVE_PERCENT_PREPARE = 20;
 
-export class SsmLiveSave {
+export class SsmLiveSave implements SaveDriver {
   readonly cell: MachineCell<SsmSaveEvent>;
   readonly handle: SsmHandle;
   readonly writer: SsmStreamWriter;

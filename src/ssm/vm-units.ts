@@ -14,8 +14,13 @@ import { componentsOf } from '../vmm/lifecycle.js';
 import { CPU_EVENT } from '../vmm/vm-core.js';
 import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
 import type { VmCore } from '../vmm/vm-core.js';
+import type { Operation } from '../vmm/external.js';
+import type { ReqPool } from '../vmm/requests.js';
+import type { SavedStatePort, SaveDriver, SaveSink, SaveStart } from '../vmm/save/ports.js';
 import type { SsmHandle } from './handle.js';
-import type { SsmLiveSave } from './live-save.js';
+import { SsmLiveSave } from './live-save.js';
+import { loadFromFileOp, type LoadOptions } from './live/vm-load.js';
+import { FileSink } from './sinks.js';
 import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
 import { pgmUnit } from './pgm.js';
 import { SsmUnitRegistry } from './units.js';
@@ -27,8 +32,8 @@ export interface SsmProgressEvent {
   readonly tNs: number;
 }
 
-/** Per-VM saved-state context (vm.ext.ssm). */
-export interface VmSavedState {
+/** Per-VM saved-state context (vm.ext.ssm), and the engine's port to the saved-state layer. */
+export interface VmSavedState extends SavedStatePort {
   readonly registry: SsmUnitRegistry;
   readonly ram: GuestRam;
   readonly progress$: Subject<SsmProgressEvent>;
@@ -69,6 +74,22 @@ class SavedState implements VmSavedState {
 
   get cancellable(): SsmHandle | null {
     return this.#registry?.cancellable ?? null;
+  }
+
+  startSave(options: SaveStart): SaveDriver {
+    return new SsmLiveSave({ ...options, registry: this.registry });
+  }
+
+  openFile(path: string): SaveSink {
+    return new FileSink(path);
+  }
+
+  reportProgress(op: 'save' | 'teleport', percent: number, tNs: number): void {
+    this.progress$.next({ op, percent, tNs });
+  }
+
+  loadFromFileOp(pool: ReqPool, path: string, options: LoadOptions): Operation {
+    return loadFromFileOp(pool, path, options);
   }
 }
 

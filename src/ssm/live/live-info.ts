@@ -4,8 +4,7 @@
  * (null for plain saves and loads).
  */
 
-/** Default stream bandwidth for the downtime estimate and the virtual-time transfer model: 512 MiB/s. */
-export const LIVE_SAVE_DEFAULT_BANDWIDTH = 512 * 1024 * 1024;
+export { LIVE_SAVE_DEFAULT_BANDWIDTH } from '../../vmm/save/ports.js';
 
 export interface LiveSaveInfo {
   /** Bytes per second the stream moves (configured, used by votes and by the virtual-time model). */

@@ -19,9 +19,8 @@ import { DESC_SOE } from '../lifecycle.js';
 import { rendezvousOp } from '../operations.js';
 import type { ReqPool } from '../requests.js';
 import type { ReqFn } from '../types.js';
-import { FileSink, type SsmSink } from '../../ssm/sinks.js';
-import { savedStateOf } from '../../ssm/vm-units.js';
-import { LIVE_SAVE_DEFAULT_BANDWIDTH } from '../../ssm/live/live-info.js';
+import type { VmCore } from '../vm-core.js';
+import { LIVE_SAVE_DEFAULT_BANDWIDTH, savedStatePortOf, type SaveSink } from './ports.js';
 import {
   ssmR3LiveDone, vmR3LiveDoStep1Cleanup, vmR3LiveDoStep2, vmR3LiveDoStep2Done, vmR3LiveDoSuspend, vmR3Save, type SaveContext,
 } from './workers.js';
@@ -65,7 +64,7 @@ export interface SaveOut {
 }
 
 /** A sink whose bytes leave asynchronously (a socket): on the real clock the save waits for them between passes. */
-export interface DrainableSink extends SsmSink {
+export interface DrainableSink extends SaveSink {
   whenDrained(then: () => void): void;
   /**
    * The stream's pfnIsOk, asked between live passes (teleporterTcpOpIsOk: anything the target sent mid-stream is
@@ -74,15 +73,15 @@ export interface DrainableSink extends SsmSink {
   isOk?(): number;
 }
 
-const isDrainable = (sink: SsmSink | null): sink is DrainableSink => typeof (sink as Partial<DrainableSink> | null)?.whenDrained === 'function';
+const isDrainable = (sink: SaveSink | null): sink is DrainableSink => typeof (sink as Partial<DrainableSink> | null)?.whenDrained === 'function';
 
 /** Where a save goes: a file path (crash-safe temp file + rename), a sink, or a function that opens one on EMT(0). */
-export type SaveTarget = string | SsmSink | (() => SsmSink);
+export type SaveTarget = string | SaveSink | (() => SaveSink);
 
-export function openSinkOf(target: SaveTarget): () => SsmSink {
+export function openSinkOf(vm: VmCore, target: SaveTarget): () => SaveSink {
   if (typeof target === 'string') {
     if (target.length === 0) throw new VBoxError(VERR_INVALID_PARAMETER, 'save: the file name is empty');
-    return () => new FileSink(target);
+    return () => savedStatePortOf(vm).openFile(target);
   }
   if (typeof target === 'function') return target;
   if (typeof target === 'object' && target !== null && typeof target.write === 'function') return () => target;
@@ -109,7 +108,7 @@ export function checkSaveOptions(options: SaveOptions): void {
  */
 export function saveTeleportOp(
   pool: ReqPool,
-  openSink: () => SsmSink,
+  openSink: () => SaveSink,
   op: 'save' | 'teleport',
   options: SaveOptions,
   out: SaveOut,
@@ -119,10 +118,10 @@ export function saveTeleportOp(
   const bandwidth = options.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
   return (thread, done) => {
     const sched = vm.host.sched;
-    const state = savedStateOf(vm);
+    const port = savedStatePortOf(vm);
     const onProgress = (percent: number) => {
       if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // pfnProgress: its answer is ignored
-      state.progress$.next({ op, percent, tNs: vm.nowNs() });
+      port.reportProgress(op, percent, vm.nowNs());
     };
     const ctx: SaveContext = {
       who: op === 'save' ? 'VMR3Save' : 'VMR3Teleport',

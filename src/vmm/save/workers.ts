@@ -13,20 +13,18 @@ import { reportCellEdges } from '../../sched/cell-edges.js';
 import { componentsOf } from '../lifecycle.js';
 import type { EmtContext, RendezvousCallback } from '../types.js';
 import type { VmCore } from '../vm-core.js';
-import { SsmLiveSave, type LiveSaveOptions } from '../../ssm/live-save.js';
-import type { SsmSink } from '../../ssm/sinks.js';
-import { savedStateOf } from '../../ssm/vm-units.js';
+import { savedStatePortOf, type SaveDriver, type SaveSink, type SaveStart } from './ports.js';
 
 /** What the thread running vmR3SaveTeleport and the EMT workers share (the arguments and out-parameters). */
 export interface SaveContext {
   readonly who: 'VMR3Save' | 'VMR3Teleport';
-  readonly after: LiveSaveOptions['after'];
-  readonly openSink: () => SsmSink;
-  readonly live: Omit<LiveSaveOptions, 'registry' | 'sink' | 'after' | 'nowNs' | 'live'>;
+  readonly after: SaveStart['after'];
+  readonly openSink: () => SaveSink;
+  readonly live: Pick<SaveStart, 'maxDowntimeMs' | 'bandwidthBytesPerSec' | 'lzf' | 'onProgress'>;
   /** The live handle vmR3Save returned (ppSSM), null for a plain save. */
-  ssm: SsmLiveSave | null;
+  ssm: SaveDriver | null;
   /** The sink vmR3Save opened. */
-  sink: SsmSink | null;
+  sink: SaveSink | null;
   /** *pfSuspended. */
   suspended: boolean;
   /** GIP time the live flow suspended the VM (RUNNING_LS → SUSPENDING_LS), for the downtime figure. */
@@ -55,13 +53,13 @@ export const vmR3Save =
   ({ vm }: EmtContext): number => {
     const ordinal = vm.trySetState(ctx.who, vm.apiPairs(ctx.who).slice(0, 2));
     if (ordinal < 0) return ordinal;
-    const registry = savedStateOf(vm).registry;
-    const base = { ...ctx.live, registry, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm`, listener: reportCellEdges(vm, 'ssmLiveSave') };
+    const port = savedStatePortOf(vm);
+    const base = { ...ctx.live, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm`, listener: reportCellEdges(vm, 'ssmLiveSave') };
     if (ordinal === 1 && ctx.after !== 'TELEPORT') {
       let rc: number;
       try {
         ctx.sink = ctx.openSink();
-        const ssm = new SsmLiveSave({ ...base, sink: ctx.sink, live: false });
+        const ssm = port.startSave({ ...base, sink: ctx.sink, live: false });
         ssm.save();
         rc = ssm.close();
         ctx.plainBytes = ssm.offStream;
@@ -72,11 +70,11 @@ export const vmR3Save =
       return rc;
     }
     if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = true;
-    let sink: SsmSink | null = null;
+    let sink: SaveSink | null = null;
     try {
       sink = ctx.openSink();
       ctx.sink = sink;
-      ctx.ssm = new SsmLiveSave({ ...base, sink });
+      ctx.ssm = port.startSave({ ...base, sink, live: true });
       return VINF_SUCCESS;
     } catch (error) {
       sink?.abort(false);
