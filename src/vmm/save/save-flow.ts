@@ -12,9 +12,11 @@
  * whatever the file or socket takes (a socket sink is waited for between passes).
  */
 import { rendezvousFlags } from '../../../machines/rendezvous.js';
-import { RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_TRY_AGAIN, VINF_SUCCESS } from '../../status.js';
+import {
+  RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
+} from '../../status.js';
 import { NS_PER_MS } from '../../time/clock.js';
-import { reqCallOp, type Operation } from '../external.js';
+import { reqCallOp, type ExternalThread, type Operation } from '../external.js';
 import { DESC_SOE } from '../lifecycle.js';
 import { rendezvousOp } from '../operations.js';
 import type { ReqPool } from '../requests.js';
@@ -103,8 +105,143 @@ export function checkSaveOptions(options: SaveOptions): void {
 }
 
 /**
- * VMR3Save (op 'save') / VMR3Teleport (op 'teleport') from a thread outside the VM. `openSink` runs on EMT(0)
- * inside vmR3Save (SSMR3LiveSave opens the file there). The result lands in `out` before the status is reported.
+ * A save or teleport in progress as data: the arguments and out-parameters the EMT workers share (`ctx`), the
+ * figures, and the named step the flow takes when its pending wait (an EMT(0) request, a rendezvous, a thread
+ * step, a transfer or retry timer) ends. Step 1's route is read off the handle's machine
+ * (machines/ssm-live-save.ts): LIVE_EXEC runs the next exec, LIVE_STEP2 suspends; a failure goes to
+ * SSMR3LiveDone and the ONCE cleanup.
+ */
+export interface SaveFlow {
+  readonly op: 'save' | 'teleport';
+  readonly pool: ReqPool;
+  readonly thread: ExternalThread;
+  readonly ctx: SaveContext;
+  readonly out: SaveOut;
+  readonly done: (rc: number) => void;
+  readonly bandwidth: number;
+  /** Live passes run (exec + vote). */
+  passes: number;
+  /** What the flow does when its wait ends. */
+  next: SaveStep;
+  /** The status step 1 or the suspend failed with, reported once SSMR3LiveDone (and the cleanup) ran. */
+  failRc: number;
+}
+
+/**
+ * The flow's steps by name (vbox-facts.md §7.1), each one scheduler step; `rc` is what the wait that ended
+ * answered (a request's or rendezvous' status).
+ */
+export type SaveStep =
+  | 'saved' | 'prep' | 'exec' | 'vote' | 'suspend' | 'suspended' | 'step2Ran' | 'step2Finish' | 'step2Done'
+  | 'suspendFailed' | 'step1Done' | 'cleanedUp';
+
+const SAVE_STEPS: { readonly [K in SaveStep]: (flow: SaveFlow, rc: number) => void } = {
+  // vmR3Save returned (EMT(0)): a plain save or a failure is over; a live one starts step 1 (SSMR3LiveDoStep1).
+  saved: (flow, rc) => (RT_FAILURE(rc) || flow.ctx.ssm === null ? finish(flow, rc) : post(flow, 'prep')),
+  // ssmR3DoLivePrepRun.
+  prep: (flow) => afterStep1Run(flow, flow.ctx.ssm!.prepRun()),
+  // The stream's pfnIsOk, then ssmR3DoLiveExecRun; the pass's bytes move before the vote.
+  exec: (flow) => {
+    const { ctx } = flow;
+    const ok = isDrainable(ctx.sink) ? (ctx.sink.isOk?.() ?? VINF_SUCCESS) : VINF_SUCCESS;
+    if (RT_FAILURE(ok)) return step1Failed(flow, ok);
+    const ssm = ctx.ssm!;
+    const bytes = ssm.execRun();
+    if (RT_FAILURE(bytes)) return step1Failed(flow, bytes);
+    flow.passes++;
+    transfer(flow, bytes, `pass.${ssm.pass}`, 'vote');
+  },
+  // ssmR3DoLiveVoteRun.
+  vote: (flow) => afterStep1Run(flow, flow.ctx.ssm!.voteRun()),
+  // Step 3: vmR3LiveDoSuspend (DESCENDING | STOP_ON_ERROR) unless the VM is SAVING already.
+  suspend: (flow) => {
+    if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
+    flow.next = 'suspended';
+    rendezvousOp(flow.pool, DESC_SOE, vmR3LiveDoSuspend(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
+  },
+  suspended: (flow, rc) => {
+    if (rc === VERR_TRY_AGAIN) return timer(flow, LIVE_SUSPEND_RETRY_MS * NS_PER_MS, 'live-suspend-retry', 'suspend');
+    if (!RT_FAILURE(rc)) return step2(flow);
+    flow.failRc = rc;
+    onEmt0(flow, ssmR3LiveDone(flow.ctx), 'suspendFailed');
+  },
+  // vmR3LiveDoStep2's first half ran: the final pass moves, then the second half (SSMR3LiveDone, → SUSPENDED).
+  step2Ran: (flow) => transfer(flow, flow.ctx.finalBytes, 'final-pass', 'step2Finish'),
+  step2Finish: (flow) => onEmt0(flow, vmR3LiveDoStep2Done(flow.ctx), 'step2Done'),
+  step2Done: (flow, rc) => finish(flow, rc, flow.ctx.suspendNs === null ? null : flow.pool.vm.nowNs() - flow.ctx.suspendNs),
+  suspendFailed: (flow) => finish(flow, flow.failRc),
+  // Step 4: step 1 failed and SSMR3LiveDone ran — the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
+  step1Done: (flow) => {
+    flow.next = 'cleanedUp';
+    rendezvousOp(flow.pool, rendezvousFlags('once'), vmR3LiveDoStep1Cleanup(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
+  },
+  cleanedUp: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
+};
+
+/** The wait ended: take the step the flow named. */
+const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.next](flow, rc);
+
+/** After a prepare or vote run the handle's machine says where step 1 goes. */
+function afterStep1Run(flow: SaveFlow, rc: number): void {
+  if (RT_FAILURE(rc)) return step1Failed(flow, rc);
+  const state = flow.ctx.ssm!.state;
+  if (state === 'LIVE_EXEC') return post(flow, 'exec'); // prepared, or some unit voted for another pass
+  if (state === 'LIVE_STEP2') return SAVE_STEPS.suspend(flow, rc); // "Step 1 completed after pass N"
+  step1Failed(flow, VERR_SSM_INVALID_STATE);
+}
+
+function step1Failed(flow: SaveFlow, rc: number): void {
+  flow.failRc = rc;
+  onEmt0(flow, ssmR3LiveDone(flow.ctx), 'step1Done');
+}
+
+const step2 = (flow: SaveFlow): void => onEmt0(flow, vmR3LiveDoStep2(flow.ctx), 'step2Ran');
+
+/** A request to EMT(0) (VMR3ReqCallWait), then `next` with its status. */
+function onEmt0(flow: SaveFlow, fn: ReqFn, next: SaveStep): void {
+  flow.next = next;
+  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, (rc) => resume(flow, rc));
+}
+
+/** `next` as the thread's next step. */
+function post(flow: SaveFlow, next: SaveStep): void {
+  flow.next = next;
+  flow.thread.post(() => resume(flow, VINF_SUCCESS));
+}
+
+/** `next` as a thread step once `delayNs` of GIP time passed. */
+function timer(flow: SaveFlow, delayNs: number, label: string, next: SaveStep): void {
+  flow.next = next;
+  const vm = flow.pool.vm;
+  vm.host.sched.setTimer(vm.nowNs() + delayNs, `${flow.thread.id}/${label}`, () => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
+}
+
+/** The stream moves `bytes` at the configured bandwidth (virtual clock only), then `next` runs as a thread step. */
+function transfer(flow: SaveFlow, bytes: number, label: string, next: SaveStep): void {
+  const sink = flow.ctx.sink;
+  if (flow.pool.vm.host.sched.mode !== 'deterministic') {
+    // Real clock: the bytes take what the socket takes (ssmR3StrmCheckAndFlush waiting for the I/O thread).
+    if (!isDrainable(sink)) return post(flow, next);
+    flow.next = next;
+    return sink.whenDrained(() => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
+  }
+  if (bytes <= 0) return post(flow, next);
+  timer(flow, Math.ceil((bytes * 1e9) / flow.bandwidth), label, next);
+}
+
+function finish(flow: SaveFlow, rc: number, downtimeNs: number | null = null): void {
+  const { ctx, out } = flow;
+  out.result = { rc, live: ctx.ssm !== null, passes: flow.passes, bytes: ctx.ssm?.offStream ?? ctx.plainBytes, downtimeNs, suspended: ctx.suspended };
+  // A file error carries the file's name: the caller rejects with it rather than with the bare status.
+  const error = ctx.openError ?? ctx.sink?.failure ?? null;
+  if (RT_FAILURE(rc) && error?.rc === rc) out.error = error;
+  flow.done(rc);
+}
+
+/**
+ * VMR3Save (op 'save') / VMR3Teleport (op 'teleport') from a thread outside the VM: a SaveFlow that starts
+ * with vmR3Save on EMT(0). `openSink` runs on EMT(0) inside vmR3Save (SSMR3LiveSave opens the file there).
+ * The result lands in `out` before the status is reported.
  */
 export function saveTeleportOp(
   pool: ReqPool,
@@ -117,7 +254,6 @@ export function saveTeleportOp(
   const vm = pool.vm;
   const bandwidth = options.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
   return (thread, done) => {
-    const sched = vm.host.sched;
     const port = savedStatePortOf(vm);
     const onProgress = (percent: number) => {
       if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // pfnProgress: its answer is ignored
@@ -133,80 +269,8 @@ export function saveTeleportOp(
       },
       ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
     };
-    let passes = 0;
-    const finish = (rc: number, downtimeNs: number | null = null) => {
-      out.result = { rc, live: ctx.ssm !== null, passes, bytes: ctx.ssm?.offStream ?? ctx.plainBytes, downtimeNs, suspended: ctx.suspended };
-      // A file error carries the file's name: the caller rejects with it rather than with the bare status.
-      const error = ctx.openError ?? ctx.sink?.failure ?? null;
-      if (RT_FAILURE(rc) && error?.rc === rc) out.error = error;
-      done(rc);
-    };
-    const onEmt0 = (fn: ReqFn, then: (rc: number) => void) =>
-      reqCallOp(pool, { target: 0 }, fn, [])(thread, then);
-    // The stream moves `bytes` at the configured bandwidth (virtual clock only), then `then` runs as a thread step.
-    const afterTransfer = (bytes: number, label: string, then: () => void) => {
-      if (sched.mode !== 'deterministic') {
-        // Real clock: the bytes take what the socket takes (ssmR3StrmCheckAndFlush waiting for the I/O thread).
-        if (isDrainable(ctx.sink)) return ctx.sink.whenDrained(() => thread.post(then));
-        return thread.post(then);
-      }
-      if (bytes <= 0) return thread.post(then);
-      sched.setTimer(vm.nowNs() + Math.ceil((bytes * 1e9) / bandwidth), `${thread.id}/${label}`, () => thread.post(then));
-    };
-
-    // Step 4: step 1 failed — SSMR3LiveDone, then the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
-    const step1Failed = (rc: number) =>
-      onEmt0(ssmR3LiveDone(ctx), () =>
-        rendezvousOp(pool, rendezvousFlags('once'), vmR3LiveDoStep1Cleanup(ctx))(thread, (rc2) =>
-          finish(RT_FAILURE(rc2) && rc === VERR_SSM_CANCELLED ? rc2 : rc),
-        ),
-      );
-
-    // Step 3: suspend (unless SAVING already), then step 2 in two halves around the final pass's transfer.
-    const suspendThenStep2 = () => {
-      if (vm.vmState === 'SAVING') return step2();
-      rendezvousOp(pool, DESC_SOE, vmR3LiveDoSuspend(ctx))(thread, (rc) => {
-        if (rc === VERR_TRY_AGAIN) {
-          sched.setTimer(vm.nowNs() + LIVE_SUSPEND_RETRY_MS * NS_PER_MS, `${thread.id}/live-suspend-retry`, () => thread.post(suspendThenStep2));
-          return;
-        }
-        if (RT_FAILURE(rc)) return onEmt0(ssmR3LiveDone(ctx), () => finish(rc));
-        step2();
-      });
-    };
-    const step2 = () =>
-      onEmt0(vmR3LiveDoStep2(ctx), () =>
-        afterTransfer(ctx.finalBytes, 'final-pass', () =>
-          onEmt0(vmR3LiveDoStep2Done(ctx), (rc) => finish(rc, ctx.suspendNs === null ? null : vm.nowNs() - ctx.suspendNs)),
-        ),
-      );
-
-    // Step 2 of vmR3SaveTeleport: SSMR3LiveDoStep1 on this thread, one run per step.
-    const step1 = (ssm: NonNullable<SaveContext['ssm']>) => {
-      const pass = () => {
-        const ok = isDrainable(ctx.sink) ? (ctx.sink.isOk?.() ?? VINF_SUCCESS) : VINF_SUCCESS;
-        if (RT_FAILURE(ok)) return step1Failed(ok);
-        const bytes = ssm.execRun();
-        if (RT_FAILURE(bytes)) return step1Failed(bytes);
-        passes++;
-        afterTransfer(bytes, `pass.${ssm.pass}`, () => {
-          const rc = ssm.voteRun();
-          if (RT_FAILURE(rc)) return step1Failed(rc);
-          if (rc === VINF_SUCCESS) return suspendThenStep2();
-          thread.post(pass);
-        });
-      };
-      thread.post(() => {
-        const rc = ssm.prepRun();
-        if (RT_FAILURE(rc)) return step1Failed(rc);
-        thread.post(pass);
-      });
-    };
-
-    onEmt0(vmR3Save(ctx), (rc) => {
-      if (RT_FAILURE(rc) || ctx.ssm === null) return finish(rc);
-      step1(ctx.ssm);
-    });
+    const flow: SaveFlow = { op, pool, thread, ctx, out, done, bandwidth, passes: 0, next: 'saved', failRc: VINF_SUCCESS };
+    onEmt0(flow, vmR3Save(ctx), 'saved');
   };
 }
 
