@@ -14,7 +14,7 @@ import {
 import { killQueuedRequests, type ReqPool, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY } from './requests.js';
 import { emtRendezvous, type CpuTarget, type ReqFn, type RendezvousCallback } from './types.js';
 import { savedStatePortOf } from './save/ports.js';
-import { openSinkOf, saveTeleportOp, type SaveOptions, type SaveOut, type SaveTarget } from './save/save-flow.js';
+import { openSinkOf, saveFlowOp, type SaveOptions, type SaveOut, type SaveTarget } from './save/save-flow.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
 
 /** VMSETRTERR_FLAGS_*. */
@@ -141,11 +141,11 @@ export const vmOps = {
 
   /** VMR3Save: live from RUNNING, plain from SUSPENDED (src/vmm/save/save-flow.ts); `out.result` gets the figures. */
   save: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: SaveOut = {}): Operation =>
-    saveTeleportOp(pool, openSinkOf(pool.vm, target), 'save', options, out),
+    saveFlowOp(pool, openSinkOf(pool.vm, target), 'save', options, out),
 
   /** VMR3Teleport over any sink (the TCP side lives in src/teleport). */
   teleport: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: SaveOut = {}): Operation =>
-    saveTeleportOp(pool, openSinkOf(pool.vm, target), 'teleport', options, out),
+    saveFlowOp(pool, openSinkOf(pool.vm, target), 'teleport', options, out),
 
   /** VMR3LoadFromFile: CREATED / SUSPENDED → LOADING → SUSPENDED or LOAD_FAILURE, on EMT(0) (the saved-state layer's loader). */
   loadFromFile: (pool: ReqPool, path: string, options: LoadOptions = {}): Operation => savedStatePortOf(pool.vm).loadFromFileOp(pool, path, options),

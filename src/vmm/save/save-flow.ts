@@ -1,5 +1,6 @@
 /**
- * vmR3SaveTeleport (vbox-facts.md §7.1) as an Operation run by a thread outside the VM: vmR3Save on EMT(0);
+ * vmR3SaveTeleport (vbox-facts.md §7.1) as a SaveFlow record a thread outside the VM steps through named steps
+ * (SAVE_STEPS; the live handle's ssmLiveSave machine routes step 1): vmR3Save on EMT(0);
  * then, for a live save, step 1 as thread steps (the prepare run, and per pass an exec run, the time the
  * stream needs to move that pass, and a vote run), the vmR3LiveDoSuspend rendezvous (VERR_TRY_AGAIN retried
  * every 250 ms of GIP time), vmR3LiveDoStep2 on EMT(0), or SSMR3LiveDone and the vmR3LiveDoStep1Cleanup
@@ -243,7 +244,7 @@ function finish(flow: SaveFlow, rc: number, downtimeNs: number | null = null): v
  * with vmR3Save on EMT(0). `openSink` runs on EMT(0) inside vmR3Save (SSMR3LiveSave opens the file there).
  * The result lands in `out` before the status is reported.
  */
-export function saveTeleportOp(
+export function saveFlowOp(
   pool: ReqPool,
   openSink: () => SaveSink,
   op: 'save' | 'teleport',
