@@ -13,6 +13,8 @@ import { ssmLiveSaveMachine } from '../../machines/ssm-live-save.js';
 import { TraceRecorder } from '../../src/inspect/recorder.js';
 import { MemorySink } from '../../src/ssm/sinks.js';
 import { createVMM } from '../../src/vmm/vmm.js';
+import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
+import { traceRecordProblem } from '../../src/inspect/trace-validate.js';
 
 /** The state values a machine walks through for `events`, starting after `from`. */
 function walk(machine: AnyStateMachine, events: EventObject[]): string[] {
@@ -31,13 +33,15 @@ async function recordedRun() {
   const recorder = new TraceRecorder({ source: 'test', setup: { cpus: 2 } });
   const vmm = createVMM({ inspect: recorder });
   const vm = await vmm.create({ cpus: 2 });
+  const engineEvents: VmTraceEvent[] = [];
+  vm.events$.subscribe((e) => engineEvents.push(e));
   await vm.powerOn();
   const result = await vm.save(new MemorySink());
   await vm.powerOff();
   await vm.destroy();
   vmm.dispose();
   const inspect = recorder.records.flatMap((r) => (r.type === 'inspect' ? [r.event as Record<string, any>] : []));
-  return { vm, result, inspect, jsonl: recorder.toJsonl() };
+  return { vm, result, inspect, engineEvents, jsonl: recorder.toJsonl() };
 }
 
 describe('SSM and GVMM handle cells in traces and in the viewer', () => {
@@ -90,5 +94,13 @@ describe('SSM and GVMM handle cells in traces and in the viewer', () => {
     const handle = stepsOf(`gvmm/handle.${vm.core.handle}`);
     expect(handle.every((s) => s.machine === 'gvmmHandle')).toBe(true);
     expect(handle.map((s) => [s.from, s.to])).toEqual([['used', 'bound'], ['bound', 'bound'], ['bound', 'bound'], ['bound', 'destroying'], ['destroying', 'free']]);
+  });
+
+  it('a trace\'s event records of these edges validate; a malformed one is refused', async () => {
+    const { engineEvents } = await recordedRun();
+    const edges = engineEvents.filter((e) => e.kind === 'machine');
+    expect(new Set(edges.map((e) => e.kind === 'machine' && e.machine))).toEqual(new Set(['ssmLiveSave', 'gvmmHandle']));
+    for (const event of edges) expect(traceRecordProblem({ type: 'event', vm: 1, event, seq: 0 })).toBeUndefined();
+    expect(traceRecordProblem({ type: 'event', vm: 1, event: { ...edges[0], to: 7 }, seq: 0 })).toMatch(/"to" must be/);
   });
 });
