@@ -6,43 +6,34 @@
  * Units write through SsmHandle into the v2 stream writer; the sink decides where the bytes go.
  */
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
-import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { MachineCell } from '../sched/machine-cell.js';
 import {
   isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
   VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_SSM_NO_PENDING_OPERATION, VERR_SSM_STATE_GREW_TOO_BIG, VINF_SSM_DONT_CALL_AGAIN,
   VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
 } from '../status.js';
 import {
-  SSM_LIVE_CAP_FILE, SSM_LIVE_CAP_MIN, SSM_LIVE_CAP_STREAM, type SsmAfter, type SsmState,
+  SSM_LIVE_CAP_FILE, SSM_LIVE_CAP_MIN, SSM_LIVE_CAP_STREAM, type SsmState,
 } from './constants.js';
 import { SsmHandle } from './handle.js';
 import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinalization, saveDoPrepRun, writeUnit } from './save-runs.js';
 import type { SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitRegistry } from './units.js';
-import type { SaveDriver } from '../vmm/save/ports.js';
+import type { SaveDriver, SaveStart } from '../vmm/save/ports.js';
 
 /** Progress split of a live save (SSMR3LiveSave): prepare 2 %, live 93 %, done 2 %; the final exec gets 3 %. */
 export const LIVE_PERCENT_PREPARE = 2;
 export const LIVE_PERCENT_LIVE = 93;
 export const LIVE_PERCENT_DONE = 2;
 
-export interface LiveSaveOptions {
+/** SSMR3LiveSave's / SSMR3Save's arguments (the engine's SaveStart) over this VM's unit registry. */
+export interface LiveSaveOptions extends Omit<SaveStart, 'id' | 'live'> {
   registry: SsmUnitRegistry;
-  sink: SsmSink;
-  after: Extract<SsmAfter, 'DESTROY' | 'CONTINUE' | 'TELEPORT'>;
-  maxDowntimeMs: number;
-  bandwidthBytesPerSec: number;
-  nowNs: () => number;
-  onProgress?: (percent: number) => void;
-  /** LZF on 4 KiB blocks (default true). */
-  lzf?: boolean;
   /** systemId of the machine cell, e.g. `vm.1/ssm`. */
   id?: string;
   /** false: a plain save (SSMR3Save: SAVE_PREP straight away, split 20 / 0 / 2, no live flag in the header). */
   live?: boolean;
-  /** Observer of the machine's edges from the first one on (inspection). */
-  listener?: TransitionListener;
 }
 
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
