@@ -15,7 +15,7 @@ export { DeterministicScheduler, type ChoicePolicy } from './sched/deterministic
 export { RealTimeScheduler } from './sched/real-time.js';
 export type { Scheduler, SchedChoice, Steppable } from './sched/scheduler.js';
 export * from './status.js';
-export type { SaveOptions, SaveResult, SaveTarget } from './ssm/live/vm-save.js';
+export type { SaveOptions, SaveResult, SaveTarget } from './vmm/save/save-flow.js';
 export type { LoadOptions } from './ssm/live/vm-load.js';
 export { GuestRam, PGM_PAGE_SIZE, type GuestRamOptions } from './ssm/live/guest-ram.js';
 export type { SsmProgressEvent } from './ssm/vm-units.js';

@@ -16,7 +16,7 @@ import type { CpuTarget, EmtContext, ReqFn } from '../vmm/types.js';
 import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
-import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../ssm/live/vm-save.js';
+import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/save-flow.js';
 import type { SsmUnitOptions } from '../ssm/units.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';

@@ -17,7 +17,6 @@ import type { RequestQueue } from '../streams/request-queue.js';
 import type { KeyWriter } from './key-writer.js';
 import { intern } from './labels.js';
 import type { World } from './world.js';
-import { liveSaveOfHandle } from '../ssm/live-save.js';
 import { SSMHANDLE_OK } from '../ssm/constants.js';
 import { attachedSavedState } from '../ssm/vm-units.js';
 import type { Gvm } from '../gvmm/gvm.js';
@@ -201,7 +200,7 @@ function encodeSave(world: World, key: KeyWriter): void {
   const handle = saved?.cancellable; // (registry.cancellable would make the registry)
   key.w(saved ? saved.ram.dirtyPages : -1);
   if (!handle) return key.w(0);
-  const live = liveSaveOfHandle(handle);
+  const live = handle.liveSave;
   key.w(intern(live ? live.state : handle.state));
   key.w(live ? live.pass : -1);
   key.w(handle.rc);

@@ -21,7 +21,7 @@ import {
 } from '../status.js';
 import type { SsmHandle } from './handle.js';
 import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
-import { LIVE_SAVE_DEFAULT_BANDWIDTH, liveSaveInfo } from './live/live-info.js';
+import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live/live-info.js';
 import type { SsmUnitOptions } from './units.js';
 
 export const PGM_UNIT_NAME = 'pgm';
@@ -90,7 +90,7 @@ export function pgmUnit(ram: GuestRam): SsmUnitOptions {
 }
 
 function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {
-  const bandwidth = liveSaveInfo(ssm)?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
+  const bandwidth = ssm.liveInfo?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
   const msLeft = pgmMsLeft(ram, bandwidth);
   const downtimeMs = Math.max(PGM_VOTE_MIN_DOWNTIME_MS, ssm.maxDowntimeMs());
   ssm.reportLivePercent(Math.floor(100 - (100 * ram.dirtyPages) / ram.pageCount));

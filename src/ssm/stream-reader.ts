@@ -6,6 +6,7 @@
  */
 import { VBoxError, VERR_EOF, VERR_NOT_SUPPORTED } from '../status.js';
 import { crc32, crcFinish, crcRunning } from './crc.js';
+import type { UnitScan } from './load-stream.js';
 import { SsmNeedMoreData, type SsmSource } from './sources.js';
 
 const READ_AHEAD = 256 * 1024;
@@ -13,6 +14,8 @@ const READ_AHEAD = 256 * 1024;
 export class SsmStreamReader {
   readonly source: SsmSource;
   checksummed: boolean;
+  /** Where bufferedUnitExtent's scan of the unit still arriving stopped (load-stream.ts); null before the first. */
+  unitScan: UnitScan | null = null;
   #buf = new Uint8Array(READ_AHEAD);
   /** Stream offset of #buf[0]. */
   #base = 0;

@@ -12,9 +12,14 @@ import {
 } from '../status.js';
 import { CPU_EVENT } from '../vmm/vm-core.js';
 import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
-import type { VmCore, VmSsmPort } from '../vmm/vm-core.js';
+import type { VmCore } from '../vmm/vm-core.js';
+import type { Operation } from '../vmm/external.js';
+import type { ReqPool } from '../vmm/requests.js';
+import type { SavedStatePort, SaveDriver, SaveSink, SaveStart } from '../vmm/save/ports.js';
 import type { SsmHandle } from './handle.js';
-import { liveSaveOfHandle, type SsmLiveSave } from './live-save.js';
+import { SsmLiveSave } from './live-save.js';
+import { loadFromFileOp, type LoadOptions } from './live/vm-load.js';
+import { FileSink } from './sinks.js';
 import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
 import { pgmUnit } from './pgm.js';
 import { SsmUnitRegistry } from './units.js';
@@ -26,8 +31,8 @@ export interface SsmProgressEvent {
   readonly tNs: number;
 }
 
-/** Per-VM saved-state context (vm.ssm). */
-export interface VmSavedState extends VmSsmPort {
+/** Per-VM saved-state context (vm.ssm), and the engine's port to the saved-state layer. */
+export interface VmSavedState extends SavedStatePort {
   readonly registry: SsmUnitRegistry;
   readonly ram: GuestRam;
   readonly progress$: Subject<SsmProgressEvent>;
@@ -78,7 +83,23 @@ class SavedState implements VmSavedState {
     const handle = this.cancellable;
     if (!handle) return VERR_SSM_NO_PENDING_OPERATION;
     // A live save answers through its machine; any other handle (a load) flips its own word.
-    return (liveSaveOfHandle(handle) ?? handle).cancel();
+    return (handle.liveSave ?? handle).cancel();
+  }
+
+  startSave(options: SaveStart): SaveDriver {
+    return new SsmLiveSave({ ...options, registry: this.registry });
+  }
+
+  openFile(path: string): SaveSink {
+    return new FileSink(path);
+  }
+
+  reportProgress(op: 'save' | 'teleport', percent: number, tNs: number): void {
+    this.progress$.next({ op, percent, tNs });
+  }
+
+  loadFromFileOp(pool: ReqPool, path: string, options: LoadOptions): Operation {
+    return loadFromFileOp(pool, path, options);
   }
 }
 
@@ -97,8 +118,7 @@ export function savedStateOf(vm: VmCore): VmSavedState {
 
 /** The live save under way on this VM (its SSM machine is `.cell`), if any: for the checker and inspectors. */
 export function liveSaveOf(vm: VmCore): SsmLiveSave | undefined {
-  const handle = attachedSavedState(vm)?.cancellable;
-  return handle ? liveSaveOfHandle(handle) : undefined;
+  return attachedSavedState(vm)?.cancellable?.liveSave ?? undefined;
 }
 
 /** The VM's simulated RAM, if saved state is attached (guests call this on every slice). */

@@ -15,7 +15,7 @@ import {
   VERR_NET_CONNECTION_RESET_BY_PEER, VERR_SSM_CANCELLED, VERR_TIMEOUT, VINF_SUCCESS,
 } from '../status.js';
 import { CallbackSink } from '../ssm/sinks.js';
-import type { DrainableSink, SaveOptions, SaveResult } from '../ssm/live/vm-save.js';
+import type { DrainableSink, SaveOptions, SaveResult } from '../vmm/save/save-flow.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { runOperation, statusToResult } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';

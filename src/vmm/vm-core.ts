@@ -6,6 +6,8 @@
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
+import type { SavedStatePort } from './save/ports.js';
+import type { CellEdgeEvent } from '../sched/cell-edges.js';
 import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { RequestQueue } from '../streams/request-queue.js';
@@ -54,7 +56,9 @@ export type VmTraceEvent =
   /** GVMM registry changes (create, vCPU register / deregister, destroy) with the calling thread and status. */
   | { kind: 'gvmm'; op: 'create' | 'register' | 'deregister' | 'destroy'; handle: number; cpu: number | null; rc: number; by: string; tNs: number }
   /** The halt method switched (vmR3SetHaltMethodU's rendezvous on EMT(0)). */
-  | { kind: 'halt-method'; from: string; to: string; tNs: number };
+  | { kind: 'halt-method'; from: string; to: string; tNs: number }
+  /** An edge of the save's SSM handle (`vm.1/ssm`) or of the VM's GVMM handle (`gvmm/handle.1`). */
+  | CellEdgeEvent;
 
 export type AtStateCallback = (newState: VmState, oldState: VmState) => void;
 export type AtErrorCallback = (rc: number, message: string) => void;
@@ -91,10 +95,8 @@ export class ListenerSet<T> extends Set<T> {
   }
 }
 
-/** What the engine needs of the saved-state manager attached to a VM: SSMR3Cancel (power-off, fatal errors). */
-export interface VmSsmPort {
-  cancel(): number;
-}
+/** The saved-state layer as the engine sees it (vm.ssm; src/vmm/save/ports.ts). */
+export type VmSsmPort = SavedStatePort;
 
 export class VmCore {
   readonly state: MachineCell<VmEvent>;

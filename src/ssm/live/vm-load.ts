@@ -15,11 +15,11 @@ import { ssmLoadSlices, ssmLoadStream } from '../load.js';
 import type { PushSource, SsmSource } from '../sources.js';
 import { savedStateOf } from '../vm-units.js';
 
+import type { LoadOptions } from '../../vmm/save/ports.js';
+
 export type LoadApi = 'VMR3LoadFromFile' | 'VMR3LoadFromStream';
 
-export interface LoadOptions {
-  onProgress?: (percent: number) => void;
-}
+export type { LoadOptions } from '../../vmm/save/ports.js';
 
 /** VMR3LoadFromFile's failure text when nothing more specific was reported (VM.cpp). */
 export const loadFailureMessage = (name: string): string =>
