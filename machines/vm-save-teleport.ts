@@ -70,5 +70,3 @@ export const vmSaveTeleportMachine = setup({
   },
 });
 
-/** The flow has returned to its caller. */
-export const isSaveTeleportOver = (state: VmSaveTeleportState): boolean => state === 'done' || state === 'failed';
