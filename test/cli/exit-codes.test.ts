@@ -8,6 +8,7 @@
  * in-process, stdout and stderr captured.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -98,6 +99,9 @@ describe('exit codes', () => {
     [['record', join(dir, 'out.jsonl'), '--from', missing]],
     [['ssm', 'info', missing]],
     [['ssm', 'validate', missing]],
+    [['observe', missing]],
+    [['teleport', 'listen', '--port', '0', '--password-file', missing]],
+    [['teleport', 'send', '--port', '1', '--password-file', missing]],
   ])('a missing file is one line naming it, exit 2: %j', async (args) => {
     const r = await run(...args);
     expect(r.code).toBe(ExitCode.BadInput);
@@ -135,6 +139,21 @@ describe('exit codes', () => {
     expect(DEFAULT_TIME_LIMIT_S).toBeGreaterThan(0);
     const r = await run('check', '--help');
     expect(r.out.replace(/\s+/g, ' ')).toContain(`(default: ${DEFAULT_TIME_LIMIT_S})`);
+  });
+
+  it('teleport: a port out of range is bad input (exit 2), a refused connection a VBox status (exit 1); one line on stderr each', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const password = file('teleport.pw', 'pw\n');
+    const range = await run('teleport', 'listen', '--port', '99999', '--password-file', password);
+    expect([range.code, range.err.trim().split('\n')]).toEqual([ExitCode.BadInput, [expect.stringMatching(/^teleport failed: VERR_INVALID_PARAMETER .*99999/)]]);
+    const refused = await run('teleport', 'send', '--port', String(closed), '--password-file', password, '--run-ms', '1');
+    expect([refused.code, refused.err.trim().split('\n')]).toEqual([ExitCode.Violation, [expect.stringMatching(/^teleport failed: VERR_NET_CONNECTION_REFUSED /)]]);
+    expect(refused.out).not.toContain('teleport failed');
   });
 
   it('a violation exits 1', async () => {
