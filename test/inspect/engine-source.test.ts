@@ -12,7 +12,7 @@ import type { TraceRecord } from '../../src/inspect/trace-format.js';
 import { observeFile } from '../../src/observe/index.js';
 
 const stateChange = (from: string, to: string): TraceRecord =>
-  ({ type: 'event', seq: 0, vm: 1, event: { kind: 'state', from, to, event: 'x', by: 'log', tNs: 5 } }) as TraceRecord;
+  ({ type: 'event', seq: 0, vm: 1, event: { kind: 'state', from, to, event: 'x', by: 'log', tNs: 5 } }) as unknown as TraceRecord;
 
 const announcements = (records: readonly TraceRecord[], actorId: string) =>
   inspectionOf(records).filter((r) => r.type === '@xstate.actor' && r.actorId === actorId);
@@ -30,7 +30,7 @@ describe('EngineFactSource: announcing actors', () => {
   });
 
   it('a vCPU seen before its VM: the VM is announced once (CREATING, a root), the vCPU under it', () => {
-    const cpu = { type: 'event', seq: 0, vm: 1, event: { kind: 'cpu-state', cpu: 0, from: 'STOPPED', to: 'STARTED', tNs: 5 } } as TraceRecord;
+    const cpu = { type: 'event', seq: 0, vm: 1, event: { kind: 'cpu-state', cpu: 0, from: 'STOPPED', to: 'STARTED', tNs: 5 } } as unknown as TraceRecord;
     const records = [cpu, { ...stateChange('CREATED', 'POWERING_ON'), seq: 1 } as TraceRecord];
     const vm = announcements(records, 'vm.1');
     expect(vm).toHaveLength(1);
