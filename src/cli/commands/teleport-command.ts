@@ -15,9 +15,9 @@ import { demoGuest } from '../../guest/demo-guest.js';
 import { statusName, VBoxError, VERR_INVALID_PARAMETER } from '../../status.js';
 import type { TeleportRefusal } from '../../teleport/admission.js';
 import { createVMM } from '../../vmm/vmm.js';
+import { parseInteger } from './options.js';
 import { CliError, ExitCode, reportError } from '../exit-code.js';
 import { readInputFile } from '../input-file.js';
-import { parseInteger } from './options.js';
 
 const MiB = 1024 * 1024;
 /** A password file holds one line; anything bigger is not one. */
