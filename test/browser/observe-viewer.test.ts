@@ -15,7 +15,7 @@ import { observeFile, type ObserveResult } from '../../src/observe/index.js';
 import { HAVE_CHROMIUM, launchChromium } from './chromium.js';
 
 declare const document: any;
-interface El { dataset: Record<string, string>; value: string }
+interface El { dataset: Record<string, string>; value: string; textContent: string | null }
 
 const fixture = (name: string) => fileURLToPath(new URL(`../observe/fixtures/${name}`, import.meta.url));
 
@@ -36,9 +36,9 @@ async function open(result: ObserveResult): Promise<Page> {
   return page;
 }
 
-/** The steps of one VM's state changes in the sequence view (its log lines are rows of category 'error'). */
+/** The steps of one VM's state changes in the sequence view (not its log context lines, event 'log'). */
 const vmRows = (page: Page, vm: string) =>
-  page.$$eval(`#seq-body .row[data-actor="${vm}"][data-category="vm"]`, (els) => els.map((el) => Number((el as El).dataset.step)));
+  page.$$eval(`#seq-body .row[data-actor="${vm}"][data-category="vm"]:not([data-event="log"])`, (els) => els.map((el) => Number((el as El).dataset.step)));
 
 describe.skipIf(!HAVE_CHROMIUM)('an observed VBox.log in the viewer (Chromium)', () => {
   beforeAll(async () => {
@@ -61,6 +61,12 @@ describe.skipIf(!HAVE_CHROMIUM)('an observed VBox.log in the viewer (Chromium)',
     // One axis: the engine's changes interleave with the log's (each call runs at the logged time).
     expect(reenacted[0]!).toBeLessThan(observed.at(-1)!);
     expect(observed[0]!).toBeLessThan(reenacted.at(-1)!);
+    // The log's context lines are the VM's, labelled with their line and text (not errors): line 1068 gives the pause reason.
+    const contextRows = await page.$$eval('#seq-body .row[data-actor="vm.1"][data-event="log"]', (els) =>
+      els.map((el) => [(el as El).dataset.category, el.textContent]));
+    expect(contextRows.length).toBeGreaterThan(0);
+    expect(contextRows.every(([category]) => category === 'vm')).toBe(true);
+    expect(contextRows.map(([, text]) => text)).toContainEqual(expect.stringContaining('vm.1 line 1068: host suspend'));
     const options = await page.$$eval('#actor-filter option', (els) => els.map((el) => (el as El).value));
     expect(options).toEqual(expect.arrayContaining(['vm.1', 'vm.2']));
     expect(pageErrors).toEqual([]);
