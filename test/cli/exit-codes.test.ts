@@ -66,7 +66,7 @@ describe('exit codes', () => {
     expect([r.code, r.out.trim()]).toEqual([0, pkg.version]);
   });
 
-  it.each([['--help'], ['check', '--help'], ['replay', '--help']])('%j lists the exit codes, exit 0', async (...args) => {
+  it.each([['--help'], ['check', '--help'], ['replay', '--help'], ['observe', '--help']])('%j lists the exit codes, exit 0', async (...args) => {
     const r = await run(...args);
     expect(r.code).toBe(0);
     for (const code of ['0  ok', '1  a check failed', '2  bad input or usage', '3  bounded or inconclusive']) expect(r.out).toContain(code);

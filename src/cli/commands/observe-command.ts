@@ -10,7 +10,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { formatTrace } from '../../inspect/trace-format.js';
 import { serveViewer } from '../../inspect/trace-actions.js';
 import { DEFAULT_MAX_CALLS, formatReport, observeFile, ObserveInputError, reportOf, type ObserveResult } from '../../observe/index.js';
-import { CliError, ExitCode } from '../exit-code.js';
+import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-code.js';
 import { requireFile } from '../input-file.js';
 import { parseInteger } from './options.js';
 
@@ -50,6 +50,7 @@ export function registerObserve(program: Command): void {
     .option('--open', 'with --view: open the page in a browser')
     .option('--no-reenact', 'conformance only, do not drive the engine')
     .option('--max-calls <n>', 're-enact logs of at most this many API calls', parseInteger, DEFAULT_MAX_CALLS)
+    .addHelpText('after', `\n${EXIT_CODES_HELP}\nobserve: 0 every log conforms and re-enacts identically (a failed start counts as fine), 1 a violation or a divergence, 2 unreadable or unsupported input`)
     .action(async (logs: string[], opts: ObserveCliOptions) => {
       if (opts.view && logs.length !== 1) throw new InvalidArgumentError('--view shows one log: give one file');
       let code = ExitCode.Ok;
