@@ -141,6 +141,19 @@ describe('exit codes', () => {
     expect(r.out.replace(/\s+/g, ' ')).toContain(`(default: ${DEFAULT_TIME_LIMIT_S})`);
   });
 
+  it.each([[['check']], [['replay']], [['view']], [['observe']], [['ssm', 'info']], [['ssm', 'validate']]])('a directory where a file is wanted is one line naming it, exit 2: %j', async (command) => {
+    const r = await run(...command, dir);
+    expect(r.code).toBe(ExitCode.BadInput);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${dir}: is a directory`))]);
+  });
+
+  it.each([['info'], ['validate']])('ssm %s of a damaged file names the file in its one line, exit 1', async (tool) => {
+    const damaged = file('damaged.sav', 'not a saved state');
+    const r = await run('ssm', tool, damaged);
+    expect(r.code).toBe(ExitCode.Violation);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^VERR_SSM_INTEGRITY_MAGIC \\(-1811\\): ${damaged}: `))]);
+  });
+
   it('teleport: a port out of range is bad input (exit 2), a refused connection a VBox status (exit 1); one line on stderr each', async () => {
     const closed = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
