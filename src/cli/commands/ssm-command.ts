@@ -41,19 +41,11 @@ function guarded(fn: () => void): void {
   }
 }
 
-/**
- * The tool on `file`, its errors naming the file (issue 15 item 6: a damaged header's status said nothing of which
- * file); a directory is bad input (exit 2, one line), not a damaged saved state.
- */
+/** The tool on `file`; a directory is bad input (exit 2, one line), not a damaged saved state. */
 function onFile(file: string, tool: () => void): () => void {
   return () => {
     if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidArgumentError(`saved state ${file}: is a directory, not a file`);
-    try {
-      tool();
-    } catch (e) {
-      if (!(e instanceof VBoxError) || e.message.includes(file)) throw e;
-      throw Object.assign(new VBoxError(e.rc, `${file}: ${e.message}`), { cause: e });
-    }
+    tool();
   };
 }
 
