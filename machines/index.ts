@@ -6,6 +6,7 @@ import { rendezvousMachine } from './rendezvous.js';
 import { requestMachine } from './request.js';
 import { ssmLiveSaveMachine } from './ssm-live-save.js';
 import { vmMachine } from './vm.js';
+import { vmSaveTeleportMachine } from './vm-save-teleport.js';
 import { vmcpuMachine } from './vmcpu.js';
 
 export * from './emt.js';
@@ -15,6 +16,7 @@ export * from './rendezvous.js';
 export * from './request.js';
 export * from './ssm-live-save.js';
 export * from './vm.js';
+export * from './vm-save-teleport.js';
 export * from './vmcpu.js';
 
 export const MACHINES = {
@@ -26,6 +28,7 @@ export const MACHINES = {
   ssmLiveSave: ssmLiveSaveMachine,
   haltMethod: haltMethodMachine,
   gvmmHandle: gvmmHandleMachine,
+  vmSaveTeleport: vmSaveTeleportMachine,
 } as const;
 
 export type MachineName = keyof typeof MACHINES;
