@@ -9,7 +9,7 @@ import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.
 import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
 import type { Steppable } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
-import { RendezvousFrame, startRendezvous } from './rendezvous.js';
+import { joinRendezvous, startRendezvous } from './rendezvous.js';
 import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
 import { ExitFrame, GuestSliceFrame, HaltFrame } from './emt-frames.js';
 import { reqCallFromEmt } from './emt-requests.js';
@@ -102,6 +102,8 @@ export class Emt implements Steppable {
   countedInactive = false;
   /** Informational status of the last loop step (what EMR3ExecuteVM would be told). */
   loopRc = VINF_SUCCESS;
+  /** Rendezvous frames this EMT has pushed (names each one's member machine: `vm.1/emt.0/rv.3`). */
+  rendezvousSeq = 0;
   /** VMR3WaitU in progress (no frame: the loop is 'waiting'). */
   idle: IdleWait | undefined;
   /** What host.current says while this EMT steps (one object, not one per step). */
@@ -254,12 +256,8 @@ export class Emt implements Steppable {
     switch (this.state) {
       case 'terminated':
         return this.#exit();
-      case 'rendezvous': {
-        const outer = this.vm.rendezvousLock!;
-        const frame = new RendezvousFrame(this, 'member', outer, outer.ctx.flags, outer.callback, done);
-        this.push(frame);
-        return frame.progress();
-      }
+      case 'rendezvous':
+        return joinRendezvous(this, this.vm.rendezvousLock!, done);
       case 'processingGlobal':
         return this.#processOne(null, done);
       case 'processingOwn':

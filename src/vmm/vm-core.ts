@@ -45,6 +45,11 @@ export type VmTraceEvent =
       /** begin: the flags asked for; callbackDone: the callback's status and whether it ran; finish: the status read. */
       flags?: number; rc?: number; ran?: boolean; status?: number;
     }
+  /** One EMT's walk through a rendezvous (machines/rendezvous-member.ts); `rendezvous` names the instance once known. */
+  | {
+      kind: 'rendezvous-member'; systemId: string; machine: 'rendezvousMember'; from: string; to: string; event: string;
+      cpu: number; rendezvous: string | null; tNs: number;
+    }
   /** VMSetError; `error` is the UserCallbackError when a user callback failed (its `cause` is what it threw). */
   | { kind: 'error'; rc: number; message: string; tNs: number; error?: UserCallbackError }
   | { kind: 'runtime-error'; flags: number; errorId: string; message: string; tNs: number }
