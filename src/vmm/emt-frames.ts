@@ -12,24 +12,25 @@ import type { VmReq } from './requests.js';
 import { CPU_EVENT } from './vm-core.js';
 import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
+import { resumeWith, type Continuation } from './continuations.js';
 
 /** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
 const isHaltWait: ResultCheck = (value) =>
   value === undefined || (typeof value === 'object' && value !== null && typeof (value as { cancel?: unknown }).cancel === 'function');
 
-/** VMR3ReqWait on an EMT (a request to another CPU): blocked until the packet completes; the caller frees it. */
+/**
+ * VMR3ReqWait on an EMT (a request to another CPU): blocked until the packet completes; the caller frees it.
+ * The packet names this EMT as its waiter; completion (or a kill) clears that and notifies the EMT.
+ */
 export class CallFrame implements Frame {
-  #completed = false;
+  readonly kind = 'call';
 
   constructor(
     readonly emt: Emt,
     readonly req: VmReq,
-    readonly resume: (rc: number) => void,
+    readonly next: Continuation,
   ) {
-    req.onComplete = () => {
-      this.#completed = true;
-      emt.notify();
-    };
+    req.waiter = emt;
   }
 
   get describe() {
@@ -37,24 +38,25 @@ export class CallFrame implements Frame {
   }
 
   canProgress(): boolean {
-    return this.#completed;
+    return this.req.waiter === null;
   }
 
   progress(): void {
     this.emt.pop(this);
-    this.resume(this.req.status);
+    resumeWith(this.emt, this.next, this.req.status);
   }
 }
 
 /** Guest code running for a slice; anything the loop must handle ends the slice early. */
 export class GuestSliceFrame implements Frame {
+  readonly kind = 'guestSlice';
   #expired = false;
   readonly #timer;
 
   constructor(
     readonly emt: Emt,
     ns: number,
-    readonly resume: (rc: number) => void,
+    readonly next: Continuation,
   ) {
     emt.vm.cpuSend(emt.cpu, CPU_EVENT.execEnter);
     this.#timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, () => {
@@ -80,7 +82,7 @@ export class GuestSliceFrame implements Frame {
     this.emt.vm.host.sched.clearTimer(this.#timer);
     this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.execLeave);
     this.emt.pop(this);
-    this.resume(VINF_SUCCESS);
+    resumeWith(this.emt, this.next, VINF_SUCCESS);
   }
 }
 
@@ -103,6 +105,7 @@ export const interrupted = (emt: Emt, ignoreInterrupts = false): boolean =>
 
 /** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline (the halt method's loop). */
 export class HaltFrame implements Frame {
+  readonly kind = 'halt';
   #expired = false;
   /** A halted-mask flag was already pending: VMR3WaitHalted returns at once and the vCPU state never changes. */
   readonly #pending: boolean;
@@ -111,7 +114,7 @@ export class HaltFrame implements Frame {
   constructor(
     readonly emt: Emt,
     readonly untilNs: number | undefined,
-    readonly resume: (rc: number) => void,
+    readonly next: Continuation,
     readonly ignoreInterrupts = false,
   ) {
     this.#pending = emt.hasLoopWork() || interrupted(emt, ignoreInterrupts);
@@ -156,12 +159,14 @@ export class HaltFrame implements Frame {
     this.#wait?.cancel();
     if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.haltLeave);
     this.emt.pop(this);
-    this.resume(VINF_SUCCESS);
+    resumeWith(this.emt, this.next, VINF_SUCCESS);
   }
 }
 
 /** EMT(0) at exit: wait for the other EMTs, then DESTROYING → TERMINATED (vmR3SetTerminated). */
 export class ExitFrame implements Frame {
+  readonly kind = 'exit';
+
   constructor(readonly emt: Emt) {}
 
   get describe() {

@@ -19,6 +19,7 @@ import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { callbackName } from './user-callback.js';
+import { defineContinuations, resumeWith, TO_RENDEZVOUS_FRAME, type Continuation } from './continuations.js';
 
 /** One rendezvous: the machine plus who has entered and returned. */
 export class RendezvousInstance {
@@ -28,7 +29,8 @@ export class RendezvousInstance {
   constructor(
     readonly vm: VmCore,
     readonly id: string,
-    readonly callback: RendezvousCallback,
+    /** The callback, by id in the VM's function table (the caller's frame releases it). */
+    readonly callbackId: number,
     readonly parent: RendezvousInstance | null,
   ) {
     this.cell = new MachineCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id);
@@ -50,6 +52,10 @@ export class RendezvousInstance {
               : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
       );
     };
+  }
+
+  get callback(): RendezvousCallback {
+    return this.vm.functions.get<RendezvousCallback>(this.callbackId);
   }
 
   get ctx(): RendezvousContext {
@@ -98,45 +104,46 @@ export const directRendezvousType = (frame: Frame | undefined): RendezvousType |
   frame instanceof RendezvousFrame && frame.phase === 'direct' ? rendezvousTypeOf(frame.flags) : null;
 
 /**
- * VMMR3EmtRendezvous on an EMT. Returns a status right away (bad flags, deadlock) or pushes a frame that
- * will deliver the status to `resume` when the rendezvous is over (the direct path included).
+ * VMMR3EmtRendezvous on an EMT. Hands a status to `next` right away (bad flags, deadlock) or pushes a frame
+ * that will when the rendezvous is over (the direct path included).
  */
-export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCallback, resume: (rc: number) => void): void {
+export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCallback, next: Continuation): void {
   const vm = emt.vm;
   const bad = checkRendezvousFlags(flags);
-  if (bad !== VINF_SUCCESS) return resume(bad);
+  if (bad !== VINF_SUCCESS) return resumeWith(emt, next, bad);
   const inside = innermostOf(emt);
   if (inside) {
     // A rendezvous from inside one: recursion, allowed only under ASC/DESC/ONE_BY_ONE/ONCE and depth < 3.
-    if (!allowsRecursion(inside.type) || inside.depth >= RENDEZVOUS_RECURSION_MAX) return resume(VERR_DEADLOCK);
+    if (!allowsRecursion(inside.type) || inside.depth >= RENDEZVOUS_RECURSION_MAX) return resumeWith(emt, next, VERR_DEADLOCK);
   }
   const depth = inside ? inside.depth + 1 : 0;
+  const callbackId = vm.functions.add(callback);
   if (mustRunDirect(vm)) {
-    const frame = new RendezvousFrame(emt, null, flags, callback, resume, depth);
+    const frame = new RendezvousFrame(emt, null, flags, callbackId, next, depth);
     emt.push(frame);
     frame.cell.send(MEMBER.runDirect);
     return frame.runDirect();
   }
   if (inside) {
-    const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callback, inside.instance);
+    const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callbackId, inside.instance);
     vm.rendezvousStack.push(nested);
     nested.cell.send(beginEvent(flags, vm.cCpus, emt.cpu, depth));
-    const frame = new RendezvousFrame(emt, nested, flags, callback, resume, depth);
+    const frame = new RendezvousFrame(emt, nested, flags, callbackId, next, depth);
     emt.push(frame);
     frame.cell.send(MEMBER.joinAsCaller);
     vm.notifyAll(); // EMTs waiting in the parent see fRendezvousRecursion and join
     frame.progress(); // the caller enters at once
     return;
   }
-  const frame = new RendezvousFrame(emt, null, flags, callback, resume, 0);
+  const frame = new RendezvousFrame(emt, null, flags, callbackId, next, 0);
   emt.push(frame);
   frame.cell.send(MEMBER.waitLock);
   if (frame.canProgress()) frame.progress(); // take the lock now if it is free
 }
 
 /** An EMT joins a rendezvous it did not start (the loop's VM_FF_EMT_RENDEZVOUS, or a nested one while waiting). */
-export function joinRendezvous(emt: Emt, instance: RendezvousInstance, resume: (rc: number) => void): void {
-  const frame = new RendezvousFrame(emt, instance, instance.ctx.flags, instance.callback, resume, instance.ctx.depth);
+export function joinRendezvous(emt: Emt, instance: RendezvousInstance, next: Continuation): void {
+  const frame = new RendezvousFrame(emt, instance, instance.ctx.flags, instance.callbackId, next, instance.ctx.depth);
   emt.push(frame);
   frame.cell.send(MEMBER.joinAsMember);
   frame.progress();
@@ -157,6 +164,7 @@ function finalStatus(rc: number): number {
  * EMT may step and does each step's side effects on the shared rendezvous.
  */
 export class RendezvousFrame implements Frame {
+  readonly kind = 'rendezvous';
   readonly cell: MachineCell<RendezvousMemberEvent>;
   readonly #seq: number;
 
@@ -164,8 +172,10 @@ export class RendezvousFrame implements Frame {
     readonly emt: Emt,
     public instance: RendezvousInstance | null,
     readonly flags: number,
-    readonly callback: RendezvousCallback,
-    readonly resume: (rc: number) => void,
+    /** The rendezvous callback, by id in the VM's function table. */
+    readonly callbackId: number,
+    /** Where the rendezvous' status goes when this EMT leaves it. */
+    readonly next: Continuation,
     /** Nesting depth (cRendezvousRecursions) this frame runs at. */
     readonly depth: number,
   ) {
@@ -239,7 +249,19 @@ export class RendezvousFrame implements Frame {
 
   /** Join another rendezvous as a non-caller; its informational status is merged into ours (rcStrictRecursion). */
   #join(other: RendezvousInstance): void {
-    joinRendezvous(this.emt, other, (rc) => void this.cell.send(joinedEvent(rc)));
+    joinRendezvous(this.emt, other, TO_RENDEZVOUS_FRAME);
+  }
+
+  /** A status for this frame (TO_RENDEZVOUS_FRAME): its callback's, the direct path's, or a joined rendezvous'. */
+  statusArrived(rc: number): void {
+    switch (this.phase) {
+      case 'callback':
+        return this.#callbackDone(rc, true, MEMBER.callbackDone);
+      case 'direct':
+        return this.#directDone(rc);
+      default:
+        this.cell.send(joinedEvent(rc));
+    }
   }
 
   /** The outermost rendezvous is pending and this EMT has not joined it (VMMR3EmtRendezvousFF while spinning). */
@@ -268,7 +290,7 @@ export class RendezvousFrame implements Frame {
       return this.runDirect();
     }
     // We hold u32RendezvousLock: set up, raise VM_FF_EMT_RENDEZVOUS, poke everyone, enter as the caller.
-    const instance = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, this.callback, null);
+    const instance = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, this.callbackId, null);
     this.instance = instance;
     vm.rendezvousLock = instance;
     vm.rendezvousStack.push(instance);
@@ -282,13 +304,16 @@ export class RendezvousFrame implements Frame {
   /** The direct path: the callback runs on this EMT alone (the frame stays, in 'direct', while it runs). */
   runDirect(): void {
     const emt = this.emt;
-    const callback = this.callback;
-    emt.runResult(emt.call(() => callback(emt.context()), () => callbackName('rendezvous callback', callback)), (rc) => {
-      const joined = this.joined;
-      this.cell.send(MEMBER.callbackDone);
-      emt.pop(this);
-      this.resume(mergeStatus(finalStatus(rc), joined));
-    });
+    const callback = emt.vm.functions.get<RendezvousCallback>(this.callbackId);
+    emt.runResult(emt.call(() => callback(emt.context()), () => callbackName('rendezvous callback', callback)), TO_RENDEZVOUS_FRAME);
+  }
+
+  #directDone(rc: number): void {
+    const joined = this.joined;
+    this.cell.send(MEMBER.callbackDone);
+    this.emt.vm.functions.delete(this.callbackId);
+    this.emt.pop(this);
+    resumeWith(this.emt, this.next, mergeStatus(finalStatus(rc), joined));
   }
 
   #enter(): void {
@@ -318,9 +343,7 @@ export class RendezvousFrame implements Frame {
     }
     this.cell.send(MEMBER.runCallback);
     const callback = instance.callback;
-    this.emt.runResult(this.emt.call(() => callback(this.emt.context()), () => callbackName('rendezvous callback', callback)), (rc) =>
-      this.#callbackDone(rc, true, MEMBER.callbackDone),
-    );
+    this.emt.runResult(this.emt.call(() => callback(this.emt.context()), () => callbackName('rendezvous callback', callback)), TO_RENDEZVOUS_FRAME);
   }
 
   /** Count the callback in on the shared rendezvous, signal whoever goes next, then wait for done. */
@@ -342,7 +365,7 @@ export class RendezvousFrame implements Frame {
     if (instance.phase === 'finishing') this.emt.vm.notifyCpu(instance.ctx.caller);
     this.cell.send(MEMBER.return);
     this.emt.pop(this);
-    this.resume(mergeStatus(informationalPart(instance.ctx.status), informationalPart(this.joined)));
+    resumeWith(this.emt, this.next, mergeStatus(informationalPart(instance.ctx.status), informationalPart(this.joined)));
   }
 
   /** The caller reads the status, drops the lock (or the nesting level) and merges (§6.3 steps 8–9). */
@@ -355,8 +378,11 @@ export class RendezvousFrame implements Frame {
     this.cell.send(instance.parent ? MEMBER.finishNested : MEMBER.finishOutermost);
     if ((this.cell.context as RendezvousMemberContext).releaseLock) vm.rendezvousLock = null;
     vm.notifyAll();
+    vm.functions.delete(this.callbackId);
     this.emt.pop(this);
     const joined = this.joined;
-    this.resume(finalStatus(joined !== VINF_SUCCESS ? mergeStatus(status, joined) : status));
+    resumeWith(this.emt, this.next, finalStatus(joined !== VINF_SUCCESS ? mergeStatus(status, joined) : status));
   }
 }
+
+defineContinuations({ 'rendezvous.frame': (emt, _cont, rc) => (emt.top() as RendezvousFrame).statusArrived(rc) });

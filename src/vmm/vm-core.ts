@@ -3,6 +3,7 @@
  * request queues, rendezvous stack, callback lists and counters. Everything here changes only inside an
  * actor step, so one step is one atomic VirtualBox operation (what VM.cpp does under a lock).
  */
+import { FunctionTable } from './continuations.js';
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
@@ -107,6 +108,8 @@ export class VmCore {
   rendezvousLock: RendezvousInstance | null = null;
   readonly rendezvousStack: RendezvousInstance[] = [];
   rendezvousSeq = 0;
+  /** User functions the VM's data names by id (a pending EmtBlock's `then`). */
+  readonly functions = new FunctionTable();
   /** pVM exists (GVMMR3CreateVM done): EMTs leave the early phase. */
   created = false;
   fTerminateEMT = false;
