@@ -4,7 +4,7 @@
  */
 import { NS_PER_MS } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
-import type { SchedChoice, Scheduler, Steppable, TimerHandle } from './scheduler.js';
+import { fireTimer, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
 
 export class RealTimeScheduler implements Scheduler {
   readonly mode = 'real-time' as const;
@@ -32,13 +32,13 @@ export class RealTimeScheduler implements Scheduler {
   }
 
   /** Every host timer is unref'd, so a daemon timer needs nothing special here. */
-  setTimer(dueNs: number, label: string, fire: () => void, _options?: { daemon?: boolean }): TimerHandle {
+  setTimer(dueNs: number, label: string, action: TimerAction, _options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.#timerSeq;
     const delayMs = Math.max(0, (dueNs - this.clock.nowNs()) / NS_PER_MS);
     const timer = setTimeout(() => {
       this.#timers.delete(id);
       this.onChoice?.({ kind: 'timer', label, tNs: this.clock.nowNs() });
-      fire();
+      fireTimer(action);
       this.#kick();
     }, delayMs);
     timer.unref();

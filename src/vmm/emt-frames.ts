@@ -13,6 +13,7 @@ import { CPU_EVENT } from './vm-core.js';
 import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
 import { resumeWith, type Continuation } from './continuations.js';
+import type { TimerHandle } from '../sched/scheduler.js';
 
 /** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
 const isHaltWait: ResultCheck = (value) =>
@@ -50,8 +51,9 @@ export class CallFrame implements Frame {
 /** Guest code running for a slice; anything the loop must handle ends the slice early. */
 export class GuestSliceFrame implements Frame {
   readonly kind = 'guestSlice';
-  #expired = false;
-  readonly #timer;
+  /** The slice's timer (a record: this EMT gets 'slice') has fired. */
+  expired = false;
+  readonly timer: TimerHandle;
 
   constructor(
     readonly emt: Emt,
@@ -59,10 +61,12 @@ export class GuestSliceFrame implements Frame {
     readonly next: Continuation,
   ) {
     emt.vm.cpuSend(emt.cpu, CPU_EVENT.execEnter);
-    this.#timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, () => {
-      this.#expired = true;
-      emt.vm.host.sched.ready(emt); // the slice's own end, not a VMR3NotifyCpuFF
-    });
+    this.timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, { target: emt, event: 'slice' });
+  }
+
+  timerFired(): void {
+    this.expired = true;
+    this.emt.vm.host.sched.ready(this.emt); // the slice's own end, not a VMR3NotifyCpuFF
   }
 
   get describe() {
@@ -70,7 +74,7 @@ export class GuestSliceFrame implements Frame {
   }
 
   canProgress(): boolean {
-    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt);
+    return this.expired || this.emt.hasLoopWork() || interrupted(this.emt);
   }
 
   /** Guest code is left early only when the halt method says so (GLOBAL_1 pokes on VMNOTIFYFF_FLAGS_POKE). */
@@ -79,7 +83,7 @@ export class GuestSliceFrame implements Frame {
   }
 
   progress(): void {
-    this.emt.vm.host.sched.clearTimer(this.#timer);
+    this.emt.vm.host.sched.clearTimer(this.timer);
     this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.execLeave);
     this.emt.pop(this);
     resumeWith(this.emt, this.next, VINF_SUCCESS);
@@ -106,10 +110,14 @@ export const interrupted = (emt: Emt, ignoreInterrupts = false): boolean =>
 /** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline (the halt method's loop). */
 export class HaltFrame implements Frame {
   readonly kind = 'halt';
-  #expired = false;
+  /** The deadline passed (the timer record gave this EMT 'halt'), the halt hook woke it, or the hook failed. */
+  expired = false;
   /** A halted-mask flag was already pending: VMR3WaitHalted returns at once and the vCPU state never changes. */
   readonly #pending: boolean;
+  /** The halt hook's wait (a halt method's loop); none without a hook. */
   readonly #wait: HaltWait | undefined;
+  /** Without a hook: the deadline's timer. */
+  readonly timer: TimerHandle | undefined;
 
   constructor(
     readonly emt: Emt,
@@ -118,26 +126,24 @@ export class HaltFrame implements Frame {
     readonly ignoreInterrupts = false,
   ) {
     this.#pending = emt.hasLoopWork() || interrupted(emt, ignoreInterrupts);
-    if (this.#pending) {
-      this.#wait = undefined;
+    this.#wait = undefined;
+    this.timer = undefined;
+    if (this.#pending) return;
+    emt.vm.cpuSend(emt.cpu, CPU_EVENT.haltEnter);
+    const halt = emt.hooks.halt;
+    if (!halt) {
+      if (untilNs !== undefined) this.timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, { target: emt, event: 'halt' });
       return;
     }
-    emt.vm.cpuSend(emt.cpu, CPU_EVENT.haltEnter);
-    const wake = () => {
-      this.#expired = true;
-      if (this.canProgress()) emt.vm.host.sched.ready(emt);
-    };
-    const halt = emt.hooks.halt;
-    const wait = halt ? callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, wake, ignoreInterrupts) : undefined;
-    if (isUserCallbackError(wait)) this.#expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
-    this.#wait = halt
-      ? (isUserCallbackError(wait) ? undefined : wait)
-      : untilNs === undefined
-        ? undefined
-        : (() => {
-            const timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, wake);
-            return { cancel: () => emt.vm.host.sched.clearTimer(timer) };
-          })();
+    // The hook's API takes a wake-up callback: it delivers what the timer record would.
+    const wait = callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, () => this.timerFired(), ignoreInterrupts);
+    if (isUserCallbackError(wait)) this.expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
+    else this.#wait = wait;
+  }
+
+  timerFired(): void {
+    this.expired = true;
+    if (this.canProgress()) this.emt.vm.host.sched.ready(this.emt);
   }
 
   get describe() {
@@ -147,7 +153,7 @@ export class HaltFrame implements Frame {
   canProgress(): boolean {
     if (this.#pending) return true;
     if (this.#wait?.canProgress) return this.#wait.canProgress();
-    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
+    return this.expired || this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
   }
 
   notify(flags: number): void {
@@ -157,6 +163,7 @@ export class HaltFrame implements Frame {
   progress(): void {
     if (!this.#pending && this.#wait?.step && !this.#wait.step()) return; // the halt loop goes on
     this.#wait?.cancel();
+    this.emt.vm.host.sched.clearTimer(this.timer);
     if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.haltLeave);
     this.emt.pop(this);
     resumeWith(this.emt, this.next, VINF_SUCCESS);

@@ -7,7 +7,7 @@
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
 import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
 import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
-import type { Steppable } from '../sched/scheduler.js';
+import type { Steppable, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { joinRendezvous, startRendezvous } from './rendezvous.js';
 import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
@@ -26,6 +26,8 @@ export interface Frame {
   progress(): void;
   /** A frame that waits through the halt method (VMR3WaitU, VMR3WaitHalted, guest code) answers VMR3NotifyCpuFF. */
   notify?(flags: number): void;
+  /** A timer record for this EMT ('slice', 'halt') is due while this frame is on top. */
+  timerFired?(event: string): void;
 }
 
 /** What the guest does next (EMR3ExecuteVM, one slice at a time). */
@@ -95,7 +97,7 @@ const pollEvent = (mask: number): EmtEvent =>
 const STEP_DONE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: false });
 const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: true });
 
-export class Emt implements Steppable {
+export class Emt implements Steppable, TimerTarget {
   readonly id: string;
   readonly cell: MachineCell<EmtEvent>;
   readonly frames: Frame[] = [];
@@ -143,6 +145,11 @@ export class Emt implements Steppable {
   pop(frame: Frame): void {
     const top = this.frames.pop();
     if (top !== frame) throw new VmAssertion(VERR_INTERNAL_ERROR, `${this.id}: popped ${top?.describe} instead of ${frame.describe}`);
+  }
+
+  /** A timer record naming this EMT is due: the frame on top set it (its deadline), the frame takes it. */
+  timerFired(event: string): void {
+    this.top()?.timerFired?.(event);
   }
 
   /** VMR3NotifyCpuFFU: a halt-method wait decides; otherwise the EMT re-checks its wait condition. */

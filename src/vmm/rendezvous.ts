@@ -12,7 +12,8 @@ import {
   rendezvousMemberMachine, type RendezvousMemberContext, type RendezvousMemberEvent, type RendezvousMemberState, type RendezvousRole,
 } from '../../machines/rendezvous-member.js';
 import { VERR_DEADLOCK, VERR_INVALID_FLAGS, VERR_IPE_UNEXPECTED_INFO_STATUS, isEmStatus, VINF_SUCCESS } from '../status.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import type { AnyStateMachine } from 'xstate';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
 import { beginEvent, callbackDoneEvent, enterEvent, FINISH, joinedEvent, MEMBER, returnEvent, takeTurnEvent } from './rendezvous-events.js';
 import type { Emt, Frame } from './emt.js';
 import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
@@ -158,6 +159,23 @@ function finalStatus(rc: number): number {
   return rc <= 0 || isEmStatus(rc) ? rc : VERR_IPE_UNEXPECTED_INFO_STATUS;
 }
 
+/** The member machine's cell knows its frame, so one listener serves every frame. */
+class MemberCell extends MachineCell<RendezvousMemberEvent> {
+  constructor(machine: AnyStateMachine, systemId: string, readonly frame: RendezvousFrame) {
+    super(machine, systemId);
+  }
+}
+
+const emitMemberTransition: TransitionListener = (cell, from, event) => {
+  const frame = (cell as MemberCell).frame;
+  const vm = frame.emt.vm;
+  if (vm.listeners.size === 0) return;
+  vm.emit({
+    kind: 'rendezvous-member', systemId: cell.systemId, machine: 'rendezvousMember', from: from.value as string, to: cell.value,
+    event: event.type, cpu: frame.emt.cpu, rendezvous: frame.instance?.id ?? null, tNs: vm.nowNs(),
+  });
+};
+
 /**
  * One EMT's part in one rendezvous instance, as caller or member, or the direct path: the walk is the
  * rendezvous member machine (machines/rendezvous-member.ts); this frame reads its state to decide when the
@@ -165,7 +183,7 @@ function finalStatus(rc: number): number {
  */
 export class RendezvousFrame implements Frame {
   readonly kind = 'rendezvous';
-  readonly cell: MachineCell<RendezvousMemberEvent>;
+  readonly cell: MemberCell;
   readonly #seq: number;
 
   constructor(
@@ -181,14 +199,8 @@ export class RendezvousFrame implements Frame {
   ) {
     this.#seq = ++emt.rendezvousSeq;
     const vm = emt.vm;
-    this.cell = new MachineCell<RendezvousMemberEvent>(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.#seq}`);
-    this.cell.listener = (cell, from, event) => {
-      if (vm.listeners.size === 0) return;
-      vm.emit({
-        kind: 'rendezvous-member', systemId: cell.systemId, machine: 'rendezvousMember', from: from.value as string, to: cell.value,
-        event: event.type, cpu: emt.cpu, rendezvous: this.instance?.id ?? null, tNs: vm.nowNs(),
-      });
-    };
+    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.#seq}`, this);
+    this.cell.listener = emitMemberTransition;
   }
 
   get phase(): RendezvousMemberState {
