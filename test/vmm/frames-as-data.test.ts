@@ -5,7 +5,8 @@
  * in an EmtBlock whose `then` is pending — no frame on any EMT's stack holds a function: each has a `kind`,
  * and where its status goes is a record `{ k, ...fields }` whose name is in the continuation table, chained
  * through `next`. User functions (the `then`, the rendezvous callback) sit in the VM's function table,
- * referenced by id, and leave it once used.
+ * referenced by id, and leave it once used. A guest slice or halt frame is a record too, and its deadline is
+ * a timer record for its EMT (`vm.1/emt.1/slice`, `…/halt`), not a closure.
  *
  * Method: a request on the last CPU waits (ctx.reqCallWait with a `then`) for one on CPU 0, then a rendezvous
  * with a `then` runs; each callback records every EMT's stack at that moment. Table-driven over vCPU counts
@@ -15,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { createVMM, type RendezvousOptions } from '../../src/index.js';
 import { emtRendezvous } from '../../src/vmm/types.js';
 import { rendezvousFlags } from '../../machines/rendezvous.js';
+import type { DeterministicScheduler } from '../../src/sched/deterministic.js';
 
 const CONTINUATION_NAMES = new Set([
   'emt.loopStepDone', 'emt.requestDone', 'emt.then', 'rendezvous.frame', 'reqCall.inlineDone', 'reqCall.waited', 'reqCall.walk',
@@ -72,5 +74,30 @@ describe('frames as records with named continuations', () => {
     expect([...chains].sort()).toEqual(['emt.loopStepDone', 'emt.then → emt.requestDone', 'reqCall.waited → reqCall.finish → emt.then → emt.requestDone']);
     // The user functions left the table once used.
     expect(vm.core.functions.size).toBe(0);
+  });
+
+  it.each([
+    ['run', 'guestSlice'],
+    ['halt', 'halt'],
+  ] as const)('guest code (%s): the frame is a record and its deadline a timer record for its EMT', async (action, kind) => {
+    const vmm = createVMM({
+      clock: 'virtual',
+      hooks: { executeGuest: () => (action === 'run' ? { kind: 'run', ns: 1_000_000 } : { kind: 'halt', untilNs: 10_000_000_000 }), halt: undefined, wait: undefined, notifyCpuFF: undefined },
+    });
+    const vm = await vmm.create({ cpus: 2 });
+    await vm.powerOn();
+    const seen: string[] = [];
+    const found: string[] = [];
+    await vm.reqCallWait(0, () => {
+      const frame = vm.core.emts[1]!.top()!;
+      seen.push(String((frame as { kind?: unknown }).kind));
+      found.push(...problems(frame, 'emt.1[top]'));
+    });
+    const timers = (vmm.sched as DeterministicScheduler).timerList().map((t) => t.label);
+    await vm.powerOff();
+    vmm.dispose();
+    expect(seen).toEqual([kind]);
+    expect(found).toEqual([]);
+    expect(timers).toContain(`vm.1/emt.1/${action === 'run' ? 'slice' : 'halt'}`);
   });
 });
