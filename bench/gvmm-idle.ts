@@ -3,7 +3,7 @@
  * seconds (40,000 wake-ups) on the deterministic scheduler. Prints the wall time per run and per wake-up,
  * for the 'heap' and 'scan' wake-up indexes (the first run warms the JIT up and is printed separately).
  */
-import { createVMM } from '../src/vmm/vmm.js';
+import { createVMM } from '../src/api/vmm.js';
 import type { WakeUpIndexKind } from '../src/gvmm/wake-up-index.js';
 
 const TICK_NS = 1_000_000;

@@ -4,7 +4,7 @@
  * the 99th percentile over many wake-ups, for GLOBAL_1 (SCHED_WAKE_UP) and OLD (the ring-3 semaphore).
  */
 import { VMHALTMETHOD } from '../machines/halt-method.js';
-import { createVMM } from '../src/vmm/vmm.js';
+import { createVMM } from '../src/api/vmm.js';
 import { VMCPU_FF_INTERRUPT_APIC } from '../src/vmm/ff.js';
 import { raiseCpuInterrupt } from '../src/vmm/halt/notify.js';
 import { vmR3SetHaltMethodU } from '../src/vmm/halt/set-method.js';

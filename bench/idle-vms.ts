@@ -1,5 +1,5 @@
 /** Heap bytes per idle 4-vCPU VM: create 1,000 VMs in one engine and compare heap before and after. */
-import { createVMM } from '../src/vmm/vmm.js';
+import { createVMM } from '../src/api/vmm.js';
 import { collectGarbage } from './collect-garbage.js';
 
 export async function main(count = 1_000, cpus = 4): Promise<{ bytesPerVm: number }> {

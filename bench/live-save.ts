@@ -7,7 +7,7 @@
 import { demoGuest } from '../src/guest/demo-guest.js';
 import { CallbackSink } from '../src/ssm/sinks.js';
 import { isVBoxError, statusName } from '../src/status.js';
-import { createVMM } from '../src/vmm/vmm.js';
+import { createVMM } from '../src/api/vmm.js';
 
 const MiB = 1024 * 1024;
 

@@ -11,7 +11,7 @@
  * Run: `npx tsx bench/rendezvous.ts` (about 10 s). Not a test; `npm run bench` runs it with the others.
  */
 import { DeterministicScheduler } from '../src/sched/deterministic.js';
-import { createVMM, type VmmOptions } from '../src/vmm/vmm.js';
+import { createVMM, type VmmOptions } from '../src/api/vmm.js';
 import { collectGarbage } from './collect-garbage.js';
 
 export interface RendezvousBenchRow {

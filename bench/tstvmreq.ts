@@ -9,7 +9,7 @@
 import { pathToFileURL } from 'node:url';
 import { createVMM } from '../src/index.js';
 import type { ReqStats, VmReq } from '../src/vmm/requests.js';
-import type { VM } from '../src/vmm/vm.js';
+import type { VM } from '../src/api/vm.js';
 
 export interface AllocFreeResult {
   iterations: number;

@@ -1,7 +1,8 @@
 /** vmm-actors: the VirtualBox VMM control plane as XState v5 actors joined by RxJS streams. */
-export { createVMM, Vmm, type VmmOptions, type CreateOptions, type VmLifeEvent } from './vmm/vmm.js';
+export { createVMM, Vmm, type VmmOptions, type CreateOptions, type VmLifeEvent } from './api/vmm.js';
 export { UserCallbackError, type UserCallbackFailure } from './vmm/user-callback.js';
-export { VM, type VmStateChange, type CpuStateChange } from './vmm/vm.js';
+export { VM, type VmStateChange, type CpuStateChange } from './api/vm.js';
+export type { ActorStatus, EngineActorRef, PartSnapshot, SnapshotObserver, VmSnapshot } from './api/actor.js';
 export { vmOps, type RendezvousOptions, VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_SUSPEND, VMSETRTERR_FLAGS_NO_WAIT } from './vmm/operations.js';
 export { startOperation, runOperation, type Operation, type ReqCallOptions } from './vmm/external.js';
 export type { VmTraceEvent } from './vmm/vm-core.js';
@@ -14,7 +15,7 @@ export { DeterministicScheduler, type ChoicePolicy } from './sched/deterministic
 export { RealTimeScheduler } from './sched/real-time.js';
 export type { Scheduler, SchedChoice, Steppable } from './sched/scheduler.js';
 export * from './status.js';
-export type { SaveOptions, SaveResult, SaveTarget } from './ssm/live/vm-save.js';
+export type { SaveOptions, SaveResult, SaveTarget } from './vmm/save/save-flow.js';
 export type { LoadOptions } from './ssm/live/vm-load.js';
 export { GuestRam, PGM_PAGE_SIZE, type GuestRamOptions } from './ssm/live/guest-ram.js';
 export type { SsmProgressEvent } from './ssm/vm-units.js';

@@ -10,7 +10,7 @@ import { isVBoxError, RT_FAILURE, statusName } from '../status.js';
 import { runOperationThen, type Operation } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';
 import type { ReqPool } from '../vmm/requests.js';
-import { createVMM } from '../vmm/vmm.js';
+import { createVMM } from '../api/vmm.js';
 
 /** Guest RAM of every world's VM (small: the load calls read it in every world that reaches them). */
 export const WORLD_RAM_BYTES = 16 * 4096;

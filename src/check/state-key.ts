@@ -17,9 +17,8 @@ import type { RequestQueue } from '../streams/request-queue.js';
 import type { KeyWriter } from './key-writer.js';
 import { intern } from './labels.js';
 import type { World } from './world.js';
-import { liveSaveOfHandle } from '../ssm/live-save.js';
 import { SSMHANDLE_OK } from '../ssm/constants.js';
-import type { VmSavedState } from '../ssm/vm-units.js';
+import { attachedSavedState } from '../ssm/vm-units.js';
 import type { Gvm } from '../gvmm/gvm.js';
 import type { Gvmm } from '../gvmm/gvmm.js';
 import { haltOf, type VmHalt } from '../vmm/halt/state.js';
@@ -61,7 +60,7 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   key.w(core.ff);
   key.w((core.fTerminateEMT ? 1 : 0) | (core.created ? 2 : 0) | (core.pendingResetSoft ? 4 : 0) | (core.fTeleportedAndNotFullyResumedYet ? 8 : 0));
   key.w(core.cActiveEmts);
-  key.w(((core.ext.resetWaiters as unknown[] | undefined)?.length ?? 0) | (world.cancels << 8));
+  key.w(core.resetWaiters.length | (world.cancels << 8));
   const reqLabel = (req: VmReq) => labels.reqLabelId(req);
   const halt = haltEncoding(world);
   // Per vCPU, in canonical order.
@@ -197,11 +196,11 @@ function encodeInstance(instance: RendezvousInstance, key: KeyWriter, world: Wor
 
 /** A live save in progress: the SSM machine (phase, pass), the handle's status and cancel word, stream bytes. */
 function encodeSave(world: World, key: KeyWriter): void {
-  const saved = world.core.ext.ssm as VmSavedState | undefined;
+  const saved = attachedSavedState(world.core);
   const handle = saved?.cancellable; // (registry.cancellable would make the registry)
   key.w(saved ? saved.ram.dirtyPages : -1);
   if (!handle) return key.w(0);
-  const live = liveSaveOfHandle(handle);
+  const live = handle.liveSave;
   key.w(intern(live ? live.state : handle.state));
   key.w(live ? live.pass : -1);
   key.w(handle.rc);
@@ -222,7 +221,7 @@ export interface HaltEncoding {
 /** The halt part's inputs, or null with halt methods off. */
 export function haltEncoding(world: World): HaltEncoding | null {
   if (world.scenario.halt !== 'on') return null;
-  const gvmm = world.core.ext.gvmm as Gvmm;
+  const gvmm = world.core.gvmm!;
   const gvm = gvmm.table.lookup(world.core.handle);
   return { world, halt: haltOf(world.core), gvmm, gvm: typeof gvm === 'number' ? null : gvm, nowNs: world.sched.clock.nowNs() };
 }

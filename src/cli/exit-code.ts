@@ -6,6 +6,7 @@
  */
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { ScenarioError } from '../check/scenario.js';
+import { TraceFormatError } from '../inspect/trace-format.js';
 import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
 
 export enum ExitCode {
@@ -54,7 +55,7 @@ export function reportError(error: unknown, write: (line: string) => void): Exit
     write(`error: ${error.message}`);
     return error.exitCode;
   }
-  if (error instanceof ScenarioError) {
+  if (error instanceof ScenarioError || error instanceof TraceFormatError) {
     write(`error: ${error.message}`);
     return ExitCode.BadInput;
   }

@@ -3,12 +3,13 @@
  * the engine's VMR3Create and EMT exit call on the VM's EMTs, each reported on the VM's event stream so the
  * teardown order of vbox-facts.md §4.1 (other EMTs deregister, EMT(0) waits, TERMINATED, destroy) is visible.
  */
+import { reportCellEdges } from '../sched/cell-edges.js';
 import type { VmCore } from '../vmm/vm-core.js';
 import type { Gvmm } from './gvmm.js';
 import type { GvmBinding } from './gvm.js';
 
 export function gvmmOf(vm: VmCore): Gvmm {
-  const gvmm = vm.ext.gvmm as Gvmm | undefined;
+  const gvmm = vm.gvmm;
   if (!gvmm) throw new Error(`${vm.id} is not attached to GVMM`);
   return gvmm;
 }
@@ -34,6 +35,13 @@ function bindingOf(vm: VmCore): GvmBinding {
 
 /** GVMMR3CreateVM on EMT(0): the reserved handle gets its GVM, EMT0 registered. */
 export function gvmmR3CreateVM(vm: VmCore): number {
+  // The handle's edges from here on are this VM's (its reservation, free → used, came before the VM could listen).
+  const cell = gvmmOf(vm).table.cell(vm.handle);
+  const emit = reportCellEdges(vm, 'gvmmHandle');
+  cell.listener = (c, from, event) => {
+    emit(c, from, event);
+    if (c.value === 'free') c.listener = undefined; // the handle goes back: its next VM listens for itself
+  };
   const rc = gvmmOf(vm).createVM({ cCpus: vm.cCpus, session: vm.id, emt0: emtId(vm, 0), binding: bindingOf(vm), handle: vm.handle });
   return report(vm, 'create', 0, rc < 0 ? rc : 0);
 }

@@ -67,9 +67,14 @@ export function formatTrace(records: readonly TraceRecord[]): string {
   return records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 }
 
+/** A trace file that is not a well-formed vmm-actors trace; the message names `source:line`. */
+export class TraceFormatError extends Error {
+  override name = 'TraceFormatError';
+}
+
 /**
- * Parse and check a trace; bad input throws an Error that names `source:line` (the file, 1-based line, blank
- * lines counted) and what is wrong there.
+ * Parse and check a trace; bad input throws a TraceFormatError that names `source:line` (the file, 1-based line,
+ * blank lines counted) and what is wrong there.
  */
 export function parseTrace(text: string, source = 'trace'): TraceRecord[] {
   const records: TraceRecord[] = [];
@@ -82,17 +87,17 @@ export function parseTrace(text: string, source = 'trace'): TraceRecord[] {
     try {
       record = JSON.parse(line);
     } catch {
-      throw new Error(`${where}: not JSON`);
+      throw new TraceFormatError(`${where}: not JSON`);
     }
     if (records.length === 0) {
       const header = record as Partial<TraceHeader> | null;
-      if (header?.type !== 'header' || header.format !== TRACE_FORMAT) throw new Error(`${where}: not a vmm-actors trace header`);
-      if (header.version !== TRACE_VERSION) throw new Error(`${where}: trace version ${String(header.version)} is not supported (want ${TRACE_VERSION})`);
+      if (header?.type !== 'header' || header.format !== TRACE_FORMAT) throw new TraceFormatError(`${where}: not a vmm-actors trace header`);
+      if (header.version !== TRACE_VERSION) throw new TraceFormatError(`${where}: trace version ${String(header.version)} is not supported (want ${TRACE_VERSION})`);
     }
     const problem = traceRecordProblem(record);
-    if (problem) throw new Error(`${where}: ${problem}`);
+    if (problem) throw new TraceFormatError(`${where}: ${problem}`);
     records.push(record as TraceRecord);
   }
-  if (records.length === 0) throw new Error(`${source}: empty, not a vmm-actors trace`);
+  if (records.length === 0) throw new TraceFormatError(`${source}: empty, not a vmm-actors trace`);
   return records;
 }

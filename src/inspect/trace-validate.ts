@@ -46,6 +46,7 @@ const EVENTS: Record<string, Shape> = {
   'runtime-error': { flags: num, errorId: str, message: str, tNs: num },
   gvmm: { op: str, handle: num, cpu, rc: num, by: str, tNs: num },
   'halt-method': { from: str, to: str, tNs: num },
+  machine: { systemId: str, machine: str, from: str, to: str, event: str, tNs: num, 'rc?': num },
 };
 
 const base: Shape = { actorId: str, rootId: str, tNs: num };

@@ -54,9 +54,9 @@ export class XStateShaper {
       case '@xstate.actor': {
         const entry = this.#entry(record.actorId, record.machine, record.parentId);
         entry.snapshot = record.snapshot;
-        // A copy whose getSnapshot() stays the announced one: inspectors may read it later.
-        const ref = { ...entry.ref, getSnapshot: () => record.snapshot };
-        return { type: '@xstate.actor', actorRef: ref, ...extras } as ShapedInspectionEvent;
+        // The live ref, as XState's: getSnapshot() read later says the actor's state then (TERMINATED, not
+        // CREATING); the announced snapshot rides along as `snapshot`.
+        return { type: '@xstate.actor', actorRef: entry.ref, snapshot: record.snapshot, ...extras } as ShapedInspectionEvent;
       }
       case '@xstate.event':
         return {

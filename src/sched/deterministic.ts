@@ -153,6 +153,11 @@ export class DeterministicScheduler implements Scheduler {
     this.#settled = true;
   }
 
+  /** At a point of the run the run itself decides, so a replay yields at the same places. */
+  hostTurn(): void {
+    this.#settled = true;
+  }
+
   /** The ready actors in choice order (registration order), for the checker; shared until the set changes. */
   readyActors(): Steppable[] {
     return (this.#readyView ??= this.#ready.slice());

@@ -14,11 +14,12 @@ export class RealTimeScheduler implements Scheduler {
   onStall?: (() => void) | undefined;
 
   readonly #ready = new Set<Steppable>();
-  readonly #timers = new Map<number, NodeJS.Timeout>();
+  readonly #timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
   #timerSeq = 0;
   #holds = 0;
   #keepAlive: NodeJS.Timeout | undefined;
   #kicked = false;
+  #hostTurn = false;
   #disposed = false;
 
   ready(actor: Steppable): void {
@@ -31,24 +32,28 @@ export class RealTimeScheduler implements Scheduler {
     this.#ready.delete(actor);
   }
 
-  /** Every host timer is unref'd, so a daemon timer needs nothing special here. */
+  /**
+   * Every host timer is unref'd, so a daemon timer needs nothing special here. A timer already due fires on the
+   * next macrotask turn (setImmediate), not after Node's 1 ms minimum delay (a load's turns between slices).
+   */
   setTimer(dueNs: number, label: string, action: TimerAction, _options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.#timerSeq;
     const delayMs = Math.max(0, (dueNs - this.clock.nowNs()) / NS_PER_MS);
-    const timer = setTimeout(() => {
+    const onTime = () => {
       this.#timers.delete(id);
       this.onChoice?.({ kind: 'timer', label, tNs: this.clock.nowNs() });
       fireTimer(action);
       this.#kick();
-    }, delayMs);
-    timer.unref();
+    };
+    // An unref'd Immediate would wait for the next wake-up of the poll phase, so only the Timeout is unref'd.
+    const timer = delayMs > 0 ? setTimeout(onTime, delayMs).unref() : setImmediate(onTime);
     this.#timers.set(id, timer);
     return { id };
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    clearTimeout(this.#timers.get(handle.id));
+    clearHostTimer(this.#timers.get(handle.id));
     this.#timers.delete(handle.id);
   }
 
@@ -64,6 +69,11 @@ export class RealTimeScheduler implements Scheduler {
 
   noteSettled(): void {}
 
+  /** The drain stops after this step and goes on from a new macrotask. */
+  hostTurn(): void {
+    this.#hostTurn = true;
+  }
+
   async runUntilIdle(): Promise<void> {
     while (this.#ready.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -77,7 +87,7 @@ export class RealTimeScheduler implements Scheduler {
   dispose(): void {
     this.#disposed = true;
     this.#ready.clear();
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const timer of this.#timers.values()) clearHostTimer(timer);
     this.#timers.clear();
     clearInterval(this.#keepAlive);
   }
@@ -99,7 +109,15 @@ export class RealTimeScheduler implements Scheduler {
       this.#ready.delete(actor);
       this.onChoice?.({ kind: 'step', index: 0, of: this.#ready.size + 1, actor: actor.id, tNs: this.clock.nowNs() });
       actor.step();
+      if (this.#hostTurn) break;
     }
+    this.#hostTurn = false;
     if (this.#ready.size > 0) this.#kick();
   }
+}
+
+function clearHostTimer(timer: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
+  if (timer === undefined) return;
+  if ('refresh' in timer) clearTimeout(timer); // a Timeout; an Immediate has no refresh()
+  else clearImmediate(timer);
 }

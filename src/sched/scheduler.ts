@@ -58,6 +58,8 @@ export interface Scheduler {
   hold(): () => void;
   /** A step settled an external promise: let the awaiting code run before the next step. */
   noteSettled(): void;
+  /** A step did one slice of long work (a load): give the host's event loop a turn before the next step. */
+  hostTurn(): void;
   /** Run now until idle (deterministic mode); resolves when nothing is ready. */
   runUntilIdle(): Promise<void>;
   /** Let `ns` of GIP time pass while running the world (virtual: instantly; real: by waiting). */

@@ -17,6 +17,8 @@ import { SsmProgress, type SsmProgressCallback } from './progress.js';
 import type { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitDataReader } from './unit-reader.js';
 import type { SsmUnit } from './units.js';
+import type { LiveSaveInfo } from './live/live-info.js';
+import type { SsmLiveSave } from './live-save.js';
 
 const UINT32_MAX = 0xffffffff;
 const stateIndex = (s: SsmState): number => SSM_STATES.indexOf(s);
@@ -59,6 +61,10 @@ export class SsmHandle {
   errorMessage: string | null = null;
   /** Host bits of the file being read (32 or 64); 64 when writing. */
   hostBits = 64;
+  /** The save (live or plain) whose machine drives this handle (SSMR3Cancel goes through it); null for loads. */
+  liveSave: SsmLiveSave | null = null;
+  /** What a live save tells its units beyond the handle (bandwidth, GIP clock); null for plain saves and loads. */
+  liveInfo: LiveSaveInfo | null = null;
   readonly #maxDowntimeMs: number;
 
   constructor(opts: SsmHandleOptions) {

@@ -1,17 +1,18 @@
 /**
  * `ssm info`: what a saved-state file holds, read without any unit callbacks — the header, every unit with its
  * number of live passes, whether it has a final pass and its size in the stream, the build strings of the "SSM"
- * unit, the directory and the footer. A file is validated first (with the full CRC), then walked unit by unit.
+ * unit, the directory and the footer. A file is validated first (with the full CRC), then walked unit by unit
+ * with the loader's own header, directory and footer checks (unit-header.ts), so every read is bounded by what the
+ * file holds and every refusal is a VERR_SSM_* status. The strings are the file's: escape them before printing.
  */
-import { VBoxError, VERR_SSM_INTEGRITY_UNIT_MAGIC } from '../status.js';
-import { SSM_PASS_FINAL, SSMFILEUNITHDRV2_SIZE } from './constants.js';
+import { namingFile } from './file-errors.js';
+import { SSM_PASS_FINAL } from './constants.js';
 import { crc32 } from './crc.js';
 import { SsmHandle } from './handle.js';
 import { openAndValidate, type SsmFileInfo } from './header-validate.js';
-import { validateDirectory } from './load-exec.js';
 import { validate } from './open.js';
 import { FileSource, type SsmSource } from './sources.js';
-import { decodeUnitHeaderFixed, isUnitMagic } from './structs.js';
+import { loadDirectoryAndFooter, readUnitHeaderV2 } from './unit-header.js';
 import { SsmUnitDataReader } from './unit-reader.js';
 
 export interface SsmInfoUnit {
@@ -38,6 +39,10 @@ export interface SsmInfo {
 }
 
 export function info(file: string | SsmSource): SsmInfo {
+  return namingFile(file, () => walk(file));
+}
+
+function walk(file: string | SsmSource): SsmInfo {
   // A path is validated with the whole-file CRC first (SSMR3ValidateFile); the walk then checks every unit on read.
   if (typeof file === 'string') validate(file, { checksum: true });
   const source = typeof file === 'string' ? new FileSource(file) : file;
@@ -51,21 +56,16 @@ export function info(file: string | SsmSource): SsmInfo {
     let liveControlRecords = 0;
     const buildInfo: Record<string, string> = {};
     for (;;) {
-      const offUnit = reader.offStream;
-      const fixed = reader.read(SSMFILEUNITHDRV2_SIZE).slice();
-      if (!isUnitMagic(fixed)) throw new VBoxError(VERR_SSM_INTEGRITY_UNIT_MAGIC, `Unit at ${offUnit}: Invalid unit magic`);
-      const hdr = decodeUnitHeaderFixed(fixed);
+      const hdr = readUnitHeaderV2(reader);
+      const offUnit = hdr.offUnit;
       if (hdr.end) {
-        const dirStart = reader.offStream;
-        const dirBytes = reader.peekAt(dirStart, header.cbLoadFile - 32 - dirStart).bytes;
-        const entries = validateDirectory(dirBytes, dirStart, header.footer?.cDirEntries ?? 0, header.cbFileHdr, header.svnRev);
+        const entries = loadDirectoryAndFooter(reader, header);
         const byCrc = new Map([...units.values()].map((u) => [`${crc32(Buffer.from(u.name, 'utf8'))}/${u.instance}`, u.name]));
         return {
           header, size: header.cbLoadFile, units: [...units.values()], liveControlRecords, buildInfo, endOffset: offUnit,
           directory: entries.map((e) => ({ ...e, name: byCrc.get(`${e.nameCrc}/${e.instance}`) ?? null })),
         };
       }
-      hdr.name = Buffer.from(reader.read(hdr.cbName).subarray(0, Math.max(0, hdr.cbName - 1))).toString('utf8');
       data.begin();
       if (hdr.name === 'SSM' && (hdr.pass === 0 || hdr.pass === SSM_PASS_FINAL)) {
         for (;;) {

@@ -13,30 +13,23 @@ import {
   VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
 } from '../status.js';
 import {
-  SSM_LIVE_CAP_FILE, SSM_LIVE_CAP_MIN, SSM_LIVE_CAP_STREAM, type SsmAfter, type SsmState,
+  SSM_LIVE_CAP_FILE, SSM_LIVE_CAP_MIN, SSM_LIVE_CAP_STREAM, type SsmState,
 } from './constants.js';
 import { SsmHandle } from './handle.js';
-import { setLiveSaveInfo } from './live/live-info.js';
 import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinalization, saveDoPrepRun, writeUnit } from './save-runs.js';
 import type { SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitRegistry } from './units.js';
+import type { SaveDriver, SaveStart } from '../vmm/save/ports.js';
 
 /** Progress split of a live save (SSMR3LiveSave): prepare 2 %, live 93 %, done 2 %; the final exec gets 3 %. */
 export const LIVE_PERCENT_PREPARE = 2;
 export const LIVE_PERCENT_LIVE = 93;
 export const LIVE_PERCENT_DONE = 2;
 
-export interface LiveSaveOptions {
+/** SSMR3LiveSave's / SSMR3Save's arguments (the engine's SaveStart) over this VM's unit registry. */
+export interface LiveSaveOptions extends Omit<SaveStart, 'id' | 'live'> {
   registry: SsmUnitRegistry;
-  sink: SsmSink;
-  after: Extract<SsmAfter, 'DESTROY' | 'CONTINUE' | 'TELEPORT'>;
-  maxDowntimeMs: number;
-  bandwidthBytesPerSec: number;
-  nowNs: () => number;
-  onProgress?: (percent: number) => void;
-  /** LZF on 4 KiB blocks (default true). */
-  lzf?: boolean;
   /** systemId of the machine cell, e.g. `vm.1/ssm`. */
   id?: string;
   /** false: a plain save (SSMR3Save: SAVE_PREP straight away, split 20 / 0 / 2, no live flag in the header). */
@@ -46,12 +39,7 @@ export interface LiveSaveOptions {
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
 export const SAVE_PERCENT_PREPARE = 20;
 
-const byHandle = new WeakMap<SsmHandle, SsmLiveSave>();
-
-/** The live save a handle belongs to (SSMR3Cancel goes through its machine). */
-export const liveSaveOfHandle = (handle: SsmHandle): SsmLiveSave | undefined => byHandle.get(handle);
-
-export class SsmLiveSave {
+export class SsmLiveSave implements SaveDriver {
   readonly cell: MachineCell<SsmSaveEvent>;
   readonly handle: SsmHandle;
   readonly writer: SsmStreamWriter;
@@ -78,13 +66,14 @@ export class SsmLiveSave {
     const progress = this.handle.progress;
     this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, onBytes: (cb) => progress.byByte(cb) });
     this.handle.writer = this.writer;
-    if (live) setLiveSaveInfo(this.handle, { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs });
+    if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
     for (const unit of this.registry.units) unit.reset();
     this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
+    this.cell.listener = options.listener;
     if (live) this.#send({ type: 'liveSave', after: options.after });
     else if (options.after !== 'TELEPORT') this.#send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
-    byHandle.set(this.handle, this);
+    this.handle.liveSave = this;
     this.registry.cancellable = this.handle;
   }
 

@@ -17,17 +17,19 @@ export interface UnitExtent {
   need: number;
 }
 
-/** Resume state of the scan, so a unit arriving in many pieces is scanned once. */
-const scans = new WeakMap<SsmStreamReader, { start: number; off: number }>();
+/** Resume state of the scan (SsmStreamReader.unitScan), so a unit arriving in many pieces is scanned once. */
+export interface UnitScan {
+  /** Stream offset of the unit being scanned. */
+  start: number;
+  /** Offset (from `start`) of the next record header to read; -1 before the first. */
+  off: number;
+}
 
 export function bufferedUnitExtent(reader: SsmStreamReader): UnitExtent {
   const bytes = reader.peekBuffered();
   const start = reader.offStream;
-  let scan = scans.get(reader);
-  if (!scan || scan.start !== start) {
-    scan = { start, off: -1 };
-    scans.set(reader, scan);
-  }
+  let scan = reader.unitScan;
+  if (!scan || scan.start !== start) scan = reader.unitScan = { start, off: -1 };
   const limit = (reader.source as { maxUnitBytes?: number }).maxUnitBytes ?? Infinity;
   const done = (need: number): UnitExtent => {
     if (need > limit) throw new VBoxError(VERR_TOO_MUCH_DATA, `A saved-state unit at offset ${start} needs more than ${limit} bytes, more than this VM can take.`);

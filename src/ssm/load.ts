@@ -120,13 +120,24 @@ function loadEnd(run: LoadRun, failure: unknown): SsmLoadResult {
   return { info: run.info, buildInfo: handle.buildInfo };
 }
 
-/** SSMR3Load. Throws VBoxError (SsmLoadError with VirtualBox's message) on failure. */
-export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): SsmLoadResult {
+/** Stream bytes between two turns at unit boundaries, for units that do not load in slices themselves. */
+export const SSM_LOAD_TURN_BYTES = 1024 * 1024;
+
+/**
+ * SSMR3Load in slices: the generator yields wherever the engine may give others a turn (between the slices of a
+ * unit that loads in slices, and at a unit boundary after SSM_LOAD_TURN_BYTES of stream) and returns the result.
+ */
+export function* ssmLoadSlices(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): Generator<void, SsmLoadResult, void> {
   const run = loadBegin(holder, source, opts);
   let failure: unknown;
   if (!RT_FAILURE(run.handle.rc)) {
     try {
-      for (const _ of loadExecV2(run)) { /* a file has every unit available */ }
+      let turnAt = 0;
+      for (const step of loadExecV2(run)) {
+        if (step.kind === 'unit' && step.offStream - turnAt < SSM_LOAD_TURN_BYTES) continue;
+        turnAt = run.reader.offStream;
+        yield;
+      }
     } catch (e) {
       failure = e;
     }
@@ -134,9 +145,29 @@ export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, o
   return loadEnd(run, failure);
 }
 
+/** Run slices to their end in one go (a caller that has nobody to give turns to). */
+export function runSlices<T>(slices: Iterator<void, T, void>): T {
+  for (;;) {
+    const step = slices.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** SSMR3Load. Throws VBoxError (SsmLoadError with VirtualBox's message) on failure. */
+export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): SsmLoadResult {
+  return runSlices(ssmLoadSlices(holder, source, opts));
+}
+
+/**
+ * The host's event loop runs before the next slice. ssmLoadStream runs outside the scheduler (it waits for a
+ * socket), so it yields to the macrotask queue itself; the EMT path asks the scheduler instead (WorkSliceFrame).
+ */
+const hostTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * SSMR3Load over a stream that arrives in pieces (teleport): waits for the file header, then before each unit
- * for the whole unit (or the end of the stream), so every loadExec reads from memory.
+ * for the whole unit (or the end of the stream), so every loadExec reads from memory; between the slices of a
+ * unit that loads in slices it gives the host a turn.
  */
 export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): Promise<SsmLoadResult> {
   while (source.buffered < 64 && !source.ended) await source.wait();
@@ -145,7 +176,9 @@ export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSourc
   if (!RT_FAILURE(run.handle.rc)) {
     try {
       const steps = loadExecV2(run);
-      for (let step = steps.next(); !step.done; step = steps.next()) await waitForUnit(run.reader, source, step.value);
+      for (let step = steps.next(); !step.done; step = steps.next()) {
+        await (step.value.kind === 'unit' ? waitForUnit(run.reader, source, step.value) : hostTurn());
+      }
     } catch (e) {
       failure = e;
     }

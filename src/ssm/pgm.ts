@@ -8,14 +8,20 @@
  *
  * Unit data (version 1), in every pass: u32 page count, u32 page size, then records until END:
  * RAW (u8 1, u32 page, 4096 bytes) and ZERO_RUN (u8 2, u32 first page, u32 count); END is u8 0.
+ *
+ * Loading is bounded by what the file can justify (a ZERO_RUN is 9 bytes that LZF shrinks to almost nothing, so
+ * its page count proves nothing): within a unit the records go up through the pages without overlap (as the
+ * saver writes them), the pgm units of one load come in rising pass order, and a ZERO_RUN page that is already
+ * zero — work without progress — is allowed at most twice per page of RAM over the whole load. Every other page
+ * loaded either changes RAM or came with 4 KiB of data. The load runs in slices of PGM_LOAD_SLICE_PAGES pages.
  */
 import {
-  VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
-  VERR_SSM_VOTE_FOR_GIVING_UP, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
+  VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, VERR_SSM_LOADED_TOO_MUCH, VERR_SSM_UNEXPECTED_PASS,
+  VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, VERR_SSM_VOTE_FOR_GIVING_UP, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
 } from '../status.js';
 import type { SsmHandle } from './handle.js';
 import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
-import { LIVE_SAVE_DEFAULT_BANDWIDTH, liveSaveInfo } from './live/live-info.js';
+import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live/live-info.js';
 import type { SsmUnitOptions } from './units.js';
 
 export const PGM_UNIT_NAME = 'pgm';
@@ -26,6 +32,11 @@ export const PGM_VOTE_MIN_PASS = 10;
 export const PGM_VOTE_MIN_DOWNTIME_MS = 32;
 /** Give up after this many passes in a row without a better estimate. */
 export const PGM_VOTE_STALL_PASSES = 16;
+
+/** Pages loaded between two engine turns (512 KiB of RAW data: ~1 ms warm, ~20 ms before LZF is compiled). */
+export const PGM_LOAD_SLICE_PAGES = 128;
+/** A load may zero a page that is already zero this many times per page of RAM (pass 0 and one spare). */
+export const PGM_LOAD_IDLE_ZERO_PER_PAGE = 2;
 
 const REC_END = 0;
 const REC_RAW = 1;
@@ -42,9 +53,18 @@ export function pgmMsLeft(ram: GuestRam, bandwidthBytesPerSec: number): number {
   return (ram.dirtyDataPages() * PGM_PAGE_SIZE * 1000) / bandwidthBytesPerSec;
 }
 
+/** One load's bookkeeping across the pgm units of the stream. */
+interface LoadState {
+  /** The pass of the last pgm unit loaded, -1 before the first. */
+  lastPass: number;
+  /** ZERO_RUN pages that were already zero, over the whole load. */
+  idleZeroPages: number;
+}
+
 /** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0). */
 export function pgmUnit(ram: GuestRam): SsmUnitOptions {
   let vote: VoteState = { bestMs: Infinity, passesSinceBest: 0 };
+  let load: LoadState = { lastPass: -1, idleZeroPages: 0 };
   return {
     name: PGM_UNIT_NAME,
     instance: 0,
@@ -62,12 +82,15 @@ export function pgmUnit(ram: GuestRam): SsmUnitOptions {
     // Final pass: what is still dirty after a live save, everything after a plain one.
     saveExec: (ssm) => putPages(ssm, ram, ram.tracking ? (page) => ram.dirty[page] === 1 : () => true),
     saveDone: () => ram.stopTracking(),
-    loadExec: (ssm, version) => pgmLoadExec(ssm, ram, version),
+    loadPrep: () => {
+      load = { lastPass: -1, idleZeroPages: 0 };
+    },
+    loadExec: (ssm, version, pass) => pgmLoadExec(ssm, ram, version, pass, load),
   };
 }
 
 function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {
-  const bandwidth = liveSaveInfo(ssm)?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
+  const bandwidth = ssm.liveInfo?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
   const msLeft = pgmMsLeft(ram, bandwidth);
   const downtimeMs = Math.max(PGM_VOTE_MIN_DOWNTIME_MS, ssm.maxDowntimeMs());
   ssm.reportLivePercent(Math.floor(100 - (100 * ram.dirtyPages) / ram.pageCount));
@@ -111,12 +134,16 @@ function putPages(ssm: SsmHandle, ram: GuestRam, send: (page: number) => boolean
   ssm.putU8(REC_END);
 }
 
-function pgmLoadExec(ssm: SsmHandle, ram: GuestRam, version: number): void {
+/** The unit's data, as slices: the generator yields after every PGM_LOAD_SLICE_PAGES pages. */
+function* pgmLoadExec(ssm: SsmHandle, ram: GuestRam, version: number, pass: number, load: LoadState): Generator<void, void, void> {
   if (version !== PGM_UNIT_VERSION) {
     const message = `Unsupported version ${version} of data unit 'pgm'`;
     ssm.setLoadError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
     throw new VBoxError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
   }
+  // SSM_PASS_FINAL (0xffffffff) is the highest pass, so nothing follows it.
+  if (pass <= load.lastPass) throw refuse(ssm, VERR_SSM_UNEXPECTED_PASS, `pass ${hexPass(pass)} after pass ${hexPass(load.lastPass)}`);
+  load.lastPass = pass;
   const pageCount = ssm.getU32();
   const pageSize = ssm.getU32();
   if (pageCount !== ram.pageCount || pageSize !== PGM_PAGE_SIZE) {
@@ -124,30 +151,53 @@ function pgmLoadExec(ssm: SsmHandle, ram: GuestRam, version: number): void {
     ssm.setLoadError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
     throw new VBoxError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
   }
+  const idleZeroMax = PGM_LOAD_IDLE_ZERO_PER_PAGE * ram.pageCount;
   const scratch = new Uint8Array(PGM_PAGE_SIZE);
+  let nextPage = 0; // records go up: the first page the next record may start at
+  let sliceLeft = PGM_LOAD_SLICE_PAGES;
   for (;;) {
     const type = ssm.getU8();
     if (type === REC_END) return;
     if (type === REC_RAW) {
-      const page = checkPage(ssm, ram, ssm.getU32(), 1);
+      const page = checkRun(ssm, ram, ssm.getU32(), 1, nextPage);
       ram.setPage(page, ssm.getMem(PGM_PAGE_SIZE, scratch));
+      nextPage = page + 1;
+      if (--sliceLeft === 0) {
+        sliceLeft = PGM_LOAD_SLICE_PAGES;
+        yield;
+      }
     } else if (type === REC_ZERO_RUN) {
       const first = ssm.getU32();
       const count = ssm.getU32();
-      checkPage(ssm, ram, first, count);
-      for (let page = first; page < first + count; page++) ram.setPage(page, null);
+      nextPage = checkRun(ssm, ram, first, count, nextPage) + count;
+      for (let page = first; page < nextPage; page++) {
+        if (ram.nonZero[page] === 0 && ++load.idleZeroPages > idleZeroMax) {
+          throw refuse(ssm, VERR_SSM_LOADED_TOO_MUCH, `more than ${idleZeroMax} zero-page loads that change nothing (page ${page}, pass ${hexPass(pass)})`);
+        }
+        ram.setPage(page, null);
+        if (--sliceLeft === 0) {
+          sliceLeft = PGM_LOAD_SLICE_PAGES;
+          yield;
+        }
+      }
     } else {
-      throw formatChanged(ssm, `unknown page record type ${type}`);
+      throw refuse(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `unknown page record type ${type}`);
     }
   }
 }
 
-function checkPage(ssm: SsmHandle, ram: GuestRam, first: number, count: number): number {
-  if (count < 1 || first + count > ram.pageCount) throw formatChanged(ssm, `page range ${first}+${count} is outside ${ram.pageCount} pages`);
+/** A record's pages: inside RAM, and at or after the end of the previous record of this unit. */
+function checkRun(ssm: SsmHandle, ram: GuestRam, first: number, count: number, nextPage: number): number {
+  if (count < 1 || first + count > ram.pageCount) {
+    throw refuse(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `page range ${first}+${count} is outside ${ram.pageCount} pages`);
+  }
+  if (first < nextPage) throw refuse(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `page range ${first}+${count} overlaps or precedes page ${nextPage - 1}, loaded before it`);
   return first;
 }
 
-function formatChanged(ssm: SsmHandle, message: string): VBoxError {
-  ssm.setLoadError(VERR_SSM_DATA_UNIT_FORMAT_CHANGED, message);
-  return new VBoxError(VERR_SSM_DATA_UNIT_FORMAT_CHANGED, message);
+const hexPass = (pass: number): string => (pass < 0 ? 'none' : `0x${pass.toString(16)}`);
+
+function refuse(ssm: SsmHandle, rc: number, message: string): VBoxError {
+  ssm.setLoadError(rc, message);
+  return new VBoxError(rc, message);
 }

@@ -12,21 +12,10 @@ import {
   VBoxError, VERR_ACCESS_DENIED, VERR_ALREADY_EXISTS, VERR_FILE_NOT_FOUND, VERR_IS_A_DIRECTORY, VERR_SSM_LOW_ON_DISK_SPACE,
   VERR_WRITE_ERROR,
 } from '../status.js';
+import type { SaveSink } from '../vmm/save/ports.js';
 
-export interface SsmSink {
-  /** Takes ownership of chunk; throws VBoxError on failure. */
-  write(chunk: Uint8Array): void;
-  /** The stream is complete: make it durable and visible. */
-  commit(): void;
-  /** The save failed or was cancelled: discard what was written. Never throws. */
-  abort(cancelled: boolean): void;
-  /** A file (live-save size cap × 10,000) rather than a remote stream (× 100,000). */
-  readonly isFile: boolean;
-  /** The file name for messages, if any. */
-  readonly name?: string;
-  /** The first error this sink threw (its message names the file), for the caller's rejection. */
-  readonly failure?: VBoxError | null;
-}
+/** The stream sink the engine's save flow writes through (its port, src/vmm/save/ports.ts). */
+export type SsmSink = SaveSink;
 
 /** Keeps the stream in memory (tests, teleport buffers, the damage test's template). */
 export class MemorySink implements SsmSink {

@@ -6,6 +6,7 @@
  */
 import { VBoxError, VERR_EOF, VERR_NOT_SUPPORTED } from '../status.js';
 import { crc32, crcFinish, crcRunning } from './crc.js';
+import type { UnitScan } from './load-stream.js';
 import { SsmNeedMoreData, type SsmSource } from './sources.js';
 
 const READ_AHEAD = 256 * 1024;
@@ -13,6 +14,8 @@ const READ_AHEAD = 256 * 1024;
 export class SsmStreamReader {
   readonly source: SsmSource;
   checksummed: boolean;
+  /** Where bufferedUnitExtent's scan of the unit still arriving stopped (load-stream.ts); null before the first. */
+  unitScan: UnitScan | null = null;
   #buf = new Uint8Array(READ_AHEAD);
   /** Stream offset of #buf[0]. */
   #base = 0;
@@ -82,6 +85,8 @@ export class SsmStreamReader {
       this.#crcPos -= this.#pos;
       this.#pos = 0;
     }
+    // A size from the file cannot justify more than the file holds: refuse before allocating for it.
+    if (this.source.size && this.#base + n > this.source.size()) return false;
     if (this.#buf.length < n) {
       const bigger = new Uint8Array(Math.max(n, this.#buf.length * 2));
       bigger.set(this.#buf.subarray(0, this.#len));
@@ -122,6 +127,7 @@ export class SsmStreamReader {
     if (!source.readAt || !source.size) throw new VBoxError(VERR_NOT_SUPPORTED, 'Peek on a stream that is not a file.');
     const off = pos >= 0 ? pos : source.size() + pos;
     if (off < 0) throw new VBoxError(VERR_EOF, `Peek before the start of the file (${pos}).`);
+    if (!(n >= 0) || off + n > source.size()) throw new VBoxError(VERR_EOF, `Peek of ${n} bytes at ${off} passes the end of the file.`);
     const bytes = new Uint8Array(n);
     if (source.readAt(off, bytes) !== n) throw new VBoxError(VERR_EOF, `Peek of ${n} bytes at ${off} passes the end of the file.`);
     return { bytes, off };

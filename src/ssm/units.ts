@@ -15,7 +15,16 @@ import type { UserCallbackError } from '../vmm/user-callback.js';
 /** A callback's result: a VBox status, or nothing for VINF_SUCCESS. A thrown VBoxError is its status. */
 export type SsmStatus = number | void;
 
-/** The nine callbacks of SSMR3RegisterInternal; all optional, all synchronous. */
+/**
+ * A loadExec with a lot of data may load it in slices: it returns a generator that yields between slices, and
+ * the load gives the engine a turn at each yield. Its return value is the callback's status.
+ */
+export type SsmSlices = Iterator<void, SsmStatus, void>;
+
+export const isSsmSlices = (result: unknown): result is SsmSlices =>
+  typeof result === 'object' && result !== null && typeof (result as Partial<SsmSlices>).next === 'function';
+
+/** The nine callbacks of SSMR3RegisterInternal; all optional, all synchronous (loadExec may return slices). */
 export interface SsmUnitCallbacks {
   livePrep?(ssm: SsmHandle): SsmStatus;
   liveExec?(ssm: SsmHandle, pass: number): SsmStatus;
@@ -24,7 +33,7 @@ export interface SsmUnitCallbacks {
   saveExec?(ssm: SsmHandle): SsmStatus;
   saveDone?(ssm: SsmHandle): SsmStatus;
   loadPrep?(ssm: SsmHandle): SsmStatus;
-  loadExec?(ssm: SsmHandle, version: number, pass: number): SsmStatus;
+  loadExec?(ssm: SsmHandle, version: number, pass: number): SsmStatus | SsmSlices;
   loadDone?(ssm: SsmHandle): SsmStatus;
 }
 

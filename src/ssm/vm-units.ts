@@ -10,12 +10,16 @@ import {
   VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_SSM_NO_PENDING_OPERATION,
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
 } from '../status.js';
-import { componentsOf } from '../vmm/lifecycle.js';
 import { CPU_EVENT } from '../vmm/vm-core.js';
 import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
 import type { VmCore } from '../vmm/vm-core.js';
+import type { Operation } from '../vmm/external.js';
+import type { ReqPool } from '../vmm/requests.js';
+import type { SavedStatePort, SaveDriver, SaveSink, SaveStart } from '../vmm/save/ports.js';
 import type { SsmHandle } from './handle.js';
-import { liveSaveOfHandle, type SsmLiveSave } from './live-save.js';
+import { SsmLiveSave } from './live-save.js';
+import { loadFromFileOp, type LoadOptions } from './live/vm-load.js';
+import { FileSink } from './sinks.js';
 import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
 import { pgmUnit } from './pgm.js';
 import { SsmUnitRegistry } from './units.js';
@@ -27,8 +31,8 @@ export interface SsmProgressEvent {
   readonly tNs: number;
 }
 
-/** Per-VM saved-state context (vm.ext.ssm). */
-export interface VmSavedState {
+/** Per-VM saved-state context (vm.ssm), and the engine's port to the saved-state layer. */
+export interface VmSavedState extends SavedStatePort {
   readonly registry: SsmUnitRegistry;
   readonly ram: GuestRam;
   readonly progress$: Subject<SsmProgressEvent>;
@@ -70,43 +74,68 @@ class SavedState implements VmSavedState {
   get cancellable(): SsmHandle | null {
     return this.#registry?.cancellable ?? null;
   }
+
+  /**
+   * SSMR3Cancel (§7.5): VERR_SSM_NO_PENDING_OPERATION without a cancellable handle; otherwise the handle's
+   * compare-and-swap (VINF_SUCCESS, or VERR_SSM_ALREADY_CANCELLED).
+   */
+  cancel(): number {
+    const handle = this.cancellable;
+    if (!handle) return VERR_SSM_NO_PENDING_OPERATION;
+    // A live save answers through its machine; any other handle (a load) flips its own word.
+    return (handle.liveSave ?? handle).cancel();
+  }
+
+  startSave(options: SaveStart): SaveDriver {
+    return new SsmLiveSave({ ...options, registry: this.registry });
+  }
+
+  openFile(path: string): SaveSink {
+    return new FileSink(path);
+  }
+
+  reportProgress(op: 'save' | 'teleport', percent: number, tNs: number): void {
+    this.progress$.next({ op, percent, tNs });
+  }
+
+  loadFromFileOp(pool: ReqPool, path: string, options: LoadOptions): Operation {
+    return loadFromFileOp(pool, path, options);
+  }
 }
 
 const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
 
+/** The VM's saved-state context if attached (vm.ssm narrowed to the one this layer attaches). */
+export function attachedSavedState(vm: VmCore): VmSavedState | undefined {
+  return vm.ssm instanceof SavedState ? vm.ssm : undefined;
+}
+
 export function savedStateOf(vm: VmCore): VmSavedState {
-  const state = vm.ext.ssm as VmSavedState | undefined;
+  const state = attachedSavedState(vm);
   if (!state) throw new Error(`${vm.id}: saved state not attached`);
   return state;
 }
 
 /** The live save under way on this VM (its SSM machine is `.cell`), if any: for the checker and inspectors. */
 export function liveSaveOf(vm: VmCore): SsmLiveSave | undefined {
-  const handle = (vm.ext.ssm as VmSavedState | undefined)?.cancellable;
-  return handle ? liveSaveOfHandle(handle) : undefined;
+  return attachedSavedState(vm)?.cancellable?.liveSave ?? undefined;
 }
 
 /** The VM's simulated RAM, if saved state is attached (guests call this on every slice). */
 export function guestRamOf(vm: VmCore): GuestRam | undefined {
-  return (vm.ext.ssm as VmSavedState | undefined)?.ram;
+  return attachedSavedState(vm)?.ram;
 }
 
-/**
- * SSMR3Cancel (§7.5): VERR_SSM_NO_PENDING_OPERATION without a cancellable handle; otherwise the handle's
- * compare-and-swap (VINF_SUCCESS, or VERR_SSM_ALREADY_CANCELLED).
- */
+/** SSMR3Cancel on a VM: its saved-state context's cancel (SavedState.cancel), or VERR_SSM_NO_PENDING_OPERATION. */
 export function ssmR3Cancel(vm: VmCore): number {
-  const handle = (vm.ext.ssm as VmSavedState | undefined)?.cancellable;
-  if (!handle) return VERR_SSM_NO_PENDING_OPERATION;
-  // A live save answers through its machine; any other handle (a load) flips its own word.
-  return (liveSaveOfHandle(handle) ?? handle).cancel();
+  return attachedSavedState(vm)?.cancel() ?? VERR_SSM_NO_PENDING_OPERATION;
 }
 
-/** Give a new VM its registry, RAM and engine units, and route SSMR3Cancel to it. */
+/** Give a new VM its registry, RAM and engine units (the engine routes SSMR3Cancel to vm.ssm). */
 export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } = {}): VmSavedState {
   const ram = new GuestRam(options.ram); // now, so bad RAM options fail VMR3Create
   const state = new SavedState(vm, ram);
-  vm.ext.ssm = state;
+  vm.ssm = state;
   const execSince = new Array<number | null>(vm.cCpus).fill(null);
   vm.listeners.add((event) => {
     if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) ram.guestStopped();
@@ -118,16 +147,6 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
       }
     }
   });
-  const components = componentsOf(vm);
-  const embedderCancel = components.ssmCancel;
-  vm.ext.components = {
-    ...components,
-    ssmCancel: (core: VmCore) => {
-      const rc = ssmR3Cancel(core);
-      embedderCancel(core);
-      return rc;
-    },
-  };
   return state;
 }
 

@@ -1,8 +1,8 @@
 /**
  * Who may talk to a teleport target, and for how long, before a source commits (issue 13): every handshake has
  * one deadline for the whole of it (not a stall timer a byte resets); up to maxPending handshakes run side by
- * side and a new connection evicts the oldest pending one rather than wait behind it, so silent peers cannot
- * shut out a real source; a peer whose password failed waits before its next handshake starts, the wait
+ * side and a new connection evicts the oldest pending one of the address with the most pending rather than wait
+ * behind it, so silent or flooding peers cannot shut out a real source from another address; a peer whose password failed waits before its next handshake starts, the wait
  * doubling per failure (reserved per attempt, so parallel connections queue up behind each other); every
  * refusal is reported to onRefused. All timers are real time (the peer is real).
  */
@@ -79,17 +79,15 @@ export class TeleportAdmission {
   }
 
   /**
-   * Take a new connection: evict the oldest pending one if full, wait out the peer's backoff, then call `start`
+   * Take a new connection: evict one if full (#victim), wait out the peer's backoff, then call `start`
    * with the deadline armed. `start` must call done() or refused() on its attempt.
    */
   admit(socket: Socket, evictedRc: number, start: (attempt: Attempt) => void): void {
     const address = socket.remoteAddress ?? '?';
     const attempt: Attempt = { socket, peer: `${address}:${socket.remotePort ?? '?'}`, address, endedBy: null, timer: undefined };
-    if (this.#pending.size >= this.#maxPending) {
-      const oldest = this.#pending.values().next().value as Attempt;
-      this.#end(oldest, `evicted: ${this.#maxPending} handshakes pending`, evictedRc);
-    }
     this.#pending.add(attempt);
+    if (this.#pending.size > this.#maxPending) this.#end(this.#victim(), `evicted: ${this.#maxPending} handshakes pending`, evictedRc);
+    if (attempt.endedBy) return;
     const record = this.#peers.get(address);
     const nowMs = realTime.clock.nowNs() / NS_PER_MS;
     const waitMs = record && record.failures > 0 ? Math.max(0, record.notBeforeMs - nowMs) : 0;
@@ -142,6 +140,17 @@ export class TeleportAdmission {
     this.#forget(attempt);
     attempt.socket.destroy();
     this.#report(attempt, reason, rc);
+  }
+
+  /**
+   * Whom a full table evicts: the oldest attempt of the address with the most pending (the newcomer counted), so
+   * a peer flooding connections evicts its own, never a real source from another address.
+   */
+  #victim(): Attempt {
+    const count = new Map<string, number>();
+    for (const { address } of this.#pending) count.set(address, (count.get(address) ?? 0) + 1);
+    const most = Math.max(...count.values());
+    return [...this.#pending].find((a) => count.get(a.address) === most)!;
   }
 
   #forget(attempt: Attempt): void {

@@ -13,7 +13,7 @@ import { ssmLoadFromStream, vmR3LoadBegin, vmR3LoadEnd } from '../ssm/live/vm-lo
 import { PushSource } from '../ssm/sources.js';
 import { reqCallOp, runOperation } from '../vmm/external.js';
 import type { EmtContext } from '../vmm/types.js';
-import type { VM } from '../vmm/vm.js';
+import type { VM } from '../api/vm.js';
 import type { TeleportChannel } from './channel.js';
 import { nackLine } from './handshake.js';
 

@@ -11,15 +11,15 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import {
-  RT_FAILURE, VBoxError, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED, VERR_NET_CONNECTION_RESET_BY_PEER,
-  VERR_SSM_CANCELLED, VERR_TIMEOUT, VINF_SUCCESS,
+  RT_FAILURE, VBoxError, VERR_AUTHENTICATION_FAILURE, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED,
+  VERR_NET_CONNECTION_RESET_BY_PEER, VERR_SSM_CANCELLED, VERR_TIMEOUT, VINF_SUCCESS,
 } from '../status.js';
 import { CallbackSink } from '../ssm/sinks.js';
-import type { DrainableSink, SaveOptions, SaveResult } from '../ssm/live/vm-save.js';
+import type { DrainableSink, SaveOptions, SaveResult } from '../vmm/save/save-flow.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { runOperation, statusToResult } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';
-import type { VM } from '../vmm/vm.js';
+import type { VM } from '../api/vm.js';
 import { TELEPORTER_HANDSHAKE_MS } from './admission.js';
 import { realTime, TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
 import { checkPassword, checkPort, checkPositive, expectAck, loadCommand, TELEPORTER_DEFAULT_HOST } from './handshake.js';
@@ -69,7 +69,9 @@ function open(host: string, port: number, security: TeleportSecurity, password: 
         : error.code === 'ECONNRESET' || error.code === 'EPIPE' ? VERR_NET_CONNECTION_RESET_BY_PEER
         : badHint ? VERR_INVALID_MAGIC : (error as { rc?: number }).rc ?? tlsFailureStatus(error);
       const why = rc === VERR_INVALID_MAGIC ? ' (not a teleport target, or it does not speak TLS-PSK)' : '';
-      reject(new VBoxError(rc, `${WHO}: cannot connect to ${host}:${port}: ${error.message.split('\n')[0]}${why}`));
+      // A key mismatch surfaces as OpenSSL's alert text: say what it means.
+      const what = rc === VERR_AUTHENTICATION_FAILURE ? 'wrong password (the TLS-PSK keys differ)' : error.message.split('\n')[0];
+      reject(new VBoxError(rc, `${WHO}: cannot connect to ${host}:${port}: ${what}${why}`));
     };
     const timer = realTime.setTimer(realTime.clock.nowNs() + deadlineMs * NS_PER_MS, `${WHO}/connect`, () =>
       fail(Object.assign(new Error(`no answer in ${deadlineMs} ms`), { rc: VERR_TIMEOUT })),

@@ -17,8 +17,8 @@ import {
 } from '../status.js';
 import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
 import type { VmConfigInput } from '../vmm/config.js';
-import type { VM } from '../vmm/vm.js';
-import type { Vmm } from '../vmm/vmm.js';
+import type { VM } from '../api/vm.js';
+import type { Vmm } from '../api/vmm.js';
 import { type AdmissionOptions, type Attempt, TeleportAdmission } from './admission.js';
 import { TELEPORTER_WELCOME, TeleportChannel } from './channel.js';
 import { checkPassword, checkPort, checkPositive, nackLine, parseCommand, TELEPORTER_DEFAULT_HOST } from './handshake.js';

@@ -170,6 +170,55 @@ export class HaltFrame implements Frame {
   }
 }
 
+/**
+ * Long work in slices (emtSlices): one slice per progress(). Between two slices the frame waits for a timer due
+ * now, which fires only once no actor is ready (virtual clock: the load takes no GIP time but never holds up
+ * anyone) or after the host's timers phase (real clock), and it asks the scheduler for a host turn, so the
+ * event loop is never blocked for more than one slice.
+ */
+export class WorkSliceFrame implements Frame {
+  readonly kind = 'workSlices';
+  /** The EMT may run the next slice (the turn's timer record, 'workSlice', has come). */
+  turn = true;
+
+  constructor(
+    readonly emt: Emt,
+    readonly slices: Iterator<void, number, void>,
+    readonly next: Continuation,
+  ) {}
+
+  get describe() {
+    return 'work:slices';
+  }
+
+  canProgress(): boolean {
+    return this.turn;
+  }
+
+  timerFired(): void {
+    this.turn = true;
+    this.emt.vm.host.sched.ready(this.emt);
+  }
+
+  progress(): void {
+    let more = false;
+    const rc = this.emt.call(() => {
+      const step = this.slices.next();
+      more = !step.done;
+      return step.done ? step.value : VINF_SUCCESS;
+    }) as number;
+    if (!more) {
+      this.emt.pop(this);
+      resumeWith(this.emt, this.next, rc);
+      return;
+    }
+    const sched = this.emt.vm.host.sched;
+    this.turn = false;
+    sched.setTimer(sched.clock.nowNs(), `${this.emt.id}/slice`, { target: this.emt, event: 'workSlice' });
+    sched.hostTurn();
+  }
+}
+
 /** EMT(0) at exit: wait for the other EMTs, then DESTROYING → TERMINATED (vmR3SetTerminated). */
 export class ExitFrame implements Frame {
   readonly kind = 'exit';

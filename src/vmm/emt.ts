@@ -11,7 +11,7 @@ import type { Steppable, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { joinRendezvous, startRendezvous } from './rendezvous.js';
 import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
-import { ExitFrame, GuestSliceFrame, HaltFrame } from './emt-frames.js';
+import { ExitFrame, GuestSliceFrame, HaltFrame, WorkSliceFrame } from './emt-frames.js';
 import { reqCallFromEmt } from './emt-requests.js';
 import { vmR3ResetFF, vmR3SetGuruMeditation } from './lifecycle.js';
 import { emtCallWait, type EmtContext, type EmtResult, isEmtBlock } from './types.js';
@@ -219,6 +219,11 @@ export class Emt implements Steppable, TimerTarget {
     if (!isEmtBlock(result)) return resumeWith(this, next, typeof result === 'number' ? result : VINF_SUCCESS);
     const after: Continuation = result.then ? { k: 'emt.then', fn: this.vm.functions.add(result.then), next } : next;
     if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, after);
+    if (result.kind === 'slices') {
+      const frame = new WorkSliceFrame(this, result.slices, after);
+      this.push(frame);
+      return frame.progress();
+    }
     reqCallFromEmt(this, result.target, result.flags ?? 0, result.fn, result.args ?? [], after);
   }
 

@@ -40,9 +40,15 @@ export interface VmComponents {
 export const HARD_RESET_ORDER = ['GIM', 'PDM', 'PGM', 'SELM', 'TRPM', 'IOM', 'CPUM', 'TM', 'EM', 'HM', 'NEM'] as const;
 export const SOFT_RESET_ORDER = ['PDM', 'TRPM', 'CPUM', 'EM', 'HM', 'NEM'] as const;
 
-/** The components of a VM (vm.ext.components), with no-op defaults. */
+/** The components of a VM (vm.components), with no-op defaults. */
 export function componentsOf(vm: VmCore): VmComponents {
-  return (vm.ext.components as VmComponents | undefined) ?? NO_COMPONENTS;
+  return vm.components ?? NO_COMPONENTS;
+}
+
+/** SSMR3Cancel as VM.cpp calls it: the VM's saved-state manager (a live save answers through its machine), then the embedder's component. */
+function ssmR3Cancel(vm: VmCore): void {
+  vm.ssm?.cancel();
+  componentsOf(vm).ssmCancel(vm);
 }
 
 export const NO_COMPONENTS: VmComponents = {
@@ -187,7 +193,7 @@ export const vmR3PowerOff: RendezvousCallback = (ctx) => {
   if (isFirst(ctx)) {
     const ordinal = vm.trySetState('VMR3PowerOff', pairs(all, 0, 11));
     if (ordinal < 0) return ordinal;
-    if (ordinal >= 7 && !vm.host.faults?.powerOffNoCancel) componentsOf(vm).ssmCancel(vm); // the fault: test-only mutant
+    if (ordinal >= 7 && !vm.host.faults?.powerOffNoCancel) ssmR3Cancel(vm); // the fault: test-only mutant
   }
   const state = vm.vmState;
   if (state !== 'POWERING_OFF' && state !== 'POWERING_OFF_LS') return VERR_VM_INVALID_VM_STATE;
@@ -206,7 +212,7 @@ export const vmR3SetRuntimeErrorChangeState: RendezvousCallback = (ctx) => {
   if (isFirst(ctx)) {
     const ordinal = vm.trySetState('VMSetRuntimeError', vm.apiPairs('VMSetRuntimeErrorFatal'));
     if (ordinal < 0) return ordinal;
-    if (ordinal === 2) componentsOf(vm).ssmCancel(vm);
+    if (ordinal === 2) ssmR3Cancel(vm);
     vm.setFF(VM_FF_CHECK_VM_STATE);
   }
   return VINF_EM_SUSPEND;
@@ -218,7 +224,7 @@ export function vmR3SetGuruMeditation(vm: VmCore): boolean {
   if (state === 'RUNNING') vm.setState('GURU_MEDITATION', 'RUNNING', true);
   else if (state === 'RUNNING_LS') {
     vm.setState('GURU_MEDITATION_LS', 'RUNNING_LS', true);
-    componentsOf(vm).ssmCancel(vm);
+    ssmR3Cancel(vm);
   } else return false;
   return true;
 }
@@ -245,8 +251,8 @@ export const vmR3ResetFF = (ctx: EmtContext): EmtResult => {
   const soft = vm.pendingResetSoft;
   vm.pendingResetSoft = false;
   const finish = (rc: number) => {
-    const waiters = (vm.ext.resetWaiters as ((rc: number) => void)[] | undefined) ?? [];
-    vm.ext.resetWaiters = [];
+    const waiters = vm.resetWaiters;
+    vm.resetWaiters = [];
     for (const waiter of waiters) waiter(rc);
     return rc;
   };

@@ -13,8 +13,8 @@ import {
 } from './lifecycle.js';
 import { killQueuedRequests, type ReqPool, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY } from './requests.js';
 import { emtRendezvous, type CpuTarget, type ReqFn, type RendezvousCallback } from './types.js';
-import { openSinkOf, saveTeleportOp, type SaveOptions, type SaveOut, type SaveTarget } from '../ssm/live/vm-save.js';
-import { loadFromFileOp, type LoadOptions } from '../ssm/live/vm-load.js';
+import { savedStatePortOf, type LoadOptions } from './save/ports.js';
+import { openSinkOf, saveFlowOp, type SaveOptions, type SaveOut, type SaveTarget } from './save/save-flow.js';
 
 /** VMSETRTERR_FLAGS_*. */
 export const VMSETRTERR_FLAGS_FATAL = 1;
@@ -63,7 +63,7 @@ export const vmOps = {
     (_thread, done) => {
       const vm = pool.vm;
       vm.pendingResetSoft = true;
-      ((vm.ext.resetWaiters ??= []) as ((rc: number) => void)[]).push(done);
+      vm.resetWaiters.push(done);
       vm.setFF(VM_FF_RESET);
       vm.notifyCpu(0);
     },
@@ -80,7 +80,7 @@ export const vmOps = {
       const vm = pool.vm;
       const rc = vm.trySetState('VMR3Destroy', vm.apiPairs('VMR3Destroy').slice(0, 1));
       if (rc < 0) return done(rc);
-      vm.ext.onTerminated = () =>
+      vm.onTerminated = () =>
         thread.post(() => {
           if (!vm.host.faults?.keepQueuedAtDestroy) killQueuedRequests(vm); // the fault: test-only mutant
           for (const queue of [vm.globalQueue, ...vm.cpuQueues]) queue.complete();
@@ -138,16 +138,16 @@ export const vmOps = {
   emtRendezvous: (pool: ReqPool, options: RendezvousOptions, callback: RendezvousCallback): Operation =>
     rendezvousOp(pool, rendezvousFlags(options.type, options), callback),
 
-  /** VMR3Save: live from RUNNING, plain from SUSPENDED (src/ssm/live/vm-save.ts); `out.result` gets the figures. */
+  /** VMR3Save: live from RUNNING, plain from SUSPENDED (src/vmm/save/save-flow.ts); `out.result` gets the figures. */
   save: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: SaveOut = {}): Operation =>
-    saveTeleportOp(pool, openSinkOf(target), 'save', options, out),
+    saveFlowOp(pool, openSinkOf(pool.vm, target), 'save', options, out),
 
   /** VMR3Teleport over any sink (the TCP side lives in src/teleport). */
   teleport: (pool: ReqPool, target: SaveTarget, options: SaveOptions = {}, out: SaveOut = {}): Operation =>
-    saveTeleportOp(pool, openSinkOf(target), 'teleport', options, out),
+    saveFlowOp(pool, openSinkOf(pool.vm, target), 'teleport', options, out),
 
-  /** VMR3LoadFromFile: CREATED / SUSPENDED → LOADING → SUSPENDED or LOAD_FAILURE, on EMT(0). */
-  loadFromFile: (pool: ReqPool, path: string, options: LoadOptions = {}): Operation => loadFromFileOp(pool, path, options),
+  /** VMR3LoadFromFile: CREATED / SUSPENDED → LOADING → SUSPENDED or LOAD_FAILURE, on EMT(0) (the saved-state layer's loader). */
+  loadFromFile: (pool: ReqPool, path: string, options: LoadOptions = {}): Operation => savedStatePortOf(pool.vm).loadFromFileOp(pool, path, options),
 };
 
 export type VmOpName = keyof typeof vmOps;

@@ -29,7 +29,8 @@ export type EmtBlock =
       /** VMREQFLAGS_* (VOID, NO_WAIT, POKE, PRIORITY); default VBOX_STATUS. */
       readonly flags?: number;
       readonly then?: (rc: number) => EmtResult;
-    };
+    }
+  | { readonly kind: 'slices'; readonly slices: Iterator<void, number, void>; readonly then?: (rc: number) => EmtResult };
 
 /** A status (void = VINF_SUCCESS) or a wait. */
 export type EmtResult = number | void | EmtBlock;
@@ -43,6 +44,13 @@ export const isEmtBlock = (result: EmtResult): result is EmtBlock => typeof resu
 /** VMMR3EmtRendezvous from EMT code: block on a rendezvous, then continue. */
 export const emtRendezvous = (flags: number, callback: RendezvousCallback, then?: (rc: number) => EmtResult): EmtBlock =>
   then ? { kind: 'rendezvous', flags, callback, then } : { kind: 'rendezvous', flags, callback };
+
+/**
+ * Long work on this EMT (a saved-state load) in slices: the EMT runs one slice per step and, between two, lets
+ * every other ready actor and the host run first; the iterator's return value is the status.
+ */
+export const emtSlices = (slices: Iterator<void, number, void>, then?: (rc: number) => EmtResult): EmtBlock =>
+  then ? { kind: 'slices', slices, then } : { kind: 'slices', slices };
 
 /**
  * VMR3ReqCallWait from EMT code (§5.8): inline for 'any' and the EMT's own CPU, else queued and waited for;

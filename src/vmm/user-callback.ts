@@ -59,14 +59,15 @@ export const anyValue: ResultCheck = (value) => !isThenable(value);
 
 /**
  * A request or rendezvous callback's result: a status, nothing, or an EmtBlock built by emtRendezvous() /
- * emtCallWait() (which has a `then` of its own, so it is checked before the promise test).
+ * emtCallWait() / emtSlices() (which has a `then` of its own, so it is checked before the promise test).
  */
 export const emtResult: ResultCheck = (value) => {
   if (statusOrVoid(value)) return true;
   if (typeof value !== 'object' || value === null) return false;
-  const block = value as { kind?: unknown; flags?: unknown; callback?: unknown; target?: unknown; fn?: unknown; then?: unknown };
+  const block = value as { kind?: unknown; flags?: unknown; callback?: unknown; target?: unknown; fn?: unknown; then?: unknown; slices?: { next?: unknown } };
   if (block.then !== undefined && typeof block.then !== 'function') return false;
   if (block.kind === 'rendezvous') return isStatus(block.flags) && typeof block.callback === 'function';
+  if (block.kind === 'slices') return typeof block.slices?.next === 'function';
   const target = block.target;
   const targetOk = Number.isInteger(target) || (typeof target === 'string' && NAMED_TARGETS.has(target));
   return block.kind === 'call' && targetOk && typeof block.fn === 'function';

@@ -7,6 +7,8 @@ import { FunctionTable } from './continuations.js';
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
+import type { SavedStatePort } from './save/ports.js';
+import type { CellEdgeEvent } from '../sched/cell-edges.js';
 import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { RequestQueue } from '../streams/request-queue.js';
@@ -16,6 +18,9 @@ import type { RendezvousInstance } from './rendezvous.js';
 import type { VmReq } from './requests.js';
 import type { VmConfig } from './config.js';
 import type { EngineFaults, EngineMachines } from './faults.js';
+import type { VmHalt } from './halt/state.js';
+import type { VmComponents } from './lifecycle.js';
+import type { Gvmm } from '../gvmm/gvmm.js';
 import { anyValue, callUser, isUserCallbackError, type UserCallbackError } from './user-callback.js';
 
 /** Engine-wide services a VM needs (the VMM that owns it). */
@@ -57,7 +62,9 @@ export type VmTraceEvent =
   /** GVMM registry changes (create, vCPU register / deregister, destroy) with the calling thread and status. */
   | { kind: 'gvmm'; op: 'create' | 'register' | 'deregister' | 'destroy'; handle: number; cpu: number | null; rc: number; by: string; tNs: number }
   /** The halt method switched (vmR3SetHaltMethodU's rendezvous on EMT(0)). */
-  | { kind: 'halt-method'; from: string; to: string; tNs: number };
+  | { kind: 'halt-method'; from: string; to: string; tNs: number }
+  /** An edge of the save's SSM handle (`vm.1/ssm`) or of the VM's GVMM handle (`gvmm/handle.1`). */
+  | CellEdgeEvent;
 
 export type AtStateCallback = (newState: VmState, oldState: VmState) => void;
 export type AtErrorCallback = (rc: number, message: string) => void;
@@ -93,6 +100,9 @@ export class ListenerSet<T> extends Set<T> {
     return (this.#list ??= [...this]);
   }
 }
+
+/** The saved-state layer as the engine sees it (vm.ssm; src/vmm/save/ports.ts). */
+export type VmSsmPort = SavedStatePort;
 
 export class VmCore {
   readonly state: MachineCell<VmEvent>;
@@ -131,8 +141,18 @@ export class VmCore {
   readonly listeners = new ListenerSet<(event: VmTraceEvent) => void>();
   /** The VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
   onEnd: (() => void) | null = null;
-  /** Engine parts attached later (GVMM, SSM, hooks) keep their per-VM data here. */
-  readonly ext: Record<string, unknown> = {};
+  /** The component table (PDM, SSM … notifications), the embedder's wrapped by userComponents; null: no-ops. */
+  components: VmComponents | null = null;
+  /** The engine's GVMM this VM is attached to (VMR3Create attaches it before any EMT runs). */
+  gvmm: Gvmm | null = null;
+  /** The halt-method state (UVM::vm.s.Halt), attached with GVMM. */
+  halt: VmHalt | null = null;
+  /** The saved-state manager's per-VM part (src/ssm/vm-units.ts); the engine only asks it to cancel. */
+  ssm: VmSsmPort | null = null;
+  /** VMR3Destroy's caller (or a failed create's cleanup), resumed when EMT(0) reaches TERMINATED. */
+  onTerminated: (() => void) | null = null;
+  /** softReset() callers waiting for VMR3ResetFF's status. */
+  resetWaiters: ((rc: number) => void)[] = [];
 
   constructor(
     readonly host: VmmHost,

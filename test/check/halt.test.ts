@@ -19,7 +19,6 @@ import { encodeWorld, identityOrder } from '../../src/check/state-key.js';
 import { World } from '../../src/check/world.js';
 import '../../src/check/vitest.js';
 import type { Gvm } from '../../src/gvmm/gvm.js';
-import type { Gvmm } from '../../src/gvmm/gvmm.js';
 import { haltOf } from '../../src/vmm/halt/state.js';
 import { METHODS } from '../support/halt-methods.js';
 
@@ -39,7 +38,7 @@ const settle = (world: World) => {
   return world;
 };
 
-const gvmOf = (world: World) => (world.core.ext.gvmm as Gvmm).table.lookup(world.core.handle) as Gvm;
+const gvmOf = (world: World) => world.core.gvmm!.table.lookup(world.core.handle) as Gvm;
 
 describe('scenario field halt', () => {
   it("defaults to 'off', takes 'on', and names the field when wrong", () => {
@@ -57,7 +56,7 @@ describe('state key with halt methods on', () => {
     ['the semaphore of an EMT halted in GVMM is signalled (its next wait returns at once)', halted, (w: World) => haltOf(w.core).cpus[1]!.sem.signal()],
     ["fWait (whether OLD's VMR3NotifyCpuFF signals or does nothing)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.fWait = !haltOf(w.core).cpus[0]!.fWait)],
     ["GVMM's halt event is signalled (the next SCHED_HALT returns at once)", idle, (w: World) => void (gvmOf(w).cpus[1]!.signalled = true)],
-    ['GVMM expects a wake-up 0.5 s from now (the early wake-up quick check)', halted, (w: World) => void ((w.core.ext.gvmm as Gvmm).schedOps.uNsNextEmtWakeup = w.sched.clock.nowNs() + 500_000_000)],
+    ['GVMM expects a wake-up 0.5 s from now (the early wake-up quick check)', halted, (w: World) => void (w.core.gvmm!.schedOps.uNsNextEmtWakeup = w.sched.clock.nowNs() + 500_000_000)],
     ["METHOD_1's oversleep average (shorter blocks)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.method1.cNSBlockedTooLongAvg = 3_000_000)],
     ['the halt method itself', idle, (w: World) => haltOf(w.core).cell.send({ type: 'switch', target: 'METHOD_1', initRc: 0 })],
   ];
@@ -73,7 +72,7 @@ describe('state key with halt methods on', () => {
   it('keeps GVMM wake-up hints that decide the same apart only by what they decide', () => {
     const at = (offsetNs: number | 'zero') => {
       const world = settle(build(halted));
-      const sched = (world.core.ext.gvmm as Gvmm).schedOps;
+      const sched = world.core.gvmm!.schedOps;
       sched.uNsNextEmtWakeup = offsetNs === 'zero' ? 0 : world.sched.clock.nowNs() + offsetNs;
       return keyOf(world);
     };

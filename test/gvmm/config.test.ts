@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { defaultSchedConfig, GVMM_CONFIG_NAMES } from '../../src/gvmm/config.js';
-import { createVMM } from '../../src/vmm/vmm.js';
+import { createVMM } from '../../src/api/vmm.js';
 import { VBoxError, VERR_CFGM_VALUE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_OUT_OF_RANGE, VINF_SUCCESS } from '../../src/status.js';
 import { gvmmRig } from './support.js';
 

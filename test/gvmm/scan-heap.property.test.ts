@@ -11,7 +11,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { demoGuest } from '../../src/guest/demo-guest.js';
-import { createVMM } from '../../src/vmm/vmm.js';
+import { createVMM } from '../../src/api/vmm.js';
 import { play, setupArb, type Setup } from './scan-heap-harness.js';
 
 describe("early wake-ups: 'heap' ≡ 'scan'", () => {

@@ -8,6 +8,7 @@
  * Method: raw TCP and TLS-PSK peers on loopback against vmm.listenForTeleport with short configured deadlines
  * and backoffs; only lower bounds of time are asserted (a loaded machine is only slower).
  */
+import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VERR_AUTHENTICATION_FAILURE, VERR_CANCELLED, VERR_RESOURCE_BUSY, VERR_TIMEOUT } from '../../src/index.js';
@@ -23,9 +24,9 @@ afterEach(async () => {
   await expectNoLeaks(baseline);
 });
 
-function rawClient(port: number): Promise<Socket> {
+function rawClient(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port }, () => resolve(socket));
+    const socket = connect({ host: '127.0.0.1', port, ...(localAddress ? { localAddress } : {}) }, () => resolve(socket));
     socket.once('error', reject);
   });
 }
@@ -70,6 +71,30 @@ describe('teleport listener: deadlines and pending connections', () => {
     expect(refusals.filter((r) => r.reason.startsWith('evicted'))).not.toHaveLength(0);
     expect(refusals.every((r) => r.rc === VERR_RESOURCE_BUSY || r.rc === VERR_CANCELLED)).toBe(true);
     expect(refusals).toHaveLength(3);
+  });
+
+  it('a flood of connections from one address evicts its own, not a real source from another address', async () => {
+    // The flooder: another process (so the source's scrypt does not pause it) opening a silent connection from
+    // 127.0.0.2 every millisecond, far more than maxPendingHandshakes within one real handshake.
+    const refusals: TeleportRefusal[] = [];
+    const listening = await listen(engine(), { maxPendingHandshakes: 4, onRefused: (r) => refusals.push(r) });
+    const flooder = spawn(process.execPath, ['-e', `
+      const net = require('node:net'); const held = [];
+      setInterval(() => { const s = net.connect({ host: '127.0.0.1', port: ${listening.port}, localAddress: '127.0.0.2' }); s.on('error', () => {}); held.push(s); }, 1);
+      process.stdout.write('flooding\\n');`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => flooder.stdout.once('data', resolve));
+      while (refusals.length < 8) await new Promise((resolve) => setTimeout(resolve, 5)); // the slots are full
+      const { vm: source } = await newVm({ ram: { sizeBytes: 256 * 1024, prefill: true, dirtyBytesPerSec: 4 * MiB } }, realEngine());
+      const sent = await source.teleport({ port: listening.port, password: PASSWORD });
+      expect(sent.rc).toBe(0);
+      expect((await listening.target).state).toBe('SUSPENDED');
+    } finally {
+      flooder.kill();
+    }
+    const evicted = refusals.filter((r) => r.reason.startsWith('evicted'));
+    expect(evicted.length).toBeGreaterThan(0);
+    expect(evicted.filter((r) => !r.peer.startsWith('127.0.0.2:'))).toEqual([]);
   });
 });
 

@@ -3,13 +3,16 @@
  * `{"type":"choice","choice":null}` ended in a bare TypeError inside the replayer. The error names
  * `file:line` (1-based, blank lines counted) and the field, for `view <trace>` and every reader of traces.
  * Method: each row is a trace file with one bad record after a good header (and a good record); it goes
- * through `startViewer({ trace })` and `readTrace`, and the error must match the row's line and field. The
+ * through `startViewer({ trace })` and `readTrace`, and the error must match the row's line and field; the CLI
+ * prints it as one line with exit code 2. The
  * shapes wanted come from the trace format (src/inspect/trace-format.ts) and the engine's event types.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { ExitCode } from '../../src/cli/exit-code.js';
+import { runCli } from '../../src/cli/program.js';
 import { readTrace } from '../../src/inspect/replayer.js';
 import { startViewer } from '../../src/inspect/server.js';
 import { HEADER } from './viewer-helpers.js';
@@ -49,6 +52,18 @@ describe('view <trace>: a bad record names its line', () => {
     expect(() => readTrace(file)).toThrow(where);
     expect(() => readTrace(file)).toThrow(what);
     await expect(startViewer({ trace: file })).rejects.toThrow(where);
+  });
+
+  it('`vmm-actors view <bad trace>` prints that one line and exits 2 (bad input), no stack', async () => {
+    const file = traceFile('cli', CASES[0]![1]);
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const code = await runCli(['node', 'vmm-actors', 'view', file], (line) => lines.push(line));
+      expect([code, lines]).toEqual([ExitCode.BadInput, [`error: ${file}:3: choice record: "choice" must be an object, got null`]]);
+    } finally {
+      log.mockRestore();
+    }
   });
 
   it('counts blank lines in the line number', () => {

@@ -5,7 +5,7 @@
  * stream is checked against the engine's own event stream and the machine definitions.
  */
 import { describe, expect, it } from 'vitest';
-import { createVMM } from '../../src/vmm/vmm.js';
+import { createVMM } from '../../src/api/vmm.js';
 import { VERR_INVALID_PARAMETER, VERR_VM_INVALID_VM_STATE } from '../../src/status.js';
 import type { EventRecord, InspectionRecord, MicrostepRecord, TransitionRecord } from '../../src/inspect/records.js';
 import { collect, lifecycle, rendezvousOf, snapshotsOf, SYSTEM_ID } from './helpers.js';

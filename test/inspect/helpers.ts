@@ -1,11 +1,14 @@
 /** Shared by the inspection tests: a short lifecycle run with inspectors attached, and record filters. */
-import { createVMM } from '../../src/vmm/vmm.js';
+import { createVMM } from '../../src/api/vmm.js';
 import type { InspectorInput } from '../../src/inspect/inspector.js';
 import type { InspectionRecord, SnapshotRecord } from '../../src/inspect/records.js';
 import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
 
-/** A stable systemId: a VM, one of its parts, or an external thread; an EMT's walk through a rendezvous is `vm.1/emt.0/rv.3` (machines/rendezvous-member.ts). */
-export const SYSTEM_ID = /^(vm\.\d+(\/((cpu|req|rv)\.\d+|emt\.\d+(\/rv\.\d+)?|halt))?|ext\.\d+)$/;
+/**
+ * A stable systemId: a VM, one of its parts (its save's SSM handle too; an EMT's walk through a rendezvous is
+ * `vm.1/emt.0/rv.3`, machines/rendezvous-member.ts), an external thread, or a GVMM handle.
+ */
+export const SYSTEM_ID = /^(vm\.\d+(\/((cpu|req|rv)\.\d+|emt\.\d+(\/rv\.\d+)?|halt|ssm))?|ext\.\d+|gvmm\/handle\.\d+)$/;
 
 /** The rendezvous that carried the VM's `event` (its begin is the last one before that state change). */
 export function rendezvousOf(records: readonly InspectionRecord[], event: string): string {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createVMM } from '../../src/vmm/vmm.js';
+import { createVMM } from '../../src/api/vmm.js';
 import { demoRunner } from '../../src/cli/commands/record-command.js';
 import { TraceRecorder } from '../../src/inspect/recorder.js';
 import { choicesOf, inspectionOf, readTrace, replayTrace, traceHeader } from '../../src/inspect/replayer.js';

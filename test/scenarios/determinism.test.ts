@@ -4,7 +4,7 @@
  * VM, vCPU, EMT, request and rendezvous events must match exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { createVMM } from '../../src/vmm/vmm.js';
+import { createVMM } from '../../src/api/vmm.js';
 import type { ChoicePolicy } from '../../src/sched/deterministic.js';
 import { demoGuest } from '../../src/guest/demo-guest.js';
 

@@ -8,10 +8,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { registerSsm } from '../../src/cli/commands/ssm-command.js';
 import { pristineFile } from './damage-fixture.js';
+import { runSsmCli } from './ssm-cli-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ssm-cli-'));
 const good = join(dir, 'good.sav');
@@ -27,17 +26,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function run(...args: string[]): Promise<{ out: string; err: string; exitCode: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => { out.push(a.join(' ')); });
-  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => { err.push(a.join(' ')); });
-  const program = new Command('vmm-actors').exitOverride();
-  registerSsm(program);
-  await program.parseAsync(['node', 'vmm-actors', 'ssm', ...args]);
-  const exitCode = Number(process.exitCode ?? 0);
-  return { out: out.join('\n'), err: err.join('\n'), exitCode };
-}
+const run = runSsmCli;
 
 describe('vmm-actors ssm validate (SSMR3ValidateFile)', () => {
   it.each([

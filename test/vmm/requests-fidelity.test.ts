@@ -16,7 +16,7 @@ import {
   createVMM, emtRendezvous, emtReqCall, VBoxError, VERR_INVALID_FLAGS, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_VM_THREAD_IS_EMT, VINF_SUCCESS,
   VINF_TRY_AGAIN, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY, type EmtContext, type VM, type Vmm,
 } from '../../src/index.js';
-import { VMSETRTERR_FLAGS_NO_WAIT } from '../../src/vmm/vm.js';
+import { VMSETRTERR_FLAGS_NO_WAIT } from '../../src/api/vm.js';
 import { EmtGate } from '../support/emt-gate.js';
 import { rendezvousFlags } from '../../machines/rendezvous.js';
 

@@ -4,7 +4,6 @@
  * (its slot no longer names it) and one still in its loop is registered; after TERMINATED the handle is back
  * on the free list and both counters are zero. Every GVMM call of the lifecycle succeeds.
  */
-import type { Gvmm } from '../../gvmm/gvmm.js';
 import { statusName } from '../../status.js';
 import type { Monitor, PropertyDef } from '../property.js';
 
@@ -26,7 +25,7 @@ export const gvmmHandles: PropertyDef = {
         if (!touched) return;
         touched = false;
         const core = ctx.view.world.core;
-        const gvmm = core.ext.gvmm as Gvmm | undefined;
+        const gvmm = core.gvmm;
         if (!gvmm) return;
         const state = gvmm.table.state(core.handle);
         const fail = (what: string) => ctx.fail('gvmm-handles', `VM ${core.vmState}: ${what}`);

@@ -3,8 +3,8 @@
  * destroy, printing every VM and vCPU state change with its GIP time and the thread that made it; then a
  * suspend ∥ powerOff race on a second VM, where try-set-state decides the winner.
  */
-import { createVMM } from '../../vmm/vmm.js';
-import type { VM } from '../../vmm/vm.js';
+import { createVMM } from '../../api/vmm.js';
+import type { VM } from '../../api/vm.js';
 import { demoGuest } from '../../guest/demo-guest.js';
 import { formatHaltReport } from '../../vmm/halt/report.js';
 import { DEMO_RAM, runSaveRestoreStep } from './teleport-demo-step.js';

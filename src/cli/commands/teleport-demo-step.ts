@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GuestRamOptions } from '../../ssm/live/guest-ram.js';
-import type { VM } from '../../vmm/vm.js';
-import type { Vmm } from '../../vmm/vmm.js';
+import type { VM } from '../../api/vm.js';
+import type { Vmm } from '../../api/vmm.js';
 import { vmLabel } from './demo.js';
 
 /** The demo VM's RAM: 4 MiB, every page written, the guest dirtying 16 MiB/s while it runs. */

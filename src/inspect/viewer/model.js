@@ -148,6 +148,12 @@ export class TraceModel {
         label = `${name} ${type}${step.event.cpu === undefined ? '' : ` (EMT ${step.event.cpu})`}`;
         break;
       case 'vm':
+        if (step.signal && type === 'log') {
+          // A context line of an observed VBox.log (pause reason, save target …): the VM's, not an error.
+          category = 'vm';
+          label = `${step.actorId} line ${step.event.line}: ${step.event.detail ?? ''}`;
+          break;
+        }
         category = step.signal ? 'error' : 'vm';
         label = step.signal ? `${step.actorId} ${type} ${step.event.rc ?? ''}` : `${step.actorId}: ${step.from} → ${step.to}`;
         break;

@@ -8,18 +8,18 @@
 import { isVBoxError, RT_FAILURE, VERR_INTERNAL_ERROR, VINF_SUCCESS } from '../../status.js';
 import { reqCallOp, type Operation } from '../../vmm/external.js';
 import type { ReqPool } from '../../vmm/requests.js';
-import type { EmtContext } from '../../vmm/types.js';
+import { emtSlices, type EmtContext, type EmtResult } from '../../vmm/types.js';
 import type { VmCore } from '../../vmm/vm-core.js';
 import type { SsmHandle } from '../handle.js';
-import { ssmLoad, ssmLoadStream } from '../load.js';
+import { ssmLoadSlices, ssmLoadStream } from '../load.js';
 import type { PushSource, SsmSource } from '../sources.js';
 import { savedStateOf } from '../vm-units.js';
 
+import type { LoadOptions } from '../../vmm/save/ports.js';
+
 export type LoadApi = 'VMR3LoadFromFile' | 'VMR3LoadFromStream';
 
-export interface LoadOptions {
-  onProgress?: (percent: number) => void;
-}
+export type { LoadOptions } from '../../vmm/save/ports.js';
 
 /** VMR3LoadFromFile's failure text when nothing more specific was reported (VM.cpp). */
 export const loadFailureMessage = (name: string): string =>
@@ -47,12 +47,15 @@ export function vmR3LoadFailed(vm: VmCore, rc: number, message: string | null, n
   return rc;
 }
 
-/** Second half (EMT(0)): SSMR3Load(SSMAFTER_RESUME or TELEPORT), then SUSPENDED or LOAD_FAILURE. */
-export function vmR3LoadFinish(vm: VmCore, source: string | SsmSource, name: string, teleporting: boolean, options: LoadOptions): number {
+/**
+ * Second half (EMT(0)): SSMR3Load(SSMAFTER_RESUME or TELEPORT), then SUSPENDED or LOAD_FAILURE, in slices
+ * (emtSlices): EMT(0) stays in the load, and other actors and the host run between slices.
+ */
+export function* vmR3LoadSlices(vm: VmCore, source: string | SsmSource, name: string, teleporting: boolean, options: LoadOptions): Generator<void, number, void> {
   const state = savedStateOf(vm);
   let handle: SsmHandle | null = null;
   try {
-    ssmLoad(state.registry, source, {
+    yield* ssmLoadSlices(state.registry, source, {
       after: teleporting ? 'TELEPORT' : 'RESUME',
       onHandle: (h) => (handle = h),
       onProgress: loadProgress(vm, options),
@@ -95,15 +98,16 @@ export async function ssmLoadFromStream(vm: VmCore, source: PushSource, options:
 }
 
 /**
- * vm.loadFromFile(path): one request to EMT(0). The checker passes a source in memory, and for a teleport target
- * VMR3LoadFromStream (fTeleporting) with the whole stream at hand, in the same one request.
+ * vm.loadFromFile(path): one request to EMT(0), the load in slices (other actors and the host run between them).
+ * The checker passes a source in memory, and for a teleport target VMR3LoadFromStream (fTeleporting) with the
+ * whole stream at hand, in the same one request.
  */
 export function loadFromFileOp(pool: ReqPool, path: string | SsmSource, options: LoadOptions = {}, api: LoadApi = 'VMR3LoadFromFile'): Operation {
   const teleporting = api === 'VMR3LoadFromStream';
   const name = typeof path === 'string' ? path : (path.name ?? 'stream');
-  const fn = ({ vm }: EmtContext): number => {
+  const fn = ({ vm }: EmtContext): EmtResult => {
     const rc = vmR3LoadBegin(vm, api, teleporting);
-    return RT_FAILURE(rc) ? rc : vmR3LoadFinish(vm, path, name, teleporting, options);
+    return RT_FAILURE(rc) ? rc : emtSlices(vmR3LoadSlices(vm, path, name, teleporting, options));
   };
   return reqCallOp(pool, { target: 0 }, fn, []);
 }

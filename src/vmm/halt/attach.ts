@@ -20,7 +20,7 @@ export const HALT_HOOKS: Required<Pick<EmtHooks, 'halt' | 'wait' | 'notifyCpuFF'
 /** Give `vm` its halt state (BOOTSTRAP) and GVMM; returns the state. */
 export function attachHalt(vm: VmCore, gvmm: Gvmm, options: HaltOptions): VmHalt {
   const halt = new VmHalt(vm, gvmm, options);
-  vm.ext.halt = halt;
-  vm.ext.gvmm = gvmm;
+  vm.halt = halt;
+  vm.gvmm = gvmm;
   return halt;
 }

@@ -74,7 +74,7 @@ export function attachVmToGvmm(
       gvmmR3DestroyVM(core);
       options.onDestroyed(core);
       if (user?.onTerminated) core.callVoid('onTerminated hook', user.onTerminated, core); // a failure must not stop destroy
-      (core.ext.onTerminated as (() => void) | undefined)?.();
+      core.onTerminated?.();
     },
   };
 }
@@ -82,7 +82,7 @@ export function attachVmToGvmm(
 /** vmR3DestroyUVM after a failed vmR3CreateU: every EMT leaves its loop, EMT(0) gives the handle back. */
 export function destroyFailedVmOp(vm: VmCore): Operation {
   return (thread, done) => {
-    vm.ext.onTerminated = () =>
+    vm.onTerminated = () =>
       thread.post(() => {
         vm.end();
         done(VINF_SUCCESS);

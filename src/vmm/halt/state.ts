@@ -1,7 +1,7 @@
 /**
  * A VM's halt-method state (UVM::vm.s.Halt and the per-UVMCPU parts of VMInternal.h): the current method as a
  * machines/halt-method.ts cell, each EMT's fWait flag and wait semaphore, the ring-0 halt setting, METHOD_1's
- * per-CPU history, and the halt statistics. Lives in `vm.ext.halt` from VMR3Create on.
+ * per-CPU history, and the halt statistics. Lives in `vm.halt` from VMR3Create on.
  */
 import {
   HALT_METHOD_NAMES, haltMethodDescriptor, haltMethodMachine, METHOD1_DEFAULTS, type HaltMethodConfig, type HaltMethodDescriptor,
@@ -150,7 +150,7 @@ export class VmHalt {
 
 /** The VM's halt state; every VM created by createVMM has one. */
 export function haltOf(vm: VmCore): VmHalt {
-  const halt = vm.ext.halt as VmHalt | undefined;
+  const halt = vm.halt;
   if (!halt) throw new Error(`${vm.id} has no halt method state`);
   return halt;
 }

@@ -3,23 +3,24 @@
  * path (a request on the global queue, the EMT that takes it becomes the rendezvous caller, the worker runs
  * on every EMT, the request completes) and settle with the status, or reject with a VBoxError.
  */
-import { defer, filter, map, Observable, startWith, Subject } from 'rxjs';
+import { defer, filter, map, Observable, startWith, Subject, type Subscription } from 'rxjs';
 import type { VmState } from '../../machines/vm.js';
 import type { VmCpuState } from '../../machines/vmcpu.js';
 import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT } from '../status.js';
-import { disposedError, runOperation, statusToResult, type Operation, type ReqCallOptions } from './external.js';
-import { reqCallOnEmt } from './emt-requests.js';
-import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from './lifecycle.js';
-import { vmOps, type RendezvousOptions } from './operations.js';
-import type { ReqPool, VmReq } from './requests.js';
-import type { CpuTarget, EmtContext, ReqFn } from './types.js';
-import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from './vm-core.js';
+import { disposedError, runOperation, statusToResult, type Operation, type ReqCallOptions } from '../vmm/external.js';
+import { reqCallOnEmt } from '../vmm/emt-requests.js';
+import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from '../vmm/lifecycle.js';
+import { vmOps, type RendezvousOptions } from '../vmm/operations.js';
+import type { ReqPool, VmReq } from '../vmm/requests.js';
+import type { CpuTarget, EmtContext, ReqFn } from '../vmm/types.js';
+import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
-import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../ssm/live/vm-save.js';
+import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/save-flow.js';
 import type { SsmUnitOptions } from '../ssm/units.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
+import { changesVmSnapshot, partRef, subscribeSnapshots, vmSnapshotOf, type EngineActorRef, type PartSnapshot, type SnapshotObserver, type VmSnapshot } from './actor.js';
 
 export interface VmStateChange {
   readonly from: VmState | null;
@@ -36,13 +37,16 @@ export interface CpuStateChange {
   readonly tNs: number;
 }
 
-export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSPEND, type RendezvousOptions } from './operations.js';
+export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSPEND, type RendezvousOptions } from '../vmm/operations.js';
 
 export class VM {
   readonly #events = new Subject<VmTraceEvent>();
   /** The last real state change and the last per vCPU (what a late subscriber of state$ gets first). */
   #lastState: VmStateChange;
   readonly #lastCpu: CpuStateChange[];
+  /** getSnapshot()'s answer until the next event that changes it (the same object meanwhile, as XState's). */
+  #snapshot: VmSnapshot | undefined;
+  readonly #parts = new Map<string, EngineActorRef<PartSnapshot>>();
 
   constructor(
     readonly core: VmCore,
@@ -55,6 +59,7 @@ export class VM {
     core.listeners.add((event) => {
       if (event.kind === 'state') this.#lastState = event;
       else if (event.kind === 'cpu-state') this.#lastCpu[event.cpu] = event;
+      if (this.#snapshot !== undefined && changesVmSnapshot(event)) this.#snapshot = undefined; // only once someone asked
       // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
       if (this.#events.observed) this.#events.next(event);
     });
@@ -67,6 +72,38 @@ export class VM {
 
   get handle(): number {
     return this.core.handle;
+  }
+
+  /** The systemId of the VM actor (`vm.<handle>`), as inspection names it; also its `id`. */
+  get systemId(): string {
+    return this.core.id;
+  }
+
+  get id(): string {
+    return this.core.id;
+  }
+
+  /** XState's `actor.getSnapshot()`: status ('done' once TERMINATED), VMSTATE as `value`, the VM's parts as `context`. */
+  getSnapshot(): VmSnapshot {
+    return (this.#snapshot ??= vmSnapshotOf(this.core));
+  }
+
+  /**
+   * XState's `actor.subscribe()`: every new snapshot (vCPU, EMT and halt-method changes included), then
+   * `complete` once the VM is TERMINATED (at once if it is already); also when the engine is disposed.
+   */
+  subscribe(observer: SnapshotObserver<VmSnapshot>, error?: (error: unknown) => void, complete?: () => void): Subscription {
+    return subscribeSnapshots(this.#events, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
+  }
+
+  /** @internal vmm.system.get for this VM's actors: `vm.N/cpu.i`, `vm.N/emt.i`, `vm.N/halt`. */
+  actorRef(systemId: string): EngineActorRef<PartSnapshot> | undefined {
+    let ref = this.#parts.get(systemId);
+    if (!ref) {
+      ref = partRef(this.core, this.#events, systemId);
+      if (ref) this.#parts.set(systemId, ref);
+    }
+    return ref;
   }
 
   get cpus(): number {

@@ -1,7 +1,7 @@
 /**
  * The VM.cpp workers of a save (vbox-facts.md §7.1): vmR3Save on EMT(0), the vmR3LiveDoSuspend rendezvous
  * callback with its state table, vmR3LiveDoStep2 on EMT(0) (split in two around the final pass's transfer
- * time, see vm-save.ts) and the ONCE rendezvous callback vmR3LiveDoStep1Cleanup with its eight ordered pairs.
+ * time, see save-flow.ts) and the ONCE rendezvous callback vmR3LiveDoStep1Cleanup with its eight ordered pairs.
  * State changes go through VmCore.trySetState / setState, i.e. the VM machine and VM_API_TRANSITIONS.
  */
 import {
@@ -9,23 +9,22 @@ import {
   VERR_VM_UNEXPECTED_UNSTABLE_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_EM_SUSPEND, VINF_SSM_LIVE_SUSPENDED, VINF_SUCCESS,
   isVBoxError, type VBoxError,
 } from '../../status.js';
-import { componentsOf } from '../../vmm/lifecycle.js';
-import type { EmtContext, RendezvousCallback } from '../../vmm/types.js';
-import type { VmCore } from '../../vmm/vm-core.js';
-import { SsmLiveSave, type LiveSaveOptions } from '../live-save.js';
-import type { SsmSink } from '../sinks.js';
-import { savedStateOf } from '../vm-units.js';
+import { reportCellEdges } from '../../sched/cell-edges.js';
+import { componentsOf } from '../lifecycle.js';
+import type { EmtContext, RendezvousCallback } from '../types.js';
+import type { VmCore } from '../vm-core.js';
+import { savedStatePortOf, type SaveDriver, type SaveSink, type SaveStart } from './ports.js';
 
 /** What the thread running vmR3SaveTeleport and the EMT workers share (the arguments and out-parameters). */
 export interface SaveContext {
   readonly who: 'VMR3Save' | 'VMR3Teleport';
-  readonly after: LiveSaveOptions['after'];
-  readonly openSink: () => SsmSink;
-  readonly live: Omit<LiveSaveOptions, 'registry' | 'sink' | 'after' | 'nowNs' | 'live'>;
+  readonly after: SaveStart['after'];
+  readonly openSink: () => SaveSink;
+  readonly live: Pick<SaveStart, 'maxDowntimeMs' | 'bandwidthBytesPerSec' | 'lzf' | 'onProgress'>;
   /** The live handle vmR3Save returned (ppSSM), null for a plain save. */
-  ssm: SsmLiveSave | null;
+  ssm: SaveDriver | null;
   /** The sink vmR3Save opened. */
-  sink: SsmSink | null;
+  sink: SaveSink | null;
   /** *pfSuspended. */
   suspended: boolean;
   /** GIP time the live flow suspended the VM (RUNNING_LS → SUSPENDING_LS), for the downtime figure. */
@@ -54,13 +53,13 @@ export const vmR3Save =
   ({ vm }: EmtContext): number => {
     const ordinal = vm.trySetState(ctx.who, vm.apiPairs(ctx.who).slice(0, 2));
     if (ordinal < 0) return ordinal;
-    const registry = savedStateOf(vm).registry;
-    const base = { ...ctx.live, registry, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm` };
+    const port = savedStatePortOf(vm);
+    const base = { ...ctx.live, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm`, listener: reportCellEdges(vm, 'ssmLiveSave') };
     if (ordinal === 1 && ctx.after !== 'TELEPORT') {
       let rc: number;
       try {
         ctx.sink = ctx.openSink();
-        const ssm = new SsmLiveSave({ ...base, sink: ctx.sink, live: false });
+        const ssm = port.startSave({ ...base, sink: ctx.sink, live: false });
         ssm.save();
         rc = ssm.close();
         ctx.plainBytes = ssm.offStream;
@@ -71,11 +70,11 @@ export const vmR3Save =
       return rc;
     }
     if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = true;
-    let sink: SsmSink | null = null;
+    let sink: SaveSink | null = null;
     try {
       sink = ctx.openSink();
       ctx.sink = sink;
-      ctx.ssm = new SsmLiveSave({ ...base, sink });
+      ctx.ssm = port.startSave({ ...base, sink, live: true });
       return VINF_SUCCESS;
     } catch (error) {
       sink?.abort(false);

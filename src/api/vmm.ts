@@ -9,23 +9,24 @@ import type { InspectorInput } from '../inspect/inspector.js';
 import { RealTimeScheduler } from '../sched/real-time.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
-import { readBaseConfig, type VmConfigInput } from './config.js';
-import { Emt, type EmtHooks } from './emt.js';
-import { disposedError, killedError, reqCallOp, runOperation, runOperationThen, statusToResult } from './external.js';
-import { userComponents, type VmComponents } from './lifecycle.js';
-import { ReqPool } from './requests.js';
-import { emtCallWait, type EmtResult, type ReqFn } from './types.js';
+import { readBaseConfig, type VmConfigInput } from '../vmm/config.js';
+import { Emt, type EmtHooks } from '../vmm/emt.js';
+import { disposedError, killedError, reqCallOp, runOperation, runOperationThen, statusToResult } from '../vmm/external.js';
+import { userComponents, type VmComponents } from '../vmm/lifecycle.js';
+import { ReqPool } from '../vmm/requests.js';
+import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
-import { VmCore, type AtErrorCallback, type VmmHost } from './vm-core.js';
+import type { EngineActorRef, PartSnapshot } from './actor.js';
+import { VmCore, type AtErrorCallback, type VmmHost } from '../vmm/vm-core.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
 import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
-import type { EngineFaults, EngineMachines } from './faults.js';
+import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
 import type { Gvmm } from '../gvmm/gvmm.js';
 import { gvmmR3CreateVM, gvmmR3RegisterVCpu } from '../gvmm/r3.js';
 import { VMHALTMETHOD } from '../../machines/halt-method.js';
-import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from './halt/engine.js';
-import { vmR3SetHaltMethodU } from './halt/set-method.js';
+import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from '../vmm/halt/engine.js';
+import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
 
 /** vmm.vms$: a VM whose VMR3Create succeeded, and the same VM once destroyed (TERMINATED). */
@@ -90,6 +91,18 @@ export class Vmm implements VmmHost {
   /** VMs announced on vms$ as created and not yet as destroyed (weak: the checker drops worlds undestroyed). */
   readonly #live = new WeakSet<VM>();
   #disposed = false;
+  /**
+   * XState's `system.get(systemId)`: the VM `vm.N`, or one of its actors `vm.N/cpu.i`, `vm.N/emt.i`,
+   * `vm.N/halt` (the systemIds inspection uses); undefined when no such actor lives (a destroyed VM's too).
+   */
+  readonly system = {
+    get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
+      const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
+      const vm = /^vm\.\d+$/.test(vmId) ? this.vms.get(Number(vmId.slice(3))) : undefined;
+      if (!vm || vm.systemId !== vmId) return undefined;
+      return systemId === vmId ? vm : vm.actorRef(systemId);
+    },
+  };
 
   constructor(readonly options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
@@ -159,7 +172,7 @@ export class Vmm implements VmmHost {
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
     if (options.atError) core.atError.push(options.atError);
-    core.ext.components = userComponents(core, this.options.components);
+    core.components = userComponents(core, this.options.components);
     attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);
     const hooks: EmtHooks = attachVmToGvmm(core, this.gvmm, {

@@ -1,0 +1,277 @@
+/**
+ * vmR3SaveTeleport (vbox-facts.md §7.1) as a SaveFlow record a thread outside the VM steps through named steps
+ * (SAVE_STEPS; the live handle's ssmLiveSave machine routes step 1): vmR3Save on EMT(0);
+ * then, for a live save, step 1 as thread steps (the prepare run, and per pass an exec run, the time the
+ * stream needs to move that pass, and a vote run), the vmR3LiveDoSuspend rendezvous (VERR_TRY_AGAIN retried
+ * every 250 ms of GIP time), vmR3LiveDoStep2 on EMT(0), or SSMR3LiveDone and the vmR3LiveDoStep1Cleanup
+ * ONCE rendezvous when step 1 failed. Every hop is a scheduler step, so a power-off or a suspend can land
+ * between any two of them.
+ *
+ * Transfer time: on the virtual clock a pass's bytes take bytes / bandwidth of GIP time to move before the vote
+ * (the stream's buffers drain at that rate), and so does the final pass before SSMR3LiveDone — which is why
+ * vmR3LiveDoStep2 is two EMT(0) requests here with the drain between them. On the real clock the bytes take
+ * whatever the file or socket takes (a socket sink is waited for between passes).
+ */
+import { rendezvousFlags } from '../../../machines/rendezvous.js';
+import {
+  RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
+} from '../../status.js';
+import { NS_PER_MS } from '../../time/clock.js';
+import { reqCallOp, type ExternalThread, type Operation } from '../external.js';
+import { DESC_SOE } from '../lifecycle.js';
+import { rendezvousOp } from '../operations.js';
+import type { ReqPool } from '../requests.js';
+import type { ReqFn } from '../types.js';
+import type { VmCore } from '../vm-core.js';
+import { LIVE_SAVE_DEFAULT_BANDWIDTH, savedStatePortOf, type SaveSink } from './ports.js';
+import {
+  ssmR3LiveDone, vmR3LiveDoStep1Cleanup, vmR3LiveDoStep2, vmR3LiveDoStep2Done, vmR3LiveDoSuspend, vmR3Save, type SaveContext,
+} from './workers.js';
+
+/** VMR3Save's cMsMaxDowntime. */
+export const VMR3SAVE_MAX_DOWNTIME_MS = 250;
+/** vmR3SaveTeleport sleeps this long before retrying a vmR3LiveDoSuspend that said VERR_TRY_AGAIN. */
+export const LIVE_SUSPEND_RETRY_MS = 250;
+
+export interface SaveOptions {
+  /** Percent done, 0..100, rising (the live split is prepare 2 / live 93 / exec 3 / done 2). */
+  onProgress?: (percent: number) => void;
+  /** SSMAFTER_CONTINUE (default) or, when false, SSMAFTER_DESTROY. */
+  continueAfterwards?: boolean;
+  /** cMsMaxDowntime handed to the units' votes (VMR3Save: 250). */
+  maxDowntimeMs?: number;
+  /** Bytes per second the stream moves: the votes' estimate and, on the virtual clock, the transfer time. */
+  bandwidthBytesPerSec?: number;
+  /** LZF on 4 KiB blocks (default true). */
+  lzf?: boolean;
+}
+
+export interface SaveResult {
+  /** VINF_SUCCESS, or VINF_SSM_LIVE_SUSPENDED when the VM had been suspended by someone else. */
+  readonly rc: number;
+  readonly live: boolean;
+  /** Live passes run (exec + vote); 0 for a plain save. */
+  readonly passes: number;
+  /** Bytes of the saved-state stream. */
+  readonly bytes: number;
+  /** From the live flow's suspend to the end of step 2, GIP ns; null when the flow did not suspend the VM. */
+  readonly downtimeNs: number | null;
+  /** *pfSuspended: the save suspended the VM. */
+  readonly suspended: boolean;
+}
+
+/** What a save operation leaves for its caller besides the status: the figures, and a file error with its message. */
+export interface SaveOut {
+  result?: SaveResult;
+  error?: VBoxError;
+}
+
+/** A sink whose bytes leave asynchronously (a socket): on the real clock the save waits for them between passes. */
+export interface DrainableSink extends SaveSink {
+  whenDrained(then: () => void): void;
+  /**
+   * The stream's pfnIsOk, asked between live passes (teleporterTcpOpIsOk: anything the target sent mid-stream is
+   * its NACK, VERR_SSM_CANCELLED): a failure ends step 1 through its cleanup, the VM back to RUNNING.
+   */
+  isOk?(): number;
+}
+
+const isDrainable = (sink: SaveSink | null): sink is DrainableSink => typeof (sink as Partial<DrainableSink> | null)?.whenDrained === 'function';
+
+/** Where a save goes: a file path (crash-safe temp file + rename), a sink, or a function that opens one on EMT(0). */
+export type SaveTarget = string | SaveSink | (() => SaveSink);
+
+export function openSinkOf(vm: VmCore, target: SaveTarget): () => SaveSink {
+  if (typeof target === 'string') {
+    if (target.length === 0) throw new VBoxError(VERR_INVALID_PARAMETER, 'save: the file name is empty');
+    return () => savedStatePortOf(vm).openFile(target);
+  }
+  if (typeof target === 'function') return target;
+  if (typeof target === 'object' && target !== null && typeof target.write === 'function') return () => target;
+  throw new VBoxError(VERR_INVALID_PARAMETER, 'save: the target must be a file name or a saved-state sink');
+}
+
+/** Check the options like the API checks its arguments: bad input throws and nothing runs. */
+export function checkSaveOptions(options: SaveOptions): void {
+  const positive = (name: string, v: number | undefined) => {
+    if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new VBoxError(VERR_INVALID_PARAMETER, `${name} must be a positive number, got ${String(v)}`);
+  };
+  if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'save options must be an object');
+  positive('maxDowntimeMs', options.maxDowntimeMs);
+  if (options.maxDowntimeMs !== undefined && (!Number.isInteger(options.maxDowntimeMs) || options.maxDowntimeMs > 0xffffffff)) {
+    throw new VBoxError(VERR_INVALID_PARAMETER, `maxDowntimeMs must be a 32-bit integer, got ${options.maxDowntimeMs}`);
+  }
+  positive('bandwidthBytesPerSec', options.bandwidthBytesPerSec);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new VBoxError(VERR_INVALID_PARAMETER, 'onProgress must be a function');
+}
+
+/**
+ * A save or teleport in progress as data: the arguments and out-parameters the EMT workers share (`ctx`), the
+ * figures, and the named step the flow takes when its pending wait (an EMT(0) request, a rendezvous, a thread
+ * step, a transfer or retry timer) ends. Step 1's route is read off the handle's machine
+ * (machines/ssm-live-save.ts): LIVE_EXEC runs the next exec, LIVE_STEP2 suspends; a failure goes to
+ * SSMR3LiveDone and the ONCE cleanup.
+ */
+export interface SaveFlow {
+  readonly op: 'save' | 'teleport';
+  readonly pool: ReqPool;
+  readonly thread: ExternalThread;
+  readonly ctx: SaveContext;
+  readonly out: SaveOut;
+  readonly done: (rc: number) => void;
+  readonly bandwidth: number;
+  /** Live passes run (exec + vote). */
+  passes: number;
+  /** What the flow does when its wait ends. */
+  next: SaveStep;
+  /** The status step 1 or the suspend failed with, reported once SSMR3LiveDone (and the cleanup) ran. */
+  failRc: number;
+}
+
+/**
+ * The flow's steps by name (vbox-facts.md §7.1), each one scheduler step; `rc` is what the wait that ended
+ * answered (a request's or rendezvous' status).
+ */
+export type SaveStep =
+  | 'saved' | 'prep' | 'exec' | 'vote' | 'suspend' | 'suspended' | 'step2Ran' | 'step2Finish' | 'step2Done'
+  | 'suspendFailed' | 'step1Done' | 'cleanedUp';
+
+const SAVE_STEPS: { readonly [K in SaveStep]: (flow: SaveFlow, rc: number) => void } = {
+  // vmR3Save returned (EMT(0)): a plain save or a failure is over; a live one starts step 1 (SSMR3LiveDoStep1).
+  saved: (flow, rc) => (RT_FAILURE(rc) || flow.ctx.ssm === null ? finish(flow, rc) : post(flow, 'prep')),
+  // ssmR3DoLivePrepRun.
+  prep: (flow) => afterStep1Run(flow, flow.ctx.ssm!.prepRun()),
+  // The stream's pfnIsOk, then ssmR3DoLiveExecRun; the pass's bytes move before the vote.
+  exec: (flow) => {
+    const { ctx } = flow;
+    const ok = isDrainable(ctx.sink) ? (ctx.sink.isOk?.() ?? VINF_SUCCESS) : VINF_SUCCESS;
+    if (RT_FAILURE(ok)) return step1Failed(flow, ok);
+    const ssm = ctx.ssm!;
+    const bytes = ssm.execRun();
+    if (RT_FAILURE(bytes)) return step1Failed(flow, bytes);
+    flow.passes++;
+    transfer(flow, bytes, `pass.${ssm.pass}`, 'vote');
+  },
+  // ssmR3DoLiveVoteRun.
+  vote: (flow) => afterStep1Run(flow, flow.ctx.ssm!.voteRun()),
+  // Step 3: vmR3LiveDoSuspend (DESCENDING | STOP_ON_ERROR) unless the VM is SAVING already.
+  suspend: (flow) => {
+    if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
+    flow.next = 'suspended';
+    rendezvousOp(flow.pool, DESC_SOE, vmR3LiveDoSuspend(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
+  },
+  suspended: (flow, rc) => {
+    if (rc === VERR_TRY_AGAIN) return timer(flow, LIVE_SUSPEND_RETRY_MS * NS_PER_MS, 'live-suspend-retry', 'suspend');
+    if (!RT_FAILURE(rc)) return step2(flow);
+    flow.failRc = rc;
+    onEmt0(flow, ssmR3LiveDone(flow.ctx), 'suspendFailed');
+  },
+  // vmR3LiveDoStep2's first half ran: the final pass moves, then the second half (SSMR3LiveDone, → SUSPENDED).
+  step2Ran: (flow) => transfer(flow, flow.ctx.finalBytes, 'final-pass', 'step2Finish'),
+  step2Finish: (flow) => onEmt0(flow, vmR3LiveDoStep2Done(flow.ctx), 'step2Done'),
+  step2Done: (flow, rc) => finish(flow, rc, flow.ctx.suspendNs === null ? null : flow.pool.vm.nowNs() - flow.ctx.suspendNs),
+  suspendFailed: (flow) => finish(flow, flow.failRc),
+  // Step 4: step 1 failed and SSMR3LiveDone ran — the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
+  step1Done: (flow) => {
+    flow.next = 'cleanedUp';
+    rendezvousOp(flow.pool, rendezvousFlags('once'), vmR3LiveDoStep1Cleanup(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
+  },
+  cleanedUp: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
+};
+
+/** The wait ended: take the step the flow named. */
+const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.next](flow, rc);
+
+/** After a prepare or vote run the handle's machine says where step 1 goes. */
+function afterStep1Run(flow: SaveFlow, rc: number): void {
+  if (RT_FAILURE(rc)) return step1Failed(flow, rc);
+  const state = flow.ctx.ssm!.state;
+  if (state === 'LIVE_EXEC') return post(flow, 'exec'); // prepared, or some unit voted for another pass
+  if (state === 'LIVE_STEP2') return SAVE_STEPS.suspend(flow, rc); // "Step 1 completed after pass N"
+  step1Failed(flow, VERR_SSM_INVALID_STATE);
+}
+
+function step1Failed(flow: SaveFlow, rc: number): void {
+  flow.failRc = rc;
+  onEmt0(flow, ssmR3LiveDone(flow.ctx), 'step1Done');
+}
+
+const step2 = (flow: SaveFlow): void => onEmt0(flow, vmR3LiveDoStep2(flow.ctx), 'step2Ran');
+
+/** A request to EMT(0) (VMR3ReqCallWait), then `next` with its status. */
+function onEmt0(flow: SaveFlow, fn: ReqFn, next: SaveStep): void {
+  flow.next = next;
+  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, (rc) => resume(flow, rc));
+}
+
+/** `next` as the thread's next step. */
+function post(flow: SaveFlow, next: SaveStep): void {
+  flow.next = next;
+  flow.thread.post(() => resume(flow, VINF_SUCCESS));
+}
+
+/** `next` as a thread step once `delayNs` of GIP time passed. */
+function timer(flow: SaveFlow, delayNs: number, label: string, next: SaveStep): void {
+  flow.next = next;
+  const vm = flow.pool.vm;
+  vm.host.sched.setTimer(vm.nowNs() + delayNs, `${flow.thread.id}/${label}`, () => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
+}
+
+/** The stream moves `bytes` at the configured bandwidth (virtual clock only), then `next` runs as a thread step. */
+function transfer(flow: SaveFlow, bytes: number, label: string, next: SaveStep): void {
+  const sink = flow.ctx.sink;
+  if (flow.pool.vm.host.sched.mode !== 'deterministic') {
+    // Real clock: the bytes take what the socket takes (ssmR3StrmCheckAndFlush waiting for the I/O thread).
+    if (!isDrainable(sink)) return post(flow, next);
+    flow.next = next;
+    return sink.whenDrained(() => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
+  }
+  if (bytes <= 0) return post(flow, next);
+  timer(flow, Math.ceil((bytes * 1e9) / flow.bandwidth), label, next);
+}
+
+function finish(flow: SaveFlow, rc: number, downtimeNs: number | null = null): void {
+  const { ctx, out } = flow;
+  out.result = { rc, live: ctx.ssm !== null, passes: flow.passes, bytes: ctx.ssm?.offStream ?? ctx.plainBytes, downtimeNs, suspended: ctx.suspended };
+  // A file error carries the file's name: the caller rejects with it rather than with the bare status.
+  const error = ctx.openError ?? ctx.sink?.failure ?? null;
+  if (RT_FAILURE(rc) && error?.rc === rc) out.error = error;
+  flow.done(rc);
+}
+
+/**
+ * VMR3Save (op 'save') / VMR3Teleport (op 'teleport') from a thread outside the VM: a SaveFlow that starts
+ * with vmR3Save on EMT(0). `openSink` runs on EMT(0) inside vmR3Save (SSMR3LiveSave opens the file there).
+ * The result lands in `out` before the status is reported.
+ */
+export function saveFlowOp(
+  pool: ReqPool,
+  openSink: () => SaveSink,
+  op: 'save' | 'teleport',
+  options: SaveOptions,
+  out: SaveOut,
+): Operation {
+  checkSaveOptions(options);
+  const vm = pool.vm;
+  const bandwidth = options.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
+  return (thread, done) => {
+    const port = savedStatePortOf(vm);
+    const onProgress = (percent: number) => {
+      if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // pfnProgress: its answer is ignored
+      port.reportProgress(op, percent, vm.nowNs());
+    };
+    const ctx: SaveContext = {
+      who: op === 'save' ? 'VMR3Save' : 'VMR3Teleport',
+      after: op === 'teleport' ? 'TELEPORT' : options.continueAfterwards === false ? 'DESTROY' : 'CONTINUE',
+      openSink,
+      live: {
+        maxDowntimeMs: options.maxDowntimeMs ?? VMR3SAVE_MAX_DOWNTIME_MS, bandwidthBytesPerSec: bandwidth, onProgress,
+        ...(options.lzf !== undefined ? { lzf: options.lzf } : {}),
+      },
+      ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
+    };
+    const flow: SaveFlow = { op, pool, thread, ctx, out, done, bandwidth, passes: 0, next: 'saved', failRc: VINF_SUCCESS };
+    onEmt0(flow, vmR3Save(ctx), 'saved');
+  };
+}
+
