@@ -3,6 +3,7 @@ import { emtMachine } from './emt.js';
 import { gvmmHandleMachine } from './gvmm-handle.js';
 import { haltMethodMachine } from './halt-method.js';
 import { rendezvousMachine } from './rendezvous.js';
+import { rendezvousMemberMachine } from './rendezvous-member.js';
 import { requestMachine } from './request.js';
 import { ssmLiveSaveMachine } from './ssm-live-save.js';
 import { vmMachine } from './vm.js';
@@ -13,6 +14,7 @@ export * from './emt.js';
 export * from './gvmm-handle.js';
 export * from './halt-method.js';
 export * from './rendezvous.js';
+export * from './rendezvous-member.js';
 export * from './request.js';
 export * from './ssm-live-save.js';
 export * from './vm.js';
@@ -25,6 +27,7 @@ export const MACHINES = {
   emt: emtMachine,
   request: requestMachine,
   rendezvous: rendezvousMachine,
+  rendezvousMember: rendezvousMemberMachine,
   ssmLiveSave: ssmLiveSaveMachine,
   haltMethod: haltMethodMachine,
   gvmmHandle: gvmmHandleMachine,

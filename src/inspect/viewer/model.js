@@ -5,7 +5,8 @@
 /** Lanes of the sequence view, by role (client → queue → EMT → rendezvous → VM). */
 export function laneOf(actorId) {
   if (/^ext\./.test(actorId)) return 'clients';
-  let m = /\/(?:emt|cpu)\.(\d+)$/.exec(actorId);
+  // An EMT's walk through a rendezvous (`vm.1/emt.0/rv.3`) is drawn on its EMT's lane.
+  let m = /\/(?:emt|cpu)\.(\d+)(?:\/rv\.\d+)?$/.exec(actorId);
   if (m) return `emt.${m[1]}`;
   if (/\/req\.\d+$/.test(actorId)) return 'queues';
   if (/\/rv\.\d+$/.test(actorId)) return 'rendezvous';
