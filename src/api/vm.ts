@@ -13,7 +13,7 @@ import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from '../vmm/l
 import { vmOps, type RendezvousOptions } from '../vmm/operations.js';
 import type { ReqPool, VmReq } from '../vmm/requests.js';
 import type { CpuTarget, EmtContext, ReqFn } from '../vmm/types.js';
-import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from '../vmm/vm-core.js';
+import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmListener, VmTraceEvent } from '../vmm/vm-core.js';
 import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
 import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/save-flow.js';
@@ -56,13 +56,15 @@ export class VM {
     const tNs = core.nowNs();
     this.#lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
     this.#lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
-    core.listeners.add((event) => {
+    const listener: VmListener = (event) => {
       if (event.kind === 'state') this.#lastState = event;
       else if (event.kind === 'cpu-state') this.#lastCpu[event.cpu] = event;
       if (this.#snapshot !== undefined && changesVmSnapshot(event)) this.#snapshot = undefined; // only once someone asked
       // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
       if (this.#events.observed) this.#events.next(event);
-    });
+    };
+    listener.detail = () => this.#events.observed; // its own bookkeeping reads state changes only
+    core.listeners.add(listener);
     // Destroyed (after the last sweep), failed creation or engine disposed: every stream of the VM completes.
     core.onEnd = () => {
       this.#events.complete();

@@ -12,7 +12,7 @@ import {
 } from '../status.js';
 import { CPU_EVENT } from '../vmm/vm-core.js';
 import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
-import type { VmCore } from '../vmm/vm-core.js';
+import type { VmCore, VmListener } from '../vmm/vm-core.js';
 import type { Operation } from '../vmm/external.js';
 import type { ReqPool } from '../vmm/requests.js';
 import type { SavedStatePort, SaveDriver, SaveSink, SaveStart } from '../vmm/save/ports.js';
@@ -139,7 +139,7 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
   const state = new SavedState(vm, ram);
   vm.ssm = state;
   const execSince = new Array<number | null>(vm.cCpus).fill(null);
-  vm.listeners.add((event) => {
+  const listener: VmListener = (event) => {
     if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) ram.guestStopped();
     if (event.kind === 'cpu-state') {
       if (event.to === 'STARTED_EXEC') execSince[event.cpu] = event.tNs;
@@ -148,7 +148,9 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
         execSince[event.cpu] = null;
       }
     }
-  });
+  };
+  listener.detail = () => false; // state and vCPU-state changes only
+  vm.listeners.add(listener);
   return state;
 }
 

@@ -169,7 +169,7 @@ class MemberCell extends MachineCell<RendezvousMemberEvent> {
 const emitMemberTransition: TransitionListener = (cell, from, event) => {
   const frame = (cell as MemberCell).frame;
   const vm = frame.emt.vm;
-  if (vm.listeners.size === 0) return;
+  if (!vm.wantsDetail()) return;
   vm.emit({
     kind: 'rendezvous-member', systemId: cell.systemId, machine: 'rendezvousMember', from: from.value as string, to: cell.value,
     event: event.type, cpu: frame.emt.cpu, rendezvous: frame.instance?.id ?? null, tNs: vm.nowNs(),

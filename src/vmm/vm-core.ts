@@ -76,6 +76,12 @@ const EDGE_EVENTS = new Map<string, VmEvent>(vmEdges().map((e) => [`${e.from}>${
 /** The vCPU machine's events, one shared object each (the machine memo keys edges by the object). */
 export const CPU_EVENT = sharedEvents<VmCpuEvent>({ start: true, stop: true, execEnter: true, execLeave: true, haltEnter: true, haltLeave: true });
 
+/** A VmCore listener; `detail` says whether it wants fine-grained events now (absent: always). */
+export interface VmListener {
+  (event: VmTraceEvent): void;
+  detail?: () => boolean;
+}
+
 /** VmCore.listeners: a Set (add / delete as usual) that keeps an array of its members for emit(). */
 export class ListenerSet<T> extends Set<T> {
   #list: T[] | null = null;
@@ -138,7 +144,7 @@ export class VmCore {
   readonly atState: AtStateCallback[] = [];
   readonly atError: AtErrorCallback[] = [];
   readonly atRuntimeError: AtRuntimeErrorCallback[] = [];
-  readonly listeners = new ListenerSet<(event: VmTraceEvent) => void>();
+  readonly listeners = new ListenerSet<VmListener>();
   /** The VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
   onEnd: (() => void) | null = null;
   /** The component table (PDM, SSM … notifications), the embedder's wrapped by userComponents; null: no-ops. */
@@ -189,6 +195,19 @@ export class VmCore {
 
   nowNs(): number {
     return this.host.sched.clock.nowNs();
+  }
+
+  /**
+   * Whether any listener wants the fine-grained events (a rendezvous member's every edge): the engine's own
+   * bookkeeping listeners read only state changes, so with nobody else listening these cost nothing.
+   */
+  wantsDetail(): boolean {
+    const listeners = this.listeners.list;
+    for (let i = 0; i < listeners.length; i++) {
+      const detail = listeners[i]!.detail;
+      if (detail === undefined || detail()) return true;
+    }
+    return false;
   }
 
   emit(event: VmTraceEvent): void {

@@ -74,3 +74,24 @@ describe('rendezvous member walks at run time', () => {
     expect(finals).toHaveLength(2); // one caller each
   });
 });
+
+describe('member edges cost nothing when nobody reads them', () => {
+  it('are built only while someone wants fine-grained events (events$ subscribed, an inspector), not for the engine’s own listeners', async () => {
+    const vmm = createVMM({ clock: 'virtual' });
+    const vm = await vmm.create({ cpus: 3 });
+    const core = vm.core;
+    expect(core.wantsDetail()).toBe(false); // the facade's and the saved state's bookkeeping only
+    const seen: VmTraceEvent[] = [];
+    const spy = Object.assign((e: VmTraceEvent) => void seen.push(e), { detail: () => false });
+    core.listeners.add(spy);
+    await vm.emtRendezvous({ type: 'descending' }, () => {});
+    expect(seen.filter((e) => e.kind === 'rendezvous-member')).toEqual([]);
+    expect(seen.some((e) => e.kind === 'rendezvous')).toBe(true); // the instance's own edges still arrive
+    const sub = vm.events$.subscribe(() => {});
+    expect(core.wantsDetail()).toBe(true);
+    await vm.emtRendezvous({ type: 'descending' }, () => {});
+    expect(seen.filter((e) => e.kind === 'rendezvous-member').length).toBeGreaterThan(0);
+    sub.unsubscribe();
+    vmm.dispose();
+  });
+});
