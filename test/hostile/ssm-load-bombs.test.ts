@@ -63,6 +63,10 @@ describe('pgm records that do not make progress are refused', () => {
     ['a run that starts inside the previous one', (s: Parameters<ReturnType<typeof zeroRuns>>[0]) => { zeroRuns(1, 0, 16)(s); zeroRuns(1, 15, 4)(s); }, VERR_SSM_DATA_UNIT_FORMAT_CHANGED],
     ['a run below the previous one', (s: Parameters<ReturnType<typeof zeroRuns>>[0]) => { zeroRuns(1, 40, 8)(s); zeroRuns(1, 10, 8)(s); }, VERR_SSM_DATA_UNIT_FORMAT_CHANGED],
     ['a RAW page inside a zero run', (s: Parameters<ReturnType<typeof zeroRuns>>[0]) => { zeroRuns(1, 0, 16)(s); s.putU8(PGM_REC_RAW); s.putU32(3); s.putMem(new Uint8Array(4096).fill(7)); }, VERR_SSM_DATA_UNIT_FORMAT_CHANGED],
+    // 1 MiB of RAM is 256 pages: runs that reach past it are refused before any page is touched.
+    ['a zero run that runs past the end of RAM', zeroRuns(1, 250, 16), VERR_SSM_DATA_UNIT_FORMAT_CHANGED],
+    ['a zero run that starts past the end of RAM', zeroRuns(1, 1_000_000, 1), VERR_SSM_DATA_UNIT_FORMAT_CHANGED],
+    ['a RAW page past the end of RAM', (s: Parameters<ReturnType<typeof zeroRuns>>[0]) => { s.putU8(PGM_REC_RAW); s.putU32(256); s.putMem(new Uint8Array(4096).fill(7)); }, VERR_SSM_DATA_UNIT_FORMAT_CHANGED],
   ] as const)('%s', async (_name, records, rc) => {
     const path = await craftedVmFile(1 * MiB, records);
     const { vm } = await newVm({ ram: { sizeBytes: 1 * MiB }, powerOn: false });
