@@ -4,7 +4,7 @@
  * to 8 and 16 vCPUs, for PCT (bug depth 3), the portfolio (PCT d = 1, 2, 3, 5, 10 and random walks in turn) and
  * random walks alone (the same run loop: a run ends where only timers are left). Budget: 10,000 iterations and
  * a wall-time limit per cell; a miss prints "miss (n)" with the iterations taken. Fixed seeds, so a row repeats.
- * The liveness mutant (halt-ignores-flags) needs a fair cycle, which runs cannot show: it is a miss by design.
+ * The liveness mutant (halt-ignores-flags) is found by a fair cycle along one run (src/check/run-lasso.ts).
  *
  * Run: `npm run bench`, `node dist/bench/check-pct.js [--iterations n] [--time-limit s] [--seed n] [--quick]`
  * (--quick: suite vCPU counts only), or `npx tsx bench/check-pct.ts`.

@@ -8,12 +8,15 @@
  * PCT: every actor (EMT, client, call thread, the timer) gets a random distinct priority when first seen, and
  * d − 1 change points are drawn uniformly over the estimated run length k (the longest run seen so far). At each
  * step the highest-priority enabled actor runs; at the i-th change point that actor drops to priority −i, below
- * every other. A bug of depth d is found with probability at least 1/(n·k^(d−1)) per run.
+ * every other. A bug of depth d is found with probability at least 1/(n·k^(d−1)) per run. A run that cycles
+ * fairly with a call in flight is a liveness counterexample (run-lasso.ts), with the lasso BFS would report.
  */
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
 import { endOfRun, OUTCOMES_MAX } from './explorer.js';
+import { RunLasso } from './run-lasso.js';
 import { DEFAULTS } from './search.js';
+import { livenessMessage } from './trace.js';
 import { World } from './world.js';
 
 /** A strategy's chooser for one run: the choice index (an actor of world.ready(), or the timer) to take next. */
@@ -122,7 +125,9 @@ export async function sampleRuns(x: Explorer, strategies: readonly SamplingStrat
     const choose = strategies[s]!.run();
     const world = World.build(x.scenario, { ...x.worldOptions, observeCreation: run === 0 });
     const choices: number[] = [];
-    while (!world.violation && world.depth < x.maxDepth) {
+    const lasso = x.liveness && RunLasso.fits(world) ? new RunLasso() : null;
+    let lassoAt = -1;
+    while (!world.violation && world.depth < x.maxDepth && lassoAt < 0) {
       const outcome = endOfRun(world);
       if (outcome !== null) {
         if (x.outcomes.size < OUTCOMES_MAX) x.outcomes.add(outcome);
@@ -132,8 +137,12 @@ export async function sampleRuns(x: Explorer, strategies: readonly SamplingStrat
       const choice = choose(world);
       world.step(choice);
       choices.push(choice);
+      if (lasso && !world.violation) lassoAt = lasso.note(x, world, choices.length);
     }
-    if (!world.violation && world.depth >= x.maxDepth) x.bound ??= 'maxDepth';
+    if (lassoAt >= 0 && !x.violation) {
+      x.violation = { violation: { property: 'liveness', message: livenessMessage(world, choices.length - lassoAt) }, choices, lassoAt };
+    }
+    if (!world.violation && lassoAt < 0 && world.depth >= x.maxDepth) x.bound ??= 'maxDepth';
     x.transitions += choices.length;
     if (choices.length > x.depthReached) x.depthReached = choices.length;
     strategies[s]!.ended(choices.length);
@@ -141,7 +150,7 @@ export async function sampleRuns(x: Explorer, strategies: readonly SamplingStrat
     figures.steps += choices.length;
     own.iterations++;
     own.steps += choices.length;
-    if (x.check(world, () => choices)) {
+    if (x.check(world, () => choices) || lassoAt >= 0) {
       figures.foundAt = figures.iterations;
       own.foundAt = own.iterations;
       return done();
