@@ -65,6 +65,8 @@ export interface Progress {
   seconds: number;
   statesPerSecond: number;
   heapBytes: number;
+  /** Sampling modes (pct, portfolio): runs so far; states are then not counted. */
+  iterations?: number;
 }
 
 export interface ExploreResult {

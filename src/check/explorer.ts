@@ -46,6 +46,8 @@ export class Explorer {
   lastProgressNs = 0;
   /** BFS: states waiting; DFS: stack depth (the progress line shows it). */
   frontier = 0;
+  /** Sampling modes: runs so far (the progress line shows it instead of states). */
+  iterations: number | null = null;
 
   constructor(
     readonly scenario: ScenarioSpec,
@@ -167,6 +169,7 @@ export class Explorer {
       seconds,
       statesPerSecond: seconds > 0 ? this.table.size / seconds : 0,
       heapBytes: process.memoryUsage().heapUsed,
+      ...(this.iterations !== null ? { iterations: this.iterations } : {}),
     };
   }
 

@@ -146,7 +146,7 @@ export async function sampleRuns(x: Explorer, strategies: readonly SamplingStrat
     x.transitions += choices.length;
     if (choices.length > x.depthReached) x.depthReached = choices.length;
     strategies[s]!.ended(choices.length);
-    figures.iterations++;
+    x.iterations = ++figures.iterations;
     figures.steps += choices.length;
     own.iterations++;
     own.steps += choices.length;

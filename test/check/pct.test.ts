@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { registerCheck } from '../../src/cli/commands/check-command.js';
+import { progressLine } from '../../src/cli/commands/check-progress.js';
 import { explore } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import { PORTFOLIO_DEPTHS, pctStrategy } from '../../src/check/pct.js';
@@ -105,6 +106,15 @@ describe('PCT (priority-based sampling)', () => {
     expect(s.steps).toBeGreaterThan(0);
     expect(s.schedulesPerSecond).toBeGreaterThan(0);
     expect(result.verdict).toBe(`bounded after ${perStrategy * members} iterations (walks): no violation found so far`);
+  });
+
+  it('reports progress in iterations, not states', async () => {
+    const seen: (number | undefined)[] = [];
+    await explore({ cpus: 16, clients: [['powerOn', 'suspend'], ['powerOff']] }, { mode: 'pct', walks: 300, progressIntervalMs: 0, onProgress: (p) => seen.push(p.iterations) });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const i of seen) expect(i).toBeGreaterThan(0);
+    const line = progressLine({ states: 0, transitions: 1234, depth: 92, frontier: 0, seconds: 2, statesPerSecond: 0, heapBytes: 0, iterations: 10 });
+    expect(line).toMatch(/^iterations 10 {2}5\.0\/s {2}steps 1,234 {2}longest run 92/);
   });
 
   it('takes up to 32 vCPUs when sampling, exhaustive search up to 8', async () => {
