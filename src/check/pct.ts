@@ -14,7 +14,7 @@
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
 import { endOfRun, OUTCOMES_MAX } from './explorer.js';
-import { RunLasso } from './run-lasso.js';
+import { choiceActor, RunLasso } from './run-lasso.js';
 import { DEFAULTS } from './search.js';
 import { livenessMessage } from './trace.js';
 import { World } from './world.js';
@@ -125,7 +125,7 @@ export async function sampleRuns(x: Explorer, strategies: readonly SamplingStrat
     const choose = strategies[s]!.run();
     const world = World.build(x.scenario, { ...x.worldOptions, observeCreation: run === 0 });
     const choices: number[] = [];
-    const lasso = x.liveness && RunLasso.fits(world) ? new RunLasso() : null;
+    const lasso = x.liveness ? new RunLasso() : null;
     let lassoAt = -1;
     while (!world.violation && world.depth < x.maxDepth && lassoAt < 0) {
       const outcome = endOfRun(world);
@@ -135,9 +135,10 @@ export async function sampleRuns(x: Explorer, strategies: readonly SamplingStrat
       }
       if (world.violation || world.choiceCount() === 0) break;
       const choice = choose(world);
+      const actor = lasso && choices.length + 1 >= lasso.from ? choiceActor(world, choice) : '';
       world.step(choice);
       choices.push(choice);
-      if (lasso && !world.violation) lassoAt = lasso.note(x, world, choices.length);
+      if (lasso && !world.violation) lassoAt = lasso.note(x, world, choices.length, actor);
     }
     if (lassoAt >= 0 && !x.violation) {
       x.violation = { violation: { property: 'liveness', message: livenessMessage(world, choices.length - lassoAt) }, choices, lassoAt };

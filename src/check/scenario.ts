@@ -96,8 +96,8 @@ export class ScenarioError extends Error {
 }
 
 export const CPUS_MAX = 8;
-/** Sampling modes (pct, portfolio, src/check/pct.ts) take larger scenarios: the monitors keep 32-bit vCPU masks. */
-export const CPUS_MAX_SAMPLING = 32;
+/** Sampling modes (pct, portfolio, src/check/pct.ts) take scenarios up to VMM_MAX_CPU_COUNT vCPUs. */
+export const CPUS_MAX_SAMPLING = 64;
 export const CLIENTS_MAX = 8;
 export const CALLS_MAX = 16;
 
