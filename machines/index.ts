@@ -3,18 +3,22 @@ import { emtMachine } from './emt.js';
 import { gvmmHandleMachine } from './gvmm-handle.js';
 import { haltMethodMachine } from './halt-method.js';
 import { rendezvousMachine } from './rendezvous.js';
+import { rendezvousMemberMachine } from './rendezvous-member.js';
 import { requestMachine } from './request.js';
 import { ssmLiveSaveMachine } from './ssm-live-save.js';
 import { vmMachine } from './vm.js';
+import { vmSaveTeleportMachine } from './vm-save-teleport.js';
 import { vmcpuMachine } from './vmcpu.js';
 
 export * from './emt.js';
 export * from './gvmm-handle.js';
 export * from './halt-method.js';
 export * from './rendezvous.js';
+export * from './rendezvous-member.js';
 export * from './request.js';
 export * from './ssm-live-save.js';
 export * from './vm.js';
+export * from './vm-save-teleport.js';
 export * from './vmcpu.js';
 
 export const MACHINES = {
@@ -23,9 +27,11 @@ export const MACHINES = {
   emt: emtMachine,
   request: requestMachine,
   rendezvous: rendezvousMachine,
+  rendezvousMember: rendezvousMemberMachine,
   ssmLiveSave: ssmLiveSaveMachine,
   haltMethod: haltMethodMachine,
   gvmmHandle: gvmmHandleMachine,
+  vmSaveTeleport: vmSaveTeleportMachine,
 } as const;
 
 export type MachineName = keyof typeof MACHINES;

@@ -1,7 +1,8 @@
 /**
  * Deliberately broken engines for the mutation test (issue item 7): each one must be caught by the checker.
- * Half are `machine.provide()` variants of machines/rendezvous.ts (same graph, broken actions or guards), half
- * are the test-only fault flags of src/vmm/faults.ts. Selectable only in tests: nothing exports this file from
+ * Where the broken behaviour is an edge, they are `machine.provide()` variants of machines/rendezvous.ts or
+ * machines/rendezvous-member.ts (same graph, broken actions or guards); the rest are the test-only fault flags
+ * of src/vmm/faults.ts. Selectable only in tests: nothing exports this file from
  * the package entry or the CLI. Each mutant names a small scenario that exposes it and the property expected
  * to catch it; the mutation test records the length of the shortest counterexample.
  */
@@ -10,6 +11,7 @@ import {
   firstRunner, mergeRendezvousStatus, nextRunner, rendezvousMachine, rendezvousTypeOf, RV_STOP_ON_ERROR, type RendezvousContext,
   type RendezvousEvent, type RendezvousType,
 } from '../../machines/rendezvous.js';
+import { rendezvousMemberMachine } from '../../machines/rendezvous-member.js';
 import type { Scenario } from './scenario.js';
 import type { EngineVariant } from './world.js';
 
@@ -144,7 +146,9 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'rendezvous-lock-kept',
     description: 'the rendezvous caller never releases u32RendezvousLock',
-    engine: { faults: { lockNotReleased: true } },
+    engine: {
+      machines: { rendezvousMember: rendezvousMemberMachine.provide({ actions: { readStatus: assign({ releaseLock: false }) } }) },
+    },
     scenario: { cpus: 2, clients: [['powerOn', 'powerOff']] },
     caughtBy: 'deadlock',
   },

@@ -85,8 +85,6 @@ export interface Scenario {
   halt?: ScenarioSpec['halt'];
   clients: (CallInput[] | { name?: string; calls: CallInput[] })[];
 }
-/** @deprecated the earlier name of `Scenario` (the input form). */
-export type ScenarioInput = Scenario;
 
 export class ScenarioError extends Error {
   constructor(message: string) {

@@ -82,7 +82,7 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
     key.w(req.status);
     key.w(typeof req.target === 'number' ? cpu(req.target) : intern(req.target));
     key.w(req.cpu === null ? -1 : cpu(req.cpu));
-    key.w(req.onComplete ? 1 : 0);
+    key.w(req.onComplete || req.waiter ? 1 : 0); // someone waits on the packet's event
   }
   // Clients and their calls' threads.
   for (const client of world.clients) {
@@ -194,11 +194,16 @@ function encodeInstance(instance: RendezvousInstance, key: KeyWriter, world: Wor
   key.w(instance.parent ? world.core.rendezvousStack.indexOf(instance.parent) : -1);
 }
 
-/** A live save in progress: the SSM machine (phase, pass), the handle's status and cancel word, stream bytes. */
+/** A save in progress: its flows' machine states, the SSM machine (phase, pass), the handle's status and cancel word, stream bytes. */
 function encodeSave(world: World, key: KeyWriter): void {
   const saved = attachedSavedState(world.core);
   const handle = saved?.cancellable; // (registry.cancellable would make the registry)
   key.w(saved ? saved.ram.dirtyPages : -1);
+  // Where each vmR3SaveTeleport flow is (its machine's state), in an order that does not depend on start order.
+  const flows = saved?.saveFlows ?? [];
+  key.w(flows.length);
+  if (flows.length === 1) key.w(intern(flows[0]!.cell.value));
+  else if (flows.length > 1) for (const id of flows.map((f) => intern(f.cell.value)).sort((a, b) => a - b)) key.w(id);
   if (!handle) return key.w(0);
   const live = handle.liveSave;
   key.w(intern(live ? live.state : handle.state));

@@ -85,8 +85,8 @@ export class EngineFactSource {
     // A VM's first move on a handle whose last VM terminated: GVMM recycled the handle for a new VM.
     if (ev.kind === 'state' && ev.from === 'CREATING' && this.#snapshots.get(vmId)?.status === 'done') this.forget(vmId);
     switch (ev.kind) {
-      case 'state':
-        return this.#transition(vmId, vmId, 'vm', ev.from, ev.to, { type: ev.event }, ev.tNs, this.#cause(vmId, ev.by));
+      case 'state': // the VM is a root: no parent (a trace that starts with a change announces it once, in `from`)
+        return this.#transition(vmId, null, 'vm', ev.from, ev.to, { type: ev.event }, ev.tNs, this.#cause(vmId, ev.by));
       case 'cpu-state':
         return this.#transition(`${vmId}/cpu.${ev.cpu}`, vmId, 'vmcpu', ev.from, ev.to, undefined, ev.tNs, this.current ?? `${vmId}/emt.${ev.cpu}`);
       case 'emt':

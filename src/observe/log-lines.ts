@@ -1,13 +1,13 @@
 /**
  * The VirtualBox release-log lines `observe` reads (docs/observe.md lists them with examples). Each pattern is
- * matched against the message after the `HH:MM:SS.uuuuuu ` timestamp; the state-change one anywhere in the
- * line, because from 7.2 the NAT code can glue it onto the previous message.
+ * matched against the message after the `HH:MM:SS.uuuuuu ` timestamp (`HH:MM:SS.mmm ` up to 4.1); the
+ * state-change one anywhere in the line, because from 7.2 the NAT code can glue it onto the previous message.
  */
 
-/** Elapsed time since the logger started; hours go past 24. */
-export const TIMESTAMP = /^(\d{2,}):(\d{2}):(\d{2})\.(\d{6}) /;
+/** Elapsed time since the logger started; hours go past 24. Microseconds from 4.2 on, milliseconds in 3.1–4.1. */
+export const TIMESTAMP = /^(\d{2,}):(\d{2}):(\d{2})\.(\d{6}|\d{3}) /;
 /** With the glued-on line's own timestamp in front of it when there is one (`…NAT: foo00:00:11.528235 Changing …`). */
-export const STATE_CHANGE = /(?:(\d{2,}):(\d{2}):(\d{2})\.(\d{6}) )?Changing the VM state from '([A-Z_0-9]+)' to '([A-Z_0-9]+)'/;
+export const STATE_CHANGE = /(?:(\d{2,}):(\d{2}):(\d{2})\.(\d{6}|\d{3}) )?Changing the VM state from '([A-Z_0-9]+)' to '([A-Z_0-9]+)'/;
 /** `VirtualBox VM 7.2.4 r170995 win.amd64 (…) release log`; before 4.0 `VirtualBox 3.1.6 r59338 …`. */
 export const VERSION = /VirtualBox(?: VM)? (\d+)\.(\d+)\.(\d+)\S* r(\d+) (\S+) \(.*\) release log/;
 export const LOG_OPENED = /^Log opened (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)/;
@@ -16,8 +16,9 @@ export const OS_PRODUCT = /^OS Product: (.+)$/;
 export const NUM_CPUS = /^\s+NumCPUs\s+<integer> = 0x[0-9a-fA-F]+ \((\d+)\)/;
 /** `VMEmt: Halt method global1 (5)`; 4.2 says `VM: Halt method`. */
 export const HALT_METHOD = /^(?:VMEmt|VM): Halt method (\S+) \((\d+)\)/;
-/** The guest's own log relayed by VMMDev: its timestamps and even its "Log opened" are not the VM's. */
-export const GUEST_LOG = 'VMMDev: Guest Log:';
+/** The guest's own log relayed by VMMDev (before 4.3 without the `VMMDev: ` prefix): its timestamps and even its
+ * "Log opened" are not the VM's. */
+export const GUEST_LOG = /^(?:VMMDev: )?Guest Log:/;
 
 /** Context lines: the cause of a state change, in the words of the log. */
 export const ANNOTATIONS: readonly { kind: AnnotationKind; re: RegExp }[] = [
@@ -47,9 +48,10 @@ export type AnnotationKind =
 /** Every pattern starts with one of these words (a cheap pre-filter before the regexes, for 100 MB logs). */
 export const ANNOTATION_PREFIXES = ['Pausing', 'Resuming', 'Saving', 'SSM: ', 'ACPI: ', 'VMMDev', 'PDM', 'EM', 'GIM', 'VMM', 'Guest requests', 'Console', 'GUI: ', 'VM: ', '!!', 'VMSetError', 'Power up failed'];
 
-/** Nanoseconds of an `HH:MM:SS.uuuuuu` match. */
+/** Nanoseconds of an `HH:MM:SS.uuuuuu` (or `HH:MM:SS.mmm`) match. */
 export function timestampNs(m: RegExpExecArray): number {
-  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1e9 + Number(m[4]) * 1e3;
+  const fraction = m[4]!;
+  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1e9 + Number(fraction) * (fraction.length === 3 ? 1e6 : 1e3);
 }
 
 /** `HH:MM:SS.mmm` for printing. */

@@ -165,7 +165,7 @@ function checkReadable(log: ObservedLog, file: string, size: number): void {
   if (sampled > 0 && bad / sampled > 0.02) {
     throw new ObserveInputError(`${file}: binary data, not a text log (${bad} control or undecodable characters in the first ${sampled})`);
   }
-  if (log.timestamped === 0) throw new ObserveInputError(`${file}: not a VirtualBox release log (no line starts with an HH:MM:SS.uuuuuu timestamp)`);
+  if (log.timestamped === 0) throw new ObserveInputError(`${file}: not a VirtualBox release log (no line starts with an HH:MM:SS.uuuuuu or HH:MM:SS.mmm timestamp)`);
 }
 
 /** The report without its trace, as `--json` prints it. */

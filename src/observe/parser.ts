@@ -83,7 +83,7 @@ export class LogParser {
     if (tNs < this.#lastNs) log.backwardsTimestamps++;
     this.#lastNs = tNs;
     const msg = text.slice(ts[0].length);
-    if (msg.startsWith(GUEST_LOG)) {
+    if (GUEST_LOG.test(msg)) {
       log.guestLogLines++;
       return;
     }

@@ -9,7 +9,7 @@ import type { TransitionListener } from './machine-cell.js';
 export interface CellEdgeEvent {
   kind: 'machine';
   systemId: string;
-  machine: 'ssmLiveSave' | 'gvmmHandle';
+  machine: 'ssmLiveSave' | 'gvmmHandle' | 'vmSaveTeleport';
   from: string;
   to: string;
   event: string;

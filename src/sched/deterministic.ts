@@ -5,7 +5,7 @@
  */
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
-import type { SchedChoice, Scheduler, Steppable, TimerHandle } from './scheduler.js';
+import { fireTimer, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
 import { TimerHeap } from './timer-heap.js';
 
 /** How the next actor is picked among the ready ones (sorted by registration order). */
@@ -126,10 +126,10 @@ export class DeterministicScheduler implements Scheduler {
     return lo;
   }
 
-  setTimer(dueNs: number, label: string, fire: () => void, options?: { daemon?: boolean }): TimerHandle {
+  setTimer(dueNs: number, label: string, action: TimerAction, options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.#timerSeq;
     const daemon = options?.daemon === true;
-    this.#timers.push({ id, dueNs: Math.max(dueNs, this.clock.nowNs()), seq: id, label, fire, ...(daemon ? { daemon } : {}) });
+    this.#timers.push({ id, dueNs: Math.max(dueNs, this.clock.nowNs()), seq: id, label, action, ...(daemon ? { daemon } : {}) });
     this.#kick();
     return { id };
   }
@@ -201,7 +201,7 @@ export class DeterministicScheduler implements Scheduler {
     if (!timer) return false;
     this.clock.advanceTo(timer.dueNs);
     this.#recordChoice({ kind: 'timer', label: timer.label, tNs: timer.dueNs });
-    timer.fire();
+    fireTimer(timer.action);
     return true;
   }
 

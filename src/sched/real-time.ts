@@ -4,7 +4,7 @@
  */
 import { NS_PER_MS } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
-import type { SchedChoice, Scheduler, Steppable, TimerHandle } from './scheduler.js';
+import { fireTimer, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
 
 export class RealTimeScheduler implements Scheduler {
   readonly mode = 'real-time' as const;
@@ -36,13 +36,13 @@ export class RealTimeScheduler implements Scheduler {
    * Every host timer is unref'd, so a daemon timer needs nothing special here. A timer already due fires on the
    * next macrotask turn (setImmediate), not after Node's 1 ms minimum delay (a load's turns between slices).
    */
-  setTimer(dueNs: number, label: string, fire: () => void, _options?: { daemon?: boolean }): TimerHandle {
+  setTimer(dueNs: number, label: string, action: TimerAction, _options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.#timerSeq;
     const delayMs = Math.max(0, (dueNs - this.clock.nowNs()) / NS_PER_MS);
     const onTime = () => {
       this.#timers.delete(id);
       this.onChoice?.({ kind: 'timer', label, tNs: this.clock.nowNs() });
-      fire();
+      fireTimer(action);
       this.#kick();
     };
     // An unref'd Immediate would wait for the next wake-up of the poll phase, so only the Timeout is unref'd.

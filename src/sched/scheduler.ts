@@ -17,6 +17,24 @@ export interface TimerHandle {
   readonly id: number;
 }
 
+/** An actor that takes timer events (an EMT: its guest slice ran out, its halt deadline passed). */
+export interface TimerTarget {
+  readonly id: string;
+  timerFired(event: string): void;
+}
+
+/**
+ * What a due timer does: a record naming the actor and the event it gets (data: a world holding only such
+ * timers can be copied), or, for the parts not yet converted, a callback.
+ */
+export type TimerAction = { readonly target: TimerTarget; readonly event: string } | (() => void);
+
+/** Deliver a due timer's action. */
+export function fireTimer(action: TimerAction): void {
+  if (typeof action === 'function') action();
+  else action.target.timerFired(action.event);
+}
+
 /** One recorded decision: which of the ready actors stepped, or which timer fired. */
 export type SchedChoice =
   | { kind: 'step'; index: number; of: number; actor: string; tNs: number }
@@ -30,11 +48,11 @@ export interface Scheduler {
   /** Forget an actor (terminated EMT): it is never stepped again. */
   retire(actor: Steppable): void;
   /**
-   * Call `fire` at GIP time `dueNs` (ties fire in the order they were set). A `daemon` timer (an idle EMT's
+   * Deliver `action` at GIP time `dueNs` (ties fire in the order they were set). A `daemon` timer (an idle EMT's
    * periodic re-check) does not keep a held simulation going by itself: virtual time passes it only on the
    * way to some other timer, as Node's unref'd timers do not keep a process alive.
    */
-  setTimer(dueNs: number, label: string, fire: () => void, options?: { daemon?: boolean }): TimerHandle;
+  setTimer(dueNs: number, label: string, action: TimerAction, options?: { daemon?: boolean }): TimerHandle;
   clearTimer(handle: TimerHandle | undefined): void;
   /** Someone awaits the simulation: keep running (and let virtual time pass) until the returned release. */
   hold(): () => void;

@@ -1,10 +1,12 @@
+import type { TimerAction } from './scheduler.js';
+
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export interface PendingTimer {
   id: number;
   dueNs: number;
   seq: number;
   label: string;
-  fire: () => void;
+  action: TimerAction;
   /** Does not keep a held simulation going by itself (Scheduler.setTimer). */
   daemon?: boolean;
 }

@@ -5,6 +5,7 @@
  * with the loader's own header, directory and footer checks (unit-header.ts), so every read is bounded by what the
  * file holds and every refusal is a VERR_SSM_* status. The strings are the file's: escape them before printing.
  */
+import { namingFile } from './file-errors.js';
 import { SSM_PASS_FINAL } from './constants.js';
 import { crc32 } from './crc.js';
 import { SsmHandle } from './handle.js';
@@ -38,6 +39,10 @@ export interface SsmInfo {
 }
 
 export function info(file: string | SsmSource): SsmInfo {
+  return namingFile(file, () => walk(file));
+}
+
+function walk(file: string | SsmSource): SsmInfo {
   // A path is validated with the whole-file CRC first (SSMR3ValidateFile); the walk then checks every unit on read.
   if (typeof file === 'string') validate(file, { checksum: true });
   const source = typeof file === 'string' ? new FileSource(file) : file;

@@ -14,6 +14,7 @@ import { crc32, crc32WithZeroField, crcRunning } from './crc.js';
 import { SsmHandle } from './handle.js';
 import { openAndValidate, type SsmFileInfo } from './header-validate.js';
 import { validateDirectory } from './unit-header.js';
+import { namingFile } from './file-errors.js';
 import { FileSource, type SsmSource } from './sources.js';
 import type { SsmStreamReader } from './stream-reader.js';
 import { decodeFooter, decodeUnitHeaderFixed, magicEquals } from './structs.js';
@@ -23,7 +24,7 @@ const toSource = (file: string | SsmSource): SsmSource => (typeof file === 'stri
 
 /** SSMR3ValidateFile. Throws VBoxError with the first integrity failure; returns the header information. */
 export function validate(file: string | SsmSource, opts: { checksum?: boolean } = {}): SsmFileInfo {
-  const { reader, info } = openAndValidate(toSource(file), { checksumIt: opts.checksum ?? false, checksumOnRead: false });
+  const { reader, info } = namingFile(file, () => openAndValidate(toSource(file), { checksumIt: opts.checksum ?? false, checksumOnRead: false }));
   reader.close();
   return info;
 }
@@ -37,7 +38,7 @@ export class SsmOpenFile {
   #closed = false;
 
   constructor(file: string | SsmSource) {
-    const { reader, info } = openAndValidate(toSource(file), { checksumIt: false, checksumOnRead: true });
+    const { reader, info } = namingFile(file, () => openAndValidate(toSource(file), { checksumIt: false, checksumOnRead: true }));
     this.#reader = reader;
     this.info = info;
     this.handle = new SsmHandle({ after: 'OPENED' });

@@ -16,6 +16,7 @@ import type { VmCore } from '../vmm/vm-core.js';
 import type { Operation } from '../vmm/external.js';
 import type { ReqPool } from '../vmm/requests.js';
 import type { SavedStatePort, SaveDriver, SaveSink, SaveStart } from '../vmm/save/ports.js';
+import type { SaveFlow } from '../vmm/save/save-flow.js';
 import type { SsmHandle } from './handle.js';
 import { SsmLiveSave } from './live-save.js';
 import { loadFromFileOp, type LoadOptions } from './live/vm-load.js';
@@ -49,6 +50,7 @@ export interface VmSavedState extends SavedStatePort {
  */
 class SavedState implements VmSavedState {
   readonly execNs: number[];
+  readonly saveFlows: SaveFlow[] = [];
   #registry: SsmUnitRegistry | null = null;
   #progress: Subject<SsmProgressEvent> | null = null;
 

@@ -12,24 +12,26 @@ import type { VmReq } from './requests.js';
 import { CPU_EVENT } from './vm-core.js';
 import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
+import { resumeWith, type Continuation } from './continuations.js';
+import type { TimerHandle } from '../sched/scheduler.js';
 
 /** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
 const isHaltWait: ResultCheck = (value) =>
   value === undefined || (typeof value === 'object' && value !== null && typeof (value as { cancel?: unknown }).cancel === 'function');
 
-/** VMR3ReqWait on an EMT (a request to another CPU): blocked until the packet completes; the caller frees it. */
+/**
+ * VMR3ReqWait on an EMT (a request to another CPU): blocked until the packet completes; the caller frees it.
+ * The packet names this EMT as its waiter; completion (or a kill) clears that and notifies the EMT.
+ */
 export class CallFrame implements Frame {
-  #completed = false;
+  readonly kind = 'call';
 
   constructor(
     readonly emt: Emt,
     readonly req: VmReq,
-    readonly resume: (rc: number) => void,
+    readonly next: Continuation,
   ) {
-    req.onComplete = () => {
-      this.#completed = true;
-      emt.notify();
-    };
+    req.waiter = emt;
   }
 
   get describe() {
@@ -37,30 +39,34 @@ export class CallFrame implements Frame {
   }
 
   canProgress(): boolean {
-    return this.#completed;
+    return this.req.waiter === null;
   }
 
   progress(): void {
     this.emt.pop(this);
-    this.resume(this.req.status);
+    resumeWith(this.emt, this.next, this.req.status);
   }
 }
 
 /** Guest code running for a slice; anything the loop must handle ends the slice early. */
 export class GuestSliceFrame implements Frame {
-  #expired = false;
-  readonly #timer;
+  readonly kind = 'guestSlice';
+  /** The slice's timer (a record: this EMT gets 'slice') has fired. */
+  expired = false;
+  readonly timer: TimerHandle;
 
   constructor(
     readonly emt: Emt,
     ns: number,
-    readonly resume: (rc: number) => void,
+    readonly next: Continuation,
   ) {
     emt.vm.cpuSend(emt.cpu, CPU_EVENT.execEnter);
-    this.#timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, () => {
-      this.#expired = true;
-      emt.vm.host.sched.ready(emt); // the slice's own end, not a VMR3NotifyCpuFF
-    });
+    this.timer = emt.vm.host.sched.setTimer(emt.vm.nowNs() + ns, `${emt.id}/slice`, { target: emt, event: 'slice' });
+  }
+
+  timerFired(): void {
+    this.expired = true;
+    this.emt.vm.host.sched.ready(this.emt); // the slice's own end, not a VMR3NotifyCpuFF
   }
 
   get describe() {
@@ -68,7 +74,7 @@ export class GuestSliceFrame implements Frame {
   }
 
   canProgress(): boolean {
-    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt);
+    return this.expired || this.emt.hasLoopWork() || interrupted(this.emt);
   }
 
   /** Guest code is left early only when the halt method says so (GLOBAL_1 pokes on VMNOTIFYFF_FLAGS_POKE). */
@@ -77,10 +83,10 @@ export class GuestSliceFrame implements Frame {
   }
 
   progress(): void {
-    this.emt.vm.host.sched.clearTimer(this.#timer);
+    this.emt.vm.host.sched.clearTimer(this.timer);
     this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.execLeave);
     this.emt.pop(this);
-    this.resume(VINF_SUCCESS);
+    resumeWith(this.emt, this.next, VINF_SUCCESS);
   }
 }
 
@@ -103,38 +109,41 @@ export const interrupted = (emt: Emt, ignoreInterrupts = false): boolean =>
 
 /** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline (the halt method's loop). */
 export class HaltFrame implements Frame {
-  #expired = false;
+  readonly kind = 'halt';
+  /** The deadline passed (the timer record gave this EMT 'halt'), the halt hook woke it, or the hook failed. */
+  expired = false;
   /** A halted-mask flag was already pending: VMR3WaitHalted returns at once and the vCPU state never changes. */
   readonly #pending: boolean;
+  /** The halt hook's wait (a halt method's loop); none without a hook. */
   readonly #wait: HaltWait | undefined;
+  /** Without a hook: the deadline's timer. */
+  readonly timer: TimerHandle | undefined;
 
   constructor(
     readonly emt: Emt,
     readonly untilNs: number | undefined,
-    readonly resume: (rc: number) => void,
+    readonly next: Continuation,
     readonly ignoreInterrupts = false,
   ) {
     this.#pending = emt.hasLoopWork() || interrupted(emt, ignoreInterrupts);
-    if (this.#pending) {
-      this.#wait = undefined;
+    this.#wait = undefined;
+    this.timer = undefined;
+    if (this.#pending) return;
+    emt.vm.cpuSend(emt.cpu, CPU_EVENT.haltEnter);
+    const halt = emt.hooks.halt;
+    if (!halt) {
+      if (untilNs !== undefined) this.timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, { target: emt, event: 'halt' });
       return;
     }
-    emt.vm.cpuSend(emt.cpu, CPU_EVENT.haltEnter);
-    const wake = () => {
-      this.#expired = true;
-      if (this.canProgress()) emt.vm.host.sched.ready(emt);
-    };
-    const halt = emt.hooks.halt;
-    const wait = halt ? callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, wake, ignoreInterrupts) : undefined;
-    if (isUserCallbackError(wait)) this.#expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
-    this.#wait = halt
-      ? (isUserCallbackError(wait) ? undefined : wait)
-      : untilNs === undefined
-        ? undefined
-        : (() => {
-            const timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, wake);
-            return { cancel: () => emt.vm.host.sched.clearTimer(timer) };
-          })();
+    // The hook's API takes a wake-up callback: it delivers what the timer record would.
+    const wait = callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, () => this.timerFired(), ignoreInterrupts);
+    if (isUserCallbackError(wait)) this.expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
+    else this.#wait = wait;
+  }
+
+  timerFired(): void {
+    this.expired = true;
+    if (this.canProgress()) this.emt.vm.host.sched.ready(this.emt);
   }
 
   get describe() {
@@ -144,7 +153,7 @@ export class HaltFrame implements Frame {
   canProgress(): boolean {
     if (this.#pending) return true;
     if (this.#wait?.canProgress) return this.#wait.canProgress();
-    return this.#expired || this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
+    return this.expired || this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
   }
 
   notify(flags: number): void {
@@ -154,9 +163,10 @@ export class HaltFrame implements Frame {
   progress(): void {
     if (!this.#pending && this.#wait?.step && !this.#wait.step()) return; // the halt loop goes on
     this.#wait?.cancel();
+    this.emt.vm.host.sched.clearTimer(this.timer);
     if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.haltLeave);
     this.emt.pop(this);
-    this.resume(VINF_SUCCESS);
+    resumeWith(this.emt, this.next, VINF_SUCCESS);
   }
 }
 
@@ -167,12 +177,14 @@ export class HaltFrame implements Frame {
  * event loop is never blocked for more than one slice.
  */
 export class WorkSliceFrame implements Frame {
-  #turn = true;
+  readonly kind = 'workSlices';
+  /** The EMT may run the next slice (the turn's timer record, 'workSlice', has come). */
+  turn = true;
 
   constructor(
     readonly emt: Emt,
     readonly slices: Iterator<void, number, void>,
-    readonly resume: (rc: number) => void,
+    readonly next: Continuation,
   ) {}
 
   get describe() {
@@ -180,7 +192,12 @@ export class WorkSliceFrame implements Frame {
   }
 
   canProgress(): boolean {
-    return this.#turn;
+    return this.turn;
+  }
+
+  timerFired(): void {
+    this.turn = true;
+    this.emt.vm.host.sched.ready(this.emt);
   }
 
   progress(): void {
@@ -192,21 +209,20 @@ export class WorkSliceFrame implements Frame {
     }) as number;
     if (!more) {
       this.emt.pop(this);
-      this.resume(rc);
+      resumeWith(this.emt, this.next, rc);
       return;
     }
     const sched = this.emt.vm.host.sched;
-    this.#turn = false;
-    sched.setTimer(sched.clock.nowNs(), `${this.emt.id}/slice`, () => {
-      this.#turn = true;
-      sched.ready(this.emt);
-    });
+    this.turn = false;
+    sched.setTimer(sched.clock.nowNs(), `${this.emt.id}/slice`, { target: this.emt, event: 'workSlice' });
     sched.hostTurn();
   }
 }
 
 /** EMT(0) at exit: wait for the other EMTs, then DESTROYING → TERMINATED (vmR3SetTerminated). */
 export class ExitFrame implements Frame {
+  readonly kind = 'exit';
+
   constructor(readonly emt: Emt) {}
 
   get describe() {

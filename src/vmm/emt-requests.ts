@@ -18,9 +18,10 @@ import { statusToResult } from './external.js';
 import { isEmtBlock, type CpuTarget, type ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { callbackName } from './user-callback.js';
+import { defineContinuations, resumeWith, type Continuation } from './continuations.js';
 
-/** Issue a request from `emt` and continue with `resume(rc)` once VMR3ReqCallWait would return. */
-export function reqCallFromEmt(emt: Emt, target: CpuTarget, flags: number, fn: ReqFn, args: readonly unknown[], resume: (rc: number) => void): void {
+/** Issue a request from `emt` and continue with `next` once VMR3ReqCallWait would return. */
+export function reqCallFromEmt(emt: Emt, target: CpuTarget, flags: number, fn: ReqFn, args: readonly unknown[], next: Continuation): void {
   const pool = emt.pool;
   let req: VmReq;
   try {
@@ -30,34 +31,48 @@ export function reqCallFromEmt(emt: Emt, target: CpuTarget, flags: number, fn: R
     }
     req = pool.alloc(target);
   } catch (error) {
-    if (isVBoxError(error)) return resume(error.rc);
+    if (isVBoxError(error)) return resumeWith(emt, next, error.rc);
     throw error;
   }
   req.flags = flags;
   req.fn = fn;
   req.args = args;
   const noWait = (flags & VMREQFLAGS_NO_WAIT) !== 0;
-  // VMR3ReqCallWaitU: the queue status if it failed, else iStatus; the caller frees the packet (NO_WAIT: the EMT did).
-  const finish = (rc: number): void => {
-    if (noWait) return resume(rc);
-    const status = rc < 0 ? rc : req.status;
-    if (req.state === 'COMPLETED' || req.state === 'ALLOCATED') pool.free(req);
-    resume(status);
-  };
+  const finish: Continuation = { k: 'reqCall.finish', req, noWait, next };
   const route = routeRequest(target, emt.cpu, emt.vm.cCpus);
   if (route.kind !== 'all') return queueLeg(emt, req, noWait, finish);
-  const order = route.order;
-  const walk = (rc: number): void => {
-    if (rc < 0 || order.length === 0) return finish(rc);
-    req.target = order.shift()!;
-    if (req.state === 'COMPLETED') req.move(REQ_EVENT.requeue);
-    queueLeg(emt, req, false, walk);
-  };
-  walk(VINF_SUCCESS);
+  resumeWith(emt, { k: 'reqCall.walk', req, order: route.order, at: 0, next: finish }, VINF_SUCCESS);
 }
 
+defineContinuations({
+  // VMR3ReqCallWaitU: the queue status if it failed, else iStatus; the caller frees the packet (NO_WAIT: the EMT did).
+  'reqCall.finish': (emt, { req, noWait, next }, rc) => {
+    if (noWait) return resumeWith(emt, next, rc);
+    const status = rc < 0 ? rc : req.status;
+    if (req.state === 'COMPLETED' || req.state === 'ALLOCATED') emt.pool.free(req);
+    resumeWith(emt, next, status);
+  },
+  // ALL / ALL_REVERSE: the next CPU's leg, until a leg's VMR3ReqQueue fails or every CPU had its turn.
+  'reqCall.walk': (emt, walk, rc) => {
+    const { req, order, at } = walk;
+    if (rc < 0 || at === order.length) return resumeWith(emt, walk.next, rc);
+    req.target = order[at]!;
+    if (req.state === 'COMPLETED') req.move(REQ_EVENT.requeue);
+    queueLeg(emt, req, false, { ...walk, at: at + 1 });
+  },
+  'reqCall.inlineDone': (emt, { req, next }, rc) => {
+    completeRequest(emt.pool, req, rc);
+    resumeWith(emt, next, (req.flags & VMREQFLAGS_VOID) !== 0 ? VINF_SUCCESS : rc); // vmR3ReqProcessOne's rcRet
+  },
+  // VMR3ReqWait: success once the packet completed; a killed packet never completes.
+  'reqCall.waited': (emt, { req, next }) => resumeWith(emt, next, req.state === 'COMPLETED' ? VINF_SUCCESS : VERR_VM_REQUEST_KILLED),
+  'reqCall.settle': (_emt, { into }, rc) => {
+    into.rc = rc;
+  },
+});
+
 /** One VMR3ReqQueue of an ALLOCATED packet from `emt`: `next` gets what VMR3ReqQueue returns. */
-function queueLeg(emt: Emt, req: VmReq, noWait: boolean, next: (rc: number) => void): void {
+function queueLeg(emt: Emt, req: VmReq, noWait: boolean, next: Continuation): void {
   const route = routeRequest(req.target, emt.cpu, emt.vm.cCpus);
   if (route.kind === 'inline') {
     req.cpu = emt.cpu;
@@ -65,18 +80,13 @@ function queueLeg(emt: Emt, req: VmReq, noWait: boolean, next: (rc: number) => v
     req.move(REQ_EVENT.process);
     const fn = req.fn!;
     const args = req.args;
-    const void_ = (req.flags & VMREQFLAGS_VOID) !== 0;
-    return emt.runResult(emt.call(() => fn(emt.context(), ...args), () => callbackName('request callback', fn)), (rc) => {
-      completeRequest(emt.pool, req, rc);
-      next(void_ ? VINF_SUCCESS : rc); // vmR3ReqProcessOne's rcRet
-    });
+    return emt.runResult(emt.call(() => fn(emt.context(), ...args), () => callbackName('request callback', fn)), { k: 'reqCall.inlineDone', req, next });
   }
   if (noWait) {
     queueRequest(req, emt.cpu);
-    return next(VINF_SUCCESS);
+    return resumeWith(emt, next, VINF_SUCCESS);
   }
-  // VMR3ReqWait: success once the packet completed; a killed packet never completes.
-  emt.push(new CallFrame(emt, req, () => next(req.state === 'COMPLETED' ? VINF_SUCCESS : VERR_VM_REQUEST_KILLED)));
+  emt.push(new CallFrame(emt, req, { k: 'reqCall.waited', req, next }));
   queueRequest(req, emt.cpu);
 }
 
@@ -107,10 +117,10 @@ export function reqCallOnEmt(
     if (isEmtBlock(result)) throw new VBoxError(VERR_VM_THREAD_IS_EMT, 'a request run inline through the promise API cannot wait: return ctx.reqCallWait(...) instead');
     return result;
   };
-  let settled: number | undefined;
-  reqCallFromEmt(emt, options.target, flags, route?.kind === 'inline' ? noBlock : fn, args, (rc) => (settled = rc));
+  const settled: { rc?: number } = {};
+  reqCallFromEmt(emt, options.target, flags, route?.kind === 'inline' ? noBlock : fn, args, { k: 'reqCall.settle', into: settled });
   try {
-    return Promise.resolve(statusToResult(vm, settled!, errorsBefore));
+    return Promise.resolve(statusToResult(vm, settled.rc!, errorsBefore));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -7,14 +7,15 @@
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
 import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
 import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
-import type { Steppable } from '../sched/scheduler.js';
+import type { Steppable, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
-import { RendezvousFrame, startRendezvous } from './rendezvous.js';
+import { joinRendezvous, startRendezvous } from './rendezvous.js';
 import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
 import { ExitFrame, GuestSliceFrame, HaltFrame, WorkSliceFrame } from './emt-frames.js';
 import { reqCallFromEmt } from './emt-requests.js';
 import { vmR3ResetFF, vmR3SetGuruMeditation } from './lifecycle.js';
 import { emtCallWait, type EmtContext, type EmtResult, isEmtBlock } from './types.js';
+import { defineContinuations, LOOP_STEP_DONE, resumeWith, type Continuation } from './continuations.js';
 import { VmAssertion, type VmCore } from './vm-core.js';
 import { callbackName, callUser, emtResult, isUserCallbackError, type ResultCheck, type UserCallbackError } from './user-callback.js';
 
@@ -25,6 +26,8 @@ export interface Frame {
   progress(): void;
   /** A frame that waits through the halt method (VMR3WaitU, VMR3WaitHalted, guest code) answers VMR3NotifyCpuFF. */
   notify?(flags: number): void;
+  /** A timer record for this EMT ('slice', 'halt') is due while this frame is on top. */
+  timerFired?(event: string): void;
 }
 
 /** What the guest does next (EMR3ExecuteVM, one slice at a time). */
@@ -94,7 +97,7 @@ const pollEvent = (mask: number): EmtEvent =>
 const STEP_DONE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: false });
 const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: true });
 
-export class Emt implements Steppable {
+export class Emt implements Steppable, TimerTarget {
   readonly id: string;
   readonly cell: MachineCell<EmtEvent>;
   readonly frames: Frame[] = [];
@@ -102,6 +105,8 @@ export class Emt implements Steppable {
   countedInactive = false;
   /** Informational status of the last loop step (what EMR3ExecuteVM would be told). */
   loopRc = VINF_SUCCESS;
+  /** Rendezvous frames this EMT has pushed (names each one's member machine: `vm.1/emt.0/rv.3`). */
+  rendezvousSeq = 0;
   /** VMR3WaitU in progress (no frame: the loop is 'waiting'). */
   idle: IdleWait | undefined;
   /** What host.current says while this EMT steps (one object, not one per step). */
@@ -140,6 +145,11 @@ export class Emt implements Steppable {
   pop(frame: Frame): void {
     const top = this.frames.pop();
     if (top !== frame) throw new VmAssertion(VERR_INTERNAL_ERROR, `${this.id}: popped ${top?.describe} instead of ${frame.describe}`);
+  }
+
+  /** A timer record naming this EMT is due: the frame on top set it (its deadline), the frame takes it. */
+  timerFired(event: string): void {
+    this.top()?.timerFired?.(event);
   }
 
   /** VMR3NotifyCpuFFU: a halt-method wait decides; otherwise the EMT re-checks its wait condition. */
@@ -201,17 +211,20 @@ export class Emt implements Steppable {
     if (this.canProgress()) host.sched.ready(this);
   }
 
-  /** Run a callback's result: a status finishes at once, a block waits and then continues with `then`. */
-  runResult(result: EmtResult, resume: (rc: number) => void): void {
-    if (!isEmtBlock(result)) return resume(typeof result === 'number' ? result : VINF_SUCCESS);
-    const next = (rc: number) => this.runResult(result.then ? this.call(() => result.then!(rc), 'continuation') : rc, resume);
-    if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, next);
+  /**
+   * Run a callback's result: a status goes to `next` at once; a block waits, then its `then` (kept in the VM's
+   * function table meanwhile) runs and its result goes the same way.
+   */
+  runResult(result: EmtResult, next: Continuation): void {
+    if (!isEmtBlock(result)) return resumeWith(this, next, typeof result === 'number' ? result : VINF_SUCCESS);
+    const after: Continuation = result.then ? { k: 'emt.then', fn: this.vm.functions.add(result.then), next } : next;
+    if (result.kind === 'rendezvous') return startRendezvous(this, result.flags, result.callback, after);
     if (result.kind === 'slices') {
-      const frame = new WorkSliceFrame(this, result.slices, next);
+      const frame = new WorkSliceFrame(this, result.slices, after);
       this.push(frame);
       return frame.progress();
     }
-    reqCallFromEmt(this, result.target, result.flags ?? 0, result.fn, result.args ?? [], next);
+    reqCallFromEmt(this, result.target, result.flags ?? 0, result.fn, result.args ?? [], after);
   }
 
   /** What code on this EMT sees (read-only, so one object serves every call). */
@@ -255,41 +268,34 @@ export class Emt implements Steppable {
   /** One pass of the loop: the machine picks the branch in VirtualBox's priority order. */
   #loop(): void {
     this.cell.send(pollEvent(this.#pollMask()));
-    const done = this.#done;
     switch (this.state) {
       case 'terminated':
         return this.#exit();
-      case 'rendezvous': {
-        const outer = this.vm.rendezvousLock!;
-        const frame = new RendezvousFrame(this, 'member', outer, outer.ctx.flags, outer.callback, done);
-        this.push(frame);
-        return frame.progress();
-      }
+      case 'rendezvous':
+        return joinRendezvous(this, this.vm.rendezvousLock!, LOOP_STEP_DONE);
       case 'processingGlobal':
-        return this.#processOne(null, done);
+        return this.#processOne(null);
       case 'processingOwn':
-        return this.#processOne(this.cpu, done);
+        return this.#processOne(this.cpu);
       case 'resetting':
         this.vm.clearFF(VM_FF_RESET);
-        return this.runResult(this.call(() => vmR3ResetFF(this.context())), done);
+        return this.runResult(this.call(() => vmR3ResetFF(this.context())), LOOP_STEP_DONE);
       case 'executing':
-        return this.#executeGuest(done);
+        return this.#executeGuest();
       case 'waiting':
         return;
     }
   }
 
-  /** The end of a loop step, as the resume callback of whatever the step started (one per EMT). */
-  readonly #done = (rc: number): void => this.#endLoopStep(rc);
-
-  #endLoopStep(rc: number): void {
+  /** The end of a loop step (the continuation LOOP_STEP_DONE names). */
+  endLoopStep(rc: number): void {
     this.loopRc = rc;
     this.cell.send(rc === VINF_EM_TERMINATE || this.vm.fTerminateEMT ? STEP_DONE_TERMINATE : STEP_DONE);
     if (this.state === 'terminated') this.#exit();
   }
 
   /** VMR3ReqProcessU, one request: oldest first, priority lane first (§5.10). */
-  #processOne(cpu: number | null, done: (rc: number) => void): void {
+  #processOne(cpu: number | null): void {
     const vm = this.vm;
     const queue = cpu === null ? vm.globalQueue : vm.cpuQueues[cpu]!;
     const taken = queue.take();
@@ -297,23 +303,20 @@ export class Emt implements Steppable {
       if (cpu === null) vm.clearFF(VM_FF_REQUEST);
       else vm.cpuFF[cpu]! &= ~VMCPU_FF_REQUEST;
     }
-    if (!taken) return done(VINF_SUCCESS);
+    if (!taken) return this.endLoopStep(VINF_SUCCESS);
     if (taken.moreThanOne) this.pool.stats.MoreThan1++;
     const req = taken.item;
     req.move(REQ_EVENT.process);
     const fn = req.fn!;
     this.pool.stats.Processed++; // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
-    this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), (rc) => {
-      completeRequest(this.pool, req, rc);
-      if (this.vm.host.faults?.completeTwice) completeRequest(this.pool, req, rc); // test-only mutant
-      done(rc > 0 ? rc : VINF_SUCCESS);
-    });
+    this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), { k: 'emt.requestDone', req });
   }
 
-  #executeGuest(done: (rc: number) => void): void {
+  #executeGuest(): void {
+    const done = LOOP_STEP_DONE;
     const action = callUser(() => `guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { ...this.#current, nowNs: this.vm.nowNs() });
-    if (isUserCallbackError(action)) return done(this.guestFailed(action));
-    if (action.kind === 'status') return done(action.rc);
+    if (isUserCallbackError(action)) return this.endLoopStep(this.guestFailed(action));
+    if (action.kind === 'status') return this.endLoopStep(action.rc);
     const frame =
       action.kind === 'run' ? new GuestSliceFrame(this, action.ns, done) : new HaltFrame(this, action.untilNs, done, action.ignoreInterrupts ?? false);
     this.push(frame);
@@ -349,6 +352,19 @@ const isGuestAction: ResultCheck = (value) => {
 /** The wait hook's answer: nothing (wait until notified) or an IdleWait. */
 const isIdleWait: ResultCheck = (value) =>
   value === undefined || (typeof value === 'object' && value !== null && ['canProgress', 'step', 'notify', 'cancel'].every((m) => typeof (value as Record<string, unknown>)[m] === 'function'));
+
+defineContinuations({
+  'emt.loopStepDone': (emt, _cont, rc) => emt.endLoopStep(rc),
+  'emt.requestDone': (emt, { req }, rc) => {
+    completeRequest(emt.pool, req, rc);
+    if (emt.vm.host.faults?.completeTwice) completeRequest(emt.pool, req, rc); // test-only mutant
+    emt.endLoopStep(rc > 0 ? rc : VINF_SUCCESS);
+  },
+  'emt.then': (emt, { fn, next }, rc) => {
+    const then = emt.vm.functions.take<(rc: number) => EmtResult>(fn);
+    emt.runResult(emt.call(() => then(rc), 'continuation'), next);
+  },
+});
 
 export type { VmReq };
 export { interrupted } from './emt-frames.js';

@@ -10,8 +10,6 @@ export interface EngineFaults {
   lostWakeupGlobal?: boolean;
   /** emt.ts vmR3ReqProcessOne: the packet is completed a second time. */
   completeTwice?: boolean;
-  /** rendezvous.ts finish: the caller keeps u32RendezvousLock after the rendezvous. */
-  lockNotReleased?: boolean;
   /** lifecycle.ts vmR3PowerOn: EMT(0) forgets to start its own vCPU. */
   skipCpuStart?: boolean;
   /** external.ts VMCPUID_ALL_REVERSE walks the CPUs in ascending order. */
@@ -35,4 +33,5 @@ export interface EngineMachines {
   emt: AnyStateMachine;
   request: AnyStateMachine;
   rendezvous: AnyStateMachine;
+  rendezvousMember: AnyStateMachine;
 }

@@ -4,6 +4,7 @@
  * building a key from its fields. Events with a status or flags are cached up to a bound.
  */
 import type { RendezvousEvent } from '../../machines/rendezvous.js';
+import type { RendezvousMemberEvent } from '../../machines/rendezvous-member.js';
 import { sharedEvent } from '../sched/machine-cell.js';
 
 export const FINISH: RendezvousEvent = sharedEvent({ type: 'finish' });
@@ -37,4 +38,37 @@ export function beginEvent(flags: number, cCpus: number, caller: number, depth: 
   if (!cacheable) return { type: 'begin', flags, cCpus, caller, depth };
   const key = ((flags * 4096 + cCpus) * 4096 + caller) * 64 + depth;
   return BEGIN.get(key) ?? keep(BEGIN, key, { type: 'begin', flags, cCpus, caller, depth });
+}
+
+/** The member machine's events (machines/rendezvous-member.ts), shared likewise. */
+const member = <E extends RendezvousMemberEvent>(event: E): E => sharedEvent(event);
+export const MEMBER = {
+  waitLock: member({ type: 'waitLock' }),
+  joinAsCaller: member({ type: 'join', role: 'caller' }),
+  joinAsMember: member({ type: 'join', role: 'member' }),
+  runDirect: member({ type: 'runDirect' }),
+  acquire: member({ type: 'acquire' }),
+  goDirect: member({ type: 'goDirect' }),
+  enter: member({ type: 'enter', skipTurn: false }),
+  enterSkippingTurn: member({ type: 'enter', skipTurn: true }),
+  runCallback: member({ type: 'runCallback' }),
+  skipCallback: member({ type: 'skipCallback' }),
+  callbackDone: member({ type: 'callbackDone' }),
+  return: member({ type: 'return' }),
+  finishOutermost: member({ type: 'finish', outermost: true }),
+  finishNested: member({ type: 'finish', outermost: false }),
+} as const;
+
+const JOINED = new Map<number, RendezvousMemberEvent>();
+
+/** A rendezvous joined while waiting returned `rc`. */
+export function joinedEvent(rc: number): RendezvousMemberEvent {
+  if (!Number.isSafeInteger(rc)) return { type: 'joined', rc };
+  return JOINED.get(rc) ?? (JOINED.size < SHARED_MAX ? keepMember(rc) : { type: 'joined', rc });
+}
+
+function keepMember(rc: number): RendezvousMemberEvent {
+  const event = sharedEvent<RendezvousMemberEvent>({ type: 'joined', rc });
+  JOINED.set(rc, event);
+  return event;
 }

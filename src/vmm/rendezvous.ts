@@ -8,14 +8,19 @@ import {
   RENDEZVOUS_RECURSION_MAX, allowsRecursion, informationalPart, mergeStatus, rendezvousMachine, rendezvousTypeOf,
   type RendezvousContext, type RendezvousEvent, type RendezvousType, RV_TYPE_MASK, RV_VALID_MASK, RV_STOP_ON_ERROR,
 } from '../../machines/rendezvous.js';
+import {
+  rendezvousMemberMachine, type RendezvousMemberContext, type RendezvousMemberEvent, type RendezvousMemberState, type RendezvousRole,
+} from '../../machines/rendezvous-member.js';
 import { VERR_DEADLOCK, VERR_INVALID_FLAGS, VERR_IPE_UNEXPECTED_INFO_STATUS, isEmStatus, VINF_SUCCESS } from '../status.js';
-import { MachineCell } from '../sched/machine-cell.js';
-import { beginEvent, callbackDoneEvent, enterEvent, FINISH, returnEvent, takeTurnEvent } from './rendezvous-events.js';
+import type { AnyStateMachine } from 'xstate';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { beginEvent, callbackDoneEvent, enterEvent, FINISH, joinedEvent, MEMBER, returnEvent, takeTurnEvent } from './rendezvous-events.js';
 import type { Emt, Frame } from './emt.js';
 import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { callbackName } from './user-callback.js';
+import { defineContinuations, resumeWith, TO_RENDEZVOUS_FRAME, type Continuation } from './continuations.js';
 
 /** One rendezvous: the machine plus who has entered and returned. */
 export class RendezvousInstance {
@@ -25,7 +30,8 @@ export class RendezvousInstance {
   constructor(
     readonly vm: VmCore,
     readonly id: string,
-    readonly callback: RendezvousCallback,
+    /** The callback, by id in the VM's function table (the caller's frame releases it). */
+    readonly callbackId: number,
     readonly parent: RendezvousInstance | null,
   ) {
     this.cell = new MachineCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id);
@@ -47,6 +53,10 @@ export class RendezvousInstance {
               : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
       );
     };
+  }
+
+  get callback(): RendezvousCallback {
+    return this.vm.functions.get<RendezvousCallback>(this.callbackId);
   }
 
   get ctx(): RendezvousContext {
@@ -83,147 +93,157 @@ export function checkRendezvousFlags(flags: number): number {
 function innermostOf(emt: Emt): { type: RendezvousType; depth: number; instance: RendezvousInstance | null } | null {
   for (let i = emt.frames.length - 1; i >= 0; i--) {
     const frame = emt.frames[i]!;
-    if (frame instanceof RendezvousFrame && frame.instance) {
-      return { type: frame.instance.ctx.type, depth: frame.instance.ctx.depth, instance: frame.instance };
-    }
-    if (frame instanceof DirectRendezvousFrame) return { type: frame.type, depth: frame.depth, instance: null };
+    if (!(frame instanceof RendezvousFrame)) continue;
+    if (frame.instance) return { type: frame.instance.ctx.type, depth: frame.instance.ctx.depth, instance: frame.instance };
+    if (frame.phase === 'direct') return { type: rendezvousTypeOf(frame.flags), depth: frame.depth, instance: null };
   }
   return null;
 }
 
-/**
- * The direct path (one CPU, or a dying VM): the callback runs on the calling EMT alone, but the EMT is still
- * "in a rendezvous" for the recursion rules while the callback (and anything it nests) is running.
- */
-class DirectRendezvousFrame implements Frame {
-  constructor(
-    readonly type: RendezvousType,
-    readonly depth: number,
-  ) {}
-
-  get describe() {
-    return `rendezvous:direct:${this.type}`;
-  }
-
-  canProgress(): boolean {
-    return false; // never on top while waiting: the callback's own waits sit above it
-  }
-
-  progress(): void {}
-}
-
 /** The type of the direct-path rendezvous a frame stands for, or null (the checker's coverage counts these). */
 export const directRendezvousType = (frame: Frame | undefined): RendezvousType | null =>
-  frame instanceof DirectRendezvousFrame ? frame.type : null;
+  frame instanceof RendezvousFrame && frame.phase === 'direct' ? rendezvousTypeOf(frame.flags) : null;
 
 /**
- * VMMR3EmtRendezvous on an EMT. Returns a status right away (direct path, bad flags, deadlock) or pushes a
- * frame that will deliver the status to `resume` when the rendezvous is over.
+ * VMMR3EmtRendezvous on an EMT. Hands a status to `next` right away (bad flags, deadlock) or pushes a frame
+ * that will when the rendezvous is over (the direct path included).
  */
-export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCallback, resume: (rc: number) => void): void {
+export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCallback, next: Continuation): void {
   const vm = emt.vm;
   const bad = checkRendezvousFlags(flags);
-  if (bad !== VINF_SUCCESS) return resume(bad);
+  if (bad !== VINF_SUCCESS) return resumeWith(emt, next, bad);
   const inside = innermostOf(emt);
   if (inside) {
     // A rendezvous from inside one: recursion, allowed only under ASC/DESC/ONE_BY_ONE/ONCE and depth < 3.
-    if (!allowsRecursion(inside.type) || inside.depth >= RENDEZVOUS_RECURSION_MAX) return resume(VERR_DEADLOCK);
+    if (!allowsRecursion(inside.type) || inside.depth >= RENDEZVOUS_RECURSION_MAX) return resumeWith(emt, next, VERR_DEADLOCK);
   }
-  if (mustRunDirect(vm)) return runDirect(emt, flags, callback, inside ? inside.depth + 1 : 0, resume);
-  if (inside) {
-    const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callback, inside.instance);
-    vm.rendezvousStack.push(nested);
-    nested.cell.send(beginEvent(flags, vm.cCpus, emt.cpu, inside.depth + 1));
-    const frame = new RendezvousFrame(emt, 'caller', nested, flags, callback, resume);
+  const depth = inside ? inside.depth + 1 : 0;
+  const callbackId = vm.functions.add(callback);
+  if (mustRunDirect(vm)) {
+    const frame = new RendezvousFrame(emt, null, flags, callbackId, next, depth);
     emt.push(frame);
+    frame.cell.send(MEMBER.runDirect);
+    return frame.runDirect();
+  }
+  if (inside) {
+    const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callbackId, inside.instance);
+    vm.rendezvousStack.push(nested);
+    nested.cell.send(beginEvent(flags, vm.cCpus, emt.cpu, depth));
+    const frame = new RendezvousFrame(emt, nested, flags, callbackId, next, depth);
+    emt.push(frame);
+    frame.cell.send(MEMBER.joinAsCaller);
     vm.notifyAll(); // EMTs waiting in the parent see fRendezvousRecursion and join
     frame.progress(); // the caller enters at once
     return;
   }
-  const frame = new RendezvousFrame(emt, 'caller', null, flags, callback, resume);
+  const frame = new RendezvousFrame(emt, null, flags, callbackId, next, 0);
   emt.push(frame);
+  frame.cell.send(MEMBER.waitLock);
   if (frame.canProgress()) frame.progress(); // take the lock now if it is free
+}
+
+/** An EMT joins a rendezvous it did not start (the loop's VM_FF_EMT_RENDEZVOUS, or a nested one while waiting). */
+export function joinRendezvous(emt: Emt, instance: RendezvousInstance, next: Continuation): void {
+  const frame = new RendezvousFrame(emt, instance, instance.ctx.flags, instance.callbackId, next, instance.ctx.depth);
+  emt.push(frame);
+  frame.cell.send(MEMBER.joinAsMember);
+  frame.progress();
 }
 
 /** One CPU, or a dying VM with EMTs gone: nobody to meet, the callback runs on the calling EMT alone. */
 const mustRunDirect = (vm: VmCore): boolean =>
   vm.cCpus === 1 || (vm.vmState === 'DESTROYING' && vm.cActiveEmts < vm.cCpus);
 
-function runDirect(emt: Emt, flags: number, callback: RendezvousCallback, depth: number, resume: (rc: number) => void): void {
-  const direct = new DirectRendezvousFrame(rendezvousTypeOf(flags), depth);
-  emt.push(direct);
-  emt.runResult(emt.call(() => callback(emt.context()), () => callbackName('rendezvous callback', callback)), (rc) => {
-    emt.pop(direct);
-    resume(finalStatus(rc));
-  });
-}
-
 /** The caller's final check (§6.3 step 4). */
 function finalStatus(rc: number): number {
   return rc <= 0 || isEmStatus(rc) ? rc : VERR_IPE_UNEXPECTED_INFO_STATUS;
 }
 
-type Phase = 'lock' | 'enter' | 'turn' | 'callback' | 'done' | 'doneCaller';
-
-/** One EMT's part in one rendezvous instance, as caller or member. */
-export class RendezvousFrame implements Frame {
-  phase: Phase;
-  /** Informational statuses from rendezvous joined while waiting for the lock (merged into the result). */
-  #joined = VINF_SUCCESS;
-
-  /** Informational status collected from rendezvous joined while waiting (part of the checker's state key). */
-  get joined(): number {
-    return this.#joined;
+/** The member machine's cell knows its frame, so one listener serves every frame. */
+class MemberCell extends MachineCell<RendezvousMemberEvent> {
+  constructor(machine: AnyStateMachine, systemId: string, readonly frame: RendezvousFrame) {
+    super(machine, systemId);
   }
+}
+
+const emitMemberTransition: TransitionListener = (cell, from, event) => {
+  const frame = (cell as MemberCell).frame;
+  const vm = frame.emt.vm;
+  if (vm.listeners.size === 0) return;
+  vm.emit({
+    kind: 'rendezvous-member', systemId: cell.systemId, machine: 'rendezvousMember', from: from.value as string, to: cell.value,
+    event: event.type, cpu: frame.emt.cpu, rendezvous: frame.instance?.id ?? null, tNs: vm.nowNs(),
+  });
+};
+
+/**
+ * One EMT's part in one rendezvous instance, as caller or member, or the direct path: the walk is the
+ * rendezvous member machine (machines/rendezvous-member.ts); this frame reads its state to decide when the
+ * EMT may step and does each step's side effects on the shared rendezvous.
+ */
+export class RendezvousFrame implements Frame {
+  readonly kind = 'rendezvous';
+  readonly cell: MemberCell;
+  readonly #seq: number;
 
   constructor(
     readonly emt: Emt,
-    readonly role: 'caller' | 'member',
     public instance: RendezvousInstance | null,
     readonly flags: number,
-    readonly callback: RendezvousCallback,
-    readonly resume: (rc: number) => void,
+    /** The rendezvous callback, by id in the VM's function table. */
+    readonly callbackId: number,
+    /** Where the rendezvous' status goes when this EMT leaves it. */
+    readonly next: Continuation,
+    /** Nesting depth (cRendezvousRecursions) this frame runs at. */
+    readonly depth: number,
   ) {
-    this.phase = role === 'caller' && !instance ? 'lock' : 'enter';
+    this.#seq = ++emt.rendezvousSeq;
+    const vm = emt.vm;
+    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.#seq}`, this);
+    this.cell.listener = emitMemberTransition;
+  }
+
+  get phase(): RendezvousMemberState {
+    return this.cell.value as RendezvousMemberState;
+  }
+
+  get role(): RendezvousRole {
+    return (this.cell.context as RendezvousMemberContext).role;
+  }
+
+  /** Informational status collected from rendezvous joined while waiting (part of the checker's state key). */
+  get joined(): number {
+    return (this.cell.context as RendezvousMemberContext).joined;
   }
 
   get describe(): string {
-    return `rendezvous:${this.role}:${this.phase}`;
+    const phase = this.phase;
+    return phase === 'direct' ? `rendezvous:direct:${rendezvousTypeOf(this.flags)}` : `rendezvous:${this.role}:${phase}`;
   }
 
   canProgress(): boolean {
     const vm = this.emt.vm;
-    const cpu = this.emt.cpu;
     switch (this.phase) {
       case 'lock':
         return vm.rendezvousLock === null || this.#outerPending() !== null;
       case 'enter':
         return true;
       case 'turn':
-        return this.instance!.mayRun(cpu) || this.#nestedPending() !== null;
-      case 'callback':
-        return false; // a nested wait sits on top of this frame
+        return this.instance!.mayRun(this.emt.cpu) || this.#nestedPending() !== null;
       case 'done':
         return this.instance!.doneSignalled || this.#nestedPending() !== null;
       case 'doneCaller':
         return this.instance!.phase === 'finishing' || this.#nestedPending() !== null;
+      default:
+        return false; // callback / direct: the callback's own waits sit above this frame
     }
   }
 
   progress(): void {
-    const nested = this.phase === 'turn' || this.phase === 'done' || this.phase === 'doneCaller' ? this.#nestedPending() : null;
-    if (nested) {
-      // vmmR3EmtRendezvousRecursive seen from a waiting EMT: join the nested one as a non-caller.
-      // Its informational status is merged into ours (rcStrictRecursion).
-      this.emt.push(
-        new RendezvousFrame(this.emt, 'member', nested, nested.ctx.flags, nested.callback, (rc) => {
-          this.#joined = mergeStatus(this.#joined, rc);
-        }),
-      );
-      this.emt.top()!.progress();
-      return;
-    }
-    switch (this.phase) {
+    const phase = this.phase;
+    const nested = phase === 'turn' || phase === 'done' || phase === 'doneCaller' ? this.#nestedPending() : null;
+    if (nested) return this.#join(nested); // vmmR3EmtRendezvousRecursive seen from a waiting EMT
+    switch (phase) {
       case 'lock':
         return this.#lock();
       case 'enter':
@@ -234,8 +254,25 @@ export class RendezvousFrame implements Frame {
         return this.#return();
       case 'doneCaller':
         return this.#finish();
-      case 'callback':
+      default:
         return;
+    }
+  }
+
+  /** Join another rendezvous as a non-caller; its informational status is merged into ours (rcStrictRecursion). */
+  #join(other: RendezvousInstance): void {
+    joinRendezvous(this.emt, other, TO_RENDEZVOUS_FRAME);
+  }
+
+  /** A status for this frame (TO_RENDEZVOUS_FRAME): its callback's, the direct path's, or a joined rendezvous'. */
+  statusArrived(rc: number): void {
+    switch (this.phase) {
+      case 'callback':
+        return this.#callbackDone(rc, true, MEMBER.callbackDone);
+      case 'direct':
+        return this.#directDone(rc);
+      default:
+        this.cell.send(joinedEvent(rc));
     }
   }
 
@@ -257,32 +294,38 @@ export class RendezvousFrame implements Frame {
 
   #lock(): void {
     const vm = this.emt.vm;
-    if (vm.rendezvousLock !== null) {
-      const outer = this.#outerPending()!;
-      this.emt.push(
-        new RendezvousFrame(this.emt, 'member', outer, outer.ctx.flags, outer.callback, (rc) => {
-          this.#joined = mergeStatus(this.#joined, rc);
-        }),
-      );
-      this.emt.top()!.progress();
-      return;
-    }
+    if (vm.rendezvousLock !== null) return this.#join(this.#outerPending()!);
     // The VM may have started dying while we waited for the lock (a destroy raced us): VMM.cpp checks for
     // that only before the wait and then waits for EMTs that are gone. Intended fidelity checks again.
     if (vm.host.fidelity !== 'as-written' && mustRunDirect(vm)) {
-      this.emt.pop(this);
-      const joined = this.#joined;
-      return runDirect(this.emt, this.flags, this.callback, 0, (rc) => this.resume(mergeStatus(rc, joined)));
+      this.cell.send(MEMBER.goDirect);
+      return this.runDirect();
     }
     // We hold u32RendezvousLock: set up, raise VM_FF_EMT_RENDEZVOUS, poke everyone, enter as the caller.
-    const instance = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, this.callback, null);
+    const instance = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, this.callbackId, null);
     this.instance = instance;
     vm.rendezvousLock = instance;
     vm.rendezvousStack.push(instance);
     instance.cell.send(beginEvent(this.flags, vm.cCpus, this.emt.cpu, 0));
     vm.setFF(VM_FF_EMT_RENDEZVOUS);
     vm.notifyAll(VMNOTIFYFF_FLAGS_POKE);
+    this.cell.send(MEMBER.acquire);
     this.#enter();
+  }
+
+  /** The direct path: the callback runs on this EMT alone (the frame stays, in 'direct', while it runs). */
+  runDirect(): void {
+    const emt = this.emt;
+    const callback = emt.vm.functions.get<RendezvousCallback>(this.callbackId);
+    emt.runResult(emt.call(() => callback(emt.context()), () => callbackName('rendezvous callback', callback)), TO_RENDEZVOUS_FRAME);
+  }
+
+  #directDone(rc: number): void {
+    const joined = this.joined;
+    this.cell.send(MEMBER.callbackDone);
+    this.emt.vm.functions.delete(this.callbackId);
+    this.emt.pop(this);
+    resumeWith(this.emt, this.next, mergeStatus(finalStatus(rc), joined));
   }
 
   #enter(): void {
@@ -292,19 +335,14 @@ export class RendezvousFrame implements Frame {
     instance.entered.add(cpu);
     instance.cell.send(enterEvent(cpu));
     const ctx = instance.ctx;
-    const isCaller = this.role === 'caller';
     if (instance.phase === 'running') {
       // Last to arrive: clear the flag (outermost only) and signal whoever runs first.
       if (!instance.parent) vm.clearFF(VM_FF_EMT_RENDEZVOUS);
       if (ctx.released) vm.notifyAll();
       else if (ctx.runner !== null && ctx.runner !== cpu) vm.notifyCpu(ctx.runner);
     }
-    if (ctx.type === 'once' && ctx.runner !== cpu) {
-      // ONCE: non-callers wait on the done event; the caller returns at once and waits on DoneCaller.
-      this.phase = isCaller ? 'doneCaller' : 'done';
-      return;
-    }
-    this.phase = 'turn';
+    // ONCE: non-callers wait on the done event; the caller returns at once and waits on DoneCaller.
+    this.cell.send(ctx.type === 'once' && ctx.runner !== cpu ? MEMBER.enterSkippingTurn : MEMBER.enter);
   }
 
   #runCallback(): void {
@@ -313,15 +351,15 @@ export class RendezvousFrame implements Frame {
     if (instance.ctx.type === 'one-by-one' && instance.ctx.runner !== cpu) instance.cell.send(takeTurnEvent(cpu));
     const ctx = instance.ctx;
     if (ctx.stopOnError && ctx.status < 0) {
-      this.#callbackDone(VINF_SUCCESS, false);
-      return;
+      return this.#callbackDone(VINF_SUCCESS, false, MEMBER.skipCallback);
     }
-    this.phase = 'callback';
+    this.cell.send(MEMBER.runCallback);
     const callback = instance.callback;
-    this.emt.runResult(this.emt.call(() => callback(this.emt.context()), () => callbackName('rendezvous callback', callback)), (rc) => this.#callbackDone(rc, true));
+    this.emt.runResult(this.emt.call(() => callback(this.emt.context()), () => callbackName('rendezvous callback', callback)), TO_RENDEZVOUS_FRAME);
   }
 
-  #callbackDone(rc: number, ran: boolean): void {
+  /** Count the callback in on the shared rendezvous, signal whoever goes next, then wait for done. */
+  #callbackDone(rc: number, ran: boolean, event: RendezvousMemberEvent): void {
     const instance = this.instance!;
     const vm = this.emt.vm;
     instance.cell.send(callbackDoneEvent(this.emt.cpu, rc, ran));
@@ -329,7 +367,7 @@ export class RendezvousFrame implements Frame {
     if (instance.doneSignalled) vm.notifyAll();
     else if (ctx.type === 'one-by-one') vm.notifyAll();
     else if (ctx.runner !== null) vm.notifyCpu(ctx.runner);
-    this.phase = this.role === 'caller' ? 'doneCaller' : 'done';
+    this.cell.send(event);
   }
 
   /** A non-caller leaves; the (n-1)th wakes the caller on DoneCaller. */
@@ -337,8 +375,9 @@ export class RendezvousFrame implements Frame {
     const instance = this.instance!;
     instance.cell.send(returnEvent(this.emt.cpu));
     if (instance.phase === 'finishing') this.emt.vm.notifyCpu(instance.ctx.caller);
+    this.cell.send(MEMBER.return);
     this.emt.pop(this);
-    this.resume(mergeStatus(informationalPart(instance.ctx.status), informationalPart(this.#joined)));
+    resumeWith(this.emt, this.next, mergeStatus(informationalPart(instance.ctx.status), informationalPart(this.joined)));
   }
 
   /** The caller reads the status, drops the lock (or the nesting level) and merges (§6.3 steps 8–9). */
@@ -348,11 +387,14 @@ export class RendezvousFrame implements Frame {
     const status = instance.ctx.status;
     instance.cell.send(FINISH);
     vm.rendezvousStack.pop();
-    if (!instance.parent && !vm.host.faults?.lockNotReleased) vm.rendezvousLock = null;
+    this.cell.send(instance.parent ? MEMBER.finishNested : MEMBER.finishOutermost);
+    if ((this.cell.context as RendezvousMemberContext).releaseLock) vm.rendezvousLock = null;
     vm.notifyAll();
+    vm.functions.delete(this.callbackId);
     this.emt.pop(this);
-    let rc = status;
-    if (this.#joined !== VINF_SUCCESS) rc = mergeStatus(rc, this.#joined);
-    this.resume(finalStatus(rc));
+    const joined = this.joined;
+    resumeWith(this.emt, this.next, finalStatus(joined !== VINF_SUCCESS ? mergeStatus(status, joined) : status));
   }
 }
+
+defineContinuations({ 'rendezvous.frame': (emt, _cont, rc) => (emt.top() as RendezvousFrame).statusArrived(rc) });

@@ -12,6 +12,7 @@ import { MachineCell, sharedEvents } from '../sched/machine-cell.js';
 import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
+import type { Emt } from './emt.js';
 import type { VmCore } from './vm-core.js';
 
 /** VMREQFLAGS (§5.2). */
@@ -47,8 +48,10 @@ export class VmReq {
   fn: ReqFn | null = null;
   args: readonly unknown[] = [];
   status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
-  /** The waiter's event semaphore: called once, when the packet completes. */
+  /** The waiter's event semaphore: called once, when the packet completes (a thread outside the VM). */
   onComplete: ((req: VmReq) => void) | null = null;
+  /** The EMT blocked in VMR3ReqWait on this packet (a CallFrame); cleared and notified when it completes. */
+  waiter: Emt | null = null;
   /** Set by the one who pulls the packet off a queue; a second completion is a bug. */
   completions = 0;
 
@@ -112,6 +115,7 @@ export class ReqPool {
     req.args = [];
     req.status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
     req.onComplete = null;
+    req.waiter = null;
     req.completions = 0;
     return req;
   }
@@ -127,6 +131,7 @@ export class ReqPool {
     req.fn = null;
     req.args = [];
     req.onComplete = null;
+    req.waiter = null;
     this.stats.Free++;
     if (this.#free.length < VMREQ_FREE_CACHE_MAX) this.#free.push(req);
     else this.stats.FreeOverflow++;
@@ -194,9 +199,17 @@ export function completeRequest(pool: ReqPool, req: VmReq, rc: number): void {
     pool.free(req);
     return;
   }
+  signalWaiter(req);
+}
+
+/** RTSemEventSignal on the packet's event: the thread or EMT waiting for it runs again. */
+function signalWaiter(req: VmReq): void {
   const waiter = req.onComplete;
   req.onComplete = null;
   waiter?.(req);
+  const emt = req.waiter;
+  req.waiter = null;
+  emt?.notify();
 }
 
 /** vmR3DestroyUVM's last sweep: every packet still queued completes with VERR_VM_REQUEST_KILLED. */
@@ -215,7 +228,5 @@ export function killQueuedRequests(vm: VmCore): number {
 function killRequest(req: VmReq): void {
   req.status = VERR_VM_REQUEST_KILLED;
   req.move(REQ_EVENT.kill);
-  const waiter = req.onComplete;
-  req.onComplete = null;
-  waiter?.(req);
+  signalWaiter(req);
 }

@@ -3,6 +3,7 @@
  * request queues, rendezvous stack, callback lists and counters. Everything here changes only inside an
  * actor step, so one step is one atomic VirtualBox operation (what VM.cpp does under a lock).
  */
+import { FunctionTable } from './continuations.js';
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
@@ -49,6 +50,11 @@ export type VmTraceEvent =
       kind: 'rendezvous'; id: string; from: string; to: string; event: string; cpu: number | null; tNs: number;
       /** begin: the flags asked for; callbackDone: the callback's status and whether it ran; finish: the status read. */
       flags?: number; rc?: number; ran?: boolean; status?: number;
+    }
+  /** One EMT's walk through a rendezvous (machines/rendezvous-member.ts); `rendezvous` names the instance once known. */
+  | {
+      kind: 'rendezvous-member'; systemId: string; machine: 'rendezvousMember'; from: string; to: string; event: string;
+      cpu: number; rendezvous: string | null; tNs: number;
     }
   /** VMSetError; `error` is the UserCallbackError when a user callback failed (its `cause` is what it threw). */
   | { kind: 'error'; rc: number; message: string; tNs: number; error?: UserCallbackError }
@@ -112,6 +118,8 @@ export class VmCore {
   rendezvousLock: RendezvousInstance | null = null;
   readonly rendezvousStack: RendezvousInstance[] = [];
   rendezvousSeq = 0;
+  /** User functions the VM's data names by id (a pending EmtBlock's `then`). */
+  readonly functions = new FunctionTable();
   /** pVM exists (GVMMR3CreateVM done): EMTs leave the early phase. */
   created = false;
   fTerminateEMT = false;

@@ -5,6 +5,7 @@
  * not) changes it; symmetry maps renamed vCPUs to one key. Method: build worlds, step them, compare keys.
  */
 import { describe, expect, it } from 'vitest';
+import { transition } from 'xstate';
 import { BUILT_IN_PROPERTIES } from '../../src/check/invariants/index.js';
 import { KeyWriter } from '../../src/check/key-writer.js';
 import { parseScenario } from '../../src/check/scenario.js';
@@ -75,5 +76,21 @@ describe('state key', () => {
     byActor(two, joining(two)[1]!);
     expect(keyOf(one)).not.toBe(keyOf(two));
     expect(keyOf(one, true)).toBe(keyOf(two, true));
+  });
+
+  it('holds the state of a vmR3SaveTeleport flow in progress (machines/vm-save-teleport.ts)', () => {
+    const world = World.build(parseScenario({ cpus: 2, clients: [['powerOn', 'save']] }), { properties: BUILT_IN_PROPERTIES });
+    const flows = () => world.core.ssm?.saveFlows ?? [];
+    for (let i = 0; i < 500 && flows()[0]?.cell.value !== 'livePrep'; i++) world.step(0);
+    const cell = flows()[0]!.cell;
+    expect(cell.value).toBe('livePrep');
+    const before = keyOf(world);
+    const snapshot = cell.snapshot;
+    // The same world with the flow one wait further (the exec run's thread step) must not merge with it.
+    cell.snapshot = transition(cell.machine, snapshot, { type: 'exec' })[0];
+    expect(cell.value).toBe('liveExec');
+    expect(keyOf(world)).not.toBe(before);
+    cell.snapshot = snapshot;
+    expect(keyOf(world)).toBe(before);
   });
 });

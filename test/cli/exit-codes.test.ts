@@ -8,6 +8,7 @@
  * in-process, stdout and stderr captured.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -65,7 +66,7 @@ describe('exit codes', () => {
     expect([r.code, r.out.trim()]).toEqual([0, pkg.version]);
   });
 
-  it.each([['--help'], ['check', '--help'], ['replay', '--help']])('%j lists the exit codes, exit 0', async (...args) => {
+  it.each([['--help'], ['check', '--help'], ['replay', '--help'], ['observe', '--help']])('%j lists the exit codes, exit 0', async (...args) => {
     const r = await run(...args);
     expect(r.code).toBe(0);
     for (const code of ['0  ok', '1  a check failed', '2  bad input or usage', '3  bounded or inconclusive']) expect(r.out).toContain(code);
@@ -98,6 +99,9 @@ describe('exit codes', () => {
     [['record', join(dir, 'out.jsonl'), '--from', missing]],
     [['ssm', 'info', missing]],
     [['ssm', 'validate', missing]],
+    [['observe', missing]],
+    [['teleport', 'listen', '--port', '0', '--password-file', missing]],
+    [['teleport', 'send', '--port', '1', '--password-file', missing]],
   ])('a missing file is one line naming it, exit 2: %j', async (args) => {
     const r = await run(...args);
     expect(r.code).toBe(ExitCode.BadInput);
@@ -135,6 +139,34 @@ describe('exit codes', () => {
     expect(DEFAULT_TIME_LIMIT_S).toBeGreaterThan(0);
     const r = await run('check', '--help');
     expect(r.out.replace(/\s+/g, ' ')).toContain(`(default: ${DEFAULT_TIME_LIMIT_S})`);
+  });
+
+  it.each([[['check']], [['replay']], [['view']], [['observe']], [['ssm', 'info']], [['ssm', 'validate']]])('a directory where a file is wanted is one line naming it, exit 2: %j', async (command) => {
+    const r = await run(...command, dir);
+    expect(r.code).toBe(ExitCode.BadInput);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`${dir}: is a directory`))]);
+  });
+
+  it.each([['info'], ['validate']])('ssm %s of a damaged file names the file in its one line, exit 1', async (tool) => {
+    const damaged = file('damaged.sav', 'not a saved state');
+    const r = await run('ssm', tool, damaged);
+    expect(r.code).toBe(ExitCode.Violation);
+    expect(r.err.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^VERR_SSM_INTEGRITY_MAGIC \\(-1811\\): ${damaged}: `))]);
+  });
+
+  it('teleport: a port out of range is bad input (exit 2), a refused connection a VBox status (exit 1); one line on stderr each', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const password = file('teleport.pw', 'pw\n');
+    const range = await run('teleport', 'listen', '--port', '99999', '--password-file', password);
+    expect([range.code, range.err.trim().split('\n')]).toEqual([ExitCode.BadInput, [expect.stringMatching(/^teleport failed: VERR_INVALID_PARAMETER .*99999/)]]);
+    const refused = await run('teleport', 'send', '--port', String(closed), '--password-file', password, '--run-ms', '1');
+    expect([refused.code, refused.err.trim().split('\n')]).toEqual([ExitCode.Violation, [expect.stringMatching(/^teleport failed: VERR_NET_CONNECTION_REFUSED /)]]);
+    expect(refused.out).not.toContain('teleport failed');
   });
 
   it('a violation exits 1', async () => {

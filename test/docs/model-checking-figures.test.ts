@@ -27,4 +27,20 @@ describe('docs/model-checking.md figures', () => {
     const intended = /explored exhaustively without a violation \(`ok: ([\d,]+) states`\)/.exec(doc)![1]!;
     expect((await explore({ ...LIVE_SAVE, fidelity: 'intended' })).verdict).toBe(`ok: ${intended} states, every interleaving explored`);
   });
+
+  it('the worked example on 2 vCPUs: the shortest counterexample and the states explored', async () => {
+    const [, steps, states] = /On 2 vCPUs\s+\(`"cpus": 2`\) the shortest counterexample is (\d+) steps \(([\d,]+) states\)/.exec(doc)!;
+    const r = await explore({ ...LIVE_SAVE, cpus: 2 });
+    expect([r.violations[0]!.property, r.violations[0]!.choices.length, r.states]).toEqual(['save-cleanup', int(steps!), int(states!)]);
+  });
+
+  it('suspend racing destroy: clean by default, the deadlock as written, with the quoted state counts and depth', async () => {
+    const scenario = /^`(\{ "cpus": 2, "clients": \[\["powerOn", "powerOff", "destroy"\], \["suspend"\]\] \})` deadlocks \((\d+) steps\)/m.exec(doc)!;
+    const [, clean, steps, states] = /\(`npx vmm-actors check` on it: `ok: ([\d,]+) states`\); with\s+`"fidelity": "as-written"` the (\d+)-step deadlock is still found \(([\d,]+) states, exit 1\)/.exec(doc)!;
+    const race = JSON.parse(scenario[1]!) as Scenario;
+    expect((await explore(race)).verdict).toBe(`ok: ${clean} states, every interleaving explored`);
+    const asWritten = await explore({ ...race, fidelity: 'as-written' });
+    expect([asWritten.violations[0]!.property, asWritten.violations[0]!.choices.length, asWritten.states]).toEqual(['deadlock', int(steps!), int(states!)]);
+    expect(scenario[2]).toBe(steps);
+  });
 });

@@ -4,8 +4,11 @@ import type { InspectorInput } from '../../src/inspect/inspector.js';
 import type { InspectionRecord, SnapshotRecord } from '../../src/inspect/records.js';
 import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
 
-/** A stable systemId: a VM, one of its parts (its save's SSM handle too), an external thread, or a GVMM handle. */
-export const SYSTEM_ID = /^(vm\.\d+(\/((cpu|emt|req|rv)\.\d+|halt|ssm))?|ext\.\d+|gvmm\/handle\.\d+)$/;
+/**
+ * A stable systemId: a VM, one of its parts (its save's SSM handle too; an EMT's walk through a rendezvous is
+ * `vm.1/emt.0/rv.3`, machines/rendezvous-member.ts), an external thread, or a GVMM handle.
+ */
+export const SYSTEM_ID = /^(vm\.\d+(\/((cpu|req|rv)\.\d+|emt\.\d+(\/rv\.\d+)?|halt|ssm))?|ext\.\d+|gvmm\/handle\.\d+)$/;
 
 /** The rendezvous that carried the VM's `event` (its begin is the last one before that state change). */
 export function rendezvousOf(records: readonly InspectionRecord[], event: string): string {

@@ -64,7 +64,7 @@ describe('vmm-actors observe', () => {
     const missing = join(dir, 'missing.log');
     const { code, stdout, stderr } = await run(logs[0]!, empty, binary, old, missing);
     expect(code).toBe(2);
-    expect(stderr).toContain(`${missing}: cannot read`);
+    expect(stderr).toContain(`error: log ${missing}: no such file`);
     expect(stderr).toContain(`${empty}: empty file`);
     expect(stderr).toContain(`${binary}: binary data`);
     expect(stdout).toMatch(/conformance: unsupported — VirtualBox 2\.2\.4 predates the 3\.1 VM state model/);

@@ -93,6 +93,20 @@ describe('observe: messy input', () => {
     expect([r.version, r.haltMethod, r.states]).toEqual(['4.2.18', 'global1 (5)', LIFE]);
   });
 
+  it("3.1-4.1 logs (millisecond timestamps, guest lines without 'VMMDev: ') are read, at millisecond times", async () => {
+    const body = path(LIFE, 4226); // 4.226 s, 4.236 s ... as 3.1.8 writes them: 00:00:04.226
+    body.splice(3, 0, msg(4266, 'Guest Log: BIOS: VirtualBox 3.1.8'), msg(4267, "Guest Log: Changing the VM state from 'RUNNING' to 'OFF'"));
+    const text = synth(body, { versionLine: '00:00:03.665000 VirtualBox 3.1.8 r61349 linux.x86 (May  9 2010 21:39:10) release log' })
+      .replace(/^(\d{2}:\d{2}:\d{2}\.\d{3})\d{3} /gm, '$1 ')
+      .replace('VMEmt: Halt', 'VM: Halt');
+    expect(text).toMatch(/^00:00:04\.226 Changing the VM state from 'CREATING' to 'CREATED'$/m);
+    const r = await observeLog(text);
+    expect([r.version, r.cpus, r.haltMethod, r.states]).toEqual(['3.1.8', 2, 'global1 (5)', LIFE]);
+    expect(r.changes.map((c) => c.tNs).slice(0, 3)).toEqual([4_226_000_000, 4_236_000_000, 4_246_000_000]);
+    expect(r.guestLogLines).toBe(2);
+    expect([r.verdict, r.reenact]).toEqual(['conforms', 'identical']);
+  });
+
   it.each([
     ['empty', '', /empty file/],
     ['binary', '\u0000\u0001\u0002PK\u0003\u0004\u0000\u0000\u0010\u00ff'.repeat(400), /binary data/],

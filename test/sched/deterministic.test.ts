@@ -51,6 +51,25 @@ describe('DeterministicScheduler', () => {
     expect(fired).toEqual(['y@10', 'w@10', 'v@20', 'x@30', 'z@30']);
   });
 
+  it('delivers timer records (target actor + event) in the same (due, sequence) order as callbacks', () => {
+    const sched = new DeterministicScheduler({ autoRun: false });
+    const fired: string[] = [];
+    const target = (id: string) => ({ id, timerFired: (event: string) => fired.push(`${id}:${event}@${sched.clock.nowNs()}`) });
+    const a = target('vm.1/emt.0');
+    const b = target('vm.1/emt.1');
+    sched.setTimer(20, 'a/slice', { target: a, event: 'slice' });
+    sched.setTimer(10, 'b/halt', { target: b, event: 'halt' });
+    sched.setTimer(20, 'cb', () => fired.push(`cb@${sched.clock.nowNs()}`));
+    const cleared = sched.setTimer(15, 'a/halt', { target: a, event: 'halt' });
+    sched.setTimer(20, 'b/slice', { target: b, event: 'slice' });
+    sched.clearTimer(cleared);
+    const release = sched.hold();
+    sched.runSync(true);
+    release();
+    expect(fired).toEqual(['vm.1/emt.1:halt@10', 'vm.1/emt.0:slice@20', 'cb@20', 'vm.1/emt.1:slice@20']);
+    expect(sched.choices.map((c) => (c.kind === 'timer' ? c.label : c.actor))).toEqual(['b/halt', 'a/slice', 'cb', 'b/slice']);
+  });
+
   it('does not let time pass while nobody waits', () => {
     const sched = new DeterministicScheduler({ autoRun: false });
     let fired = false;

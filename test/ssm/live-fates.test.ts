@@ -21,6 +21,15 @@ import { ssmR3Cancel } from '../../src/ssm/vm-units.js';
 import { NS_PER_MS } from '../../src/time/clock.js';
 import { moveAlong, newVm, probe, watchStates } from '../teleport/support.js';
 
+/** The states the VM's vmR3SaveTeleport flow (machines/vm-save-teleport.ts) enters, in order. */
+function flowStates(vm: VM): string[] {
+  const states: string[] = [];
+  vm.events$.subscribe((e) => {
+    if (e.kind === 'machine' && e.machine === 'vmSaveTeleport') states.push(e.to);
+  });
+  return states;
+}
+
 /** The probe votes "another pass" until `at`, where it runs `act` and votes `vote` (ready by default). */
 function actAt(vm: VM, at: number, act: () => void, vote = VINF_SUCCESS) {
   return probe(vm, {
@@ -51,9 +60,13 @@ describe('vmR3LiveDoSuspend: the state when step 1 is done', () => {
       const expected = fidelity === 'as-written' && asWritten ? asWritten : intended;
       const { vm } = await newVm({ fidelity });
       actAt(vm, 11, () => moveAlong(vm, 'RUNNING_LS', ...path));
+      const flow = flowStates(vm);
       const settled = await vm.save(new MemorySink()).then((r) => r.rc, (e: { rc: number }) => e.rc);
       expect(settled).toBe(expected.rc);
       expect(vm.state).toBe(expected.state);
+      // §7.1 step 3: a failed suspend ends with SSMR3LiveDone (no cleanup); otherwise vmR3LiveDoStep2 runs.
+      const tail = settled < 0 ? ['suspending', 'suspendLiveDone', 'failed'] : ['suspending', 'step2a', 'drain', 'step2b', 'done'];
+      expect(flow.slice(flow.indexOf('suspending'))).toEqual(tail);
     });
   }
 
@@ -65,6 +78,7 @@ describe('vmR3LiveDoSuspend: the state when step 1 is done', () => {
       debugAt = vm.core.nowNs();
       vmm.sched.setTimer(debugAt + 600 * NS_PER_MS, 'test/debugger-leaves', () => moveAlong(vm, 'DEBUGGING_LS', 'RUNNING_LS'));
     });
+    const flow = flowStates(vm);
     let suspendAt = 0;
     vm.events$.subscribe((e) => {
       if (e.kind === 'state' && e.to === 'SUSPENDING_LS') suspendAt = e.tNs;
@@ -74,6 +88,9 @@ describe('vmR3LiveDoSuspend: the state when step 1 is done', () => {
     expect(suspendAt - debugAt).toBeGreaterThanOrEqual(750 * NS_PER_MS);
     expect(suspendAt - debugAt).toBeLessThan(1000 * NS_PER_MS);
     expect(vm.state).toBe('SUSPENDED');
+    // The flow's machine walked the retry wait three times.
+    const retries = ['suspending', 'suspendRetry', 'suspending', 'suspendRetry', 'suspending', 'suspendRetry', 'suspending'];
+    expect(flow.slice(flow.indexOf('suspending'))).toEqual([...retries, 'step2a', 'drain', 'step2b', 'done']);
   });
 });
 

@@ -8,14 +8,14 @@
  * the stream's bytes, plain or live.
  * Method: real files in a temp folder, the deterministic engine; a probe unit counts live passes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  VERR_FILE_NOT_FOUND, VERR_IS_A_DIRECTORY, VERR_READ_ERROR, VINF_SUCCESS, type VM,
+  VBoxError, VERR_FILE_NOT_FOUND, VERR_IS_A_DIRECTORY, VERR_READ_ERROR, VINF_SUCCESS, type VM,
 } from '../../src/index.js';
-import { info, SsmUnitRegistry, ssmSave, validate } from '../../src/ssm/index.js';
+import { info, SsmOpenFile, SsmUnitRegistry, ssmSave, validate } from '../../src/ssm/index.js';
 import { newVm, probe, watchStates } from '../teleport/support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmm-save-files-'));
@@ -107,6 +107,25 @@ describe('load and ssm file errors name the file', () => {
     expect((error as Error).message).toContain(path);
     for (const tool of [() => info(path), () => validate(path)]) {
       expect(tool).toThrow(expect.objectContaining({ rc, message: expect.stringContaining(path) }));
+    }
+  });
+});
+
+describe('a damaged file: the read-only tools name it too (SSMR3ValidateFile, SSMR3Open)', () => {
+  it('ssm info, validate and open keep the integrity status and put the path in the message', () => {
+    const path = fresh();
+    writeFileSync(path, Buffer.alloc(256, 0x5a)); // no SSM header magic
+    for (const tool of [() => info(path), () => validate(path), () => new SsmOpenFile(path)]) {
+      let error: unknown;
+      try {
+        tool();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(VBoxError);
+      expect((error as VBoxError).name).toMatch(/^VERR_SSM_/);
+      expect((error as VBoxError).message).toContain(path);
+      expect((error as VBoxError).cause).toBeInstanceOf(VBoxError); // the status's own text stays as the cause
     }
   });
 });

@@ -10,6 +10,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { formatTrace } from '../../inspect/trace-format.js';
 import { serveViewer } from '../../inspect/trace-actions.js';
 import { DEFAULT_MAX_CALLS, formatReport, observeFile, ObserveInputError, reportOf, type ObserveResult } from '../../observe/index.js';
+import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-code.js';
+import { requireFile } from '../input-file.js';
 import { parseInteger } from './options.js';
 
 interface ObserveCliOptions {
@@ -23,10 +25,10 @@ interface ObserveCliOptions {
 }
 
 /** The exit code a report asks for. */
-export function exitCodeOf(r: Pick<ObserveResult, 'verdict' | 'reenact'>): number {
-  if (r.verdict === 'unsupported') return 2;
-  if (r.verdict === 'violation' || r.reenact === 'diverged') return 1;
-  return 0;
+export function exitCodeOf(r: Pick<ObserveResult, 'verdict' | 'reenact'>): ExitCode {
+  if (r.verdict === 'unsupported') return ExitCode.BadInput;
+  if (r.verdict === 'violation' || r.reenact === 'diverged') return ExitCode.Violation;
+  return ExitCode.Ok;
 }
 
 /** With several logs, each trace goes next to the name given: out.jsonl -> out.<log name>.jsonl. */
@@ -48,19 +50,21 @@ export function registerObserve(program: Command): void {
     .option('--open', 'with --view: open the page in a browser')
     .option('--no-reenact', 'conformance only, do not drive the engine')
     .option('--max-calls <n>', 're-enact logs of at most this many API calls', parseInteger, DEFAULT_MAX_CALLS)
+    .addHelpText('after', `\n${EXIT_CODES_HELP}\nobserve: 0 every log conforms and re-enacts identically (a failed start counts as fine), 1 a violation or a divergence, 2 unreadable or unsupported input`)
     .action(async (logs: string[], opts: ObserveCliOptions) => {
       if (opts.view && logs.length !== 1) throw new InvalidArgumentError('--view shows one log: give one file');
-      let code = 0;
+      let code = ExitCode.Ok;
       let viewed: ObserveResult | undefined;
       for (const file of logs) {
         let result: ObserveResult;
         try {
+          requireFile(file, 'log', Infinity); // streamed: any size; missing or a directory is one line naming it
           result = await observeFile(file, { reenact: opts.reenact, maxCalls: opts.maxCalls });
         } catch (error) {
-          if (!(error instanceof ObserveInputError)) throw error;
+          if (!(error instanceof ObserveInputError || error instanceof CliError)) throw error;
           if (opts.json) console.log(JSON.stringify({ file, error: error.message }));
-          else console.error(error.message);
-          code = 2;
+          else console.error(`error: ${error.message}`);
+          code = ExitCode.BadInput; // the other logs are still read
           continue;
         }
         console.log(opts.json ? JSON.stringify(reportOf(result)) : formatReport(result));

@@ -4,7 +4,8 @@
  * exits 2 (bad input, ../exit-code.ts), with the same one line. Strings from the file (build strings, unit
  * names) are printed with control characters escaped.
  */
-import type { Command } from 'commander';
+import { statSync } from 'node:fs';
+import { type Command, InvalidArgumentError } from 'commander';
 import { info, validate, type SsmInfo } from '../../ssm/index.js';
 import { VBoxError, VERR_FILE_NOT_FOUND } from '../../status.js';
 import { ExitCode } from '../exit-code.js';
@@ -40,23 +41,31 @@ function guarded(fn: () => void): void {
   }
 }
 
+/** The tool on `file`; a directory is bad input (exit 2, one line), not a damaged saved state. */
+function onFile(file: string, tool: () => void): () => void {
+  return () => {
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidArgumentError(`saved state ${file}: is a directory, not a file`);
+    tool();
+  };
+}
+
 export function registerSsm(program: Command): void {
   const ssm = program.command('ssm').description('saved-state (SSM v2.0) file tools');
   ssm
     .command('info <file>')
     .description('header, units with pass counts and sizes, build strings and directory of a saved state')
     .option('--json', 'print JSON')
-    .action((file: string, opts: { json?: boolean }) => guarded(() => {
+    .action((file: string, opts: { json?: boolean }) => guarded(onFile(file, () => {
       const i = info(file);
       if (opts.json) console.log(printableJson(i, 2));
       else printInfo(file, i);
-    }));
+    })));
   ssm
     .command('validate <file>')
     .description('SSMR3ValidateFile: header and footer checks, and the whole-file CRC with --checksum')
     .option('--checksum', 'also check the CRC-32 of the whole stream')
-    .action((file: string, opts: { checksum?: boolean }) => guarded(() => {
+    .action((file: string, opts: { checksum?: boolean }) => guarded(onFile(file, () => {
       validate(file, { checksum: opts.checksum ?? false });
       console.log(`${file}: valid${opts.checksum ? ' (checksum verified)' : ''}`);
-    }));
+    })));
 }

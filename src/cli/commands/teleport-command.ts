@@ -6,18 +6,22 @@
  *   send --port N [--password-file F] [--host H] [--cpus N] [--ram-mib N] [--dirty-mibps N] [--run-ms N]
  *     runs a VM with the demo guest for a while, teleports it live, destroys what is left of it.
  * The password comes from --password-file (first line) or VMM_TELEPORT_PASSWORD, never from argv (visible in
- * ps). --insecure-plain drops TLS on both ends (password and RAM in clear). Both print one line per step and exit
- * 1 with the VBox status on failure. Real clock (the peer is real).
+ * ps). --insecure-plain drops TLS on both ends (password and RAM in clear). Both print one line per step; a failure
+ * is one line on stderr with the shared exit code (src/cli/exit-code.ts): 1 a VBox status, 2 bad input (no
+ * password, a port out of range). Real clock (the peer is real).
  */
-import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { demoGuest } from '../../guest/demo-guest.js';
-import { isVBoxError, statusName, VBoxError, VERR_INVALID_PARAMETER } from '../../status.js';
+import { statusName, VBoxError, VERR_INVALID_PARAMETER } from '../../status.js';
 import type { TeleportRefusal } from '../../teleport/admission.js';
 import { createVMM } from '../../api/vmm.js';
 import { parseInteger } from './options.js';
+import { CliError, ExitCode, reportError } from '../exit-code.js';
+import { readInputFile } from '../input-file.js';
 
 const MiB = 1024 * 1024;
+/** A password file holds one line; anything bigger is not one. */
+const PASSWORD_FILE_MAX_BYTES = 64 * 1024;
 
 /** The environment variable the CLI reads the password from when no --password-file is given. */
 export const TELEPORT_PASSWORD_ENV = 'VMM_TELEPORT_PASSWORD';
@@ -42,9 +46,9 @@ export function passwordOf(file: string | undefined, env: NodeJS.ProcessEnv = pr
   if (file !== undefined) {
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      text = readInputFile(file, 'password file', PASSWORD_FILE_MAX_BYTES);
     } catch (error) {
-      throw new VBoxError(VERR_INVALID_PARAMETER, `teleport: cannot read the password file '${file}': ${(error as Error).message}`);
+      throw new VBoxError(VERR_INVALID_PARAMETER, `teleport: ${(error as Error).message}`);
     }
     return text.split(/\r?\n/)[0]!;
   }
@@ -59,12 +63,10 @@ export const refusalLine = (r: TeleportRefusal): string =>
 
 const security = (options: CommonOptions) => (options.insecurePlain ? { insecure: 'plain' as const } : {});
 
-const fail = (error: unknown, out: (line: string) => void): number => {
-  out(isVBoxError(error) ? `teleport failed: ${error.name} (${error.rc}): ${error.message}` : `teleport failed: ${String(error)}`);
-  return 1;
-};
+/** A failed teleport: one line (stderr by default) and its exit code, as every command reports an error. */
+const fail = (error: unknown, err: (line: string) => void): ExitCode => reportError(error, (line) => err(`teleport failed: ${line}`));
 
-export async function runTeleportListen(options: CommonOptions, out: (line: string) => void = console.log): Promise<number> {
+export async function runTeleportListen(options: CommonOptions, out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<ExitCode> {
   const vmm = createVMM({ clock: 'real', hooks: demoGuest() });
   try {
     const vm = await vmm.listenForTeleport({
@@ -81,15 +83,17 @@ export async function runTeleportListen(options: CommonOptions, out: (line: stri
     await vm.powerOff();
     await vm.destroy();
     out(`done: ${vm.state}`);
-    return 0;
+    return ExitCode.Ok;
   } catch (error) {
-    return fail(error, out);
+    return fail(error, err);
   } finally {
     vmm.dispose();
   }
 }
 
-export async function runTeleportSend(options: CommonOptions & { dirtyMibps: number }, out: (line: string) => void = console.log): Promise<number> {
+export async function runTeleportSend(
+  options: CommonOptions & { dirtyMibps: number }, out: (line: string) => void = console.log, err: (line: string) => void = console.error,
+): Promise<ExitCode> {
   const vmm = createVMM({ clock: 'real', hooks: demoGuest() });
   try {
     const vm = await vmm.create({
@@ -104,9 +108,9 @@ export async function runTeleportSend(options: CommonOptions & { dirtyMibps: num
     out(`source: ${vm.state}`);
     await vm.powerOff();
     await vm.destroy();
-    return 0;
+    return ExitCode.Ok;
   } catch (error) {
-    return fail(error, out);
+    return fail(error, err);
   } finally {
     vmm.dispose();
   }
@@ -129,13 +133,12 @@ export function registerTeleport(program: Command): void {
       .option('--ram-mib <n>', 'guest RAM in MiB (both ends must agree)', positive, 4)
       .option('--run-ms <n>', 'how long the VM runs before sending / after arriving (ms)', parseInteger, 50)
       .option('--insecure-plain', 'no TLS: the password and the guest RAM cross the network in clear (both ends)');
-  const withPassword = (opts: CliOptions, run: (options: CommonOptions) => Promise<number>) => {
+  const withPassword = (opts: CliOptions, run: (options: CommonOptions) => Promise<ExitCode>) => {
     let password: string;
     try {
       password = passwordOf(opts.passwordFile);
     } catch (error) {
-      console.log(`teleport failed: ${(error as Error).message}`);
-      return Promise.resolve(2);
+      throw new CliError((error as Error).message); // one line naming the file, exit 2
     }
     return run({ ...opts, password });
   };

@@ -5,7 +5,8 @@
 /** Lanes of the sequence view, by role (client → queue → EMT → rendezvous → VM). */
 export function laneOf(actorId) {
   if (/^ext\./.test(actorId)) return 'clients';
-  let m = /\/(?:emt|cpu)\.(\d+)$/.exec(actorId);
+  // An EMT's walk through a rendezvous (`vm.1/emt.0/rv.3`) is drawn on its EMT's lane.
+  let m = /\/(?:emt|cpu)\.(\d+)(?:\/rv\.\d+)?$/.exec(actorId);
   if (m) return `emt.${m[1]}`;
   if (/\/req\.\d+$/.test(actorId)) return 'queues';
   if (/\/rv\.\d+$/.test(actorId)) return 'rendezvous';
@@ -147,6 +148,12 @@ export class TraceModel {
         label = `${name} ${type}${step.event.cpu === undefined ? '' : ` (EMT ${step.event.cpu})`}`;
         break;
       case 'vm':
+        if (step.signal && type === 'log') {
+          // A context line of an observed VBox.log (pause reason, save target …): the VM's, not an error.
+          category = 'vm';
+          label = `${step.actorId} line ${step.event.line}: ${step.event.detail ?? ''}`;
+          break;
+        }
         category = step.signal ? 'error' : 'vm';
         label = step.signal ? `${step.actorId} ${type} ${step.event.rc ?? ''}` : `${step.actorId}: ${step.from} → ${step.to}`;
         break;

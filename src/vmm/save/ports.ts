@@ -9,6 +9,7 @@ import type { VBoxError } from '../../status.js';
 import type { Operation } from '../external.js';
 import type { ReqPool } from '../requests.js';
 import type { VmCore } from '../vm-core.js';
+import type { SaveFlow } from './save-flow.js';
 
 /** Default stream bandwidth for the downtime estimate and the virtual-time transfer model: 512 MiB/s. */
 export const LIVE_SAVE_DEFAULT_BANDWIDTH = 512 * 1024 * 1024;
@@ -71,6 +72,8 @@ export interface LoadOptions {
 }
 
 export interface SavedStatePort {
+  /** The saves and teleports in progress on this VM (vmR3SaveTeleport flows), oldest first; a flow leaves when it ends. */
+  readonly saveFlows: SaveFlow[];
   /** SSMR3Cancel (§7.5): the pending operation's cancel, or VERR_SSM_NO_PENDING_OPERATION. */
   cancel(): number;
   /** SSMR3LiveSave / SSMR3Save (EMT(0)): a handle over the VM's unit registry; throws VBoxError. */

@@ -1,6 +1,7 @@
 /**
- * vmR3SaveTeleport (vbox-facts.md §7.1) as a SaveFlow record a thread outside the VM steps through named steps
- * (SAVE_STEPS; the live handle's ssmLiveSave machine routes step 1): vmR3Save on EMT(0);
+ * vmR3SaveTeleport (vbox-facts.md §7.1) as a SaveFlow record a thread outside the VM steps through the states of
+ * machines/vm-save-teleport.ts (SAVE_STEPS maps each to its step; the live handle's ssmLiveSave machine routes
+ * step 1): vmR3Save on EMT(0);
  * then, for a live save, step 1 as thread steps (the prepare run, and per pass an exec run, the time the
  * stream needs to move that pass, and a vote run), the vmR3LiveDoSuspend rendezvous (VERR_TRY_AGAIN retried
  * every 250 ms of GIP time), vmR3LiveDoStep2 on EMT(0), or SSMR3LiveDone and the vmR3LiveDoStep1Cleanup
@@ -13,6 +14,9 @@
  * whatever the file or socket takes (a socket sink is waited for between passes).
  */
 import { rendezvousFlags } from '../../../machines/rendezvous.js';
+import { vmSaveTeleportMachine, type VmSaveTeleportEvent, type VmSaveTeleportState } from '../../../machines/vm-save-teleport.js';
+import { reportCellEdges } from '../../sched/cell-edges.js';
+import { MachineCell, sharedEvents } from '../../sched/machine-cell.js';
 import {
   RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
 } from '../../status.js';
@@ -107,10 +111,10 @@ export function checkSaveOptions(options: SaveOptions): void {
 
 /**
  * A save or teleport in progress as data: the arguments and out-parameters the EMT workers share (`ctx`), the
- * figures, and the named step the flow takes when its pending wait (an EMT(0) request, a rendezvous, a thread
- * step, a transfer or retry timer) ends. Step 1's route is read off the handle's machine
+ * figures, and the flow's machine (machines/vm-save-teleport.ts), whose state is the wait in progress and so
+ * names the step that runs when it ends (SAVE_STEPS). Step 1's route is read off the handle's machine
  * (machines/ssm-live-save.ts): LIVE_EXEC runs the next exec, LIVE_STEP2 suspends; a failure goes to
- * SSMR3LiveDone and the ONCE cleanup.
+ * SSMR3LiveDone and the ONCE cleanup. The flow hangs off the VM's saved-state port (`saveFlows`) until it ends.
  */
 export interface SaveFlow {
   readonly op: 'save' | 'teleport';
@@ -120,29 +124,29 @@ export interface SaveFlow {
   readonly out: SaveOut;
   readonly done: (rc: number) => void;
   readonly bandwidth: number;
+  /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next. */
+  readonly cell: MachineCell<VmSaveTeleportEvent>;
   /** Live passes run (exec + vote). */
   passes: number;
-  /** What the flow does when its wait ends. */
-  next: SaveStep;
   /** The status step 1 or the suspend failed with, reported once SSMR3LiveDone (and the cleanup) ran. */
   failRc: number;
 }
 
+/** A state in which the flow waits for something; `done` and `failed` wait for nothing. */
+type WaitState = Exclude<VmSaveTeleportState, 'idle' | 'done' | 'failed'>;
+type Wait = Exclude<VmSaveTeleportEvent, { type: 'finish' }>['type'];
+
 /**
- * The flow's steps by name (vbox-facts.md §7.1), each one scheduler step; `rc` is what the wait that ended
+ * The step each wait leads to (vbox-facts.md §7.1), each one scheduler step; `rc` is what the wait that ended
  * answered (a request's or rendezvous' status).
  */
-export type SaveStep =
-  | 'saved' | 'prep' | 'exec' | 'vote' | 'suspend' | 'suspended' | 'step2Ran' | 'step2Finish' | 'step2Done'
-  | 'suspendFailed' | 'step1Done' | 'cleanedUp';
-
-const SAVE_STEPS: { readonly [K in SaveStep]: (flow: SaveFlow, rc: number) => void } = {
+const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => void } = {
   // vmR3Save returned (EMT(0)): a plain save or a failure is over; a live one starts step 1 (SSMR3LiveDoStep1).
-  saved: (flow, rc) => (RT_FAILURE(rc) || flow.ctx.ssm === null ? finish(flow, rc) : post(flow, 'prep')),
+  vmR3Save: (flow, rc) => (RT_FAILURE(rc) || flow.ctx.ssm === null ? finish(flow, rc) : post(flow, 'prep')),
   // ssmR3DoLivePrepRun.
-  prep: (flow) => afterStep1Run(flow, flow.ctx.ssm!.prepRun()),
-  // The stream's pfnIsOk, then ssmR3DoLiveExecRun; the pass's bytes move before the vote.
-  exec: (flow) => {
+  livePrep: (flow) => afterStep1Run(flow, flow.ctx.ssm!.prepRun()),
+  // The stream's pfnIsOk (a teleport target's NACK cancels), then ssmR3DoLiveExecRun; the pass's bytes move before the vote.
+  liveExec: (flow) => {
     const { ctx } = flow;
     const ok = isDrainable(ctx.sink) ? (ctx.sink.isOk?.() ?? VINF_SUCCESS) : VINF_SUCCESS;
     if (RT_FAILURE(ok)) return step1Failed(flow, ok);
@@ -150,88 +154,103 @@ const SAVE_STEPS: { readonly [K in SaveStep]: (flow: SaveFlow, rc: number) => vo
     const bytes = ssm.execRun();
     if (RT_FAILURE(bytes)) return step1Failed(flow, bytes);
     flow.passes++;
-    transfer(flow, bytes, `pass.${ssm.pass}`, 'vote');
+    transfer(flow, bytes, `pass.${ssm.pass}`, 'transfer');
   },
   // ssmR3DoLiveVoteRun.
-  vote: (flow) => afterStep1Run(flow, flow.ctx.ssm!.voteRun()),
-  // Step 3: vmR3LiveDoSuspend (DESCENDING | STOP_ON_ERROR) unless the VM is SAVING already.
-  suspend: (flow) => {
-    if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
-    flow.next = 'suspended';
-    rendezvousOp(flow.pool, DESC_SOE, vmR3LiveDoSuspend(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
-  },
-  suspended: (flow, rc) => {
-    if (rc === VERR_TRY_AGAIN) return timer(flow, LIVE_SUSPEND_RETRY_MS * NS_PER_MS, 'live-suspend-retry', 'suspend');
+  passDrain: (flow) => afterStep1Run(flow, flow.ctx.ssm!.voteRun()),
+  suspending: (flow, rc) => {
+    if (rc === VERR_TRY_AGAIN) return timer(flow, LIVE_SUSPEND_RETRY_MS * NS_PER_MS, 'live-suspend-retry', 'retry');
     if (!RT_FAILURE(rc)) return step2(flow);
     flow.failRc = rc;
-    onEmt0(flow, ssmR3LiveDone(flow.ctx), 'suspendFailed');
+    onEmt0(flow, ssmR3LiveDone(flow.ctx), 'liveDone');
   },
+  suspendRetry: (flow) => suspend(flow),
   // vmR3LiveDoStep2's first half ran: the final pass moves, then the second half (SSMR3LiveDone, → SUSPENDED).
-  step2Ran: (flow) => transfer(flow, flow.ctx.finalBytes, 'final-pass', 'step2Finish'),
-  step2Finish: (flow) => onEmt0(flow, vmR3LiveDoStep2Done(flow.ctx), 'step2Done'),
-  step2Done: (flow, rc) => finish(flow, rc, flow.ctx.suspendNs === null ? null : flow.pool.vm.nowNs() - flow.ctx.suspendNs),
-  suspendFailed: (flow) => finish(flow, flow.failRc),
+  step2a: (flow) => transfer(flow, flow.ctx.finalBytes, 'final-pass', 'drain'),
+  drain: (flow) => onEmt0(flow, vmR3LiveDoStep2Done(flow.ctx), 'step2Done'),
+  step2b: (flow, rc) => finish(flow, rc, flow.ctx.suspendNs === null ? null : flow.pool.vm.nowNs() - flow.ctx.suspendNs),
   // Step 4: step 1 failed and SSMR3LiveDone ran — the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
-  step1Done: (flow) => {
-    flow.next = 'cleanedUp';
+  liveDone: (flow) => {
+    go(flow, 'cleanup');
     rendezvousOp(flow.pool, rendezvousFlags('once'), vmR3LiveDoStep1Cleanup(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
   },
-  cleanedUp: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
+  suspendLiveDone: (flow) => finish(flow, flow.failRc),
+  cleanup: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
 };
 
-/** The wait ended: take the step the flow named. */
-const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.next](flow, rc);
+/** The wait ended: take the step the flow's state names. */
+const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.cell.value as WaitState](flow, rc);
+
+/** Enter the next wait (an edge of the flow's machine; a refused one is an engine bug). */
+function go(flow: SaveFlow, event: VmSaveTeleportEvent | Wait): void {
+  const e = typeof event === 'string' ? WAIT_EVENTS[event] : event;
+  if (!flow.cell.send(e)) throw new Error(`${flow.cell.systemId}: no ${e.type} edge from ${flow.cell.value}`);
+}
+
+const WAIT_EVENTS = sharedEvents<Exclude<VmSaveTeleportEvent, { type: 'finish' }>>({
+  start: true, prep: true, exec: true, transfer: true, suspend: true, retry: true, step2: true, drain: true, step2Done: true, liveDone: true, cleanup: true,
+});
 
 /** After a prepare or vote run the handle's machine says where step 1 goes. */
 function afterStep1Run(flow: SaveFlow, rc: number): void {
   if (RT_FAILURE(rc)) return step1Failed(flow, rc);
   const state = flow.ctx.ssm!.state;
   if (state === 'LIVE_EXEC') return post(flow, 'exec'); // prepared, or some unit voted for another pass
-  if (state === 'LIVE_STEP2') return SAVE_STEPS.suspend(flow, rc); // "Step 1 completed after pass N"
+  if (state === 'LIVE_STEP2') return suspend(flow); // "Step 1 completed after pass N"
   step1Failed(flow, VERR_SSM_INVALID_STATE);
+}
+
+/** Step 3: vmR3LiveDoSuspend (DESCENDING | STOP_ON_ERROR) unless the VM is SAVING already. */
+function suspend(flow: SaveFlow): void {
+  if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
+  go(flow, 'suspend');
+  rendezvousOp(flow.pool, DESC_SOE, vmR3LiveDoSuspend(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
 }
 
 function step1Failed(flow: SaveFlow, rc: number): void {
   flow.failRc = rc;
-  onEmt0(flow, ssmR3LiveDone(flow.ctx), 'step1Done');
+  onEmt0(flow, ssmR3LiveDone(flow.ctx), 'liveDone');
 }
 
-const step2 = (flow: SaveFlow): void => onEmt0(flow, vmR3LiveDoStep2(flow.ctx), 'step2Ran');
+const step2 = (flow: SaveFlow): void => onEmt0(flow, vmR3LiveDoStep2(flow.ctx), 'step2');
 
-/** A request to EMT(0) (VMR3ReqCallWait), then `next` with its status. */
-function onEmt0(flow: SaveFlow, fn: ReqFn, next: SaveStep): void {
-  flow.next = next;
+/** A request to EMT(0) (VMR3ReqCallWait); the flow resumes with its status. */
+function onEmt0(flow: SaveFlow, fn: ReqFn, wait: Wait): void {
+  go(flow, wait);
   reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, (rc) => resume(flow, rc));
 }
 
-/** `next` as the thread's next step. */
-function post(flow: SaveFlow, next: SaveStep): void {
-  flow.next = next;
+/** The flow resumes as the thread's next step. */
+function post(flow: SaveFlow, wait: Wait): void {
+  go(flow, wait);
   flow.thread.post(() => resume(flow, VINF_SUCCESS));
 }
 
-/** `next` as a thread step once `delayNs` of GIP time passed. */
-function timer(flow: SaveFlow, delayNs: number, label: string, next: SaveStep): void {
-  flow.next = next;
+/** The flow resumes as a thread step once `delayNs` of GIP time passed. */
+function timer(flow: SaveFlow, delayNs: number, label: string, wait: Wait): void {
+  go(flow, wait);
   const vm = flow.pool.vm;
   vm.host.sched.setTimer(vm.nowNs() + delayNs, `${flow.thread.id}/${label}`, () => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
 }
 
-/** The stream moves `bytes` at the configured bandwidth (virtual clock only), then `next` runs as a thread step. */
-function transfer(flow: SaveFlow, bytes: number, label: string, next: SaveStep): void {
+/** The stream moves `bytes` at the configured bandwidth (virtual clock only), then the flow resumes as a thread step. */
+function transfer(flow: SaveFlow, bytes: number, label: string, wait: Wait): void {
   const sink = flow.ctx.sink;
   if (flow.pool.vm.host.sched.mode !== 'deterministic') {
     // Real clock: the bytes take what the socket takes (ssmR3StrmCheckAndFlush waiting for the I/O thread).
-    if (!isDrainable(sink)) return post(flow, next);
-    flow.next = next;
+    if (!isDrainable(sink)) return post(flow, wait);
+    go(flow, wait);
     return sink.whenDrained(() => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
   }
-  if (bytes <= 0) return post(flow, next);
-  timer(flow, Math.ceil((bytes * 1e9) / flow.bandwidth), label, next);
+  if (bytes <= 0) return post(flow, wait);
+  timer(flow, Math.ceil((bytes * 1e9) / flow.bandwidth), label, wait);
 }
 
 function finish(flow: SaveFlow, rc: number, downtimeNs: number | null = null): void {
   const { ctx, out } = flow;
+  go(flow, { type: 'finish', rc });
+  const flows = savedStatePortOf(flow.pool.vm).saveFlows;
+  flows.splice(flows.indexOf(flow), 1);
   out.result = { rc, live: ctx.ssm !== null, passes: flow.passes, bytes: ctx.ssm?.offStream ?? ctx.plainBytes, downtimeNs, suspended: ctx.suspended };
   // A file error carries the file's name: the caller rejects with it rather than with the bare status.
   const error = ctx.openError ?? ctx.sink?.failure ?? null;
@@ -270,8 +289,11 @@ export function saveFlowOp(
       },
       ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
     };
-    const flow: SaveFlow = { op, pool, thread, ctx, out, done, bandwidth, passes: 0, next: 'saved', failRc: VINF_SUCCESS };
-    onEmt0(flow, vmR3Save(ctx), 'saved');
+    const cell = new MachineCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${vm.id}/${op}-${thread.id}`);
+    cell.listener = reportCellEdges(vm, 'vmSaveTeleport');
+    const flow: SaveFlow = { op, pool, thread, ctx, out, done, bandwidth, cell, passes: 0, failRc: VINF_SUCCESS };
+    port.saveFlows.push(flow);
+    onEmt0(flow, vmR3Save(ctx), 'start');
   };
 }
 
