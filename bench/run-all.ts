@@ -11,6 +11,8 @@ import { main as checkRebuild } from './check-rebuild.js';
 import { main as checkParallel } from './check-parallel.js';
 import { main as checkHalt } from './check-halt.js';
 import { main as checkKeyAudit } from './check-key-audit.js';
+import { main as checkSpin } from './check-spin.js';
+import { main as checkPct } from './check-pct.js';
 import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
 import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
 import { main as gvmmIdle } from './gvmm-idle.js';
@@ -38,6 +40,8 @@ const benches: [string, () => Promise<unknown>][] = [
   ['model checker on 1 and 2 worker threads: the race, N = 2…6, reductions off', () => checkParallel()],
   ['model checker with halt methods on: per method, N = 1…3, and the halt-path mutants', () => checkHalt()],
   ['model checker state-key audit: every merge of the suite scenarios, two steps deep', () => checkKeyAudit()],
+  ['model checker beside Spin: the race, N = 2…6, reductions on and off (npm run bench:spin)', () => checkSpin()],
+  ['model checker sampling: iterations to each mutant, PCT vs portfolio vs random walks, at 8 and 16 vCPUs', () => checkPct()],
 ];
 
 for (const [name, run] of benches) {

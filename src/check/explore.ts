@@ -6,16 +6,21 @@
  * default, so the first counterexample is a shortest one. A run cut short by maxStates, maxDepth or the time
  * limit is "bounded", never "ok".
  */
-import { isParsedScenario, parseScenario, type ScenarioSpec, type Scenario } from './scenario.js';
+import { CPUS_MAX, CPUS_MAX_SAMPLING, isParsedScenario, parseScenario, ScenarioError, type ScenarioSpec, type Scenario } from './scenario.js';
 import type { Coverage } from './coverage.js';
 import type { PropertyDef, UserInvariant } from './property.js';
 import type { Counterexample } from './trace.js';
 import type { EngineVariant } from './world.js';
 import { Explorer } from './explorer.js';
+import type { SamplingFigures } from './pct.js';
 
 export interface ExploreOptions {
-  /** 'bfs' (default: shortest counterexamples), 'dfs', or 'random' walks. */
-  mode?: 'bfs' | 'dfs' | 'random';
+  /**
+   * 'bfs' (default: shortest counterexamples), 'dfs', 'random' walks, or for scenarios too large to exhaust
+   * 'pct' (priority-based sampling with bug depth `pctDepth`) and 'portfolio' (PCT of several depths and random
+   * walks in turn): src/check/pct.ts.
+   */
+  mode?: ExploreMode;
   maxStates?: number;
   maxDepth?: number;
   /** Stop after this much wall time (the result is then bounded). */
@@ -26,9 +31,11 @@ export interface ExploreOptions {
   symmetry?: boolean;
   /** Look for fair cycles that keep a call pending (default on). */
   liveness?: boolean;
-  /** Random mode: number of walks and their seed. */
+  /** Random, pct and portfolio modes: number of runs (iterations) and their seed. */
   walks?: number;
   seed?: number;
+  /** PCT's bug depth d: d − 1 priority change points per run (default 3). */
+  pctDepth?: number;
   /** User invariants over the read-only view. */
   invariants?: readonly UserInvariant[];
   /** Extra properties (monitors) next to the built-in ones. */
@@ -48,6 +55,8 @@ export interface ExploreOptions {
   workers?: number;
 }
 
+export type ExploreMode = 'bfs' | 'dfs' | 'random' | 'pct' | 'portfolio';
+
 export interface Progress {
   states: number;
   transitions: number;
@@ -56,6 +65,8 @@ export interface Progress {
   seconds: number;
   statesPerSecond: number;
   heapBytes: number;
+  /** Sampling modes (pct, portfolio): runs so far; states are then not counted. */
+  iterations?: number;
 }
 
 export interface ExploreResult {
@@ -66,7 +77,9 @@ export interface ExploreResult {
   verdict: string;
   bound: 'maxStates' | 'maxDepth' | 'time' | 'walks' | null;
   scenario: ScenarioSpec;
-  mode: 'bfs' | 'dfs' | 'random';
+  mode: ExploreMode;
+  /** Random, pct and portfolio modes: iterations, steps, schedules per second, per strategy. */
+  sampling?: SamplingFigures;
   states: number;
   transitions: number;
   /** Worlds rebuilt and steps replayed to reach states again (the price of not cloning worlds). */
@@ -91,6 +104,10 @@ export interface ExploreResult {
 
 
 export async function explore(input: ScenarioSpec | Scenario, options: ExploreOptions = {}): Promise<ExploreResult> {
-  const explorer = new Explorer(isParsedScenario(input) ? input : parseScenario(input), options);
+  const sampling = options.mode === 'pct' || options.mode === 'portfolio';
+  const scenario = isParsedScenario(input) ? input : parseScenario(input, 'scenario', sampling ? CPUS_MAX_SAMPLING : CPUS_MAX);
+  // Exhaustive search keys vCPUs and liveness slots in small fixed fields: more vCPUs only by sampling.
+  if (!sampling && scenario.cpus > CPUS_MAX) throw new ScenarioError(`scenario.cpus: ${scenario.cpus} vCPUs only with mode 'pct' or 'portfolio' (exhaustive search: 1..${CPUS_MAX})`);
+  const explorer = new Explorer(scenario, options);
   return explorer.run();
 }

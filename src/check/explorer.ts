@@ -13,6 +13,7 @@ import { checkParallelOptions, parallelBreadthFirst } from './parallel.js';
 import { singletonChoice } from './por.js';
 import type { Violation } from './property.js';
 import type { ScenarioSpec } from './scenario.js';
+import { samplingStrategies, sampleRuns, type SamplingFigures } from './pct.js';
 import { breadthFirst, DEFAULTS, depthFirst, randomWalks } from './search.js';
 import { encodeWorld, identityOrder } from './state-key.js';
 import { StateTable } from './state-table.js';
@@ -45,6 +46,8 @@ export class Explorer {
   lastProgressNs = 0;
   /** BFS: states waiting; DFS: stack depth (the progress line shows it). */
   frontier = 0;
+  /** Sampling modes: runs so far (the progress line shows it instead of states). */
+  iterations: number | null = null;
 
   constructor(
     readonly scenario: ScenarioSpec,
@@ -67,11 +70,13 @@ export class Explorer {
     const mode = this.options.mode ?? 'bfs';
     const workers = this.options.workers ?? 1;
     if (workers !== 1) await checkParallelOptions(this.options); // throws, naming what cannot go to a worker
+    let sampling: SamplingFigures | undefined;
     if (mode === 'random') await randomWalks(this);
+    else if (mode === 'pct' || mode === 'portfolio') sampling = await sampleRuns(this, samplingStrategies(mode, this.options.pctDepth ?? 3, this.options.seed ?? 1));
     else if (mode === 'dfs') await depthFirst(this);
     else if (workers > 1) await parallelBreadthFirst(this, workers);
     else await breadthFirst(this);
-    if (!this.violation && this.liveness && mode !== 'random') {
+    if (!this.violation && this.liveness && !sampling && mode !== 'random') {
       const lasso = this.liveness.findFairHotCycle(this.table.size);
       if (lasso) {
         const prefix = this.table.prefix(lasso.start);
@@ -79,7 +84,11 @@ export class Explorer {
         this.violation = { violation: { property: 'liveness', message }, choices: [...prefix, ...lasso.cycle], lassoAt: prefix.length };
       }
     }
-    return exploreResult(this, mode);
+    const result = exploreResult(this, mode);
+    if (!sampling) return result;
+    // Sampling keeps no state table: its verdict counts runs.
+    const runs = `${sampling.iterations.toLocaleString('en-US')} iteration${sampling.iterations === 1 ? '' : 's'}`;
+    return { ...result, sampling, ...(result.status === 'bounded' ? { verdict: `bounded after ${runs} (${result.bound}): no violation found so far` } : {}) };
   }
 
   /** A world at the state `index`: built and replayed along its prefix. */
@@ -160,6 +169,7 @@ export class Explorer {
       seconds,
       statesPerSecond: seconds > 0 ? this.table.size / seconds : 0,
       heapBytes: process.memoryUsage().heapUsed,
+      ...(this.iterations !== null ? { iterations: this.iterations } : {}),
     };
   }
 

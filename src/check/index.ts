@@ -3,11 +3,12 @@
  * engine's EMTs over the engine's own machines; replayTrace() re-runs a counterexample in the deterministic
  * runtime. Test-only engine mutants live in ./mutants.js and are deliberately not exported here.
  */
-export { explore, type ExploreOptions, type ExploreResult, type Progress } from './explore.js';
+export { explore, type ExploreMode, type ExploreOptions, type ExploreResult, type Progress } from './explore.js';
 export { replayTrace, replayRecords, type ReplayOptions, type ReplayResult } from './replay.js';
 export { parseScenario, parseScenarioText, describeCall, ScenarioError, CALL_NAMES, type ScenarioSpec, type Scenario, type CallSpec, type ClientSpec, type CallName } from './scenario.js';
 export { formatSummary, formatViolation, formatCoverage } from './report.js';
 export type { Coverage, MachineCoverage } from './coverage.js';
+export type { SamplingFigures, StrategyFigures } from './pct.js';
 export type { Counterexample } from './trace.js';
 export type { Violation, UserInvariant, PropertyDef, Monitor } from './property.js';
 export type { WorldView, ClientView } from './view.js';

@@ -8,7 +8,7 @@ import { parseTrace, type TraceChoice, type TraceHeader, type TraceRecord, type 
 import { BUILT_IN_PROPERTIES } from './invariants/index.js';
 import { KeyWriter } from './key-writer.js';
 import type { PropertyDef, UserInvariant, Violation } from './property.js';
-import { parseScenario } from './scenario.js';
+import { CPUS_MAX_SAMPLING, parseScenario } from './scenario.js';
 import { encodeWorld, identityOrder } from './state-key.js';
 import { symmetryOf } from './symmetry.js';
 import { livenessMessage, type TraceSetup, type UserCheck } from './trace.js';
@@ -50,7 +50,7 @@ export function replayRecords(records: readonly TraceRecord[], options: ReplayOp
   if (setup.mutant && !options.engine) {
     throw new Error(`this trace comes from the test-only mutant '${setup.mutant}'; replay it from a test with replayTrace(text, { engine })`);
   }
-  const scenario = parseScenario(setup.scenario, 'trace header scenario');
+  const scenario = parseScenario(setup.scenario, 'trace header scenario', CPUS_MAX_SAMPLING); // sampling runs take up to 64 vCPUs
   const choices = records.filter((r): r is TraceChoice => r.type === 'choice');
   const steps = choices.flatMap((r) => (r.choice.kind === 'step' ? [r.choice.index] : []));
   const world = World.build(scenario, {

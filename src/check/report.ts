@@ -36,6 +36,12 @@ export function formatSummary(result: ExploreResult): string {
     ['states', `${n(result.states)}   transitions ${n(result.transitions)}   depth ${n(result.depth)}   replayed steps ${n(result.replayedSteps)}`],
     ['time', `${result.seconds.toFixed(2)} s   ${n(result.statesPerSecond)} states/s   ${n(result.bytesPerState)} bytes/state (tables)`],
   ];
+  const sampling = result.sampling;
+  if (sampling) {
+    const found = sampling.strategies.map((st) => `${st.name} ${n(st.iterations)}${st.foundAt !== null ? ` (found at ${n(st.foundAt)})` : ''}`).join(' · ');
+    rows.splice(2, 2, ['search', `${result.mode} · sampled runs, no state table, no reductions`], ['iterations', `${n(sampling.iterations)}   steps ${n(sampling.steps)}   ${sampling.schedulesPerSecond.toFixed(1)} schedules/s${sampling.foundAt !== null ? `   found at iteration ${n(sampling.foundAt)}` : ''}`], ['strategies', found]);
+    rows[5] = ['time', `${result.seconds.toFixed(2)} s`];
+  }
   const coverage = formatCoverage(result.coverage);
   rows.push(['coverage', coverage[0]!], ['', coverage[1]!], ['', coverage[2]!]);
   const width = Math.max(...rows.map(([label]) => label.length));

@@ -94,6 +94,8 @@ export class ScenarioError extends Error {
 }
 
 export const CPUS_MAX = 8;
+/** Sampling modes (pct, portfolio, src/check/pct.ts) take scenarios up to VMM_MAX_CPU_COUNT vCPUs. */
+export const CPUS_MAX_SAMPLING = 64;
 export const CLIENTS_MAX = 8;
 export const CALLS_MAX = 16;
 
@@ -192,12 +194,12 @@ export const isParsedScenario = (input: ScenarioSpec | Scenario): input is Scena
   typeof (input as ScenarioSpec).guest === 'string' && typeof (input as ScenarioSpec).timers === 'string';
 
 /** Parse and validate a scenario; throws ScenarioError naming the field (`scenario.clients[1][0].call: …`). */
-export function parseScenario(input: unknown, where = 'scenario'): ScenarioSpec {
+export function parseScenario(input: unknown, where = 'scenario', cpusMax = CPUS_MAX): ScenarioSpec {
   if (!isObject(input)) return fail(where, 'must be an object with "cpus" and "clients"');
   for (const key of Object.keys(input)) if (!SCENARIO_KEYS.has(key)) fail(where, `unknown key '${key}'`);
   const cpus = input.cpus;
-  if (typeof cpus !== 'number' || !Number.isInteger(cpus) || cpus < 1 || cpus > CPUS_MAX) {
-    fail(`${where}.cpus`, `must be an integer 1..${CPUS_MAX}, got ${JSON.stringify(cpus)}`);
+  if (typeof cpus !== 'number' || !Number.isInteger(cpus) || cpus < 1 || cpus > cpusMax) {
+    fail(`${where}.cpus`, `must be an integer 1..${cpusMax}, got ${JSON.stringify(cpus)}`);
   }
   const n = cpus as number;
   const fidelity = input.fidelity ?? 'intended';
@@ -243,14 +245,14 @@ export function parseScenario(input: unknown, where = 'scenario'): ScenarioSpec 
 }
 
 /** `JSON.parse` with a message that names the file. */
-export function parseScenarioText(text: string, file = 'scenario'): ScenarioSpec {
+export function parseScenarioText(text: string, file = 'scenario', cpusMax = CPUS_MAX): ScenarioSpec {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw new ScenarioError(`${file}: not valid JSON (${(error as Error).message})`);
   }
-  return parseScenario(json, file);
+  return parseScenario(json, file, cpusMax);
 }
 
 /** A short text for a call, as reports and traces show it: `suspend(USER)`, `reqCallWait(all)`. */

@@ -8,13 +8,14 @@
 import { rendezvousTypeOf } from '../../../machines/rendezvous.js';
 import type { Monitor, PropertyDef } from '../property.js';
 
+/** EMTs by id as sets, not 32-bit masks: sampling runs have up to 32 vCPUs and more (pct.ts). */
 interface Watch {
   type: string;
-  entered: number;
+  entered: Set<number>;
   enteredCount: number;
   /** The last EMT to enter, once all have. */
   last: number;
-  done: number;
+  done: Set<number>;
   doneCount: number;
   first: number;
 }
@@ -30,17 +31,16 @@ export const rendezvousOrder: PropertyDef = {
       onEvent(event, ctx) {
         if (event.kind !== 'rendezvous') return;
         if (event.event === 'begin') {
-          watches.set(event.id, { type: rendezvousTypeOf(event.flags ?? 0), entered: 0, enteredCount: 0, last: -1, done: 0, doneCount: 0, first: -1 });
+          watches.set(event.id, { type: rendezvousTypeOf(event.flags ?? 0), entered: new Set(), enteredCount: 0, last: -1, done: new Set(), doneCount: 0, first: -1 });
           return;
         }
         const watch = watches.get(event.id);
         if (!watch) return;
         const n = ctx.view.cpus;
         const cpu = event.cpu ?? -1;
-        const bit = 1 << cpu;
         if (event.event === 'enter') {
-          if (watch.entered & bit) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: EMT ${cpu} entered twice`);
-          watch.entered |= bit;
+          if (watch.entered.has(cpu)) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: EMT ${cpu} entered twice`);
+          watch.entered.add(cpu);
           if (++watch.enteredCount === n) watch.last = cpu;
         } else if (event.event === 'callbackDone') {
           if (watch.enteredCount < n) {
@@ -49,13 +49,13 @@ export const rendezvousOrder: PropertyDef = {
           const k = watch.doneCount;
           const expected =
             watch.type === 'descending' ? n - 1 - k : watch.type === 'ascending' ? k : (watch.type === 'one-by-one' || watch.type === 'once') && k === 0 ? watch.last : undefined;
-          if (watch.done & bit) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: the callback ran twice on EMT ${cpu}`);
+          if (watch.done.has(cpu)) ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: the callback ran twice on EMT ${cpu}`);
           else if (watch.type === 'once' && k > 0) ctx.fail('rendezvous-order', `once rendezvous ${ctx.view.rendezvousName(event.id)}: the callback ran again, on EMT ${cpu} after EMT ${watch.first}`);
           else if (expected !== undefined && cpu !== expected) {
             ctx.fail('rendezvous-order', `${watch.type} rendezvous ${ctx.view.rendezvousName(event.id)}: callback ${k + 1} ran on EMT ${cpu}, expected EMT ${expected}${k === 0 && (watch.type === 'once' || watch.type === 'one-by-one') ? ' (the last to arrive)' : ''}`);
           }
           if (k === 0) watch.first = cpu;
-          watch.done |= bit;
+          watch.done.add(cpu);
           watch.doneCount++;
         } else if (event.event === 'finish') {
           const want = watch.type === 'once' ? 1 : n;
@@ -70,10 +70,8 @@ export const rendezvousOrder: PropertyDef = {
         for (const watch of watches.values()) {
           let entered = 0;
           let done = 0;
-          for (let c = 0; c < 32; c++) {
-            if (watch.entered & (1 << c)) entered |= 1 << cpu(c);
-            if (watch.done & (1 << c)) done |= 1 << cpu(c);
-          }
+          for (const c of watch.entered) entered |= 1 << cpu(c);
+          for (const c of watch.done) done |= 1 << cpu(c);
           key.w(entered);
           key.w(done);
           // Who arrived last matters only where the last arriver runs first.

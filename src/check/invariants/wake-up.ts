@@ -36,8 +36,8 @@ export const wakeUp: PropertyDef = {
   description: 'with halt methods on, VMR3NotifyCpuFF wakes a sleeping EMT: time never passes while an EMT sleeps with work it was not woken for',
   create(): Monitor {
     let enabled = false;
-    /** Bit c: EMT c has been woken (runnable and able to progress) since its pending work appeared. */
-    let noticed = 0;
+    /** The EMTs woken (runnable and able to progress) since their pending work appeared (a set: any vCPU count). */
+    const noticed = new Set<number>();
     return {
       name: 'wake-up',
       start(ctx) {
@@ -48,11 +48,10 @@ export const wakeUp: PropertyDef = {
         const world = ctx.view.world;
         const quiet = world.ready().length === 0 && world.sched.pendingTimers > 0;
         for (const emt of world.core.emts) {
-          const bit = 1 << emt.cpu;
           const sleep = sleeping(emt);
-          if (!sleep?.owed) noticed &= ~bit;
-          else if (world.sched.isReady(emt) && emt.canProgress()) noticed |= bit; // woken, not a stale wake-up
-          else if (quiet && (noticed & bit) === 0) {
+          if (!sleep?.owed) noticed.delete(emt.cpu);
+          else if (world.sched.isReady(emt) && emt.canProgress()) noticed.add(emt.cpu); // woken, not a stale wake-up
+          else if (quiet && !noticed.has(emt.cpu)) {
             ctx.fail('wake-up', `wake-up: ${emt.id.slice(emt.id.indexOf('/') + 1)} sleeps in ${sleep.where} (${haltOf(emt.vm).method}) with ${describeWork(emt)} pending and was never woken for it: only a timeout would end the wait (VM ${world.core.vmState}, vCPU ${world.core.cpuState(emt.cpu)})`);
             return;
           }
@@ -61,7 +60,7 @@ export const wakeUp: PropertyDef = {
       encode(key, cpu) {
         if (!enabled) return;
         let mask = 0;
-        for (let c = 0; noticed >> c !== 0; c++) if ((noticed >> c) & 1) mask |= 1 << cpu(c);
+        for (const c of noticed) mask |= 1 << cpu(c);
         key.w(mask);
       },
     };

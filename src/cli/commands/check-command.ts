@@ -7,7 +7,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
-import { explore, formatSummary, formatViolation, parseScenarioText, type ExploreOptions } from '../../check/index.js';
+import { explore, formatSummary, formatViolation, parseScenarioText, type ExploreMode, type ExploreOptions } from '../../check/index.js';
+import { CPUS_MAX, CPUS_MAX_SAMPLING } from '../../check/scenario.js';
 import { disablePretenuring } from '../../check/gc-tuning.js';
 import { auditStateKey, formatKeyAudit } from '../../check/key-audit.js';
 import { EXIT_CODES_HELP, ExitCode } from '../exit-code.js';
@@ -20,6 +21,9 @@ export const DEFAULT_TIME_LIMIT_S = 300;
 
 interface CheckOptions {
   mode: string;
+  strategy?: string;
+  iterations?: number;
+  pctDepth?: number;
   maxStates?: number;
   maxDepth?: number;
   timeLimit: number;
@@ -41,7 +45,8 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('model-check a scenario: every interleaving of its clients and the EMTs, over the engine itself')
     .argument('<scenario>', 'scenario file (JSON): { "cpus": 2, "clients": [["powerOn", "suspend"], ["powerOff"]] }')
-    .option('--mode <mode>', 'bfs (shortest counterexample) | dfs | random', 'bfs')
+    .option('--mode <mode>', 'bfs (shortest counterexample) | dfs | random | pct | portfolio', 'bfs')
+    .option('--strategy <mode>', 'the same as --mode')
     .option('--max-states <n>', 'stop after this many states (the verdict is then "bounded")', parseInteger)
     .option('--max-depth <n>', 'do not expand states deeper than this', parseInteger)
     .option('--time-limit <s>', 'stop after this many seconds, fractions allowed; 0: no limit (the verdict is then "bounded")', parseSeconds, DEFAULT_TIME_LIMIT_S)
@@ -49,7 +54,9 @@ export function registerCheck(program: Command): void {
     .option('--no-symmetry', 'switch vCPU symmetry reduction off')
     .option('--no-liveness', 'skip the fair-cycle (liveness) analysis')
     .option('--seed <n>', 'random mode: seed', parseInteger)
-    .option('--walks <n>', 'random mode: number of walks', parseInteger)
+    .option('--walks <n>', 'random, pct and portfolio modes: number of runs', parseInteger)
+    .option('--iterations <n>', 'the same as --walks', parseInteger)
+    .option('--pct-depth <d>', "pct mode: the bug depth d (d - 1 priority change points per run; default 3)", parseInteger)
     .option('--workers <n>', 'breadth-first on n worker threads (same states and verdict; default 1)', parseInteger)
     .option('--pretenuring', "keep V8's allocation-site pretenuring (switched off while checking: about 2x faster)")
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
@@ -58,8 +65,10 @@ export function registerCheck(program: Command): void {
     .option('--audit-lanes <n>', 'with --audit-key: runs followed to their end from both states of each merge (1)', parseInteger)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
     .action(async (file: string, opts: CheckOptions) => {
-      if (opts.mode !== 'bfs' && opts.mode !== 'dfs' && opts.mode !== 'random') throw new InvalidArgumentError('--mode must be bfs, dfs or random');
-      const scenario = parseScenarioText(readInputFile(file, 'scenario'), file);
+      const mode = opts.strategy ?? opts.mode;
+      if (!isMode(mode)) throw new InvalidArgumentError('--mode must be bfs, dfs, random, pct or portfolio');
+      const sampling = mode === 'pct' || mode === 'portfolio';
+      const scenario = parseScenarioText(readInputFile(file, 'scenario'), file, sampling ? CPUS_MAX_SAMPLING : CPUS_MAX);
       if (!opts.pretenuring) disablePretenuring();
       if (opts.auditKey !== undefined) {
         const audit = auditStateKey(scenario, {
@@ -74,7 +83,7 @@ export function registerCheck(program: Command): void {
       }
       const progress = progressReporter({ tty: process.stderr.isTTY === true, quiet: opts.quiet ?? false, write: (t) => process.stderr.write(t) });
       const options: ExploreOptions = {
-        mode: opts.mode,
+        mode,
         por: opts.por,
         symmetry: opts.symmetry,
         liveness: opts.liveness,
@@ -82,7 +91,8 @@ export function registerCheck(program: Command): void {
         ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}),
         ...(opts.timeLimit > 0 ? { timeLimitMs: opts.timeLimit * 1000 } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
-        ...(opts.walks !== undefined ? { walks: opts.walks } : {}),
+        ...((opts.iterations ?? opts.walks) !== undefined ? { walks: opts.iterations ?? opts.walks! } : {}),
+        ...(opts.pctDepth !== undefined ? { pctDepth: opts.pctDepth } : {}),
         ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
         onProgress: progress.onProgress,
       };
@@ -100,3 +110,6 @@ export function registerCheck(program: Command): void {
       } else process.exitCode = ExitCode.Ok;
     });
 }
+
+const MODES: readonly string[] = ['bfs', 'dfs', 'random', 'pct', 'portfolio'] satisfies ExploreMode[];
+const isMode = (mode: string): mode is ExploreMode => MODES.includes(mode);

@@ -32,5 +32,8 @@ export function progressReporter(options: { tty: boolean; quiet: boolean; write:
 
 export function progressLine(p: Progress): string {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  if (p.iterations !== undefined) {
+    return `iterations ${n(p.iterations)}  ${(p.iterations / Math.max(p.seconds, 1e-9)).toFixed(1)}/s  steps ${n(p.transitions)}  longest run ${p.depth}  heap ${n(p.heapBytes / 1048576)} MB  ${p.seconds.toFixed(1)} s`;
+  }
   return `states ${n(p.states)}  ${n(p.statesPerSecond)}/s  transitions ${n(p.transitions)}  depth ${p.depth}  frontier ${n(p.frontier)}  heap ${n(p.heapBytes / 1048576)} MB  ${p.seconds.toFixed(1)} s`;
 }
