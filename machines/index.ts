@@ -4,6 +4,7 @@ import { gvmmHandleMachine } from './gvmm-handle.js';
 import { haltMethodMachine } from './halt-method.js';
 import { rendezvousMachine } from './rendezvous.js';
 import { rendezvousMemberMachine } from './rendezvous-member.js';
+import { reqCallMachine } from './req-call.js';
 import { requestMachine } from './request.js';
 import { ssmLiveSaveMachine } from './ssm-live-save.js';
 import { vmMachine } from './vm.js';
@@ -15,6 +16,7 @@ export * from './gvmm-handle.js';
 export * from './halt-method.js';
 export * from './rendezvous.js';
 export * from './rendezvous-member.js';
+export * from './req-call.js';
 export * from './request.js';
 export * from './ssm-live-save.js';
 export * from './vm.js';
@@ -26,6 +28,7 @@ export const MACHINES = {
   vmcpu: vmcpuMachine,
   emt: emtMachine,
   request: requestMachine,
+  reqCall: reqCallMachine,
   rendezvous: rendezvousMachine,
   rendezvousMember: rendezvousMemberMachine,
   ssmLiveSave: ssmLiveSaveMachine,

@@ -82,7 +82,7 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
     key.w(req.status);
     key.w(typeof req.target === 'number' ? cpu(req.target) : intern(req.target));
     key.w(req.cpu === null ? -1 : cpu(req.cpu));
-    key.w(req.onComplete || req.waiter ? 1 : 0); // someone waits on the packet's event
+    key.w(req.caller || req.waiter ? 1 : 0); // someone waits on the packet's event
   }
   // Clients and their calls' threads.
   for (const client of world.clients) {

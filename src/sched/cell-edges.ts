@@ -9,7 +9,7 @@ import type { TransitionListener } from './machine-cell.js';
 export interface CellEdgeEvent {
   kind: 'machine';
   systemId: string;
-  machine: 'ssmLiveSave' | 'gvmmHandle' | 'vmSaveTeleport';
+  machine: 'ssmLiveSave' | 'gvmmHandle' | 'vmSaveTeleport' | 'reqCall';
   from: string;
   to: string;
   event: string;

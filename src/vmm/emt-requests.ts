@@ -13,7 +13,7 @@ import { isVBoxError, VBoxError, VERR_INVALID_PARAMETER, VERR_VM_REQUEST_KILLED,
 import { isValidTarget, routeRequest } from '../streams/routing.js';
 import { CallFrame } from './emt-frames.js';
 import type { Emt } from './emt.js';
-import { checkCall, completeRequest, queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, VMREQFLAGS_VOID, type VmReq } from './requests.js';
+import { checkCall, completeRequest, queueRequest, REQ_EVENT, requestFn, VMREQFLAGS_NO_WAIT, VMREQFLAGS_VOID, type VmReq } from './requests.js';
 import { statusToResult } from './external.js';
 import { isEmtBlock, type CpuTarget, type ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
@@ -35,7 +35,7 @@ export function reqCallFromEmt(emt: Emt, target: CpuTarget, flags: number, fn: R
     throw error;
   }
   req.flags = flags;
-  req.fn = fn;
+  req.fnId = emt.vm.functions.add(fn);
   req.args = args;
   const noWait = (flags & VMREQFLAGS_NO_WAIT) !== 0;
   const finish: Continuation = { k: 'reqCall.finish', req, noWait, next };
@@ -78,7 +78,7 @@ function queueLeg(emt: Emt, req: VmReq, noWait: boolean, next: Continuation): vo
     req.cpu = emt.cpu;
     req.move(REQ_EVENT.queue);
     req.move(REQ_EVENT.process);
-    const fn = req.fn!;
+    const fn = requestFn(req);
     const args = req.args;
     return emt.runResult(emt.call(() => fn(emt.context(), ...args), () => callbackName('request callback', fn)), { k: 'reqCall.inlineDone', req, next });
   }

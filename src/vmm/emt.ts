@@ -10,7 +10,7 @@ import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
 import type { Steppable, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { joinRendezvous, startRendezvous } from './rendezvous.js';
-import { completeRequest, REQ_EVENT, type ReqPool, type VmReq } from './requests.js';
+import { completeRequest, REQ_EVENT, requestFn, type ReqPool, type VmReq } from './requests.js';
 import { ExitFrame, GuestSliceFrame, HaltFrame, WorkSliceFrame } from './emt-frames.js';
 import { reqCallFromEmt } from './emt-requests.js';
 import { vmR3ResetFF, vmR3SetGuruMeditation } from './lifecycle.js';
@@ -307,7 +307,7 @@ export class Emt implements Steppable, TimerTarget {
     if (taken.moreThanOne) this.pool.stats.MoreThan1++;
     const req = taken.item;
     req.move(REQ_EVENT.process);
-    const fn = req.fn!;
+    const fn = requestFn(req);
     this.pool.stats.Processed++; // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
     this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), { k: 'emt.requestDone', req });
   }

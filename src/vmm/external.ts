@@ -4,10 +4,10 @@
  * next CPU of an ALL request, time out) go through the scheduler like every EMT step, so races between
  * callers are scheduler choices. Operations report through a callback; the promise API wraps them.
  */
-import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
-import type { Steppable } from '../sched/scheduler.js';
-import { NS_PER_MS } from '../time/clock.js';
-import { checkCall, queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
+import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_REQUEST_KILLED } from '../status.js';
+import { fireTimer, type Steppable, type TimerAction } from '../sched/scheduler.js';
+import { checkCall, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
+import { ReqCall } from './req-call.js';
 import { routeRequest } from '../streams/routing.js';
 import type { CpuTarget, ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
@@ -15,7 +15,8 @@ import { describeValue } from './config.js';
 
 export class ExternalThread implements Steppable {
   readonly id: string;
-  readonly #work: (() => void)[] = [];
+  /** Steps to take: records (`{ target, event }`, a request call's wake-ups) or, for the rest, callbacks. */
+  readonly #work: TimerAction[] = [];
 
   constructor(readonly vm: VmCore) {
     this.id = `ext.${vm.host.nextId('caller')}`;
@@ -26,19 +27,24 @@ export class ExternalThread implements Steppable {
     return this.#work.length;
   }
 
+  /** The steps queued (inspection: what the thread will do next). */
+  get work(): readonly TimerAction[] {
+    return this.#work;
+  }
+
   /** Queue a step for this thread. */
-  post(fn: () => void): void {
-    this.#work.push(fn);
+  post(step: TimerAction): void {
+    this.#work.push(step);
     this.vm.host.sched.ready(this);
   }
 
   step(): void {
-    const fn = this.#work.shift();
+    const next = this.#work.shift();
     const host = this.vm.host;
     const previous = host.current;
     host.current = null;
     try {
-      fn?.();
+      if (next) fireTimer(next);
     } finally {
       host.current = previous;
     }
@@ -138,49 +144,14 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
   }
   return (thread, done) => {
-    const sched = vm.host.sched;
     const req: VmReq = pool.alloc(options.target);
     req.flags = flags;
-    req.fn = fn;
+    req.fnId = vm.functions.add(fn);
     req.args = args;
-    let answered = false;
-    const answer = (rc: number) => {
-      if (answered) return;
-      answered = true;
-      done(rc);
-    };
     const route = routeRequest(options.target, null, vm.cCpus);
     const order = route.kind === 'all' ? route.order : [];
     if (options.target === 'all-reverse' && vm.host.faults?.allReverseAscending) order.reverse(); // test-only mutant
-    let timer: ReturnType<typeof sched.setTimer> | undefined;
-    // cMillies applies to each wait (one per CPU for ALL / ALL_REVERSE).
-    const armTimeout = () => {
-      sched.clearTimer(timer);
-      if (timeoutMs === undefined || timeoutMs === Infinity || (flags & VMREQFLAGS_NO_WAIT) !== 0) return;
-      timer = sched.setTimer(sched.clock.nowNs() + timeoutMs * NS_PER_MS, `${thread.id}/timeout`, () =>
-        thread.post(() => answer(VERR_TIMEOUT)),
-      );
-    };
-    // ALL / ALL_REVERSE (VMR3ReqQueue): the same packet to each CPU in turn. Only a failed *wait* (a timeout, a
-    // killed packet) ends the walk; a callee's failure does not, and the caller gets the last CPU's iStatus.
-    const queueNext = () => {
-      if (order.length > 0) {
-        req.target = order.shift()!;
-        if (req.state === 'COMPLETED') req.move(REQ_EVENT.requeue);
-      }
-      req.onComplete = () =>
-        thread.post(() => {
-          if (!answered && order.length > 0 && req.status !== VERR_VM_REQUEST_KILLED) return queueNext();
-          sched.clearTimer(timer);
-          const rc = req.status;
-          if (req.state === 'COMPLETED') pool.free(req); // also after a timeout: the caller frees it late
-          answer(rc);
-        });
-      armTimeout();
-      queueRequest(req, null);
-    };
-    queueNext();
-    if ((flags & VMREQFLAGS_NO_WAIT) !== 0) answer(VINF_SUCCESS);
+    new ReqCall(thread, pool, req, order, timeoutMs, vm.functions.add(done)).queueNext();
   };
 }
 

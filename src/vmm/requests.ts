@@ -13,6 +13,7 @@ import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
 import type { Emt } from './emt.js';
+import type { ReqCall } from './req-call.js';
 import type { VmCore } from './vm-core.js';
 
 /** VMREQFLAGS (§5.2). */
@@ -45,11 +46,12 @@ export class VmReq {
   /** The queue the packet sits on: a CPU, or null for the global one. */
   cpu: number | null = null;
   flags = VMREQFLAGS_VBOX_STATUS;
-  fn: ReqFn | null = null;
+  /** The request callback, by id in the VM's function table (0: none); resolved when the packet is processed. */
+  fnId = 0;
   args: readonly unknown[] = [];
   status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
-  /** The waiter's event semaphore: called once, when the packet completes (a thread outside the VM). */
-  onComplete: ((req: VmReq) => void) | null = null;
+  /** The external thread's call waiting on the packet's event (signalled once, when it completes or is killed). */
+  caller: ReqCall | null = null;
   /** The EMT blocked in VMR3ReqWait on this packet (a CallFrame); cleared and notified when it completes. */
   waiter: Emt | null = null;
   /** Set by the one who pulls the packet off a queue; a second completion is a bug. */
@@ -111,10 +113,10 @@ export class ReqPool {
     req.target = target;
     req.cpu = null;
     req.flags = VMREQFLAGS_VBOX_STATUS;
-    req.fn = null;
+    req.fnId = 0;
     req.args = [];
     req.status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
-    req.onComplete = null;
+    req.caller = null;
     req.waiter = null;
     req.completions = 0;
     return req;
@@ -128,14 +130,25 @@ export class ReqPool {
     }
     req.move(REQ_EVENT.free);
     req.status = VERR_VM_REQUEST_STATUS_FREED;
-    req.fn = null;
+    releaseFn(req);
     req.args = [];
-    req.onComplete = null;
+    req.caller = null;
     req.waiter = null;
     this.stats.Free++;
     if (this.#free.length < VMREQ_FREE_CACHE_MAX) this.#free.push(req);
     else this.stats.FreeOverflow++;
   }
+}
+
+/** The packet's callback, for vmR3ReqProcessOne (a packet holds only its id). */
+export function requestFn(req: VmReq): ReqFn {
+  return req.vm.functions.get<ReqFn>(req.fnId);
+}
+
+/** Drop the packet's callback from the function table (freed or killed: it will not run any more). */
+function releaseFn(req: VmReq): void {
+  if (req.fnId !== 0) req.vm.functions.delete(req.fnId);
+  req.fnId = 0;
 }
 
 /** VMR3ReqCallVU's checks on flags and arguments; throws VBoxError and allocates nothing on failure. */
@@ -204,9 +217,9 @@ export function completeRequest(pool: ReqPool, req: VmReq, rc: number): void {
 
 /** RTSemEventSignal on the packet's event: the thread or EMT waiting for it runs again. */
 function signalWaiter(req: VmReq): void {
-  const waiter = req.onComplete;
-  req.onComplete = null;
-  waiter?.(req);
+  const caller = req.caller;
+  req.caller = null;
+  caller?.thread.post({ target: caller, event: 'signal' });
   const emt = req.waiter;
   req.waiter = null;
   emt?.notify();
@@ -228,5 +241,6 @@ export function killQueuedRequests(vm: VmCore): number {
 function killRequest(req: VmReq): void {
   req.status = VERR_VM_REQUEST_KILLED;
   req.move(REQ_EVENT.kill);
+  releaseFn(req); // a killed packet never runs and is never freed
   signalWaiter(req);
 }

@@ -102,7 +102,7 @@ describe('SSM and GVMM handle cells in traces and in the viewer', () => {
   it('a trace\'s event records of these edges validate; a malformed one is refused', async () => {
     const { engineEvents } = await recordedRun();
     const edges = engineEvents.filter((e) => e.kind === 'machine');
-    expect(new Set(edges.map((e) => e.kind === 'machine' && e.machine))).toEqual(new Set(['ssmLiveSave', 'gvmmHandle', 'vmSaveTeleport']));
+    expect(new Set(edges.map((e) => e.kind === 'machine' && e.machine))).toEqual(new Set(['ssmLiveSave', 'gvmmHandle', 'vmSaveTeleport', 'reqCall']));
     for (const event of edges) expect(traceRecordProblem({ type: 'event', vm: 1, event, seq: 0 })).toBeUndefined();
     expect(traceRecordProblem({ type: 'event', vm: 1, event: { ...edges[0], to: 7 }, seq: 0 })).toMatch(/"to" must be/);
   });

@@ -6,9 +6,10 @@ import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
 
 /**
  * A stable systemId: a VM, one of its parts (its save's SSM handle too; an EMT's walk through a rendezvous is
- * `vm.1/emt.0/rv.3`, machines/rendezvous-member.ts), an external thread, or a GVMM handle.
+ * `vm.1/emt.0/rv.3`, machines/rendezvous-member.ts), an external thread (its request call `ext.1/req.2`,
+ * machines/req-call.ts), or a GVMM handle.
  */
-export const SYSTEM_ID = /^(vm\.\d+(\/((cpu|req|rv)\.\d+|emt\.\d+(\/rv\.\d+)?|halt|ssm))?|ext\.\d+|gvmm\/handle\.\d+)$/;
+export const SYSTEM_ID = /^(vm\.\d+(\/((cpu|req|rv)\.\d+|emt\.\d+(\/rv\.\d+)?|halt|ssm))?|ext\.\d+(\/req\.\d+)?|gvmm\/handle\.\d+)$/;
 
 /** The rendezvous that carried the VM's `event` (its begin is the last one before that state change). */
 export function rendezvousOf(records: readonly InspectionRecord[], event: string): string {

@@ -27,6 +27,7 @@ import {
 } from '../../src/index.js';
 import { EmtGate } from '../support/emt-gate.js';
 import { queueRequest, type ReqStats, type VmReq } from '../../src/vmm/requests.js';
+import type { ReqCall } from '../../src/vmm/req-call.js';
 
 const CPUS = 4;
 const SEEDS = [1, 2, 3] as const;
@@ -244,7 +245,7 @@ describe('VMR3ReqCallV flags', () => {
       const names = new Map<unknown, string>();
       const pushes: { lane: string; name: string }[] = [];
       queue.events$.subscribe((e) => {
-        if (e.kind === 'push') pushes.push({ lane: e.lane, name: names.get(e.item.fn)! });
+        if (e.kind === 'push') pushes.push({ lane: e.lane, name: names.get(vm.core.functions.get(e.item.fnId))! });
       });
       const gate = new EmtGate(vm.core.emts[1]!);
       const requests = [
@@ -348,8 +349,10 @@ describe('vmR3DestroyUVM: requests still queued are killed', () => {
       if (e.kind !== 'emt' || e.cpu !== 3 || e.to !== 'terminated' || req) return;
       // EMT 3 has processed its vmR3Destroy and left its loop: nobody will take this packet.
       req = vm.reqAlloc(3);
-      req.fn = () => void (ran = true);
-      req.onComplete = (r) => statuses.push(r.status);
+      req.fnId = vm.core.functions.add(() => void (ran = true));
+      const packet = req;
+      // A stand-in for the waiting thread: the packet's event reaches it as a 'signal' record.
+      req.caller = { thread: { post: (step: { event: string }) => step.event === 'signal' && statuses.push(packet.status) } } as unknown as ReqCall;
       queueRequest(req, null);
     });
     expect(await vm.destroy()).toBe(VINF_SUCCESS);
@@ -371,7 +374,7 @@ describe('vmR3DestroyUVM: requests still queued are killed', () => {
       let destroyQueued = false;
       vm.core.cpuQueues[3]!.events$.subscribe((e) => {
         if (e.kind !== 'push') return;
-        const index = ours.get(e.item.fn);
+        const index = ours.get(vm.core.functions.get(e.item.fnId));
         if (index === undefined) destroyQueued = true; // the ALL_REVERSE vmR3Destroy packet
         else if (destroyQueued) pushedAfterDestroy.add(index);
       });
@@ -513,7 +516,7 @@ describe('VMREQSTATE (machines/request.ts) through vm.events$', () => {
     const { vm, vmm } = await makeVm(1);
     const req = vm.reqAlloc(1);
     let ran = false;
-    req.fn = () => void (ran = true);
+    req.fnId = vm.core.functions.add(() => void (ran = true));
     queueRequest(req, null);
     expect(req.state).toBe('QUEUED');
     const before = vm.reqStats;
