@@ -9,7 +9,7 @@ import {
   method1BlockMs, method1SpinDecision, METHOD1_BLOCK_MIN_NS, oldHaltAction,
 } from '../../../machines/halt-method.js';
 import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
-import type { TimerHandle } from '../../sched/scheduler.js';
+import type { TimerAction, TimerHandle, TimerTarget } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import { interrupted, type Emt, type HaltWait } from '../emt.js';
 import { vmR3FatalWaitError } from './notify.js';
@@ -28,7 +28,11 @@ const NS_PER_MS = 1_000_000;
  */
 export const GLOBAL1_RING0_PASS_NS = 1_000;
 
-abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
+/**
+ * A halt loop's state is data: how it waits (`waiting`), woken, done. Whatever ends a wait — the spin's timer,
+ * the semaphore, GVMM's halt event — delivers the record `{ target: loop, event: 'wake' }`, never a closure.
+ */
+abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   protected readonly halt: VmHalt;
   protected readonly cpuHalt: CpuHalt;
   protected waiting: Waiting = 'none';
@@ -37,6 +41,8 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   #woken = false;
   #done = false;
   #spinTimer: TimerHandle | undefined;
+  /** What a semaphore, GVMM or a timer delivers to end this loop's wait. */
+  protected readonly wakeUp: TimerAction = { target: this, event: 'wake' };
 
   constructor(
     readonly emt: Emt,
@@ -96,12 +102,21 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   /** What only this method's loop reads on later passes. */
   protected writeMethodState(_sink: StateSink, _nowNs: number): void {}
 
+  get id(): string {
+    return `${this.emt.id}/halt`;
+  }
+
+  /** The wait's wake-up record was delivered ('wake'). */
+  timerFired(_event: string): void {
+    this.wake();
+  }
+
   /** Make the EMT runnable for its next pass. */
-  protected readonly wake = (): void => {
+  protected wake(): void {
     if (this.#woken) return;
     this.#woken = true;
     this.emt.vm.host.sched.ready(this.emt);
-  };
+  }
 
   protected finish(): void {
     this.#done = true;
@@ -148,7 +163,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   protected busyUntil(endNs: number | undefined): void {
     this.waiting = 'spin';
     this.busyEndNs = endNs;
-    if (endNs !== undefined) this.#spinTimer = this.emt.vm.host.sched.setTimer(endNs, `${this.emt.id}/spin`, this.wake);
+    if (endNs !== undefined) this.#spinTimer = this.emt.vm.host.sched.setTimer(endNs, `${this.emt.id}/spin`, this.wakeUp);
   }
 
   /** RTSemEventWait(EventSemWait, ms). */
@@ -156,7 +171,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
     this.cpuHalt.stats.cBlocks++;
     this.waiting = 'sem';
     // Without a deadline the timeout is only a re-check: it must not keep a held simulation going.
-    if (this.cpuHalt.sem.wait(ms * NS_PER_MS, this.wake, this.untilNs === undefined) === 'signalled') this.wake();
+    if (this.cpuHalt.sem.wait(ms * NS_PER_MS, this.wakeUp, this.untilNs === undefined) === 'signalled') this.wake();
   }
 
   protected fatal(rc: number, what: string): void {
@@ -270,7 +285,7 @@ class Global1Loop extends HaltLoop {
     if (ns >= this.halt.global1ThresholdNs) {
       if (this.flagsPending()) return this.finish();
       const expireNs = this.untilNs ?? Number.MAX_SAFE_INTEGER;
-      const rc = this.halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, expireNs, this.wake, { daemon: this.untilNs === undefined });
+      const rc = this.halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, expireNs, this.wakeUp, { daemon: this.untilNs === undefined });
       if (rc === GVMM_HALT_BLOCKED) {
         this.waiting = 'gvmm';
         this.#gipDeadlineNs = expireNs;

@@ -6,7 +6,7 @@
  * VirtualBox's EMT go round its loop without sleeping, here the EMT keeps waiting.
  */
 import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
-import type { TimerHandle } from '../../sched/scheduler.js';
+import type { TimerAction, TimerHandle, TimerTarget } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import type { Emt, IdleWait } from '../emt.js';
 import { vmR3FatalWaitError, vmR3NotifyCpuFF } from './notify.js';
@@ -16,7 +16,8 @@ const WAIT_NS = 1_000_000_000;
 const KIND_CODE = { bootstrap: 0, default: 1, global1: 2 } as const;
 const WAITING_CODE = { none: 0, sem: 1, gvmm: 2, timer: 3 } as const;
 
-export class WaitU implements IdleWait {
+/** The wait's state is data; the semaphore, GVMM and the timer deliver `{ target: wait, event: 'wake' }`. */
+export class WaitU implements IdleWait, TimerTarget {
   readonly kind: 'bootstrap' | 'default' | 'global1';
   readonly #halt: VmHalt;
   readonly #cpuHalt: CpuHalt;
@@ -24,6 +25,7 @@ export class WaitU implements IdleWait {
   #woken = false;
   #fatal = false;
   #timer: TimerHandle | undefined;
+  readonly #wakeUp: TimerAction = { target: this, event: 'wake' };
 
   constructor(readonly emt: Emt) {
     this.#halt = haltOf(emt.vm);
@@ -64,11 +66,20 @@ export class WaitU implements IdleWait {
     this.#leave();
   }
 
-  readonly #wake = (): void => {
+  get id(): string {
+    return `${this.emt.id}/wait`;
+  }
+
+  /** The wake-up record was delivered ('wake'). */
+  timerFired(_event: string): void {
+    this.#wake();
+  }
+
+  #wake(): void {
     if (this.#woken) return;
     this.#woken = true;
     this.emt.vm.host.sched.ready(this.emt);
-  };
+  }
 
   #leave(): void {
     this.#cpuHalt.fWait = false;
@@ -89,11 +100,11 @@ export class WaitU implements IdleWait {
   #arm(): void {
     if (this.kind !== 'global1') {
       this.#waiting = 'sem';
-      if (this.#cpuHalt.sem.wait(WAIT_NS, this.#wake, true) === 'signalled') this.#wake();
+      if (this.#cpuHalt.sem.wait(WAIT_NS, this.#wakeUp, true) === 'signalled') this.#wake();
       return;
     }
     const vm = this.emt.vm;
-    const rc = this.#halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.#wake, { daemon: true });
+    const rc = this.#halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.#wakeUp, { daemon: true });
     if (rc === GVMM_HALT_BLOCKED) {
       this.#waiting = 'gvmm';
       return;
@@ -101,7 +112,7 @@ export class WaitU implements IdleWait {
     if (rc < 0 && rc !== VERR_INTERRUPTED) return this.#fail(rc);
     // GVMM did not sleep (no minimum sleep of 1 s can be configured): wait out the second here.
     this.#waiting = 'timer';
-    this.#timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wake, { daemon: true });
+    this.#timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wakeUp, { daemon: true });
   }
 
   #fail(rc: number): void {
