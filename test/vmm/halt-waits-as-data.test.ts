@@ -10,7 +10,7 @@
  * threshold, block on the semaphore, block in GVMM).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createVMM, type Vmm } from '../../src/index.js';
+import { createVMM, type TimerAction, type Vmm, type VmTraceEvent } from '../../src/index.js';
 import type { DeterministicScheduler } from '../../src/sched/deterministic.js';
 import { haltOf, queryHaltStats } from '../../src/vmm/halt/state.js';
 import { vmR3SetHaltMethodU } from '../../src/vmm/halt/set-method.js';
@@ -90,5 +90,39 @@ describe('halt waits as data', () => {
     await vmm.advance(untilNs);
     expect(queryHaltStats(vm.core).cpus[1]).toMatchObject({ cHalts: 1, cTimerExpiries: 1 });
     expect(haltOf(vm.core).cpus[1]!.active).toBe(null);
+  });
+
+  it('an embedder halt hook gets a wake-up record: used as a timer action it ends the halt before the deadline', async () => {
+    const wakes: TimerAction[] = [];
+    let halts = 0;
+    const vmm = createVMM({
+      hooks: {
+        executeGuest: (ctx) => (ctx.cpu === 0 && halts++ === 0 ? { kind: 'halt', untilNs: 5 * MS } : { kind: 'run', ns: 1_000 * MS }),
+        // A halt method of the embedder's: wake the vCPU 1 ms after it halts (the deadline is the hook's to keep).
+        halt: (emt, _untilNs, wake) => {
+          wakes.push(wake);
+          emt.vm.host.sched.setTimer(emt.vm.nowNs() + 1 * MS, 'test/hook-wake', wake);
+          return undefined;
+        },
+        wait: undefined,
+        notifyCpuFF: undefined,
+      },
+    });
+    engines.push(vmm);
+    const vm = await vmm.create({ cpus: 1 });
+    const left: number[] = [];
+    vm.events$.subscribe((e: VmTraceEvent) => {
+      if (e.kind === 'cpu-state' && e.from === 'STARTED_HALTED') left.push(e.tNs);
+    });
+    await vm.powerOn();
+    await vmm.advance(10 * US);
+    const frame = vm.core.emts[0]!.top()!;
+    expect((frame as { kind?: unknown }).kind).toBe('halt');
+    const found = functionsIn(frame, 'emt.0[top]');
+    for (const wake of wakes) if (typeof wake === 'function') found.push('hook wake');
+    expect(inspect(vmm, vm.core).found).toEqual([]);
+    expect(found).toEqual([]);
+    await vmm.advance(10 * MS);
+    expect(left[0]).toBe(1 * MS);
   });
 });

@@ -324,7 +324,7 @@ class BootstrapLoop extends HaltLoop {
 }
 
 /** VMR3WaitHalted (as EmtHooks.halt): the halt averages, then the current method's halt loop. */
-export function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: () => void, ignoreInterrupts = false): HaltWait {
+export function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: TimerAction, ignoreInterrupts = false): HaltWait {
   const halt = haltOf(emt.vm);
   const cpuHalt = halt.cpus[emt.cpu]!;
   const nowNs = emt.vm.nowNs();
