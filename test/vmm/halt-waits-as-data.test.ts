@@ -51,7 +51,10 @@ function inspect(vmm: Vmm, core: VmCore) {
       found.push(...functionsIn(cpuHalt.active, `emt.${cpu}.halt`));
       waiting.push(`${cpu}:${(cpuHalt.active as unknown as { waiting: string }).waiting}`);
     }
-    if (emt.idle) found.push(...functionsIn(emt.idle, `emt.${cpu}.idle`));
+    if (emt.idle) {
+      found.push(...functionsIn(emt.idle, `emt.${cpu}.idle`));
+      waiting.push(`${cpu}:idle:${(emt.idle as unknown as { waiting: string }).waiting}`);
+    }
     found.push(...functionsIn(cpuHalt.sem.waiter, `emt.${cpu}.sem.waiter`));
     const gvm = halt.gvmm.table.lookup(core.handle);
     if (typeof gvm !== 'number') found.push(...functionsIn(gvm.cpus[cpu]!.wait, `gvm.cpu.${cpu}.wait`));
@@ -79,7 +82,9 @@ describe('halt waits as data', () => {
     if (method !== 'GLOBAL_1') await vm.reqCallWait('any', (ctx) => vmR3SetHaltMethodU(ctx.vm, VMHALTMETHOD[method]));
     // Idle before power-on: VMR3WaitU's waits are data too.
     const idle = inspect(vmm, vm.core);
-    expect(vm.core.emts.some((emt) => emt.idle !== undefined)).toBe(true);
+    // VMR3WaitU: DEFAULT (OLD, METHOD_1) blocks on the semaphore, GLOBAL_1 in GVMM (vbox-facts.md §4.2).
+    const idleBy = method === 'GLOBAL_1' ? 'gvmm' : 'sem';
+    expect(idle.waiting).toEqual([`0:idle:${idleBy}`, `1:idle:${idleBy}`]);
     expect(idle.found).toEqual([]);
     await vm.powerOn();
     await vmm.advance(10 * US);

@@ -38,9 +38,10 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   protected waiting: Waiting = 'none';
   /** cLoops: passes so far. */
   protected loops = 0;
-  #woken = false;
-  #done = false;
-  #spinTimer: TimerHandle | undefined;
+  /** Woken for the next pass; the halt is over; the spin's timer (plain fields: the wait's state is data). */
+  protected woken = false;
+  protected done = false;
+  protected spinTimer: TimerHandle | undefined;
   /** What a semaphore, GVMM or a timer delivers to end this loop's wait. */
   protected readonly wakeUp: TimerAction = { target: this, event: 'wake' };
 
@@ -62,18 +63,18 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   }
 
   canProgress(): boolean {
-    return this.#done || this.#woken;
+    return this.done || this.woken;
   }
 
   step(): boolean {
-    if (this.#done) return true;
-    this.#woken = false;
+    if (this.done) return true;
+    this.woken = false;
     this.#endWait();
-    if (!this.#done) {
+    if (!this.done) {
       this.loops++;
       this.iterate();
     }
-    return this.#done;
+    return this.done;
   }
 
   cancel(): void {
@@ -89,7 +90,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
 
   /** The state key's part of this loop: which loop, how it waits, whether woken or done, the deadline from now. */
   writeState(sink: StateSink, nowNs: number): void {
-    sink.w(this.code | (WAITING_CODE[this.waiting] << 2) | (this.#woken ? 16 : 0) | (this.#done ? 32 : 0) | (this.ignoreInterrupts ? 64 : 0));
+    sink.w(this.code | (WAITING_CODE[this.waiting] << 2) | (this.woken ? 16 : 0) | (this.done ? 32 : 0) | (this.ignoreInterrupts ? 64 : 0));
     // A deadline already passed ends the halt on the next pass however long ago it was.
     if (this.untilNs === undefined) sink.w(-1);
     else sink.wide(Math.max(this.untilNs - nowNs, 0));
@@ -113,13 +114,13 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
 
   /** Make the EMT runnable for its next pass. */
   protected wake(): void {
-    if (this.#woken) return;
-    this.#woken = true;
+    if (this.woken) return;
+    this.woken = true;
     this.emt.vm.host.sched.ready(this.emt);
   }
 
   protected finish(): void {
-    this.#done = true;
+    this.done = true;
   }
 
   protected now(): number {
@@ -163,7 +164,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   protected busyUntil(endNs: number | undefined): void {
     this.waiting = 'spin';
     this.busyEndNs = endNs;
-    if (endNs !== undefined) this.#spinTimer = this.emt.vm.host.sched.setTimer(endNs, `${this.emt.id}/spin`, this.wakeUp);
+    if (endNs !== undefined) this.spinTimer = this.emt.vm.host.sched.setTimer(endNs, `${this.emt.id}/spin`, this.wakeUp);
   }
 
   /** RTSemEventWait(EventSemWait, ms). */
@@ -187,7 +188,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   #endWait(): void {
     const kind = this.waiting;
     this.waiting = 'none';
-    if (kind === 'spin') this.emt.vm.host.sched.clearTimer(this.#spinTimer);
+    if (kind === 'spin') this.emt.vm.host.sched.clearTimer(this.spinTimer);
     this.afterWait(kind);
   }
 }

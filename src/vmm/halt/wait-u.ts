@@ -21,10 +21,11 @@ export class WaitU implements IdleWait, TimerTarget {
   readonly kind: 'bootstrap' | 'default' | 'global1';
   readonly #halt: VmHalt;
   readonly #cpuHalt: CpuHalt;
-  #waiting: 'none' | 'sem' | 'gvmm' | 'timer' = 'none';
-  #woken = false;
-  #fatal = false;
-  #timer: TimerHandle | undefined;
+  /** What it waits on, woken, failed, its own timer (plain fields: the wait's state is data). */
+  waiting: 'none' | 'sem' | 'gvmm' | 'timer' = 'none';
+  woken = false;
+  fatal = false;
+  timer: TimerHandle | undefined;
   readonly #wakeUp: TimerAction = { target: this, event: 'wake' };
 
   constructor(readonly emt: Emt) {
@@ -37,12 +38,12 @@ export class WaitU implements IdleWait, TimerTarget {
   }
 
   canProgress(): boolean {
-    return this.#woken;
+    return this.woken;
   }
 
   /** The state key's part of this wait: the method it was armed with, what it waits on, woken, failed. */
   writeState(sink: StateSink): void {
-    sink.w(KIND_CODE[this.kind] | (WAITING_CODE[this.#waiting] << 2) | (this.#woken ? 16 : 0) | (this.#fatal ? 32 : 0));
+    sink.w(KIND_CODE[this.kind] | (WAITING_CODE[this.waiting] << 2) | (this.woken ? 16 : 0) | (this.fatal ? 32 : 0));
   }
 
   notify(flags: number): void {
@@ -50,10 +51,10 @@ export class WaitU implements IdleWait, TimerTarget {
   }
 
   step(): boolean {
-    if (!this.#woken) return false;
-    this.#woken = false;
+    if (!this.woken) return false;
+    this.woken = false;
     this.#endWait();
-    if (this.#fatal || this.emt.loopWouldAct()) {
+    if (this.fatal || this.emt.loopWouldAct()) {
       this.#leave();
       return true;
     }
@@ -76,8 +77,8 @@ export class WaitU implements IdleWait, TimerTarget {
   }
 
   #wake(): void {
-    if (this.#woken) return;
-    this.#woken = true;
+    if (this.woken) return;
+    this.woken = true;
     this.emt.vm.host.sched.ready(this.emt);
   }
 
@@ -88,9 +89,9 @@ export class WaitU implements IdleWait, TimerTarget {
 
   /** The EMT runs again: finish the GVMM halt (a wait nobody woke counts as interrupted). */
   #endWait(): void {
-    const waiting = this.#waiting;
-    this.#waiting = 'none';
-    if (waiting === 'timer') this.emt.vm.host.sched.clearTimer(this.#timer);
+    const waiting = this.waiting;
+    this.waiting = 'none';
+    if (waiting === 'timer') this.emt.vm.host.sched.clearTimer(this.timer);
     if (waiting === 'gvmm') {
       const rc = this.#halt.gvmm.schedHaltDone(this.emt.vm.handle, this.emt.cpu);
       if (rc < 0 && rc !== VERR_INTERRUPTED) this.#fail(rc);
@@ -99,24 +100,24 @@ export class WaitU implements IdleWait, TimerTarget {
 
   #arm(): void {
     if (this.kind !== 'global1') {
-      this.#waiting = 'sem';
+      this.waiting = 'sem';
       if (this.#cpuHalt.sem.wait(WAIT_NS, this.#wakeUp, true) === 'signalled') this.#wake();
       return;
     }
     const vm = this.emt.vm;
     const rc = this.#halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.#wakeUp, { daemon: true });
     if (rc === GVMM_HALT_BLOCKED) {
-      this.#waiting = 'gvmm';
+      this.waiting = 'gvmm';
       return;
     }
     if (rc < 0 && rc !== VERR_INTERRUPTED) return this.#fail(rc);
     // GVMM did not sleep (no minimum sleep of 1 s can be configured): wait out the second here.
-    this.#waiting = 'timer';
-    this.#timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wakeUp, { daemon: true });
+    this.waiting = 'timer';
+    this.timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wakeUp, { daemon: true });
   }
 
   #fail(rc: number): void {
-    this.#fatal = true;
+    this.fatal = true;
     vmR3FatalWaitError(this.emt, rc, 'vmR3HaltGlobal1Wait: VMMR0_DO_GVMM_SCHED_HALT');
     this.#wake();
   }
