@@ -13,7 +13,7 @@ export { VMREQFLAGS_VOID, VMREQFLAGS_NO_WAIT, VMREQFLAGS_POKE, VMREQFLAGS_PRIORI
 export type { VmComponents, SuspendReason, ResumeReason } from './vmm/lifecycle.js';
 export { DeterministicScheduler, type ChoicePolicy } from './sched/deterministic.js';
 export { RealTimeScheduler } from './sched/real-time.js';
-export type { Scheduler, SchedChoice, Steppable } from './sched/scheduler.js';
+export { fireTimer, type Scheduler, type SchedChoice, type Steppable, type TimerAction, type TimerTarget } from './sched/scheduler.js';
 export * from './status.js';
 export type { SaveOptions, SaveResult, SaveTarget } from './vmm/save/save-flow.js';
 export type { LoadOptions } from './ssm/live/vm-load.js';

@@ -4,7 +4,7 @@
  * machine (machines/gvmm-handle.ts); the VM and vCPU states GVMM looks at come through a binding, so GVMM
  * does not depend on the engine that runs the VM.
  */
-import type { TimerHandle } from '../sched/scheduler.js';
+import { fireTimer, type TimerAction, type TimerHandle, type TimerTarget } from '../sched/scheduler.js';
 import { zeroStatsSched, type StatsSched } from './stats.js';
 
 /** What GVMM reads from and does to the VM it manages. */
@@ -21,13 +21,14 @@ export interface GvmBinding {
 export interface GvmHaltWait {
   result: 'signalled' | 'timeout' | null;
   timer: TimerHandle | undefined;
-  /** Make the halted EMT runnable; it finishes the halt (schedHaltDone) on its next step. */
-  readonly wake: () => void;
+  /** Makes the halted EMT runnable (a record for its EMT, or a test's callback); it then calls schedHaltDone. */
+  readonly wake: TimerAction;
   /** GIP time the wait started, for the caller's statistics. */
   readonly startNs: number;
 }
 
-export class GvmCpu {
+/** The halt event's timeout is a timer record addressed to the vCPU (event 'haltTimeout'), not a closure. */
+export class GvmCpu implements TimerTarget {
   /** u64HaltExpire: the GIP deadline while blocked in GVMMR0SchedHalt, 0 otherwise. */
   haltExpireNs = 0;
   /** Bumped on every block, so stale entries of an expiry index can be told apart. */
@@ -40,6 +41,18 @@ export class GvmCpu {
     readonly gvm: Gvm,
     readonly idCpu: number,
   ) {}
+
+  get id(): string {
+    return `gvm.${this.gvm.handle}/cpu.${this.idCpu}`;
+  }
+
+  /** RTSemEventMultiWaitEx timed out ('haltTimeout'): unless a signal came first, the wait ends now. */
+  timerFired(_event: string): void {
+    const wait = this.wait;
+    if (!wait || wait.result !== null) return;
+    wait.result = 'timeout';
+    fireTimer(wait.wake);
+  }
 }
 
 export class Gvm {

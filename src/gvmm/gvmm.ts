@@ -4,7 +4,7 @@
  * (negative = failure) as GVMMR0* does; configuration calls throw VBoxError. Threads are named by their
  * systemId (an EMT's `vm.N/emt.i`), which stands for the native thread handle GVMM compares.
  */
-import type { Scheduler } from '../sched/scheduler.js';
+import type { Scheduler, TimerAction } from '../sched/scheduler.js';
 import {
   VBoxError, VERR_ALREADY_EXISTS, VERR_INVALID_CPU_ID, VERR_INVALID_PARAMETER, VERR_NOT_IMPLEMENTED, VERR_NOT_OWNER,
   VINF_SUCCESS,
@@ -158,7 +158,7 @@ export class Gvmm {
    * (an idle wait, a halt without deadline) does not keep a held simulation going by its timeout alone.
    */
   schedHalt(
-    handle: number, idCpu: number, caller: string, expireNs: number, wake: () => void, options: { daemon?: boolean } = {},
+    handle: number, idCpu: number, caller: string, expireNs: number, wake: TimerAction, options: { daemon?: boolean } = {},
   ): number | typeof GVMM_HALT_BLOCKED {
     const found = this.#byEmt(handle, idCpu, caller);
     if (typeof found === 'number') return found;

@@ -3,7 +3,7 @@
  * poke, poll, and the early wake-up pass. A blocked halt is a wait on the vCPU's halt event with a scheduler
  * timer as its timeout, so a halted EMT costs nothing until the clock reaches its deadline or someone signals.
  */
-import type { Scheduler } from '../sched/scheduler.js';
+import { fireTimer, type Scheduler, type TimerAction } from '../sched/scheduler.js';
 import { VERR_INTERRUPTED, VERR_WRONG_ORDER, VINF_GVM_NOT_BLOCKED, VINF_GVM_NOT_BUSY_IN_GC, VINF_SUCCESS } from '../status.js';
 import type { GvmmSchedConfig } from './config.js';
 import type { Gvm, GvmCpu, GvmHaltWait } from './gvm.js';
@@ -51,7 +51,7 @@ export class GvmmSched {
    * GVMMR0SchedHalt on the vCPU's EMT: early wake-ups, then sleep until `expireNs` (capped at 1 s) if the
    * interval is at least the minimum sleep, else return at once.
    */
-  halt(gvm: Gvm, cpu: GvmCpu, expireNs: number, wake: () => void, label: string, daemon = false): number | typeof GVMM_HALT_BLOCKED {
+  halt(gvm: Gvm, cpu: GvmCpu, expireNs: number, wake: TimerAction, label: string, daemon = false): number | typeof GVMM_HALT_BLOCKED {
     gvm.stats.cHaltCalls++;
     if (cpu.wait || cpu.haltExpireNs !== 0) return VERR_WRONG_ORDER; // Assert(!u64HaltExpire)
     const config = this.config;
@@ -77,13 +77,9 @@ export class GvmmSched {
     if (cpu.signalled) {
       // A wake-up got here first: the multi-event is still signalled and the wait returns at once.
       wait.result = 'signalled';
-      wake();
+      fireTimer(wake);
     } else {
-      wait.timer = this.sched.setTimer(expireNs, label, () => {
-        if (wait.result !== null) return;
-        wait.result = 'timeout';
-        wake();
-      }, { daemon });
+      wait.timer = this.sched.setTimer(expireNs, label, { target: cpu, event: 'haltTimeout' }, { daemon });
     }
     return GVMM_HALT_BLOCKED;
   }
@@ -113,7 +109,7 @@ export class GvmmSched {
     const wait = cpu.wait;
     if (wait && wait.result === null) {
       wait.result = 'signalled';
-      wait.wake();
+      fireTimer(wait.wake);
     }
   }
 

@@ -13,7 +13,7 @@ import { CPU_EVENT } from './vm-core.js';
 import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
 import { resumeWith, type Continuation } from './continuations.js';
-import type { TimerHandle } from '../sched/scheduler.js';
+import type { TimerHandle, TimerTarget } from '../sched/scheduler.js';
 
 /** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
 const isHaltWait: ResultCheck = (value) =>
@@ -108,7 +108,7 @@ export const interrupted = (emt: Emt, ignoreInterrupts = false): boolean =>
   (emt.vm.cpuFF[emt.cpu]! & (ignoreInterrupts ? VMCPU_FF_HALTED_MASK_IGNORE_IRQS : VMCPU_FF_EXTERNAL_HALTED_MASK)) !== 0;
 
 /** VMR3WaitHalted: vCPU STARTED_HALTED until an interrupt, a request or the deadline (the halt method's loop). */
-export class HaltFrame implements Frame {
+export class HaltFrame implements Frame, TimerTarget {
   readonly kind = 'halt';
   /** The deadline passed (the timer record gave this EMT 'halt'), the halt hook woke it, or the hook failed. */
   expired = false;
@@ -135,10 +135,14 @@ export class HaltFrame implements Frame {
       if (untilNs !== undefined) this.timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, { target: emt, event: 'halt' });
       return;
     }
-    // The hook's API takes a wake-up callback: it delivers what the timer record would.
-    const wait = callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, () => this.timerFired(), ignoreInterrupts);
+    // The hook wakes the frame with a record (fireTimer delivers it), the same event its deadline timer gives.
+    const wait = callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, { target: this, event: 'halt' }, ignoreInterrupts);
     if (isUserCallbackError(wait)) this.expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
     else this.#wait = wait;
+  }
+
+  get id(): string {
+    return `${this.emt.id}/halt`;
   }
 
   timerFired(): void {

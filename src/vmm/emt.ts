@@ -7,7 +7,7 @@
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
 import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
 import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
-import type { Steppable, TimerTarget } from '../sched/scheduler.js';
+import type { Steppable, TimerAction, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { joinRendezvous, startRendezvous } from './rendezvous.js';
 import { completeRequest, REQ_EVENT, requestFn, type ReqPool, type VmReq } from './requests.js';
@@ -47,8 +47,11 @@ export interface EmtHooks {
   onEmtExit?: (vm: VmCore, cpu: number) => void;
   /** EMT(0) has set TERMINATED. */
   onTerminated?: (vm: VmCore) => void;
-  /** VMR3WaitHalted's pfnHalt (the halt method); default: a timer until the deadline. */
-  halt?: (emt: Emt, untilNs: number | undefined, wake: () => void, ignoreInterrupts?: boolean) => HaltWait | undefined;
+  /**
+   * VMR3WaitHalted's pfnHalt (the halt method); default: a timer until the deadline. `wake` is a record for the
+   * halt frame (deliver it with fireTimer, or use it as a timer's action) that ends the halt.
+   */
+  halt?: (emt: Emt, untilNs: number | undefined, wake: TimerAction, ignoreInterrupts?: boolean) => HaltWait | undefined;
   /** VMR3WaitU's pfnWait: how an EMT with nothing to do waits; none: it waits until notified. */
   wait?: (emt: Emt) => IdleWait | undefined;
   /** VMR3NotifyCpuFFU's pfnNotifyCpuFF for an EMT that waits or runs guest code. */

@@ -9,7 +9,7 @@ import {
   method1BlockMs, method1SpinDecision, METHOD1_BLOCK_MIN_NS, oldHaltAction,
 } from '../../../machines/halt-method.js';
 import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
-import type { TimerHandle } from '../../sched/scheduler.js';
+import type { TimerAction, TimerHandle, TimerTarget } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import { interrupted, type Emt, type HaltWait } from '../emt.js';
 import { vmR3FatalWaitError } from './notify.js';
@@ -28,15 +28,22 @@ const NS_PER_MS = 1_000_000;
  */
 export const GLOBAL1_RING0_PASS_NS = 1_000;
 
-abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
+/**
+ * A halt loop's state is data: how it waits (`waiting`), woken, done. Whatever ends a wait — the spin's timer,
+ * the semaphore, GVMM's halt event — delivers the record `{ target: loop, event: 'wake' }`, never a closure.
+ */
+abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   protected readonly halt: VmHalt;
   protected readonly cpuHalt: CpuHalt;
   protected waiting: Waiting = 'none';
   /** cLoops: passes so far. */
   protected loops = 0;
-  #woken = false;
-  #done = false;
-  #spinTimer: TimerHandle | undefined;
+  /** Woken for the next pass; the halt is over; the spin's timer (plain fields: the wait's state is data). */
+  protected woken = false;
+  protected done = false;
+  protected spinTimer: TimerHandle | undefined;
+  /** What a semaphore, GVMM or a timer delivers to end this loop's wait. */
+  protected readonly wakeUp: TimerAction = { target: this, event: 'wake' };
 
   constructor(
     readonly emt: Emt,
@@ -56,18 +63,18 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   }
 
   canProgress(): boolean {
-    return this.#done || this.#woken;
+    return this.done || this.woken;
   }
 
   step(): boolean {
-    if (this.#done) return true;
-    this.#woken = false;
+    if (this.done) return true;
+    this.woken = false;
     this.#endWait();
-    if (!this.#done) {
+    if (!this.done) {
       this.loops++;
       this.iterate();
     }
-    return this.#done;
+    return this.done;
   }
 
   cancel(): void {
@@ -83,7 +90,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
 
   /** The state key's part of this loop: which loop, how it waits, whether woken or done, the deadline from now. */
   writeState(sink: StateSink, nowNs: number): void {
-    sink.w(this.code | (WAITING_CODE[this.waiting] << 2) | (this.#woken ? 16 : 0) | (this.#done ? 32 : 0) | (this.ignoreInterrupts ? 64 : 0));
+    sink.w(this.code | (WAITING_CODE[this.waiting] << 2) | (this.woken ? 16 : 0) | (this.done ? 32 : 0) | (this.ignoreInterrupts ? 64 : 0));
     // A deadline already passed ends the halt on the next pass however long ago it was.
     if (this.untilNs === undefined) sink.w(-1);
     else sink.wide(Math.max(this.untilNs - nowNs, 0));
@@ -96,15 +103,24 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   /** What only this method's loop reads on later passes. */
   protected writeMethodState(_sink: StateSink, _nowNs: number): void {}
 
+  get id(): string {
+    return `${this.emt.id}/halt`;
+  }
+
+  /** The wait's wake-up record was delivered ('wake'). */
+  timerFired(_event: string): void {
+    this.wake();
+  }
+
   /** Make the EMT runnable for its next pass. */
-  protected readonly wake = (): void => {
-    if (this.#woken) return;
-    this.#woken = true;
+  protected wake(): void {
+    if (this.woken) return;
+    this.woken = true;
     this.emt.vm.host.sched.ready(this.emt);
-  };
+  }
 
   protected finish(): void {
-    this.#done = true;
+    this.done = true;
   }
 
   protected now(): number {
@@ -148,7 +164,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   protected busyUntil(endNs: number | undefined): void {
     this.waiting = 'spin';
     this.busyEndNs = endNs;
-    if (endNs !== undefined) this.#spinTimer = this.emt.vm.host.sched.setTimer(endNs, `${this.emt.id}/spin`, this.wake);
+    if (endNs !== undefined) this.spinTimer = this.emt.vm.host.sched.setTimer(endNs, `${this.emt.id}/spin`, this.wakeUp);
   }
 
   /** RTSemEventWait(EventSemWait, ms). */
@@ -156,7 +172,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
     this.cpuHalt.stats.cBlocks++;
     this.waiting = 'sem';
     // Without a deadline the timeout is only a re-check: it must not keep a held simulation going.
-    if (this.cpuHalt.sem.wait(ms * NS_PER_MS, this.wake, this.untilNs === undefined) === 'signalled') this.wake();
+    if (this.cpuHalt.sem.wait(ms * NS_PER_MS, this.wakeUp, this.untilNs === undefined) === 'signalled') this.wake();
   }
 
   protected fatal(rc: number, what: string): void {
@@ -172,7 +188,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop {
   #endWait(): void {
     const kind = this.waiting;
     this.waiting = 'none';
-    if (kind === 'spin') this.emt.vm.host.sched.clearTimer(this.#spinTimer);
+    if (kind === 'spin') this.emt.vm.host.sched.clearTimer(this.spinTimer);
     this.afterWait(kind);
   }
 }
@@ -270,7 +286,7 @@ class Global1Loop extends HaltLoop {
     if (ns >= this.halt.global1ThresholdNs) {
       if (this.flagsPending()) return this.finish();
       const expireNs = this.untilNs ?? Number.MAX_SAFE_INTEGER;
-      const rc = this.halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, expireNs, this.wake, { daemon: this.untilNs === undefined });
+      const rc = this.halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, expireNs, this.wakeUp, { daemon: this.untilNs === undefined });
       if (rc === GVMM_HALT_BLOCKED) {
         this.waiting = 'gvmm';
         this.#gipDeadlineNs = expireNs;
@@ -309,7 +325,7 @@ class BootstrapLoop extends HaltLoop {
 }
 
 /** VMR3WaitHalted (as EmtHooks.halt): the halt averages, then the current method's halt loop. */
-export function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: () => void, ignoreInterrupts = false): HaltWait {
+export function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: TimerAction, ignoreInterrupts = false): HaltWait {
   const halt = haltOf(emt.vm);
   const cpuHalt = halt.cpus[emt.cpu]!;
   const nowNs = emt.vm.nowNs();

@@ -6,7 +6,7 @@
  * VirtualBox's EMT go round its loop without sleeping, here the EMT keeps waiting.
  */
 import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
-import type { TimerHandle } from '../../sched/scheduler.js';
+import type { TimerAction, TimerHandle, TimerTarget } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import type { Emt, IdleWait } from '../emt.js';
 import { vmR3FatalWaitError, vmR3NotifyCpuFF } from './notify.js';
@@ -16,14 +16,17 @@ const WAIT_NS = 1_000_000_000;
 const KIND_CODE = { bootstrap: 0, default: 1, global1: 2 } as const;
 const WAITING_CODE = { none: 0, sem: 1, gvmm: 2, timer: 3 } as const;
 
-export class WaitU implements IdleWait {
+/** The wait's state is data; the semaphore, GVMM and the timer deliver `{ target: wait, event: 'wake' }`. */
+export class WaitU implements IdleWait, TimerTarget {
   readonly kind: 'bootstrap' | 'default' | 'global1';
   readonly #halt: VmHalt;
   readonly #cpuHalt: CpuHalt;
-  #waiting: 'none' | 'sem' | 'gvmm' | 'timer' = 'none';
-  #woken = false;
-  #fatal = false;
-  #timer: TimerHandle | undefined;
+  /** What it waits on, woken, failed, its own timer (plain fields: the wait's state is data). */
+  waiting: 'none' | 'sem' | 'gvmm' | 'timer' = 'none';
+  woken = false;
+  fatal = false;
+  timer: TimerHandle | undefined;
+  readonly #wakeUp: TimerAction = { target: this, event: 'wake' };
 
   constructor(readonly emt: Emt) {
     this.#halt = haltOf(emt.vm);
@@ -35,12 +38,12 @@ export class WaitU implements IdleWait {
   }
 
   canProgress(): boolean {
-    return this.#woken;
+    return this.woken;
   }
 
   /** The state key's part of this wait: the method it was armed with, what it waits on, woken, failed. */
   writeState(sink: StateSink): void {
-    sink.w(KIND_CODE[this.kind] | (WAITING_CODE[this.#waiting] << 2) | (this.#woken ? 16 : 0) | (this.#fatal ? 32 : 0));
+    sink.w(KIND_CODE[this.kind] | (WAITING_CODE[this.waiting] << 2) | (this.woken ? 16 : 0) | (this.fatal ? 32 : 0));
   }
 
   notify(flags: number): void {
@@ -48,10 +51,10 @@ export class WaitU implements IdleWait {
   }
 
   step(): boolean {
-    if (!this.#woken) return false;
-    this.#woken = false;
+    if (!this.woken) return false;
+    this.woken = false;
     this.#endWait();
-    if (this.#fatal || this.emt.loopWouldAct()) {
+    if (this.fatal || this.emt.loopWouldAct()) {
       this.#leave();
       return true;
     }
@@ -64,11 +67,20 @@ export class WaitU implements IdleWait {
     this.#leave();
   }
 
-  readonly #wake = (): void => {
-    if (this.#woken) return;
-    this.#woken = true;
+  get id(): string {
+    return `${this.emt.id}/wait`;
+  }
+
+  /** The wake-up record was delivered ('wake'). */
+  timerFired(_event: string): void {
+    this.#wake();
+  }
+
+  #wake(): void {
+    if (this.woken) return;
+    this.woken = true;
     this.emt.vm.host.sched.ready(this.emt);
-  };
+  }
 
   #leave(): void {
     this.#cpuHalt.fWait = false;
@@ -77,9 +89,9 @@ export class WaitU implements IdleWait {
 
   /** The EMT runs again: finish the GVMM halt (a wait nobody woke counts as interrupted). */
   #endWait(): void {
-    const waiting = this.#waiting;
-    this.#waiting = 'none';
-    if (waiting === 'timer') this.emt.vm.host.sched.clearTimer(this.#timer);
+    const waiting = this.waiting;
+    this.waiting = 'none';
+    if (waiting === 'timer') this.emt.vm.host.sched.clearTimer(this.timer);
     if (waiting === 'gvmm') {
       const rc = this.#halt.gvmm.schedHaltDone(this.emt.vm.handle, this.emt.cpu);
       if (rc < 0 && rc !== VERR_INTERRUPTED) this.#fail(rc);
@@ -88,24 +100,24 @@ export class WaitU implements IdleWait {
 
   #arm(): void {
     if (this.kind !== 'global1') {
-      this.#waiting = 'sem';
-      if (this.#cpuHalt.sem.wait(WAIT_NS, this.#wake, true) === 'signalled') this.#wake();
+      this.waiting = 'sem';
+      if (this.#cpuHalt.sem.wait(WAIT_NS, this.#wakeUp, true) === 'signalled') this.#wake();
       return;
     }
     const vm = this.emt.vm;
-    const rc = this.#halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.#wake, { daemon: true });
+    const rc = this.#halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.#wakeUp, { daemon: true });
     if (rc === GVMM_HALT_BLOCKED) {
-      this.#waiting = 'gvmm';
+      this.waiting = 'gvmm';
       return;
     }
     if (rc < 0 && rc !== VERR_INTERRUPTED) return this.#fail(rc);
     // GVMM did not sleep (no minimum sleep of 1 s can be configured): wait out the second here.
-    this.#waiting = 'timer';
-    this.#timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wake, { daemon: true });
+    this.waiting = 'timer';
+    this.timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wakeUp, { daemon: true });
   }
 
   #fail(rc: number): void {
-    this.#fatal = true;
+    this.fatal = true;
     vmR3FatalWaitError(this.emt, rc, 'vmR3HaltGlobal1Wait: VMMR0_DO_GVMM_SCHED_HALT');
     this.#wake();
   }
