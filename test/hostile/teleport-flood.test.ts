@@ -11,20 +11,14 @@
  * Method: a TLS-PSK fake source that passes the handshake, then writes frames with backpressure until the target
  * answers; the saved-state header and a unit header are taken from a real save of a VM.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VERR_SSM_INTEGRITY_MAGIC, VERR_TOO_MUCH_DATA } from '../../src/index.js';
 import { MemorySink } from '../../src/ssm/sinks.js';
 import type { TeleportChannel } from '../../src/teleport/channel.js';
-import { expectNoLeaks, fakeSource, listen, tcpHandles } from '../teleport/net-support.js';
+import { checkNoTcpLeaks, fakeSource, listen } from '../teleport/net-support.js';
 import { engine, MiB, newVm } from '../teleport/support.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = tcpHandles();
-});
-afterEach(async () => {
-  await expectNoLeaks(baseline);
-});
+checkNoTcpLeaks();
 
 const RAM = 4 * MiB;
 const FLOOD = 128 * MiB;

@@ -10,19 +10,13 @@
  */
 import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VERR_AUTHENTICATION_FAILURE, VERR_CANCELLED, VERR_RESOURCE_BUSY, VERR_TIMEOUT } from '../../src/index.js';
 import type { TeleportRefusal } from '../../src/teleport/admission.js';
-import { expectNoLeaks, fakeSource, listen, PASSWORD, tcpHandles } from '../teleport/net-support.js';
+import { checkNoTcpLeaks, fakeSource, listen, PASSWORD } from '../teleport/net-support.js';
 import { engine, MiB, newVm, realEngine } from '../teleport/support.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = tcpHandles();
-});
-afterEach(async () => {
-  await expectNoLeaks(baseline);
-});
+checkNoTcpLeaks();
 
 function rawClient(port: number, localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {

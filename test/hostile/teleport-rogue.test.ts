@@ -11,18 +11,12 @@
  * the captured bytes are searched for the password and for 32-byte slices of every guest RAM page.
  */
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VERR_AUTHENTICATION_FAILURE, VERR_INVALID_MAGIC, VINF_SUCCESS, type VM } from '../../src/index.js';
-import { expectNoLeaks, fakeTarget, listen, tcpHandles } from '../teleport/net-support.js';
+import { checkNoTcpLeaks, fakeTarget, listen } from '../teleport/net-support.js';
 import { engine, MiB, newVm, realEngine, watchStates } from '../teleport/support.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = tcpHandles();
-});
-afterEach(async () => {
-  await expectNoLeaks(baseline);
-});
+checkNoTcpLeaks();
 
 const SECRET = 'correct horse battery staple';
 

@@ -11,22 +11,16 @@
  * Method: real sockets on loopback; the source's probe unit votes "not done" for many passes so the live phase
  * lasts; state changes are recorded on both ends.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   VERR_CANCELLED, VERR_SSM_INTEGRITY_UNIT_NOT_FOUND, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH,
 } from '../../src/index.js';
 import { RESUME_REASONS } from '../../src/vmm/lifecycle.js';
 import type { TeleportRefusal } from '../../src/teleport/admission.js';
-import { acceptLoad, expectNoLeaks, fakeTarget, listen, PASSWORD, tcpHandles } from './net-support.js';
+import { acceptLoad, checkNoTcpLeaks, fakeTarget, listen, PASSWORD } from './net-support.js';
 import { engine, MiB, newVm, probe, realEngine, watchStates } from './support.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = tcpHandles();
-});
-afterEach(async () => {
-  await expectNoLeaks(baseline);
-});
+checkNoTcpLeaks();
 
 const TARGET_FAILED = ['CREATED>LOADING', 'LOADING>LOAD_FAILURE', 'LOAD_FAILURE>POWERING_OFF', 'POWERING_OFF>OFF', 'OFF>DESTROYING', 'DESTROYING>TERMINATED'];
 

@@ -4,7 +4,7 @@
  */
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { VM, Vmm } from '../../src/index.js';
 import { TeleportChannel } from '../../src/teleport/channel.js';
 import { clientTlsOptions, serverTls, targetKey } from '../../src/teleport/secure.js';
@@ -19,6 +19,17 @@ export const tcpHandles = (): number => process.getActiveResourcesInfo().filter(
 export async function expectNoLeaks(baseline: number): Promise<void> {
   for (let i = 0; i < 2000 && tcpHandles() > baseline; i++) await new Promise((resolve) => setImmediate(resolve));
   expect(tcpHandles()).toBe(baseline);
+}
+
+/** Every test of the calling file must leave no TCP handle behind (servers, sockets, TLS). */
+export function checkNoTcpLeaks(): void {
+  let baseline = 0;
+  beforeEach(() => {
+    baseline = tcpHandles();
+  });
+  afterEach(async () => {
+    await expectNoLeaks(baseline);
+  });
 }
 
 export interface Listening {

@@ -12,7 +12,7 @@
  * built on the same channel class break the protocol at chosen points; Node's active TCP handles are counted
  * before and after each case.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   VERR_AUTHENTICATION_FAILURE, VERR_CANCELLED, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED,
   VERR_NET_CONNECTION_RESET_BY_PEER, VERR_SSM_CANCELLED, VERR_SSM_INTEGRITY_MAGIC, VERR_SSM_INTEGRITY_UNIT_NOT_FOUND,
@@ -20,16 +20,10 @@ import {
 } from '../../src/index.js';
 import type { Socket } from 'node:net';
 import { TELEPORTER_FRAME_MAGIC, type TeleportChannel } from '../../src/teleport/channel.js';
-import { acceptLoad, expectNoLeaks, fakeSource, fakeTarget, listen, PASSWORD, tcpHandles } from './net-support.js';
+import { acceptLoad, checkNoTcpLeaks, fakeSource, fakeTarget, listen, PASSWORD } from './net-support.js';
 import { engine, MiB, newVm, probe, realEngine, watchStates } from './support.js';
 
-let baseline = 0;
-beforeEach(() => {
-  baseline = tcpHandles();
-});
-afterEach(async () => {
-  await expectNoLeaks(baseline);
-});
+checkNoTcpLeaks();
 
 const TARGET_DONE = [
   'CREATED>LOADING', 'LOADING>SUSPENDED',
