@@ -35,6 +35,29 @@ export function fireTimer(action: TimerAction): void {
   else action.target.timerFired(action.event);
 }
 
+/**
+ * What a waiting frame sleeps on (a stream's next bytes, a connection's end): it arms a wake record, which the
+ * owner fires once when the awaited thing happens (or at once if it already has).
+ */
+export interface Wakeable {
+  armWake(wake: TimerAction): void;
+}
+
+/** One armed wake record, fired once by its owner. */
+export class WakeSlot implements Wakeable {
+  #wake: TimerAction | null = null;
+
+  armWake(wake: TimerAction): void {
+    this.#wake = wake;
+  }
+
+  fire(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    if (wake) fireTimer(wake);
+  }
+}
+
 /** One recorded decision: which of the ready actors stepped, or which timer fired. */
 export type SchedChoice =
   | { kind: 'step'; index: number; of: number; actor: string; tNs: number }

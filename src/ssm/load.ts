@@ -165,19 +165,21 @@ export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, o
 const hostTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
- * SSMR3Load over a stream that arrives in pieces (teleport): waits for the file header, then before each unit
- * for the whole unit (or the end of the stream), so every loadExec reads from memory; between the slices of a
- * unit that loads in slices it gives the host a turn.
+ * SSMR3Load over a stream that arrives in pieces (teleport) in slices: waits for the file header, then before
+ * each unit for the whole unit (or the end of the stream), so every loadExec reads from memory. It yields the
+ * source while it waits for bytes (an EMT sleeps on it: WorkSliceFrame) and nothing between the slices of a unit
+ * that loads in slices.
  */
-export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): Promise<SsmLoadResult> {
-  while (source.buffered < 64 && !source.ended) await source.wait();
+export function* ssmLoadStreamSlices(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): Generator<PushSource | void, SsmLoadResult, void> {
+  while (source.buffered < 64 && !source.ended) yield source;
   const run = loadBegin(holder, source, opts);
   let failure: unknown;
   if (!RT_FAILURE(run.handle.rc)) {
     try {
       const steps = loadExecV2(run);
       for (let step = steps.next(); !step.done; step = steps.next()) {
-        await (step.value.kind === 'unit' ? waitForUnit(run.reader, source, step.value) : hostTurn());
+        if (step.value.kind === 'unit') yield* waitForUnit(run.reader, source, step.value);
+        else yield;
       }
     } catch (e) {
       failure = e;
@@ -186,12 +188,20 @@ export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSourc
   return loadEnd(run, failure);
 }
 
-async function waitForUnit(reader: SsmStreamReader, source: PushSource, _at: UnitBoundary): Promise<void> {
-  for (;;) {
-    const extent = bufferedUnitExtent(reader);
-    if (extent.complete || source.ended) return;
-    await source.wait();
-    reader.pull(extent.need);
+/** ssmLoadStreamSlices outside an EMT: awaits the source's bytes, and the macrotask queue between slices. */
+export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): Promise<SsmLoadResult> {
+  const slices = ssmLoadStreamSlices(holder, source, opts);
+  for (let step = slices.next(); ; step = slices.next()) {
+    if (step.done) return step.value;
+    await (step.value ? source.wait() : hostTurn());
   }
 }
 
+function* waitForUnit(reader: SsmStreamReader, source: PushSource, _at: UnitBoundary): Generator<PushSource, void, void> {
+  for (;;) {
+    const extent = bufferedUnitExtent(reader);
+    if (extent.complete || source.ended) return;
+    yield source;
+    reader.pull(extent.need);
+  }
+}

@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { VBoxError, VERR_ACCESS_DENIED, VERR_FILE_NOT_FOUND, VERR_READ_ERROR } from '../status.js';
+import { fireTimer, WakeSlot, type TimerAction } from '../sched/scheduler.js';
 
 export interface SsmSource {
   /** Copies up to dst.length bytes from the current position; returns the count, 0 at the end of the stream. */
@@ -132,6 +133,7 @@ export class PushSource implements SsmSource {
   #buffered = 0;
   #ended = false;
   #waiters: (() => void)[] = [];
+  #waker = new WakeSlot();
 
   push(chunk: Uint8Array): void {
     if (this.#ended || chunk.length === 0) return;
@@ -175,6 +177,12 @@ export class PushSource implements SsmSource {
     return new Promise((resolveWait) => this.#waiters.push(resolveWait));
   }
 
+  /** Fires `wake` (a frame's record) when more bytes arrive or the stream ends: an EMT waits without a promise. */
+  armWake(wake: TimerAction): void {
+    if (this.#ended) fireTimer(wake);
+    else this.#waker.armWake(wake);
+  }
+
   read(dst: Uint8Array): number {
     if (this.#buffered === 0 && dst.length > 0 && !this.#ended) throw new SsmNeedMoreData(dst.length);
     let at = 0;
@@ -204,5 +212,6 @@ export class PushSource implements SsmSource {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w();
+    this.#waker.fire();
   }
 }

@@ -9,10 +9,12 @@
 import {
   RT_FAILURE, VBoxError, VERR_INVALID_MAGIC, VERR_SSM_CANCELLED, VERR_TOO_MUCH_DATA,
 } from '../status.js';
-import { ssmLoadFromStream, vmR3LoadBegin, vmR3LoadEnd } from '../ssm/live/vm-load.js';
+import { ssmLoadFromStreamSlices, vmR3LoadBegin, vmR3LoadEnd } from '../ssm/live/vm-load.js';
 import { PushSource } from '../ssm/sources.js';
 import { reqCallOp, runOperation } from '../vmm/external.js';
-import type { EmtContext } from '../vmm/types.js';
+import { emtSlices, type EmtContext, type SliceStep } from '../vmm/types.js';
+import type { VmCore } from '../vmm/vm-core.js';
+import { WakeSlot, type TimerAction } from '../sched/scheduler.js';
 import type { VM } from '../api/vm.js';
 import type { TeleportChannel } from './channel.js';
 import { nackLine } from './handshake.js';
@@ -34,9 +36,18 @@ class TeleportInSource extends PushSource {
   }
 
   override wait(): Promise<void> {
+    this.#hunger();
+    return super.wait();
+  }
+
+  override armWake(wake: TimerAction): void {
+    this.#hunger();
+    super.armWake(wake);
+  }
+
+  #hunger(): void {
     this.hungry = true;
     for (const wake of this.#onHunger.splice(0)) wake();
-    return super.wait();
   }
 
   override push(chunk: Uint8Array): void {
@@ -49,43 +60,54 @@ class TeleportInSource extends PushSource {
   }
 }
 
-async function onEmt0(vm: VM, fn: (ctx: EmtContext) => number): Promise<number> {
-  return runOperation(vm.core, reqCallOp(vm.pool, { target: 0 }, fn, []));
-}
-
 const asVBoxError = (error: unknown): VBoxError => (error instanceof VBoxError ? error : new VBoxError(VERR_INVALID_MAGIC, String(error)));
 
-/** LOADING, the stream loaded as it arrives, the hand-over. Resolves with the VM SUSPENDED. */
-export async function teleportInto(vm: VM, channel: TeleportChannel, name: string, maxUnitBytes: number): Promise<VM> {
-  const begin = await onEmt0(vm, ({ vm: core }) => vmR3LoadBegin(core, 'VMR3LoadFromStream', true));
-  if (RT_FAILURE(begin)) {
-    const message = vm.core.lastError?.message ?? `the target VM is ${vm.state}`;
-    channel.writeLine(nackLine(begin, message));
-    throw new VBoxError(begin, `${WHO}: ${message}`);
-  }
-  channel.writeLine('ACK');
-  const source = new TeleportInSource(maxUnitBytes);
-  const load = { done: false, failed: false };
-  const loading = ssmLoadFromStream(vm.core, source, {}).then((outcome) => {
-    load.done = true;
-    load.failed = outcome.error !== null;
-    // NACK at once: the source is still streaming and sees it between two passes.
-    if (load.failed && !channel.failure) channel.writeLine(nackLine(asVBoxError(outcome.error).rc, outcome.raised ?? asVBoxError(outcome.error).message));
-    return outcome;
-  });
-  const pumping = pump(channel, source, loading, load).then(() => null, asVBoxError);
+/** What the EMT(0) load and the pump share: plain fields, and the slot the load sleeps on until the pump ends. */
+interface LoadLink {
+  begun: boolean;
+  loadDone: boolean;
+  loadFailed: boolean;
+  pumpDone: boolean;
+  pumpError: VBoxError | null;
+  /** The connection failed while the load still ran: its error wins. */
+  connectionFirst: VBoxError | null;
+  pumpEnded: WakeSlot;
+}
 
-  const first = await Promise.race([loading.then(() => 'load' as const), pumping.then(() => 'pump' as const)]);
-  const connectionFirst = first === 'pump' ? await pumping : null;
-  if (connectionFirst) source.close(); // the connection failed first: stop the loader, the connection's error wins
-  const outcome = await loading;
-  const pumpError = await pumping; // after a load: the end frame; after a NACK: the source's cancel (bounded)
-  const error = connectionFirst ?? outcome.error ?? pumpError;
-  const raised = error === outcome.error ? outcome.raised : error ? asVBoxError(error).message : null;
-  const rc = await onEmt0(vm, ({ vm: core }) => vmR3LoadEnd(core, error, raised, name));
+/**
+ * LOADING, the stream loaded as it arrives, the hand-over. VMR3LoadFromStream is one EMT(0) request from "load"
+ * to the end of the stream: EMT(0) sleeps on the socket's bytes, the unit callbacks run on it, and a request to
+ * EMT(0) (a powerOff, a reqCallWait) waits until the load ended. Resolves with the VM SUSPENDED.
+ */
+export async function teleportInto(vm: VM, channel: TeleportChannel, name: string, maxUnitBytes: number): Promise<VM> {
+  const source = new TeleportInSource(maxUnitBytes);
+  const link: LoadLink = { begun: false, loadDone: false, loadFailed: false, pumpDone: false, pumpError: null, connectionFirst: null, pumpEnded: new WakeSlot() };
+  let loaded!: () => void;
+  const loading = new Promise<void>((resolve) => (loaded = resolve));
+  const rc = await runOperation(vm.core, reqCallOp(vm.pool, { target: 0 }, ({ vm: core }: EmtContext) => {
+    const begin = vmR3LoadBegin(core, 'VMR3LoadFromStream', true);
+    if (RT_FAILURE(begin)) return begin;
+    link.begun = true;
+    channel.writeLine('ACK');
+    void pump(channel, source, loading, link).then(() => null, asVBoxError).then((error) => {
+      link.pumpDone = true;
+      link.pumpError = error;
+      if (error && !link.loadDone) {
+        link.connectionFirst = error;
+        source.close(); // stop the loader
+      }
+      link.pumpEnded.fire();
+    });
+    return emtSlices(loadSlices(core, channel, source, link, name, loaded));
+  }, []));
+  if (!link.begun) {
+    const message = vm.core.lastError?.message ?? `the target VM is ${vm.state}`;
+    channel.writeLine(nackLine(rc, message));
+    throw new VBoxError(rc, `${WHO}: ${message}`);
+  }
   if (RT_FAILURE(rc)) {
     const message = vm.core.lastError?.message ?? 'the load failed';
-    if (!channel.failure && !outcome.error) channel.writeLine(nackLine(rc, message));
+    if (!channel.failure && !link.loadFailed) channel.writeLine(nackLine(rc, message));
     await channel.flushed();
     throw new VBoxError(rc, `${WHO}: ${message}`);
   }
@@ -98,19 +120,35 @@ export async function teleportInto(vm: VM, channel: TeleportChannel, name: strin
   return vm;
 }
 
+/** On EMT(0): the load, a NACK at once if it failed, then (after the pump's end or cancel frame) its end. */
+function* loadSlices(
+  core: VmCore, channel: TeleportChannel, source: TeleportInSource, link: LoadLink, name: string, loaded: () => void,
+): Generator<SliceStep, number, void> {
+  const outcome = yield* ssmLoadFromStreamSlices(core, source, {});
+  link.loadDone = true;
+  link.loadFailed = outcome.error !== null;
+  loaded();
+  // NACK at once: the source is still streaming and sees it between two passes.
+  if (link.loadFailed && !channel.failure) channel.writeLine(nackLine(asVBoxError(outcome.error).rc, outcome.raised ?? asVBoxError(outcome.error).message));
+  while (!link.pumpDone) yield link.pumpEnded; // after a load: the end frame; after a NACK: the source's cancel (bounded)
+  const error = link.connectionFirst ?? outcome.error ?? link.pumpError;
+  const raised = error === outcome.error ? outcome.raised : error ? asVBoxError(error).message : null;
+  return vmR3LoadEnd(core, error, raised, name);
+}
+
 /**
  * Frames into the loader. Reads only while the loader is hungry or less than two frames wait; after a failed
  * load it discards what the source still sends until its cancel or end frame (at most one unit's worth).
  */
-async function pump(channel: TeleportChannel, source: TeleportInSource, loading: Promise<unknown>, load: { done: boolean; failed: boolean }): Promise<void> {
+async function pump(channel: TeleportChannel, source: TeleportInSource, loading: Promise<unknown>, load: LoadLink): Promise<void> {
   const highWater = 2 * channel.maxFrameBytes;
   let discarded = 0;
   for (;;) {
-    while (!load.done && source.buffered >= highWater && !source.hungry) await Promise.race([source.nextHunger(), loading]);
+    while (!load.loadDone && source.buffered >= highWater && !source.hungry) await Promise.race([source.nextHunger(), loading]);
     const frame = await channel.readFrame();
     if (frame.kind === 'end') return source.end();
     if (frame.kind === 'cancel') throw new VBoxError(VERR_SSM_CANCELLED, `${WHO}: the source cancelled the teleport`);
-    if (!load.done) {
+    if (!load.loadDone) {
       source.push(frame.bytes);
       continue;
     }

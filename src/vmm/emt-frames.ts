@@ -9,6 +9,7 @@ import {
   VM_FF_EXTERNAL_HALTED_MASK, VMCPU_FF_EXTERNAL_HALTED_MASK, VMCPU_FF_HALTED_MASK_IGNORE_IRQS,
 } from './ff.js';
 import type { VmReq } from './requests.js';
+import type { SliceStep } from './types.js';
 import { CPU_EVENT } from './vm-core.js';
 import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
@@ -178,7 +179,8 @@ export class HaltFrame implements Frame, TimerTarget {
  * Long work in slices (emtSlices): one slice per progress(). Between two slices the frame waits for a timer due
  * now, which fires only once no actor is ready (virtual clock: the load takes no GIP time but never holds up
  * anyone) or after the host's timers phase (real clock), and it asks the scheduler for a host turn, so the
- * event loop is never blocked for more than one slice.
+ * event loop is never blocked for more than one slice. A slice that yields a Wakeable (a stream's next bytes)
+ * blocks the EMT until that fires the frame's wake record: no polling while the network is slow.
  */
 export class WorkSliceFrame implements Frame {
   readonly kind = 'workSlices';
@@ -187,7 +189,7 @@ export class WorkSliceFrame implements Frame {
 
   constructor(
     readonly emt: Emt,
-    readonly slices: Iterator<void, number, void>,
+    readonly slices: Iterator<SliceStep, number, void>,
     readonly next: Continuation,
   ) {}
 
@@ -206,9 +208,11 @@ export class WorkSliceFrame implements Frame {
 
   progress(): void {
     let more = false;
+    let waitFor = undefined as SliceStep;
     const rc = this.emt.call(() => {
       const step = this.slices.next();
       more = !step.done;
+      if (!step.done) waitFor = step.value;
       return step.done ? step.value : VINF_SUCCESS;
     }) as number;
     if (!more) {
@@ -218,6 +222,7 @@ export class WorkSliceFrame implements Frame {
     }
     const sched = this.emt.vm.host.sched;
     this.turn = false;
+    if (waitFor) return waitFor.armWake({ target: this.emt, event: 'workSlice' }); // blocked until it arrives
     sched.setTimer(sched.clock.nowNs(), `${this.emt.id}/slice`, { target: this.emt, event: 'workSlice' });
     sched.hostTurn();
   }

@@ -4,6 +4,7 @@
  * CPU) returns an EmtBlock and the EMT resumes it with `then(rc)` when the wait is over.
  */
 import type { VmCore } from './vm-core.js';
+import type { Wakeable } from '../sched/scheduler.js';
 
 /** Where a request goes (VMCPUID_*, §5.1). */
 export type CpuTarget = number | 'any' | 'any-queue' | 'all' | 'all-reverse';
@@ -30,7 +31,7 @@ export type EmtBlock =
       readonly flags?: number;
       readonly then?: (rc: number) => EmtResult;
     }
-  | { readonly kind: 'slices'; readonly slices: Iterator<void, number, void>; readonly then?: (rc: number) => EmtResult };
+  | { readonly kind: 'slices'; readonly slices: Iterator<SliceStep, number, void>; readonly then?: (rc: number) => EmtResult };
 
 /** A status (void = VINF_SUCCESS) or a wait. */
 export type EmtResult = number | void | EmtBlock;
@@ -45,11 +46,14 @@ export const isEmtBlock = (result: EmtResult): result is EmtBlock => typeof resu
 export const emtRendezvous = (flags: number, callback: RendezvousCallback, then?: (rc: number) => EmtResult): EmtBlock =>
   then ? { kind: 'rendezvous', flags, callback, then } : { kind: 'rendezvous', flags, callback };
 
+/** A slice yields nothing (give the others a turn) or what it waits for (the EMT sleeps until it wakes it). */
+export type SliceStep = void | Wakeable;
+
 /**
  * Long work on this EMT (a saved-state load) in slices: the EMT runs one slice per step and, between two, lets
  * every other ready actor and the host run first; the iterator's return value is the status.
  */
-export const emtSlices = (slices: Iterator<void, number, void>, then?: (rc: number) => EmtResult): EmtBlock =>
+export const emtSlices = (slices: Iterator<SliceStep, number, void>, then?: (rc: number) => EmtResult): EmtBlock =>
   then ? { kind: 'slices', slices, then } : { kind: 'slices', slices };
 
 /**

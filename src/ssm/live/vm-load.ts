@@ -2,16 +2,16 @@
  * VMR3LoadFromFile / VMR3LoadFromStream (vbox-facts.md §1.4, §7.6) on EMT(0), without a rendezvous: CREATED or
  * SUSPENDED → LOADING, fTeleportedAndNotFullyResumedYet = fTeleporting, SSMR3Load, then LOADING → SUSPENDED, or
  * LOADING → LOAD_FAILURE with the load's status and VMSetError text (VirtualBox's "Unable to restore …" message
- * when the load raised none). A file load is one EMT(0) request; a teleport target enters LOADING when the
- * source says "load", loads the stream as it arrives and ends (SUSPENDED or LOAD_FAILURE) in a second request.
+ * when the load raised none). A load is one EMT(0) request, a file's and a teleport target's alike (from the
+ * source's "load" to the end of the stream, SUSPENDED or LOAD_FAILURE), as VMR3LoadFromStream's is.
  */
 import { isVBoxError, RT_FAILURE, VERR_INTERNAL_ERROR, VINF_SUCCESS } from '../../status.js';
 import { reqCallOp, type Operation } from '../../vmm/external.js';
 import type { ReqPool } from '../../vmm/requests.js';
-import { emtSlices, type EmtContext, type EmtResult } from '../../vmm/types.js';
+import { emtSlices, type EmtContext, type EmtResult, type SliceStep } from '../../vmm/types.js';
 import type { VmCore } from '../../vmm/vm-core.js';
 import type { SsmHandle } from '../handle.js';
-import { ssmLoadSlices, ssmLoadStream } from '../load.js';
+import { ssmLoadSlices, ssmLoadStreamSlices } from '../load.js';
 import type { PushSource, SsmSource } from '../sources.js';
 import { savedStateOf } from '../vm-units.js';
 
@@ -77,16 +77,17 @@ export function vmR3LoadEnd(vm: VmCore, error: unknown, raised: string | null, n
 }
 
 /**
- * VMR3LoadFromStream's SSMR3Load as the stream arrives (teleport target, teleporterTrg): ssmLoadStream over a
- * PushSource the connection fills, so a mismatch in pass 0 fails at once. It runs between the two EMT(0)
- * requests (vmR3LoadBegin before, vmR3LoadEnd after) while the VM stays LOADING; resolves with the failure (null
- * on success) and the text the units raised.
+ * VMR3LoadFromStream's SSMR3Load as the stream arrives (teleport target, teleporterTrg), in slices of the one
+ * EMT(0) request that began the load (vmR3LoadBegin): ssmLoadStreamSlices over a PushSource the connection fills,
+ * so a mismatch in pass 0 fails at once and the unit callbacks run on EMT(0), which sleeps on the source while
+ * bytes are missing. Returns the failure (null on success) and the text the units raised; the caller ends the
+ * load (vmR3LoadEnd) in the same request.
  */
-export async function ssmLoadFromStream(vm: VmCore, source: PushSource, options: LoadOptions): Promise<{ error: unknown; raised: string | null }> {
+export function* ssmLoadFromStreamSlices(vm: VmCore, source: PushSource, options: LoadOptions): Generator<SliceStep, { error: unknown; raised: string | null }, void> {
   const state = savedStateOf(vm);
   let handle: SsmHandle | null = null;
   try {
-    await ssmLoadStream(state.registry, source, {
+    yield* ssmLoadStreamSlices(state.registry, source, {
       after: 'TELEPORT',
       onHandle: (h) => (handle = h),
       onProgress: loadProgress(vm, options),
