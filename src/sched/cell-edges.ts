@@ -23,11 +23,17 @@ export interface CellEdgeSink {
   nowNs(): number;
 }
 
+/** Report one accepted edge of `cell` to `sink`. */
+export function emitCellEdge(
+  sink: CellEdgeSink, machine: CellEdgeEvent['machine'], cell: Parameters<TransitionListener>[0],
+  from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2],
+): void {
+  const rc = (event as { rc?: unknown }).rc;
+  const base = { kind: 'machine', systemId: cell.systemId, machine, from: from.value as string, to: cell.value, event: event.type, tNs: sink.nowNs() } as const;
+  sink.emit(typeof rc === 'number' ? { ...base, rc } : base);
+}
+
 /** A cell listener that reports each accepted edge to `sink`. */
 export function reportCellEdges(sink: CellEdgeSink, machine: CellEdgeEvent['machine']): TransitionListener {
-  return (cell, from, event) => {
-    const rc = (event as { rc?: unknown }).rc;
-    const base = { kind: 'machine', systemId: cell.systemId, machine, from: from.value as string, to: cell.value, event: event.type, tNs: sink.nowNs() } as const;
-    sink.emit(typeof rc === 'number' ? { ...base, rc } : base);
-  };
+  return (cell, from, event) => emitCellEdge(sink, machine, cell, from, event);
 }

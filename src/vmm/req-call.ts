@@ -6,7 +6,7 @@
  */
 import { reqCallMachine, type ReqCallEvent, type ReqCallState } from '../../machines/req-call.js';
 import { VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
-import { reportCellEdges } from '../sched/cell-edges.js';
+import { emitCellEdge } from '../sched/cell-edges.js';
 import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
 import type { TimerHandle, TimerTarget } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
@@ -28,7 +28,7 @@ class ReqCallCell extends MachineCell<ReqCallEvent> {
 
 const emitEdge: TransitionListener = (cell, from, event) => {
   const vm = (cell as ReqCallCell).call.pool.vm;
-  if (vm.wantsDetail()) reportCellEdges(vm, 'reqCall')(cell, from, event);
+  if (vm.wantsDetail()) emitCellEdge(vm, 'reqCall', cell, from, event); // one listener for all calls, no closure per edge
 };
 
 export class ReqCall implements TimerTarget {
