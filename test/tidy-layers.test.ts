@@ -19,6 +19,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const LAYERS: readonly (readonly string[])[] = [
   ['status'],
   ['machines'],
+  ['persist'], // the class registry, code table and snapshot graph: what makes engine state data
   ['time'],
   ['sched'],
   ['streams'],

@@ -5,6 +5,8 @@
  * for each distinct transition once. A memoized step is a map lookup on the
  * cell's current state node, and allocates nothing when the caller sends a shared event object.
  */
+import { persistable } from '../persist/registry.js';
+import '../persist/machines.js';
 import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 
 type Snapshot = SnapshotFrom<AnyStateMachine>;
@@ -117,52 +119,67 @@ function current(memo: MachineMemo, node: StateNode): StateNode {
 
 export class MachineCell<TEvent extends EventObject = EventObject> {
   listener: TransitionListener | undefined;
-  readonly #memo: MachineMemo;
-  #node: StateNode;
+  /** The machine's shared memo and this cell's place in it (state: the node's snapshot). */
+  private readonly memo: MachineMemo;
+  private node: StateNode;
 
   constructor(
     readonly machine: AnyStateMachine,
     readonly systemId: string,
   ) {
-    this.#memo = memoOf(machine);
-    this.#node = this.#memo.initial;
+    this.memo = memoOf(machine);
+    this.node = this.memo.initial;
   }
 
   get snapshot(): Snapshot {
-    return this.#node.snapshot;
+    return this.node.snapshot;
   }
 
   set snapshot(snapshot: Snapshot) {
-    this.#node = internNode(this.#memo, snapshot);
+    this.node = internNode(this.memo, snapshot);
   }
 
   /** The state value of a flat machine. */
   get value(): string {
-    return this.#node.snapshot.value as string;
+    return this.node.snapshot.value as string;
   }
 
   get context(): any {
-    return this.#node.snapshot.context;
+    return this.node.snapshot.context;
   }
 
   /** Send an event; false when the current state does not accept it (nothing changes then). */
   send(event: TEvent): boolean {
-    const from = this.#node;
-    let next = from.gen === this.#memo.gen ? from.byRef.get(event) : undefined;
+    const from = this.node;
+    let next = from.gen === this.memo.gen ? from.byRef.get(event) : undefined;
     if (next === undefined) {
-      const node = current(this.#memo, from);
-      next = node.byRef.get(event) ?? edgeOf(this.#memo, this.machine, node, event);
+      const node = current(this.memo, from);
+      next = node.byRef.get(event) ?? edgeOf(this.memo, this.machine, node, event);
       if (next === node) next = from;
     }
     if (next === from) return false;
-    this.#node = next;
+    this.node = next;
     this.listener?.(this, from.snapshot, event);
     return true;
   }
 
   /** Would the current state accept the event? (No change either way.) */
   accepts(event: TEvent): boolean {
-    const node = current(this.#memo, this.#node);
-    return (node.byRef.get(event) ?? edgeOf(this.#memo, this.machine, node, event)) !== node;
+    const node = current(this.memo, this.node);
+    return (node.byRef.get(event) ?? edgeOf(this.memo, this.machine, node, event)) !== node;
   }
 }
+
+/**
+ * A cell is saved as its machine (a named constant), systemId, state value and context; restored by resolving
+ * that state in the machine and interning it in the memo. The listener is its owner's to set again.
+ */
+persistable('MachineCell', MachineCell, {
+  transient: ['listener'],
+  save: (cell) => ({ machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null }),
+  restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown }) => {
+    const memo = memoOf(data.machine);
+    const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;
+    Object.assign(cell, { machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) });
+  },
+});

@@ -1,0 +1,126 @@
+/**
+ * What makes engine state data that can be written out, copied and read back (DESIGN.md "State is data"):
+ *
+ * - a **class registry**: each stateful class by a stable name, with the own fields that are not state
+ *   (caches, listeners, host attachments) and, for the few whose state is not their own fields, save/restore;
+ * - a **code table**: module-level functions by name (VM.cpp's workers, the engine's hooks), and code *bound*
+ *   to data arguments (`bindCode(vmR3Suspend, reason)`): a function object stamped with its name and its
+ *   arguments, so the state that holds it holds a name and data, never a closure's hidden scope;
+ * - **named constants**: objects compared by identity (machine definitions, frozen records, shared events).
+ *
+ * src/persist/graph.ts walks an engine with these and writes a snapshot; anything it meets that none of them
+ * names (an anonymous closure, an unregistered class) is refused with its path.
+ */
+
+/** The stamp on a function from the code table: its name, and the arguments bindCode bound (data). */
+export interface CodeStamp {
+  readonly name: string;
+  readonly args?: readonly unknown[];
+}
+
+const CODE = Symbol('vmm-actors.code');
+const codeByName = new Map<string, (...args: any[]) => unknown>();
+
+type AnyFn = (...args: any[]) => any;
+
+/** Put a module-level function in the code table under `name` (unique across the engine); returns it. */
+export function defineCode<F extends AnyFn>(name: string, fn: F): F {
+  const known = codeByName.get(name);
+  if (known && known !== fn) throw new Error(`code table: '${name}' is defined twice`);
+  codeByName.set(name, fn);
+  if (!(CODE in fn)) Object.defineProperty(fn, CODE, { value: { name } satisfies CodeStamp });
+  return fn;
+}
+
+/** Define several at once: `defineCodes('lifecycle', { vmR3PowerOn, vmR3PowerOff })` names them `lifecycle.vmR3PowerOn` … */
+export function defineCodes<T extends Record<string, AnyFn>>(prefix: string, fns: T): T {
+  for (const [name, fn] of Object.entries(fns)) defineCode(`${prefix}.${name}`, fn);
+  return fns;
+}
+
+/**
+ * `fn` (from the code table) with its first arguments bound to data: calling the result calls
+ * `fn(...bound, ...rest)`. The result carries its name and `bound` as its stamp, so a snapshot writes
+ * `{ code: name, args: bound }` and a restore binds the same again.
+ */
+export function bindCode<B extends readonly unknown[], R extends readonly unknown[], T>(
+  fn: (...args: [...B, ...R]) => T,
+  ...bound: B
+): (...rest: R) => T {
+  const stamp = codeStamp(fn);
+  if (!stamp || stamp.args) throw new Error(`bindCode: ${fn.name || 'an anonymous function'} is not in the code table (defineCode)`);
+  const call = (...rest: R): T => fn(...bound, ...rest);
+  Object.defineProperty(call, CODE, { value: { name: stamp.name, args: bound } satisfies CodeStamp });
+  return call;
+}
+
+/** The code-table stamp of `fn`, or undefined for a function the table does not name. */
+export function codeStamp(fn: unknown): CodeStamp | undefined {
+  return typeof fn === 'function' ? (fn as { [CODE]?: CodeStamp })[CODE] : undefined;
+}
+
+/** The function a stamp names, rebuilt (restore); undefined when the table has no such name. */
+export function codeFromStamp(stamp: CodeStamp): AnyFn | undefined {
+  const fn = codeByName.get(stamp.name);
+  if (!fn) return undefined;
+  return stamp.args ? bindCode(fn, ...stamp.args) : fn;
+}
+
+/** Names of the objects compared by identity: machine definitions, frozen records, shared events. */
+const constantByName = new Map<string, object>();
+const nameOfConstant = new WeakMap<object, string>();
+
+export function defineConstant<T extends object>(name: string, value: T): T {
+  const known = constantByName.get(name);
+  if (known && known !== value) throw new Error(`constants: '${name}' is defined twice`);
+  constantByName.set(name, value);
+  nameOfConstant.set(value, name);
+  return value;
+}
+
+export const constantName = (value: object): string | undefined => nameOfConstant.get(value);
+export const constantByNameOf = (name: string): object | undefined => constantByName.get(name);
+
+/** How a registered class is saved and restored. */
+export interface ClassSpec<T extends object = any> {
+  /**
+   * Own fields that are not state: caches rebuilt on demand, listeners, host attachments (sockets, promise
+   * resolvers). Not written; after a restore they are absent until `revive` sets them.
+   */
+  readonly transient?: readonly string[];
+  /** Rebuild what is transient after a restore (every object of the snapshot exists and is filled by then). */
+  readonly revive?: (obj: T) => void;
+  /**
+   * For a class whose state is not its own enumerable fields (private state, a memo): the state as a value
+   * the graph writer writes (it may hold other engine objects), and how to put it back into an empty
+   * instance (`Object.create(prototype)`; objects it refers to exist but may not be filled yet).
+   */
+  readonly save?: (obj: T) => unknown;
+  readonly restore?: (obj: T, data: any) => void;
+}
+
+export interface RegisteredClass {
+  readonly name: string;
+  readonly prototype: object;
+  readonly spec: ClassSpec;
+}
+
+const classByName = new Map<string, RegisteredClass>();
+const classByPrototype = new Map<object, RegisteredClass>();
+
+/**
+ * Register a stateful class under a stable name (unique across the engine). Its state is its own enumerable
+ * fields (TypeScript `private` is fine; JavaScript `#private` fields are invisible to the writer and cannot be
+ * restored: keep state out of them, or give `save`/`restore`).
+ */
+export function persistable<C extends abstract new (...args: any[]) => object>(name: string, ctor: C, spec: ClassSpec<InstanceType<C>> = {}): C {
+  const known = classByName.get(name);
+  if (known && known.prototype !== ctor.prototype) throw new Error(`class registry: '${name}' is registered twice`);
+  const entry: RegisteredClass = { name, prototype: ctor.prototype as object, spec };
+  classByName.set(name, entry);
+  classByPrototype.set(ctor.prototype as object, entry);
+  return ctor;
+}
+
+export const registeredClass = (obj: object): RegisteredClass | undefined => classByPrototype.get(Object.getPrototypeOf(obj) as object);
+export const registeredClassByName = (name: string): RegisteredClass | undefined => classByName.get(name);
