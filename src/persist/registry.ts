@@ -88,6 +88,11 @@ export interface ClassSpec<T extends object = any> {
    * resolvers). Not written; after a restore they are absent until `revive` sets them.
    */
   readonly transient?: readonly string[];
+  /**
+   * State fields that record the past without deciding the future (ids, counters, timestamps): saved and
+   * restored, but left out of the checker's state key, so two worlds that differ only there are one state.
+   */
+  readonly history?: readonly string[];
   /** Rebuild what is transient after a restore (every object of the snapshot exists and is filled by then). */
   readonly revive?: (obj: T) => void;
   /**
