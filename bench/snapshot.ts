@@ -2,7 +2,8 @@
  * What a world snapshot costs (issue 12 "Performance"): for the race's mid-run world on 4 vCPUs (A: powerOn →
  * suspend, B: powerOff; half-way through a run on choice 0) and an idle 4-vCPU VM (powered on, run to its end):
  * - copy: µs per copyGraph (the checker's world copy; target ≤ 20 µs), median of rounds;
- * - key: µs per encodeGraph into a hashing sink with skipHistory (the checker's state key);
+ * - key: µs per graphKey (the canonical walk as a string, history left out); hash: the same walk into a
+ *   32-bit FNV-1a sink (what a hashed state key costs); keyChars: the key's length;
  * - write: µs per writeGraph + JSON.stringify; read: µs per JSON.parse + readGraph; bytes of the JSON;
  * - objects: how many objects the graph holds; rebuildUs: World.build + replaying the prefix (what a copy saves).
  * Times are CPU µs (process.cpuUsage), medians of batches: the machine is shared, wall time is noisy.
@@ -15,7 +16,7 @@
  */
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
-import { copyGraph, encodeGraph, readGraph, writeGraph, type GraphSink } from '../src/persist/graph.js';
+import { copyGraph, encodeGraph, graphKey, readGraph, writeGraph, type GraphSink } from '../src/persist/graph.js';
 import { codeStamp, constantName, persistable, registeredClass } from '../src/persist/registry.js';
 import { MachineCell } from '../src/sched/machine-cell.js';
 
@@ -123,7 +124,9 @@ function measure(label: string, world: World, rebuild: () => World): void {
     objects: graph.objects.length,
     bytes: json.length,
     copyUs: medianUs(() => copyGraph(root, { userName }), rounds),
-    keyUs: medianUs(() => encodeGraph(root, new HashSink(), { userName, skipHistory: true }), rounds),
+    keyUs: medianUs(() => graphKey(root, { userName }), rounds),
+    hashUs: medianUs(() => encodeGraph(root, new HashSink(), { userName, skipHistory: true }), rounds),
+    keyChars: graphKey(root, { userName }).length,
     writeUs: medianUs(() => JSON.stringify(writeGraph(root, { userName })), rounds / 4),
     readUs: medianUs(() => readGraph(JSON.parse(json), { userFunction }), rounds / 4),
     rebuildUs: medianUs(rebuild, rounds / 20),
