@@ -202,6 +202,23 @@ describe('graphKey', () => {
   for (const [name, x, y] of differ) it(`tells apart: ${name}`, () => expect(graphKey(x)).not.toBe(graphKey(y)));
 });
 
+describe('copyGraph of instances whose fields are not their class\'s usual ones', () => {
+  it('keeps an added field, leaves a deleted one out, in either order of meeting', () => {
+    const usual = new Part('usual');
+    const added = Object.assign(new Part('added'), { extra: { n: 1 } });
+    const deleted = new Part('deleted');
+    delete (deleted as Partial<Part>).owner;
+    const reordered = new Part('reordered');
+    delete (reordered as Partial<Part>).cache;
+    reordered.cache = 'late';
+    for (const root of [[usual, added, deleted, reordered], [added, deleted, reordered, usual]]) {
+      const copy = viaCopy(root);
+      expectIsomorphic(root, copy, true);
+      expect(copy.map((p) => Object.keys(p))).toEqual(root.map((p) => Object.keys(p)));
+    }
+  });
+});
+
 describe('copyGraph shares what is immutable', () => {
   it('deeply frozen objects, constants, unbound code and user functions are shared; mutable ones copied', () => {
     const frozen = Object.freeze({ a: Object.freeze([1, 2]) });
