@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyGraph, encodeGraph, graphKey, readGraph, writeGraph, type GraphSink } from '../../src/persist/graph.js';
 import { codeStamp } from '../../src/persist/registry.js';
+import { VBoxError, VERR_VM_INVALID_VM_STATE } from '../../src/status.js';
 import { bound, DONE, expectIsomorphic, Owner, Part, revived, Sealed, twice } from './fixtures.js';
 
 const userFn = (x: number): number => x + 1;
@@ -63,6 +64,7 @@ const KINDS: [string, () => unknown][] = [
   ['bound code with a data argument', () => bound({ n: 1 })],
   ['named constant', () => DONE],
   ['user function', () => userFn],
+  ['VBoxError', () => new VBoxError(VERR_VM_INVALID_VM_STATE, 'not now')],
 ];
 
 describe('every value kind round-trips', () => {
@@ -85,6 +87,15 @@ describe('every value kind round-trips', () => {
       const back = trip(root);
       back.add(5);
       expect([back.target.n, target.n]).toEqual([6, 1]);
+    }
+  });
+
+  it('a VBoxError keeps its status, name, message and stack', () => {
+    const e = new VBoxError(VERR_VM_INVALID_VM_STATE, 'not now');
+    for (const trip of [viaJson, viaCopy]) {
+      const back = trip(e);
+      expect(back).toBeInstanceOf(VBoxError);
+      expect([back.rc, back.name, back.message, back.stack]).toEqual([e.rc, 'VERR_VM_INVALID_VM_STATE', 'not now', e.stack]);
     }
   });
 
