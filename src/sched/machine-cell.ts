@@ -5,7 +5,7 @@
  * for each distinct transition once. A memoized step is a map lookup on the
  * cell's current state node, and allocates nothing when the caller sends a shared event object.
  */
-import { persistable } from '../persist/registry.js';
+import { codeStamp, persistable } from '../persist/registry.js';
 import '../persist/machines.js';
 import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 
@@ -172,14 +172,18 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
 
 /**
  * A cell is saved as its machine (a named constant), systemId, state value and context; restored by resolving
- * that state in the machine and interning it in the memo. The listener is its owner's to set again.
+ * that state in the machine and interning it in the memo. A listener from the code table (reportCellEdges:
+ * code bound to data) is saved with it; any other listener is its owner's to set again after a restore.
  */
 persistable('MachineCell', MachineCell, {
   transient: ['listener'],
-  save: (cell) => ({ machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null }),
-  restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown }) => {
+  save: (cell) => ({
+    machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null,
+    ...(codeStamp(cell.listener) ? { listener: cell.listener } : {}),
+  }),
+  restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown; listener?: TransitionListener }) => {
     const memo = memoOf(data.machine);
     const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;
-    Object.assign(cell, { machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) });
+    Object.assign(cell, { machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot), listener: data.listener });
   },
 });

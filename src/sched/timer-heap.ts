@@ -1,6 +1,7 @@
+import { persistable } from '../persist/registry.js';
 import type { TimerAction } from './scheduler.js';
 
-/** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
+/** A pending timer: a plain record (its action is a record too, or a code-table function). */
 export interface PendingTimer {
   id: number;
   dueNs: number;
@@ -11,24 +12,27 @@ export interface PendingTimer {
   daemon?: boolean;
 }
 
+/** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export class TimerHeap {
-  readonly #heap: PendingTimer[] = [];
-  readonly #live = new Map<number, PendingTimer>();
-  #liveDaemons = 0;
+  /** A binary min-heap; cancelled entries stay in it until they reach the top (lazy removal). */
+  private heap: PendingTimer[] = [];
+  /** The timers not cancelled, by id. */
+  private live = new Map<number, PendingTimer>();
+  private liveDaemons = 0;
 
   get size(): number {
-    return this.#live.size;
+    return this.live.size;
   }
 
   /** Some live timer is not a daemon: virtual time may move on. */
   get keepsAlive(): boolean {
-    return this.#live.size > this.#liveDaemons;
+    return this.live.size > this.liveDaemons;
   }
 
   push(timer: PendingTimer): void {
-    this.#live.set(timer.id, timer);
-    if (timer.daemon) this.#liveDaemons++;
-    const heap = this.#heap;
+    this.live.set(timer.id, timer);
+    if (timer.daemon) this.liveDaemons++;
+    const heap = this.heap;
     heap.push(timer);
     let i = heap.length - 1;
     while (i > 0) {
@@ -41,42 +45,48 @@ export class TimerHeap {
 
   /** Cancel lazily: the entry stays in the heap but is skipped. */
   remove(id: number): void {
-    if (this.#live.get(id)?.daemon) this.#liveDaemons--;
-    this.#live.delete(id);
+    if (this.live.get(id)?.daemon) this.liveDaemons--;
+    this.live.delete(id);
   }
 
   /** The earliest live timer, or undefined. */
   peek(): PendingTimer | undefined {
-    this.#dropDead();
-    return this.#heap[0];
+    this.dropDead();
+    return this.heap[0];
   }
 
   pop(): PendingTimer | undefined {
-    this.#dropDead();
-    const top = this.#heap[0];
+    this.dropDead();
+    const top = this.heap[0];
     if (!top) return undefined;
-    this.#popTop();
+    this.popTop();
     this.remove(top.id);
     return top;
   }
 
   /** The live timers in firing order (the checker encodes them relative to now). */
   list(): PendingTimer[] {
-    return [...this.#live.values()].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    return [...this.live.values()].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+  }
+
+  /** Rebuild the id index from the heap (after a restore, whose heap holds live timers only). */
+  reindex(): void {
+    this.live = new Map(this.heap.map((t) => [t.id, t]));
+    this.liveDaemons = this.heap.filter((t) => t.daemon).length;
   }
 
   clear(): void {
-    this.#heap.length = 0;
-    this.#live.clear();
-    this.#liveDaemons = 0;
+    this.heap.length = 0;
+    this.live.clear();
+    this.liveDaemons = 0;
   }
 
-  #dropDead(): void {
-    while (this.#heap.length > 0 && !this.#live.has(this.#heap[0]!.id)) this.#popTop();
+  private dropDead(): void {
+    while (this.heap.length > 0 && !this.live.has(this.heap[0]!.id)) this.popTop();
   }
 
-  #popTop(): void {
-    const heap = this.#heap;
+  private popTop(): void {
+    const heap = this.heap;
     const last = heap.pop()!;
     if (heap.length === 0) return;
     heap[0] = last;
@@ -95,3 +105,14 @@ export class TimerHeap {
 }
 
 const before = (a: PendingTimer, b: PendingTimer) => a.dueNs < b.dueNs || (a.dueNs === b.dueNs && a.seq < b.seq);
+
+/**
+ * Saved as the live timers in firing order (a sorted array is a valid heap): cancelled entries are not state,
+ * and two worlds with the same pending timers save the same. The id index is rebuilt once every record is
+ * filled (revive).
+ */
+persistable('TimerHeap', TimerHeap, {
+  save: (timers) => timers.list(),
+  restore: (timers, list: PendingTimer[]) => Object.assign(timers, { heap: list, live: new Map(), liveDaemons: 0 }),
+  revive: (timers) => timers.reindex(),
+});
