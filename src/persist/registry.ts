@@ -47,9 +47,17 @@ export function bindCode<B extends readonly unknown[], R extends readonly unknow
   fn: (...args: [...B, ...R]) => T,
   ...bound: B
 ): (...rest: R) => T {
+  return bindCodeTo(fn, bound) as (...rest: R) => T;
+}
+
+/**
+ * bindCode with the bound arguments given as an array that the result keeps (not a copy): the graph reader and
+ * copier bind first and fill the array once the objects it refers to exist.
+ */
+export function bindCodeTo(fn: AnyFn, bound: unknown[] | readonly unknown[]): AnyFn {
   const stamp = codeStamp(fn);
   if (!stamp || stamp.args) throw new Error(`bindCode: ${fn.name || 'an anonymous function'} is not in the code table (defineCode)`);
-  const call = (...rest: R): T => fn(...bound, ...rest);
+  const call = (...rest: unknown[]): unknown => fn(...bound, ...rest);
   Object.defineProperty(call, CODE, { value: { name: stamp.name, args: bound } satisfies CodeStamp });
   return call;
 }
@@ -80,12 +88,14 @@ export function defineConstant<T extends object>(name: string, value: T): T {
 
 export const constantName = (value: object): string | undefined => nameOfConstant.get(value);
 export const constantByNameOf = (name: string): object | undefined => constantByName.get(name);
+/** The code-table function named `name` itself (unbound), or undefined. */
+export const codeByNameOf = (name: string): AnyFn | undefined => codeByName.get(name);
 
 /** How a registered class is saved and restored. */
 export interface ClassSpec<T extends object = any> {
   /**
    * Own fields that are not state: caches rebuilt on demand, listeners, host attachments (sockets, promise
-   * resolvers). Not written; after a restore they are absent until `revive` sets them.
+   * resolvers). Not written; after a restore or copy they are `undefined` until `revive` sets them.
    */
   readonly transient?: readonly string[];
   /**
@@ -102,6 +112,12 @@ export interface ClassSpec<T extends object = any> {
    */
   readonly save?: (obj: T) => unknown;
   readonly restore?: (obj: T, data: any) => void;
+  /**
+   * An in-memory copy (copyGraph) faster than save → restore: fill `into` (an empty instance) from `obj`.
+   * `clone(value)` gives the copy of any value `obj` holds (objects may not be filled yet); share what is
+   * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
+   */
+  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
 }
 
 export interface RegisteredClass {
@@ -111,6 +127,9 @@ export interface RegisteredClass {
 }
 
 const classByName = new Map<string, RegisteredClass>();
+/** Bumped by every registration: the graph code's per-class plans are valid for one generation. */
+let registryGeneration = 0;
+export const classGeneration = (): number => registryGeneration;
 const classByPrototype = new Map<object, RegisteredClass>();
 
 /**
@@ -122,6 +141,7 @@ export function persistable<C extends abstract new (...args: any[]) => object>(n
   const known = classByName.get(name);
   if (known && known.prototype !== ctor.prototype) throw new Error(`class registry: '${name}' is registered twice`);
   const entry: RegisteredClass = { name, prototype: ctor.prototype as object, spec };
+  registryGeneration++;
   classByName.set(name, entry);
   classByPrototype.set(ctor.prototype as object, entry);
   return ctor;
@@ -129,3 +149,5 @@ export function persistable<C extends abstract new (...args: any[]) => object>(n
 
 export const registeredClass = (obj: object): RegisteredClass | undefined => classByPrototype.get(Object.getPrototypeOf(obj) as object);
 export const registeredClassByName = (name: string): RegisteredClass | undefined => classByName.get(name);
+/** The registered class whose instances have prototype `proto` (one map lookup; the graph code caches on it). */
+export const registeredPrototype = (proto: object | null): RegisteredClass | undefined => (proto === null ? undefined : classByPrototype.get(proto));
