@@ -186,6 +186,7 @@ persistable('MachineCell', MachineCell, {
     const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;
     Object.assign(cell, { machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot), listener: data.listener });
   },
-  // An in-memory copy shares the memo and its node (snapshots are immutable); the owner revives the listener.
-  copy: (cell, into) => Object.assign(into, cell, { listener: undefined }),
+  // An in-memory copy shares the memo and its node (snapshots are immutable); a code-table listener is copied
+  // (bound to the copies of its data), any other is the owner's to revive.
+  copy: (cell, into, clone) => Object.assign(into, cell, { listener: codeStamp(cell.listener) ? clone(cell.listener) : undefined }),
 });
