@@ -136,15 +136,29 @@ const classByPrototype = new Map<object, RegisteredClass>();
  * Register a stateful class under a stable name (unique across the engine). Its state is its own enumerable
  * fields (TypeScript `private` is fine; JavaScript `#private` fields are invisible to the writer and cannot be
  * restored: keep state out of them, or give `save`/`restore`).
+ *
+ * A subclass of a registered class inherits its spec: `transient` and `history` are the union of both lists,
+ * and each hook (revive, save, restore, copy) is the subclass's own when given, else the parent's. So
+ * `persistable('ReqCallCell', ReqCallCell)` saves a MachineCell subclass as a cell plus its own fields.
  */
 export function persistable<C extends abstract new (...args: any[]) => object>(name: string, ctor: C, spec: ClassSpec<InstanceType<C>> = {}): C {
   const known = classByName.get(name);
   if (known && known.prototype !== ctor.prototype) throw new Error(`class registry: '${name}' is registered twice`);
-  const entry: RegisteredClass = { name, prototype: ctor.prototype as object, spec };
+  const entry: RegisteredClass = { name, prototype: ctor.prototype as object, spec: inherit(ctor.prototype as object, spec) };
   registryGeneration++;
   classByName.set(name, entry);
   classByPrototype.set(ctor.prototype as object, entry);
   return ctor;
+}
+
+/** `spec` merged with the nearest registered ancestor's (see persistable). */
+function inherit(proto: object, spec: ClassSpec): ClassSpec {
+  let parent: RegisteredClass | undefined;
+  for (let p = Object.getPrototypeOf(proto) as object | null; p && !parent; p = Object.getPrototypeOf(p) as object | null) parent = classByPrototype.get(p);
+  if (!parent) return spec;
+  const union = (a?: readonly string[], b?: readonly string[]): readonly string[] | undefined => (a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined);
+  const merged: ClassSpec = { ...parent.spec, ...spec };
+  return { ...merged, transient: union(parent.spec.transient, spec.transient), history: union(parent.spec.history, spec.history) };
 }
 
 export const registeredClass = (obj: object): RegisteredClass | undefined => classByPrototype.get(Object.getPrototypeOf(obj) as object);

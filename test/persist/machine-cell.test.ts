@@ -5,7 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import { MACHINES } from '../../machines/index.js';
 import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
+import { persistable } from '../../src/persist/registry.js';
 import { MachineCell } from '../../src/sched/machine-cell.js';
+
+/** A subclass registered with no hooks of its own: it inherits the cell's save/restore/copy and keeps its fields. */
+class OwnedCell extends MachineCell {
+  scratch: string | undefined = 'cache';
+  constructor(readonly owner: { cells: OwnedCell[] }) {
+    super(MACHINES.vm, 'vm.2');
+    owner.cells.push(this);
+  }
+}
+persistable('test.graph.OwnedCell', OwnedCell, { transient: ['scratch'] });
 
 /** CREATING → CREATED → POWERING_ON → RUNNING → SUSPENDING → SUSPENDED; context.prevState follows (vm.ts). */
 function suspendedVm(): MachineCell {
@@ -42,4 +53,22 @@ describe('MachineCell in a graph', () => {
   it('the machine is written by name', () => {
     expect(JSON.stringify(writeGraph(suspendedVm()))).toContain('["constant","machine:vm"]');
   });
+
+  for (const [how, trip] of [
+    ['JSON', (root: object) => readGraph<{ cells: OwnedCell[] }>(JSON.parse(JSON.stringify(writeGraph(root))))],
+    ['copyGraph', (root: object) => copyGraph(root as { cells: OwnedCell[] })],
+  ] as const) {
+    it(`${how}: a registered subclass keeps its own fields (cloned), drops its transient ones`, () => {
+      const owner = { cells: [] as OwnedCell[] };
+      new OwnedCell(owner).send({ type: 'created' });
+      const back = trip(owner);
+      const cell = back.cells[0];
+      expect(cell).toBeInstanceOf(OwnedCell);
+      expect(cell.owner).toBe(back);
+      expect(back).not.toBe(owner);
+      expect([cell.value, cell.systemId, cell.scratch, cell.listener]).toEqual(['CREATED', 'vm.2', undefined, undefined]);
+      expect(cell.send({ type: 'powerOn' })).toBe(true);
+      expect(owner.cells[0].value).toBe('CREATED');
+    });
+  }
 });
