@@ -37,9 +37,12 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
 
   /** The next registration number (Steppable.schedOrdinal: on the actor, so no side table keeps actors alive). */
   private nextOrdinal = 0;
-  /** The ready actors sorted by ordinal (registration order), and their ordinals alongside. */
+  /**
+   * The ready actors sorted by ordinal (registration order): the ready set, saved by actor identity. Their
+   * ordinals alongside, for the binary search (a cache of the actors' own schedOrdinal, rebuilt on revive).
+   */
   private readonly readyList: Steppable[] = [];
-  private readonly readyOrdinals: number[] = [];
+  private readyOrdinals: number[] = [];
   /** readyActors()'s last answer, until the ready set changes (the checker asks several times per step). Cache. */
   private readyView: Steppable[] | null = null;
   private readonly timers = new TimerHeap();
@@ -244,6 +247,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
     this.kicked = false;
     this.draining = undefined;
     this.readyView = null;
+    this.readyOrdinals = this.readyList.map((actor) => actor.schedOrdinal!);
     if (this.readyList.length > 0 || (this.holds > 0 && this.timers.keepsAlive)) this.kick();
   }
 
@@ -348,7 +352,9 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
  * and, if it runs by itself, kicks one when there is work (the observers' owners attach them again).
  */
 persistable('DeterministicScheduler', DeterministicScheduler, {
-  transient: ['onChoice', 'onStall', 'readyView', 'running', 'kicked', 'draining'],
+  transient: ['onChoice', 'onStall', 'readyView', 'readyOrdinals', 'running', 'kicked', 'draining'],
+  // Counters whose values never decide anything (new ordinals and timer sequence numbers only need to be
+  // larger than every earlier one) and the record of past choices.
   history: ['choices', 'steps', 'nextOrdinal', 'timerSeq'],
   revive: (sched) => sched.revive(),
 });
