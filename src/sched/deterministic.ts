@@ -7,7 +7,7 @@ import { persistable } from '../persist/registry.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
 import { fireTimer, newHold, SchedHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
-import { TimerHeap } from './timer-heap.js';
+import { PendingTimer, TimerHeap } from './timer-heap.js';
 
 /** How the next actor is picked among the ready ones (sorted by registration order). */
 export type ChoicePolicy =
@@ -131,10 +131,10 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
 
   setTimer(dueNs: number, label: string, action: TimerAction, options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.timerSeq;
-    const daemon = options?.daemon === true;
-    this.timers.push({ id, dueNs: Math.max(dueNs, this.clock.nowNs()), seq: id, label, action, ...(daemon ? { daemon } : {}) });
+    const timer = new PendingTimer(id, Math.max(dueNs, this.clock.nowNs()), id, label, action, options?.daemon === true);
+    this.timers.push(timer);
     this.kick();
-    return { id };
+    return timer;
   }
 
   clearTimer(handle: TimerHandle | undefined): void {

@@ -1,16 +1,23 @@
 import { persistable } from '../persist/registry.js';
 import type { TimerAction } from './scheduler.js';
 
-/** A pending timer: a plain record (its action is a record too, or a code-table function). */
-export interface PendingTimer {
-  id: number;
-  dueNs: number;
-  seq: number;
-  label: string;
-  action: TimerAction;
-  /** Does not keep a held simulation going by itself (Scheduler.setTimer). */
-  daemon?: boolean;
+/**
+ * A pending timer: a record (its action is a record too, or a code-table function). setTimer hands the record
+ * itself out as the handle, so whoever holds a handle holds a reference, not a number: `id` and `seq` only
+ * order and find timers (new ones are always larger) and stay out of a state key (history).
+ */
+export class PendingTimer {
+  constructor(
+    readonly id: number,
+    readonly dueNs: number,
+    readonly seq: number,
+    readonly label: string,
+    readonly action: TimerAction,
+    /** Does not keep a held simulation going by itself (Scheduler.setTimer). */
+    readonly daemon: boolean,
+  ) {}
 }
+persistable('PendingTimer', PendingTimer, { history: ['id', 'seq'] });
 
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export class TimerHeap {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MACHINES } from '../../machines/index.js';
-import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
+import { copyGraph, graphKey, readGraph, writeGraph } from '../../src/persist/graph.js';
 import { persistable } from '../../src/persist/registry.js';
 import { census } from '../../src/persist/walk.js';
 import { reportCellEdges, reportCellEdgesUntil, type CellEdgeEvent } from '../../src/sched/cell-edges.js';
@@ -136,6 +136,20 @@ describe('DeterministicScheduler through the graph', () => {
       expect(sched.clock.nowNs()).toBe(0);
     });
   }
+
+  it('the state key leaves out timer ids and counters: the same pending timers by different paths are one key', () => {
+    const make = (detour: boolean, label = 'w/t') => {
+      const sched = new DeterministicScheduler({ autoRun: false });
+      const w = new Worker('w', sched, 1);
+      if (detour) for (const due of [3, 4]) sched.clearTimer(sched.setTimer(due, 'w/x', { target: w, event: 'x' }));
+      const handle = sched.setTimer(10, label, { target: w, event: 't' });
+      sched.ready(w);
+      return { sched, w, handle };
+    };
+    expect(graphKey(make(true))).toBe(graphKey(make(false)));
+    expect(graphKey(make(false, 'w/u'))).not.toBe(graphKey(make(false)));
+    expect(graphKey(make(true), { skipHistory: false })).not.toBe(graphKey(make(false), { skipHistory: false }));
+  });
 
   it('advance() waits on a record, not a closure: the census of a scheduler mid-advance is empty', async () => {
     const sched = new DeterministicScheduler({ autoRun: false });
