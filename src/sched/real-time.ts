@@ -55,7 +55,7 @@ export class RealTimeScheduler implements Scheduler, HoldOwner {
     const timer: RealTimer = { id: ++this.timerSeq, dueNs, label, action };
     this.timers.set(timer.id, timer);
     this.arm(timer);
-    return { id: timer.id };
+    return timer; // the record is the handle (a reference, as on the virtual clock)
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
