@@ -24,6 +24,13 @@ export interface DeterministicOptions {
   record?: boolean;
 }
 
+/** A policy never changes once given: a frozen copy, which a world's copy shares instead of copying. */
+function frozenPolicy(policy: ChoicePolicy): ChoicePolicy {
+  if (policy.kind !== 'replay') return Object.freeze({ ...policy });
+  const then = policy.then ? frozenPolicy(policy.then) : undefined;
+  return Object.freeze({ kind: 'replay', choices: Object.freeze([...policy.choices]), ...(then ? { then } : {}) });
+}
+
 /** Yield to the macrotask queue so promise continuations of the embedder run first. */
 const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -63,7 +70,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
 
   constructor(options: DeterministicOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
-    this.policy = options.policy ?? { kind: 'first' };
+    this.policy = frozenPolicy(options.policy ?? { kind: 'first' });
     this.prng = this.policy.kind === 'seeded' ? new Prng(this.policy.seed) : undefined;
     this.autoRun = options.autoRun ?? true;
     this.record = options.record ?? true;
@@ -241,6 +248,20 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
     await this.drain();
   }
 
+  /**
+   * Fill `into` (an empty instance) as a copy of this scheduler: every field as it is, then each object part
+   * replaced by its clone and the host side cleared (revive rebuilds the ready ordinals). The test in
+   * test/sched/persist.test.ts checks that no mutable part is left shared, so a new object field cannot be missed.
+   */
+  copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown): void {
+    Object.assign(into, this);
+    Object.assign(into, {
+      clock: clone(this.clock), choices: clone(this.choices), readyList: clone(this.readyList), timers: clone(this.timers),
+      policy: clone(this.policy), prng: clone(this.prng), onChoice: undefined, onStall: undefined, readyView: null,
+      readyOrdinals: undefined, running: false, kicked: false, draining: undefined,
+    });
+  }
+
   /** After a restore: no drain runs yet; start one if this scheduler runs by itself and has work. */
   revive(): void {
     this.running = false;
@@ -337,7 +358,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
       case 'replay': {
         const index = policy.choices[this.replayAt++];
         if (index !== undefined && index >= 0 && index < ready.length) return index;
-        this.policy = policy.then ?? { kind: 'first' };
+        this.policy = policy.then ?? frozenPolicy({ kind: 'first' });
         this.prng = this.policy.kind === 'seeded' ? new Prng(this.policy.seed) : undefined;
         return this.choose(ready);
       }
@@ -356,5 +377,7 @@ persistable('DeterministicScheduler', DeterministicScheduler, {
   // Counters whose values never decide anything (new ordinals and timer sequence numbers only need to be
   // larger than every earlier one) and the record of past choices.
   history: ['choices', 'steps', 'nextOrdinal', 'timerSeq'],
+  // A world copy (the checker's) in one pass: primitives as they are, the parts cloned, host side left behind.
+  copy: (sched, into, clone) => sched.copyInto(into, clone),
   revive: (sched) => sched.revive(),
 });

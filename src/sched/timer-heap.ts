@@ -23,7 +23,7 @@ persistable('PendingTimer', PendingTimer, { history: ['id', 'seq'] });
 export class TimerHeap {
   /** A binary min-heap; cancelled entries stay in it until they reach the top (lazy removal). */
   private heap: PendingTimer[] = [];
-  /** The timers not cancelled, by id. */
+  /** The timers not cancelled, by id (undefined between a restore and its revive). */
   private live = new Map<number, PendingTimer>();
   private liveDaemons = 0;
 
@@ -76,10 +76,24 @@ export class TimerHeap {
     return [...this.live.values()].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
   }
 
-  /** Rebuild the id index from the heap (after a restore, whose heap holds live timers only). */
+  /** Rebuild the id index from the heap after a restore (whose heap holds live timers only). */
   reindex(): void {
+    if (this.live) return; // a copy: built already
     this.live = new Map(this.heap.map((t) => [t.id, t]));
     this.liveDaemons = this.heap.filter((t) => t.daemon).length;
+  }
+
+  /** Fill an empty heap with copies of `live` (in firing order); `clone` gives a timer's copy. */
+  copyFrom(live: readonly PendingTimer[], clone: (value: unknown) => unknown): void {
+    this.heap = [];
+    this.live = new Map();
+    this.liveDaemons = 0;
+    for (const timer of live) {
+      const copy = clone(timer) as PendingTimer;
+      this.heap.push(copy);
+      this.live.set(timer.id, copy);
+      if (timer.daemon) this.liveDaemons++;
+    }
   }
 
   clear(): void {
@@ -116,10 +130,11 @@ const before = (a: PendingTimer, b: PendingTimer) => a.dueNs < b.dueNs || (a.due
 /**
  * Saved as the live timers in firing order (a sorted array is a valid heap): cancelled entries are not state,
  * and two worlds with the same pending timers save the same. The id index is rebuilt once every record is
- * filled (revive).
+ * filled (revive). An in-memory copy takes the same live list and builds its index at once.
  */
 persistable('TimerHeap', TimerHeap, {
   save: (timers) => timers.list(),
-  restore: (timers, list: PendingTimer[]) => Object.assign(timers, { heap: list, live: new Map(), liveDaemons: 0 }),
+  restore: (timers, list: PendingTimer[]) => Object.assign(timers, { heap: list, live: undefined, liveDaemons: 0 }),
+  copy: (timers, into, clone) => into.copyFrom(timers.list(), clone),
   revive: (timers) => timers.reindex(),
 });

@@ -137,6 +137,19 @@ describe('DeterministicScheduler through the graph', () => {
     });
   }
 
+  it("copyGraph's hook leaves no mutable part of the scheduler shared with the original, and every field copied", () => {
+    const { sched } = world({ kind: 'replay', choices: [1, 0], then: { kind: 'seeded', seed: 3 } });
+    sched.readyActors(); // a view to leave behind
+    const copy = copyGraph(sched) as unknown as Record<string, unknown>;
+    const from = sched as unknown as Record<string, unknown>;
+    expect(Object.keys(copy).sort()).toEqual(Object.keys(from).sort());
+    for (const key of Object.keys(from)) {
+      const v = from[key];
+      if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) expect(copy[key], key).not.toBe(v);
+      else if (!['onChoice', 'onStall', 'readyView', 'draining'].includes(key)) expect(copy[key], key).toEqual(v);
+    }
+  });
+
   it('the state key leaves out timer ids and counters: the same pending timers by different paths are one key', () => {
     const make = (detour: boolean, label = 'w/t') => {
       const sched = new DeterministicScheduler({ autoRun: false });
