@@ -60,7 +60,7 @@ describe('the VMM area holds only data between steps', () => {
     await t.vm.powerOn();
     // A request on the last CPU waits for one on CPU 0 (a `then` pending), then a rendezvous with a `then`.
     const inner = t.fn((ctx: EmtContext): EmtResult => void t.probe(ctx.vm));
-    const callback = t.fn((ctx: EmtContext): EmtResult => void t.probe(ctx.vm));
+    const callback = t.fn((ctx: EmtContext): void => void t.probe(ctx.vm));
     const afterRendezvous = t.fn((rc: number): EmtResult => (t.probe(t.core), rc));
     const afterInner = t.fn((): EmtResult => ({ kind: 'rendezvous', flags: rendezvousFlags(type, {}), callback, then: afterRendezvous }));
     const outer = t.fn((ctx: EmtContext): EmtResult => ctx.reqCallWait(0, inner, [], afterInner));
