@@ -101,6 +101,10 @@ const external = defineCodes('external', {
     external.settle(call, result);
   },
 
+  kill(call: OperationCall): void {
+    external.settle(call, killedError());
+  },
+
   settle(call: OperationCall, result: number | Error): void {
     if (call.release) {
       if (call.settled) return; // killed by dispose(): the world is gone, nothing reports any more
@@ -157,8 +161,7 @@ export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: num
 function hold(call: OperationCall): void {
   const host = call.thread.vm.host;
   call.release = host.sched.hold();
-  // The kill switch lives only in the host's table (transient): a closure there is a host attachment.
-  call.untrack = host.trackCall?.(() => external.settle(call, killedError()));
+  call.untrack = host.trackCall?.(bindCode(external.kill, call)); // dispose()'s kill switch: code bound to the call
   call.thread.post({ target: call, event: START });
 }
 
