@@ -23,7 +23,6 @@ import { callbackName } from './user-callback.js';
 import { defineContinuations, resumeWith, TO_RENDEZVOUS_FRAME, type Continuation } from './continuations.js';
 import { RendezvousInstance } from './rendezvous-instance.js';
 import { persistable } from '../persist/registry.js';
-import { persistableCell } from './owned-cell.js';
 
 export { RendezvousInstance };
 
@@ -121,7 +120,8 @@ const emitMemberTransition: TransitionListener = (cell, from, event) => {
     event: event.type, cpu: frame.emt.cpu, rendezvous: frame.instance?.id ?? null, tNs: vm.nowNs(),
   });
 };
-persistableCell('MemberCell', MemberCell, 'frame', emitMemberTransition);
+// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
+persistable('MemberCell', MemberCell, { revive: (cell) => void (cell.listener = emitMemberTransition) });
 
 /**
  * One EMT's part in one rendezvous instance, as caller or member, or the direct path: the walk is the

@@ -13,7 +13,6 @@ import { NS_PER_MS } from '../time/clock.js';
 import { queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import type { ExternalThread } from './external.js';
 import { persistable } from '../persist/registry.js';
-import { persistableCell } from './owned-cell.js';
 
 /** The caller machine's events, one shared object each. */
 export const REQ_CALL_EVENT = sharedEvents<ReqCallEvent>({ alloc: true, queue: true, queueNoWait: true, nextCpu: true, timeout: true, complete: true });
@@ -32,7 +31,8 @@ const emitEdge: TransitionListener = (cell, from, event) => {
   const vm = (cell as ReqCallCell).call.pool.vm;
   if (vm.wantsDetail()) emitCellEdge(vm, 'reqCall', cell, from, event); // one listener for all calls, no closure per edge
 };
-persistableCell('ReqCallCell', ReqCallCell, 'call', emitEdge);
+// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
+persistable('ReqCallCell', ReqCallCell, { revive: (cell) => void (cell.listener = emitEdge) });
 
 export class ReqCall implements TimerTarget {
   readonly cell: ReqCallCell;
