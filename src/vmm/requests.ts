@@ -100,11 +100,6 @@ export class ReqPool {
   };
   /** The free-list cache (packets ready for recycling). */
   private readonly freeList: VmReq[] = [];
-  /**
-   * Told of every packet alloc hands out (the checker names them): a host attachment, so after a restore it
-   * is absent until its owner sets it again.
-   */
-  onAlloc: ((req: VmReq) => void) | undefined = undefined;
 
   constructor(readonly vm: VmCore) {}
 
@@ -134,7 +129,6 @@ export class ReqPool {
     req.caller = null;
     req.waiter = null;
     req.completions = 0;
-    this.onAlloc?.(req);
     return req;
   }
 
@@ -156,8 +150,8 @@ export class ReqPool {
   }
 }
 
-// The statistics count what happened; onAlloc is the checker's attachment.
-persistable('ReqPool', ReqPool, { transient: ['onAlloc'], history: ['stats'] });
+// The statistics count what happened.
+persistable('ReqPool', ReqPool, { history: ['stats'] });
 
 /** The packet's callback, for vmR3ReqProcessOne (a packet holds only its id). */
 export function requestFn(req: VmReq): ReqFn {
