@@ -13,6 +13,7 @@
  * Also: the promise API's resolvers are not engine state (the host keeps them by call id), and a call that
  * finishes after its resolvers are gone (a restored engine) is reported as an event, never thrown.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createVMM, VMSETRTERR_FLAGS_FATAL, type RendezvousOptions } from '../../src/index.js';
 import { census } from '../../src/persist/walk.js';
@@ -125,3 +126,15 @@ describe('the promise API keeps its resolvers with the host', () => {
   });
 });
 
+
+describe('no #private members in the VMM area', () => {
+  // A restore makes instances with Object.create(prototype): they have no private brand, so a #field or #method
+  // would throw on first use. ListenerSet's #list is a cache of a transient host attachment (never restored).
+  const dir = new URL('../../src/vmm/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  it.each(files)('%s', (file) => {
+    const code = readFileSync(new URL(file, dir), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const members = [...code.matchAll(/(?<![\w$'"`])#([A-Za-z_$][\w$]*)/g)].map((m) => m[1]).filter((name) => !(file === 'vm-core.ts' && name === 'list'));
+    expect(members).toEqual([]);
+  });
+});
