@@ -17,7 +17,8 @@ import { ReqPool } from '../vmm/requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
 import type { EngineActorRef, PartSnapshot } from './actor.js';
-import { VmCore, type AtErrorCallback, type VmmHost } from '../vmm/vm-core.js';
+import { VmCore, type AtErrorCallback, type CallResolvers, type VmmHost } from '../vmm/vm-core.js';
+import { bindCode, defineCodes } from '../persist/registry.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
 import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
@@ -80,13 +81,15 @@ export class Vmm implements VmmHost {
   readonly machines: Partial<EngineMachines> | undefined;
   current: { vm: VmCore; cpu: number } | null = null;
   readonly vms = new Map<number, VM>();
-  readonly #ids = { req: 0, caller: 0 };
+  readonly #ids = { req: 0, caller: 0, call: 0 };
   /** Present only when someone inspects. */
   readonly inspection: InspectionSession | undefined;
   /** The engine's GVMM: VM handles, EMT registry, halt / wake-up scheduling, statistics. */
   readonly gvmm: Gvmm;
   /** Pending API calls' kill switches (dispose() rejects them). */
   readonly #calls = new Set<() => void>();
+  /** The promise API's pending calls: id → resolvers (host-side, transient; ids come from nextId('call')). */
+  private readonly callResolvers = new Map<number, CallResolvers>();
   readonly #vms$ = new Subject<VmLifeEvent>();
   /** VMs announced on vms$ as created and not yet as destroyed (weak: the checker drops worlds undestroyed). */
   readonly #live = new WeakSet<VM>();
@@ -131,12 +134,26 @@ export class Vmm implements VmmHost {
     return () => this.#calls.delete(kill);
   }
 
+  openCall(resolvers: CallResolvers): number {
+    const id = this.nextId('call');
+    this.callResolvers.set(id, resolvers);
+    return id;
+  }
+
+  settleCall(vm: VmCore, id: number, result: number | Error): void {
+    const resolvers = this.callResolvers.get(id);
+    this.callResolvers.delete(id);
+    if (resolvers) return result instanceof Error ? resolvers.reject(result) : resolvers.resolve(result);
+    const rc = typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR;
+    vm.emit(result instanceof Error ? { kind: 'call-unclaimed', call: id, rc, error: result, tNs: vm.nowNs() } : { kind: 'call-unclaimed', call: id, rc, tNs: vm.nowNs() });
+  }
+
   /** Every VM created (VMR3Create succeeded) and destroyed, as it happens; completes when the engine is disposed. */
   get vms$(): Observable<VmLifeEvent> {
     return this.#vms$.asObservable();
   }
 
-  nextId(kind: 'req' | 'caller'): number {
+  nextId(kind: 'req' | 'caller' | 'call'): number {
     return ++this.#ids[kind];
   }
 
@@ -249,27 +266,31 @@ export class Vmm implements VmmHost {
 
 /**
  * vmR3CreateU's init on EMT(0): GVMMR3CreateVM (the reserved handle gets its GVM, EMT0 registered), each
- * other vCPU registers on its own EMT, the halt method goes from BOOTSTRAP to DEFAULT, then CREATED.
+ * other vCPU registers on its own EMT, the halt method goes from BOOTSTRAP to DEFAULT, then CREATED. Each wait
+ * continues in a code-table function bound to (vm, cpu): data, not a closure.
  */
-const vmR3CreateU: ReqFn = ({ vm }) => {
-  const rc = gvmmR3CreateVM(vm);
-  if (rc < 0) return rc;
-  vm.created = true; // from here on every EMT may serve VMCPUID_ANY
-  const registerFrom = (cpu: number): EmtResult => {
-    if (cpu >= vm.cCpus) {
-      return vmR3SetHaltMethodU(vm, VMHALTMETHOD.DEFAULT, (rcHalt) => {
-        if (rcHalt < 0) return rcHalt;
-        vm.setState('CREATED', 'CREATING');
-        return VINF_SUCCESS;
-      });
-    }
-    return emtCallWait(cpu, vmR3RegisterVCpu, [], (rcReg) => (rcReg < 0 ? rcReg : registerFrom(cpu + 1)));
-  };
-  return registerFrom(1);
-};
+const create = defineCodes('vmR3Create', {
+  vmR3CreateU: (({ vm }) => {
+    const rc = gvmmR3CreateVM(vm);
+    if (rc < 0) return rc;
+    vm.created = true; // from here on every EMT may serve VMCPUID_ANY
+    return registerFrom(vm, 1);
+  }) as ReqFn,
+  /** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
+  vmR3RegisterVCpu: (({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu)) as ReqFn,
+  registered: (vm: VmCore, cpu: number, rcReg: number): EmtResult => (rcReg < 0 ? rcReg : registerFrom(vm, cpu + 1)),
+  haltMethodSet: (vm: VmCore, rcHalt: number): EmtResult => {
+    if (rcHalt < 0) return rcHalt;
+    vm.setState('CREATED', 'CREATING');
+    return VINF_SUCCESS;
+  },
+});
+const vmR3CreateU = create.vmR3CreateU;
 
-/** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
-const vmR3RegisterVCpu: ReqFn = ({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu);
+function registerFrom(vm: VmCore, cpu: number): EmtResult {
+  if (cpu >= vm.cCpus) return vmR3SetHaltMethodU(vm, VMHALTMETHOD.DEFAULT, bindCode(create.haltMethodSet, vm));
+  return emtCallWait(cpu, create.vmR3RegisterVCpu, [], bindCode(create.registered, vm, cpu));
+}
 
 export function createVMM(options: VmmOptions = {}): Vmm {
   return new Vmm(options);
