@@ -11,7 +11,9 @@ import {
   RT_FAILURE, VBoxError, VERR_SSM_CANCELLED, VERR_SSM_INTEGRITY_UNIT_MAGIC, VERR_SSM_INTEGRITY_UNIT_NOT_FOUND, VERR_SSM_NO_LOAD_EXEC,
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, VINF_SUCCESS,
 } from '../status.js';
+import { bindCode } from '../persist/registry.js';
 import type { SsmHandle } from './handle.js';
+import { progressByByte } from './progress.js';
 import type { SsmFileInfo } from './header-validate.js';
 import { callUnit } from './save-runs.js';
 import type { SsmStreamReader } from './stream-reader.js';
@@ -44,7 +46,7 @@ const SLICE: LoadStep = { kind: 'slice' };
 /** ssmR3LoadExecV2. Returns normally after the footer checks; throws VBoxError (SsmLoadError with a message) on failure. */
 export function* loadExecV2(ctx: LoadExecContext): Generator<LoadStep, void, void> {
   const { registry, handle, reader, info } = ctx;
-  const data = new SsmUnitDataReader(reader, (cb) => handle.progress.byByte(cb));
+  const data = new SsmUnitDataReader(reader, bindCode(progressByByte, handle.progress));
   handle.state = 'LOAD_EXEC';
   for (;;) {
     yield { kind: 'unit', offStream: reader.offStream };

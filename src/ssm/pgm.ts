@@ -23,6 +23,7 @@ import type { SsmHandle } from './handle.js';
 import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live/live-info.js';
 import type { SsmUnitOptions } from './units.js';
+import { bindCode, defineCodes } from '../persist/registry.js';
 
 export const PGM_UNIT_NAME = 'pgm';
 export const PGM_UNIT_VERSION = 1;
@@ -61,33 +62,51 @@ interface LoadState {
   idleZeroPages: number;
 }
 
-/** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0). */
+/** The unit's bookkeeping across one save's passes and one load's units (a record the callbacks are bound to). */
+interface PgmUnitState {
+  vote: VoteState;
+  load: LoadState;
+}
+
+/** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0): callbacks bound to (ram, state). */
 export function pgmUnit(ram: GuestRam): SsmUnitOptions {
-  let vote: VoteState = { bestMs: Infinity, passesSinceBest: 0 };
-  let load: LoadState = { lastPass: -1, idleZeroPages: 0 };
+  const state: PgmUnitState = { vote: { bestMs: Infinity, passesSinceBest: 0 }, load: { lastPass: -1, idleZeroPages: 0 } };
+  const bound = <K extends keyof typeof PGM_CALLBACKS>(name: K) => bindCode(PGM_CALLBACKS[name] as (ram: GuestRam, state: PgmUnitState, ...rest: any[]) => any, ram, state);
   return {
     name: PGM_UNIT_NAME,
     instance: 0,
     version: PGM_UNIT_VERSION,
     cbGuess: ram.sizeBytes,
-    livePrep: () => {
-      ram.startTracking();
-      vote = { bestMs: Infinity, passesSinceBest: 0 };
-    },
-    liveExec: (ssm) => {
-      putPages(ssm, ram, (page) => ram.dirty[page] === 1);
-      return VINF_SUCCESS;
-    },
-    liveVote: (ssm, pass) => pgmLiveVote(ssm, ram, pass, vote),
-    // Final pass: what is still dirty after a live save, everything after a plain one.
-    saveExec: (ssm) => putPages(ssm, ram, ram.tracking ? (page) => ram.dirty[page] === 1 : () => true),
-    saveDone: () => ram.stopTracking(),
-    loadPrep: () => {
-      load = { lastPass: -1, idleZeroPages: 0 };
-    },
-    loadExec: (ssm, version, pass) => pgmLoadExec(ssm, ram, version, pass, load),
+    livePrep: bound('livePrep'),
+    liveExec: bound('liveExec'),
+    liveVote: bound('liveVote'),
+    saveExec: bound('saveExec'),
+    saveDone: bound('saveDone'),
+    loadPrep: bound('loadPrep'),
+    loadExec: bound('loadExec'),
   };
 }
+
+const isDirty = (ram: GuestRam, page: number): boolean => ram.dirty[page] === 1;
+
+const PGM_CALLBACKS = defineCodes('ssm.pgm', {
+  livePrep: (ram: GuestRam, state: PgmUnitState): void => {
+    ram.startTracking();
+    state.vote = { bestMs: Infinity, passesSinceBest: 0 };
+  },
+  liveExec: (ram: GuestRam, _state: PgmUnitState, ssm: SsmHandle): number => {
+    putPages(ssm, ram, isDirty);
+    return VINF_SUCCESS;
+  },
+  liveVote: (ram: GuestRam, state: PgmUnitState, ssm: SsmHandle, pass: number): number => pgmLiveVote(ssm, ram, pass, state.vote),
+  // Final pass: what is still dirty after a live save, everything after a plain one.
+  saveExec: (ram: GuestRam, _state: PgmUnitState, ssm: SsmHandle): void => putPages(ssm, ram, ram.tracking ? isDirty : () => true),
+  saveDone: (ram: GuestRam): void => ram.stopTracking(),
+  loadPrep: (_ram: GuestRam, state: PgmUnitState): void => {
+    state.load = { lastPass: -1, idleZeroPages: 0 };
+  },
+  loadExec: (ram: GuestRam, state: PgmUnitState, ssm: SsmHandle, version: number, pass: number) => pgmLoadExec(ssm, ram, version, pass, state.load),
+});
 
 function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {
   const bandwidth = ssm.liveInfo?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
@@ -104,7 +123,7 @@ function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteStat
 }
 
 /** Pages for which `send` holds, in page order; zero pages as runs. Sent pages are no longer dirty. */
-function putPages(ssm: SsmHandle, ram: GuestRam, send: (page: number) => boolean): void {
+function putPages(ssm: SsmHandle, ram: GuestRam, send: (ram: GuestRam, page: number) => boolean): void {
   ssm.putU32(ram.pageCount);
   ssm.putU32(PGM_PAGE_SIZE);
   let zeroStart = -1;
@@ -116,7 +135,7 @@ function putPages(ssm: SsmHandle, ram: GuestRam, send: (page: number) => boolean
     zeroStart = -1;
   };
   for (let page = 0; page < ram.pageCount; page++) {
-    if (!send(page)) {
+    if (!send(ram, page)) {
       flushZeros(page);
       continue;
     }
