@@ -71,6 +71,9 @@ export class CallbackSink implements SsmSink {
   }
 }
 
+/** The callbacks are the embedder's own functions (a snapshot names them through createVMM's `functions`). */
+persistable('CallbackSink', CallbackSink);
+
 /** SSM_MIN_DISK_FREE: ssmR3FileIsOk gives up below 10 MiB free. */
 const SSM_MIN_DISK_FREE = 10 * 1024 * 1024;
 /** How often (in bytes written) the free space is checked. */
