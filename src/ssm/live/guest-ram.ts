@@ -82,7 +82,7 @@ export class GuestRam {
 
   /** The backing store, allocated on first use (zero-filled, 4-byte aligned); a restored one is copied aligned. */
   private _backing(): { ram: Buffer; words: Uint32Array } {
-    if (this._ram === null || this._words === null) {
+    if (this._ram === null || !this._words) {
       const buffer = new ArrayBuffer(this.sizeBytes);
       const restored = this._ram;
       this._ram = Buffer.from(buffer);
