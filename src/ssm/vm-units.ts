@@ -55,6 +55,8 @@ class SavedState implements VmSavedState {
   /** When each vCPU entered STARTED_EXEC (null: not executing), for execNs. */
   readonly execSince: (number | null)[];
   readonly saveFlows: SaveFlow[] = [];
+  /** This context's listener on the VM (code bound to it; the VM's listener set is a host attachment). */
+  private listener: VmListener | null = null;
   private _registry: SsmUnitRegistry | null = null;
   private _progress: Subject<SsmProgressEvent> | null = null;
 
@@ -93,6 +95,15 @@ class SavedState implements VmSavedState {
     return (handle.liveSave ?? handle).cancel();
   }
 
+  /**
+   * Listen to the VM: the guest's stops (guest RAM) and the vCPUs' guest run time (execNs). At creation, and
+   * after a restore once the VM's listener set is back (VmCore's revive), since a snapshot does not carry it.
+   */
+  reattach(): void {
+    this.listener ??= Object.assign(bindCode(SAVED_STATE_LISTENER.onVmEvent, this), { detail: SAVED_STATE_LISTENER.noDetail });
+    this.vm.listeners.add(this.listener);
+  }
+
   startSave(options: SaveStart): SaveDriver {
     return new SsmLiveSave({ ...options, registry: this.registry });
   }
@@ -111,7 +122,7 @@ class SavedState implements VmSavedState {
 }
 
 /** The progress subject is a host attachment (its subscribers are the embedder's): a restore makes a new one on first use. */
-persistable('SavedState', SavedState, { transient: ['_progress'] });
+persistable('SavedState', SavedState, { transient: ['_progress', 'listener'] });
 
 const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
 
@@ -146,8 +157,7 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
   const ram = new GuestRam(options.ram); // now, so bad RAM options fail VMR3Create
   const state = new SavedState(vm, ram);
   vm.ssm = state;
-  const listener: VmListener = Object.assign(bindCode(SAVED_STATE_LISTENER.onVmEvent, state), { detail: SAVED_STATE_LISTENER.noDetail });
-  vm.listeners.add(listener);
+  state.reattach();
   return state;
 }
 
