@@ -18,7 +18,7 @@ import { defineCode, persistable, registeredClass } from '../../src/persist/regi
 import { Prng } from '../../src/sched/prng.js';
 import { GuestRam, PGM_PAGE_SIZE } from '../../src/ssm/live/guest-ram.js';
 import { SsmLiveSave } from '../../src/ssm/live-save.js';
-import { ssmLoad } from '../../src/ssm/load.js';
+import { runSlices, ssmLoad, ssmLoadSlices } from '../../src/ssm/load.js';
 import { pgmUnit } from '../../src/ssm/pgm.js';
 import { FileSink, MemorySink } from '../../src/ssm/sinks.js';
 import { MemorySource } from '../../src/ssm/sources.js';
@@ -31,14 +31,16 @@ if (!registeredClass(new Prng(1))) persistable('Prng', Prng);
 const nowNs = defineCode('test.savePersist.nowNs', (): number => 0);
 
 const PAGES = 64;
+/** RAM of the load test: pass 0 of the pgm unit loads in three slices. */
+const LOAD_PAGES = 3 * 128 + 10;
 interface Saving {
   save: SsmLiveSave;
   ram: GuestRam;
   sink: MemorySink;
 }
 
-function startSave(): Saving {
-  const ram = new GuestRam({ sizeBytes: PAGES * PGM_PAGE_SIZE, prefill: true, seed: 7 });
+function startSave(pages = PAGES): Saving {
+  const ram = new GuestRam({ sizeBytes: pages * PGM_PAGE_SIZE, prefill: true, seed: 7 });
   const registry = new SsmUnitRegistry();
   registry.register(pgmUnit(ram));
   const sink = new MemorySink();
@@ -47,7 +49,7 @@ function startSave(): Saving {
 }
 
 /** The guest between two passes: it writes a few pages (which ones depends on the pass: the same in both runs). */
-const guestRuns = (ram: GuestRam, pass: number) => [3, 17, 40].forEach((page) => ram.write((page + pass * 5) % PAGES));
+const guestRuns = (ram: GuestRam, pass: number) => [3, 17, 40].forEach((page) => ram.write((page + pass * 5) % ram.pageCount));
 
 /** Pass after pass until the vote says done, then the final pass and the close: the stream's bytes. */
 function finish({ save, ram, sink }: Saving): Buffer {
@@ -87,6 +89,28 @@ describe('a live save between two passes, restored', () => {
     registry.register(pgmUnit(target));
     ssmLoad(registry, new MemorySource(restoredBytes));
     expect(target.digest()).toBe(original.ram.digest());
+  });
+});
+
+describe('a load between two slices, restored', () => {
+  it.each([['writeGraph → JSON → readGraph', viaJson], ['copyGraph', copyGraph]] as const)('%s: both load the same RAM', (_how, restore) => {
+    const saved = startSave(LOAD_PAGES);
+    saved.save.prepRun();
+    saved.save.execRun();
+    const stream = finish(saved);
+    const ram = new GuestRam({ sizeBytes: LOAD_PAGES * PGM_PAGE_SIZE });
+    const registry = new SsmUnitRegistry();
+    registry.register(pgmUnit(ram));
+    const load = ssmLoadSlices(registry, new MemorySource(stream));
+    // Into pass 0's pages: the pgm unit gives a turn every PGM_LOAD_SLICE_PAGES (128) pages.
+    let turns = 0;
+    while (turns < 2) expect(load.next().done).toBe(false), turns++;
+    const copy = restore({ load, ram });
+    expect(copy.load.phase).toBe(load.phase);
+    runSlices(load);
+    runSlices(copy.load);
+    expect(ram.digest()).toBe(saved.ram.digest());
+    expect(copy.ram.digest()).toBe(saved.ram.digest());
   });
 });
 
