@@ -6,7 +6,7 @@
  * Units write through SsmHandle into the v2 stream writer; the sink decides where the bytes go.
  */
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
-import { bindCode, persistable } from '../persist/registry.js';
+import { persistable } from '../persist/registry.js';
 import { MachineCell } from '../sched/machine-cell.js';
 import {
   isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
@@ -17,7 +17,6 @@ import {
   SSM_LIVE_CAP_FILE, SSM_LIVE_CAP_MIN, SSM_LIVE_CAP_STREAM, type SsmState,
 } from './constants.js';
 import { SsmHandle } from './handle.js';
-import { progressByByte } from './progress.js';
 import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinalization, saveDoPrepRun, writeUnit } from './save-runs.js';
 import type { SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
@@ -66,7 +65,7 @@ export class SsmLiveSave implements SaveDriver {
     if (live) this.handle.progress.setSplit(LIVE_PERCENT_PREPARE, LIVE_PERCENT_LIVE, LIVE_PERCENT_DONE);
     else this.handle.progress.setSplit(SAVE_PERCENT_PREPARE, 0, LIVE_PERCENT_DONE);
     const progress = this.handle.progress;
-    this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, onBytes: bindCode(progressByByte, progress) });
+    this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, progress });
     this.handle.writer = this.writer;
     if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
     for (const unit of this.registry.units) unit.reset();

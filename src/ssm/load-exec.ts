@@ -11,9 +11,8 @@ import {
   RT_FAILURE, VBoxError, VERR_SSM_CANCELLED, VERR_SSM_INTEGRITY_UNIT_MAGIC, VERR_SSM_INTEGRITY_UNIT_NOT_FOUND, VERR_SSM_NO_LOAD_EXEC,
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, VINF_SUCCESS,
 } from '../status.js';
-import { bindCode, persistable } from '../persist/registry.js';
+import { persistable } from '../persist/registry.js';
 import type { SsmHandle } from './handle.js';
-import { progressByByte } from './progress.js';
 import type { SsmFileInfo } from './header-validate.js';
 import { callUnit } from './save-runs.js';
 import type { SsmStreamReader } from './stream-reader.js';
@@ -50,7 +49,7 @@ export class SsmLoadExec {
   private hdr: { name: string; instance: number; version: number; pass: number } | null = null;
 
   constructor(readonly ctx: LoadExecContext) {
-    this.data = new SsmUnitDataReader(ctx.reader, bindCode(progressByByte, ctx.handle.progress));
+    this.data = new SsmUnitDataReader(ctx.reader, ctx.handle.progress);
     ctx.handle.state = 'LOAD_EXEC';
   }
 

@@ -3,7 +3,7 @@
  * prepare, live, exec and done shares, ssmR3ProgressByByte for non-live saves and loads, and the load-side mapping
  * of SSMLiveControl records. The callback receives integer percentages, each at most once, in rising order.
  */
-import { defineCode, persistable } from '../persist/registry.js';
+import { persistable } from '../persist/registry.js';
 
 export type SsmProgressCallback = (percent: number) => void;
 
@@ -70,6 +70,3 @@ export class SsmProgress {
   }
 }
 persistable('SsmProgress', SsmProgress);
-
-/** ssmR3ProgressByByte as the stream writer's / unit reader's byte hook, bound to an operation's progress. */
-export const progressByByte = defineCode('ssm.progressByByte', (progress: SsmProgress, cb: number): void => progress.byByte(cb));

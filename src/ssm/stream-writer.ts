@@ -30,6 +30,11 @@ const RAW_ZERO = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RA
 const LZF_OUT_MAX = SSM_ZIP_BLOCK_SIZE - SSM_ZIP_BLOCK_SIZE / 16;
 const ZERO_BLOCK = Buffer.alloc(SSM_ZIP_BLOCK_SIZE);
 
+/** What counts the unit bytes for the progress (SsmProgress.byByte): a record, called on the hot path. */
+export interface ByteProgress {
+  byByte(cb: number): void;
+}
+
 export interface SsmWriterOptions {
   /** SSMFILEHDR.cUnits: the number of registered units. */
   cUnits: number;
@@ -39,8 +44,8 @@ export interface SsmWriterOptions {
   lzf?: boolean;
   /** The VirtualBox version the header claims. */
   version?: { major: number; minor: number; build: number; svnRev: number };
-  /** ssmR3ProgressByByte hook: called with the number of unit bytes just written. */
-  onBytes?: (cb: number) => void;
+  /** ssmR3ProgressByByte: told the number of unit bytes just written (the operation's SsmProgress). */
+  progress?: ByteProgress;
 }
 
 /** A unit as the writer needs it (a registered SsmUnit fits). */
@@ -54,7 +59,7 @@ export class SsmStreamWriter {
   readonly sink: SsmSink;
   readonly live: boolean;
   private readonly _lzf: boolean;
-  private readonly _onBytes: ((cb: number) => void) | undefined;
+  private readonly progress: ByteProgress | undefined;
   private _chunk: Uint8Array = Buffer.allocUnsafe(CHUNK_SIZE);
   private off = 0;
   /** Stream offset of chunk[0]. */
@@ -76,7 +81,7 @@ export class SsmStreamWriter {
     this.sink = sink;
     this.live = opts.live ?? false;
     this._lzf = opts.lzf ?? true;
-    this._onBytes = opts.onBytes;
+    this.progress = opts.progress;
     const v = opts.version ?? SSM_WRITER_VERSION;
     this._raw(encodeFileHeader({
       magic: SSMFILEHDR_MAGIC_V2_0, verMajor: v.major, verMinor: v.minor, verBuild: v.build, svnRev: v.svnRev,
@@ -143,7 +148,7 @@ export class SsmStreamWriter {
     while (left >= 1024) {
       const kb = Math.min(left, SSM_ZIP_BLOCK_SIZE) >>> 10;
       this.unitRaw(Uint8Array.of(RAW_ZERO, 1, kb));
-      this._onBytes?.(kb * 1024);
+      this.progress?.byByte(kb * 1024);
       left -= kb * 1024;
     }
     if (left > 0) this.writeData(new Uint8Array(left));
@@ -221,7 +226,7 @@ export class SsmStreamWriter {
     this.dataOff = 0;
     this.unitRaw(encodeRecordHeader(RAW, cb));
     this.unitRaw(this._data.subarray(0, cb));
-    this._onBytes?.(cb);
+    this.progress?.byByte(cb);
   }
 
   /** ssmR3DataWriteBig: 4 KiB blocks as LZF (when it fits in 3840 bytes) or raw, aligned zero blocks as RAW_ZERO. */
@@ -238,14 +243,14 @@ export class SsmStreamWriter {
       } else {
         this.blockRecord(block);
       }
-      this._onBytes?.(SSM_ZIP_BLOCK_SIZE);
+      this.progress?.byByte(SSM_ZIP_BLOCK_SIZE);
       at += SSM_ZIP_BLOCK_SIZE;
     }
     if (at < end) {
       const rest = src.subarray(at);
       this.unitRaw(encodeRecordHeader(RAW, rest.length));
       this.unitRaw(rest);
-      this._onBytes?.(rest.length);
+      this.progress?.byByte(rest.length);
     }
   }
 

@@ -17,6 +17,7 @@ import {
 import { lzfDecompress } from './lzf.js';
 import { persistable } from '../persist/registry.js';
 import type { SsmStreamReader } from './stream-reader.js';
+import type { ByteProgress } from './stream-writer.js';
 import { decodeTermRest } from './structs.js';
 
 /** Local copies: hot loops read module constants, not (dev-loader) import bindings. */
@@ -45,11 +46,11 @@ export class SsmUnitDataReader {
   private readonly _data = new Uint8Array(SSM_DATA_BUFFER_SIZE);
   private cbData = 0;
   private offData = 0;
-  private readonly _onBytes: ((cb: number) => void) | undefined;
+  private readonly progress: ByteProgress | undefined;
 
-  constructor(stream: SsmStreamReader, onBytes?: (cb: number) => void) {
+  constructor(stream: SsmStreamReader, progress?: ByteProgress) {
     this.stream = stream;
-    this._onBytes = onBytes;
+    this.progress = progress;
   }
 
   /** ssmR3DataReadBeginV2. */
@@ -68,7 +69,7 @@ export class SsmUnitDataReader {
     try {
       const bytes = this.stream.read(n);
       this.offUnit += n;
-      this._onBytes?.(n);
+      this.progress?.byByte(n);
       return bytes;
     } catch (e) {
       throw this.mapStream(e);
@@ -79,7 +80,7 @@ export class SsmUnitDataReader {
     try {
       this.stream.readInto(dst);
       this.offUnit += dst.length;
-      this._onBytes?.(dst.length);
+      this.progress?.byByte(dst.length);
     } catch (e) {
       throw this.mapStream(e);
     }
