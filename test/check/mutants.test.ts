@@ -5,11 +5,46 @@
  * The correct engine passes the same scenarios, so each catch is the mutant's doing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { MACHINES } from '../../machines/index.js';
 import { explore } from '../../src/check/explore.js';
-import { MUTANTS } from '../../src/check/mutants.js';
+import { MUTANTS, type Mutant } from '../../src/check/mutants.js';
 import { replayTrace } from '../../src/check/replay.js';
+import { parseScenario } from '../../src/check/scenario.js';
 import '../../src/check/vitest.js';
+import { World } from '../../src/check/world.js';
+import { constantName } from '../../src/persist/registry.js';
+import { census } from '../../src/persist/walk.js';
+import type { EngineFaults, EngineMachines } from '../../src/vmm/faults.js';
 import { vmOps } from '../../src/vmm/operations.js';
+
+/**
+ * Where each mutant's wrong decision lives (src/vmm/faults.ts): a machine's own guard or action → a provide()d
+ * variant of that machine; the code that drives a machine → a fault flag. The flag table is keyed by every
+ * EngineFaults field, so adding or dropping a flag without deciding here does not compile.
+ */
+const VARIANTS: Readonly<Record<string, keyof EngineMachines>> = {
+  'descending-runs-ascending': 'rendezvous',
+  'stop-on-error-ignored': 'rendezvous',
+  'status-merge-last-wins': 'rendezvous',
+  'once-runs-everywhere': 'rendezvous',
+  'last-arrival-early': 'rendezvous',
+  'one-by-one-token-lost': 'rendezvous',
+  'rendezvous-lock-kept': 'rendezvousMember',
+};
+const FLAGS: Readonly<Record<keyof Required<EngineFaults>, readonly string[]>> = {
+  lostWakeupGlobal: ['lost-wakeup'],
+  completeTwice: ['request-completed-twice'],
+  skipCpuStart: ['emt0-vcpu-not-started'],
+  allReverseAscending: ['all-reverse-ascending'],
+  keepQueuedAtDestroy: ['destroy-keeps-queued-requests'],
+  powerOffNoCancel: ['power-off-ls-no-cancel'],
+  haltedWakeUpLost: ['global1-halted-wake-up-lost'],
+  haltIgnoresFlags: ['halt-ignores-flags'],
+  loadSkipsCpuStates: ['load-skips-cpu-states', 'teleport-target-skips-cpu-states'],
+};
+const flagOf = (name: string) => (Object.keys(FLAGS) as (keyof EngineFaults)[]).find((flag) => FLAGS[flag].includes(name));
+const variants = MUTANTS.filter((m) => VARIANTS[m.name] !== undefined);
+const flagged = MUTANTS.filter((m) => flagOf(m.name) !== undefined);
 
 const table: string[] = [];
 // Mutants of optional engine parts run when the part exists (vmOps.save: saved state).
@@ -18,6 +53,39 @@ const runnable = MUTANTS.filter((m) => m.needs !== 'save' || 'save' in vmOps);
 describe('engine mutants', () => {
   it('has at least ten that run without optional engine parts', () => {
     expect(MUTANTS.filter((m) => !m.needs).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('are each a machine variant or a fault flag, as tabled above', () => {
+    expect(MUTANTS.map((m) => m.name).sort()).toEqual([...variants, ...flagged].map((m) => m.name).sort());
+    expect(variants.filter((m) => flagOf(m.name) !== undefined)).toEqual([]);
+  });
+
+  it.each(variants.map((m) => [m.name, m] as const))('%s is a machine.provide() variant with no fault flags', (name, mutant: Mutant) => {
+    const machine = VARIANTS[name]!;
+    expect(mutant.engine.faults ?? {}).toEqual({});
+    expect(Object.keys(mutant.engine.machines ?? {})).toEqual([machine]);
+    const variant = mutant.engine.machines![machine]!;
+    expect(variant).not.toBe(MACHINES[machine]);
+    // Named like machines/ definitions (src/persist/machines.ts): a snapshot names the machine a cell runs.
+    expect(constantName(variant)).toBe(`machine:${machine}:${name}`);
+  });
+
+  it.each(flagged.map((m) => [m.name, m] as const))('%s is a fault flag and runs the machines of machines/', (name, mutant: Mutant) => {
+    expect(mutant.engine.machines ?? {}).toEqual({});
+    expect(mutant.engine.faults).toEqual({ [flagOf(name)!]: true });
+  });
+
+  it.each(variants.map((m) => [m.name, m] as const))('a world running %s holds its machine by name (no closure, no unnamed machine)', (_name, mutant: Mutant) => {
+    const world = World.build(parseScenario(mutant.scenario), { properties: [], engine: mutant.engine });
+    const unnamed: string[] = [];
+    for (let i = 0; i < 60 && !world.terminal && world.choiceCount() > 0; i++) {
+      world.step(0);
+      const found = census(world.vmm);
+      // A machine reached other than as a named constant is walked into: its class and its implementations show.
+      unnamed.push(...found.closures.filter((path) => /\.(machines?|implementations)\b/.test(path)));
+      if (found.classes.has('StateMachine')) unnamed.push(`StateMachine at ${found.classes.get('StateMachine')}`);
+    }
+    expect(unnamed).toEqual([]);
   });
 
   it.each(runnable.map((m) => [m.name, m] as const))('%s is caught', async (_name, mutant) => {
