@@ -1,8 +1,9 @@
 /**
- * It finds real bugs (issue item 7): deliberately broken engines — machine.provide() variants of the rendezvous
- * machine and the test-only fault flags of src/vmm/faults.ts — are each caught by the property named in
- * src/check/mutants.ts, with a shortest (breadth-first) counterexample that replays to the same violation text.
- * The correct engine passes the same scenarios, so each catch is the mutant's doing.
+ * It finds real bugs (issue item 7): deliberately broken engines — machine.provide() variants (named constants
+ * `machine:<machine>:<mutant>`) and the test-only fault flags of src/vmm/faults.ts — are each caught by the
+ * property named in src/check/mutants.ts, with the same shortest (breadth-first) counterexample as before issue
+ * 12, which replays to the same violation text. The correct engine passes the same scenarios, so each catch is
+ * the mutant's doing.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { MACHINES } from '../../machines/index.js';
@@ -41,6 +42,18 @@ const FLAGS: Readonly<Record<keyof Required<EngineFaults>, readonly string[]>> =
   haltedWakeUpLost: ['global1-halted-wake-up-lost'],
   haltIgnoresFlags: ['halt-ignores-flags'],
   loadSkipsCpuStates: ['load-skips-cpu-states', 'teleport-target-skips-cpu-states'],
+};
+/**
+ * The shortest counterexample of each mutant (choices), as the engine before issue 12 found them (commit
+ * 0e62181): issue 12 requires every mutant to be caught with the same shortest counterexample while the
+ * engine's state becomes data, so a refactor that changes one must explain why here.
+ */
+const SHORTEST: Readonly<Record<string, number>> = {
+  'descending-runs-ascending': 6, 'stop-on-error-ignored': 7, 'status-merge-last-wins': 9, 'once-runs-everywhere': 6,
+  'last-arrival-early': 6, 'one-by-one-token-lost': 6, 'lost-wakeup': 2, 'request-completed-twice': 3,
+  'rendezvous-lock-kept': 14, 'emt0-vcpu-not-started': 7, 'all-reverse-ascending': 3, 'destroy-keeps-queued-requests': 20,
+  'power-off-ls-no-cancel': 10, 'load-skips-cpu-states': 3, 'teleport-target-skips-cpu-states': 3,
+  'global1-halted-wake-up-lost': 8, 'halt-ignores-flags': 10,
 };
 const flagOf = (name: string) => (Object.keys(FLAGS) as (keyof EngineFaults)[]).find((flag) => FLAGS[flag].includes(name));
 const variants = MUTANTS.filter((m) => VARIANTS[m.name] !== undefined);
@@ -93,6 +106,7 @@ describe('engine mutants', () => {
     expect(result.status).toBe('violation');
     const v = result.violations[0]!;
     expect(v.property).toBe(mutant.caughtBy);
+    expect(v.choices.length).toBe(SHORTEST[mutant.name]);
     table.push(`| ${mutant.name} | ${v.property} | ${v.choices.length} | ${v.message.slice(0, 90)} |`);
     // The counterexample replays in the deterministic runtime to the same text (with the same broken engine).
     const replay = replayTrace(v.text, { engine: mutant.engine });
