@@ -15,6 +15,7 @@ import '../../src/check/vitest.js';
 import { World } from '../../src/check/world.js';
 import { constantName } from '../../src/persist/registry.js';
 import { census } from '../../src/persist/walk.js';
+import { MachineCell } from '../../src/sched/machine-cell.js';
 import type { EngineFaults, EngineMachines } from '../../src/vmm/faults.js';
 import { vmOps } from '../../src/vmm/operations.js';
 
@@ -55,6 +56,21 @@ const SHORTEST: Readonly<Record<string, number>> = {
   'power-off-ls-no-cancel': 10, 'load-skips-cpu-states': 3, 'teleport-target-skips-cpu-states': 3,
   'global1-halted-wake-up-lost': 8, 'halt-ignores-flags': 10,
 };
+/** Every machine cell reachable from `root` through own fields, arrays, Maps and Sets. */
+function cellsOf(root: object): MachineCell[] {
+  const cells: MachineCell[] = [];
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value) || constantName(value) !== undefined) return;
+    seen.add(value);
+    if (value instanceof MachineCell) return void cells.push(value);
+    if (value instanceof Map) return value.forEach((v, k) => (visit(k), visit(v)));
+    if (value instanceof Set || Array.isArray(value)) return value.forEach((v) => visit(v));
+    for (const key of Object.keys(value)) visit((value as Record<string, unknown>)[key]);
+  };
+  visit(root);
+  return cells;
+}
 const flagOf = (name: string) => (Object.keys(FLAGS) as (keyof EngineFaults)[]).find((flag) => FLAGS[flag].includes(name));
 const variants = MUTANTS.filter((m) => VARIANTS[m.name] !== undefined);
 const flagged = MUTANTS.filter((m) => flagOf(m.name) !== undefined);
@@ -88,17 +104,22 @@ describe('engine mutants', () => {
     expect(mutant.engine.faults).toEqual({ [flagOf(name)!]: true });
   });
 
-  it.each(variants.map((m) => [m.name, m] as const))('a world running %s holds its machine by name (no closure, no unnamed machine)', (_name, mutant: Mutant) => {
+  it.each(variants.map((m) => [m.name, m] as const))('a world running %s runs and holds its machine by name (no closure, no unnamed machine)', (name, mutant: Mutant) => {
     const world = World.build(parseScenario(mutant.scenario), { properties: [], engine: mutant.engine });
+    const variant = mutant.engine.machines![VARIANTS[name]!]!;
     const unnamed: string[] = [];
+    let runs = false;
     for (let i = 0; i < 60 && !world.terminal && world.choiceCount() > 0; i++) {
       world.step(0);
+      // The variant is switched on after VMR3Create (src/check/world.ts): some cell made later must run it.
+      runs ||= cellsOf(world.core).some((cell) => cell.machine === variant);
       const found = census(world.vmm);
       // A machine reached other than as a named constant is walked into: its class and its implementations show.
       unnamed.push(...found.closures.filter((path) => /\.(machines?|implementations)\b/.test(path)));
       if (found.classes.has('StateMachine')) unnamed.push(`StateMachine at ${found.classes.get('StateMachine')}`);
     }
     expect(unnamed).toEqual([]);
+    expect(runs).toBe(true);
   });
 
   it.each(runnable.map((m) => [m.name, m] as const))('%s is caught', async (_name, mutant) => {
