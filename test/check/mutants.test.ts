@@ -5,6 +5,9 @@
  * 12, which replays to the same violation text. The correct engine passes the same scenarios, so each catch is
  * the mutant's doing.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MACHINES } from '../../machines/index.js';
 import { explore } from '../../src/check/explore.js';
@@ -97,6 +100,29 @@ describe('engine mutants', () => {
     expect(variant).not.toBe(MACHINES[machine]);
     // Named like machines/ definitions (src/persist/machines.ts): a snapshot names the machine a cell runs.
     expect(constantName(variant)).toBe(`machine:${machine}:${name}`);
+  });
+
+  it('each fault flag is read in exactly one place, the file src/vmm/faults.ts names for it', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const faultsTs = readFileSync(join(root, 'src/vmm/faults.ts'), 'utf8');
+    const named = new Map([...faultsTs.matchAll(/\/\*\* ([\w/.-]+\.ts) [^]*?\*\/\s*(\w+)\?: boolean;/g)].map((m) => [m[2]!, m[1]!]));
+    expect([...named.keys()].sort()).toEqual(Object.keys(FLAGS).sort());
+    const reads = new Map<string, string[]>();
+    const scan = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) scan(path);
+        else if (entry.name.endsWith('.ts') && !/src\/(check\/|vmm\/faults\.ts)/.test(path)) {
+          for (const m of readFileSync(path, 'utf8').matchAll(/\bfaults\??\.(?!js\b|ts\b)(\w+)/g)) reads.set(m[1]!, [...(reads.get(m[1]!) ?? []), relative(root, path)]);
+        }
+      }
+    };
+    scan(join(root, 'src'));
+    for (const [flag, file] of named) {
+      expect(reads.get(flag), flag).toHaveLength(1);
+      expect(reads.get(flag)![0]!.endsWith(file), `${flag} is read in ${reads.get(flag)![0]}, faults.ts says ${file}`).toBe(true);
+    }
+    expect([...reads.keys()].filter((flag) => !named.has(flag))).toEqual([]);
   });
 
   it.each(flagged.map((m) => [m.name, m] as const))('%s is a fault flag and runs the machines of machines/', (name, mutant: Mutant) => {
