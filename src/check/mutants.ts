@@ -37,7 +37,8 @@ type Implementations = { actions?: Record<string, unknown>; guards?: Record<stri
 
 /**
  * An engine running `machine` with some actions or guards replaced (the graph stays the same), the variant
- * named `machine:<machine>:<mutant>`: a snapshot names the machine each cell runs by constant.
+ * named `machine:<machine>:<mutant>`: a snapshot names the machine each cell runs by constant (so restoring a
+ * broken engine's snapshot needs this module loaded, as the tests that build one have).
  */
 function provided(mutant: string, machine: keyof EngineMachines, impl: Implementations): EngineVariant {
   const variant = defineConstant(`machine:${machine}:${mutant}`, MACHINES[machine].provide(impl as never));
