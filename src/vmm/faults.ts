@@ -1,7 +1,8 @@
 /**
  * Test-only hooks for deliberately broken engines: the model checker's mutation tests (src/check/mutants.ts)
  * must show that each broken variant is caught. Nothing in the package entry exports these; production code
- * never sets them. Each fault is read in exactly one place, named below, so a reader can see what it breaks.
+ * never sets them. Each fault is read in exactly one place, named below, so a reader can see what it breaks
+ * (test/check/mutants.test.ts holds the code to that).
  *
  * Machine variant or flag: a `machine.provide()` variant swaps a machine's guards and actions, so it can be a
  * fault only where the wrong decision is the machine's own (the rendezvous counters, order and merge; the
