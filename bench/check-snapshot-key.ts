@@ -37,8 +37,8 @@ function firstSplit(input: Scenario): string {
       const other = hand.rebuildAlong(seen);
       snap.hash(other);
       if (a !== `${snap.key.hi}:${snap.key.lo}`) {
-        const diff = snapshotDiff(other, world, 3).map((d) => `\n      ${d.a}\n   vs ${d.b}`).join('');
-        return `[${seen.join(',')}] vs [${queue[q]!.join(',')}]:${diff}`;
+        const d = snapshotDiff(other, world);
+        return `[${seen.join(',')}] vs [${queue[q]!.join(',')}]: ${d ? `${d.path}: ${d.a} vs ${d.b}` : 'equal walks'}`;
       }
       continue;
     }
