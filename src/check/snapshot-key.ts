@@ -135,7 +135,7 @@ export function snapshotDiff(a: object, b: object): { path: string; a: string; b
 /** Every word of the walk with the path of the field it belongs to. */
 function leaves(root: object): { path: string; word: number; what: string }[] {
   const out: { path: string; word: number; what: string }[] = [];
-  const paths = ['(root)'];
+  const paths = [''];
   let current = '';
   let field = '';
   let item = 0;

@@ -107,9 +107,9 @@ function pairStates(x: Explorer, indices: readonly number[], forget?: (restored:
   return problems;
 }
 
-/** Explore `input` (reductions off: every state the scenario reaches) and sample its states evenly. */
+/** Explore `input` (symmetry off: states as they are, not renamed) and sample its states evenly. */
 async function explored(input: Scenario): Promise<{ x: Explorer; sample: number[] }> {
-  const x = new Explorer(parseScenario(input), { symmetry: false, por: false, liveness: false, maxStates: 20_000 });
+  const x = new Explorer(parseScenario(input), { symmetry: false, liveness: false, maxStates: 5_000 });
   await breadthFirst(x);
   const n = x.table.size;
   const sample = [...new Set(Array.from({ length: Math.min(SAMPLES, n) }, (_, i) => Math.round((i * (n - 1)) / Math.max(1, SAMPLES - 1))))];
