@@ -17,6 +17,8 @@ import { createVMM, type Vmm } from '../api/vmm.js';
 import type { ReqPool } from '../vmm/requests.js';
 import { directRendezvousType } from '../vmm/rendezvous.js';
 import type { EmtContext } from '../vmm/types.js';
+import type { EmtHooks } from '../vmm/emt.js';
+import type { VmComponents } from '../vmm/lifecycle.js';
 import { buildOperation } from './calls.js';
 import { WORLD_RAM_BYTES } from './images.js';
 import { ScenarioClient, type ClientHost } from './client.js';
@@ -96,16 +98,10 @@ export class World implements ClientHost, MonitorContext {
       // A broken engine is switched on once the VM exists: creation is not what its mutation tests.
       faults: this.faults,
       machines: this.machines,
-      hooks: {
-        // halt 'off': VMR3WaitU without the halt method's one-second timed sleeps, an idle EMT sleeps until
-        // notified, so a world with nothing to do is quiescent. 'on': createVMM's own halt-method hooks, whose
-        // timed sleeps are timer choices (docs/model-checking.md, "Halt methods").
-        ...(scenario.halt === 'on' ? {} : { wait: undefined, halt: undefined, notifyCpuFF: undefined }),
-        ...(scenario.guest === 'halt' ? { executeGuest: worldCodes.guestHalts } : {}),
-      },
+      hooks: worldHooks(scenario),
       // Small: one VM. 'scan' is VirtualBox's early wake-up pass, a function of the vCPUs' halt expiries alone.
       gvmm: { maxHandles: 4, wakeUpIndex: 'scan' },
-      components: { ssmCancel: bindCode(worldCodes.ssmCancel, this) },
+      components: worldComponents(this),
     });
     // Settled below by stepping; a failure shows as the state check. No promise: a discarded world is garbage at once.
     this.vm = this.vmm.createThen({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: WORLD_RAM_BYTES } }, worldCodes.ignoreStatus);
@@ -334,6 +330,23 @@ export function describeError(error: unknown): string {
   if (isVBoxError(error)) return `${statusName(error.rc)} (${error.rc}): ${error.message}`;
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/**
+ * The engine hooks of a world. halt 'off': VMR3WaitU without the halt method's one-second timed sleeps, an idle
+ * EMT sleeps until notified, so a world with nothing to do is quiescent. 'on': createVMM's own halt-method
+ * hooks, whose timed sleeps are timer choices (docs/model-checking.md, "Halt methods").
+ */
+function worldHooks(scenario: ScenarioSpec): EmtHooks {
+  return {
+    ...(scenario.halt === 'on' ? {} : { wait: undefined, halt: undefined, notifyCpuFF: undefined }),
+    ...(scenario.guest === 'halt' ? { executeGuest: worldCodes.guestHalts } : {}),
+  };
+}
+
+/** The world's components: SSMR3Cancel counted by the world (the live-save-cancel property reads the count). */
+function worldComponents(world: World): Partial<VmComponents> {
+  return { ssmCancel: bindCode(worldCodes.ssmCancel, world) };
 }
 
 /** What a world leaves in engine state: functions of the code table bound to the world (data), never closures. */
