@@ -39,7 +39,7 @@ const SCENARIOS: [string, Scenario][] = [
 ];
 
 /** States sampled per scenario, and the length a continuation is cut at (halt methods tick forever). */
-const SAMPLES = 12;
+const SAMPLES = 40;
 const RUN_MAX = 60;
 
 /** What one step of a world shows. */
@@ -123,16 +123,17 @@ describe('pair test: snapshot → JSON → restore continues exactly as the orig
     expect(pairStates(x, sample)).toEqual([]);
   });
 
-  it('at random points of a demo run (4 vCPUs, halt methods on, the demo lifecycle, virtual clock)', () => {
-    const demo = parseScenario({ cpus: 4, halt: 'on', guest: 'halt', clients: [['powerOn', 'suspend', 'resume', 'reset', 'powerOff', 'destroy']] });
+  it('at random points of a demo run (4 vCPUs, halt methods on, the demo lifecycle with a live save, virtual clock)', () => {
+    // The demo's lifecycle (src/cli/commands/demo.ts), its live save included.
+    const demo = parseScenario({ cpus: 4, halt: 'on', guest: 'halt', clients: [['powerOn', 'suspend', 'resume', 'reset', 'save', 'powerOff', 'destroy']] });
     const prng = new Prng(2026);
     const x = new Explorer(demo, { symmetry: false, liveness: false });
     const problems: string[] = [];
-    for (let sample = 0; sample < 6; sample++) {
+    for (let sample = 0; sample < 10; sample++) {
       // A seeded demo run up to a random depth; snapshot there, then both continue along every choice.
       const prefix: number[] = [];
       const world = x.rebuildAlong([]);
-      const depth = 5 + prng.int(120);
+      const depth = 5 + prng.int(250);
       while (prefix.length < depth && world.choiceCount() > 0) {
         const choice = prng.int(world.choiceCount());
         world.step(choice);
