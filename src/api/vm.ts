@@ -20,6 +20,7 @@ import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/s
 import type { SsmUnitOptions } from '../ssm/units.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
+import { bindCode, codeStamp, defineCode, persistable } from '../persist/registry.js';
 import { changesVmSnapshot, partRef, subscribeSnapshots, vmSnapshotOf, type EngineActorRef, type PartSnapshot, type SnapshotObserver, type VmSnapshot } from './actor.js';
 
 export interface VmStateChange {
@@ -40,13 +41,19 @@ export interface CpuStateChange {
 export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSPEND, type RendezvousOptions } from '../vmm/operations.js';
 
 export class VM {
-  readonly #events = new Subject<VmTraceEvent>();
+  /** vms$ announced its creation (and not yet its destruction). */
+  announced = false;
+  /** Its streams completed: destroyed, its creation failed, or the engine disposed. */
+  private ended = false;
   /** The last real state change and the last per vCPU (what a late subscriber of state$ gets first). */
-  #lastState: VmStateChange;
-  readonly #lastCpu: CpuStateChange[];
+  private lastState: VmStateChange;
+  private readonly lastCpu: CpuStateChange[];
+  // Host attachments (transient): the streams' subject, caches, the listener on the core. attachToCore rebuilds them.
+  declare private events: Subject<VmTraceEvent>;
   /** getSnapshot()'s answer until the next event that changes it (the same object meanwhile, as XState's). */
-  #snapshot: VmSnapshot | undefined;
-  readonly #parts = new Map<string, EngineActorRef<PartSnapshot>>();
+  declare private snapshot: VmSnapshot | undefined;
+  declare private parts: Map<string, EngineActorRef<PartSnapshot>>;
+  declare private listener: VmListener | undefined;
 
   constructor(
     readonly core: VmCore,
@@ -54,22 +61,55 @@ export class VM {
   ) {
     // Until the first change: the VM came into being in its first state, made by the thread calling VMR3Create.
     const tNs = core.nowNs();
-    this.#lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
-    this.#lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
-    const listener: VmListener = (event) => {
-      if (event.kind === 'state') this.#lastState = event;
-      else if (event.kind === 'cpu-state') this.#lastCpu[event.cpu] = event;
-      if (this.#snapshot !== undefined && changesVmSnapshot(event)) this.#snapshot = undefined; // only once someone asked
-      // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
-      if (this.#events.observed) this.#events.next(event);
-    };
-    listener.detail = () => this.#events.observed; // its own bookkeeping reads state changes only
-    core.listeners.add(listener);
+    this.lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
+    this.lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
+    this.attachToCore();
+  }
+
+  /**
+   * @internal Give the facade its streams and put its listener on the core (a new VM, or a restored one: then
+   * a saved copy of the listener is replaced, and a VM whose streams had ended gets completed ones). Idempotent.
+   */
+  attachToCore(): void {
+    if (!this.events) {
+      this.events = new Subject<VmTraceEvent>();
+      this.parts = new Map();
+      this.snapshot = undefined;
+      if (this.ended) this.events.complete();
+    }
+    if (this.ended) return;
+    if (!this.listener) {
+      this.listener = bindCode(vmHeard, this);
+      this.listener.detail = bindCode(vmObserved, this); // its own bookkeeping reads state changes only
+    }
+    const listeners = this.core.listeners;
+    if (listeners && !listeners.has(this.listener)) {
+      for (const other of listeners) if (isListenerOf(other, this)) listeners.delete(other);
+      listeners.add(this.listener);
+    }
     // Destroyed (after the last sweep), failed creation or engine disposed: every stream of the VM completes.
-    core.onEnd = () => {
-      this.#events.complete();
-      savedStateOf(core).progress$.complete();
-    };
+    this.core.onEnd ??= bindCode(vmEnded, this);
+  }
+
+  /** @internal A VM event (the core's listener, bound to this VM). */
+  heard(event: VmTraceEvent): void {
+    if (event.kind === 'state') this.lastState = event;
+    else if (event.kind === 'cpu-state') this.lastCpu[event.cpu] = event;
+    if (this.snapshot !== undefined && changesVmSnapshot(event)) this.snapshot = undefined; // only once someone asked
+    // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
+    if (this.events.observed) this.events.next(event);
+  }
+
+  /** @internal Someone subscribed to the VM's events (the listener's `detail`). */
+  get observed(): boolean {
+    return this.events.observed;
+  }
+
+  /** @internal The VM's life is over: its streams complete. */
+  end(): void {
+    this.ended = true;
+    this.events.complete();
+    savedStateOf(this.core).progress$.complete();
   }
 
   get handle(): number {
@@ -87,7 +127,7 @@ export class VM {
 
   /** XState's `actor.getSnapshot()`: status ('done' once TERMINATED), VMSTATE as `value`, the VM's parts as `context`. */
   getSnapshot(): VmSnapshot {
-    return (this.#snapshot ??= vmSnapshotOf(this.core));
+    return (this.snapshot ??= vmSnapshotOf(this.core));
   }
 
   /**
@@ -95,15 +135,15 @@ export class VM {
    * `complete` once the VM is TERMINATED (at once if it is already); also when the engine is disposed.
    */
   subscribe(observer: SnapshotObserver<VmSnapshot>, error?: (error: unknown) => void, complete?: () => void): Subscription {
-    return subscribeSnapshots(this.#events, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
+    return subscribeSnapshots(this.events, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
   }
 
   /** @internal vmm.system.get for this VM's actors: `vm.N/cpu.i`, `vm.N/emt.i`, `vm.N/halt`. */
   actorRef(systemId: string): EngineActorRef<PartSnapshot> | undefined {
-    let ref = this.#parts.get(systemId);
+    let ref = this.parts.get(systemId);
     if (!ref) {
-      ref = partRef(this.core, this.#events, systemId);
-      if (ref) this.#parts.set(systemId, ref);
+      ref = partRef(this.core, this.events, systemId);
+      if (ref) this.parts.set(systemId, ref);
     }
     return ref;
   }
@@ -122,7 +162,7 @@ export class VM {
 
   /** Everything that happens in the VM, in order; completes when the VM is destroyed or the engine disposed. */
   get events$(): Observable<VmTraceEvent> {
-    return this.#events.asObservable();
+    return this.events.asObservable();
   }
 
   /**
@@ -132,9 +172,9 @@ export class VM {
   get state$(): Observable<VmStateChange> {
     // defer: the first value is the last change at subscription time, not when the getter ran.
     return defer(() =>
-      this.#events.pipe(
+      this.events.pipe(
         filter((e): e is Extract<VmTraceEvent, { kind: 'state' }> => e.kind === 'state'),
-        startWith(this.#lastState),
+        startWith(this.lastState),
         map(({ from, to, tNs, by }) => ({ from, to, tNs, by })),
       ),
     );
@@ -143,8 +183,8 @@ export class VM {
   cpu(i: number): { readonly state: VmCpuState; readonly state$: Observable<CpuStateChange> } {
     if (!Number.isInteger(i) || i < 0 || i >= this.cpus) throw new VBoxError(VERR_INVALID_PARAMETER, `no vCPU ${i}`);
     const core = this.core;
-    const events = this.#events;
-    const last = this.#lastCpu;
+    const events = this.events;
+    const last = this.lastCpu;
     return {
       get state() {
         return core.cpuState(i);
@@ -341,6 +381,19 @@ export class VM {
     if (this.core.vmState === 'TERMINATED') throw new VBoxError(VERR_INVALID_VM_HANDLE, `VM ${this.handle} is destroyed`);
   }
 }
+
+const vmHeard = defineCode('api.vmHeard', (vm: VM, event: VmTraceEvent): void => vm.heard(event));
+const vmObserved = defineCode('api.vmObserved', (vm: VM): boolean => vm.observed);
+const vmEnded = defineCode('api.vmEnded', (vm: VM): void => vm.end());
+
+/** A copy of `vm`'s listener a restore brought back with the core (attachToCore puts its own in its place). */
+const isListenerOf = (listener: unknown, vm: VM): boolean => {
+  const stamp = codeStamp(listener);
+  return stamp?.name === 'api.vmHeard' && stamp.args?.[0] === vm;
+};
+
+/** The facade's streams and caches are host attachments: a restored VM rebuilds them (streams of a restored VM work). */
+persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], revive: (vm) => vm.attachToCore() });
 
 /** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */
 function register<T>(list: T[], callback: T): () => void {

@@ -28,6 +28,9 @@ import { VMHALTMETHOD } from '../../machines/halt-method.js';
 import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from '../vmm/halt/engine.js';
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
+import { bindCode, defineCode, persistable } from '../persist/registry.js';
+import { UserFunctions, type UserFunctionMap } from './functions.js';
+import { implementationsForRestore, persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
 
 /** vmm.vms$: a VM whose VMR3Create succeeded, and the same VM once destroyed (TERMINATED). */
 export interface VmLifeEvent {
@@ -62,6 +65,18 @@ export interface VmmOptions {
   inspect?: InspectorInput;
   /** GVMM: the early wake-up index ('heap' | 'scan'), `/GVMM/*` config, semaphore resolution, handle count. */
   gvmm?: VmmGvmmOptions;
+  /**
+   * The embedder's functions by name, `{ name: fn }`: what a snapshot writes for a pending reqCallWait `fn`, a
+   * rendezvous callback, an at-state / at-error callback or an SSM unit's callbacks (docs/snapshot.md). A
+   * restore needs every name its snapshot uses.
+   */
+  functions?: UserFunctionMap;
+  /**
+   * Restore this engine (vmm.getPersistedSnapshot(), JSON round trip allowed) instead of making a new one.
+   * Clock, fidelity and GVMM options come from the snapshot; `scheduler`, `clock`, `policy`, `seed`,
+   * `fidelity` and `gvmm` must then be left out.
+   */
+  snapshot?: PersistedVmm;
 }
 
 export interface CreateOptions {
@@ -73,6 +88,16 @@ export interface CreateOptions {
   ram?: GuestRamOptions;
 }
 
+/** The options that are data (saved in a snapshot, so a restore rebuilds the same engine). */
+export interface VmmConfig {
+  readonly clock: 'virtual' | 'real';
+  readonly fidelity: 'intended' | 'as-written';
+  readonly gvmm?: VmmGvmmOptions;
+}
+
+/** The options that are the embedder's code and host attachments: re-supplied to a restore, never saved. */
+export type VmmImplementations = Pick<VmmOptions, 'hooks' | 'components' | 'inspect' | 'functions'>;
+
 export class Vmm implements VmmHost {
   readonly sched: Scheduler;
   readonly fidelity: 'intended' | 'as-written';
@@ -80,31 +105,28 @@ export class Vmm implements VmmHost {
   readonly machines: Partial<EngineMachines> | undefined;
   current: { vm: VmCore; cpu: number } | null = null;
   readonly vms = new Map<number, VM>();
-  readonly #ids = { req: 0, caller: 0 };
-  /** Present only when someone inspects. */
-  readonly inspection: InspectionSession | undefined;
+  private readonly ids = { req: 0, caller: 0 };
   /** The engine's GVMM: VM handles, EMT registry, halt / wake-up scheduling, statistics. */
   readonly gvmm: Gvmm;
+  private isDisposed = false;
+  /** The options that are data: a restore rebuilds `options` from these and the re-supplied implementations. */
+  readonly config: VmmConfig;
+  // Host attachments (transient, rebuilt by attachHost on create and on restore):
+  declare readonly options: VmmOptions;
+  /** Present only when someone inspects. */
+  declare readonly inspection: InspectionSession | undefined;
+  /** The embedder's functions by name (what a snapshot writes for them). */
+  declare readonly functions: UserFunctions;
   /** Pending API calls' kill switches (dispose() rejects them). */
-  readonly #calls = new Set<() => void>();
-  readonly #vms$ = new Subject<VmLifeEvent>();
-  /** VMs announced on vms$ as created and not yet as destroyed (weak: the checker drops worlds undestroyed). */
-  readonly #live = new WeakSet<VM>();
-  #disposed = false;
+  declare private readonly calls: Set<() => void>;
+  declare private readonly lifeEvents: Subject<VmLifeEvent>;
   /**
    * XState's `system.get(systemId)`: the VM `vm.N`, or one of its actors `vm.N/cpu.i`, `vm.N/emt.i`,
    * `vm.N/halt` (the systemIds inspection uses); undefined when no such actor lives (a destroyed VM's too).
    */
-  readonly system = {
-    get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
-      const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
-      const vm = /^vm\.\d+$/.test(vmId) ? this.vms.get(Number(vmId.slice(3))) : undefined;
-      if (!vm || vm.systemId !== vmId) return undefined;
-      return systemId === vmId ? vm : vm.actorRef(systemId);
-    },
-  };
+  declare readonly system: { get(systemId: string): VM | EngineActorRef<PartSnapshot> | undefined };
 
-  constructor(readonly options: VmmOptions = {}) {
+  constructor(options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
     this.faults = options.faults;
     this.machines = options.machines;
@@ -114,7 +136,13 @@ export class Vmm implements VmmHost {
       const policy = options.policy ?? (options.seed !== undefined ? { kind: 'seeded', seed: options.seed } : { kind: 'first' });
       this.sched = new DeterministicScheduler({ policy });
     }
-    this.inspection = options.inspect ? attachInspection(this.sched, options.inspect) : undefined;
+    this.config = {
+      clock: this.sched.mode === 'real-time' ? 'real' : 'virtual',
+      fidelity: this.fidelity,
+      ...(options.gvmm ? { gvmm: options.gvmm } : {}),
+    };
+    attachHost(this, options);
+    (this as { inspection?: InspectionSession }).inspection = options.inspect ? attachInspection(this.sched, options.inspect) : undefined;
     this.gvmm = createEngineGvmm(this.sched, this.fidelity, options.gvmm);
   }
 
@@ -123,32 +151,42 @@ export class Vmm implements VmmHost {
   }
 
   get disposed(): boolean {
-    return this.#disposed;
+    return this.isDisposed;
   }
 
   trackCall(kill: () => void): () => void {
-    this.#calls.add(kill);
-    return () => this.#calls.delete(kill);
+    this.calls.add(kill);
+    return () => this.calls.delete(kill);
   }
 
   /** Every VM created (VMR3Create succeeded) and destroyed, as it happens; completes when the engine is disposed. */
   get vms$(): Observable<VmLifeEvent> {
-    return this.#vms$.asObservable();
+    return this.lifeEvents.asObservable();
   }
 
   nextId(kind: 'req' | 'caller'): number {
-    return ++this.#ids[kind];
+    return ++this.ids[kind];
+  }
+
+  /**
+   * XState's `actor.getPersistedSnapshot()` for the whole engine: a versioned, JSON-serializable record of every
+   * VM and what it is doing, the GVMM, the scheduler, clock and PRNG (docs/snapshot.md). Between steps only
+   * (on an EMT: VERR_VM_THREAD_IS_EMT); an embedder function the engine holds without a name in
+   * `createVMM({ functions })` is refused with VERR_NOT_SUPPORTED, naming where it was found.
+   */
+  getPersistedSnapshot(): PersistedVmm {
+    return persistVmm(this);
   }
 
   /** VMR3Create. Rejects with VBoxError (VERR_TOO_MANY_CPUS, VERR_INVALID_PARAMETER …) and creates nothing. */
   async create(options: CreateOptions): Promise<VM> {
-    if (this.#disposed) throw disposedError();
+    if (this.isDisposed) throw disposedError();
     const { vm, core, pool } = this.#prepare(options);
     const errorsBefore = core.cErrors;
     const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
     if (rc < 0) await runOperation(core, destroyFailedVmOp(core)); // the EMTs go, the handle is free again
     statusToResult(core, rc, errorsBefore);
-    this.#announce('created', vm);
+    announce(this, 'created', vm);
     return vm;
   }
 
@@ -160,7 +198,7 @@ export class Vmm implements VmmHost {
   createThen(options: CreateOptions, onStatus: (rc: number) => void): VM {
     const { vm, core, pool } = this.#prepare(options);
     runOperationThen(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []), (result) => {
-      if (typeof result === 'number' && result >= 0) this.#announce('created', vm);
+      if (typeof result === 'number' && result >= 0) announce(this, 'created', vm);
       onStatus(typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR);
     });
     return vm;
@@ -175,20 +213,17 @@ export class Vmm implements VmmHost {
     core.components = userComponents(core, this.options.components);
     attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);
+    const vm = new VM(core, pool);
     const hooks: EmtHooks = attachVmToGvmm(core, this.gvmm, {
       fidelity: this.fidelity,
       ...(this.options.gvmm ? { gvmm: this.options.gvmm } : {}),
       ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
-      onDestroyed: (dead) => {
-        if (this.vms.get(dead.handle)?.core === dead) this.vms.delete(dead.handle);
-        this.#announce('destroyed', vm);
-      },
+      onDestroyed: bindCode(vmmVmDestroyed, this, vm),
     });
     for (let cpu = 0; cpu < core.cCpus; cpu++) core.emts.push(new Emt(core, cpu, pool, hooks));
     core.cActiveEmts = core.cCpus;
     this.inspection?.addVm(core);
-    if (this.#disposed) throw disposedError();
-    const vm = new VM(core, pool);
+    if (this.isDisposed) throw disposedError();
     this.vms.set(core.handle, vm);
     return { vm, core, pool };
   }
@@ -219,7 +254,7 @@ export class Vmm implements VmmHost {
 
   /** An engine-wide wait that dispose() ends (a disposed scheduler would never let it finish). */
   #tracked<T>(wait: () => Promise<T>): Promise<T> {
-    if (this.#disposed) return Promise.reject(disposedError());
+    if (this.isDisposed) return Promise.reject(disposedError());
     return new Promise<T>((resolve, reject) => {
       const untrack = this.trackCall(() => reject(killedError()));
       wait().then(resolve, reject).finally(untrack);
@@ -231,21 +266,66 @@ export class Vmm implements VmmHost {
    * VERR_VM_REQUEST_KILLED and every later one with VERR_INVALID_VM_HANDLE; every VM's streams and vms$ complete.
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
+    if (this.isDisposed) return;
+    this.isDisposed = true;
     this.inspection?.detach();
     this.sched.dispose();
-    for (const kill of [...this.#calls]) kill();
+    for (const kill of [...this.calls]) kill();
     for (const vm of [...this.vms.values()]) vm.core.end();
-    this.#vms$.complete();
-  }
-
-  #announce(kind: VmLifeEvent['kind'], vm: VM): void {
-    if (kind === 'created') this.#live.add(vm);
-    else if (!this.#live.delete(vm)) return; // a VM whose creation failed was never announced
-    if (this.#vms$.observed) this.#vms$.next({ kind, vm, handle: vm.handle, tNs: this.clock.nowNs() });
+    this.lifeEvents.complete();
   }
 }
+
+/** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
+const VMM_TRANSIENT = ['options', 'inspection', 'functions', 'calls', 'lifeEvents', 'system'];
+
+/** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
+function attachHost(vmm: Vmm, options: VmmOptions): void {
+  const host = vmm as unknown as Record<(typeof VMM_TRANSIENT)[number], unknown>;
+  host.options = options;
+  host.functions = new UserFunctions(options.functions);
+  host.calls = new Set<() => void>();
+  host.lifeEvents = new Subject<VmLifeEvent>();
+  host.system = {
+    get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
+      const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
+      const vm = /^vm\.\d+$/.test(vmId) ? vmm.vms.get(Number(vmId.slice(3))) : undefined;
+      if (!vm || vm.systemId !== vmId) return undefined;
+      return systemId === vmId ? vm : vm.actorRef(systemId);
+    },
+  };
+  host.inspection = undefined; // the constructor, or a restore once every object is back, attaches inspectors
+}
+
+/** vms$: a VM's creation (once VMR3Create succeeded) and its destruction (only after an announced creation). */
+function announce(vmm: Vmm, kind: VmLifeEvent['kind'], vm: VM): void {
+  if (kind === 'created') vm.announced = true;
+  else if (vm.announced) vm.announced = false;
+  else return; // a VM whose creation failed was never announced
+  const events = (vmm as unknown as { lifeEvents: Subject<VmLifeEvent> }).lifeEvents;
+  if (events.observed) events.next({ kind, vm, handle: vm.handle, tNs: vmm.clock.nowNs() });
+}
+
+/** GVMM destroyed the VM (EMT(0) reached TERMINATED): it leaves vmm.vms and vms$ says so. */
+const vmmVmDestroyed = defineCode('api.vmmVmDestroyed', (vmm: Vmm, vm: VM, dead: VmCore): void => {
+  if (vmm.vms.get(dead.handle)?.core === dead) vmm.vms.delete(dead.handle);
+  announce(vmm, 'destroyed', vm);
+});
+
+/**
+ * The Vmm saves its own fields but the host attachments; a restore puts them back and attaches the host from
+ * the saved config and the implementations the restore was given (before any revive runs, so the engine's
+ * other classes find `host.options` when they rebuild their hooks and components).
+ */
+persistable('Vmm', Vmm, {
+  history: ['ids'],
+  save: (vmm) => Object.fromEntries(Object.entries(vmm).filter(([key]) => !VMM_TRANSIENT.includes(key))),
+  restore: (vmm, data: Record<string, unknown>) => {
+    Object.assign(vmm, data);
+    const { clock, fidelity, gvmm } = vmm.config;
+    attachHost(vmm, { clock, fidelity, ...(gvmm ? { gvmm } : {}), ...implementationsForRestore(), ...(vmm.faults ? { faults: vmm.faults } : {}), ...(vmm.machines ? { machines: vmm.machines } : {}) });
+  },
+});
 
 /**
  * vmR3CreateU's init on EMT(0): GVMMR3CreateVM (the reserved handle gets its GVM, EMT0 registered), each
@@ -271,6 +351,14 @@ const vmR3CreateU: ReqFn = ({ vm }) => {
 /** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
 const vmR3RegisterVCpu: ReqFn = ({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu);
 
+/**
+ * A new engine, or with `snapshot` the engine a getPersistedSnapshot() wrote, restored and continuing (its
+ * clock, scheduler policy and PRNG state; on the real clock its timers re-armed with their remaining time).
+ * A restore takes the implementations again (`functions`, `hooks`, `components`, `inspect`) as XState's
+ * `createActor(machine, { snapshot })` takes the machine's; a snapshot it cannot take (format, version, a
+ * function `functions` lacks, an unknown class) is refused with a VBoxError and nothing is created.
+ */
 export function createVMM(options: VmmOptions = {}): Vmm {
+  if (options.snapshot !== undefined) return restoreVmm(options.snapshot, options);
   return new Vmm(options);
 }
