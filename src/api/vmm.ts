@@ -40,6 +40,17 @@ export interface VmLifeEvent {
   readonly tNs: number;
 }
 
+/** A promise-API call pending at snapshot time, finished by the restored engine (vmm.restoredCalls). */
+export interface RestoredCall {
+  /** The call's id in the engine (what the snapshot recorded for it). */
+  readonly callId: number;
+  /** The VM's handle. */
+  readonly vm: number;
+  /** The status its promise would have resolved with, or the error it would have rejected with. */
+  readonly result: number | Error;
+  readonly tNs: number;
+}
+
 export interface VmmOptions {
   /** 'virtual' (default): deterministic scheduler and virtual GIP time; 'real': host time for embedders. */
   clock?: 'virtual' | 'real';
@@ -125,6 +136,12 @@ export class Vmm implements VmmHost {
    * `vm.N/halt` (the systemIds inspection uses); undefined when no such actor lives (a destroyed VM's too).
    */
   declare readonly system: { get(systemId: string): VM | EngineActorRef<PartSnapshot> | undefined };
+  /**
+   * Promise-API calls that were pending in the snapshot this engine was restored from, as it finished them:
+   * their promises stayed with the old process (docs/snapshot.md). Empty in an engine that was not restored.
+   */
+  declare readonly restoredCalls: RestoredCall[];
+  declare private readonly restoredCallEvents: Subject<RestoredCall>;
 
   constructor(options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
@@ -162,6 +179,18 @@ export class Vmm implements VmmHost {
   /** Every VM created (VMR3Create succeeded) and destroyed, as it happens; completes when the engine is disposed. */
   get vms$(): Observable<VmLifeEvent> {
     return this.lifeEvents.asObservable();
+  }
+
+  /** restoredCalls as they happen; completes when the engine is disposed. */
+  get restoredCalls$(): Observable<RestoredCall> {
+    return this.restoredCallEvents.asObservable();
+  }
+
+  /** @internal A call finished whose caller is not in this process (its promise went with the snapshot's). */
+  reportRestoredCall(callId: number, vm: number, result: number | Error): void {
+    const call: RestoredCall = { callId, vm, result, tNs: this.clock.nowNs() };
+    this.restoredCalls.push(call);
+    this.restoredCallEvents.next(call);
   }
 
   nextId(kind: 'req' | 'caller'): number {
@@ -273,11 +302,12 @@ export class Vmm implements VmmHost {
     for (const kill of [...this.calls]) kill();
     for (const vm of [...this.vms.values()]) vm.core.end();
     this.lifeEvents.complete();
+    this.restoredCallEvents.complete();
   }
 }
 
 /** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
-const VMM_TRANSIENT = ['options', 'inspection', 'functions', 'calls', 'lifeEvents', 'system'];
+const VMM_TRANSIENT = ['options', 'inspection', 'functions', 'calls', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
 
 /** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
 function attachHost(vmm: Vmm, options: VmmOptions): void {
@@ -286,6 +316,8 @@ function attachHost(vmm: Vmm, options: VmmOptions): void {
   host.functions = new UserFunctions(options.functions);
   host.calls = new Set<() => void>();
   host.lifeEvents = new Subject<VmLifeEvent>();
+  host.restoredCalls = [];
+  host.restoredCallEvents = new Subject<RestoredCall>();
   host.system = {
     get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
       const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
