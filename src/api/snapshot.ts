@@ -71,7 +71,7 @@ export function persistVmm(vmm: Vmm): PersistedVmm {
 function refuseUnnamed(vmm: Vmm, userName: (fn: unknown) => string | undefined): void {
   const { closures, classes } = census(vmm, userName);
   if (closures.length > 0) {
-    const shown = closures.slice(0, PATHS_SHOWN).map((path) => `vmm${path}`).join(', ');
+    const shown = closures.slice(0, PATHS_SHOWN).map(readablePath).join(', ');
     const more = closures.length > PATHS_SHOWN ? ` and ${closures.length - PATHS_SHOWN} more` : '';
     throw new VBoxError(
       VERR_NOT_SUPPORTED,
@@ -81,9 +81,12 @@ function refuseUnnamed(vmm: Vmm, userName: (fn: unknown) => string | undefined):
   }
   if (classes.size > 0) {
     const [name, path] = [...classes][0]!;
-    throw new VBoxError(VERR_NOT_SUPPORTED, `getPersistedSnapshot(): an object of class ${name} at vmm${path} cannot be saved (not registered with persistable())`);
+    throw new VBoxError(VERR_NOT_SUPPORTED, `getPersistedSnapshot(): an object of class ${name} at ${readablePath(path)} cannot be saved (not registered with persistable())`);
   }
 }
+
+/** A census path as the embedder reads it: from `vmm`, without the walk's marks for saved data. */
+const readablePath = (path: string): string => `vmm${path.replaceAll('<save>', '')}`;
 
 /** The implementations of the restore running now (read by the Vmm's restore, before any revive). */
 let restoring: VmmImplementations | undefined;

@@ -354,10 +354,21 @@ persistable('Vmm', Vmm, {
   save: (vmm) => Object.fromEntries(Object.entries(vmm).filter(([key]) => !VMM_TRANSIENT.includes(key))),
   restore: (vmm, data: Record<string, unknown>) => {
     Object.assign(vmm, data);
-    const { clock, fidelity, gvmm } = vmm.config;
-    attachHost(vmm, { clock, fidelity, ...(gvmm ? { gvmm } : {}), ...implementationsForRestore(), ...(vmm.faults ? { faults: vmm.faults } : {}), ...(vmm.machines ? { machines: vmm.machines } : {}) });
+    attachHost(vmm, rebuiltOptions(vmm, implementationsForRestore()));
+  },
+  // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations.
+  copy: (vmm, into, clone) => {
+    for (const [key, value] of Object.entries(vmm)) if (!VMM_TRANSIENT.includes(key)) (into as unknown as Record<string, unknown>)[key] = clone(value);
+    const { hooks, components, functions } = vmm.options;
+    attachHost(into, rebuiltOptions(into, { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(functions ? { functions } : {}) }));
   },
 });
+
+/** A restored or copied engine's options: its saved config and test variants, and the implementations given. */
+function rebuiltOptions(vmm: Vmm, implementations: VmmImplementations): VmmOptions {
+  const { clock, fidelity, gvmm } = vmm.config;
+  return { clock, fidelity, ...(gvmm ? { gvmm } : {}), ...(vmm.faults ? { faults: vmm.faults } : {}), ...(vmm.machines ? { machines: vmm.machines } : {}), ...implementations };
+}
 
 /**
  * vmR3CreateU's init on EMT(0): GVMMR3CreateVM (the reserved handle gets its GVM, EMT0 registered), each
