@@ -179,10 +179,6 @@ export class Vmm implements VmmHost {
       fidelity: this.fidelity,
       ...(this.options.gvmm ? { gvmm: this.options.gvmm } : {}),
       ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
-      onDestroyed: (dead) => {
-        if (this.vms.get(dead.handle)?.core === dead) this.vms.delete(dead.handle);
-        this.#announce('destroyed', vm);
-      },
     });
     for (let cpu = 0; cpu < core.cCpus; cpu++) core.emts.push(new Emt(core, cpu, pool, hooks));
     core.cActiveEmts = core.cCpus;
@@ -238,6 +234,14 @@ export class Vmm implements VmmHost {
     for (const kill of [...this.#calls]) kill();
     for (const vm of [...this.vms.values()]) vm.core.end();
     this.#vms$.complete();
+  }
+
+  /** GVMMR3DestroyVM destroyed `core` (VmmHost): its VM leaves `vms` and vms$ says so. */
+  vmDestroyed(core: VmCore): void {
+    const vm = this.vms.get(core.handle);
+    if (vm?.core !== core) return;
+    this.vms.delete(core.handle);
+    this.#announce('destroyed', vm);
   }
 
   #announce(kind: VmLifeEvent['kind'], vm: VM): void {
