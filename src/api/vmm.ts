@@ -28,7 +28,7 @@ import { VMHALTMETHOD } from '../../machines/halt-method.js';
 import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from '../vmm/halt/engine.js';
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
-import { bindCode, defineCode, persistable } from '../persist/registry.js';
+import { persistable } from '../persist/registry.js';
 import { UserFunctions, type UserFunctionMap } from './functions.js';
 import { implementationsForRestore, persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
 
@@ -247,7 +247,6 @@ export class Vmm implements VmmHost {
       fidelity: this.fidelity,
       ...(this.options.gvmm ? { gvmm: this.options.gvmm } : {}),
       ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
-      onDestroyed: bindCode(vmmVmDestroyed, this, vm),
     });
     for (let cpu = 0; cpu < core.cCpus; cpu++) core.emts.push(new Emt(core, cpu, pool, hooks));
     core.cActiveEmts = core.cCpus;
@@ -304,6 +303,14 @@ export class Vmm implements VmmHost {
     this.lifeEvents.complete();
     this.restoredCallEvents.complete();
   }
+
+  /** GVMMR3DestroyVM destroyed `core` (VmmHost): its VM leaves `vms` and vms$ says so. */
+  vmDestroyed(core: VmCore): void {
+    const vm = this.vms.get(core.handle);
+    if (vm?.core !== core) return;
+    this.vms.delete(core.handle);
+    announce(this, 'destroyed', vm);
+  }
 }
 
 /** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
@@ -337,12 +344,6 @@ function announce(vmm: Vmm, kind: VmLifeEvent['kind'], vm: VM): void {
   const events = (vmm as unknown as { lifeEvents: Subject<VmLifeEvent> }).lifeEvents;
   if (events.observed) events.next({ kind, vm, handle: vm.handle, tNs: vmm.clock.nowNs() });
 }
-
-/** GVMM destroyed the VM (EMT(0) reached TERMINATED): it leaves vmm.vms and vms$ says so. */
-const vmmVmDestroyed = defineCode('api.vmmVmDestroyed', (vmm: Vmm, vm: VM, dead: VmCore): void => {
-  if (vmm.vms.get(dead.handle)?.core === dead) vmm.vms.delete(dead.handle);
-  announce(vmm, 'destroyed', vm);
-});
 
 /**
  * The Vmm saves its own fields but the host attachments; a restore puts them back and attaches the host from

@@ -34,6 +34,8 @@ export interface VmmHost {
   readonly disposed?: boolean;
   /** Keep `kill` until the returned untrack is called; dispose() calls every kept one (a pending API call). */
   trackCall?(kill: () => void): () => void;
+  /** GVMMR3DestroyVM destroyed `vm` after TERMINATED (the Vmm forgets it and says so on vms$). */
+  vmDestroyed?(vm: VmCore): void;
   /** Test-only broken variants (src/check/mutants.ts); absent in every real engine. */
   readonly faults?: EngineFaults;
   /** Machine definitions to run instead of machines/ (test-only `provide()` variants). */
