@@ -20,7 +20,7 @@ import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/s
 import type { SsmUnitOptions } from '../ssm/units.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
-import { bindCode, codeStamp, defineCode, persistable } from '../persist/registry.js';
+import { bindCode, defineCode, persistable } from '../persist/registry.js';
 import { changesVmSnapshot, partRef, subscribeSnapshots, vmSnapshotOf, type EngineActorRef, type PartSnapshot, type SnapshotObserver, type VmSnapshot } from './actor.js';
 
 export interface VmStateChange {
@@ -67,8 +67,8 @@ export class VM {
   }
 
   /**
-   * @internal Give the facade its streams and put its listener on the core (a new VM, or a restored one: then
-   * a saved copy of the listener is replaced, and a VM whose streams had ended gets completed ones). Idempotent.
+   * @internal Give the facade its streams and put its listener on the core (a new VM, or a restored one: a VM
+   * whose streams had ended gets completed ones). Idempotent.
    */
   attachToCore(): void {
     if (!this.events) {
@@ -78,15 +78,14 @@ export class VM {
       if (this.ended) this.events.complete();
     }
     if (this.ended) return;
+    // A closure (the hot path: every event of every step); the core's listeners are transient, so a restored core
+    // starts without it and this puts it back.
     if (!this.listener) {
-      this.listener = bindCode(vmHeard, this);
-      this.listener.detail = bindCode(vmObserved, this); // its own bookkeeping reads state changes only
+      const listener: VmListener = (event) => this.heard(event);
+      listener.detail = () => this.events.observed; // its own bookkeeping reads state changes only
+      this.listener = listener;
     }
-    const listeners = this.core.listeners;
-    if (listeners && !listeners.has(this.listener)) {
-      for (const other of listeners) if (isListenerOf(other, this)) listeners.delete(other);
-      listeners.add(this.listener);
-    }
+    this.core.listeners?.add(this.listener);
     // Destroyed (after the last sweep), failed creation or engine disposed: every stream of the VM completes.
     this.core.onEnd ??= bindCode(vmEnded, this);
   }
@@ -98,11 +97,6 @@ export class VM {
     if (this.snapshot !== undefined && changesVmSnapshot(event)) this.snapshot = undefined; // only once someone asked
     // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
     if (this.events.observed) this.events.next(event);
-  }
-
-  /** @internal Someone subscribed to the VM's events (the listener's `detail`). */
-  get observed(): boolean {
-    return this.events.observed;
   }
 
   /** @internal The VM's life is over: its streams complete. */
@@ -382,15 +376,7 @@ export class VM {
   }
 }
 
-const vmHeard = defineCode('api.vmHeard', (vm: VM, event: VmTraceEvent): void => vm.heard(event));
-const vmObserved = defineCode('api.vmObserved', (vm: VM): boolean => vm.observed);
 const vmEnded = defineCode('api.vmEnded', (vm: VM): void => vm.end());
-
-/** A copy of `vm`'s listener a restore brought back with the core (attachToCore puts its own in its place). */
-const isListenerOf = (listener: unknown, vm: VM): boolean => {
-  const stamp = codeStamp(listener);
-  return stamp?.name === 'api.vmHeard' && stamp.args?.[0] === vm;
-};
 
 /** The facade's streams and caches are host attachments: a restored VM rebuilds them (streams of a restored VM work). */
 persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], revive: (vm) => vm.attachToCore() });
