@@ -123,7 +123,7 @@ export class Vmm implements VmmHost {
   /** The options that are data: a restore rebuilds `options` from these and the re-supplied implementations. */
   readonly config: VmmConfig;
   // Host attachments (transient, rebuilt by attachHost on create and on restore):
-  declare readonly options: VmmOptions;
+  declare private readonly hostOptions: VmmOptions | undefined;
   /** Present only when someone inspects. */
   declare readonly inspection: InspectionSession | undefined;
   /** The embedder's functions by name (what a snapshot writes for them). */
@@ -165,6 +165,14 @@ export class Vmm implements VmmHost {
 
   get clock() {
     return this.sched.clock;
+  }
+
+  /**
+   * The options: the data ones and the implementations (hooks, components …). While a restore runs (before this
+   * engine's own revive) its parts rebuild their hooks from here: the saved config and the re-supplied ones.
+   */
+  get options(): VmmOptions {
+    return this.hostOptions ?? rebuiltOptions(this, implementationsForRestore());
   }
 
   get disposed(): boolean {
@@ -314,12 +322,12 @@ export class Vmm implements VmmHost {
 }
 
 /** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
-const VMM_TRANSIENT = ['options', 'inspection', 'functions', 'calls', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
+const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
 
 /** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
 function attachHost(vmm: Vmm, options: VmmOptions): void {
   const host = vmm as unknown as Record<(typeof VMM_TRANSIENT)[number], unknown>;
-  host.options = options;
+  host.hostOptions = options;
   host.functions = new UserFunctions(options.functions);
   host.calls = new Set<() => void>();
   host.lifeEvents = new Subject<VmLifeEvent>();
@@ -346,22 +354,20 @@ function announce(vmm: Vmm, kind: VmLifeEvent['kind'], vm: VM): void {
 }
 
 /**
- * The Vmm saves its own fields but the host attachments; a restore puts them back and attaches the host from
- * the saved config and the implementations the restore was given (before any revive runs, so the engine's
- * other classes find `host.options` when they rebuild their hooks and components).
+ * The Vmm's state is its own fields but the host attachments; a restore attaches the host from the saved config
+ * and the implementations the restore was given (its parts, revived before it, read them through `options`).
  */
 persistable('Vmm', Vmm, {
+  transient: VMM_TRANSIENT,
   history: ['ids'],
-  save: (vmm) => Object.fromEntries(Object.entries(vmm).filter(([key]) => !VMM_TRANSIENT.includes(key))),
-  restore: (vmm, data: Record<string, unknown>) => {
-    Object.assign(vmm, data);
-    attachHost(vmm, rebuiltOptions(vmm, implementationsForRestore()));
+  revive: (vmm) => {
+    if (!(vmm as unknown as { hostOptions?: VmmOptions }).hostOptions) attachHost(vmm, vmm.options);
   },
   // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations.
   copy: (vmm, into, clone) => {
     for (const [key, value] of Object.entries(vmm)) if (!VMM_TRANSIENT.includes(key)) (into as unknown as Record<string, unknown>)[key] = clone(value);
     const { hooks, components, functions } = vmm.options;
-    attachHost(into, rebuiltOptions(into, { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(functions ? { functions } : {}) }));
+    attachHost(into, rebuiltOptions(vmm, { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(functions ? { functions } : {}) }));
   },
 });
 

@@ -19,7 +19,7 @@ import { census } from '../../src/persist/walk.js';
 import { engine } from './snapshot-support.js';
 
 /** Census paths the API layer owns: the Vmm's own fields, a VM facade's, the VM core's onEnd. */
-const API_PATH = /^(<save>)?\.(options|system|functions|calls|lifeEvents|restoredCall)|^(<save>)?\.vms\[\d+\]\.(events|listener|parts|snapshot)|\.core\.onEnd/;
+const API_PATH = /^(<save>)?\.(options|hostOptions|system|functions|calls|lifeEvents|restoredCall)|^(<save>)?\.vms\[\d+\]\.(events|listener|parts|snapshot)|\.core\.onEnd/;
 
 describe('the API layer between steps', () => {
   it('holds no closure: hooks and components given, a VM created, subscribed and powered on', async () => {
