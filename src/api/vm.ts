@@ -198,32 +198,32 @@ export class VM {
 
   /** VMR3PowerOn. */
   powerOn(): Promise<number> {
-    return this.#run(() => vmOps.powerOn(this.pool));
+    return this.run(() => vmOps.powerOn(this.pool));
   }
 
   /** VMR3Suspend(reason). */
   suspend(reason: SuspendReason = 'USER'): Promise<number> {
-    return this.#run(() => vmOps.suspend(this.pool, reason));
+    return this.run(() => vmOps.suspend(this.pool, reason));
   }
 
   /** VMR3Resume(reason). */
   resume(reason: ResumeReason = 'USER'): Promise<number> {
-    return this.#run(() => vmOps.resume(this.pool, reason));
+    return this.run(() => vmOps.resume(this.pool, reason));
   }
 
   /** VMR3Reset: a hard reset, or a power-off when PowerOffInsteadOfReset is set. */
   reset(): Promise<number> {
-    return this.#run(() => vmOps.reset(this.pool));
+    return this.run(() => vmOps.reset(this.pool));
   }
 
   /** A soft (warm) reset through VM_FF_RESET, as a device asks for one; resolves when it is done. */
   softReset(): Promise<number> {
-    return this.#run(() => vmOps.softReset(this.pool));
+    return this.run(() => vmOps.softReset(this.pool));
   }
 
   /** VMR3PowerOff. */
   powerOff(): Promise<number> {
-    return this.#run(() => vmOps.powerOff(this.pool));
+    return this.run(() => vmOps.powerOff(this.pool));
   }
 
   /** VMR3Destroy (from OFF only; not on an EMT). */
@@ -231,24 +231,24 @@ export class VM {
     if (this.core.host.current?.vm === this.core) {
       return Promise.reject(new VBoxError(VERR_VM_THREAD_IS_EMT, 'VMR3Destroy must not be called on an EMT'));
     }
-    return this.#run(() => vmOps.destroy(this.pool));
+    return this.run(() => vmOps.destroy(this.pool));
   }
 
   /** VMSetRuntimeError(flags, errorId, message): VMSETRTERR_FLAGS_FATAL / _SUSPEND / _NO_WAIT. */
   setRuntimeError(flags: number, errorId: string, message: string): Promise<number> {
-    return this.#run(() => vmOps.setRuntimeError(this.pool, flags, errorId, message));
+    return this.run(() => vmOps.setRuntimeError(this.pool, flags, errorId, message));
   }
 
   /** VMR3SetGuruMeditation as EM calls it on an EMT: true when the VM went to GURU_MEDITATION(_LS). */
   async setGuruMeditation(): Promise<boolean> {
     const result = { changed: false };
-    await this.#run(() => vmOps.setGuruMeditation(this.pool, result));
+    await this.run(() => vmOps.setGuruMeditation(this.pool, result));
     return result.changed;
   }
 
   /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. `args` are typed by `fn`. */
   reqCallWait<A extends unknown[]>(target: CpuTarget, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
-    return reqCallOnEmt(this.core, { target }, fn, args) ?? this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
+    return reqCallOnEmt(this.core, { target }, fn, args) ?? this.run(() => vmOps.reqCallWait(this.pool, target, fn, args));
   }
 
   /**
@@ -256,7 +256,7 @@ export class VM {
    * this VM, 'any' and its own CPU run inline, at once.
    */
   reqCall<A extends unknown[]>(options: ReqCallOptions, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
-    return reqCallOnEmt(this.core, options, fn, args) ?? this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
+    return reqCallOnEmt(this.core, options, fn, args) ?? this.run(() => vmOps.reqCall(this.pool, options, fn, args));
   }
 
   /** VMR3ReqAlloc (for tools and tests that manage packets themselves). */
@@ -276,7 +276,7 @@ export class VM {
 
   /** VMMR3EmtRendezvous from outside the VM: forwarded through an 'any' request, as VirtualBox does. */
   emtRendezvous(options: RendezvousOptions, callback: (ctx: EmtContext) => number | void): Promise<number> {
-    return this.#run(() => vmOps.emtRendezvous(this.pool, options, callback));
+    return this.run(() => vmOps.emtRendezvous(this.pool, options, callback));
   }
 
   /**
@@ -287,14 +287,14 @@ export class VM {
   async save(target: SaveTarget, options: SaveOptions = {}): Promise<SaveResult> {
     const out: SaveOut = {};
     // A file error rejects with its own message (it names the file); other failures as any call's.
-    await this.#run(() => vmOps.save(this.pool, target, options, out)).catch((error: unknown) => Promise.reject(out.error ?? error));
+    await this.run(() => vmOps.save(this.pool, target, options, out)).catch((error: unknown) => Promise.reject(out.error ?? error));
     return out.result!;
   }
 
   /** VMR3LoadFromFile: from CREATED or SUSPENDED; ends SUSPENDED (then resume()) or LOAD_FAILURE. */
   loadFromFile(path: string, options: LoadOptions = {}): Promise<number> {
     if (typeof path !== 'string' || path.length === 0) return Promise.reject(new VBoxError(VERR_INVALID_PARAMETER, 'loadFromFile needs a file name'));
-    return this.#run(() => vmOps.loadFromFile(this.pool, path, options));
+    return this.run(() => vmOps.loadFromFile(this.pool, path, options));
   }
 
   /**
@@ -303,7 +303,7 @@ export class VM {
    */
   teleport(options: TeleportOptions): Promise<TeleportResult> {
     try {
-      this.#checkAlive();
+      this.checkAlive();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -362,15 +362,15 @@ export class VM {
   }
 
   /** Build the operation (input errors reject before anything runs) and run it to its status. */
-  async #run(build: () => Operation): Promise<number> {
-    this.#checkAlive();
+  private async run(build: () => Operation): Promise<number> {
+    this.checkAlive();
     const op = build();
     const errorsBefore = this.core.cErrors;
     const rc = await runOperation(this.core, op);
     return statusToResult(this.core, rc, errorsBefore);
   }
 
-  #checkAlive(): void {
+  private checkAlive(): void {
     if (this.core.host.disposed) throw disposedError();
     if (this.core.vmState === 'TERMINATED') throw new VBoxError(VERR_INVALID_VM_HANDLE, `VM ${this.handle} is destroyed`);
   }

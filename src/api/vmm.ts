@@ -218,7 +218,7 @@ export class Vmm implements VmmHost {
   /** VMR3Create. Rejects with VBoxError (VERR_TOO_MANY_CPUS, VERR_INVALID_PARAMETER …) and creates nothing. */
   async create(options: CreateOptions): Promise<VM> {
     if (this.isDisposed) throw disposedError();
-    const { vm, core, pool } = this.#prepare(options);
+    const { vm, core, pool } = this.prepare(options);
     const errorsBefore = core.cErrors;
     const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
     if (rc < 0) await runOperation(core, destroyFailedVmOp(core)); // the EMTs go, the handle is free again
@@ -233,7 +233,7 @@ export class Vmm implements VmmHost {
    * caller to report). No promise is left pending, so a discarded world is garbage at once.
    */
   createThen(options: CreateOptions, onStatus: (rc: number) => void): VM {
-    const { vm, core, pool } = this.#prepare(options);
+    const { vm, core, pool } = this.prepare(options);
     runOperationThen(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []), (result) => {
       if (typeof result === 'number' && result >= 0) announce(this, 'created', vm);
       onStatus(typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR);
@@ -242,7 +242,7 @@ export class Vmm implements VmmHost {
   }
 
   /** VMR3Create's first half: check the input, make the VM, its units, GVMM attachment and EMTs. */
-  #prepare(options: CreateOptions): { vm: VM; core: VmCore; pool: ReqPool } {
+  private prepare(options: CreateOptions): { vm: VM; core: VmCore; pool: ReqPool } {
     if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'create() needs { cpus }');
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
@@ -269,7 +269,7 @@ export class Vmm implements VmmHost {
    * resume; a failed teleport powers the VM off, destroys it and rejects.
    */
   listenForTeleport(options: TeleportListenOptions): Promise<VM> {
-    return this.#tracked(() => {
+    return this.tracked(() => {
       // dispose() stops the listener too (its signal), so no server outlives the engine.
       const stop = new AbortController();
       const untrack = this.trackCall(() => stop.abort());
@@ -281,15 +281,15 @@ export class Vmm implements VmmHost {
 
   /** Let `ns` of GIP time pass with the world running (virtual: as fast as it can be simulated). */
   advance(ns: number): Promise<void> {
-    return this.#tracked(() => this.sched.advance(ns));
+    return this.tracked(() => this.sched.advance(ns));
   }
 
   runUntilIdle(): Promise<void> {
-    return this.#tracked(() => this.sched.runUntilIdle());
+    return this.tracked(() => this.sched.runUntilIdle());
   }
 
   /** An engine-wide wait that dispose() ends (a disposed scheduler would never let it finish). */
-  #tracked<T>(wait: () => Promise<T>): Promise<T> {
+  private tracked<T>(wait: () => Promise<T>): Promise<T> {
     if (this.isDisposed) return Promise.reject(disposedError());
     return new Promise<T>((resolve, reject) => {
       const untrack = this.trackCall(() => reject(killedError()));
