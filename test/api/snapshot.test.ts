@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   SNAPSHOT_FORMAT, SNAPSHOT_VERSION, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_NOT_SUPPORTED, VERR_VM_INVALID_VM_STATE,
-  VERR_VM_THREAD_IS_EMT, VINF_SUCCESS, type EmtContext, type PartSnapshot, type Vmm, type VmState,
+  VERR_VM_THREAD_IS_EMT, VINF_EM_OFF, VINF_EM_RESUME, VINF_EM_SUSPEND, VINF_SUCCESS, type EmtContext, type PartSnapshot, type Vmm, type VmState,
 } from '../../src/index.js';
 import { engine, recordEvents, restored, throughJson } from './snapshot-support.js';
 
@@ -92,9 +92,10 @@ describe('a restored engine', () => {
     const [eventsA, eventsB] = [recordEvents(original), recordEvents(copy)];
     await script(original, logA);
     await script(copy, logB);
+    // VMR3Suspend / Resume / PowerOff answer the EM status their rendezvous merged (vbox-facts.md §1.4).
     expect(logA).toEqual([
-      `ok ${VINF_SUCCESS}`, `ok ${VINF_SUCCESS}`, `rc ${VERR_VM_INVALID_VM_STATE}`, 'on EMT 1', `ok ${VINF_SUCCESS}`,
-      'rendezvous on 1', 'rendezvous on 0', `ok ${VINF_SUCCESS}`, `ok ${VINF_SUCCESS}`, `ok ${VINF_SUCCESS}`,
+      `ok ${VINF_EM_SUSPEND}`, `ok ${VINF_EM_RESUME}`, `rc ${VERR_VM_INVALID_VM_STATE}`, 'on EMT 1', `ok ${VINF_SUCCESS}`,
+      'rendezvous on 1', 'rendezvous on 0', `ok ${VINF_SUCCESS}`, `ok ${VINF_EM_OFF}`, `ok ${VINF_SUCCESS}`,
     ]);
     expect(logB).toEqual(logA);
     expect(eventsA.length).toBeGreaterThan(20);
@@ -158,12 +159,12 @@ describe('a restored engine', () => {
     const original = await runningEngine();
     const pending = original.vms.get(1)!.suspend(); // queued, not yet stepped: the snapshot holds the call
     const copy = restored(original);
-    expect(await pending).toBe(VINF_SUCCESS); // the original settles its own promise
+    expect(await pending).toBe(VINF_EM_SUSPEND); // the original settles its own promise
     const reported: number[] = [];
     copy.restoredCalls$.subscribe(({ result }) => reported.push(result as number));
     await copy.runUntilIdle();
     expect(copy.vms.get(1)!.state).toBe('SUSPENDED');
-    expect(copy.restoredCalls).toMatchObject([{ vm: 1, result: VINF_SUCCESS }]);
-    expect(reported).toEqual([VINF_SUCCESS]);
+    expect(copy.restoredCalls).toMatchObject([{ vm: 1, result: VINF_EM_SUSPEND }]);
+    expect(reported).toEqual([VINF_EM_SUSPEND]);
   });
 });
