@@ -17,7 +17,8 @@ import { ReqPool } from '../vmm/requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
 import type { EngineActorRef, PartSnapshot } from './actor.js';
-import { VmCore, type AtErrorCallback, type VmmHost } from '../vmm/vm-core.js';
+import { VmCore, type AtErrorCallback, type CallResolvers, type VmmHost } from '../vmm/vm-core.js';
+import { bindCode, defineCodes, persistable } from '../persist/registry.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
 import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
@@ -25,10 +26,9 @@ import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
 import type { Gvmm } from '../gvmm/gvmm.js';
 import { gvmmR3CreateVM, gvmmR3RegisterVCpu } from '../gvmm/r3.js';
 import { VMHALTMETHOD } from '../../machines/halt-method.js';
-import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from '../vmm/halt/engine.js';
+import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from '../vmm/halt/engine.js';
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
-import { persistable } from '../persist/registry.js';
 import { UserFunctions, type UserFunctionMap } from './functions.js';
 import { implementationsForRestore, persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
 
@@ -116,7 +116,7 @@ export class Vmm implements VmmHost {
   readonly machines: Partial<EngineMachines> | undefined;
   current: { vm: VmCore; cpu: number } | null = null;
   readonly vms = new Map<number, VM>();
-  private readonly ids = { req: 0, caller: 0 };
+  private readonly ids = { req: 0, caller: 0, call: 0 };
   /** The engine's GVMM: VM handles, EMT registry, halt / wake-up scheduling, statistics. */
   readonly gvmm: Gvmm;
   private isDisposed = false;
@@ -130,6 +130,8 @@ export class Vmm implements VmmHost {
   declare readonly functions: UserFunctions;
   /** Pending API calls' kill switches (dispose() rejects them). */
   declare private readonly calls: Set<() => void>;
+  /** The promise API's pending calls: id → resolvers (ids come from nextId('call')); a restored engine has none. */
+  declare private readonly callResolvers: Map<number, CallResolvers>;
   declare private readonly lifeEvents: Subject<VmLifeEvent>;
   /**
    * XState's `system.get(systemId)`: the VM `vm.N`, or one of its actors `vm.N/cpu.i`, `vm.N/emt.i`,
@@ -184,6 +186,21 @@ export class Vmm implements VmmHost {
     return () => this.calls.delete(kill);
   }
 
+  openCall(resolvers: CallResolvers): number {
+    const id = this.nextId('call');
+    this.callResolvers.set(id, resolvers);
+    return id;
+  }
+
+  settleCall(vm: VmCore, id: number, result: number | Error): void {
+    const resolvers = this.callResolvers.get(id);
+    this.callResolvers.delete(id);
+    if (resolvers) return result instanceof Error ? resolvers.reject(result) : resolvers.resolve(result);
+    const rc = typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR;
+    vm.emit(result instanceof Error ? { kind: 'call-unclaimed', call: id, rc, error: result, tNs: vm.nowNs() } : { kind: 'call-unclaimed', call: id, rc, tNs: vm.nowNs() });
+    this.reportRestoredCall(id, vm.handle, result);
+  }
+
   /** Every VM created (VMR3Create succeeded) and destroyed, as it happens; completes when the engine is disposed. */
   get vms$(): Observable<VmLifeEvent> {
     return this.lifeEvents.asObservable();
@@ -201,7 +218,7 @@ export class Vmm implements VmmHost {
     this.restoredCallEvents.next(call);
   }
 
-  nextId(kind: 'req' | 'caller'): number {
+  nextId(kind: 'req' | 'caller' | 'call'): number {
     return ++this.ids[kind];
   }
 
@@ -312,6 +329,11 @@ export class Vmm implements VmmHost {
     this.restoredCallEvents.complete();
   }
 
+  /** A restored VM's EMT hooks, rebuilt from this engine's options (VmmHost). */
+  emtHooks(core: VmCore): EmtHooks {
+    return emtHooksOf(core, { hooks: this.options.hooks });
+  }
+
   /** GVMMR3DestroyVM destroyed `core` (VmmHost): its VM leaves `vms` and vms$ says so. */
   vmDestroyed(core: VmCore): void {
     const vm = this.vms.get(core.handle);
@@ -322,7 +344,7 @@ export class Vmm implements VmmHost {
 }
 
 /** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
-const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
+const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'callResolvers', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
 
 /** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
 function attachHost(vmm: Vmm, options: VmmOptions): void {
@@ -330,6 +352,7 @@ function attachHost(vmm: Vmm, options: VmmOptions): void {
   host.hostOptions = options;
   host.functions = new UserFunctions(options.functions);
   host.calls = new Set<() => void>();
+  host.callResolvers = new Map<number, CallResolvers>();
   host.lifeEvents = new Subject<VmLifeEvent>();
   host.restoredCalls = [];
   host.restoredCallEvents = new Subject<RestoredCall>();
@@ -379,27 +402,31 @@ function rebuiltOptions(vmm: Vmm, implementations: VmmImplementations): VmmOptio
 
 /**
  * vmR3CreateU's init on EMT(0): GVMMR3CreateVM (the reserved handle gets its GVM, EMT0 registered), each
- * other vCPU registers on its own EMT, the halt method goes from BOOTSTRAP to DEFAULT, then CREATED.
+ * other vCPU registers on its own EMT, the halt method goes from BOOTSTRAP to DEFAULT, then CREATED. Each wait
+ * continues in a code-table function bound to (vm, cpu): data, not a closure.
  */
-const vmR3CreateU: ReqFn = ({ vm }) => {
-  const rc = gvmmR3CreateVM(vm);
-  if (rc < 0) return rc;
-  vm.created = true; // from here on every EMT may serve VMCPUID_ANY
-  const registerFrom = (cpu: number): EmtResult => {
-    if (cpu >= vm.cCpus) {
-      return vmR3SetHaltMethodU(vm, VMHALTMETHOD.DEFAULT, (rcHalt) => {
-        if (rcHalt < 0) return rcHalt;
-        vm.setState('CREATED', 'CREATING');
-        return VINF_SUCCESS;
-      });
-    }
-    return emtCallWait(cpu, vmR3RegisterVCpu, [], (rcReg) => (rcReg < 0 ? rcReg : registerFrom(cpu + 1)));
-  };
-  return registerFrom(1);
-};
+const create = defineCodes('vmR3Create', {
+  vmR3CreateU: (({ vm }) => {
+    const rc = gvmmR3CreateVM(vm);
+    if (rc < 0) return rc;
+    vm.created = true; // from here on every EMT may serve VMCPUID_ANY
+    return registerFrom(vm, 1);
+  }) as ReqFn,
+  /** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
+  vmR3RegisterVCpu: (({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu)) as ReqFn,
+  registered: (vm: VmCore, cpu: number, rcReg: number): EmtResult => (rcReg < 0 ? rcReg : registerFrom(vm, cpu + 1)),
+  haltMethodSet: (vm: VmCore, rcHalt: number): EmtResult => {
+    if (rcHalt < 0) return rcHalt;
+    vm.setState('CREATED', 'CREATING');
+    return VINF_SUCCESS;
+  },
+});
+const vmR3CreateU = create.vmR3CreateU;
 
-/** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
-const vmR3RegisterVCpu: ReqFn = ({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu);
+function registerFrom(vm: VmCore, cpu: number): EmtResult {
+  if (cpu >= vm.cCpus) return vmR3SetHaltMethodU(vm, VMHALTMETHOD.DEFAULT, bindCode(create.haltMethodSet, vm));
+  return emtCallWait(cpu, create.vmR3RegisterVCpu, [], bindCode(create.registered, vm, cpu));
+}
 
 /**
  * A new engine, or with `snapshot` the engine a getPersistedSnapshot() wrote, restored and continuing (its

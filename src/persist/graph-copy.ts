@@ -11,24 +11,23 @@
  * class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
-import { planOf, type ClassPlan } from './graph-plan.js';
+import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
 import { classRefusal, closureRefusal, refusalError, symbolRefusal } from './graph-walk.js';
-import { bindCodeTo, codeByNameOf, codeStamp, constantName, type RegisteredClass } from './registry.js';
+import { bindCodeTo, codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
   readonly userName?: (fn: Function) => string | undefined;
 }
 
-/** How a shell is filled (one per object met). */
+/** How a shell is filled (one per object met); frozen sources are frozen again after. */
 const enum Fill {
   Plain,
   Array,
   Map,
   Set,
-  Fields,
-  Hook,
-  Saved,
+  Class,
+  Frozen = 8,
 }
 
 /** A deep copy of the graph reachable from `root` (see the module comment). */
@@ -72,14 +71,19 @@ function isSharedFunction(fn: Function): boolean {
   return !stamp.args || stamp.args.every((a) => (typeof a === 'object' ? a === null || isImmutable(a) : typeof a === 'function' ? isSharedFunction(a) : typeof a !== 'symbol'));
 }
 
+/** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
+const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
+
 class Copier {
   private readonly copies = new Map<object, object>();
-  private readonly srcs: object[] = [];
-  private readonly dsts: object[] = [];
-  private readonly fills: Fill[] = [];
-  private readonly plans: (ClassPlan | undefined)[] = [];
+  /** Shells to fill, four slots each: source, shell, Fill, class plan (or undefined). */
+  private readonly todo: unknown[] = [];
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
-  private readonly revives: [revive: (obj: any) => void, obj: object][] = [];
+  /** Pairs: revive, object (discovery order). */
+  private readonly revives: unknown[] = [];
+
+  /** Object.prototype has no enumerable property (nobody polluted it): for…in is safe on plain objects. */
+  private readonly plainForIn = !inheritsEnumerable(Object.prototype);
 
   constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {}
 
@@ -98,41 +102,43 @@ class Copier {
 
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
-    const { srcs, dsts, fills, plans } = this;
-    for (let i = 0; i < srcs.length; i++) this.fill(srcs[i], dsts[i], fills[i], plans[i]);
+    const todo = this.todo;
+    for (let i = 0; i < todo.length; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as ClassPlan | undefined);
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
-    for (let i = this.revives.length - 1; i >= 0; i--) this.revives[i][0](this.revives[i][1]);
+    const revives = this.revives;
+    for (let i = revives.length - 2; i >= 0; i -= 2) (revives[i] as (obj: object) => void)(revives[i + 1] as object);
   }
 
   private fn(fn: Function): Function {
     const stamp = codeStamp(fn);
     if (!stamp) {
-      if (this.userName?.(fn) !== undefined) return fn;
-      throw closureRefusal(fn);
+      if (this.userName?.(fn) === undefined) throw closureRefusal(fn);
+    } else if (stamp.args && !isSharedFunction(fn)) {
+      const args: unknown[] = [];
+      const copy = bindCodeTo(codeStampFn(fn), args);
+      this.copies.set(fn, copy);
+      for (const a of stamp.args) args.push(this.clone(a));
+      return copy;
     }
-    if (!stamp.args || isSharedFunction(fn)) return fn;
-    const args: unknown[] = [];
-    const copy = bindCodeTo(codeStampFn(fn), args);
-    this.copies.set(fn, copy);
-    for (const a of stamp.args) args.push(this.clone(a));
-    return copy;
+    this.copies.set(fn, fn);
+    return fn;
   }
 
   /** An object met for the first time: its shell (filled later), or itself when immutable. */
   private meet(src: object): object {
     const proto = Object.getPrototypeOf(src) as object | null;
+    const frozen = Object.isFrozen(src);
+    if ((frozen || unfrozenConstantPrototypes.has(proto)) && constantName(src) !== undefined) return this.share(src);
     let dst: object;
     let fill: Fill;
     let plan: ClassPlan | undefined;
     if (proto === Object.prototype || proto === null) {
-      if (Object.isFrozen(src) && isImmutable(src)) return this.share(src);
-      if (constantName(src) !== undefined) return this.share(src);
+      if (frozen && isImmutable(src)) return this.share(src);
       dst = proto === null ? Object.create(null) : {};
       fill = Fill.Plain;
     } else if (proto === Array.prototype) {
-      if (Object.isFrozen(src) && isImmutable(src)) return this.share(src);
-      if (constantName(src) !== undefined) return this.share(src);
-      dst = new Array((src as unknown[]).length);
+      if (frozen && isImmutable(src)) return this.share(src);
+      dst = [];
       fill = Fill.Array;
     } else if (proto === Map.prototype) {
       dst = new Map();
@@ -141,69 +147,89 @@ class Copier {
       dst = new Set();
       fill = Fill.Set;
     } else if ((plan = planOf(proto)) !== undefined) {
-      if (constantName(src) !== undefined) return this.share(src);
-      const spec = plan.entry.spec;
       dst = Object.create(proto) as object;
-      fill = spec.copy ? Fill.Hook : spec.save ? Fill.Saved : Fill.Fields;
-      if (spec.revive) this.revives.push([spec.revive, dst]);
+      fill = Fill.Class;
+      if (plan.revive) this.revives.push(plan.revive, dst);
     } else {
-      if (constantName(src) !== undefined) return this.share(src);
       const type = bytesType(src);
       if (type === undefined) throw classRefusal(src, proto);
-      const copy = copyBytes(src, type);
-      this.copies.set(src, copy);
-      return copy;
+      return this.share(src, copyBytes(src, type));
     }
     this.copies.set(src, dst);
-    this.srcs.push(src);
-    this.dsts.push(dst);
-    this.fills.push(fill);
-    this.plans.push(plan);
+    this.todo.push(src, dst, frozen ? fill | Fill.Frozen : fill, plan);
     return dst;
   }
 
-  private share(src: object): object {
-    this.copies.set(src, src);
-    return src;
+  private share(src: object, copy: object = src): object {
+    this.copies.set(src, copy);
+    return copy;
   }
 
   private fill(src: object, dst: object, fill: Fill, plan: ClassPlan | undefined): void {
     const clone = this.clone;
-    switch (fill) {
+    switch (fill & ~Fill.Frozen) {
       case Fill.Plain:
-      case Fill.Fields: {
-        const from = src as Record<string, unknown>;
-        const to = dst as Record<string, unknown>;
-        const transient = plan?.transient;
-        for (const key of Object.keys(from)) {
-          const value = transient?.has(key) ? undefined : clone(from[key]);
-          if (key === '__proto__') Object.defineProperty(to, key, { value, writable: true, enumerable: true, configurable: true });
-          else to[key] = value;
-        }
+        copyFields(src, dst, clone, undefined, this.plainForIn);
         break;
-      }
       case Fill.Array: {
         const from = src as unknown[];
         const to = dst as unknown[];
-        for (let i = 0; i < from.length; i++) if (i in from) to[i] = clone(from[i]);
+        for (let i = 0, n = from.length; i < n; i++) {
+          const v = from[i];
+          if (v === undefined && !(i in from)) to.length = i + 1; // a hole stays a hole
+          else to.push(isRef(v) ? clone(v) : v);
+        }
         break;
       }
       case Fill.Map:
-        for (const [k, v] of src as Map<unknown, unknown>) (dst as Map<unknown, unknown>).set(clone(k), clone(v));
+        (src as Map<unknown, unknown>).forEach((v, k) => (dst as Map<unknown, unknown>).set(isRef(k) ? clone(k) : k, isRef(v) ? clone(v) : v));
         break;
       case Fill.Set:
-        for (const v of src as Set<unknown>) (dst as Set<unknown>).add(clone(v));
+        (src as Set<unknown>).forEach((v) => (dst as Set<unknown>).add(isRef(v) ? clone(v) : v));
         break;
-      case Fill.Hook:
-        plan!.entry.spec.copy!(src, dst, clone);
+      case Fill.Class: {
+        const spec = plan!.entry.spec;
+        if (spec.copy) spec.copy(src, dst, clone);
+        else if (spec.save) this.restores.push([dst, plan!.entry, clone(spec.save(src))]);
+        else copyFields(src, dst, clone, plan!.transient, plan!.forIn);
         break;
-      case Fill.Saved:
-        this.restores.push([dst, plan!.entry, clone(plan!.entry.spec.save!(src))]);
-        break;
+      }
     }
-    if (fill !== Fill.Saved && fill !== Fill.Hook && Object.isFrozen(src)) Object.freeze(dst);
+    if (fill & Fill.Frozen) Object.freeze(dst);
   }
 }
+
+/**
+ * Own enumerable fields, in their order; transient ones become undefined (kept in place so the copy has the
+ * original's shape). `forIn`: no enumerable field is inherited, so for…in (no key array) visits the own ones.
+ */
+function copyFields(src: object, dst: object, clone: (v: unknown) => unknown, transient: ReadonlySet<string> | undefined, forIn: boolean): void {
+  const from = src as Record<string, unknown>;
+  const to = dst as Record<string, unknown>;
+  if (forIn && transient === undefined) {
+    for (const key in from) {
+      const v = from[key];
+      if (key === '__proto__') setProto(to, clone(v));
+      else to[key] = isRef(v) ? clone(v) : v;
+    }
+    return;
+  }
+  for (const key of forIn ? keysIn(from) : Object.keys(from)) {
+    const v = from[key];
+    if (transient?.has(key)) to[key] = undefined;
+    else if (key === '__proto__') setProto(to, clone(v));
+    else to[key] = isRef(v) ? clone(v) : v;
+  }
+}
+
+function keysIn(obj: object): string[] {
+  const keys: string[] = [];
+  for (const key in obj) keys.push(key);
+  return keys;
+}
+
+/** An own field named __proto__ (an assignment would set the prototype instead). */
+const setProto = (to: object, value: unknown): void => void Object.defineProperty(to, '__proto__', { value, writable: true, enumerable: true, configurable: true });
 
 function codeStampFn(fn: Function): (...args: any[]) => any {
   return codeByNameOf(codeStamp(fn)!.name)!;

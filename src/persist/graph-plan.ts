@@ -8,6 +8,17 @@ export interface ClassPlan {
   readonly entry: RegisteredClass;
   readonly transient: ReadonlySet<string> | undefined;
   readonly history: ReadonlySet<string> | undefined;
+  /** transient ∪ history: the fields a state key leaves out. */
+  readonly unkeyed: ReadonlySet<string> | undefined;
+  readonly revive: ((obj: object) => void) | undefined;
+  /** No enumerable field on the prototype chain: for…in visits exactly an instance's own enumerable fields. */
+  readonly forIn: boolean;
+}
+
+/** Does the prototype chain from `proto` up have an enumerable property? (for…in would visit it.) */
+export function inheritsEnumerable(proto: object | null): boolean {
+  for (const _ in Object.create(proto) as object) return true;
+  return false;
 }
 
 const plans = new Map<object, ClassPlan>();
@@ -26,7 +37,7 @@ export function planOf(proto: object | null): ClassPlan | undefined {
   if (plan) return plan;
   const entry = registeredPrototype(proto);
   if (!entry) return undefined;
-  plan = { entry, transient: setOf(entry.spec.transient), history: setOf(entry.spec.history) };
+  plan = { entry, transient: setOf(entry.spec.transient), history: setOf(entry.spec.history), unkeyed: setOf([...(entry.spec.transient ?? []), ...(entry.spec.history ?? [])]), revive: entry.spec.revive, forIn: !inheritsEnumerable(proto) };
   plans.set(proto, plan);
   return plan;
 }

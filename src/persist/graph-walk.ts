@@ -9,8 +9,8 @@
  */
 import { VBoxError, VERR_NOT_SUPPORTED } from '../status.js';
 import { bytesOf, bytesType, type EntryKind } from './graph-format.js';
-import { planOf } from './graph-plan.js';
-import { codeStamp, constantName } from './registry.js';
+import { inheritsEnumerable, planOf } from './graph-plan.js';
+import { codeStamp, constantName, unfrozenConstantPrototypes } from './registry.js';
 import { pathTo } from './walk.js';
 
 export type Primitive = string | number | boolean | bigint | null | undefined;
@@ -81,6 +81,8 @@ class Walk {
   readonly order: object[] = [];
   private readonly userName;
   private readonly skipHistory;
+  /** Object.prototype has no enumerable property (nobody polluted it): for…in is safe on plain objects. */
+  private readonly plainForIn = !inheritsEnumerable(Object.prototype);
 
   constructor(
     private readonly sink: GraphSink,
@@ -112,19 +114,22 @@ class Walk {
   private objectValue(v: object): void {
     const id = this.ids.get(v);
     if (id !== undefined) return this.sink.ref(id);
-    const name = constantName(v);
+    // Constants are looked up only where one can be (a WeakMap lookup per object is too dear).
+    const name = Object.isFrozen(v) || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null) ? constantName(v) : undefined;
     if (name !== undefined) return this.sink.named('constant', name);
-    this.sink.ref(this.idOf(v));
+    this.sink.ref(this.number(v));
+  }
+
+  /** Number an object met for the first time (the next in discovery order). */
+  private number(v: object): number {
+    const id = this.order.length;
+    this.ids.set(v, id);
+    this.order.push(v);
+    return id;
   }
 
   private idOf(v: object): number {
-    let id = this.ids.get(v);
-    if (id === undefined) {
-      id = this.order.length;
-      this.ids.set(v, id);
-      this.order.push(v);
-    }
-    return id;
+    return this.ids.get(v) ?? this.number(v);
   }
 
   object(obj: object, id: number): void {
@@ -138,7 +143,7 @@ class Walk {
     const proto = Object.getPrototypeOf(obj) as object | null;
     if (proto === Object.prototype || proto === null) {
       sink.begin(id, proto === null ? 'null-object' : 'object', undefined, Object.isFrozen(obj));
-      this.fields(obj, undefined);
+      this.fields(obj, undefined, this.plainForIn);
     } else if (proto === Array.prototype) {
       const items = obj as unknown[];
       sink.begin(id, 'array', undefined, Object.isFrozen(obj));
@@ -164,7 +169,7 @@ class Walk {
           this.value(spec.save(obj));
         } else {
           sink.begin(id, 'class', name, Object.isFrozen(obj));
-          this.fields(obj, plan.transient, this.skipHistory ? plan.history : undefined);
+          this.fields(obj, this.skipHistory ? plan.unkeyed : plan.transient, plan.forIn);
         }
       } else {
         const type = bytesType(obj);
@@ -176,11 +181,21 @@ class Walk {
     sink.end();
   }
 
-  private fields(obj: object, skip: ReadonlySet<string> | undefined, skip2?: ReadonlySet<string>): void {
+  /** Own enumerable fields but `skip`; `forIn`: none inherited, so for…in (no key array) visits exactly those. */
+  private fields(obj: object, skip: ReadonlySet<string> | undefined, forIn: boolean): void {
     const record = obj as Record<string, unknown>;
+    const sink = this.sink;
+    if (forIn) {
+      for (const key in record) {
+        if (skip?.has(key)) continue;
+        sink.key(key);
+        this.value(record[key]);
+      }
+      return;
+    }
     for (const key of Object.keys(obj)) {
-      if (skip?.has(key) || skip2?.has(key)) continue;
-      this.sink.key(key);
+      if (skip?.has(key)) continue;
+      sink.key(key);
       this.value(record[key]);
     }
   }

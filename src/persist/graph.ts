@@ -8,3 +8,4 @@ export { encodeGraph, type GraphSink, type Primitive, type WalkOptions } from '.
 export { writeGraph, type WriteOptions } from './graph-write.js';
 export { readGraph, type ReadOptions } from './graph-read.js';
 export { copyGraph, type CopyOptions } from './graph-copy.js';
+export { graphKey } from './graph-key.js';

@@ -83,8 +83,15 @@ export function defineConstant<T extends object>(name: string, value: T): T {
   if (known && known !== value) throw new Error(`constants: '${name}' is defined twice`);
   constantByName.set(name, value);
   nameOfConstant.set(value, name);
+  if (!Object.isFrozen(value)) unfrozenConstantPrototypes.add(Object.getPrototypeOf(value) as object | null);
   return value;
 }
+
+/**
+ * Prototypes of constants that were not frozen when defined. The graph copier looks an object up among the
+ * constants only when it is frozen or has one of these prototypes (a WeakMap lookup per object is too dear).
+ */
+export const unfrozenConstantPrototypes = new Set<object | null>();
 
 export const constantName = (value: object): string | undefined => nameOfConstant.get(value);
 export const constantByNameOf = (name: string): object | undefined => constantByName.get(name);

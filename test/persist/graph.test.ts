@@ -4,7 +4,7 @@
  * and cycles intact, transient fields rebuilt by revive (parts before owners), history fields out of the key.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { copyGraph, encodeGraph, readGraph, writeGraph, type GraphSink } from '../../src/persist/graph.js';
+import { copyGraph, encodeGraph, graphKey, readGraph, writeGraph, type GraphSink } from '../../src/persist/graph.js';
 import { codeStamp } from '../../src/persist/registry.js';
 import { bound, DONE, expectIsomorphic, Owner, Part, revived, Sealed, twice } from './fixtures.js';
 
@@ -171,6 +171,35 @@ describe('determinism and the canonical walk', () => {
     b.parts[1].name = 'c';
     expect(keyOf(a, true)).not.toBe(keyOf(b, true));
   });
+});
+
+describe('graphKey', () => {
+  it('is equal for graphs that differ only in history and transient fields, or in object identity', () => {
+    const a = ownerWithParts();
+    const b = ownerWithParts();
+    b.seq = 1;
+    b.listener = undefined;
+    expect(graphKey(a)).toBe(graphKey(b));
+    expect(graphKey(a)).toBe(graphKey(viaCopy(a)));
+    expect(graphKey(a, { skipHistory: false })).not.toBe(graphKey(b, { skipHistory: false }));
+  });
+
+  const differ: [string, unknown, unknown][] = [
+    ['string vs number', { a: '1' }, { a: 1 }],
+    ['0 vs -0', { a: 0 }, { a: -0 }],
+    ['NaN vs the string', [NaN], ['NaN']],
+    ['bigint vs number', [1n], [1]],
+    ['null vs undefined', [null], [undefined]],
+    ['hole vs undefined', holey(), [1, undefined, 3, undefined, undefined]],
+    ['strings that would run together', ['ab', 'c'], ['a', 'bc']],
+    ['a shared child vs two equal children', (() => { const c = { n: 1 }; return [c, c]; })(), [{ n: 1 }, { n: 1 }]],
+    ['field names', { ab: 1 }, { a: 1 }],
+    ['frozen vs not', Object.freeze({ a: 1 }), { a: 1 }],
+    ['Map vs object', new Map([['a', 1]]), { a: 1 }],
+    ['bytes', Buffer.from([1]), Buffer.from([2])],
+    ['a part name (state, not history)', ownerWithParts(), (() => { const o = ownerWithParts(); o.parts[0].name = 'z'; return o; })()],
+  ];
+  for (const [name, x, y] of differ) it(`tells apart: ${name}`, () => expect(graphKey(x)).not.toBe(graphKey(y)));
 });
 
 describe('copyGraph shares what is immutable', () => {
