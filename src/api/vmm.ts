@@ -3,111 +3,36 @@
  * creates VMs the way VMR3Create does: check the input, start one EMT per vCPU, run the init on EMT(0)
  * through a VMCPUID_ANY request (registering vCPUs 1..n with requests to their EMTs), then CREATED.
  */
-import { DeterministicScheduler, type ChoicePolicy } from '../sched/deterministic.js';
+import { DeterministicScheduler } from '../sched/deterministic.js';
 import { attachInspection, type InspectionSession } from '../inspect/session.js';
-import type { InspectorInput } from '../inspect/inspector.js';
 import { RealTimeScheduler } from '../sched/real-time.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
-import { readBaseConfig, type VmConfigInput } from '../vmm/config.js';
+import { readBaseConfig } from '../vmm/config.js';
 import { Emt, type EmtHooks } from '../vmm/emt.js';
 import { disposedError, killedError, reqCallOp, runOperation, runOperationThen, statusToResult } from '../vmm/external.js';
-import { userComponents, type VmComponents } from '../vmm/lifecycle.js';
+import { userComponents } from '../vmm/lifecycle.js';
 import { ReqPool } from '../vmm/requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
 import type { EngineActorRef, PartSnapshot } from './actor.js';
-import { VmCore, type AtErrorCallback, type CallResolvers, type VmmHost } from '../vmm/vm-core.js';
+import { VmCore, type CallResolvers, type VmmHost } from '../vmm/vm-core.js';
 import { bindCode, defineCodes, persistable } from '../persist/registry.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
-import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
 import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
 import type { Gvmm } from '../gvmm/gvmm.js';
 import { gvmmR3CreateVM, gvmmR3RegisterVCpu } from '../gvmm/r3.js';
 import { VMHALTMETHOD } from '../../machines/halt-method.js';
-import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from '../vmm/halt/engine.js';
+import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserveVmHandle } from '../vmm/halt/engine.js';
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
-import { UserFunctions, type UserFunctionMap } from './functions.js';
+import { UserFunctions } from './functions.js';
 import { implementationsForRestore, persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
+import type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
 
-/** vmm.vms$: a VM whose VMR3Create succeeded, and the same VM once destroyed (TERMINATED). */
-export interface VmLifeEvent {
-  readonly kind: 'created' | 'destroyed';
-  readonly vm: VM;
-  readonly handle: number;
-  readonly tNs: number;
-}
+export type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
 
-/** A promise-API call pending at snapshot time, finished by the restored engine (vmm.restoredCalls). */
-export interface RestoredCall {
-  /** The call's id in the engine (what the snapshot recorded for it). */
-  readonly callId: number;
-  /** The VM's handle. */
-  readonly vm: number;
-  /** The status its promise would have resolved with, or the error it would have rejected with. */
-  readonly result: number | Error;
-  readonly tNs: number;
-}
-
-export interface VmmOptions {
-  /** 'virtual' (default): deterministic scheduler and virtual GIP time; 'real': host time for embedders. */
-  clock?: 'virtual' | 'real';
-  /** Deterministic mode: how ready actors are picked (default: seeded with `seed`, or lowest id first). */
-  policy?: ChoicePolicy;
-  seed?: number;
-  /** 'intended' (default) or 'as-written' (reproduce the quirks of vbox-facts.md §12; each one: docs/fidelity.md). */
-  fidelity?: 'intended' | 'as-written';
-  /** Guest execution and other hooks. */
-  hooks?: EmtHooks;
-  /** Component notifications (PDM, SSM …); defaults do nothing. */
-  components?: Partial<VmComponents>;
-  /** A prebuilt scheduler (the checker passes its own). */
-  scheduler?: Scheduler;
-  /** @internal Test-only broken variants for the checker's mutation tests (src/vmm/faults.ts). */
-  faults?: EngineFaults;
-  /** @internal Test-only machine variants (`machine.provide()`), defaulting to machines/. */
-  machines?: Partial<EngineMachines>;
-  /**
-   * Inspectors: a function or observer as XState's `inspect` takes, an @statelyai/inspect inspector, a record
-   * sink (trace recorder, websocket stream) or a list. Without one, inspection costs nothing.
-   */
-  inspect?: InspectorInput;
-  /** GVMM: the early wake-up index ('heap' | 'scan'), `/GVMM/*` config, semaphore resolution, handle count. */
-  gvmm?: VmmGvmmOptions;
-  /**
-   * The embedder's functions by name, `{ name: fn }`: what a snapshot writes for a pending reqCallWait `fn`, a
-   * rendezvous callback, an at-state / at-error callback or an SSM unit's callbacks (docs/snapshot.md). A
-   * restore needs every name its snapshot uses.
-   */
-  functions?: UserFunctionMap;
-  /**
-   * Restore this engine (vmm.getPersistedSnapshot(), JSON round trip allowed) instead of making a new one.
-   * Clock, fidelity and GVMM options come from the snapshot; `scheduler`, `clock`, `policy`, `seed`,
-   * `fidelity` and `gvmm` must then be left out.
-   */
-  snapshot?: PersistedVmm;
-}
-
-export interface CreateOptions {
-  cpus: number;
-  config?: VmConfigInput;
-  /** pfnVMAtError, registered before anything else. */
-  atError?: AtErrorCallback;
-  /** Simulated guest RAM (the `pgm` saved-state unit): size, dirty rate, prefill. Default 4 MiB, not dirtied. */
-  ram?: GuestRamOptions;
-}
-
-/** The options that are data (saved in a snapshot, so a restore rebuilds the same engine). */
-export interface VmmConfig {
-  readonly clock: 'virtual' | 'real';
-  readonly fidelity: 'intended' | 'as-written';
-  readonly gvmm?: VmmGvmmOptions;
-}
-
-/** The options that are the embedder's code and host attachments: re-supplied to a restore, never saved. */
-export type VmmImplementations = Pick<VmmOptions, 'hooks' | 'components' | 'inspect' | 'functions'>;
 
 export class Vmm implements VmmHost {
   readonly sched: Scheduler;
