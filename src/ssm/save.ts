@@ -8,7 +8,8 @@
 import { RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_WRONG_ORDER } from '../status.js';
 import type { SsmAfter } from './constants.js';
 import { SsmHandle } from './handle.js';
-import type { SsmProgressCallback } from './progress.js';
+import { bindCode } from '../persist/registry.js';
+import { progressByByte, type SsmProgressCallback } from './progress.js';
 import { saveDoCommon, saveDoDoneRun } from './save-runs.js';
 import { FileSink, type SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
@@ -50,7 +51,7 @@ export function ssmSave(holder: SsmRegistryHolder, target: string | SsmSink, opt
   const sink = typeof target === 'string' ? new FileSink(target) : target;
   let writer: SsmStreamWriter;
   try {
-    writer = new SsmStreamWriter(sink, { cUnits: registry.cUnits, lzf: opts.lzf ?? true, onBytes: (cb) => handle.progress.byByte(cb) });
+    writer = new SsmStreamWriter(sink, { cUnits: registry.cUnits, lzf: opts.lzf ?? true, onBytes: bindCode(progressByByte, handle.progress) });
   } catch (e) {
     sink.abort(false);
     throw e;
