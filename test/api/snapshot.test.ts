@@ -146,6 +146,14 @@ describe('a restored engine', () => {
     expect(seen).toEqual([]); // the restore calls the function its own `functions` give, not the original's
   });
 
+  it('shows its VMs to the inspectors the restore is given', async () => {
+    const original = await runningEngine();
+    const seen: { type: string; value: unknown }[] = [];
+    const copy = engine({ snapshot: throughJson(original.getPersistedSnapshot()), inspect: (e) => seen.push({ type: e.type, value: (e as { snapshot?: { value?: unknown } }).snapshot?.value }) });
+    await copy.vms.get(1)!.suspend();
+    expect(seen.filter((e) => e.value === 'SUSPENDED').length).toBeGreaterThan(0);
+  });
+
   it('can be snapshotted and restored again', async () => {
     const original = await runningEngine(3);
     const twice = restored(restored(original));
