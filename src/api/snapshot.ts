@@ -130,4 +130,8 @@ function checkEnvelope(snapshot: PersistedVmm): void {
   if (!Array.isArray(envelope.functions) || envelope.functions.some((name) => typeof name !== 'string')) {
     throw new VBoxError(VERR_INVALID_MAGIC, 'createVMM({ snapshot }): the function name list is damaged');
   }
+  // The graph's root must be the engine itself (a snapshot of anything else would revive and then be dropped).
+  const { root, objects } = envelope.graph as { root?: unknown; objects?: unknown };
+  const rootEntry = Array.isArray(root) && root[0] === 'ref' && Array.isArray(objects) ? (objects[root[1] as number] as { name?: unknown } | undefined) : undefined;
+  if (rootEntry?.name !== 'Vmm') throw new VBoxError(VERR_INVALID_MAGIC, 'createVMM({ snapshot }): the snapshot\'s root is not an engine (Vmm)');
 }

@@ -120,8 +120,9 @@ describe('createVMM({ snapshot }) refuses and creates nothing', () => {
     ['another version', (s) => ({ ...s, version: 2 }), VERR_VERSION_MISMATCH],
     ['no graph', (s) => ({ ...s, graph: null }), VERR_INVALID_MAGIC],
     ['a damaged function list', (s) => ({ ...s, functions: [7] }), VERR_INVALID_MAGIC],
+    ['a graph whose root is not the engine', (s) => ({ ...s, graph: { ...s.graph, root: ['ref', 1] } }), VERR_INVALID_MAGIC],
     ['a function name `functions` lacks', (s) => ({ ...s, functions: ['onState'] }), VERR_NOT_FOUND],
-    ['an engine class this build lacks', (s) => JSON.parse(JSON.stringify(s).replace('"Vmm"', '"NoSuchClass"')), /NoSuchClass/],
+    ['an engine class this build lacks', (s) => JSON.parse(JSON.stringify(s).replace('"VmCore"', '"NoSuchClass"')), /NoSuchClass/],
   ];
 
   it.each(damaged)('%s', async (_case, damage, expected) => {
