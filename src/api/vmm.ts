@@ -17,7 +17,7 @@ import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
 import type { EngineActorRef, PartSnapshot } from './actor.js';
 import { VmCore, type CallResolvers, type VmmHost } from '../vmm/vm-core.js';
-import { bindCode, defineCodes, persistable } from '../persist/registry.js';
+import { bindCode, codeStamp, defineCodes, persistable } from '../persist/registry.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
 import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
@@ -47,6 +47,11 @@ export class Vmm implements VmmHost {
   private isDisposed = false;
   /** The options that are data: a restore rebuilds `options` from these and the re-supplied implementations. */
   readonly config: VmmConfig;
+  /**
+   * The hooks and components when they are data (every function in them from the code table or named in
+   * `functions`, as the checker's are): they travel with a snapshot. Otherwise null: a restore takes them again.
+   */
+  readonly implementations: Pick<VmmOptions, 'hooks' | 'components'> | null;
   // Host attachments (transient, rebuilt by attachHost on create and on restore):
   declare private readonly hostOptions: VmmOptions | undefined;
   /** Present only when someone inspects. */
@@ -86,6 +91,8 @@ export class Vmm implements VmmHost {
       ...(options.gvmm ? { gvmm: options.gvmm } : {}),
     };
     attachHost(this, options);
+    const { hooks, components } = options;
+    this.implementations = isData(hooks, this.functions) && isData(components, this.functions) ? { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}) } : null;
     (this as { inspection?: InspectionSession }).inspection = options.inspect ? attachInspection(this.sched, options.inspect) : undefined;
     this.gvmm = createEngineGvmm(this.sched, this.fidelity, options.gvmm);
   }
@@ -99,7 +106,7 @@ export class Vmm implements VmmHost {
    * engine's own revive) its parts rebuild their hooks from here: the saved config and the re-supplied ones.
    */
   get options(): VmmOptions {
-    return this.hostOptions ?? rebuiltOptions(this, implementationsForRestore());
+    return this.hostOptions ?? rebuiltOptions(this, { ...this.implementations, ...implementationsForRestore() });
   }
 
   get disposed(): boolean {
@@ -318,6 +325,11 @@ persistable('Vmm', Vmm, {
     attachHost(into, rebuiltOptions(vmm, { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(functions ? { functions } : {}) }));
   },
 });
+
+/** Hooks or components whose every function a snapshot can name (code table, or the embedder's `functions`). */
+function isData(table: object | undefined, functions: UserFunctions): boolean {
+  return Object.values(table ?? {}).every((fn) => fn === undefined || codeStamp(fn) !== undefined || functions.nameOf(fn) !== undefined);
+}
 
 /** A restored or copied engine's options: its saved config and test variants, and the implementations given. */
 function rebuiltOptions(vmm: Vmm, implementations: VmmImplementations): VmmOptions {
