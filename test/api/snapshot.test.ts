@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   SNAPSHOT_FORMAT, SNAPSHOT_VERSION, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_NOT_SUPPORTED, VERR_VM_INVALID_VM_STATE,
-  VERR_VM_THREAD_IS_EMT, VINF_EM_OFF, VINF_EM_RESUME, VINF_EM_SUSPEND, VINF_SUCCESS, type EmtContext, type PartSnapshot, type Vmm, type VmState,
+  VERR_VM_THREAD_IS_EMT, VINF_EM_OFF, VINF_EM_RESUME, VINF_EM_SUSPEND, VINF_SUCCESS, type EmtContext, type GuestAction, type GuestContext, type PartSnapshot, type Vmm, type VmState,
 } from '../../src/index.js';
 import { engine, recordEvents, restored, throughJson } from './snapshot-support.js';
 
@@ -152,6 +152,21 @@ describe('a restored engine', () => {
     const copy = engine({ snapshot: throughJson(original.getPersistedSnapshot()), inspect: (e) => seen.push({ type: e.type, value: (e as { snapshot?: { value?: unknown } }).snapshot?.value }) });
     await copy.vms.get(1)!.suspend();
     expect(seen.filter((e) => e.value === 'SUSPENDED').length).toBeGreaterThan(0);
+  });
+
+  it('keeps hooks whose functions are named (they travel with the snapshot); closures must be given again', async () => {
+    const guest = (): GuestAction => ({ kind: 'run', ns: 100_000 });
+    const original = engine({ seed: SEED, functions: { guest }, hooks: { executeGuest: guest } });
+    await (await original.create({ cpus: 1 })).powerOn();
+    const snapshot = throughJson(original.getPersistedSnapshot());
+    expect(snapshot.functions).toEqual(['guest']);
+    const slices: number[] = [];
+    const copy = engine({ snapshot, functions: { guest: ({ cpu }: GuestContext): GuestAction => (slices.push(cpu), { kind: 'run', ns: 100_000 }) } });
+    await copy.advance(1_000_000);
+    expect(slices.length).toBeGreaterThan(0); // the restored guest hook runs without `hooks` given again
+    const unnamed = engine({ seed: SEED, hooks: { executeGuest: () => ({ kind: 'run', ns: 100_000 }) } });
+    await (await unnamed.create({ cpus: 1 })).powerOn();
+    expect(unnamed.getPersistedSnapshot().functions).toEqual([]); // a closure hook is the host's, not written
   });
 
   it('can be snapshotted and restored again', async () => {
