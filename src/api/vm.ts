@@ -18,6 +18,7 @@ import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
 import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/save-flow.js';
 import type { SsmUnitOptions } from '../ssm/units.js';
+import type { UserCallbackError } from '../vmm/user-callback.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
 import { bindCode, defineCode, persistable } from '../persist/registry.js';
@@ -317,7 +318,7 @@ export class VM {
 
   /** SSMR3RegisterExternal: a saved-state unit of the embedder's (name ≤ 47 characters, instance, callbacks). */
   registerUnit(unit: SsmUnitOptions): void {
-    savedStateOf(this.core).registry.register(unit).onCallbackError = (error) => this.core.callbackFailed(error);
+    savedStateOf(this.core).registry.register(unit).onCallbackError = bindCode(unitCallbackFailed, this.core);
   }
 
   /** SSMR3DeregisterExternal (every instance when `instance` is omitted). */
@@ -377,6 +378,8 @@ export class VM {
 }
 
 const vmEnded = defineCode('api.vmEnded', (vm: VM): void => vm.end());
+/** An embedder unit's callback failed: a VMSetError on its VM (the unit keeps this, bound to the VM: data). */
+const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, error: UserCallbackError): void => void core.callbackFailed(error));
 
 /** The facade's streams and caches are host attachments: a restored VM rebuilds them (streams of a restored VM work). */
 persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], revive: (vm) => vm.attachToCore() });
