@@ -47,9 +47,17 @@ export function bindCode<B extends readonly unknown[], R extends readonly unknow
   fn: (...args: [...B, ...R]) => T,
   ...bound: B
 ): (...rest: R) => T {
+  return bindCodeTo(fn, bound) as (...rest: R) => T;
+}
+
+/**
+ * bindCode with the bound arguments given as an array that the result keeps (not a copy): the graph reader and
+ * copier bind first and fill the array once the objects it refers to exist.
+ */
+export function bindCodeTo(fn: AnyFn, bound: unknown[] | readonly unknown[]): AnyFn {
   const stamp = codeStamp(fn);
   if (!stamp || stamp.args) throw new Error(`bindCode: ${fn.name || 'an anonymous function'} is not in the code table (defineCode)`);
-  const call = (...rest: R): T => fn(...bound, ...rest);
+  const call = (...rest: unknown[]): unknown => fn(...bound, ...rest);
   Object.defineProperty(call, CODE, { value: { name: stamp.name, args: bound } satisfies CodeStamp });
   return call;
 }
@@ -75,17 +83,26 @@ export function defineConstant<T extends object>(name: string, value: T): T {
   if (known && known !== value) throw new Error(`constants: '${name}' is defined twice`);
   constantByName.set(name, value);
   nameOfConstant.set(value, name);
+  if (!Object.isFrozen(value)) unfrozenConstantPrototypes.add(Object.getPrototypeOf(value) as object | null);
   return value;
 }
 
+/**
+ * Prototypes of constants that were not frozen when defined. The graph copier looks an object up among the
+ * constants only when it is frozen or has one of these prototypes (a WeakMap lookup per object is too dear).
+ */
+export const unfrozenConstantPrototypes = new Set<object | null>();
+
 export const constantName = (value: object): string | undefined => nameOfConstant.get(value);
 export const constantByNameOf = (name: string): object | undefined => constantByName.get(name);
+/** The code-table function named `name` itself (unbound), or undefined. */
+export const codeByNameOf = (name: string): AnyFn | undefined => codeByName.get(name);
 
 /** How a registered class is saved and restored. */
 export interface ClassSpec<T extends object = any> {
   /**
    * Own fields that are not state: caches rebuilt on demand, listeners, host attachments (sockets, promise
-   * resolvers). Not written; after a restore they are absent until `revive` sets them.
+   * resolvers). Not written; after a restore or copy they are `undefined` until `revive` sets them.
    */
   readonly transient?: readonly string[];
   /**
@@ -102,6 +119,12 @@ export interface ClassSpec<T extends object = any> {
    */
   readonly save?: (obj: T) => unknown;
   readonly restore?: (obj: T, data: any) => void;
+  /**
+   * An in-memory copy (copyGraph) faster than save → restore: fill `into` (an empty instance) from `obj`.
+   * `clone(value)` gives the copy of any value `obj` holds (objects may not be filled yet); share what is
+   * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
+   */
+  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
 }
 
 export interface RegisteredClass {
@@ -111,21 +134,41 @@ export interface RegisteredClass {
 }
 
 const classByName = new Map<string, RegisteredClass>();
+/** Bumped by every registration: the graph code's per-class plans are valid for one generation. */
+let registryGeneration = 0;
+export const classGeneration = (): number => registryGeneration;
 const classByPrototype = new Map<object, RegisteredClass>();
 
 /**
  * Register a stateful class under a stable name (unique across the engine). Its state is its own enumerable
  * fields (TypeScript `private` is fine; JavaScript `#private` fields are invisible to the writer and cannot be
  * restored: keep state out of them, or give `save`/`restore`).
+ *
+ * A subclass of a registered class inherits its spec: `transient` and `history` are the union of both lists,
+ * and each hook (revive, save, restore, copy) is the subclass's own when given, else the parent's. So
+ * `persistable('ReqCallCell', ReqCallCell)` saves a MachineCell subclass as a cell plus its own fields.
  */
 export function persistable<C extends abstract new (...args: any[]) => object>(name: string, ctor: C, spec: ClassSpec<InstanceType<C>> = {}): C {
   const known = classByName.get(name);
   if (known && known.prototype !== ctor.prototype) throw new Error(`class registry: '${name}' is registered twice`);
-  const entry: RegisteredClass = { name, prototype: ctor.prototype as object, spec };
+  const entry: RegisteredClass = { name, prototype: ctor.prototype as object, spec: inherit(ctor.prototype as object, spec) };
+  registryGeneration++;
   classByName.set(name, entry);
   classByPrototype.set(ctor.prototype as object, entry);
   return ctor;
 }
 
+/** `spec` merged with the nearest registered ancestor's (see persistable). */
+function inherit(proto: object, spec: ClassSpec): ClassSpec {
+  let parent: RegisteredClass | undefined;
+  for (let p = Object.getPrototypeOf(proto) as object | null; p && !parent; p = Object.getPrototypeOf(p) as object | null) parent = classByPrototype.get(p);
+  if (!parent) return spec;
+  const union = (a?: readonly string[], b?: readonly string[]): readonly string[] | undefined => (a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined);
+  const merged: ClassSpec = { ...parent.spec, ...spec };
+  return { ...merged, transient: union(parent.spec.transient, spec.transient), history: union(parent.spec.history, spec.history) };
+}
+
 export const registeredClass = (obj: object): RegisteredClass | undefined => classByPrototype.get(Object.getPrototypeOf(obj) as object);
 export const registeredClassByName = (name: string): RegisteredClass | undefined => classByName.get(name);
+/** The registered class whose instances have prototype `proto` (one map lookup; the graph code caches on it). */
+export const registeredPrototype = (proto: object | null): RegisteredClass | undefined => (proto === null ? undefined : classByPrototype.get(proto));

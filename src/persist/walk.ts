@@ -2,7 +2,8 @@
  * A walk over an engine's object graph as the snapshot writer sees it (registered classes' state fields,
  * arrays, plain objects, Maps, Sets), and the census built on it: every function the code table does not name
  * (a closure) and every object of an unregistered class, each with the path it was reached by. The census is
- * how a test proves that nothing spanning a step lives in a closure.
+ * how a test proves that nothing spanning a step lives in a closure; the graph writer uses pathTo to name where
+ * a value it refuses sits.
  */
 import { codeStamp, constantName, registeredClass } from './registry.js';
 
@@ -20,14 +21,20 @@ const isPlain = (obj: object): boolean => {
 
 const isBytes = (obj: object): boolean => ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer;
 
-/** Census of everything reachable from `root`; `userName` names the embedder's own functions (not closures). */
-export function census(root: object, userName: (fn: unknown) => string | undefined = () => undefined): Census {
-  const closures: string[] = [];
-  const classes = new Map<string, string>();
+/** Called for every value reached, with its path; returning true ends the walk. */
+type Visitor = (value: unknown, path: string) => boolean | void;
+
+/** Depth-first over everything reachable from `root` (each object once), in the writer's field order. */
+function walkPaths(root: unknown, visitor: Visitor): void {
   const seen = new Set<object>();
+  let done = false;
   const visit = (value: unknown, path: string): void => {
+    if (done) return;
+    if (visitor(value, path)) {
+      done = true;
+      return;
+    }
     if (typeof value === 'function') {
-      if (!codeStamp(value) && userName(value) === undefined) closures.push(path);
       const args = codeStamp(value)?.args;
       if (args) args.forEach((a, i) => visit(a, `${path}<${i}>`));
       return;
@@ -52,10 +59,6 @@ export function census(root: object, userName: (fn: unknown) => string | undefin
       return;
     }
     const registered = registeredClass(value);
-    if (!registered && !isPlain(value)) {
-      const name = (value as object).constructor?.name ?? '?';
-      if (!classes.has(name)) classes.set(name, path);
-    }
     if (registered?.spec.save) return visit(registered.spec.save(value), `${path}<save>`);
     const transient = registered?.spec.transient;
     for (const key of Object.keys(value)) {
@@ -64,5 +67,30 @@ export function census(root: object, userName: (fn: unknown) => string | undefin
     }
   };
   visit(root, '');
+}
+
+/** Census of everything reachable from `root`; `userName` names the embedder's own functions (not closures). */
+export function census(root: object, userName: (fn: unknown) => string | undefined = () => undefined): Census {
+  const closures: string[] = [];
+  const classes = new Map<string, string>();
+  walkPaths(root, (value, path) => {
+    if (typeof value === 'function') {
+      if (!codeStamp(value) && userName(value) === undefined) closures.push(path);
+    } else if (typeof value === 'object' && value !== null && !registeredClass(value) && !isPlain(value) && !isBytes(value)) {
+      const name = (value as object).constructor?.name ?? '?';
+      if (!classes.has(name) && constantName(value) === undefined && !(value instanceof Map) && !(value instanceof Set)) classes.set(name, path);
+    }
+  });
   return { closures, classes };
+}
+
+/** The first path (depth-first, field order) by which `target` is reached from `root`; undefined if it is not. */
+export function pathTo(root: unknown, target: unknown): string | undefined {
+  let found: string | undefined;
+  walkPaths(root, (value, path) => {
+    if (value !== target) return false;
+    found = path;
+    return true;
+  });
+  return found;
 }

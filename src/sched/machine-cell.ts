@@ -5,7 +5,7 @@
  * for each distinct transition once. A memoized step is a map lookup on the
  * cell's current state node, and allocates nothing when the caller sends a shared event object.
  */
-import { persistable } from '../persist/registry.js';
+import { persistable, registeredClass } from '../persist/registry.js';
 import '../persist/machines.js';
 import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 
@@ -170,16 +170,36 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
   }
 }
 
+/** A cell's own fields that its save/copy handle themselves (a subclass's other fields are saved as they are). */
+const CELL_FIELDS: ReadonlySet<string> = new Set(['listener', 'memo', 'node', 'machine', 'systemId']);
+
+/** A subclass's own state fields (not the cell's, not transient): `persistable('ReqCallCell', ReqCallCell)` keeps them. */
+function extraFields(cell: MachineCell, each: (key: string) => void): void {
+  const transient = registeredClass(cell)?.spec.transient;
+  for (const key of Object.keys(cell)) if (!CELL_FIELDS.has(key) && !transient?.includes(key)) each(key);
+}
+
 /**
- * A cell is saved as its machine (a named constant), systemId, state value and context; restored by resolving
- * that state in the machine and interning it in the memo. The listener is its owner's to set again.
+ * A cell is saved as its machine (a named constant), systemId, state value and context (and a subclass's own
+ * fields); restored by resolving that state in the machine and interning it in the memo. An in-memory copy shares
+ * the memo and its node (snapshots are immutable). The listener is its owner's to set again (revive).
  */
 persistable('MachineCell', MachineCell, {
   transient: ['listener'],
-  save: (cell) => ({ machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null }),
-  restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown }) => {
+  save: (cell) => {
+    const fields: Record<string, unknown> = {};
+    extraFields(cell, (key) => (fields[key] = (cell as unknown as Record<string, unknown>)[key]));
+    return { machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null, fields };
+  },
+  restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown; fields?: Record<string, unknown> }) => {
     const memo = memoOf(data.machine);
     const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;
-    Object.assign(cell, { machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) });
+    Object.assign(cell, { listener: undefined, machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) }, data.fields);
+  },
+  copy: (cell, into, clone) => {
+    const from = cell as unknown as Record<string, unknown>;
+    const to = into as unknown as Record<string, unknown>;
+    const transient = registeredClass(cell)?.spec.transient;
+    for (const key of Object.keys(cell)) to[key] = CELL_FIELDS.has(key) ? (key === 'listener' ? undefined : from[key]) : transient?.includes(key) ? undefined : clone(from[key]);
   },
 });

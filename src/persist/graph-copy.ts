@@ -1,0 +1,242 @@
+/**
+ * copyGraph: an in-memory deep copy with the snapshot's semantics and no JSON (what the model checker needs to
+ * branch a world): registered classes are copied by their state fields (transient ones become undefined, then
+ * `revive` runs), by their `copy` hook, or by save → restore; shared references and cycles survive. What is
+ * immutable is shared, not copied: named constants, code-table functions without arguments (or with immutable
+ * ones), the embedder's functions, deeply frozen objects (and a machine cell's XState snapshot, by its hook).
+ *
+ * Order: shells are made as objects are met (breadth-first from the root, like writeGraph), filled in that
+ * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's
+ * parts revive before it, as readGraph does). Refusals are writeGraph's: a closure, a symbol, an unregistered
+ * class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
+ */
+import { bytesType } from './graph-format.js';
+import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
+import { classRefusal, closureRefusal, refusalError, symbolRefusal } from './graph-walk.js';
+import { bindCodeTo, codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes, type RegisteredClass } from './registry.js';
+
+export interface CopyOptions {
+  /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
+  readonly userName?: (fn: Function) => string | undefined;
+}
+
+/** How a shell is filled (one per object met); frozen sources are frozen again after. */
+const enum Fill {
+  Plain,
+  Array,
+  Map,
+  Set,
+  Class,
+  Frozen = 8,
+}
+
+/** A deep copy of the graph reachable from `root` (see the module comment). */
+export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
+  const copier = new Copier(options.userName);
+  try {
+    const copy = copier.clone(root) as T;
+    copier.finish();
+    return copy;
+  } catch (e) {
+    throw refusalError(e, root, 'copy');
+  }
+}
+
+/** Deeply frozen objects met so far (frozen is forever: a verdict never changes, so it is cached). */
+const immutable = new WeakMap<object, boolean>();
+
+function isImmutable(obj: object): boolean {
+  const known = immutable.get(obj);
+  if (known !== undefined) return known;
+  if (!Object.isFrozen(obj) || constantName(obj) !== undefined) return constantName(obj) !== undefined;
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
+  immutable.set(obj, true); // provisional: a frozen cycle is immutable
+  let verdict = true;
+  for (const key of Object.keys(obj)) {
+    const v = (obj as Record<string, unknown>)[key];
+    if (typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
+      verdict = false;
+      break;
+    }
+  }
+  immutable.set(obj, verdict);
+  return verdict;
+}
+
+/** A code-table function the copy may share: unbound, or bound to immutable arguments only. */
+function isSharedFunction(fn: Function): boolean {
+  const stamp = codeStamp(fn);
+  if (!stamp) return false;
+  return !stamp.args || stamp.args.every((a) => (typeof a === 'object' ? a === null || isImmutable(a) : typeof a === 'function' ? isSharedFunction(a) : typeof a !== 'symbol'));
+}
+
+/** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
+const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
+
+class Copier {
+  private readonly copies = new Map<object, object>();
+  /** Shells to fill, four slots each: source, shell, Fill, class plan (or undefined). */
+  private readonly todo: unknown[] = [];
+  private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
+  /** Pairs: revive, object (discovery order). */
+  private readonly revives: unknown[] = [];
+
+  /** Object.prototype has no enumerable property (nobody polluted it): for…in is safe on plain objects. */
+  private readonly plainForIn = !inheritsEnumerable(Object.prototype);
+
+  constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {}
+
+  readonly clone = (v: unknown): unknown => {
+    switch (typeof v) {
+      case 'object':
+        return v === null ? v : (this.copies.get(v) ?? this.meet(v));
+      case 'function':
+        return this.copies.get(v) ?? this.fn(v);
+      case 'symbol':
+        throw symbolRefusal(v);
+      default:
+        return v;
+    }
+  };
+
+  /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
+  finish(): void {
+    const todo = this.todo;
+    for (let i = 0; i < todo.length; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as ClassPlan | undefined);
+    for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
+    const revives = this.revives;
+    for (let i = revives.length - 2; i >= 0; i -= 2) (revives[i] as (obj: object) => void)(revives[i + 1] as object);
+  }
+
+  private fn(fn: Function): Function {
+    const stamp = codeStamp(fn);
+    if (!stamp) {
+      if (this.userName?.(fn) === undefined) throw closureRefusal(fn);
+    } else if (stamp.args && !isSharedFunction(fn)) {
+      const args: unknown[] = [];
+      const copy = bindCodeTo(codeStampFn(fn), args);
+      this.copies.set(fn, copy);
+      for (const a of stamp.args) args.push(this.clone(a));
+      return copy;
+    }
+    this.copies.set(fn, fn);
+    return fn;
+  }
+
+  /** An object met for the first time: its shell (filled later), or itself when immutable. */
+  private meet(src: object): object {
+    const proto = Object.getPrototypeOf(src) as object | null;
+    const frozen = Object.isFrozen(src);
+    if ((frozen || unfrozenConstantPrototypes.has(proto)) && constantName(src) !== undefined) return this.share(src);
+    let dst: object;
+    let fill: Fill;
+    let plan: ClassPlan | undefined;
+    if (proto === Object.prototype || proto === null) {
+      if (frozen && isImmutable(src)) return this.share(src);
+      dst = proto === null ? Object.create(null) : {};
+      fill = Fill.Plain;
+    } else if (proto === Array.prototype) {
+      if (frozen && isImmutable(src)) return this.share(src);
+      dst = [];
+      fill = Fill.Array;
+    } else if (proto === Map.prototype) {
+      dst = new Map();
+      fill = Fill.Map;
+    } else if (proto === Set.prototype) {
+      dst = new Set();
+      fill = Fill.Set;
+    } else if ((plan = planOf(proto)) !== undefined) {
+      dst = Object.create(proto) as object;
+      fill = Fill.Class;
+      if (plan.revive) this.revives.push(plan.revive, dst);
+    } else {
+      const type = bytesType(src);
+      if (type === undefined) throw classRefusal(src, proto);
+      return this.share(src, copyBytes(src, type));
+    }
+    this.copies.set(src, dst);
+    this.todo.push(src, dst, frozen ? fill | Fill.Frozen : fill, plan);
+    return dst;
+  }
+
+  private share(src: object, copy: object = src): object {
+    this.copies.set(src, copy);
+    return copy;
+  }
+
+  private fill(src: object, dst: object, fill: Fill, plan: ClassPlan | undefined): void {
+    const clone = this.clone;
+    switch (fill & ~Fill.Frozen) {
+      case Fill.Plain:
+        copyFields(src, dst, clone, undefined, this.plainForIn);
+        break;
+      case Fill.Array: {
+        const from = src as unknown[];
+        const to = dst as unknown[];
+        for (let i = 0, n = from.length; i < n; i++) {
+          const v = from[i];
+          if (v === undefined && !(i in from)) to.length = i + 1; // a hole stays a hole
+          else to.push(isRef(v) ? clone(v) : v);
+        }
+        break;
+      }
+      case Fill.Map:
+        (src as Map<unknown, unknown>).forEach((v, k) => (dst as Map<unknown, unknown>).set(isRef(k) ? clone(k) : k, isRef(v) ? clone(v) : v));
+        break;
+      case Fill.Set:
+        (src as Set<unknown>).forEach((v) => (dst as Set<unknown>).add(isRef(v) ? clone(v) : v));
+        break;
+      case Fill.Class: {
+        const spec = plan!.entry.spec;
+        if (spec.copy) spec.copy(src, dst, clone);
+        else if (spec.save) this.restores.push([dst, plan!.entry, clone(spec.save(src))]);
+        else copyFields(src, dst, clone, plan!.transient, plan!.forIn);
+        break;
+      }
+    }
+    if (fill & Fill.Frozen) Object.freeze(dst);
+  }
+}
+
+/**
+ * Own enumerable fields, in their order; transient ones become undefined (kept in place so the copy has the
+ * original's shape). `forIn`: no enumerable field is inherited, so for…in (no key array) visits the own ones.
+ */
+function copyFields(src: object, dst: object, clone: (v: unknown) => unknown, transient: ReadonlySet<string> | undefined, forIn: boolean): void {
+  const from = src as Record<string, unknown>;
+  const to = dst as Record<string, unknown>;
+  if (forIn && transient === undefined) {
+    for (const key in from) {
+      const v = from[key];
+      if (key === '__proto__') setProto(to, clone(v));
+      else to[key] = isRef(v) ? clone(v) : v;
+    }
+    return;
+  }
+  for (const key of forIn ? keysIn(from) : Object.keys(from)) {
+    const v = from[key];
+    if (transient?.has(key)) to[key] = undefined;
+    else if (key === '__proto__') setProto(to, clone(v));
+    else to[key] = isRef(v) ? clone(v) : v;
+  }
+}
+
+function keysIn(obj: object): string[] {
+  const keys: string[] = [];
+  for (const key in obj) keys.push(key);
+  return keys;
+}
+
+/** An own field named __proto__ (an assignment would set the prototype instead). */
+const setProto = (to: object, value: unknown): void => void Object.defineProperty(to, '__proto__', { value, writable: true, enumerable: true, configurable: true });
+
+function codeStampFn(fn: Function): (...args: any[]) => any {
+  return codeByNameOf(codeStamp(fn)!.name)!;
+}
+
+function copyBytes(src: object, type: string): object {
+  if (type === 'Buffer') return Buffer.from(src as Buffer);
+  if (type === 'ArrayBuffer') return (src as ArrayBuffer).slice(0);
+  return (src as Uint8Array).slice();
+}

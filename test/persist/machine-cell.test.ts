@@ -1,0 +1,74 @@
+/**
+ * A machine cell through the graph: JSON keeps its machine, state value and context and the restored cell
+ * steps on; copyGraph shares the (immutable) XState snapshot and leaves the listener to its owner.
+ */
+import { describe, expect, it } from 'vitest';
+import { MACHINES } from '../../machines/index.js';
+import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
+import { persistable } from '../../src/persist/registry.js';
+import { MachineCell } from '../../src/sched/machine-cell.js';
+
+/** A subclass registered with no hooks of its own: it inherits the cell's save/restore/copy and keeps its fields. */
+class OwnedCell extends MachineCell {
+  scratch: string | undefined = 'cache';
+  constructor(readonly owner: { cells: OwnedCell[] }) {
+    super(MACHINES.vm, 'vm.2');
+    owner.cells.push(this);
+  }
+}
+persistable('test.graph.OwnedCell', OwnedCell, { transient: ['scratch'] });
+
+/** CREATING → CREATED → POWERING_ON → RUNNING → SUSPENDING → SUSPENDED; context.prevState follows (vm.ts). */
+function suspendedVm(): MachineCell {
+  const cell = new MachineCell(MACHINES.vm, 'vm.1');
+  for (const type of ['created', 'powerOn', 'powerOnDone', 'suspend', 'suspendDone']) expect(cell.send({ type }), type).toBe(true);
+  cell.listener = () => undefined;
+  return cell;
+}
+
+describe('MachineCell in a graph', () => {
+  const trips: [string, (c: { cell: MachineCell; again: MachineCell }) => { cell: MachineCell; again: MachineCell }][] = [
+    ['JSON', (root) => readGraph(JSON.parse(JSON.stringify(writeGraph(root))))],
+    ['copyGraph', (root) => copyGraph(root)],
+  ];
+  for (const [how, trip] of trips) {
+    it(`${how}: same machine, value and context; the copy steps on its own; shared references survive`, () => {
+      const cell = suspendedVm();
+      const back = trip({ cell, again: cell });
+      expect(back.cell).toBeInstanceOf(MachineCell);
+      expect(back.again).toBe(back.cell);
+      expect(back.cell).not.toBe(cell);
+      expect([back.cell.machine, back.cell.systemId, back.cell.value, back.cell.context]).toEqual([MACHINES.vm, 'vm.1', 'SUSPENDED', cell.context]);
+      expect(back.cell.listener).toBeUndefined();
+      expect(back.cell.send({ type: 'resume' })).toBe(true);
+      expect([back.cell.value, cell.value]).toEqual(['RESUMING', 'SUSPENDED']);
+    });
+  }
+
+  it('copyGraph shares the XState snapshot (no resolveState per copy)', () => {
+    const cell = suspendedVm();
+    expect(copyGraph(cell).snapshot).toBe(cell.snapshot);
+  });
+
+  it('the machine is written by name', () => {
+    expect(JSON.stringify(writeGraph(suspendedVm()))).toContain('["constant","machine:vm"]');
+  });
+
+  for (const [how, trip] of [
+    ['JSON', (root: object) => readGraph<{ cells: OwnedCell[] }>(JSON.parse(JSON.stringify(writeGraph(root))))],
+    ['copyGraph', (root: object) => copyGraph(root as { cells: OwnedCell[] })],
+  ] as const) {
+    it(`${how}: a registered subclass keeps its own fields (cloned), drops its transient ones`, () => {
+      const owner = { cells: [] as OwnedCell[] };
+      new OwnedCell(owner).send({ type: 'created' });
+      const back = trip(owner);
+      const cell = back.cells[0];
+      expect(cell).toBeInstanceOf(OwnedCell);
+      expect(cell.owner).toBe(back);
+      expect(back).not.toBe(owner);
+      expect([cell.value, cell.systemId, cell.scratch, cell.listener]).toEqual(['CREATED', 'vm.2', undefined, undefined]);
+      expect(cell.send({ type: 'powerOn' })).toBe(true);
+      expect(owner.cells[0].value).toBe('CREATED');
+    });
+  }
+});
