@@ -88,6 +88,24 @@ describe('a restored engine and the host', () => {
     expect(await arrived.resume()).toBe(VINF_EM_RESUME);
   });
 
+  it('leaves a teleport listener with the old engine: the restored target VM waits CREATED, with no server', async () => {
+    const original = engine({ seed: SEED });
+    let port!: (p: number) => void;
+    const bound = new Promise<number>((resolve) => (port = resolve));
+    const target = original.listenForTeleport({ port: 0, host: '127.0.0.1', password: PASSWORD, cpus: 1, onListening: ({ port: p }) => port(p) });
+    target.catch(() => {}); // ends with VERR_VM_REQUEST_KILLED when the test disposes the engine
+    await bound;
+    const snapshot = throughJson(original.getPersistedSnapshot());
+    const servers = process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    const copy = engine({ snapshot });
+    expect(process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length).toBe(servers);
+    await copy.runUntilIdle();
+    expect([...copy.vms.values()].map((vm) => vm.state)).toEqual(['CREATED']);
+    const orphan = copy.vms.get(1)!;
+    expect(await orphan.powerOff()).toBe(VINF_EM_OFF); // VMR3PowerOff takes CREATED → POWERING_OFF
+    expect(await orphan.destroy()).toBe(VINF_SUCCESS);
+  });
+
   it('snapshots and restores a real-clock engine, which goes on in real time', async () => {
     const original = engine({ clock: 'real', hooks: demoGuest() });
     const vm = await original.create({ cpus: 2, config: { NumCPUs: 2 }, ram: { sizeBytes: 64 * 1024 } });
