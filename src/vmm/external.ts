@@ -72,7 +72,8 @@ export class OperationCall implements TimerTarget {
 
   constructor(
     readonly thread: ExternalThread,
-    readonly op: Operation,
+    /** Until the first step runs it (then dropped: what it leaves waiting is the operation's own records). */
+    public op: Operation | null,
     readonly onDone: ((result: number | Error) => void) | null,
   ) {}
 
@@ -83,8 +84,10 @@ export class OperationCall implements TimerTarget {
   /** The thread's first step: run the operation; a throw is its answer. */
   timerFired(): void {
     const report = bindCode(external.report, this);
+    const op = this.op!;
+    this.op = null;
     try {
-      this.op(this.thread, report);
+      op(this.thread, report);
     } catch (error) {
       report(error instanceof Error ? error : new Error(String(error)));
     }
