@@ -69,7 +69,8 @@ export function persistVmm(vmm: Vmm): PersistedVmm {
  * it was found and what to do.
  */
 function refuseUnnamed(vmm: Vmm, userName: (fn: unknown) => string | undefined): void {
-  const { closures, classes } = census(vmm, userName);
+  // From the VMs first, so a path names the VM it was found in (not the scheduler's ready list that also reaches it).
+  const { closures, classes } = census({ vms: vmm.vms, vmm }, userName);
   if (closures.length > 0) {
     const shown = closures.slice(0, PATHS_SHOWN).map(readablePath).join(', ');
     const more = closures.length > PATHS_SHOWN ? ` and ${closures.length - PATHS_SHOWN} more` : '';
@@ -86,7 +87,7 @@ function refuseUnnamed(vmm: Vmm, userName: (fn: unknown) => string | undefined):
 }
 
 /** A census path as the embedder reads it: from `vmm`, without the walk's marks for saved data. */
-const readablePath = (path: string): string => `vmm${path.replaceAll('<save>', '')}`;
+const readablePath = (path: string): string => `vmm${path.replace(/^\.vmm(?=[.[<]|$)/, '').replaceAll('<save>', '')}`;
 
 /** The implementations of the restore running now (read by the Vmm's restore, before any revive). */
 let restoring: VmmImplementations | undefined;
