@@ -45,8 +45,11 @@ describe('a restored engine and the host', () => {
     const original = engine({ seed: SEED });
     await running(original);
     const copy = restored(original);
+    const progress: unknown[] = [];
+    copy.vms.get(1)!.progress$.subscribe((event) => progress.push(event)); // a restored VM's streams work
     const a = await saveToMemory(original.vms.get(1)!);
     const b = await saveToMemory(copy.vms.get(1)!);
+    expect(progress.length).toBeGreaterThan(0);
     expect(a.rc).toBe(VINF_SUCCESS);
     expect(b.rc).toBe(VINF_SUCCESS);
     expect(b.bytes.length).toBeGreaterThan(RAM.sizeBytes);
