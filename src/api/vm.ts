@@ -382,7 +382,12 @@ const vmEnded = defineCode('api.vmEnded', (vm: VM): void => vm.end());
 const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, error: UserCallbackError): void => void core.callbackFailed(error));
 
 /** The facade's streams and caches are host attachments: a restored VM rebuilds them (streams of a restored VM work). */
-persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], revive: (vm) => vm.attachToCore() });
+persistable('VM', VM, {
+  transient: ['events', 'snapshot', 'parts', 'listener'],
+  // What a late subscriber of state$ gets first (with its time and thread): observation, never a decision.
+  history: ['lastState', 'lastCpu'],
+  revive: (vm) => vm.attachToCore(),
+});
 
 /** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */
 function register<T>(list: T[], callback: T): () => void {
