@@ -381,13 +381,11 @@ const vmEnded = defineCode('api.vmEnded', (vm: VM): void => vm.end());
 /** An embedder unit's callback failed: a VMSetError on its VM (the unit keeps this, bound to the VM: data). */
 const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, error: UserCallbackError): void => void core.callbackFailed(error));
 
-/** The facade's streams and caches are host attachments: a restored VM rebuilds them (streams of a restored VM work). */
-persistable('VM', VM, {
-  transient: ['events', 'snapshot', 'parts', 'listener'],
-  // What a late subscriber of state$ gets first (with its time and thread): observation, never a decision.
-  history: ['lastState', 'lastCpu'],
-  revive: (vm) => vm.attachToCore(),
-});
+/**
+ * The facade's streams and caches are host attachments: a restored VM rebuilds them (its streams work). The last
+ * state / vCPU changes are history: what a late state$ subscriber gets first (time, thread), never a decision.
+ */
+persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], history: ['lastState', 'lastCpu'], revive: (vm) => vm.attachToCore() });
 
 /** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */
 function register<T>(list: T[], callback: T): () => void {
