@@ -371,6 +371,7 @@ persistable('VmCore', VmCore, {
   revive: (vm) => {
     Object.assign(vm, { listeners: new ListenerSet<VmListener>(), onEnd: null, components: null });
     vm.listen();
+    vm.ssm?.reattach(); // the saved-state layer's listener (guest RAM stops, vCPU run time)
   },
 });
 

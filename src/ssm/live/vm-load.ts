@@ -120,11 +120,31 @@ export function* ssmLoadFromStreamSlices(vm: VmCore, source: PushSource, options
  * whole stream at hand, in the same one request.
  */
 export function loadFromFileOp(pool: ReqPool, path: string | SsmSource, options: LoadOptions = {}, api: LoadApi = 'VMR3LoadFromFile'): Operation {
-  const teleporting = api === 'VMR3LoadFromStream';
-  const name = typeof path === 'string' ? path : (path.name ?? 'stream');
-  const fn = ({ vm }: EmtContext): EmtResult => {
-    const rc = vmR3LoadBegin(vm, api, teleporting);
-    return RT_FAILURE(rc) ? rc : emtSlices(new VmLoadSlices(vm, path, name, teleporting, options));
-  };
-  return reqCallOp(pool, { target: 0 }, fn, []);
+  return reqCallOp(pool, { target: 0 }, bindCode(vmR3Load, new LoadRequest(path, options, api)), []);
 }
+
+/** A load asked for: VMR3LoadFromFile's / VMR3LoadFromStream's arguments as a record. */
+export class LoadRequest {
+  readonly teleporting: boolean;
+  readonly name: string;
+  /** The embedder's onProgress: an observation, not written to a snapshot. */
+  onProgress: ((percent: number) => void) | undefined;
+
+  constructor(
+    readonly path: string | SsmSource,
+    options: LoadOptions,
+    readonly api: LoadApi,
+  ) {
+    this.teleporting = api === 'VMR3LoadFromStream';
+    this.name = typeof path === 'string' ? path : (path.name ?? 'stream');
+    this.onProgress = options.onProgress;
+  }
+}
+persistable('LoadRequest', LoadRequest, { transient: ['onProgress'] });
+
+/** The request's function on EMT(0): vmR3LoadBegin, then the load in slices. */
+const vmR3Load = defineCode('ssm.vmR3Load', (request: LoadRequest, { vm }: EmtContext): EmtResult => {
+  const rc = vmR3LoadBegin(vm, request.api, request.teleporting);
+  if (RT_FAILURE(rc)) return rc;
+  return emtSlices(new VmLoadSlices(vm, request.path, request.name, request.teleporting, request.onProgress ? { onProgress: request.onProgress } : {}));
+});

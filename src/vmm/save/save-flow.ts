@@ -225,6 +225,7 @@ const FLOW_CODE = defineCodes('save.flow', {
     savedStatePortOf(vm).reportProgress(flow.op, percent, vm.nowNs());
   },
   edge: (vm: VmCore, ...edge: Parameters<TransitionListener>): void => emitCellEdge(vm, 'vmSaveTeleport', ...edge),
+  start: startSaveFlow,
 });
 
 /** Enter the next wait (an edge of the flow's machine; a refused one is an engine bug). */
@@ -317,23 +318,47 @@ export function saveFlowOp(
   out: SaveOut,
 ): Operation {
   checkSaveOptions(options);
-  const vm = pool.vm;
-  const bandwidth = options.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
-  return (thread, done) => {
-    const ctx: SaveContext = {
-      who: op === 'save' ? 'VMR3Save' : 'VMR3Teleport',
-      after: op === 'teleport' ? 'TELEPORT' : options.continueAfterwards === false ? 'DESTROY' : 'CONTINUE',
-      openSink,
-      live: { maxDowntimeMs: options.maxDowntimeMs ?? VMR3SAVE_MAX_DOWNTIME_MS, bandwidthBytesPerSec: bandwidth, ...(options.lzf !== undefined ? { lzf: options.lzf } : {}) },
-      ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
-    };
-    const cell = new MachineCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${vm.id}/${op}-${thread.id}`);
-    cell.listener = bindCode(FLOW_CODE.edge, vm);
-    const flow = new SaveFlow(op, pool, thread, ctx, out, done, bandwidth, cell);
-    flow.onProgress = options.onProgress;
-    ctx.live.onProgress = bindCode(FLOW_CODE.progress, flow);
-    savedStatePortOf(vm).saveFlows.push(flow);
-    onEmt0(flow, bindCode(SAVE_WORKERS.vmR3Save, ctx), 'start');
-  };
+  return bindCode(FLOW_CODE.start, new SaveRequest(pool, openSink, op, options, out));
 }
 
+/** A save or teleport asked for and not yet started: the operation's arguments as a record (options as data). */
+export class SaveRequest {
+  readonly after: SaveContext['after'];
+  readonly live: SaveContext['live'];
+  /** The embedder's onProgress: an observation, not written to a snapshot (as SaveFlow's). */
+  onProgress: ((percent: number) => void) | undefined;
+
+  constructor(
+    readonly pool: ReqPool,
+    readonly openSink: () => SaveSink,
+    readonly op: 'save' | 'teleport',
+    options: SaveOptions,
+    readonly out: SaveOut,
+  ) {
+    this.after = op === 'teleport' ? 'TELEPORT' : options.continueAfterwards === false ? 'DESTROY' : 'CONTINUE';
+    const bandwidth = options.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
+    this.live = { maxDowntimeMs: options.maxDowntimeMs ?? VMR3SAVE_MAX_DOWNTIME_MS, bandwidthBytesPerSec: bandwidth, ...(options.lzf !== undefined ? { lzf: options.lzf } : {}) };
+    this.onProgress = options.onProgress;
+  }
+}
+persistable('SaveRequest', SaveRequest, { transient: ['onProgress'] });
+
+/** The operation's first step on its thread: the flow record, then vmR3Save on EMT(0). */
+function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: (rc: number) => void): void {
+  const { pool, op } = request;
+  const vm = pool.vm;
+  const ctx: SaveContext = {
+    who: op === 'save' ? 'VMR3Save' : 'VMR3Teleport',
+    after: request.after,
+    openSink: request.openSink,
+    live: { ...request.live },
+    ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
+  };
+  const cell = new MachineCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${vm.id}/${op}-${thread.id}`);
+  cell.listener = bindCode(FLOW_CODE.edge, vm);
+  const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec, cell);
+  flow.onProgress = request.onProgress;
+  ctx.live.onProgress = bindCode(FLOW_CODE.progress, flow);
+  savedStatePortOf(vm).saveFlows.push(flow);
+  onEmt0(flow, bindCode(SAVE_WORKERS.vmR3Save, ctx), 'start');
+}
