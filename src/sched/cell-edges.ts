@@ -3,6 +3,7 @@
  * VM's GVMM handle) reach the VM's event stream — and from there traces, the inspector and the viewer — as
  * `machine` events. Here (below the engine) so that both the GVMM and the save flow can report through it.
  */
+import { bindCode, defineCode } from '../persist/registry.js';
 import type { TransitionListener } from './machine-cell.js';
 
 /** One such edge: the cell's systemId, its machine in machines/index.ts, the event that took it (`rc` on a fail). */
@@ -24,16 +25,33 @@ export interface CellEdgeSink {
 }
 
 /** Report one accepted edge of `cell` to `sink`. */
-export function emitCellEdge(
+export const emitCellEdge = defineCode('sched.emitCellEdge', function emitCellEdge(
   sink: CellEdgeSink, machine: CellEdgeEvent['machine'], cell: Parameters<TransitionListener>[0],
   from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2],
 ): void {
   const rc = (event as { rc?: unknown }).rc;
   const base = { kind: 'machine', systemId: cell.systemId, machine, from: from.value as string, to: cell.value, event: event.type, tNs: sink.nowNs() } as const;
   sink.emit(typeof rc === 'number' ? { ...base, rc } : base);
+});
+
+/**
+ * A cell listener that reports each accepted edge to `sink`: emitCellEdge bound to (sink, machine), code with
+ * data, so a cell saves it and a restored cell reports again (MachineCell's save keeps code-table listeners).
+ */
+export function reportCellEdges(sink: CellEdgeSink, machine: CellEdgeEvent['machine']): TransitionListener {
+  return bindCode(emitCellEdge, sink, machine);
 }
 
-/** A cell listener that reports each accepted edge to `sink`. */
-export function reportCellEdges(sink: CellEdgeSink, machine: CellEdgeEvent['machine']): TransitionListener {
-  return (cell, from, event) => emitCellEdge(sink, machine, cell, from, event);
+/** emitCellEdge that lets go of the cell once it reaches `lastValue` (a GVMM handle going back to the table). */
+export const emitCellEdgeUntil = defineCode('sched.emitCellEdgeUntil', function emitCellEdgeUntil(
+  sink: CellEdgeSink, machine: CellEdgeEvent['machine'], lastValue: string, cell: Parameters<TransitionListener>[0],
+  from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2],
+): void {
+  emitCellEdge(sink, machine, cell, from, event);
+  if (cell.value === lastValue) cell.listener = undefined;
+});
+
+/** reportCellEdges until the cell reaches `lastValue`; then the listener detaches itself (code bound to data). */
+export function reportCellEdgesUntil(sink: CellEdgeSink, machine: CellEdgeEvent['machine'], lastValue: string): TransitionListener {
+  return bindCode(emitCellEdgeUntil, sink, machine, lastValue);
 }

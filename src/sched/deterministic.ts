@@ -3,10 +3,11 @@
  * virtual time that moves only when nothing can step and someone is waiting (discrete-event simulation).
  * The same seed and inputs give the same choices; a recorded choice list replays a run exactly.
  */
+import { persistable } from '../persist/registry.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
-import { fireTimer, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
-import { TimerHeap } from './timer-heap.js';
+import { fireTimer, newHold, SchedHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
+import { PendingTimer, TimerHeap } from './timer-heap.js';
 
 /** How the next actor is picked among the ready ones (sorted by registration order). */
 export type ChoicePolicy =
@@ -23,70 +24,79 @@ export interface DeterministicOptions {
   record?: boolean;
 }
 
+/** A policy never changes once given: a frozen copy, which a world's copy shares instead of copying. */
+function frozenPolicy(policy: ChoicePolicy): ChoicePolicy {
+  if (policy.kind !== 'replay') return Object.freeze({ ...policy });
+  const then = policy.then ? frozenPolicy(policy.then) : undefined;
+  return Object.freeze({ kind: 'replay', choices: Object.freeze([...policy.choices]), ...(then ? { then } : {}) });
+}
+
 /** Yield to the macrotask queue so promise continuations of the embedder run first. */
 const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export class DeterministicScheduler implements Scheduler {
+export class DeterministicScheduler implements Scheduler, HoldOwner {
   readonly mode = 'deterministic' as const;
   readonly clock: VirtualClock;
   readonly choices: SchedChoice[] = [];
+  /** Observers: host attachments, not saved; their owners attach them again after a restore. */
   onChoice?: ((choice: SchedChoice) => void) | undefined;
   onStall?: (() => void) | undefined;
 
-  /** Registration order; weak, as an embedder's calls leave a finished thread behind each. */
-  readonly #ordinals = new WeakMap<Steppable, number>();
-  #nextOrdinal = 0;
-  /** The ready actors sorted by ordinal (registration order), and their ordinals alongside. */
-  readonly #ready: Steppable[] = [];
-  readonly #readyOrdinals: number[] = [];
-  /** readyActors()'s last answer, until the ready set changes (the checker asks several times per step). */
-  #readyView: Steppable[] | null = null;
-  readonly #timers = new TimerHeap();
-  #timerSeq = 0;
-  #holds = 0;
-  #settled = false;
-  #running = false;
-  #kicked = false;
-  #disposed = false;
-  readonly #autoRun: boolean;
-  readonly #record: boolean;
-  #policy: ChoicePolicy;
-  #prng: Prng | undefined;
-  #replayAt = 0;
+  /** The next registration number (Steppable.schedOrdinal: on the actor, so no side table keeps actors alive). */
+  private nextOrdinal = 0;
+  /**
+   * The ready actors sorted by ordinal (registration order): the ready set, saved by actor identity. Their
+   * ordinals alongside, for the binary search (a cache of the actors' own schedOrdinal, rebuilt on revive).
+   */
+  private readonly readyList: Steppable[] = [];
+  private readyOrdinals: number[] = [];
+  /** readyActors()'s last answer, until the ready set changes (the checker asks several times per step). Cache. */
+  private readyView: Steppable[] | null = null;
+  private readonly timers = new TimerHeap();
+  private timerSeq = 0;
+  private holds = 0;
+  private settled = false;
+  /** The drain loop's own flags (host side: a restored scheduler has no drain running). */
+  private running = false;
+  private kicked = false;
+  private draining: Promise<void> | undefined = undefined;
+  private disposed = false;
+  private readonly autoRun: boolean;
+  private readonly record: boolean;
+  private policy: ChoicePolicy;
+  private prng: Prng | undefined;
+  private replayAt = 0;
   steps = 0;
 
   constructor(options: DeterministicOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
-    this.#policy = options.policy ?? { kind: 'first' };
-    this.#prng = this.#policy.kind === 'seeded' ? new Prng(this.#policy.seed) : undefined;
-    this.#autoRun = options.autoRun ?? true;
-    this.#record = options.record ?? true;
+    this.policy = frozenPolicy(options.policy ?? { kind: 'first' });
+    this.prng = this.policy.kind === 'seeded' ? new Prng(this.policy.seed) : undefined;
+    this.autoRun = options.autoRun ?? true;
+    this.record = options.record ?? true;
   }
 
   ready(actor: Steppable): void {
-    if (this.#disposed) return;
-    let ordinal = this.#ordinals.get(actor);
-    if (ordinal === undefined) {
-      ordinal = this.#nextOrdinal++;
-      this.#ordinals.set(actor, ordinal);
-    }
-    this.#insert(actor, ordinal);
-    this.#kick();
+    if (this.disposed) return;
+    let ordinal = actor.schedOrdinal;
+    if (ordinal === undefined) actor.schedOrdinal = ordinal = this.nextOrdinal++;
+    this.insert(actor, ordinal);
+    this.kick();
   }
 
   retire(actor: Steppable): void {
-    const ordinal = this.#ordinals.get(actor);
+    const ordinal = actor.schedOrdinal;
     if (ordinal === undefined) return;
-    const at = this.#indexOf(ordinal);
-    if (this.#readyOrdinals[at] === ordinal) this.#removeAt(at);
+    const at = this.indexOf(ordinal);
+    if (this.readyOrdinals[at] === ordinal) this.removeAt(at);
   }
 
   /** Sorted insert (nothing when already ready): most actors re-arm near the end, so shift from there. */
-  #insert(actor: Steppable, ordinal: number): void {
-    const list = this.#ready;
-    const ordinals = this.#readyOrdinals;
+  private insert(actor: Steppable, ordinal: number): void {
+    const list = this.readyList;
+    const ordinals = this.readyOrdinals;
     let i = list.length;
-    if (i > 0 && ordinals[i - 1]! >= ordinal && ordinals[this.#indexOf(ordinal)] === ordinal) return;
+    if (i > 0 && ordinals[i - 1]! >= ordinal && ordinals[this.indexOf(ordinal)] === ordinal) return;
     list.push(actor);
     ordinals.push(ordinal);
     while (i > 0 && ordinals[i - 1]! > ordinal) {
@@ -96,12 +106,12 @@ export class DeterministicScheduler implements Scheduler {
     }
     list[i] = actor;
     ordinals[i] = ordinal;
-    this.#readyView = null;
+    this.readyView = null;
   }
 
-  #removeAt(index: number): void {
-    const list = this.#ready;
-    const ordinals = this.#readyOrdinals;
+  private removeAt(index: number): void {
+    const list = this.readyList;
+    const ordinals = this.readyOrdinals;
     // A plain loop: the lists are short, and copyWithin's call costs more than it moves.
     const last = list.length - 1;
     for (let i = index; i < last; i++) {
@@ -110,12 +120,12 @@ export class DeterministicScheduler implements Scheduler {
     }
     list.pop();
     ordinals.pop();
-    this.#readyView = null;
+    this.readyView = null;
   }
 
   /** Where `ordinal` is, or would go, in the sorted ready list (binary search). */
-  #indexOf(ordinal: number): number {
-    const ordinals = this.#readyOrdinals;
+  private indexOf(ordinal: number): number {
+    const ordinals = this.readyOrdinals;
     let lo = 0;
     let hi = ordinals.length;
     while (lo < hi) {
@@ -127,80 +137,80 @@ export class DeterministicScheduler implements Scheduler {
   }
 
   setTimer(dueNs: number, label: string, action: TimerAction, options?: { daemon?: boolean }): TimerHandle {
-    const id = ++this.#timerSeq;
-    const daemon = options?.daemon === true;
-    this.#timers.push({ id, dueNs: Math.max(dueNs, this.clock.nowNs()), seq: id, label, action, ...(daemon ? { daemon } : {}) });
-    this.#kick();
-    return { id };
+    const id = ++this.timerSeq;
+    const timer = new PendingTimer(id, Math.max(dueNs, this.clock.nowNs()), id, label, action, options?.daemon === true);
+    this.timers.push(timer);
+    this.kick();
+    return timer;
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
-    if (handle) this.#timers.remove(handle.id);
+    if (handle) this.timers.remove(handle.id);
   }
 
   hold(): () => void {
-    this.#holds++;
-    this.#kick();
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.#holds--;
-    };
+    this.holds++;
+    this.kick();
+    return newHold(this);
+  }
+
+  /** A hold ended (its release, once). */
+  unhold(): void {
+    this.holds--;
   }
 
   noteSettled(): void {
-    this.#settled = true;
+    this.settled = true;
   }
 
   /** At a point of the run the run itself decides, so a replay yields at the same places. */
   hostTurn(): void {
-    this.#settled = true;
+    this.settled = true;
   }
 
   /** The ready actors in choice order (registration order), for the checker; shared until the set changes. */
   readyActors(): Steppable[] {
-    return (this.#readyView ??= this.#ready.slice());
+    return (this.readyView ??= this.readyList.slice());
   }
 
   isReady(actor: Steppable): boolean {
-    const ordinal = this.#ordinals.get(actor);
-    return ordinal !== undefined && this.#readyOrdinals[this.#indexOf(ordinal)] === ordinal;
+    const ordinal = actor.schedOrdinal;
+    return ordinal !== undefined && this.readyOrdinals[this.indexOf(ordinal)] === ordinal;
   }
 
   /** The pending timers in firing order, for the checker's state key. */
   timerList(): readonly { label: string; dueNs: number }[] {
-    return this.#timers.list();
+    return this.timers.list();
   }
 
   get pendingTimers(): number {
-    return this.#timers.size;
+    return this.timers.size;
   }
 
   get nextTimerNs(): number | undefined {
-    return this.#timers.peek()?.dueNs;
+    return this.timers.peek()?.dueNs;
   }
 
   /** Step the actor at `index` of readyActors(). */
   stepAt(index: number): void {
-    const ready = this.#ready;
+    const ready = this.readyList;
     const actor = ready[index];
     if (!actor) throw new Error(`no ready actor at index ${index} (${ready.length} ready)`);
-    this.#stepActor(actor, index, ready.length);
+    this.stepActor(actor, index, ready.length);
   }
 
   /** stepAt for a caller that already holds readyActors() (the checker): `actor` is ready[index] of `of`. */
   stepReady(actor: Steppable, index: number, of: number): void {
-    if (this.#ready[index] !== actor && !this.isReady(actor)) throw new Error(`${actor.id} is not ready`);
-    this.#stepActor(actor, index, of);
+    if (this.readyList[index] !== actor && !this.isReady(actor)) throw new Error(`${actor.id} is not ready`);
+    this.stepActor(actor, index, of);
   }
 
   /** Fire the earliest timer, moving virtual time to it. Returns false when there is none. */
   fireNextTimer(): boolean {
-    const timer = this.#timers.pop();
+    const timer = this.timers.pop();
     if (!timer) return false;
     this.clock.advanceTo(timer.dueNs);
-    this.#recordChoice({ kind: 'timer', label: timer.label, tNs: timer.dueNs });
+    this.recordChoice({ kind: 'timer', label: timer.label, tNs: timer.dueNs });
     fireTimer(timer.action);
     return true;
   }
@@ -209,12 +219,12 @@ export class DeterministicScheduler implements Scheduler {
   runSync(passTime: boolean, stepLimit = Number.POSITIVE_INFINITY): number {
     let n = 0;
     while (n < stepLimit) {
-      if (this.#ready.length > 0) {
-        this.#stepOne();
+      if (this.readyList.length > 0) {
+        this.stepOne();
         n++;
         continue;
       }
-      if (passTime && this.#holds > 0 && this.#timers.keepsAlive && this.fireNextTimer()) continue;
+      if (passTime && this.holds > 0 && this.timers.keepsAlive && this.fireNextTimer()) continue;
       break;
     }
     return n;
@@ -223,113 +233,151 @@ export class DeterministicScheduler implements Scheduler {
   async runUntilIdle(): Promise<void> {
     // A drain may be paused at a settle point; wait for it and go again until nothing is ready.
     do {
-      await (this.#draining ?? this.#drain());
-    } while (this.#ready.length > 0 && !this.#disposed);
+      await (this.draining ?? this.drain());
+    } while (this.readyList.length > 0 && !this.disposed);
   }
 
   async advance(ns: number): Promise<void> {
-    const release = this.hold();
+    // The wait is a hold whose timer releases it: a record (a snapshot carries it), its resolver transient.
+    const hold = new SchedHold(this);
+    this.holds++;
     await new Promise<void>((resolve) => {
-      this.setTimer(this.clock.nowNs() + ns, 'advance', () => {
-        release();
-        resolve();
-      });
+      hold.resolve = resolve;
+      this.setTimer(this.clock.nowNs() + ns, 'advance', { target: hold, event: 'advance' });
     });
-    await this.#drain();
+    await this.drain();
+  }
+
+  /**
+   * Fill `into` (an empty instance) as a copy of this scheduler: every field as it is, then each object part
+   * replaced by its clone and the host side cleared (revive rebuilds the ready ordinals). The test in
+   * test/sched/persist.test.ts checks that no mutable part is left shared, so a new object field cannot be missed.
+   */
+  copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown): void {
+    Object.assign(into, this);
+    Object.assign(into, {
+      clock: clone(this.clock), choices: clone(this.choices), readyList: clone(this.readyList), timers: clone(this.timers),
+      policy: clone(this.policy), prng: clone(this.prng), onChoice: undefined, onStall: undefined, readyView: null,
+      readyOrdinals: undefined, running: false, kicked: false, draining: undefined,
+    });
+  }
+
+  /** After a restore: no drain runs yet; start one if this scheduler runs by itself and has work. */
+  revive(): void {
+    this.running = false;
+    this.kicked = false;
+    this.draining = undefined;
+    this.readyView = null;
+    this.readyOrdinals = this.readyList.map((actor) => actor.schedOrdinal!);
+    if (this.readyList.length > 0 || (this.holds > 0 && this.timers.keepsAlive)) this.kick();
   }
 
   dispose(): void {
-    this.#disposed = true;
-    this.#ready.length = 0;
-    this.#readyOrdinals.length = 0;
-    this.#readyView = null;
-    this.#timers.clear();
+    this.disposed = true;
+    this.readyList.length = 0;
+    this.readyOrdinals.length = 0;
+    this.readyView = null;
+    this.timers.clear();
   }
 
-  #kick(): void {
-    if (!this.#autoRun || this.#running || this.#kicked || this.#disposed) return;
-    this.#kicked = true;
+  private kick(): void {
+    if (!this.autoRun || this.running || this.kicked || this.disposed) return;
+    this.kicked = true;
     setImmediate(() => {
-      this.#kicked = false;
-      void this.#drain();
+      this.kicked = false;
+      void this.drain();
     });
   }
 
-  #draining: Promise<void> | undefined;
-
-  #drain(): Promise<void> {
-    if (this.#running || this.#disposed) return this.#draining ?? Promise.resolve();
-    this.#draining = this.#drainLoop().finally(() => (this.#draining = undefined));
-    return this.#draining;
+  private drain(): Promise<void> {
+    if (this.running || this.disposed) return this.draining ?? Promise.resolve();
+    this.draining = this.drainLoop().finally(() => (this.draining = undefined));
+    return this.draining;
   }
 
-  async #drainLoop(): Promise<void> {
-    this.#running = true;
+  private async drainLoop(): Promise<void> {
+    this.running = true;
     try {
       let sinceYield = 0;
       for (;;) {
-        if (this.#disposed) return;
-        if (this.#ready.length > 0) {
-          this.#stepOne();
-        } else if (this.#holds > 0 && this.#timers.keepsAlive) {
+        if (this.disposed) return;
+        if (this.readyList.length > 0) {
+          this.stepOne();
+        } else if (this.holds > 0 && this.timers.keepsAlive) {
           this.fireNextTimer();
         } else {
-          if (this.#holds > 0) this.onStall?.();
-          if (this.#settled) {
-            this.#settled = false;
+          if (this.holds > 0) this.onStall?.();
+          if (this.settled) {
+            this.settled = false;
             await yieldToHost();
-            if (this.#ready.length > 0 || (this.#holds > 0 && this.#timers.keepsAlive)) continue;
+            if (this.readyList.length > 0 || (this.holds > 0 && this.timers.keepsAlive)) continue;
           }
           return;
         }
         // Let the embedder's continuation of a settled call run before the world moves on.
-        if (this.#settled || ++sinceYield >= 50_000) {
-          this.#settled = false;
+        if (this.settled || ++sinceYield >= 50_000) {
+          this.settled = false;
           sinceYield = 0;
           await yieldToHost();
         }
       }
     } finally {
-      this.#running = false;
+      this.running = false;
     }
   }
 
-  #stepOne(): void {
-    const ready = this.#ready;
-    const index = this.#choose(ready);
-    this.#stepActor(ready[index]!, index, ready.length);
+  private stepOne(): void {
+    const ready = this.readyList;
+    const index = this.choose(ready);
+    this.stepActor(ready[index]!, index, ready.length);
   }
 
   /** `index` is the actor's place in the ready list when the caller read it (the list has not changed since). */
-  #stepActor(actor: Steppable, index: number, of: number): void {
-    this.#removeAt(this.#ready[index] === actor ? index : this.#indexOf(this.#ordinals.get(actor)!));
+  private stepActor(actor: Steppable, index: number, of: number): void {
+    this.removeAt(this.readyList[index] === actor ? index : this.indexOf(actor.schedOrdinal!));
     this.steps++;
     // The choice object only when someone keeps or watches it (the checker's replays do neither).
-    if (this.#record || this.onChoice) this.#recordChoice({ kind: 'step', index, of, actor: actor.id, tNs: this.clock.nowNs() });
+    if (this.record || this.onChoice) this.recordChoice({ kind: 'step', index, of, actor: actor.id, tNs: this.clock.nowNs() });
     actor.step();
   }
 
-  #recordChoice(choice: SchedChoice): void {
-    if (this.#record) this.choices.push(choice);
+  private recordChoice(choice: SchedChoice): void {
+    if (this.record) this.choices.push(choice);
     this.onChoice?.(choice);
   }
 
-  #choose(ready: readonly Steppable[]): number {
-    const policy = this.#policy;
+  private choose(ready: readonly Steppable[]): number {
+    const policy = this.policy;
     // A replay list has one entry per step, forced or not, so it lines up with the recorded choices.
     if (ready.length === 1 && policy.kind !== 'replay') return 0;
     switch (policy.kind) {
       case 'first':
         return 0;
       case 'seeded':
-        return this.#prng!.int(ready.length);
+        return this.prng!.int(ready.length);
       case 'replay': {
-        const index = policy.choices[this.#replayAt++];
+        const index = policy.choices[this.replayAt++];
         if (index !== undefined && index >= 0 && index < ready.length) return index;
-        this.#policy = policy.then ?? { kind: 'first' };
-        this.#prng = this.#policy.kind === 'seeded' ? new Prng(this.#policy.seed) : undefined;
-        return this.#choose(ready);
+        this.policy = policy.then ?? frozenPolicy({ kind: 'first' });
+        this.prng = this.policy.kind === 'seeded' ? new Prng(this.policy.seed) : undefined;
+        return this.choose(ready);
       }
     }
   }
 }
+
+/**
+ * The scheduler's state is its fields: the ready actors (by identity: they are engine objects), ordinals,
+ * timers, holds, policy with its PRNG and replay position, the virtual clock. The drain loop's flags and
+ * promise, the ready view and the observers are host side: a restored scheduler starts with no drain running
+ * and, if it runs by itself, kicks one when there is work (the observers' owners attach them again).
+ */
+persistable('DeterministicScheduler', DeterministicScheduler, {
+  transient: ['onChoice', 'onStall', 'readyView', 'readyOrdinals', 'running', 'kicked', 'draining'],
+  // Counters whose values never decide anything (new ordinals and timer sequence numbers only need to be
+  // larger than every earlier one) and the record of past choices.
+  history: ['choices', 'steps', 'nextOrdinal', 'timerSeq'],
+  // A world copy (the checker's) in one pass: primitives as they are, the parts cloned, host side left behind.
+  copy: (sched, into, clone) => sched.copyInto(into, clone),
+  revive: (sched) => sched.revive(),
+});

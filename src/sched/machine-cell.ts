@@ -5,7 +5,7 @@
  * for each distinct transition once. A memoized step is a map lookup on the
  * cell's current state node, and allocates nothing when the caller sends a shared event object.
  */
-import { persistable, registeredClass } from '../persist/registry.js';
+import { codeStamp, persistable, registeredClass } from '../persist/registry.js';
 import '../persist/machines.js';
 import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
 
@@ -179,27 +179,32 @@ function extraFields(cell: MachineCell, each: (key: string) => void): void {
   for (const key of Object.keys(cell)) if (!CELL_FIELDS.has(key) && !transient?.includes(key)) each(key);
 }
 
+/** A code-table listener is copied (bound to the copies of its data); any other is left to the owner. */
+const copiedListener = (listener: TransitionListener | undefined, clone: (v: unknown) => unknown): unknown => (codeStamp(listener) ? clone(listener) : undefined);
+
 /**
  * A cell is saved as its machine (a named constant), systemId, state value and context (and a subclass's own
  * fields); restored by resolving that state in the machine and interning it in the memo. An in-memory copy shares
- * the memo and its node (snapshots are immutable). The listener is its owner's to set again (revive).
+ * the memo and its node (snapshots are immutable). A listener from the code table (reportCellEdges: code bound
+ * to data) is saved and copied with the cell; any other listener is its owner's to set again (revive).
  */
 persistable('MachineCell', MachineCell, {
   transient: ['listener'],
   save: (cell) => {
     const fields: Record<string, unknown> = {};
     extraFields(cell, (key) => (fields[key] = (cell as unknown as Record<string, unknown>)[key]));
-    return { machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null, fields };
+    const listener = codeStamp(cell.listener) ? cell.listener : undefined;
+    return { machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null, fields, ...(listener ? { listener } : {}) };
   },
-  restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown; fields?: Record<string, unknown> }) => {
+  restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown; fields?: Record<string, unknown>; listener?: TransitionListener }) => {
     const memo = memoOf(data.machine);
     const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;
-    Object.assign(cell, { listener: undefined, machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) }, data.fields);
+    Object.assign(cell, { listener: data.listener, machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) }, data.fields);
   },
   copy: (cell, into, clone) => {
     const from = cell as unknown as Record<string, unknown>;
     const to = into as unknown as Record<string, unknown>;
     const transient = registeredClass(cell)?.spec.transient;
-    for (const key of Object.keys(cell)) to[key] = CELL_FIELDS.has(key) ? (key === 'listener' ? undefined : from[key]) : transient?.includes(key) ? undefined : clone(from[key]);
+    for (const key of Object.keys(cell)) to[key] = CELL_FIELDS.has(key) ? (key === 'listener' ? copiedListener(cell.listener, clone) : from[key]) : transient?.includes(key) ? undefined : clone(from[key]);
   },
 });

@@ -2,34 +2,49 @@
  * The real-time scheduler for embedders: ready actors step in the order they became ready, timers are host
  * timers on the real clock. Same port as the deterministic one, so the engine cannot tell them apart.
  */
+import { persistable } from '../persist/registry.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
-import { fireTimer, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
+import { fireTimer, newHold, SchedHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
 
-export class RealTimeScheduler implements Scheduler {
+/** A pending timer as data: its GIP deadline, label and action (the host timer that fires it is transient). */
+interface RealTimer {
+  readonly id: number;
+  readonly dueNs: number;
+  readonly label: string;
+  readonly action: TimerAction;
+}
+
+type HostTimer = NodeJS.Timeout | NodeJS.Immediate;
+
+export class RealTimeScheduler implements Scheduler, HoldOwner {
   readonly mode = 'real-time' as const;
   readonly clock = new RealClock();
   readonly choices: SchedChoice[] = [];
   onChoice?: ((choice: SchedChoice) => void) | undefined;
   onStall?: (() => void) | undefined;
 
-  readonly #ready = new Set<Steppable>();
-  readonly #timers = new Map<number, NodeJS.Timeout | NodeJS.Immediate>();
-  #timerSeq = 0;
-  #holds = 0;
-  #keepAlive: NodeJS.Timeout | undefined;
-  #kicked = false;
-  #hostTurn = false;
-  #disposed = false;
+  /** Ready actors in the order they became ready (a Set keeps insertion order). */
+  private readonly readySet = new Set<Steppable>();
+  private readonly timers = new Map<number, RealTimer>();
+  /** The host timers armed for `timers`, by id: host side, armed again on revive. */
+  private hostTimers = new Map<number, HostTimer>();
+  private timerSeq = 0;
+  private holds = 0;
+  /** Keeps the process alive while someone holds (host side). */
+  private keepAlive: NodeJS.Timeout | undefined = undefined;
+  private kicked = false;
+  private hostTurnDue = false;
+  private disposed = false;
 
   ready(actor: Steppable): void {
-    if (this.#disposed) return;
-    this.#ready.add(actor);
-    this.#kick();
+    if (this.disposed) return;
+    this.readySet.add(actor);
+    this.kick();
   }
 
   retire(actor: Steppable): void {
-    this.#ready.delete(actor);
+    this.readySet.delete(actor);
   }
 
   /**
@@ -37,86 +52,127 @@ export class RealTimeScheduler implements Scheduler {
    * next macrotask turn (setImmediate), not after Node's 1 ms minimum delay (a load's turns between slices).
    */
   setTimer(dueNs: number, label: string, action: TimerAction, _options?: { daemon?: boolean }): TimerHandle {
-    const id = ++this.#timerSeq;
-    const delayMs = Math.max(0, (dueNs - this.clock.nowNs()) / NS_PER_MS);
-    const onTime = () => {
-      this.#timers.delete(id);
-      this.onChoice?.({ kind: 'timer', label, tNs: this.clock.nowNs() });
-      fireTimer(action);
-      this.#kick();
-    };
-    // An unref'd Immediate would wait for the next wake-up of the poll phase, so only the Timeout is unref'd.
-    const timer = delayMs > 0 ? setTimeout(onTime, delayMs).unref() : setImmediate(onTime);
-    this.#timers.set(id, timer);
-    return { id };
+    const timer: RealTimer = { id: ++this.timerSeq, dueNs, label, action };
+    this.timers.set(timer.id, timer);
+    this.arm(timer);
+    return timer; // the record is the handle (a reference, as on the virtual clock)
   }
 
   clearTimer(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    clearHostTimer(this.#timers.get(handle.id));
-    this.#timers.delete(handle.id);
+    clearHostTimer(this.hostTimers.get(handle.id));
+    this.hostTimers.delete(handle.id);
+    this.timers.delete(handle.id);
   }
 
   hold(): () => void {
-    if (this.#holds++ === 0) this.#keepAlive = setInterval(() => {}, 1 << 30);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (--this.#holds === 0) clearInterval(this.#keepAlive);
-    };
+    this.holdOne();
+    return newHold(this);
+  }
+
+  unhold(): void {
+    if (--this.holds === 0) clearInterval(this.keepAlive);
   }
 
   noteSettled(): void {}
 
   /** The drain stops after this step and goes on from a new macrotask. */
   hostTurn(): void {
-    this.#hostTurn = true;
+    this.hostTurnDue = true;
   }
 
   async runUntilIdle(): Promise<void> {
-    while (this.#ready.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    while (this.readySet.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async advance(ns: number): Promise<void> {
-    const release = this.hold();
-    await new Promise<void>((resolve) => setTimeout(resolve, ns / NS_PER_MS));
-    release();
+    // A hold released by its own timer (a record), as on the virtual clock: a snapshot carries it.
+    const hold = new SchedHold(this);
+    this.holdOne();
+    await new Promise<void>((resolve) => {
+      hold.resolve = resolve;
+      this.setTimer(this.clock.nowNs() + ns, 'advance', { target: hold, event: 'advance' });
+    });
+  }
+
+  /**
+   * After a restore (the clock goes on from the snapshot's instant): every pending timer is armed again with
+   * the time it had left at the snapshot, a hold keeps the process alive again, ready actors are stepped.
+   */
+  revive(): void {
+    this.hostTimers = new Map();
+    this.kicked = false;
+    this.keepAlive = this.holds > 0 ? setInterval(() => {}, 1 << 30) : undefined;
+    if (this.disposed) return;
+    for (const timer of this.timers.values()) this.arm(timer);
+    if (this.readySet.size > 0) this.kick();
   }
 
   dispose(): void {
-    this.#disposed = true;
-    this.#ready.clear();
-    for (const timer of this.#timers.values()) clearHostTimer(timer);
-    this.#timers.clear();
-    clearInterval(this.#keepAlive);
+    this.disposed = true;
+    this.readySet.clear();
+    for (const timer of this.hostTimers.values()) clearHostTimer(timer);
+    this.hostTimers.clear();
+    this.timers.clear();
+    clearInterval(this.keepAlive);
   }
 
-  #kick(): void {
-    if (this.#kicked || this.#disposed) return;
-    this.#kicked = true;
+  private holdOne(): void {
+    if (this.holds++ === 0) this.keepAlive = setInterval(() => {}, 1 << 30);
+  }
+
+  private arm(timer: RealTimer): void {
+    const delayMs = Math.max(0, (timer.dueNs - this.clock.nowNs()) / NS_PER_MS);
+    const onTime = () => this.fire(timer.id);
+    // An unref'd Immediate would wait for the next wake-up of the poll phase, so only the Timeout is unref'd.
+    this.hostTimers.set(timer.id, delayMs > 0 ? setTimeout(onTime, delayMs).unref() : setImmediate(onTime));
+  }
+
+  private fire(id: number): void {
+    const timer = this.timers.get(id);
+    this.hostTimers.delete(id);
+    if (!timer) return;
+    this.timers.delete(id);
+    this.onChoice?.({ kind: 'timer', label: timer.label, tNs: this.clock.nowNs() });
+    fireTimer(timer.action);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.kicked || this.disposed) return;
+    this.kicked = true;
     setImmediate(() => {
-      this.#kicked = false;
-      this.#drain();
+      this.kicked = false;
+      this.drain();
     });
   }
 
   /** Step everything ready, oldest first; yield to the host every few hundred steps. */
-  #drain(): void {
+  private drain(): void {
     for (let n = 0; n < 512; n++) {
-      const actor = this.#ready.values().next().value as Steppable | undefined;
-      if (!actor || this.#disposed) return;
-      this.#ready.delete(actor);
-      this.onChoice?.({ kind: 'step', index: 0, of: this.#ready.size + 1, actor: actor.id, tNs: this.clock.nowNs() });
+      const actor = this.readySet.values().next().value as Steppable | undefined;
+      if (!actor || this.disposed) return;
+      this.readySet.delete(actor);
+      this.onChoice?.({ kind: 'step', index: 0, of: this.readySet.size + 1, actor: actor.id, tNs: this.clock.nowNs() });
       actor.step();
-      if (this.#hostTurn) break;
+      if (this.hostTurnDue) break;
     }
-    this.#hostTurn = false;
-    if (this.#ready.size > 0) this.#kick();
+    this.hostTurnDue = false;
+    if (this.readySet.size > 0) this.kick();
   }
 }
 
-function clearHostTimer(timer: NodeJS.Timeout | NodeJS.Immediate | undefined): void {
+/**
+ * Saved: ready actors, pending timers as (deadline, label, action) records, holds. The clock restores to the
+ * snapshot's instant, so each deadline keeps the time it had left; revive arms the host timers again.
+ */
+persistable('RealTimeScheduler', RealTimeScheduler, {
+  transient: ['onChoice', 'onStall', 'hostTimers', 'keepAlive', 'kicked'],
+  history: ['choices', 'timerSeq'],
+  revive: (sched) => sched.revive(),
+});
+
+function clearHostTimer(timer: HostTimer | undefined): void {
   if (timer === undefined) return;
   if ('refresh' in timer) clearTimeout(timer); // a Timeout; an Immediate has no refresh()
   else clearImmediate(timer);

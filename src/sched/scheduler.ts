@@ -3,6 +3,7 @@
  * step to take (`ready`); the scheduler picks which one steps next and fires timers on the clock. Message
  * delivery order, timer order and the GIP clock are therefore one replayable list of choices.
  */
+import { bindCode, defineCode, persistable } from '../persist/registry.js';
 import type { Clock } from '../time/clock.js';
 
 /** An actor as the scheduler sees it: something that can take one atomic step. */
@@ -11,6 +12,11 @@ export interface Steppable {
   readonly id: string;
   /** Take one atomic step. The actor re-arms itself with `ready()` if it has more to do. */
   step(): void;
+  /**
+   * Set by the deterministic scheduler on the actor's first `ready()`: its registration order, which orders the
+   * ready list and so every choice index. State of the actor (a snapshot carries it), never set by the actor.
+   */
+  schedOrdinal?: number;
 }
 
 export interface TimerHandle {
@@ -25,7 +31,9 @@ export interface TimerTarget {
 
 /**
  * What a due timer does: a record naming the actor and the event it gets (data: a world holding only such
- * timers can be copied), or, for the parts not yet converted, a callback.
+ * timers can be copied and snapshotted). The function form is for code-table functions only (`defineCode`, or
+ * `bindCode(fn, ...data)`): a snapshot writes those by name. An anonymous closure still runs, but it is state a
+ * snapshot cannot carry: the closure census and the graph writer report it by its path.
  */
 export type TimerAction = { readonly target: TimerTarget; readonly event: string } | (() => void);
 
@@ -45,17 +53,57 @@ export interface Wakeable {
 
 /** One armed wake record, fired once by its owner. */
 export class WakeSlot implements Wakeable {
-  #wake: TimerAction | null = null;
+  private wake: TimerAction | null = null;
 
   armWake(wake: TimerAction): void {
-    this.#wake = wake;
+    this.wake = wake;
   }
 
   fire(): void {
-    const wake = this.#wake;
-    this.#wake = null;
+    const wake = this.wake;
+    this.wake = null;
     if (wake) fireTimer(wake);
   }
+}
+persistable('WakeSlot', WakeSlot);
+
+/** What a hold keeps open: its scheduler, told once when the hold ends. */
+export interface HoldOwner {
+  unhold(): void;
+}
+
+/**
+ * One `hold()` (or `advance()`): a record, so a snapshot carries who still holds the simulation open. Its
+ * release is `releaseHold` bound to it; as advance()'s timer target it releases when the time has passed.
+ */
+export class SchedHold implements TimerTarget {
+  readonly id = 'sched/hold';
+  released = false;
+  /** advance()'s promise resolver: a host attachment. After a restore it is gone; the hold still releases. */
+  resolve: (() => void) | undefined = undefined;
+
+  constructor(readonly owner: HoldOwner) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.owner.unhold();
+  }
+
+  timerFired(): void {
+    this.release();
+    const resolve = this.resolve;
+    this.resolve = undefined;
+    resolve?.();
+  }
+}
+persistable('SchedHold', SchedHold, { transient: ['resolve'] });
+
+export const releaseHold = defineCode('sched.releaseHold', (hold: SchedHold): void => hold.release());
+
+/** hold()'s answer: a new hold of `owner`, and its release as code bound to it (idempotent). */
+export function newHold(owner: HoldOwner): () => void {
+  return bindCode(releaseHold, new SchedHold(owner));
 }
 
 /** One recorded decision: which of the ready actors stepped, or which timer fired. */

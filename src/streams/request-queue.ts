@@ -5,6 +5,7 @@
  * (inspection, statistics) as RxJS streams.
  */
 import { Subject } from 'rxjs';
+import { persistable } from '../persist/registry.js';
 
 export interface QueueEvent<T> {
   readonly kind: 'push' | 'take';
@@ -16,13 +17,16 @@ export interface QueueEvent<T> {
 export class RequestQueue<T> {
   readonly priority: T[] = [];
   readonly normal: T[] = [];
-  /** Only allocated when someone subscribes, so an idle queue costs two arrays. */
-  #events: Subject<QueueEvent<T>> | undefined;
+  /**
+   * Only allocated when someone subscribes, so an idle queue costs two arrays. A host attachment: not saved;
+   * after a restore `events$` is a new stream (watchers subscribe again).
+   */
+  private events: Subject<QueueEvent<T>> | undefined = undefined;
 
   constructor(readonly name: string) {}
 
   get events$() {
-    return (this.#events ??= new Subject<QueueEvent<T>>()).asObservable();
+    return (this.events ??= new Subject<QueueEvent<T>>()).asObservable();
   }
 
   get size(): number {
@@ -36,7 +40,7 @@ export class RequestQueue<T> {
   push(item: T, priority: boolean): void {
     const lane = priority ? this.priority : this.normal;
     lane.push(item);
-    this.#events?.next({ kind: 'push', lane: priority ? 'priority' : 'normal', item, depth: this.size });
+    this.events?.next({ kind: 'push', lane: priority ? 'priority' : 'normal', item, depth: this.size });
   }
 
   /** The oldest request, priority lane first; `moreThanOne` tells whether the lane held more (MoreThan1). */
@@ -45,7 +49,7 @@ export class RequestQueue<T> {
     if (!lane || lane.length === 0) return undefined;
     const moreThanOne = lane.length > 1;
     const item = lane.shift()!;
-    this.#events?.next({ kind: 'take', lane: lane === this.priority ? 'priority' : 'normal', item, depth: this.size });
+    this.events?.next({ kind: 'take', lane: lane === this.priority ? 'priority' : 'normal', item, depth: this.size });
     return { item, moreThanOne };
   }
 
@@ -70,6 +74,8 @@ export class RequestQueue<T> {
   }
 
   complete(): void {
-    this.#events?.complete();
+    this.events?.complete();
   }
 }
+
+persistable('RequestQueue', RequestQueue, { transient: ['events'] });

@@ -1,21 +1,24 @@
 /** Virtual GIP time for tests and the checker: it never moves on its own and never goes back. */
+import { persistable } from '../persist/registry.js';
 import type { Clock } from './clock.js';
 
 export class VirtualClock implements Clock {
   readonly kind = 'virtual' as const;
-  #nowNs: number;
+  /** The time itself: state (a restored engine goes on from the snapshot's instant). */
+  private now: number;
 
   constructor(startNs = 0) {
-    this.#nowNs = startNs;
+    this.now = startNs;
   }
 
   nowNs(): number {
-    return this.#nowNs;
+    return this.now;
   }
 
   /** Moves time forward to `ns`; travelling back is a bug in the caller. */
   advanceTo(ns: number): void {
-    if (ns < this.#nowNs) throw new Error(`virtual clock cannot go back from ${this.#nowNs} ns to ${ns} ns`);
-    this.#nowNs = ns;
+    if (ns < this.now) throw new Error(`virtual clock cannot go back from ${this.now} ns to ${ns} ns`);
+    this.now = ns;
   }
 }
+persistable('VirtualClock', VirtualClock);

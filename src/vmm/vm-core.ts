@@ -36,6 +36,8 @@ export interface VmmHost {
   readonly disposed?: boolean;
   /** Keep `kill` until the returned untrack is called; dispose() calls every kept one (a pending API call). */
   trackCall?(kill: () => void): () => void;
+  /** GVMMR3DestroyVM destroyed `vm` after TERMINATED (the Vmm forgets it and says so on vms$). */
+  vmDestroyed?(vm: VmCore): void;
   /**
    * The promise API (runOperation): keep a pending call's resolvers under a new id, in a table that is no part
    * of the engine's state (a restored engine starts with it empty); the pending call holds only the id.
