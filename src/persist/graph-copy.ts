@@ -11,6 +11,7 @@
  * class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
+import { compiledCopier, type FieldCopier } from './graph-copier.js';
 import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
 import { classRefusal, closureRefusal, refusalError, symbolRefusal } from './graph-walk.js';
 import { bindCodeTo, codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes, type RegisteredClass } from './registry.js';
@@ -191,7 +192,7 @@ class Copier {
         const spec = plan!.entry.spec;
         if (spec.copy) spec.copy(src, dst, clone);
         else if (spec.save) this.restores.push([dst, plan!.entry, clone(spec.save(src))]);
-        else copyFields(src, dst, clone, plan!.transient, plan!.forIn);
+        else (compiledCopier(plan!, src) ?? copyFieldsOf(plan!))(src, dst, clone);
         break;
       }
     }
@@ -221,6 +222,12 @@ function copyFields(src: object, dst: object, clone: (v: unknown) => unknown, tr
     else to[key] = isRef(v) ? clone(v) : v;
   }
 }
+
+/** The generic field copy of a class (an instance whose fields are not its class's usual ones). */
+const copyFieldsOf =
+  (plan: ClassPlan): FieldCopier =>
+  (src, dst, clone) =>
+    copyFields(src, dst, clone, plan.transient, plan.forIn);
 
 function keysIn(obj: object): string[] {
   const keys: string[] = [];

@@ -43,7 +43,7 @@ class Reader {
   private readonly classes: (RegisteredClass | undefined)[] = [];
   /** The argument arrays of bound code (bound empty in phase 1, filled in phase 2). */
   private readonly codeArgs: unknown[][] = [];
-  private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
+  private readonly restores: [obj: object, cls: RegisteredClass, data: unknown, id: number][] = [];
 
   constructor(
     private readonly entries: unknown[],
@@ -53,7 +53,14 @@ class Reader {
   read(root: unknown): unknown {
     this.entries.forEach((e, id) => this.shell(e, id));
     this.entries.forEach((e, id) => this.fill(e as GraphEntry, id));
-    for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
+    for (const [obj, cls, data, id] of this.restores) {
+      try {
+        cls.spec.restore!(obj, data);
+      } catch (e) {
+        if (e instanceof VBoxError) throw e;
+        throw malformed(`restoring ${cls.name} (object ${id}) failed: ${(e as Error)?.message ?? String(e)}`);
+      }
+    }
     const value = this.value(root as GraphValue, -1);
     for (let id = this.shells.length - 1; id >= 0; id--) {
       const revive = this.classes[id]?.spec.revive;
@@ -105,8 +112,10 @@ class Reader {
       case 'saved': {
         const cls = typeof e.name === 'string' ? registeredClassByName(e.name) : undefined;
         if (!cls) throw notFound('class', e.name, id);
-        if (e.kind === 'class') list('fields');
-        else if (!cls.spec.restore) throw malformed(`${cls.name} (object ${id}) is saved as data but has no restore`);
+        if (e.kind === 'class') {
+          list('fields');
+          if (cls.spec.save) throw malformed(`${cls.name} (object ${id}) saves its state as data, not as fields`);
+        } else if (!cls.spec.restore) throw malformed(`${cls.name} (object ${id}) is saved as data but has no restore`);
         else if (!('data' in e)) throw malformed(`object ${id} (${cls.name}) has no data`);
         this.classes[id] = cls;
         obj = Object.create(cls.prototype) as object;
@@ -134,9 +143,12 @@ class Reader {
       case 'null-object':
       case 'class': {
         const fields = e.fields!;
+        // A class's fields are defined, not assigned: a field named like an accessor of its prototype (a
+        // setter) must not run code with data from the snapshot.
+        const define = e.kind === 'class';
         for (const key of Object.keys(fields)) {
           const value = this.value(fields[key], id);
-          if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+          if (define || key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
           else obj[key] = value;
         }
         const transient = this.classes[id]?.spec.transient;
@@ -161,7 +173,7 @@ class Reader {
         for (const item of e.items!) (obj as unknown as Set<unknown>).add(this.value(item, id));
         break;
       case 'saved':
-        this.restores.push([obj, this.classes[id]!, this.value(e.data as GraphValue, id)]);
+        this.restores.push([obj, this.classes[id]!, this.value(e.data as GraphValue, id), id]);
         break;
       case 'code': {
         const args = this.codeArgs[id]!;

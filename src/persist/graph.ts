@@ -3,6 +3,8 @@
  * or feed it in canonical order to a sink (a state key). The format is graph-format.ts; the walk order is
  * graph-walk.ts; the read phases and revive order are graph-read.ts; the copy's sharing rules graph-copy.ts.
  */
+import './builtins.js';
+
 export { GRAPH_FORMAT, GRAPH_VERSION, type EntryKind, type GraphEntry, type GraphValue, type PersistedGraph } from './graph-format.js';
 export { encodeGraph, type GraphSink, type Primitive, type WalkOptions } from './graph-walk.js';
 export { writeGraph, type WriteOptions } from './graph-write.js';

@@ -145,7 +145,8 @@ const classByPrototype = new Map<object, RegisteredClass>();
  * restored: keep state out of them, or give `save`/`restore`).
  *
  * A subclass of a registered class inherits its spec: `transient` and `history` are the union of both lists,
- * and each hook (revive, save, restore, copy) is the subclass's own when given, else the parent's. So
+ * and each hook (revive, save, restore, copy) is the subclass's own when given, else the parent's — except that
+ * a subclass giving save or restore but no copy is copied by save → restore. So
  * `persistable('ReqCallCell', ReqCallCell)` saves a MachineCell subclass as a cell plus its own fields.
  */
 export function persistable<C extends abstract new (...args: any[]) => object>(name: string, ctor: C, spec: ClassSpec<InstanceType<C>> = {}): C {
@@ -164,7 +165,10 @@ function inherit(proto: object, spec: ClassSpec): ClassSpec {
   for (let p = Object.getPrototypeOf(proto) as object | null; p && !parent; p = Object.getPrototypeOf(p) as object | null) parent = classByPrototype.get(p);
   if (!parent) return spec;
   const union = (a?: readonly string[], b?: readonly string[]): readonly string[] | undefined => (a || b ? [...new Set([...(a ?? []), ...(b ?? [])])] : undefined);
-  const merged: ClassSpec = { ...parent.spec, ...spec };
+  const merged: { -readonly [K in keyof ClassSpec]: ClassSpec[K] } = { ...parent.spec, ...spec };
+  // A parent's copy hook copies what the parent's save/restore carry: a subclass with its own save or restore
+  // and no copy of its own is copied by those (save → restore), never by a hook that does not know them.
+  if ((spec.save || spec.restore) && !spec.copy) merged.copy = undefined;
   return { ...merged, transient: union(parent.spec.transient, spec.transient), history: union(parent.spec.history, spec.history) };
 }
 

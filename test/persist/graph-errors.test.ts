@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyGraph, readGraph, writeGraph, GRAPH_FORMAT, type PersistedGraph } from '../../src/persist/graph.js';
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_NOT_SUPPORTED, VERR_VERSION_MISMATCH } from '../../src/status.js';
+import { persistable } from '../../src/persist/registry.js';
 import { bound, DONE, Owner, Part, revived, twice, Unregistered } from './fixtures.js';
 
 function thrown(fn: () => unknown): VBoxError {
@@ -79,6 +80,8 @@ describe('reading refuses a wrong or broken snapshot and creates nothing', () =>
     ['a map with an odd item count', (g) => g.objects.push({ kind: 'map', items: [1] }), VERR_INVALID_PARAMETER, /odd/],
     ['a class without fields', (g) => g.objects.push({ kind: 'class', name: 'test.graph.Part' }), VERR_INVALID_PARAMETER, /no fields/],
     ['misaligned typed array bytes', (g) => g.objects.push({ kind: 'bytes', name: 'Int32Array', data: 'AAA=' }), VERR_INVALID_PARAMETER, /2 bytes/],
+    ['a save/restore class written as fields', (g) => g.objects.push({ kind: 'class', name: 'test.graph.Sealed', fields: {} }), VERR_INVALID_PARAMETER, /saves its state as data/],
+    ['a restore that throws on bad data', (g) => g.objects.push({ kind: 'saved', name: 'test.graph.Sealed', data: null }), VERR_INVALID_PARAMETER, /restoring test.graph.Sealed .* failed/],
     ['objects not an array', (g) => (g.objects = {} as never), VERR_INVALID_PARAMETER, /objects/],
   ];
   const users = (name: string): Function | undefined => (name === 'user' ? () => 0 : undefined);
@@ -94,6 +97,20 @@ describe('reading refuses a wrong or broken snapshot and creates nothing', () =>
     const u = graphWith((g) => (rootFields(g).u = ['user', 'user']));
     expect((readGraph(u, { userFunction: users }) as { owner: Owner }).owner.parts[0].owner?.label).toBe('o');
     expect(revived).toHaveLength(2);
+  });
+
+  it("a field named like a prototype's setter is defined as data; the setter does not run", () => {
+    const calls: unknown[] = [];
+    class Guarded {
+      n = 1;
+      set trap(value: unknown) {
+        calls.push(value);
+      }
+    }
+    persistable('test.graph.Guarded', Guarded);
+    const g = { format: GRAPH_FORMAT, version: 1, root: ['ref', 0], objects: [{ kind: 'class', name: 'test.graph.Guarded', fields: { n: 2, trap: 'x' } }] };
+    const back = readGraph<Guarded & { trap: unknown }>(g);
+    expect([calls, back.n, Object.getOwnPropertyDescriptor(back, 'trap')?.value]).toEqual([[], 2, 'x']);
   });
 
   it('not a graph at all', () => {

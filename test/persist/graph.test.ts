@@ -6,6 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyGraph, encodeGraph, graphKey, readGraph, writeGraph, type GraphSink } from '../../src/persist/graph.js';
 import { codeStamp } from '../../src/persist/registry.js';
+import { VBoxError, VERR_VM_INVALID_VM_STATE } from '../../src/status.js';
 import { bound, DONE, expectIsomorphic, Owner, Part, revived, Sealed, twice } from './fixtures.js';
 
 const userFn = (x: number): number => x + 1;
@@ -63,6 +64,7 @@ const KINDS: [string, () => unknown][] = [
   ['bound code with a data argument', () => bound({ n: 1 })],
   ['named constant', () => DONE],
   ['user function', () => userFn],
+  ['VBoxError', () => new VBoxError(VERR_VM_INVALID_VM_STATE, 'not now')],
 ];
 
 describe('every value kind round-trips', () => {
@@ -85,6 +87,15 @@ describe('every value kind round-trips', () => {
       const back = trip(root);
       back.add(5);
       expect([back.target.n, target.n]).toEqual([6, 1]);
+    }
+  });
+
+  it('a VBoxError keeps its status, name, message and stack', () => {
+    const e = new VBoxError(VERR_VM_INVALID_VM_STATE, 'not now');
+    for (const trip of [viaJson, viaCopy]) {
+      const back = trip(e);
+      expect(back).toBeInstanceOf(VBoxError);
+      expect([back.rc, back.name, back.message, back.stack]).toEqual([e.rc, 'VERR_VM_INVALID_VM_STATE', 'not now', e.stack]);
     }
   });
 
@@ -200,6 +211,23 @@ describe('graphKey', () => {
     ['a part name (state, not history)', ownerWithParts(), (() => { const o = ownerWithParts(); o.parts[0].name = 'z'; return o; })()],
   ];
   for (const [name, x, y] of differ) it(`tells apart: ${name}`, () => expect(graphKey(x)).not.toBe(graphKey(y)));
+});
+
+describe('copyGraph of instances whose fields are not their class\'s usual ones', () => {
+  it('keeps an added field, leaves a deleted one out, in either order of meeting', () => {
+    const usual = new Part('usual');
+    const added = Object.assign(new Part('added'), { extra: { n: 1 } });
+    const deleted = new Part('deleted');
+    delete (deleted as Partial<Part>).owner;
+    const reordered = new Part('reordered');
+    delete (reordered as Partial<Part>).cache;
+    reordered.cache = 'late';
+    for (const root of [[usual, added, deleted, reordered], [added, deleted, reordered, usual]]) {
+      const copy = viaCopy(root);
+      expectIsomorphic(root, copy, true);
+      expect(copy.map((p) => Object.keys(p))).toEqual(root.map((p) => Object.keys(p)));
+    }
+  });
 });
 
 describe('copyGraph shares what is immutable', () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MACHINES } from '../../machines/index.js';
 import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
-import { persistable } from '../../src/persist/registry.js';
+import { persistable, registeredClassByName } from '../../src/persist/registry.js';
 import { MachineCell } from '../../src/sched/machine-cell.js';
 
 /** A subclass registered with no hooks of its own: it inherits the cell's save/restore/copy and keeps its fields. */
@@ -17,6 +17,23 @@ class OwnedCell extends MachineCell {
   }
 }
 persistable('test.graph.OwnedCell', OwnedCell, { transient: ['scratch'] });
+
+/** A subclass with its own save/restore (a shared listener set on restore) and no copy hook: copied by those. */
+const sharedListener = (): void => undefined;
+class ListenedCell extends MachineCell {
+  constructor() {
+    super(MACHINES.vm, 'vm.3');
+    this.listener = sharedListener;
+  }
+}
+const cellSpec = registeredClassByName('MachineCell')!.spec;
+persistable('test.graph.ListenedCell', ListenedCell, {
+  save: (c) => cellSpec.save!(c),
+  restore: (c, data) => {
+    cellSpec.restore!(c, data);
+    c.listener = sharedListener;
+  },
+});
 
 /** CREATING → CREATED → POWERING_ON → RUNNING → SUSPENDING → SUSPENDED; context.prevState follows (vm.ts). */
 function suspendedVm(): MachineCell {
@@ -71,4 +88,11 @@ describe('MachineCell in a graph', () => {
       expect(owner.cells[0].value).toBe('CREATED');
     });
   }
+
+  it("a subclass with its own save/restore and no copy hook is copied by them, not by the cell's copy hook", () => {
+    const cell = new ListenedCell();
+    cell.send({ type: 'created' });
+    const copy = copyGraph(cell);
+    expect([copy.value, copy.listener]).toEqual(['CREATED', sharedListener]);
+  });
 });
