@@ -1,5 +1,7 @@
 /** vmm-actors: the VirtualBox VMM control plane as XState v5 actors joined by RxJS streams. */
-export { createVMM, Vmm, type VmmOptions, type CreateOptions, type VmLifeEvent } from './api/vmm.js';
+export { createVMM, Vmm, type VmmOptions, type CreateOptions, type VmLifeEvent, type RestoredCall } from './api/vmm.js';
+export { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type PersistedVmm } from './api/snapshot.js';
+export type { UserFunctionMap } from './api/functions.js';
 export { UserCallbackError, type UserCallbackFailure } from './vmm/user-callback.js';
 export { VM, type VmStateChange, type CpuStateChange } from './api/vm.js';
 export type { ActorStatus, EngineActorRef, PartSnapshot, SnapshotObserver, VmSnapshot } from './api/actor.js';

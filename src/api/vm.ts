@@ -18,8 +18,10 @@ import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
 import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/save-flow.js';
 import type { SsmUnitOptions } from '../ssm/units.js';
+import type { UserCallbackError } from '../vmm/user-callback.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
+import { bindCode, defineCode, persistable } from '../persist/registry.js';
 import { changesVmSnapshot, partRef, subscribeSnapshots, vmSnapshotOf, type EngineActorRef, type PartSnapshot, type SnapshotObserver, type VmSnapshot } from './actor.js';
 
 export interface VmStateChange {
@@ -40,13 +42,19 @@ export interface CpuStateChange {
 export { VMSETRTERR_FLAGS_FATAL, VMSETRTERR_FLAGS_NO_WAIT, VMSETRTERR_FLAGS_SUSPEND, type RendezvousOptions } from '../vmm/operations.js';
 
 export class VM {
-  readonly #events = new Subject<VmTraceEvent>();
+  /** vms$ announced its creation (and not yet its destruction). */
+  announced = false;
+  /** Its streams completed: destroyed, its creation failed, or the engine disposed. */
+  private ended = false;
   /** The last real state change and the last per vCPU (what a late subscriber of state$ gets first). */
-  #lastState: VmStateChange;
-  readonly #lastCpu: CpuStateChange[];
+  private lastState: VmStateChange;
+  private readonly lastCpu: CpuStateChange[];
+  // Host attachments (transient): the streams' subject, caches, the listener on the core. attachToCore rebuilds them.
+  declare private events: Subject<VmTraceEvent>;
   /** getSnapshot()'s answer until the next event that changes it (the same object meanwhile, as XState's). */
-  #snapshot: VmSnapshot | undefined;
-  readonly #parts = new Map<string, EngineActorRef<PartSnapshot>>();
+  declare private snapshot: VmSnapshot | undefined;
+  declare private parts: Map<string, EngineActorRef<PartSnapshot>>;
+  declare private listener: VmListener | undefined;
 
   constructor(
     readonly core: VmCore,
@@ -54,22 +62,49 @@ export class VM {
   ) {
     // Until the first change: the VM came into being in its first state, made by the thread calling VMR3Create.
     const tNs = core.nowNs();
-    this.#lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
-    this.#lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
-    const listener: VmListener = (event) => {
-      if (event.kind === 'state') this.#lastState = event;
-      else if (event.kind === 'cpu-state') this.#lastCpu[event.cpu] = event;
-      if (this.#snapshot !== undefined && changesVmSnapshot(event)) this.#snapshot = undefined; // only once someone asked
-      // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
-      if (this.#events.observed) this.#events.next(event);
-    };
-    listener.detail = () => this.#events.observed; // its own bookkeeping reads state changes only
-    core.listeners.add(listener);
+    this.lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
+    this.lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
+    this.attachToCore();
+  }
+
+  /**
+   * @internal Give the facade its streams and put its listener on the core (a new VM, or a restored one: a VM
+   * whose streams had ended gets completed ones). Idempotent.
+   */
+  attachToCore(): void {
+    if (!this.events) {
+      this.events = new Subject<VmTraceEvent>();
+      this.parts = new Map();
+      this.snapshot = undefined;
+      if (this.ended) this.events.complete();
+    }
+    if (this.ended) return;
+    // A closure (the hot path: every event of every step); the core's listeners are transient, so a restored core
+    // starts without it and this puts it back.
+    if (!this.listener) {
+      const listener: VmListener = (event) => this.heard(event);
+      listener.detail = () => this.events.observed; // its own bookkeeping reads state changes only
+      this.listener = listener;
+    }
+    this.core.listeners?.add(this.listener);
     // Destroyed (after the last sweep), failed creation or engine disposed: every stream of the VM completes.
-    core.onEnd = () => {
-      this.#events.complete();
-      savedStateOf(core).progress$.complete();
-    };
+    this.core.onEnd ??= bindCode(vmEnded, this);
+  }
+
+  /** @internal A VM event (the core's listener, bound to this VM). */
+  heard(event: VmTraceEvent): void {
+    if (event.kind === 'state') this.lastState = event;
+    else if (event.kind === 'cpu-state') this.lastCpu[event.cpu] = event;
+    if (this.snapshot !== undefined && changesVmSnapshot(event)) this.snapshot = undefined; // only once someone asked
+    // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
+    if (this.events.observed) this.events.next(event);
+  }
+
+  /** @internal The VM's life is over: its streams complete. */
+  end(): void {
+    this.ended = true;
+    this.events.complete();
+    savedStateOf(this.core).progress$.complete();
   }
 
   get handle(): number {
@@ -87,7 +122,7 @@ export class VM {
 
   /** XState's `actor.getSnapshot()`: status ('done' once TERMINATED), VMSTATE as `value`, the VM's parts as `context`. */
   getSnapshot(): VmSnapshot {
-    return (this.#snapshot ??= vmSnapshotOf(this.core));
+    return (this.snapshot ??= vmSnapshotOf(this.core));
   }
 
   /**
@@ -95,15 +130,15 @@ export class VM {
    * `complete` once the VM is TERMINATED (at once if it is already); also when the engine is disposed.
    */
   subscribe(observer: SnapshotObserver<VmSnapshot>, error?: (error: unknown) => void, complete?: () => void): Subscription {
-    return subscribeSnapshots(this.#events, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
+    return subscribeSnapshots(this.events, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
   }
 
   /** @internal vmm.system.get for this VM's actors: `vm.N/cpu.i`, `vm.N/emt.i`, `vm.N/halt`. */
   actorRef(systemId: string): EngineActorRef<PartSnapshot> | undefined {
-    let ref = this.#parts.get(systemId);
+    let ref = this.parts.get(systemId);
     if (!ref) {
-      ref = partRef(this.core, this.#events, systemId);
-      if (ref) this.#parts.set(systemId, ref);
+      ref = partRef(this.core, this.events, systemId);
+      if (ref) this.parts.set(systemId, ref);
     }
     return ref;
   }
@@ -122,7 +157,7 @@ export class VM {
 
   /** Everything that happens in the VM, in order; completes when the VM is destroyed or the engine disposed. */
   get events$(): Observable<VmTraceEvent> {
-    return this.#events.asObservable();
+    return this.events.asObservable();
   }
 
   /**
@@ -132,9 +167,9 @@ export class VM {
   get state$(): Observable<VmStateChange> {
     // defer: the first value is the last change at subscription time, not when the getter ran.
     return defer(() =>
-      this.#events.pipe(
+      this.events.pipe(
         filter((e): e is Extract<VmTraceEvent, { kind: 'state' }> => e.kind === 'state'),
-        startWith(this.#lastState),
+        startWith(this.lastState),
         map(({ from, to, tNs, by }) => ({ from, to, tNs, by })),
       ),
     );
@@ -143,8 +178,8 @@ export class VM {
   cpu(i: number): { readonly state: VmCpuState; readonly state$: Observable<CpuStateChange> } {
     if (!Number.isInteger(i) || i < 0 || i >= this.cpus) throw new VBoxError(VERR_INVALID_PARAMETER, `no vCPU ${i}`);
     const core = this.core;
-    const events = this.#events;
-    const last = this.#lastCpu;
+    const events = this.events;
+    const last = this.lastCpu;
     return {
       get state() {
         return core.cpuState(i);
@@ -164,32 +199,32 @@ export class VM {
 
   /** VMR3PowerOn. */
   powerOn(): Promise<number> {
-    return this.#run(() => vmOps.powerOn(this.pool));
+    return this.run(() => vmOps.powerOn(this.pool));
   }
 
   /** VMR3Suspend(reason). */
   suspend(reason: SuspendReason = 'USER'): Promise<number> {
-    return this.#run(() => vmOps.suspend(this.pool, reason));
+    return this.run(() => vmOps.suspend(this.pool, reason));
   }
 
   /** VMR3Resume(reason). */
   resume(reason: ResumeReason = 'USER'): Promise<number> {
-    return this.#run(() => vmOps.resume(this.pool, reason));
+    return this.run(() => vmOps.resume(this.pool, reason));
   }
 
   /** VMR3Reset: a hard reset, or a power-off when PowerOffInsteadOfReset is set. */
   reset(): Promise<number> {
-    return this.#run(() => vmOps.reset(this.pool));
+    return this.run(() => vmOps.reset(this.pool));
   }
 
   /** A soft (warm) reset through VM_FF_RESET, as a device asks for one; resolves when it is done. */
   softReset(): Promise<number> {
-    return this.#run(() => vmOps.softReset(this.pool));
+    return this.run(() => vmOps.softReset(this.pool));
   }
 
   /** VMR3PowerOff. */
   powerOff(): Promise<number> {
-    return this.#run(() => vmOps.powerOff(this.pool));
+    return this.run(() => vmOps.powerOff(this.pool));
   }
 
   /** VMR3Destroy (from OFF only; not on an EMT). */
@@ -197,24 +232,24 @@ export class VM {
     if (this.core.host.current?.vm === this.core) {
       return Promise.reject(new VBoxError(VERR_VM_THREAD_IS_EMT, 'VMR3Destroy must not be called on an EMT'));
     }
-    return this.#run(() => vmOps.destroy(this.pool));
+    return this.run(() => vmOps.destroy(this.pool));
   }
 
   /** VMSetRuntimeError(flags, errorId, message): VMSETRTERR_FLAGS_FATAL / _SUSPEND / _NO_WAIT. */
   setRuntimeError(flags: number, errorId: string, message: string): Promise<number> {
-    return this.#run(() => vmOps.setRuntimeError(this.pool, flags, errorId, message));
+    return this.run(() => vmOps.setRuntimeError(this.pool, flags, errorId, message));
   }
 
   /** VMR3SetGuruMeditation as EM calls it on an EMT: true when the VM went to GURU_MEDITATION(_LS). */
   async setGuruMeditation(): Promise<boolean> {
     const result = { changed: false };
-    await this.#run(() => vmOps.setGuruMeditation(this.pool, result));
+    await this.run(() => vmOps.setGuruMeditation(this.pool, result));
     return result.changed;
   }
 
   /** VMR3ReqCallWait(target, fn, args…): the callee's status; failures reject. `args` are typed by `fn`. */
   reqCallWait<A extends unknown[]>(target: CpuTarget, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
-    return reqCallOnEmt(this.core, { target }, fn, args) ?? this.#run(() => vmOps.reqCallWait(this.pool, target, fn, args));
+    return reqCallOnEmt(this.core, { target }, fn, args) ?? this.run(() => vmOps.reqCallWait(this.pool, target, fn, args));
   }
 
   /**
@@ -222,7 +257,7 @@ export class VM {
    * this VM, 'any' and its own CPU run inline, at once.
    */
   reqCall<A extends unknown[]>(options: ReqCallOptions, fn: ReqFn<A>, ...args: NoInfer<A>): Promise<number> {
-    return reqCallOnEmt(this.core, options, fn, args) ?? this.#run(() => vmOps.reqCall(this.pool, options, fn, args));
+    return reqCallOnEmt(this.core, options, fn, args) ?? this.run(() => vmOps.reqCall(this.pool, options, fn, args));
   }
 
   /** VMR3ReqAlloc (for tools and tests that manage packets themselves). */
@@ -242,7 +277,7 @@ export class VM {
 
   /** VMMR3EmtRendezvous from outside the VM: forwarded through an 'any' request, as VirtualBox does. */
   emtRendezvous(options: RendezvousOptions, callback: (ctx: EmtContext) => number | void): Promise<number> {
-    return this.#run(() => vmOps.emtRendezvous(this.pool, options, callback));
+    return this.run(() => vmOps.emtRendezvous(this.pool, options, callback));
   }
 
   /**
@@ -253,14 +288,14 @@ export class VM {
   async save(target: SaveTarget, options: SaveOptions = {}): Promise<SaveResult> {
     const out: SaveOut = {};
     // A file error rejects with its own message (it names the file); other failures as any call's.
-    await this.#run(() => vmOps.save(this.pool, target, options, out)).catch((error: unknown) => Promise.reject(out.error ?? error));
+    await this.run(() => vmOps.save(this.pool, target, options, out)).catch((error: unknown) => Promise.reject(out.error ?? error));
     return out.result!;
   }
 
   /** VMR3LoadFromFile: from CREATED or SUSPENDED; ends SUSPENDED (then resume()) or LOAD_FAILURE. */
   loadFromFile(path: string, options: LoadOptions = {}): Promise<number> {
     if (typeof path !== 'string' || path.length === 0) return Promise.reject(new VBoxError(VERR_INVALID_PARAMETER, 'loadFromFile needs a file name'));
-    return this.#run(() => vmOps.loadFromFile(this.pool, path, options));
+    return this.run(() => vmOps.loadFromFile(this.pool, path, options));
   }
 
   /**
@@ -269,7 +304,7 @@ export class VM {
    */
   teleport(options: TeleportOptions): Promise<TeleportResult> {
     try {
-      this.#checkAlive();
+      this.checkAlive();
     } catch (error) {
       return Promise.reject(error);
     }
@@ -283,7 +318,7 @@ export class VM {
 
   /** SSMR3RegisterExternal: a saved-state unit of the embedder's (name ≤ 47 characters, instance, callbacks). */
   registerUnit(unit: SsmUnitOptions): void {
-    savedStateOf(this.core).registry.register(unit).onCallbackError = (error) => this.core.callbackFailed(error);
+    savedStateOf(this.core).registry.register(unit).onCallbackError = bindCode(unitCallbackFailed, this.core);
   }
 
   /** SSMR3DeregisterExternal (every instance when `instance` is omitted). */
@@ -328,19 +363,26 @@ export class VM {
   }
 
   /** Build the operation (input errors reject before anything runs) and run it to its status. */
-  async #run(build: () => Operation): Promise<number> {
-    this.#checkAlive();
+  private async run(build: () => Operation): Promise<number> {
+    this.checkAlive();
     const op = build();
     const errorsBefore = this.core.cErrors;
     const rc = await runOperation(this.core, op);
     return statusToResult(this.core, rc, errorsBefore);
   }
 
-  #checkAlive(): void {
+  private checkAlive(): void {
     if (this.core.host.disposed) throw disposedError();
     if (this.core.vmState === 'TERMINATED') throw new VBoxError(VERR_INVALID_VM_HANDLE, `VM ${this.handle} is destroyed`);
   }
 }
+
+const vmEnded = defineCode('api.vmEnded', (vm: VM): void => vm.end());
+/** An embedder unit's callback failed: a VMSetError on its VM (the unit keeps this, bound to the VM: data). */
+const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, error: UserCallbackError): void => void core.callbackFailed(error));
+
+/** The facade's streams and caches are host attachments: a restored VM rebuilds them (streams of a restored VM work). */
+persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], revive: (vm) => vm.attachToCore() });
 
 /** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */
 function register<T>(list: T[], callback: T): () => void {

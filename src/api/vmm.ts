@@ -3,75 +3,36 @@
  * creates VMs the way VMR3Create does: check the input, start one EMT per vCPU, run the init on EMT(0)
  * through a VMCPUID_ANY request (registering vCPUs 1..n with requests to their EMTs), then CREATED.
  */
-import { DeterministicScheduler, type ChoicePolicy } from '../sched/deterministic.js';
+import { DeterministicScheduler } from '../sched/deterministic.js';
 import { attachInspection, type InspectionSession } from '../inspect/session.js';
-import type { InspectorInput } from '../inspect/inspector.js';
 import { RealTimeScheduler } from '../sched/real-time.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VINF_SUCCESS } from '../status.js';
-import { readBaseConfig, type VmConfigInput } from '../vmm/config.js';
+import { readBaseConfig } from '../vmm/config.js';
 import { Emt, type EmtHooks } from '../vmm/emt.js';
 import { disposedError, killedError, reqCallOp, runOperation, runOperationThen, statusToResult } from '../vmm/external.js';
-import { userComponents, type VmComponents } from '../vmm/lifecycle.js';
+import { userComponents } from '../vmm/lifecycle.js';
 import { ReqPool } from '../vmm/requests.js';
 import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
 import type { EngineActorRef, PartSnapshot } from './actor.js';
-import { VmCore, type AtErrorCallback, type VmmHost } from '../vmm/vm-core.js';
+import { VmCore, type CallResolvers, type VmmHost } from '../vmm/vm-core.js';
+import { bindCode, codeStamp, defineCodes, persistable } from '../persist/registry.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
-import type { GuestRamOptions } from '../ssm/live/guest-ram.js';
 import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
 import type { Gvmm } from '../gvmm/gvmm.js';
 import { gvmmR3CreateVM, gvmmR3RegisterVCpu } from '../gvmm/r3.js';
 import { VMHALTMETHOD } from '../../machines/halt-method.js';
-import { attachVmToGvmm, createEngineGvmm, destroyFailedVmOp, reserveVmHandle, type VmmGvmmOptions } from '../vmm/halt/engine.js';
+import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserveVmHandle } from '../vmm/halt/engine.js';
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
+import { UserFunctions } from './functions.js';
+import { implementationsForRestore, persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
+import type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
 
-/** vmm.vms$: a VM whose VMR3Create succeeded, and the same VM once destroyed (TERMINATED). */
-export interface VmLifeEvent {
-  readonly kind: 'created' | 'destroyed';
-  readonly vm: VM;
-  readonly handle: number;
-  readonly tNs: number;
-}
+export type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
 
-export interface VmmOptions {
-  /** 'virtual' (default): deterministic scheduler and virtual GIP time; 'real': host time for embedders. */
-  clock?: 'virtual' | 'real';
-  /** Deterministic mode: how ready actors are picked (default: seeded with `seed`, or lowest id first). */
-  policy?: ChoicePolicy;
-  seed?: number;
-  /** 'intended' (default) or 'as-written' (reproduce the quirks of vbox-facts.md §12; each one: docs/fidelity.md). */
-  fidelity?: 'intended' | 'as-written';
-  /** Guest execution and other hooks. */
-  hooks?: EmtHooks;
-  /** Component notifications (PDM, SSM …); defaults do nothing. */
-  components?: Partial<VmComponents>;
-  /** A prebuilt scheduler (the checker passes its own). */
-  scheduler?: Scheduler;
-  /** @internal Test-only broken variants for the checker's mutation tests (src/vmm/faults.ts). */
-  faults?: EngineFaults;
-  /** @internal Test-only machine variants (`machine.provide()`), defaulting to machines/. */
-  machines?: Partial<EngineMachines>;
-  /**
-   * Inspectors: a function or observer as XState's `inspect` takes, an @statelyai/inspect inspector, a record
-   * sink (trace recorder, websocket stream) or a list. Without one, inspection costs nothing.
-   */
-  inspect?: InspectorInput;
-  /** GVMM: the early wake-up index ('heap' | 'scan'), `/GVMM/*` config, semaphore resolution, handle count. */
-  gvmm?: VmmGvmmOptions;
-}
-
-export interface CreateOptions {
-  cpus: number;
-  config?: VmConfigInput;
-  /** pfnVMAtError, registered before anything else. */
-  atError?: AtErrorCallback;
-  /** Simulated guest RAM (the `pgm` saved-state unit): size, dirty rate, prefill. Default 4 MiB, not dirtied. */
-  ram?: GuestRamOptions;
-}
 
 export class Vmm implements VmmHost {
   readonly sched: Scheduler;
@@ -80,31 +41,41 @@ export class Vmm implements VmmHost {
   readonly machines: Partial<EngineMachines> | undefined;
   current: { vm: VmCore; cpu: number } | null = null;
   readonly vms = new Map<number, VM>();
-  readonly #ids = { req: 0, caller: 0 };
-  /** Present only when someone inspects. */
-  readonly inspection: InspectionSession | undefined;
+  private readonly ids = { req: 0, caller: 0, call: 0 };
   /** The engine's GVMM: VM handles, EMT registry, halt / wake-up scheduling, statistics. */
   readonly gvmm: Gvmm;
+  private isDisposed = false;
+  /** The options that are data: a restore rebuilds `options` from these and the re-supplied implementations. */
+  readonly config: VmmConfig;
+  /**
+   * The hooks and components when they are data (every function in them from the code table or named in
+   * `functions`, as the checker's are): they travel with a snapshot. Otherwise null: a restore takes them again.
+   */
+  readonly implementations: Pick<VmmOptions, 'hooks' | 'components'> | null;
+  // Host attachments (transient, rebuilt by attachHost on create and on restore):
+  declare private readonly hostOptions: VmmOptions | undefined;
+  /** Present only when someone inspects. */
+  declare readonly inspection: InspectionSession | undefined;
+  /** The embedder's functions by name (what a snapshot writes for them). */
+  declare readonly functions: UserFunctions;
   /** Pending API calls' kill switches (dispose() rejects them). */
-  readonly #calls = new Set<() => void>();
-  readonly #vms$ = new Subject<VmLifeEvent>();
-  /** VMs announced on vms$ as created and not yet as destroyed (weak: the checker drops worlds undestroyed). */
-  readonly #live = new WeakSet<VM>();
-  #disposed = false;
+  declare private readonly calls: Set<() => void>;
+  /** The promise API's pending calls: id → resolvers (ids come from nextId('call')); a restored engine has none. */
+  declare private readonly callResolvers: Map<number, CallResolvers>;
+  declare private readonly lifeEvents: Subject<VmLifeEvent>;
   /**
    * XState's `system.get(systemId)`: the VM `vm.N`, or one of its actors `vm.N/cpu.i`, `vm.N/emt.i`,
    * `vm.N/halt` (the systemIds inspection uses); undefined when no such actor lives (a destroyed VM's too).
    */
-  readonly system = {
-    get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
-      const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
-      const vm = /^vm\.\d+$/.test(vmId) ? this.vms.get(Number(vmId.slice(3))) : undefined;
-      if (!vm || vm.systemId !== vmId) return undefined;
-      return systemId === vmId ? vm : vm.actorRef(systemId);
-    },
-  };
+  declare readonly system: { get(systemId: string): VM | EngineActorRef<PartSnapshot> | undefined };
+  /**
+   * Promise-API calls that were pending in the snapshot this engine was restored from, as it finished them:
+   * their promises stayed with the old process (docs/snapshot.md). Empty in an engine that was not restored.
+   */
+  declare readonly restoredCalls: RestoredCall[];
+  declare private readonly restoredCallEvents: Subject<RestoredCall>;
 
-  constructor(readonly options: VmmOptions = {}) {
+  constructor(options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
     this.faults = options.faults;
     this.machines = options.machines;
@@ -114,7 +85,15 @@ export class Vmm implements VmmHost {
       const policy = options.policy ?? (options.seed !== undefined ? { kind: 'seeded', seed: options.seed } : { kind: 'first' });
       this.sched = new DeterministicScheduler({ policy });
     }
-    this.inspection = options.inspect ? attachInspection(this.sched, options.inspect) : undefined;
+    this.config = {
+      clock: this.sched.mode === 'real-time' ? 'real' : 'virtual',
+      fidelity: this.fidelity,
+      ...(options.gvmm ? { gvmm: options.gvmm } : {}),
+    };
+    attachHost(this, options);
+    const { hooks, components } = options;
+    this.implementations = isData(hooks, this.functions) && isData(components, this.functions) ? { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}) } : null;
+    (this as { inspection?: InspectionSession }).inspection = options.inspect ? attachInspection(this.sched, options.inspect) : undefined;
     this.gvmm = createEngineGvmm(this.sched, this.fidelity, options.gvmm);
   }
 
@@ -122,33 +101,78 @@ export class Vmm implements VmmHost {
     return this.sched.clock;
   }
 
+  /**
+   * The options: the data ones and the implementations (hooks, components …). While a restore runs (before this
+   * engine's own revive) its parts rebuild their hooks from here: the saved config and the re-supplied ones.
+   */
+  get options(): VmmOptions {
+    return this.hostOptions ?? rebuiltOptions(this, { ...this.implementations, ...implementationsForRestore() });
+  }
+
   get disposed(): boolean {
-    return this.#disposed;
+    return this.isDisposed;
   }
 
   trackCall(kill: () => void): () => void {
-    this.#calls.add(kill);
-    return () => this.#calls.delete(kill);
+    this.calls.add(kill);
+    return () => this.calls.delete(kill);
+  }
+
+  openCall(resolvers: CallResolvers): number {
+    const id = this.nextId('call');
+    this.callResolvers.set(id, resolvers);
+    return id;
+  }
+
+  settleCall(vm: VmCore, id: number, result: number | Error): void {
+    const resolvers = this.callResolvers.get(id);
+    this.callResolvers.delete(id);
+    if (resolvers) return result instanceof Error ? resolvers.reject(result) : resolvers.resolve(result);
+    const rc = typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR;
+    vm.emit(result instanceof Error ? { kind: 'call-unclaimed', call: id, rc, error: result, tNs: vm.nowNs() } : { kind: 'call-unclaimed', call: id, rc, tNs: vm.nowNs() });
+    this.reportRestoredCall(id, vm.handle, result);
   }
 
   /** Every VM created (VMR3Create succeeded) and destroyed, as it happens; completes when the engine is disposed. */
   get vms$(): Observable<VmLifeEvent> {
-    return this.#vms$.asObservable();
+    return this.lifeEvents.asObservable();
   }
 
-  nextId(kind: 'req' | 'caller'): number {
-    return ++this.#ids[kind];
+  /** restoredCalls as they happen; completes when the engine is disposed. */
+  get restoredCalls$(): Observable<RestoredCall> {
+    return this.restoredCallEvents.asObservable();
+  }
+
+  /** @internal A call finished whose caller is not in this process (its promise went with the snapshot's). */
+  reportRestoredCall(callId: number, vm: number, result: number | Error): void {
+    const call: RestoredCall = { callId, vm, result, tNs: this.clock.nowNs() };
+    this.restoredCalls.push(call);
+    this.restoredCallEvents.next(call);
+  }
+
+  nextId(kind: 'req' | 'caller' | 'call'): number {
+    return ++this.ids[kind];
+  }
+
+  /**
+   * XState's `actor.getPersistedSnapshot()` for the whole engine: a versioned, JSON-serializable record of every
+   * VM and what it is doing, the GVMM, the scheduler, clock and PRNG (docs/snapshot.md). Between steps only
+   * (on an EMT: VERR_VM_THREAD_IS_EMT); an embedder function the engine holds without a name in
+   * `createVMM({ functions })` is refused with VERR_NOT_SUPPORTED, naming where it was found.
+   */
+  getPersistedSnapshot(): PersistedVmm {
+    return persistVmm(this);
   }
 
   /** VMR3Create. Rejects with VBoxError (VERR_TOO_MANY_CPUS, VERR_INVALID_PARAMETER …) and creates nothing. */
   async create(options: CreateOptions): Promise<VM> {
-    if (this.#disposed) throw disposedError();
-    const { vm, core, pool } = this.#prepare(options);
+    if (this.isDisposed) throw disposedError();
+    const { vm, core, pool } = this.prepare(options);
     const errorsBefore = core.cErrors;
     const rc = await runOperation(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []));
     if (rc < 0) await runOperation(core, destroyFailedVmOp(core)); // the EMTs go, the handle is free again
     statusToResult(core, rc, errorsBefore);
-    this.#announce('created', vm);
+    announce(this, 'created', vm);
     return vm;
   }
 
@@ -158,16 +182,16 @@ export class Vmm implements VmmHost {
    * caller to report). No promise is left pending, so a discarded world is garbage at once.
    */
   createThen(options: CreateOptions, onStatus: (rc: number) => void): VM {
-    const { vm, core, pool } = this.#prepare(options);
+    const { vm, core, pool } = this.prepare(options);
     runOperationThen(core, reqCallOp(pool, { target: 'any' }, vmR3CreateU, []), (result) => {
-      if (typeof result === 'number' && result >= 0) this.#announce('created', vm);
+      if (typeof result === 'number' && result >= 0) announce(this, 'created', vm);
       onStatus(typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR);
     });
     return vm;
   }
 
   /** VMR3Create's first half: check the input, make the VM, its units, GVMM attachment and EMTs. */
-  #prepare(options: CreateOptions): { vm: VM; core: VmCore; pool: ReqPool } {
+  private prepare(options: CreateOptions): { vm: VM; core: VmCore; pool: ReqPool } {
     if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'create() needs { cpus }');
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
@@ -175,20 +199,16 @@ export class Vmm implements VmmHost {
     core.components = userComponents(core, this.options.components);
     attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);
+    const vm = new VM(core, pool);
     const hooks: EmtHooks = attachVmToGvmm(core, this.gvmm, {
       fidelity: this.fidelity,
       ...(this.options.gvmm ? { gvmm: this.options.gvmm } : {}),
       ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
-      onDestroyed: (dead) => {
-        if (this.vms.get(dead.handle)?.core === dead) this.vms.delete(dead.handle);
-        this.#announce('destroyed', vm);
-      },
     });
     for (let cpu = 0; cpu < core.cCpus; cpu++) core.emts.push(new Emt(core, cpu, pool, hooks));
     core.cActiveEmts = core.cCpus;
     this.inspection?.addVm(core);
-    if (this.#disposed) throw disposedError();
-    const vm = new VM(core, pool);
+    if (this.isDisposed) throw disposedError();
     this.vms.set(core.handle, vm);
     return { vm, core, pool };
   }
@@ -198,7 +218,7 @@ export class Vmm implements VmmHost {
    * resume; a failed teleport powers the VM off, destroys it and rejects.
    */
   listenForTeleport(options: TeleportListenOptions): Promise<VM> {
-    return this.#tracked(() => {
+    return this.tracked(() => {
       // dispose() stops the listener too (its signal), so no server outlives the engine.
       const stop = new AbortController();
       const untrack = this.trackCall(() => stop.abort());
@@ -210,16 +230,16 @@ export class Vmm implements VmmHost {
 
   /** Let `ns` of GIP time pass with the world running (virtual: as fast as it can be simulated). */
   advance(ns: number): Promise<void> {
-    return this.#tracked(() => this.sched.advance(ns));
+    return this.tracked(() => this.sched.advance(ns));
   }
 
   runUntilIdle(): Promise<void> {
-    return this.#tracked(() => this.sched.runUntilIdle());
+    return this.tracked(() => this.sched.runUntilIdle());
   }
 
   /** An engine-wide wait that dispose() ends (a disposed scheduler would never let it finish). */
-  #tracked<T>(wait: () => Promise<T>): Promise<T> {
-    if (this.#disposed) return Promise.reject(disposedError());
+  private tracked<T>(wait: () => Promise<T>): Promise<T> {
+    if (this.isDisposed) return Promise.reject(disposedError());
     return new Promise<T>((resolve, reject) => {
       const untrack = this.trackCall(() => reject(killedError()));
       wait().then(resolve, reject).finally(untrack);
@@ -231,46 +251,128 @@ export class Vmm implements VmmHost {
    * VERR_VM_REQUEST_KILLED and every later one with VERR_INVALID_VM_HANDLE; every VM's streams and vms$ complete.
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
+    if (this.isDisposed) return;
+    this.isDisposed = true;
     this.inspection?.detach();
     this.sched.dispose();
-    for (const kill of [...this.#calls]) kill();
+    for (const kill of [...this.calls]) kill();
     for (const vm of [...this.vms.values()]) vm.core.end();
-    this.#vms$.complete();
+    this.lifeEvents.complete();
+    this.restoredCallEvents.complete();
   }
 
-  #announce(kind: VmLifeEvent['kind'], vm: VM): void {
-    if (kind === 'created') this.#live.add(vm);
-    else if (!this.#live.delete(vm)) return; // a VM whose creation failed was never announced
-    if (this.#vms$.observed) this.#vms$.next({ kind, vm, handle: vm.handle, tNs: this.clock.nowNs() });
+  /** A restored VM's EMT hooks, rebuilt from this engine's options (VmmHost). */
+  emtHooks(core: VmCore): EmtHooks {
+    return emtHooksOf(core, { hooks: this.options.hooks });
   }
+
+  /** GVMMR3DestroyVM destroyed `core` (VmmHost): its VM leaves `vms` and vms$ says so. */
+  vmDestroyed(core: VmCore): void {
+    const vm = this.vms.get(core.handle);
+    if (vm?.core !== core) return;
+    this.vms.delete(core.handle);
+    announce(this, 'destroyed', vm);
+  }
+}
+
+/** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
+const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'callResolvers', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
+
+/** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
+function attachHost(vmm: Vmm, options: VmmOptions): void {
+  const host = vmm as unknown as Record<(typeof VMM_TRANSIENT)[number], unknown>;
+  host.hostOptions = options;
+  host.functions = new UserFunctions(options.functions);
+  host.calls = new Set<() => void>();
+  host.callResolvers = new Map<number, CallResolvers>();
+  host.lifeEvents = new Subject<VmLifeEvent>();
+  host.restoredCalls = [];
+  host.restoredCallEvents = new Subject<RestoredCall>();
+  host.system = {
+    get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
+      const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
+      const vm = /^vm\.\d+$/.test(vmId) ? vmm.vms.get(Number(vmId.slice(3))) : undefined;
+      if (!vm || vm.systemId !== vmId) return undefined;
+      return systemId === vmId ? vm : vm.actorRef(systemId);
+    },
+  };
+  host.inspection = undefined; // the constructor, or a restore once every object is back, attaches inspectors
+}
+
+/** vms$: a VM's creation (once VMR3Create succeeded) and its destruction (only after an announced creation). */
+function announce(vmm: Vmm, kind: VmLifeEvent['kind'], vm: VM): void {
+  if (kind === 'created') vm.announced = true;
+  else if (vm.announced) vm.announced = false;
+  else return; // a VM whose creation failed was never announced
+  const events = (vmm as unknown as { lifeEvents: Subject<VmLifeEvent> }).lifeEvents;
+  if (events.observed) events.next({ kind, vm, handle: vm.handle, tNs: vmm.clock.nowNs() });
+}
+
+/**
+ * The Vmm's state is its own fields but the host attachments; a restore attaches the host from the saved config
+ * and the implementations the restore was given (its parts, revived before it, read them through `options`).
+ */
+persistable('Vmm', Vmm, {
+  transient: VMM_TRANSIENT,
+  history: ['ids'],
+  revive: (vmm) => {
+    if (!(vmm as unknown as { hostOptions?: VmmOptions }).hostOptions) attachHost(vmm, vmm.options);
+  },
+  // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations.
+  copy: (vmm, into, clone) => {
+    for (const [key, value] of Object.entries(vmm)) if (!VMM_TRANSIENT.includes(key)) (into as unknown as Record<string, unknown>)[key] = clone(value);
+    const { hooks, components, functions } = vmm.options;
+    attachHost(into, rebuiltOptions(vmm, { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(functions ? { functions } : {}) }));
+  },
+});
+
+/** Hooks or components whose every function a snapshot can name (code table, or the embedder's `functions`). */
+function isData(table: object | undefined, functions: UserFunctions): boolean {
+  return Object.values(table ?? {}).every((fn) => fn === undefined || codeStamp(fn) !== undefined || functions.nameOf(fn) !== undefined);
+}
+
+/** A restored or copied engine's options: its saved config and test variants, and the implementations given. */
+function rebuiltOptions(vmm: Vmm, implementations: VmmImplementations): VmmOptions {
+  const { clock, fidelity, gvmm } = vmm.config;
+  return { clock, fidelity, ...(gvmm ? { gvmm } : {}), ...(vmm.faults ? { faults: vmm.faults } : {}), ...(vmm.machines ? { machines: vmm.machines } : {}), ...implementations };
 }
 
 /**
  * vmR3CreateU's init on EMT(0): GVMMR3CreateVM (the reserved handle gets its GVM, EMT0 registered), each
- * other vCPU registers on its own EMT, the halt method goes from BOOTSTRAP to DEFAULT, then CREATED.
+ * other vCPU registers on its own EMT, the halt method goes from BOOTSTRAP to DEFAULT, then CREATED. Each wait
+ * continues in a code-table function bound to (vm, cpu): data, not a closure.
  */
-const vmR3CreateU: ReqFn = ({ vm }) => {
-  const rc = gvmmR3CreateVM(vm);
-  if (rc < 0) return rc;
-  vm.created = true; // from here on every EMT may serve VMCPUID_ANY
-  const registerFrom = (cpu: number): EmtResult => {
-    if (cpu >= vm.cCpus) {
-      return vmR3SetHaltMethodU(vm, VMHALTMETHOD.DEFAULT, (rcHalt) => {
-        if (rcHalt < 0) return rcHalt;
-        vm.setState('CREATED', 'CREATING');
-        return VINF_SUCCESS;
-      });
-    }
-    return emtCallWait(cpu, vmR3RegisterVCpu, [], (rcReg) => (rcReg < 0 ? rcReg : registerFrom(cpu + 1)));
-  };
-  return registerFrom(1);
-};
+const create = defineCodes('vmR3Create', {
+  vmR3CreateU: (({ vm }) => {
+    const rc = gvmmR3CreateVM(vm);
+    if (rc < 0) return rc;
+    vm.created = true; // from here on every EMT may serve VMCPUID_ANY
+    return registerFrom(vm, 1);
+  }) as ReqFn,
+  /** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
+  vmR3RegisterVCpu: (({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu)) as ReqFn,
+  registered: (vm: VmCore, cpu: number, rcReg: number): EmtResult => (rcReg < 0 ? rcReg : registerFrom(vm, cpu + 1)),
+  haltMethodSet: (vm: VmCore, rcHalt: number): EmtResult => {
+    if (rcHalt < 0) return rcHalt;
+    vm.setState('CREATED', 'CREATING');
+    return VINF_SUCCESS;
+  },
+});
+const vmR3CreateU = create.vmR3CreateU;
 
-/** GVMMR3RegisterVCpu, on the vCPU's own EMT. */
-const vmR3RegisterVCpu: ReqFn = ({ vm, cpu }) => gvmmR3RegisterVCpu(vm, cpu);
+function registerFrom(vm: VmCore, cpu: number): EmtResult {
+  if (cpu >= vm.cCpus) return vmR3SetHaltMethodU(vm, VMHALTMETHOD.DEFAULT, bindCode(create.haltMethodSet, vm));
+  return emtCallWait(cpu, create.vmR3RegisterVCpu, [], bindCode(create.registered, vm, cpu));
+}
 
+/**
+ * A new engine, or with `snapshot` the engine a getPersistedSnapshot() wrote, restored and continuing (its
+ * clock, scheduler policy and PRNG state; on the real clock its timers re-armed with their remaining time).
+ * A restore takes the implementations again (`functions`, `hooks`, `components`, `inspect`) as XState's
+ * `createActor(machine, { snapshot })` takes the machine's; a snapshot it cannot take (format, version, a
+ * function `functions` lacks, an unknown class) is refused with a VBoxError and nothing is created.
+ */
 export function createVMM(options: VmmOptions = {}): Vmm {
+  if (options.snapshot !== undefined) return restoreVmm(options.snapshot, options);
   return new Vmm(options);
 }

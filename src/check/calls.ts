@@ -16,13 +16,19 @@ import { MemorySink } from '../ssm/sinks.js';
 import { MemorySource } from '../ssm/sources.js';
 import { loadFromFileOp } from '../ssm/live/vm-load.js';
 import { scenarioImage } from './images.js';
+import { bindCode, defineCodes } from '../persist/registry.js';
+
+/** Who sees every run of a call's callback (the world: coverage of the direct rendezvous path). */
+export interface CallbackHost {
+  onCallback(ctx: EmtContext): void;
+}
 
 /** What the callback of a scenario call returns on a CPU. */
 export const callbackStatus = (spec: CallSpec, cpu: number): number => spec.statusOn?.[cpu] ?? spec.status ?? VINF_SUCCESS;
 
 /** VMR3Save / VMR3Teleport as scenarios run them: into memory (no file is written, no socket opened). */
 function saveOp(pool: ReqPool, op: 'save' | 'teleport'): Operation {
-  return vmOps[op](pool, () => new MemorySink(), { maxDowntimeMs: 250 });
+  return vmOps[op](pool, codes.memorySink, { maxDowntimeMs: 250 });
 }
 
 /**
@@ -35,15 +41,27 @@ function loadOp(pool: ReqPool, teleporting: boolean): Operation {
   return loadFromFileOp(pool, source, {}, teleporting ? 'VMR3LoadFromStream' : 'VMR3LoadFromFile');
 }
 
+/** The functions scenario calls leave in engine state, in the code table. */
+const codes = defineCodes('check', {
+  /** A scenario callback: the scenario's status on this CPU. */
+  scenarioCallback(host: CallbackHost | null, spec: CallSpec, ctx: EmtContext): number {
+    host?.onCallback(ctx);
+    return callbackStatus(spec, ctx.cpu);
+  },
+  /** reqCallWait's `inner`: the callback issued again as the EMT's own request. */
+  innerCall(inner: NonNullable<CallSpec['inner']>, callback: (ctx: EmtContext) => number, ctx: EmtContext) {
+    return ctx.reqCallWait(inner, callback);
+  },
+  memorySink: (): MemorySink => new MemorySink(),
+});
+
 /**
  * Build the Operation for one call; throws VBoxError for input the API itself refuses (that is the call's
  * status). `onCallback` sees every run of the call's callback (coverage of the direct rendezvous path).
  */
-export function buildOperation(pool: ReqPool, spec: CallSpec, onCallback?: (ctx: EmtContext) => void): Operation {
-  const callback = (ctx: EmtContext) => {
-    onCallback?.(ctx);
-    return callbackStatus(spec, ctx.cpu);
-  };
+export function buildOperation(pool: ReqPool, spec: CallSpec, host: CallbackHost | null = null): Operation {
+  // Code bound to data (the spec, the host): a packet or frame that holds the callback holds no closure.
+  const callback = bindCode(codes.scenarioCallback, host, spec);
   switch (spec.call) {
     case 'powerOn':
       return vmOps.powerOn(pool);
@@ -61,7 +79,7 @@ export function buildOperation(pool: ReqPool, spec: CallSpec, onCallback?: (ctx:
       return vmOps.destroy(pool);
     case 'reqCallWait': {
       const inner = spec.inner;
-      return vmOps.reqCallWait(pool, spec.target ?? 'any', inner === undefined ? callback : (ctx) => ctx.reqCallWait(inner, callback), []);
+      return vmOps.reqCallWait(pool, spec.target ?? 'any', inner === undefined ? callback : bindCode(codes.innerCall, inner, callback), []);
     }
     case 'emtRendezvous':
       return vmOps.emtRendezvous(pool, { type: spec.type ?? 'descending', stopOnError: spec.stopOnError ?? false, priority: spec.priority ?? false }, callback);

@@ -7,6 +7,7 @@ import type { Steppable } from '../sched/scheduler.js';
 import { isVBoxError } from '../status.js';
 import type { ExternalThread } from '../vmm/external.js';
 import { intern, type CallRef } from './labels.js';
+import { persistable } from '../persist/registry.js';
 import type { ClientSpec } from './scenario.js';
 
 /** What the world does around a client's calls (labels, monitors, trace records). */
@@ -55,3 +56,5 @@ export class ScenarioClient implements Steppable {
     this.host.endCall(this, call, result);
   }
 }
+
+persistable('ScenarioClient', ScenarioClient);

@@ -27,8 +27,13 @@ export interface ExploreOptions {
   timeLimitMs?: number;
   /** Partial-order reduction (default on). */
   por?: boolean;
-  /** Symmetry reduction over interchangeable vCPUs, applied only where sound (default on). */
+  /** Symmetry reduction over interchangeable vCPUs, applied only where sound (default on; 'hand' key only). */
   symmetry?: boolean;
+  /**
+   * Which state key merges states: 'hand' (default: state-key.ts, with symmetry) or 'snapshot' (the world's
+   * snapshot graph in walk order, history fields left out: snapshot-key.ts; no vCPU renaming).
+   */
+  stateKey?: 'hand' | 'snapshot';
   /** Look for fair cycles that keep a call pending (default on). */
   liveness?: boolean;
   /** Random, pct and portfolio modes: number of runs (iterations) and their seed. */

@@ -16,6 +16,7 @@ import type { ScenarioSpec } from './scenario.js';
 import { samplingStrategies, sampleRuns, type SamplingFigures } from './pct.js';
 import { breadthFirst, DEFAULTS, depthFirst, randomWalks } from './search.js';
 import { encodeWorld, identityOrder } from './state-key.js';
+import { encodeSnapshot } from './snapshot-key.js';
 import { StateTable } from './state-table.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import { counterexampleTrace, livenessMessage } from './trace.js';
@@ -59,7 +60,8 @@ export class Explorer {
       coverage: this.coverage,
       ...(options.engine ? { engine: options.engine } : {}),
     };
-    this.symmetry = symmetryOf(scenario, options.symmetry ?? true);
+    // The snapshot key walks the graph as it is: it has no vCPU renaming (snapshot-key.ts).
+    this.symmetry = symmetryOf(scenario, options.stateKey === 'snapshot' ? false : (options.symmetry ?? true));
     this.liveness = options.liveness ?? true ? new LivenessGraph() : null;
     this.maxStates = options.maxStates ?? DEFAULTS.maxStates;
     this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
@@ -93,9 +95,14 @@ export class Explorer {
 
   /** A world at the state `index`: built and replayed along its prefix. */
   rebuild(index: number): World {
+    return this.rebuildAlong(this.table.prefix(index));
+  }
+
+  /** A world built and replayed along `choices`. */
+  rebuildAlong(choices: readonly number[]): World {
     const world = World.build(this.scenario, this.worldOptions);
     world.replaying = true; // coverage was counted when these steps were first taken
-    for (const choice of this.table.prefix(index)) world.step(choice);
+    for (const choice of choices) world.step(choice);
     world.replaying = false;
     this.replayedSteps += world.depth;
     this.rebuilds++;
@@ -104,7 +111,8 @@ export class Explorer {
 
   /** The world's key into key.hi / key.lo. */
   hash(world: World): void {
-    encodeWorld(world, this.key, this.symmetry.order(world) ?? identityOrder(world.core.cCpus));
+    if (this.options.stateKey === 'snapshot') encodeSnapshot(world, this.key);
+    else encodeWorld(world, this.key, this.symmetry.order(world) ?? identityOrder(world.core.cCpus));
     this.key.hash();
   }
 

@@ -8,7 +8,8 @@ import type { Steppable } from '../sched/scheduler.js';
 import type { ExternalThread } from '../vmm/external.js';
 import { Emt } from '../vmm/emt.js';
 import { RendezvousFrame, type RendezvousInstance } from '../vmm/rendezvous.js';
-import type { ReqPool, VmReq } from '../vmm/requests.js';
+import { ReqPool, type VmReq } from '../vmm/requests.js';
+import { bindCode, defineCode, persistable } from '../persist/registry.js';
 import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { CallSpec } from './scenario.js';
 
@@ -65,6 +66,11 @@ export interface ReqLabel {
   readonly call: CallRef | null;
 }
 
+/** Who is stepping, as the world says (a field, not a closure: labels are part of a world's snapshot). */
+export interface StepHost {
+  readonly stepping: Steppable | null;
+}
+
 export class Labels {
   readonly threadCall = new Map<ExternalThread, CallRef>();
   readonly threadById = new Map<string, CallRef>();
@@ -73,28 +79,33 @@ export class Labels {
   /** Requests each EMT is processing (vmR3ReqProcessOne), innermost last. */
   readonly processing: VmReq[][];
   readonly rendezvous = new Map<string, ReqLabel>();
-  readonly #allocs = new Map<string, number>();
+  /** Packets allocated per owner label (names the next one). */
+  private readonly allocs = new Map<string, number>();
 
   constructor(
     readonly core: VmCore,
-    readonly stepping: () => Steppable | null,
+    readonly host: StepHost,
   ) {
     this.processing = Array.from({ length: core.cCpus }, () => []);
   }
 
   /** Name every packet the pool hands out, after whoever is stepping. */
   watchPool(pool: ReqPool): void {
-    const alloc = pool.alloc.bind(pool);
-    pool.alloc = (target) => {
-      const req = alloc(target);
-      const owner = this.ownerOfStep();
-      const n = this.#allocs.get(owner.label) ?? 0;
-      this.#allocs.set(owner.label, n + 1);
-      const label = `${owner.label}.${n}`;
-      this.reqs.set(req, { label, labelId: intern(label), call: owner.call });
-      this.reqById.set(req.id, req);
-      return req;
-    };
+    pool.alloc = bindCode(labelledAlloc, this, pool);
+  }
+
+  /** A packet `pool` just handed out: named after whoever is stepping. */
+  named(req: VmReq): void {
+    const owner = this.ownerOfStep();
+    const n = this.allocs.get(owner.label) ?? 0;
+    this.allocs.set(owner.label, n + 1);
+    const label = `${owner.label}.${n}`;
+    this.reqs.set(req, { label, labelId: intern(label), call: owner.call });
+    this.reqById.set(req.id, req);
+  }
+
+  stepping(): Steppable | null {
+    return this.host.stepping;
   }
 
   /** Who the current step works for: a client call, or the EMT's current request / rendezvous. */
@@ -145,13 +156,13 @@ export class Labels {
 
   /** Names start afresh at CREATED, so worlds that watched VM creation and worlds that did not agree. */
   forgetCreation(): void {
-    this.#allocs.clear();
+    this.allocs.clear();
     this.rendezvous.clear();
   }
 
   /** Packets allocated so far on behalf of `owner` (a call label). */
   allocations(owner: string): number {
-    return this.#allocs.get(owner) ?? 0;
+    return this.allocs.get(owner) ?? 0;
   }
 
   reqLabelId(req: VmReq): number {
@@ -178,3 +189,12 @@ export class Labels {
     return call ? `${call.label}${slash < 0 ? '' : label.slice(slash)}` : label;
   }
 }
+
+/** ReqPool.alloc as a watched pool runs it (the pool's own alloc, then the label): code bound to data. */
+const labelledAlloc = defineCode('check.labelledAlloc', (labels: Labels, pool: ReqPool, target: Parameters<ReqPool['alloc']>[0]): VmReq => {
+  const req = ReqPool.prototype.alloc.call(pool, target);
+  labels.named(req);
+  return req;
+});
+
+persistable('Labels', Labels);

@@ -1,17 +1,21 @@
 /**
  * Deliberately broken engines for the mutation test (issue item 7): each one must be caught by the checker.
- * Where the broken behaviour is an edge, they are `machine.provide()` variants of machines/rendezvous.ts or
- * machines/rendezvous-member.ts (same graph, broken actions or guards); the rest are the test-only fault flags
- * of src/vmm/faults.ts. Selectable only in tests: nothing exports this file from
- * the package entry or the CLI. Each mutant names a small scenario that exposes it and the property expected
- * to catch it; the mutation test records the length of the shortest counterexample.
+ * Where the broken behaviour is a machine's own decision (a guard or action on an edge), the mutant is a
+ * `machine.provide()` variant of machines/rendezvous.ts or machines/rendezvous-member.ts (same graph, broken
+ * actions or guards), registered as the constant `machine:<machine>:<mutant>` so a world running it snapshots
+ * like any other; the rest are the test-only fault flags of src/vmm/faults.ts, which says for each why it is
+ * code and not an edge. Selectable only in tests: nothing exports this file from the package entry or the CLI.
+ * Each mutant names a small scenario that exposes it and the property expected to catch it; the mutation test
+ * records the length of the shortest counterexample.
  */
 import { assign } from 'xstate';
+import { MACHINES } from '../../machines/index.js';
 import {
-  firstRunner, mergeRendezvousStatus, nextRunner, rendezvousMachine, rendezvousTypeOf, RV_STOP_ON_ERROR, type RendezvousContext,
+  firstRunner, mergeRendezvousStatus, nextRunner, rendezvousTypeOf, RV_STOP_ON_ERROR, type RendezvousContext,
   type RendezvousEvent, type RendezvousType,
 } from '../../machines/rendezvous.js';
-import { rendezvousMemberMachine } from '../../machines/rendezvous-member.js';
+import { defineConstant } from '../persist/registry.js';
+import type { EngineMachines } from '../vmm/faults.js';
 import type { Scenario } from './scenario.js';
 import type { EngineVariant } from './world.js';
 
@@ -29,9 +33,17 @@ export interface Mutant {
 
 type Args = { context: RendezvousContext; event: RendezvousEvent };
 
-/** The rendezvous machine with some actions or guards replaced (the graph stays the same). */
-const rendezvousVariant = (impl: { actions?: Record<string, unknown>; guards?: Record<string, unknown> }) =>
-  ({ rendezvous: rendezvousMachine.provide(impl as never) }) as EngineVariant['machines'];
+type Implementations = { actions?: Record<string, unknown>; guards?: Record<string, unknown> };
+
+/**
+ * An engine running `machine` with some actions or guards replaced (the graph stays the same), the variant
+ * named `machine:<machine>:<mutant>`: a snapshot names the machine each cell runs by constant (so restoring a
+ * broken engine's snapshot needs this module loaded, as the tests that build one have).
+ */
+function provided(mutant: string, machine: keyof EngineMachines, impl: Implementations): EngineVariant {
+  const variant = defineConstant(`machine:${machine}:${mutant}`, MACHINES[machine].provide(impl as never));
+  return { machines: { [machine]: variant } };
+}
 
 /** The done-counting action of machines/rendezvous.ts with the order or status rule swapped out. */
 const countCallbackWith = (rules: { order?: (type: RendezvousType) => RendezvousType; merge?: (cur: number, rc: number) => number; token?: boolean; last?: boolean }) =>
@@ -56,76 +68,68 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'descending-runs-ascending',
     description: 'VMMEMTRENDEZVOUS_FLAGS_TYPE_DESCENDING runs EMT 0 first and EMT n-1 last (the ascending order)',
-    engine: {
-      machines: rendezvousVariant({
-        actions: {
-          releaseFirst: assign(({ context, event }: Args) => ({
-            cEntered: context.cEntered + 1,
-            released: context.type === 'all-at-once',
-            runner: firstRunner(ascending(context.type), context.cCpus, event.type === 'enter' ? event.cpu : -1),
-          })),
-          countCallback: countCallbackWith({ order: ascending }),
-        },
-      }),
-    },
+    engine: provided('descending-runs-ascending', 'rendezvous', {
+      actions: {
+        releaseFirst: assign(({ context, event }: Args) => ({
+          cEntered: context.cEntered + 1,
+          released: context.type === 'all-at-once',
+          runner: firstRunner(ascending(context.type), context.cCpus, event.type === 'enter' ? event.cpu : -1),
+        })),
+        countCallback: countCallbackWith({ order: ascending }),
+      },
+    }),
     scenario: { cpus: 2, clients: [['powerOn']] },
     caughtBy: 'rendezvous-order',
   },
   {
     name: 'stop-on-error-ignored',
     description: 'VMMEMTRENDEZVOUS_FLAGS_STOP_ON_ERROR is dropped: callbacks run after one failed',
-    engine: {
-      machines: rendezvousVariant({
-        actions: {
-          initRendezvous: assign(({ event }: Args) => {
-            if (event.type !== 'begin') return {};
-            return {
-              flags: event.flags, type: rendezvousTypeOf(event.flags), stopOnError: false, cCpus: event.cCpus, caller: event.caller, depth: event.depth,
-              status: 0, cEntered: 0, cDone: 0, cReturned: 0, runner: null, token: false, released: false, order: [], ran: [],
-            };
-          }),
-        },
-      }),
-    },
+    engine: provided('stop-on-error-ignored', 'rendezvous', {
+      actions: {
+        initRendezvous: assign(({ event }: Args) => {
+          if (event.type !== 'begin') return {};
+          return {
+            flags: event.flags, type: rendezvousTypeOf(event.flags), stopOnError: false, cCpus: event.cCpus, caller: event.caller, depth: event.depth,
+            status: 0, cEntered: 0, cDone: 0, cReturned: 0, runner: null, token: false, released: false, order: [], ran: [],
+          };
+        }),
+      },
+    }),
     scenario: { cpus: 2, clients: [['suspend']] },
     caughtBy: 'stop-on-error',
   },
   {
     name: 'status-merge-last-wins',
     description: 'i32RendezvousStatus takes every callback status (last wins) instead of the §6.4 merge',
-    engine: {
-      machines: rendezvousVariant({
-        actions: {
-          countCallback: countCallbackWith({ merge: lastWins }),
-          signalDone: countCallbackWith({ merge: lastWins, last: true }),
-        },
-      }),
-    },
+    engine: provided('status-merge-last-wins', 'rendezvous', {
+      actions: {
+        countCallback: countCallbackWith({ merge: lastWins }),
+        signalDone: countCallbackWith({ merge: lastWins, last: true }),
+      },
+    }),
     scenario: { cpus: 2, clients: [['suspend']] },
     caughtBy: 'status-merge',
   },
   {
     name: 'once-runs-everywhere',
     description: 'VMMEMTRENDEZVOUS_FLAGS_TYPE_ONCE waits for every EMT to run the callback',
-    engine: { machines: rendezvousVariant({ guards: { isLastCallback: ({ context }: Args) => context.cDone + 1 === context.cCpus } }) },
+    engine: provided('once-runs-everywhere', 'rendezvous', { guards: { isLastCallback: ({ context }: Args) => context.cDone + 1 === context.cCpus } }),
     scenario: { cpus: 2, clients: [[{ call: 'emtRendezvous', type: 'once' }]] },
     caughtBy: 'deadlock',
   },
   {
     name: 'last-arrival-early',
     description: 'a DESCENDING rendezvous starts running callbacks one EMT before the last has entered',
-    engine: {
-      machines: rendezvousVariant({
-        guards: { isLastArrival: ({ context }: Args) => context.cEntered + (context.type === 'descending' ? 2 : 1) >= context.cCpus },
-      }),
-    },
+    engine: provided('last-arrival-early', 'rendezvous', {
+      guards: { isLastArrival: ({ context }: Args) => context.cEntered + (context.type === 'descending' ? 2 : 1) >= context.cCpus },
+    }),
     scenario: { cpus: 3, clients: [['powerOn']] },
     caughtBy: 'deadlock',
   },
   {
     name: 'one-by-one-token-lost',
     description: 'ONE_BY_ONE never signals the next EMT after a callback finishes',
-    engine: { machines: rendezvousVariant({ actions: { countCallback: countCallbackWith({ token: false }) } }) },
+    engine: provided('one-by-one-token-lost', 'rendezvous', { actions: { countCallback: countCallbackWith({ token: false }) } }),
     scenario: { cpus: 2, clients: [[{ call: 'emtRendezvous', type: 'one-by-one' }]] },
     caughtBy: 'deadlock',
   },
@@ -146,9 +150,7 @@ export const MUTANTS: readonly Mutant[] = [
   {
     name: 'rendezvous-lock-kept',
     description: 'the rendezvous caller never releases u32RendezvousLock',
-    engine: {
-      machines: { rendezvousMember: rendezvousMemberMachine.provide({ actions: { readStatus: assign({ releaseLock: false }) } }) },
-    },
+    engine: provided('rendezvous-lock-kept', 'rendezvousMember', { actions: { readStatus: assign({ releaseLock: false }) } }),
     scenario: { cpus: 2, clients: [['powerOn', 'powerOff']] },
     caughtBy: 'deadlock',
   },

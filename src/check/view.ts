@@ -8,6 +8,7 @@ import type { VmCpuState } from '../../machines/vmcpu.js';
 import type { CallRef } from './labels.js';
 import type { World } from './world.js';
 import { describeCall } from './scenario.js';
+import { persistable } from '../persist/registry.js';
 
 export interface ClientView {
   readonly name: string;
@@ -104,3 +105,5 @@ export class WorldView {
     }).join('; ');
   }
 }
+
+persistable('WorldView', WorldView);

@@ -17,6 +17,8 @@ import { createVMM, type Vmm } from '../api/vmm.js';
 import type { ReqPool } from '../vmm/requests.js';
 import { directRendezvousType } from '../vmm/rendezvous.js';
 import type { EmtContext } from '../vmm/types.js';
+import type { EmtHooks } from '../vmm/emt.js';
+import type { VmComponents } from '../vmm/lifecycle.js';
 import { buildOperation } from './calls.js';
 import { WORLD_RAM_BYTES } from './images.js';
 import { ScenarioClient, type ClientHost } from './client.js';
@@ -25,6 +27,7 @@ import { Labels, type CallRef } from './labels.js';
 import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } from './property.js';
 import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
+import { bindCode, codeStamp, defineCodes, persistable } from '../persist/registry.js';
 
 /** A deliberately broken engine (tests only): fault flags and machine variants. */
 export interface EngineVariant {
@@ -55,7 +58,8 @@ export class World implements ClientHost, MonitorContext {
   readonly labels: Labels;
   readonly monitors: Monitor[];
   readonly view: WorldView;
-  readonly records: TraceRecord[] | null;
+  /** Trace records (transient: recording is the host's; a restored world records nothing). */
+  records: TraceRecord[] | null;
   /** Live saves cancelled by SSMR3Cancel (power-off from an _LS state and friends). */
   cancels = 0;
   violation: Violation | null = null;
@@ -65,62 +69,57 @@ export class World implements ClientHost, MonitorContext {
   lastSlot = 0;
   /** Re-running steps already explored: coverage is not collected again. */
   replaying = false;
-  #changed = false;
-  #ready: Steppable[] | null = null;
-  /** The monitors each event kind goes to (built on first use of a kind). */
-  readonly #eventMonitors = new Map<VmTraceEvent['kind'], Monitor[]>();
-  readonly #invariants: readonly UserInvariant[];
-  readonly #coverage: CoverageSink | undefined;
-  readonly #faults: EngineFaults = {};
-  readonly #machines: Partial<EngineMachines> = {};
-  readonly #variant: EngineVariant | undefined;
+  // State is data (src/persist): TypeScript `private`, never `#` fields, so a snapshot sees and restores them.
+  private changed = false;
+  /** Cache of ready(), dropped at every step (transient). */
+  private readyCache: Steppable[] | null = null;
+  /** Cache: the monitors each event kind goes to (built on first use of a kind; transient). */
+  private eventMonitors: Map<VmTraceEvent['kind'], Monitor[]> | undefined;
+  private readonly invariants: readonly UserInvariant[];
+  /** Where coverage goes (transient: a host attachment; a restored world collects none until attachCoverage). */
+  private coverage: CoverageSink | undefined;
+  private readonly faults: EngineFaults = {};
+  private readonly machines: Partial<EngineMachines> = {};
+  private readonly variant: EngineVariant | undefined;
+  private watching = false;
 
   private constructor(
     readonly scenario: ScenarioSpec,
     options: WorldOptions,
   ) {
     this.records = options.record ? [] : null;
-    this.#coverage = options.coverage;
-    this.#invariants = options.invariants ?? [];
-    this.#variant = options.engine;
+    this.coverage = options.coverage;
+    this.invariants = options.invariants ?? [];
+    this.variant = options.engine;
     this.sched = new DeterministicScheduler({ autoRun: false, record: options.record ?? false, policy: options.policy ?? { kind: 'first' } });
     this.vmm = createVMM({
       scheduler: this.sched,
       fidelity: scenario.fidelity,
       // A broken engine is switched on once the VM exists: creation is not what its mutation tests.
-      faults: this.#faults,
-      machines: this.#machines,
-      hooks: {
-        // halt 'off': VMR3WaitU without the halt method's one-second timed sleeps, an idle EMT sleeps until
-        // notified, so a world with nothing to do is quiescent. 'on': createVMM's own halt-method hooks, whose
-        // timed sleeps are timer choices (docs/model-checking.md, "Halt methods").
-        ...(scenario.halt === 'on' ? {} : { wait: undefined, halt: undefined, notifyCpuFF: undefined }),
-        ...(scenario.guest === 'halt' ? { executeGuest: () => ({ kind: 'halt' as const }) } : {}),
-      },
+      faults: this.faults,
+      machines: this.machines,
+      hooks: worldHooks(scenario),
       // Small: one VM. 'scan' is VirtualBox's early wake-up pass, a function of the vCPUs' halt expiries alone.
       gvmm: { maxHandles: 4, wakeUpIndex: 'scan' },
-      components: { ssmCancel: () => (this.cancels++, VINF_SUCCESS) },
+      components: worldComponents(this),
     });
     // Settled below by stepping; a failure shows as the state check. No promise: a discarded world is garbage at once.
-    this.vm = this.vmm.createThen({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: WORLD_RAM_BYTES } }, () => {});
+    this.vm = this.vmm.createThen({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: WORLD_RAM_BYTES } }, worldCodes.ignoreStatus);
     this.core = this.vm.core;
     this.pool = this.vm.pool;
-    this.labels = new Labels(this.core, () => this.stepping);
+    this.labels = new Labels(this.core, this);
     this.monitors = options.properties.map((p) => p.create());
     this.view = new WorldView(this);
-    if (this.records) {
-      const records = this.records;
-      this.sched.onChoice = (choice) => records.push({ type: 'choice', seq: records.length, choice });
-    }
+    if (this.records) this.sched.onChoice = bindCode(worldCodes.recordChoice, this);
     // VM creation is the same in every world: watched only when recording or asked to (coverage, once).
-    if (options.record || options.observeCreation) this.#watch();
+    if (options.record || options.observeCreation) this.watch();
   }
 
   /** Build a world and run the VM's creation (VMR3Create) to CREATED; then register the clients. */
   static build(scenario: ScenarioSpec, options: WorldOptions): World {
     const world = new World(scenario, options);
     world.sched.runSync(true);
-    if (!world.#watching) world.#watch();
+    if (!world.watching) world.watch();
     world.labels.forgetCreation();
     if (world.core.vmState !== 'CREATED') {
       // VMR3Create failing is the scenario's result, reported (and replayed) like any violation at step 0.
@@ -130,8 +129,8 @@ export class World implements ClientHost, MonitorContext {
       return world;
     }
     for (const monitor of world.monitors) monitor.start?.(world);
-    Object.assign(world.#faults, world.#variant?.faults);
-    Object.assign(world.#machines, world.#variant?.machines);
+    Object.assign(world.faults, world.variant?.faults);
+    Object.assign(world.machines, world.variant?.machines);
     scenario.clients.forEach((spec, i) => {
       const client = new ScenarioClient(i, spec, world);
       world.clients.push(client);
@@ -143,7 +142,7 @@ export class World implements ClientHost, MonitorContext {
 
   /** The ready actors in choice order (then a timer choice when time may pass). */
   ready(): Steppable[] {
-    return (this.#ready ??= this.sched.readyActors());
+    return (this.readyCache ??= this.sched.readyActors());
   }
 
   /** How many choices there are here: ready actors, plus one for "fire the next timer" when allowed. */
@@ -161,8 +160,8 @@ export class World implements ClientHost, MonitorContext {
   step(index: number): void {
     const ready = this.ready();
     this.lastSlot = index === ready.length ? 31 : this.actorSlot(index);
-    this.#changed = false;
-    this.#ready = null;
+    this.changed = false;
+    this.readyCache = null;
     if (index === ready.length) {
       this.sched.fireNextTimer();
     } else {
@@ -177,13 +176,13 @@ export class World implements ClientHost, MonitorContext {
         this.stepping = null;
       }
     }
-    this.#afterStep();
+    this.afterStep();
   }
 
   /** Replay: let the scheduler's own policy pick the next actor (the deterministic runtime's replay). */
   stepByPolicy(): void {
-    this.#changed = false;
-    this.#ready = null;
+    this.changed = false;
+    this.readyCache = null;
     const ready = this.sched.readyActors();
     const before = this.sched.choices.length;
     // Which actor the policy picks is known only inside the step; the recorded choice tells afterwards.
@@ -202,24 +201,24 @@ export class World implements ClientHost, MonitorContext {
       this.sched.onChoice = previous;
       this.stepping = null;
     }
-    this.#afterStep();
+    this.afterStep();
   }
 
   fireTimer(): void {
-    this.#changed = false;
-    this.#ready = null;
+    this.changed = false;
+    this.readyCache = null;
     this.sched.fireNextTimer();
-    this.#afterStep();
+    this.afterStep();
   }
 
-  #afterStep(): void {
-    this.#ready = null;
+  private afterStep(): void {
+    this.readyCache = null;
     this.depth++;
-    for (const monitor of this.monitors) monitor.afterStep?.(this, this.#changed);
+    for (const monitor of this.monitors) monitor.afterStep?.(this, this.changed);
     // User invariants are functions of the state: on a replayed prefix they held when its states were found.
     // Monitors keep state, so they run on every step.
     if (this.replaying) return;
-    for (const invariant of this.#invariants) {
+    for (const invariant of this.invariants) {
       if (this.violation) break;
       const result = invariant.holds(this.view);
       if (result === false) this.fail(invariant.name, `invariant '${invariant.name}' does not hold`);
@@ -260,7 +259,7 @@ export class World implements ClientHost, MonitorContext {
     for (const monitor of this.monitors) monitor.onCallStart?.(call, this);
     let thread: ExternalThread;
     try {
-      thread = startOperation(this.core, buildOperation(this.pool, call.spec, (ctx) => this.#onCallback(ctx)), (result) => this.#callDone(client, call, result));
+      thread = startOperation(this.core, buildOperation(this.pool, call.spec, this), bindCode(worldCodes.callDone, this, client, call));
     } catch (error) {
       // The API refused the input before anything ran: that is the call's status.
       client.finish(call, error instanceof Error ? error : new Error(String(error)));
@@ -272,12 +271,12 @@ export class World implements ClientHost, MonitorContext {
   }
 
   /** A rendezvous callback on the direct path (one vCPU, dying VM) builds no instance: count its type here. */
-  #onCallback(ctx: EmtContext): void {
+  onCallback(ctx: EmtContext): void {
     const type = this.replaying ? null : directRendezvousType(this.core.emts[ctx.cpu]?.top());
-    if (type !== null) this.#coverage?.noteRendezvousType(type);
+    if (type !== null) this.coverage?.noteRendezvousType(type);
   }
 
-  #callDone(client: ScenarioClient, call: CallRef, result: number | Error): void {
+  callDone(client: ScenarioClient, call: CallRef, result: number | Error): void {
     if (result instanceof Error && !isVBoxError(result)) this.fail('engine', `${call.label} ${describeCall(call.spec)} threw ${describeError(result)}`);
     client.finish(call, result);
   }
@@ -289,22 +288,38 @@ export class World implements ClientHost, MonitorContext {
     if (!client.done && client.position < client.spec.calls.length) this.sched.ready(client);
   }
 
-  #watching = false;
-
-  #watch(): void {
-    this.#watching = true;
-    this.labels.watchPool(this.pool);
-    this.core.listeners.add((event) => this.#onEvent(event));
+  /** Collect coverage from here on (a restored world has none: coverage is a host attachment). */
+  attachCoverage(coverage: CoverageSink | undefined): void {
+    this.coverage = coverage;
   }
 
-  #onEvent(event: VmTraceEvent): void {
+  private watch(): void {
+    this.watching = true;
+    this.labels.watchPool(this.pool);
+    this.core.listeners.add(bindCode(worldCodes.onEvent, this));
+  }
+
+  /** After a restore: caches are rebuilt on use; the engine listener is back unless the snapshot carried it. */
+  revive(): void {
+    this.readyCache = null;
+    this.records ??= null;
+    if (!this.watching) return;
+    for (const listener of this.core.listeners) {
+      const stamp = codeStamp(listener);
+      if (stamp?.name === 'check.world.onEvent' && stamp.args?.[0] === this) return;
+    }
+    this.core.listeners.add(bindCode(worldCodes.onEvent, this));
+  }
+
+  onEvent(event: VmTraceEvent): void {
     this.labels.onEvent(event);
-    if (event.kind === 'state' || event.kind === 'cpu-state') this.#changed = true;
-    if (!this.replaying) this.#coverage?.onEvent(event);
-    let monitors = this.#eventMonitors.get(event.kind);
+    if (event.kind === 'state' || event.kind === 'cpu-state') this.changed = true;
+    if (!this.replaying) this.coverage?.onEvent(event);
+    this.eventMonitors ??= new Map();
+    let monitors = this.eventMonitors.get(event.kind);
     if (!monitors) {
       monitors = this.monitors.filter((m) => m.onEvent && (!m.events || m.events.includes(event.kind)));
-      this.#eventMonitors.set(event.kind, monitors);
+      this.eventMonitors.set(event.kind, monitors);
     }
     for (const monitor of monitors) monitor.onEvent!(event, this);
     this.records?.push({ type: 'event', seq: this.records.length, vm: this.core.handle, event });
@@ -316,3 +331,41 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+/**
+ * The engine hooks of a world. halt 'off': VMR3WaitU without the halt method's one-second timed sleeps, an idle
+ * EMT sleeps until notified, so a world with nothing to do is quiescent. 'on': createVMM's own halt-method
+ * hooks, whose timed sleeps are timer choices (docs/model-checking.md, "Halt methods").
+ */
+function worldHooks(scenario: ScenarioSpec): EmtHooks {
+  return {
+    ...(scenario.halt === 'on' ? {} : { wait: undefined, halt: undefined, notifyCpuFF: undefined }),
+    ...(scenario.guest === 'halt' ? { executeGuest: worldCodes.guestHalts } : {}),
+  };
+}
+
+/** The world's components: SSMR3Cancel counted by the world (the live-save-cancel property reads the count). */
+function worldComponents(world: World): Partial<VmComponents> {
+  return { ssmCancel: bindCode(worldCodes.ssmCancel, world) };
+}
+
+/** What a world leaves in engine state: functions of the code table bound to the world (data), never closures. */
+const worldCodes = defineCodes('check.world', {
+  onEvent: (world: World, event: VmTraceEvent): void => world.onEvent(event),
+  callDone: (world: World, client: ScenarioClient, call: CallRef, result: number | Error): void => world.callDone(client, call, result),
+  recordChoice: (world: World, choice: Parameters<NonNullable<DeterministicScheduler['onChoice']>>[0]): void => {
+    world.records?.push({ type: 'choice', seq: world.records.length, choice });
+  },
+  /** SSMR3Cancel as the world counts it (the live-save-cancel property reads the count). */
+  ssmCancel: (world: World): number => (world.cancels++, VINF_SUCCESS),
+  guestHalts: () => ({ kind: 'halt' as const }),
+  ignoreStatus: (_rc: number): void => {},
+});
+
+// (World's constructor is private: World.build is the way in; the registry only needs its prototype.)
+persistable('World', World as unknown as abstract new () => World, {
+  transient: ['coverage', 'records', 'readyCache', 'eventMonitors'],
+  // Steps taken, the last step's fairness slot and whether it moved a state: facts about the path, not the state.
+  history: ['depth', 'lastSlot', 'changed', 'replaying'],
+  revive: (world) => world.revive(),
+});

@@ -4,6 +4,7 @@
  * machine (machines/gvmm-handle.ts); the VM and vCPU states GVMM looks at come through a binding, so GVMM
  * does not depend on the engine that runs the VM.
  */
+import { persistable } from '../persist/registry.js';
 import { fireTimer, type TimerAction, type TimerHandle, type TimerTarget } from '../sched/scheduler.js';
 import { zeroStatsSched, type StatsSched } from './stats.js';
 
@@ -55,6 +56,9 @@ export class GvmCpu implements TimerTarget {
   }
 }
 
+/** haltSeq only tells an expiry index's stale entries apart (by equality): it decides nothing on its own. */
+persistable('GvmCpu', GvmCpu, { history: ['haltSeq'] });
+
 export class Gvm {
   readonly cpus: GvmCpu[];
   /** gvmm.s.StatsSched. */
@@ -71,3 +75,6 @@ export class Gvm {
     this.cpus = Array.from({ length: cCpus }, (_, i) => new GvmCpu(this, i));
   }
 }
+
+/** The statistics only count (GVMMR0QueryStatistics reads them; no decision does). */
+persistable('Gvm', Gvm, { history: ['stats'] });

@@ -4,6 +4,7 @@
  * (negative = failure) as GVMMR0* does; configuration calls throw VBoxError. Threads are named by their
  * systemId (an EMT's `vm.N/emt.i`), which stands for the native thread handle GVMM compares.
  */
+import { persistable } from '../persist/registry.js';
 import type { Scheduler, TimerAction } from '../sched/scheduler.js';
 import {
   VBoxError, VERR_ALREADY_EXISTS, VERR_INVALID_CPU_ID, VERR_INVALID_PARAMETER, VERR_NOT_IMPLEMENTED, VERR_NOT_OWNER,
@@ -57,8 +58,10 @@ export class Gvmm {
   readonly table: GvmmHandleTable;
   readonly config: GvmmSchedConfig;
   readonly schedOps: GvmmSched;
-  readonly listeners = new Set<(event: GvmmEvent) => void>();
-  readonly #sessions = new Map<string, number>();
+  /** Observers of registry changes (host attachments: a restore starts with none, their owners add them again). */
+  listeners = new Set<(event: GvmmEvent) => void>();
+  /** Session → handle: one VM per session. */
+  private readonly sessions = new Map<string, number>();
 
   constructor(readonly options: GvmmOptions) {
     this.table = new GvmmHandleTable(options.maxHandles);
@@ -105,15 +108,15 @@ export class Gvmm {
    */
   createVM(options: { cCpus: number; session: string; emt0: string; binding: GvmBinding; handle?: number }): number {
     const { cCpus, session, emt0 } = options;
-    if (!Number.isInteger(cCpus) || cCpus < 1 || cCpus > MAX_CPUS) return this.#fail(options.handle, VERR_INVALID_PARAMETER);
-    if (this.#sessions.has(session)) return this.#fail(options.handle, VERR_ALREADY_EXISTS);
+    if (!Number.isInteger(cCpus) || cCpus < 1 || cCpus > MAX_CPUS) return this.fail(options.handle, VERR_INVALID_PARAMETER);
+    if (this.sessions.has(session)) return this.fail(options.handle, VERR_ALREADY_EXISTS);
     const handle = options.handle ?? this.table.alloc();
     if (handle < 0) return handle;
     const gvm = new Gvm(handle, cCpus, session, options.binding);
     const rc = this.table.bind(gvm, emt0);
     if (rc < 0) return rc;
-    this.#sessions.set(session, handle);
-    this.#emit('create', handle, 0, VINF_SUCCESS, emt0);
+    this.sessions.set(session, handle);
+    this.emit('create', handle, 0, VINF_SUCCESS, emt0);
     return handle;
   }
 
@@ -124,9 +127,9 @@ export class Gvmm {
     const rc = this.table.destroy(gvm, caller);
     if (rc === VINF_SUCCESS) {
       this.schedOps.forget(gvm);
-      this.#sessions.delete(gvm.session);
+      this.sessions.delete(gvm.session);
     }
-    this.#emit('destroy', handle, 0, rc, caller);
+    this.emit('destroy', handle, 0, rc, caller);
     return rc;
   }
 
@@ -135,7 +138,7 @@ export class Gvmm {
     const gvm = this.table.lookup(handle);
     if (typeof gvm === 'number') return gvm;
     const rc = this.table.registerVCpu(gvm, idCpu, emt);
-    this.#emit('register', handle, idCpu, rc, emt);
+    this.emit('register', handle, idCpu, rc, emt);
     return rc;
   }
 
@@ -144,7 +147,7 @@ export class Gvmm {
     const gvm = this.table.lookup(handle);
     if (typeof gvm === 'number') return gvm;
     const rc = this.table.deregisterVCpu(gvm, idCpu, emt);
-    this.#emit('deregister', handle, idCpu, rc, emt);
+    this.emit('deregister', handle, idCpu, rc, emt);
     return rc;
   }
 
@@ -160,21 +163,21 @@ export class Gvmm {
   schedHalt(
     handle: number, idCpu: number, caller: string, expireNs: number, wake: TimerAction, options: { daemon?: boolean } = {},
   ): number | typeof GVMM_HALT_BLOCKED {
-    const found = this.#byEmt(handle, idCpu, caller);
+    const found = this.byEmt(handle, idCpu, caller);
     if (typeof found === 'number') return found;
     return this.schedOps.halt(found.gvm, found.cpu, expireNs, wake, `${caller}/gvmm-halt`, options.daemon ?? false);
   }
 
   /** The EMT is running again after a blocked schedHalt. */
   schedHaltDone(handle: number, idCpu: number): number {
-    const found = this.#byCpu(handle, idCpu);
+    const found = this.byCpu(handle, idCpu);
     if (typeof found === 'number') return found;
     return this.schedOps.haltDone(found.gvm, found.cpu);
   }
 
   /** GVMMR0SchedWakeUpEx: VINF_GVM_NOT_BLOCKED when it was not halted; then (with the lock) early wake-ups. */
   schedWakeUp(handle: number, idCpu: number, takeUsedLock = true): number {
-    const found = this.#byCpu(handle, idCpu);
+    const found = this.byCpu(handle, idCpu);
     if (typeof found === 'number') return found;
     const rc = this.schedOps.wakeUpOne(found.gvm, found.cpu);
     if (takeUsedLock && this.config.fDoEarlyWakeUps) {
@@ -185,14 +188,14 @@ export class Gvmm {
 
   /** GVMMR0SchedPokeEx: VINF_GVM_NOT_BUSY_IN_GC unless the vCPU runs guest code. */
   schedPoke(handle: number, idCpu: number): number {
-    const found = this.#byCpu(handle, idCpu);
+    const found = this.byCpu(handle, idCpu);
     if (typeof found === 'number') return found;
     return this.schedOps.pokeOne(found.gvm, found.cpu);
   }
 
   /** GVMMR0SchedPoll (EMT): early wake-ups without sleeping; yielding is not implemented. */
   schedPoll(handle: number, idCpu: number, caller: string, yieldCpu: boolean): number {
-    const found = this.#byEmt(handle, idCpu, caller);
+    const found = this.byEmt(handle, idCpu, caller);
     if (typeof found === 'number') return found;
     if (!yieldCpu && this.config.fDoEarlyWakeUps) {
       found.gvm.stats.cPollCalls++;
@@ -255,12 +258,12 @@ export class Gvmm {
     if (template.schedSum) this.table.forEachUsedGvm((gvm) => resetStatsSched(gvm.stats, template.schedSum!));
   }
 
-  #fail(reserved: number | undefined, rc: number): number {
+  private fail(reserved: number | undefined, rc: number): number {
     if (reserved !== undefined) this.table.abandon(reserved);
     return rc;
   }
 
-  #byCpu(handle: number, idCpu: number): { gvm: Gvm; cpu: GvmCpu } | number {
+  private byCpu(handle: number, idCpu: number): { gvm: Gvm; cpu: GvmCpu } | number {
     const gvm = this.table.lookup(handle);
     if (typeof gvm === 'number') return gvm;
     const cpu = Number.isInteger(idCpu) ? gvm.cpus[idCpu] : undefined;
@@ -268,17 +271,24 @@ export class Gvmm {
   }
 
   /** gvmmR0ByGVMandEMT: the caller must be the vCPU's EMT. */
-  #byEmt(handle: number, idCpu: number, caller: string): { gvm: Gvm; cpu: GvmCpu } | number {
-    const found = this.#byCpu(handle, idCpu);
+  private byEmt(handle: number, idCpu: number, caller: string): { gvm: Gvm; cpu: GvmCpu } | number {
+    const found = this.byCpu(handle, idCpu);
     if (typeof found === 'number') return found;
     return this.table.context(handle).emts[idCpu] === caller ? found : VERR_NOT_OWNER;
   }
 
-  #emit(op: GvmmEvent['op'], handle: number, cpu: number | null, rc: number, by: string): void {
+  private emit(op: GvmmEvent['op'], handle: number, cpu: number | null, rc: number, by: string): void {
     if (this.listeners.size === 0) return;
     const event: GvmmEvent = { op, handle, cpu, rc, by, tNs: this.schedOps?.nowNs() ?? this.options.sched.clock.nowNs() };
     for (const listener of this.listeners) listener(event);
   }
 }
+
+persistable('Gvmm', Gvmm, {
+  transient: ['listeners'],
+  revive: (gvmm) => {
+    gvmm.listeners = new Set();
+  },
+});
 
 export { GVMM_HALT_BLOCKED };

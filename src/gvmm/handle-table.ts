@@ -8,7 +8,9 @@ import {
   deregisterVCpuStatus, destroyStatus, gvmmHandleMachine, registerVCpuStatus, type GvmmHandleContext,
   type GvmmHandleEvent,
 } from '../../machines/gvmm-handle.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { bindCode, defineCode, persistable } from '../persist/registry.js';
+import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
 import {
   VERR_GVM_TOO_MANY_VMS, VERR_GVMM_IPE_1, VERR_GVMM_IPE_2, VERR_INVALID_HANDLE, VERR_INVALID_POINTER,
   VERR_INVALID_VM_HANDLE, VINF_SUCCESS,
@@ -20,10 +22,15 @@ export const GVMM_MAX_HANDLES = 8192;
 export const NIL_GVM_HANDLE = 0;
 
 export class GvmmHandleTable {
-  /** aHandles[i].iNext. */
-  readonly #next: Int32Array;
-  readonly #cells: (MachineCell<GvmmHandleEvent> | undefined)[];
-  readonly #gvms: (Gvm | undefined)[];
+  /**
+   * aHandles[i].iNext where it differs from GVMMR0Init's chain (1 → 2 → … → max-1 → 0): only handles ever
+   * used have an entry, so a table of 8192 handles is as small as the VMs it saw (a snapshot writes it).
+   */
+  private readonly links: number[] = [];
+  /** By handle, grown on first use: its machine, its GVM, and who hears its edges (a VM's event stream). */
+  private readonly cells: (MachineCell<GvmmHandleEvent> | undefined)[] = [];
+  private readonly gvms: (Gvm | undefined)[] = [];
+  private readonly edgeSinks: (CellEdgeSink | undefined)[] = [];
   iFreeHead: number;
   iUsedHead = NIL_GVM_HANDLE;
   cVMs = 0;
@@ -33,23 +40,45 @@ export class GvmmHandleTable {
     if (!Number.isInteger(maxHandles) || maxHandles < 2 || maxHandles > GVMM_MAX_HANDLES) {
       throw new RangeError(`maxHandles must be 2..${GVMM_MAX_HANDLES}`);
     }
-    this.#next = new Int32Array(maxHandles);
-    // GVMMR0Init: 1 → 2 → … → max-1 → 0; handle 0 points to itself.
-    for (let i = 1; i < maxHandles - 1; i++) this.#next[i] = i + 1;
-    this.#cells = new Array(maxHandles);
-    this.#gvms = new Array(maxHandles);
     this.iFreeHead = 1;
+  }
+
+  private next(handle: number): number {
+    return this.links[handle] ?? (handle > NIL_GVM_HANDLE && handle < this.maxHandles - 1 ? handle + 1 : NIL_GVM_HANDLE);
+  }
+
+  /**
+   * The handle's edges go to `sink` (a VM's event stream) until the handle is free again: its next VM listens
+   * for itself. Kept as data, so a restored table listens again (revive).
+   */
+  listen(handle: number, sink: CellEdgeSink): void {
+    this.edgeSinks[handle] = sink;
+    this.cell(handle).listener = bindCode(handleEdge, this, handle, sink);
+  }
+
+  /** Re-attach the edge listeners a restore left out (MachineCell.listener is transient). */
+  relisten(): void {
+    this.edgeSinks.forEach((sink, handle) => {
+      if (sink) this.cell(handle).listener = bindCode(handleEdge, this, handle, sink);
+    });
+  }
+
+  /** The handle went back to the free list: nobody hears its edges any more. */
+  unlisten(handle: number): void {
+    this.edgeSinks[handle] = undefined;
+    const cell = this.cells[handle];
+    if (cell) cell.listener = undefined;
   }
 
   /** The handle's machine (created on first use; a never-used handle is 'free'). */
   cell(handle: number): MachineCell<GvmmHandleEvent> {
-    let cell = this.#cells[handle];
-    if (!cell) this.#cells[handle] = cell = new MachineCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`);
+    let cell = this.cells[handle];
+    if (!cell) this.cells[handle] = cell = new MachineCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`);
     return cell;
   }
 
   state(handle: number): string {
-    return this.#cells[handle]?.value ?? 'free';
+    return this.cells[handle]?.value ?? 'free';
   }
 
   context(handle: number): GvmmHandleContext {
@@ -57,7 +86,7 @@ export class GvmmHandleTable {
   }
 
   gvmOf(handle: number): Gvm | undefined {
-    return this.#gvms[handle];
+    return this.gvms[handle];
   }
 
   /** GVMMR0CreateVM under UsedLock: pop the free head, push it on the used head, cVMs++. */
@@ -65,8 +94,8 @@ export class GvmmHandleTable {
     const handle = this.iFreeHead;
     if (handle === NIL_GVM_HANDLE) return VERR_GVM_TOO_MANY_VMS;
     if (!this.cell(handle).send({ type: 'alloc' })) return VERR_GVMM_IPE_1;
-    this.iFreeHead = this.#next[handle]!;
-    this.#next[handle] = this.iUsedHead;
+    this.iFreeHead = this.next(handle);
+    this.links[handle] = this.iUsedHead;
     this.iUsedHead = handle;
     this.cVMs++;
     return handle;
@@ -76,7 +105,7 @@ export class GvmmHandleTable {
   bind(gvm: Gvm, emt0: string): number {
     const cell = this.cell(gvm.handle);
     if (!cell.send({ type: 'bind', emt0, cCpus: gvm.cCpus, session: gvm.session })) return VERR_GVMM_IPE_1;
-    this.#gvms[gvm.handle] = gvm;
+    this.gvms[gvm.handle] = gvm;
     this.cEMTs += gvm.cCpus;
     return VINF_SUCCESS;
   }
@@ -84,7 +113,7 @@ export class GvmmHandleTable {
   /** A create that failed before the GVM existed gives its handle back. */
   abandon(handle: number): number {
     if (!this.cell(handle).send({ type: 'abandon' })) return VERR_GVMM_IPE_1;
-    this.#unlinkAndFree(handle);
+    this.unlinkAndFree(handle);
     return VINF_SUCCESS;
   }
 
@@ -92,7 +121,7 @@ export class GvmmHandleTable {
   lookup(handle: unknown): Gvm | number {
     if (typeof handle !== 'number' || !Number.isFinite(handle)) return VERR_INVALID_POINTER;
     if (!Number.isInteger(handle) || handle <= NIL_GVM_HANDLE || handle >= this.maxHandles) return VERR_INVALID_VM_HANDLE;
-    const gvm = this.#gvms[handle];
+    const gvm = this.gvms[handle];
     const state = this.state(handle);
     if (!gvm || (state !== 'bound' && state !== 'destroying')) return VERR_INVALID_VM_HANDLE;
     return gvm;
@@ -124,33 +153,33 @@ export class GvmmHandleTable {
     if (!cell.send({ type: 'destroy', caller, vmState: gvm.binding.vmState() })) return VERR_GVMM_IPE_2;
     this.cEMTs -= gvm.cCpus;
     gvm.alive = false;
-    this.#gvms[gvm.handle] = undefined;
+    this.gvms[gvm.handle] = undefined;
     cell.send({ type: 'release' });
-    this.#unlinkAndFree(gvm.handle);
+    this.unlinkAndFree(gvm.handle);
     return VINF_SUCCESS;
   }
 
   /** Take `handle` off the used list (linear search for the predecessor) and push it on the free head. */
-  #unlinkAndFree(handle: number): void {
-    if (this.iUsedHead === handle) this.iUsedHead = this.#next[handle]!;
+  private unlinkAndFree(handle: number): void {
+    if (this.iUsedHead === handle) this.iUsedHead = this.next(handle);
     else {
       let prev = this.iUsedHead;
-      for (let guard = 0; prev !== NIL_GVM_HANDLE && this.#next[prev] !== handle; guard++) {
+      for (let guard = 0; prev !== NIL_GVM_HANDLE && this.next(prev) !== handle; guard++) {
         if (guard > this.maxHandles) throw new Error(`gvmm: used list is corrupt at ${prev}`);
-        prev = this.#next[prev]!;
+        prev = this.next(prev);
       }
       if (prev === NIL_GVM_HANDLE) throw new Error(`gvmm: handle ${handle} is not on the used list`);
-      this.#next[prev] = this.#next[handle]!;
+      this.links[prev] = this.next(handle);
     }
     this.cVMs--;
-    this.#next[handle] = this.iFreeHead;
+    this.links[handle] = this.iFreeHead;
     this.iFreeHead = handle;
   }
 
   /** The handles on a list, head first. */
   list(which: 'free' | 'used'): number[] {
     const out: number[] = [];
-    for (let i = which === 'free' ? this.iFreeHead : this.iUsedHead; i !== NIL_GVM_HANDLE; i = this.#next[i]!) {
+    for (let i = which === 'free' ? this.iFreeHead : this.iUsedHead; i !== NIL_GVM_HANDLE; i = this.next(i)) {
       out.push(i);
       if (out.length > this.maxHandles) throw new Error(`gvmm: ${which} list has a cycle`);
     }
@@ -159,10 +188,21 @@ export class GvmmHandleTable {
 
   /** Walk the bound GVMs in used-list order (what gvmmR0SchedDoWakeUps iterates). */
   forEachUsedGvm(visit: (gvm: Gvm) => void): void {
-    for (let i = this.iUsedHead, guard = 0; i !== NIL_GVM_HANDLE; i = this.#next[i]!) {
-      const gvm = this.#gvms[i];
+    for (let i = this.iUsedHead, guard = 0; i !== NIL_GVM_HANDLE; i = this.next(i)) {
+      const gvm = this.gvms[i];
       if (gvm) visit(gvm);
       if (++guard > this.maxHandles) break;
     }
   }
 }
+
+/** A handle's edge, reported to the VM that listens; at 'free' the handle is given back and stops reporting. */
+const handleEdge = defineCode(
+  'gvmm.handleEdge',
+  (table: GvmmHandleTable, handle: number, sink: CellEdgeSink, ...[cell, from, event]: Parameters<TransitionListener>): void => {
+    emitCellEdge(sink, 'gvmmHandle', cell, from, event);
+    if (cell.value === 'free') table.unlisten(handle);
+  },
+);
+
+persistable('GvmmHandleTable', GvmmHandleTable, { revive: (table) => table.relisten() });

@@ -3,7 +3,7 @@
  * the engine's VMR3Create and EMT exit call on the VM's EMTs, each reported on the VM's event stream so the
  * teardown order of vbox-facts.md §4.1 (other EMTs deregister, EMT(0) waits, TERMINATED, destroy) is visible.
  */
-import { reportCellEdges } from '../sched/cell-edges.js';
+import { persistable } from '../persist/registry.js';
 import type { VmCore } from '../vmm/vm-core.js';
 import type { Gvmm } from './gvmm.js';
 import type { GvmBinding } from './gvm.js';
@@ -22,27 +22,30 @@ function report(vm: VmCore, op: 'create' | 'register' | 'deregister' | 'destroy'
 }
 
 /** What GVMM sees of an engine VM: its state, its vCPU states, and the poke that ends a guest slice. */
-function bindingOf(vm: VmCore): GvmBinding {
-  return {
-    vmState: () => vm.vmState,
-    cpuState: (idCpu) => vm.cpuState(idCpu),
-    poke: (idCpu) => {
-      const emt = vm.emts[idCpu];
-      if (emt?.canProgress()) vm.host.sched.ready(emt);
-    },
-  };
+export class VmGvmBinding implements GvmBinding {
+  constructor(readonly vm: VmCore) {}
+
+  vmState(): string {
+    return this.vm.vmState;
+  }
+
+  cpuState(idCpu: number): string {
+    return this.vm.cpuState(idCpu);
+  }
+
+  poke(idCpu: number): void {
+    const emt = this.vm.emts[idCpu];
+    if (emt?.canProgress()) this.vm.host.sched.ready(emt);
+  }
 }
+
+persistable('VmGvmBinding', VmGvmBinding);
 
 /** GVMMR3CreateVM on EMT(0): the reserved handle gets its GVM, EMT0 registered. */
 export function gvmmR3CreateVM(vm: VmCore): number {
   // The handle's edges from here on are this VM's (its reservation, free → used, came before the VM could listen).
-  const cell = gvmmOf(vm).table.cell(vm.handle);
-  const emit = reportCellEdges(vm, 'gvmmHandle');
-  cell.listener = (c, from, event) => {
-    emit(c, from, event);
-    if (c.value === 'free') c.listener = undefined; // the handle goes back: its next VM listens for itself
-  };
-  const rc = gvmmOf(vm).createVM({ cCpus: vm.cCpus, session: vm.id, emt0: emtId(vm, 0), binding: bindingOf(vm), handle: vm.handle });
+  gvmmOf(vm).table.listen(vm.handle, vm);
+  const rc = gvmmOf(vm).createVM({ cCpus: vm.cCpus, session: vm.id, emt0: emtId(vm, 0), binding: new VmGvmBinding(vm), handle: vm.handle });
   return report(vm, 'create', 0, rc < 0 ? rc : 0);
 }
 

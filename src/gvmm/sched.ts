@@ -3,6 +3,7 @@
  * poke, poll, and the early wake-up pass. A blocked halt is a wait on the vCPU's halt event with a scheduler
  * timer as its timeout, so a halted EMT costs nothing until the clock reaches its deadline or someone signals.
  */
+import { persistable } from '../persist/registry.js';
 import { fireTimer, type Scheduler, type TimerAction } from '../sched/scheduler.js';
 import { VERR_INTERRUPTED, VERR_WRONG_ORDER, VINF_GVM_NOT_BLOCKED, VINF_GVM_NOT_BUSY_IN_GC, VINF_SUCCESS } from '../status.js';
 import type { GvmmSchedConfig } from './config.js';
@@ -30,7 +31,7 @@ export class GvmmSched {
   /** uNsNextEmtWakeup; 0 (RTMemAllocZ) means "recalculate". */
   uNsNextEmtWakeup = 0;
   /** fDoingEarlyWakeUps: one pass at a time. */
-  #doingEarlyWakeUps = false;
+  private doingEarlyWakeUps = false;
   readonly index: WakeUpIndex;
 
   constructor(
@@ -105,12 +106,7 @@ export class GvmmSched {
 
   /** Signal the halt event; a blocked wait ends now (RTSemEventMultiSignal). */
   signal(cpu: GvmCpu): void {
-    cpu.signalled = true;
-    const wait = cpu.wait;
-    if (wait && wait.result === null) {
-      wait.result = 'signalled';
-      fireTimer(wait.wake);
-    }
+    signalHaltEvent(cpu);
   }
 
   /** gvmmR0SchedWakeUpOne: always signal, since the EMT may be just about to block. */
@@ -145,21 +141,13 @@ export class GvmmSched {
     // The quick check. As written it is inverted (it skips exactly when an expiry is due within EW2), and
     // with uNsNextEmtWakeup starting at 0 it always skips; intended: skip when nothing is due that soon.
     if (this.asWritten ? ew2Ns > this.uNsNextEmtWakeup : ew2Ns < this.uNsNextEmtWakeup) return 0;
-    if (this.#doingEarlyWakeUps) return 0;
-    this.#doingEarlyWakeUps = true;
-    const { woken, minNs } = this.index.pass(nowNs, config.nsEarlyWakeUp1, config.nsEarlyWakeUp2, this.asWritten, this.#wakeExpired);
+    if (this.doingEarlyWakeUps) return 0;
+    this.doingEarlyWakeUps = true;
+    const { woken, minNs } = this.index.pass(nowNs, config.nsEarlyWakeUp1, config.nsEarlyWakeUp2, this.asWritten, wakeExpired);
     this.uNsNextEmtWakeup = minNs;
-    this.#doingEarlyWakeUps = false;
+    this.doingEarlyWakeUps = false;
     return woken;
   }
-
-  /** ASMAtomicXchgU64(&u64HaltExpire, 0), and signal when it was still set. */
-  readonly #wakeExpired = (cpu: GvmCpu): boolean => {
-    if (cpu.haltExpireNs === 0) return false;
-    cpu.haltExpireNs = 0;
-    this.signal(cpu);
-    return true;
-  };
 
   /**
    * The per-vCPU scheduling state for the state key: u64HaltExpire from now (an expiry already passed is woken
@@ -201,4 +189,24 @@ export class GvmmSched {
       cpu.haltExpireNs = 0;
     }
   }
+}
+
+persistable('GvmmSched', GvmmSched);
+
+/** RTSemEventMultiSignal on the vCPU's halt event: a blocked wait ends now. */
+function signalHaltEvent(cpu: GvmCpu): void {
+  cpu.signalled = true;
+  const wait = cpu.wait;
+  if (wait && wait.result === null) {
+    wait.result = 'signalled';
+    fireTimer(wait.wake);
+  }
+}
+
+/** ASMAtomicXchgU64(&u64HaltExpire, 0), and signal when it was still set (the early wake-up pass's wake). */
+function wakeExpired(cpu: GvmCpu): boolean {
+  if (cpu.haltExpireNs === 0) return false;
+  cpu.haltExpireNs = 0;
+  signalHaltEvent(cpu);
+  return true;
 }

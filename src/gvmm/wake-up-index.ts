@@ -7,6 +7,7 @@
  * lies in (now, now+EW1]) wakes those, round 3 (only when some lies in (now+EW1, now+EW2]) wakes those, so
  * together they wake exactly the expiries ≤ now + EW2 — and both report the same minimum of the rest.
  */
+import { persistable } from '../persist/registry.js';
 import type { GvmCpu } from './gvm.js';
 import type { GvmmHandleTable } from './handle-table.js';
 
@@ -78,72 +79,72 @@ class ScanIndex implements WakeUpIndex {
  */
 class HeapIndex implements WakeUpIndex {
   readonly kind = 'heap' as const;
-  /** In heap order: expiry, insertion order, slot. */
-  #expire = new Float64Array(1024);
-  #order = new Float64Array(1024);
-  #slot = new Int32Array(1024);
-  #n = 0;
+  /** In heap order: expiry, insertion order, slot (grown by doubling: an engine of one small VM stays small). */
+  private expire = new Float64Array(16);
+  private order = new Float64Array(16);
+  private slot = new Int32Array(16);
+  private n = 0;
   /** By slot: the vCPU and its haltSeq when it went in. */
-  readonly #cpu: (GvmCpu | undefined)[] = [];
-  readonly #haltSeq: number[] = [];
-  readonly #freeSlots: number[] = [];
-  #orderSeq = 0;
+  private readonly cpu: (GvmCpu | undefined)[] = [];
+  private readonly haltSeq: number[] = [];
+  private readonly freeSlots: number[] = [];
+  private orderSeq = 0;
 
   get size(): number {
-    return this.#n;
+    return this.n;
   }
 
   halted(cpu: GvmCpu, haltedCount: number): void {
-    if (this.#n > 1024 && this.#n > 4 * haltedCount) this.#compact();
-    const slot = this.#freeSlots.pop() ?? this.#cpu.length;
-    this.#cpu[slot] = cpu;
-    this.#haltSeq[slot] = cpu.haltSeq;
-    this.#push(cpu.haltExpireNs, ++this.#orderSeq, slot);
+    if (this.n > 1024 && this.n > 4 * haltedCount) this.compact();
+    const slot = this.freeSlots.pop() ?? this.cpu.length;
+    this.cpu[slot] = cpu;
+    this.haltSeq[slot] = cpu.haltSeq;
+    this.push(cpu.haltExpireNs, ++this.orderSeq, slot);
   }
 
   pass(nowNs: number, _ew1Ns: number, ew2Ns: number, asWritten: boolean, wake: (cpu: GvmCpu) => boolean): WakeUpPassResult {
     const limit = nowNs + ew2Ns;
     let woken = 0;
-    while (this.#peekLive() && this.#expire[0]! <= limit) {
-      const cpu = this.#cpu[this.#slot[0]!]!;
-      this.#popTop();
+    while (this.peekLive() && this.expire[0]! <= limit) {
+      const cpu = this.cpu[this.slot[0]!]!;
+      this.popTop();
       if (wake(cpu)) woken++;
     }
-    return { woken, minNs: asWritten || !this.#peekLive() ? NS_NEVER : this.#expire[0]! };
+    return { woken, minNs: asWritten || !this.peekLive() ? NS_NEVER : this.expire[0]! };
   }
 
   /** Still the vCPU's halt (a destroyed VM's vCPUs have their expiry cleared, so theirs are stale too). */
-  #live(i: number): boolean {
-    const slot = this.#slot[i]!;
-    const cpu = this.#cpu[slot]!;
-    return cpu.haltExpireNs === this.#expire[i] && cpu.haltSeq === this.#haltSeq[slot];
+  private live(i: number): boolean {
+    const slot = this.slot[i]!;
+    const cpu = this.cpu[slot]!;
+    return cpu.haltExpireNs === this.expire[i] && cpu.haltSeq === this.haltSeq[slot];
   }
 
   /** Drop stale entries off the top; true when a live one is left there. */
-  #peekLive(): boolean {
-    while (this.#n > 0 && !this.#live(0)) this.#popTop();
-    return this.#n > 0;
+  private peekLive(): boolean {
+    while (this.n > 0 && !this.live(0)) this.popTop();
+    return this.n > 0;
   }
 
-  #compact(): void {
+  private compact(): void {
     const live: [number, number, number][] = [];
-    for (let i = 0; i < this.#n; i++) {
-      if (this.#live(i)) live.push([this.#expire[i]!, this.#order[i]!, this.#slot[i]!]);
-      else this.#release(this.#slot[i]!);
+    for (let i = 0; i < this.n; i++) {
+      if (this.live(i)) live.push([this.expire[i]!, this.order[i]!, this.slot[i]!]);
+      else this.release(this.slot[i]!);
     }
-    this.#n = 0;
-    for (const [expire, order, slot] of live) this.#push(expire, order, slot);
+    this.n = 0;
+    for (const [expire, order, slot] of live) this.push(expire, order, slot);
   }
 
-  #release(slot: number): void {
-    this.#cpu[slot] = undefined;
-    this.#freeSlots.push(slot);
+  private release(slot: number): void {
+    this.cpu[slot] = undefined;
+    this.freeSlots.push(slot);
   }
 
-  #push(expire: number, order: number, slot: number): void {
-    if (this.#n === this.#expire.length) this.#grow();
-    const [e, o, s] = [this.#expire, this.#order, this.#slot];
-    let i = this.#n++;
+  private push(expire: number, order: number, slot: number): void {
+    if (this.n === this.expire.length) this.grow();
+    const [e, o, s] = [this.expire, this.order, this.slot];
+    let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const pe = e[parent]!;
@@ -158,10 +159,10 @@ class HeapIndex implements WakeUpIndex {
     s[i] = slot;
   }
 
-  #popTop(): void {
-    const [e, o, s] = [this.#expire, this.#order, this.#slot];
-    this.#release(s[0]!);
-    const n = --this.#n;
+  private popTop(): void {
+    const [e, o, s] = [this.expire, this.order, this.slot];
+    this.release(s[0]!);
+    const n = --this.n;
     if (n === 0) return;
     const expire = e[n]!;
     const order = o[n]!;
@@ -183,14 +184,17 @@ class HeapIndex implements WakeUpIndex {
     s[i] = slot;
   }
 
-  #grow(): void {
-    const size = this.#expire.length * 2;
+  private grow(): void {
+    const size = this.expire.length * 2;
     const expire = new Float64Array(size);
     const order = new Float64Array(size);
     const slot = new Int32Array(size);
-    expire.set(this.#expire);
-    order.set(this.#order);
-    slot.set(this.#slot);
-    [this.#expire, this.#order, this.#slot] = [expire, order, slot];
+    expire.set(this.expire);
+    order.set(this.order);
+    slot.set(this.slot);
+    [this.expire, this.order, this.slot] = [expire, order, slot];
   }
 }
+
+persistable('ScanIndex', ScanIndex);
+persistable('HeapIndex', HeapIndex);

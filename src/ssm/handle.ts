@@ -13,6 +13,7 @@ import {
 import {
   SSM_STATES, SSMHANDLE_CANCELLED, SSMHANDLE_OK, type SsmAfter, type SsmState,
 } from './constants.js';
+import { persistable } from '../persist/registry.js';
 import { SsmProgress, type SsmProgressCallback } from './progress.js';
 import type { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitDataReader } from './unit-reader.js';
@@ -65,12 +66,12 @@ export class SsmHandle {
   liveSave: SsmLiveSave | null = null;
   /** What a live save tells its units beyond the handle (bandwidth, GIP clock); null for plain saves and loads. */
   liveInfo: LiveSaveInfo | null = null;
-  readonly #maxDowntimeMs: number;
+  private readonly _maxDowntimeMs: number;
 
   constructor(opts: SsmHandleOptions) {
     this.after = opts.after;
     this.live = opts.live ?? false;
-    this.#maxDowntimeMs = opts.maxDowntimeMs ?? UINT32_MAX;
+    this._maxDowntimeMs = opts.maxDowntimeMs ?? UINT32_MAX;
     this.progress = new SsmProgress(opts.onProgress);
     this.progress.live = this.live;
   }
@@ -117,7 +118,7 @@ export class SsmHandle {
 
   /** SSMR3HandleMaxDowntime: the live budget while saving, UINT32_MAX otherwise. */
   maxDowntimeMs(): number {
-    return stateIndex(this.state) <= stateIndex('SAVE_DONE') ? this.#maxDowntimeMs : UINT32_MAX;
+    return stateIndex(this.state) <= stateIndex('SAVE_DONE') ? this._maxDowntimeMs : UINT32_MAX;
   }
 
   /** SSMR3HandleReportLivePercent: only during LIVE_VOTE, pct ≤ 100; keeps the minimum. */
@@ -144,7 +145,7 @@ export class SsmHandle {
 
   // ---- put side (SSM_ASSERT_WRITEABLE_RET + SSM_CHECK_CANCELLED_RET) ------------------------------------------
 
-  #writable(): SsmStreamWriter {
+  private writable(): SsmStreamWriter {
     if ((this.state !== 'SAVE_EXEC' && this.state !== 'LIVE_EXEC') || !this.writer) {
       throw new VBoxError(VERR_SSM_INVALID_STATE, `SSM put in state ${this.state}.`);
     }
@@ -152,63 +153,63 @@ export class SsmHandle {
     return this.writer;
   }
 
-  #put(bytes: Uint8Array): void {
-    const writer = this.#writable();
+  private _put(bytes: Uint8Array): void {
+    const writer = this.writable();
     try {
       writer.writeData(bytes);
     } catch (e) {
-      throw this.#record(e);
+      throw this.record(e);
     }
   }
 
-  #record(e: unknown): unknown {
+  private record(e: unknown): unknown {
     if (e instanceof VBoxError) this.fail(e.rc);
     return e;
   }
 
-  #scalar(size: number, fill: (view: DataView) => void): void {
+  private scalar(size: number, fill: (view: DataView) => void): void {
     const buf = new Uint8Array(size);
     fill(new DataView(buf.buffer));
-    this.#put(buf);
+    this._put(buf);
   }
 
   putBool(value: boolean): void { this.putU8(value ? 1 : 0); }
-  putU8(value: number): void { this.#scalar(1, (v) => v.setUint8(0, value)); }
-  putS8(value: number): void { this.#scalar(1, (v) => v.setInt8(0, value)); }
-  putU16(value: number): void { this.#scalar(2, (v) => v.setUint16(0, value, true)); }
-  putS16(value: number): void { this.#scalar(2, (v) => v.setInt16(0, value, true)); }
-  putU32(value: number): void { this.#scalar(4, (v) => v.setUint32(0, value, true)); }
-  putS32(value: number): void { this.#scalar(4, (v) => v.setInt32(0, value, true)); }
-  putU64(value: bigint): void { this.#scalar(8, (v) => v.setBigUint64(0, BigInt.asUintN(64, value), true)); }
-  putS64(value: bigint): void { this.#scalar(8, (v) => v.setBigInt64(0, BigInt.asIntN(64, value), true)); }
+  putU8(value: number): void { this.scalar(1, (v) => v.setUint8(0, value)); }
+  putS8(value: number): void { this.scalar(1, (v) => v.setInt8(0, value)); }
+  putU16(value: number): void { this.scalar(2, (v) => v.setUint16(0, value, true)); }
+  putS16(value: number): void { this.scalar(2, (v) => v.setInt16(0, value, true)); }
+  putU32(value: number): void { this.scalar(4, (v) => v.setUint32(0, value, true)); }
+  putS32(value: number): void { this.scalar(4, (v) => v.setInt32(0, value, true)); }
+  putU64(value: bigint): void { this.scalar(8, (v) => v.setBigUint64(0, BigInt.asUintN(64, value), true)); }
+  putS64(value: bigint): void { this.scalar(8, (v) => v.setBigInt64(0, BigInt.asIntN(64, value), true)); }
 
   /** SSMR3PutMem: small writes are buffered, big ones go out as 4 KiB zero / LZF / raw records. */
   putMem(bytes: Uint8Array): void {
-    this.#put(bytes);
+    this._put(bytes);
   }
 
   /** SSMR3PutStrZ: u32 length then the UTF-8 bytes (no NUL); longer than 1 MiB is VERR_TOO_MUCH_DATA. */
   putStrZ(value: string): void {
     const bytes = Buffer.from(value, 'utf8');
-    this.#writable();
+    this.writable();
     if (bytes.length > 1024 * 1024) throw new VBoxError(VERR_TOO_MUCH_DATA, `A ${bytes.length} byte string is too long for SSMR3PutStrZ.`);
     this.putU32(bytes.length);
-    this.#put(bytes);
+    this._put(bytes);
   }
 
   /** n zero bytes, written as RAW_ZERO records (1..4 KiB each) with a raw remainder below 1 KiB. */
   putZeros(cb: number): void {
-    const writer = this.#writable();
+    const writer = this.writable();
     try {
       writer.writeZeros(cb);
     } catch (e) {
-      throw this.#record(e);
+      throw this.record(e);
     }
   }
 
   // ---- get side (SSM_ASSERT_READABLE_RET + SSM_CHECK_CANCELLED_RET) ---------------------------------------------
 
-  #readable(): SsmUnitDataReader {
+  private readable(): SsmUnitDataReader {
     if ((this.state !== 'LOAD_EXEC' && this.state !== 'OPEN_READ') || !this.reader) {
       throw new VBoxError(VERR_SSM_INVALID_STATE, `SSM get in state ${this.state}.`);
     }
@@ -218,39 +219,39 @@ export class SsmHandle {
   }
 
   /** Reads cb bytes; the view stays valid until the next get. */
-  #get(cb: number): Uint8Array {
-    const reader = this.#readable();
+  private _get(cb: number): Uint8Array {
+    const reader = this.readable();
     try {
       return reader.read(cb);
     } catch (e) {
-      throw this.#record(e);
+      throw this.record(e);
     }
   }
 
-  #view(cb: number): DataView {
-    const bytes = this.#get(cb);
+  private _view(cb: number): DataView {
+    const bytes = this._get(cb);
     return new DataView(bytes.buffer, bytes.byteOffset, cb);
   }
 
   getBool(): boolean { return this.getU8() !== 0; }
-  getU8(): number { return this.#view(1).getUint8(0); }
-  getS8(): number { return this.#view(1).getInt8(0); }
-  getU16(): number { return this.#view(2).getUint16(0, true); }
-  getS16(): number { return this.#view(2).getInt16(0, true); }
-  getU32(): number { return this.#view(4).getUint32(0, true); }
-  getS32(): number { return this.#view(4).getInt32(0, true); }
-  getU64(): bigint { return this.#view(8).getBigUint64(0, true); }
-  getS64(): bigint { return this.#view(8).getBigInt64(0, true); }
+  getU8(): number { return this._view(1).getUint8(0); }
+  getS8(): number { return this._view(1).getInt8(0); }
+  getU16(): number { return this._view(2).getUint16(0, true); }
+  getS16(): number { return this._view(2).getInt16(0, true); }
+  getU32(): number { return this._view(4).getUint32(0, true); }
+  getS32(): number { return this._view(4).getInt32(0, true); }
+  getU64(): bigint { return this._view(8).getBigUint64(0, true); }
+  getS64(): bigint { return this._view(8).getBigInt64(0, true); }
 
   /** SSMR3GetMem: a fresh copy of the next cb bytes (or into `into` when given). */
   getMem(cb: number, into?: Uint8Array): Uint8Array {
     const target = into ?? new Uint8Array(cb);
     if (target.length < cb) throw new VBoxError(VERR_INVALID_PARAMETER, `getMem target holds ${target.length} of ${cb} bytes.`);
-    const reader = this.#readable();
+    const reader = this.readable();
     try {
       reader.readInto(target.subarray(0, cb));
     } catch (e) {
-      throw this.#record(e);
+      throw this.record(e);
     }
     return target;
   }
@@ -266,18 +267,19 @@ export class SsmHandle {
   skip(cb: number): void {
     for (let left = cb; left > 0;) {
       const cur = Math.min(left, 8192);
-      this.#get(cur);
+      this._get(cur);
       left -= cur;
     }
   }
 
   /** SSMR3SkipToEndOfUnit. */
   skipToEndOfUnit(): void {
-    const reader = this.#readable();
+    const reader = this.readable();
     try {
       reader.skipToEnd();
     } catch (e) {
-      throw this.#record(e);
+      throw this.record(e);
     }
   }
 }
+persistable('SsmHandle', SsmHandle);

@@ -6,6 +6,7 @@
  * Units write through SsmHandle into the v2 stream writer; the sink decides where the bytes go.
  */
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
+import { persistable } from '../persist/registry.js';
 import { MachineCell } from '../sched/machine-cell.js';
 import {
   isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
@@ -47,7 +48,7 @@ export class SsmLiveSave implements SaveDriver {
   readonly sink: SsmSink;
   /** Live-save size cap: Σ cbGuess × 10,000 (file) or × 100,000 (stream), at least 1 GiB. */
   readonly cbMax: number;
-  #doneRunDone = false;
+  private doneRunDone = false;
 
   /** SSMR3LiveSave (EMT(0)): the handle, the file header, LIVE_STEP1, cancellable. Throws VBoxError. */
   constructor(readonly options: LiveSaveOptions) {
@@ -64,14 +65,14 @@ export class SsmLiveSave implements SaveDriver {
     if (live) this.handle.progress.setSplit(LIVE_PERCENT_PREPARE, LIVE_PERCENT_LIVE, LIVE_PERCENT_DONE);
     else this.handle.progress.setSplit(SAVE_PERCENT_PREPARE, 0, LIVE_PERCENT_DONE);
     const progress = this.handle.progress;
-    this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, onBytes: (cb) => progress.byByte(cb) });
+    this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, progress });
     this.handle.writer = this.writer;
     if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
     for (const unit of this.registry.units) unit.reset();
     this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
     this.cell.listener = options.listener;
-    if (live) this.#send({ type: 'liveSave', after: options.after });
-    else if (options.after !== 'TELEPORT') this.#send({ type: 'save', after: options.after });
+    if (live) this._send({ type: 'liveSave', after: options.after });
+    else if (options.after !== 'TELEPORT') this._send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
     this.handle.liveSave = this;
     this.registry.cancellable = this.handle;
@@ -97,36 +98,36 @@ export class SsmLiveSave implements SaveDriver {
 
   /** ssmR3DoLivePrepRun: pfnLivePrep of every unit in list order; progress reports 2. */
   prepRun(): number {
-    if (!this.#send({ type: 'livePrep' })) return this.#fail(VERR_SSM_INVALID_STATE);
+    if (!this._send({ type: 'livePrep' })) return this._fail(VERR_SSM_INVALID_STATE);
     for (const unit of this.registry.units) {
       const livePrep = unit.callbacks.livePrep;
       if (!livePrep) continue;
       const rc = callUnit(this.handle, unit, () => livePrep(this.handle));
-      if (RT_FAILURE(rc)) return this.#fail(rc);
+      if (RT_FAILURE(rc)) return this._fail(rc);
     }
     this.handle.progress.report(LIVE_PERCENT_PREPARE);
     this.handle.progress.percent = LIVE_PERCENT_PREPARE;
-    this.#send({ type: 'prepDone' });
+    this._send({ type: 'prepDone' });
     return VINF_SUCCESS;
   }
 
   /** ssmR3DoLiveExecRun(uPass): each unit not yet done-live writes one pass; returns the bytes it produced. */
   execRun(): number {
-    if (this.state !== 'LIVE_EXEC') return this.#fail(VERR_SSM_INVALID_STATE);
+    if (this.state !== 'LIVE_EXEC') return this._fail(VERR_SSM_INVALID_STATE);
     const pass = this.pass;
     const start = this.writer.offStream;
     for (const unit of this.registry.units) {
       const liveExec = unit.callbacks.liveExec;
       if (!liveExec || unit.doneLive) continue;
-      if (this.handle.isCancelled) return this.#fail(VERR_SSM_CANCELLED);
+      if (this.handle.isCancelled) return this._fail(VERR_SSM_CANCELLED);
       this.handle.state = 'LIVE_EXEC';
       const rc = writeUnit(this.handle, this.writer, unit, pass, () => liveExec(this.handle, pass));
       if (rc === VINF_SSM_DONT_CALL_AGAIN) unit.doneLive = true;
-      else if (RT_FAILURE(rc)) return this.#fail(rc);
+      else if (RT_FAILURE(rc)) return this._fail(rc);
     }
-    const rc = this.#flush();
+    const rc = this._flush();
     if (RT_FAILURE(rc)) return rc;
-    this.#send({ type: 'execDone' });
+    this._send({ type: 'execDone' });
     return this.writer.offStream - start;
   }
 
@@ -135,7 +136,7 @@ export class SsmLiveSave implements SaveDriver {
    * VINF_SSM_VOTE_FOR_ANOTHER_PASS to go on, or the failure that ends step 1.
    */
   voteRun(): number {
-    if (this.state !== 'LIVE_VOTE') return this.#fail(VERR_SSM_INVALID_STATE);
+    if (this.state !== 'LIVE_VOTE') return this._fail(VERR_SSM_INVALID_STATE);
     const pass = this.pass;
     this.handle.reportedLivePercent = 101;
     let another = false;
@@ -146,26 +147,26 @@ export class SsmLiveSave implements SaveDriver {
       if (rc === VINF_SUCCESS) continue;
       if (rc === VINF_SSM_VOTE_FOR_ANOTHER_PASS) another = true;
       else if (rc === VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN) unit.doneLive = true;
-      else return this.#fail(RT_FAILURE(rc) ? rc : VERR_IPE_UNEXPECTED_INFO_STATUS);
+      else return this._fail(RT_FAILURE(rc) ? rc : VERR_IPE_UNEXPECTED_INFO_STATUS);
     }
     if (!another) {
       // "Step 1 completed after pass N".
       this.handle.reportedLivePercent = 100;
-      this.#send({ type: 'voteDone' });
+      this._send({ type: 'voteDone' });
       return VINF_SUCCESS;
     }
     const reported = this.handle.reportedLivePercent;
     // pct = reported % × 93 / 100; the callback only ever sees it rise (it ends at 93, the final pass says 94).
     const percent = Math.floor((reported * LIVE_PERCENT_LIVE) / 100);
     if (reported <= 100 && percent > this.handle.progress.percent) {
-      const rc = this.#reportProgress(percent, pass);
-      if (RT_FAILURE(rc)) return this.#fail(rc);
+      const rc = this.reportProgress(percent, pass);
+      if (RT_FAILURE(rc)) return this._fail(rc);
     }
-    if (this.writer.offStream > this.cbMax) return this.#fail(VERR_SSM_STATE_GREW_TOO_BIG);
-    const rc = this.#flush();
+    if (this.writer.offStream > this.cbMax) return this._fail(VERR_SSM_STATE_GREW_TOO_BIG);
+    const rc = this._flush();
     if (RT_FAILURE(rc)) return rc;
-    this.#send({ type: 'voteAnotherPass' });
-    if ((this.state as SsmSaveState) === 'ABORTED') return this.#fail(this.cell.context.rc as number);
+    this._send({ type: 'voteAnotherPass' });
+    if ((this.state as SsmSaveState) === 'ABORTED') return this._fail(this.cell.context.rc as number);
     return VINF_SSM_VOTE_FOR_ANOTHER_PASS;
   }
 
@@ -174,29 +175,29 @@ export class SsmLiveSave implements SaveDriver {
    * SSMLiveControl progress records, END unit, directory and footer, then the done run.
    */
   step2(): number {
-    if (!this.#send({ type: 'step2' })) return this.#fail(this.state === 'ABORTED' ? this.rc : VERR_SSM_INVALID_STATE);
-    return this.#finalPass();
+    if (!this._send({ type: 'step2' })) return this._fail(this.state === 'ABORTED' ? this.rc : VERR_SSM_INVALID_STATE);
+    return this.finalPass();
   }
 
   /** SSMR3Save's common path for a plain save (the handle starts at SAVE_PREP). */
   save(): number {
-    if (this.state !== 'SAVE_PREP' || this.handle.live) return this.#fail(VERR_SSM_INVALID_STATE);
-    return this.#finalPass();
+    if (this.state !== 'SAVE_PREP' || this.handle.live) return this._fail(VERR_SSM_INVALID_STATE);
+    return this.finalPass();
   }
 
   /** ssmR3SaveDoCommon with the machine stepped between the runs: prepare, final exec + finalization, done. */
-  #finalPass(): number {
+  private finalPass(): number {
     const units = this.registry.units;
     let rc = saveDoPrepRun(this.handle, units);
     if (!RT_FAILURE(rc)) {
-      this.#send({ type: 'prepDone' });
+      this._send({ type: 'prepDone' });
       rc = saveDoExecRun(this.handle, this.writer, units);
       if (!RT_FAILURE(rc)) rc = saveDoFinalization(this.handle, this.writer, units);
-      if (!RT_FAILURE(rc)) this.#send({ type: 'execDone' });
+      if (!RT_FAILURE(rc)) this._send({ type: 'execDone' });
     }
-    if (RT_FAILURE(rc)) this.#fail(rc);
-    rc = this.#doneRun();
-    if (RT_FAILURE(rc)) this.#fail(rc);
+    if (RT_FAILURE(rc)) this._fail(rc);
+    rc = this.doneRun();
+    if (RT_FAILURE(rc)) this._fail(rc);
     return this.handle.rc;
   }
 
@@ -206,21 +207,21 @@ export class SsmLiveSave implements SaveDriver {
    */
   close(): number {
     if (this.registry.cancellable === this.handle) this.registry.cancellable = null;
-    if (this.handle.isCancelled) this.#fail(VERR_SSM_CANCELLED);
+    if (this.handle.isCancelled) this._fail(VERR_SSM_CANCELLED);
     let complete = this.state === 'SAVE_DONE' && !RT_FAILURE(this.rc);
     if (complete) {
       try {
         this.writer.commit();
       } catch (error) {
-        this.#fail(isVBoxError(error) ? error.rc : VERR_INTERNAL_ERROR);
+        this._fail(isVBoxError(error) ? error.rc : VERR_INTERNAL_ERROR);
         complete = false;
       }
     }
     if (!complete) {
       this.writer.abort(this.handle.isCancelled);
-      if (!this.#doneRunDone) this.#doneRun();
+      if (!this.doneRunDone) this.doneRun();
     }
-    this.#send({ type: 'close' });
+    this._send({ type: 'close' });
     if (complete) {
       this.handle.progress.report(100);
       return VINF_SUCCESS;
@@ -230,7 +231,7 @@ export class SsmLiveSave implements SaveDriver {
 
   /** SSMR3Cancel on this handle: the machine decides between success and VERR_SSM_ALREADY_CANCELLED. */
   cancel(): number {
-    if (this.#send({ type: 'cancel' })) {
+    if (this._send({ type: 'cancel' })) {
       this.handle.cancel();
       return VINF_SUCCESS;
     }
@@ -238,7 +239,7 @@ export class SsmLiveSave implements SaveDriver {
   }
 
   /** A changed live percentage: an SSMLiveControl record with the pass, then the callback. */
-  #reportProgress(percent: number, pass: number): number {
+  private reportProgress(percent: number, pass: number): number {
     const progress = this.handle.progress;
     if (percent === progress.percent) return VINF_SUCCESS;
     progress.percent = percent;
@@ -248,27 +249,27 @@ export class SsmLiveSave implements SaveDriver {
   }
 
   /** ssmR3StrmCheckAndFlush: hand the pass to the sink (a teleport peer sees it now). */
-  #flush(): number {
+  private _flush(): number {
     try {
       this.writer.flush();
       return VINF_SUCCESS;
     } catch (error) {
-      return this.#fail(isVBoxError(error) ? error.rc : VERR_INTERNAL_ERROR);
+      return this._fail(isVBoxError(error) ? error.rc : VERR_INTERNAL_ERROR);
     }
   }
 
-  #doneRun(): number {
-    this.#doneRunDone = true;
+  private doneRun(): number {
+    this.doneRunDone = true;
     return saveDoDoneRun(this.handle, this.registry.units);
   }
 
-  #fail(rc: number): number {
+  private _fail(rc: number): number {
     this.handle.fail(rc);
-    this.#send({ type: 'fail', rc: this.handle.rc });
+    this._send({ type: 'fail', rc: this.handle.rc });
     return this.handle.rc;
   }
 
-  #send(event: SsmSaveEvent): boolean {
+  private _send(event: SsmSaveEvent): boolean {
     const accepted = this.cell.send(event);
     const state = this.state;
     if (state === 'done' || state === 'failed' || state === 'cancelled') this.handle.state = 'END';
@@ -276,3 +277,4 @@ export class SsmLiveSave implements SaveDriver {
     return accepted;
   }
 }
+persistable('SsmLiveSave', SsmLiveSave);

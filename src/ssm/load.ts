@@ -5,11 +5,12 @@
  * progress callback; the VM wraps it for vm.loadFromFile(). ssmLoadStream is the same load over a PushSource
  * that a socket fills: it waits until each unit has fully arrived before the unit's loadExec runs.
  */
+import { persistable } from '../persist/registry.js';
 import { RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_SSM_CANCELLED, VERR_WRONG_ORDER } from '../status.js';
 import type { SsmAfter } from './constants.js';
 import { SsmHandle } from './handle.js';
 import { openAndValidate, type SsmFileInfo } from './header-validate.js';
-import { loadExecV2, SsmLoadError, type UnitBoundary } from './load-exec.js';
+import { SsmLoadError, SsmLoadExec, type LoadExecStep } from './load-exec.js';
 import { bufferedUnitExtent } from './load-stream.js';
 import type { SsmProgressCallback } from './progress.js';
 import { callUnit } from './save-runs.js';
@@ -32,7 +33,7 @@ export interface SsmLoadResult {
   buildInfo: Map<string, string>;
 }
 
-interface LoadRun {
+export interface LoadRun {
   registry: SsmUnitRegistry;
   handle: SsmHandle;
   reader: SsmStreamReader;
@@ -124,29 +125,107 @@ function loadEnd(run: LoadRun, failure: unknown): SsmLoadResult {
 export const SSM_LOAD_TURN_BYTES = 1024 * 1024;
 
 /**
- * SSMR3Load in slices: the generator yields wherever the engine may give others a turn (between the slices of a
- * unit that loads in slices, and at a unit boundary after SSM_LOAD_TURN_BYTES of stream) and returns the result.
+ * SSMR3Load in slices, as a record (its position is its fields: a load in progress is data). Each `next()` runs
+ * up to the next place the engine may give others a turn — between the slices of a unit that loads in slices,
+ * and at a unit boundary after SSM_LOAD_TURN_BYTES of stream — and the last returns the result. Over a stream
+ * that is still arriving (`stream`, the teleport target's PushSource) it waits for the file header, then before
+ * each unit for the whole unit (or the end of the stream), handing back the source to sleep on, so every
+ * loadExec reads from memory; it gives no turns of its own between units there.
  */
-export function* ssmLoadSlices(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): Generator<void, SsmLoadResult, void> {
-  const run = loadBegin(holder, source, opts);
-  let failure: unknown;
-  if (!RT_FAILURE(run.handle.rc)) {
+export class SsmLoadRun implements Iterator<PushSource | void, SsmLoadResult, void> {
+  /** Where the load stands: before SSMR3Load's open, at a unit boundary, waiting for a unit's bytes, inside a unit's slices, done. */
+  phase: 'open' | 'unit' | 'pull' | 'slices' | 'done' = 'open';
+  run: LoadRun | null = null;
+  exec: SsmLoadExec | null = null;
+  /** Stream offset of the last turn given at a unit boundary. */
+  turnAt = 0;
+  /** Bytes the unit being waited for needs from the reader's position. */
+  need = 0;
+  private readonly opts: { after?: SsmLoadOptions['after']; onProgress?: SsmProgressCallback };
+
+  constructor(
+    readonly holder: SsmRegistryHolder,
+    readonly source: string | SsmSource,
+    opts: SsmLoadOptions = {},
+    readonly stream: PushSource | null = null,
+  ) {
+    this.opts = { ...(opts.after ? { after: opts.after } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) };
+    this.onHandle = opts.onHandle;
+  }
+
+  /** The load's handle once SSMR3Load opened the stream (its error message names a failed unit). */
+  get handle(): SsmHandle | null {
+    return this.run?.handle ?? null;
+  }
+
+  /** opts.onHandle: told once, at the open (not kept in a snapshot). */
+  private onHandle: SsmLoadOptions['onHandle'];
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<PushSource | void, SsmLoadResult> {
+    if (this.phase === 'open') {
+      const stream = this.stream;
+      if (stream && stream.buffered < 64 && !stream.ended) return { done: false, value: stream };
+      const run = (this.run = loadBegin(this.holder, this.source, { ...this.opts, ...(this.onHandle ? { onHandle: this.onHandle } : {}) }));
+      this.onHandle = undefined;
+      if (RT_FAILURE(run.handle.rc)) return this.end(undefined);
+      this.phase = 'unit';
+    }
+    const run = this.run!;
     try {
-      let turnAt = 0;
-      for (const step of loadExecV2(run)) {
-        if (step.kind === 'unit' && step.offStream - turnAt < SSM_LOAD_TURN_BYTES) continue;
-        turnAt = run.reader.offStream;
-        yield;
+      for (;;) {
+        let step: LoadExecStep;
+        if (this.phase === 'slices') {
+          this.exec!.checkCancelled();
+          step = this.exec!.sliceStep();
+        } else {
+          if (this.phase === 'pull') run.reader.pull(this.need); // the bytes came: scan the unit again
+          this.exec ??= new SsmLoadExec(run);
+          const stream = this.stream;
+          if (stream) {
+            const extent = bufferedUnitExtent(run.reader);
+            if (!extent.complete && !stream.ended) {
+              this.need = extent.need;
+              this.phase = 'pull';
+              return { done: false, value: stream };
+            }
+          }
+          step = this.exec.unitStep();
+        }
+        if (step === 'end') return this.end(undefined);
+        if (step === 'slice') {
+          this.phase = 'slices';
+          this.turnAt = run.reader.offStream;
+          return { done: false, value: undefined };
+        }
+        this.phase = 'unit';
+        if (!this.stream && run.reader.offStream - this.turnAt >= SSM_LOAD_TURN_BYTES) {
+          this.turnAt = run.reader.offStream;
+          return { done: false, value: undefined };
+        }
       }
     } catch (e) {
-      failure = e;
+      return this.end(e);
     }
   }
-  return loadEnd(run, failure);
+
+  private end(failure: unknown): IteratorReturnResult<SsmLoadResult> {
+    this.phase = 'done';
+    return { done: true, value: loadEnd(this.run!, failure) };
+  }
+}
+persistable('SsmLoadRun', SsmLoadRun, { transient: ['onHandle'] });
+
+/** SSMR3Load in slices (SsmLoadRun): the engine gives others a turn at each step. */
+export function ssmLoadSlices(holder: SsmRegistryHolder, source: string | SsmSource, opts: SsmLoadOptions = {}): SsmLoadRun {
+  return new SsmLoadRun(holder, source, opts);
 }
 
 /** Run slices to their end in one go (a caller that has nobody to give turns to). */
-export function runSlices<T>(slices: Iterator<void, T, void>): T {
+export function runSlices<T>(slices: Iterator<unknown, T, void>): T {
   for (;;) {
     const step = slices.next();
     if (step.done) return step.value;
@@ -164,28 +243,9 @@ export function ssmLoad(holder: SsmRegistryHolder, source: string | SsmSource, o
  */
 const hostTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/**
- * SSMR3Load over a stream that arrives in pieces (teleport) in slices: waits for the file header, then before
- * each unit for the whole unit (or the end of the stream), so every loadExec reads from memory. It yields the
- * source while it waits for bytes (an EMT sleeps on it: WorkSliceFrame) and nothing between the slices of a unit
- * that loads in slices.
- */
-export function* ssmLoadStreamSlices(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): Generator<PushSource | void, SsmLoadResult, void> {
-  while (source.buffered < 64 && !source.ended) yield source;
-  const run = loadBegin(holder, source, opts);
-  let failure: unknown;
-  if (!RT_FAILURE(run.handle.rc)) {
-    try {
-      const steps = loadExecV2(run);
-      for (let step = steps.next(); !step.done; step = steps.next()) {
-        if (step.value.kind === 'unit') yield* waitForUnit(run.reader, source, step.value);
-        else yield;
-      }
-    } catch (e) {
-      failure = e;
-    }
-  }
-  return loadEnd(run, failure);
+/** SSMR3Load over a stream that arrives in pieces (teleport), in slices: SsmLoadRun over its PushSource. */
+export function ssmLoadStreamSlices(holder: SsmRegistryHolder, source: PushSource, opts: SsmLoadOptions = {}): SsmLoadRun {
+  return new SsmLoadRun(holder, source, opts, source);
 }
 
 /** ssmLoadStreamSlices outside an EMT: awaits the source's bytes, and the macrotask queue between slices. */
@@ -194,14 +254,5 @@ export async function ssmLoadStream(holder: SsmRegistryHolder, source: PushSourc
   for (let step = slices.next(); ; step = slices.next()) {
     if (step.done) return step.value;
     await (step.value ? source.wait() : hostTurn());
-  }
-}
-
-function* waitForUnit(reader: SsmStreamReader, source: PushSource, _at: UnitBoundary): Generator<PushSource, void, void> {
-  for (;;) {
-    const extent = bufferedUnitExtent(reader);
-    if (extent.complete || source.ended) return;
-    yield source;
-    reader.pull(extent.need);
   }
 }

@@ -23,6 +23,7 @@ import type { SsmHandle } from './handle.js';
 import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live/live-info.js';
 import type { SsmUnitOptions } from './units.js';
+import { bindCode, defineCodes, persistable } from '../persist/registry.js';
 
 export const PGM_UNIT_NAME = 'pgm';
 export const PGM_UNIT_VERSION = 1;
@@ -61,33 +62,51 @@ interface LoadState {
   idleZeroPages: number;
 }
 
-/** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0). */
+/** The unit's bookkeeping across one save's passes and one load's units (a record the callbacks are bound to). */
+interface PgmUnitState {
+  vote: VoteState;
+  load: LoadState;
+}
+
+/** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0): callbacks bound to (ram, state). */
 export function pgmUnit(ram: GuestRam): SsmUnitOptions {
-  let vote: VoteState = { bestMs: Infinity, passesSinceBest: 0 };
-  let load: LoadState = { lastPass: -1, idleZeroPages: 0 };
+  const state: PgmUnitState = { vote: { bestMs: Infinity, passesSinceBest: 0 }, load: { lastPass: -1, idleZeroPages: 0 } };
+  const bound = <K extends keyof typeof PGM_CALLBACKS>(name: K) => bindCode(PGM_CALLBACKS[name] as (ram: GuestRam, state: PgmUnitState, ...rest: any[]) => any, ram, state);
   return {
     name: PGM_UNIT_NAME,
     instance: 0,
     version: PGM_UNIT_VERSION,
     cbGuess: ram.sizeBytes,
-    livePrep: () => {
-      ram.startTracking();
-      vote = { bestMs: Infinity, passesSinceBest: 0 };
-    },
-    liveExec: (ssm) => {
-      putPages(ssm, ram, (page) => ram.dirty[page] === 1);
-      return VINF_SUCCESS;
-    },
-    liveVote: (ssm, pass) => pgmLiveVote(ssm, ram, pass, vote),
-    // Final pass: what is still dirty after a live save, everything after a plain one.
-    saveExec: (ssm) => putPages(ssm, ram, ram.tracking ? (page) => ram.dirty[page] === 1 : () => true),
-    saveDone: () => ram.stopTracking(),
-    loadPrep: () => {
-      load = { lastPass: -1, idleZeroPages: 0 };
-    },
-    loadExec: (ssm, version, pass) => pgmLoadExec(ssm, ram, version, pass, load),
+    livePrep: bound('livePrep'),
+    liveExec: bound('liveExec'),
+    liveVote: bound('liveVote'),
+    saveExec: bound('saveExec'),
+    saveDone: bound('saveDone'),
+    loadPrep: bound('loadPrep'),
+    loadExec: bound('loadExec'),
   };
 }
+
+const isDirty = (ram: GuestRam, page: number): boolean => ram.dirty[page] === 1;
+
+const PGM_CALLBACKS = defineCodes('ssm.pgm', {
+  livePrep: (ram: GuestRam, state: PgmUnitState): void => {
+    ram.startTracking();
+    state.vote = { bestMs: Infinity, passesSinceBest: 0 };
+  },
+  liveExec: (ram: GuestRam, _state: PgmUnitState, ssm: SsmHandle): number => {
+    putPages(ssm, ram, isDirty);
+    return VINF_SUCCESS;
+  },
+  liveVote: (ram: GuestRam, state: PgmUnitState, ssm: SsmHandle, pass: number): number => pgmLiveVote(ssm, ram, pass, state.vote),
+  // Final pass: what is still dirty after a live save, everything after a plain one.
+  saveExec: (ram: GuestRam, _state: PgmUnitState, ssm: SsmHandle): void => putPages(ssm, ram, ram.tracking ? isDirty : () => true),
+  saveDone: (ram: GuestRam): void => ram.stopTracking(),
+  loadPrep: (_ram: GuestRam, state: PgmUnitState): void => {
+    state.load = { lastPass: -1, idleZeroPages: 0 };
+  },
+  loadExec: (ram: GuestRam, state: PgmUnitState, ssm: SsmHandle, version: number, pass: number) => new PgmLoadSlices(ssm, ram, version, pass, state.load),
+});
 
 function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {
   const bandwidth = ssm.liveInfo?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
@@ -104,7 +123,7 @@ function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteStat
 }
 
 /** Pages for which `send` holds, in page order; zero pages as runs. Sent pages are no longer dirty. */
-function putPages(ssm: SsmHandle, ram: GuestRam, send: (page: number) => boolean): void {
+function putPages(ssm: SsmHandle, ram: GuestRam, send: (ram: GuestRam, page: number) => boolean): void {
   ssm.putU32(ram.pageCount);
   ssm.putU32(PGM_PAGE_SIZE);
   let zeroStart = -1;
@@ -116,7 +135,7 @@ function putPages(ssm: SsmHandle, ram: GuestRam, send: (page: number) => boolean
     zeroStart = -1;
   };
   for (let page = 0; page < ram.pageCount; page++) {
-    if (!send(page)) {
+    if (!send(ram, page)) {
       flushZeros(page);
       continue;
     }
@@ -134,57 +153,93 @@ function putPages(ssm: SsmHandle, ram: GuestRam, send: (page: number) => boolean
   ssm.putU8(REC_END);
 }
 
-/** The unit's data, as slices: the generator yields after every PGM_LOAD_SLICE_PAGES pages. */
-function* pgmLoadExec(ssm: SsmHandle, ram: GuestRam, version: number, pass: number, load: LoadState): Generator<void, void, void> {
-  if (version !== PGM_UNIT_VERSION) {
-    const message = `Unsupported version ${version} of data unit 'pgm'`;
-    ssm.setLoadError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
-    throw new VBoxError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
-  }
-  // SSM_PASS_FINAL (0xffffffff) is the highest pass, so nothing follows it.
-  if (pass <= load.lastPass) throw refuse(ssm, VERR_SSM_UNEXPECTED_PASS, `pass ${hexPass(pass)} after pass ${hexPass(load.lastPass)}`);
-  load.lastPass = pass;
-  const pageCount = ssm.getU32();
-  const pageSize = ssm.getU32();
-  if (pageCount !== ram.pageCount || pageSize !== PGM_PAGE_SIZE) {
-    const message = `guest RAM is ${ram.pageCount} pages of ${PGM_PAGE_SIZE} bytes; the saved state has ${pageCount} pages of ${pageSize}`;
-    ssm.setLoadError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
-    throw new VBoxError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
-  }
-  const idleZeroMax = PGM_LOAD_IDLE_ZERO_PER_PAGE * ram.pageCount;
-  const scratch = new Uint8Array(PGM_PAGE_SIZE);
-  let nextPage = 0; // records go up: the first page the next record may start at
-  let sliceLeft = PGM_LOAD_SLICE_PAGES;
-  for (;;) {
-    const type = ssm.getU8();
-    if (type === REC_END) return;
-    if (type === REC_RAW) {
-      const page = checkRun(ssm, ram, ssm.getU32(), 1, nextPage);
-      ram.setPage(page, ssm.getMem(PGM_PAGE_SIZE, scratch));
-      nextPage = page + 1;
-      if (--sliceLeft === 0) {
-        sliceLeft = PGM_LOAD_SLICE_PAGES;
-        yield;
-      }
-    } else if (type === REC_ZERO_RUN) {
-      const first = ssm.getU32();
-      const count = ssm.getU32();
-      nextPage = checkRun(ssm, ram, first, count, nextPage) + count;
-      for (let page = first; page < nextPage; page++) {
+/**
+ * The unit's data, as slices: a record (its position in the unit is its fields, so a load in progress is data)
+ * whose next() loads up to PGM_LOAD_SLICE_PAGES pages and returns; done at the END record.
+ */
+export class PgmLoadSlices implements Iterator<void, void, void> {
+  started = false;
+  /** The first page the next record may start at (records go up). */
+  nextPage = 0;
+  sliceLeft = PGM_LOAD_SLICE_PAGES;
+  /** A ZERO_RUN being applied: its next page and its end (runPage === runEnd: none). */
+  runPage = 0;
+  runEnd = 0;
+  /** A page's worth of RAW data (a scratch buffer: made again after a restore). */
+  private scratch: Uint8Array | null = null;
+
+  constructor(
+    readonly ssm: SsmHandle,
+    readonly ram: GuestRam,
+    readonly version: number,
+    readonly pass: number,
+    readonly load: LoadState,
+  ) {}
+
+  next(): IteratorResult<void, void> {
+    const { ssm, ram, load, pass } = this;
+    if (!this.started) {
+      this.started = true;
+      this.begin();
+    }
+    const idleZeroMax = PGM_LOAD_IDLE_ZERO_PER_PAGE * ram.pageCount;
+    for (;;) {
+      if (this.runPage < this.runEnd) {
+        const page = this.runPage++;
         if (ram.nonZero[page] === 0 && ++load.idleZeroPages > idleZeroMax) {
           throw refuse(ssm, VERR_SSM_LOADED_TOO_MUCH, `more than ${idleZeroMax} zero-page loads that change nothing (page ${page}, pass ${hexPass(pass)})`);
         }
         ram.setPage(page, null);
-        if (--sliceLeft === 0) {
-          sliceLeft = PGM_LOAD_SLICE_PAGES;
-          yield;
-        }
+        if (this.sliceDone()) return { done: false, value: undefined };
+        continue;
       }
-    } else {
-      throw refuse(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `unknown page record type ${type}`);
+      const type = ssm.getU8();
+      if (type === REC_END) return { done: true, value: undefined };
+      if (type === REC_RAW) {
+        const page = checkRun(ssm, ram, ssm.getU32(), 1, this.nextPage);
+        ram.setPage(page, ssm.getMem(PGM_PAGE_SIZE, (this.scratch ??= new Uint8Array(PGM_PAGE_SIZE))));
+        this.nextPage = page + 1;
+        if (this.sliceDone()) return { done: false, value: undefined };
+      } else if (type === REC_ZERO_RUN) {
+        const first = ssm.getU32();
+        const count = ssm.getU32();
+        this.nextPage = checkRun(ssm, ram, first, count, this.nextPage) + count;
+        this.runPage = first;
+        this.runEnd = this.nextPage;
+      } else {
+        throw refuse(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `unknown page record type ${type}`);
+      }
     }
   }
+
+  /** The unit's version, its pass (rising over the load) and the RAM's geometry. */
+  private begin(): void {
+    const { ssm, ram, version, pass, load } = this;
+    if (version !== PGM_UNIT_VERSION) {
+      const message = `Unsupported version ${version} of data unit 'pgm'`;
+      ssm.setLoadError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
+      throw new VBoxError(VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, message);
+    }
+    // SSM_PASS_FINAL (0xffffffff) is the highest pass, so nothing follows it.
+    if (pass <= load.lastPass) throw refuse(ssm, VERR_SSM_UNEXPECTED_PASS, `pass ${hexPass(pass)} after pass ${hexPass(load.lastPass)}`);
+    load.lastPass = pass;
+    const pageCount = ssm.getU32();
+    const pageSize = ssm.getU32();
+    if (pageCount !== ram.pageCount || pageSize !== PGM_PAGE_SIZE) {
+      const message = `guest RAM is ${ram.pageCount} pages of ${PGM_PAGE_SIZE} bytes; the saved state has ${pageCount} pages of ${pageSize}`;
+      ssm.setLoadError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
+      throw new VBoxError(VERR_SSM_LOAD_MEMORY_SIZE_MISMATCH, message);
+    }
+  }
+
+  /** One more page of this slice; true when the slice is full (the load gives the engine a turn). */
+  private sliceDone(): boolean {
+    if (--this.sliceLeft > 0) return false;
+    this.sliceLeft = PGM_LOAD_SLICE_PAGES;
+    return true;
+  }
 }
+persistable('PgmLoadSlices', PgmLoadSlices, { transient: ['scratch'] });
 
 /** A record's pages: inside RAM, and at or after the end of the previous record of this unit. */
 function checkRun(ssm: SsmHandle, ram: GuestRam, first: number, count: number, nextPage: number): number {

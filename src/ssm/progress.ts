@@ -3,6 +3,7 @@
  * prepare, live, exec and done shares, ssmR3ProgressByByte for non-live saves and loads, and the load-side mapping
  * of SSMLiveControl records. The callback receives integer percentages, each at most once, in rising order.
  */
+import { persistable } from '../persist/registry.js';
 
 export type SsmProgressCallback = (percent: number) => void;
 
@@ -22,19 +23,20 @@ export class SsmProgress {
   offEstUnitEnd = 0;
   /** fLiveSave: byte progress is not reported during live saves. */
   live = false;
-  readonly #callback: SsmProgressCallback | undefined;
+  /** pfnProgress: code bound to the operation (a save flow's report), or the embedder's own (a load's). */
+  private readonly _callback: SsmProgressCallback | undefined;
 
   constructor(callback?: SsmProgressCallback) {
-    this.#callback = callback;
+    this._callback = callback;
   }
 
   get hasCallback(): boolean {
-    return this.#callback !== undefined;
+    return this._callback !== undefined;
   }
 
   /** Calls the progress callback (pfnProgress). */
   report(percent: number): void {
-    this.#callback?.(percent);
+    this._callback?.(percent);
   }
 
   setSplit(prepare: number, live: number, done: number): void {
@@ -67,3 +69,4 @@ export class SsmProgress {
     }
   }
 }
+persistable('SsmProgress', SsmProgress);

@@ -50,7 +50,7 @@ export function ssmSave(holder: SsmRegistryHolder, target: string | SsmSink, opt
   const sink = typeof target === 'string' ? new FileSink(target) : target;
   let writer: SsmStreamWriter;
   try {
-    writer = new SsmStreamWriter(sink, { cUnits: registry.cUnits, lzf: opts.lzf ?? true, onBytes: (cb) => handle.progress.byByte(cb) });
+    writer = new SsmStreamWriter(sink, { cUnits: registry.cUnits, lzf: opts.lzf ?? true, progress: handle.progress });
   } catch (e) {
     sink.abort(false);
     throw e;

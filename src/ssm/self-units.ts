@@ -4,6 +4,7 @@
  * "SSMLiveControl" (instance 0, version 1) only loads: it maps the progress records a live save emitted into the
  * load progress range.
  */
+import { defineCodes } from '../persist/registry.js';
 import { VBoxError, VERR_SSM_UNEXPECTED_PASS, VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, VINF_SSM_DONT_CALL_AGAIN } from '../status.js';
 import { SSM_LIVE_CONTROL_NAME, SSM_LIVE_CONTROL_VERSION, SSM_PASS_FINAL } from './constants.js';
 import type { SsmHandle } from './handle.js';
@@ -50,16 +51,17 @@ function liveControlLoadExec(ssm: SsmHandle, version: number): void {
   ssm.progress.liveControl(partsPerTenThousand);
 }
 
+/** ssmR3SelfLiveExec: the table once, in pass 0. */
+function selfLiveExec(ssm: SsmHandle, pass: number): number {
+  if (pass !== 0) return VERR_SSM_UNEXPECTED_PASS;
+  selfSaveExec(ssm);
+  return VINF_SSM_DONT_CALL_AGAIN;
+}
+
+/** The callbacks in the code table (every registry holds them). */
+const SELF = defineCodes('ssm.self', { selfLiveExec, selfSaveExec, selfLoadExec, liveControlLoadExec });
+
 export function registerSelfUnits(registry: SsmUnitRegistry): void {
-  registry.register({
-    name: 'SSM', instance: 0, version: 1, cbGuess: 64,
-    liveExec: (ssm, pass) => {
-      if (pass !== 0) return VERR_SSM_UNEXPECTED_PASS;
-      selfSaveExec(ssm);
-      return VINF_SSM_DONT_CALL_AGAIN;
-    },
-    saveExec: selfSaveExec,
-    loadExec: selfLoadExec,
-  });
-  registry.register({ name: SSM_LIVE_CONTROL_NAME, instance: 0, version: SSM_LIVE_CONTROL_VERSION, cbGuess: 1, loadExec: liveControlLoadExec });
+  registry.register({ name: 'SSM', instance: 0, version: 1, cbGuess: 64, liveExec: SELF.selfLiveExec, saveExec: SELF.selfSaveExec, loadExec: SELF.selfLoadExec });
+  registry.register({ name: SSM_LIVE_CONTROL_NAME, instance: 0, version: SSM_LIVE_CONTROL_VERSION, cbGuess: 1, loadExec: SELF.liveControlLoadExec });
 }

@@ -12,6 +12,7 @@ import {
   VBoxError, VERR_ACCESS_DENIED, VERR_ALREADY_EXISTS, VERR_FILE_NOT_FOUND, VERR_IS_A_DIRECTORY, VERR_SSM_LOW_ON_DISK_SPACE,
   VERR_WRITE_ERROR,
 } from '../status.js';
+import { persistable } from '../persist/registry.js';
 import type { SaveSink } from '../vmm/save/ports.js';
 
 /** The stream sink the engine's save flow writes through (its port, src/vmm/save/ports.ts). */
@@ -43,6 +44,8 @@ export class MemorySink implements SsmSink {
   }
 }
 
+persistable('MemorySink', MemorySink);
+
 /** Forwards chunks to callbacks (a socket writer, a hash, a test probe). */
 export class CallbackSink implements SsmSink {
   readonly isFile = false;
@@ -67,6 +70,9 @@ export class CallbackSink implements SsmSink {
     }
   }
 }
+
+/** The callbacks are the embedder's own functions (a snapshot names them through createVMM's `functions`). */
+persistable('CallbackSink', CallbackSink);
 
 /** SSM_MIN_DISK_FREE: ssmR3FileIsOk gives up below 10 MiB free. */
 const SSM_MIN_DISK_FREE = 10 * 1024 * 1024;
@@ -144,10 +150,12 @@ export class FileSink implements SsmSink {
   readonly name: string;
   readonly tempPath: string;
   failure: VBoxError | null = null;
-  #fd: number | null;
-  #written = 0;
-  #nextDiskCheck = DISK_CHECK_EVERY;
-  #done = false;
+  private _fd: number | null;
+  /** Set by a restore: the descriptor stayed with the engine the snapshot came from. */
+  private restored = false;
+  private _written = 0;
+  private nextDiskCheck = DISK_CHECK_EVERY;
+  private done = false;
 
   constructor(target: string) {
     this.name = resolve(target);
@@ -156,35 +164,35 @@ export class FileSink implements SsmSink {
     if (statSync(this.name, { throwIfNoEntry: false })?.isDirectory()) throw new VBoxError(VERR_IS_A_DIRECTORY, `${what}: it is a directory`);
     sweepStaleTempFiles(this.name);
     try {
-      this.#fd = openSync(this.tempPath, 'wx', 0o644);
+      this._fd = openSync(this.tempPath, 'wx', 0o644);
     } catch (e) {
       throw fsError(e, what);
     }
   }
 
   /** Remember the first failure (the save reports it with its message), then throw it. */
-  #fail(e: unknown, what: string): never {
+  private fail(e: unknown, what: string): never {
     const error = fsError(e, what);
     this.failure ??= error;
     throw error;
   }
 
   write(chunk: Uint8Array): void {
-    if (this.#fd === null) this.#fail(new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`), '');
+    if (this._fd === null) this.fail(this.closedError(), '');
     try {
-      for (let off = 0; off < chunk.length;) off += writeSync(this.#fd!, chunk, off, chunk.length - off);
+      for (let off = 0; off < chunk.length;) off += writeSync(this._fd!, chunk, off, chunk.length - off);
     } catch (e) {
-      this.#fail(e, `Write to '${this.tempPath}' (saving '${this.name}') failed`);
+      this.fail(e, `Write to '${this.tempPath}' (saving '${this.name}') failed`);
     }
-    this.#written += chunk.length;
-    if (this.#written >= this.#nextDiskCheck) {
-      this.#nextDiskCheck = this.#written + DISK_CHECK_EVERY;
-      this.#checkDiskSpace();
+    this._written += chunk.length;
+    if (this._written >= this.nextDiskCheck) {
+      this.nextDiskCheck = this._written + DISK_CHECK_EVERY;
+      this.checkDiskSpace();
     }
   }
 
   /** ssmR3FileIsOk: VERR_SSM_LOW_ON_DISK_SPACE below 10 MiB free (skipped where statfs is not supported). */
-  #checkDiskSpace(): void {
+  private checkDiskSpace(): void {
     let free: number;
     try {
       const st = statfsSync(dirname(this.tempPath));
@@ -193,35 +201,45 @@ export class FileSink implements SsmSink {
       return;
     }
     if (free < SSM_MIN_DISK_FREE) {
-      this.#fail(new VBoxError(VERR_SSM_LOW_ON_DISK_SPACE, `Giving up saving '${this.name}': low on disk space (${free} bytes free).`), '');
+      this.fail(new VBoxError(VERR_SSM_LOW_ON_DISK_SPACE, `Giving up saving '${this.name}': low on disk space (${free} bytes free).`), '');
     }
   }
 
+  /**
+   * A file this engine does not hold open: closed by the save's end, or by a restore — a snapshot carries no
+   * file descriptor, so a save restored mid-way fails on its next write with this error naming the file.
+   */
+  private closedError(): VBoxError {
+    return new VBoxError(VERR_WRITE_ERROR, this.restored
+      ? `Saved state file '${this.name}' was being written by the engine this one was restored from; a restored save cannot write it.`
+      : `Saved state file '${this.name}' is closed.`);
+  }
+
   commit(): void {
-    if (this.#fd === null || this.#done) this.#fail(new VBoxError(VERR_WRITE_ERROR, `Saved state file '${this.name}' is closed.`), '');
+    if (this._fd === null || this.done) this.fail(this.closedError(), '');
     try {
-      fsyncSync(this.#fd!);
-      closeSync(this.#fd!);
-      this.#fd = null;
+      fsyncSync(this._fd!);
+      closeSync(this._fd!);
+      this._fd = null;
       renameSync(this.tempPath, this.name);
-      this.#done = true;
+      this.done = true;
     } catch (e) {
       this.abort(false);
-      this.#fail(e, `Failed to commit saved state file '${this.name}'`);
+      this.fail(e, `Failed to commit saved state file '${this.name}'`);
     }
     syncDirectory(dirname(this.name));
   }
 
   abort(_cancelled = false): void {
-    if (this.#done) return;
-    this.#done = true;
-    if (this.#fd !== null) {
+    if (this.done) return;
+    this.done = true;
+    if (this._fd !== null) {
       try {
-        closeSync(this.#fd);
+        closeSync(this._fd);
       } catch {
         // Already closed by the failure that brought us here.
       }
-      this.#fd = null;
+      this._fd = null;
     }
     try {
       unlinkSync(this.tempPath);
@@ -243,3 +261,13 @@ function syncDirectory(dir: string): void {
     if (fd !== null) closeSync(fd);
   }
 }
+
+/**
+ * A file sink's descriptor is a host resource: a snapshot leaves it out, and a restored sink is closed (its
+ * next write or commit fails with VERR_WRITE_ERROR naming the file) and leaves the temp file alone — it belongs
+ * to the engine the snapshot was taken from.
+ */
+persistable('FileSink', FileSink, {
+  transient: ['_fd'],
+  revive: (sink) => Object.assign(sink as unknown as { _fd: null; restored: boolean; done: boolean }, { _fd: null, restored: true, done: true }),
+});

@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { persistable } from '../persist/registry.js';
 import { VBoxError, VERR_ACCESS_DENIED, VERR_FILE_NOT_FOUND, VERR_READ_ERROR } from '../status.js';
 import { fireTimer, WakeSlot, type TimerAction } from '../sched/scheduler.js';
 
@@ -34,7 +35,7 @@ export class SsmNeedMoreData extends Error {
 export class MemorySource implements SsmSource {
   readonly isFile: boolean;
   readonly name: string | undefined;
-  #pos = 0;
+  private _pos = 0;
 
   /** `asFile` lets a buffer stand in for a file (footer peek, seek), as the damage tests do. */
   constructor(private readonly bytes: Uint8Array, opts: { asFile?: boolean; name?: string } = {}) {
@@ -43,9 +44,9 @@ export class MemorySource implements SsmSource {
   }
 
   read(dst: Uint8Array): number {
-    const n = Math.min(dst.length, this.bytes.length - this.#pos);
-    dst.set(this.bytes.subarray(this.#pos, this.#pos + n));
-    this.#pos += n;
+    const n = Math.min(dst.length, this.bytes.length - this._pos);
+    dst.set(this.bytes.subarray(this._pos, this._pos + n));
+    this._pos += n;
     return n;
   }
 
@@ -60,7 +61,7 @@ export class MemorySource implements SsmSource {
   }
 
   seek(pos: number): void {
-    this.#pos = pos;
+    this._pos = pos;
   }
 
   close(): void {}
@@ -69,15 +70,15 @@ export class MemorySource implements SsmSource {
 export class FileSource implements SsmSource {
   readonly isFile = true;
   readonly name: string;
-  #fd: number | null;
-  #pos = 0;
-  readonly #size: number;
+  private _fd: number | null;
+  private _pos = 0;
+  private readonly _size: number;
 
   constructor(path: string) {
     this.name = resolve(path);
     try {
-      this.#fd = openSync(this.name, 'r');
-      this.#size = fstatSync(this.#fd).size;
+      this._fd = openSync(this.name, 'r');
+      this._size = fstatSync(this._fd).size;
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const rc = code === 'ENOENT' || code === 'ENOTDIR' ? VERR_FILE_NOT_FOUND : code === 'EACCES' || code === 'EPERM' ? VERR_ACCESS_DENIED : VERR_READ_ERROR;
@@ -85,23 +86,23 @@ export class FileSource implements SsmSource {
     }
   }
 
-  #fdOrThrow(): number {
-    if (this.#fd === null) throw new VBoxError(VERR_READ_ERROR, `Saved state file '${this.name}' is closed.`);
-    return this.#fd;
+  private fdOrThrow(): number {
+    if (this._fd === null) throw new VBoxError(VERR_READ_ERROR, `Saved state file '${this.name}' is closed.`);
+    return this._fd;
   }
 
   read(dst: Uint8Array): number {
-    const n = this.readAt(this.#pos, dst);
-    this.#pos += n;
+    const n = this.readAt(this._pos, dst);
+    this._pos += n;
     return n;
   }
 
   size(): number {
-    return this.#size;
+    return this._size;
   }
 
   readAt(pos: number, dst: Uint8Array): number {
-    const fd = this.#fdOrThrow();
+    const fd = this.fdOrThrow();
     let got = 0;
     try {
       while (got < dst.length) {
@@ -116,53 +117,53 @@ export class FileSource implements SsmSource {
   }
 
   seek(pos: number): void {
-    this.#pos = pos;
+    this._pos = pos;
   }
 
   close(): void {
-    if (this.#fd !== null) closeSync(this.#fd);
-    this.#fd = null;
+    if (this._fd !== null) closeSync(this._fd);
+    this._fd = null;
   }
 }
 
 /** Bytes pushed by a producer (a socket); a read with nothing buffered throws SsmNeedMoreData until end() is called. */
 export class PushSource implements SsmSource {
   readonly isFile = false;
-  #chunks: Uint8Array[] = [];
-  #head = 0;
-  #buffered = 0;
-  #ended = false;
-  #waiters: (() => void)[] = [];
-  #waker = new WakeSlot();
+  private chunks: Uint8Array[] = [];
+  private _head = 0;
+  private _buffered = 0;
+  private _ended = false;
+  private _waiters: (() => void)[] = [];
+  private waker = new WakeSlot();
 
   push(chunk: Uint8Array): void {
-    if (this.#ended || chunk.length === 0) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    this.#wake();
+    if (this._ended || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this._buffered += chunk.length;
+    this._wake();
   }
 
   end(): void {
-    this.#ended = true;
-    this.#wake();
+    this._ended = true;
+    this._wake();
   }
 
   get ended(): boolean {
-    return this.#ended;
+    return this._ended;
   }
 
   /** Bytes received and not yet read. */
   get buffered(): number {
-    return this.#buffered;
+    return this._buffered;
   }
 
   /** Copies up to n unread bytes without consuming them (the streaming loader scans units with it). */
   peek(n: number): Uint8Array {
-    const out = new Uint8Array(Math.min(n, this.#buffered));
+    const out = new Uint8Array(Math.min(n, this._buffered));
     let at = 0;
-    let head = this.#head;
+    let head = this._head;
     for (let i = 0; at < out.length; i++) {
-      const c = this.#chunks[i]!;
+      const c = this.chunks[i]!;
       const take = Math.min(c.length - head, out.length - at);
       out.set(c.subarray(head, head + take), at);
       at += take;
@@ -173,45 +174,52 @@ export class PushSource implements SsmSource {
 
   /** Resolves when more bytes arrive or the stream ends. */
   wait(): Promise<void> {
-    if (this.#ended) return Promise.resolve();
-    return new Promise((resolveWait) => this.#waiters.push(resolveWait));
+    if (this._ended) return Promise.resolve();
+    return new Promise((resolveWait) => this._waiters.push(resolveWait));
   }
 
   /** Fires `wake` (a frame's record) when more bytes arrive or the stream ends: an EMT waits without a promise. */
   armWake(wake: TimerAction): void {
-    if (this.#ended) fireTimer(wake);
-    else this.#waker.armWake(wake);
+    if (this._ended) fireTimer(wake);
+    else this.waker.armWake(wake);
   }
 
   read(dst: Uint8Array): number {
-    if (this.#buffered === 0 && dst.length > 0 && !this.#ended) throw new SsmNeedMoreData(dst.length);
+    if (this._buffered === 0 && dst.length > 0 && !this._ended) throw new SsmNeedMoreData(dst.length);
     let at = 0;
-    while (at < dst.length && this.#chunks.length > 0) {
-      const c = this.#chunks[0]!;
-      const take = Math.min(c.length - this.#head, dst.length - at);
-      dst.set(c.subarray(this.#head, this.#head + take), at);
+    while (at < dst.length && this.chunks.length > 0) {
+      const c = this.chunks[0]!;
+      const take = Math.min(c.length - this._head, dst.length - at);
+      dst.set(c.subarray(this._head, this._head + take), at);
       at += take;
-      this.#head += take;
-      if (this.#head === c.length) {
-        this.#chunks.shift();
-        this.#head = 0;
+      this._head += take;
+      if (this._head === c.length) {
+        this.chunks.shift();
+        this._head = 0;
       }
     }
-    this.#buffered -= at;
+    this._buffered -= at;
     return at;
   }
 
   close(): void {
-    this.#chunks = [];
-    this.#buffered = 0;
-    this.#ended = true;
-    this.#wake();
+    this.chunks = [];
+    this._buffered = 0;
+    this._ended = true;
+    this._wake();
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
+  private _wake(): void {
+    const waiters = this._waiters;
+    this._waiters = [];
     for (const w of waiters) w();
-    this.#waker.fire();
+    this.waker.fire();
   }
 }
+
+persistable('MemorySource', MemorySource);
+/**
+ * A file source's descriptor is a host resource: a snapshot leaves it out, and a restored source is closed — a
+ * load restored mid-way fails on its next read with VERR_READ_ERROR naming the file.
+ */
+persistable('FileSource', FileSource, { transient: ['_fd'], revive: (source) => void ((source as unknown as { _fd: null })._fd = null) });

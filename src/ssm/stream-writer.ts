@@ -6,6 +6,7 @@
  * are handed to a sink (a crash-safe file, a socket, memory). The save drivers (non-live here, live in live-save.ts)
  * call beginUnit / endUnit around each unit callback, once per pass.
  */
+import { persistable } from '../persist/registry.js';
 import { VBoxError, VERR_SSM_IPE_2, VERR_SSM_MEM_TOO_BIG } from '../status.js';
 import {
   SSM_DATA_BUFFER_SIZE as C_SSM_DATA_BUFFER_SIZE, SSM_MAX_DECOMPR, SSM_PASS_FINAL, SSM_REC_FLAGS_FIXED, SSM_REC_FLAGS_IMPORTANT, SSM_REC_TYPE_RAW,
@@ -29,6 +30,11 @@ const RAW_ZERO = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RA
 const LZF_OUT_MAX = SSM_ZIP_BLOCK_SIZE - SSM_ZIP_BLOCK_SIZE / 16;
 const ZERO_BLOCK = Buffer.alloc(SSM_ZIP_BLOCK_SIZE);
 
+/** What counts the unit bytes for the progress (SsmProgress.byByte): a record, called on the hot path. */
+export interface ByteProgress {
+  byByte(cb: number): void;
+}
+
 export interface SsmWriterOptions {
   /** SSMFILEHDR.cUnits: the number of registered units. */
   cUnits: number;
@@ -38,8 +44,8 @@ export interface SsmWriterOptions {
   lzf?: boolean;
   /** The VirtualBox version the header claims. */
   version?: { major: number; minor: number; build: number; svnRev: number };
-  /** ssmR3ProgressByByte hook: called with the number of unit bytes just written. */
-  onBytes?: (cb: number) => void;
+  /** ssmR3ProgressByByte: told the number of unit bytes just written (the operation's SsmProgress). */
+  progress?: ByteProgress;
 }
 
 /** A unit as the writer needs it (a registered SsmUnit fits). */
@@ -52,32 +58,32 @@ export interface SsmUnitIdentity {
 export class SsmStreamWriter {
   readonly sink: SsmSink;
   readonly live: boolean;
-  readonly #lzf: boolean;
-  readonly #onBytes: ((cb: number) => void) | undefined;
-  #chunk: Uint8Array = Buffer.allocUnsafe(CHUNK_SIZE);
-  #off = 0;
-  /** Stream offset of #chunk[0]. */
-  #base = 0;
-  /** Finished CRC of the stream up to #chunk[#crcOff]. */
-  #crc = 0;
-  #crcOff = 0;
+  private readonly _lzf: boolean;
+  private readonly progress: ByteProgress | undefined;
+  private _chunk: Uint8Array = Buffer.allocUnsafe(CHUNK_SIZE);
+  private off = 0;
+  /** Stream offset of chunk[0]. */
+  private base = 0;
+  /** Finished CRC of the stream up to chunk[crcOff]. */
+  private _crc = 0;
+  private crcOff = 0;
   /** The unit data buffer (abDataBuffer) and its fill. */
-  readonly #data = new Uint8Array(SSM_DATA_BUFFER_SIZE);
-  #dataOff = 0;
+  private readonly _data = new Uint8Array(SSM_DATA_BUFFER_SIZE);
+  private dataOff = 0;
   /** offUnit: unit bytes written since the unit header, or -1 outside a unit. */
-  #offUnit = -1;
-  #closed = false;
-  #finished = false;
+  private _offUnit = -1;
+  private _closed = false;
+  private _finished = false;
   /** The footer's u32StreamCRC once finish() ran. */
   footerStreamCrc = 0;
 
   constructor(sink: SsmSink, opts: SsmWriterOptions) {
     this.sink = sink;
     this.live = opts.live ?? false;
-    this.#lzf = opts.lzf ?? true;
-    this.#onBytes = opts.onBytes;
+    this._lzf = opts.lzf ?? true;
+    this.progress = opts.progress;
     const v = opts.version ?? SSM_WRITER_VERSION;
-    this.#raw(encodeFileHeader({
+    this._raw(encodeFileHeader({
       magic: SSMFILEHDR_MAGIC_V2_0, verMajor: v.major, verMinor: v.minor, verBuild: v.build, svnRev: v.svnRev,
       cHostBits: 64, cbGCPhys: 8, cbGCPtr: 8, reserved: 0, cUnits: opts.cUnits,
       flags: SSMFILEHDR_FLAGS_STREAM_CRC32 | (this.live ? SSMFILEHDR_FLAGS_STREAM_LIVE_SAVE : 0),
@@ -87,62 +93,62 @@ export class SsmStreamWriter {
 
   /** ssmR3StrmTell. */
   get offStream(): number {
-    return this.#base + this.#off;
+    return this.base + this.off;
   }
 
   /** True between beginUnit and endUnit. */
   get inUnit(): boolean {
-    return this.#offUnit >= 0;
+    return this._offUnit >= 0;
   }
 
   /** The finished CRC-32 of everything written so far (ssmR3StrmFinalCRC). */
   streamCrc(): number {
-    if (this.#crcOff < this.#off) {
-      this.#crc = crc32(this.#chunk.subarray(this.#crcOff, this.#off), this.#crc);
-      this.#crcOff = this.#off;
+    if (this.crcOff < this.off) {
+      this._crc = crc32(this._chunk.subarray(this.crcOff, this.off), this._crc);
+      this.crcOff = this.off;
     }
-    return this.#crc;
+    return this._crc;
   }
 
   /** Writes a unit header (pass 0..n for live passes, SSM_PASS_FINAL for the final one); returns its offset. */
   beginUnit(unit: SsmUnitIdentity, pass: number = SSM_PASS_FINAL): number {
-    if (this.#offUnit >= 0) throw new VBoxError(VERR_SSM_IPE_2, `beginUnit '${unit.name}' while a unit is open.`);
+    if (this._offUnit >= 0) throw new VBoxError(VERR_SSM_IPE_2, `beginUnit '${unit.name}' while a unit is open.`);
     const offStream = this.offStream;
-    this.#raw(encodeUnitHeader({
+    this._raw(encodeUnitHeader({
       offStream, curStreamCrc: crcRunning(this.streamCrc()), version: unit.version, instance: unit.instance, pass, name: unit.name,
     }));
-    this.#offUnit = 0;
-    this.#dataOff = 0;
+    this._offUnit = 0;
+    this.dataOff = 0;
     return offStream;
   }
 
   /** ssmR3DataWrite. */
   writeData(bytes: Uint8Array): void {
-    this.#assertInUnit();
+    this.assertInUnit();
     const cb = bytes.length;
     if (cb > SSM_DATA_BUFFER_SIZE / 8) {
-      this.#writeBig(bytes);
+      this.writeBig(bytes);
       return;
     }
     if (cb === 0) return;
-    if (this.#dataOff + cb > SSM_DATA_BUFFER_SIZE) this.#flushData();
-    this.#data.set(bytes, this.#dataOff);
-    this.#dataOff += cb;
+    if (this.dataOff + cb > SSM_DATA_BUFFER_SIZE) this.flushData();
+    this._data.set(bytes, this.dataOff);
+    this.dataOff += cb;
   }
 
   /** cb zero bytes: RAW_ZERO records of up to 4 KiB, then a buffered remainder below 1 KiB. */
   writeZeros(cb: number): void {
-    this.#assertInUnit();
+    this.assertInUnit();
     if (cb <= SSM_DATA_BUFFER_SIZE / 8) {
       this.writeData(new Uint8Array(cb));
       return;
     }
-    this.#flushData();
+    this.flushData();
     let left = cb;
     while (left >= 1024) {
       const kb = Math.min(left, SSM_ZIP_BLOCK_SIZE) >>> 10;
-      this.#unitRaw(Uint8Array.of(RAW_ZERO, 1, kb));
-      this.#onBytes?.(kb * 1024);
+      this.unitRaw(Uint8Array.of(RAW_ZERO, 1, kb));
+      this.progress?.byByte(kb * 1024);
       left -= kb * 1024;
     }
     if (left > 0) this.writeData(new Uint8Array(left));
@@ -150,11 +156,11 @@ export class SsmStreamWriter {
 
   /** Flushes the data buffer and writes the termination record; returns cbUnit. */
   endUnit(): number {
-    this.#assertInUnit();
-    this.#flushData();
-    const cbUnit = this.#offUnit + SSMRECTERM_SIZE;
-    this.#raw(encodeTermRecord(this.streamCrc(), cbUnit));
-    this.#offUnit = -1;
+    this.assertInUnit();
+    this.flushData();
+    const cbUnit = this._offUnit + SSMRECTERM_SIZE;
+    this._raw(encodeTermRecord(this.streamCrc(), cbUnit));
+    this._offUnit = -1;
     return cbUnit;
   }
 
@@ -164,68 +170,68 @@ export class SsmStreamWriter {
    * (after the done run, as ssmR3SaveDoClose does), or aborts.
    */
   finish(directory: readonly { name: string; instance: number; offStream: number }[], opts: { commit?: boolean } = {}): void {
-    if (this.#offUnit >= 0) throw new VBoxError(VERR_SSM_IPE_2, 'finish() inside a unit.');
-    this.#raw(encodeUnitHeader({
+    if (this._offUnit >= 0) throw new VBoxError(VERR_SSM_IPE_2, 'finish() inside a unit.');
+    this._raw(encodeUnitHeader({
       end: true, offStream: this.offStream, curStreamCrc: crcRunning(this.streamCrc()), version: 0, instance: 0, pass: SSM_PASS_FINAL, name: '',
     }));
     const entries = directory.filter((u) => u.offStream >= 0);
-    this.#raw(encodeDirectory(entries));
+    this._raw(encodeDirectory(entries));
     this.footerStreamCrc = this.streamCrc();
-    this.#raw(encodeFooter({ offStream: this.offStream, streamCrc: this.footerStreamCrc, cDirEntries: entries.length }));
+    this._raw(encodeFooter({ offStream: this.offStream, streamCrc: this.footerStreamCrc, cDirEntries: entries.length }));
     this.flush();
-    this.#finished = true;
+    this._finished = true;
     if (opts.commit !== false) this.commit();
   }
 
   /** Makes a finished stream durable and visible (the file sink renames its temp file over the target). */
   commit(): void {
-    if (!this.#finished) throw new VBoxError(VERR_SSM_IPE_2, 'commit() before finish().');
-    if (this.#closed) return;
-    this.#closed = true;
+    if (!this._finished) throw new VBoxError(VERR_SSM_IPE_2, 'commit() before finish().');
+    if (this._closed) return;
+    this._closed = true;
     this.sink.commit();
   }
 
   /** True once finish() has written the footer. */
   get finished(): boolean {
-    return this.#finished;
+    return this._finished;
   }
 
   /** Hands buffered bytes to the sink now (between passes, so a teleport peer sees them). */
   flush(): void {
-    if (this.#off === 0) return;
+    if (this.off === 0) return;
     this.streamCrc();
-    const chunk = this.#chunk.subarray(0, this.#off);
-    this.#base += this.#off;
-    this.#chunk = Buffer.allocUnsafe(CHUNK_SIZE); // every byte is written before it is handed on
-    this.#off = 0;
-    this.#crcOff = 0;
+    const chunk = this._chunk.subarray(0, this.off);
+    this.base += this.off;
+    this._chunk = Buffer.allocUnsafe(CHUNK_SIZE); // every byte is written before it is handed on
+    this.off = 0;
+    this.crcOff = 0;
     this.sink.write(chunk);
   }
 
   /** Discards the stream (the sink deletes its temp file or drops the connection). */
   abort(cancelled = false): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this._closed) return;
+    this._closed = true;
     this.sink.abort(cancelled);
   }
 
-  #assertInUnit(): void {
-    if (this.#offUnit < 0) throw new VBoxError(VERR_SSM_IPE_2, 'Unit data written outside a unit.');
+  private assertInUnit(): void {
+    if (this._offUnit < 0) throw new VBoxError(VERR_SSM_IPE_2, 'Unit data written outside a unit.');
   }
 
   /** ssmR3DataFlushBuffer: the buffered bytes as one RAW record. */
-  #flushData(): void {
-    const cb = this.#dataOff;
+  private flushData(): void {
+    const cb = this.dataOff;
     if (cb === 0) return;
-    this.#dataOff = 0;
-    this.#unitRaw(encodeRecordHeader(RAW, cb));
-    this.#unitRaw(this.#data.subarray(0, cb));
-    this.#onBytes?.(cb);
+    this.dataOff = 0;
+    this.unitRaw(encodeRecordHeader(RAW, cb));
+    this.unitRaw(this._data.subarray(0, cb));
+    this.progress?.byByte(cb);
   }
 
   /** ssmR3DataWriteBig: 4 KiB blocks as LZF (when it fits in 3840 bytes) or raw, aligned zero blocks as RAW_ZERO. */
-  #writeBig(src: Uint8Array): void {
-    this.#flushData();
+  private writeBig(src: Uint8Array): void {
+    this.flushData();
     if (src.length > 0x7fffffff) throw new VBoxError(VERR_SSM_MEM_TOO_BIG, `A ${src.length} byte put is too big.`);
     let at = 0;
     const end = src.length;
@@ -233,28 +239,28 @@ export class SsmStreamWriter {
       const block = src.subarray(at, at + SSM_ZIP_BLOCK_SIZE);
       const aligned = ((src.byteOffset + at) & 0xf) === 0;
       if (aligned && Buffer.from(block.buffer, block.byteOffset, SSM_ZIP_BLOCK_SIZE).equals(ZERO_BLOCK)) {
-        this.#unitRaw(Uint8Array.of(RAW_ZERO, 1, SSM_ZIP_BLOCK_SIZE / 1024));
+        this.unitRaw(Uint8Array.of(RAW_ZERO, 1, SSM_ZIP_BLOCK_SIZE / 1024));
       } else {
-        this.#blockRecord(block);
+        this.blockRecord(block);
       }
-      this.#onBytes?.(SSM_ZIP_BLOCK_SIZE);
+      this.progress?.byByte(SSM_ZIP_BLOCK_SIZE);
       at += SSM_ZIP_BLOCK_SIZE;
     }
     if (at < end) {
       const rest = src.subarray(at);
-      this.#unitRaw(encodeRecordHeader(RAW, rest.length));
-      this.#unitRaw(rest);
-      this.#onBytes?.(rest.length);
+      this.unitRaw(encodeRecordHeader(RAW, rest.length));
+      this.unitRaw(rest);
+      this.progress?.byByte(rest.length);
     }
   }
 
   /** One 4 KiB block: type byte, 3-byte size, then [KiB count + LZF data] or the raw bytes. */
-  #blockRecord(block: Uint8Array): void {
+  private blockRecord(block: Uint8Array): void {
     const need = 1 + 3 + 1 + SSM_ZIP_BLOCK_SIZE;
-    if (this.#chunk.length - this.#off < need) this.flush();
-    const out = this.#chunk;
-    const at = this.#off;
-    let cbRec = this.#lzf ? lzfCompress(block, out.subarray(at + 5, at + 5 + LZF_OUT_MAX)) : -1;
+    if (this._chunk.length - this.off < need) this.flush();
+    const out = this._chunk;
+    const at = this.off;
+    let cbRec = this._lzf ? lzfCompress(block, out.subarray(at + 5, at + 5 + LZF_OUT_MAX)) : -1;
     if (cbRec >= 0) {
       out[at] = RAW_LZF;
       out[at + 4] = SSM_ZIP_BLOCK_SIZE / 1024;
@@ -267,26 +273,47 @@ export class SsmStreamWriter {
     out[at + 1] = 0xe0 | (cbRec >>> 12);
     out[at + 2] = 0x80 | ((cbRec >>> 6) & 0x3f);
     out[at + 3] = 0x80 | (cbRec & 0x3f);
-    this.#off += cbRec + 4;
-    this.#offUnit += cbRec + 4;
+    this.off += cbRec + 4;
+    this._offUnit += cbRec + 4;
   }
 
   /** Unit bytes: raw stream bytes that count toward cbUnit. */
-  #unitRaw(bytes: Uint8Array): void {
-    this.#raw(bytes);
-    this.#offUnit += bytes.length;
+  private unitRaw(bytes: Uint8Array): void {
+    this._raw(bytes);
+    this._offUnit += bytes.length;
   }
 
   /** ssmR3StrmWrite. */
-  #raw(bytes: Uint8Array): void {
-    if (this.#closed || this.#finished) throw new VBoxError(VERR_SSM_IPE_2, 'Write to a closed saved-state stream.');
+  private _raw(bytes: Uint8Array): void {
+    if (this._closed || this._finished) throw new VBoxError(VERR_SSM_IPE_2, 'Write to a closed saved-state stream.');
     let at = 0;
     while (at < bytes.length) {
-      if (this.#off === this.#chunk.length) this.flush();
-      const n = Math.min(bytes.length - at, this.#chunk.length - this.#off);
-      this.#chunk.set(bytes.subarray(at, at + n), this.#off);
-      this.#off += n;
+      if (this.off === this._chunk.length) this.flush();
+      const n = Math.min(bytes.length - at, this._chunk.length - this.off);
+      this._chunk.set(bytes.subarray(at, at + n), this.off);
+      this.off += n;
       at += n;
     }
   }
 }
+
+/** The writer's buffers as a snapshot keeps them: the 1 MiB chunk and the 4 KiB data buffer up to their fill. */
+interface WriterBuffers {
+  _chunk: Uint8Array;
+  off: number;
+  _data: Uint8Array;
+  dataOff: number;
+}
+persistable('SsmStreamWriter', SsmStreamWriter, {
+  save: (writer) => {
+    const w = writer as unknown as WriterBuffers;
+    return { ...w, _chunk: w._chunk.slice(0, w.off), _data: w._data.slice(0, w.dataOff) };
+  },
+  restore: (writer, data: WriterBuffers) => {
+    const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    chunk.set(data._chunk);
+    const buffer = new Uint8Array(SSM_DATA_BUFFER_SIZE);
+    buffer.set(data._data);
+    Object.assign(writer, data, { _chunk: chunk, _data: buffer });
+  },
+});

@@ -15,7 +15,9 @@ import {
   SSMRECTERM_FLAGS_CRC32 as C_SSMRECTERM_FLAGS_CRC32, SSMRECTERM_SIZE as C_SSMRECTERM_SIZE,
 } from './constants.js';
 import { lzfDecompress } from './lzf.js';
+import { persistable } from '../persist/registry.js';
 import type { SsmStreamReader } from './stream-reader.js';
+import type { ByteProgress } from './stream-writer.js';
 import { decodeTermRest } from './structs.js';
 
 /** Local copies: hot loops read module constants, not (dev-loader) import bindings. */
@@ -39,16 +41,16 @@ export class SsmUnitDataReader {
   offUnitUser = 0;
   /** fEndOfData: the termination record has been read and checked. */
   endOfData = false;
-  #cbRecLeft = 0;
-  #typeAndFlags = 0;
-  readonly #data = new Uint8Array(SSM_DATA_BUFFER_SIZE);
-  #cbData = 0;
-  #offData = 0;
-  readonly #onBytes: ((cb: number) => void) | undefined;
+  private _cbRecLeft = 0;
+  private typeAndFlags = 0;
+  private readonly _data = new Uint8Array(SSM_DATA_BUFFER_SIZE);
+  private cbData = 0;
+  private offData = 0;
+  private readonly progress: ByteProgress | undefined;
 
-  constructor(stream: SsmStreamReader, onBytes?: (cb: number) => void) {
+  constructor(stream: SsmStreamReader, progress?: ByteProgress) {
     this.stream = stream;
-    this.#onBytes = onBytes;
+    this.progress = progress;
   }
 
   /** ssmR3DataReadBeginV2. */
@@ -56,35 +58,35 @@ export class SsmUnitDataReader {
     this.offUnit = 0;
     this.offUnitUser = 0;
     this.endOfData = false;
-    this.#cbRecLeft = 0;
-    this.#cbData = 0;
-    this.#offData = 0;
-    this.#typeAndFlags = 0;
+    this._cbRecLeft = 0;
+    this.cbData = 0;
+    this.offData = 0;
+    this.typeAndFlags = 0;
   }
 
   /** ssmR3DataReadV2Raw: EOF inside a unit is LOADED_TOO_MUCH, other stream failures STREAM_ERROR. */
-  #raw(n: number): Uint8Array {
+  private _raw(n: number): Uint8Array {
     try {
       const bytes = this.stream.read(n);
       this.offUnit += n;
-      this.#onBytes?.(n);
+      this.progress?.byByte(n);
       return bytes;
     } catch (e) {
-      throw this.#mapStream(e);
+      throw this.mapStream(e);
     }
   }
 
-  #rawInto(dst: Uint8Array): void {
+  private rawInto(dst: Uint8Array): void {
     try {
       this.stream.readInto(dst);
       this.offUnit += dst.length;
-      this.#onBytes?.(dst.length);
+      this.progress?.byByte(dst.length);
     } catch (e) {
-      throw this.#mapStream(e);
+      throw this.mapStream(e);
     }
   }
 
-  #mapStream(e: unknown): unknown {
+  private mapStream(e: unknown): unknown {
     if (!(e instanceof VBoxError)) return e;
     if (e.rc === VERR_SSM_CANCELLED) return e;
     if (e.rc === VERR_EOF) return fail(VERR_SSM_LOADED_TOO_MUCH, `Attempted reading more than the unit: ${e.message}`);
@@ -94,18 +96,18 @@ export class SsmUnitDataReader {
   /** ssmR3DataReadRecHdrV2: sets cbRecLeft and the type; reads and checks a TERM record in full. */
   readRecordHeader(): void {
     if (this.endOfData) throw fail(VERR_SSM_LOADED_TOO_MUCH, 'Read past the termination record.');
-    const hdr = this.#raw(2);
+    const hdr = this._raw(2);
     const b0 = hdr[0]!;
     let cb = hdr[1]!;
-    this.#typeAndFlags = b0;
+    this.typeAndFlags = b0;
     if (!validTypeAndFlags(b0)) throw fail(VERR_SSM_INTEGRITY_REC_HDR, `Invalid record type/flags byte ${hex(b0)} ${hex(cb)}.`);
     if ((b0 & SSM_REC_TYPE_MASK) === SSM_REC_TYPE_TERM) {
-      this.#cbRecLeft = 0;
+      this._cbRecLeft = 0;
       this.endOfData = true;
       if (cb !== SSMRECTERM_SIZE - 2) throw fail(VERR_SSM_INTEGRITY_REC_TERM, `Termination record size ${hex(cb)}.`);
       if (!(b0 & 0x10)) throw fail(VERR_SSM_INTEGRITY_REC_TERM, `Termination record not marked important (${hex(b0)}).`);
       const streamCrc = this.stream.finalCrc();
-      const term = decodeTermRest(this.#raw(SSMRECTERM_SIZE - 2));
+      const term = decodeTermRest(this._raw(SSMRECTERM_SIZE - 2));
       if (term.cbUnit !== this.offUnit) throw fail(VERR_SSM_INTEGRITY_REC_TERM, `cbUnit=${hex(term.cbUnit)} offUnit=${hex(this.offUnit)}.`);
       if (term.flags & ~SSMRECTERM_FLAGS_CRC32) throw fail(VERR_SSM_INTEGRITY_REC_TERM, `Termination record flags ${hex(term.flags)}.`);
       if (!(term.flags & SSMRECTERM_FLAGS_CRC32)) {
@@ -123,7 +125,7 @@ export class SsmUnitDataReader {
       else if (!(cb & 0x04)) n = 5;
       else if (!(cb & 0x02)) n = 6;
       else throw fail(VERR_SSM_INTEGRITY_REC_HDR, `Invalid record size byte ${hex(cb)}.`);
-      const rest = this.#raw(n - 1);
+      const rest = this._raw(n - 1);
       for (const c of rest) if ((c & 0xc0) !== 0x80) throw fail(VERR_SSM_INTEGRITY_REC_HDR, `Invalid record size continuation ${hex(c)}.`);
       const lead = [0, 0, 0x1f, 0x0f, 0x07, 0x03, 0x01][n]!;
       cb &= lead;
@@ -131,50 +133,50 @@ export class SsmUnitDataReader {
       const [min, max] = [[0, 0], [0, 0], [0, 0x7ff], [0, 0xffff], [0x10000, 0x1fffff], [0x200000, 0x3ffffff], [0x4000000, 0x7fffffff]][n]!;
       if (cb < min! || cb > max!) throw fail(VERR_SSM_INTEGRITY_REC_HDR, `Record size ${hex(cb)} out of range for ${n + 1} bytes.`);
     }
-    this.#cbRecLeft = cb;
+    this._cbRecLeft = cb;
   }
 
   /** ssmR3DataReadV2RawLzfHdr + ssmR3DataReadV2RawLzf: decompress the record into dst (exactly cbDecompr bytes). */
-  #lzfHeader(): number {
-    if (this.#cbRecLeft <= 1 || this.#cbRecLeft > SSM_DATA_BUFFER_SIZE + 2) {
-      throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `LZF record of ${hex(this.#cbRecLeft)} bytes.`);
+  private lzfHeader(): number {
+    if (this._cbRecLeft <= 1 || this._cbRecLeft > SSM_DATA_BUFFER_SIZE + 2) {
+      throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `LZF record of ${hex(this._cbRecLeft)} bytes.`);
     }
-    const cKB = this.#raw(1)[0]!;
-    this.#cbRecLeft -= 1;
+    const cKB = this._raw(1)[0]!;
+    this._cbRecLeft -= 1;
     const cbDecompr = cKB * 1024;
-    if (cbDecompr < this.#cbRecLeft || cbDecompr > SSM_DATA_BUFFER_SIZE) {
-      throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `LZF record claims ${hex(cbDecompr)} bytes from ${hex(this.#cbRecLeft)}.`);
+    if (cbDecompr < this._cbRecLeft || cbDecompr > SSM_DATA_BUFFER_SIZE) {
+      throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `LZF record claims ${hex(cbDecompr)} bytes from ${hex(this._cbRecLeft)}.`);
     }
     return cbDecompr;
   }
 
-  #lzfBody(dst: Uint8Array): void {
-    const cbCompr = this.#cbRecLeft;
-    this.#cbRecLeft = 0;
-    const src = this.#raw(cbCompr);
+  private lzfBody(dst: Uint8Array): void {
+    const cbCompr = this._cbRecLeft;
+    this._cbRecLeft = 0;
+    const src = this._raw(cbCompr);
     if (lzfDecompress(src, dst) !== dst.length) throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `Bad LZF data (${cbCompr} -> ${dst.length}).`);
   }
 
   /** ssmR3DataReadV2RawZeroHdr. */
-  #zeroHeader(): number {
-    if (this.#cbRecLeft !== 1) throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `RAW_ZERO record of ${hex(this.#cbRecLeft)} bytes.`);
-    const cbZero = this.#raw(1)[0]! * 1024;
-    this.#cbRecLeft = 0;
+  private zeroHeader(): number {
+    if (this._cbRecLeft !== 1) throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `RAW_ZERO record of ${hex(this._cbRecLeft)} bytes.`);
+    const cbZero = this._raw(1)[0]! * 1024;
+    this._cbRecLeft = 0;
     if (cbZero > SSM_DATA_BUFFER_SIZE) throw fail(VERR_SSM_INTEGRITY_DECOMPRESSION, `RAW_ZERO of ${hex(cbZero)} bytes.`);
     return cbZero;
   }
 
-  #nextRecord(): number {
-    if (!this.#cbRecLeft) this.readRecordHeader();
+  private nextRecord(): number {
+    if (!this._cbRecLeft) this.readRecordHeader();
     if (this.endOfData) throw fail(VERR_SSM_LOADED_TOO_MUCH, 'The unit wants more data than it saved.');
-    return this.#typeAndFlags & SSM_REC_TYPE_MASK;
+    return this.typeAndFlags & SSM_REC_TYPE_MASK;
   }
 
   /** The next cb bytes as a view that stays valid until the next call. */
   read(cb: number): Uint8Array {
-    if (this.#offData + cb <= this.#cbData) {
-      const view = this.#data.subarray(this.#offData, this.#offData + cb);
-      this.#offData += cb;
+    if (this.offData + cb <= this.cbData) {
+      const view = this._data.subarray(this.offData, this.offData + cb);
+      this.offData += cb;
       this.offUnitUser += cb;
       return view;
     }
@@ -186,85 +188,85 @@ export class SsmUnitDataReader {
   /** ssmR3DataRead: buffered for small reads, straight into dst for big ones. */
   readInto(dst: Uint8Array): void {
     const cb = dst.length;
-    if (this.#offData + cb <= this.#cbData) {
-      dst.set(this.#data.subarray(this.#offData, this.#offData + cb));
-      this.#offData += cb;
+    if (this.offData + cb <= this.cbData) {
+      dst.set(this._data.subarray(this.offData, this.offData + cb));
+      this.offData += cb;
       this.offUnitUser += cb;
       return;
     }
     // Copy out what is buffered.
     let at = 0;
-    const inBuffer = this.#cbData - this.#offData;
+    const inBuffer = this.cbData - this.offData;
     if (inBuffer > 0) {
-      dst.set(this.#data.subarray(this.#offData, this.#cbData));
+      dst.set(this._data.subarray(this.offData, this.cbData));
       at = inBuffer;
       this.offUnitUser += inBuffer;
     }
-    this.#cbData = 0;
-    this.#offData = 0;
-    if (cb <= SSM_DATA_BUFFER_SIZE / 8) this.#readBuffered(dst, at);
-    else this.#readUnbuffered(dst, at);
+    this.cbData = 0;
+    this.offData = 0;
+    if (cb <= SSM_DATA_BUFFER_SIZE / 8) this.readBuffered(dst, at);
+    else this.readUnbuffered(dst, at);
   }
 
   /** ssmR3DataReadBufferedV2: whole records go through the data buffer. */
-  #readBuffered(dst: Uint8Array, at: number): void {
+  private readBuffered(dst: Uint8Array, at: number): void {
     while (at < dst.length) {
-      const type = this.#nextRecord();
+      const type = this.nextRecord();
       let cbToRead: number;
       if (type === SSM_REC_TYPE_RAW) {
-        cbToRead = Math.min(SSM_DATA_BUFFER_SIZE, this.#cbRecLeft);
-        this.#data.set(this.#raw(cbToRead));
-        this.#cbRecLeft -= cbToRead;
+        cbToRead = Math.min(SSM_DATA_BUFFER_SIZE, this._cbRecLeft);
+        this._data.set(this._raw(cbToRead));
+        this._cbRecLeft -= cbToRead;
       } else if (type === SSM_REC_TYPE_RAW_LZF) {
-        cbToRead = this.#lzfHeader();
-        this.#lzfBody(this.#data.subarray(0, cbToRead));
+        cbToRead = this.lzfHeader();
+        this.lzfBody(this._data.subarray(0, cbToRead));
       } else if (type === SSM_REC_TYPE_RAW_ZERO) {
-        cbToRead = this.#zeroHeader();
-        this.#data.fill(0, 0, cbToRead);
+        cbToRead = this.zeroHeader();
+        this._data.fill(0, 0, cbToRead);
       } else {
-        throw fail(VERR_SSM_BAD_REC_TYPE, `Record type ${hex(this.#typeAndFlags)}.`);
+        throw fail(VERR_SSM_BAD_REC_TYPE, `Record type ${hex(this.typeAndFlags)}.`);
       }
-      this.#cbData = cbToRead;
+      this.cbData = cbToRead;
       const cbCopy = Math.min(dst.length - at, cbToRead);
-      dst.set(this.#data.subarray(0, cbCopy), at);
+      dst.set(this._data.subarray(0, cbCopy), at);
       at += cbCopy;
       this.offUnitUser += cbCopy;
-      this.#offData = cbCopy;
+      this.offData = cbCopy;
     }
   }
 
   /** ssmR3DataReadUnbufferedV2: raw data straight into dst; only a partial block spills into the data buffer. */
-  #readUnbuffered(dst: Uint8Array, at: number): void {
+  private readUnbuffered(dst: Uint8Array, at: number): void {
     while (at < dst.length) {
-      const type = this.#nextRecord();
+      const type = this.nextRecord();
       const want = dst.length - at;
       let cbToRead: number;
       if (type === SSM_REC_TYPE_RAW) {
-        cbToRead = Math.min(want, this.#cbRecLeft);
-        this.#rawInto(dst.subarray(at, at + cbToRead));
-        this.#cbRecLeft -= cbToRead;
+        cbToRead = Math.min(want, this._cbRecLeft);
+        this.rawInto(dst.subarray(at, at + cbToRead));
+        this._cbRecLeft -= cbToRead;
       } else if (type === SSM_REC_TYPE_RAW_LZF) {
-        cbToRead = this.#lzfHeader();
+        cbToRead = this.lzfHeader();
         if (cbToRead <= want) {
-          this.#lzfBody(dst.subarray(at, at + cbToRead));
+          this.lzfBody(dst.subarray(at, at + cbToRead));
         } else {
-          this.#lzfBody(this.#data.subarray(0, cbToRead));
-          this.#cbData = cbToRead;
-          dst.set(this.#data.subarray(0, want), at);
-          this.#offData = want;
+          this.lzfBody(this._data.subarray(0, cbToRead));
+          this.cbData = cbToRead;
+          dst.set(this._data.subarray(0, want), at);
+          this.offData = want;
           cbToRead = want;
         }
       } else if (type === SSM_REC_TYPE_RAW_ZERO) {
-        cbToRead = this.#zeroHeader();
+        cbToRead = this.zeroHeader();
         if (cbToRead > want) {
-          this.#data.fill(0, 0, cbToRead - want);
-          this.#cbData = cbToRead - want;
-          this.#offData = 0;
+          this._data.fill(0, 0, cbToRead - want);
+          this.cbData = cbToRead - want;
+          this.offData = 0;
           cbToRead = want;
         }
         dst.fill(0, at, at + cbToRead);
       } else {
-        throw fail(VERR_SSM_BAD_REC_TYPE, `Record type ${hex(this.#typeAndFlags)}.`);
+        throw fail(VERR_SSM_BAD_REC_TYPE, `Record type ${hex(this.typeAndFlags)}.`);
       }
       this.offUnitUser += cbToRead;
       at += cbToRead;
@@ -273,13 +275,13 @@ export class SsmUnitDataReader {
 
   /** SSMR3SkipToEndOfUnit: drop everything up to and including the termination record. */
   skipToEnd(): void {
-    this.#cbData = 0;
-    this.#offData = 0;
+    this.cbData = 0;
+    this.offData = 0;
     while (!this.endOfData) {
-      while (this.#cbRecLeft) {
-        const n = Math.min(this.#cbRecLeft, 64 * 1024);
-        this.#raw(n);
-        this.#cbRecLeft -= n;
+      while (this._cbRecLeft) {
+        const n = Math.min(this._cbRecLeft, 64 * 1024);
+        this._raw(n);
+        this._cbRecLeft -= n;
       }
       this.readRecordHeader();
     }
@@ -288,15 +290,15 @@ export class SsmUnitDataReader {
   /** ssmR3DataReadFinishV2: the next record must be the termination record. */
   finish(): void {
     if (this.endOfData) return;
-    if (this.#cbData !== this.#offData && this.#cbData > 0) {
-      throw fail(VERR_SSM_LOADED_TOO_LITTLE, `At least ${hex(this.#cbData - this.#offData)} bytes left to read.`);
+    if (this.cbData !== this.offData && this.cbData > 0) {
+      throw fail(VERR_SSM_LOADED_TOO_LITTLE, `At least ${hex(this.cbData - this.offData)} bytes left to read.`);
     }
-    if (this.#cbRecLeft === 0) this.readRecordHeader();
-    if (!this.endOfData) throw fail(VERR_SSM_LOADED_TOO_LITTLE, `At least ${hex(this.#cbRecLeft)} bytes left to read.`);
+    if (this._cbRecLeft === 0) this.readRecordHeader();
+    if (!this.endOfData) throw fail(VERR_SSM_LOADED_TOO_LITTLE, `At least ${hex(this._cbRecLeft)} bytes left to read.`);
   }
 }
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
-
+persistable('SsmUnitDataReader', SsmUnitDataReader);

@@ -7,6 +7,7 @@
 import {
   VBoxError, VERR_INVALID_PARAMETER, VERR_OUT_OF_RANGE, VERR_SSM_UNIT_EXISTS, VERR_SSM_UNIT_NOT_FOUND, VINF_SUCCESS,
 } from '../status.js';
+import { persistable } from '../persist/registry.js';
 import { SSM_MAX_NAME_SIZE } from './constants.js';
 import type { SsmHandle } from './handle.js';
 import { registerSelfUnits } from './self-units.js';
@@ -82,6 +83,8 @@ export class SsmUnit {
   }
 }
 
+persistable('SsmUnit', SsmUnit);
+
 /** Checks a unit name the way ssmR3Register does: non-empty, shorter than SSM_MAX_NAME_SIZE. */
 export function checkUnitName(name: string, what = 'name'): void {
   if (typeof name !== 'string' || name.length === 0) {
@@ -101,7 +104,7 @@ function checkU32(value: number, what: string): void {
 
 /** The unit list of one VM (pVM->ssm.s.pHead) plus the handle SSMR3Cancel can reach. */
 export class SsmUnitRegistry {
-  readonly #units: SsmUnit[] = [];
+  private readonly _units: SsmUnit[] = [];
   /** pVM->ssm.s.pSSM: the handle of the operation that can be cancelled now (ssmR3SetCancellable). */
   cancellable: import('./handle.js').SsmHandle | null = null;
 
@@ -123,20 +126,20 @@ export class SsmUnitRegistry {
     if (this.find(unit.name, unit.instance)) {
       throw new VBoxError(VERR_SSM_UNIT_EXISTS, `The data unit '${unit.name}' instance #${unit.instance} already exists.`);
     }
-    const at = opts.before === undefined ? -1 : this.#units.findIndex((u) => u.name === opts.before);
-    if (at < 0) this.#units.push(unit);
-    else this.#units.splice(at, 0, unit);
+    const at = opts.before === undefined ? -1 : this._units.findIndex((u) => u.name === opts.before);
+    if (at < 0) this._units.push(unit);
+    else this._units.splice(at, 0, unit);
     return unit;
   }
 
   /** SSMR3DeregisterInternal: removes (name, instance), or every instance of name when instance is omitted. */
   deregister(name: string, instance?: number): number {
-    const before = this.#units.length;
-    for (let i = this.#units.length - 1; i >= 0; i--) {
-      const u = this.#units[i]!;
-      if (u.name === name && (instance === undefined || u.instance === instance)) this.#units.splice(i, 1);
+    const before = this._units.length;
+    for (let i = this._units.length - 1; i >= 0; i--) {
+      const u = this._units[i]!;
+      if (u.name === name && (instance === undefined || u.instance === instance)) this._units.splice(i, 1);
     }
-    if (this.#units.length === before) {
+    if (this._units.length === before) {
       throw new VBoxError(VERR_SSM_UNIT_NOT_FOUND, `The data unit '${name}' was not found.`);
     }
     return VINF_SUCCESS;
@@ -144,16 +147,17 @@ export class SsmUnitRegistry {
 
   /** ssmR3Find: the unit registered as (name, instance). */
   find(name: string, instance: number): SsmUnit | undefined {
-    return this.#units.find((u) => u.name === name && u.instance === instance);
+    return this._units.find((u) => u.name === name && u.instance === instance);
   }
 
   /** The units in list (save) order. */
   get units(): readonly SsmUnit[] {
-    return this.#units;
+    return this._units;
   }
 
   /** pVM->ssm.s.cUnits. */
   get cUnits(): number {
-    return this.#units.length;
+    return this._units.length;
   }
 }
+persistable('SsmUnitRegistry', SsmUnitRegistry);

@@ -6,6 +6,7 @@
  * here to the live save of this VM.
  */
 import { Subject } from 'rxjs';
+import { bindCode, defineCodes, persistable } from '../persist/registry.js';
 import {
   VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_SSM_NO_PENDING_OPERATION,
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
@@ -23,6 +24,7 @@ import { loadFromFileOp, type LoadOptions } from './live/vm-load.js';
 import { FileSink } from './sinks.js';
 import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
 import { pgmUnit } from './pgm.js';
+import type { SsmUnitOptions } from './units.js';
 import { SsmUnitRegistry } from './units.js';
 
 /** What a save, a teleport or a load reports on the way (vm.progress$). */
@@ -50,31 +52,36 @@ export interface VmSavedState extends SavedStatePort {
  */
 class SavedState implements VmSavedState {
   readonly execNs: number[];
+  /** When each vCPU entered STARTED_EXEC (null: not executing), for execNs. */
+  readonly execSince: (number | null)[];
   readonly saveFlows: SaveFlow[] = [];
-  #registry: SsmUnitRegistry | null = null;
-  #progress: Subject<SsmProgressEvent> | null = null;
+  /** This context's listener on the VM (code bound to it; the VM's listener set is a host attachment). */
+  private listener: VmListener | null = null;
+  private _registry: SsmUnitRegistry | null = null;
+  private _progress: Subject<SsmProgressEvent> | null = null;
 
   constructor(
     readonly vm: VmCore,
     readonly ram: GuestRam,
   ) {
     this.execNs = new Array<number>(vm.cCpus).fill(0);
+    this.execSince = new Array<number | null>(vm.cCpus).fill(null);
   }
 
   get registry(): SsmUnitRegistry {
-    if (!this.#registry) {
-      this.#registry = new SsmUnitRegistry();
+    if (!this._registry) {
+      this._registry = new SsmUnitRegistry();
       registerEngineUnits(this.vm, this);
     }
-    return this.#registry;
+    return this._registry;
   }
 
   get progress$(): Subject<SsmProgressEvent> {
-    return (this.#progress ??= new Subject());
+    return (this._progress ??= new Subject());
   }
 
   get cancellable(): SsmHandle | null {
-    return this.#registry?.cancellable ?? null;
+    return this._registry?.cancellable ?? null;
   }
 
   /**
@@ -86,6 +93,15 @@ class SavedState implements VmSavedState {
     if (!handle) return VERR_SSM_NO_PENDING_OPERATION;
     // A live save answers through its machine; any other handle (a load) flips its own word.
     return (handle.liveSave ?? handle).cancel();
+  }
+
+  /**
+   * Listen to the VM: the guest's stops (guest RAM) and the vCPUs' guest run time (execNs). At creation, and
+   * after a restore once the VM's listener set is back (VmCore's revive), since a snapshot does not carry it.
+   */
+  reattach(): void {
+    this.listener ??= Object.assign(bindCode(SAVED_STATE_LISTENER.onVmEvent, this), { detail: SAVED_STATE_LISTENER.noDetail });
+    this.vm.listeners.add(this.listener);
   }
 
   startSave(options: SaveStart): SaveDriver {
@@ -104,6 +120,9 @@ class SavedState implements VmSavedState {
     return loadFromFileOp(pool, path, options);
   }
 }
+
+/** The progress subject is a host attachment (its subscribers are the embedder's): a restore makes a new one on first use. */
+persistable('SavedState', SavedState, { transient: ['_progress', 'listener'] });
 
 const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
 
@@ -138,21 +157,25 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
   const ram = new GuestRam(options.ram); // now, so bad RAM options fail VMR3Create
   const state = new SavedState(vm, ram);
   vm.ssm = state;
-  const execSince = new Array<number | null>(vm.cCpus).fill(null);
-  const listener: VmListener = (event) => {
-    if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) ram.guestStopped();
-    if (event.kind === 'cpu-state') {
-      if (event.to === 'STARTED_EXEC') execSince[event.cpu] = event.tNs;
-      else if (event.from === 'STARTED_EXEC' && execSince[event.cpu] !== null) {
-        state.execNs[event.cpu]! += event.tNs - execSince[event.cpu]!;
-        execSince[event.cpu] = null;
-      }
-    }
-  };
-  listener.detail = () => false; // state and vCPU-state changes only
-  vm.listeners.add(listener);
+  state.reattach();
   return state;
 }
+
+/** The VM listener of the saved-state context, as code bound to it: the guest stops, the vCPUs' guest run time. */
+const SAVED_STATE_LISTENER = defineCodes('ssm.savedState', {
+  onVmEvent: (state: SavedState, event: Parameters<VmListener>[0]): void => {
+    if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) state.ram.guestStopped();
+    if (event.kind === 'cpu-state') {
+      const since = state.execSince;
+      if (event.to === 'STARTED_EXEC') since[event.cpu] = event.tNs;
+      else if (event.from === 'STARTED_EXEC' && since[event.cpu] !== null) {
+        state.execNs[event.cpu]! += event.tNs - since[event.cpu]!;
+        since[event.cpu] = null;
+      }
+    }
+  },
+  noDetail: (): boolean => false, // state and vCPU-state changes only
+});
 
 const checkVersion = (ssm: SsmHandle, name: string, version: number, expected = 1) => {
   if (version === expected) return;
@@ -170,29 +193,18 @@ const VMM_TERMINATOR = 0xffffffff;
  * UINT32_MAX terminator. The load starts vCPU 0 ("VCPU 0 is always started") and sets every other one from its
  * flag: it is the only place a loaded or teleported VM's vCPUs get started (vmR3Resume does not start them).
  */
-function vmmUnit(vm: VmCore): Parameters<SsmUnitRegistry['register']>[0] {
-  const setStarted = (cpu: number, started: boolean) => {
-    if (vm.host.faults?.loadSkipsCpuStates) return; // the fault: test-only mutant
-    const state = vm.cpuState(cpu);
-    if (started && state === 'STOPPED') vm.cpuSend(cpu, CPU_EVENT.start);
-    else if (!started && state === 'STARTED') vm.cpuSend(cpu, CPU_EVENT.stop);
-  };
+function vmmUnit(vm: VmCore): SsmUnitOptions {
   return {
     name: 'vmm', instance: 0, version: VMM_SAVED_STATE_VERSION, cbGuess: 4 + vm.cCpus,
-    saveExec: (ssm) => {
-      for (let cpu = 1; cpu < vm.cCpus; cpu++) ssm.putBool(vm.isCpuStarted(cpu));
-      ssm.putU32(VMM_TERMINATOR);
-    },
-    loadExec: (ssm, version) => {
-      checkVersion(ssm, 'vmm', version, VMM_SAVED_STATE_VERSION);
-      setStarted(0, true);
-      for (let cpu = 1; cpu < vm.cCpus; cpu++) setStarted(cpu, ssm.getBool());
-      const terminator = ssm.getU32();
-      if (terminator !== VMM_TERMINATOR) {
-        throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vmm unit: terminator 0x${terminator.toString(16)} instead of UINT32_MAX`);
-      }
-    },
+    saveExec: bindCode(ENGINE_UNITS.vmmSaveExec, vm), loadExec: bindCode(ENGINE_UNITS.vmmLoadExec, vm),
   };
+}
+
+function vmmSetStarted(vm: VmCore, cpu: number, started: boolean): void {
+  if (vm.host.faults?.loadSkipsCpuStates) return; // the fault: test-only mutant
+  const state = vm.cpuState(cpu);
+  if (started && state === 'STOPPED') vm.cpuSend(cpu, CPU_EVENT.start);
+  else if (!started && state === 'STARTED') vm.cpuSend(cpu, CPU_EVENT.stop);
 }
 
 const mismatch = (ssm: SsmHandle, rc: number, message: string) => {
@@ -200,62 +212,79 @@ const mismatch = (ssm: SsmHandle, rc: number, message: string) => {
   return new VBoxError(rc, message);
 };
 
+/**
+ * The engine units' callbacks in the code table, bound to the VM (and the saved-state context, the CPU): a
+ * registry in a snapshot names them, never a closure.
+ */
+const ENGINE_UNITS = defineCodes('ssm.units', {
+  // "vm": the CPU count must match; the reset counters and the suspend reason carry over.
+  vmSaveExec: (vm: VmCore, ssm: SsmHandle): void => {
+    ssm.putU32(vm.cCpus);
+    ssm.putU32(vm.cResets);
+    ssm.putU32(vm.cHardResets);
+    ssm.putU32(vm.cSoftResets);
+    ssm.putU32(vm.suspendReason);
+  },
+  vmLoadExec: (vm: VmCore, ssm: SsmHandle, version: number): void => {
+    checkVersion(ssm, 'vm', version);
+    const cCpus = ssm.getU32();
+    if (cCpus !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cCpus} vCPUs, this one ${vm.cCpus}`);
+    vm.cResets = ssm.getU32();
+    vm.cHardResets = ssm.getU32();
+    vm.cSoftResets = ssm.getU32();
+    vm.suspendReason = ssm.getU32();
+  },
+  vmmSaveExec: (vm: VmCore, ssm: SsmHandle): void => {
+    for (let cpu = 1; cpu < vm.cCpus; cpu++) ssm.putBool(vm.isCpuStarted(cpu));
+    ssm.putU32(VMM_TERMINATOR);
+  },
+  vmmLoadExec: (vm: VmCore, ssm: SsmHandle, version: number): void => {
+    checkVersion(ssm, 'vmm', version, VMM_SAVED_STATE_VERSION);
+    vmmSetStarted(vm, 0, true);
+    for (let cpu = 1; cpu < vm.cCpus; cpu++) vmmSetStarted(vm, cpu, ssm.getBool());
+    const terminator = ssm.getU32();
+    if (terminator !== VMM_TERMINATOR) {
+      throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vmm unit: terminator 0x${terminator.toString(16)} instead of UINT32_MAX`);
+    }
+  },
+  // "vcpu" #i: pending force flags (not the request flag: requests do not travel) and guest run time.
+  vcpuSaveExec: (vm: VmCore, state: VmSavedState, cpu: number, ssm: SsmHandle): void => {
+    ssm.putU32(cpu);
+    ssm.putU32(vm.cpuFF[cpu]! & ~VMCPU_FF_REQUEST);
+    ssm.putU64(BigInt(Math.round(state.execNs[cpu]!)));
+  },
+  vcpuLoadExec: (vm: VmCore, state: VmSavedState, cpu: number, ssm: SsmHandle, version: number): void => {
+    checkVersion(ssm, 'vcpu', version);
+    const id = ssm.getU32();
+    if (id !== cpu) throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vcpu unit #${cpu} carries CPU id ${id}`);
+    vm.cpuFF[cpu] = (ssm.getU32() & ~VMCPU_FF_REQUEST) | (vm.cpuFF[cpu]! & VMCPU_FF_REQUEST);
+    state.execNs[cpu] = Number(ssm.getU64());
+  },
+  // "gvmm": what the host's VM manager sees of this VM: its EMT count and scheduling configuration.
+  gvmmSaveExec: (vm: VmCore, ssm: SsmHandle): void => {
+    ssm.putU32(vm.cCpus);
+    ssm.putU32(vm.config.CpuExecutionCap);
+    ssm.putU32(vm.config.HaltMethod ?? 0xffffffff);
+  },
+  gvmmLoadExec: (vm: VmCore, ssm: SsmHandle, version: number): void => {
+    checkVersion(ssm, 'gvmm', version);
+    const cEmts = ssm.getU32();
+    if (cEmts !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cEmts} EMTs, this one ${vm.cCpus}`);
+    ssm.getU32();
+    ssm.getU32();
+  },
+});
+
 function registerEngineUnits(vm: VmCore, state: VmSavedState): void {
   const registry = state.registry;
-  // "vm": the CPU count must match; the reset counters and the suspend reason carry over.
-  registry.register({
-    name: 'vm', instance: 0, version: 1, cbGuess: 32,
-    saveExec: (ssm) => {
-      ssm.putU32(vm.cCpus);
-      ssm.putU32(vm.cResets);
-      ssm.putU32(vm.cHardResets);
-      ssm.putU32(vm.cSoftResets);
-      ssm.putU32(vm.suspendReason);
-    },
-    loadExec: (ssm, version) => {
-      checkVersion(ssm, 'vm', version);
-      const cCpus = ssm.getU32();
-      if (cCpus !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cCpus} vCPUs, this one ${vm.cCpus}`);
-      vm.cResets = ssm.getU32();
-      vm.cHardResets = ssm.getU32();
-      vm.cSoftResets = ssm.getU32();
-      vm.suspendReason = ssm.getU32();
-    },
-  });
+  registry.register({ name: 'vm', instance: 0, version: 1, cbGuess: 32, saveExec: bindCode(ENGINE_UNITS.vmSaveExec, vm), loadExec: bindCode(ENGINE_UNITS.vmLoadExec, vm) });
   registry.register(vmmUnit(vm));
-  // "vcpu" #i: pending force flags (not the request flag: requests do not travel) and guest run time.
   for (let cpu = 0; cpu < vm.cCpus; cpu++) {
     registry.register({
       name: 'vcpu', instance: cpu, version: 1, cbGuess: 16,
-      saveExec: (ssm) => {
-        ssm.putU32(cpu);
-        ssm.putU32(vm.cpuFF[cpu]! & ~VMCPU_FF_REQUEST);
-        ssm.putU64(BigInt(Math.round(state.execNs[cpu]!)));
-      },
-      loadExec: (ssm, version) => {
-        checkVersion(ssm, 'vcpu', version);
-        const id = ssm.getU32();
-        if (id !== cpu) throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vcpu unit #${cpu} carries CPU id ${id}`);
-        vm.cpuFF[cpu] = (ssm.getU32() & ~VMCPU_FF_REQUEST) | (vm.cpuFF[cpu]! & VMCPU_FF_REQUEST);
-        state.execNs[cpu] = Number(ssm.getU64());
-      },
+      saveExec: bindCode(ENGINE_UNITS.vcpuSaveExec, vm, state, cpu), loadExec: bindCode(ENGINE_UNITS.vcpuLoadExec, vm, state, cpu),
     });
   }
-  // "gvmm": what the host's VM manager sees of this VM: its EMT count and scheduling configuration.
-  registry.register({
-    name: 'gvmm', instance: 0, version: 1, cbGuess: 12,
-    saveExec: (ssm) => {
-      ssm.putU32(vm.cCpus);
-      ssm.putU32(vm.config.CpuExecutionCap);
-      ssm.putU32(vm.config.HaltMethod ?? 0xffffffff);
-    },
-    loadExec: (ssm, version) => {
-      checkVersion(ssm, 'gvmm', version);
-      const cEmts = ssm.getU32();
-      if (cEmts !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cEmts} EMTs, this one ${vm.cCpus}`);
-      ssm.getU32();
-      ssm.getU32();
-    },
-  });
+  registry.register({ name: 'gvmm', instance: 0, version: 1, cbGuess: 12, saveExec: bindCode(ENGINE_UNITS.gvmmSaveExec, vm), loadExec: bindCode(ENGINE_UNITS.gvmmLoadExec, vm) });
   registry.register(pgmUnit(state.ram));
 }

@@ -14,7 +14,7 @@ import {
   RT_FAILURE, VBoxError, VERR_AUTHENTICATION_FAILURE, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NET_CONNECTION_REFUSED,
   VERR_NET_CONNECTION_RESET_BY_PEER, VERR_SSM_CANCELLED, VERR_TIMEOUT, VINF_SUCCESS,
 } from '../status.js';
-import { CallbackSink } from '../ssm/sinks.js';
+import { persistable } from '../persist/registry.js';
 import type { DrainableSink, SaveOptions, SaveResult } from '../vmm/save/save-flow.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { runOperation, statusToResult } from '../vmm/external.js';
@@ -103,8 +103,9 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   };
   const out: { result?: SaveResult } = {};
-  const op = vmOps.teleport(vm.pool, () => frameSink(channel), saveOptions, out); // checks the save options first
-  const channel = new TeleportChannel(await open(host, port, security, password, options.handshakeTimeoutMs ?? TELEPORTER_HANDSHAKE_MS), {
+  const sink = new TeleportFrameSink();
+  const op = vmOps.teleport(vm.pool, sink, saveOptions, out); // checks the save options first
+  const channel = sink.channel = new TeleportChannel(await open(host, port, security, password, options.handshakeTimeoutMs ?? TELEPORTER_HANDSHAKE_MS), {
     who: WHO, ...(options.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}), ...(options.maxFrameBytes ? { maxFrameBytes: options.maxFrameBytes } : {}),
   });
   try {
@@ -142,27 +143,52 @@ export async function teleportSource(vm: VM, options: TeleportOptions): Promise<
   }
 }
 
-/** The saved-state sink: chunks become frames; the commit sends the end frame, an abort the cancel frame. */
-function frameSink(channel: TeleportChannel): CallbackSink & DrainableSink {
-  const sink = new CallbackSink(
-    (chunk) => {
-      if (channel.failure) throw new VBoxError(channel.failure.rc, channel.failure.message);
-      for (let at = 0; at < chunk.length; at += channel.maxFrameBytes) channel.writeFrame(chunk.subarray(at, at + channel.maxFrameBytes));
-    },
-    (ok) => {
-      if (channel.failure) {
-        if (ok) throw new VBoxError(channel.failure.rc, channel.failure.message);
-        return;
-      }
-      if (ok) channel.writeEnd();
-      else channel.writeCancel();
-    },
-  );
-  return Object.assign(sink, {
-    whenDrained: (then: () => void) => channel.whenFlushed(then),
-    isOk: () => (channel.failure ? channel.failure.rc : channel.unread > 0 ? VERR_SSM_CANCELLED : VINF_SUCCESS),
-  });
+/**
+ * The saved-state sink: chunks become frames; the commit sends the end frame, an abort the cancel frame. The
+ * connection is a host resource a snapshot cannot carry: a restored sink has none, and the teleport fails at its
+ * next pass as a dropped connection does (VERR_NET_CONNECTION_RESET_BY_PEER, step 1's cleanup: the VM runs on).
+ */
+export class TeleportFrameSink implements DrainableSink {
+  readonly isFile = false;
+  channel: TeleportChannel | null = null;
+
+  /** What the line says: the channel's failure, or a restore's lost connection. */
+  private get lineFailure(): VBoxError | null {
+    return this.channel ? this.channel.failure : new VBoxError(VERR_NET_CONNECTION_RESET_BY_PEER, `${WHO}: the connection did not survive a restore of the engine`);
+  }
+
+  write(chunk: Uint8Array): void {
+    const failure = this.lineFailure;
+    if (failure) throw new VBoxError(failure.rc, failure.message);
+    const channel = this.channel!;
+    for (let at = 0; at < chunk.length; at += channel.maxFrameBytes) channel.writeFrame(chunk.subarray(at, at + channel.maxFrameBytes));
+  }
+
+  commit(): void {
+    const failure = this.lineFailure;
+    if (failure) throw new VBoxError(failure.rc, failure.message);
+    this.channel!.writeEnd();
+  }
+
+  abort(): void {
+    try {
+      if (!this.lineFailure) this.channel!.writeCancel();
+    } catch {
+      // An abort never fails the caller twice.
+    }
+  }
+
+  whenDrained(then: () => void): void {
+    if (this.channel) this.channel.whenFlushed(then);
+    else then();
+  }
+
+  isOk(): number {
+    const failure = this.lineFailure;
+    return failure ? failure.rc : this.channel!.unread > 0 ? VERR_SSM_CANCELLED : VINF_SUCCESS;
+  }
 }
+persistable('TeleportFrameSink', TeleportFrameSink, { transient: ['channel'], revive: (sink) => void (sink.channel = null) });
 
 function errorOf(fn: () => unknown): unknown {
   try {

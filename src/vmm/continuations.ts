@@ -11,6 +11,7 @@ import type { Emt } from './emt.js';
 import type { VmReq } from './requests.js';
 import type { EmtResult } from './types.js';
 import { VBoxError, VERR_INTERNAL_ERROR } from '../status.js';
+import { defineConstant, persistable } from '../persist/registry.js';
 
 export type Continuation =
   /** The end of one pass of the EMT loop (vmR3EmulationThreadWithId's loop body). */
@@ -47,24 +48,25 @@ export function resumeWith(emt: Emt, cont: Continuation, rc: number): void {
   (CONTINUATIONS[cont.k] as Worker<ContinuationName>)(emt, cont, rc);
 }
 
-export const LOOP_STEP_DONE: Continuation = Object.freeze({ k: 'emt.loopStepDone' });
-export const TO_RENDEZVOUS_FRAME: Continuation = Object.freeze({ k: 'rendezvous.frame' });
+export const LOOP_STEP_DONE: Continuation = defineConstant('vmm.LOOP_STEP_DONE', Object.freeze({ k: 'emt.loopStepDone' }));
+export const TO_RENDEZVOUS_FRAME: Continuation = defineConstant('vmm.TO_RENDEZVOUS_FRAME', Object.freeze({ k: 'rendezvous.frame' }));
 
 type UserFunction = (...args: never[]) => EmtResult;
 
 /** User functions a VM's data refers to by id (a pending EmtBlock's `then`, a running rendezvous' callback). */
 export class FunctionTable {
-  readonly #fns = new Map<number, UserFunction>();
-  #next = 0;
+  /** Each function is a user function (named by the embedder's `functions`) or a code-table one. */
+  private readonly fns = new Map<number, UserFunction>();
+  private next = 0;
 
   add(fn: UserFunction): number {
-    const id = ++this.#next;
-    this.#fns.set(id, fn);
+    const id = ++this.next;
+    this.fns.set(id, fn);
     return id;
   }
 
   get<F extends UserFunction>(id: number): F {
-    const fn = this.#fns.get(id);
+    const fn = this.fns.get(id);
     if (!fn) throw new VBoxError(VERR_INTERNAL_ERROR, `function table: no function ${id}`);
     return fn as F;
   }
@@ -72,15 +74,18 @@ export class FunctionTable {
   /** The function, removed from the table: a continuation runs once. */
   take<F extends UserFunction>(id: number): F {
     const fn = this.get<F>(id);
-    this.#fns.delete(id);
+    this.fns.delete(id);
     return fn;
   }
 
   delete(id: number): void {
-    this.#fns.delete(id);
+    this.fns.delete(id);
   }
 
   get size(): number {
-    return this.#fns.size;
+    return this.fns.size;
   }
 }
+
+// `next` only numbers the entries: two tables holding the same functions decide the same.
+persistable('FunctionTable', FunctionTable, { history: ['next'] });

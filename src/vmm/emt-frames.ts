@@ -15,6 +15,7 @@ import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
 import { resumeWith, type Continuation } from './continuations.js';
 import type { TimerHandle, TimerTarget } from '../sched/scheduler.js';
+import { persistable } from '../persist/registry.js';
 
 /** The halt hook's answer: nothing (wake by notification only) or a HaltWait with cancel(). */
 const isHaltWait: ResultCheck = (value) =>
@@ -114,9 +115,9 @@ export class HaltFrame implements Frame, TimerTarget {
   /** The deadline passed (the timer record gave this EMT 'halt'), the halt hook woke it, or the hook failed. */
   expired = false;
   /** A halted-mask flag was already pending: VMR3WaitHalted returns at once and the vCPU state never changes. */
-  readonly #pending: boolean;
+  private readonly pending: boolean;
   /** The halt hook's wait (a halt method's loop); none without a hook. */
-  readonly #wait: HaltWait | undefined;
+  private readonly wait: HaltWait | undefined;
   /** Without a hook: the deadline's timer. */
   readonly timer: TimerHandle | undefined;
 
@@ -126,10 +127,10 @@ export class HaltFrame implements Frame, TimerTarget {
     readonly next: Continuation,
     readonly ignoreInterrupts = false,
   ) {
-    this.#pending = emt.hasLoopWork() || interrupted(emt, ignoreInterrupts);
-    this.#wait = undefined;
+    this.pending = emt.hasLoopWork() || interrupted(emt, ignoreInterrupts);
+    this.wait = undefined;
     this.timer = undefined;
-    if (this.#pending) return;
+    if (this.pending) return;
     emt.vm.cpuSend(emt.cpu, CPU_EVENT.haltEnter);
     const halt = emt.hooks.halt;
     if (!halt) {
@@ -139,7 +140,7 @@ export class HaltFrame implements Frame, TimerTarget {
     // The hook wakes the frame with a record (fireTimer delivers it), the same event its deadline timer gives.
     const wait = callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, { target: this, event: 'halt' }, ignoreInterrupts);
     if (isUserCallbackError(wait)) this.expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
-    else this.#wait = wait;
+    else this.wait = wait;
   }
 
   get id(): string {
@@ -156,8 +157,8 @@ export class HaltFrame implements Frame, TimerTarget {
   }
 
   canProgress(): boolean {
-    if (this.#pending) return true;
-    if (this.#wait?.canProgress) return this.#wait.canProgress();
+    if (this.pending) return true;
+    if (this.wait?.canProgress) return this.wait.canProgress();
     return this.expired || this.emt.hasLoopWork() || interrupted(this.emt, this.ignoreInterrupts);
   }
 
@@ -166,10 +167,10 @@ export class HaltFrame implements Frame, TimerTarget {
   }
 
   progress(): void {
-    if (!this.#pending && this.#wait?.step && !this.#wait.step()) return; // the halt loop goes on
-    this.#wait?.cancel();
+    if (!this.pending && this.wait?.step && !this.wait.step()) return; // the halt loop goes on
+    this.wait?.cancel();
     this.emt.vm.host.sched.clearTimer(this.timer);
-    if (!this.#pending) this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.haltLeave);
+    if (!this.pending) this.emt.vm.cpuSend(this.emt.cpu, CPU_EVENT.haltLeave);
     this.emt.pop(this);
     resumeWith(this.emt, this.next, VINF_SUCCESS);
   }
@@ -249,3 +250,10 @@ export class ExitFrame implements Frame {
     this.emt.hooks.onTerminated?.(vm);
   }
 }
+
+// Frames are records: their fields are the wait's state (the halt hook's wait is the halt method's record).
+persistable('CallFrame', CallFrame);
+persistable('GuestSliceFrame', GuestSliceFrame);
+persistable('HaltFrame', HaltFrame);
+persistable('WorkSliceFrame', WorkSliceFrame);
+persistable('ExitFrame', ExitFrame);

@@ -15,7 +15,8 @@ import { CallFrame } from './emt-frames.js';
 import type { Emt } from './emt.js';
 import { checkCall, completeRequest, queueRequest, REQ_EVENT, requestFn, VMREQFLAGS_NO_WAIT, VMREQFLAGS_VOID, type VmReq } from './requests.js';
 import { statusToResult } from './external.js';
-import { isEmtBlock, type CpuTarget, type ReqFn } from './types.js';
+import { isEmtBlock, type CpuTarget, type EmtContext, type EmtResult, type ReqFn } from './types.js';
+import { bindCode, defineCode } from '../persist/registry.js';
 import type { VmCore } from './vm-core.js';
 import { callbackName } from './user-callback.js';
 import { defineContinuations, resumeWith, type Continuation } from './continuations.js';
@@ -90,6 +91,13 @@ function queueLeg(emt: Emt, req: VmReq, noWait: boolean, next: Continuation): vo
   queueRequest(req, emt.cpu);
 }
 
+/** An inline request of the promise API: the callee must not wait. */
+const noBlock = defineCode('emtRequests.noBlock', (fn: ReqFn, ctx: EmtContext, ...args: unknown[]): EmtResult => {
+  const result = fn(ctx, ...args);
+  if (isEmtBlock(result)) throw new VBoxError(VERR_VM_THREAD_IS_EMT, 'a request run inline through the promise API cannot wait: return ctx.reqCallWait(...) instead');
+  return result;
+});
+
 /**
  * The promise API (vm.reqCall / vm.reqCallWait) called by code running on one of the VM's EMTs: what can finish
  * before the call returns does — an inline request ('any', this CPU) or a NO_WAIT push — and the promise is
@@ -112,13 +120,8 @@ export function reqCallOnEmt(
   }
   const errorsBefore = vm.cErrors;
   // Inline, the callee runs inside this call: it cannot wait. Queued (NO_WAIT), it runs in its EMT's loop and may.
-  const noBlock: ReqFn = (ctx, ...a) => {
-    const result = fn(ctx, ...a);
-    if (isEmtBlock(result)) throw new VBoxError(VERR_VM_THREAD_IS_EMT, 'a request run inline through the promise API cannot wait: return ctx.reqCallWait(...) instead');
-    return result;
-  };
   const settled: { rc?: number } = {};
-  reqCallFromEmt(emt, options.target, flags, route?.kind === 'inline' ? noBlock : fn, args, { k: 'reqCall.settle', into: settled });
+  reqCallFromEmt(emt, options.target, flags, route?.kind === 'inline' ? bindCode(noBlock, fn) : fn, args, { k: 'reqCall.settle', into: settled });
   try {
     return Promise.resolve(statusToResult(vm, settled.rc!, errorsBefore));
   } catch (error) {

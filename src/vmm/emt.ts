@@ -17,6 +17,7 @@ import { vmR3ResetFF, vmR3SetGuruMeditation } from './lifecycle.js';
 import { emtCallWait, type EmtContext, type EmtResult, isEmtBlock } from './types.js';
 import { defineContinuations, LOOP_STEP_DONE, resumeWith, type Continuation } from './continuations.js';
 import { VmAssertion, type VmCore } from './vm-core.js';
+import { persistable } from '../persist/registry.js';
 import { callbackName, callUser, emtResult, isUserCallbackError, type ResultCheck, type UserCallbackError } from './user-callback.js';
 
 /** Something an EMT is blocked in (a rendezvous phase, a request to another CPU, a guest slice, exit). */
@@ -112,8 +113,8 @@ export class Emt implements Steppable, TimerTarget {
   rendezvousSeq = 0;
   /** VMR3WaitU in progress (no frame: the loop is 'waiting'). */
   idle: IdleWait | undefined;
-  /** What host.current says while this EMT steps (one object, not one per step). */
-  readonly #current: EmtContext;
+  /** What host.current says while this EMT steps (one object, not one per step; plain data). */
+  private readonly current: EmtContext;
 
   constructor(
     readonly vm: VmCore,
@@ -122,8 +123,14 @@ export class Emt implements Steppable, TimerTarget {
     readonly hooks: EmtHooks,
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
-    this.#current = { vm, cpu, reqCallWait: emtCallWait };
+    this.current = { vm, cpu, reqCallWait: emtCallWait };
     this.cell = new MachineCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id);
+    this.listen();
+  }
+
+  /** The loop cell reports its edges (again after a restore: a listener is a host attachment). */
+  listen(): void {
+    const { vm, cpu } = this;
     this.cell.listener = (cell, from) =>
       vm.emit({ kind: 'emt', cpu, from: from.value as string, to: cell.value, tNs: vm.nowNs() });
   }
@@ -165,7 +172,7 @@ export class Emt implements Steppable, TimerTarget {
 
   /** The loop would act now (what ends VMR3WaitU here). */
   loopWouldAct(): boolean {
-    return this.#pollMask() !== 0;
+    return this.pollMask() !== 0;
   }
 
   canProgress(): boolean {
@@ -176,7 +183,7 @@ export class Emt implements Steppable, TimerTarget {
   }
 
   /** Nothing to do: wait in VMR3WaitU (the halt method's pfnWait); running anyway with work: stop waiting. */
-  #idleCheck(): void {
+  private idleCheck(): void {
     if (this.frames.length > 0 || this.state !== 'waiting' || !this.hooks.wait) return;
     if (this.idle) {
       if (this.loopWouldAct()) {
@@ -191,13 +198,13 @@ export class Emt implements Steppable, TimerTarget {
 
   /** Anything the loop must act on before (or instead of) running guest code. */
   hasLoopWork(): boolean {
-    return (this.#pollMask() & ~POLL_EXECUTE_GUEST) !== 0;
+    return (this.pollMask() & ~POLL_EXECUTE_GUEST) !== 0;
   }
 
   step(): void {
     const host = this.vm.host;
     const previous = host.current;
-    host.current = this.#current;
+    host.current = this.current;
     try {
       const top = this.top();
       if (top) {
@@ -205,9 +212,9 @@ export class Emt implements Steppable, TimerTarget {
       } else if (this.idle) {
         if (this.idle.step()) this.idle = undefined; // VMR3WaitU returned: the loop polls on the next step
       } else if (this.state === 'waiting') {
-        this.#loop();
+        this.loop();
       }
-      this.#idleCheck();
+      this.idleCheck();
     } finally {
       host.current = previous;
     }
@@ -232,7 +239,7 @@ export class Emt implements Steppable, TimerTarget {
 
   /** What code on this EMT sees (read-only, so one object serves every call). */
   context(): EmtContext {
-    return this.#current;
+    return this.current;
   }
 
   /**
@@ -252,7 +259,7 @@ export class Emt implements Steppable, TimerTarget {
   }
 
   /** The poll event's flags as bits (POLL_*): read on every loop decision, so no object is built. */
-  #pollMask(): number {
+  private pollMask(): number {
     const vm = this.vm;
     const lock = vm.rendezvousLock;
     let mask = vm.fTerminateEMT ? POLL_TERMINATE : 0;
@@ -269,22 +276,22 @@ export class Emt implements Steppable, TimerTarget {
   }
 
   /** One pass of the loop: the machine picks the branch in VirtualBox's priority order. */
-  #loop(): void {
-    this.cell.send(pollEvent(this.#pollMask()));
+  private loop(): void {
+    this.cell.send(pollEvent(this.pollMask()));
     switch (this.state) {
       case 'terminated':
-        return this.#exit();
+        return this.exit();
       case 'rendezvous':
         return joinRendezvous(this, this.vm.rendezvousLock!, LOOP_STEP_DONE);
       case 'processingGlobal':
-        return this.#processOne(null);
+        return this.processOne(null);
       case 'processingOwn':
-        return this.#processOne(this.cpu);
+        return this.processOne(this.cpu);
       case 'resetting':
         this.vm.clearFF(VM_FF_RESET);
         return this.runResult(this.call(() => vmR3ResetFF(this.context())), LOOP_STEP_DONE);
       case 'executing':
-        return this.#executeGuest();
+        return this.executeGuest();
       case 'waiting':
         return;
     }
@@ -294,11 +301,11 @@ export class Emt implements Steppable, TimerTarget {
   endLoopStep(rc: number): void {
     this.loopRc = rc;
     this.cell.send(rc === VINF_EM_TERMINATE || this.vm.fTerminateEMT ? STEP_DONE_TERMINATE : STEP_DONE);
-    if (this.state === 'terminated') this.#exit();
+    if (this.state === 'terminated') this.exit();
   }
 
   /** VMR3ReqProcessU, one request: oldest first, priority lane first (§5.10). */
-  #processOne(cpu: number | null): void {
+  private processOne(cpu: number | null): void {
     const vm = this.vm;
     const queue = cpu === null ? vm.globalQueue : vm.cpuQueues[cpu]!;
     const taken = queue.take();
@@ -315,9 +322,9 @@ export class Emt implements Steppable, TimerTarget {
     this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), { k: 'emt.requestDone', req });
   }
 
-  #executeGuest(): void {
+  private executeGuest(): void {
     const done = LOOP_STEP_DONE;
-    const action = callUser(() => `guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { ...this.#current, nowNs: this.vm.nowNs() });
+    const action = callUser(() => `guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { ...this.current, nowNs: this.vm.nowNs() });
     if (isUserCallbackError(action)) return this.endLoopStep(this.guestFailed(action));
     if (action.kind === 'status') return this.endLoopStep(action.rc);
     const frame =
@@ -326,7 +333,7 @@ export class Emt implements Steppable, TimerTarget {
   }
 
   /** Leave the loop: EMT(0) waits for the others, then TERMINATED; the others just go (§4.1 Exit). */
-  #exit(): void {
+  private exit(): void {
     const vm = this.vm;
     vm.host.sched.retire(this);
     if (!this.countedInactive) {
@@ -366,6 +373,19 @@ defineContinuations({
   'emt.then': (emt, { fn, next }, rc) => {
     const then = emt.vm.functions.take<(rc: number) => EmtResult>(fn);
     emt.runResult(emt.call(() => then(rc), 'continuation'), next);
+  },
+});
+
+/**
+ * The hooks are the host's (the halt method's and the embedder's): after a restore the host builds them again
+ * (VmmHost.emtHooks). `rendezvousSeq` only names member machines; `loopRc` is informational.
+ */
+persistable('Emt', Emt, {
+  transient: ['hooks'],
+  history: ['rendezvousSeq', 'loopRc'],
+  revive: (emt) => {
+    (emt as { hooks: EmtHooks }).hooks = emt.vm.host.emtHooks?.(emt.vm) ?? {};
+    emt.listen();
   },
 });
 

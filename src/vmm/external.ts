@@ -5,18 +5,19 @@
  * callers are scheduler choices. Operations report through a callback; the promise API wraps them.
  */
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_REQUEST_KILLED } from '../status.js';
-import { fireTimer, type Steppable, type TimerAction } from '../sched/scheduler.js';
+import { fireTimer, type Steppable, type TimerAction, type TimerTarget } from '../sched/scheduler.js';
 import { checkCall, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import { ReqCall } from './req-call.js';
 import { routeRequest } from '../streams/routing.js';
 import type { CpuTarget, ReqFn } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { describeValue } from './config.js';
+import { bindCode, defineCode, defineCodes, persistable } from '../persist/registry.js';
 
 export class ExternalThread implements Steppable {
   readonly id: string;
-  /** Steps to take: records (`{ target, event }`, a request call's wake-ups) or, for the rest, callbacks. */
-  readonly #work: TimerAction[] = [];
+  /** Steps to take, in order: records (`{ target, event }`) or code-table functions bound to data. */
+  readonly work: TimerAction[] = [];
 
   constructor(readonly vm: VmCore) {
     this.id = `ext.${vm.host.nextId('caller')}`;
@@ -24,22 +25,17 @@ export class ExternalThread implements Steppable {
 
   /** Steps queued and not yet taken (the checker's state key). */
   get pendingWork(): number {
-    return this.#work.length;
-  }
-
-  /** The steps queued (inspection: what the thread will do next). */
-  get work(): readonly TimerAction[] {
-    return this.#work;
+    return this.work.length;
   }
 
   /** Queue a step for this thread. */
   post(step: TimerAction): void {
-    this.#work.push(step);
+    this.work.push(step);
     this.vm.host.sched.ready(this);
   }
 
   step(): void {
-    const next = this.#work.shift();
+    const next = this.work.shift();
     const host = this.vm.host;
     const previous = host.current;
     host.current = null;
@@ -48,39 +44,107 @@ export class ExternalThread implements Steppable {
     } finally {
       host.current = previous;
     }
-    if (this.#work.length > 0) host.sched.ready(this);
+    if (this.work.length > 0) host.sched.ready(this);
   }
 }
 
+// The id only names the thread (`ext.N`).
+persistable('ExternalThread', ExternalThread, { history: ['id'] });
+
 /** An API call as a thread outside the VM runs it: it reports a status exactly once (or throws a VBoxError). */
 export type Operation = (thread: ExternalThread, done: (rc: number) => void) => void;
+
+/**
+ * One operation on its thread, as data: the operation to start (the thread's first step is this record's
+ * 'start'), whether it has reported (a second report is a bug), and where the result goes — `onDone`, or the
+ * promise API's call id in the host's table. A runOperationThen call also holds the scheduler (`release`) until
+ * it settles, once: by its report or by dispose()'s kill. `untrack` is the host's (a host attachment: a
+ * restored call is not in the new host's table of calls to kill).
+ */
+export class OperationCall implements TimerTarget {
+  reported = false;
+  settled = false;
+  /** The scheduler hold's release (runOperationThen); null: nothing held. */
+  release: (() => void) | null = null;
+  untrack: (() => void) | undefined = undefined;
+  /** The promise API's call (VmmHost.openCall); 0: the result goes to onDone. */
+  callId = 0;
+
+  constructor(
+    readonly thread: ExternalThread,
+    readonly op: Operation,
+    readonly onDone: ((result: number | Error) => void) | null,
+  ) {}
+
+  get id(): string {
+    return this.thread.id;
+  }
+
+  /** The thread's first step: run the operation; a throw is its answer. */
+  timerFired(): void {
+    const report = bindCode(external.report, this);
+    try {
+      this.op(this.thread, report);
+    } catch (error) {
+      report(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+}
+
+persistable('OperationCall', OperationCall, { transient: ['untrack'] });
+
+const external = defineCodes('external', {
+  /** The operation's `done`. */
+  report(call: OperationCall, result: number | Error): void {
+    if (call.reported) throw new Error(`${call.thread.id}: operation reported twice`);
+    call.reported = true;
+    external.settle(call, result);
+  },
+
+  kill(call: OperationCall): void {
+    external.settle(call, killedError());
+  },
+
+  settle(call: OperationCall, result: number | Error): void {
+    if (call.release) {
+      if (call.settled) return; // killed by dispose(): the world is gone, nothing reports any more
+      call.settled = true;
+      call.release();
+      call.untrack?.();
+      call.thread.vm.host.sched.noteSettled();
+    }
+    if (call.callId !== 0) call.thread.vm.host.settleCall(call.thread.vm, call.callId, result);
+    else call.onDone!(result);
+  },
+});
+
+/** The thread's first step (a record: the call's 'start'). */
+const START = 'start';
+
+function newCall(vm: VmCore, op: Operation, onDone: ((result: number | Error) => void) | null): OperationCall {
+  return new OperationCall(new ExternalThread(vm), op, onDone);
+}
 
 /**
  * Start an operation on a new external thread; `onDone` gets the status, or the VBoxError thrown by the
  * operation's first step. Nothing runs before the scheduler steps the thread.
  */
 export function startOperation(vm: VmCore, op: Operation, onDone: (result: number | Error) => void): ExternalThread {
-  const thread = new ExternalThread(vm);
-  let reported = false;
-  const report = (result: number | Error) => {
-    if (reported) throw new Error(`${thread.id}: operation reported twice`);
-    reported = true;
-    onDone(result);
-  };
-  thread.post(() => {
-    try {
-      op(thread, report);
-    } catch (error) {
-      report(error instanceof Error ? error : new Error(String(error)));
-    }
-  });
-  return thread;
+  const call = newCall(vm, op, onDone);
+  call.thread.post({ target: call, event: START });
+  return call.thread;
 }
 
-/** Run an operation for a promise: the simulation runs (holds) until it settles. */
+/**
+ * Run an operation for a promise: the simulation runs (holds) until it settles. The promise's resolvers stay
+ * with the host (VmmHost.openCall); the engine holds only the call's id.
+ */
 export function runOperation(vm: VmCore, op: Operation): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    runOperationThen(vm, op, (result) => (result instanceof Error ? reject(result) : resolve(result)));
+    if (vm.host.disposed) return reject(disposedError());
+    const call = newCall(vm, op, null);
+    call.callId = vm.host.openCall({ resolve, reject });
+    hold(call);
   });
 }
 
@@ -89,24 +153,17 @@ export function runOperation(vm: VmCore, op: Operation): Promise<number> {
  * result to a callback, so no promise continuation waits on the microtask queue holding the world.
  */
 export function runOperationThen(vm: VmCore, op: Operation, onDone: (result: number | Error) => void): void {
-  const host = vm.host;
-  if (host.disposed) return onDone(disposedError());
-  const sched = host.sched;
-  const release = sched.hold();
-  let settled = false;
-  const settle = (result: number | Error) => {
-    if (settled) return; // killed by dispose(): the world is gone, nothing reports any more
-    settled = true;
-    release();
-    untrack();
-    sched.noteSettled();
-    onDone(result);
-  };
-  const untrack = host.trackCall?.(() => settle(killedError())) ?? noop;
-  startOperation(vm, op, settle);
+  if (vm.host.disposed) return onDone(disposedError());
+  hold(newCall(vm, op, onDone));
 }
 
-const noop = () => {};
+/** Hold the scheduler until the call settles (dispose() kills it through the host's table), then start it. */
+function hold(call: OperationCall): void {
+  const host = call.thread.vm.host;
+  call.release = host.sched.hold();
+  call.untrack = host.trackCall?.(bindCode(external.kill, call)); // dispose()'s kill switch: code bound to the call
+  call.thread.post({ target: call, event: START });
+}
 
 /** A call pending when vmm.dispose() ran: killed, as VirtualBox kills the requests left at termination. */
 export const killedError = (): VBoxError => new VBoxError(VERR_VM_REQUEST_KILLED, 'the engine was disposed while the call was pending');
@@ -139,21 +196,34 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
     throw new VBoxError(VERR_INVALID_PARAMETER, `timeoutMs must be ≥ 0 or Infinity (RT_INDEFINITE_WAIT), got ${describeValue(timeoutMs)}`);
   }
-  const vm = pool.vm;
   if ((options.target === 'all' || options.target === 'all-reverse') && (flags & VMREQFLAGS_NO_WAIT) !== 0) {
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
   }
-  return (thread, done) => {
-    const req: VmReq = pool.alloc(options.target);
-    req.flags = flags;
-    req.fnId = vm.functions.add(fn);
-    req.args = args;
-    const route = routeRequest(options.target, null, vm.cCpus);
-    const order = route.kind === 'all' ? route.order : [];
-    if (options.target === 'all-reverse' && vm.host.faults?.allReverseAscending) order.reverse(); // test-only mutant
-    new ReqCall(thread, pool, req, order, timeoutMs, vm.functions.add(done)).queueNext();
-  };
+  const call: ReqCallOp = { target: options.target, flags, timeoutMs };
+  return bindCode(reqCallStart, pool, call, fn, args);
 }
+
+/** A request call's input, checked (reqCallOp): a record the operation holds. */
+interface ReqCallOp {
+  readonly target: CpuTarget;
+  readonly flags: number;
+  readonly timeoutMs: number | undefined;
+}
+
+/** The operation's step on its thread: allocate, fill, route and queue the packet, then wait (ReqCall). */
+const reqCallStart = defineCode('external.reqCallStart', (
+  pool: ReqPool, call: ReqCallOp, fn: ReqFn, args: readonly unknown[], thread: ExternalThread, done: (rc: number) => void,
+): void => {
+  const vm = pool.vm;
+  const req: VmReq = pool.alloc(call.target);
+  req.flags = call.flags;
+  req.fnId = vm.functions.add(fn);
+  req.args = args;
+  const route = routeRequest(call.target, null, vm.cCpus);
+  const order = route.kind === 'all' ? route.order : [];
+  if (call.target === 'all-reverse' && vm.host.faults?.allReverseAscending) order.reverse(); // test-only mutant
+  new ReqCall(thread, pool, req, order, call.timeoutMs, vm.functions.add(done)).queueNext();
+});
 
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */
 export function statusToResult(vm: VmCore, rc: number, errorsBefore: number): number {

@@ -14,6 +14,7 @@ import { VM_FF_CHECK_VM_STATE, VMCPU_FF_REQUEST } from './ff.js';
 import { emtRendezvous, type EmtContext, type EmtResult, type RendezvousCallback } from './types.js';
 import { CPU_EVENT, type VmCore } from './vm-core.js';
 import { callUser, isUserCallbackError, statusOrVoid } from './user-callback.js';
+import { bindCode, defineCodes } from '../persist/registry.js';
 
 export const DESC_SOE = rendezvousFlags('descending', { stopOnError: true });
 
@@ -40,9 +41,9 @@ export interface VmComponents {
 export const HARD_RESET_ORDER = ['GIM', 'PDM', 'PGM', 'SELM', 'TRPM', 'IOM', 'CPUM', 'TM', 'EM', 'HM', 'NEM'] as const;
 export const SOFT_RESET_ORDER = ['PDM', 'TRPM', 'CPUM', 'EM', 'HM', 'NEM'] as const;
 
-/** The components of a VM (vm.components), with no-op defaults. */
+/** The components of a VM (vm.components; none yet, or after a restore: built from the host's options). */
 export function componentsOf(vm: VmCore): VmComponents {
-  return vm.components ?? NO_COMPONENTS;
+  return (vm.components ??= userComponents(vm, vm.host.options?.components));
 }
 
 /** SSMR3Cancel as VM.cpp calls it: the VM's saved-state manager (a live save answers through its machine), then the embedder's component. */
@@ -100,45 +101,48 @@ export const vmR3PowerOn: RendezvousCallback = (ctx) => {
   return VINF_SUCCESS;
 };
 
-/** vmR3Suspend: RUNNING → SUSPENDING or RUNNING_LS → SUSPENDING_EXT_LS, then → SUSPENDED(_EXT_LS) on EMT(0). */
-export const vmR3Suspend =
-  (reason: number, who = 'VMR3Suspend'): RendezvousCallback =>
-  (ctx) => {
-    const { vm, cpu } = ctx;
-    const all = vm.apiPairs('VMR3Suspend');
-    if (isFirst(ctx)) {
-      const rc = vm.trySetState(who, pairs(all, 0, 2));
-      if (rc < 0) return rc;
-      vm.suspendReason = reason;
-    }
-    const state = vm.vmState;
-    if (state !== 'SUSPENDING' && state !== 'SUSPENDING_EXT_LS') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
-    if (cpu === 0) {
-      componentsOf(vm).pdmSuspend(vm);
-      const rc = vm.trySetState(who, pairs(all, 2, 4));
-      if (rc < 0) return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
-    }
-    return VINF_EM_SUSPEND;
-  };
+/**
+ * vmR3Suspend: RUNNING → SUSPENDING or RUNNING_LS → SUSPENDING_EXT_LS, then → SUSPENDED(_EXT_LS) on EMT(0).
+ * The worker with its reason (and the API name its errors carry) bound: code and data, not a closure.
+ */
+export const vmR3Suspend = (reason: number, who = 'VMR3Suspend'): RendezvousCallback => bindCode(vmR3SuspendWorker, reason, who);
+
+function vmR3SuspendWorker(reason: number, who: string, ctx: EmtContext): EmtResult {
+  const { vm, cpu } = ctx;
+  const all = vm.apiPairs('VMR3Suspend');
+  if (isFirst(ctx)) {
+    const rc = vm.trySetState(who, pairs(all, 0, 2));
+    if (rc < 0) return rc;
+    vm.suspendReason = reason;
+  }
+  const state = vm.vmState;
+  if (state !== 'SUSPENDING' && state !== 'SUSPENDING_EXT_LS') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
+  if (cpu === 0) {
+    componentsOf(vm).pdmSuspend(vm);
+    const rc = vm.trySetState(who, pairs(all, 2, 4));
+    if (rc < 0) return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
+  }
+  return VINF_EM_SUSPEND;
+}
 
 /** vmR3Resume: SUSPENDED → RESUMING (first), RESUMING → RUNNING (EMT(0)), teleport flag cleared. */
-export const vmR3Resume =
-  (reason: number): RendezvousCallback =>
-  (ctx) => {
-    const { vm, cpu } = ctx;
-    if (isFirst(ctx)) {
-      const rc = vm.trySetState('VMR3Resume', pairs(vm.apiPairs('VMR3Resume'), 0, 1));
-      if (rc < 0) return rc;
-      vm.resumeReason = reason;
-    }
-    if (vm.vmState !== 'RESUMING') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
-    if (cpu === 0) {
-      componentsOf(vm).pdmResume(vm);
-      vm.setState('RUNNING', 'RESUMING');
-      vm.fTeleportedAndNotFullyResumedYet = false;
-    }
-    return VINF_EM_RESUME;
-  };
+export const vmR3Resume = (reason: number): RendezvousCallback => bindCode(vmR3ResumeWorker, reason);
+
+function vmR3ResumeWorker(reason: number, ctx: EmtContext): EmtResult {
+  const { vm, cpu } = ctx;
+  if (isFirst(ctx)) {
+    const rc = vm.trySetState('VMR3Resume', pairs(vm.apiPairs('VMR3Resume'), 0, 1));
+    if (rc < 0) return rc;
+    vm.resumeReason = reason;
+  }
+  if (vm.vmState !== 'RESUMING') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
+  if (cpu === 0) {
+    componentsOf(vm).pdmResume(vm);
+    vm.setState('RUNNING', 'RESUMING');
+    vm.fTeleportedAndNotFullyResumedYet = false;
+  }
+  return VINF_EM_RESUME;
+}
 
 /** vmR3HardReset: RESETTING(_LS) on the first EMT; EMT(0) resets components and picks the way out. */
 export const vmR3HardReset: RendezvousCallback = (ctx) => {
@@ -250,12 +254,7 @@ export const vmR3ResetFF = (ctx: EmtContext): EmtResult => {
   const { vm } = ctx;
   const soft = vm.pendingResetSoft;
   vm.pendingResetSoft = false;
-  const finish = (rc: number) => {
-    const waiters = vm.resetWaiters;
-    vm.resetWaiters = [];
-    for (const waiter of waiters) waiter(rc);
-    return rc;
-  };
+  const finish = bindCode(vmR3ResetFinish, vm);
   if (soft) return emtRendezvous(DESC_SOE, vmR3SoftReset, finish);
   return vmR3ResetCommon(vm, finish);
 };
@@ -268,3 +267,17 @@ export function vmR3ResetCommon(vm: VmCore, then?: (rc: number) => EmtResult): E
   }
   return emtRendezvous(DESC_SOE, vmR3HardReset, then);
 }
+
+/** VMR3ResetFF's end: every softReset() caller waiting gets the status. */
+function vmR3ResetFinish(vm: VmCore, rc: number): EmtResult {
+  const waiters = vm.resetWaiters;
+  vm.resetWaiters = [];
+  for (const waiter of waiters) waiter(rc);
+  return rc;
+}
+
+// The workers by name: a rendezvous or request holds them (by id in the VM's function table) across steps.
+defineCodes('lifecycle', {
+  vmR3PowerOn, vmR3SuspendWorker, vmR3ResumeWorker, vmR3HardReset, vmR3SoftReset, vmR3PowerOff, vmR3SetRuntimeErrorChangeState,
+  vmR3Destroy, vmR3ResetFF, vmR3ResetFinish,
+});

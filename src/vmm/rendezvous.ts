@@ -5,8 +5,8 @@
  * may take its next step and wakes the EMTs a transition unblocks.
  */
 import {
-  RENDEZVOUS_RECURSION_MAX, allowsRecursion, informationalPart, mergeStatus, rendezvousMachine, rendezvousTypeOf,
-  type RendezvousContext, type RendezvousEvent, type RendezvousType, RV_TYPE_MASK, RV_VALID_MASK, RV_STOP_ON_ERROR,
+  RENDEZVOUS_RECURSION_MAX, allowsRecursion, informationalPart, mergeStatus, rendezvousTypeOf,
+  type RendezvousType, RV_TYPE_MASK, RV_VALID_MASK, RV_STOP_ON_ERROR,
 } from '../../machines/rendezvous.js';
 import {
   rendezvousMemberMachine, type RendezvousMemberContext, type RendezvousMemberEvent, type RendezvousMemberState, type RendezvousRole,
@@ -21,65 +21,10 @@ import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { callbackName } from './user-callback.js';
 import { defineContinuations, resumeWith, TO_RENDEZVOUS_FRAME, type Continuation } from './continuations.js';
+import { RendezvousInstance } from './rendezvous-instance.js';
+import { persistable } from '../persist/registry.js';
 
-/** One rendezvous: the machine plus who has entered and returned. */
-export class RendezvousInstance {
-  readonly cell: MachineCell<RendezvousEvent>;
-  readonly entered = new Set<number>();
-
-  constructor(
-    readonly vm: VmCore,
-    readonly id: string,
-    /** The callback, by id in the VM's function table (the caller's frame releases it). */
-    readonly callbackId: number,
-    readonly parent: RendezvousInstance | null,
-  ) {
-    this.cell = new MachineCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id);
-    this.cell.listener = (cell, from, anyEvent) => {
-      const event = anyEvent as RendezvousEvent;
-      const cpu = 'cpu' in event ? event.cpu : null;
-      const tNs = vm.nowNs();
-      const type = event.type;
-      const to = cell.value;
-      const was = from.value as string;
-      // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
-      vm.emit(
-        type === 'begin'
-          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
-          : type === 'callbackDone'
-            ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
-            : type === 'finish'
-              ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
-              : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
-      );
-    };
-  }
-
-  get callback(): RendezvousCallback {
-    return this.vm.functions.get<RendezvousCallback>(this.callbackId);
-  }
-
-  get ctx(): RendezvousContext {
-    return this.cell.context as RendezvousContext;
-  }
-
-  get phase(): string {
-    return this.cell.value;
-  }
-
-  /** The done multi-event is signalled once every callback has finished (or ONCE's one did). */
-  get doneSignalled(): boolean {
-    return this.phase === 'returning' || this.phase === 'finishing' || this.phase === 'idle';
-  }
-
-  mayRun(cpu: number): boolean {
-    const ctx = this.ctx;
-    if (this.phase !== 'running' || ctx.order.includes(cpu)) return false;
-    if (ctx.released) return true;
-    if (ctx.runner === cpu) return true;
-    return ctx.type === 'one-by-one' && ctx.token;
-  }
-}
+export { RendezvousInstance };
 
 /** Check flags like VMMR3EmtRendezvous's asserts do. */
 export function checkRendezvousFlags(flags: number): number {
@@ -175,6 +120,8 @@ const emitMemberTransition: TransitionListener = (cell, from, event) => {
     event: event.type, cpu: frame.emt.cpu, rendezvous: frame.instance?.id ?? null, tNs: vm.nowNs(),
   });
 };
+// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
+persistable('MemberCell', MemberCell, { revive: (cell) => void (cell.listener = emitMemberTransition) });
 
 /**
  * One EMT's part in one rendezvous instance, as caller or member, or the direct path: the walk is the
@@ -184,7 +131,8 @@ const emitMemberTransition: TransitionListener = (cell, from, event) => {
 export class RendezvousFrame implements Frame {
   readonly kind = 'rendezvous';
   readonly cell: MemberCell;
-  readonly #seq: number;
+  /** Names the member machine (`vm.1/emt.0/rv.3`). */
+  private readonly seq: number;
 
   constructor(
     readonly emt: Emt,
@@ -197,9 +145,9 @@ export class RendezvousFrame implements Frame {
     /** Nesting depth (cRendezvousRecursions) this frame runs at. */
     readonly depth: number,
   ) {
-    this.#seq = ++emt.rendezvousSeq;
+    this.seq = ++emt.rendezvousSeq;
     const vm = emt.vm;
-    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.#seq}`, this);
+    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.seq}`, this);
     this.cell.listener = emitMemberTransition;
   }
 
@@ -225,15 +173,15 @@ export class RendezvousFrame implements Frame {
     const vm = this.emt.vm;
     switch (this.phase) {
       case 'lock':
-        return vm.rendezvousLock === null || this.#outerPending() !== null;
+        return vm.rendezvousLock === null || this.outerPending() !== null;
       case 'enter':
         return true;
       case 'turn':
-        return this.instance!.mayRun(this.emt.cpu) || this.#nestedPending() !== null;
+        return this.instance!.mayRun(this.emt.cpu) || this.nestedPending() !== null;
       case 'done':
-        return this.instance!.doneSignalled || this.#nestedPending() !== null;
+        return this.instance!.doneSignalled || this.nestedPending() !== null;
       case 'doneCaller':
-        return this.instance!.phase === 'finishing' || this.#nestedPending() !== null;
+        return this.instance!.phase === 'finishing' || this.nestedPending() !== null;
       default:
         return false; // callback / direct: the callback's own waits sit above this frame
     }
@@ -241,26 +189,26 @@ export class RendezvousFrame implements Frame {
 
   progress(): void {
     const phase = this.phase;
-    const nested = phase === 'turn' || phase === 'done' || phase === 'doneCaller' ? this.#nestedPending() : null;
-    if (nested) return this.#join(nested); // vmmR3EmtRendezvousRecursive seen from a waiting EMT
+    const nested = phase === 'turn' || phase === 'done' || phase === 'doneCaller' ? this.nestedPending() : null;
+    if (nested) return this.join(nested); // vmmR3EmtRendezvousRecursive seen from a waiting EMT
     switch (phase) {
       case 'lock':
-        return this.#lock();
+        return this.lock();
       case 'enter':
-        return this.#enter();
+        return this.enter();
       case 'turn':
-        return this.#runCallback();
+        return this.runCallback();
       case 'done':
-        return this.#return();
+        return this.return();
       case 'doneCaller':
-        return this.#finish();
+        return this.finish();
       default:
         return;
     }
   }
 
   /** Join another rendezvous as a non-caller; its informational status is merged into ours (rcStrictRecursion). */
-  #join(other: RendezvousInstance): void {
+  private join(other: RendezvousInstance): void {
     joinRendezvous(this.emt, other, TO_RENDEZVOUS_FRAME);
   }
 
@@ -268,23 +216,23 @@ export class RendezvousFrame implements Frame {
   statusArrived(rc: number): void {
     switch (this.phase) {
       case 'callback':
-        return this.#callbackDone(rc, true, MEMBER.callbackDone);
+        return this.callbackDone(rc, true, MEMBER.callbackDone);
       case 'direct':
-        return this.#directDone(rc);
+        return this.directDone(rc);
       default:
         this.cell.send(joinedEvent(rc));
     }
   }
 
   /** The outermost rendezvous is pending and this EMT has not joined it (VMMR3EmtRendezvousFF while spinning). */
-  #outerPending(): RendezvousInstance | null {
+  private outerPending(): RendezvousInstance | null {
     const vm = this.emt.vm;
     const lock = vm.rendezvousLock;
     return lock && (vm.ff & VM_FF_EMT_RENDEZVOUS) !== 0 && !lock.entered.has(this.emt.cpu) ? lock : null;
   }
 
   /** A rendezvous nested inside ours that this EMT has not entered yet. */
-  #nestedPending(): RendezvousInstance | null {
+  private nestedPending(): RendezvousInstance | null {
     const stack = this.emt.vm.rendezvousStack;
     if (stack.length === 0) return null; // (reading stack[-1] would be a slow named-property lookup)
     const innermost = stack[stack.length - 1]!;
@@ -292,9 +240,9 @@ export class RendezvousFrame implements Frame {
     return innermost.ctx.depth > (this.instance?.ctx.depth ?? -1) && innermost.parent !== null ? innermost : null;
   }
 
-  #lock(): void {
+  private lock(): void {
     const vm = this.emt.vm;
-    if (vm.rendezvousLock !== null) return this.#join(this.#outerPending()!);
+    if (vm.rendezvousLock !== null) return this.join(this.outerPending()!);
     // The VM may have started dying while we waited for the lock (a destroy raced us): VMM.cpp checks for
     // that only before the wait and then waits for EMTs that are gone. Intended fidelity checks again.
     if (vm.host.fidelity !== 'as-written' && mustRunDirect(vm)) {
@@ -310,7 +258,7 @@ export class RendezvousFrame implements Frame {
     vm.setFF(VM_FF_EMT_RENDEZVOUS);
     vm.notifyAll(VMNOTIFYFF_FLAGS_POKE);
     this.cell.send(MEMBER.acquire);
-    this.#enter();
+    this.enter();
   }
 
   /** The direct path: the callback runs on this EMT alone (the frame stays, in 'direct', while it runs). */
@@ -320,7 +268,7 @@ export class RendezvousFrame implements Frame {
     emt.runResult(emt.call(() => callback(emt.context()), () => callbackName('rendezvous callback', callback)), TO_RENDEZVOUS_FRAME);
   }
 
-  #directDone(rc: number): void {
+  private directDone(rc: number): void {
     const joined = this.joined;
     this.cell.send(MEMBER.callbackDone);
     this.emt.vm.functions.delete(this.callbackId);
@@ -328,7 +276,7 @@ export class RendezvousFrame implements Frame {
     resumeWith(this.emt, this.next, mergeStatus(finalStatus(rc), joined));
   }
 
-  #enter(): void {
+  private enter(): void {
     const instance = this.instance!;
     const vm = this.emt.vm;
     const cpu = this.emt.cpu;
@@ -345,13 +293,13 @@ export class RendezvousFrame implements Frame {
     this.cell.send(ctx.type === 'once' && ctx.runner !== cpu ? MEMBER.enterSkippingTurn : MEMBER.enter);
   }
 
-  #runCallback(): void {
+  private runCallback(): void {
     const instance = this.instance!;
     const cpu = this.emt.cpu;
     if (instance.ctx.type === 'one-by-one' && instance.ctx.runner !== cpu) instance.cell.send(takeTurnEvent(cpu));
     const ctx = instance.ctx;
     if (ctx.stopOnError && ctx.status < 0) {
-      return this.#callbackDone(VINF_SUCCESS, false, MEMBER.skipCallback);
+      return this.callbackDone(VINF_SUCCESS, false, MEMBER.skipCallback);
     }
     this.cell.send(MEMBER.runCallback);
     const callback = instance.callback;
@@ -359,7 +307,7 @@ export class RendezvousFrame implements Frame {
   }
 
   /** Count the callback in on the shared rendezvous, signal whoever goes next, then wait for done. */
-  #callbackDone(rc: number, ran: boolean, event: RendezvousMemberEvent): void {
+  private callbackDone(rc: number, ran: boolean, event: RendezvousMemberEvent): void {
     const instance = this.instance!;
     const vm = this.emt.vm;
     instance.cell.send(callbackDoneEvent(this.emt.cpu, rc, ran));
@@ -371,7 +319,7 @@ export class RendezvousFrame implements Frame {
   }
 
   /** A non-caller leaves; the (n-1)th wakes the caller on DoneCaller. */
-  #return(): void {
+  private return(): void {
     const instance = this.instance!;
     instance.cell.send(returnEvent(this.emt.cpu));
     if (instance.phase === 'finishing') this.emt.vm.notifyCpu(instance.ctx.caller);
@@ -381,7 +329,7 @@ export class RendezvousFrame implements Frame {
   }
 
   /** The caller reads the status, drops the lock (or the nesting level) and merges (§6.3 steps 8–9). */
-  #finish(): void {
+  private finish(): void {
     const instance = this.instance!;
     const vm = this.emt.vm;
     const status = instance.ctx.status;
@@ -396,5 +344,7 @@ export class RendezvousFrame implements Frame {
     resumeWith(this.emt, this.next, finalStatus(joined !== VINF_SUCCESS ? mergeStatus(status, joined) : status));
   }
 }
+
+persistable('RendezvousFrame', RendezvousFrame, { history: ['seq'] });
 
 defineContinuations({ 'rendezvous.frame': (emt, _cont, rc) => (emt.top() as RendezvousFrame).statusArrived(rc) });

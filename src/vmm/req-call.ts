@@ -12,6 +12,7 @@ import type { TimerHandle, TimerTarget } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import type { ExternalThread } from './external.js';
+import { persistable } from '../persist/registry.js';
 
 /** The caller machine's events, one shared object each. */
 export const REQ_CALL_EVENT = sharedEvents<ReqCallEvent>({ alloc: true, queue: true, queueNoWait: true, nextCpu: true, timeout: true, complete: true });
@@ -30,6 +31,8 @@ const emitEdge: TransitionListener = (cell, from, event) => {
   const vm = (cell as ReqCallCell).call.pool.vm;
   if (vm.wantsDetail()) emitCellEdge(vm, 'reqCall', cell, from, event); // one listener for all calls, no closure per edge
 };
+// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
+persistable('ReqCallCell', ReqCallCell, { revive: (cell) => void (cell.listener = emitEdge) });
 
 export class ReqCall implements TimerTarget {
   readonly cell: ReqCallCell;
@@ -79,10 +82,10 @@ export class ReqCall implements TimerTarget {
     }
     if (this.state === 'waiting') this.cell.send(REQ_CALL_EVENT.nextCpu);
     req.caller = this;
-    this.#armTimeout();
+    this.armTimeout();
     this.cell.send(this.noWait ? REQ_CALL_EVENT.queueNoWait : REQ_CALL_EVENT.queue);
     queueRequest(req, null);
-    if (this.noWait) this.#answer(VINF_SUCCESS);
+    if (this.noWait) this.answer(VINF_SUCCESS);
   }
 
   /** A wake-up: the timer posts the timeout to the thread; the thread runs the timeout or the signal. */
@@ -90,14 +93,14 @@ export class ReqCall implements TimerTarget {
     const wake = event as ReqCallWake;
     if (wake === 'timer') return this.thread.post({ target: this, event: 'timeout' });
     if (wake === 'timeout') {
-      if (this.cell.send(REQ_CALL_EVENT.timeout)) this.#answer(VERR_TIMEOUT);
+      if (this.cell.send(REQ_CALL_EVENT.timeout)) this.answer(VERR_TIMEOUT);
       return;
     }
-    this.#signalled();
+    this.signalled();
   }
 
   /** The packet's event: the next leg of an ALL walk, or the end (free a completed packet, answer if not yet). */
-  #signalled(): void {
+  private signalled(): void {
     const req = this.req;
     // Only a failed *wait* (a timeout, a killed packet) ends an ALL walk; a callee's failure does not.
     if (this.state === 'waiting' && this.at < this.order.length && req.status !== VERR_VM_REQUEST_KILLED) return this.queueNext();
@@ -107,11 +110,11 @@ export class ReqCall implements TimerTarget {
     if (req.state === 'COMPLETED') this.pool.free(req); // also after a timeout: the caller frees it late
     const answered = this.state !== 'waiting';
     this.cell.send(REQ_CALL_EVENT.complete);
-    if (!answered) this.#answer(rc);
+    if (!answered) this.answer(rc);
   }
 
   // cMillies applies to each wait (one per CPU for ALL / ALL_REVERSE).
-  #armTimeout(): void {
+  private armTimeout(): void {
     const sched = this.pool.vm.host.sched;
     sched.clearTimer(this.timer);
     const { timeoutMs } = this;
@@ -119,7 +122,9 @@ export class ReqCall implements TimerTarget {
     this.timer = sched.setTimer(sched.clock.nowNs() + timeoutMs * NS_PER_MS, `${this.thread.id}/timeout`, { target: this, event: 'timer' });
   }
 
-  #answer(rc: number): void {
+  private answer(rc: number): void {
     this.pool.vm.functions.take<(rc: number) => void>(this.doneId)(rc);
   }
 }
+
+persistable('ReqCall', ReqCall);

@@ -15,6 +15,7 @@ import type { CpuTarget, ReqFn } from './types.js';
 import type { Emt } from './emt.js';
 import type { ReqCall } from './req-call.js';
 import type { VmCore } from './vm-core.js';
+import { persistable } from '../persist/registry.js';
 
 /** VMREQFLAGS (§5.2). */
 export const VMREQFLAGS_VBOX_STATUS = 0;
@@ -62,6 +63,12 @@ export class VmReq {
     readonly id: number,
   ) {
     this.cell = new MachineCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`);
+    this.listen();
+  }
+
+  /** The packet's cell reports its edges (again after a restore: a listener is a host attachment). */
+  listen(): void {
+    const { vm, id } = this;
     this.cell.listener = (cell, from) =>
       vm.emit({
         kind: 'request', id, from: from.value as string, to: cell.value, target: String(this.target),
@@ -81,6 +88,8 @@ export class VmReq {
   }
 }
 
+persistable('VmReq', VmReq, { revive: (req) => req.listen() });
+
 /** The packet machine's events, one shared object each (the machine memo keys edges by the object). */
 export const REQ_EVENT = sharedEvents<VmReqEvent>({ process: true, recycle: true, free: true, queue: true, complete: true, kill: true, requeue: true });
 
@@ -89,12 +98,13 @@ export class ReqPool {
   readonly stats: ReqStats = {
     AllocNew: 0, AllocRaces: 0, AllocRecycled: 0, Free: 0, FreeOverflow: 0, Processed: 0, MoreThan1: 0, PushBackRaces: 0,
   };
-  readonly #free: VmReq[] = [];
+  /** The free-list cache (packets ready for recycling). */
+  private readonly freeList: VmReq[] = [];
 
   constructor(readonly vm: VmCore) {}
 
   get cached(): number {
-    return this.#free.length;
+    return this.freeList.length;
   }
 
   /** VMR3ReqAlloc: validate the target, recycle a packet or make a new one; state ALLOCATED. */
@@ -102,7 +112,7 @@ export class ReqPool {
     if (!isValidTarget(target, this.vm.cCpus)) {
       throw new VBoxError(VERR_INVALID_PARAMETER, `invalid request target ${String(target)} (VM has ${this.vm.cCpus} CPUs)`);
     }
-    let req = this.#free.pop();
+    let req = this.freeList.pop();
     if (req) {
       req.move(REQ_EVENT.recycle);
       this.stats.AllocRecycled++;
@@ -135,10 +145,13 @@ export class ReqPool {
     req.caller = null;
     req.waiter = null;
     this.stats.Free++;
-    if (this.#free.length < VMREQ_FREE_CACHE_MAX) this.#free.push(req);
+    if (this.freeList.length < VMREQ_FREE_CACHE_MAX) this.freeList.push(req);
     else this.stats.FreeOverflow++;
   }
 }
+
+// The statistics count what happened.
+persistable('ReqPool', ReqPool, { history: ['stats'] });
 
 /** The packet's callback, for vmR3ReqProcessOne (a packet holds only its id). */
 export function requestFn(req: VmReq): ReqFn {

@@ -5,6 +5,7 @@
  */
 import type { VmCore } from './vm-core.js';
 import type { Wakeable } from '../sched/scheduler.js';
+import { defineCode } from '../persist/registry.js';
 
 /** Where a request goes (VMCPUID_*, §5.1). */
 export type CpuTarget = number | 'any' | 'any-queue' | 'all' | 'all-reverse';
@@ -60,8 +61,8 @@ export const emtSlices = (slices: Iterator<SliceStep, number, void>, then?: (rc:
  * VMR3ReqCallWait from EMT code (§5.8): inline for 'any' and the EMT's own CPU, else queued and waited for;
  * then continue with `then(rc)`.
  */
-export const emtCallWait = (target: CpuTarget, fn: ReqFn, args: readonly unknown[] = [], then?: (rc: number) => EmtResult): EmtBlock =>
-  then ? { kind: 'call', target, fn, args, then } : { kind: 'call', target, fn, args };
+export const emtCallWait = defineCode('vmm.emtCallWait', (target: CpuTarget, fn: ReqFn, args: readonly unknown[] = [], then?: (rc: number) => EmtResult): EmtBlock =>
+  then ? { kind: 'call', target, fn, args, then } : { kind: 'call', target, fn, args });
 
 /** VMR3ReqCallV from EMT code with VMREQFLAGS_* (NO_WAIT does not wait; PRIORITY takes the priority lane). */
 export const emtReqCall = (

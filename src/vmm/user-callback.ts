@@ -16,6 +16,7 @@
  * carry it.
  */
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_STATUS, VERR_NOT_SUPPORTED } from '../status.js';
+import { codeStamp, persistable } from '../persist/registry.js';
 
 export type UserCallbackFailure = 'threw' | 'bad-return' | 'async';
 
@@ -118,7 +119,27 @@ function preview(value: unknown): string {
 }
 
 /** The name a callback goes by in messages: its kind and, when it has one, its function name. */
-export const callbackName = (kind: string, fn: unknown): string =>
-  typeof fn === 'function' && fn.name ? `${kind} '${fn.name}'` : kind;
+export const callbackName = (kind: string, fn: unknown): string => {
+  if (typeof fn !== 'function') return kind;
+  const stamp = codeStamp(fn); // a worker bound to its data (vmR3Suspend(reason)): the worker's own name
+  const name = stamp?.args ? stamp.name.slice(stamp.name.lastIndexOf('.') + 1) : fn.name;
+  return name ? `${kind} '${name}'` : kind;
+};
 
 export const isUserCallbackError = (value: unknown): value is UserCallbackError => value instanceof UserCallbackError;
+
+/**
+ * Kept as VmCore.lastError.error: saved as what it says (status, callback, failure, message, stack) and what
+ * it threw when that is data; a thrown object that is not (an Error of the embedder's) is kept as its text.
+ */
+persistable('UserCallbackError', UserCallbackError, {
+  save: (e) => ({
+    rc: e.rc, name: e.name, callback: e.callback, failure: e.failure, message: e.message, stack: e.stack ?? null,
+    cause: e.cause instanceof Error ? { name: e.cause.name, message: e.cause.message } : (typeof e.cause === 'object' && e.cause !== null) || typeof e.cause === 'function' ? String(e.cause) : e.cause,
+  }),
+  restore: (e, data: { rc: number; name: string; callback: string; failure: UserCallbackFailure; message: string; stack: string | null; cause: unknown }) => {
+    Object.assign(e, { rc: data.rc, name: data.name, callback: data.callback, failure: data.failure, cause: data.cause });
+    Object.defineProperty(e, 'message', { value: data.message, writable: true, configurable: true });
+    if (data.stack !== null) Object.defineProperty(e, 'stack', { value: data.stack, writable: true, configurable: true });
+  },
+});

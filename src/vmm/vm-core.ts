@@ -22,22 +22,46 @@ import type { VmHalt } from './halt/state.js';
 import type { VmComponents } from './lifecycle.js';
 import type { Gvmm } from '../gvmm/gvmm.js';
 import { anyValue, callUser, isUserCallbackError, type UserCallbackError } from './user-callback.js';
+import { persistable } from '../persist/registry.js';
+import type { EmtHooks } from './emt.js';
 
 /** Engine-wide services a VM needs (the VMM that owns it). */
 export interface VmmHost {
   readonly sched: Scheduler;
   /** The EMT whose step is running, or null for code outside the VM (embedder, client actors). */
   current: { vm: VmCore; cpu: number } | null;
-  nextId(kind: 'req' | 'caller'): number;
+  nextId(kind: 'req' | 'caller' | 'call'): number;
   readonly fidelity: 'intended' | 'as-written';
   /** The engine was disposed: every call rejects (src/vmm/vmm.ts). */
   readonly disposed?: boolean;
   /** Keep `kill` until the returned untrack is called; dispose() calls every kept one (a pending API call). */
   trackCall?(kill: () => void): () => void;
+  /** GVMMR3DestroyVM destroyed `vm` after TERMINATED (the Vmm forgets it and says so on vms$). */
+  vmDestroyed?(vm: VmCore): void;
+  /**
+   * The promise API (runOperation): keep a pending call's resolvers under a new id, in a table that is no part
+   * of the engine's state (a restored engine starts with it empty); the pending call holds only the id.
+   */
+  openCall(resolvers: CallResolvers): number;
+  /**
+   * Finish call `id` of `vm`: its resolvers get the result. After a restore they are gone: the result is
+   * reported on the VM's events (kind 'call-unclaimed'), never thrown, never lost.
+   */
+  settleCall(vm: VmCore, id: number, result: number | Error): void;
+  /** The embedder's options a restore rebuilds host attachments from (components; hooks: emtHooks). */
+  readonly options?: { readonly components?: Partial<VmComponents> };
+  /** After a restore: the EMT hooks of `vm` rebuilt from the host's options (absent: the EMT keeps none). */
+  emtHooks?(vm: VmCore): EmtHooks;
   /** Test-only broken variants (src/check/mutants.ts); absent in every real engine. */
   readonly faults?: EngineFaults;
   /** Machine definitions to run instead of machines/ (test-only `provide()` variants). */
   readonly machines?: Partial<EngineMachines>;
+}
+
+/** A pending promise API call's resolvers (VmmHost.openCall). */
+export interface CallResolvers {
+  resolve(rc: number): void;
+  reject(error: Error): void;
 }
 
 /** Everything observable that happens in a VM, in order (inspection, traces, the facade's streams). */
@@ -64,7 +88,9 @@ export type VmTraceEvent =
   /** The halt method switched (vmR3SetHaltMethodU's rendezvous on EMT(0)). */
   | { kind: 'halt-method'; from: string; to: string; tNs: number }
   /** An edge of the save's SSM handle (`vm.1/ssm`) or of the VM's GVMM handle (`gvmm/handle.1`). */
-  | CellEdgeEvent;
+  | CellEdgeEvent
+  /** A promise API call finished whose promise did not survive a restore: its status (`error`: what it rejects with). */
+  | { kind: 'call-unclaimed'; call: number; rc: number; error?: Error; tNs: number };
 
 export type AtStateCallback = (newState: VmState, oldState: VmState) => void;
 export type AtErrorCallback = (rc: number, message: string) => void;
@@ -147,7 +173,10 @@ export class VmCore {
   readonly listeners = new ListenerSet<VmListener>();
   /** The VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
   onEnd: (() => void) | null = null;
-  /** The component table (PDM, SSM … notifications), the embedder's wrapped by userComponents; null: no-ops. */
+  /**
+   * The component table (PDM, SSM … notifications), the embedder's wrapped by userComponents; null: no-ops.
+   * A host attachment: when null, componentsOf() builds it from the host's options (after a restore too).
+   */
   components: VmComponents | null = null;
   /** The engine's GVMM this VM is attached to (VMR3Create attaches it before any EMT runs). */
   gvmm: Gvmm | null = null;
@@ -171,6 +200,11 @@ export class VmCore {
     this.cpuStates = Array.from({ length: cCpus }, (_, i) => new MachineCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`));
     this.cpuQueues = Array.from({ length: cCpus }, (_, i) => new RequestQueue<VmReq>(`cpu.${i}`));
     this.cpuFF = new Array<number>(cCpus).fill(0);
+    this.listen();
+  }
+
+  /** The vCPU cells report their edges (again after a restore: a listener is a host attachment). */
+  listen(): void {
     for (const [i, cell] of this.cpuStates.entries()) {
       cell.listener = (c, from) =>
         this.emit({ kind: 'cpu-state', cpu: i, from: from.value as VmCpuState, to: c.value as VmCpuState, tNs: this.nowNs() });
@@ -239,7 +273,7 @@ export class VmCore {
       return VERR_VM_INVALID_VM_STATE;
     }
     const [from, to] = pairs[ordinal]!;
-    this.#move(from, to, false);
+    this.move(from, to, false);
     return ordinal + 1;
   }
 
@@ -248,11 +282,11 @@ export class VmCore {
     if (this.vmState !== from) {
       throw new VmAssertion(VERR_VM_UNEXPECTED_VM_STATE, `vmR3SetState: expected ${from}, found ${this.vmState} (to ${to})`);
     }
-    this.#move(from, to, setRatherThanClearFF);
+    this.move(from, to, setRatherThanClearFF);
   }
 
   /** vmR3SetStateLocked: take the edge from → to through the machine, then the at-state callbacks. */
-  #move(from: VmState, to: VmState, setRatherThanClearFF: boolean): void {
+  private move(from: VmState, to: VmState, setRatherThanClearFF: boolean): void {
     const event = EDGE_EVENTS.get(`${from}>${to}`);
     if (!event || !this.state.send(event) || this.vmState !== to) {
       throw new VmAssertion(VERR_VM_UNEXPECTED_VM_STATE, `no VMSTATE edge ${from} -> ${to}`);
@@ -325,6 +359,20 @@ export class VmCore {
     return VM_API_TRANSITIONS[api];
   }
 }
+
+/**
+ * Host attachments are transient: the listeners (the facade's, inspection's), the facade's onEnd and the
+ * component table (componentsOf rebuilds it from the host's options); revive re-attaches the vCPU cells'
+ * listeners. cErrors … cSoftResets and rendezvousSeq count what happened; none decides what happens next.
+ */
+persistable('VmCore', VmCore, {
+  transient: ['listeners', 'onEnd', 'components'],
+  history: ['rendezvousSeq', 'cErrors', 'cRuntimeErrors', 'cResets', 'cHardResets', 'cSoftResets'],
+  revive: (vm) => {
+    Object.assign(vm, { listeners: new ListenerSet<VmListener>(), onEnd: null, components: null });
+    vm.listen();
+  },
+});
 
 /** An AssertRelease in VirtualBox: a broken invariant, carried with the status VirtualBox would return. */
 export class VmAssertion extends Error {

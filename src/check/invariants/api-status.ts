@@ -7,7 +7,10 @@
  */
 import { statusName } from '../../status.js';
 import type { CallRef } from '../labels.js';
-import type { Monitor, PropertyDef } from '../property.js';
+import type { Monitor, MonitorContext, PropertyDef } from '../property.js';
+import { persistable } from '../../persist/registry.js';
+import type { KeyWriter } from '../key-writer.js';
+import type { VmTraceEvent } from '../../vmm/vm-core.js';
 import type { CallSpec } from '../scenario.js';
 import { VMSETRTERR_FLAGS_FATAL } from '../../vmm/operations.js';
 
@@ -48,35 +51,37 @@ const POWER_OFF_EDGES = [
 export const apiStatus: PropertyDef = {
   name: 'api-status',
   description: 'a lifecycle call that returns success took its own VMSTATE edge (§1.4)',
-  create(): Monitor {
-    /** Calls in flight that prove something → whether their edge was taken. */
-    const inFlight = new Map<CallRef, boolean>();
-    return {
-      name: 'api-status',
-      onCallStart(call, ctx) {
-        if (provingEdges(call.spec, ctx.view.powerOffInsteadOfReset)) inFlight.set(call, false);
-      },
-      events: ['state'],
-      onEvent(event, ctx) {
-        if (event.kind !== 'state' || inFlight.size === 0) return;
-        const owner = ctx.view.world.labels.ownerOfStep().call;
-        if (!owner || !inFlight.has(owner)) return;
-        if (provingEdges(owner.spec, ctx.view.powerOffInsteadOfReset)!.includes(`${event.from}>${event.to}`)) inFlight.set(owner, true);
-      },
-      onCallEnd(call, rc, ctx) {
-        const took = inFlight.get(call);
-        inFlight.delete(call);
-        if (took === false && rc >= 0) {
-          const edges = provingEdges(call.spec, ctx.view.powerOffInsteadOfReset)!.map((e) => e.replace('>', ' -> ')).join(' or ');
-          ctx.fail('api-status', `${call.label} ${call.spec.call} returned ${statusName(rc)} (${rc}) but never took ${edges}`);
-        }
-      },
-      encode(key) {
-        // Sorted: the order calls started in is history, not state.
-        key.w(inFlight.size);
-        const entries = [...inFlight].map(([call, took]) => call.labelId * 2 + (took ? 1 : 0)).sort((a, b) => a - b);
-        for (const entry of entries) key.w(entry);
-      },
-    };
-  },
+  create: () => new ApiStatusMonitor(),
 };
+
+class ApiStatusMonitor implements Monitor {
+  /** Calls in flight that prove something → whether their edge was taken. */
+  private readonly inFlight = new Map<CallRef, boolean>();
+  readonly name = 'api-status';
+  onCallStart(call: CallRef, ctx: MonitorContext): void {
+    if (provingEdges(call.spec, ctx.view.powerOffInsteadOfReset)) this.inFlight.set(call, false);
+  }
+  readonly events: readonly VmTraceEvent['kind'][] = ['state'];
+  onEvent(event: VmTraceEvent, ctx: MonitorContext): void {
+    if (event.kind !== 'state' || this.inFlight.size === 0) return;
+    const owner = ctx.view.world.labels.ownerOfStep().call;
+    if (!owner || !this.inFlight.has(owner)) return;
+    if (provingEdges(owner.spec, ctx.view.powerOffInsteadOfReset)!.includes(`${event.from}>${event.to}`)) this.inFlight.set(owner, true);
+  }
+  onCallEnd(call: CallRef, rc: number, ctx: MonitorContext): void {
+    const took = this.inFlight.get(call);
+    this.inFlight.delete(call);
+    if (took === false && rc >= 0) {
+      const edges = provingEdges(call.spec, ctx.view.powerOffInsteadOfReset)!.map((e) => e.replace('>', ' -> ')).join(' or ');
+      ctx.fail('api-status', `${call.label} ${call.spec.call} returned ${statusName(rc)} (${rc}) but never took ${edges}`);
+    }
+  }
+  encode(key: KeyWriter): void {
+    // Sorted: the order calls started in is history, not state.
+    key.w(this.inFlight.size);
+    const entries = [...this.inFlight].map(([call, took]) => call.labelId * 2 + (took ? 1 : 0)).sort((a, b) => a - b);
+    for (const entry of entries) key.w(entry);
+  }
+}
+
+persistable('ApiStatusMonitor', ApiStatusMonitor);

@@ -5,21 +5,26 @@
  * VirtualBox breaks this when a VMR3Suspend lands during the live phase.
  */
 import { statusName } from '../../status.js';
-import type { Monitor, PropertyDef } from '../property.js';
+import type { Monitor, MonitorContext, PropertyDef } from '../property.js';
+import { persistable } from '../../persist/registry.js';
+import type { CallRef } from '../labels.js';
 
 export const saveCleanup: PropertyDef = {
   name: 'save-cleanup',
   description: 'when VMR3Save returns, the VM is not left in a live-save (_LS) state (§7.1)',
-  create(): Monitor {
-    return {
-      name: 'save-cleanup',
-      onCallEnd(call, rc, ctx) {
-        if (call.spec.call !== 'save' && call.spec.call !== 'teleport') return;
-        const state = ctx.view.vmState;
-        if (state.endsWith('_LS')) {
-          ctx.fail('save-cleanup', `${call.label} ${call.spec.call} returned ${statusName(rc)} (${rc}) but left the VM in ${state}: no API leaves a live-save state once the saving thread is gone`);
-        }
-      },
-    };
-  },
+  create: () => new SaveCleanupMonitor(),
 };
+
+class SaveCleanupMonitor implements Monitor {
+
+  readonly name = 'save-cleanup';
+  onCallEnd(call: CallRef, rc: number, ctx: MonitorContext): void {
+    if (call.spec.call !== 'save' && call.spec.call !== 'teleport') return;
+    const state = ctx.view.vmState;
+    if (state.endsWith('_LS')) {
+      ctx.fail('save-cleanup', `${call.label} ${call.spec.call} returned ${statusName(rc)} (${rc}) but left the VM in ${state}: no API leaves a live-save state once the saving thread is gone`);
+    }
+  }
+}
+
+persistable('SaveCleanupMonitor', SaveCleanupMonitor);

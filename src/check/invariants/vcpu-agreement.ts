@@ -5,7 +5,8 @@
  * is STOPPED. Transitional states (POWERING_ON, POWERING_OFF*, LOADING …) may be mixed.
  */
 import { isCpuStarted } from '../../../machines/vmcpu.js';
-import type { Monitor, PropertyDef } from '../property.js';
+import type { Monitor, MonitorContext, PropertyDef } from '../property.js';
+import { persistable } from '../../persist/registry.js';
 
 const ALL_STARTED = new Set([
   'RUNNING', 'RUNNING_LS', 'RESUMING', 'SUSPENDING', 'SUSPENDING_LS', 'SUSPENDING_EXT_LS', 'SUSPENDED', 'SUSPENDED_LS',
@@ -17,23 +18,26 @@ const ALL_STOPPED = new Set(['CREATING', 'CREATED', 'OFF', 'OFF_LS', 'DESTROYING
 export const vcpuAgreement: PropertyDef = {
   name: 'vcpu-agreement',
   description: 'every vCPU is started while the VM is RUNNING, SUSPENDED and their kin, and STOPPED before power-on and after power-off (§2.2)',
-  create(): Monitor {
-    return {
-      name: 'vcpu-agreement',
-      afterStep(ctx, changed) {
-        if (!changed) return;
-        const view = ctx.view;
-        const state = view.vmState;
-        const started = ALL_STARTED.has(state);
-        if (!started && !ALL_STOPPED.has(state)) return;
-        for (let cpu = 0; cpu < view.cpus; cpu++) {
-          const cpuState = view.cpuState(cpu);
-          if (isCpuStarted(cpuState) !== started) {
-            ctx.fail('vcpu-agreement', `VM is ${state} but vCPU ${cpu} is ${cpuState} (expected ${started ? 'a started state' : 'STOPPED'})`);
-            return;
-          }
-        }
-      },
-    };
-  },
+  create: () => new VcpuAgreementMonitor(),
 };
+
+class VcpuAgreementMonitor implements Monitor {
+
+  readonly name = 'vcpu-agreement';
+  afterStep(ctx: MonitorContext, changed: boolean): void {
+    if (!changed) return;
+    const view = ctx.view;
+    const state = view.vmState;
+    const started = ALL_STARTED.has(state);
+    if (!started && !ALL_STOPPED.has(state)) return;
+    for (let cpu = 0; cpu < view.cpus; cpu++) {
+      const cpuState = view.cpuState(cpu);
+      if (isCpuStarted(cpuState) !== started) {
+        ctx.fail('vcpu-agreement', `VM is ${state} but vCPU ${cpu} is ${cpuState} (expected ${started ? 'a started state' : 'STOPPED'})`);
+        return;
+      }
+    }
+  }
+}
+
+persistable('VcpuAgreementMonitor', VcpuAgreementMonitor);

@@ -12,7 +12,9 @@ import { HaltFrame, interrupted } from '../../vmm/emt-frames.js';
 import type { Emt } from '../../vmm/emt.js';
 import { VM_FF_EMT_RENDEZVOUS } from '../../vmm/ff.js';
 import { haltOf } from '../../vmm/halt/state.js';
-import type { Monitor, PropertyDef } from '../property.js';
+import type { Monitor, MonitorContext, PropertyDef } from '../property.js';
+import { persistable } from '../../persist/registry.js';
+import type { KeyWriter } from '../key-writer.js';
 
 /** Where the EMT sleeps and whether it has work its wait should end for; null when it is not asleep. */
 function sleeping(emt: Emt): { where: string; owed: boolean } | null {
@@ -34,35 +36,37 @@ function describeWork(emt: Emt): string {
 export const wakeUp: PropertyDef = {
   name: 'wake-up',
   description: 'with halt methods on, VMR3NotifyCpuFF wakes a sleeping EMT: time never passes while an EMT sleeps with work it was not woken for',
-  create(): Monitor {
-    let enabled = false;
-    /** The EMTs woken (runnable and able to progress) since their pending work appeared (a set: any vCPU count). */
-    const noticed = new Set<number>();
-    return {
-      name: 'wake-up',
-      start(ctx) {
-        enabled = ctx.view.world.scenario.halt === 'on';
-      },
-      afterStep(ctx) {
-        if (!enabled) return;
-        const world = ctx.view.world;
-        const quiet = world.ready().length === 0 && world.sched.pendingTimers > 0;
-        for (const emt of world.core.emts) {
-          const sleep = sleeping(emt);
-          if (!sleep?.owed) noticed.delete(emt.cpu);
-          else if (world.sched.isReady(emt) && emt.canProgress()) noticed.add(emt.cpu); // woken, not a stale wake-up
-          else if (quiet && !noticed.has(emt.cpu)) {
-            ctx.fail('wake-up', `wake-up: ${emt.id.slice(emt.id.indexOf('/') + 1)} sleeps in ${sleep.where} (${haltOf(emt.vm).method}) with ${describeWork(emt)} pending and was never woken for it: only a timeout would end the wait (VM ${world.core.vmState}, vCPU ${world.core.cpuState(emt.cpu)})`);
-            return;
-          }
-        }
-      },
-      encode(key, cpu) {
-        if (!enabled) return;
-        let mask = 0;
-        for (const c of noticed) mask |= 1 << cpu(c);
-        key.w(mask);
-      },
-    };
-  },
+  create: () => new WakeUpMonitor(),
 };
+
+class WakeUpMonitor implements Monitor {
+  private enabled = false;
+  /** The EMTs woken (runnable and able to progress) since their pending work appeared (a set: any vCPU count). */
+  private readonly noticed = new Set<number>();
+  readonly name = 'wake-up';
+  start(ctx: MonitorContext): void {
+    this.enabled = ctx.view.world.scenario.halt === 'on';
+  }
+  afterStep(ctx: MonitorContext): void {
+    if (!this.enabled) return;
+    const world = ctx.view.world;
+    const quiet = world.ready().length === 0 && world.sched.pendingTimers > 0;
+    for (const emt of world.core.emts) {
+      const sleep = sleeping(emt);
+      if (!sleep?.owed) this.noticed.delete(emt.cpu);
+      else if (world.sched.isReady(emt) && emt.canProgress()) this.noticed.add(emt.cpu); // woken, not a stale wake-up
+      else if (quiet && !this.noticed.has(emt.cpu)) {
+        ctx.fail('wake-up', `wake-up: ${emt.id.slice(emt.id.indexOf('/') + 1)} sleeps in ${sleep.where} (${haltOf(emt.vm).method}) with ${describeWork(emt)} pending and was never woken for it: only a timeout would end the wait (VM ${world.core.vmState}, vCPU ${world.core.cpuState(emt.cpu)})`);
+        return;
+      }
+    }
+  }
+  encode(key: KeyWriter, cpu: (c: number) => number): void {
+    if (!this.enabled) return;
+    let mask = 0;
+    for (const c of this.noticed) mask |= 1 << cpu(c);
+    key.w(mask);
+  }
+}
+
+persistable('WakeUpMonitor', WakeUpMonitor);

@@ -4,6 +4,7 @@
  * save uses to send only what changed since the previous pass. The backing buffer is allocated on the first
  * write, so a VM that never runs a guest costs a few bitmaps, not its RAM size.
  */
+import { persistable } from '../../persist/registry.js';
 import { Prng } from '../../sched/prng.js';
 import { VBoxError, VERR_INVALID_PARAMETER } from '../../status.js';
 import { crc32 } from '../crc.js';
@@ -37,12 +38,13 @@ export class GuestRam {
   tracking = false;
   /** Pages the guest has written since creation (statistics). */
   pagesWritten = 0;
-  #ram: Buffer | null = null;
-  #words: Uint32Array | null = null;
-  readonly #prng: Prng;
-  #lastNs: number | null = null;
-  #carryBytes = 0;
-  #stamp = 0;
+  private _ram: Buffer | null = null;
+  /** A word view of _ram (a cache: rebuilt from _ram after a restore). */
+  private _words: Uint32Array | null = null;
+  private readonly _prng: Prng;
+  private lastNs: number | null = null;
+  private carryBytes = 0;
+  private stamp = 0;
 
   constructor(options: GuestRamOptions = {}) {
     const size = options.sizeBytes ?? GUEST_RAM_DEFAULT_BYTES;
@@ -56,7 +58,7 @@ export class GuestRam {
     this.dirtyBytesPerSec = rate;
     this.nonZero = new Uint8Array(this.pageCount);
     this.dirty = new Uint8Array(this.pageCount);
-    this.#prng = new Prng(options.seed ?? 0x9e3779b9);
+    this._prng = new Prng(options.seed ?? 0x9e3779b9);
     if (options.prefill) for (let page = 0; page < this.pageCount; page++) this.write(page);
   }
 
@@ -65,8 +67,8 @@ export class GuestRam {
    * compress — like real guest data), and a tracked save will send it again.
    */
   write(page: number): void {
-    const words = this.#backing().words;
-    let x = (Math.imul(++this.#stamp, 0x9e3779b1) ^ page) | 1;
+    const words = this._backing().words;
+    let x = (Math.imul(++this.stamp, 0x9e3779b1) ^ page) | 1;
     for (let i = page * (PGM_PAGE_SIZE / 4), end = i + PGM_PAGE_SIZE / 4; i < end; i++) {
       x ^= x << 13;
       x ^= x >>> 17;
@@ -78,14 +80,16 @@ export class GuestRam {
     this.markDirty(page);
   }
 
-  /** The backing store, allocated on first use (zero-filled, 4-byte aligned). */
-  #backing(): { ram: Buffer; words: Uint32Array } {
-    if (this.#ram === null || this.#words === null) {
+  /** The backing store, allocated on first use (zero-filled, 4-byte aligned); a restored one is copied aligned. */
+  private _backing(): { ram: Buffer; words: Uint32Array } {
+    if (this._ram === null || !this._words) {
       const buffer = new ArrayBuffer(this.sizeBytes);
-      this.#ram = Buffer.from(buffer);
-      this.#words = new Uint32Array(buffer);
+      const restored = this._ram;
+      this._ram = Buffer.from(buffer);
+      if (restored !== null) this._ram.set(restored);
+      this._words = new Uint32Array(buffer);
     }
-    return { ram: this.#ram, words: this.#words };
+    return { ram: this._ram, words: this._words };
   }
 
   markDirty(page: number): void {
@@ -128,37 +132,37 @@ export class GuestRam {
    * twice). Called by the guest on every slice; the first call after the VM (re)starts only sets the mark.
    */
   guestRan(nowNs: number): void {
-    if (this.#lastNs === null || nowNs < this.#lastNs) {
-      this.#lastNs = nowNs;
+    if (this.lastNs === null || nowNs < this.lastNs) {
+      this.lastNs = nowNs;
       return;
     }
-    const bytes = (this.dirtyBytesPerSec * (nowNs - this.#lastNs)) / 1e9 + this.#carryBytes;
-    this.#lastNs = nowNs;
+    const bytes = (this.dirtyBytesPerSec * (nowNs - this.lastNs)) / 1e9 + this.carryBytes;
+    this.lastNs = nowNs;
     const pages = Math.floor(bytes / PGM_PAGE_SIZE);
-    this.#carryBytes = bytes - pages * PGM_PAGE_SIZE;
-    for (let i = 0; i < pages; i++) this.write(this.#prng.int(this.pageCount));
+    this.carryBytes = bytes - pages * PGM_PAGE_SIZE;
+    for (let i = 0; i < pages; i++) this.write(this._prng.int(this.pageCount));
   }
 
   /** The guest stopped running (the VM left RUNNING / RUNNING_LS): time until it runs again dirties nothing. */
   guestStopped(): void {
-    this.#lastNs = null;
-    this.#carryBytes = 0;
+    this.lastNs = null;
+    this.carryBytes = 0;
   }
 
   /** A page's bytes (a view; zero pages give a shared zero page). */
   page(page: number): Buffer {
-    if (this.#ram === null || this.nonZero[page] === 0) return ZERO_PAGE;
-    return this.#ram.subarray(page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
+    if (this._ram === null || this.nonZero[page] === 0) return ZERO_PAGE;
+    return this._ram.subarray(page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
   }
 
   /** Load a page's content (null: a zero page). */
   setPage(page: number, bytes: Uint8Array | null): void {
     if (bytes === null) {
-      if (this.#ram !== null && this.nonZero[page] === 1) this.#ram.fill(0, page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
+      if (this._ram !== null && this.nonZero[page] === 1) this._ram.fill(0, page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
       this.nonZero[page] = 0;
       return;
     }
-    this.#backing().ram.set(bytes.subarray(0, PGM_PAGE_SIZE), page * PGM_PAGE_SIZE);
+    this._backing().ram.set(bytes.subarray(0, PGM_PAGE_SIZE), page * PGM_PAGE_SIZE);
     this.nonZero[page] = 1;
   }
 
@@ -171,3 +175,4 @@ export class GuestRam {
 }
 
 const ZERO_PAGE = Buffer.alloc(PGM_PAGE_SIZE);
+persistable('GuestRam', GuestRam, { transient: ['_words'] });

@@ -5,13 +5,13 @@
  * when the load raised none). A load is one EMT(0) request, a file's and a teleport target's alike (from the
  * source's "load" to the end of the stream, SUSPENDED or LOAD_FAILURE), as VMR3LoadFromStream's is.
  */
+import { bindCode, defineCode, persistable } from '../../persist/registry.js';
 import { isVBoxError, RT_FAILURE, VERR_INTERNAL_ERROR, VINF_SUCCESS } from '../../status.js';
 import { reqCallOp, type Operation } from '../../vmm/external.js';
 import type { ReqPool } from '../../vmm/requests.js';
 import { emtSlices, type EmtContext, type EmtResult, type SliceStep } from '../../vmm/types.js';
 import type { VmCore } from '../../vmm/vm-core.js';
-import type { SsmHandle } from '../handle.js';
-import { ssmLoadSlices, ssmLoadStreamSlices } from '../load.js';
+import { SsmLoadRun } from '../load.js';
 import type { PushSource, SsmSource } from '../sources.js';
 import { savedStateOf } from '../vm-units.js';
 
@@ -25,10 +25,15 @@ export type { LoadOptions } from '../../vmm/save/ports.js';
 export const loadFailureMessage = (name: string): string =>
   `Unable to restore the virtual machine's saved state from '${name}'. It may be damaged or from an older version of VirtualBox. Please discard the saved state before starting the virtual machine`;
 
-const loadProgress = (vm: VmCore, options: LoadOptions) => (percent: number) => {
-  if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // a failure goes to events$
+/**
+ * A load's progress report, as code bound to its record: the embedder's onProgress (an observation, transient:
+ * a restored load reports on vm.progress$ only) and the VM's progress stream.
+ */
+const loadProgress = defineCode('ssm.loadProgress', (load: { vm: VmCore; onProgress?: ((percent: number) => void) | undefined }, percent: number): void => {
+  const vm = load.vm;
+  if (load.onProgress) vm.callVoid('onProgress callback', load.onProgress, percent); // a failure goes to events$
   savedStateOf(vm).progress$.next({ op: 'load', percent, tNs: vm.nowNs() });
-};
+});
 
 /** First half (EMT(0)): CREATED → LOADING or SUSPENDED → LOADING, and the teleport flag. */
 export function vmR3LoadBegin(vm: VmCore, api: LoadApi, teleporting: boolean): number {
@@ -49,22 +54,37 @@ export function vmR3LoadFailed(vm: VmCore, rc: number, message: string | null, n
 
 /**
  * Second half (EMT(0)): SSMR3Load(SSMAFTER_RESUME or TELEPORT), then SUSPENDED or LOAD_FAILURE, in slices
- * (emtSlices): EMT(0) stays in the load, and other actors and the host run between slices.
+ * (emtSlices): EMT(0) stays in the load, and other actors and the host run between slices. A record: the SSM
+ * load's position (SsmLoadRun) and what the end needs.
  */
-export function* vmR3LoadSlices(vm: VmCore, source: string | SsmSource, name: string, teleporting: boolean, options: LoadOptions): Generator<void, number, void> {
-  const state = savedStateOf(vm);
-  let handle: SsmHandle | null = null;
-  try {
-    yield* ssmLoadSlices(state.registry, source, {
-      after: teleporting ? 'TELEPORT' : 'RESUME',
-      onHandle: (h) => (handle = h),
-      onProgress: loadProgress(vm, options),
-    });
-  } catch (error) {
-    return vmR3LoadEnd(vm, error, (handle as SsmHandle | null)?.errorMessage ?? null, name);
+export class VmLoadSlices implements Iterator<SliceStep, number, void> {
+  readonly load: SsmLoadRun;
+  /** The embedder's onProgress: an observation, not written to a snapshot. */
+  onProgress: ((percent: number) => void) | undefined;
+
+  constructor(
+    readonly vm: VmCore,
+    source: string | SsmSource,
+    readonly name: string,
+    teleporting: boolean,
+    options: LoadOptions,
+  ) {
+    this.onProgress = options.onProgress;
+    this.load = new SsmLoadRun(savedStateOf(vm).registry, source, { after: teleporting ? 'TELEPORT' : 'RESUME', onProgress: bindCode(loadProgress, this) });
   }
-  return vmR3LoadEnd(vm, null, null, name);
+
+  next(): IteratorResult<SliceStep, number> {
+    let step: IteratorResult<unknown, unknown>;
+    try {
+      step = this.load.next();
+    } catch (error) {
+      return { done: true, value: vmR3LoadEnd(this.vm, error, this.load.handle?.errorMessage ?? null, this.name) };
+    }
+    if (!step.done) return { done: false, value: undefined };
+    return { done: true, value: vmR3LoadEnd(this.vm, null, null, this.name) };
+  }
 }
+persistable('VmLoadSlices', VmLoadSlices, { transient: ['onProgress'] });
 
 /** The end of a load (EMT(0)): SUSPENDED when it worked, else LOAD_FAILURE with its status and the unit's text. */
 export function vmR3LoadEnd(vm: VmCore, error: unknown, raised: string | null, name: string): number {
@@ -84,17 +104,13 @@ export function vmR3LoadEnd(vm: VmCore, error: unknown, raised: string | null, n
  * load (vmR3LoadEnd) in the same request.
  */
 export function* ssmLoadFromStreamSlices(vm: VmCore, source: PushSource, options: LoadOptions): Generator<SliceStep, { error: unknown; raised: string | null }, void> {
-  const state = savedStateOf(vm);
-  let handle: SsmHandle | null = null;
+  const progress = { vm, onProgress: options.onProgress };
+  const load = new SsmLoadRun(savedStateOf(vm).registry, source, { after: 'TELEPORT', onProgress: bindCode(loadProgress, progress) }, source);
   try {
-    yield* ssmLoadStreamSlices(state.registry, source, {
-      after: 'TELEPORT',
-      onHandle: (h) => (handle = h),
-      onProgress: loadProgress(vm, options),
-    });
+    yield* load;
     return { error: null, raised: null };
   } catch (error) {
-    return { error, raised: (handle as SsmHandle | null)?.errorMessage ?? null };
+    return { error, raised: load.handle?.errorMessage ?? null };
   }
 }
 
@@ -108,7 +124,7 @@ export function loadFromFileOp(pool: ReqPool, path: string | SsmSource, options:
   const name = typeof path === 'string' ? path : (path.name ?? 'stream');
   const fn = ({ vm }: EmtContext): EmtResult => {
     const rc = vmR3LoadBegin(vm, api, teleporting);
-    return RT_FAILURE(rc) ? rc : emtSlices(vmR3LoadSlices(vm, path, name, teleporting, options));
+    return RT_FAILURE(rc) ? rc : emtSlices(new VmLoadSlices(vm, path, name, teleporting, options));
   };
   return reqCallOp(pool, { target: 0 }, fn, []);
 }

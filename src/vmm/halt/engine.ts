@@ -6,11 +6,12 @@
 import { Gvmm } from '../../gvmm/gvmm.js';
 import { gvmmR3DeregisterVCpu, gvmmR3DestroyVM } from '../../gvmm/r3.js';
 import { DEFAULT_SEM_RESOLUTION_NS } from '../../gvmm/config.js';
+import { bindCode, defineCode } from '../../persist/registry.js';
 import type { WakeUpIndexKind } from '../../gvmm/wake-up-index.js';
 import type { Scheduler } from '../../sched/scheduler.js';
 import { VBoxError, VINF_SUCCESS } from '../../status.js';
 import type { EmtHooks } from '../emt.js';
-import type { Operation } from '../external.js';
+import type { ExternalThread, Operation } from '../external.js';
 import { VM_FF_CHECK_VM_STATE } from '../ff.js';
 import type { VmCore } from '../vm-core.js';
 import { attachHalt, HALT_HOOKS } from './attach.js';
@@ -48,47 +49,68 @@ export function reserveVmHandle(gvmm: Gvmm): number {
 }
 
 /**
- * Attach a new VM to GVMM (its handle is reserved) and BOOTSTRAP, and build its EMT hooks: the halt method
- * (unless the embedder brought its own), then at exit GVMMR3DeregisterVCpu on EMTs ≠ 0 and, after
- * TERMINATED, GVMMR3DestroyVM on EMT(0) before the embedder's and the destroy operation's callbacks.
+ * Attach a new VM to GVMM (its handle is reserved) and BOOTSTRAP, and build its EMT hooks (emtHooksOf). After
+ * TERMINATED, GVMMR3DestroyVM tells the engine through its host's `vmDestroyed`.
  */
 export function attachVmToGvmm(
   vm: VmCore,
   gvmm: Gvmm,
-  options: { fidelity: 'intended' | 'as-written'; gvmm?: VmmGvmmOptions; hooks?: EmtHooks; onDestroyed: (vm: VmCore) => void },
+  options: { fidelity: 'intended' | 'as-written'; gvmm?: VmmGvmmOptions; hooks?: EmtHooks },
 ): EmtHooks {
   attachHalt(vm, gvmm, {
     asWritten: options.fidelity === 'as-written',
     driverless: options.gvmm?.driverless ?? false,
     semResolutionNs: options.gvmm?.semResolutionNs ?? DEFAULT_SEM_RESOLUTION_NS,
   });
+  return emtHooksOf(vm, options);
+}
+
+/**
+ * The EMT hooks of a VM of this engine: the halt method (unless the embedder brought its own), the embedder's
+ * hooks, then at exit GVMMR3DeregisterVCpu on EMTs ≠ 0 and, after TERMINATED, GVMMR3DestroyVM on EMT(0) before
+ * the embedder's and the destroy operation's callbacks. Only builds (code-table functions bound to the
+ * embedder's hooks), so a restore rebuilds an EMT's hooks from the VM and the host's options with it.
+ */
+export function emtHooksOf(_vm: VmCore, options: { hooks?: EmtHooks | undefined }): EmtHooks {
   const user = options.hooks;
   return {
     ...HALT_HOOKS,
     ...user,
-    onEmtExit: (core, cpu) => {
-      if (cpu !== 0) gvmmR3DeregisterVCpu(core, cpu);
-      if (user?.onEmtExit) core.callVoid('onEmtExit hook', user.onEmtExit, core, cpu);
-    },
-    onTerminated: (core) => {
-      gvmmR3DestroyVM(core);
-      options.onDestroyed(core);
-      if (user?.onTerminated) core.callVoid('onTerminated hook', user.onTerminated, core); // a failure must not stop destroy
-      core.onTerminated?.();
-    },
+    onEmtExit: bindCode(gvmmEmtExit, user?.onEmtExit),
+    onTerminated: bindCode(gvmmTerminated, user?.onTerminated),
   };
 }
 
+const gvmmEmtExit = defineCode('halt.gvmmEmtExit', (user: EmtHooks['onEmtExit'], core: VmCore, cpu: number): void => {
+  if (cpu !== 0) gvmmR3DeregisterVCpu(core, cpu);
+  if (user) core.callVoid('onEmtExit hook', user, core, cpu);
+});
+
+const gvmmTerminated = defineCode('halt.gvmmTerminated', (user: EmtHooks['onTerminated'], core: VmCore): void => {
+  gvmmR3DestroyVM(core);
+  core.host.vmDestroyed?.(core);
+  if (user) core.callVoid('onTerminated hook', user, core); // a failure must not stop destroy
+  core.onTerminated?.();
+});
+
 /** vmR3DestroyUVM after a failed vmR3CreateU: every EMT leaves its loop, EMT(0) gives the handle back. */
 export function destroyFailedVmOp(vm: VmCore): Operation {
-  return (thread, done) => {
-    vm.onTerminated = () =>
-      thread.post(() => {
-        vm.end();
-        done(VINF_SUCCESS);
-      });
-    vm.fTerminateEMT = true;
-    vm.setFF(VM_FF_CHECK_VM_STATE);
-    vm.notifyAll();
-  };
+  return bindCode(destroyFailedVm, vm);
 }
+
+const destroyFailedVm = defineCode('halt.destroyFailedVm', (vm: VmCore, thread: ExternalThread, done: (rc: number) => void): void => {
+  vm.onTerminated = bindCode(destroyFailedTerminated, vm, thread, done);
+  vm.fTerminateEMT = true;
+  vm.setFF(VM_FF_CHECK_VM_STATE);
+  vm.notifyAll();
+});
+
+const destroyFailedTerminated = defineCode(
+  'halt.destroyFailedTerminated',
+  (vm: VmCore, thread: ExternalThread, done: (rc: number) => void): void => thread.post(bindCode(destroyFailedEnd, vm, done)),
+);
+
+const destroyFailedEnd = defineCode('halt.destroyFailedEnd', (vm: VmCore, done: (rc: number) => void): void => {
+  vm.end();
+  done(VINF_SUCCESS);
+});

@@ -4,6 +4,7 @@
  * waiter stays until the next wait takes it, which then returns at once. The waiter is a record: whom to wake
  * (a timer record for the EMT) and the timeout, itself a timer record addressed to this semaphore.
  */
+import { persistable } from '../../persist/registry.js';
 import { fireTimer, type Scheduler, type TimerAction, type TimerHandle, type TimerTarget } from '../../sched/scheduler.js';
 
 export type SemWaitResult = 'signalled' | 'timeout';
@@ -16,8 +17,10 @@ export interface SemWaiter {
 }
 
 export class EventSem implements TimerTarget {
-  #signalled = false;
-  #seq = 0;
+  /** Set with no waiter: the next wait takes it. */
+  private fSignalled = false;
+  /** Numbers the waits, so a timeout of an earlier one is told apart. */
+  private seq = 0;
   /** The blocked wait, if any (public for inspection: it is data). */
   waiter: SemWaiter | null = null;
 
@@ -31,7 +34,7 @@ export class EventSem implements TimerTarget {
   }
 
   get signalled(): boolean {
-    return this.#signalled;
+    return this.fSignalled;
   }
 
   get waiting(): boolean {
@@ -43,11 +46,11 @@ export class EventSem implements TimerTarget {
    * timeout. A `daemon` timeout (an idle EMT's re-check) does not keep a held simulation going by itself.
    */
   wait(timeoutNs: number, wake: TimerAction, daemon = false): SemWaitResult | 'waiting' {
-    if (this.#signalled) {
-      this.#signalled = false;
+    if (this.fSignalled) {
+      this.fSignalled = false;
       return 'signalled';
     }
-    const waiter: SemWaiter = { wake, seq: ++this.#seq, timer: undefined };
+    const waiter: SemWaiter = { wake, seq: ++this.seq, timer: undefined };
     this.waiter = waiter;
     if (Number.isFinite(timeoutNs)) {
       waiter.timer = this.sched.setTimer(this.sched.clock.nowNs() + timeoutNs, this.label, { target: this, event: String(waiter.seq) }, { daemon });
@@ -67,7 +70,7 @@ export class EventSem implements TimerTarget {
   signal(): void {
     const waiter = this.waiter;
     if (!waiter) {
-      this.#signalled = true;
+      this.fSignalled = true;
       return;
     }
     this.waiter = null;
@@ -81,3 +84,6 @@ export class EventSem implements TimerTarget {
     this.waiter = null;
   }
 }
+
+/** `seq` numbers the waits; only equality with the current waiter's decides (a stale timeout). */
+persistable('EventSem', EventSem, { history: ['seq'] });

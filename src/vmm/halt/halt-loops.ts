@@ -9,6 +9,7 @@ import {
   method1BlockMs, method1SpinDecision, METHOD1_BLOCK_MIN_NS, oldHaltAction,
 } from '../../../machines/halt-method.js';
 import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
+import { defineCode, persistable } from '../../persist/registry.js';
 import type { TimerAction, TimerHandle, TimerTarget } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import { interrupted, type Emt, type HaltWait } from '../emt.js';
@@ -69,7 +70,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   step(): boolean {
     if (this.done) return true;
     this.woken = false;
-    this.#endWait();
+    this.endWait();
     if (!this.done) {
       this.loops++;
       this.iterate();
@@ -78,7 +79,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   }
 
   cancel(): void {
-    if (this.waiting !== 'none') this.#endWait();
+    if (this.waiting !== 'none') this.endWait();
     this.cpuHalt.sem.cancel();
     if (this.cpuHalt.active === this) this.cpuHalt.active = null;
     this.cpuHalt.fWait = false;
@@ -185,7 +186,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   /** The wait of kind `kind` is over (the EMT runs again), before the next pass. */
   protected afterWait(_kind: Waiting): void {}
 
-  #endWait(): void {
+  private endWait(): void {
     const kind = this.waiting;
     this.waiting = 'none';
     if (kind === 'spin') this.emt.vm.host.sched.clearTimer(this.spinTimer);
@@ -210,10 +211,10 @@ class OldLoop extends HaltLoop {
 /** vmR3HaltMethod1Halt: block whenever possible; spin while TM's virtual-sync lags, blocking once in a while. */
 class Method1Loop extends HaltLoop {
   protected readonly code = 1;
-  #spinning = false;
-  #blockOnce = false;
-  #blockStartNs = 0;
-  #blockNsToNext = 0;
+  private spinning = false;
+  private blockOnce = false;
+  private blockStartNs = 0;
+  private blockNsToNext = 0;
 
   override start(): this {
     const m1 = this.cpuHalt.method1;
@@ -221,8 +222,8 @@ class Method1Loop extends HaltLoop {
       nowNs: this.now(), ...this.halt.virtualSync, startSpinNs: m1.startSpinNs, lastBlockNs: m1.lastBlockNs,
     });
     m1.startSpinNs = decision.startSpinNs;
-    this.#spinning = decision.spinning;
-    this.#blockOnce = decision.blockOnce;
+    this.spinning = decision.spinning;
+    this.blockOnce = decision.blockOnce;
     return super.start();
   }
 
@@ -230,27 +231,27 @@ class Method1Loop extends HaltLoop {
     if (this.timersOrFlags()) return;
     const ns = this.nsToNext();
     if (this.flagsPending()) return this.finish();
-    if ((!this.#spinning || this.#blockOnce) && ns >= METHOD1_BLOCK_MIN_NS) {
+    if ((!this.spinning || this.blockOnce) && ns >= METHOD1_BLOCK_MIN_NS) {
       const m1 = this.cpuHalt.method1;
-      this.#blockStartNs = m1.lastBlockNs = this.now();
-      this.#blockNsToNext = ns;
+      this.blockStartNs = m1.lastBlockNs = this.now();
+      this.blockNsToNext = ns;
       this.block(method1BlockMs(ns, m1.cNSBlockedTooLongAvg));
     } else this.spin('spin');
   }
 
   /** The spin decision, and while blocked the block's start when its length will matter (a deadline, blockOnce). */
   protected override writeMethodState(sink: StateSink, nowNs: number): void {
-    sink.w((this.#spinning ? 1 : 0) | (this.#blockOnce ? 2 : 0));
-    if (this.waiting === 'sem' && (this.untilNs !== undefined || this.#blockOnce)) sink.wide(nowNs - this.#blockStartNs);
+    sink.w((this.spinning ? 1 : 0) | (this.blockOnce ? 2 : 0));
+    if (this.waiting === 'sem' && (this.untilNs !== undefined || this.blockOnce)) sink.wide(nowNs - this.blockStartNs);
   }
 
   protected override afterWait(kind: Waiting): void {
     if (kind !== 'sem') return;
     // Averages every 16 blocks; every 64 the history is rescaled to 64 blocks of the average.
     const m1 = this.cpuHalt.method1;
-    const elapsed = this.now() - this.#blockStartNs;
+    const elapsed = this.now() - this.blockStartNs;
     m1.cNSBlocked += elapsed;
-    if (elapsed > this.#blockNsToNext) m1.cNSBlockedTooLong += elapsed - this.#blockNsToNext;
+    if (elapsed > this.blockNsToNext) m1.cNSBlockedTooLong += elapsed - this.blockNsToNext;
     m1.cBlocks++;
     if ((m1.cBlocks & 0xf) === 0) {
       m1.cNSBlockedTooLongAvg = Math.floor(m1.cNSBlockedTooLong / m1.cBlocks);
@@ -259,7 +260,7 @@ class Method1Loop extends HaltLoop {
         m1.cBlocks = 0x40;
       }
     }
-    if (this.#blockOnce && elapsed > 100_000) this.#blockOnce = false;
+    if (this.blockOnce && elapsed > 100_000) this.blockOnce = false;
   }
 }
 
@@ -267,7 +268,7 @@ class Method1Loop extends HaltLoop {
 class Global1Loop extends HaltLoop {
   protected readonly code = 2;
   /** For the overslept / insomnia statistics only. */
-  #gipDeadlineNs = 0;
+  private gipDeadlineNs = 0;
 
   /**
    * cLoops decides when a spinning pass polls GVMM; without a deadline nsToNext is infinite and it never spins.
@@ -289,7 +290,7 @@ class Global1Loop extends HaltLoop {
       const rc = this.halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, expireNs, this.wakeUp, { daemon: this.untilNs === undefined });
       if (rc === GVMM_HALT_BLOCKED) {
         this.waiting = 'gvmm';
-        this.#gipDeadlineNs = expireNs;
+        this.gipDeadlineNs = expireNs;
         return;
       }
       if (rc < 0 && rc !== VERR_INTERRUPTED) return this.fatal(rc, 'vmR3HaltGlobal1Halt: VMMR0_DO_GVMM_SCHED_HALT');
@@ -307,7 +308,7 @@ class Global1Loop extends HaltLoop {
     if (rc < 0) return this.fatal(rc, 'vmR3HaltGlobal1Halt: GVMM halt done');
     const stats = this.cpuHalt.stats;
     stats.cBlocks++;
-    const oversleptNs = this.now() - this.#gipDeadlineNs;
+    const oversleptNs = this.now() - this.gipDeadlineNs;
     if (oversleptNs > 50_000) stats.cBlockOverslept++;
     else if (oversleptNs < -50_000) stats.cBlockInsomnia++;
     else stats.cBlockOnTime++;
@@ -324,8 +325,15 @@ class BootstrapLoop extends HaltLoop {
   }
 }
 
+/** cLoops decides only in GLOBAL_1's loop; the others just count their passes. */
+persistable('OldLoop', OldLoop, { history: ['loops'] });
+persistable('Method1Loop', Method1Loop, { history: ['loops'] });
+/** gipDeadlineNs is for the overslept / insomnia statistics only. */
+persistable('Global1Loop', Global1Loop, { history: ['gipDeadlineNs'] });
+persistable('BootstrapLoop', BootstrapLoop, { history: ['loops'] });
+
 /** VMR3WaitHalted (as EmtHooks.halt): the halt averages, then the current method's halt loop. */
-export function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: TimerAction, ignoreInterrupts = false): HaltWait {
+export const vmR3WaitHalted = defineCode('halt.vmR3WaitHalted', function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: TimerAction, ignoreInterrupts = false): HaltWait {
   const halt = haltOf(emt.vm);
   const cpuHalt = halt.cpus[emt.cpu]!;
   const nowNs = emt.vm.nowNs();
@@ -354,4 +362,4 @@ export function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: Tim
     case null:
       return new BootstrapLoop(emt, untilNs, ignoreInterrupts).start();
   }
-}
+});

@@ -5,6 +5,7 @@
  * that spins sees the flag at once. Also the helpers devices and guests use to raise an interrupt.
  */
 import { notifyCpuFFAction } from '../../../machines/halt-method.js';
+import { defineCode } from '../../persist/registry.js';
 import { VERR_VM_FATAL_WAIT_ERROR } from '../../status.js';
 import type { Emt } from '../emt.js';
 import { VM_FF_CHECK_VM_STATE, VMCPU_FF_INTERRUPT_APIC } from '../ff.js';
@@ -12,7 +13,7 @@ import type { VmCore } from '../vm-core.js';
 import { haltOf } from './state.js';
 
 /** pfnNotifyCpuFF of the VM's current method, for one EMT. */
-export function vmR3NotifyCpuFF(emt: Emt, flags: number): void {
+export const vmR3NotifyCpuFF = defineCode('halt.vmR3NotifyCpuFF', function vmR3NotifyCpuFF(emt: Emt, flags: number): void {
   const vm = emt.vm;
   const halt = haltOf(vm);
   const cpuHalt = halt.cpus[emt.cpu]!;
@@ -39,7 +40,7 @@ export function vmR3NotifyCpuFF(emt: Emt, flags: number): void {
   }
   // A halt loop that spins (or yields) polls the force flags on every pass.
   cpuHalt.active?.notified();
-}
+});
 
 /** VMR3NotifyCpuFFU(idCpu, fFlags) from any thread. */
 export function VMR3NotifyCpuFF(vm: VmCore, cpu: number, flags = 0): void {

@@ -8,6 +8,7 @@ import { rendezvousFlags } from '../../../machines/rendezvous.js';
 import {
   global1SpinBlockThresholdNs, HALT_METHODS, METHOD1_DEFAULTS, selectHaltMethod, type HaltMethodDescriptor,
 } from '../../../machines/halt-method.js';
+import { bindCode, defineCode } from '../../persist/registry.js';
 import { VERR_VM_THREAD_NOT_EMT, VINF_SUCCESS } from '../../status.js';
 import { emtRendezvous, type EmtContext, type EmtResult } from '../types.js';
 import type { VmCore } from '../vm-core.js';
@@ -15,7 +16,11 @@ import { haltMethodConfigOf, haltOf, type VmHalt } from './state.js';
 
 const ASCENDING = rendezvousFlags('ascending');
 
-/** VMR3SetHaltMethod on an EMT of `vm`: a status, or the rendezvous to wait for (then `then`). */
+/**
+ * VMR3SetHaltMethod on an EMT of `vm`: a status, or the rendezvous to wait for (then `then`). The rendezvous
+ * holds its callback and `then` across steps: the callback is code bound to the method's index, and a caller
+ * inside the engine passes a `then` from the code table (bindCode) so the pending switch stays data.
+ */
 export function vmR3SetHaltMethodU(vm: VmCore, requested: number, then?: (rc: number) => EmtResult): EmtResult {
   const finish = (rc: number): EmtResult => (then ? then(rc) : rc);
   if (vm.host.current?.vm !== vm) return finish(VERR_VM_THREAD_NOT_EMT);
@@ -28,11 +33,11 @@ export function vmR3SetHaltMethodU(vm: VmCore, requested: number, then?: (rc: nu
     return finish(selection.message ? vm.setError(selection.rc, selection.message) : selection.rc);
   }
   const index = HALT_METHODS.findIndex((d) => d.method === selection.method);
-  return emtRendezvous(ASCENDING, (ctx) => vmR3SetHaltMethodCallback(ctx, index), then);
+  return emtRendezvous(ASCENDING, bindCode(vmR3SetHaltMethodCallback, index), then);
 }
 
-/** vmR3SetHaltMethodCallback, on every EMT in ascending order. */
-function vmR3SetHaltMethodCallback({ vm, cpu }: EmtContext, index: number): number {
+/** vmR3SetHaltMethodCallback, on every EMT in ascending order; `index` in HALT_METHODS. */
+const vmR3SetHaltMethodCallback = defineCode('halt.vmR3SetHaltMethodCallback', (index: number, { vm, cpu }: EmtContext): number => {
   const halt = haltOf(vm);
   let rc = VINF_SUCCESS;
   if (cpu === 0) {
@@ -46,7 +51,7 @@ function vmR3SetHaltMethodCallback({ vm, cpu }: EmtContext, index: number): numb
   cpuHalt.mayHaltInRing0 = committed.mayHaltInRing0;
   cpuHalt.spinBlockThresholdNs = committed.method === 'GLOBAL_1' ? halt.global1ThresholdNs : 0;
   return rc;
-}
+});
 
 /** pfnInit: METHOD_1 reads /VMM/HaltedMethod1, GLOBAL_1 its threshold (resolution, /VMM/HaltedGlobal1). */
 function initHaltMethod(halt: VmHalt, descriptor: HaltMethodDescriptor): number {

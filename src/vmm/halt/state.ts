@@ -9,7 +9,8 @@ import {
 } from '../../../machines/halt-method.js';
 import type { Gvmm } from '../../gvmm/gvmm.js';
 import type { GvmmStateSink } from '../../gvmm/sched.js';
-import { MachineCell } from '../../sched/machine-cell.js';
+import { bindCode, defineCode, persistable } from '../../persist/registry.js';
+import { MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
 import type { VmConfig } from '../config.js';
 import type { VmCore } from '../vm-core.js';
 import { EventSem } from './event-sem.js';
@@ -98,6 +99,9 @@ export class CpuHalt {
   }
 }
 
+/** The statistics and VMR3WaitHalted's one-second averages are only counted, never read to decide. */
+persistable('CpuHalt', CpuHalt, { history: ['stats', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'] });
+
 export interface HaltOptions {
   asWritten: boolean;
   /** SUPR3IsDriverless(): GLOBAL_1 becomes METHOD_1. */
@@ -124,9 +128,13 @@ export class VmHalt {
     readonly options: HaltOptions,
   ) {
     this.cell = new MachineCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`);
-    this.cell.listener = (cell, from) =>
-      vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: vm.nowNs() });
+    this.listen();
     this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => new CpuHalt(vm, cpu));
+  }
+
+  /** The method's switches reach the VM's event stream (again after a restore: a cell's listener is transient). */
+  listen(): void {
+    this.cell.listener = bindCode(haltMethodEdge, this.vm);
   }
 
   get method(): HaltMethodName {
@@ -147,6 +155,12 @@ export class VmHalt {
     sink.wide(this.virtualSync.lagNs);
   }
 }
+
+const haltMethodEdge = defineCode('halt.methodEdge', (vm: VmCore, ...[cell, from]: Parameters<TransitionListener>): void =>
+  vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: vm.nowNs() }),
+);
+
+persistable('VmHalt', VmHalt, { revive: (halt) => halt.listen() });
 
 /** The VM's halt state; every VM created by createVMM has one. */
 export function haltOf(vm: VmCore): VmHalt {

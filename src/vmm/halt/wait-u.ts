@@ -6,6 +6,7 @@
  * VirtualBox's EMT go round its loop without sleeping, here the EMT keeps waiting.
  */
 import { GVMM_HALT_BLOCKED } from '../../gvmm/sched.js';
+import { persistable } from '../../persist/registry.js';
 import type { TimerAction, TimerHandle, TimerTarget } from '../../sched/scheduler.js';
 import { VERR_INTERRUPTED } from '../../status.js';
 import type { Emt, IdleWait } from '../emt.js';
@@ -19,22 +20,22 @@ const WAITING_CODE = { none: 0, sem: 1, gvmm: 2, timer: 3 } as const;
 /** The wait's state is data; the semaphore, GVMM and the timer deliver `{ target: wait, event: 'wake' }`. */
 export class WaitU implements IdleWait, TimerTarget {
   readonly kind: 'bootstrap' | 'default' | 'global1';
-  readonly #halt: VmHalt;
-  readonly #cpuHalt: CpuHalt;
+  private readonly halt: VmHalt;
+  private readonly cpuHalt: CpuHalt;
   /** What it waits on, woken, failed, its own timer (plain fields: the wait's state is data). */
   waiting: 'none' | 'sem' | 'gvmm' | 'timer' = 'none';
   woken = false;
   fatal = false;
   timer: TimerHandle | undefined;
-  readonly #wakeUp: TimerAction = { target: this, event: 'wake' };
+  private readonly wakeUp: TimerAction = { target: this, event: 'wake' };
 
   constructor(readonly emt: Emt) {
-    this.#halt = haltOf(emt.vm);
-    this.#cpuHalt = this.#halt.cpus[emt.cpu]!;
-    this.kind = this.#halt.descriptor.wait;
-    this.#cpuHalt.fWait = true;
-    this.#cpuHalt.stats.cWaits++;
-    this.#arm();
+    this.halt = haltOf(emt.vm);
+    this.cpuHalt = this.halt.cpus[emt.cpu]!;
+    this.kind = this.halt.descriptor.wait;
+    this.cpuHalt.fWait = true;
+    this.cpuHalt.stats.cWaits++;
+    this.arm();
   }
 
   canProgress(): boolean {
@@ -53,18 +54,18 @@ export class WaitU implements IdleWait, TimerTarget {
   step(): boolean {
     if (!this.woken) return false;
     this.woken = false;
-    this.#endWait();
+    this.endWait();
     if (this.fatal || this.emt.loopWouldAct()) {
-      this.#leave();
+      this.leave();
       return true;
     }
-    this.#arm();
+    this.arm();
     return false;
   }
 
   cancel(): void {
-    this.#endWait();
-    this.#leave();
+    this.endWait();
+    this.leave();
   }
 
   get id(): string {
@@ -73,52 +74,54 @@ export class WaitU implements IdleWait, TimerTarget {
 
   /** The wake-up record was delivered ('wake'). */
   timerFired(_event: string): void {
-    this.#wake();
+    this.wake();
   }
 
-  #wake(): void {
+  private wake(): void {
     if (this.woken) return;
     this.woken = true;
     this.emt.vm.host.sched.ready(this.emt);
   }
 
-  #leave(): void {
-    this.#cpuHalt.fWait = false;
-    this.#cpuHalt.sem.cancel();
+  private leave(): void {
+    this.cpuHalt.fWait = false;
+    this.cpuHalt.sem.cancel();
   }
 
   /** The EMT runs again: finish the GVMM halt (a wait nobody woke counts as interrupted). */
-  #endWait(): void {
+  private endWait(): void {
     const waiting = this.waiting;
     this.waiting = 'none';
     if (waiting === 'timer') this.emt.vm.host.sched.clearTimer(this.timer);
     if (waiting === 'gvmm') {
-      const rc = this.#halt.gvmm.schedHaltDone(this.emt.vm.handle, this.emt.cpu);
-      if (rc < 0 && rc !== VERR_INTERRUPTED) this.#fail(rc);
+      const rc = this.halt.gvmm.schedHaltDone(this.emt.vm.handle, this.emt.cpu);
+      if (rc < 0 && rc !== VERR_INTERRUPTED) this.fail(rc);
     }
   }
 
-  #arm(): void {
+  private arm(): void {
     if (this.kind !== 'global1') {
       this.waiting = 'sem';
-      if (this.#cpuHalt.sem.wait(WAIT_NS, this.#wakeUp, true) === 'signalled') this.#wake();
+      if (this.cpuHalt.sem.wait(WAIT_NS, this.wakeUp, true) === 'signalled') this.wake();
       return;
     }
     const vm = this.emt.vm;
-    const rc = this.#halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.#wakeUp, { daemon: true });
+    const rc = this.halt.gvmm.schedHalt(vm.handle, this.emt.cpu, this.emt.id, vm.nowNs() + WAIT_NS, this.wakeUp, { daemon: true });
     if (rc === GVMM_HALT_BLOCKED) {
       this.waiting = 'gvmm';
       return;
     }
-    if (rc < 0 && rc !== VERR_INTERRUPTED) return this.#fail(rc);
+    if (rc < 0 && rc !== VERR_INTERRUPTED) return this.fail(rc);
     // GVMM did not sleep (no minimum sleep of 1 s can be configured): wait out the second here.
     this.waiting = 'timer';
-    this.timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.#wakeUp, { daemon: true });
+    this.timer = vm.host.sched.setTimer(vm.nowNs() + WAIT_NS, `${this.emt.id}/wait`, this.wakeUp, { daemon: true });
   }
 
-  #fail(rc: number): void {
+  private fail(rc: number): void {
     this.fatal = true;
     vmR3FatalWaitError(this.emt, rc, 'vmR3HaltGlobal1Wait: VMMR0_DO_GVMM_SCHED_HALT');
-    this.#wake();
+    this.wake();
   }
 }
+
+persistable('WaitU', WaitU);

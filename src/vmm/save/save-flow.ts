@@ -15,8 +15,10 @@
  */
 import { rendezvousFlags } from '../../../machines/rendezvous.js';
 import { vmSaveTeleportMachine, type VmSaveTeleportEvent, type VmSaveTeleportState } from '../../../machines/vm-save-teleport.js';
-import { reportCellEdges } from '../../sched/cell-edges.js';
-import { MachineCell, sharedEvents } from '../../sched/machine-cell.js';
+import { bindCode, defineCodes, persistable } from '../../persist/registry.js';
+import { emitCellEdge } from '../../sched/cell-edges.js';
+import { MachineCell, sharedEvents, type TransitionListener } from '../../sched/machine-cell.js';
+import type { TimerAction, TimerTarget } from '../../sched/scheduler.js';
 import {
   RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
 } from '../../status.js';
@@ -28,9 +30,7 @@ import type { ReqPool } from '../requests.js';
 import type { ReqFn } from '../types.js';
 import type { VmCore } from '../vm-core.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH, savedStatePortOf, type SaveSink } from './ports.js';
-import {
-  ssmR3LiveDone, vmR3LiveDoStep1Cleanup, vmR3LiveDoStep2, vmR3LiveDoStep2Done, vmR3LiveDoSuspend, vmR3Save, type SaveContext,
-} from './workers.js';
+import { SAVE_WORKERS, type SaveContext } from './workers.js';
 
 /** VMR3Save's cMsMaxDowntime. */
 export const VMR3SAVE_MAX_DOWNTIME_MS = 250;
@@ -88,12 +88,18 @@ export type SaveTarget = string | SaveSink | (() => SaveSink);
 export function openSinkOf(vm: VmCore, target: SaveTarget): () => SaveSink {
   if (typeof target === 'string') {
     if (target.length === 0) throw new VBoxError(VERR_INVALID_PARAMETER, 'save: the file name is empty');
-    return () => savedStatePortOf(vm).openFile(target);
+    return bindCode(SINK_OPENERS.openFile, vm, target);
   }
   if (typeof target === 'function') return target;
-  if (typeof target === 'object' && target !== null && typeof target.write === 'function') return () => target;
+  if (typeof target === 'object' && target !== null && typeof target.write === 'function') return bindCode(SINK_OPENERS.givenSink, target);
   throw new VBoxError(VERR_INVALID_PARAMETER, 'save: the target must be a file name or a saved-state sink');
 }
+
+/** How a save's stream is opened on EMT(0), as code bound to data (the path, or the embedder's sink). */
+const SINK_OPENERS = defineCodes('save.open', {
+  openFile: (vm: VmCore, path: string): SaveSink => savedStatePortOf(vm).openFile(path),
+  givenSink: (sink: SaveSink): SaveSink => sink,
+});
 
 /** Check the options like the API checks its arguments: bad input throws and nothing runs. */
 export function checkSaveOptions(options: SaveOptions): void {
@@ -115,22 +121,47 @@ export function checkSaveOptions(options: SaveOptions): void {
  * names the step that runs when it ends (SAVE_STEPS). Step 1's route is read off the handle's machine
  * (machines/ssm-live-save.ts): LIVE_EXEC runs the next exec, LIVE_STEP2 suspends; a failure goes to
  * SSMR3LiveDone and the ONCE cleanup. The flow hangs off the VM's saved-state port (`saveFlows`) until it ends.
+ * It is its own timer target: a wait that ends by time or by a thread step comes back as a record naming it.
  */
-export interface SaveFlow {
-  readonly op: 'save' | 'teleport';
-  readonly pool: ReqPool;
-  readonly thread: ExternalThread;
-  readonly ctx: SaveContext;
-  readonly out: SaveOut;
-  readonly done: (rc: number) => void;
-  readonly bandwidth: number;
-  /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next. */
-  readonly cell: MachineCell<VmSaveTeleportEvent>;
+export class SaveFlow implements TimerTarget {
+  readonly id: string;
   /** Live passes run (exec + vote). */
-  passes: number;
+  passes = 0;
   /** The status step 1 or the suspend failed with, reported once SSMR3LiveDone (and the cleanup) ran. */
-  failRc: number;
+  failRc = VINF_SUCCESS;
+  /**
+   * The embedder's onProgress (pfnProgress: an observation, its answer ignored): a host attachment, not saved —
+   * a restored flow reports its progress on vm.progress$ only (docs/snapshot.md).
+   */
+  onProgress: ((percent: number) => void) | undefined;
+  /** The completion of this flow's requests and rendezvous: resume with their status (bound once). */
+  readonly resumeWith: (rc: number) => void;
+  /** The thread step that resumes the flow (a record, posted after a timer or a transfer). */
+  readonly resumeStep: TimerAction;
+
+  constructor(
+    readonly op: 'save' | 'teleport',
+    readonly pool: ReqPool,
+    readonly thread: ExternalThread,
+    readonly ctx: SaveContext,
+    readonly out: SaveOut,
+    readonly done: (rc: number) => void,
+    readonly bandwidth: number,
+    /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next. */
+    readonly cell: MachineCell<VmSaveTeleportEvent>,
+  ) {
+    this.id = `${thread.id}/${op}`;
+    this.resumeWith = bindCode(FLOW_CODE.resume, this);
+    this.resumeStep = { target: this, event: 'step' };
+  }
+
+  /** 'delay': a timer ran out, the flow goes on as the thread's next step; 'step': that step. */
+  timerFired(event: string): void {
+    if (event === 'delay') this.thread.post(this.resumeStep);
+    else resume(this, VINF_SUCCESS);
+  }
 }
+persistable('SaveFlow', SaveFlow, { transient: ['onProgress'] });
 
 /** A state in which the flow waits for something; `done` and `failed` wait for nothing. */
 type WaitState = Exclude<VmSaveTeleportState, 'idle' | 'done' | 'failed'>;
@@ -162,17 +193,17 @@ const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => v
     if (rc === VERR_TRY_AGAIN) return timer(flow, LIVE_SUSPEND_RETRY_MS * NS_PER_MS, 'live-suspend-retry', 'retry');
     if (!RT_FAILURE(rc)) return step2(flow);
     flow.failRc = rc;
-    onEmt0(flow, ssmR3LiveDone(flow.ctx), 'liveDone');
+    onEmt0(flow, bindCode(SAVE_WORKERS.ssmR3LiveDone, flow.ctx), 'liveDone');
   },
   suspendRetry: (flow) => suspend(flow),
   // vmR3LiveDoStep2's first half ran: the final pass moves, then the second half (SSMR3LiveDone, → SUSPENDED).
   step2a: (flow) => transfer(flow, flow.ctx.finalBytes, 'final-pass', 'drain'),
-  drain: (flow) => onEmt0(flow, vmR3LiveDoStep2Done(flow.ctx), 'step2Done'),
+  drain: (flow) => onEmt0(flow, bindCode(SAVE_WORKERS.vmR3LiveDoStep2Done, flow.ctx), 'step2Done'),
   step2b: (flow, rc) => finish(flow, rc, flow.ctx.suspendNs === null ? null : flow.pool.vm.nowNs() - flow.ctx.suspendNs),
   // Step 4: step 1 failed and SSMR3LiveDone ran — the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
   liveDone: (flow) => {
     go(flow, 'cleanup');
-    rendezvousOp(flow.pool, rendezvousFlags('once'), vmR3LiveDoStep1Cleanup(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
+    rendezvousOp(flow.pool, rendezvousFlags('once'), bindCode(SAVE_WORKERS.vmR3LiveDoStep1Cleanup, flow.ctx))(flow.thread, flow.resumeWith);
   },
   suspendLiveDone: (flow) => finish(flow, flow.failRc),
   cleanup: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
@@ -180,6 +211,21 @@ const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => v
 
 /** The wait ended: take the step the flow's state names. */
 const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.cell.value as WaitState](flow, rc);
+
+/**
+ * The flow's code held in state: its resume (a request's or rendezvous' completion, a drained socket's
+ * callback), its progress report and its machine's edges, each bound to the flow or the VM.
+ */
+const FLOW_CODE = defineCodes('save.flow', {
+  resume,
+  postResume: (flow: SaveFlow): void => flow.thread.post(flow.resumeStep),
+  progress: (flow: SaveFlow, percent: number): void => {
+    const vm = flow.pool.vm;
+    if (flow.onProgress) vm.callVoid('onProgress callback', flow.onProgress, percent); // pfnProgress: its answer is ignored
+    savedStatePortOf(vm).reportProgress(flow.op, percent, vm.nowNs());
+  },
+  edge: (vm: VmCore, ...edge: Parameters<TransitionListener>): void => emitCellEdge(vm, 'vmSaveTeleport', ...edge),
+});
 
 /** Enter the next wait (an edge of the flow's machine; a refused one is an engine bug). */
 function go(flow: SaveFlow, event: VmSaveTeleportEvent | Wait): void {
@@ -204,33 +250,33 @@ function afterStep1Run(flow: SaveFlow, rc: number): void {
 function suspend(flow: SaveFlow): void {
   if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
   go(flow, 'suspend');
-  rendezvousOp(flow.pool, DESC_SOE, vmR3LiveDoSuspend(flow.ctx))(flow.thread, (rc) => resume(flow, rc));
+  rendezvousOp(flow.pool, DESC_SOE, bindCode(SAVE_WORKERS.vmR3LiveDoSuspend, flow.ctx))(flow.thread, flow.resumeWith);
 }
 
 function step1Failed(flow: SaveFlow, rc: number): void {
   flow.failRc = rc;
-  onEmt0(flow, ssmR3LiveDone(flow.ctx), 'liveDone');
+  onEmt0(flow, bindCode(SAVE_WORKERS.ssmR3LiveDone, flow.ctx), 'liveDone');
 }
 
-const step2 = (flow: SaveFlow): void => onEmt0(flow, vmR3LiveDoStep2(flow.ctx), 'step2');
+const step2 = (flow: SaveFlow): void => onEmt0(flow, bindCode(SAVE_WORKERS.vmR3LiveDoStep2, flow.ctx), 'step2');
 
 /** A request to EMT(0) (VMR3ReqCallWait); the flow resumes with its status. */
 function onEmt0(flow: SaveFlow, fn: ReqFn, wait: Wait): void {
   go(flow, wait);
-  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, (rc) => resume(flow, rc));
+  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, flow.resumeWith);
 }
 
 /** The flow resumes as the thread's next step. */
 function post(flow: SaveFlow, wait: Wait): void {
   go(flow, wait);
-  flow.thread.post(() => resume(flow, VINF_SUCCESS));
+  flow.thread.post(flow.resumeStep);
 }
 
 /** The flow resumes as a thread step once `delayNs` of GIP time passed. */
 function timer(flow: SaveFlow, delayNs: number, label: string, wait: Wait): void {
   go(flow, wait);
   const vm = flow.pool.vm;
-  vm.host.sched.setTimer(vm.nowNs() + delayNs, `${flow.thread.id}/${label}`, () => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
+  vm.host.sched.setTimer(vm.nowNs() + delayNs, `${flow.thread.id}/${label}`, { target: flow, event: 'delay' });
 }
 
 /** The stream moves `bytes` at the configured bandwidth (virtual clock only), then the flow resumes as a thread step. */
@@ -240,7 +286,7 @@ function transfer(flow: SaveFlow, bytes: number, label: string, wait: Wait): voi
     // Real clock: the bytes take what the socket takes (ssmR3StrmCheckAndFlush waiting for the I/O thread).
     if (!isDrainable(sink)) return post(flow, wait);
     go(flow, wait);
-    return sink.whenDrained(() => flow.thread.post(() => resume(flow, VINF_SUCCESS)));
+    return sink.whenDrained(bindCode(FLOW_CODE.postResume, flow));
   }
   if (bytes <= 0) return post(flow, wait);
   timer(flow, Math.ceil((bytes * 1e9) / flow.bandwidth), label, wait);
@@ -274,26 +320,20 @@ export function saveFlowOp(
   const vm = pool.vm;
   const bandwidth = options.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
   return (thread, done) => {
-    const port = savedStatePortOf(vm);
-    const onProgress = (percent: number) => {
-      if (options.onProgress) vm.callVoid('onProgress callback', options.onProgress, percent); // pfnProgress: its answer is ignored
-      port.reportProgress(op, percent, vm.nowNs());
-    };
     const ctx: SaveContext = {
       who: op === 'save' ? 'VMR3Save' : 'VMR3Teleport',
       after: op === 'teleport' ? 'TELEPORT' : options.continueAfterwards === false ? 'DESTROY' : 'CONTINUE',
       openSink,
-      live: {
-        maxDowntimeMs: options.maxDowntimeMs ?? VMR3SAVE_MAX_DOWNTIME_MS, bandwidthBytesPerSec: bandwidth, onProgress,
-        ...(options.lzf !== undefined ? { lzf: options.lzf } : {}),
-      },
+      live: { maxDowntimeMs: options.maxDowntimeMs ?? VMR3SAVE_MAX_DOWNTIME_MS, bandwidthBytesPerSec: bandwidth, ...(options.lzf !== undefined ? { lzf: options.lzf } : {}) },
       ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
     };
     const cell = new MachineCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${vm.id}/${op}-${thread.id}`);
-    cell.listener = reportCellEdges(vm, 'vmSaveTeleport');
-    const flow: SaveFlow = { op, pool, thread, ctx, out, done, bandwidth, cell, passes: 0, failRc: VINF_SUCCESS };
-    port.saveFlows.push(flow);
-    onEmt0(flow, vmR3Save(ctx), 'start');
+    cell.listener = bindCode(FLOW_CODE.edge, vm);
+    const flow = new SaveFlow(op, pool, thread, ctx, out, done, bandwidth, cell);
+    flow.onProgress = options.onProgress;
+    ctx.live.onProgress = bindCode(FLOW_CODE.progress, flow);
+    savedStatePortOf(vm).saveFlows.push(flow);
+    onEmt0(flow, bindCode(SAVE_WORKERS.vmR3Save, ctx), 'start');
   };
 }
 

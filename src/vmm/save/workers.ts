@@ -9,9 +9,11 @@ import {
   VERR_VM_UNEXPECTED_UNSTABLE_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_EM_SUSPEND, VINF_SSM_LIVE_SUSPENDED, VINF_SUCCESS,
   isVBoxError, type VBoxError,
 } from '../../status.js';
-import { reportCellEdges } from '../../sched/cell-edges.js';
+import { emitCellEdge } from '../../sched/cell-edges.js';
+import type { TransitionListener } from '../../sched/machine-cell.js';
+import { bindCode, defineCode, defineCodes } from '../../persist/registry.js';
 import { componentsOf } from '../lifecycle.js';
-import type { EmtContext, RendezvousCallback } from '../types.js';
+import type { EmtContext } from '../types.js';
 import type { VmCore } from '../vm-core.js';
 import { savedStatePortOf, type SaveDriver, type SaveSink, type SaveStart } from './ports.js';
 
@@ -19,7 +21,8 @@ import { savedStatePortOf, type SaveDriver, type SaveSink, type SaveStart } from
 export interface SaveContext {
   readonly who: 'VMR3Save' | 'VMR3Teleport';
   readonly after: SaveStart['after'];
-  readonly openSink: () => SaveSink;
+  /** Opens the stream on EMT(0) (code-table bound, or the embedder's own function); null once it ran. */
+  openSink: (() => SaveSink) | null;
   readonly live: Pick<SaveStart, 'maxDowntimeMs' | 'bandwidthBytesPerSec' | 'lzf' | 'onProgress'>;
   /** The live handle vmR3Save returned (ppSSM), null for a plain save. */
   ssm: SaveDriver | null;
@@ -48,43 +51,53 @@ const statusOf = (error: unknown, fallback: number) => (isVBoxError(error) ? err
  * When SSMR3LiveSave cannot even open the stream, VirtualBox leaves the VM in RUNNING_LS (or SAVING) with the
  * teleport flag set (vbox-facts.md §7.6b); `fidelity: 'as-written'` does so, the default moves the state back.
  */
-export const vmR3Save =
-  (ctx: SaveContext) =>
-  ({ vm }: EmtContext): number => {
-    const ordinal = vm.trySetState(ctx.who, vm.apiPairs(ctx.who).slice(0, 2));
-    if (ordinal < 0) return ordinal;
-    const port = savedStatePortOf(vm);
-    const base = { ...ctx.live, after: ctx.after, nowNs: () => vm.nowNs(), id: `${vm.id}/ssm`, listener: reportCellEdges(vm, 'ssmLiveSave') };
-    if (ordinal === 1 && ctx.after !== 'TELEPORT') {
-      let rc: number;
-      try {
-        ctx.sink = ctx.openSink();
-        const ssm = port.startSave({ ...base, sink: ctx.sink, live: false });
-        ssm.save();
-        rc = ssm.close();
-        ctx.plainBytes = ssm.offStream;
-      } catch (error) {
-        rc = failedWith(ctx, error);
-      }
-      vm.setState('SUSPENDED', 'SAVING');
-      return rc;
-    }
-    if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = true;
-    let sink: SaveSink | null = null;
+function vmR3Save(ctx: SaveContext, { vm }: EmtContext): number {
+  const ordinal = vm.trySetState(ctx.who, vm.apiPairs(ctx.who).slice(0, 2));
+  if (ordinal < 0) return ordinal;
+  const port = savedStatePortOf(vm);
+  const base = { ...ctx.live, after: ctx.after, nowNs: bindCode(vmNowNs, vm), id: `${vm.id}/ssm`, listener: bindCode(ssmLiveSaveEdge, vm) };
+  if (ordinal === 1 && ctx.after !== 'TELEPORT') {
+    let rc: number;
     try {
-      sink = ctx.openSink();
-      ctx.sink = sink;
-      ctx.ssm = port.startSave({ ...base, sink, live: true });
-      return VINF_SUCCESS;
+      ctx.sink = openSink(ctx);
+      const ssm = port.startSave({ ...base, sink: ctx.sink, live: false });
+      ssm.save();
+      rc = ssm.close();
+      ctx.plainBytes = ssm.offStream;
     } catch (error) {
-      sink?.abort(false);
-      if (vm.host.fidelity === 'as-written') return failedWith(ctx, error);
-      if (vm.vmState === 'RUNNING_LS') vm.setState('RUNNING', 'RUNNING_LS');
-      else vm.setState('SUSPENDED', 'SAVING');
-      if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = false;
-      return failedWith(ctx, error);
+      rc = failedWith(ctx, error);
     }
-  };
+    vm.setState('SUSPENDED', 'SAVING');
+    return rc;
+  }
+  if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = true;
+  let sink: SaveSink | null = null;
+  try {
+    sink = openSink(ctx);
+    ctx.sink = sink;
+    ctx.ssm = port.startSave({ ...base, sink, live: true });
+    return VINF_SUCCESS;
+  } catch (error) {
+    sink?.abort(false);
+    if (vm.host.fidelity === 'as-written') return failedWith(ctx, error);
+    if (vm.vmState === 'RUNNING_LS') vm.setState('RUNNING', 'RUNNING_LS');
+    else vm.setState('SUSPENDED', 'SAVING');
+    if (ctx.after === 'TELEPORT') vm.fTeleportedAndNotFullyResumedYet = false;
+    return failedWith(ctx, error);
+  }
+}
+
+/** SSMR3LiveSave opens the stream here (EMT(0)); the opener is not needed afterwards. */
+function openSink(ctx: SaveContext): SaveSink {
+  const open = ctx.openSink!;
+  ctx.openSink = null;
+  return open();
+}
+
+/** The live handle's clock and its machine's edges (to the VM's event stream), as code bound to the VM. */
+const vmNowNs = defineCode('save.vmNowNs', (vm: VmCore): number => vm.nowNs());
+const ssmLiveSaveEdge = defineCode('save.ssmLiveSaveEdge', (vm: VmCore, ...edge: Parameters<TransitionListener>): void =>
+  emitCellEdge(vm, 'ssmLiveSave', ...edge));
 
 /** The stream could not be opened (or a plain save threw): keep the error for the caller, return its status. */
 function failedWith(ctx: SaveContext, error: unknown): number {
@@ -98,103 +111,102 @@ function failedWith(ctx: SaveContext, error: unknown): number {
  * (as written) A VM already SUSPENDED_EXT_LS or SUSPENDED_LS passes the switch but fails the SUSPENDING_LS
  * check with VERR_VM_UNEXPECTED_UNSTABLE_STATE (§12 item 2); the default treats it as suspended already.
  */
-export const vmR3LiveDoSuspend =
-  (ctx: SaveContext): RendezvousCallback =>
-  (emt) => {
-    const { vm, cpu } = emt;
-    const asWritten = vm.host.fidelity === 'as-written';
-    if (isFirst(emt)) {
-      switch (vm.vmState) {
-        case 'RUNNING_LS':
-          vm.setState('SUSPENDING_LS', 'RUNNING_LS');
-          ctx.suspendNs = vm.nowNs();
-          break;
-        case 'SUSPENDED_EXT_LS':
-        case 'SUSPENDED_LS':
-          break; // rc = VINF_SUCCESS, no state change
-        case 'DEBUGGING_LS':
-          return VERR_TRY_AGAIN;
-        case 'OFF_LS':
-          vm.setState('OFF', 'OFF_LS');
-          return VERR_SSM_LIVE_POWERED_OFF;
-        case 'FATAL_ERROR_LS':
-          vm.setState('FATAL_ERROR', 'FATAL_ERROR_LS');
-          return VERR_SSM_LIVE_FATAL_ERROR;
-        case 'GURU_MEDITATION_LS':
-          vm.setState('GURU_MEDITATION', 'GURU_MEDITATION_LS');
-          return VERR_SSM_LIVE_GURU_MEDITATION;
-        default:
-          return vm.setError(VERR_VM_UNEXPECTED_VM_STATE, `vmR3LiveDoSuspend: unexpected VM state ${vm.vmState}`);
-      }
+function vmR3LiveDoSuspend(ctx: SaveContext, emt: EmtContext): number {
+  const { vm, cpu } = emt;
+  const asWritten = vm.host.fidelity === 'as-written';
+  if (isFirst(emt)) {
+    switch (vm.vmState) {
+      case 'RUNNING_LS':
+        vm.setState('SUSPENDING_LS', 'RUNNING_LS');
+        ctx.suspendNs = vm.nowNs();
+        break;
+      case 'SUSPENDED_EXT_LS':
+      case 'SUSPENDED_LS':
+        break; // rc = VINF_SUCCESS, no state change
+      case 'DEBUGGING_LS':
+        return VERR_TRY_AGAIN;
+      case 'OFF_LS':
+        vm.setState('OFF', 'OFF_LS');
+        return VERR_SSM_LIVE_POWERED_OFF;
+      case 'FATAL_ERROR_LS':
+        vm.setState('FATAL_ERROR', 'FATAL_ERROR_LS');
+        return VERR_SSM_LIVE_FATAL_ERROR;
+      case 'GURU_MEDITATION_LS':
+        vm.setState('GURU_MEDITATION', 'GURU_MEDITATION_LS');
+        return VERR_SSM_LIVE_GURU_MEDITATION;
+      default:
+        return vm.setError(VERR_VM_UNEXPECTED_VM_STATE, `vmR3LiveDoSuspend: unexpected VM state ${vm.vmState}`);
     }
-    const state = vm.vmState;
-    if (!asWritten && (state === 'SUSPENDED_EXT_LS' || state === 'SUSPENDED_LS')) {
-      // Already suspended (by VMR3Suspend, or by a reset during the live phase): nothing to do here.
-      if (cpu === 0) ctx.suspended = state === 'SUSPENDED_LS';
-      return VINF_SUCCESS;
-    }
-    if (state !== 'SUSPENDING_LS') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
-    if (cpu === 0) {
-      componentsOf(vm).pdmSuspend(vm);
-      if (vm.trySetState('vmR3LiveDoSuspend', [['SUSPENDING_LS', 'SUSPENDED_LS']]) < 0) return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
-      ctx.suspended = true;
-    }
-    return VINF_EM_SUSPEND;
-  };
+  }
+  const state = vm.vmState;
+  if (!asWritten && (state === 'SUSPENDED_EXT_LS' || state === 'SUSPENDED_LS')) {
+    // Already suspended (by VMR3Suspend, or by a reset during the live phase): nothing to do here.
+    if (cpu === 0) ctx.suspended = state === 'SUSPENDED_LS';
+    return VINF_SUCCESS;
+  }
+  if (state !== 'SUSPENDING_LS') return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
+  if (cpu === 0) {
+    componentsOf(vm).pdmSuspend(vm);
+    if (vm.trySetState('vmR3LiveDoSuspend', [['SUSPENDING_LS', 'SUSPENDED_LS']]) < 0) return VERR_VM_UNEXPECTED_UNSTABLE_STATE;
+    ctx.suspended = true;
+  }
+  return VINF_EM_SUSPEND;
+}
 
 /** vmR3LiveDoStep2, first half (EMT(0)): → SAVING, then SSMR3LiveDoStep2 writes the final pass. */
-export const vmR3LiveDoStep2 =
-  (ctx: SaveContext) =>
-  ({ vm }: EmtContext): number => {
-    const ssm = ctx.ssm!;
-    const state = vm.vmState;
-    ctx.step2Rc = VINF_SUCCESS;
-    if (state === 'SUSPENDED_LS') vm.setState('SAVING', 'SUSPENDED_LS');
-    else {
-      if (state !== 'SAVING') vm.setState('SAVING', 'SUSPENDED_EXT_LS');
-      ctx.step2Rc = VINF_SSM_LIVE_SUSPENDED;
-    }
-    const before = ssm.offStream;
-    const rc = ssm.step2();
-    ctx.finalBytes = ssm.offStream - before;
-    if (ctx.step2Rc === VINF_SUCCESS || (RT_FAILURE(rc) && !RT_FAILURE(ctx.step2Rc))) ctx.step2Rc = rc;
-    return VINF_SUCCESS;
-  };
+function vmR3LiveDoStep2(ctx: SaveContext, { vm }: EmtContext): number {
+  const ssm = ctx.ssm!;
+  const state = vm.vmState;
+  ctx.step2Rc = VINF_SUCCESS;
+  if (state === 'SUSPENDED_LS') vm.setState('SAVING', 'SUSPENDED_LS');
+  else {
+    if (state !== 'SAVING') vm.setState('SAVING', 'SUSPENDED_EXT_LS');
+    ctx.step2Rc = VINF_SSM_LIVE_SUSPENDED;
+  }
+  const before = ssm.offStream;
+  const rc = ssm.step2();
+  ctx.finalBytes = ssm.offStream - before;
+  if (ctx.step2Rc === VINF_SUCCESS || (RT_FAILURE(rc) && !RT_FAILURE(ctx.step2Rc))) ctx.step2Rc = rc;
+  return VINF_SUCCESS;
+}
 
 /** vmR3LiveDoStep2, second half (EMT(0)): SSMR3LiveDone, the first error wins, SAVING → SUSPENDED. */
-export const vmR3LiveDoStep2Done =
-  (ctx: SaveContext) =>
-  ({ vm }: EmtContext): number => {
-    let rc = ctx.step2Rc;
-    const rc2 = ctx.ssm!.close();
-    if (rc === VINF_SUCCESS || (RT_FAILURE(rc2) && !RT_FAILURE(rc))) rc = rc2;
-    vm.setState('SUSPENDED', 'SAVING');
-    return rc;
-  };
+function vmR3LiveDoStep2Done(ctx: SaveContext, { vm }: EmtContext): number {
+  let rc = ctx.step2Rc;
+  const rc2 = ctx.ssm!.close();
+  if (rc === VINF_SUCCESS || (RT_FAILURE(rc2) && !RT_FAILURE(rc))) rc = rc2;
+  vm.setState('SUSPENDED', 'SAVING');
+  return rc;
+}
 
 /** SSMR3LiveDone on EMT(0) after a failed step 1 or a failed suspend. */
-export const ssmR3LiveDone =
-  (ctx: SaveContext) =>
-  (): number =>
-    ctx.ssm!.close();
+function ssmR3LiveDone(ctx: SaveContext): number {
+  return ctx.ssm!.close();
+}
 
 /** vmR3LiveDoStep1Cleanup (ONCE): the eight pairs in order; the first three report why the save died. */
-export const vmR3LiveDoStep1Cleanup =
-  (ctx: SaveContext): RendezvousCallback =>
-  ({ vm }) => {
-    const ordinal = vm.trySetState('vmR3LiveDoStep1Cleanup', vm.apiPairs('vmR3LiveDoStep1Cleanup'));
-    switch (ordinal) {
-      case 1: return VERR_SSM_LIVE_POWERED_OFF;
-      case 2: return VERR_SSM_LIVE_FATAL_ERROR;
-      case 3: return VERR_SSM_LIVE_GURU_MEDITATION;
-      case 4:
-        ctx.suspended = true;
-        return VINF_SUCCESS;
-      default:
-        // A running VM is not "teleported and not fully resumed": the default drops the flag vmR3Save set.
-        if (ordinal === 7 && ctx.after === 'TELEPORT' && vm.host.fidelity !== 'as-written') vm.fTeleportedAndNotFullyResumedYet = false;
-        return ordinal < 0 ? ordinal : VINF_SUCCESS;
-    }
-  };
+function vmR3LiveDoStep1Cleanup(ctx: SaveContext, { vm }: EmtContext): number {
+  const ordinal = vm.trySetState('vmR3LiveDoStep1Cleanup', vm.apiPairs('vmR3LiveDoStep1Cleanup'));
+  switch (ordinal) {
+    case 1: return VERR_SSM_LIVE_POWERED_OFF;
+    case 2: return VERR_SSM_LIVE_FATAL_ERROR;
+    case 3: return VERR_SSM_LIVE_GURU_MEDITATION;
+    case 4:
+      ctx.suspended = true;
+      return VINF_SUCCESS;
+    default:
+      // A running VM is not "teleported and not fully resumed": the default drops the flag vmR3Save set.
+      if (ordinal === 7 && ctx.after === 'TELEPORT' && vm.host.fidelity !== 'as-written') vm.fTeleportedAndNotFullyResumedYet = false;
+      return ordinal < 0 ? ordinal : VINF_SUCCESS;
+  }
+}
+
+/**
+ * The workers in the code table: the flow binds each to its SaveContext (`bindCode(SAVE_WORKERS.vmR3Save, ctx)`),
+ * so a request or rendezvous in flight names its worker and the context as data.
+ */
+export const SAVE_WORKERS = defineCodes('save', {
+  vmR3Save, vmR3LiveDoSuspend, vmR3LiveDoStep2, vmR3LiveDoStep2Done, ssmR3LiveDone, vmR3LiveDoStep1Cleanup,
+});
 
 export type { VmCore };

@@ -1,0 +1,137 @@
+/**
+ * vmm.getPersistedSnapshot() and createVMM({ snapshot }): the whole engine as one versioned, JSON-serializable
+ * record (docs/snapshot.md). The engine's object graph is written by src/persist/graph.ts; this file is the
+ * envelope around it (format, version, clock kind, the embedder's function names it uses) and the checks that
+ * refuse a snapshot before anything is created.
+ */
+import { readGraph, writeGraph, type PersistedGraph } from '../persist/graph.js';
+import { census } from '../persist/walk.js';
+import { attachInspection } from '../inspect/session.js';
+import { VBoxError, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NOT_SUPPORTED, VERR_VERSION_MISMATCH, VERR_VM_THREAD_IS_EMT } from '../status.js';
+import { disposedError } from '../vmm/external.js';
+import type { VmState } from '../../machines/vm.js';
+import { missingFunctions, UserFunctions } from './functions.js';
+import type { Vmm, VmmImplementations, VmmOptions } from './vmm.js';
+
+export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
+export const SNAPSHOT_VERSION = 1;
+
+/** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
+export interface PersistedVmm {
+  readonly format: typeof SNAPSHOT_FORMAT;
+  readonly version: typeof SNAPSHOT_VERSION;
+  /** The clock the engine ran on; a restore runs on the same kind. */
+  readonly clock: 'virtual' | 'real';
+  /** GIP time when the snapshot was taken. */
+  readonly tNs: number;
+  /** The names (createVMM({ functions })) of the embedder's functions the engine held: a restore needs each. */
+  readonly functions: readonly string[];
+  /** The VMs, for a reader that does not restore (the engine's own record of them is in `graph`). */
+  readonly vms: readonly { readonly handle: number; readonly name: string; readonly state: VmState }[];
+  /** The engine's objects (src/persist/graph.ts). */
+  readonly graph: PersistedGraph;
+}
+
+/** The options a restore takes from the snapshot: giving them too is a mistake, refused. */
+const FROM_SNAPSHOT = ['scheduler', 'clock', 'policy', 'seed', 'fidelity', 'gvmm', 'faults', 'machines'] as const;
+
+/** How many closure paths a refusal lists (the rest are counted). */
+const PATHS_SHOWN = 5;
+
+export function persistVmm(vmm: Vmm): PersistedVmm {
+  if (vmm.disposed) throw disposedError();
+  // Inside a step an EMT's work is half done (a frame pushed, a status not merged yet): not a state to save.
+  if (vmm.current !== null) {
+    throw new VBoxError(VERR_VM_THREAD_IS_EMT, `getPersistedSnapshot() must not be called on an EMT (${vmm.current.vm.id}/emt.${vmm.current.cpu}): call it between steps, e.g. after an await`);
+  }
+  const used = new Set<string>();
+  const userName = (fn: unknown): string | undefined => {
+    const name = vmm.functions.nameOf(fn);
+    if (name !== undefined) used.add(name);
+    return name;
+  };
+  refuseUnnamed(vmm, userName);
+  const graph = writeGraph(vmm, { userName });
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    clock: vmm.config.clock,
+    tNs: vmm.clock.nowNs(),
+    functions: [...used].sort(),
+    vms: [...vmm.vms.values()].map((vm) => ({ handle: vm.handle, name: vm.name, state: vm.state })),
+    graph,
+  };
+}
+
+/**
+ * A function the engine holds that neither the code table nor the embedder's `functions` names (most often an
+ * embedder's callback given without a name), or an object of a class the registry lacks: refused, with where
+ * it was found and what to do.
+ */
+function refuseUnnamed(vmm: Vmm, userName: (fn: unknown) => string | undefined): void {
+  const { closures, classes } = census(vmm, userName);
+  if (closures.length > 0) {
+    const shown = closures.slice(0, PATHS_SHOWN).map(readablePath).join(', ');
+    const more = closures.length > PATHS_SHOWN ? ` and ${closures.length - PATHS_SHOWN} more` : '';
+    throw new VBoxError(
+      VERR_NOT_SUPPORTED,
+      `getPersistedSnapshot(): a function without a name is pending at ${shown}${more}; give each function you pass the engine ` +
+        `(reqCallWait fn, rendezvous, at-state / at-error callbacks, SSM unit callbacks) a name: createVMM({ functions: { myName: fn } })`,
+    );
+  }
+  if (classes.size > 0) {
+    const [name, path] = [...classes][0]!;
+    throw new VBoxError(VERR_NOT_SUPPORTED, `getPersistedSnapshot(): an object of class ${name} at ${readablePath(path)} cannot be saved (not registered with persistable())`);
+  }
+}
+
+/** A census path as the embedder reads it: from `vmm`, without the walk's marks for saved data. */
+const readablePath = (path: string): string => `vmm${path.replaceAll('<save>', '')}`;
+
+/** The implementations of the restore running now (read by the Vmm's restore, before any revive). */
+let restoring: VmmImplementations | undefined;
+
+/** @internal What a Vmm being restored gets as its implementations (none outside createVMM({ snapshot })). */
+export const implementationsForRestore = (): VmmImplementations => restoring ?? {};
+
+export function restoreVmm(snapshot: PersistedVmm, options: VmmOptions): Vmm {
+  const given = FROM_SNAPSHOT.filter((key) => options[key] !== undefined);
+  if (given.length > 0) throw new VBoxError(VERR_INVALID_PARAMETER, `createVMM({ snapshot }) takes ${given.join(', ')} from the snapshot; leave ${given.length > 1 ? 'them' : 'it'} out`);
+  checkEnvelope(snapshot);
+  const functions = new UserFunctions(options.functions);
+  const missing = functions.missing(snapshot.functions);
+  if (missing.length > 0) throw missingFunctions(missing);
+  const { hooks, components, functions: named } = options;
+  restoring = { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(named ? { functions: named } : {}) };
+  let vmm: Vmm;
+  try {
+    vmm = readGraph(snapshot.graph, { userFunction: (name: string) => functions.get(name) }) as Vmm;
+  } finally {
+    restoring = undefined;
+  }
+  if (options.inspect) {
+    const inspection = attachInspection(vmm.sched, options.inspect);
+    (vmm as { inspection?: unknown }).inspection = inspection;
+    for (const vm of vmm.vms.values()) inspection.addVm(vm.core);
+  }
+  for (const vm of vmm.vms.values()) vm.attachToCore();
+  return vmm;
+}
+
+/** Format and version, before anything is read. */
+function checkEnvelope(snapshot: PersistedVmm): void {
+  const envelope = snapshot as Partial<PersistedVmm> | null;
+  if (typeof envelope !== 'object' || envelope === null || envelope.format !== SNAPSHOT_FORMAT || typeof envelope.graph !== 'object' || envelope.graph === null) {
+    throw new VBoxError(VERR_INVALID_MAGIC, `createVMM({ snapshot }): not a vmm-actors engine snapshot (format '${SNAPSHOT_FORMAT}' expected)`);
+  }
+  if (envelope.version !== SNAPSHOT_VERSION) {
+    throw new VBoxError(VERR_VERSION_MISMATCH, `createVMM({ snapshot }): snapshot version ${String(envelope.version)}, this engine reads version ${SNAPSHOT_VERSION}`);
+  }
+  if (!Array.isArray(envelope.functions) || envelope.functions.some((name) => typeof name !== 'string')) {
+    throw new VBoxError(VERR_INVALID_MAGIC, 'createVMM({ snapshot }): the function name list is damaged');
+  }
+  // The graph's root must be the engine itself (a snapshot of anything else would revive and then be dropped).
+  const { root, objects } = envelope.graph as { root?: unknown; objects?: unknown };
+  const rootEntry = Array.isArray(root) && root[0] === 'ref' && Array.isArray(objects) ? (objects[root[1] as number] as { name?: unknown } | undefined) : undefined;
+  if (rootEntry?.name !== 'Vmm') throw new VBoxError(VERR_INVALID_MAGIC, 'createVMM({ snapshot }): the snapshot\'s root is not an engine (Vmm)');
+}

@@ -1,0 +1,171 @@
+/**
+ * The state key from the snapshot (issue 12, item 6): the world's object graph fed by the snapshot writer's own
+ * canonical walk (src/persist/graph-walk.ts encodeGraph, `skipHistory`) into the key writer — objects numbered
+ * in walk order, fields a class declares `transient` (caches, host attachments) or `history` (ids, counters that
+ * decide nothing) left out. Two worlds get one key exactly when their snapshots are equal up to that numbering,
+ * so state a hand-written key would forget is in this key: nothing can be left out by omission.
+ *
+ * The walk order is the graph's own: fields in their order, arrays by index, Maps and Sets in insertion order.
+ * Where insertion order is history (a table filled in the order calls happened to start), two worlds differ
+ * here although state-key.ts sorts them alike; `snapshotDiff` names the first such path.
+ */
+import { encodeGraph, type GraphSink, type Primitive } from '../persist/graph.js';
+import type { KeyWriter } from './key-writer.js';
+
+/** Words that start each kind of item (any 32-bit data word follows its tag). */
+const enum Tag {
+  Undefined = 0x7e000001, Null, False, True, Int, Double, String, BigInt, Ref, Named, Hole, Bytes, Begin, End, Key,
+}
+
+/** FNV-1a over UTF-16 units with a murmur finaliser (as labels.ts names things): one word per string. */
+function stringHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** Hashes of the short strings a world repeats (field names, state names, labels); bounded. */
+const hashes = new Map<string, number>();
+function hashOf(text: string): number {
+  let h = hashes.get(text);
+  if (h === undefined) {
+    h = stringHash(text);
+    if (text.length <= 64 && hashes.size < 100_000) hashes.set(text, h);
+  }
+  return h;
+}
+
+const scratch = new Float64Array(1);
+const scratchWords = new Int32Array(scratch.buffer);
+
+/** The walk as 32-bit words: `w(word, what)` gets each word and (for snapshotDiff) what it encodes. */
+class WordSink implements GraphSink {
+  constructor(readonly w: (word: number, what?: string) => void) {}
+
+  begin(_id: number, kind: string, name: string | undefined): void {
+    this.w(Tag.Begin, kind);
+    this.w(name === undefined ? 0 : hashOf(name), name);
+  }
+
+  key(key: string): void {
+    this.w(Tag.Key, key);
+    this.w(hashOf(key));
+  }
+
+  value(value: Primitive): void {
+    switch (typeof value) {
+      case 'undefined':
+        return this.w(Tag.Undefined);
+      case 'boolean':
+        return this.w(value ? Tag.True : Tag.False);
+      case 'number':
+        if (Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff && !Object.is(value, -0)) {
+          this.w(Tag.Int);
+          return this.w(value, String(value));
+        }
+        scratch[0] = value;
+        this.w(Tag.Double);
+        this.w(scratchWords[0]!, String(value));
+        return this.w(scratchWords[1]!);
+      case 'string':
+        this.w(Tag.String);
+        return this.w(hashOf(value), JSON.stringify(value.slice(0, 60)));
+      case 'bigint':
+        this.w(Tag.BigInt);
+        return this.w(hashOf(value.toString()), value.toString());
+      default:
+        return this.w(Tag.Null);
+    }
+  }
+
+  ref(id: number): void {
+    this.w(Tag.Ref);
+    this.w(id, `ref ${id}`);
+  }
+
+  named(tag: string, name: string): void {
+    this.w(Tag.Named, tag);
+    this.w(hashOf(name), name);
+  }
+
+  hole(): void {
+    this.w(Tag.Hole);
+  }
+
+  bytes(data: Uint8Array): void {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i]!, 0x01000193);
+    this.w(Tag.Bytes);
+    this.w(data.length);
+    this.w(h, `${data.length} bytes`);
+  }
+
+  end(): void {
+    this.w(Tag.End);
+  }
+}
+
+/** Encode the graph under `root` into `key` (reset first; call key.hash() after). */
+export function encodeSnapshot(root: object, key: KeyWriter): void {
+  key.reset();
+  encodeGraph(root, new WordSink((word) => key.w(word)), { skipHistory: true });
+}
+
+/**
+ * Where two worlds' snapshot walks part (history left out): the object (as the path it was first reached by), the
+ * field, and what each side has there. Empty when the snapshots are equal. A hand-key merge that differs here is
+ * a history field to declare, or state the hand key forgot.
+ */
+export function snapshotDiff(a: object, b: object): { path: string; a: string; b: string } | null {
+  const la = leaves(a);
+  const lb = leaves(b);
+  for (let i = 0; i < Math.max(la.length, lb.length); i++) {
+    const x = la[i];
+    const y = lb[i];
+    if (x && y && x.word === y.word) continue;
+    return { path: x?.path ?? y?.path ?? '?', a: x ? x.what : '(end)', b: y ? y.what : '(end)' };
+  }
+  return null;
+}
+
+/** Every word of the walk with the path of the field it belongs to. */
+function leaves(root: object): { path: string; word: number; what: string }[] {
+  const out: { path: string; word: number; what: string }[] = [];
+  const paths = [''];
+  let current = '';
+  let field = '';
+  let item = 0;
+  let object = -1;
+  const sink = new WordSink((word, what) => out.push({ path: `${current}${field}`, word, what: what ?? String(word) }));
+  // Object paths: an object is named by the field that first refers to it (the walk is breadth-first).
+  const begin = sink.begin.bind(sink);
+  sink.begin = (id, kind, name) => {
+    object = id;
+    current = paths[id] ?? `#${id}`;
+    field = '';
+    item = 0;
+    begin(id, kind, name);
+  };
+  const key = sink.key.bind(sink);
+  sink.key = (k) => {
+    field = `.${k}`;
+    key(k);
+  };
+  const ref = sink.ref.bind(sink);
+  sink.ref = (id) => {
+    if (paths[id] === undefined) paths[id] = object < 0 ? '' : `${current}${field || `[${item}]`}`;
+    if (!field) item++;
+    ref(id);
+  };
+  const value = sink.value.bind(sink);
+  sink.value = (v) => {
+    if (!field) item++;
+    value(v);
+  };
+  encodeGraph(root, sink, { skipHistory: true });
+  return out;
+}
