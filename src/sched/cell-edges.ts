@@ -41,17 +41,3 @@ export const emitCellEdge = defineCode('sched.emitCellEdge', function emitCellEd
 export function reportCellEdges(sink: CellEdgeSink, machine: CellEdgeEvent['machine']): TransitionListener {
   return bindCode(emitCellEdge, sink, machine);
 }
-
-/** emitCellEdge that lets go of the cell once it reaches `lastValue` (a GVMM handle going back to the table). */
-export const emitCellEdgeUntil = defineCode('sched.emitCellEdgeUntil', function emitCellEdgeUntil(
-  sink: CellEdgeSink, machine: CellEdgeEvent['machine'], lastValue: string, cell: Parameters<TransitionListener>[0],
-  from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2],
-): void {
-  emitCellEdge(sink, machine, cell, from, event);
-  if (cell.value === lastValue) cell.listener = undefined;
-});
-
-/** reportCellEdges until the cell reaches `lastValue`; then the listener detaches itself (code bound to data). */
-export function reportCellEdgesUntil(sink: CellEdgeSink, machine: CellEdgeEvent['machine'], lastValue: string): TransitionListener {
-  return bindCode(emitCellEdgeUntil, sink, machine, lastValue);
-}

@@ -10,7 +10,7 @@ import { MACHINES } from '../../machines/index.js';
 import { copyGraph, graphKey, readGraph, writeGraph } from '../../src/persist/graph.js';
 import { persistable } from '../../src/persist/registry.js';
 import { census } from '../../src/persist/walk.js';
-import { reportCellEdges, reportCellEdgesUntil, type CellEdgeEvent } from '../../src/sched/cell-edges.js';
+import { reportCellEdges, type CellEdgeEvent } from '../../src/sched/cell-edges.js';
 import { DeterministicScheduler, type ChoicePolicy } from '../../src/sched/deterministic.js';
 import { MachineCell } from '../../src/sched/machine-cell.js';
 import { Prng } from '../../src/sched/prng.js';
@@ -230,30 +230,19 @@ describe('the rest of the area through the graph', () => {
       expect(back.sink.edges.map((e) => `${e.from}->${e.to}`)).toEqual(['CREATING->CREATED', 'CREATED->POWERING_ON']);
       expect(sink.edges).toHaveLength(1);
     });
-
-    it(`${how}: a listener that detaches at a state still does after the trip`, () => {
-      const sink = new EdgeSink();
-      const cell = new MachineCell(MACHINES.vm, 'vm.1');
-      cell.listener = reportCellEdgesUntil(sink, 'gvmmHandle', 'POWERING_ON');
-      cell.send({ type: 'created' });
-      const back = trip({ sink, cell });
-      back.cell.send({ type: 'powerOn' });
-      back.cell.send({ type: 'powerOnDone' });
-      expect(back.sink.edges.map((e) => e.to)).toEqual(['CREATED', 'POWERING_ON']);
-      expect(back.cell.listener).toBeUndefined();
-      expect(cell.listener).toBeDefined();
-    });
   }
 
   it('a real clock restores to the instant it was saved at and goes on at the host pace', async () => {
     const clock = new RealClock();
     await new Promise((r) => setTimeout(r, 20));
+    const savedAtLeast = clock.nowNs();
     const graph = JSON.stringify(writeGraph(clock));
     await new Promise((r) => setTimeout(r, 30)); // time on disk does not count
     const back = readGraph<RealClock>(JSON.parse(graph));
     const at = back.nowNs();
-    expect(at).toBeGreaterThanOrEqual(20e6);
-    expect(at).toBeLessThan(clock.nowNs()); // the original moved on by the 30 ms the snapshot lay still
+    expect(at).toBeGreaterThanOrEqual(savedAtLeast);
+    // The original moved on by the ~30 ms the snapshot lay still (host timers may fire a millisecond early).
+    expect(clock.nowNs() - at).toBeGreaterThan(25e6);
   });
 
   it('a real-time scheduler re-arms its pending timers on restore with the time they had left', async () => {
