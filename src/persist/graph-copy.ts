@@ -48,10 +48,12 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
 const immutable = new WeakMap<object, boolean>();
 
 function isImmutable(obj: object): boolean {
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  // Not frozen: immutable only as a named constant (looked up only where one can be).
+  if (!Object.isFrozen(obj)) return unfrozenConstantPrototypes.has(proto) && constantName(obj) !== undefined;
   const known = immutable.get(obj);
   if (known !== undefined) return known;
-  if (!Object.isFrozen(obj) || constantName(obj) !== undefined) return constantName(obj) !== undefined;
-  const proto = Object.getPrototypeOf(obj) as object | null;
+  if (constantName(obj) !== undefined) return true;
   if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
   immutable.set(obj, true); // provisional: a frozen cycle is immutable
   let verdict = true;
