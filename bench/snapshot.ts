@@ -1,7 +1,9 @@
 /**
  * What a world snapshot costs (issue 12 "Performance"): for the race's mid-run world on 4 vCPUs (A: powerOn →
  * suspend, B: powerOff; half-way through a run on choice 0) and an idle 4-vCPU VM (powered on, run to its end):
- * - copy: µs per copyGraph (the checker's world copy; target ≤ 20 µs), median of rounds;
+ * - copy: µs per copyGraph (the checker's world copy; target ≤ 20 µs), each copy dropped at once; copyKept: the
+ *   same with the last 256 copies kept alive (a frontier). V8's allocation-site pretenuring, triggered by revive
+ *   hooks' closures, moves dropped copies to old space: compare `node --no-allocation-site-pretenuring`;
  * - key: µs per graphKey (the canonical walk as a string, history left out); hash: the same walk into a
  *   32-bit FNV-1a sink (what a hashed state key costs); keyChars: the key's length;
  * - write: µs per writeGraph + JSON.stringify; read: µs per JSON.parse + readGraph; bytes of the JSON;
@@ -115,6 +117,10 @@ function medianUs(fn: () => unknown, n: number): number {
   return Math.round(samples[samples.length >> 1] * 10) / 10;
 }
 
+/** Copies kept alive a while, as an explorer's frontier keeps them (V8 tenures what survives: GC differs). */
+const kept: unknown[] = [];
+let keptAt = 0;
+
 function measure(label: string, world: World, rebuild: () => World): void {
   const root: unknown = rootKind === 'vmm' ? world.vmm : world;
   adopt(root);
@@ -124,6 +130,7 @@ function measure(label: string, world: World, rebuild: () => World): void {
     objects: graph.objects.length,
     bytes: json.length,
     copyUs: medianUs(() => copyGraph(root, { userName }), rounds),
+    copyKeptUs: medianUs(() => (kept[keptAt++ & 255] = copyGraph(root, { userName })), rounds),
     keyUs: medianUs(() => graphKey(root, { userName }), rounds),
     hashUs: medianUs(() => encodeGraph(root, new HashSink(), { userName, skipHistory: true }), rounds),
     keyChars: graphKey(root, { userName }).length,

@@ -318,11 +318,14 @@ persistable('Vmm', Vmm, {
   revive: (vmm) => {
     if (!(vmm as unknown as { hostOptions?: VmmOptions }).hostOptions) attachHost(vmm, vmm.options);
   },
-  // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations.
+  // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations,
+  // but a table made only of code (bound to data, e.g. a world's ssmCancel bound to its world) is copied with the
+  // engine, so the copy's code acts on the copy's data.
   copy: (vmm, into, clone) => {
     for (const [key, value] of Object.entries(vmm)) if (!VMM_TRANSIENT.includes(key)) (into as unknown as Record<string, unknown>)[key] = clone(value);
     const { hooks, components, functions } = vmm.options;
-    attachHost(into, rebuiltOptions(vmm, { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(functions ? { functions } : {}) }));
+    const own = <T extends object>(table: T): T => (Object.values(table).every((fn) => fn === undefined || codeStamp(fn) !== undefined) ? (clone(table) as T) : table);
+    attachHost(into, rebuiltOptions(vmm, { ...(hooks ? { hooks: own(hooks) } : {}), ...(components ? { components: own(components) } : {}), ...(functions ? { functions } : {}) }));
   },
 });
 

@@ -28,6 +28,7 @@ const enum Fill {
   Map,
   Set,
   Class,
+  Spread,
   Frozen = 8,
 }
 
@@ -47,10 +48,12 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
 const immutable = new WeakMap<object, boolean>();
 
 function isImmutable(obj: object): boolean {
+  const proto = Object.getPrototypeOf(obj) as object | null;
+  // Not frozen: immutable only as a named constant (looked up only where one can be).
+  if (!Object.isFrozen(obj)) return unfrozenConstantPrototypes.has(proto) && constantName(obj) !== undefined;
   const known = immutable.get(obj);
   if (known !== undefined) return known;
-  if (!Object.isFrozen(obj) || constantName(obj) !== undefined) return constantName(obj) !== undefined;
-  const proto = Object.getPrototypeOf(obj) as object | null;
+  if (constantName(obj) !== undefined) return true;
   if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
   immutable.set(obj, true); // provisional: a frozen cycle is immutable
   let verdict = true;
@@ -135,8 +138,14 @@ class Copier {
     let plan: ClassPlan | undefined;
     if (proto === Object.prototype || proto === null) {
       if (frozen && isImmutable(src)) return this.share(src);
-      dst = proto === null ? Object.create(null) : {};
-      fill = Fill.Plain;
+      if (proto === null || !this.plainForIn) {
+        dst = proto === null ? Object.create(null) : {};
+        fill = Fill.Plain;
+      } else {
+        // A spread copies every field at once (V8 clones the shape); fill then replaces the references.
+        dst = { ...src };
+        fill = Fill.Spread;
+      }
     } else if (proto === Array.prototype) {
       if (frozen && isImmutable(src)) return this.share(src);
       dst = [];
@@ -172,6 +181,15 @@ class Copier {
       case Fill.Plain:
         copyFields(src, dst, clone, undefined, this.plainForIn);
         break;
+      case Fill.Spread: {
+        const from = src as Record<string, unknown>;
+        const to = dst as Record<string, unknown>;
+        for (const key in from) {
+          const v = from[key];
+          if (isRef(v)) to[key] = clone(v);
+        }
+        break;
+      }
       case Fill.Array: {
         const from = src as unknown[];
         const to = dst as unknown[];
