@@ -1,17 +1,18 @@
 /**
  * A VM whose vCPUs are halted (VMR3WaitHalted through OLD, METHOD_1 or GLOBAL_1: on the ring-3 semaphore, in
  * GVMM, or spinning toward a deadline) goes through a snapshot of the whole engine — getPersistedSnapshot →
- * JSON → createVMM({ snapshot }), and copyGraph — and the restored engines continue exactly as the original: the same events at the
- * same GIP times (halts ending on their deadlines and on interrupts raised from outside), the same halt and GVMM
- * statistics (issue 12 "Snapshot and restore").
+ * JSON → createVMM({ snapshot }), and copyGraph — and the restored engines continue exactly as the original:
+ * the same events at the same GIP times (halts ending on their deadlines and on interrupts raised from
+ * outside), the same halt and GVMM statistics (issue 12 "Snapshot and restore").
  *
  * Method: a guest that halts until the next 1 ms tick on every vCPU (a pure function, named as the embedder's);
  * snapshot 2.5 ms after power-on, then on each engine the same continuation: time passes, an interrupt is raised
  * on vCPU 1, time passes again.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VMHALTMETHOD } from '../../machines/halt-method.js';
-import { createVMM, type PersistedVmm, type Vmm, type VmTraceEvent } from '../../src/index.js';
+import type { PersistedVmm, Vmm, VmTraceEvent } from '../../src/index.js';
+import { engine } from '../api/snapshot-support.js';
 import { copyGraph } from '../../src/persist/graph.js';
 import type { GuestContext, GuestAction } from '../../src/vmm/emt.js';
 import { VMCPU_FF_INTERRUPT_APIC } from '../../src/vmm/ff.js';
@@ -21,12 +22,6 @@ import { haltOf, queryHaltStats } from '../../src/vmm/halt/state.js';
 
 const US = 1_000;
 const MS = 1_000_000;
-
-let engines: Vmm[] = [];
-afterEach(() => {
-  for (const vmm of engines) vmm.dispose();
-  engines = [];
-});
 
 /**
  * Halt until the next 1 ms tick (vCPU 1 a little after: its halts start closer to their deadlines); an interrupt
@@ -43,7 +38,6 @@ const functions = { tickGuest };
 
 /** The same continuation on any engine: what it emits and counts. */
 async function continueRun(vmm: Vmm): Promise<string[]> {
-  engines.push(vmm);
   const core = [...vmm.vms.values()][0]!.core;
   const seen: string[] = [];
   core.listeners.add((e: VmTraceEvent) => {
@@ -58,8 +52,7 @@ async function continueRun(vmm: Vmm): Promise<string[]> {
 
 describe('a VM with halted vCPUs through a snapshot', () => {
   it.each(['OLD', 'METHOD_1', 'GLOBAL_1'] as const)('%s: JSON and in-memory copies continue as the original', async (method) => {
-    const vmm = createVMM({ seed: 3, hooks: { executeGuest: tickGuest }, functions });
-    engines.push(vmm);
+    const vmm = engine({ seed: 3, hooks: { executeGuest: tickGuest }, functions });
     const vm = await vmm.create({ cpus: 2, config: { NumCPUs: 2 } });
     await vm.reqCallWait('any', (ctx) => vmR3SetHaltMethodU(ctx.vm, VMHALTMETHOD[method]));
     await vm.powerOn();
@@ -68,12 +61,16 @@ describe('a VM with halted vCPUs through a snapshot', () => {
     expect(haltOf(vm.core).cpus.some((c) => c.active !== null)).toBe(true);
 
     const json = JSON.parse(JSON.stringify(vmm.getPersistedSnapshot())) as PersistedVmm;
-    const fromJson = createVMM({ snapshot: json, functions });
+    const fromJson = engine({ snapshot: json, functions });
     const copy = copyGraph(vmm, { userName: (fn) => vmm.functions.nameOf(fn) });
 
     const expected = await continueRun(vmm);
     expect(await continueRun(fromJson)).toEqual(expected);
-    expect(await continueRun(copy)).toEqual(expected);
+    try {
+      expect(await continueRun(copy)).toEqual(expected);
+    } finally {
+      copy.dispose();
+    }
     expect(expected.filter((line) => line.includes('STARTED_HALTED→')).length).toBeGreaterThan(3);
   });
 });
