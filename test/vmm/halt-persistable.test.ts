@@ -10,11 +10,12 @@
  * rebuilds, an engine whose hooks / listeners are replaced the way a restore replaces them, then run on.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VMHALTMETHOD } from '../../machines/halt-method.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
-import { createVMM, type Vmm, type VmTraceEvent } from '../../src/index.js';
+import type { VmTraceEvent } from '../../src/index.js';
+import { engine } from '../api/snapshot-support.js';
 import { codeFromStamp, codeStamp, registeredClass } from '../../src/persist/registry.js';
 import { census } from '../../src/persist/walk.js';
 import type { EmtHooks } from '../../src/vmm/emt.js';
@@ -22,12 +23,6 @@ import { emtHooksOf } from '../../src/vmm/halt/engine.js';
 import { vmR3SetHaltMethodU } from '../../src/vmm/halt/set-method.js';
 import { haltOf } from '../../src/vmm/halt/state.js';
 import { METHODS } from '../support/halt-methods.js';
-
-let engines: Vmm[] = [];
-afterEach(() => {
-  for (const vmm of engines) vmm.dispose();
-  engines = [];
-});
 
 /** The classes of src/vmm/halt and src/gvmm an engine holds. */
 const AREA_CLASSES = [
@@ -85,8 +80,7 @@ describe('emtHooksOf: an EMT’s hooks rebuilt from the VM and the host’s opti
   };
 
   it('builds the same code-table functions bound to the same data, and changes nothing', async () => {
-    const vmm = createVMM({ seed: 3, hooks: user });
-    engines.push(vmm);
+    const vmm = engine({ seed: 3, hooks: user });
     const vm = await vmm.create({ cpus: 2, config: { NumCPUs: 2 } });
     const events: VmTraceEvent[] = [];
     vm.core.listeners.add((e) => events.push(e));
@@ -112,8 +106,7 @@ describe('emtHooksOf: an EMT’s hooks rebuilt from the VM and the host’s opti
 
   it('an engine running on rebuilt hooks halts, tears down through GVMM and is announced destroyed', async () => {
     userExits.length = 0;
-    const vmm = createVMM({ seed: 5, hooks: user });
-    engines.push(vmm);
+    const vmm = engine({ seed: 5, hooks: user });
     const vm = await vmm.create({ cpus: 2, config: { NumCPUs: 2 } });
     // What a restore does: the hooks are transient; each EMT gets them rebuilt from their stamps.
     const rebuilt = Object.fromEntries(
@@ -138,8 +131,7 @@ describe('revive re-attaches the machine cells’ listeners a restore leaves out
   const revive = (obj: object) => registeredClass(obj)!.spec.revive!(obj);
 
   it("VmHalt: the halt method's switches reach the VM's events again", async () => {
-    const vmm = createVMM({ seed: 1 });
-    engines.push(vmm);
+    const vmm = engine({ seed: 1 });
     const vm = await vmm.create({ cpus: 2, config: { NumCPUs: 2 } });
     const halt = haltOf(vm.core);
     halt.cell.listener = undefined; // MachineCell.listener is transient
@@ -153,8 +145,7 @@ describe('revive re-attaches the machine cells’ listeners a restore leaves out
   });
 
   it("GvmmHandleTable: the handle's edges reach its VM until the handle is free", async () => {
-    const vmm = createVMM({ seed: 1 });
-    engines.push(vmm);
+    const vmm = engine({ seed: 1 });
     const vm = await vmm.create({ cpus: 2, config: { NumCPUs: 2 } });
     const table = vmm.gvmm.table;
     table.cell(vm.handle).listener = undefined;
