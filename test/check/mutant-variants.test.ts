@@ -62,18 +62,6 @@ describe('mutant machine variants in a snapshot', () => {
  * violation (its machine variants come back by name, its fault flags as the host's plain record). Liveness
  * counterexamples are lassos the explorer closes over its state graph, not a world's own steps: not replayed here.
  */
-/**
- * Worlds the snapshot writer refuses today, with where (not this area's: the save and load operations still hold
- * closures). Exact, as tidy-layers' list: an entry whose world writes fine fails the test, so a fix deletes it.
- */
-const KNOWN_REFUSALS: Readonly<Record<string, RegExp>> = {
-  // VMR3Save's operation (an OperationCall's `op`, and the live save's onProgress → done → op) is a closure.
-  'power-off-ls-no-cancel': /cannot write a closure .* at \S*\.op$/,
-  // loadFromFileOp binds a closure (its `fn` argument), also kept in the VM's function table.
-  'load-skips-cpu-states': /cannot write a closure \(fn\) .* at \S*(\.op<2>|\.functions\.fns\[\d+\])$/,
-  'teleport-target-skips-cpu-states': /cannot write a closure \(fn\) .* at \S*(\.op<2>|\.functions\.fns\[\d+\])$/,
-};
-
 describe('a mutant world restored from JSON goes on to the same violation', () => {
   const steppable = MUTANTS.filter((m) => m.caughtBy !== 'liveness' && (m.needs !== 'save' || 'save' in vmOps));
 
@@ -95,9 +83,6 @@ describe('a mutant world restored from JSON goes on to the same violation', () =
       const got = restored.violation ? `${restored.violation.property}: ${restored.violation.message}` : 'no violation';
       if (got !== `${property}: ${message}`) problems.push(`cut at ${cut}: ${got}`);
     }
-    const known = KNOWN_REFUSALS[name];
-    if (!known) return expect(problems).toEqual([]);
-    expect(problems.length, 'a known refusal is gone: delete its KNOWN_REFUSALS entry').toBeGreaterThan(0);
-    expect(problems.filter((p) => !known.test(p))).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });
