@@ -57,4 +57,4 @@ export class ScenarioClient implements Steppable {
   }
 }
 
-persistable('ScenarioClient', ScenarioClient);
+persistable('ScenarioClient', ScenarioClient, { history: ['schedOrdinal'] });

@@ -111,7 +111,7 @@ export class Explorer {
 
   /** The world's key into key.hi / key.lo. */
   hash(world: World): void {
-    if (this.options.stateKey === 'snapshot') encodeSnapshot(world, this.key);
+    if (this.options.stateKey === 'snapshot') encodeSnapshot(world, this.key, world.sched.clock.nowNs());
     else encodeWorld(world, this.key, this.symmetry.order(world) ?? identityOrder(world.core.cCpus));
     this.key.hash();
   }

@@ -197,4 +197,6 @@ const labelledAlloc = defineCode('check.labelledAlloc', (labels: Labels, pool: R
   return req;
 });
 
-persistable('Labels', Labels);
+// The checker's name tables, filled in the order calls and packets happened to start: order is no state.
+// threadById and reqById index threadCall and reqs by id (derived, keyed by history): out of the key.
+persistable('Labels', Labels, { unordered: ['threadCall', 'reqs', 'rendezvous', 'allocs'], history: ['threadById', 'reqById'] });

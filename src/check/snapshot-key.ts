@@ -110,9 +110,9 @@ class WordSink implements GraphSink {
 }
 
 /** Encode the graph under `root` into `key` (reset first; call key.hash() after). */
-export function encodeSnapshot(root: object, key: KeyWriter): void {
+export function encodeSnapshot(root: object, key: KeyWriter, now = 0): void {
   key.reset();
-  encodeGraph(root, new WordSink((word) => key.w(word)), { skipHistory: true });
+  encodeGraph(root, new WordSink((word) => key.w(word)), { skipHistory: true, now });
 }
 
 /**
@@ -131,6 +131,9 @@ export function snapshotDiff(a: object, b: object): { path: string; a: string; b
   }
   return null;
 }
+
+/** A world's virtual time (0 for a root without a scheduler). */
+const nowOf = (root: object): number => (root as { sched?: { clock?: { nowNs(): number } } }).sched?.clock?.nowNs() ?? 0;
 
 /** Every word of the walk with the path of the field it belongs to. */
 function leaves(root: object): { path: string; word: number; what: string }[] {
@@ -166,6 +169,6 @@ function leaves(root: object): { path: string; word: number; what: string }[] {
     if (!field) item++;
     value(v);
   };
-  encodeGraph(root, sink, { skipHistory: true });
+  encodeGraph(root, sink, { skipHistory: true, now: nowOf(root) });
   return out;
 }

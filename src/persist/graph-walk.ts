@@ -36,8 +36,13 @@ export interface GraphSink {
 export interface WalkOptions {
   /** The name of an embedder's function (createVMM's `functions`), undefined for one it does not name. */
   readonly userName?: (fn: Function) => string | undefined;
-  /** Leave out the fields a class lists as `history` (the state key does). */
+  /**
+   * The state key's walk: leave out the fields a class lists as `history`, walk its `unordered` collections in
+   * a canonical order and its `times` relative to `now`.
+   */
   readonly skipHistory?: boolean;
+  /** The virtual time `times` fields are written relative to (skipHistory only; default 0). */
+  readonly now?: number;
 }
 
 /** A value the writer (or copier) cannot take: why, and the value (its path is found afterwards, off the hot path). */
@@ -69,18 +74,37 @@ export function encodeGraph(root: unknown, sink: GraphSink, options: WalkOptions
   const walk = new Walk(sink, options);
   try {
     walk.value(root);
-    for (let i = 0; i < walk.order.length; i++) walk.object(walk.order[i], i);
+    // Breadth-first; an unordered collection waits until every object reachable otherwise is numbered, so its
+    // items sort by canonical numbers (one at a time: what it numbers is walked before the next one).
+    const late = walk.late;
+    for (let i = 0, j = 0; ; ) {
+      for (; i < walk.order.length; i++) {
+        const obj = walk.order[i];
+        if (late.length > 0 && walk.deferred.has(obj)) continue;
+        walk.object(obj, i);
+      }
+      if (j === late.length) break;
+      walk.unordered(late[j]!, walk.ids.get(late[j]!)!);
+      j++;
+    }
   } catch (e) {
     throw refusalError(e, root, 'write');
   }
   return walk.order.length;
 }
 
+const compareRank = (a: [number, number | string], b: [number, number | string]): number =>
+  a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+
 class Walk {
   readonly ids = new Map<object, number>();
   readonly order: object[] = [];
   private readonly userName;
   private readonly skipHistory;
+  private readonly now: number;
+  /** Unordered collections (skipHistory) in the order they were met, walked last (see encodeGraph). */
+  readonly late: object[] = [];
+  readonly deferred = new Set<object>();
   /** Object.prototype has no enumerable property (nobody polluted it): for…in is safe on plain objects. */
   private readonly plainForIn = !inheritsEnumerable(Object.prototype);
 
@@ -90,6 +114,7 @@ class Walk {
   ) {
     this.userName = options.userName;
     this.skipHistory = options.skipHistory === true;
+    this.now = options.now ?? 0;
   }
 
   value(v: unknown): void {
@@ -111,7 +136,7 @@ class Walk {
     }
   }
 
-  private objectValue(v: object): void {
+  objectValue(v: object): void {
     const id = this.ids.get(v);
     if (id !== undefined) return this.sink.ref(id);
     // Constants are looked up only where one can be (a WeakMap lookup per object is too dear).
@@ -166,10 +191,11 @@ class Walk {
         const { spec, name } = plan.entry;
         if (spec.save) {
           sink.begin(id, 'saved', name, false);
-          this.value(spec.save(obj));
+          this.value(this.skipHistory && spec.keySave ? spec.keySave(obj) : spec.save(obj));
         } else {
           sink.begin(id, 'class', name, Object.isFrozen(obj));
-          this.fields(obj, this.skipHistory ? plan.unkeyed : plan.transient, plan.forIn);
+          if (this.skipHistory && (spec.unordered || spec.times)) this.keyFields(obj, plan.unkeyed, spec.unordered, spec.times);
+          else this.fields(obj, this.skipHistory ? plan.unkeyed : plan.transient, plan.forIn);
         }
       } else {
         const type = bytesType(obj);
@@ -179,6 +205,55 @@ class Walk {
       }
     }
     sink.end();
+  }
+
+  /** The state key's fields of a class with `unordered` or `times` fields (see ClassSpec). */
+  private keyFields(obj: object, skip: ReadonlySet<string> | undefined, unordered: readonly string[] | undefined, times: readonly string[] | undefined): void {
+    const record = obj as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      if (skip?.has(key)) continue;
+      this.sink.key(key);
+      const v = record[key];
+      if (times?.includes(key) && typeof v === 'number') this.sink.value(v - this.now);
+      else if (unordered?.includes(key) && typeof v === 'object' && v !== null && !this.ids.has(v)) {
+        this.objectValue(v);
+        if (this.ids.has(v)) {
+          this.deferred.add(v);
+          this.late.push(v);
+        }
+      } else this.value(v);
+    }
+  }
+
+  /** An unordered collection's items, sorted: numbered objects by number, then primitives and names, then the rest as they come. */
+  unordered(obj: object, id: number): void {
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    const isMap = proto === Map.prototype;
+    const items: [unknown, unknown][] = [];
+    if (isMap) for (const entry of obj as Map<unknown, unknown>) items.push(entry);
+    else if (proto === Set.prototype || proto === Array.prototype) for (const v of obj as Iterable<unknown>) items.push([v, undefined]);
+    else return this.object(obj, id);
+    const ranked = items.map((item, at) => ({ item, rank: this.rank(item[0]), at }));
+    ranked.sort((a, b) => compareRank(a.rank, b.rank) || a.at - b.at);
+    this.sink.begin(id, isMap ? 'map' : proto === Set.prototype ? 'set' : 'array', undefined, Object.isFrozen(obj));
+    for (const { item } of ranked) {
+      this.value(item[0]);
+      if (isMap) this.value(item[1]);
+    }
+    this.sink.end();
+  }
+
+  /** Where an item sorts: [0, number] a numbered object, [1, text] a primitive or a named object, [2, 0] an object not yet numbered. */
+  private rank(v: unknown): [number, number | string] {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return [1, `${typeof v}:${String(v)}`];
+    const id = this.ids.get(v);
+    if (id !== undefined) return [0, id];
+    const stamp = typeof v === 'function' ? codeStamp(v) : undefined;
+    if (stamp && !stamp.args) return [1, `code:${stamp.name}`];
+    const name = typeof v === 'object' ? constantName(v) : undefined;
+    if (name !== undefined) return [1, `constant:${name}`];
+    const user = typeof v === 'function' ? this.userName?.(v) : undefined;
+    return user !== undefined ? [1, `user:${user}`] : [2, 0];
   }
 
   /** Own enumerable fields but `skip`; `forIn`: none inherited, so for…in (no key array) visits exactly those. */

@@ -114,6 +114,18 @@ export interface ClassSpec<T extends object = any> {
    * restored, but left out of the checker's state key, so two worlds that differ only there are one state.
    */
   readonly history?: readonly string[];
+  /**
+   * Collection fields (arrays, Sets, Maps) whose order carries no meaning (a table filled in the order calls
+   * happened to run): the state key walks their items sorted (objects by their canonical number, after every
+   * object reachable otherwise is numbered; primitives by value; Map entries by key), so two worlds that differ
+   * only in that order have one key. Snapshots keep the order.
+   */
+  readonly unordered?: readonly string[];
+  /**
+   * Number fields holding an absolute virtual time (ns): the state key writes them relative to the walk's `now`
+   * (virtual time itself decides nothing; how far away a deadline is does). Snapshots keep them absolute.
+   */
+  readonly times?: readonly string[];
   /** Rebuild what is transient after a restore (every object of the snapshot exists and is filled by then). */
   readonly revive?: (obj: T) => void;
   /**
@@ -122,6 +134,8 @@ export interface ClassSpec<T extends object = any> {
    * instance (`Object.create(prototype)`; objects it refers to exist but may not be filled yet).
    */
   readonly save?: (obj: T) => unknown;
+  /** With `save`: the value the state key walks instead (the saved value without its history, e.g. ids). */
+  readonly keySave?: (obj: T) => unknown;
   readonly restore?: (obj: T, data: any) => void;
   /**
    * An in-memory copy (copyGraph) faster than save → restore: fill `into` (an empty instance) from `obj`.
@@ -173,7 +187,13 @@ function inherit(proto: object, spec: ClassSpec): ClassSpec {
   // A parent's copy hook copies what the parent's save/restore carry: a subclass with its own save or restore
   // and no copy of its own is copied by those (save → restore), never by a hook that does not know them.
   if ((spec.save || spec.restore) && !spec.copy) merged.copy = undefined;
-  return { ...merged, transient: union(parent.spec.transient, spec.transient), history: union(parent.spec.history, spec.history) };
+  return {
+    ...merged,
+    transient: union(parent.spec.transient, spec.transient),
+    history: union(parent.spec.history, spec.history),
+    unordered: union(parent.spec.unordered, spec.unordered),
+    times: union(parent.spec.times, spec.times),
+  };
 }
 
 export const registeredClass = (obj: object): RegisteredClass | undefined => classByPrototype.get(Object.getPrototypeOf(obj) as object);

@@ -377,6 +377,8 @@ persistable('DeterministicScheduler', DeterministicScheduler, {
   // Counters whose values never decide anything (new ordinals and timer sequence numbers only need to be
   // larger than every earlier one) and the record of past choices.
   history: ['choices', 'steps', 'nextOrdinal', 'timerSeq'],
+  // The ready set: its order (registration order) only numbers the choices, it never removes or adds one.
+  unordered: ['readyList'],
   // A world copy (the checker's) in one pass: primitives as they are, the parts cloned, host side left behind.
   copy: (sched, into, clone) => sched.copyInto(into, clone),
   revive: (sched) => sched.revive(),

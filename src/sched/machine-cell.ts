@@ -196,6 +196,14 @@ persistable('MachineCell', MachineCell, {
     const listener = codeStamp(cell.listener) ? cell.listener : undefined;
     return { machine: cell.machine, systemId: cell.systemId, value: cell.snapshot.value, context: cell.snapshot.context ?? null, fields, ...(listener ? { listener } : {}) };
   },
+  // The key leaves the systemId out: a name made of ids (`ext.3/req.1`), the XState system's, not a state.
+  keySave: (cell) => {
+    const fields: Record<string, unknown> = {};
+    const history = registeredClass(cell)?.spec.history;
+    extraFields(cell, (key) => history?.includes(key) || (fields[key] = (cell as unknown as Record<string, unknown>)[key]));
+    const listener = codeStamp(cell.listener) ? cell.listener : undefined;
+    return { machine: cell.machine, value: cell.snapshot.value, context: cell.snapshot.context ?? null, fields, ...(listener ? { listener } : {}) };
+  },
   restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown; fields?: Record<string, unknown>; listener?: TransitionListener }) => {
     const memo = memoOf(data.machine);
     const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;

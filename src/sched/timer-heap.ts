@@ -17,7 +17,7 @@ export class PendingTimer {
     readonly daemon: boolean,
   ) {}
 }
-persistable('PendingTimer', PendingTimer, { history: ['id', 'seq'] });
+persistable('PendingTimer', PendingTimer, { history: ['id', 'seq'], times: ['dueNs'] });
 
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export class TimerHeap {

@@ -21,4 +21,5 @@ export class VirtualClock implements Clock {
     this.now = ns;
   }
 }
-persistable('VirtualClock', VirtualClock);
+// The state key writes times relative to now: the instant itself decides nothing.
+persistable('VirtualClock', VirtualClock, { times: ['now'] });

@@ -382,7 +382,7 @@ defineContinuations({
  */
 persistable('Emt', Emt, {
   transient: ['hooks'],
-  history: ['rendezvousSeq', 'loopRc'],
+  history: ['rendezvousSeq', 'loopRc', 'schedOrdinal'],
   revive: (emt) => {
     (emt as { hooks: EmtHooks }).hooks = emt.vm.host.emtHooks?.(emt.vm) ?? {};
     emt.listen();

@@ -151,7 +151,7 @@ export class ReqPool {
 }
 
 // The statistics count what happened.
-persistable('ReqPool', ReqPool, { history: ['stats'] });
+persistable('ReqPool', ReqPool, { history: ['stats'], unordered: ['freeList'] });
 
 /** The packet's callback, for vmR3ReqProcessOne (a packet holds only its id). */
 export function requestFn(req: VmReq): ReqFn {

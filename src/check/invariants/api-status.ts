@@ -84,4 +84,4 @@ class ApiStatusMonitor implements Monitor {
   }
 }
 
-persistable('ApiStatusMonitor', ApiStatusMonitor);
+persistable('ApiStatusMonitor', ApiStatusMonitor, { unordered: ['inFlight'] });
