@@ -10,7 +10,7 @@
 import { VBoxError, VERR_NOT_SUPPORTED } from '../status.js';
 import { bytesOf, bytesType, type EntryKind } from './graph-format.js';
 import { inheritsEnumerable, planOf } from './graph-plan.js';
-import { codeStamp, constantName, unfrozenConstantPrototypes } from './registry.js';
+import { codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from './registry.js';
 import { pathTo } from './walk.js';
 
 export type Primitive = string | number | boolean | bigint | null | undefined;
@@ -194,7 +194,7 @@ class Walk {
           this.value(this.skipHistory && spec.keySave ? spec.keySave(obj) : spec.save(obj));
         } else {
           sink.begin(id, 'class', name, Object.isFrozen(obj));
-          if (this.skipHistory && (spec.unordered || spec.times)) this.keyFields(obj, plan.unkeyed, spec.unordered, spec.times);
+          if (this.skipHistory && (spec.unordered || spec.times || spec.keyFields)) this.keyFields(obj, plan.unkeyed, spec);
           else this.fields(obj, this.skipHistory ? plan.unkeyed : plan.transient, plan.forIn);
         }
       } else {
@@ -208,12 +208,14 @@ class Walk {
   }
 
   /** The state key's fields of a class with `unordered` or `times` fields (see ClassSpec). */
-  private keyFields(obj: object, skip: ReadonlySet<string> | undefined, unordered: readonly string[] | undefined, times: readonly string[] | undefined): void {
+  private keyFields(obj: object, skip: ReadonlySet<string> | undefined, spec: ClassSpec): void {
+    const { unordered, times, keyFields } = spec;
     const record = obj as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
       if (skip?.has(key)) continue;
       this.sink.key(key);
-      const v = record[key];
+      const as = keyFields?.[key];
+      const v = as ? as(obj, record[key]) : record[key];
       if (times?.includes(key) && typeof v === 'number') this.sink.value(v - this.now);
       else if (unordered?.includes(key) && typeof v === 'object' && v !== null && !this.ids.has(v)) {
         this.objectValue(v);

@@ -126,6 +126,11 @@ export interface ClassSpec<T extends object = any> {
    * (virtual time itself decides nothing; how far away a deadline is does). Snapshots keep them absolute.
    */
   readonly times?: readonly string[];
+  /**
+   * Fields the state key writes as something else: `{ callbackId: (frame, id) => table.peek(id) }` writes the
+   * function an id names instead of the id (ids count allocations, which differ between interleavings).
+   */
+  readonly keyFields?: Readonly<Record<string, (obj: T, value: any) => unknown>>;
   /** Rebuild what is transient after a restore (every object of the snapshot exists and is filled by then). */
   readonly revive?: (obj: T) => void;
   /**
@@ -193,6 +198,7 @@ function inherit(proto: object, spec: ClassSpec): ClassSpec {
     history: union(parent.spec.history, spec.history),
     unordered: union(parent.spec.unordered, spec.unordered),
     times: union(parent.spec.times, spec.times),
+    keyFields: parent.spec.keyFields || spec.keyFields ? { ...parent.spec.keyFields, ...spec.keyFields } : undefined,
   };
 }
 

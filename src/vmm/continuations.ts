@@ -78,6 +78,11 @@ export class FunctionTable {
     return fn;
   }
 
+  /** The function `id` names, or undefined (the state key writes it where the id is held). */
+  peek(id: number): UserFunction | undefined {
+    return this.fns.get(id);
+  }
+
   delete(id: number): void {
     this.fns.delete(id);
   }
@@ -88,4 +93,6 @@ export class FunctionTable {
 }
 
 // `next` only numbers the entries: two tables holding the same functions decide the same.
-persistable('FunctionTable', FunctionTable, { history: ['next'] });
+// The table itself is out of the key: each holder of an id writes the function instead (keyFields), so ids that
+// only grow (Suspend ∥ Resume ∥ PowerOff) do not keep apart states that hold the same functions.
+persistable('FunctionTable', FunctionTable, { history: ['next', 'fns'] });

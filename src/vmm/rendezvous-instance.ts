@@ -73,4 +73,8 @@ export class RendezvousInstance {
   }
 }
 
-persistable('RendezvousInstance', RendezvousInstance, { revive: (instance) => instance.listen() });
+persistable('RendezvousInstance', RendezvousInstance, {
+  revive: (instance) => instance.listen(),
+  history: ['id'],
+  keyFields: { callbackId: (instance, id: number) => instance.vm.functions.peek(id) },
+});

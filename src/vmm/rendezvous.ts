@@ -345,6 +345,6 @@ export class RendezvousFrame implements Frame {
   }
 }
 
-persistable('RendezvousFrame', RendezvousFrame, { history: ['seq'] });
+persistable('RendezvousFrame', RendezvousFrame, { history: ['seq'], keyFields: { callbackId: (frame, id: number) => frame.emt.vm.functions.peek(id) } });
 
 defineContinuations({ 'rendezvous.frame': (emt, _cont, rc) => (emt.top() as RendezvousFrame).statusArrived(rc) });

@@ -127,4 +127,4 @@ export class ReqCall implements TimerTarget {
   }
 }
 
-persistable('ReqCall', ReqCall);
+persistable('ReqCall', ReqCall, { keyFields: { doneId: (call, id: number) => call.pool.vm.functions.peek(id) } });

@@ -88,7 +88,8 @@ export class VmReq {
   }
 }
 
-persistable('VmReq', VmReq, { revive: (req) => req.listen() });
+// A packet's id names it in traces (identity is the object itself); its callback is written in place of fnId.
+persistable('VmReq', VmReq, { revive: (req) => req.listen(), history: ['id'], keyFields: { fnId: (req, id: number) => req.vm.functions.peek(id) } });
 
 /** The packet machine's events, one shared object each (the machine memo keys edges by the object). */
 export const REQ_EVENT = sharedEvents<VmReqEvent>({ process: true, recycle: true, free: true, queue: true, complete: true, kill: true, requeue: true });
