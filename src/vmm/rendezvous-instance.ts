@@ -76,5 +76,7 @@ export class RendezvousInstance {
 persistable('RendezvousInstance', RendezvousInstance, {
   revive: (instance) => instance.listen(),
   history: ['id'],
+  // Who has entered: a set (CPUs enter in whatever order the scheduler ran them).
+  unordered: ['entered'],
   keyFields: { callbackId: (instance, id: number) => instance.vm.functions.peek(id) },
 });
