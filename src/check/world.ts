@@ -28,6 +28,7 @@ import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } f
 import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
 import { bindCode, codeStamp, defineCodes, persistable } from '../persist/registry.js';
+import { KeyWriter } from './key-writer.js';
 
 /** A deliberately broken engine (tests only): fault flags and machine variants. */
 export interface EngineVariant {
@@ -368,4 +369,17 @@ persistable('World', World as unknown as abstract new () => World, {
   // Steps taken, the last step's fairness slot and whether it moved a state: facts about the path, not the state.
   history: ['depth', 'lastSlot', 'changed', 'replaying'],
   revive: (world) => world.revive(),
+  // The state key from the snapshot takes the engine as it is; a monitor's state as the monitor keys it (its
+  // `encode`: a monitor's own abstraction, checked by key-audit.ts), not its bookkeeping tables.
+  keyFields: { monitors: (_world, monitors: readonly Monitor[]) => monitorWords(monitors) },
 });
+
+const monitorKey = new KeyWriter();
+const sameCpu = (c: number): number => c;
+
+/** What the monitors keep, as their `encode` words (no vCPU renaming: the snapshot key has no symmetry). */
+function monitorWords(monitors: readonly Monitor[]): number[] {
+  monitorKey.reset();
+  for (const monitor of monitors) monitor.encode?.(monitorKey, sameCpu);
+  return monitorKey.snapshot();
+}
