@@ -199,4 +199,9 @@ const labelledAlloc = defineCode('check.labelledAlloc', (labels: Labels, pool: R
 
 // The checker's name tables, filled in the order calls and packets happened to start: order is no state.
 // threadById and reqById index threadCall and reqs by id (derived, keyed by history): out of the key.
-persistable('Labels', Labels, { unordered: ['threadCall', 'reqs', 'rendezvous', 'allocs'], history: ['threadById', 'reqById'] });
+// A free packet's label is stale (named() names it again when it is reused): the key keeps live packets' labels.
+persistable('Labels', Labels, {
+  unordered: ['threadCall', 'reqs', 'rendezvous', 'allocs'],
+  history: ['threadById', 'reqById'],
+  keyFields: { reqs: (_labels, reqs: Map<VmReq, ReqLabel>) => new Map([...reqs].filter(([req]) => req.state !== 'FREE')) },
+});

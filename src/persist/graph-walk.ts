@@ -189,9 +189,10 @@ class Walk {
       const plan = planOf(proto);
       if (plan) {
         const { spec, name } = plan.entry;
-        if (spec.save) {
+        const keyed = this.skipHistory && spec.keySave ? spec.keySave(obj) : undefined;
+        if (keyed !== undefined || spec.save) {
           sink.begin(id, 'saved', name, false);
-          this.value(this.skipHistory && spec.keySave ? spec.keySave(obj) : spec.save(obj));
+          this.value(keyed !== undefined ? keyed : spec.save!(obj));
         } else {
           sink.begin(id, 'class', name, Object.isFrozen(obj));
           if (this.skipHistory && (spec.unordered || spec.times || spec.keyFields)) this.keyFields(obj, plan.unkeyed, spec);

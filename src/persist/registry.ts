@@ -139,7 +139,10 @@ export interface ClassSpec<T extends object = any> {
    * instance (`Object.create(prototype)`; objects it refers to exist but may not be filled yet).
    */
   readonly save?: (obj: T) => unknown;
-  /** With `save`: the value the state key walks instead (the saved value without its history, e.g. ids). */
+  /**
+   * The value the state key walks instead of the object's fields (or its `save`): e.g. the saved value without
+   * its ids, or a recycled packet's state without the stale fields reuse overwrites. Undefined: walk as usual.
+   */
   readonly keySave?: (obj: T) => unknown;
   readonly restore?: (obj: T, data: any) => void;
   /**

@@ -89,7 +89,13 @@ export class VmReq {
 }
 
 // A packet's id names it in traces (identity is the object itself); its callback is written in place of fnId.
-persistable('VmReq', VmReq, { revive: (req) => req.listen(), history: ['id'], keyFields: { fnId: (req, id: number) => req.vm.functions.peek(id) } });
+// A free packet's other fields are stale (alloc sets every one): the key sees only that it is free.
+persistable('VmReq', VmReq, {
+  revive: (req) => req.listen(),
+  history: ['id'],
+  keyFields: { fnId: (req, id: number) => req.vm.functions.peek(id) },
+  keySave: (req) => (req.state === 'FREE' ? 'FREE' : undefined),
+});
 
 /** The packet machine's events, one shared object each (the machine memo keys edges by the object). */
 export const REQ_EVENT = sharedEvents<VmReqEvent>({ process: true, recycle: true, free: true, queue: true, complete: true, kill: true, requeue: true });
