@@ -203,5 +203,9 @@ const labelledAlloc = defineCode('check.labelledAlloc', (labels: Labels, pool: R
 persistable('Labels', Labels, {
   unordered: ['threadCall', 'reqs', 'rendezvous', 'allocs'],
   history: ['threadById', 'reqById'],
-  keyFields: { reqs: (_labels, reqs: Map<VmReq, ReqLabel>) => new Map([...reqs].filter(([req]) => req.state !== 'FREE')) },
+  keyFields: {
+    reqs: (_labels, reqs: Map<VmReq, ReqLabel>) => new Map([...reqs].filter(([req]) => req.state !== 'FREE')),
+    // Keyed by instance id (a counter): the key keys the live instances' labels by the instance itself.
+    rendezvous: (labels, byId: Map<string, ReqLabel>) => new Map(labels.core.rendezvousStack.filter((rv) => byId.has(rv.id)).map((rv) => [rv, byId.get(rv.id)!])),
+  },
 });

@@ -122,7 +122,8 @@ class SavedState implements VmSavedState {
 }
 
 /** The progress subject is a host attachment (its subscribers are the embedder's): a restore makes a new one on first use. */
-persistable('SavedState', SavedState, { transient: ['_progress', 'listener'] });
+// The save flows in progress: a set (the order they started in decides nothing).
+persistable('SavedState', SavedState, { transient: ['_progress', 'listener'], unordered: ['saveFlows'] });
 
 const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
 

@@ -53,6 +53,13 @@ export const TO_RENDEZVOUS_FRAME: Continuation = defineConstant('vmm.TO_RENDEZVO
 
 type UserFunction = (...args: never[]) => EmtResult;
 
+/** `cont` as the state key sees it: an `emt.then`'s function itself in place of its id (ids only grow). */
+export function keyContinuation(functions: FunctionTable, cont: Continuation): unknown {
+  if (!('next' in cont)) return cont;
+  const next = keyContinuation(functions, cont.next);
+  return cont.k === 'emt.then' ? { k: cont.k, fn: functions.peek(cont.fn), next } : { ...cont, next };
+}
+
 /** User functions a VM's data refers to by id (a pending EmtBlock's `then`, a running rendezvous' callback). */
 export class FunctionTable {
   /** Each function is a user function (named by the embedder's `functions`) or a code-table one. */

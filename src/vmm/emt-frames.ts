@@ -13,7 +13,7 @@ import type { SliceStep } from './types.js';
 import { CPU_EVENT } from './vm-core.js';
 import { vmR3NotifyCpuFF } from './halt/notify.js';
 import { callUser, isUserCallbackError, type ResultCheck } from './user-callback.js';
-import { resumeWith, type Continuation } from './continuations.js';
+import { keyContinuation, resumeWith, type Continuation } from './continuations.js';
 import type { TimerHandle, TimerTarget } from '../sched/scheduler.js';
 import { persistable } from '../persist/registry.js';
 
@@ -252,8 +252,10 @@ export class ExitFrame implements Frame {
 }
 
 // Frames are records: their fields are the wait's state (the halt hook's wait is the halt method's record).
-persistable('CallFrame', CallFrame);
-persistable('GuestSliceFrame', GuestSliceFrame);
-persistable('HaltFrame', HaltFrame);
-persistable('WorkSliceFrame', WorkSliceFrame);
-persistable('ExitFrame', ExitFrame);
+// The state key writes a continuation's `emt.then` function in place of its id (keyContinuation).
+const keyNext = { next: (frame: { emt: Emt }, next: Continuation) => keyContinuation(frame.emt.vm.functions, next) };
+persistable('CallFrame', CallFrame, { keyFields: keyNext });
+persistable('GuestSliceFrame', GuestSliceFrame, { keyFields: keyNext });
+persistable('HaltFrame', HaltFrame, { keyFields: keyNext });
+persistable('WorkSliceFrame', WorkSliceFrame, { keyFields: keyNext });
+persistable('ExitFrame', ExitFrame, { keyFields: keyNext });

@@ -20,7 +20,7 @@ import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { callbackName } from './user-callback.js';
-import { defineContinuations, resumeWith, TO_RENDEZVOUS_FRAME, type Continuation } from './continuations.js';
+import { defineContinuations, keyContinuation, resumeWith, TO_RENDEZVOUS_FRAME, type Continuation } from './continuations.js';
 import { RendezvousInstance } from './rendezvous-instance.js';
 import { persistable } from '../persist/registry.js';
 
@@ -345,6 +345,9 @@ export class RendezvousFrame implements Frame {
   }
 }
 
-persistable('RendezvousFrame', RendezvousFrame, { history: ['seq'], keyFields: { callbackId: (frame, id: number) => frame.emt.vm.functions.peek(id) } });
+persistable('RendezvousFrame', RendezvousFrame, {
+  history: ['seq'],
+  keyFields: { callbackId: (frame, id: number) => frame.emt.vm.functions.peek(id), next: (frame, next: Continuation) => keyContinuation(frame.emt.vm.functions, next) },
+});
 
 defineContinuations({ 'rendezvous.frame': (emt, _cont, rc) => (emt.top() as RendezvousFrame).statusArrived(rc) });

@@ -158,7 +158,9 @@ export class ReqPool {
 }
 
 // The statistics count what happened.
-persistable('ReqPool', ReqPool, { history: ['stats'], unordered: ['freeList'] });
+// The free list is a cache of blank packets (alloc overwrites every field): how many decides only whether
+// alloc makes a new one, whose id is history. Out of the key.
+persistable('ReqPool', ReqPool, { history: ['stats', 'freeList'] });
 
 /** The packet's callback, for vmR3ReqProcessOne (a packet holds only its id). */
 export function requestFn(req: VmReq): ReqFn {

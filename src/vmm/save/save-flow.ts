@@ -161,7 +161,8 @@ export class SaveFlow implements TimerTarget {
     else resume(this, VINF_SUCCESS);
   }
 }
-persistable('SaveFlow', SaveFlow, { transient: ['onProgress'] });
+// `id` names the flow after its thread (`ext.4/save`): a name, not a state.
+persistable('SaveFlow', SaveFlow, { transient: ['onProgress'], history: ['id'] });
 
 /** A state in which the flow waits for something; `done` and `failed` wait for nothing. */
 type WaitState = Exclude<VmSaveTeleportState, 'idle' | 'done' | 'failed'>;
