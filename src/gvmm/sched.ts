@@ -191,7 +191,8 @@ export class GvmmSched {
   }
 }
 
-persistable('GvmmSched', GvmmSched);
+// The next early wake-up is an instant: the key has it relative to now.
+persistable('GvmmSched', GvmmSched, { times: ['uNsNextEmtWakeup'] });
 
 /** RTSemEventMultiSignal on the vCPU's halt event: a blocked wait ends now. */
 function signalHaltEvent(cpu: GvmCpu): void {

@@ -17,7 +17,8 @@ export class PendingTimer {
     readonly daemon: boolean,
   ) {}
 }
-persistable('PendingTimer', PendingTimer, { history: ['id', 'seq'], times: ['dueNs'] });
+// The label names the timer in recorded choices (`ext.4/pass.0`: thread ids) and decides nothing: the action does.
+persistable('PendingTimer', PendingTimer, { history: ['id', 'seq', 'label'], times: ['dueNs'] });
 
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export class TimerHeap {

@@ -329,7 +329,12 @@ class BootstrapLoop extends HaltLoop {
 persistable('OldLoop', OldLoop, { history: ['loops'] });
 persistable('Method1Loop', Method1Loop, { history: ['loops'] });
 /** gipDeadlineNs is for the overslept / insomnia statistics only. */
-persistable('Global1Loop', Global1Loop, { history: ['gipDeadlineNs'] });
+// cLoops decides only when a spinning pass polls GVMM (every 8192 passes), and without a deadline it never
+// spins (see writeMethodState): the key holds loops mod 8192, and nothing for a halt without a deadline.
+persistable('Global1Loop', Global1Loop, {
+  history: ['gipDeadlineNs'],
+  keyFields: { loops: (loop, loops: number) => (loop.untilNs === undefined ? undefined : loops & 0x1fff) },
+});
 persistable('BootstrapLoop', BootstrapLoop, { history: ['loops'] });
 
 /** VMR3WaitHalted (as EmtHooks.halt): the halt averages, then the current method's halt loop. */
