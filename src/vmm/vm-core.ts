@@ -368,6 +368,8 @@ export class VmCore {
 persistable('VmCore', VmCore, {
   transient: ['listeners', 'onEnd', 'components'],
   history: ['rendezvousSeq', 'cErrors', 'cRuntimeErrors', 'cResets', 'cHardResets', 'cSoftResets'],
+  // The state key keeps the last error's status and cause (a load picks its cause by status), not its text.
+  keyFields: { lastError: (_vm, e: VmCore['lastError']) => (e ? [e.rc, e.error ?? null] : null) },
   revive: (vm) => {
     Object.assign(vm, { listeners: new ListenerSet<VmListener>(), onEnd: null, components: null });
     vm.listen();
