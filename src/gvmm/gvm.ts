@@ -57,7 +57,17 @@ export class GvmCpu implements TimerTarget {
 }
 
 /** haltSeq only tells an expiry index's stale entries apart (by equality): it decides nothing on its own. */
-persistable('GvmCpu', GvmCpu, { history: ['haltSeq'] });
+/** u64HaltExpire for the state key: -1 none, else from now, 0 once passed (the next pass wakes it however long ago). */
+export const haltExpiryKey = (expireNs: number, nowNs: number): number => (expireNs === 0 ? -1 : Math.max(expireNs - nowNs, 0));
+
+// The key: the expiry as it decides, and a pending wait without its start time (the caller's statistics).
+persistable('GvmCpu', GvmCpu, {
+  history: ['haltSeq'],
+  keyFields: {
+    haltExpireNs: (_cpu, expireNs: number, now) => haltExpiryKey(expireNs, now),
+    wait: (_cpu, wait: GvmHaltWait | null) => (wait ? { ...wait, startNs: undefined } : null),
+  },
+});
 
 export class Gvm {
   readonly cpus: GvmCpu[];

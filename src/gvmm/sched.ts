@@ -7,7 +7,7 @@ import { persistable } from '../persist/registry.js';
 import { fireTimer, type Scheduler, type TimerAction } from '../sched/scheduler.js';
 import { VERR_INTERRUPTED, VERR_WRONG_ORDER, VINF_GVM_NOT_BLOCKED, VINF_GVM_NOT_BUSY_IN_GC, VINF_SUCCESS } from '../status.js';
 import type { GvmmSchedConfig } from './config.js';
-import type { Gvm, GvmCpu, GvmHaltWait } from './gvm.js';
+import { haltExpiryKey, type Gvm, type GvmCpu, type GvmHaltWait } from './gvm.js';
 import type { GvmmHandleTable } from './handle-table.js';
 import { createWakeUpIndex, NS_NEVER, type WakeUpIndex, type WakeUpIndexKind } from './wake-up-index.js';
 
@@ -156,8 +156,9 @@ export class GvmmSched {
    */
   writeCpuState(cpu: GvmCpu, sink: GvmmStateSink): void {
     const nowNs = this.nowNs();
-    if (cpu.haltExpireNs === 0) sink.w(-1);
-    else sink.wide(Math.max(cpu.haltExpireNs - nowNs, 0));
+    const expiry = haltExpiryKey(cpu.haltExpireNs, nowNs);
+    if (expiry < 0) sink.w(expiry);
+    else sink.wide(expiry);
     const wait = cpu.wait;
     sink.w((cpu.signalled ? 1 : 0) | (wait ? 2 + (wait.result ? WAIT_RESULT_CODE[wait.result] << 2 : 0) : 0));
   }
@@ -170,12 +171,18 @@ export class GvmmSched {
    */
   writeState(sink: GvmmStateSink): void {
     sink.w(this.cHaltedEMTs);
-    if (!this.config.fDoEarlyWakeUps) return sink.w(-3);
+    const next = this.nextWakeupKey(this.nowNs());
+    if (next < 0) sink.w(next);
+    else sink.wide(next);
+  }
+
+  /** uNsNextEmtWakeup as it decides: -3 early wake-ups off, -2 never, -1 the quick check never skips, else from now. */
+  nextWakeupKey(nowNs: number): number {
+    if (!this.config.fDoEarlyWakeUps) return -3;
     const next = this.uNsNextEmtWakeup;
-    if (next === NS_NEVER) return sink.w(-2);
-    const relNs = next - this.nowNs();
-    if (next === 0 || relNs < this.config.nsEarlyWakeUp2) return sink.w(-1);
-    sink.wide(relNs);
+    if (next === NS_NEVER) return -2;
+    const relNs = next - nowNs;
+    return next === 0 || relNs < this.config.nsEarlyWakeUp2 ? -1 : relNs;
   }
 
   /** A destroyed VM leaves nothing behind: pending waits end, the halted count drops. */
@@ -192,7 +199,7 @@ export class GvmmSched {
 }
 
 // The next early wake-up is an instant: the key has it relative to now.
-persistable('GvmmSched', GvmmSched, { times: ['uNsNextEmtWakeup'] });
+persistable('GvmmSched', GvmmSched, { keyFields: { uNsNextEmtWakeup: (sched, _next: number, now) => sched.nextWakeupKey(now) } });
 
 /** RTSemEventMultiSignal on the vCPU's halt event: a blocked wait ends now. */
 function signalHaltEvent(cpu: GvmCpu): void {

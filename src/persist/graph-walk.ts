@@ -216,7 +216,7 @@ class Walk {
       if (skip?.has(key)) continue;
       this.sink.key(key);
       const as = keyFields?.[key];
-      const v = as ? as(obj, record[key]) : record[key];
+      const v = as ? as(obj, record[key], this.now) : record[key];
       if (times?.includes(key) && typeof v === 'number') this.sink.value(v - this.now);
       else if (unordered?.includes(key) && typeof v === 'object' && v !== null && !this.ids.has(v)) {
         this.objectValue(v);

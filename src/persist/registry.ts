@@ -129,8 +129,9 @@ export interface ClassSpec<T extends object = any> {
   /**
    * Fields the state key writes as something else: `{ callbackId: (frame, id) => table.peek(id) }` writes the
    * function an id names instead of the id (ids count allocations, which differ between interleavings).
+   * `now`: the walk's virtual time (for a time the key holds as the code reads it, e.g. "passed" or not).
    */
-  readonly keyFields?: Readonly<Record<string, (obj: T, value: any) => unknown>>;
+  readonly keyFields?: Readonly<Record<string, (obj: T, value: any, now: number) => unknown>>;
   /** Rebuild what is transient after a restore (every object of the snapshot exists and is filled by then). */
   readonly revive?: (obj: T) => void;
   /**
