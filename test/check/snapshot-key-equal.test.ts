@@ -19,6 +19,10 @@ const SCENARIOS: [string, Scenario][] = [
   ['ASCENDING ∥ DESCENDING stop-on-error, 3 vCPUs', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'ascending' }], [{ call: 'emtRendezvous', type: 'descending', stopOnError: true }]] }],
   ['ONCE ∥ ONE_BY_ONE, 3 vCPUs', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'emtRendezvous', type: 'one-by-one' }]] }],
   ['guest halts: powerOn→suspend ∥ powerOff, 2 vCPUs', { cpus: 2, guest: 'halt', clients: [['powerOn', 'suspend'], ['powerOff']] }],
+  ['race powerOn→suspend ∥ powerOff, 3 vCPUs', { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] }],
+  ['powerOn→suspend ∥ resume ∥ powerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }],
+  ['halt on, GLOBAL_1: powerOn→reqCallWait(1) ∥ powerOff, 2 vCPUs', { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: 5 }, clients: [['powerOn', { call: 'reqCallWait', target: 1 }], ['powerOff']] }],
+  // Not here: Save ∥ PowerOff (timers any) parts at SsmUnit.called, per-operation bookkeeping the hand key leaves out.
 ];
 
 describe('snapshot key = hand key (symmetry off) on the suite scenarios', () => {

@@ -150,17 +150,19 @@ describe('DeterministicScheduler through the graph', () => {
     }
   });
 
-  it('the state key leaves out timer ids and counters: the same pending timers by different paths are one key', () => {
-    const make = (detour: boolean, label = 'w/t') => {
+  it('the state key leaves out timer ids, counters and labels: the same pending timers by different paths are one key', () => {
+    const make = (detour: boolean, label = 'w/t', event = 't') => {
       const sched = new DeterministicScheduler({ autoRun: false });
       const w = new Worker('w', sched, 1);
       if (detour) for (const due of [3, 4]) sched.clearTimer(sched.setTimer(due, 'w/x', { target: w, event: 'x' }));
-      const handle = sched.setTimer(10, label, { target: w, event: 't' });
+      const handle = sched.setTimer(10, label, { target: w, event });
       sched.ready(w);
       return { sched, w, handle };
     };
     expect(graphKey(make(true))).toBe(graphKey(make(false)));
-    expect(graphKey(make(false, 'w/u'))).not.toBe(graphKey(make(false)));
+    // A label names the timer in recorded choices (thread ids in it); what fires is the action.
+    expect(graphKey(make(false, 'w/u'))).toBe(graphKey(make(false)));
+    expect(graphKey(make(false, 'w/t', 'u'))).not.toBe(graphKey(make(false)));
     expect(graphKey(make(true), { skipHistory: false })).not.toBe(graphKey(make(false), { skipHistory: false }));
   });
 
