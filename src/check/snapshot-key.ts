@@ -5,9 +5,14 @@
  * decide nothing) left out. Two worlds get one key exactly when their snapshots are equal up to that numbering,
  * so state a hand-written key would forget is in this key: nothing can be left out by omission.
  *
- * The walk order is the graph's own: fields in their order, arrays by index, Maps and Sets in insertion order.
- * Where insertion order is history (a table filled in the order calls happened to start), two worlds differ
- * here although state-key.ts sorts them alike; `snapshotDiff` names the first such path.
+ * The walk is canonical where the engine's data is not (ClassSpec in src/persist/registry.ts): collections whose
+ * order means nothing (`unordered`: the ready list, the checker's name tables, save flows) are walked sorted by
+ * canonical numbers; times are relative to now (`times`, `keyFields`); ids are history, and a field holding an
+ * id in a table is written as what the id names (`keyFields`: function ids as the functions); the monitors as
+ * their own `encode` (World's keyFields). So on the suite's scenarios this key merges exactly the states the hand
+ * key does (test/check/snapshot-key-equal.test.ts); `snapshotDiff` names the first path where two worlds part.
+ * It costs 2–3.5× the hand key per state (bench/check-snapshot-key.ts), so the explorer keeps the hand key by
+ * default and the equality test stands for "the hand key forgets nothing" on those scenarios.
  */
 import { encodeGraph, type GraphSink, type Primitive } from '../persist/graph.js';
 import type { KeyWriter } from './key-writer.js';
