@@ -133,6 +133,7 @@ describe('a checkpoint is hostile input', () => {
     ['a header that is not JSON', () => forgeHeader('{"head":'), rc.VERR_SSM_INTEGRITY_HEADER],
     ['more states than bytes', () => forge((d) => void (d.header.states += 1_000_000_000)), rc.VERR_SSM_INTEGRITY_SIZE],
     ['a head past the states', () => forge((d) => void (d.header.head = d.header.states + 1)), rc.VERR_SSM_INTEGRITY_HEADER],
+    ['a root that is not at depth 0', () => forge((d) => void (d.depth[0] = 1)), rc.VERR_SSM_INTEGRITY],
     ['a parent after its child', () => forge((d) => void (d.parent[5] = 7)), rc.VERR_SSM_INTEGRITY],
     ['a liveness edge to no state', () => forge((d) => void (d.liveness!.dst[0] = d.header.states)), rc.VERR_SSM_INTEGRITY],
   ];
@@ -166,6 +167,14 @@ describe('a checkpoint is hostile input', () => {
       await expect(explore(RACE, { ...o, checkpoint: { dir } })).rejects.toMatchObject({ rc: rc.VERR_NOT_SUPPORTED });
     }
   });
+
+  it('the CLI refuses --checkpoint-every without a directory, and a mode that cannot be checkpointed (exit 2)', async () => {
+    const scenario = join(dir, 'race.json');
+    writeFileSync(scenario, JSON.stringify(RACE));
+    expect((await cli(['check', scenario, '--checkpoint-every', '1', '--quiet'])).err).toMatch(/--checkpoint-every needs --checkpoint/);
+    const dfs = await cli(['check', scenario, '--mode', 'dfs', '--checkpoint', join(dir, 'dfs'), '--quiet']);
+    expect([dfs.code, dfs.err]).toEqual([2, expect.stringMatching(/VERR_NOT_SUPPORTED \(-37\): checkpoint\/resume: only single-threaded breadth-first/)]);
+  }, 60_000);
 
   it('the CLI refuses a corrupt checkpoint as bad input (exit 2) naming the status', async () => {
     const scenario = join(dir, 'race.json');

@@ -130,7 +130,7 @@ function parseHeader(text: string): CheckpointHeader {
 /** Links the search relies on: parents come before children (prefix() ends), edges name states that exist. */
 function checkLinks(d: CheckpointData): void {
   const n = d.header.states;
-  if (d.parent[0] !== -1) fail(VERR_SSM_INTEGRITY, 'state 0 is not the root');
+  if (d.parent[0] !== -1 || d.depth[0] !== 0) fail(VERR_SSM_INTEGRITY, 'state 0 is not the root');
   for (let i = 1; i < n; i++) {
     const p = d.parent[i]!;
     if (p < 0 || p >= i || d.depth[i] !== Math.min(d.depth[p]! + 1, 0xffff)) fail(VERR_SSM_INTEGRITY, `state ${i}: parent ${p} or depth ${d.depth[i]} inconsistent`);

@@ -126,6 +126,7 @@ export function registerCheck(program: Command): void {
 
 function checkpointOptions(opts: CheckOptions): Pick<ExploreOptions, 'checkpoint' | 'resume'> {
   const dir = opts.checkpoint ?? opts.resume;
+  if (opts.checkpointEvery !== undefined && dir === undefined) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint <dir> (or --resume <dir>)');
   const every = opts.checkpointEvery !== undefined ? { everyMs: opts.checkpointEvery * 1000 } : {};
   return { ...(dir !== undefined ? { checkpoint: { dir, ...every } } : {}), ...(opts.resume !== undefined ? { resume: opts.resume } : {}) };
 }
