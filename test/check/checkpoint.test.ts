@@ -83,6 +83,15 @@ describe('checkpoint and resume', () => {
     expect(essence(resumed)).toEqual(essence(expected));
   }, 120_000);
 
+  it('a checkpoint taken after states at maxDepth were left unexpanded resumes bounded, as the uninterrupted run', async () => {
+    const options: ExploreOptions = { ...RACE_OPTIONS, maxDepth: 12 };
+    const ckpt = mkdtempSync(join(dir, 'depth-'));
+    const expected = await explore(RACE, { ...options, checkpoint: { dir: ckpt, everyMs: 1e9, everyStates: 0 } }); // one per expansion
+    expect(expected.bound).toBe('maxDepth');
+    expect(readCheckpoint(ckpt).header.head).toBe(expected.states - 1); // the last one: every state at maxDepth was met
+    expect(essence(await explore(RACE, { ...options, resume: ckpt }))).toEqual(essence(expected));
+  }, 60_000);
+
   it('elapsed time continues from the checkpoint', async () => {
     const ckpt = mkdtempSync(join(dir, 'elapsed-'));
     await explore(RACE, { ...RACE_OPTIONS, checkpoint: { dir: ckpt }, timeLimitMs: 0 });

@@ -90,6 +90,7 @@ export function writeCheckpoint(x: Explorer, head: number, dir: string): void {
       liveness: liveness !== null,
       transitions: x.transitions,
       depthReached: x.depthReached,
+      maxDepthHit: x.bound === 'maxDepth',
       seconds: x.progress().seconds,
       outcomes: [...x.outcomes],
       coverage: x.coverage.seen(),
@@ -155,6 +156,7 @@ export function restoreCheckpoint(x: Explorer, data: CheckpointData): number {
   if (data.liveness) x.liveness?.importArrays(data.liveness);
   x.transitions = h.transitions;
   x.depthReached = h.depthReached;
+  if (h.maxDepthHit) x.bound = 'maxDepth';
   for (const o of h.outcomes) x.outcomes.add(o);
   x.coverage.restore(h.coverage);
   x.resumed = { seconds: h.seconds, states: h.states, transitions: h.transitions };

@@ -35,6 +35,8 @@ export interface CheckpointHeader extends CheckpointIdentity {
   liveness: boolean;
   transitions: number;
   depthReached: number;
+  /** Set when states at maxDepth were left unexpanded before the checkpoint (the result is then bounded). */
+  maxDepthHit: boolean;
   /** Wall time spent before this checkpoint (the elapsed figure continues from it). */
   seconds: number;
   outcomes: string[];
@@ -119,7 +121,7 @@ function parseHeader(text: string): CheckpointHeader {
   const cov = h?.coverage;
   const ok =
     typeof h === 'object' && h !== null && [h.head, h.states, h.edges, h.transitions, h.depthReached].every(count) &&
-    typeof h.seconds === 'number' && h.seconds >= 0 && typeof h.liveness === 'boolean' && strings(h.outcomes) &&
+    typeof h.seconds === 'number' && h.seconds >= 0 && typeof h.liveness === 'boolean' && typeof h.maxDepthHit === 'boolean' && strings(h.outcomes) &&
     typeof h.options === 'object' && h.options !== null && typeof cov === 'object' && cov !== null && strings(cov.types) &&
     typeof cov.machines === 'object' && cov.machines !== null && Object.values(cov.machines).every(strings);
   if (!ok) fail(VERR_SSM_INTEGRITY_HEADER, 'the header lacks a field or has one of the wrong type');
