@@ -83,7 +83,7 @@ describe('checkpoint and resume', () => {
     expect(essence(resumed)).toEqual(essence(expected));
   }, 120_000);
 
-  it('a checkpoint taken after states at maxDepth were left unexpanded resumes bounded, as the uninterrupted run', async () => {
+  it('a checkpoint at the last expansion, past states left at maxDepth, resumes bounded as the uninterrupted run', async () => {
     const options: ExploreOptions = { ...RACE_OPTIONS, maxDepth: 12 };
     const ckpt = mkdtempSync(join(dir, 'depth-'));
     const expected = await explore(RACE, { ...options, checkpoint: { dir: ckpt, everyMs: 1e9, everyStates: 0 } }); // one per expansion
