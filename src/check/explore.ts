@@ -13,7 +13,7 @@ import type { Counterexample } from './trace.js';
 import type { EngineVariant } from './world.js';
 import { Explorer } from './explorer.js';
 import type { SamplingFigures } from './pct.js';
-import { checkCheckpointOptions, type CheckpointOptions } from './checkpoint/checkpoint.js';
+import { checkCheckpointOptions, refuseUnreplayable, type CheckpointOptions } from './checkpoint/checkpoint.js';
 
 export interface ExploreOptions {
   /**
@@ -128,5 +128,5 @@ export async function explore(input: ScenarioSpec | Scenario, options: ExploreOp
   if (!sampling && scenario.cpus > CPUS_MAX) throw new ScenarioError(`scenario.cpus: ${scenario.cpus} vCPUs only with mode 'pct' or 'portfolio' (exhaustive search: 1..${CPUS_MAX})`);
   checkCheckpointOptions(options);
   const explorer = new Explorer(scenario, options);
-  return explorer.run();
+  return options.resume === undefined ? explorer.run() : explorer.run().catch(refuseUnreplayable);
 }

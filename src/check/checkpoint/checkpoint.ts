@@ -180,3 +180,11 @@ export function checkpointer(x: Explorer): { tick: (head: number) => void; stop:
 export function resumeAt(x: Explorer): number | null {
   return x.options.resume === undefined ? null : restoreCheckpoint(x, readCheckpoint(x.options.resume));
 }
+
+/** A resumed run whose saved choices do not replay (a forged file with a valid checksum) fails as garbage input. */
+export function refuseUnreplayable(error: unknown): never {
+  if (error instanceof Error && !(error instanceof VBoxError) && error.message.startsWith('world: no choice')) {
+    throw new VBoxError(VERR_SSM_INTEGRITY, `checkpoint: a saved choice prefix does not replay (${error.message})`);
+  }
+  throw error;
+}
