@@ -23,7 +23,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['time'],
   ['sched'],
   ['streams'],
-  ['vmm', 'gvmm'], // the engine (and, once save12 moves it, the VM-level save flow)
+  ['vmm', 'gvmm'], // the engine, the VM-level save flow (src/vmm/save) included
   ['ssm', 'teleport'], // the saved-state file format and the transports
   ['inspect'], // engine facts → inspection records, recorder, viewer; the facade attaches it (createVMM({ inspect }))
   ['api', 'guest', 'index'], // the public facade: VM, Vmm, createVMM; the demo guest; src/index.ts

@@ -50,10 +50,10 @@ export class VM {
   private lastState: VmStateChange;
   private readonly lastCpu: CpuStateChange[];
   // Host attachments (transient): the streams' subject, caches, the listener on the core. attachToCore rebuilds them.
-  declare private events: Subject<VmTraceEvent>;
+  declare private events: Subject<VmTraceEvent> | undefined;
   /** getSnapshot()'s answer until the next event that changes it (the same object meanwhile, as XState's). */
   declare private snapshot: VmSnapshot | undefined;
-  declare private parts: Map<string, EngineActorRef<PartSnapshot>>;
+  declare private parts: Map<string, EngineActorRef<PartSnapshot>> | undefined;
   declare private listener: VmListener | undefined;
 
   constructor(
@@ -72,23 +72,26 @@ export class VM {
    * whose streams had ended gets completed ones). Idempotent.
    */
   attachToCore(): void {
-    if (!this.events) {
-      this.events = new Subject<VmTraceEvent>();
-      this.parts = new Map();
-      this.snapshot = undefined;
-      if (this.ended) this.events.complete();
-    }
     if (this.ended) return;
     // A closure (the hot path: every event of every step); the core's listeners are transient, so a restored core
     // starts without it and this puts it back.
     if (!this.listener) {
       const listener: VmListener = (event) => this.heard(event);
-      listener.detail = () => this.events.observed; // its own bookkeeping reads state changes only
+      listener.detail = () => this.events?.observed === true; // its own bookkeeping reads state changes only
       this.listener = listener;
     }
     this.core.listeners?.add(this.listener);
     // Destroyed (after the last sweep), failed creation or engine disposed: every stream of the VM completes.
     this.core.onEnd ??= bindCode(vmEnded, this);
+  }
+
+  /** The streams' subject, made on first use (most VMs, the checker's worlds, are never subscribed to). */
+  private get subject(): Subject<VmTraceEvent> {
+    if (!this.events) {
+      this.events = new Subject<VmTraceEvent>();
+      if (this.ended) this.events.complete();
+    }
+    return this.events;
   }
 
   /** @internal A VM event (the core's listener, bound to this VM). */
@@ -97,13 +100,13 @@ export class VM {
     else if (event.kind === 'cpu-state') this.lastCpu[event.cpu] = event;
     if (this.snapshot !== undefined && changesVmSnapshot(event)) this.snapshot = undefined; // only once someone asked
     // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
-    if (this.events.observed) this.events.next(event);
+    if (this.events?.observed) this.events.next(event);
   }
 
   /** @internal The VM's life is over: its streams complete. */
   end(): void {
     this.ended = true;
-    this.events.complete();
+    this.events?.complete();
     savedStateOf(this.core).progress$.complete();
   }
 
@@ -130,14 +133,14 @@ export class VM {
    * `complete` once the VM is TERMINATED (at once if it is already); also when the engine is disposed.
    */
   subscribe(observer: SnapshotObserver<VmSnapshot>, error?: (error: unknown) => void, complete?: () => void): Subscription {
-    return subscribeSnapshots(this.events, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
+    return subscribeSnapshots(this.subject, changesVmSnapshot, () => this.getSnapshot(), observer, error, complete);
   }
 
   /** @internal vmm.system.get for this VM's actors: `vm.N/cpu.i`, `vm.N/emt.i`, `vm.N/halt`. */
   actorRef(systemId: string): EngineActorRef<PartSnapshot> | undefined {
-    let ref = this.parts.get(systemId);
+    let ref = (this.parts ??= new Map()).get(systemId);
     if (!ref) {
-      ref = partRef(this.core, this.events, systemId);
+      ref = partRef(this.core, this.subject, systemId);
       if (ref) this.parts.set(systemId, ref);
     }
     return ref;
@@ -157,7 +160,7 @@ export class VM {
 
   /** Everything that happens in the VM, in order; completes when the VM is destroyed or the engine disposed. */
   get events$(): Observable<VmTraceEvent> {
-    return this.events.asObservable();
+    return this.subject.asObservable();
   }
 
   /**
@@ -167,7 +170,7 @@ export class VM {
   get state$(): Observable<VmStateChange> {
     // defer: the first value is the last change at subscription time, not when the getter ran.
     return defer(() =>
-      this.events.pipe(
+      this.subject.pipe(
         filter((e): e is Extract<VmTraceEvent, { kind: 'state' }> => e.kind === 'state'),
         startWith(this.lastState),
         map(({ from, to, tNs, by }) => ({ from, to, tNs, by })),
@@ -178,7 +181,7 @@ export class VM {
   cpu(i: number): { readonly state: VmCpuState; readonly state$: Observable<CpuStateChange> } {
     if (!Number.isInteger(i) || i < 0 || i >= this.cpus) throw new VBoxError(VERR_INVALID_PARAMETER, `no vCPU ${i}`);
     const core = this.core;
-    const events = this.events;
+    const events = this.subject;
     const last = this.lastCpu;
     return {
       get state() {

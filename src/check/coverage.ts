@@ -61,6 +61,18 @@ export class CoverageSink {
     this.#types.add(type);
   }
 
+  /** What was seen, as plain data (a checkpoint carries it: checkpoint/), and back. */
+  seen(): { machines: Record<string, string[]>; types: string[] } {
+    const machines: Record<string, string[]> = {};
+    for (const [name, set] of Object.entries(this.#seen)) machines[name] = [...set];
+    return { machines, types: [...this.#types] };
+  }
+
+  restore(seen: { machines: Record<string, string[]>; types: string[] }): void {
+    for (const [name, set] of Object.entries(this.#seen)) for (const t of seen.machines[name] ?? []) set.add(t);
+    for (const t of seen.types) this.#types.add(t);
+  }
+
   result(): Coverage {
     const machines = {} as Record<MachineName, MachineCoverage>;
     for (const name of COVERED_MACHINES) {

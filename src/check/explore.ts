@@ -13,6 +13,7 @@ import type { Counterexample } from './trace.js';
 import type { EngineVariant } from './world.js';
 import { Explorer } from './explorer.js';
 import type { SamplingFigures } from './pct.js';
+import { checkCheckpointOptions, refuseUnreplayable, type CheckpointOptions } from './checkpoint/checkpoint.js';
 
 export interface ExploreOptions {
   /**
@@ -58,6 +59,15 @@ export interface ExploreOptions {
    * `invariants` and `properties` are refused, and a mutant `engine` must come with its `mutant` name.
    */
   workers?: number;
+  /**
+   * Breadth-first, one worker: write the search to `checkpoint.dir` every `everyMs` (default 60 s) and when a
+   * time limit stops it (src/check/checkpoint/). `resume`: a checkpoint directory to continue from; the run
+   * ends as the uninterrupted one would. Either is refused (VERR_NOT_SUPPORTED) with other modes or workers;
+   * a checkpoint of another scenario or options is refused (VERR_SSM_LOAD_CONFIG_MISMATCH), a torn or
+   * foreign file with a VERR_SSM_INTEGRITY_* status.
+   */
+  checkpoint?: CheckpointOptions;
+  resume?: string;
 }
 
 export type ExploreMode = 'bfs' | 'dfs' | 'random' | 'pct' | 'portfolio';
@@ -68,7 +78,10 @@ export interface Progress {
   depth: number;
   frontier: number;
   seconds: number;
+  /** Per second of this run (a resumed run counts only its own work). */
   statesPerSecond: number;
+  /** States generated (transitions taken) per second. */
+  transitionsPerSecond?: number;
   heapBytes: number;
   /** Sampling modes (pct, portfolio): runs so far; states are then not counted. */
   iterations?: number;
@@ -113,6 +126,7 @@ export async function explore(input: ScenarioSpec | Scenario, options: ExploreOp
   const scenario = isParsedScenario(input) ? input : parseScenario(input, 'scenario', sampling ? CPUS_MAX_SAMPLING : CPUS_MAX);
   // Exhaustive search keys vCPUs and liveness slots in small fixed fields: more vCPUs only by sampling.
   if (!sampling && scenario.cpus > CPUS_MAX) throw new ScenarioError(`scenario.cpus: ${scenario.cpus} vCPUs only with mode 'pct' or 'portfolio' (exhaustive search: 1..${CPUS_MAX})`);
+  checkCheckpointOptions(options);
   const explorer = new Explorer(scenario, options);
-  return explorer.run();
+  return options.resume === undefined ? explorer.run() : explorer.run().catch(refuseUnreplayable);
 }

@@ -49,6 +49,8 @@ export class Explorer {
   frontier = 0;
   /** Sampling modes: runs so far (the progress line shows it instead of states). */
   iterations: number | null = null;
+  /** What a resumed run found in its checkpoint: elapsed time continues from it, rates count this run's work. */
+  resumed = { seconds: 0, states: 0, transitions: 0 };
 
   constructor(
     readonly scenario: ScenarioSpec,
@@ -168,14 +170,16 @@ export class Explorer {
   }
 
   progress(): Progress {
-    const seconds = this.clock.nowNs() / 1e9;
+    const now = this.clock.nowNs() / 1e9;
+    const before = this.resumed;
     return {
       states: this.table.size,
       transitions: this.transitions,
       depth: this.depthReached,
       frontier: this.frontier,
-      seconds,
-      statesPerSecond: seconds > 0 ? this.table.size / seconds : 0,
+      seconds: before.seconds + now,
+      statesPerSecond: now > 0 ? (this.table.size - before.states) / now : 0,
+      transitionsPerSecond: now > 0 ? (this.transitions - before.transitions) / now : 0,
       heapBytes: process.memoryUsage().heapUsed,
       ...(this.iterations !== null ? { iterations: this.iterations } : {}),
     };

@@ -17,6 +17,15 @@ export interface Lasso {
   cycle: number[];
 }
 
+export interface LivenessArrays {
+  hot: Uint8Array<ArrayBuffer>;
+  enabled: Int32Array<ArrayBuffer>;
+  src: Int32Array<ArrayBuffer>;
+  dst: Int32Array<ArrayBuffer>;
+  choice: Uint8Array<ArrayBuffer>;
+  slot: Uint8Array<ArrayBuffer>;
+}
+
 export class LivenessGraph {
   #src = new Int32Array(1 << 12);
   #dst = new Int32Array(1 << 12);
@@ -49,6 +58,20 @@ export class LivenessGraph {
     this.#dst[e] = dst;
     this.#choice[e] = choice;
     this.#slot[e] = slot;
+  }
+
+  /** The graph as plain arrays (`states` of them per state, `edges` per edge), and back: checkpoint/. */
+  exportArrays(states: number): LivenessArrays {
+    const e = this.edges;
+    return { hot: this.#hot.slice(0, states), enabled: this.#enabled.slice(0, states), src: this.#src.slice(0, e), dst: this.#dst.slice(0, e), choice: this.#choice.slice(0, e), slot: this.#slot.slice(0, e) };
+  }
+
+  importArrays(a: LivenessArrays): void {
+    this.#hot = grow(a.hot, Math.max(a.hot.length, 1 << 10));
+    this.#enabled = grow(a.enabled, Math.max(a.enabled.length, 1 << 10));
+    const size = Math.max(a.src.length, 1 << 12);
+    [this.#src, this.#dst, this.#choice, this.#slot] = [grow(a.src, size), grow(a.dst, size), grow(a.choice, size), grow(a.slot, size)];
+    this.edges = a.src.length;
   }
 
   get bytes(): number {

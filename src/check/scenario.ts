@@ -238,10 +238,19 @@ export function parseScenario(input: unknown, where = 'scenario', cpusMax = CPUS
     return { name: name as string, calls: calls.map((call, j) => readCall(call, n, `${callsAt}[${j}]`)) };
   });
   const name = typeof input.name === 'string' ? input.name : parsed.map((c) => c.calls.map((x) => x.call).join(' → ')).join(' ∥ ');
-  return {
+  // Deeply frozen: a world only reads its scenario, so every copy of a world (copyGraph) shares it.
+  return deepFreeze({
     name, cpus: n, fidelity: fidelity as ScenarioSpec['fidelity'], config, guest: guest as ScenarioSpec['guest'], timers: timers as ScenarioSpec['timers'],
     halt: halt as ScenarioSpec['halt'], clients: parsed,
-  };
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** `JSON.parse` with a message that names the file. */

@@ -7,6 +7,7 @@
  */
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
+import { checkpointer, resumeAt } from './checkpoint/checkpoint.js';
 import { ParkedWorlds } from './parked.js';
 import { showsViolation } from './explorer.js';
 import { World } from './world.js';
@@ -16,14 +17,19 @@ export const DEFAULTS = { maxStates: 2_000_000, maxDepth: 5_000, walks: 1_000 };
 export const PARKED_WORLDS_MAX = 4096;
 
 export async function breadthFirst(x: Explorer): Promise<void> {
-  const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
-  x.discover(root, -1, 0, 0);
-  if (x.check(root, () => [])) return;
   const parked = new ParkedWorlds(x.options.parkedWorlds ?? PARKED_WORLDS_MAX, !x.symmetry.active);
-  parked.park(0, root);
-  for (let head = 0; head < x.table.size; head++) {
+  const start = resumeAt(x); // a checkpoint's head: parked worlds are a cache, rebuilt from prefixes
+  if (start === null) {
+    const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
+    x.discover(root, -1, 0, 0);
+    if (x.check(root, () => [])) return;
+    parked.park(0, root);
+  }
+  const saver = checkpointer(x);
+  for (let head = start ?? 0; head < x.table.size; head++) {
     x.frontier = x.table.size - head;
-    if (await x.pause()) return;
+    if (await x.pause()) return saver?.stop(head);
+    saver?.tick(head);
     const depth = x.table.depth[head]!;
     if (depth >= x.maxDepth) {
       parked.drop(head);

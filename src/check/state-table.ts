@@ -43,6 +43,19 @@ export class StateTable {
     return path.reverse();
   }
 
+  /** Each state's key by index (a checkpoint's visited set: checkpoint/). */
+  keys(): { hi: Uint32Array; lo: Uint32Array } {
+    const hi = new Uint32Array(this.size);
+    const lo = new Uint32Array(this.size);
+    for (let slot = 0; slot <= this.#mask; slot++) {
+      const index = this.#index[slot]!;
+      if (index < 0) continue;
+      hi[index] = this.#hi[slot]!;
+      lo[index] = this.#lo[slot]!;
+    }
+    return { hi, lo };
+  }
+
   /** Bytes held by the table's arrays. */
   get bytes(): number {
     return this.#hi.byteLength + this.#lo.byteLength + this.#index.byteLength + this.parent.byteLength + this.choice.byteLength + this.depth.byteLength;

@@ -148,7 +148,8 @@ class Copier {
       }
     } else if (proto === Array.prototype) {
       if (frozen && isImmutable(src)) return this.share(src);
-      dst = [];
+      // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the references.
+      dst = (src as unknown[]).slice();
       fill = Fill.Array;
     } else if (proto === Map.prototype) {
       dst = new Map();
@@ -195,8 +196,7 @@ class Copier {
         const to = dst as unknown[];
         for (let i = 0, n = from.length; i < n; i++) {
           const v = from[i];
-          if (v === undefined && !(i in from)) to.length = i + 1; // a hole stays a hole
-          else to.push(isRef(v) ? clone(v) : v);
+          if (isRef(v)) to[i] = clone(v);
         }
         break;
       }

@@ -11,7 +11,8 @@ import { explore, formatSummary, formatViolation, parseScenarioText, type Explor
 import { CPUS_MAX, CPUS_MAX_SAMPLING } from '../../check/scenario.js';
 import { disablePretenuring } from '../../check/gc-tuning.js';
 import { auditStateKey, formatKeyAudit } from '../../check/key-audit.js';
-import { EXIT_CODES_HELP, ExitCode } from '../exit-code.js';
+import { VBoxError } from '../../status.js';
+import { CliError, EXIT_CODES_HELP, ExitCode } from '../exit-code.js';
 import { readInputFile } from '../input-file.js';
 import { progressReporter } from './check-progress.js';
 import { parseInteger, parseSeconds } from './options.js';
@@ -38,6 +39,10 @@ interface CheckOptions {
   quiet?: boolean;
   auditKey?: number | true;
   auditLanes?: number;
+  checkpoint?: string;
+  checkpointEvery?: number;
+  resume?: string;
+  json?: boolean;
 }
 
 export function registerCheck(program: Command): void {
@@ -61,6 +66,10 @@ export function registerCheck(program: Command): void {
     .option('--pretenuring', "keep V8's allocation-site pretenuring (switched off while checking: about 2x faster)")
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
     .option('--quiet', 'no live progress line; a plain one on stderr every 10 s still says a long check is alive')
+    .option('--checkpoint <dir>', 'breadth-first: write the search to <dir>/checkpoint.bin now and then (and when the time limit stops it)')
+    .option('--checkpoint-every <s>', 'with --checkpoint: seconds between checkpoints, fractions allowed (60)', parseSeconds)
+    .option('--resume <dir>', 'continue the search saved in <dir> (same scenario and options); keeps checkpointing there unless --checkpoint says where')
+    .option('--json', 'print the result as JSON instead of the summary table')
     .option('--audit-key [depth]', 'audit the state key instead: states merged by key must have the same futures, depth steps deep (2)', parseInteger)
     .option('--audit-lanes <n>', 'with --audit-key: runs followed to their end from both states of each merge (1)', parseInteger)
     .addHelpText('after', `\n${EXIT_CODES_HELP}`)
@@ -94,21 +103,32 @@ export function registerCheck(program: Command): void {
         ...((opts.iterations ?? opts.walks) !== undefined ? { walks: opts.iterations ?? opts.walks! } : {}),
         ...(opts.pctDepth !== undefined ? { pctDepth: opts.pctDepth } : {}),
         ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
+        ...checkpointOptions(opts),
         onProgress: progress.onProgress,
       };
-      const result = await explore(scenario, options);
+      const result = await explore(scenario, options).catch((e: unknown) => {
+        // A refused checkpoint is bad input (exit 2), not a failed check.
+        throw e instanceof VBoxError && (options.resume !== undefined || options.checkpoint) ? new CliError(`${e.name} (${e.rc}): ${e.message}`) : e;
+      });
       progress.finish();
-      console.log(formatSummary(result));
+      console.log(opts.json ? JSON.stringify(result, null, 2) : formatSummary(result));
       if (result.violations.length > 0) {
         const out = opts.traceOut ?? `${file.replace(/\.json$/i, '')}.trace.jsonl`;
         writeFileSync(out, result.violations[0]!.text);
-        console.log(`\n${formatViolation(result, out)}`);
+        if (!opts.json) console.log(`\n${formatViolation(result, out)}`);
         process.exitCode = ExitCode.Violation;
       } else if (result.status === 'bounded') {
         if (result.bound === 'time') console.error(`check: stopped by the time limit (${opts.timeLimit} s); --time-limit <s> for more, 0 for none`);
         process.exitCode = ExitCode.Inconclusive;
       } else process.exitCode = ExitCode.Ok;
     });
+}
+
+function checkpointOptions(opts: CheckOptions): Pick<ExploreOptions, 'checkpoint' | 'resume'> {
+  const dir = opts.checkpoint ?? opts.resume;
+  if (opts.checkpointEvery !== undefined && dir === undefined) throw new InvalidArgumentError('--checkpoint-every needs --checkpoint <dir> (or --resume <dir>)');
+  const every = opts.checkpointEvery !== undefined ? { everyMs: opts.checkpointEvery * 1000 } : {};
+  return { ...(dir !== undefined ? { checkpoint: { dir, ...every } } : {}), ...(opts.resume !== undefined ? { resume: opts.resume } : {}) };
 }
 
 const MODES: readonly string[] = ['bfs', 'dfs', 'random', 'pct', 'portfolio'] satisfies ExploreMode[];

@@ -35,5 +35,7 @@ export function progressLine(p: Progress): string {
   if (p.iterations !== undefined) {
     return `iterations ${n(p.iterations)}  ${(p.iterations / Math.max(p.seconds, 1e-9)).toFixed(1)}/s  steps ${n(p.transitions)}  longest run ${p.depth}  heap ${n(p.heapBytes / 1048576)} MB  ${p.seconds.toFixed(1)} s`;
   }
-  return `states ${n(p.states)}  ${n(p.statesPerSecond)}/s  transitions ${n(p.transitions)}  depth ${p.depth}  frontier ${n(p.frontier)}  heap ${n(p.heapBytes / 1048576)} MB  ${p.seconds.toFixed(1)} s`;
+  // TLC's figures: distinct states, states generated (transitions), the queue, both rates, elapsed.
+  const generated = p.transitionsPerSecond !== undefined ? `  ${n(p.transitionsPerSecond)} generated/s` : '';
+  return `states ${n(p.states)} distinct  ${n(p.transitions)} generated  frontier ${n(p.frontier)}  ${n(p.statesPerSecond)} distinct/s${generated}  depth ${p.depth}  heap ${n(p.heapBytes / 1048576)} MB  elapsed ${p.seconds.toFixed(1)} s`;
 }

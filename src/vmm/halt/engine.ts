@@ -6,7 +6,7 @@
 import { Gvmm } from '../../gvmm/gvmm.js';
 import { gvmmR3DeregisterVCpu, gvmmR3DestroyVM } from '../../gvmm/r3.js';
 import { DEFAULT_SEM_RESOLUTION_NS } from '../../gvmm/config.js';
-import { bindCode, defineCode } from '../../persist/registry.js';
+import { bindCode, codeStamp, defineCode } from '../../persist/registry.js';
 import type { WakeUpIndexKind } from '../../gvmm/wake-up-index.js';
 import type { Scheduler } from '../../sched/scheduler.js';
 import { VBoxError, VINF_SUCCESS } from '../../status.js';
@@ -73,12 +73,34 @@ export function attachVmToGvmm(
  */
 export function emtHooksOf(_vm: VmCore, options: { hooks?: EmtHooks | undefined }): EmtHooks {
   const user = options.hooks;
-  return {
+  const known = user === undefined ? defaultHooks : builtHooks.get(user);
+  if (known !== undefined && sameHooks(known, user)) return known;
+  // Frozen and shared: they depend on the embedder's hooks only, so every EMT of every copy of a world (a copy
+  // revives its EMTs' hooks) can use one object instead of building two bound functions per EMT per copy.
+  const hooks: EmtHooks = Object.freeze({
     ...HALT_HOOKS,
     ...user,
     onEmtExit: bindCode(gvmmEmtExit, user?.onEmtExit),
     onTerminated: bindCode(gvmmTerminated, user?.onTerminated),
-  };
+  });
+  if (user === undefined) defaultHooks = hooks;
+  else builtHooks.set(user, hooks);
+  return hooks;
+}
+
+/** emtHooksOf's results by the embedder's hooks (a cache: the hooks are host attachments, never state). */
+const builtHooks = new WeakMap<EmtHooks, EmtHooks>();
+let defaultHooks: EmtHooks | undefined;
+
+/** Does `built` still reflect `user` (an embedder may change its hooks object between two VMs)? */
+function sameHooks(built: EmtHooks, user: EmtHooks | undefined): boolean {
+  if (user === undefined) return true;
+  const hooks = user as Record<string, unknown>;
+  const mine = built as Record<string, unknown>;
+  for (const key in hooks) if (key !== 'onEmtExit' && key !== 'onTerminated' && mine[key] !== hooks[key]) return false;
+  const exit = codeStamp(built.onEmtExit)?.args?.[0];
+  const terminated = codeStamp(built.onTerminated)?.args?.[0];
+  return exit === user.onEmtExit && terminated === user.onTerminated;
 }
 
 const gvmmEmtExit = defineCode('halt.gvmmEmtExit', (user: EmtHooks['onEmtExit'], core: VmCore, cpu: number): void => {
