@@ -6,7 +6,7 @@
 import { defer, filter, map, Observable, startWith, Subject, type Subscription } from 'rxjs';
 import type { VmState } from '../../machines/vm.js';
 import type { VmCpuState } from '../../machines/vmcpu.js';
-import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT } from '../status.js';
+import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_THREAD_IS_EMT } from '../status.js';
 import { disposedError, runOperation, statusToResult, type Operation, type ReqCallOptions } from '../vmm/external.js';
 import { reqCallOnEmt } from '../vmm/emt-requests.js';
 import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from '../vmm/lifecycle.js';
@@ -14,6 +14,7 @@ import { vmOps, type RendezvousOptions } from '../vmm/operations.js';
 import type { ReqPool, VmReq } from '../vmm/requests.js';
 import type { CpuTarget, EmtContext, ReqFn } from '../vmm/types.js';
 import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmListener, VmTraceEvent } from '../vmm/vm-core.js';
+import { registerAt } from '../vmm/vm-core.js';
 import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
 import type { SaveOptions, SaveOut, SaveResult, SaveTarget } from '../vmm/save/save-flow.js';
@@ -341,15 +342,15 @@ export class VM {
 
   /** VMR3AtStateRegister; the returned function deregisters (VMR3AtStateDeregister). */
   atState(callback: AtStateCallback): () => void {
-    return register(this.core.atState, callback);
+    return registerAt(this.core.atState, callback);
   }
 
   atError(callback: AtErrorCallback): () => void {
-    return register(this.core.atError, callback);
+    return registerAt(this.core.atError, callback);
   }
 
   atRuntimeError(callback: AtRuntimeErrorCallback): () => void {
-    return register(this.core.atRuntimeError, callback);
+    return registerAt(this.core.atRuntimeError, callback);
   }
 
   get errorCount(): number {
@@ -389,14 +390,3 @@ const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, e
  * state / vCPU changes are history: what a late state$ subscriber gets first (time, thread), never a decision.
  */
 persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], history: ['lastState', 'lastCpu'], revive: (vm) => vm.attachToCore() });
-
-/** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */
-function register<T>(list: T[], callback: T): () => void {
-  if (typeof callback !== 'function') throw new VBoxError(VERR_INVALID_PARAMETER, 'callback must be a function');
-  list.push(callback);
-  return () => {
-    const i = list.indexOf(callback);
-    if (i < 0) throw new VBoxError(VERR_FILE_NOT_FOUND, 'callback is not registered');
-    list.splice(i, 1);
-  };
-}

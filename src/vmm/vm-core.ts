@@ -6,7 +6,7 @@
 import { FunctionTable } from './continuations.js';
 import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type VmState, type VmTransition } from '../../machines/vm.js';
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
-import { VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
+import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
 import type { SavedStatePort } from './save/ports.js';
 import type { CellEdgeEvent } from '../sched/cell-edges.js';
 import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
@@ -388,3 +388,13 @@ export class VmAssertion extends Error {
   }
 }
 
+/** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */
+export function registerAt<T>(list: T[], callback: T): () => void {
+  if (typeof callback !== 'function') throw new VBoxError(VERR_INVALID_PARAMETER, 'callback must be a function');
+  list.push(callback);
+  return () => {
+    const i = list.indexOf(callback);
+    if (i < 0) throw new VBoxError(VERR_FILE_NOT_FOUND, 'callback is not registered');
+    list.splice(i, 1);
+  };
+}
