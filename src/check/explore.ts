@@ -54,6 +54,11 @@ export interface ExploreOptions {
   /** Breadth-first: worlds kept at frontier states so expanding them needs no rebuild (memory for speed). */
   parkedWorlds?: number;
   /**
+   * Breadth-first search expands a state's further choices from copies of its world (no rebuild, no replay) from
+   * this depth on; default COPY_DEPTH_MIN (48), `Infinity` never copies, 0 always does.
+   */
+  copyDepth?: number;
+  /**
    * Breadth-first on this many worker threads (default 1: the single-threaded search). States, transitions,
    * verdict and counterexample are the same for any count. Functions cannot cross to workers: user
    * `invariants` and `properties` are refused, and a mutant `engine` must come with its `mutant` name.

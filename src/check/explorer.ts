@@ -5,6 +5,7 @@
 import { RealClock } from '../time/real-clock.js';
 import { statusName } from '../status.js';
 import { CoverageSink } from './coverage.js';
+import { copyGraph } from '../persist/graph.js';
 import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
 import { BUILT_IN_PROPERTIES } from './invariants/index.js';
 import { KeyWriter } from './key-writer.js';
@@ -38,6 +39,8 @@ export class Explorer {
   readonly por: boolean;
   transitions = 0;
   rebuilds = 0;
+  /** Worlds copied (copyGraph) instead of rebuilt. */
+  copies = 0;
   replayedSteps = 0;
   depthReached = 0;
   bound: ExploreResult['bound'] = null;
@@ -98,6 +101,17 @@ export class Explorer {
   /** A world at the state `index`: built and replayed along its prefix. */
   rebuild(index: number): World {
     return this.rebuildAlong(this.table.prefix(index));
+  }
+
+  /**
+   * A copy of `world` at the same state (copyGraph: no rebuild, no replay), collecting coverage as the explorer's
+   * worlds do. Breadth-first search expands a state's further choices from copies of the world it took there.
+   */
+  copy(world: World): World {
+    const copy = copyGraph(world);
+    copy.attachCoverage(this.coverage);
+    this.copies++;
+    return copy;
   }
 
   /** A world built and replayed along `choices`. */
