@@ -36,15 +36,20 @@ export function intern(name: string): number {
 
 export const internedName = (id: number): string => internNames.get(id) ?? `#${id}`;
 
-/** FNV-1a over the UTF-16 units with MurmurHash3's finaliser, kept clear of small integers (state indices, -1). */
-function nameHash(name: string): number {
+/** FNV-1a over the UTF-16 units with MurmurHash3's finaliser: one 32-bit word per string. */
+export function stringHash(text: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
+  return h ^ (h >>> 16);
+}
+
+/** A name's hash kept clear of small integers (state indices, -1). */
+function nameHash(name: string): number {
+  const h = stringHash(name);
   return h >= -0x10000 && h < 0x10000 ? h ^ 0x5a5a0000 : h;
 }
 

@@ -16,21 +16,11 @@
  */
 import { encodeGraph, type GraphSink, type Primitive } from '../persist/graph.js';
 import type { KeyWriter } from './key-writer.js';
+import { stringHash } from './labels.js';
 
 /** Words that start each kind of item (any 32-bit data word follows its tag). */
 const enum Tag {
   Undefined = 0x7e000001, Null, False, True, Int, Double, String, BigInt, Ref, Named, Hole, Bytes, Begin, End, Key,
-}
-
-/** FNV-1a over UTF-16 units with a murmur finaliser (as labels.ts names things): one word per string. */
-function stringHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
 }
 
 /** Hashes of the short strings a world repeats (field names, state names, labels); bounded. */
