@@ -105,9 +105,10 @@ export interface ExploreResult {
   sampling?: SamplingFigures;
   states: number;
   transitions: number;
-  /** Worlds rebuilt and steps replayed to reach states again (the price of not cloning worlds). */
+  /** Worlds rebuilt and steps replayed to reach states again, and worlds copied (copyGraph) instead. */
   rebuilds: number;
   replayedSteps: number;
+  copies: number;
   depth: number;
   seconds: number;
   statesPerSecond: number;

@@ -283,6 +283,7 @@ export function exploreResult(x: Explorer, mode: ExploreResult['mode']): Explore
     transitions: x.transitions,
     rebuilds: x.rebuilds,
     replayedSteps: x.replayedSteps,
+    copies: x.copies,
     depth: x.depthReached,
     seconds: progress.seconds,
     statesPerSecond: progress.statesPerSecond,

@@ -33,7 +33,7 @@ export function formatSummary(result: ExploreResult): string {
     ['scenario', `${clients}  (${s.cpus} vCPU${s.cpus === 1 ? '' : 's'}, ${s.fidelity}${s.guest === 'halt' ? ', halting guest' : ''}${s.halt === 'on' ? `, halt method ${haltMethodName(s.config.HaltMethod)}` : ''})`],
     ['verdict', result.verdict],
     ['search', `${result.mode} · partial-order reduction ${result.reductions.por ? 'on' : 'off'} · symmetry ${result.reductions.symmetry}`],
-    ['states', `${n(result.states)}   transitions ${n(result.transitions)}   depth ${n(result.depth)}   replayed steps ${n(result.replayedSteps)}`],
+    ['states', `${n(result.states)}   transitions ${n(result.transitions)}   depth ${n(result.depth)}   replayed steps ${n(result.replayedSteps)}   copies ${n(result.copies)}`],
     ['time', `${result.seconds.toFixed(2)} s   ${n(result.statesPerSecond)} states/s   ${n(result.bytesPerState)} bytes/state (tables)`],
   ];
   const sampling = result.sampling;

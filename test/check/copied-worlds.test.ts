@@ -26,6 +26,7 @@ describe('copied worlds give the same exploration as rebuilt ones', () => {
     expect(summary(copied)).toEqual(summary(rebuilt));
     expect(copied.states).toBeGreaterThan(10);
     expect(copied.replayedSteps).toBeLessThan(rebuilt.replayedSteps);
+    expect([rebuilt.copies, copied.copies > 0]).toEqual([0, true]);
   });
 
   it.each(MUTANTS.filter((m) => m.caughtBy !== 'liveness').map((m) => [m.name, m] as const))('mutant %s: the same shortest counterexample', async (name, mutant) => {
