@@ -27,7 +27,7 @@ import { Labels, type CallRef } from './labels.js';
 import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } from './property.js';
 import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
-import { bindCode, codeStamp, defineCodes, persistable } from '../persist/registry.js';
+import { bindCode, defineCodes, persistable } from '../persist/registry.js';
 import { KeyWriter } from './key-writer.js';
 
 /** A deliberately broken engine (tests only): fault flags and machine variants. */
@@ -164,6 +164,7 @@ export class World implements ClientHost, MonitorContext {
     this.changed = false;
     this.readyCache = null;
     if (index === ready.length) {
+      if (!this.timerChoice()) throw new Error(`world: no choice ${index} (${ready.length} ready, no timer choice)`);
       this.sched.fireNextTimer();
     } else {
       const actor = ready[index];
@@ -300,16 +301,10 @@ export class World implements ClientHost, MonitorContext {
     this.core.listeners.add(bindCode(worldCodes.onEvent, this));
   }
 
-  /** After a restore: caches are rebuilt on use; the engine listener is back unless the snapshot carried it. */
+  /** After a restore or copy: the engine's listener set is transient (VmCore revives it empty), so listen again. */
   revive(): void {
-    this.readyCache = null;
     this.records ??= null;
-    if (!this.watching) return;
-    for (const listener of this.core.listeners) {
-      const stamp = codeStamp(listener);
-      if (stamp?.name === 'check.world.onEvent' && stamp.args?.[0] === this) return;
-    }
-    this.core.listeners.add(bindCode(worldCodes.onEvent, this));
+    if (this.watching) this.core.listeners.add(bindCode(worldCodes.onEvent, this));
   }
 
   onEvent(event: VmTraceEvent): void {

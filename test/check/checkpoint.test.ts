@@ -15,6 +15,8 @@ import { explore, type ExploreOptions, type ExploreResult, type Scenario } from 
 import { CHECKPOINT_FILE, readCheckpoint } from '../../src/check/checkpoint/checkpoint.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointData } from '../../src/check/checkpoint/format.js';
 import { progressLine } from '../../src/cli/commands/check-progress.js';
+import { parseScenario } from '../../src/check/scenario.js';
+import { World } from '../../src/check/world.js';
 import { VBoxError } from '../../src/status.js';
 import * as rc from '../../src/status/codes.js';
 
@@ -169,6 +171,13 @@ describe('a checkpoint is hostile input', () => {
     if (name.startsWith('a choice')) data.choice.fill(200, data.header.head); // every frontier state's last step
     const at = writeCheckpointBytes(mkdtempSync(join(dir, 'foreign-')), encodeCheckpoint(data));
     await expect(explore(scenario, { ...options, resume: at })).rejects.toMatchObject({ rc: status });
+  });
+
+  it('a forged timer choice where time may not pass is no choice (a world refuses it, so a resume refuses it)', () => {
+    const world = World.build(parseScenario(RACE), { properties: [] });
+    world.step(0); // the first client's powerOn starts; no timer is pending and actors are ready
+    expect(world.timerChoice()).toBe(false);
+    expect(() => world.step(world.ready().length)).toThrow(/^world: no choice/);
   });
 
   it('no checkpoint, or a mode that cannot be checkpointed, is refused', async () => {

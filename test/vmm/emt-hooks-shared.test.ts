@@ -32,7 +32,8 @@ describe('emtHooksOf', () => {
     const after = emtHooksOf(vm, { hooks: user });
     expect(after).not.toBe(before);
     expect(codeStamp(after.onEmtExit)?.args?.[0]).toBe(user.onEmtExit);
-    expect(codeStamp(after.onTerminated)?.args?.[0]).toBe(user.onTerminated);
+    if (user.onTerminated) expect(codeStamp(after.onTerminated)?.args?.[0]).toBe(user.onTerminated);
+    else expect([codeStamp(after.onTerminated)?.name, codeStamp(after.onTerminated)?.args?.[0]], 'no embedder hook bound').toEqual([codeStamp(before.onTerminated)?.name, undefined]);
     for (const key of Object.keys(user) as (keyof EmtHooks)[]) if (key !== 'onEmtExit' && key !== 'onTerminated') expect(after[key]).toBe(user[key]);
   });
 });
