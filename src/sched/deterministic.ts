@@ -138,7 +138,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
 
   setTimer(dueNs: number, label: string, action: TimerAction, options?: { daemon?: boolean }): TimerHandle {
     const id = ++this.timerSeq;
-    const timer = new PendingTimer(id, Math.max(dueNs, this.clock.nowNs()), id, label, action, options?.daemon === true);
+    const timer = new PendingTimer(id, Math.max(dueNs, this.clock.nowNs()), label, action, options?.daemon === true);
     this.timers.push(timer);
     this.kick();
     return timer;

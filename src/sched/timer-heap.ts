@@ -3,14 +3,13 @@ import type { TimerAction } from './scheduler.js';
 
 /**
  * A pending timer: a record (its action is a record too, or a code-table function). setTimer hands the record
- * itself out as the handle, so whoever holds a handle holds a reference, not a number: `id` and `seq` only
- * order and find timers (new ones are always larger) and stay out of a state key (history).
+ * itself out as the handle, so whoever holds a handle holds a reference, not a number: `id` only orders
+ * (ties by the order they were set) and finds timers (new ones are always larger) and stay out of a state key (history).
  */
 export class PendingTimer {
   constructor(
     readonly id: number,
     readonly dueNs: number,
-    readonly seq: number,
     readonly label: string,
     readonly action: TimerAction,
     /** Does not keep a held simulation going by itself (Scheduler.setTimer). */
@@ -18,7 +17,7 @@ export class PendingTimer {
   ) {}
 }
 // The label names the timer in recorded choices (`ext.4/pass.0`: thread ids) and decides nothing: the action does.
-persistable('PendingTimer', PendingTimer, { history: ['id', 'seq', 'label'], times: ['dueNs'] });
+persistable('PendingTimer', PendingTimer, { history: ['id', 'label'], times: ['dueNs'] });
 
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export class TimerHeap {
@@ -126,7 +125,7 @@ export class TimerHeap {
   }
 }
 
-const before = (a: PendingTimer, b: PendingTimer) => a.dueNs < b.dueNs || (a.dueNs === b.dueNs && a.seq < b.seq);
+const before = (a: PendingTimer, b: PendingTimer) => a.dueNs < b.dueNs || (a.dueNs === b.dueNs && a.id < b.id);
 
 /**
  * Saved as the live timers in firing order (a sorted array is a valid heap): cancelled entries are not state,
