@@ -6,7 +6,7 @@
 import { persistable } from '../persist/registry.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
-import { fireTimer, newHold, SchedHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
+import { fireTimer, holdFor, newHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
 import { PendingTimer, TimerHeap } from './timer-heap.js';
 
 /** How the next actor is picked among the ready ones (sorted by registration order). */
@@ -149,9 +149,12 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
   }
 
   hold(): () => void {
+    return newHold(this);
+  }
+
+  addHold(): void {
     this.holds++;
     this.kick();
-    return newHold(this);
   }
 
   /** A hold ended (its release, once). */
@@ -238,13 +241,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
   }
 
   async advance(ns: number): Promise<void> {
-    // The wait is a hold whose timer releases it: a record (a snapshot carries it), its resolver transient.
-    const hold = new SchedHold(this);
-    this.holds++;
-    await new Promise<void>((resolve) => {
-      hold.resolve = resolve;
-      this.setTimer(this.clock.nowNs() + ns, 'advance', { target: hold, event: 'advance' });
-    });
+    await holdFor(this, ns);
     await this.drain();
   }
 

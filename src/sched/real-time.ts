@@ -5,7 +5,7 @@
 import { persistable } from '../persist/registry.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { RealClock } from '../time/real-clock.js';
-import { fireTimer, newHold, SchedHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
+import { fireTimer, holdFor, newHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
 
 /** A pending timer as data: its GIP deadline, label and action (the host timer that fires it is transient). */
 interface RealTimer {
@@ -66,7 +66,6 @@ export class RealTimeScheduler implements Scheduler, HoldOwner {
   }
 
   hold(): () => void {
-    this.holdOne();
     return newHold(this);
   }
 
@@ -86,13 +85,7 @@ export class RealTimeScheduler implements Scheduler, HoldOwner {
   }
 
   async advance(ns: number): Promise<void> {
-    // A hold released by its own timer (a record), as on the virtual clock: a snapshot carries it.
-    const hold = new SchedHold(this);
-    this.holdOne();
-    await new Promise<void>((resolve) => {
-      hold.resolve = resolve;
-      this.setTimer(this.clock.nowNs() + ns, 'advance', { target: hold, event: 'advance' });
-    });
+    await holdFor(this, ns);
   }
 
   /**
@@ -117,7 +110,7 @@ export class RealTimeScheduler implements Scheduler, HoldOwner {
     clearInterval(this.keepAlive);
   }
 
-  private holdOne(): void {
+  addHold(): void {
     if (this.holds++ === 0) this.keepAlive = setInterval(() => {}, 1 << 30);
   }
 

@@ -69,6 +69,8 @@ persistable('WakeSlot', WakeSlot);
 
 /** What a hold keeps open: its scheduler, told once when the hold ends. */
 export interface HoldOwner {
+  /** Count one more hold (and keep the world going while any is held). */
+  addHold(): void;
   unhold(): void;
 }
 
@@ -103,7 +105,21 @@ export const releaseHold = defineCode('sched.releaseHold', (hold: SchedHold): vo
 
 /** hold()'s answer: a new hold of `owner`, and its release as code bound to it (idempotent). */
 export function newHold(owner: HoldOwner): () => void {
+  owner.addHold();
   return bindCode(releaseHold, new SchedHold(owner));
+}
+
+/**
+ * advance()'s wait: a hold whose own timer releases it after `ns` (a record: a snapshot carries it; the promise's
+ * resolver is transient), on either clock.
+ */
+export function holdFor(owner: HoldOwner & Pick<Scheduler, 'clock' | 'setTimer'>, ns: number): Promise<void> {
+  const hold = new SchedHold(owner);
+  owner.addHold();
+  return new Promise<void>((resolve) => {
+    hold.resolve = resolve;
+    owner.setTimer(owner.clock.nowNs() + ns, 'advance', { target: hold, event: 'advance' });
+  });
 }
 
 /** One recorded decision: which of the ready actors stepped, or which timer fired. */
