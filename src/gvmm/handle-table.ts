@@ -30,7 +30,6 @@ export class GvmmHandleTable {
   /** By handle, grown on first use: its machine, its GVM, and who hears its edges (a VM's event stream). */
   private readonly cells: (MachineCell<GvmmHandleEvent> | undefined)[] = [];
   private readonly gvms: (Gvm | undefined)[] = [];
-  private readonly edgeSinks: (CellEdgeSink | undefined)[] = [];
   iFreeHead: number;
   iUsedHead = NIL_GVM_HANDLE;
   cVMs = 0;
@@ -49,23 +48,14 @@ export class GvmmHandleTable {
 
   /**
    * The handle's edges go to `sink` (a VM's event stream) until the handle is free again: its next VM listens
-   * for itself. Kept as data, so a restored table listens again (revive).
+   * for itself. The listener is code bound to data, so the cell's own save and copy carry it.
    */
   listen(handle: number, sink: CellEdgeSink): void {
-    this.edgeSinks[handle] = sink;
     this.cell(handle).listener = bindCode(handleEdge, this, handle, sink);
-  }
-
-  /** Re-attach the edge listeners a restore left out (MachineCell.listener is transient). */
-  relisten(): void {
-    this.edgeSinks.forEach((sink, handle) => {
-      if (sink) this.cell(handle).listener = bindCode(handleEdge, this, handle, sink);
-    });
   }
 
   /** The handle went back to the free list: nobody hears its edges any more. */
   unlisten(handle: number): void {
-    this.edgeSinks[handle] = undefined;
     const cell = this.cells[handle];
     if (cell) cell.listener = undefined;
   }
@@ -205,4 +195,4 @@ const handleEdge = defineCode(
   },
 );
 
-persistable('GvmmHandleTable', GvmmHandleTable, { revive: (table) => table.relisten() });
+persistable('GvmmHandleTable', GvmmHandleTable);

@@ -128,13 +128,9 @@ export class VmHalt {
     readonly options: HaltOptions,
   ) {
     this.cell = new MachineCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`);
-    this.listen();
-    this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => new CpuHalt(vm, cpu));
-  }
-
-  /** The method's switches reach the VM's event stream (again after a restore: a cell's listener is transient). */
-  listen(): void {
+    // The method's switches reach the VM's event stream; code bound to data, carried by the cell's save and copy.
     this.cell.listener = bindCode(haltMethodEdge, this.vm);
+    this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => new CpuHalt(vm, cpu));
   }
 
   get method(): HaltMethodName {
@@ -160,7 +156,7 @@ const haltMethodEdge = defineCode('halt.methodEdge', (vm: VmCore, ...[cell, from
   vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: vm.nowNs() }),
 );
 
-persistable('VmHalt', VmHalt, { revive: (halt) => halt.listen() });
+persistable('VmHalt', VmHalt);
 
 /** The VM's halt state; every VM created by createVMM has one. */
 export function haltOf(vm: VmCore): VmHalt {
