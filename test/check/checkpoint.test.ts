@@ -180,6 +180,14 @@ describe('a checkpoint is hostile input', () => {
     expect(() => world.step(world.ready().length)).toThrow(/^world: no choice/);
   });
 
+  it.each([
+    ['a file where the folder should be', (at: string) => (writeFileSync(at, 'x'), at), rc.VERR_ALREADY_EXISTS],
+    ['a folder where the checkpoint file should be', (at: string) => (mkdirSync(join(at, 'checkpoint.bin'), { recursive: true }), at), rc.VERR_IS_A_DIRECTORY],
+  ] as const)('a checkpoint that cannot be written fails the run with a status (%s)', async (_name, make, status) => {
+    const at = make(join(mkdtempSync(join(dir, 'unwritable-')), 'ckpt'));
+    await expect(explore(RACE, { ...RACE_OPTIONS, checkpoint: { dir: at, everyMs: 1e9, everyStates: 10 } })).rejects.toMatchObject({ rc: status });
+  });
+
   it('no checkpoint, or a mode that cannot be checkpointed, is refused', async () => {
     await expect(explore(RACE, { resume: join(dir, 'nowhere') })).rejects.toMatchObject({ rc: rc.VERR_FILE_NOT_FOUND });
     for (const o of [{ mode: 'dfs' }, { workers: 2 }] as const) {

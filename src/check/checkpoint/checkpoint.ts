@@ -6,7 +6,8 @@
  * run would: the same states, transitions, verdict and shortest counterexample. Worlds parked at frontier
  * states are a cache and are not saved; a resumed run rebuilds them from their prefixes.
  */
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { FileSink, fsErrorStatus } from '../../ssm/sinks.js';
 import { join } from 'node:path';
 import { VBoxError } from '../../status.js';
 import { VERR_FILE_NOT_FOUND, VERR_NOT_SUPPORTED, VERR_SSM_INTEGRITY, VERR_SSM_INTEGRITY_SIZE, VERR_SSM_LOAD_CONFIG_MISMATCH } from '../../status/codes.js';
@@ -102,17 +103,23 @@ export function writeCheckpoint(x: Explorer, head: number, dir: string): void {
     depth: x.table.depth.slice(0, states),
     liveness,
   };
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, CHECKPOINT_FILE);
-  const temp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(temp, 'w');
+  const bytes = encodeCheckpoint(data);
+  // A checkpoint no resume could read is refused here, not after the run that wrote it.
+  if (bytes.length > CHECKPOINT_BYTES_MAX) throw new VBoxError(VERR_SSM_INTEGRITY_SIZE, `checkpoint: ${bytes.length} bytes, more than the ${CHECKPOINT_BYTES_MAX} a checkpoint can be`);
   try {
-    writeSync(fd, encodeCheckpoint(data));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new VBoxError(fsErrorStatus(e), `checkpoint: cannot create the folder ${dir}: ${(e as Error).message}`);
   }
-  renameSync(temp, path);
+  // The saved-state layer's crash-safe file: a temp file, fsync, rename, folder fsync; VBox statuses naming it.
+  const sink = new FileSink(join(dir, CHECKPOINT_FILE));
+  try {
+    sink.write(bytes);
+    sink.commit();
+  } catch (e) {
+    sink.abort();
+    throw e;
+  }
 }
 
 /** Read `<dir>/checkpoint.bin`, bounded by its size (never past CHECKPOINT_BYTES_MAX). */
@@ -121,8 +128,9 @@ export function readCheckpoint(dir: string): CheckpointData {
   let fd: number;
   try {
     fd = openSync(path, 'r');
-  } catch {
-    throw new VBoxError(VERR_FILE_NOT_FOUND, `checkpoint: no ${path} to resume from`);
+  } catch (e) {
+    const status = fsErrorStatus(e);
+    throw new VBoxError(status, status === VERR_FILE_NOT_FOUND ? `checkpoint: no ${path} to resume from` : `checkpoint: cannot open ${path}: ${(e as Error).message}`);
   }
   try {
     const size = fstatSync(fd).size;
