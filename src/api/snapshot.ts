@@ -89,13 +89,11 @@ function refuseUnnamed(vmm: Vmm, userName: (fn: unknown) => string | undefined):
 /** A census path as the embedder reads it: from `vmm`, without the walk's marks for saved data. */
 const readablePath = (path: string): string => `vmm${path.replace(/^\.vmm(?=[.[<]|$)/, '').replaceAll('<save>', '')}`;
 
-/** The implementations of the restore running now (read by the Vmm's restore, before any revive). */
-let restoring: VmmImplementations | undefined;
-
-/** @internal What a Vmm being restored gets as its implementations (none outside createVMM({ snapshot })). */
-export const implementationsForRestore = (): VmmImplementations => restoring ?? {};
-
-export function restoreVmm(snapshot: PersistedVmm, options: VmmOptions): Vmm {
+/**
+ * createVMM({ snapshot }): check, read, and give the engine its host (`attach`: the saved config plus the
+ * implementations given now) before any part revives, since the parts rebuild their hooks from `vmm.options`.
+ */
+export function restoreVmm(snapshot: PersistedVmm, options: VmmOptions, attach: (vmm: Vmm, implementations: VmmImplementations) => void): Vmm {
   const given = FROM_SNAPSHOT.filter((key) => options[key] !== undefined);
   if (given.length > 0) throw new VBoxError(VERR_INVALID_PARAMETER, `createVMM({ snapshot }) takes ${given.join(', ')} from the snapshot; leave ${given.length > 1 ? 'them' : 'it'} out`);
   checkEnvelope(snapshot);
@@ -103,13 +101,8 @@ export function restoreVmm(snapshot: PersistedVmm, options: VmmOptions): Vmm {
   const missing = functions.missing(snapshot.functions);
   if (missing.length > 0) throw missingFunctions(missing);
   const { hooks, components, functions: named } = options;
-  restoring = { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(named ? { functions: named } : {}) };
-  let vmm: Vmm;
-  try {
-    vmm = readGraph(snapshot.graph, { userFunction: (name: string) => functions.get(name) }) as Vmm;
-  } finally {
-    restoring = undefined;
-  }
+  const implementations: VmmImplementations = { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}), ...(named ? { functions: named } : {}) };
+  const vmm = readGraph<Vmm>(snapshot.graph, { userFunction: (name: string) => functions.get(name), beforeRevive: (root) => attach(root as Vmm, implementations) });
   if (options.inspect) {
     const inspection = attachInspection(vmm.sched, options.inspect);
     (vmm as { inspection?: unknown }).inspection = inspection;

@@ -28,7 +28,7 @@ import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserv
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
 import { UserFunctions } from './functions.js';
-import { implementationsForRestore, persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
+import { persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
 import type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
 
 export type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
@@ -102,11 +102,11 @@ export class Vmm implements VmmHost {
   }
 
   /**
-   * The options: the data ones and the implementations (hooks, components …). While a restore runs (before this
-   * engine's own revive) its parts rebuild their hooks from here: the saved config and the re-supplied ones.
+   * The options: the data ones and the implementations (hooks, components …). A restore attaches them before any
+   * part revives (createVMM({ snapshot })); a bare readGraph of an engine has only those the snapshot carried.
    */
   get options(): VmmOptions {
-    return this.hostOptions ?? rebuiltOptions(this, { ...this.implementations, ...implementationsForRestore() });
+    return this.hostOptions ?? rebuiltOptions(this, this.implementations ?? {});
   }
 
   get disposed(): boolean {
@@ -376,6 +376,8 @@ function registerFrom(vm: VmCore, cpu: number): EmtResult {
  * function `functions` lacks, an unknown class) is refused with a VBoxError and nothing is created.
  */
 export function createVMM(options: VmmOptions = {}): Vmm {
-  if (options.snapshot !== undefined) return restoreVmm(options.snapshot, options);
+  if (options.snapshot !== undefined) {
+    return restoreVmm(options.snapshot, options, (vmm, given) => attachHost(vmm, rebuiltOptions(vmm, { ...vmm.implementations, ...given })));
+  }
   return new Vmm(options);
 }

@@ -20,6 +20,11 @@ import { bindCodeTo, codeByNameOf, constantByNameOf, registeredClassByName, type
 export interface ReadOptions {
   /** The embedder's function of that name (createVMM's `functions`); undefined refuses the snapshot. */
   readonly userFunction?: (name: string) => Function | undefined;
+  /**
+   * Called with the root once every object is filled, before any revive: what the revives read from the root
+   * (an engine's implementations, given again to the restore) is put there, not passed around beside it.
+   */
+  readonly beforeRevive?: (root: unknown) => void;
 }
 
 const NUMBERS: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
@@ -62,6 +67,7 @@ class Reader {
       }
     }
     const value = this.value(root as GraphValue, -1);
+    this.options.beforeRevive?.(value);
     for (let id = this.shells.length - 1; id >= 0; id--) {
       const revive = this.classes[id]?.spec.revive;
       if (!revive) continue;
