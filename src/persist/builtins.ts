@@ -12,11 +12,16 @@ interface SavedError {
   stack: string | null;
 }
 
+/** An Error's text back on a restored instance: message and stack are own non-enumerable properties, as `new` makes them. */
+export function restoreErrorText(e: Error, message: string, stack: string | null): void {
+  Object.defineProperty(e, 'message', { value: String(message), writable: true, configurable: true });
+  if (stack !== null) Object.defineProperty(e, 'stack', { value: String(stack), writable: true, configurable: true });
+}
+
 persistable('VBoxError', VBoxError, {
   save: (e): SavedError => ({ rc: e.rc, message: e.message, stack: e.stack ?? null }),
   restore: (e, data: SavedError) => {
     Object.assign(e, { rc: data.rc, name: new VBoxError(data.rc).name });
-    Object.defineProperty(e, 'message', { value: String(data.message), writable: true, configurable: true });
-    if (data.stack !== null) Object.defineProperty(e, 'stack', { value: String(data.stack), writable: true, configurable: true });
+    restoreErrorText(e, data.message, data.stack);
   },
 });

@@ -17,6 +17,7 @@
  */
 import { isVBoxError, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_STATUS, VERR_NOT_SUPPORTED } from '../status.js';
 import { codeStamp, persistable } from '../persist/registry.js';
+import { restoreErrorText } from '../persist/builtins.js';
 
 export type UserCallbackFailure = 'threw' | 'bad-return' | 'async';
 
@@ -139,7 +140,6 @@ persistable('UserCallbackError', UserCallbackError, {
   }),
   restore: (e, data: { rc: number; name: string; callback: string; failure: UserCallbackFailure; message: string; stack: string | null; cause: unknown }) => {
     Object.assign(e, { rc: data.rc, name: data.name, callback: data.callback, failure: data.failure, cause: data.cause });
-    Object.defineProperty(e, 'message', { value: data.message, writable: true, configurable: true });
-    if (data.stack !== null) Object.defineProperty(e, 'stack', { value: data.stack, writable: true, configurable: true });
+    restoreErrorText(e, data.message, data.stack);
   },
 });
