@@ -132,11 +132,16 @@ describe('emtHooksOf: an EMT’s hooks rebuilt from the VM and the host’s opti
 });
 
 describe("the machine cells' listeners are code bound to data: a restored engine's cells report their edges", () => {
-  it("VmHalt: the halt method's switches reach the restored VM's events", async () => {
+  /** A 2-vCPU VM created, its engine snapshotted and restored through JSON. */
+  const restoredVm = async () => {
     const original = engine({ seed: 1 });
     await original.create({ cpus: 2, config: { NumCPUs: 2 } });
     const vmm = restored(original);
-    const vm = vmm.vms.get(1)!;
+    return { vmm, vm: vmm.vms.get(1)! };
+  };
+
+  it("VmHalt: the halt method's switches reach the restored VM's events", async () => {
+    const { vm } = await restoredVm();
     const events: VmTraceEvent[] = [];
     vm.core.listeners.add((e) => events.push(e));
     await vm.reqCallWait('any', changeToOld);
@@ -146,10 +151,7 @@ describe("the machine cells' listeners are code bound to data: a restored engine
   });
 
   it("GvmmHandleTable: the handle's edges reach the restored VM until the handle is free", async () => {
-    const original = engine({ seed: 1 });
-    await original.create({ cpus: 2, config: { NumCPUs: 2 } });
-    const vmm = restored(original);
-    const vm = vmm.vms.get(1)!;
+    const { vmm, vm } = await restoredVm();
     const edges: string[] = [];
     vm.core.listeners.add((e) => {
       if (e.kind === 'machine' && e.machine === 'gvmmHandle') edges.push(`${e.systemId} ${e.from} → ${e.to}`);
