@@ -84,7 +84,9 @@ function boundCall(fn: AnyFn, bound: readonly unknown[]): AnyFn {
           return n === 0 ? fn(bound[0], bound[1], bound[2]) : n === 1 ? fn(bound[0], bound[1], bound[2], a) : fn(bound[0], bound[1], bound[2], a, b);
       }
     }
-    return fn(...bound, ...(arguments as unknown as unknown[]));
+    const all = bound.slice();
+    for (let i = 0; i < n; i++) all.push(arguments[i]); // arguments only indexed: an optimized wrapper never allocates it
+    return fn(...all);
   };
 }
 
