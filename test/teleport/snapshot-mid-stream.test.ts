@@ -36,14 +36,14 @@ function sleepingLoad(vm: VM): WorkSliceFrame | undefined {
   return top?.kind === 'workSlices' && !top.turn ? top : undefined;
 }
 
-/** Wait (event-loop turns) until every byte sent has reached the target and EMT(0) sleeps on the rest. */
+/** Wait (event-loop turns) until every byte sent (`sent`: lines and frames) has been read and EMT(0) sleeps on the rest. */
 async function untilMidStream(vm: VM, sent: number): Promise<void> {
   let calm = 0;
   for (let i = 0; i < 5000 && calm < 5; i++) {
     await turn();
     const frame = sleepingLoad(vm);
     const link = (frame?.slices as { link?: { channel?: { bytesIn: number; unread: number } } } | undefined)?.link;
-    calm = frame && link?.channel && link.channel.bytesIn >= sent && link.channel.unread === 0 ? calm + 1 : 0;
+    calm = frame && link?.channel && link.channel.bytesIn === sent && link.channel.unread === 0 ? calm + 1 : 0;
   }
   expect(sleepingLoad(vm), 'EMT(0) sleeps in the middle of the stream').toBeDefined();
 }
@@ -60,12 +60,14 @@ describe('a teleport target in the middle of its stream', () => {
       const listening = await listen(vmm, { ram: { sizeBytes: WORLD_RAM_BYTES } });
       const peer = await fakeSource(listening.port);
       expect(await peer.channel.readLine('the welcome')).toBe('VirtualBox-Teleporter-1.0');
-      peer.channel.writeLine('load cpus=2');
+      const command = 'load cpus=2';
+      peer.channel.writeLine(command);
       expect(await peer.channel.readLine('the load reply')).toBe('ACK');
       const cut = Math.floor(image.length / 2) + 17; // inside a unit: the loader waits for the rest of it
-      for (let at = 0; at < cut; at += FRAME) peer.channel.writeFrame(image.subarray(at, Math.min(at + FRAME, cut)));
+      let frames = 0;
+      for (let at = 0; at < cut; at += FRAME, frames++) peer.channel.writeFrame(image.subarray(at, Math.min(at + FRAME, cut)));
       const target = listening.vm();
-      await untilMidStream(target, cut);
+      await untilMidStream(target, command.length + 1 + frames * 8 + cut); // the line, the 8-byte frame headers, the payload
       expect(target.state).toBe('LOADING');
 
       // Nothing of the load is a closure or an unregistered object: the snapshot is data.
