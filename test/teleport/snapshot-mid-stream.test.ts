@@ -17,7 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { demoGuest } from '../../src/guest/demo-guest.js';
 import { scenarioImage, WORLD_RAM_BYTES } from '../../src/check/images.js';
 import { census } from '../../src/persist/walk.js';
-import { createVMM, isVBoxError, VERR_NET_CONNECTION_RESET_BY_PEER, type VM, type Vmm } from '../../src/index.js';
+import { createVMM, isVBoxError, VERR_NET_CONNECTION_RESET_BY_PEER, VERR_SSM_INTEGRITY_MAGIC, type VM, type Vmm } from '../../src/index.js';
 import type { WorkSliceFrame } from '../../src/vmm/emt-frames.js';
 import { checkNoTcpLeaks, fakeSource, listen } from './net-support.js';
 import { engine, realEngine } from './support.js';
@@ -51,6 +51,24 @@ async function untilMidStream(vm: VM, sent: number): Promise<void> {
 /** Until `vm` is TERMINATED (its snapshot stream completes). */
 const terminated = (vm: VM) => new Promise<void>((resolve, reject) => vm.subscribe({ error: reject, complete: resolve }));
 
+/** Restore `vmm`'s snapshot (through JSON), run its one VM to its end: its state changes and the restored calls' statuses. */
+async function restoreAndRun(vmm: Vmm): Promise<{ states: string[]; calls: number[]; vmsLeft: number }> {
+  const snapshot = JSON.parse(JSON.stringify(vmm.getPersistedSnapshot())) as ReturnType<Vmm['getPersistedSnapshot']>;
+  const restored = createVMM({ snapshot, hooks: demoGuest() });
+  try {
+    const copy = [...restored.vms.values()][0]!;
+    const states: string[] = [];
+    copy.events$.subscribe((e) => {
+      if (e.kind === 'state') states.push(`${e.from}>${e.to}`);
+    });
+    await terminated(copy);
+    const calls = restored.restoredCalls.map((call) => (typeof call.result === 'number' ? call.result : isVBoxError(call.result) ? call.result.rc : NaN));
+    return { states, calls, vmsLeft: restored.vms.size };
+  } finally {
+    restored.dispose();
+  }
+}
+
 describe('a teleport target in the middle of its stream', () => {
   it.each([['the virtual clock', engine], ['the real clock', realEngine]] as const)(
     'on %s: snapshots; the original goes on; the restored one fails as a dropped connection and is destroyed',
@@ -74,24 +92,9 @@ describe('a teleport target in the middle of its stream', () => {
       const { closures, classes } = census(vmm);
       expect(closures).toEqual([]);
       expect([...classes.keys()]).toEqual([]);
-      const snapshot = JSON.parse(JSON.stringify(vmm.getPersistedSnapshot())) as ReturnType<Vmm['getPersistedSnapshot']>;
 
       // The restored engine: no socket. The load fails as a drop does, and the VM ends as a failed target.
-      const restored = createVMM({ snapshot, hooks: demoGuest() });
-      try {
-        const copy = [...restored.vms.values()][0]!;
-        const states: string[] = [];
-        copy.events$.subscribe((e) => {
-          if (e.kind === 'state') states.push(`${e.from}>${e.to}`);
-        });
-        await terminated(copy);
-        expect(states).toEqual(TARGET_FAILED.slice(1));
-        expect(restored.vms.size).toBe(0);
-        const load = restored.restoredCalls.map((call) => (typeof call.result === 'number' ? call.result : isVBoxError(call.result) ? call.result.rc : NaN));
-        expect(load).toEqual([VERR_NET_CONNECTION_RESET_BY_PEER]);
-      } finally {
-        restored.dispose();
-      }
+      expect(await restoreAndRun(vmm)).toEqual({ states: TARGET_FAILED.slice(1), calls: [VERR_NET_CONNECTION_RESET_BY_PEER], vmsLeft: 0 });
 
       // The original never noticed: the rest of the stream arrives and the VM is handed over.
       for (let at = cut; at < image.length; at += FRAME) peer.channel.writeFrame(image.subarray(at, Math.min(at + FRAME, image.length)));
@@ -106,4 +109,23 @@ describe('a teleport target in the middle of its stream', () => {
       await arrived.destroy();
     },
   );
+
+  it('after a NACK, waiting for the source to stop: the restored target fails with the load\'s own status', async () => {
+    const vmm = engine();
+    const listening = await listen(vmm);
+    const peer = await fakeSource(listening.port);
+    expect(await peer.channel.readLine('the welcome')).toBe('VirtualBox-Teleporter-1.0');
+    peer.channel.writeLine('load cpus=2');
+    expect(await peer.channel.readLine('the load reply')).toBe('ACK');
+    peer.channel.writeFrame(Buffer.alloc(4096, 0x41)); // not a saved state: the load fails on the header
+    expect(await peer.channel.readLine('the NACK')).toMatch(new RegExp(`^NACK=${VERR_SSM_INTEGRITY_MAGIC};`));
+    expect(sleepingLoad(listening.vm())).toBeDefined(); // EMT(0) waits for the source's cancel or end frame
+
+    expect(await restoreAndRun(vmm)).toEqual({ states: TARGET_FAILED.slice(1), calls: [VERR_SSM_INTEGRITY_MAGIC], vmsLeft: 0 });
+
+    peer.channel.writeCancel();
+    await expect(listening.target).rejects.toMatchObject({ rc: VERR_SSM_INTEGRITY_MAGIC });
+    expect(listening.states).toEqual(TARGET_FAILED);
+    peer.channel.destroy();
+  });
 });
