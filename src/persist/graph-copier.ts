@@ -9,24 +9,17 @@ import type { ClassPlan } from './graph-plan.js';
 
 export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown) => void;
 
-interface Compiled {
+export interface Compiled {
   readonly keys: readonly string[];
   readonly copy: FieldCopier;
 }
 
-const compiled = new WeakMap<ClassPlan, Compiled | null>();
-
 /**
- * The compiled copier of `src`'s class, or undefined when `src`'s fields are not the class's usual ones (or
- * the class cannot be compiled: a field named __proto__, an inherited enumerable property).
+ * The compiled copier of a class, from its first instance `sample` (null when the class cannot be compiled: a
+ * field named __proto__, an inherited enumerable property). Use it for an instance only when sameKeys holds.
  */
-export function compiledCopier(plan: ClassPlan, src: object): FieldCopier | undefined {
-  let entry = compiled.get(plan);
-  if (entry === undefined) {
-    entry = plan.forIn ? compile(ownKeysInOrder(src), plan.transient) : null;
-    compiled.set(plan, entry);
-  }
-  return entry !== null && sameKeys(src, entry.keys) ? entry.copy : undefined;
+export function compiledCopierOf(plan: ClassPlan, sample: object): Compiled | null {
+  return plan.forIn ? compile(ownKeysInOrder(sample), plan.transient) : null;
 }
 
 function ownKeysInOrder(obj: object): string[] {
@@ -36,7 +29,7 @@ function ownKeysInOrder(obj: object): string[] {
 }
 
 /** Are `obj`'s enumerable fields exactly `keys`, in order? (for…in walks the enum cache: no array is built.) */
-function sameKeys(obj: object, keys: readonly string[]): boolean {
+export function sameKeys(obj: object, keys: readonly string[]): boolean {
   let i = 0;
   for (const key in obj) if (key !== keys[i++]) return false;
   return i === keys.length;
