@@ -337,13 +337,21 @@ persistable('Vmm', Vmm, {
 
 const VMM_TRANSIENT_SET: ReadonlySet<string> = new Set(VMM_TRANSIENT);
 
-/** A hooks or components table in a copy: cloned when made only of code (bound to data), else the original's. */
+/**
+ * A hooks or components table in a copy: cloned when made only of code and some of it is bound to data (the
+ * copy's code must act on the copy's data), else the original's (shared: code without data is the same in every
+ * copy, so the EMT hooks built from it, emtHooksOf, are built once, not per copy).
+ */
 function ownTable<T extends object>(table: T, clone: (value: unknown) => unknown): T {
+  let bound = false;
   for (const key in table) {
     const fn = table[key];
-    if (fn !== undefined && codeStamp(fn) === undefined) return table;
+    if (fn === undefined) continue;
+    const stamp = codeStamp(fn);
+    if (stamp === undefined) return table;
+    bound ||= stamp.args !== undefined;
   }
-  return clone(table) as T;
+  return bound ? (clone(table) as T) : table;
 }
 
 /** Hooks or components whose every function a snapshot can name (code table, or the embedder's `functions`). */
