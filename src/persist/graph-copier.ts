@@ -12,6 +12,12 @@ export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unkn
 export interface Compiled {
   readonly keys: readonly string[];
   readonly copy: FieldCopier;
+  /**
+   * An empty instance with every field in place (undefined) and the class's prototype: the copy's fields then
+   * live in the object itself. An `Object.create(prototype)` shell has room for four fields; the rest grow a
+   * separate property store field by field (allocations, and a shape unlike the class's).
+   */
+  readonly Shell: new () => object;
 }
 
 /**
@@ -19,7 +25,7 @@ export interface Compiled {
  * field named __proto__, an inherited enumerable property). Use it for an instance only when sameKeys holds.
  */
 export function compiledCopierOf(plan: ClassPlan, sample: object): Compiled | null {
-  return plan.forIn ? compile(ownKeysInOrder(sample), plan.transient) : null;
+  return plan.forIn ? compile(ownKeysInOrder(sample), plan.transient, plan.entry.prototype) : null;
 }
 
 function ownKeysInOrder(obj: object): string[] {
@@ -35,7 +41,7 @@ export function sameKeys(obj: object, keys: readonly string[]): boolean {
   return i === keys.length;
 }
 
-function compile(keys: string[], transient: ReadonlySet<string> | undefined): Compiled | null {
+function compile(keys: string[], transient: ReadonlySet<string> | undefined, prototype: object): Compiled | null {
   if (keys.includes('__proto__')) return null;
   const lines = keys.map((key) => {
     const at = `[${JSON.stringify(key)}]`;
@@ -44,5 +50,7 @@ function compile(keys: string[], transient: ReadonlySet<string> | undefined): Co
   });
   // The names are JSON string literals (no code can be injected); the body is straight-line field copies.
   const copy = new Function('s', 'd', 'c', `let v;\n${lines.join('\n')}`) as FieldCopier;
-  return { keys, copy };
+  const Shell = new Function(keys.map((key) => `this[${JSON.stringify(key)}] = undefined;`).join('\n')) as new () => object;
+  Shell.prototype = prototype;
+  return { keys, copy, Shell };
 }

@@ -31,6 +31,8 @@ const enum Fill {
   Spread,
   /** Bytes (copied at once) or a refusal: decided per object. */
   Other,
+  /** A class instance with its class's usual fields: a Shell filled by the compiled copier. */
+  Compiled,
   Frozen = 8,
 }
 
@@ -172,7 +174,7 @@ class Copier {
     const frozen = Object.isFrozen(src);
     if ((frozen || shape.constants) && constantName(src) !== undefined) return this.share(src);
     let dst: object;
-    const fill = shape.fill;
+    let fill = shape.fill;
     switch (fill) {
       case Fill.Spread:
         if (frozen && isImmutable(src)) return this.share(src);
@@ -186,10 +188,16 @@ class Copier {
         dst = (src as unknown[]).slice();
         if ((src as unknown[]).length === 0) return this.share(src, dst);
         break;
-      case Fill.Class:
-        dst = Object.create(proto as object) as object;
+      case Fill.Class: {
+        const spec = shape.spec!;
+        const compiled = spec.copy || spec.save ? null : shape.compiled === undefined ? (shape.compiled = compiledCopierOf(shape.plan!, src)) : shape.compiled;
+        if (compiled !== null && sameKeys(src, compiled.keys)) {
+          dst = new compiled.Shell();
+          fill = Fill.Compiled;
+        } else dst = Object.create(proto as object) as object;
         if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
         break;
+      }
       case Fill.Plain:
         if (frozen && isImmutable(src)) return this.share(src);
         dst = proto === null ? Object.create(null) : {};
@@ -246,15 +254,14 @@ class Copier {
       case Fill.Set:
         (src as Set<unknown>).forEach((v) => (dst as Set<unknown>).add(isRef(v) ? clone(v) : v));
         break;
+      case Fill.Compiled:
+        shape.compiled!.copy(src, dst, clone);
+        break;
       case Fill.Class: {
         const spec = shape.spec!;
         if (spec.copy) spec.copy(src, dst, clone);
         else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
-        else {
-          const compiled = shape.compiled === undefined ? (shape.compiled = compiledCopierOf(shape.plan!, src)) : shape.compiled;
-          if (compiled !== null && sameKeys(src, compiled.keys)) compiled.copy(src, dst, clone);
-          else copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
-        }
+        else copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
         break;
       }
     }
