@@ -190,10 +190,11 @@ class Copier {
         break;
       case Fill.Class: {
         const spec = shape.spec!;
-        const compiled = spec.copy || spec.save ? null : shape.compiled === undefined ? (shape.compiled = compiledCopierOf(shape.plan!, src)) : shape.compiled;
+        // A copy hook gets the Shell as well (its fields in place); save → restore an empty instance.
+        const compiled = spec.save && !spec.copy ? null : shape.compiled === undefined ? (shape.compiled = compiledCopierOf(shape.plan!, src)) : shape.compiled;
         if (compiled !== null && sameKeys(src, compiled.keys)) {
           dst = new compiled.Shell();
-          fill = Fill.Compiled;
+          if (!spec.copy) fill = Fill.Compiled;
         } else dst = Object.create(proto as object) as object;
         if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
         break;
