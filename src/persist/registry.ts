@@ -57,13 +57,14 @@ export function bindCode<B extends readonly unknown[], R extends readonly unknow
 export function bindCodeTo(fn: AnyFn, bound: unknown[] | readonly unknown[]): AnyFn {
   const stamp = codeStamp(fn);
   if (!stamp || stamp.args) throw new Error(`bindCode: ${fn.name || 'an anonymous function'} is not in the code table (defineCode)`);
-  // A plain store, not Object.defineProperty (a runtime call, ~5x dearer): binding is on the copier's hot path
-  // (every bound function of a world copy). The stamp is thus an enumerable symbol property: invisible to
-  // for…in, Object.keys and JSON; only Object.assign or a spread of the function itself would copy it.
-  const call = (...rest: unknown[]): unknown => fn(...bound, ...rest);
-  (call as unknown as { [CODE]: CodeStamp })[CODE] = { name: stamp.name, args: bound };
+  // One descriptor reused and the function passed inline (no name to keep): binding is on the copier's hot path.
+  stampDescriptor.value = { name: stamp.name, args: bound };
+  const call = Object.defineProperty((...rest: unknown[]): unknown => fn(...bound, ...rest), CODE, stampDescriptor);
+  stampDescriptor.value = undefined;
   return call;
 }
+
+const stampDescriptor: { value: CodeStamp | undefined } = { value: undefined };
 
 /** The code-table stamp of `fn`, or undefined for a function the table does not name. */
 export function codeStamp(fn: unknown): CodeStamp | undefined {
