@@ -174,6 +174,8 @@ export interface ClassSpec<T extends object = any> {
    * An in-memory copy (copyGraph) faster than save → restore: fill `into` (an empty instance) from `obj`.
    * `clone(value)` gives the copy of any value `obj` holds (objects may not be filled yet); share what is
    * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
+   * When `obj` has its class's usual fields, `into` has them already, in order, as undefined (the copy keeps
+   * them in the object itself): set every one, as the graph writer would see a field left undefined.
    */
   readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
 }
