@@ -4,7 +4,7 @@
  * (src/persist/graph-pack.ts); `unpackWorld` reads it into a new world that continues exactly like the
  * original (coverage is a host attachment: pass the sink to collect it).
  */
-import { packGraph, unpackGraph } from '../persist/graph-pack.js';
+import { packGraph, unpackGraph } from '../persist/graph.js';
 import type { CoverageSink } from './coverage.js';
 import type { World } from './world.js';
 
