@@ -1,16 +1,19 @@
 /**
- * The worker side of multi-core breadth-first search (parallel.ts). A worker holds no state table and no
- * worlds between requests: each frontier state arrives as a packed snapshot (world-pack.ts) — whichever
- * worker or thread found it — and is unpacked once per choice; the worker picks the choices with the
- * explorer's own partial-order logic, steps each and answers with plain data per transition (the child's key,
- * what liveness needs, violations, the outcome where a run ends, coverage as interned ids) and the child's
- * snapshot where the main thread may need it to expand the child. The main thread decides what is new, in the
- * order the single-threaded search would, so the result does not depend on which worker was faster.
+ * The worker side of multi-core breadth-first search (parallel.ts). A worker holds no state table: it is sent
+ * frontier states — a world it holds (a child of one of its own steps, by ticket) or a packed world
+ * (world-pack.ts) from whichever thread found it — picks the choices with the explorer's own partial-order
+ * logic, steps each (copies of the world for all but the last choice) and answers with plain data per
+ * transition (the child's key, what liveness needs, violations, the outcome where a run ends, coverage as
+ * interned ids). A child that may be a new state is held under a ticket (packed when no room is left); the
+ * main thread asks for held worlds packed when it moves them to another worker. The main thread decides what
+ * is new, in the order the single-threaded search would, so the result does not depend on which worker was
+ * faster. Nothing is rebuilt or replayed.
  */
 import { parentPort } from 'node:worker_threads';
 import { CoverageSink } from './coverage.js';
 import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
+import { HeldWorlds } from './held-worlds.js';
 import { StateTable } from './state-table.js';
 import { packWorld, unpackWorld } from './world-pack.js';
 import type { EngineVariant, World } from './world.js';
@@ -26,17 +29,16 @@ export interface WorkerInit {
   stateKey: ExploreOptions['stateKey'];
   /** A mutant of src/check/mutants.ts, by name (an engine variant holds functions, which cannot be sent). */
   mutant: string | null;
+  /** Worlds this worker may hold (its share of ExploreOptions.parkedWorlds). */
+  heldMax: number;
 }
 
-/** Expand a state (its packed world): all its choices, or the one partial-order reduction picked. */
-export interface ExpandItem { index: number; world: Uint8Array }
-/** The cycle proviso asked for the rest of a reduced state: every choice below `all` but `skip`. */
-export interface RestItem { index: number; world: Uint8Array; skip: number; all: number }
-/**
- * `level`: the depth of the states. Within a level the main thread hands out states in increasing order, so a
- * worker's first step into a key is its earliest in the merge order (see ExploreWorker.wants).
- */
-export type WorkRequest = { level: number } & ({ kind: 'expand'; items: ExpandItem[] } | { kind: 'rest'; items: RestItem[] });
+/** A state to expand: the world this worker holds under `ticket`, or (ticket -1) a packed one. */
+export interface ExpandItem { index: number; ticket: number; world: Uint8Array | null }
+/** The cycle proviso asked for the rest of a reduced state (its world as Expansion.rest gave it): every choice below `all` but `skip`. */
+export interface RestItem { index: number; ticket: number; world: Uint8Array | null; skip: number; all: number }
+/** `level`: the depth of the states. `pack`: held worlds, packed to move them to another worker. */
+export type WorkRequest = { level: number } & ({ kind: 'expand'; items: ExpandItem[] } | { kind: 'rest'; items: RestItem[] } | { kind: 'pack'; tickets: number[] });
 
 /** One transition, as data. */
 export interface StepFacts {
@@ -54,13 +56,15 @@ export interface StepFacts {
   terminalViolation: Violation | null;
   /** outcomeOf the child where a run ends (terminal or quiescent, as in Explorer.discover), else null. */
   outcome: string | null;
-  /** The child's packed world, where the main thread may expand it (else null: see ExploreWorker.wants). */
+  /** The child's world, where the main thread may expand it: held under this ticket, or packed (else -1 and null). */
+  ticket: number;
   world: Uint8Array | null;
   /** Coverage ids of this step (see WorkReply.coverage). */
   coverage: number[];
 }
 
-export interface Expansion { index: number; reduced: boolean; all: number; steps: StepFacts[] }
+/** A reduced state's world is kept for the proviso's other choices: held under `rest.ticket` or packed. */
+export interface Expansion { index: number; reduced: boolean; all: number; steps: StepFacts[]; rest?: { ticket: number; world: Uint8Array | null } }
 
 /** What a coverage id stands for: an engine event's kind and edge, or a rendezvous type seen on the direct path. */
 export type CoverageItem = { kind: string; from: string; to: string; flags?: number } | { rendezvousType: string };
@@ -71,6 +75,8 @@ export interface WorkReply {
   coverage: [number, CoverageItem][];
   /** Microseconds this request spent unpacking, copying, stepping (with the key) and packing, and its packs. */
   times: WorkTimes;
+  /** A pack request's worlds, in its tickets' order. */
+  packed?: Uint8Array[];
 }
 
 /**
@@ -114,8 +120,13 @@ const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0
 export class ExploreWorker {
   readonly recorder = new CoverageRecorder();
   readonly x: Explorer;
-  /** Keys this worker has stepped into, with the level it first did (in the table's depth column). */
+  /**
+   * Keys this worker has stepped into: the level it last did (depth column) and its earliest step to each in
+   * that level, in the merge order (parent index, position), with the ticket of that step's world.
+   */
   readonly seen = new StateTable();
+  readonly seenTicket: number[] = [];
+  readonly held: HeldWorlds;
   level = -1;
   #times = noTimes();
 
@@ -125,39 +136,47 @@ export class ExploreWorker {
   ) {
     // The explorer supplies the key (encoding + symmetry) and the choices (partial-order reduction) unchanged.
     this.x = new Explorer(init.scenario, { por: init.por, symmetry: init.symmetry, liveness: false, ...(init.stateKey ? { stateKey: init.stateKey } : {}), ...(engine ? { engine } : {}) });
+    this.held = new HeldWorlds(init.heldMax);
   }
 
   handle(request: WorkRequest): WorkReply {
     this.recorder.fresh = [];
     this.#times = noTimes();
-    this.level = request.level;
+    if (request.level !== this.level) {
+      this.held.forget(request.level);
+      this.level = request.level;
+    }
+    if (request.kind === 'pack') return { expansions: [], coverage: [], times: this.#times, packed: request.tickets.map((t) => this.#pack(this.held.take(t))) };
     const expansions = request.kind === 'expand' ? request.items.map((item) => this.expand(item)) : request.items.map((item) => this.rest(item));
     return { expansions, coverage: this.recorder.fresh, times: this.#times };
   }
 
   expand(item: ExpandItem): Expansion {
-    const world = this.#unpack(item.world);
+    const world = this.#world(item);
     const choices = this.x.choices(world);
     const all = world.choiceCount();
-    const reduced = choices[1] === -1;
-    const steps = this.#steps(world, reduced ? choices.slice(0, 1) : choices, true);
-    return { index: item.index, reduced, all, steps };
+    if (choices[1] !== -1) return { index: item.index, reduced: false, all, steps: this.#steps(item.index, 0, world, choices) };
+    // Reduced: the world stays (held or packed) for the proviso's other choices, should they be wanted.
+    const steps = this.#steps(item.index, 0, this.#copy(world), choices.slice(0, 1));
+    const ticket = this.held.hold(world, this.level);
+    return { index: item.index, reduced: true, all, steps, rest: { ticket, world: ticket < 0 ? this.#pack(world) : null } };
   }
 
   rest(item: RestItem): Expansion {
     const choices: number[] = [];
     for (let choice = 0; choice < item.all; choice++) if (choice !== item.skip) choices.push(choice);
-    return { index: item.index, reduced: false, all: item.all, steps: this.#steps(this.#unpack(item.world), choices, false) };
+    return { index: item.index, reduced: false, all: item.all, steps: this.#steps(item.index, 1, this.#world(item), choices) };
   }
 
   /** Step `world` by each choice: copies of it (cheaper than unpacking again) for all but the last, which takes it. */
-  #steps(world: World, choices: readonly number[], ordered: boolean): StepFacts[] {
-    return choices.map((choice, k) => this.step(k === choices.length - 1 ? world : this.#copy(world), choice, ordered));
+  #steps(parent: number, first: number, world: World, choices: readonly number[]): StepFacts[] {
+    return choices.map((choice, k) => this.step(k === choices.length - 1 ? world : this.#copy(world), choice, parent, first + k));
   }
 
-  #unpack(bytes: Uint8Array): World {
+  #world(item: { ticket: number; world: Uint8Array | null }): World {
+    if (item.ticket >= 0) return this.held.take(item.ticket);
     const t0 = nowUs();
-    const world = unpackWorld(bytes, this.recorder);
+    const world = unpackWorld(item.world!, this.recorder);
     this.#times.unpackUs += nowUs() - t0;
     return world;
   }
@@ -170,23 +189,40 @@ export class ExploreWorker {
     return copy;
   }
 
-  /**
-   * Does the main thread need this child's world? Not for a key this worker stepped into in an earlier level
-   * (the table has it by now) nor, within an expand round, for one it already stepped into in this level: the
-   * main thread hands a worker its states in increasing order, so that earlier step comes first in the merge
-   * order and carries the world the state is expanded from (the discovering step's, as in one thread).
-   */
-  wants(hi: number, lo: number, ordered: boolean): boolean {
-    const at = this.seen.get(hi, lo);
-    if (at < 0) {
-      this.seen.add(hi, lo, 0, 0, this.level);
-      return true;
-    }
-    return this.seen.depth[at] === this.level && !ordered;
+  #pack(world: World): Uint8Array {
+    const t0 = nowUs();
+    const bytes = packWorld(world);
+    this.#times.packUs += nowUs() - t0;
+    this.#times.packs++;
+    return bytes;
   }
 
-  /** Take one choice and describe the child as Explorer.discover would see it. */
-  step(world: World, choice: number, ordered: boolean): StepFacts {
+  /**
+   * Keep the child's world if the main thread may expand it, or not (-1, null). Not for a key this worker
+   * stepped into in an earlier level (the table has it by now); within the level, for the worker's earliest
+   * step to the key in the merge order only (the discovering step, whose world one thread would expand, is
+   * some worker's earliest); the world of a later step it replaces is let go.
+   */
+  #keep(world: World, hi: number, lo: number, parent: number, position: number): { ticket: number; world: Uint8Array | null } {
+    const seen = this.seen;
+    let at = seen.get(hi, lo);
+    if (at < 0) at = seen.add(hi, lo, parent, position, this.level);
+    else if (seen.depth[at]! !== this.level) {
+      if (seen.depth[at]! < this.level) return { ticket: -1, world: null };
+      seen.depth[at] = this.level; // a level stopped early (never today: a stopped search ends)
+    } else if (parent < seen.parent[at]! || (parent === seen.parent[at] && position < seen.choice[at]!)) {
+      const old = this.seenTicket[at]!;
+      if (old >= 0) this.held.drop(old);
+      seen.parent[at] = parent;
+      seen.choice[at] = position;
+    } else return { ticket: -1, world: null };
+    const ticket = this.held.hold(world, this.level + 1);
+    this.seenTicket[at] = ticket;
+    return { ticket, world: ticket < 0 ? this.#pack(world) : null };
+  }
+
+  /** Take one choice and describe the child as Explorer.discover would see it; `position` orders it among the parent's steps. */
+  step(world: World, choice: number, parent: number, position: number): StepFacts {
     const t0 = nowUs();
     this.recorder.current = [];
     world.step(choice);
@@ -200,22 +236,19 @@ export class ExploreWorker {
     const violation = world.violation;
     const outcome = endOfRun(world);
     const terminalViolation = violation ? null : world.violation;
-    const t1 = nowUs();
-    this.#times.stepUs += t1 - t0;
-    const wanted = !terminal && !world.violation && this.wants(hi, lo, ordered);
-    const packed = wanted ? packWorld(world) : null;
-    if (wanted) {
-      this.#times.packUs += nowUs() - t1;
-      this.#times.packs++;
-    }
-    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, world: packed, coverage };
+    this.#times.stepUs += nowUs() - t0;
+    const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, position);
+    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage };
   }
 }
 
 /** The packed worlds of a reply: transferred to the main thread, not copied. */
 export function replyTransfers(reply: WorkReply): ArrayBuffer[] {
-  const list: ArrayBuffer[] = [];
-  for (const expansion of reply.expansions) for (const step of expansion.steps) if (step.world) list.push(step.world.buffer as ArrayBuffer);
+  const list: ArrayBuffer[] = (reply.packed ?? []).map((bytes) => bytes.buffer as ArrayBuffer);
+  for (const expansion of reply.expansions) {
+    if (expansion.rest?.world) list.push(expansion.rest.world.buffer as ArrayBuffer);
+    for (const step of expansion.steps) if (step.world) list.push(step.world.buffer as ArrayBuffer);
+  }
   return list;
 }
 

@@ -15,10 +15,11 @@
  * one); (3) merge: a new state keeps the packed world of the step that discovered it, for the next level.
  */
 import type { ExploreOptions } from './explore.js';
-import type { CoverageItem, Expansion, StepFacts, WorkerInit, WorkReply, WorkTimes } from './explore-worker.js';
+import type { CoverageItem, ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkReply, WorkTimes } from './explore-worker.js';
 import { OUTCOMES_MAX, type Explorer } from './explorer.js';
 import { WorkerPool } from './parallel-pool.js';
 import type { Violation } from './property.js';
+import { PARKED_WORLDS_MAX } from './search.js';
 import { StateTable } from './state-table.js';
 import { World } from './world.js';
 import { packWorld } from './world-pack.js';
@@ -55,8 +56,23 @@ interface Answer {
   worker: number;
 }
 
-/** A level's states by offset: the packed world of each that is expanded (null: terminal, nothing to expand). */
-type Level = (Uint8Array | null)[];
+/**
+ * A level's states by offset: where each state's world is — held by a worker under a ticket, or packed here
+ * (the root, or a world a worker had no room to hold) — and which are terminal (nothing to expand).
+ */
+class Level {
+  readonly owner: number[] = [];
+  readonly ticket: number[] = [];
+  readonly world: (Uint8Array | null)[] = [];
+  readonly terminal: boolean[] = [];
+
+  note(offset: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean): void {
+    this.owner[offset] = owner;
+    this.ticket[offset] = ticket;
+    this.world[offset] = world;
+    this.terminal[offset] = terminal;
+  }
+}
 
 /** Where the time of the workers went, in µs summed over workers (ExploreResult.parallel). */
 export interface ParallelTimes extends WorkTimes {
@@ -73,10 +89,13 @@ export async function parallelBreadthFirst(x: Explorer, workers: number): Promis
   if (x.check(root, () => [])) return times;
   // A mutant name without an engine only labels traces; the workers run a broken engine only when the main does.
   const mutant = x.options.engine ? (x.options.mutant ?? null) : null;
-  const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant };
+  const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
+  const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
   const pool = await WorkerPool.open(workers, init);
+  const first = new Level();
+  first.note(0, -1, -1, root.terminal ? null : packWorld(root), root.terminal);
   try {
-    await new Levels(x, pool, times).run([root.terminal ? null : packWorld(root)]);
+    await new Levels(x, pool, times).run(first);
   } finally {
     await pool.close();
   }
@@ -90,8 +109,6 @@ class Levels {
   #start = 0;
   /** The time limit struck during a round: the level is incomplete and is not merged. */
   #timeUp = false;
-  /** Which worker's step found each state of the level (-1: the main thread), to count states that moved. */
-  #finder: number[] = [-1];
 
   constructor(
     readonly x: Explorer,
@@ -114,7 +131,7 @@ class Levels {
         x.bound ??= 'maxDepth';
         return;
       }
-      const next: Level = [];
+      const next = new Level();
       const expansions = await this.#expand(start, end, level);
       const rests = this.#timeUp ? null : await this.#rests(start, end, level, expansions);
       if (!rests || this.#timeUp || (await this.#merge(start, end, expansions, rests, next))) return;
@@ -123,55 +140,84 @@ class Levels {
     }
   }
 
-  /** Round 1: every state of the level that can step. */
+  /** Round 1: every state of the level that can step, each preferably by the worker holding its world. */
   #expand(start: number, end: number, level: Level): Promise<Map<number, Answer>> {
-    const tasks: number[] = [];
-    for (let s = start; s < end; s++) if (level[s - start]) tasks.push(s);
-    return this.#round(start, tasks, level, null);
+    const own: number[][] = Array.from({ length: this.pool.size }, () => []);
+    const loose: number[] = [];
+    for (let s = start; s < end; s++) {
+      const at = s - start;
+      if (level.terminal[at]) continue;
+      if (level.ticket[at]! >= 0) own[level.owner[at]!]!.push(s);
+      else loose.push(s);
+    }
+    return this.#round(start, own, loose, level, null);
   }
 
   /**
    * Round 2: the proviso's other choices, for every reduced state whose one successor will be known when it is
    * merged: in the table, or found earlier in the level (by an earlier state's steps, including the other
-   * choices of earlier states that need them — hence rounds until nothing more is wanted, usually one).
+   * choices of earlier states that need them — hence rounds until nothing more is wanted, usually one). The
+   * worker that expanded a reduced state kept its world: it takes the rest.
    */
   async #rests(start: number, end: number, level: Level, expansions: Map<number, Answer>): Promise<Map<number, Answer>> {
     const rests = new Map<number, Answer>();
     for (;;) {
       const wanted = this.#wanted(start, end, expansions, rests);
       if (wanted.length === 0 || this.#timeUp) return rests;
-      for (const [index, answer] of await this.#round(start, wanted, level, expansions)) rests.set(index, answer);
+      const own: number[][] = Array.from({ length: this.pool.size }, () => []);
+      const loose: number[] = [];
+      for (const s of wanted) {
+        const answer = expansions.get(s)!;
+        if (answer.expansion.rest!.ticket >= 0) own[answer.worker]!.push(s);
+        else loose.push(s);
+      }
+      for (const [index, answer] of await this.#round(start, own, loose, level, expansions)) rests.set(index, answer);
     }
   }
 
   /**
-   * Hand out a round's states in increasing order, in chunks as workers ask (a worker slowed by the machine's
-   * other load then takes fewer; chunks shrink as the round runs out, to end it evenly). With `expansions`, the
-   * tasks are the other choices of those reduced states.
+   * Hand out a round's states in chunks as workers ask (a worker slowed by the machine's other load then takes
+   * fewer; chunks shrink as the round runs out, to end it evenly): first the states whose worlds the worker
+   * holds, then packed ones, then — any worker expands any state — another worker's, asked of it packed. With
+   * `expansions`, the tasks are the other choices of those reduced states (never moved: each is one state).
    */
-  async #round(start: number, tasks: number[], level: Level, expansions: Map<number, Answer> | null): Promise<Map<number, Answer>> {
+  async #round(start: number, own: number[][], loose: number[], level: Level, expansions: Map<number, Answer> | null): Promise<Map<number, Answer>> {
     const n = this.pool.size;
-    let next = 0;
-    const take = (): number[] => {
+    const depth = this.x.table.depth[start]!;
+    let remaining = loose.length + own.reduce((sum, list) => sum + list.length, 0);
+    const take = async (w: number): Promise<(ExpandItem | RestItem)[]> => {
       if (this.#timeUp) return [];
-      const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil((tasks.length - next) / (4 * n))));
-      return tasks.slice(next, (next += size));
+      const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil(remaining / (4 * n))));
+      let chunk = own[w]!.splice(0, size);
+      let packed: Uint8Array[] | null = null;
+      if (chunk.length === 0) chunk = loose.splice(0, size);
+      if (chunk.length === 0 && !expansions) {
+        const victim = own.reduce((best, list, i) => (list.length > own[best]!.length ? i : best), 0);
+        chunk = own[victim]!.splice(-size, size);
+        if (chunk.length > 0) {
+          packed = (await this.#ask(victim, { level: depth, kind: 'pack', tickets: chunk.map((s) => level.ticket[s - start]!) })).packed!;
+          this.times.movedStates += chunk.length;
+        }
+      }
+      remaining -= chunk.length;
+      return chunk.map((index, i) => {
+        const at = index - start;
+        const held = packed === null && own[w] !== undefined && (expansions ? expansions.get(index)!.expansion.rest!.ticket >= 0 : level.ticket[at]! >= 0);
+        if (!expansions) return { index, ticket: held ? level.ticket[at]! : -1, world: packed ? packed[i]! : held ? null : level.world[at]! };
+        const { expansion } = expansions.get(index)!;
+        return { index, ticket: expansion.rest!.ticket, world: expansion.rest!.world, skip: expansion.steps[0]!.choice, all: expansion.all };
+      });
     };
     const answers = new Map<number, Answer>();
-    const depth = this.x.table.depth[start]!;
-    const world = (index: number) => level[index - start]!;
     // Two requests in flight per worker, so it starts the next chunk while the main thread reads the last.
     await Promise.all(
       Array.from({ length: 2 * n }, async (_, lane) => {
         const worker = lane % n;
-        for (let chunk = take(); chunk.length > 0; chunk = take()) {
+        for (let items = await take(worker); items.length > 0; items = await take(worker)) {
           const reply = expansions
-            ? await this.#ask(worker, { level: depth, kind: 'rest', items: chunk.map((index) => ({ index, world: world(index), skip: expansions.get(index)!.expansion.steps[0]!.choice, all: expansions.get(index)!.expansion.all })) })
-            : await this.#ask(worker, { level: depth, kind: 'expand', items: chunk.map((index) => ({ index, world: world(index) })) });
-          for (const expansion of reply.expansions) {
-            answers.set(expansion.index, { expansion, worker });
-            if (!expansions && this.#finder[expansion.index - start] !== worker) this.times.movedStates++;
-          }
+            ? await this.#ask(worker, { level: depth, kind: 'rest', items: items as RestItem[] })
+            : await this.#ask(worker, { level: depth, kind: 'expand', items: items as ExpandItem[] });
+          for (const expansion of reply.expansions) answers.set(expansion.index, { expansion, worker });
           if (await this.x.pause()) this.#timeUp = true; // progress lines, and the time limit
         }
       }),
@@ -203,8 +249,6 @@ class Levels {
   /** Round 3: add the level's transitions in the single-threaded order; true when the search stops. */
   async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, next: Level): Promise<boolean> {
     const x = this.x;
-    const finder: number[] = [];
-    this.#finder = finder;
     let t0 = performance.now();
     try {
       for (let s = start; s < end; s++) {
@@ -217,13 +261,13 @@ class Levels {
           t0 = performance.now();
         }
         const { expansion } = found;
-        const child = this.#take(s, expansion.steps, found.worker, end, next, finder);
+        const child = this.#take(s, expansion.steps, found.worker, end, next);
         if (child === null) return true;
         // Proviso: a reduced state whose one successor is already known is expanded fully.
         if (expansion.reduced && child < 0) {
           const rest = rests.get(s);
           if (!rest) throw new Error(`parallel: state ${s} needs its other choices, which round 2 did not expand`);
-          if (this.#take(s, rest.expansion.steps, rest.worker, end, next, finder) === null) return true;
+          if (this.#take(s, rest.expansion.steps, rest.worker, end, next) === null) return true;
         }
       }
       return false;
@@ -233,7 +277,7 @@ class Levels {
   }
 
   /** Accept a state's steps in order; null when the search stops, else what the first step found. */
-  #take(parent: number, steps: readonly StepFacts[], worker: number, end: number, next: Level, finder: number[]): number | null {
+  #take(parent: number, steps: readonly StepFacts[], worker: number, end: number, next: Level): number | null {
     const x = this.x;
     const depth = x.table.depth[parent]! + 1;
     let first = 0;
@@ -243,9 +287,8 @@ class Levels {
       if (child === null) return null;
       if (k === 0) first = child;
       if (child >= 0) {
-        if (!step.terminal && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
-        next[child - end] = step.terminal ? null : step.world;
-        finder[child - end] = worker;
+        if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
+        next.note(child - end, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal);
       }
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';

@@ -21,7 +21,7 @@ const SCENARIOS: [string, Scenario][] = [
 ];
 
 /** A transition as the main thread sees it from the original world (the facts a worker reports, no coverage). */
-function original(x: Explorer, path: readonly number[], choice: number): Omit<StepFacts, 'world' | 'coverage'> {
+function original(x: Explorer, path: readonly number[], choice: number): Omit<StepFacts, 'world' | 'coverage' | 'ticket'> {
   const world = World.build(x.scenario, x.worldOptions);
   for (const c of path) world.step(c);
   world.step(choice);
@@ -34,11 +34,11 @@ function original(x: Explorer, path: readonly number[], choice: number): Omit<St
   };
 }
 
-const facts = ({ world: _world, coverage: _coverage, ...rest }: StepFacts) => rest;
+const facts = ({ world: _world, coverage: _coverage, ticket: _ticket, ...rest }: StepFacts) => rest;
 
 describe('any worker expands any state, exactly as the original world continues', () => {
   let pool: WorkerPool;
-  const init = (scenario: Scenario): WorkerInit => ({ scenario: parseScenario(scenario), por: false, symmetry: false, stateKey: undefined, mutant: null });
+  const init = (scenario: Scenario): WorkerInit => ({ scenario: parseScenario(scenario), por: false, symmetry: false, stateKey: undefined, mutant: null, heldMax: 1000 });
 
   beforeAll(async () => {
     pool = await WorkerPool.open(2, init(SCENARIOS[0]![1]));
@@ -52,22 +52,31 @@ describe('any worker expands any state, exactly as the original world continues'
     pool = await WorkerPool.open(2, init(scenario));
     const x = new Explorer(parseScenario(scenario), { por: false, symmetry: false, liveness: false });
     const root = World.build(x.scenario, x.worldOptions);
-    // Each frontier state: the path that made it, its packed world and the worker that packed it (-1: main).
+    // Each frontier state: the path that made it, its packed world and the worker that found it (-1: main).
     let frontier = [{ path: [] as number[], world: packWorld(root), finder: -1 }];
+    let held: { path: number[]; ticket: number; finder: number }[] = [];
     let compared = 0;
     for (let level = 0; level < 3 && frontier.length > 0; level++) {
       const next: typeof frontier = [];
       for (const [i, state] of frontier.entries()) {
         const worker = state.finder === -1 ? i % 2 : 1 - state.finder;
-        const reply = await pool.request(worker, { level, kind: 'expand', items: [{ index: i, world: state.world }] });
+        const reply = await pool.request(worker, { level, kind: 'expand', items: [{ index: i, ticket: -1, world: state.world }] });
         const [expansion] = reply.expansions;
         expect(expansion!.steps.map((s) => s.choice)).toEqual(Array.from({ length: expansion!.all }, (_, c) => c));
         for (const step of expansion!.steps) {
           expect(facts(step), `path [${state.path}], choice ${step.choice}`).toEqual(original(x, state.path, step.choice));
           compared++;
           if (step.world) next.push({ path: [...state.path, step.choice], world: step.world, finder: worker });
+          else if (step.ticket >= 0) held.push({ path: [...state.path, step.choice], ticket: step.ticket, finder: worker });
         }
       }
+      // The worlds the workers hold, asked of them packed (as the main thread does to move a state).
+      for (const finder of [0, 1]) {
+        const mine = held.filter((h) => h.finder === finder);
+        const { packed } = await pool.request(finder, { level: level + 1, kind: 'pack', tickets: mine.map((h) => h.ticket) });
+        mine.forEach((h, k) => next.push({ path: h.path, world: packed![k]!, finder }));
+      }
+      held = [];
       frontier = next;
     }
     expect(compared).toBeGreaterThan(4);
