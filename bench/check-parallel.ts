@@ -16,6 +16,7 @@
  */
 import { loadavg } from 'node:os';
 import { explore, type ExploreResult } from '../src/check/explore.js';
+import { disablePretenuring } from '../src/check/gc-tuning.js';
 import { Explorer } from '../src/check/explorer.js';
 import { parallelBreadthFirst, type ParallelTimes } from '../src/check/parallel.js';
 import { parseScenario } from '../src/check/scenario.js';
@@ -72,6 +73,7 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
   const timeLimitMs = (options.timeLimitS ?? flag('--time-limit') ?? 60) * 1000;
   const repeat = options.repeat ?? flag('--repeat') ?? 1;
   const print = options.print ?? true;
+  disablePretenuring(); // as the CLI does: dropped worlds are collected young (gc-tuning.ts); before the workers start
   const warm = await run(1, workers, timeLimitMs);
   if (print) console.log(`${workers} workers started and a 1-vCPU race explored in ${warm.result.seconds.toFixed(2)} s (paid once per process)`);
   const rows: ParallelBenchRow[] = [];

@@ -94,21 +94,24 @@ class Bytes {
     this.at += data.length;
   }
 
-  /** UTF-8, its byte length first (one pass for ASCII, the common case). */
+  /** UTF-8, its byte length first (one pass for ASCII, the common case; the encoder for the rest). */
   utf8(s: string): void {
     const n = s.length;
-    this.room(5 + 3 * n);
-    let ascii = true;
-    for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0x7f) ascii = false;
-    if (!ascii) {
-      const bytes = encoder.encode(s);
-      this.varint(bytes.length);
-      return this.raw(bytes);
-    }
+    this.room(5 + n);
+    const start = this.at;
     this.varint(n);
     const buf = this.buf;
     let at = this.at;
-    for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.at = start;
+        const bytes = encoder.encode(s);
+        this.varint(bytes.length);
+        return this.raw(bytes);
+      }
+      buf[at++] = c;
+    }
     this.at = at;
   }
 }

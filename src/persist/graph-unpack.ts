@@ -227,7 +227,7 @@ class Unpacker {
     const end = start + length;
     if (end > this.bytes.length) throw malformed(`a string of object ${id} ends past the snapshot`);
     this.at = end;
-    const s = length < 24 ? ascii(this.bytes, start, end) ?? this.text.toString('utf8', start, end) : this.text.toString('utf8', start, end);
+    const s = decoded(this.bytes, start, end) ?? this.text.toString('utf8', start, end);
     this.strings.push(s);
     return s;
   }
@@ -250,13 +250,32 @@ class Unpacker {
   }
 }
 
-/** A short ASCII string from its bytes (a native call costs more than this loop), or undefined when not ASCII. */
-function ascii(bytes: Uint8Array, start: number, end: number): string | undefined {
-  let s = '';
+/**
+ * Short ASCII strings met before (field names, class names, state names: the same in every snapshot), by a hash
+ * of their bytes: reading one again allocates nothing, and the same string object keys the same fields.
+ */
+const known = new Map<number, string>();
+const KNOWN_MAX = 1 << 16;
+
+/** A short ASCII string from its bytes, or undefined (not ASCII, or long: the native decoder takes it). */
+function decoded(bytes: Uint8Array, start: number, end: number): string | undefined {
+  if (end - start > 64) return undefined;
+  let h = 0x811c9dc5 ^ (end - start);
   for (let i = start; i < end; i++) {
     const b = bytes[i]!;
     if (b > 0x7f) return undefined;
-    s += String.fromCharCode(b);
+    h = Math.imul(h ^ b, 0x01000193);
   }
-  return s;
+  const s = known.get(h);
+  if (s !== undefined && s.length === end - start) {
+    let same = true;
+    for (let i = 0; i < s.length && same; i++) same = s.charCodeAt(i) === bytes[start + i];
+    if (same) return s;
+  }
+  const text = String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  if (s === undefined) {
+    if (known.size >= KNOWN_MAX) known.clear();
+    known.set(h, text);
+  }
+  return text;
 }
