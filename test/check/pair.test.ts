@@ -10,12 +10,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Explorer, outcomeOf } from '../../src/check/explorer.js';
+import { packWorld, unpackWorld } from '../../src/check/world-pack.js';
 import { breadthFirst } from '../../src/check/search.js';
 import { parseScenario, type Scenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { Prng } from '../../src/sched/prng.js';
 import { readGraph, writeGraph } from '../../src/persist/graph.js';
-import { packWorld, unpackWorld } from '../../src/check/world-pack.js';
 import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
 
 const rv = (type: string) => ({ call: 'emtRendezvous' as const, type: type as 'once' });
