@@ -76,8 +76,10 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
   const repeat = options.repeat ?? flag('--repeat') ?? 1;
   const print = options.print ?? true;
   disablePretenuring(); // as the CLI does: dropped worlds are collected young (gc-tuning.ts); before the workers start
-  const warm = await run(1, workers, timeLimitMs);
-  if (print) console.log(`${workers} workers started and a 1-vCPU race explored in ${warm.result.seconds.toFixed(2)} s (paid once per process)`);
+  // Warm-up: starting the workers, and enough work that their code is compiled before any row is timed.
+  const warm = await run(3, workers, timeLimitMs);
+  await run(3, 1, timeLimitMs);
+  if (print) console.log(`${workers} workers started and warmed up on the 3-vCPU race in ${warm.result.seconds.toFixed(2)} s (paid once per process)`);
   const rows: ParallelBenchRow[] = [];
   const rate = (m: Measured) => m.result.states / m.result.seconds;
   for (const cpus of cpusList) {
