@@ -243,8 +243,9 @@ persistable('MachineCell', MachineCell, {
   },
   restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown; fields?: Record<string, unknown>; listener?: TransitionListener }) => {
     const memo = memoOf(data.machine);
-    const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;
-    Object.assign(cell, { listener: data.listener, machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) }, data.fields);
+    // A state this thread has met is its interned node (what resolving it again would intern to, at a fraction of the cost).
+    const node = memo.interned.get(JSON.stringify([data.value, data.context ?? null])) ?? internNode(memo, data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot);
+    Object.assign(cell, { listener: data.listener, machine: data.machine, systemId: data.systemId, memo, node }, data.fields);
   },
   copy: (cell, into, clone) => {
     const from = cell as unknown as Record<string, unknown>;
