@@ -65,15 +65,15 @@ export class SsmStreamWriter {
   private readonly _lzf: boolean;
   private readonly progress: ByteProgress | undefined;
   /** The chunk being filled: its first `off` bytes; its length is its capacity (≤ CHUNK_SIZE), not the chunk's. */
-  private _chunk: Uint8Array = Buffer.allocUnsafe(CHUNK_INITIAL);
+  private _chunk: Uint8Array = new Uint8Array(CHUNK_INITIAL);
   private off = 0;
   /** Stream offset of chunk[0]. */
   private base = 0;
   /** Finished CRC of the stream up to chunk[crcOff]. */
   private _crc = 0;
   private crcOff = 0;
-  /** The unit data buffer (abDataBuffer) and its fill. */
-  private readonly _data = new Uint8Array(SSM_DATA_BUFFER_SIZE);
+  /** The unit data buffer (abDataBuffer) and its fill; a copy's is only as long as its fill until written to. */
+  private _data: Uint8Array = new Uint8Array(SSM_DATA_BUFFER_SIZE);
   private dataOff = 0;
   /** offUnit: unit bytes written since the unit header, or -1 outside a unit. */
   private _offUnit = -1;
@@ -136,6 +136,7 @@ export class SsmStreamWriter {
     }
     if (cb === 0) return;
     if (this.dataOff + cb > SSM_DATA_BUFFER_SIZE) this.flushData();
+    if (this._data.length < SSM_DATA_BUFFER_SIZE) this._data = grown(this._data, this.dataOff, SSM_DATA_BUFFER_SIZE);
     const data = this._data;
     if (cb > 16) data.set(cb === bytes.length ? bytes : bytes.subarray(0, cb), this.dataOff);
     else for (let i = 0, at = this.dataOff; i < cb; i++) data[at++] = bytes[i]!; // scalars: a loop beats set()'s call
@@ -293,11 +294,9 @@ export class SsmStreamWriter {
   private reserve(cb: number): void {
     const need = this.off + cb;
     if (need <= this._chunk.length) return;
-    let size = this._chunk.length * 2;
+    let size = Math.max(this._chunk.length * 2, CHUNK_INITIAL);
     while (size < need) size *= 2;
-    const grown = Buffer.allocUnsafe(Math.min(size, CHUNK_SIZE)); // every byte is written before it is handed on
-    grown.set(this._chunk.subarray(0, this.off));
-    this._chunk = grown;
+    this._chunk = grown(this._chunk, this.off, Math.min(size, CHUNK_SIZE));
   }
 
   /** ssmR3StrmWrite. */
@@ -315,7 +314,17 @@ export class SsmStreamWriter {
   }
 }
 
-/** The writer's buffers as a snapshot keeps them: the chunk and the 4 KiB data buffer up to their fill. */
+/** A buffer of `size` bytes that starts with the first `fill` bytes of `buffer`. */
+function grown(buffer: Uint8Array, fill: number, size: number): Uint8Array {
+  const bigger = new Uint8Array(size);
+  bigger.set(buffer.subarray(0, fill));
+  return bigger;
+}
+
+/**
+ * The writer's buffers as a snapshot or a copy keeps them: the chunk and the data buffer up to their fill (the
+ * writer grows them again when it writes). Between engine steps both are usually empty: a pass flushes its bytes.
+ */
 interface WriterBuffers {
   _chunk: Uint8Array;
   off: number;
@@ -327,11 +336,10 @@ persistable('SsmStreamWriter', SsmStreamWriter, {
     const w = writer as unknown as WriterBuffers;
     return { ...w, _chunk: w._chunk.slice(0, w.off), _data: w._data.slice(0, w.dataOff) };
   },
-  restore: (writer, data: WriterBuffers) => {
-    const chunk = Buffer.allocUnsafe(Math.max(CHUNK_INITIAL, data._chunk.length));
-    chunk.set(data._chunk);
-    const buffer = new Uint8Array(SSM_DATA_BUFFER_SIZE);
-    buffer.set(data._data);
-    Object.assign(writer, data, { _chunk: chunk, _data: buffer });
+  restore: (writer, data: WriterBuffers) => void Object.assign(writer, data),
+  copy: (writer, into, clone) => {
+    const from = writer as unknown as WriterBuffers & Record<string, unknown>;
+    const to = into as unknown as Record<string, unknown>;
+    for (const key in from) to[key] = key === '_chunk' ? from._chunk.slice(0, from.off) : key === '_data' ? from._data.slice(0, from.dataOff) : clone(from[key]);
   },
 });
