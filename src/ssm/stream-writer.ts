@@ -25,8 +25,8 @@ const SSM_DATA_BUFFER_SIZE = C_SSM_DATA_BUFFER_SIZE;
 const SSM_ZIP_BLOCK_SIZE = C_SSM_ZIP_BLOCK_SIZE;
 
 const CHUNK_SIZE = 1024 * 1024;
-/** The buffer a writer starts with; it doubles up to CHUNK_SIZE as needed. */
-const CHUNK_INITIAL = 4096;
+/** The buffers a writer starts with (the file header fits); they double as needed, up to CHUNK_SIZE and 4 KiB. */
+const BUFFER_INITIAL = 256;
 const RAW = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RAW;
 const RAW_LZF = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RAW_LZF;
 const RAW_ZERO = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RAW_ZERO;
@@ -65,15 +65,15 @@ export class SsmStreamWriter {
   private readonly _lzf: boolean;
   private readonly progress: ByteProgress | undefined;
   /** The chunk being filled: its first `off` bytes; its length is its capacity (≤ CHUNK_SIZE), not the chunk's. */
-  private _chunk: Uint8Array = new Uint8Array(CHUNK_INITIAL);
+  private _chunk: Uint8Array = new Uint8Array(BUFFER_INITIAL);
   private off = 0;
   /** Stream offset of chunk[0]. */
   private base = 0;
   /** Finished CRC of the stream up to chunk[crcOff]. */
   private _crc = 0;
   private crcOff = 0;
-  /** The unit data buffer (abDataBuffer) and its fill; a copy's is only as long as its fill until written to. */
-  private _data: Uint8Array = new Uint8Array(SSM_DATA_BUFFER_SIZE);
+  /** The unit data buffer (abDataBuffer: SSM_DATA_BUFFER_SIZE bytes) and its fill; allocated as far as used. */
+  private _data: Uint8Array = new Uint8Array(BUFFER_INITIAL);
   private dataOff = 0;
   /** offUnit: unit bytes written since the unit header, or -1 outside a unit. */
   private _offUnit = -1;
@@ -136,7 +136,7 @@ export class SsmStreamWriter {
     }
     if (cb === 0) return;
     if (this.dataOff + cb > SSM_DATA_BUFFER_SIZE) this.flushData();
-    if (this._data.length < SSM_DATA_BUFFER_SIZE) this._data = grown(this._data, this.dataOff, SSM_DATA_BUFFER_SIZE);
+    if (this.dataOff + cb > this._data.length) this._data = grown(this._data, this.dataOff, doubled(this._data.length, this.dataOff + cb, SSM_DATA_BUFFER_SIZE));
     const data = this._data;
     if (cb > 16) data.set(cb === bytes.length ? bytes : bytes.subarray(0, cb), this.dataOff);
     else for (let i = 0, at = this.dataOff; i < cb; i++) data[at++] = bytes[i]!; // scalars: a loop beats set()'s call
@@ -293,10 +293,7 @@ export class SsmStreamWriter {
   /** Room for `cb` more bytes in the buffer (cb ≤ CHUNK_SIZE - off): doubles it, up to CHUNK_SIZE. */
   private reserve(cb: number): void {
     const need = this.off + cb;
-    if (need <= this._chunk.length) return;
-    let size = Math.max(this._chunk.length * 2, CHUNK_INITIAL);
-    while (size < need) size *= 2;
-    this._chunk = grown(this._chunk, this.off, Math.min(size, CHUNK_SIZE));
+    if (need > this._chunk.length) this._chunk = grown(this._chunk, this.off, doubled(this._chunk.length, need, CHUNK_SIZE));
   }
 
   /** ssmR3StrmWrite. */
@@ -312,6 +309,13 @@ export class SsmStreamWriter {
       at += n;
     }
   }
+}
+
+/** `size` doubled (from BUFFER_INITIAL at least) until it holds `need`, at most `max`. */
+function doubled(size: number, need: number, max: number): number {
+  let next = Math.max(size * 2, BUFFER_INITIAL);
+  while (next < need) next *= 2;
+  return Math.min(next, max);
 }
 
 /** A buffer of `size` bytes that starts with the first `fill` bytes of `buffer`. */
