@@ -113,7 +113,7 @@ class SavedState implements VmSavedState {
   }
 
   reportProgress(op: 'save' | 'teleport', percent: number, tNs: number): void {
-    this.progress$.next({ op, percent, tNs });
+    this._progress?.next({ op, percent, tNs }); // no subject yet: nobody subscribed to hear it
   }
 
   loadFromFileOp(pool: ReqPool, path: string, options: LoadOptions): Operation {

@@ -2,7 +2,8 @@
  * Goal: what a save costs in memory does not depend on the stream's chunk size (issue 17, the saved-state
  * scenario): a sink owns the chunks it is handed, each holding its own bytes (not a 1 MiB buffer per pass); a
  * writer copied or restored with bytes still buffered finishes with the stream the original writes; and the
- * checker's saves keep no stream bytes in the world (nothing reads them; every copy of the world would copy them).
+ * checker's saves keep no stream bytes in the world (nothing reads them; every copy of the world would copy them)
+ * and make no progress subject nobody listens to.
  *
  * Method: a live-style stream of many small passes into sinks that keep what they are handed; the same writer
  * copied mid-unit (bytes in the data buffer and in the chunk) through copyGraph and through JSON; a checker world
@@ -14,6 +15,7 @@ import { World } from '../../src/check/world.js';
 import { WORLD_RAM_BYTES } from '../../src/check/images.js';
 import { PGM_PAGE_SIZE } from '../../src/ssm/live/guest-ram.js';
 import { SSMFILEHDR_SIZE } from '../../src/ssm/constants.js';
+import { attachedSavedState } from '../../src/ssm/vm-units.js';
 import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
 import { CallbackSink, CountingSink, MemorySink, MemorySource, SsmStreamWriter, SsmUnitRegistry, ssmLoad } from '../../src/ssm/index.js';
 
@@ -116,6 +118,8 @@ describe("a checker world's save", () => {
       max = Math.max(max, bytes);
     }
     expect(sawLiveSave).toBe(true);
+    // Nobody subscribed to vm.progress$: the save reported its progress to no subject (none was made for it).
+    expect((attachedSavedState(world.core) as unknown as { _progress: unknown })._progress).toBeNull();
     // Guest RAM's two page bitmaps, and at most the file header the writer holds until the first pass is flushed.
     expect(max).toBeLessThanOrEqual(2 * (WORLD_RAM_BYTES / PGM_PAGE_SIZE) + SSMFILEHDR_SIZE);
   });
