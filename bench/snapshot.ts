@@ -108,6 +108,8 @@ const cpuUs = (): number => {
 function medianUs(fn: () => unknown, n: number): number {
   const samples: number[] = [];
   const batch = 20;
+  // Warm up first (compiled code, settled inline caches): else the first measure is mostly the JIT's.
+  for (let i = 0; i < Math.min(n, 500); i++) fn();
   for (let r = 0; r < Math.max(5, Math.floor(n / batch)); r++) {
     const t0 = cpuUs();
     for (let i = 0; i < batch; i++) fn();

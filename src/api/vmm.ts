@@ -279,10 +279,10 @@ export class Vmm implements VmmHost {
 const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'callResolvers', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
 
 /** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
-function attachHost(vmm: Vmm, options: VmmOptions): void {
+function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFunctions): void {
   const host = vmm as unknown as Record<(typeof VMM_TRANSIENT)[number], unknown>;
   host.hostOptions = options;
-  host.functions = new UserFunctions(options.functions);
+  host.functions = functions ?? new UserFunctions(options.functions);
   host.calls = new Set<() => void>();
   host.callResolvers = new Map<number, CallResolvers>();
   host.lifeEvents = new Subject<VmLifeEvent>();
@@ -321,13 +321,38 @@ persistable('Vmm', Vmm, {
   // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations,
   // but a table made only of code (bound to data, e.g. a world's ssmCancel bound to its world) is copied with the
   // engine, so the copy's code acts on the copy's data.
+  // The embedder's function table (immutable once built) is shared as well.
   copy: (vmm, into, clone) => {
-    for (const [key, value] of Object.entries(vmm)) if (!VMM_TRANSIENT.includes(key)) (into as unknown as Record<string, unknown>)[key] = clone(value);
+    const from = vmm as unknown as Record<string, unknown>;
+    const to = into as unknown as Record<string, unknown>;
+    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = clone(from[key]);
     const { hooks, components, functions } = vmm.options;
-    const own = <T extends object>(table: T): T => (Object.values(table).every((fn) => fn === undefined || codeStamp(fn) !== undefined) ? (clone(table) as T) : table);
-    attachHost(into, rebuiltOptions(vmm, { ...(hooks ? { hooks: own(hooks) } : {}), ...(components ? { components: own(components) } : {}), ...(functions ? { functions } : {}) }));
+    const implementations: VmmImplementations = {};
+    if (hooks) implementations.hooks = ownTable(hooks, clone);
+    if (components) implementations.components = ownTable(components, clone);
+    if (functions) implementations.functions = functions;
+    attachHost(into, rebuiltOptions(vmm, implementations), vmm.functions);
   },
 });
+
+const VMM_TRANSIENT_SET: ReadonlySet<string> = new Set(VMM_TRANSIENT);
+
+/**
+ * A hooks or components table in a copy: cloned when made only of code and some of it is bound to data (the
+ * copy's code must act on the copy's data), else the original's (shared: code without data is the same in every
+ * copy, so the EMT hooks built from it, emtHooksOf, are built once, not per copy).
+ */
+function ownTable<T extends object>(table: T, clone: (value: unknown) => unknown): T {
+  let bound = false;
+  for (const key in table) {
+    const fn = table[key];
+    if (fn === undefined) continue;
+    const stamp = codeStamp(fn);
+    if (stamp === undefined) return table;
+    bound ||= stamp.args !== undefined;
+  }
+  return bound ? (clone(table) as T) : table;
+}
 
 /** Hooks or components whose every function a snapshot can name (code table, or the embedder's `functions`). */
 function isData(table: object | undefined, functions: UserFunctions): boolean {

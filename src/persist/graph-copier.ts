@@ -9,24 +9,23 @@ import type { ClassPlan } from './graph-plan.js';
 
 export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown) => void;
 
-interface Compiled {
+export interface Compiled {
   readonly keys: readonly string[];
   readonly copy: FieldCopier;
+  /**
+   * An empty instance with every field in place (undefined) and the class's prototype: the copy's fields then
+   * live in the object itself. An `Object.create(prototype)` shell has room for four fields; the rest grow a
+   * separate property store field by field (allocations, and a shape unlike the class's).
+   */
+  readonly Shell: new () => object;
 }
 
-const compiled = new WeakMap<ClassPlan, Compiled | null>();
-
 /**
- * The compiled copier of `src`'s class, or undefined when `src`'s fields are not the class's usual ones (or
- * the class cannot be compiled: a field named __proto__, an inherited enumerable property).
+ * The compiled copier of a class, from its first instance `sample` (null when the class cannot be compiled: a
+ * field named __proto__, an inherited enumerable property). Use it for an instance only when sameKeys holds.
  */
-export function compiledCopier(plan: ClassPlan, src: object): FieldCopier | undefined {
-  let entry = compiled.get(plan);
-  if (entry === undefined) {
-    entry = plan.forIn ? compile(ownKeysInOrder(src), plan.transient) : null;
-    compiled.set(plan, entry);
-  }
-  return entry !== null && sameKeys(src, entry.keys) ? entry.copy : undefined;
+export function compiledCopierOf(plan: ClassPlan, sample: object): Compiled | null {
+  return plan.forIn ? compile(ownKeysInOrder(sample), plan.transient, plan.entry.prototype) : null;
 }
 
 function ownKeysInOrder(obj: object): string[] {
@@ -36,13 +35,13 @@ function ownKeysInOrder(obj: object): string[] {
 }
 
 /** Are `obj`'s enumerable fields exactly `keys`, in order? (for…in walks the enum cache: no array is built.) */
-function sameKeys(obj: object, keys: readonly string[]): boolean {
+export function sameKeys(obj: object, keys: readonly string[]): boolean {
   let i = 0;
   for (const key in obj) if (key !== keys[i++]) return false;
   return i === keys.length;
 }
 
-function compile(keys: string[], transient: ReadonlySet<string> | undefined): Compiled | null {
+function compile(keys: string[], transient: ReadonlySet<string> | undefined, prototype: object): Compiled | null {
   if (keys.includes('__proto__')) return null;
   const lines = keys.map((key) => {
     const at = `[${JSON.stringify(key)}]`;
@@ -51,5 +50,7 @@ function compile(keys: string[], transient: ReadonlySet<string> | undefined): Co
   });
   // The names are JSON string literals (no code can be injected); the body is straight-line field copies.
   const copy = new Function('s', 'd', 'c', `let v;\n${lines.join('\n')}`) as FieldCopier;
-  return { keys, copy };
+  const Shell = new Function(keys.map((key) => `this[${JSON.stringify(key)}] = undefined;`).join('\n')) as new () => object;
+  Shell.prototype = prototype;
+  return { keys, copy, Shell };
 }

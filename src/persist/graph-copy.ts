@@ -11,10 +11,10 @@
  * class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
-import { compiledCopier, type FieldCopier } from './graph-copier.js';
+import { compiledCopierOf, sameKeys, type Compiled } from './graph-copier.js';
 import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
 import { classRefusal, closureRefusal, refusalError, symbolRefusal } from './graph-walk.js';
-import { bindCodeTo, codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes, type RegisteredClass } from './registry.js';
+import { bindCodeTo, classGeneration, codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
@@ -29,11 +29,53 @@ const enum Fill {
   Set,
   Class,
   Spread,
+  /** Bytes (copied at once) or a refusal: decided per object. */
+  Other,
+  /** A class instance with its class's usual fields: a Shell filled by the compiled copier. */
+  Compiled,
   Frozen = 8,
+}
+
+/**
+ * What the copier knows about a prototype, looked up once per object (one Map probe instead of a chain of
+ * prototype tests, a constants Set probe and the plan lookup). Valid for one registry generation and one set of
+ * unfrozen-constant prototypes; a class's compiled copier is made from its first instance.
+ */
+interface Shape {
+  readonly fill: Fill;
+  /** Instances may be unfrozen named constants: look each up. */
+  readonly constants: boolean;
+  readonly plan: ClassPlan | undefined;
+  readonly spec: ClassSpec | undefined;
+  compiled: Compiled | null | undefined;
+}
+
+const shapes = new Map<object | null, Shape>();
+let shapesGeneration = -1;
+let shapesConstants = -1;
+
+function shapeOf(proto: object | null): Shape {
+  let fill: Fill;
+  let plan: ClassPlan | undefined;
+  if (proto === null) fill = Fill.Plain;
+  else if (proto === Object.prototype) fill = inheritsEnumerable(Object.prototype) ? Fill.Plain : Fill.Spread;
+  else if (proto === Array.prototype) fill = Fill.Array;
+  else if (proto === Map.prototype) fill = Fill.Map;
+  else if (proto === Set.prototype) fill = Fill.Set;
+  else if ((plan = planOf(proto)) !== undefined) fill = Fill.Class;
+  else fill = Fill.Other;
+  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined };
+  shapes.set(proto, shape);
+  return shape;
 }
 
 /** A deep copy of the graph reachable from `root` (see the module comment). */
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
+  if (shapesGeneration !== classGeneration() || shapesConstants !== unfrozenConstantPrototypes.size) {
+    shapes.clear();
+    shapesGeneration = classGeneration();
+    shapesConstants = unfrozenConstantPrototypes.size;
+  }
   const copier = new Copier(options.userName);
   try {
     const copy = copier.clone(root) as T;
@@ -80,14 +122,11 @@ const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || 
 
 class Copier {
   private readonly copies = new Map<object, object>();
-  /** Shells to fill, four slots each: source, shell, Fill, class plan (or undefined). */
+  /** Shells to fill, four slots each: source, shell, Fill, shape. */
   private readonly todo: unknown[] = [];
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
   /** Pairs: revive, object (discovery order). */
   private readonly revives: unknown[] = [];
-
-  /** Object.prototype has no enumerable property (nobody polluted it): for…in is safe on plain objects. */
-  private readonly plainForIn = !inheritsEnumerable(Object.prototype);
 
   constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {}
 
@@ -107,7 +146,7 @@ class Copier {
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
     const todo = this.todo;
-    for (let i = 0; i < todo.length; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as ClassPlan | undefined);
+    for (let i = 0; i < todo.length; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as Shape);
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
     const revives = this.revives;
     for (let i = revives.length - 2; i >= 0; i -= 2) (revives[i] as (obj: object) => void)(revives[i + 1] as object);
@@ -131,43 +170,53 @@ class Copier {
   /** An object met for the first time: its shell (filled later), or itself when immutable. */
   private meet(src: object): object {
     const proto = Object.getPrototypeOf(src) as object | null;
+    const shape = shapes.get(proto) ?? shapeOf(proto);
     const frozen = Object.isFrozen(src);
-    if ((frozen || unfrozenConstantPrototypes.has(proto)) && constantName(src) !== undefined) return this.share(src);
+    if ((frozen || shape.constants) && constantName(src) !== undefined) return this.share(src);
     let dst: object;
-    let fill: Fill;
-    let plan: ClassPlan | undefined;
-    if (proto === Object.prototype || proto === null) {
-      if (frozen && isImmutable(src)) return this.share(src);
-      if (proto === null || !this.plainForIn) {
-        dst = proto === null ? Object.create(null) : {};
-        fill = Fill.Plain;
-      } else {
+    let fill = shape.fill;
+    switch (fill) {
+      case Fill.Spread:
+        if (frozen && isImmutable(src)) return this.share(src);
         // A spread copies every field at once (V8 clones the shape); fill then replaces the references.
         dst = { ...src };
-        fill = Fill.Spread;
+        break;
+      case Fill.Array:
+        if (frozen && isImmutable(src)) return this.share(src);
+        // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
+        // references. An empty one needs no fill.
+        dst = (src as unknown[]).slice();
+        if ((src as unknown[]).length === 0) return this.share(src, dst);
+        break;
+      case Fill.Class: {
+        const spec = shape.spec!;
+        // A copy hook gets the Shell as well (its fields in place); save → restore an empty instance.
+        const compiled = spec.save && !spec.copy ? null : shape.compiled === undefined ? (shape.compiled = compiledCopierOf(shape.plan!, src)) : shape.compiled;
+        if (compiled !== null && sameKeys(src, compiled.keys)) {
+          dst = new compiled.Shell();
+          if (!spec.copy) fill = Fill.Compiled;
+        } else dst = Object.create(proto as object) as object;
+        if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
+        break;
       }
-    } else if (proto === Array.prototype) {
-      if (frozen && isImmutable(src)) return this.share(src);
-      // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the references.
-      dst = (src as unknown[]).slice();
-      fill = Fill.Array;
-    } else if (proto === Map.prototype) {
-      dst = new Map();
-      fill = Fill.Map;
-    } else if (proto === Set.prototype) {
-      dst = new Set();
-      fill = Fill.Set;
-    } else if ((plan = planOf(proto)) !== undefined) {
-      dst = Object.create(proto) as object;
-      fill = Fill.Class;
-      if (plan.revive) this.revives.push(plan.revive, dst);
-    } else {
-      const type = bytesType(src);
-      if (type === undefined) throw classRefusal(src, proto);
-      return this.share(src, copyBytes(src, type));
+      case Fill.Plain:
+        if (frozen && isImmutable(src)) return this.share(src);
+        dst = proto === null ? Object.create(null) : {};
+        break;
+      case Fill.Map:
+        dst = new Map();
+        break;
+      case Fill.Set:
+        dst = new Set();
+        break;
+      default: {
+        const type = bytesType(src);
+        if (type === undefined) throw classRefusal(src, proto as object);
+        return this.share(src, copyBytes(src, type));
+      }
     }
     this.copies.set(src, dst);
-    this.todo.push(src, dst, frozen ? fill | Fill.Frozen : fill, plan);
+    this.todo.push(src, dst, frozen ? fill | Fill.Frozen : fill, shape);
     return dst;
   }
 
@@ -176,11 +225,11 @@ class Copier {
     return copy;
   }
 
-  private fill(src: object, dst: object, fill: Fill, plan: ClassPlan | undefined): void {
+  private fill(src: object, dst: object, fill: Fill, shape: Shape): void {
     const clone = this.clone;
     switch (fill & ~Fill.Frozen) {
       case Fill.Plain:
-        copyFields(src, dst, clone, undefined, this.plainForIn);
+        copyFields(src, dst, clone, undefined, false);
         break;
       case Fill.Spread: {
         const from = src as Record<string, unknown>;
@@ -206,11 +255,14 @@ class Copier {
       case Fill.Set:
         (src as Set<unknown>).forEach((v) => (dst as Set<unknown>).add(isRef(v) ? clone(v) : v));
         break;
+      case Fill.Compiled:
+        shape.compiled!.copy(src, dst, clone);
+        break;
       case Fill.Class: {
-        const spec = plan!.entry.spec;
+        const spec = shape.spec!;
         if (spec.copy) spec.copy(src, dst, clone);
-        else if (spec.save) this.restores.push([dst, plan!.entry, clone(spec.save(src))]);
-        else (compiledCopier(plan!, src) ?? copyFieldsOf(plan!))(src, dst, clone);
+        else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
+        else copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
         break;
       }
     }
@@ -240,12 +292,6 @@ function copyFields(src: object, dst: object, clone: (v: unknown) => unknown, tr
     else to[key] = isRef(v) ? clone(v) : v;
   }
 }
-
-/** The generic field copy of a class (an instance whose fields are not its class's usual ones). */
-const copyFieldsOf =
-  (plan: ClassPlan): FieldCopier =>
-  (src, dst, clone) =>
-    copyFields(src, dst, clone, plan.transient, plan.forIn);
 
 function keysIn(obj: object): string[] {
   const keys: string[] = [];

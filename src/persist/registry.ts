@@ -57,14 +57,38 @@ export function bindCode<B extends readonly unknown[], R extends readonly unknow
 export function bindCodeTo(fn: AnyFn, bound: unknown[] | readonly unknown[]): AnyFn {
   const stamp = codeStamp(fn);
   if (!stamp || stamp.args) throw new Error(`bindCode: ${fn.name || 'an anonymous function'} is not in the code table (defineCode)`);
-  // One descriptor reused and the function passed inline (no name to keep): binding is on the copier's hot path.
-  stampDescriptor.value = { name: stamp.name, args: bound };
-  const call = Object.defineProperty((...rest: unknown[]): unknown => fn(...bound, ...rest), CODE, stampDescriptor);
-  stampDescriptor.value = undefined;
+  // Assigned, not defined: Object.defineProperty costs several times a bind (binding is on the copier's and the
+  // engine's hot paths, once per operation). A symbol key stays out of Object.keys and for-in all the same.
+  const call = boundCall(fn, bound) as AnyFn & { [CODE]?: CodeStamp };
+  call[CODE] = { name: stamp.name, args: bound };
   return call;
 }
 
-const stampDescriptor: { value: CodeStamp | undefined } = { value: undefined };
+/**
+ * `fn` with `bound` in front, without spreading in the common shapes (up to 3 bound, 0–2 more): a rest-and-spread
+ * call costs about ten plain ones, and bound listeners and continuations run on every engine step. `bound` is read
+ * at call time (the reader fills it after binding).
+ */
+function boundCall(fn: AnyFn, bound: readonly unknown[]): AnyFn {
+  return function (): unknown {
+    const n = arguments.length;
+    if (n <= 2) {
+      const a = arguments[0] as unknown;
+      const b = arguments[1] as unknown;
+      switch (bound.length) {
+        case 1:
+          return n === 0 ? fn(bound[0]) : n === 1 ? fn(bound[0], a) : fn(bound[0], a, b);
+        case 2:
+          return n === 0 ? fn(bound[0], bound[1]) : n === 1 ? fn(bound[0], bound[1], a) : fn(bound[0], bound[1], a, b);
+        case 3:
+          return n === 0 ? fn(bound[0], bound[1], bound[2]) : n === 1 ? fn(bound[0], bound[1], bound[2], a) : fn(bound[0], bound[1], bound[2], a, b);
+      }
+    }
+    const all = bound.slice();
+    for (let i = 0; i < n; i++) all.push(arguments[i]); // arguments only indexed: an optimized wrapper never allocates it
+    return fn(...all);
+  };
+}
 
 /** The code-table stamp of `fn`, or undefined for a function the table does not name. */
 export function codeStamp(fn: unknown): CodeStamp | undefined {
@@ -150,6 +174,8 @@ export interface ClassSpec<T extends object = any> {
    * An in-memory copy (copyGraph) faster than save → restore: fill `into` (an empty instance) from `obj`.
    * `clone(value)` gives the copy of any value `obj` holds (objects may not be filled yet); share what is
    * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
+   * When `obj` has its class's usual fields, `into` has them already, in order, as undefined (the copy keeps
+   * them in the object itself): set every one, as the graph writer would see a field left undefined.
    */
   readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
 }

@@ -252,11 +252,17 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
    */
   copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown): void {
     Object.assign(into, this);
-    Object.assign(into, {
-      clock: clone(this.clock), choices: clone(this.choices), readyList: clone(this.readyList), timers: clone(this.timers),
-      policy: clone(this.policy), prng: clone(this.prng), onChoice: undefined, onStall: undefined, readyView: null,
-      readyOrdinals: undefined, running: false, kicked: false, draining: undefined,
-    });
+    // Field by field, not a second Object.assign of a literal: no temporary object per copy.
+    const to = into as unknown as Record<string, unknown>;
+    to.clock = clone(this.clock);
+    to.choices = clone(this.choices);
+    to.readyList = clone(this.readyList);
+    to.timers = clone(this.timers);
+    to.policy = clone(this.policy);
+    to.prng = clone(this.prng);
+    to.onChoice = to.onStall = to.readyOrdinals = to.draining = undefined;
+    to.readyView = null;
+    to.running = to.kicked = false;
   }
 
   /** After a restore: no drain runs yet; start one if this scheduler runs by itself and has work. */

@@ -182,6 +182,43 @@ function extraFields(cell: MachineCell, each: (key: string) => void): void {
 /** A code-table listener is copied (bound to the copies of its data); any other is left to the owner. */
 const copiedListener = (listener: TransitionListener | undefined, clone: (v: unknown) => unknown): unknown => (codeStamp(listener) ? clone(listener) : undefined);
 
+/** How a cell copy takes a field: the cell's own ones shared (the memo and node are immutable), a subclass's cloned. */
+const enum How {
+  Share,
+  Listener,
+  Clone,
+  Transient,
+}
+
+/** A cell class's fields in their order, and how each is copied (made from its first instance). */
+interface CellPlan {
+  readonly keys: readonly string[];
+  readonly how: readonly How[];
+}
+
+const cellPlans = new Map<object, CellPlan>();
+
+function cellPlanOf(cell: MachineCell, proto: object): CellPlan {
+  const transient = registeredClass(cell)?.spec.transient;
+  const keys: string[] = [];
+  const how: How[] = [];
+  for (const key in cell) {
+    keys.push(key);
+    how.push(CELL_FIELDS.has(key) ? (key === 'listener' ? How.Listener : How.Share) : transient?.includes(key) ? How.Transient : How.Clone);
+  }
+  const plan = { keys, how };
+  cellPlans.set(proto, plan);
+  return plan;
+}
+
+/** A cell whose fields are not its class's usual ones (added or deleted later): field by field. */
+function copyCellFields(cell: MachineCell, into: MachineCell, clone: (v: unknown) => unknown): void {
+  const from = cell as unknown as Record<string, unknown>;
+  const to = into as unknown as Record<string, unknown>;
+  const transient = registeredClass(cell)?.spec.transient;
+  for (const key of Object.keys(cell)) to[key] = CELL_FIELDS.has(key) ? (key === 'listener' ? copiedListener(cell.listener, clone) : from[key]) : transient?.includes(key) ? undefined : clone(from[key]);
+}
+
 /**
  * A cell is saved as its machine (a named constant), systemId, state value and context (and a subclass's own
  * fields); restored by resolving that state in the machine and interning it in the memo. An in-memory copy shares
@@ -212,7 +249,26 @@ persistable('MachineCell', MachineCell, {
   copy: (cell, into, clone) => {
     const from = cell as unknown as Record<string, unknown>;
     const to = into as unknown as Record<string, unknown>;
-    const transient = registeredClass(cell)?.spec.transient;
-    for (const key of Object.keys(cell)) to[key] = CELL_FIELDS.has(key) ? (key === 'listener' ? copiedListener(cell.listener, clone) : from[key]) : transient?.includes(key) ? undefined : clone(from[key]);
+    const proto = Object.getPrototypeOf(cell) as object;
+    const plan = cellPlans.get(proto) ?? cellPlanOf(cell, proto);
+    // The class's usual fields in their order (for…in walks the enum cache: no key array): one switch per field.
+    let i = 0;
+    for (const key in from) {
+      if (key !== plan.keys[i]) return copyCellFields(cell, into, clone);
+      switch (plan.how[i++]) {
+        case How.Share:
+          to[key] = from[key];
+          break;
+        case How.Listener:
+          to[key] = copiedListener(cell.listener, clone);
+          break;
+        case How.Clone:
+          to[key] = clone(from[key]);
+          break;
+        default:
+          to[key] = undefined;
+      }
+    }
+    if (i !== plan.keys.length) copyCellFields(cell, into, clone);
   },
 });

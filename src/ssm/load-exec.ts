@@ -24,6 +24,8 @@ const hex = (n: number): string => `0x${n.toString(16)}`;
 
 /** A load failure carries VirtualBox's VMSetError text when there is one. */
 export class SsmLoadError extends VBoxError {}
+/** Saved as a VBoxError is (a teleport target's load holds its failure until the source stops sending). */
+persistable('SsmLoadError', SsmLoadError);
 
 export interface LoadExecContext {
   registry: SsmUnitRegistry;

@@ -209,6 +209,11 @@ export class PushSource implements SsmSource {
     this._wake();
   }
 
+  /** After a restore or copy: nobody awaits wait() (its promises stayed with the old engine). */
+  revive(): void {
+    this._waiters = [];
+  }
+
   private _wake(): void {
     const waiters = this._waiters;
     this._waiters = [];
@@ -218,6 +223,8 @@ export class PushSource implements SsmSource {
 }
 
 persistable('MemorySource', MemorySource);
+/** The bytes received and the armed wake are data; wait()'s resolvers are the host's. */
+persistable('PushSource', PushSource, { transient: ['_waiters'], revive: (source) => source.revive() });
 /**
  * A file source's descriptor is a host resource: a snapshot leaves it out, and a restored source is closed — a
  * load restored mid-way fails on its next read with VERR_READ_ERROR naming the file.

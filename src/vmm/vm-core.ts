@@ -205,8 +205,8 @@ export class VmCore {
 
   /** The vCPU cells report their edges (again after a restore: a listener is a host attachment). */
   listen(): void {
-    for (const [i, cell] of this.cpuStates.entries()) {
-      cell.listener = (c, from) =>
+    for (let i = 0; i < this.cpuStates.length; i++) {
+      this.cpuStates[i]!.listener = (c, from) =>
         this.emit({ kind: 'cpu-state', cpu: i, from: from.value as VmCpuState, to: c.value as VmCpuState, tNs: this.nowNs() });
     }
   }
@@ -371,7 +371,9 @@ persistable('VmCore', VmCore, {
   // The state key keeps the last error's status and cause (a load picks its cause by status), not its text.
   keyFields: { lastError: (_vm, e: VmCore['lastError']) => (e ? [e.rc, e.error ?? null] : null) },
   revive: (vm) => {
-    Object.assign(vm, { listeners: new ListenerSet<VmListener>(), onEnd: null, components: null });
+    const host = vm as unknown as { listeners: ListenerSet<VmListener>; onEnd: null; components: null };
+    host.listeners = new ListenerSet<VmListener>();
+    host.onEnd = host.components = null; // (no temporary record: a world copy revives this)
     vm.listen();
     vm.ssm?.reattach(); // the saved-state layer's listener (guest RAM stops, vCPU run time)
   },

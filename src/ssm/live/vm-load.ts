@@ -97,21 +97,14 @@ export function vmR3LoadEnd(vm: VmCore, error: unknown, raised: string | null, n
 }
 
 /**
- * VMR3LoadFromStream's SSMR3Load as the stream arrives (teleport target, teleporterTrg), in slices of the one
- * EMT(0) request that began the load (vmR3LoadBegin): ssmLoadStreamSlices over a PushSource the connection fills,
- * so a mismatch in pass 0 fails at once and the unit callbacks run on EMT(0), which sleeps on the source while
- * bytes are missing. Returns the failure (null on success) and the text the units raised; the caller ends the
- * load (vmR3LoadEnd) in the same request.
+ * VMR3LoadFromStream's SSMR3Load as the stream arrives (teleport target, teleporterTrg), for slices of the one
+ * EMT(0) request that began the load (vmR3LoadBegin): SsmLoadRun over a PushSource the connection fills, so a
+ * mismatch in pass 0 fails at once and the unit callbacks run on EMT(0), which sleeps on the source while bytes
+ * are missing. Its last step returns, or throws the load's failure; the caller ends the load (vmR3LoadEnd) in
+ * the same request.
  */
-export function* ssmLoadFromStreamSlices(vm: VmCore, source: PushSource, options: LoadOptions): Generator<SliceStep, { error: unknown; raised: string | null }, void> {
-  const progress = { vm, onProgress: options.onProgress };
-  const load = new SsmLoadRun(savedStateOf(vm).registry, source, { after: 'TELEPORT', onProgress: bindCode(loadProgress, progress) }, source);
-  try {
-    yield* load;
-    return { error: null, raised: null };
-  } catch (error) {
-    return { error, raised: load.handle?.errorMessage ?? null };
-  }
+export function ssmLoadFromStream(vm: VmCore, source: PushSource, options: LoadOptions): SsmLoadRun {
+  return new SsmLoadRun(savedStateOf(vm).registry, source, { after: 'TELEPORT', onProgress: bindCode(loadProgress, { vm, onProgress: options.onProgress }) }, source);
 }
 
 /**

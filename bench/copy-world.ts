@@ -1,0 +1,31 @@
+/**
+ * CPU µs per world copy (copyGraph) over many copies, GC included: the race's mid-run world on 4 vCPUs (A:
+ * powerOn → suspend, B: powerOff; half-way along choice 0). bench/snapshot.ts takes medians of small batches,
+ * which mostly leave the collector out; this one divides the whole run's CPU time. `drop`: each copy is garbage
+ * at once; `keep`: the last 256 stay alive (a frontier). Compare with and without
+ * `node --no-allocation-site-pretenuring` (the checker CLI's setting, src/check/gc-tuning.ts).
+ *
+ * Run: npx tsx bench/copy-world.ts [copies] [drop|keep] [scenario json]
+ */
+import { parseScenario } from '../src/check/scenario.js';
+import { World } from '../src/check/world.js';
+import { copyGraph } from '../src/persist/graph.js';
+
+const copies = Number(process.argv[2] ?? 20_000);
+const mode = process.argv[3] ?? 'drop';
+const spec = parseScenario(JSON.parse(process.argv[4] ?? '{"cpus":4,"clients":[["powerOn","suspend"],["powerOff"]]}'));
+let total = 0;
+for (const w = World.build(spec, { properties: [] }); !w.terminal; total++) w.step(0);
+const world = World.build(spec, { properties: [] });
+for (let i = 0; i < total >> 1; i++) world.step(0);
+
+const cpuUs = (): number => {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+};
+const kept: unknown[] = [];
+for (let i = 0; i < 2_000; i++) copyGraph(world); // warm up
+const t0 = cpuUs();
+if (mode === 'keep') for (let i = 0; i < copies; i++) kept[i & 255] = copyGraph(world);
+else for (let i = 0; i < copies; i++) copyGraph(world);
+console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10 }));
