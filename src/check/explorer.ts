@@ -22,6 +22,7 @@ import { StateTable } from './state-table.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import { counterexampleTrace, livenessMessage } from './trace.js';
 import { World, type WorldOptions } from './world.js';
+import { UserFunctions } from './world-snapshot.js';
 
 /** Distinct run ends kept for the result: terminal states, and quiescent ones (only timers left, clients done). */
 export const OUTCOMES_MAX = 10_000;
@@ -42,6 +43,8 @@ export class Explorer {
   /** Worlds copied (copyGraph) instead of rebuilt. */
   copies = 0;
   replayedSteps = 0;
+  /** The user's functions (invariants, properties) a world holds: shared by copies, named in snapshots. */
+  readonly userFunctions = new UserFunctions();
   /** Kept worlds written as snapshots beyond the memory budget, and the most bytes kept worlds held at once. */
   snapshots = 0;
   keptBytesPeak = 0;
@@ -111,7 +114,7 @@ export class Explorer {
    * worlds do. Breadth-first search expands a state's further choices from copies of the world it took there.
    */
   copy(world: World): World {
-    const copy = copyGraph(world);
+    const copy = copyGraph(world, this.userFunctions.write);
     copy.attachCoverage(this.coverage);
     this.copies++;
     return copy;

@@ -14,7 +14,7 @@
 import type { Explorer } from './explorer.js';
 import { choiceSignature } from './parked.js';
 import type { World } from './world.js';
-import { freezeWorld, liveBytesOf, thawWorld } from './world-snapshot.js';
+import { WorldSnapshots } from './world-snapshot.js';
 
 /** Live worlds kept by default: 128 MiB (about 4,500 worlds of the 4-vCPU race); snapshots beyond. */
 export const KEPT_WORLD_BYTES = 128 << 20;
@@ -41,12 +41,15 @@ export class KeptWorlds {
   #liveKept = 0;
   #worldBytes = 0;
   #snapshotBytes = 0;
+  readonly #snapshots: WorldSnapshots;
 
   constructor(
     readonly x: Explorer,
     readonly budget: number,
     readonly spares: boolean,
-  ) {}
+  ) {
+    this.#snapshots = new WorldSnapshots(x.userFunctions);
+  }
 
   /** Keep `world` for state `index` (`own`: its path, when not the table's); `rebuildable`: let it go rather than snapshot it. */
   keep(index: number, world: World, rebuildable: boolean, own?: OwnPath): void {
@@ -54,7 +57,7 @@ export class KeptWorlds {
       this.#at.set(index, { world, own });
       this.#live++;
     } else if (!rebuildable) {
-      const bytes = freezeWorld(world);
+      const bytes = this.#snapshots.freeze(world);
       this.#at.set(index, { world: bytes, own });
       this.#snapshotBytes += bytes.length;
       this.x.snapshots++;
@@ -85,7 +88,7 @@ export class KeptWorlds {
   take(index: number): { world: World; own: OwnPath | undefined } | undefined {
     const kept = this.#remove(index);
     if (kept === undefined || !(kept.world instanceof Uint8Array)) return kept as { world: World; own: OwnPath | undefined } | undefined;
-    const world = thawWorld(kept.world);
+    const world = this.#snapshots.thaw(kept.world);
     world.attachCoverage(this.x.coverage);
     return { world, own: kept.own };
   }
@@ -115,7 +118,7 @@ export class KeptWorlds {
   }
 
   #fits(world: World): boolean {
-    if (this.#liveKept++ % SAMPLE_EVERY === 0) this.#worldBytes = Math.max(this.#worldBytes, liveBytesOf(world));
+    if (this.#liveKept++ % SAMPLE_EVERY === 0) this.#worldBytes = Math.max(this.#worldBytes, this.#snapshots.liveBytes(world));
     return (this.#live + 1) * this.#worldBytes <= this.budget;
   }
 

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import type { Scenario } from '../../src/check/scenario.js';
+import type { UserInvariant } from '../../src/check/property.js';
 import { SUITE_SCENARIOS } from './suite-scenarios.js';
 
 const summary = (r: ExploreResult) => ({
@@ -52,6 +53,22 @@ describe('no replay beyond the memory budget: kept worlds as snapshots', () => {
   )('%s', async (_name, scenario, mode) => {
     const { copy } = await compare(scenario, { por: false, symmetry: false, ...bounded(scenario), mode }, { keptWorldBytes: 0 });
     expect(copy.snapshots).toBeGreaterThan(0);
+  });
+
+  it.each(['bfs', 'dfs'] as const)('%s: user invariants (functions) travel in snapshots: one evaluation per transition, the same counterexample', async (mode) => {
+    const race: Scenario = { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    let evaluations = 0;
+    const invariants: UserInvariant[] = [
+      { name: 'counting', holds: () => void evaluations++ },
+      { name: 'never-suspended', holds: (view) => view.vmState !== 'SUSPENDED' },
+    ];
+    const { copy } = await compare(race, { mode, invariants, por: false, symmetry: false }, { keptWorldBytes: 0 });
+    expect(copy.violations[0]?.property).toBe('never-suspended');
+    evaluations = 0;
+    const again = await explore(race, { mode, invariants: invariants.slice(0, 1), por: false, symmetry: false, copyDepth: 0, keptWorldBytes: 0 });
+    expect(again.status).toBe('ok');
+    expect(evaluations).toBe(again.transitions);
+    expect(again.snapshots).toBeGreaterThan(0);
   });
 
   it('the kept worlds count in bytes/state: every state kept once, as a snapshot smaller than a live world', async () => {
