@@ -7,7 +7,11 @@
  * needs by replaying its prefix (`copyDepth: Infinity`, the explorer before copies); the same with every kept
  * world a snapshot (`keptWorldBytes: 0`, kept-worlds.ts), and for every mutant's shortest counterexample.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readCheckpoint } from '../../src/check/checkpoint/checkpoint.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import type { Scenario } from '../../src/check/scenario.js';
@@ -77,6 +81,22 @@ describe('no replay beyond the memory budget: kept worlds as snapshots', () => {
     const snapshots = await explore(race, { por: false, symmetry: false, copyDepth: 0, keptWorldBytes: 0 });
     expect([live.snapshots, snapshots.snapshots]).toEqual([0, snapshots.states]);
     expect(live.bytesPerState).toBeGreaterThan(snapshots.bytesPerState);
+  });
+});
+
+describe('no replay after a resume: kept worlds are not checkpointed, so each frontier state is rebuilt once', () => {
+  it('stopped by maxStates, resumed with copyDepth 0: the uninterrupted result, at most one rebuild per frontier state', async () => {
+    const race: Scenario = { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const options: ExploreOptions = { por: false, symmetry: false, copyDepth: 0 };
+    const dir = mkdtempSync(join(tmpdir(), 'copied-worlds-'));
+    await explore(race, { ...options, maxStates: 700, checkpoint: { dir, everyMs: 1e9, everyStates: 150 } });
+    const { head, states } = readCheckpoint(dir).header;
+    const resumed = await explore(race, { ...options, resume: dir });
+    const whole = await explore(race, options);
+    expect(summary(resumed)).toEqual(summary(whole));
+    expect(resumed.rebuilds).toBeGreaterThan(0);
+    expect(resumed.rebuilds).toBeLessThanOrEqual(states - head);
+    expect(whole.replayedSteps).toBe(0);
   });
 });
 
