@@ -14,7 +14,7 @@
  * [--kept-bytes n]`, or on the build `node dist/bench/check-copies.js`.
  */
 import { spawnSync } from 'node:child_process';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { explore, type ExploreOptions } from '../src/check/explore.js';
 import { disablePretenuring } from '../src/check/gc-tuning.js';
 import type { Scenario } from '../src/check/scenario.js';
@@ -90,7 +90,7 @@ export async function main(argv: string[] = []): Promise<CopiesRow[]> {
     const best = new Map<string, CopiesRow>();
     for (let round = 0; round < repeat; round++) {
       for (const strategy of strategies) {
-        const child = spawnSync(process.execPath, [...process.execArgv, process.argv[1]!, '--one', name, strategy, kept ?? ''], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', name, strategy, kept ?? ''], { encoding: 'utf8', maxBuffer: 1 << 20 });
         if (child.status !== 0) throw new Error(`check-copies: ${name} ${strategy} failed: ${child.stderr}`);
         const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as CopiesRow;
         if (!best.has(strategy) || row.cpuSeconds < best.get(strategy)!.cpuSeconds) best.set(strategy, row);
