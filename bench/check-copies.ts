@@ -1,6 +1,6 @@
 /**
- * Expanding states from copied worlds (issue 17 item 1): each case explored single-threaded, breadth-first, in a
- * child process of its own (so peak RSS is the case's), with each expansion strategy:
+ * Expanding states from copied worlds (issue 17 item 1): each case explored single-threaded, breadth-first
+ * (`--mode dfs`: depth-first), in a child process of its own (so peak RSS is the case's), with each expansion strategy:
  * - hybrid: the default (ExploreOptions.copyDepth = COPY_DEPTH_MIN): copies from that depth on, rebuilds nearer
  *   the root;
  * - copy: `copyDepth: 0`: every state expanded from the world that discovered it and copies of it, no replay.
@@ -11,11 +11,11 @@
  * fastest is shown), and V8's allocation-site pretenuring is off as `vmm-actors check` runs.
  *
  * Run: `npx tsx bench/check-copies.ts [--cases race4-off,save] [--strategies hybrid,copy] [--repeat k]
- * [--kept-bytes n]`, or on the build `node dist/bench/check-copies.js`.
+ * [--kept-bytes n] [--mode dfs]`, or on the build `node dist/bench/check-copies.js`.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { explore, type ExploreOptions } from '../src/check/explore.js';
+import { explore, type ExploreMode, type ExploreOptions } from '../src/check/explore.js';
 import { disablePretenuring } from '../src/check/gc-tuning.js';
 import type { Scenario } from '../src/check/scenario.js';
 
@@ -50,11 +50,11 @@ export interface CopiesRow {
 }
 
 /** One case in this process: what the child prints. */
-async function runOne(name: string, strategy: string, keptBytes: number | undefined): Promise<CopiesRow> {
+async function runOne(name: string, strategy: string, keptBytes: number | undefined, mode: ExploreMode): Promise<CopiesRow> {
   disablePretenuring();
   const [scenario, options] = CASES[name]!;
   const before = process.cpuUsage();
-  const r = await explore(scenario, { ...options, ...STRATEGIES[strategy], ...(keptBytes !== undefined ? { keptWorldBytes: keptBytes } : {}), timeLimitMs: 300_000 });
+  const r = await explore(scenario, { ...options, mode, ...STRATEGIES[strategy], ...(keptBytes !== undefined ? { keptWorldBytes: keptBytes } : {}), timeLimitMs: 300_000 });
   const cpu = process.cpuUsage(before);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   return {
@@ -84,13 +84,14 @@ export async function main(argv: string[] = []): Promise<CopiesRow[]> {
   const strategies = (arg('--strategies') ?? Object.keys(STRATEGIES).join(',')).split(',');
   const repeat = Number(arg('--repeat') ?? 1);
   const kept = arg('--kept-bytes');
+  const mode = arg('--mode') ?? 'bfs';
   const rows: CopiesRow[] = [];
   console.log('case       strategy  verdict     states   CPU s  states/CPU s   copies  rebuilds  replayed  snapshots  B/state  peak RSS MiB');
   for (const name of cases) {
     const best = new Map<string, CopiesRow>();
     for (let round = 0; round < repeat; round++) {
       for (const strategy of strategies) {
-        const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', name, strategy, kept ?? ''], { encoding: 'utf8', maxBuffer: 1 << 20 });
+        const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--one', name, strategy, kept ?? '', mode], { encoding: 'utf8', maxBuffer: 1 << 20 });
         if (child.status !== 0) throw new Error(`check-copies: ${name} ${strategy} failed: ${child.stderr}`);
         const row = JSON.parse(child.stdout.trim().split('\n').pop()!) as CopiesRow;
         if (!best.has(strategy) || row.cpuSeconds < best.get(strategy)!.cpuSeconds) best.set(strategy, row);
@@ -111,6 +112,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--one');
   if (i >= 0) {
     const kept = process.argv[i + 3];
-    console.log(JSON.stringify(await runOne(process.argv[i + 1]!, process.argv[i + 2]!, kept ? Number(kept) : undefined)));
+    console.log(JSON.stringify(await runOne(process.argv[i + 1]!, process.argv[i + 2]!, kept ? Number(kept) : undefined, process.argv[i + 4] as ExploreMode)));
   } else await main(process.argv.slice(2));
 }
