@@ -8,6 +8,7 @@ import { main as liveSave } from './live-save.js';
 import { main as inspect } from './inspect.js';
 import { main as checkPowerOns } from './check-powerons.js';
 import { main as checkRebuild } from './check-rebuild.js';
+import { main as checkCopies } from './check-copies.js';
 import { main as checkParallel } from './check-parallel.js';
 import { main as checkHalt } from './check-halt.js';
 import { main as checkKeyAudit } from './check-key-audit.js';
@@ -37,6 +38,7 @@ const benches: [string, () => Promise<unknown>][] = [
   ['viewer relay under a flood: 100 x 10 MiB, 1,000 x 1 MiB (peak RSS of the viewer)', () => viewerFlood()],
   // Last: check-powerons switches V8's allocation-site pretenuring off for the rest of the process, as the CLI does.
   ['model checker: world rebuild and step cost, N = 4 race (V8 defaults)', () => checkRebuild()],
+  ['model checker: copied worlds vs rebuilds (race N = 4, 5)', () => checkCopies(['--cases', 'race4-off,race4-on,race5-off,race5-on'])],
   ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],
   ['model checker on 1 and 2 worker threads: the race, N = 2…6, reductions off', () => checkParallel()],
   ['model checker with halt methods on: per method, N = 1…3, and the halt-path mutants', () => checkHalt()],
