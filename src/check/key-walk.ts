@@ -55,13 +55,8 @@ interface Rank {
 
 /** One walk at a time per instance (the explorer keeps one); nothing it allocates per state but the id table's entries. */
 export class KeyWalk {
-  /**
-   * Object → base + its number, base = the walk's slot × 2^22: entries of earlier walks are below base and stay
-   * until every 64th walk clears the table. (A Map cleared per walk shrinks and grows its table again at every
-   * walk: that rehashing and its garbage were most of the walk's cost.)
-   */
+  /** Object → its number in this walk (cleared after each: entries must not keep a world alive). */
   private readonly ids = new Map<object, number>();
-  private base = 0;
   private readonly order: object[] = [];
   private readonly late: object[] = [];
   private readonly deferred = new Set<object>();
@@ -82,21 +77,11 @@ export class KeyWalk {
     } finally {
       key.buf = this.buf;
       key.length = this.n;
-      this.base += 0x400000;
-      if (this.base === 64 * 0x400000) {
-        this.ids.clear();
-        this.base = 0;
-      }
+      this.ids.clear();
       this.order.length = 0;
       this.late.length = 0;
       this.deferred.clear();
     }
-  }
-
-  /** The object's number in this walk, or undefined. */
-  private idOf(v: object): number | undefined {
-    const x = this.ids.get(v);
-    return x !== undefined && x >= this.base ? x - this.base : undefined;
   }
 
   private run(root: object): void {
@@ -172,7 +157,7 @@ export class KeyWalk {
 
   /** An object: its number, a constant's name, or the next number (it is walked in turn). */
   objectValue(v: object): void {
-    const id = this.idOf(v);
+    const id = this.ids.get(v);
     if (id !== undefined) {
       this.w(Tag.Ref);
       return this.w(id);
@@ -184,7 +169,7 @@ export class KeyWalk {
         return this.w(hashOf(name));
       }
     }
-    this.ids.set(v, this.base + this.order.length);
+    this.ids.set(v, this.order.length);
     this.order.push(v);
     this.w(Tag.New);
   }
@@ -281,9 +266,9 @@ export class KeyWalk {
 
   /** An `unordered` field's value: a collection met here for the first time is walked last, sorted. */
   unorderedField(v: unknown): void {
-    if (typeof v !== 'object' || v === null || this.idOf(v) !== undefined) return this.value(v);
+    if (typeof v !== 'object' || v === null || this.ids.get(v) !== undefined) return this.value(v);
     this.objectValue(v);
-    if (this.idOf(v) !== undefined) {
+    if (this.ids.get(v) !== undefined) {
       this.deferred.add(v);
       this.late.push(v);
     }
@@ -329,7 +314,7 @@ export class KeyWalk {
   /** Where an item sorts: 0 a numbered object (by number), 1 a primitive or a named object (by text), 2 the rest as they come. */
   private rank(k: unknown, v: unknown, at: number): Rank {
     if (k === null || (typeof k !== 'object' && typeof k !== 'function')) return { kind: 1, key: `${typeof k}:${String(k)}`, at, k, v };
-    const id = this.idOf(k);
+    const id = this.ids.get(k);
     if (id !== undefined) return { kind: 0, key: id, at, k, v };
     const stamp = typeof k === 'function' ? codeStamp(k) : undefined;
     if (stamp && !stamp.args) return { kind: 1, key: `code:${stamp.name}`, at, k, v };
