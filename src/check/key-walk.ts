@@ -57,9 +57,12 @@ interface Rank {
 export class KeyWalk {
   /** Object → its number in this walk (cleared after each: entries must not keep a world alive). */
   private readonly ids = new Map<object, number>();
-  private readonly order: object[] = [];
+  /** The objects in walk order: the first `count` entries (kept at its size: a truncated array grows again). */
+  private readonly order: (object | undefined)[] = [];
+  private count = 0;
   private readonly late: object[] = [];
-  private readonly deferred = new Set<object>();
+  /** deferred[i]: object i is an unordered collection, walked last (late); set false when i is numbered. */
+  private readonly deferred: boolean[] = [];
   private readonly plainForIn = !inheritsEnumerable(Object.prototype);
   private buf = new Int32Array(1024);
   private n = 0;
@@ -78,9 +81,9 @@ export class KeyWalk {
       key.buf = this.buf;
       key.length = this.n;
       this.ids.clear();
-      this.order.length = 0;
+      this.order.fill(undefined, 0, this.count); // (no world kept alive)
+      this.count = 0;
       this.late.length = 0;
-      this.deferred.clear();
     }
   }
 
@@ -92,9 +95,9 @@ export class KeyWalk {
     this.value(root);
     const { order, late, deferred } = this;
     for (let i = 0, j = 0; ; ) {
-      for (; i < order.length; i++) {
+      for (; i < this.count; i++) {
         const obj = order[i]!;
-        if (late.length > 0 && deferred.has(obj)) continue;
+        if (deferred[i] === true) continue;
         this.object(obj);
       }
       if (j === late.length) break;
@@ -169,8 +172,15 @@ export class KeyWalk {
         return this.w(hashOf(name));
       }
     }
-    this.ids.set(v, this.order.length);
-    this.order.push(v);
+    this.ids.set(v, this.count);
+    if (this.count === this.order.length) {
+      this.order.push(v);
+      this.deferred.push(false);
+    } else {
+      this.order[this.count] = v;
+      this.deferred[this.count] = false;
+    }
+    this.count++;
     this.w(Tag.New);
   }
 
@@ -269,7 +279,7 @@ export class KeyWalk {
     if (typeof v !== 'object' || v === null || this.ids.get(v) !== undefined) return this.value(v);
     this.objectValue(v);
     if (this.ids.get(v) !== undefined) {
-      this.deferred.add(v);
+      this.deferred[this.ids.get(v)!] = true;
       this.late.push(v);
     }
   }
