@@ -38,14 +38,17 @@ export function observable(world: World): string {
   return JSON.stringify([core.vmState, cpus, clients, world.violation?.property ?? null, endOfRun(world)]);
 }
 
-/** The world's choices named by who takes them (an EMT by its vCPU, a client, a call's thread, the timer). */
-export function choiceTags(world: World): string[] {
+/**
+ * The world's choices named by who takes them (an EMT by its vCPU — `position[cpu]` with symmetry's canonical
+ * order —, a client, a call's thread, the timer): the same in two worlds of a merge.
+ */
+export function choiceTags(world: World, position?: readonly number[]): string[] {
   const tags = world.ready().map((actor) => {
     const cpu = world.core.emts.indexOf(actor as never);
-    if (cpu >= 0) return `emt.${cpu}`;
+    if (cpu >= 0) return `emt.${position?.[cpu] ?? cpu}`;
     const client = world.clients.indexOf(actor as never);
     if (client >= 0) return `client.${client}`;
-    return world.labels.threadCall.get(actor as never)?.label ?? `actor ${actor.id}`;
+    return world.labels.threadCall.get(actor as never)?.label ?? String(actor.id);
   });
   return world.timerChoice() ? [...tags, 'timer'] : tags;
 }
