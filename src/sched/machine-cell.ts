@@ -171,7 +171,7 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
 }
 
 /** A cell's own fields that its save/copy handle themselves (a subclass's other fields are saved as they are). */
-const CELL_FIELDS: ReadonlySet<string> = new Set(['listener', 'memo', 'node', 'machine', 'systemId']);
+export const CELL_FIELDS: ReadonlySet<string> = new Set(['listener', 'memo', 'node', 'machine', 'systemId']);
 
 /** A subclass's own state fields (not the cell's, not transient): `persistable('ReqCallCell', ReqCallCell)` keeps them. */
 function extraFields(cell: MachineCell, each: (key: string) => void): void {
