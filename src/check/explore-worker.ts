@@ -18,6 +18,7 @@ import { StateTable } from './state-table.js';
 import { packWorld, unpackWorld } from './world-pack.js';
 import type { EngineVariant, World } from './world.js';
 import { copyGraph } from '../persist/graph.js';
+import { RealClock } from '../time/real-clock.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 import type { Violation } from './property.js';
 import type { ScenarioSpec } from './scenario.js';
@@ -114,7 +115,9 @@ class CoverageRecorder extends CoverageSink {
 
 export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number }
 
-const nowUs = (): number => performance.now() * 1000;
+/** Where the time goes (--breakdown), read off the real-time port like the explorer's own clock. */
+const clock = new RealClock();
+const nowUs = (): number => clock.nowNs() / 1000;
 const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0 });
 
 export class ExploreWorker {

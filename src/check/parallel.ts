@@ -249,16 +249,16 @@ class Levels {
   /** Round 3: add the level's transitions in the single-threaded order; true when the search stops. */
   async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, next: Level): Promise<boolean> {
     const x = this.x;
-    let t0 = performance.now();
+    let t0 = x.clock.nowNs();
     try {
       for (let s = start; s < end; s++) {
         const found = expansions.get(s);
         if (!found) continue;
         x.frontier = x.table.size - s;
         if (s % 256 === 0) {
-          this.times.mergeUs += (performance.now() - t0) * 1000;
+          this.times.mergeUs += (x.clock.nowNs() - t0) / 1000;
           if (await x.pause()) return true;
-          t0 = performance.now();
+          t0 = x.clock.nowNs();
         }
         const { expansion } = found;
         const child = this.#take(s, expansion.steps, found.worker, end, next);
@@ -272,7 +272,7 @@ class Levels {
       }
       return false;
     } finally {
-      this.times.mergeUs += (performance.now() - t0) * 1000;
+      this.times.mergeUs += (x.clock.nowNs() - t0) / 1000;
     }
   }
 

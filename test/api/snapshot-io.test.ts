@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoGuest } from '../../src/guest/demo-guest.js';
 import {
-  isVBoxError, VINF_EM_OFF, VINF_EM_RESUME, VINF_EM_SUSPEND, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_VERSION_MISMATCH, VINF_SUCCESS, type PersistedVmm, type VM, type Vmm,
+  isVBoxError, VINF_EM_OFF, VINF_EM_RESUME, VINF_EM_SUSPEND, VERR_INVALID_MAGIC, VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_VERSION_MISMATCH, VINF_SUCCESS, SNAPSHOT_VERSION, type PersistedVmm, type VM, type Vmm,
 } from '../../src/index.js';
 import { MemorySink } from '../../src/ssm/sinks.js';
 import { engine, restored, throughJson } from './snapshot-support.js';
@@ -138,7 +138,7 @@ describe('createVMM({ snapshot }) refuses and creates nothing', () => {
   const damaged: [string, (s: PersistedVmm) => unknown, number | RegExp][] = [
     ['not an object', () => 'snapshot', VERR_INVALID_MAGIC],
     ['another format', (s) => ({ ...s, format: 'xstate' }), VERR_INVALID_MAGIC],
-    ['another version', (s) => ({ ...s, version: 2 }), VERR_VERSION_MISMATCH],
+    ['another version', (s) => ({ ...s, version: SNAPSHOT_VERSION + 1 }), VERR_VERSION_MISMATCH],
     ['no graph', (s) => ({ ...s, graph: null }), VERR_INVALID_MAGIC],
     ['a damaged function list', (s) => ({ ...s, functions: [7] }), VERR_INVALID_MAGIC],
     ['a graph whose root is not the engine', (s) => ({ ...s, graph: { ...s.graph, root: ['ref', 1] } }), VERR_INVALID_MAGIC],
