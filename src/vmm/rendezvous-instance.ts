@@ -3,10 +3,40 @@
  * (machines/rendezvous.ts: counters, order, status merge) and who has entered; its cell reports every edge.
  */
 import { rendezvousMachine, type RendezvousContext, type RendezvousEvent } from '../../machines/rendezvous.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { persistable } from '../persist/registry.js';
+
+/** The instance's cell knows its instance, so one listener serves every rendezvous (no closure per instance or copy). */
+class RendezvousCell extends MachineCell<RendezvousEvent> {
+  constructor(machine: MachineCell['machine'], systemId: string, readonly instance: RendezvousInstance) {
+    super(machine, systemId);
+    this.listener = emitRendezvousEdge;
+  }
+}
+
+const emitRendezvousEdge: TransitionListener = (cell, from, anyEvent) => {
+  const { vm, id } = (cell as RendezvousCell).instance;
+  const event = anyEvent as RendezvousEvent;
+  const cpu = 'cpu' in event ? event.cpu : null;
+  const tNs = vm.nowNs();
+  const type = event.type;
+  const to = cell.value;
+  const was = from.value as string;
+  // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
+  vm.emit(
+    type === 'begin'
+      ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
+      : type === 'callbackDone'
+        ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
+        : type === 'finish'
+          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
+          : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
+  );
+};
+// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
+persistable('RendezvousCell', RendezvousCell, { revive: (cell) => void (cell.listener = emitRendezvousEdge) });
 
 /** One rendezvous: the machine plus who has entered and returned. */
 export class RendezvousInstance {
@@ -20,31 +50,7 @@ export class RendezvousInstance {
     readonly callbackId: number,
     readonly parent: RendezvousInstance | null,
   ) {
-    this.cell = new MachineCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id);
-    this.listen();
-  }
-
-  /** The instance's cell reports its edges (again after a restore: a listener is a host attachment). */
-  listen(): void {
-    const { vm, id } = this;
-    this.cell.listener = (cell, from, anyEvent) => {
-      const event = anyEvent as RendezvousEvent;
-      const cpu = 'cpu' in event ? event.cpu : null;
-      const tNs = vm.nowNs();
-      const type = event.type;
-      const to = cell.value;
-      const was = from.value as string;
-      // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
-      vm.emit(
-        type === 'begin'
-          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
-          : type === 'callbackDone'
-            ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
-            : type === 'finish'
-              ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
-              : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
-      );
-    };
+    this.cell = new RendezvousCell(vm.host.machines?.rendezvous ?? rendezvousMachine, id, this);
   }
 
   get callback(): RendezvousCallback {
@@ -74,7 +80,6 @@ export class RendezvousInstance {
 }
 
 persistable('RendezvousInstance', RendezvousInstance, {
-  revive: (instance) => instance.listen(),
   history: ['id'],
   // Who has entered: a set (CPUs enter in whatever order the scheduler ran them).
   unordered: ['entered'],

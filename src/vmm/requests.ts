@@ -8,7 +8,7 @@ import {
   VBoxError, VERR_INVALID_PARAMETER, VERR_TOO_MUCH_DATA, VERR_VM_REQUEST_KILLED, VERR_VM_REQUEST_STATE,
   VERR_VM_REQUEST_STATUS_FREED, VERR_VM_REQUEST_STATUS_STILL_PENDING, VINF_SUCCESS,
 } from '../status.js';
-import { MachineCell, sharedEvents } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
 import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
@@ -41,6 +41,22 @@ export interface ReqStats {
   PushBackRaces: number;
 }
 
+/** The packet's cell knows its packet, so one listener serves every packet (no closure per packet or per world copy). */
+class VmReqCell extends MachineCell<VmReqEvent> {
+  constructor(machine: MachineCell['machine'], systemId: string, readonly req: VmReq) {
+    super(machine, systemId);
+    this.listener = emitRequestEdge;
+  }
+}
+
+const emitRequestEdge: TransitionListener = (cell, from) => {
+  const req = (cell as VmReqCell).req;
+  const vm = req.vm;
+  vm.emit({ kind: 'request', id: req.id, from: from.value as string, to: cell.value, target: String(req.target), cpu: req.cpu, tNs: vm.nowNs() });
+};
+// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
+persistable('VmReqCell', VmReqCell, { revive: (cell) => void (cell.listener = emitRequestEdge) });
+
 export class VmReq {
   readonly cell: MachineCell<VmReqEvent>;
   target: CpuTarget = 'any';
@@ -62,18 +78,7 @@ export class VmReq {
     readonly vm: VmCore,
     readonly id: number,
   ) {
-    this.cell = new MachineCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`);
-    this.listen();
-  }
-
-  /** The packet's cell reports its edges (again after a restore: a listener is a host attachment). */
-  listen(): void {
-    const { vm, id } = this;
-    this.cell.listener = (cell, from) =>
-      vm.emit({
-        kind: 'request', id, from: from.value as string, to: cell.value, target: String(this.target),
-        cpu: this.cpu, tNs: vm.nowNs(),
-      });
+    this.cell = new VmReqCell(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`, this);
   }
 
   get state(): VmReqState {
@@ -91,7 +96,6 @@ export class VmReq {
 // A packet's id names it in traces (identity is the object itself); its callback is written in place of fnId.
 // A free packet's other fields are stale (alloc sets every one): the key sees only that it is free.
 persistable('VmReq', VmReq, {
-  revive: (req) => req.listen(),
   history: ['id'],
   keyFields: { fnId: (req, id: number) => req.vm.functions.peek(id) },
   keySave: (req) => (req.state === 'FREE' ? 'FREE' : undefined),
