@@ -7,6 +7,7 @@
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
 import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
 import { MachineCell, sharedEvent, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import type { Steppable, TimerAction, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { joinRendezvous, startRendezvous } from './rendezvous.js';
@@ -101,22 +102,7 @@ const pollEvent = (mask: number): EmtEvent =>
 const STEP_DONE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: false });
 const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: true });
 
-/** The loop cell knows its EMT, so one listener serves every EMT (no closure per EMT or per world copy). */
-class EmtCell extends MachineCell<EmtEvent> {
-  constructor(machine: MachineCell['machine'], systemId: string, readonly emt: Emt) {
-    super(machine, systemId);
-    this.listener = emitEmtEdge;
-  }
-}
-
-const emitEmtEdge: TransitionListener = (cell, from) => {
-  const { vm, cpu } = (cell as EmtCell).emt;
-  vm.emit({ kind: 'emt', cpu, from: from.value as string, to: cell.value, tNs: vm.nowNs() });
-};
-// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
-persistable('EmtCell', EmtCell, { revive: (cell) => void (cell.listener = emitEmtEdge) });
-
-export class Emt implements Steppable, TimerTarget {
+export class Emt implements Steppable, TimerTarget, CellOwner {
   readonly id: string;
   readonly cell: MachineCell<EmtEvent>;
   readonly frames: Frame[] = [];
@@ -139,7 +125,12 @@ export class Emt implements Steppable, TimerTarget {
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
     this.current = { vm, cpu, reqCallWait: emtCallWait };
-    this.cell = new EmtCell(vm.host.machines?.emt ?? emtMachine, this.id, this);
+    this.cell = new OwnedCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id, this);
+  }
+
+  /** The loop cell's edges (its listener calls this: no closure per EMT or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    this.vm.emit({ kind: 'emt', cpu: this.cpu, from: from.value as string, to: cell.value, tNs: this.vm.nowNs() });
   }
 
   get state(): EmtState {

@@ -4,42 +4,14 @@
  */
 import { rendezvousMachine, type RendezvousContext, type RendezvousEvent } from '../../machines/rendezvous.js';
 import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import type { EventObject } from 'xstate';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { persistable } from '../persist/registry.js';
 
-/** The instance's cell knows its instance, so one listener serves every rendezvous (no closure per instance or copy). */
-class RendezvousCell extends MachineCell<RendezvousEvent> {
-  constructor(machine: MachineCell['machine'], systemId: string, readonly instance: RendezvousInstance) {
-    super(machine, systemId);
-    this.listener = emitRendezvousEdge;
-  }
-}
-
-const emitRendezvousEdge: TransitionListener = (cell, from, anyEvent) => {
-  const { vm, id } = (cell as RendezvousCell).instance;
-  const event = anyEvent as RendezvousEvent;
-  const cpu = 'cpu' in event ? event.cpu : null;
-  const tNs = vm.nowNs();
-  const type = event.type;
-  const to = cell.value;
-  const was = from.value as string;
-  // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
-  vm.emit(
-    type === 'begin'
-      ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
-      : type === 'callbackDone'
-        ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
-        : type === 'finish'
-          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
-          : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
-  );
-};
-// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
-persistable('RendezvousCell', RendezvousCell, { revive: (cell) => void (cell.listener = emitRendezvousEdge) });
-
 /** One rendezvous: the machine plus who has entered and returned. */
-export class RendezvousInstance {
+export class RendezvousInstance implements CellOwner {
   readonly cell: MachineCell<RendezvousEvent>;
   readonly entered = new Set<number>();
 
@@ -50,7 +22,28 @@ export class RendezvousInstance {
     readonly callbackId: number,
     readonly parent: RendezvousInstance | null,
   ) {
-    this.cell = new RendezvousCell(vm.host.machines?.rendezvous ?? rendezvousMachine, id, this);
+    this.cell = new OwnedCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id, this);
+  }
+
+  /** The instance cell's edges (its listener calls this: no closure per instance or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], anyEvent: EventObject): void {
+    const { vm, id } = this;
+    const event = anyEvent as RendezvousEvent;
+    const cpu = 'cpu' in event ? event.cpu : null;
+    const tNs = vm.nowNs();
+    const type = event.type;
+    const to = cell.value;
+    const was = from.value as string;
+    // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
+    vm.emit(
+      type === 'begin'
+        ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
+        : type === 'callbackDone'
+          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
+          : type === 'finish'
+            ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
+            : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
+    );
   }
 
   get callback(): RendezvousCallback {

@@ -9,6 +9,7 @@ import {
   VERR_VM_REQUEST_STATUS_FREED, VERR_VM_REQUEST_STATUS_STILL_PENDING, VINF_SUCCESS,
 } from '../status.js';
 import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
@@ -41,23 +42,7 @@ export interface ReqStats {
   PushBackRaces: number;
 }
 
-/** The packet's cell knows its packet, so one listener serves every packet (no closure per packet or per world copy). */
-class VmReqCell extends MachineCell<VmReqEvent> {
-  constructor(machine: MachineCell['machine'], systemId: string, readonly req: VmReq) {
-    super(machine, systemId);
-    this.listener = emitRequestEdge;
-  }
-}
-
-const emitRequestEdge: TransitionListener = (cell, from) => {
-  const req = (cell as VmReqCell).req;
-  const vm = req.vm;
-  vm.emit({ kind: 'request', id: req.id, from: from.value as string, to: cell.value, target: String(req.target), cpu: req.cpu, tNs: vm.nowNs() });
-};
-// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
-persistable('VmReqCell', VmReqCell, { revive: (cell) => void (cell.listener = emitRequestEdge) });
-
-export class VmReq {
+export class VmReq implements CellOwner {
   readonly cell: MachineCell<VmReqEvent>;
   target: CpuTarget = 'any';
   /** The queue the packet sits on: a CPU, or null for the global one. */
@@ -78,7 +63,13 @@ export class VmReq {
     readonly vm: VmCore,
     readonly id: number,
   ) {
-    this.cell = new VmReqCell(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`, this);
+    this.cell = new OwnedCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`, this);
+  }
+
+  /** The packet cell's edges (its listener calls this: no closure per packet or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    const vm = this.vm;
+    vm.emit({ kind: 'request', id: this.id, from: from.value as string, to: cell.value, target: String(this.target), cpu: this.cpu, tNs: vm.nowNs() });
   }
 
   get state(): VmReqState {

@@ -10,6 +10,7 @@ import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_VM_INVALID
 import type { SavedStatePort } from './save/ports.js';
 import type { CellEdgeEvent } from '../sched/cell-edges.js';
 import { MachineCell, sharedEvent, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { RequestQueue } from '../streams/request-queue.js';
 import type { Emt } from './emt.js';
@@ -142,26 +143,10 @@ export class ListenerSet<T> extends Set<T> {
   }
 }
 
-/** A vCPU's state cell knows its VM and CPU, so one listener serves every vCPU (no closure per vCPU or world copy). */
-class VmCpuCell extends MachineCell<VmCpuEvent> {
-  constructor(machine: MachineCell['machine'], systemId: string, readonly vm: VmCore, readonly cpu: number) {
-    super(machine, systemId);
-    this.listener = emitCpuState;
-  }
-}
-
-const emitCpuState: TransitionListener = (cell, from) => {
-  const { vm, cpu } = cell as VmCpuCell;
-  vm.emit({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: vm.nowNs() });
-};
-// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
-// `cpu` names the cell's place in cpuStates (which the key already sees).
-persistable('VmCpuCell', VmCpuCell, { history: ['cpu'], revive: (cell) => void (cell.listener = emitCpuState) });
-
 /** The saved-state layer as the engine sees it (vm.ssm; src/vmm/save/ports.ts). */
 export type VmSsmPort = SavedStatePort;
 
-export class VmCore {
+export class VmCore implements CellOwner {
   readonly state: MachineCell<VmEvent>;
   readonly cpuStates: MachineCell<VmCpuEvent>[];
   readonly emts: Emt[] = [];
@@ -222,9 +207,15 @@ export class VmCore {
   ) {
     this.state = new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
     const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
-    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new VmCpuCell(cpuMachine, `vm.${handle}/cpu.${i}`, this, i));
+    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new OwnedCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`, this));
     this.cpuQueues = Array.from({ length: cCpus }, (_, i) => new RequestQueue<VmReq>(`cpu.${i}`));
     this.cpuFF = new Array<number>(cCpus).fill(0);
+  }
+
+  /** A vCPU state cell's edges (its listener calls this: no closure per vCPU or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    const cpu = this.cpuStates.indexOf(cell as MachineCell<VmCpuEvent>);
+    this.emit({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: this.nowNs() });
   }
 
   get id(): string {
