@@ -9,6 +9,7 @@ import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { copyGraph } from '../../src/persist/graph.js';
 import { codeStamp } from '../../src/persist/registry.js';
+import { haltOf, queryHaltStats } from '../../src/vmm/halt/state.js';
 import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
 
 const SCENARIOS: [string, object][] = [
@@ -64,5 +65,28 @@ describe('a world copy makes no closure', () => {
     for (const kind of ['emt', 'cpu-state', 'request']) expect(expected.some((e) => e.kind === kind)).toBe(true);
     expect(expected.filter((e) => e.kind === 'cpu-state').every((e) => e.cpu >= 0)).toBe(true);
     expect(heard(copy)).toEqual(expected);
+  });
+});
+
+describe('a world copy makes fewer objects', () => {
+  it.each(SCENARIOS)('%s: empty request lanes are shared, counters of what never happened are not made', (_name, json) => {
+    const world = World.build(parseScenario(json), { properties: [] });
+    let emptyLanes = 0;
+    for (let step = 0; step < 60 && !world.terminal; step++) {
+      const copy = copyGraph(world);
+      const queues = [world.core.globalQueue, ...world.core.cpuQueues];
+      const copied = [copy.core.globalQueue, ...copy.core.cpuQueues];
+      queues.forEach((queue, i) => {
+        for (const lane of ['priority', 'normal'] as const) {
+          if (queue[lane].length > 0) expect(copied[i]![lane]).not.toBe(queue[lane]);
+          else expect((emptyLanes++, copied[i]![lane])).toBe(queue[lane]);
+        }
+      });
+      // Halt off: no EMT halts, so no EMT's halt counters exist (a query still reads zeros).
+      expect(haltOf(copy.core).cpus.map((c) => c.statsRecord)).toEqual(haltOf(copy.core).cpus.map(() => null));
+      expect(queryHaltStats(copy.core).total.cHalts).toBe(0);
+      world.step(step % world.choiceCount());
+    }
+    expect(emptyLanes).toBeGreaterThan(0);
   });
 });

@@ -69,10 +69,15 @@ export class CpuHalt {
   haltFrequency = 1;
   /** METHOD_1 history (Halt.Method12 of UVMCPU). */
   readonly method1 = { startSpinNs: 0, lastBlockNs: 0, cNSBlocked: 0, cNSBlockedTooLong: 0, cNSBlockedTooLongAvg: 0, cBlocks: 0 };
-  readonly stats = zeroHaltCpuStats();
+  /** The counters, made at the first count (most EMTs of most worlds never halt: a world copy has one object less). */
+  statsRecord: HaltCpuStats | null = null;
 
   constructor(vm: VmCore, readonly cpu: number) {
     this.sem = new EventSem(vm.host.sched, `${vm.id}/emt.${cpu}/sem`);
+  }
+
+  get stats(): HaltCpuStats {
+    return (this.statsRecord ??= zeroHaltCpuStats());
   }
 
   /**
@@ -100,7 +105,7 @@ export class CpuHalt {
 }
 
 /** The statistics and VMR3WaitHalted's one-second averages are only counted, never read to decide. */
-persistable('CpuHalt', CpuHalt, { history: ['stats', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'] });
+persistable('CpuHalt', CpuHalt, { history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'] });
 
 export interface HaltOptions {
   asWritten: boolean;
@@ -185,8 +190,9 @@ export function queryHaltStats(vm: VmCore): HaltStatistics {
   const halt = haltOf(vm);
   const total = zeroHaltCpuStats();
   const cpus = halt.cpus.map((c) => {
-    for (const key of Object.keys(total) as (keyof HaltCpuStats)[]) total[key] += c.stats[key];
-    return { ...c.stats, haltIntervalNs: c.haltIntervalNs, haltFrequency: c.haltFrequency };
+    const stats = c.statsRecord ?? zeroHaltCpuStats(); // (a query counts nothing: no record made)
+    for (const key of Object.keys(total) as (keyof HaltCpuStats)[]) total[key] += stats[key];
+    return { ...stats, haltIntervalNs: c.haltIntervalNs, haltFrequency: c.haltFrequency };
   });
   return { method: halt.method, cpus, total };
 }
