@@ -46,7 +46,10 @@ describe('a world copy makes no closure', () => {
   it.each(SCENARIOS)('%s: at every step, no revived listener is a new closure', (_name, json) => {
     const world = World.build(parseScenario(json), { properties: [] });
     for (let step = 0; step < 60 && !world.terminal; step++) {
-      expect(freshClosures(world, copyGraph(world)).filter((path) => REVIVED.test(path))).toEqual([]);
+      const copy = copyGraph(world);
+      expect(freshClosures(world, copy).filter((path) => REVIVED.test(path))).toEqual([]);
+      // Nor is code bound again: the halt method's cell reports through its owner too.
+      expect(haltOf(copy.core).cell.listener).toBe(haltOf(world.core).cell.listener);
       world.step(step % world.choiceCount());
     }
   });

@@ -9,8 +9,9 @@ import {
 } from '../../../machines/halt-method.js';
 import type { Gvmm } from '../../gvmm/gvmm.js';
 import type { GvmmStateSink } from '../../gvmm/sched.js';
-import { bindCode, defineCode, persistable } from '../../persist/registry.js';
+import { persistable } from '../../persist/registry.js';
 import { MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
 import type { VmConfig } from '../config.js';
 import type { VmCore } from '../vm-core.js';
 import { EventSem } from './event-sem.js';
@@ -115,7 +116,7 @@ export interface HaltOptions {
   semResolutionNs: number;
 }
 
-export class VmHalt {
+export class VmHalt implements CellOwner {
   readonly cell: MachineCell<HaltMethodEvent>;
   readonly cpus: CpuHalt[];
   /** Halt.Method12 (zeroed and re-read by each switch). */
@@ -132,10 +133,13 @@ export class VmHalt {
     readonly gvmm: Gvmm,
     readonly options: HaltOptions,
   ) {
-    this.cell = new MachineCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`);
-    // The method's switches reach the VM's event stream; code bound to data, carried by the cell's save and copy.
-    this.cell.listener = bindCode(haltMethodEdge, this.vm);
+    // The method's switches reach the VM's event stream (cellEdge: nothing bound again by a world copy).
+    this.cell = new OwnedCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`, this);
     this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => new CpuHalt(vm, cpu));
+  }
+
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    this.vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: this.vm.nowNs() });
   }
 
   get method(): HaltMethodName {
@@ -157,9 +161,6 @@ export class VmHalt {
   }
 }
 
-const haltMethodEdge = defineCode('halt.methodEdge', (vm: VmCore, ...[cell, from]: Parameters<TransitionListener>): void =>
-  vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: vm.nowNs() }),
-);
 
 persistable('VmHalt', VmHalt);
 
