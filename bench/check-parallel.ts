@@ -6,17 +6,26 @@
  * states per second (runs cut short by the time limit are "bounded" and compare by rate). The workers are
  * started once before the table (their start-up, printed first, is paid once per process: finished runs leave
  * them idle for the next). Counts must match between the rows of one N; the bench says so when they do not.
+ * Below the table, where the workers' time went per transition (µs, summed over workers): unpacking worlds,
+ * stepping with the key and facts, packing children; the main thread's merge; and the load average beside it
+ * (the machine is shared: compare runs taken at similar load).
  *
- * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--workers n] [--time-limit s] [--repeat k]`
+ * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
  * (the two settings alternate k times and each row shows its fastest run), or
  * `npx tsx bench/check-parallel.ts` (workers then load the TypeScript sources through tsx).
  */
+import { loadavg } from 'node:os';
 import { explore, type ExploreResult } from '../src/check/explore.js';
+import { disablePretenuring } from '../src/check/gc-tuning.js';
+import { Explorer } from '../src/check/explorer.js';
+import { parallelBreadthFirst, type ParallelTimes } from '../src/check/parallel.js';
+import { parseScenario } from '../src/check/scenario.js';
 import type { CheckBenchRow } from './check-powerons.js';
 import type { Scenario } from '../src/check/scenario.js';
 
 export interface ParallelBenchRow extends Pick<CheckBenchRow, 'cpus' | 'verdict' | 'states' | 'transitions' | 'rebuilds' | 'seconds' | 'cpuSeconds'> {
   workers: number;
+  load: number;
   statesPerSecond: number;
   speedUp: number;
 }
@@ -36,25 +45,41 @@ const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend
 interface Measured {
   result: ExploreResult;
   cpuSeconds: number;
+  /** The 1-minute load average when the run ended. */
+  load: number;
+}
+
+/** Where the workers' time went, from one more run with the explorer's parallel search itself. */
+export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number }> {
+  const x = new Explorer(parseScenario(race(cpus)), { por: false, symmetry: false });
+  const t0 = performance.now();
+  const elu = performance.eventLoopUtilization();
+  const times = await parallelBreadthFirst(x, workers);
+  const mainBusy = performance.eventLoopUtilization(elu).utilization;
+  return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy };
 }
 
 async function run(cpus: number, workers: number, timeLimitMs: number): Promise<Measured> {
   const before = process.cpuUsage();
   const result = await explore(race(cpus), { por: false, symmetry: false, workers, timeLimitMs });
   const cpu = process.cpuUsage(before);
-  return { result, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  return { result, cpuSeconds: (cpu.user + cpu.system) / 1e6, load: loadavg()[0]! };
 }
 
 export async function main(options: ParallelBenchOptions = {}): Promise<ParallelBenchRow[]> {
   const argv = process.argv;
   const flag = (name: string) => (argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : undefined);
-  const cpusList = options.cpus ?? (argv.includes('--quick') ? [2, 3, 4] : [2, 3, 4, 5, 6]);
+  const listed = argv.includes('--cpus') ? argv[argv.indexOf('--cpus') + 1]!.split(',').map(Number) : undefined;
+  const cpusList = options.cpus ?? listed ?? (argv.includes('--quick') ? [2, 3, 4] : [2, 3, 4, 5, 6]);
   const workers = options.workers ?? flag('--workers') ?? 2;
   const timeLimitMs = (options.timeLimitS ?? flag('--time-limit') ?? 60) * 1000;
   const repeat = options.repeat ?? flag('--repeat') ?? 1;
   const print = options.print ?? true;
-  const warm = await run(1, workers, timeLimitMs);
-  if (print) console.log(`${workers} workers started and a 1-vCPU race explored in ${warm.result.seconds.toFixed(2)} s (paid once per process)`);
+  disablePretenuring(); // as the CLI does: dropped worlds are collected young (gc-tuning.ts); before the workers start
+  // Warm-up: starting the workers, and enough work that their code is compiled before any row is timed.
+  const warm = await run(3, workers, timeLimitMs);
+  await run(3, 1, timeLimitMs);
+  if (print) console.log(`${workers} workers started and warmed up on the 3-vCPU race in ${warm.result.seconds.toFixed(2)} s (paid once per process)`);
   const rows: ParallelBenchRow[] = [];
   const rate = (m: Measured) => m.result.states / m.result.seconds;
   for (const cpus of cpusList) {
@@ -71,7 +96,7 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
       const r = m.result;
       rows.push({
         cpus, workers: count, verdict: r.status === 'bounded' ? `bounded (${r.bound})` : r.status, states: r.states, transitions: r.transitions,
-        rebuilds: r.rebuilds, seconds: r.seconds, cpuSeconds: m.cpuSeconds, statesPerSecond: rate(m), speedUp: rate(m) / rate(one),
+        rebuilds: r.rebuilds, seconds: r.seconds, cpuSeconds: m.cpuSeconds, load: m.load, statesPerSecond: rate(m), speedUp: rate(m) / rate(one),
       });
     }
     const [a, b] = [one.result, many.result];
@@ -80,15 +105,24 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
     }
   }
   if (print) printRows(rows);
+  if (print && argv.includes('--breakdown')) {
+    const cpus = cpusList[cpusList.length - 1]!;
+    const b = await breakdown(cpus, workers);
+    const per = (us: number) => (us / b.transitions).toFixed(1);
+    console.log(
+      `N = ${cpus}, ${workers} workers, per transition (µs, summed over workers): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
+        `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a worker that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
+    );
+  }
   return rows;
 }
 
 function printRows(rows: readonly ParallelBenchRow[]): void {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
-  const header = ['N', 'workers', 'verdict', 'states', 'transitions', 'rebuilds', 'wall s', 'CPU s', 'states/s', 'speed-up'];
+  const header = ['N', 'workers', 'verdict', 'states', 'transitions', 'rebuilds', 'wall s', 'CPU s', 'states/s', 'speed-up', 'load'];
   const lines = rows.map((r) => [
     String(r.cpus), String(r.workers), r.verdict, n(r.states), n(r.transitions), n(r.rebuilds), r.seconds.toFixed(2), r.cpuSeconds.toFixed(2),
-    n(r.statesPerSecond), `${r.speedUp.toFixed(2)}x`,
+    n(r.statesPerSecond), `${r.speedUp.toFixed(2)}x`, r.load.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const format = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

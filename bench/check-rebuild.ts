@@ -1,7 +1,8 @@
 /**
- * What one expansion of a model-checker state costs. Worlds cannot be cloned, so the explorer rebuilds a world
- * (World.build: createVMM, VMR3Create to CREATED through the engine's own steps) and replays the state's
- * prefix for every state it expands; build time and the cost of one engine step set its speed. Reports:
+ * What expanding a model-checker state costs when its world is rebuilt (World.build: createVMM, VMR3Create to
+ * CREATED through the engine's own steps) and the state's prefix replayed, as the default search still does
+ * nearer the root than copyDepth (copies instead: bench/check-copies.ts); build time and the cost of one engine
+ * step set its speed. Reports:
  * - build: milliseconds per World.build of the issue's race (A: powerOn → suspend, B: powerOff; 4 vCPUs);
  * - step: microseconds per World.step, over seeded random runs from CREATED to the end;
  * (the medians of several rounds: other processes on the machine make single rounds noisy);

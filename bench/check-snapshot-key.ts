@@ -5,7 +5,7 @@
  * prefixes the hand key merges and the snapshot key does not is built again and the differing snapshot path
  * printed: a history field to declare, or state the hand key forgot.
  *
- * Run: `npx tsx bench/check-snapshot-key.ts [maxStates]`.
+ * Run: `npx tsx bench/check-snapshot-key.ts [maxStates] [rounds]` (CPU time, runs alternating).
  */
 import { explore } from '../src/check/explore.js';
 import { Explorer } from '../src/check/explorer.js';
@@ -14,6 +14,7 @@ import { snapshotDiff } from '../src/check/snapshot-key.js';
 import { AUDITED } from './check-key-audit.js';
 
 const maxStates = Number(process.argv[2] ?? 20_000);
+const rounds = Number(process.argv[3] ?? 2);
 const SCENARIOS: [string, Scenario][] = [
   ['race powerOn→suspend ∥ powerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }],
   ...AUDITED,
@@ -48,15 +49,29 @@ function firstSplit(input: Scenario): string {
   return 'none found';
 }
 
+const cpuSeconds = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
 for (const [name, input] of SCENARIOS) {
   const row: string[] = [name];
   const counts: number[] = [];
   try {
-    for (const stateKey of ['hand', 'snapshot'] as const) {
-      const r = await explore(input, { stateKey, symmetry: false, maxStates, liveness: false, timeLimitMs: 60_000 });
-      counts.push(r.states);
-      row.push(`${stateKey}: ${r.states}${r.bound ? ` (${r.bound})` : ''} states ${r.seconds.toFixed(2)} s ${Math.round(r.statesPerSecond)}/s`);
+    // CPU time over alternating runs (hand, snapshot, snapshot, hand …): the machine is shared and noisy.
+    const cpu = { hand: 0, snapshot: 0 };
+    const states = { hand: 0, snapshot: 0 };
+    for (let round = 0; round < rounds; round++) {
+      for (const stateKey of (round % 2 ? ['snapshot', 'hand'] : ['hand', 'snapshot']) as ('hand' | 'snapshot')[]) {
+        const start = cpuSeconds();
+        const r = await explore(input, { stateKey, symmetry: false, maxStates, liveness: false, timeLimitMs: 60_000 });
+        cpu[stateKey] += cpuSeconds() - start;
+        states[stateKey] += r.states;
+        if (round === 0) counts.push(r.states);
+      }
     }
+    for (const stateKey of ['hand', 'snapshot'] as const) row.push(`${stateKey}: ${states[stateKey] / rounds} states ${Math.round(states[stateKey] / cpu[stateKey])}/s`);
+    row.push(`×${((states.hand / cpu.hand) / (states.snapshot / cpu.snapshot)).toFixed(2)}`);
     console.log(row.join(' | '));
     if (counts[0] !== counts[1]) console.log(`   first split: ${firstSplit(input)}`);
   } catch (error) {

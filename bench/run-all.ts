@@ -8,11 +8,13 @@ import { main as liveSave } from './live-save.js';
 import { main as inspect } from './inspect.js';
 import { main as checkPowerOns } from './check-powerons.js';
 import { main as checkRebuild } from './check-rebuild.js';
+import { main as checkCopies } from './check-copies.js';
 import { main as checkParallel } from './check-parallel.js';
 import { main as checkHalt } from './check-halt.js';
 import { main as checkKeyAudit } from './check-key-audit.js';
 import { main as checkSpin } from './check-spin.js';
 import { main as checkPct } from './check-pct.js';
+import { main as checkSave } from './check-save.js';
 import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
 import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
 import { main as gvmmIdle } from './gvmm-idle.js';
@@ -36,12 +38,14 @@ const benches: [string, () => Promise<unknown>][] = [
   ['viewer relay under a flood: 100 x 10 MiB, 1,000 x 1 MiB (peak RSS of the viewer)', () => viewerFlood()],
   // Last: check-powerons switches V8's allocation-site pretenuring off for the rest of the process, as the CLI does.
   ['model checker: world rebuild and step cost, N = 4 race (V8 defaults)', () => checkRebuild()],
+  ['model checker: copied worlds vs rebuilds (race N = 4, 5)', () => checkCopies(['--cases', 'race4-off,race4-on,race5-off,race5-on'])],
   ['model checker: powerOn→suspend ∥ powerOff, N = 2…6', () => checkPowerOns()],
   ['model checker on 1 and 2 worker threads: the race, N = 2…6, reductions off', () => checkParallel()],
   ['model checker with halt methods on: per method, N = 1…3, and the halt-path mutants', () => checkHalt()],
   ['model checker state-key audit: every merge of the suite scenarios, two steps deep', () => checkKeyAudit()],
   ['model checker beside Spin: the race, N = 2…6, reductions on and off (npm run bench:spin)', () => checkSpin()],
   ['model checker sampling: iterations to each mutant, PCT vs portfolio vs random walks, at 8 and 16 vCPUs', () => checkPct()],
+  ['model checker on the saved-state scenario: Save ∥ Suspend ∥ PowerOff beside the race; a mid-save world', () => checkSave()],
 ];
 
 for (const [name, run] of benches) {

@@ -7,6 +7,7 @@
  * - key: µs per graphKey (the canonical walk as a string, history left out); hash: the same walk into a
  *   32-bit FNV-1a sink (what a hashed state key costs); keyChars: the key's length;
  * - write: µs per writeGraph + JSON.stringify; read: µs per JSON.parse + readGraph; bytes of the JSON;
+ * - pack / unpack: µs per packGraph / unpackGraph (the binary format frontier states travel in); packBytes;
  * - objects: how many objects the graph holds; rebuildUs: World.build + replaying the prefix (what a copy saves).
  * Times are CPU µs (process.cpuUsage), medians of batches: the machine is shared, wall time is noisy.
  *
@@ -18,7 +19,7 @@
  */
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
-import { copyGraph, encodeGraph, graphKey, readGraph, writeGraph, type GraphSink } from '../src/persist/graph.js';
+import { copyGraph, encodeGraph, graphKey, packGraph, readGraph, unpackGraph, writeGraph, type GraphSink } from '../src/persist/graph.js';
 import { codeStamp, constantName, persistable, registeredClass } from '../src/persist/registry.js';
 import { MachineCell } from '../src/sched/machine-cell.js';
 
@@ -128,6 +129,7 @@ function measure(label: string, world: World, rebuild: () => World): void {
   adopt(root);
   const graph = writeGraph(root, { userName });
   const json = JSON.stringify(graph);
+  const packed = packGraph(root, { userName });
   const figures = {
     objects: graph.objects.length,
     bytes: json.length,
@@ -138,6 +140,9 @@ function measure(label: string, world: World, rebuild: () => World): void {
     keyChars: graphKey(root, { userName }).length,
     writeUs: medianUs(() => JSON.stringify(writeGraph(root, { userName })), rounds / 4),
     readUs: medianUs(() => readGraph(JSON.parse(json), { userFunction }), rounds / 4),
+    packUs: medianUs(() => packGraph(root, { userName }), rounds / 4),
+    unpackUs: medianUs(() => unpackGraph(packed, { userFunction }), rounds / 4),
+    packBytes: packed.length,
     rebuildUs: medianUs(rebuild, rounds / 20),
     unregistered,
     closures: names.size,

@@ -14,7 +14,11 @@ import { missingFunctions, UserFunctions } from './functions.js';
 import type { Vmm, VmmImplementations, VmmOptions } from './vmm.js';
 
 export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
-export const SNAPSHOT_VERSION = 1;
+/**
+ * Raised whenever what a snapshot's names mean changes: 2 — the saved-state units' callbacks became unbound code
+ * that finds its VM through the unit's owner, and the checker's save sink a counting one (version 1 refused).
+ */
+export const SNAPSHOT_VERSION = 2;
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

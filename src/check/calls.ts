@@ -1,8 +1,8 @@
 /**
  * A scenario call as the engine's own Operation (src/vmm/operations.ts): the checker's clients run exactly
  * what the promise facade runs, so a checked interleaving is a runtime interleaving. Callbacks of reqCallWait
- * and emtRendezvous are tiny pure functions returning the scenario's statuses; a save or a teleport writes to
- * memory, a load reads an image made before exploration (images.ts). Adding
+ * and emtRendezvous are tiny pure functions returning the scenario's statuses; a save or a teleport counts its
+ * bytes, a load reads an image made before exploration (images.ts). Adding
  * an API to scenarios is one case here (and its name in scenario.ts).
  */
 import { vmOps } from '../vmm/operations.js';
@@ -12,7 +12,7 @@ import type { EmtContext } from '../vmm/types.js';
 import type { ResumeReason, SuspendReason } from '../vmm/lifecycle.js';
 import { VINF_SUCCESS } from '../status.js';
 import type { CallSpec } from './scenario.js';
-import { MemorySink } from '../ssm/sinks.js';
+import { CountingSink } from '../ssm/sinks.js';
 import { MemorySource } from '../ssm/sources.js';
 import { loadFromFileOp } from '../ssm/live/vm-load.js';
 import { scenarioImage } from './images.js';
@@ -26,9 +26,12 @@ export interface CallbackHost {
 /** What the callback of a scenario call returns on a CPU. */
 export const callbackStatus = (spec: CallSpec, cpu: number): number => spec.statusOn?.[cpu] ?? spec.status ?? VINF_SUCCESS;
 
-/** VMR3Save / VMR3Teleport as scenarios run them: into memory (no file is written, no socket opened). */
+/**
+ * VMR3Save / VMR3Teleport as scenarios run them: no file is written, no socket opened, and the bytes are only
+ * counted (nothing reads them; a world that kept them would copy them with every copy of itself).
+ */
 function saveOp(pool: ReqPool, op: 'save' | 'teleport'): Operation {
-  return vmOps[op](pool, codes.memorySink, { maxDowntimeMs: 250 });
+  return vmOps[op](pool, codes.countingSink, { maxDowntimeMs: 250 });
 }
 
 /**
@@ -52,7 +55,7 @@ const codes = defineCodes('check', {
   innerCall(inner: NonNullable<CallSpec['inner']>, callback: (ctx: EmtContext) => number, ctx: EmtContext) {
     return ctx.reqCallWait(inner, callback);
   },
-  memorySink: (): MemorySink => new MemorySink(),
+  countingSink: (): CountingSink => new CountingSink(),
 });
 
 /**

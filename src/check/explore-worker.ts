@@ -1,18 +1,23 @@
 /**
- * The worker side of multi-core breadth-first search (parallel.ts). A worker holds worlds, never the state
- * table: for each frontier state it is sent (index, choice prefix), it takes the world it parked when it
- * stepped into that state (and spare worlds that stepped into it too, with the same choice signature) or
- * rebuilds one, picks the choices with the explorer's own partial-order logic, steps each and answers with
- * plain data per transition (the child's key, what liveness needs, violations, the outcome where a run ends,
- * coverage as interned ids). The main thread decides what is new, in the order the single-threaded search
- * would, so the result does not depend on which worker was faster.
+ * The worker side of multi-core breadth-first search (parallel.ts). A worker holds no state table: it is sent
+ * frontier states — a world it holds (a child of one of its own steps, by ticket) or a packed world
+ * (world-pack.ts) from whichever thread found it — picks the choices with the explorer's own partial-order
+ * logic, steps each (copies of the world for all but the last choice) and answers with plain data per
+ * transition (the child's key, what liveness needs, violations, the outcome where a run ends, coverage as
+ * interned ids). A child that may be a new state is held under a ticket (packed when no room is left); the
+ * main thread asks for held worlds packed when it moves them to another worker. The main thread decides what
+ * is new, in the order the single-threaded search would, so the result does not depend on which worker was
+ * faster. Nothing is rebuilt or replayed.
  */
 import { parentPort } from 'node:worker_threads';
 import { CoverageSink } from './coverage.js';
-import { enabledSlots, endOfRun, Explorer, showsViolation } from './explorer.js';
-import { choiceSignature } from './parked.js';
+import { enabledSlots, endOfRun, Explorer } from './explorer.js';
+import type { ExploreOptions } from './explore.js';
+import { HeldWorlds } from './held-worlds.js';
 import { StateTable } from './state-table.js';
-import { World, type EngineVariant, type WorldOptions } from './world.js';
+import { packWorld, unpackWorld } from './world-pack.js';
+import type { EngineVariant, World } from './world.js';
+import { copyGraph } from '../persist/graph.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 import type { Violation } from './property.js';
 import type { ScenarioSpec } from './scenario.js';
@@ -21,21 +26,19 @@ export interface WorkerInit {
   scenario: ScenarioSpec;
   por: boolean;
   symmetry: boolean;
+  stateKey: ExploreOptions['stateKey'];
   /** A mutant of src/check/mutants.ts, by name (an engine variant holds functions, which cannot be sent). */
   mutant: string | null;
-  /** Worlds this worker may keep at states it found (its share of ExploreOptions.parkedWorlds). */
-  parkedMax: number;
+  /** Worlds this worker may hold (its share of ExploreOptions.parkedWorlds). */
+  heldMax: number;
 }
 
-/** Expand a state: all its choices, or the one partial-order reduction picked. ticket: a parked world, or -1. */
-export interface ExpandItem { index: number; prefix: number[]; ticket: number }
-/** The cycle proviso asked for the rest of a reduced state: every choice below `all` but `skip`. */
-export interface RestItem { index: number; prefix: number[]; skip: number; all: number }
-/**
- * `level`: the depth of the states. Worlds parked while working on the level before are claimed in this one;
- * the level's first request says which (`keep`): the others led to states found first elsewhere.
- */
-export type WorkRequest = { level: number; keep?: number[] } & ({ kind: 'expand'; items: ExpandItem[] } | { kind: 'rest'; items: RestItem[] });
+/** A state to expand: the world this worker holds under `ticket`, or (ticket -1) a packed one. */
+export interface ExpandItem { index: number; ticket: number; world: Uint8Array | null }
+/** The cycle proviso asked for the rest of a reduced state (its world as Expansion.rest gave it): every choice below `all` but `skip`. */
+export interface RestItem { index: number; ticket: number; world: Uint8Array | null; skip: number; all: number }
+/** `level`: the depth of the states. `pack`: held worlds, packed to move them to another worker. */
+export type WorkRequest = { level: number } & ({ kind: 'expand'; items: ExpandItem[] } | { kind: 'rest'; items: RestItem[] } | { kind: 'pack'; tickets: number[] });
 
 /** One transition, as data. */
 export interface StepFacts {
@@ -53,15 +56,15 @@ export interface StepFacts {
   terminalViolation: Violation | null;
   /** outcomeOf the child where a run ends (terminal or quiescent, as in Explorer.discover), else null. */
   outcome: string | null;
-  /** The parked child world, or -1. */
+  /** The child's world, where the main thread may expand it: held under this ticket, or packed (else -1 and null). */
   ticket: number;
+  world: Uint8Array | null;
   /** Coverage ids of this step (see WorkReply.coverage). */
   coverage: number[];
-  /** The choices to report with this step's violation when the state's table prefix does not show it. */
-  path?: number[];
 }
 
-export interface Expansion { index: number; reduced: boolean; all: number; steps: StepFacts[] }
+/** A reduced state's world is kept for the proviso's other choices: held under `rest.ticket` or packed. */
+export interface Expansion { index: number; reduced: boolean; all: number; steps: StepFacts[]; rest?: { ticket: number; world: Uint8Array | null } }
 
 /** What a coverage id stands for: an engine event's kind and edge, or a rendezvous type seen on the direct path. */
 export type CoverageItem = { kind: string; from: string; to: string; flags?: number } | { rendezvousType: string };
@@ -70,8 +73,10 @@ export interface WorkReply {
   expansions: Expansion[];
   /** Ids first used in this reply. */
   coverage: [number, CoverageItem][];
-  rebuilds: number;
-  replayedSteps: number;
+  /** Microseconds this request spent unpacking, copying, stepping (with the key) and packing, and its packs. */
+  times: WorkTimes;
+  /** A pack request's worlds, in its tickets' order. */
+  packed?: Uint8Array[];
 }
 
 /**
@@ -96,7 +101,7 @@ class CoverageRecorder extends CoverageSink {
   }
 
   #note(text: string, item: CoverageItem): void {
-    if (!this.current) return; // replayed steps were covered when first taken
+    if (!this.current) return;
     let id = this.#ids.get(text);
     if (id === undefined) {
       id = this.#ids.size;
@@ -107,174 +112,118 @@ class CoverageRecorder extends CoverageSink {
   }
 }
 
-/** A world a worker keeps at a state it stepped into, with the choices it really took from the root. */
-interface Parked {
-  world: World;
-  path: number[];
-}
+export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number }
 
-class ExploreWorker {
+const nowUs = (): number => performance.now() * 1000;
+const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0 });
+
+export class ExploreWorker {
   readonly recorder = new CoverageRecorder();
   readonly x: Explorer;
-  readonly worldOptions: WorldOptions;
-  /** Worlds left at children, by ticket: those made in this level, and those of the level before (claimable). */
-  parked = new Map<number, Parked>();
-  previous = new Map<number, Parked>();
   /**
-   * Other worlds that stepped into a child this level (by the seen table's index), and, once claimed, those of a
-   * claimed state whose choice signature is its world's (parked.ts): they expand it as well as that world would.
+   * Keys this worker has stepped into: the level it last did (depth column) and its earliest step to each in
+   * that level, in the merge order (parent index, position), with the ticket of that step's world.
    */
-  spares = new Map<number, Parked[]>();
-  previousSpares = new Map<number, Parked[]>();
-  #spareCount = 0;
-  level = -1;
-  tickets = 0;
-  /** Keys this worker has stepped into, where its earliest step to each sits in the merge order, and its ticket. */
   readonly seen = new StateTable();
   readonly seenTicket: number[] = [];
-  readonly #ticketAt = new Map<number, number>();
-  rebuilds = 0;
-  replayedSteps = 0;
+  readonly held: HeldWorlds;
+  level = -1;
+  #times = noTimes();
 
   constructor(
     readonly init: WorkerInit,
     engine: EngineVariant | undefined,
   ) {
     // The explorer supplies the key (encoding + symmetry) and the choices (partial-order reduction) unchanged.
-    this.x = new Explorer(init.scenario, { por: init.por, symmetry: init.symmetry, liveness: false, ...(engine ? { engine } : {}) });
-    this.worldOptions = { ...this.x.worldOptions, coverage: this.recorder };
+    this.x = new Explorer(init.scenario, { por: init.por, symmetry: init.symmetry, liveness: false, ...(init.stateKey ? { stateKey: init.stateKey } : {}), ...(engine ? { engine } : {}) });
+    this.held = new HeldWorlds(init.heldMax);
   }
 
   handle(request: WorkRequest): WorkReply {
-    this.rebuilds = 0;
-    this.replayedSteps = 0;
     this.recorder.fresh = [];
+    this.#times = noTimes();
     if (request.level !== this.level) {
-      this.previous = new Map();
-      this.previousSpares = new Map();
-      for (const ticket of request.keep ?? []) this.#keep(ticket);
-      this.parked = new Map();
-      this.spares = new Map();
-      this.#spareCount = [...this.previousSpares.values()].reduce((sum, list) => sum + list.length, 0);
-      this.#ticketAt.clear();
+      this.held.forget(request.level);
       this.level = request.level;
     }
-    let expansions: Expansion[];
-    if (request.kind === 'expand') {
-      expansions = request.items.map((item) => {
-        const world = this.previous.get(item.ticket);
-        const spares = this.previousSpares.get(item.ticket) ?? [];
-        this.previous.delete(item.ticket);
-        this.previousSpares.delete(item.ticket);
-        this.#spareCount -= spares.length;
-        return this.expand(item, world ? [world, ...spares] : []);
-      });
-    } else {
-      expansions = request.items.map((item) => this.rest(item));
-    }
-    return { expansions, coverage: this.recorder.fresh, rebuilds: this.rebuilds, replayedSteps: this.replayedSteps };
+    if (request.kind === 'pack') return { expansions: [], coverage: [], times: this.#times, packed: request.tickets.map((t) => this.#pack(this.held.take(t))) };
+    const expansions = request.kind === 'expand' ? request.items.map((item) => this.expand(item)) : request.items.map((item) => this.rest(item));
+    return { expansions, coverage: this.recorder.fresh, times: this.#times };
   }
 
-  /**
-   * Park the child's world, or not (-1). The main thread claims a world only for a state's discovering step, the
-   * first in its merge order, and expands that world first (another path to the same key may order the ready
-   * actors differently, and choices are positions). So: never for a key stepped into in an earlier level (known
-   * by now); within a level the world of this worker's earliest step to the key in merge order gets the ticket,
-   * and the others are kept as spares, used with it when their choice signature matches.
-   */
-  #park(parked: Parked, hi: number, lo: number, parent: number, position: number): number {
-    const seen = this.seen;
-    let at = seen.get(hi, lo);
-    if (at >= 0) {
-      if (seen.depth[at]! < this.level) return -1;
-      // The table's columns hold where the earliest step sits: level in depth, parent, position in choice.
-      const earlier = seen.parent[at]! < parent || (seen.parent[at] === parent && seen.choice[at]! < position);
-      if (earlier) {
-        this.#spare(at, parked);
-        return -1;
-      }
-      const ticket = this.seenTicket[at]!;
-      const old = this.parked.get(ticket);
-      this.parked.delete(ticket);
-      this.#ticketAt.delete(ticket);
-      if (old) this.#spare(at, old);
-      seen.parent[at] = parent;
-      seen.choice[at] = position;
-    } else {
-      at = seen.add(hi, lo, parent, position, this.level);
-    }
-    const ticket = this.#room() ? this.tickets++ : -1;
-    if (ticket >= 0) {
-      this.parked.set(ticket, parked);
-      this.#ticketAt.set(ticket, at);
-    }
-    this.seenTicket[at] = ticket;
-    return ticket;
-  }
-
-  #room(): boolean {
-    return this.parked.size + this.previous.size + this.#spareCount < this.init.parkedMax;
-  }
-
-  #spare(at: number, parked: Parked): void {
-    if (this.x.symmetry.active || !this.#room()) return; // a renamed world numbers its vCPUs differently
-    let list = this.spares.get(at);
-    if (!list) this.spares.set(at, (list = []));
-    list.push(parked);
-    this.#spareCount++;
-  }
-
-  #keep(ticket: number): void {
-    const parked = this.parked.get(ticket);
-    if (!parked) return;
-    this.previous.set(ticket, parked);
-    const spares = this.spares.get(this.#ticketAt.get(ticket)!);
-    if (!spares) return;
-    const signature = choiceSignature(parked.world);
-    this.previousSpares.set(ticket, spares.filter((spare) => choiceSignature(spare.world) === signature));
-  }
-
-  /** Expand a state with the worlds kept for it (the claimed one first), then rebuilt ones. */
-  expand(item: ExpandItem, worlds: Parked[]): Expansion {
-    const first = worlds[0] ?? this.#rebuilt(item.prefix);
-    const choices = this.x.choices(first.world);
-    const all = first.world.choiceCount();
-    const reduced = choices[1] === -1;
-    const steps: StepFacts[] = [];
-    for (const [position, choice] of (reduced ? choices.slice(0, 1) : choices).entries()) {
-      steps.push(this.step(position === 0 ? first : (worlds[position] ?? this.#rebuilt(item.prefix)), choice, item, position));
-    }
-    return { index: item.index, reduced, all, steps };
+  expand(item: ExpandItem): Expansion {
+    const world = this.#world(item);
+    const choices = this.x.choices(world);
+    const all = world.choiceCount();
+    if (choices[1] !== -1) return { index: item.index, reduced: false, all, steps: this.#steps(item.index, 0, world, choices) };
+    // Reduced: the world stays (held or packed) for the proviso's other choices, should they be wanted.
+    const steps = this.#steps(item.index, 0, this.#copy(world), choices.slice(0, 1));
+    const ticket = this.held.hold(world, this.level);
+    return { index: item.index, reduced: true, all, steps, rest: { ticket, world: ticket < 0 ? this.#pack(world) : null } };
   }
 
   rest(item: RestItem): Expansion {
-    const steps: StepFacts[] = [];
-    for (let choice = 0; choice < item.all; choice++) {
-      if (choice !== item.skip) steps.push(this.step(this.#rebuilt(item.prefix), choice, item, 1 + steps.length));
-    }
-    return { index: item.index, reduced: false, all: item.all, steps };
+    const choices: number[] = [];
+    for (let choice = 0; choice < item.all; choice++) if (choice !== item.skip) choices.push(choice);
+    return { index: item.index, reduced: false, all: item.all, steps: this.#steps(item.index, 1, this.#world(item), choices) };
   }
 
-  /** Explorer.rebuild from a prefix (this worker has no table). */
-  rebuild(prefix: readonly number[]): World {
-    const world = World.build(this.init.scenario, this.worldOptions);
-    world.replaying = true;
-    for (const choice of prefix) world.step(choice);
-    world.replaying = false;
-    this.replayedSteps += world.depth;
-    this.rebuilds++;
+  /** Step `world` by each choice: copies of it (cheaper than unpacking again) for all but the last, which takes it. */
+  #steps(parent: number, first: number, world: World, choices: readonly number[]): StepFacts[] {
+    return choices.map((choice, k) => this.step(k === choices.length - 1 ? world : this.#copy(world), choice, parent, first + k));
+  }
+
+  #world(item: { ticket: number; world: Uint8Array | null }): World {
+    if (item.ticket >= 0) return this.held.take(item.ticket);
+    const t0 = nowUs();
+    const world = unpackWorld(item.world!, this.recorder);
+    this.#times.unpackUs += nowUs() - t0;
     return world;
   }
 
-  #rebuilt(prefix: readonly number[]): Parked {
-    return { world: this.rebuild(prefix), path: [...prefix] };
+  #copy(world: World): World {
+    const t0 = nowUs();
+    const copy = copyGraph(world);
+    copy.attachCoverage(this.recorder);
+    this.#times.copyUs += nowUs() - t0;
+    return copy;
+  }
+
+  #pack(world: World): Uint8Array {
+    const t0 = nowUs();
+    const bytes = packWorld(world);
+    this.#times.packUs += nowUs() - t0;
+    this.#times.packs++;
+    return bytes;
   }
 
   /**
-   * Take one choice and describe the child as Explorer.discover would see it. `position` places the step in the
-   * main thread's merge order (a parent's steps in order; the proviso's other choices after its one).
+   * Keep the child's world if the main thread may expand it, or not (-1, null). Not for a key this worker
+   * stepped into in an earlier level (the table has it by now); within the level, for the worker's earliest
+   * step to the key in the merge order only (the discovering step, whose world one thread would expand, is
+   * some worker's earliest); the world of a later step it replaces is let go.
    */
-  step({ world, path }: Parked, choice: number, item: { index: number; prefix: readonly number[] }, position: number): StepFacts {
+  #keep(world: World, hi: number, lo: number, parent: number, position: number): { ticket: number; world: Uint8Array | null } {
+    const seen = this.seen;
+    let at = seen.get(hi, lo);
+    if (at < 0) at = seen.add(hi, lo, parent, position, this.level);
+    else if (seen.depth[at]! !== this.level) {
+      if (seen.depth[at]! < this.level) return { ticket: -1, world: null };
+      seen.depth[at] = this.level; // a level stopped early (never today: a stopped search ends)
+    } else if (parent < seen.parent[at]! || (parent === seen.parent[at] && position < seen.choice[at]!)) {
+      const old = this.seenTicket[at]!;
+      if (old >= 0) this.held.drop(old);
+      seen.parent[at] = parent;
+      seen.choice[at] = position;
+    } else return { ticket: -1, world: null };
+    const ticket = this.held.hold(world, this.level + 1);
+    this.seenTicket[at] = ticket;
+    return { ticket, world: ticket < 0 ? this.#pack(world) : null };
+  }
+
+  /** Take one choice and describe the child as Explorer.discover would see it; `position` orders it among the parent's steps. */
+  step(world: World, choice: number, parent: number, position: number): StepFacts {
+    const t0 = nowUs();
     this.recorder.current = [];
     world.step(choice);
     const coverage = this.recorder.current;
@@ -287,18 +236,21 @@ class ExploreWorker {
     const violation = world.violation;
     const outcome = endOfRun(world);
     const terminalViolation = violation ? null : world.violation;
-    const taken = [...path, choice];
-    // A violation met by a world that came by another path than the state's table prefix: that prefix (as short)
-    // is reported when a rebuild along it shows the same violation, as it must when the key is complete;
-    // otherwise the path the world took, which replays (search.ts's reportExactly, here).
-    const offPath = world.violation !== null && !samePath(path, item.prefix);
-    const own = offPath && !showsViolation(this.rebuild(item.prefix), choice, world.violation!) ? taken : undefined;
-    const ticket = terminal || world.violation ? -1 : this.#park({ world, path: taken }, hi, lo, item.index, position);
-    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ticket, coverage, ...(own ? { path: own } : {}) };
+    this.#times.stepUs += nowUs() - t0;
+    const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, position);
+    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage };
   }
 }
 
-const samePath = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((c, i) => c === b[i]);
+/** The packed worlds of a reply: transferred to the main thread, not copied. */
+export function replyTransfers(reply: WorkReply): ArrayBuffer[] {
+  const list: ArrayBuffer[] = (reply.packed ?? []).map((bytes) => bytes.buffer as ArrayBuffer);
+  for (const expansion of reply.expansions) {
+    if (expansion.rest?.world) list.push(expansion.rest.world.buffer as ArrayBuffer);
+    for (const step of expansion.steps) if (step.world) list.push(step.world.buffer as ArrayBuffer);
+  }
+  return list;
+}
 
 /** Messages in: a scenario to work on (workers are reused across explorations), its work, or "drop it all". */
 export type WorkerMessage = { kind: 'init'; init: WorkerInit } | { kind: 'reset' } | WorkRequest;
@@ -330,7 +282,8 @@ function serve(): void {
           worker = null;
         } else {
           if (!worker) throw new Error('explore-worker: work before init');
-          answer({ kind: 'reply', ...worker.handle(message) });
+          const reply = worker.handle(message);
+          port.postMessage({ kind: 'reply', ...reply } satisfies WorkerAnswer, replyTransfers(reply));
         }
       } catch (error) {
         answer({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -1,8 +1,8 @@
 /**
  * explore(scenario, options): every interleaving of every actor step of a scenario, over the engine's own
- * machines. A state is identified by the choice prefix that reaches it and remembered by its 64-bit key; to
- * expand a state the explorer rebuilds a world and replays the prefix (worlds cannot be cloned), except that
- * depth-first search keeps stepping the live world and rebuilds only when it backtracks. Breadth-first is the
+ * machines. A state is identified by the choice prefix that reaches it and remembered by its 64-bit key; a state
+ * is expanded from the world that discovered it and copies of it (search.ts), or from a world rebuilt along the
+ * prefix where copyDepth says a replay is cheaper. Breadth-first is the
  * default, so the first counterexample is a shortest one. A run cut short by maxStates, maxDepth or the time
  * limit is "bounded", never "ok".
  */
@@ -51,13 +51,18 @@ export interface ExploreOptions {
   mutant?: string;
   onProgress?: (progress: Progress) => void;
   progressIntervalMs?: number;
-  /** Breadth-first: worlds kept at frontier states so expanding them needs no rebuild (memory for speed). */
+  /** Workers (parallel.ts): worlds kept at frontier states so expanding them needs no rebuild. */
   parkedWorlds?: number;
   /**
-   * Breadth-first search expands a state's further choices from copies of its world (no rebuild, no replay) from
-   * this depth on; default COPY_DEPTH_MIN (48), `Infinity` never copies, 0 always does.
+   * Breadth- and depth-first: from this depth on, a state's further choices start from copies of its world, never
+   * from a rebuild that replays its prefix; default COPY_DEPTH_MIN (48), 0: no replay at all, `Infinity`: never copy.
    */
   copyDepth?: number;
+  /**
+   * Breadth- and depth-first: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
+   * 128 MiB); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
+   */
+  keptWorldBytes?: number;
   /**
    * Breadth-first on this many worker threads (default 1: the single-threaded search). States, transitions,
    * verdict and counterexample are the same for any count. Functions cannot cross to workers: user
@@ -109,10 +114,12 @@ export interface ExploreResult {
   rebuilds: number;
   replayedSteps: number;
   copies: number;
+  /** Kept worlds written as compact snapshots beyond keptWorldBytes. */
+  snapshots: number;
   depth: number;
   seconds: number;
   statesPerSecond: number;
-  /** Bytes of the explorer's own tables per state (the heap figure is measured by the bench). */
+  /** Bytes per state of the explorer's tables (states, liveness) and the peak of its kept worlds. */
   bytesPerState: number;
   violations: Counterexample[];
   coverage: Coverage;

@@ -1,6 +1,6 @@
 /**
- * The explorer's core: the state table, keys, coverage and liveness graph, rebuilding a world at a state by
- * replaying its prefix, and recording what a step found. The search strategies (search.ts) drive it.
+ * The explorer's core: the state table, keys, coverage and liveness graph, copying a world (or rebuilding one at
+ * a state by replaying its prefix), and recording what a step found. The search strategies (search.ts) drive it.
  */
 import { RealClock } from '../time/real-clock.js';
 import { statusName } from '../status.js';
@@ -22,6 +22,7 @@ import { StateTable } from './state-table.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import { counterexampleTrace, livenessMessage } from './trace.js';
 import { World, type WorldOptions } from './world.js';
+import { UserFunctions } from './world-snapshot.js';
 
 /** Distinct run ends kept for the result: terminal states, and quiescent ones (only timers left, clients done). */
 export const OUTCOMES_MAX = 10_000;
@@ -42,6 +43,11 @@ export class Explorer {
   /** Worlds copied (copyGraph) instead of rebuilt. */
   copies = 0;
   replayedSteps = 0;
+  /** The user's functions (invariants, properties) a world holds: shared by copies, named in snapshots. */
+  readonly userFunctions = new UserFunctions();
+  /** Kept worlds written as snapshots beyond the memory budget, and the most bytes kept worlds held at once. */
+  snapshots = 0;
+  keptBytesPeak = 0;
   depthReached = 0;
   bound: ExploreResult['bound'] = null;
   readonly outcomes = new Set<string>();
@@ -87,7 +93,7 @@ export class Explorer {
       const lasso = this.liveness.findFairHotCycle(this.table.size);
       if (lasso) {
         const prefix = this.table.prefix(lasso.start);
-        const message = livenessMessage(this.rebuild(lasso.start), lasso.cycle.length);
+        const message = livenessMessage(this.replay(prefix), lasso.cycle.length);
         this.violation = { violation: { property: 'liveness', message }, choices: [...prefix, ...lasso.cycle], lassoAt: prefix.length };
       }
     }
@@ -108,20 +114,26 @@ export class Explorer {
    * worlds do. Breadth-first search expands a state's further choices from copies of the world it took there.
    */
   copy(world: World): World {
-    const copy = copyGraph(world);
+    const copy = copyGraph(world, this.userFunctions.write);
     copy.attachCoverage(this.coverage);
     this.copies++;
     return copy;
   }
 
-  /** A world built and replayed along `choices`. */
+  /** A world built and replayed along `choices`, to expand a state (counted: the search replays). */
   rebuildAlong(choices: readonly number[]): World {
+    const world = this.replay(choices);
+    this.replayedSteps += world.depth;
+    this.rebuilds++;
+    return world;
+  }
+
+  /** A world built and replayed along `choices` to report what was found, as a counterexample is (not counted). */
+  replay(choices: readonly number[]): World {
     const world = World.build(this.scenario, this.worldOptions);
     world.replaying = true; // coverage was counted when these steps were first taken
     for (const choice of choices) world.step(choice);
     world.replaying = false;
-    this.replayedSteps += world.depth;
-    this.rebuilds++;
     return world;
   }
 
@@ -271,7 +283,7 @@ export function exploreResult(x: Explorer, mode: ExploreResult['mode']): Explore
       : status === 'bounded'
         ? `bounded at ${states} states (${x.bound}): no violation found so far`
         : `violation: ${violations[0]!.property}: ${violations[0]!.message}`;
-  const bytes = x.table.bytes + (x.liveness?.bytes ?? 0);
+  const bytes = x.table.bytes + (x.liveness?.bytes ?? 0) + x.keptBytesPeak;
   return {
     ok: status === 'ok',
     status,
@@ -284,6 +296,7 @@ export function exploreResult(x: Explorer, mode: ExploreResult['mode']): Explore
     rebuilds: x.rebuilds,
     replayedSteps: x.replayedSteps,
     copies: x.copies,
+    snapshots: x.snapshots,
     depth: x.depthReached,
     seconds: progress.seconds,
     statesPerSecond: progress.statesPerSecond,

@@ -19,6 +19,7 @@ import { RealClock } from '../time/real-clock.js';
 import { endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
 import { isParsedScenario, parseScenario, type ScenarioSpec, type Scenario } from './scenario.js';
+import { choiceTags } from './key-futures.js';
 import { encodeWorld, type CpuOrder } from './state-key.js';
 import { World } from './world.js';
 
@@ -130,17 +131,7 @@ export function auditStateKey(input: ScenarioSpec | Scenario, options: KeyAuditO
 
   const prng = new Prng(options.seed ?? 1);
   /** The world's choices named by who takes them, the same in both worlds of a merge (CPUs canonical). */
-  const choiceTags = (world: World): string[] => {
-    const position = explorer.symmetry.order(world)?.position;
-    const tags = world.ready().map((actor) => {
-      const cpu = world.core.emts.indexOf(actor as never);
-      if (cpu >= 0) return `emt.${position?.[cpu] ?? cpu}`;
-      const client = world.clients.indexOf(actor as never);
-      if (client >= 0) return `client.${client}`;
-      return world.labels.threadCall.get(actor as never)?.label ?? actor.id;
-    });
-    return world.timerChoice() ? [...tags, 'timer'] : tags;
-  };
+  const tagsOf = (world: World): string[] => choiceTags(world, explorer.symmetry.order(world)?.position);
   /**
    * Follow one run from both states to its end in lockstep, the same actor stepping on both sides (picked at
    * random): after every step the labels must agree. This reaches what a difference does far later than `depth`
@@ -151,11 +142,11 @@ export function auditStateKey(input: ScenarioSpec | Scenario, options: KeyAuditO
     const wb = at(b);
     const after: number[] = [];
     for (let steps = 0; steps < LANE_STEPS_MAX && !wa.violation; steps++) {
-      const tagsA = choiceTags(wa);
+      const tagsA = tagsOf(wa);
       if (tagsA.length === 0) return null;
       const i = prng.int(tagsA.length);
       const tag = tagsA[i]!;
-      const j = choiceTags(wb).indexOf(tag);
+      const j = tagsOf(wb).indexOf(tag);
       if (j < 0) return { after, firstSees: [`${tag} can step`], secondSees: [`${tag} cannot step`] };
       wa.step(i);
       wb.step(j);

@@ -1,27 +1,28 @@
 /**
- * Breadth-first search on several cores, level by level. Rebuilding worlds is what costs (a world cannot be
- * cloned, so every choice past the first at a state rebuilds it and replays the prefix), and rebuilds of
- * different states are independent: worker threads (explore-worker.ts) expand a level's states and answer
- * with plain data; the main thread keeps the state table, liveness graph, coverage, outcomes and violations,
- * and merges the answers in the single-threaded order (by parent index, then choice). So the states' numbers,
- * the transitions, the verdict and the first, shortest counterexample are those of `breadthFirst` whatever
- * the workers' timing; only the rebuild counts differ.
+ * Breadth-first search on several cores, level by level. Frontier states are packed worlds (world-pack.ts):
+ * the main thread keeps the state table, liveness graph, coverage, outcomes and violations and a packed world
+ * per frontier state; worker threads (explore-worker.ts) take states in small chunks as they finish the last
+ * (whichever worker is free: any worker expands any state, no world is tied to the thread that found it),
+ * unpack, step every choice and answer with plain data per transition and the children's packed worlds. No
+ * world is rebuilt or replayed. The main thread merges the answers in the single-threaded order (by parent
+ * index, then choice), so the states' numbers, the transitions, the verdict and the first, shortest
+ * counterexample are those of `breadthFirst` whatever the workers' timing.
  *
  * Per level: (1) expand every state: all its choices, or the one partial-order reduction picks; (2) the cycle
  * proviso wants the other choices of a reduced state whose one successor was already known when merged — in
  * the table, or found earlier in the level — and those are expanded in further parallel rounds (an earlier
  * state's other choices can make a later successor known, so rounds repeat until none is missing; usually
- * one); (3) merge. Work goes out in chunks as workers finish, a worker first getting the states whose worlds
- * it parked (the world of the very step that found the state, as the single-threaded search uses).
+ * one); (3) merge: a new state keeps the packed world of the step that discovered it, for the next level.
  */
 import type { ExploreOptions } from './explore.js';
-import type { CoverageItem, Expansion, RestItem, StepFacts, WorkerInit, WorkReply } from './explore-worker.js';
+import type { CoverageItem, ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkReply, WorkTimes } from './explore-worker.js';
 import { OUTCOMES_MAX, type Explorer } from './explorer.js';
 import { WorkerPool } from './parallel-pool.js';
 import type { Violation } from './property.js';
 import { PARKED_WORLDS_MAX } from './search.js';
 import { StateTable } from './state-table.js';
 import { World } from './world.js';
+import { packWorld } from './world-pack.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
 
@@ -49,81 +50,78 @@ export async function checkParallelOptions(options: ExploreOptions): Promise<voi
 /** Chunks of work per request: at most this many states (fewer as a round runs out, to end it evenly). */
 const CHUNK_MAX = 64;
 
-/** A state to expand (with the ticket of its parked world, or -1). */
-interface Task {
-  index: number;
-  ticket: number;
-}
-
-/** A worker's expansion of a state, and which worker answered (its coverage ids and parked worlds are its own). */
+/** A worker's expansion of a state, and which worker answered (its coverage ids are its own). */
 interface Answer {
   expansion: Expansion;
   worker: number;
 }
 
-/** Where the states of a level came from, by offset in the level: the worker holding the world and its ticket. */
-class Origin {
-  owner = new Int32Array(64).fill(-1);
-  ticket = new Int32Array(64).fill(-1);
-  terminal = new Uint8Array(64);
+/**
+ * A level's states by offset: where each state's world is — held by a worker under a ticket, or packed here
+ * (the root, or a world a worker had no room to hold) — and which are terminal (nothing to expand).
+ */
+class Level {
+  readonly owner: number[] = [];
+  readonly ticket: number[] = [];
+  readonly world: (Uint8Array | null)[] = [];
+  readonly terminal: boolean[] = [];
 
-  note(offset: number, owner: number, ticket: number, terminal: boolean): void {
-    if (offset >= this.owner.length) {
-      const size = offset * 2;
-      this.owner = grown(this.owner, size, -1);
-      this.ticket = grown(this.ticket, size, -1);
-      this.terminal = grown(this.terminal, size, 0);
-    }
+  note(offset: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean): void {
     this.owner[offset] = owner;
     this.ticket[offset] = ticket;
-    this.terminal[offset] = terminal ? 1 : 0;
+    this.world[offset] = world;
+    this.terminal[offset] = terminal;
   }
 }
 
-function grown<T extends Int32Array | Uint8Array>(array: T, size: number, fill: number): T {
-  const bigger = (array instanceof Int32Array ? new Int32Array(size) : new Uint8Array(size)) as T;
-  bigger.fill(fill);
-  bigger.set(array);
-  return bigger;
+/** Where the time of the workers went, in µs summed over workers (ExploreResult.parallel). */
+export interface ParallelTimes extends WorkTimes {
+  /** Main thread: merging answers into the table (everything but waiting for workers). */
+  mergeUs: number;
+  /** States expanded by a worker other than the one whose step found them (the root counts as the main thread's). */
+  movedStates: number;
 }
 
-export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<void> {
+export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<ParallelTimes> {
   const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   x.discover(root, -1, 0, 0);
-  if (x.check(root, () => [])) return;
-  const parkedMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
+  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, mergeUs: 0, movedStates: 0 };
+  if (x.check(root, () => [])) return times;
   // A mutant name without an engine only labels traces; the workers run a broken engine only when the main does.
   const mutant = x.options.engine ? (x.options.mutant ?? null) : null;
-  const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, mutant, parkedMax };
+  const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
+  const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
   const pool = await WorkerPool.open(workers, init);
+  const first = new Level();
+  first.note(0, -1, -1, root.terminal ? null : packWorld(root), root.terminal);
   try {
-    await new Levels(x, pool).run();
+    await new Levels(x, pool, times).run(first);
   } finally {
     await pool.close();
   }
+  return times;
 }
 
 class Levels {
   /** Per worker: coverage id → item, and whether the main sink has it. */
   readonly #items: CoverageItem[][];
   readonly #applied: Uint8Array[];
-  #origin = new Origin();
   #start = 0;
   /** The time limit struck during a round: the level is incomplete and is not merged. */
   #timeUp = false;
-  /** Per worker, the tickets of the level's states it holds worlds for, until its first request of the level. */
-  #keep: (number[] | undefined)[] = [];
 
   constructor(
     readonly x: Explorer,
     readonly pool: WorkerPool,
+    readonly times: ParallelTimes,
   ) {
     this.#items = Array.from({ length: pool.size }, () => []);
     this.#applied = Array.from({ length: pool.size }, () => new Uint8Array(0));
   }
 
-  async run(): Promise<void> {
+  async run(first: Level): Promise<void> {
     const x = this.x;
+    let level = first;
     while (this.#start < x.table.size) {
       const start = this.#start;
       const end = x.table.size;
@@ -133,78 +131,92 @@ class Levels {
         x.bound ??= 'maxDepth';
         return;
       }
-      const next = new Origin();
-      const expansions = await this.#expand(start, end);
-      const rests = this.#timeUp ? null : await this.#rests(start, end, expansions);
+      const next = new Level();
+      const expansions = await this.#expand(start, end, level);
+      const rests = this.#timeUp ? null : await this.#rests(start, end, level, expansions);
       if (!rests || this.#timeUp || (await this.#merge(start, end, expansions, rests, next))) return;
-      this.#origin = next;
+      level = next;
       this.#start = end;
     }
   }
 
-  /** Round 1: every state of the level that can step, each preferably to the worker holding its world. */
-  #expand(start: number, end: number): Promise<Map<number, Answer>> {
-    const own: Task[][] = Array.from({ length: this.pool.size }, () => []);
-    const loose: Task[] = [];
+  /** Round 1: every state of the level that can step, each preferably by the worker holding its world. */
+  #expand(start: number, end: number, level: Level): Promise<Map<number, Answer>> {
+    const own: number[][] = Array.from({ length: this.pool.size }, () => []);
+    const loose: number[] = [];
     for (let s = start; s < end; s++) {
-      if (this.#origin.terminal[s - start]) continue;
-      const owner = this.#origin.owner[s - start]!;
-      if (owner >= 0) own[owner]!.push({ index: s, ticket: this.#origin.ticket[s - start]! });
-      else loose.push({ index: s, ticket: -1 });
+      const at = s - start;
+      if (level.terminal[at]) continue;
+      if (level.ticket[at]! >= 0) own[level.owner[at]!]!.push(s);
+      else loose.push(s);
     }
-    this.#keep = own.map((list) => list.map((task) => task.ticket));
-    return this.#round(this.x.table.depth[start]!, own, loose, null);
+    return this.#round(start, own, loose, level, null);
   }
 
   /**
    * Round 2: the proviso's other choices, for every reduced state whose one successor will be known when it is
    * merged: in the table, or found earlier in the level (by an earlier state's steps, including the other
-   * choices of earlier states that need them — hence rounds until nothing more is wanted, usually one).
+   * choices of earlier states that need them — hence rounds until nothing more is wanted, usually one). The
+   * worker that expanded a reduced state kept its world: it takes the rest.
    */
-  async #rests(start: number, end: number, expansions: Map<number, Answer>): Promise<Map<number, Answer>> {
+  async #rests(start: number, end: number, level: Level, expansions: Map<number, Answer>): Promise<Map<number, Answer>> {
     const rests = new Map<number, Answer>();
     for (;;) {
       const wanted = this.#wanted(start, end, expansions, rests);
       if (wanted.length === 0 || this.#timeUp) return rests;
-      const own = Array.from({ length: this.pool.size }, () => []);
-      for (const [index, answer] of await this.#round(this.x.table.depth[start]!, own, wanted, expansions)) rests.set(index, answer);
+      const own: number[][] = Array.from({ length: this.pool.size }, () => []);
+      const loose: number[] = [];
+      for (const s of wanted) {
+        const answer = expansions.get(s)!;
+        if (answer.expansion.rest!.ticket >= 0) own[answer.worker]!.push(s);
+        else loose.push(s);
+      }
+      for (const [index, answer] of await this.#round(start, own, loose, level, expansions)) rests.set(index, answer);
     }
   }
 
   /**
-   * Hand out a round's tasks in chunks as workers finish (a worker slowed by the machine's other load then
-   * takes fewer): first the worker's own tasks, then loose ones, then another worker's (whose parked world is
-   * then left unused). With `expansions`, the tasks are the other choices of those reduced states.
+   * Hand out a round's states in chunks as workers ask (a worker slowed by the machine's other load then takes
+   * fewer; chunks shrink as the round runs out, to end it evenly): first the states whose worlds the worker
+   * holds, then packed ones, then — any worker expands any state — another worker's, asked of it packed. With
+   * `expansions`, the tasks are the other choices of those reduced states (never moved: each is one state).
    */
-  async #round(level: number, own: Task[][], loose: Task[], expansions: Map<number, Answer> | null): Promise<Map<number, Answer>> {
+  async #round(start: number, own: number[][], loose: number[], level: Level, expansions: Map<number, Answer> | null): Promise<Map<number, Answer>> {
     const n = this.pool.size;
+    const depth = this.x.table.depth[start]!;
     let remaining = loose.length + own.reduce((sum, list) => sum + list.length, 0);
-    const take = (w: number): Task[] => {
+    const take = async (w: number): Promise<(ExpandItem | RestItem)[]> => {
       if (this.#timeUp) return [];
       const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil(remaining / (4 * n))));
       let chunk = own[w]!.splice(0, size);
+      let packed: Uint8Array[] | null = null;
       if (chunk.length === 0) chunk = loose.splice(0, size);
-      if (chunk.length === 0) {
+      if (chunk.length === 0 && !expansions) {
         const victim = own.reduce((best, list, i) => (list.length > own[best]!.length ? i : best), 0);
-        chunk = own[victim]!.splice(-size, size).map((task) => ({ index: task.index, ticket: -1 }));
+        chunk = own[victim]!.splice(-size, size);
+        if (chunk.length > 0) {
+          packed = (await this.#ask(victim, { level: depth, kind: 'pack', tickets: chunk.map((s) => level.ticket[s - start]!) })).packed!;
+          this.times.movedStates += chunk.length;
+        }
       }
       remaining -= chunk.length;
-      return chunk;
+      return chunk.map((index, i) => {
+        const at = index - start;
+        const held = packed === null && own[w] !== undefined && (expansions ? expansions.get(index)!.expansion.rest!.ticket >= 0 : level.ticket[at]! >= 0);
+        if (!expansions) return { index, ticket: held ? level.ticket[at]! : -1, world: packed ? packed[i]! : held ? null : level.world[at]! };
+        const { expansion } = expansions.get(index)!;
+        return { index, ticket: expansion.rest!.ticket, world: expansion.rest!.world, skip: expansion.steps[0]!.choice, all: expansion.all };
+      });
     };
     const answers = new Map<number, Answer>();
-    const table = this.x.table;
     // Two requests in flight per worker, so it starts the next chunk while the main thread reads the last.
     await Promise.all(
       Array.from({ length: 2 * n }, async (_, lane) => {
         const worker = lane % n;
-        for (let chunk = take(worker); chunk.length > 0; chunk = take(worker)) {
-          // A worker keeps only the parked worlds of the states it owns; its first request of the level says which.
-          const keep = this.#keep[worker];
-          this.#keep[worker] = undefined;
-          const header = { level, ...(keep ? { keep } : {}) };
+        for (let items = await take(worker); items.length > 0; items = await take(worker)) {
           const reply = expansions
-            ? await this.#ask(worker, { ...header, kind: 'rest', items: chunk.map((t) => this.#restItem(expansions.get(t.index)!.expansion)) })
-            : await this.#ask(worker, { ...header, kind: 'expand', items: chunk.map((t) => ({ index: t.index, prefix: table.prefix(t.index), ticket: t.ticket })) });
+            ? await this.#ask(worker, { level: depth, kind: 'rest', items: items as RestItem[] })
+            : await this.#ask(worker, { level: depth, kind: 'expand', items: items as ExpandItem[] });
           for (const expansion of reply.expansions) answers.set(expansion.index, { expansion, worker });
           if (await this.x.pause()) this.#timeUp = true; // progress lines, and the time limit
         }
@@ -214,12 +226,12 @@ class Levels {
   }
 
   /** The reduced states that need their other choices and do not have them yet, replaying the merge's order. */
-  #wanted(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>): Task[] {
+  #wanted(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>): number[] {
     const level = new StateTable();
     const add = (steps: readonly StepFacts[]) => {
       for (const step of steps) if (level.get(step.hi, step.lo) < 0) level.add(step.hi, step.lo, 0, 0, 0);
     };
-    const wanted: Task[] = [];
+    const wanted: number[] = [];
     for (let s = start; s < end; s++) {
       const expansion = expansions.get(s)?.expansion;
       if (!expansion) continue;
@@ -229,34 +241,43 @@ class Levels {
       if (!known) continue;
       const rest = rests.get(s);
       if (rest) add(rest.expansion.steps);
-      else wanted.push({ index: s, ticket: -1 });
+      else wanted.push(s);
     }
     return wanted;
   }
 
   /** Round 3: add the level's transitions in the single-threaded order; true when the search stops. */
-  async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, next: Origin): Promise<boolean> {
+  async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, next: Level): Promise<boolean> {
     const x = this.x;
-    for (let s = start; s < end; s++) {
-      const found = expansions.get(s);
-      if (!found) continue;
-      x.frontier = x.table.size - s;
-      if (await x.pause()) return true;
-      const { expansion } = found;
-      const child = this.#take(s, expansion.steps, found.worker, end, next);
-      if (child === null) return true;
-      // Proviso: a reduced state whose one successor is already known is expanded fully.
-      if (expansion.reduced && child < 0) {
-        const rest = rests.get(s);
-        if (!rest) throw new Error(`parallel: state ${s} needs its other choices, which round 2 did not expand`);
-        if (this.#take(s, rest.expansion.steps, rest.worker, end, next) === null) return true;
+    let t0 = performance.now();
+    try {
+      for (let s = start; s < end; s++) {
+        const found = expansions.get(s);
+        if (!found) continue;
+        x.frontier = x.table.size - s;
+        if (s % 256 === 0) {
+          this.times.mergeUs += (performance.now() - t0) * 1000;
+          if (await x.pause()) return true;
+          t0 = performance.now();
+        }
+        const { expansion } = found;
+        const child = this.#take(s, expansion.steps, found.worker, end, next);
+        if (child === null) return true;
+        // Proviso: a reduced state whose one successor is already known is expanded fully.
+        if (expansion.reduced && child < 0) {
+          const rest = rests.get(s);
+          if (!rest) throw new Error(`parallel: state ${s} needs its other choices, which round 2 did not expand`);
+          if (this.#take(s, rest.expansion.steps, rest.worker, end, next) === null) return true;
+        }
       }
+      return false;
+    } finally {
+      this.times.mergeUs += (performance.now() - t0) * 1000;
     }
-    return false;
   }
 
   /** Accept a state's steps in order; null when the search stops, else what the first step found. */
-  #take(parent: number, steps: readonly StepFacts[], worker: number, end: number, next: Origin): number | null {
+  #take(parent: number, steps: readonly StepFacts[], worker: number, end: number, next: Level): number | null {
     const x = this.x;
     const depth = x.table.depth[parent]! + 1;
     let first = 0;
@@ -265,7 +286,10 @@ class Levels {
       const child = this.#accept(parent, step, worker, depth);
       if (child === null) return null;
       if (k === 0) first = child;
-      if (child >= 0) next.note(child - end, step.ticket >= 0 ? worker : -1, step.ticket, step.terminal);
+      if (child >= 0) {
+        if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
+        next.note(child - end, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal);
+      }
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';
         return null;
@@ -297,7 +321,8 @@ class Levels {
       violation ??= step.terminalViolation;
     }
     if (violation && !x.violation) {
-      x.violation = { violation, choices: step.path ?? [...x.table.prefix(parent), step.choice] };
+      // Every world is the one its state's discovering step made: the table's path is the path it took.
+      x.violation = { violation, choices: [...x.table.prefix(parent), step.choice] };
       return null;
     }
     return result;
@@ -314,15 +339,10 @@ class Levels {
     }
   }
 
-  #restItem(expansion: Expansion): RestItem {
-    return { index: expansion.index, prefix: this.x.table.prefix(expansion.index), skip: expansion.steps[0]!.choice, all: expansion.all };
-  }
-
-  /** One request to a worker; its counts and new coverage ids are taken in here. */
+  /** One request to a worker; its times and new coverage ids are taken in here. */
   async #ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    this.x.rebuilds += reply.rebuilds;
-    this.x.replayedSteps += reply.replayedSteps;
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs'] as const) this.times[key] += reply.times[key];
     const items = this.#items[worker]!;
     for (const [id, item] of reply.coverage) items[id] = item;
     if (items.length > this.#applied[worker]!.length) {

@@ -34,7 +34,7 @@ export function formatSummary(result: ExploreResult): string {
     ['verdict', result.verdict],
     ['search', `${result.mode} · partial-order reduction ${result.reductions.por ? 'on' : 'off'} · symmetry ${result.reductions.symmetry}`],
     ['states', `${n(result.states)}   transitions ${n(result.transitions)}   depth ${n(result.depth)}   replayed steps ${n(result.replayedSteps)}   copies ${n(result.copies)}`],
-    ['time', `${result.seconds.toFixed(2)} s   ${n(result.statesPerSecond)} states/s   ${n(result.bytesPerState)} bytes/state (tables)`],
+    ['time', `${result.seconds.toFixed(2)} s   ${n(result.statesPerSecond)} states/s   ${n(result.bytesPerState)} bytes/state (tables, kept worlds)`],
   ];
   const sampling = result.sampling;
   if (sampling) {

@@ -1,37 +1,49 @@
 /**
- * The search strategies over an Explorer: breadth-first (default; the first counterexample is a shortest one;
- * worlds are parked at states waiting to be expanded, so expanding them needs no rebuild: parked.ts),
- * depth-first (steps the live world and rebuilds only when it backtracks), and seeded random walks. All apply
+ * The search strategies over an Explorer: breadth-first (default; the first counterexample is a shortest one),
+ * depth-first, and seeded random walks. A state is expanded from the world that discovered it, and each of its
+ * choices but the last from a copy of that world (copyGraph), so no world is rebuilt and no prefix replayed:
+ * breadth-first search keeps the discovering world at each frontier state, depth-first search a copy at each
+ * stack frame with choices left (kept-worlds.ts: live within a memory budget, snapshots beyond). Every world
+ * therefore took the table's own path, and the table's choices mean at a state what they mean to the world
+ * expanded there. `copyDepth` makes the trade explicit: nearer the root than it, a state's further choices
+ * rebuild and replay their prefix instead (cheaper while a copy costs more than a short replay). All apply
  * partial-order reduction through Explorer.choices() with the cycle proviso: a reduced state whose one successor
- * was already known is expanded fully.
+ * was already known is expanded fully (with copyDepth 0, from a copy taken before its one choice). Breadth-first
+ * search also keeps spare worlds that step into a waiting state (kept-worlds.ts), used in place of copies.
  */
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
 import { checkpointer, resumeAt } from './checkpoint/checkpoint.js';
-import { ParkedWorlds } from './parked.js';
+import { KeptWorlds, KEPT_WORLD_BYTES, type OwnPath } from './kept-worlds.js';
 import { showsViolation } from './explorer.js';
 import { World } from './world.js';
 
 export const DEFAULTS = { maxStates: 2_000_000, maxDepth: 5_000, walks: 1_000 };
-/** Breadth-first search parks at most this many worlds at frontier states by default (about 30 KB each). */
+/** The workers' parked worlds (parallel.ts): at most this many by default (about 30 KB each). */
 export const PARKED_WORLDS_MAX = 4096;
 /**
- * From this depth on, breadth-first search expands a state's further choices from copies of its world
- * (copyGraph) rather than rebuilding and replaying its prefix. Nearer the root a rebuild is cheaper than a copy
- * and the garbage it leaves (measured, no reductions: the 5- and 6-vCPU race lose 0–10 % with 48, up to 50 % with
- * 16; Save ∥ Suspend ∥ PowerOff on 2 vCPUs, timers any, gains 30 %: 22.4 → 15.7 s, rebuilds 6,559 → 4,606).
+ * From this depth on, a state's further choices start from copies of its world (copyGraph) rather than from a
+ * rebuild that replays its prefix, and a kept world beyond the memory budget is snapshotted rather than let go.
+ * 0: never replay. Nearer the root a rebuild is cheaper than a copy at today's copy cost and the garbage it
+ * leaves (measured, no reductions: the 5- and 6-vCPU race lose 0–10 % with 48, up to 50 % with 16; Save ∥
+ * Suspend ∥ PowerOff on 2 vCPUs, timers any, gains 30 %: 22.4 → 15.7 s, rebuilds 6,559 → 4,606).
  */
 export const COPY_DEPTH_MIN = 48;
 
+/** The worlds a search keeps, and from which depth it copies rather than rebuilds. */
+function keeping(x: Explorer, spares: boolean): { kept: KeptWorlds; copyDepth: number } {
+  return { kept: new KeptWorlds(x, x.options.keptWorldBytes ?? KEPT_WORLD_BYTES, spares), copyDepth: x.options.copyDepth ?? COPY_DEPTH_MIN };
+}
+
 export async function breadthFirst(x: Explorer): Promise<void> {
-  const parked = new ParkedWorlds(x.options.parkedWorlds ?? PARKED_WORLDS_MAX, !x.symmetry.active);
-  const copyDepth = x.options.copyDepth ?? COPY_DEPTH_MIN;
-  const start = resumeAt(x); // a checkpoint's head: parked worlds are a cache, rebuilt from prefixes
+  const { kept, copyDepth } = keeping(x, !x.symmetry.active);
+  // A checkpoint's head: kept worlds are not saved, so a resumed run rebuilds each frontier state once.
+  const start = resumeAt(x);
   if (start === null) {
     const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
     x.discover(root, -1, 0, 0);
     if (x.check(root, () => [])) return;
-    parked.park(0, root);
+    kept.keep(0, root, 0 < copyDepth);
   }
   const saver = checkpointer(x);
   for (let head = start ?? 0; head < x.table.size; head++) {
@@ -40,39 +52,33 @@ export async function breadthFirst(x: Explorer): Promise<void> {
     saver?.tick(head);
     const depth = x.table.depth[head]!;
     if (depth >= x.maxDepth) {
-      parked.drop(head);
+      kept.drop(head);
       x.bound ??= 'maxDepth';
       continue;
     }
-    let taken = parked.take(head);
-    let world: World | undefined = taken?.world ?? x.rebuild(head);
-    let spare: World | undefined;
+    const copying = depth >= copyDepth;
+    // A kept world (the discovering one first), or one rebuilt: nearer the root than copyDepth, or resumed.
+    const worldAt = (): { world: World; own: OwnPath | undefined } => kept.take(head) ?? { world: x.rebuild(head), own: undefined };
+    let { world, own }: { world: World | undefined; own: OwnPath | undefined } = worldAt(); // own: a spare's path
     const choices = x.choices(world);
     const all = world.choiceCount();
     for (let k = 0; k < choices.length; k++) {
       const choice = choices[k]!;
       if (choice === -1) break;
-      if (!world) {
-        taken = parked.take(head);
-        world = taken?.world ?? x.rebuild(head);
-      }
-      const own = world === taken?.world ? taken.own : undefined; // the world came by another path
-      // The state's next choice starts from a copy of this world (taking the same path), not from a rebuild.
-      if (depth >= copyDepth && k + 1 < choices.length && choices[k + 1] !== -1) {
-        const copy = x.copy(world);
-        taken = { world: copy, own };
-        spare = copy;
-      }
+      if (!world) ({ world, own } = worldAt());
+      // The next choice starts from a spare or a copy of this world; at a reduced state, a copy in case the proviso
+      // asks for more only where no replay is allowed (it rarely does: a rebuild then costs less than copies).
+      const further = k + 1 < choices.length && (choices[k + 1] !== -1 || copyDepth === 0);
+      const spare: World | undefined = copying && further && !kept.has(head) ? x.copy(world) : undefined;
       world.step(choice);
       x.transitions++;
       const found = x.discover(world, head, choice, depth + 1);
       if (own && world.violation && !x.violation) reportExactly(x, world, head, choice, [...x.table.prefix(own.base), ...own.tail, choice]);
       if (x.check(world, () => [...x.table.prefix(head), choice])) return;
       const next = own ? { base: own.base, tail: [...own.tail, choice] } : undefined;
-      if (found >= 0) parked.park(found, world, next);
-      else if (-1 - found > head) parked.parkAnother(-1 - found, world, next ?? { base: head, tail: [choice] });
+      if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, next);
+      else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? { base: head, tail: [choice] });
       world = spare;
-      spare = undefined;
       // Proviso: a reduced state whose one successor is already known is expanded fully.
       if (choices[1] === -1 && k === 0 && found < 0) {
         choices.length = 0;
@@ -84,20 +90,22 @@ export async function breadthFirst(x: Explorer): Promise<void> {
         return;
       }
     }
-    parked.drop(head);
+    kept.drop(head);
   }
 }
 
 /**
- * A violation in a world that came by another path: the table's path (as short) is reported when it shows the
- * same violation, as it must when the state key is complete; otherwise the world's own path, which replays.
+ * A violation in a spare world (another path): the table's path (as short) is reported when it shows the same
+ * violation, as it must when the state key is complete; otherwise the world's own path. Reporting, not search:
+ * the check replays the table's path as a counterexample trace would, uncounted.
  */
 function reportExactly(x: Explorer, world: World, head: number, choice: number, own: number[]): void {
-  if (!showsViolation(x.rebuild(head), choice, world.violation!)) x.violation = { violation: world.violation!, choices: own };
+  if (!showsViolation(x.replay(x.table.prefix(head)), choice, world.violation!)) x.violation = { violation: world.violation!, choices: own };
 }
 
 export async function depthFirst(x: Explorer): Promise<void> {
-  let live = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
+  const { kept, copyDepth } = keeping(x, false);
+  let live: World | undefined = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   let liveAt = x.discover(live, -1, 0, 0);
   if (x.check(live, () => [])) return;
   const stack: { index: number; choices: number[]; next: number; reduced: boolean }[] = [];
@@ -115,26 +123,33 @@ export async function depthFirst(x: Explorer): Promise<void> {
     if (await x.pause()) return;
     const top = stack[stack.length - 1]!;
     if (top.next >= top.choices.length) {
+      kept.drop(top.index);
       stack.pop();
       continue;
     }
     const choice = top.choices[top.next++]!;
-    if (liveAt !== top.index) live = x.rebuild(top.index);
-    const all = live.choiceCount();
-    live.step(choice);
+    const world: World = liveAt === top.index && live ? live : kept.take(top.index)?.world ?? x.rebuild(top.index);
+    const depth = x.table.depth[top.index]!;
+    // The frame keeps a copy for its next choice (a reduced one: in case the proviso asks, as breadth-first
+    // search does); nearer the root than copyDepth, backtracking rebuilds instead.
+    if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && copyDepth === 0))) kept.keep(top.index, x.copy(world), false);
+    const all = world.choiceCount();
+    world.step(choice);
     x.transitions++;
-    const found = x.discover(live, top.index, choice, x.table.depth[top.index]! + 1);
-    if (x.check(live, () => [...path(), choice])) return;
-    if (top.reduced && found < 0) {
+    const found = x.discover(world, top.index, choice, depth + 1);
+    if (x.check(world, () => [...path(), choice])) return;
+    if (top.reduced) {
       top.reduced = false;
-      for (let i = 0; i < all; i++) if (i !== choice) top.choices.push(i);
+      if (found >= 0) kept.drop(top.index);
+      else for (let i = 0; i < all; i++) if (i !== choice) top.choices.push(i);
     }
     if (x.table.size >= x.maxStates) {
       x.bound = 'maxStates';
       return;
     }
+    live = world;
     liveAt = found;
-    if (found >= 0) push(found, live);
+    if (found >= 0) push(found, world);
   }
 }
 

@@ -11,28 +11,13 @@
  * id in a table is written as what the id names (`keyFields`: function ids as the functions); the monitors as
  * their own `encode` (World's keyFields). So on the suite's scenarios this key merges exactly the states the hand
  * key does (test/check/snapshot-key-equal.test.ts); `snapshotDiff` names the first path where two worlds part.
- * It costs 2–3.5× the hand key per state (bench/check-snapshot-key.ts), so the explorer keeps the hand key by
- * default and the equality test stands for "the hand key forgets nothing" on those scenarios.
+ * The explorer's key is the fused walk of key-walk.ts (the same rules, compiled per class, no strings); this
+ * file's generic walk (encodeGraph through a word sink) stays for snapshotDiff, which names fields. The snapshot
+ * key has no vCPU renaming yet, so the explorer keeps the hand key by default (bench/check-snapshot-key.ts).
  */
 import { encodeGraph, type GraphSink, type Primitive } from '../persist/graph.js';
 import type { KeyWriter } from './key-writer.js';
-import { stringHash } from './labels.js';
-
-/** Words that start each kind of item (any 32-bit data word follows its tag). */
-const enum Tag {
-  Undefined = 0x7e000001, Null, False, True, Int, Double, String, BigInt, Ref, Named, Hole, Bytes, Begin, End, Key,
-}
-
-/** Hashes of the short strings a world repeats (field names, state names, labels); bounded. */
-const hashes = new Map<string, number>();
-function hashOf(text: string): number {
-  let h = hashes.get(text);
-  if (h === undefined) {
-    h = stringHash(text);
-    if (text.length <= 64 && hashes.size < 100_000) hashes.set(text, h);
-  }
-  return h;
-}
+import { hashOf, KeyWalk, Tag } from './key-walk.js';
 
 const scratch = new Float64Array(1);
 const scratchWords = new Int32Array(scratch.buffer);
@@ -104,10 +89,17 @@ class WordSink implements GraphSink {
   }
 }
 
+let idle: KeyWalk | null = new KeyWalk();
+
 /** Encode the graph under `root` into `key` (reset first; call key.hash() after). */
 export function encodeSnapshot(root: object, key: KeyWriter, now = 0): void {
-  key.reset();
-  encodeGraph(root, new WordSink((word) => key.w(word)), { skipHistory: true, now });
+  const walk = idle ?? new KeyWalk(); // (a walk inside a walk gets its own)
+  idle = null;
+  try {
+    walk.encode(root, key, now);
+  } finally {
+    idle = walk;
+  }
 }
 
 /**

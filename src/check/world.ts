@@ -358,6 +358,8 @@ const worldCodes = defineCodes('check.world', {
   ignoreStatus: (_rc: number): void => {},
 });
 
+const fixed = (): undefined => undefined;
+
 // (World's constructor is private: World.build is the way in; the registry only needs its prototype.)
 persistable('World', World as unknown as abstract new () => World, {
   transient: ['coverage', 'records', 'readyCache', 'eventMonitors'],
@@ -366,7 +368,8 @@ persistable('World', World as unknown as abstract new () => World, {
   revive: (world) => world.revive(),
   // The state key from the snapshot takes the engine as it is; a monitor's state as the monitor keys it (its
   // `encode`: a monitor's own abstraction, checked by key-audit.ts), not its bookkeeping tables.
-  keyFields: { monitors: (_world, monitors: readonly Monitor[]) => monitorWords(monitors) },
+  // The scenario and the explorer's options are the same in every world one explorer keys: nothing to tell apart.
+  keyFields: { monitors: (_world, monitors: readonly Monitor[]) => monitorWords(monitors), scenario: fixed, faults: fixed, machines: fixed, invariants: fixed, variant: fixed },
 });
 
 const monitorKey = new KeyWriter();

@@ -10,7 +10,7 @@ import type { EntryKind } from './graph-format.js';
 /** The key of the graph reachable from `root` (skipHistory unless `options.skipHistory === false`). */
 export function graphKey(root: unknown, options: WalkOptions = {}): string {
   const sink = new KeySink();
-  encodeGraph(root, sink, { userName: options.userName, skipHistory: options.skipHistory !== false });
+  encodeGraph(root, sink, { userName: options.userName, skipHistory: options.skipHistory !== false, now: options.now });
   return sink.text;
 }
 

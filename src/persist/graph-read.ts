@@ -29,7 +29,7 @@ export interface ReadOptions {
 
 const NUMBERS: Readonly<Record<string, number>> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity, '-0': -0 };
 
-const notFound = (what: string, name: unknown, id: number): VBoxError =>
+export const notFound = (what: string, name: unknown, id: number): VBoxError =>
   new VBoxError(VERR_NOT_FOUND, `snapshot: unknown ${what} '${String(name)}' (object ${id})`);
 
 /** The root of a graph writeGraph wrote (after JSON.stringify/JSON.parse or not), as new objects. */
@@ -48,7 +48,7 @@ class Reader {
   private readonly classes: (RegisteredClass | undefined)[] = [];
   /** The argument arrays of bound code (bound empty in phase 1, filled in phase 2). */
   private readonly codeArgs: unknown[][] = [];
-  private readonly restores: [obj: object, cls: RegisteredClass, data: unknown, id: number][] = [];
+  private readonly restores: Restore[] = [];
 
   constructor(
     private readonly entries: unknown[],
@@ -58,26 +58,7 @@ class Reader {
   read(root: unknown): unknown {
     this.entries.forEach((e, id) => this.shell(e, id));
     this.entries.forEach((e, id) => this.fill(e as GraphEntry, id));
-    for (const [obj, cls, data, id] of this.restores) {
-      try {
-        cls.spec.restore!(obj, data);
-      } catch (e) {
-        if (e instanceof VBoxError) throw e;
-        throw malformed(`restoring ${cls.name} (object ${id}) failed: ${(e as Error)?.message ?? String(e)}`);
-      }
-    }
-    const value = this.value(root as GraphValue, -1);
-    this.options.beforeRevive?.(value);
-    for (let id = this.shells.length - 1; id >= 0; id--) {
-      const revive = this.classes[id]?.spec.revive;
-      if (!revive) continue;
-      try {
-        revive(this.shells[id]);
-      } catch (e) {
-        throw new VBoxError(VERR_INVALID_STATE, `snapshot: reviving ${this.classes[id]!.name} (object ${id}) failed: ${(e as Error)?.message ?? String(e)}`);
-      }
-    }
-    return value;
+    return finishRead(this.value(root as GraphValue, -1), this.shells, this.classes, this.restores, this.options);
   }
 
   private shell(raw: unknown, id: number): void {
@@ -107,33 +88,28 @@ class Reader {
         list('items');
         obj = new Set();
         break;
-      case 'bytes': {
-        const make = typeof e.name === 'string' && Object.hasOwn(BYTE_TYPES, e.name) ? BYTE_TYPES[e.name] : undefined;
-        if (!make) throw notFound('byte type', e.name, id);
-        if (typeof e.data !== 'string') throw malformed(`bytes ${id} have no data`);
-        obj = make(Buffer.from(e.data, 'base64'));
+      case 'bytes':
+        if (typeof e.data !== 'string') {
+          if (!(typeof e.name === 'string' && Object.hasOwn(BYTE_TYPES, e.name))) throw notFound('byte type', e.name, id);
+          throw malformed(`bytes ${id} have no data`);
+        }
+        obj = bytesObject(e.name, Buffer.from(e.data, 'base64'), id);
         break;
-      }
       case 'class':
       case 'saved': {
-        const cls = typeof e.name === 'string' ? registeredClassByName(e.name) : undefined;
-        if (!cls) throw notFound('class', e.name, id);
-        if (e.kind === 'class') {
-          list('fields');
-          if (cls.spec.save) throw malformed(`${cls.name} (object ${id}) saves its state as data, not as fields`);
-        } else if (!cls.spec.restore) throw malformed(`${cls.name} (object ${id}) is saved as data but has no restore`);
-        else if (!('data' in e)) throw malformed(`object ${id} (${cls.name}) has no data`);
+        const cls = classByName(e.name, id);
+        if (e.kind === 'class') list('fields');
+        checkClassKind(cls, e.kind === 'saved', id);
+        if (e.kind === 'saved' && !('data' in e)) throw malformed(`object ${id} (${cls.name}) has no data`);
         this.classes[id] = cls;
         obj = Object.create(cls.prototype) as object;
         break;
       }
       case 'code': {
-        const fn = typeof e.name === 'string' ? codeByNameOf(e.name) : undefined;
-        if (!fn) throw notFound('code', e.name, id);
         list('items');
         const args: unknown[] = [];
         this.codeArgs[id] = args;
-        obj = bindCodeTo(fn, args);
+        obj = boundCode(e.name, args, id);
         break;
       }
       default:
@@ -211,23 +187,77 @@ class Reader {
       case 'bigint':
         if (typeof arg !== 'string' || !/^-?\d+$/.test(arg)) throw malformed(`the bigint '${String(arg)}' in object ${id}`);
         return BigInt(arg);
-      case 'constant': {
-        const c = typeof arg === 'string' ? constantByNameOf(arg) : undefined;
-        if (c === undefined) throw notFound('constant', arg, id);
-        return c;
-      }
-      case 'code': {
-        const fn = typeof arg === 'string' ? codeByNameOf(arg) : undefined;
-        if (!fn) throw notFound('code', arg, id);
-        return fn;
-      }
-      case 'user': {
-        const fn = typeof arg === 'string' ? this.options.userFunction?.(arg) : undefined;
-        if (typeof fn !== 'function') throw notFound('function', arg, id);
-        return fn;
-      }
+      case 'constant':
+      case 'code':
+      case 'user':
+        return namedValue(tag, arg, id, this.options);
       default:
         throw malformed(`the value tag '${tag}' in object ${id}`);
     }
   }
 }
+
+/** A registered class by name for object `id`, refused when unknown. */
+export function classByName(name: unknown, id: number): RegisteredClass {
+  const cls = typeof name === 'string' ? registeredClassByName(name) : undefined;
+  if (!cls) throw notFound('class', name, id);
+  return cls;
+}
+
+/** Refuse a class written as fields that saves its state as data, or written as data (`saved`) without a restore. */
+export function checkClassKind(cls: RegisteredClass, saved: boolean, id: number): void {
+  if (!saved && cls.spec.save) throw malformed(`${cls.name} (object ${id}) saves its state as data, not as fields`);
+  if (saved && !cls.spec.restore) throw malformed(`${cls.name} (object ${id}) is saved as data but has no restore`);
+}
+
+/** Code-table function `name` bound to `args` (filled later), refused when the table has no such name. */
+export function boundCode(name: unknown, args: unknown[], id: number): Function {
+  const fn = typeof name === 'string' ? codeByNameOf(name) : undefined;
+  if (!fn) throw notFound('code', name, id);
+  return bindCodeTo(fn, args);
+}
+
+/** A `bytes` object of type `name` holding `data`. */
+export function bytesObject(name: unknown, data: Uint8Array, id: number): object {
+  const make = typeof name === 'string' && Object.hasOwn(BYTE_TYPES, name) ? BYTE_TYPES[name] : undefined;
+  if (!make) throw notFound('byte type', name, id);
+  return make(data);
+}
+
+/** A named constant, unbound code-table function or embedder's function, refused when unknown. */
+export function namedValue(tag: 'constant' | 'code' | 'user', name: unknown, id: number, options: ReadOptions): unknown {
+  if (tag === 'constant') {
+    const c = typeof name === 'string' ? constantByNameOf(name) : undefined;
+    if (c === undefined) throw notFound('constant', name, id);
+    return c;
+  }
+  const fn = typeof name !== 'string' ? undefined : tag === 'code' ? codeByNameOf(name) : options.userFunction?.(name);
+  if (typeof fn !== 'function') throw notFound(tag === 'code' ? 'code' : 'function', name, id);
+  return fn;
+}
+
+/** Phases 3 and 4 (see the module comment): restores in table order, beforeRevive, revives in reverse table order. */
+export function finishRead(root: unknown, shells: readonly object[], classes: readonly (RegisteredClass | undefined)[], restores: readonly Restore[], options: ReadOptions): unknown {
+  for (const [obj, cls, data, id] of restores) {
+    try {
+      cls.spec.restore!(obj, data);
+    } catch (e) {
+      if (e instanceof VBoxError) throw e;
+      throw malformed(`restoring ${cls.name} (object ${id}) failed: ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+  options.beforeRevive?.(root);
+  for (let id = shells.length - 1; id >= 0; id--) {
+    const revive = classes[id]?.spec.revive;
+    if (!revive) continue;
+    try {
+      revive(shells[id]);
+    } catch (e) {
+      throw new VBoxError(VERR_INVALID_STATE, `snapshot: reviving ${classes[id]!.name} (object ${id}) failed: ${(e as Error)?.message ?? String(e)}`);
+    }
+  }
+  return root;
+}
+
+/** A save/restore object waiting for phase 3: the shell, its class, the data its save gave, its id. */
+export type Restore = [obj: object, cls: RegisteredClass, data: unknown, id: number];

@@ -9,5 +9,7 @@ export { GRAPH_FORMAT, GRAPH_VERSION, type EntryKind, type GraphEntry, type Grap
 export { encodeGraph, type GraphSink, type Primitive, type WalkOptions } from './graph-walk.js';
 export { writeGraph, type WriteOptions } from './graph-write.js';
 export { readGraph, type ReadOptions } from './graph-read.js';
+export { packGraph } from './graph-pack.js';
+export { unpackGraph } from './graph-unpack.js';
 export { copyGraph, type CopyOptions } from './graph-copy.js';
 export { graphKey } from './graph-key.js';

@@ -171,7 +171,7 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
 }
 
 /** A cell's own fields that its save/copy handle themselves (a subclass's other fields are saved as they are). */
-const CELL_FIELDS: ReadonlySet<string> = new Set(['listener', 'memo', 'node', 'machine', 'systemId']);
+export const CELL_FIELDS: ReadonlySet<string> = new Set(['listener', 'memo', 'node', 'machine', 'systemId']);
 
 /** A subclass's own state fields (not the cell's, not transient): `persistable('ReqCallCell', ReqCallCell)` keeps them. */
 function extraFields(cell: MachineCell, each: (key: string) => void): void {
@@ -243,8 +243,9 @@ persistable('MachineCell', MachineCell, {
   },
   restore: (cell, data: { machine: AnyStateMachine; systemId: string; value: unknown; context: unknown; fields?: Record<string, unknown>; listener?: TransitionListener }) => {
     const memo = memoOf(data.machine);
-    const snapshot = data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot;
-    Object.assign(cell, { listener: data.listener, machine: data.machine, systemId: data.systemId, memo, node: internNode(memo, snapshot) }, data.fields);
+    // A state this thread has met is its interned node (what resolving it again would intern to, at a fraction of the cost).
+    const node = memo.interned.get(JSON.stringify([data.value, data.context ?? null])) ?? internNode(memo, data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot);
+    Object.assign(cell, { listener: data.listener, machine: data.machine, systemId: data.systemId, memo, node }, data.fields);
   },
   copy: (cell, into, clone) => {
     const from = cell as unknown as Record<string, unknown>;

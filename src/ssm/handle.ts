@@ -23,6 +23,9 @@ import type { SsmLiveSave } from './live-save.js';
 
 const UINT32_MAX = 0xffffffff;
 const stateIndex = (s: SsmState): number => SSM_STATES.indexOf(s);
+/** Where a scalar put is encoded before the writer copies it (puts are synchronous: one buffer serves all). */
+const SCALAR = new Uint8Array(8);
+const SCALAR_VIEW = new DataView(SCALAR.buffer);
 
 export interface SsmHandleOptions {
   after: SsmAfter;
@@ -167,21 +170,25 @@ export class SsmHandle {
     return e;
   }
 
-  private scalar(size: number, fill: (view: DataView) => void): void {
-    const buf = new Uint8Array(size);
-    fill(new DataView(buf.buffer));
-    this._put(buf);
+  /** Puts the first `size` bytes of SCALAR (the writer copies them into its unit buffer at once). */
+  private scalar(size: number): void {
+    const writer = this.writable();
+    try {
+      writer.writeData(SCALAR, size);
+    } catch (e) {
+      throw this.record(e);
+    }
   }
 
   putBool(value: boolean): void { this.putU8(value ? 1 : 0); }
-  putU8(value: number): void { this.scalar(1, (v) => v.setUint8(0, value)); }
-  putS8(value: number): void { this.scalar(1, (v) => v.setInt8(0, value)); }
-  putU16(value: number): void { this.scalar(2, (v) => v.setUint16(0, value, true)); }
-  putS16(value: number): void { this.scalar(2, (v) => v.setInt16(0, value, true)); }
-  putU32(value: number): void { this.scalar(4, (v) => v.setUint32(0, value, true)); }
-  putS32(value: number): void { this.scalar(4, (v) => v.setInt32(0, value, true)); }
-  putU64(value: bigint): void { this.scalar(8, (v) => v.setBigUint64(0, BigInt.asUintN(64, value), true)); }
-  putS64(value: bigint): void { this.scalar(8, (v) => v.setBigInt64(0, BigInt.asIntN(64, value), true)); }
+  putU8(value: number): void { SCALAR_VIEW.setUint8(0, value); this.scalar(1); }
+  putS8(value: number): void { SCALAR_VIEW.setInt8(0, value); this.scalar(1); }
+  putU16(value: number): void { SCALAR_VIEW.setUint16(0, value, true); this.scalar(2); }
+  putS16(value: number): void { SCALAR_VIEW.setInt16(0, value, true); this.scalar(2); }
+  putU32(value: number): void { SCALAR_VIEW.setUint32(0, value, true); this.scalar(4); }
+  putS32(value: number): void { SCALAR_VIEW.setInt32(0, value, true); this.scalar(4); }
+  putU64(value: bigint): void { SCALAR_VIEW.setBigUint64(0, BigInt.asUintN(64, value), true); this.scalar(8); }
+  putS64(value: bigint): void { SCALAR_VIEW.setBigInt64(0, BigInt.asIntN(64, value), true); this.scalar(8); }
 
   /** SSMR3PutMem: small writes are buffered, big ones go out as 4 KiB zero / LZF / raw records. */
   putMem(bytes: Uint8Array): void {

@@ -10,7 +10,7 @@ export { SsmProgress, type SsmProgressCallback } from './progress.js';
 export { SsmStreamWriter, type SsmWriterOptions, type SsmUnitIdentity } from './stream-writer.js';
 export { SsmStreamReader } from './stream-reader.js';
 export { SsmUnitDataReader } from './unit-reader.js';
-export { FileSink, MemorySink, CallbackSink, sweepStaleTempFiles, type SsmSink } from './sinks.js';
+export { FileSink, MemorySink, CallbackSink, CountingSink, sweepStaleTempFiles, type SsmSink } from './sinks.js';
 export { FileSource, MemorySource, PushSource, SsmNeedMoreData, type SsmSource } from './sources.js';
 export { ssmSave, registryOf, type SsmSaveOptions, type SsmSaveResult, type SsmRegistryHolder } from './save.js';
 export {

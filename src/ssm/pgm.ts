@@ -22,8 +22,8 @@ import {
 import type { SsmHandle } from './handle.js';
 import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live/live-info.js';
-import type { SsmUnitOptions } from './units.js';
-import { bindCode, defineCodes, persistable } from '../persist/registry.js';
+import { unitOwner, type SsmUnitOptions } from './units.js';
+import { defineCodes, persistable } from '../persist/registry.js';
 
 export const PGM_UNIT_NAME = 'pgm';
 export const PGM_UNIT_VERSION = 1;
@@ -62,50 +62,46 @@ interface LoadState {
   idleZeroPages: number;
 }
 
-/** The unit's bookkeeping across one save's passes and one load's units (a record the callbacks are bound to). */
+/** The unit's owner: the RAM and the bookkeeping across one save's passes and one load's units. */
 interface PgmUnitState {
+  readonly ram: GuestRam;
   vote: VoteState;
   load: LoadState;
 }
 
-/** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0): callbacks bound to (ram, state). */
+/** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0): shared callbacks, owned by (ram, state). */
 export function pgmUnit(ram: GuestRam): SsmUnitOptions {
-  const state: PgmUnitState = { vote: { bestMs: Infinity, passesSinceBest: 0 }, load: { lastPass: -1, idleZeroPages: 0 } };
-  const bound = <K extends keyof typeof PGM_CALLBACKS>(name: K) => bindCode(PGM_CALLBACKS[name] as (ram: GuestRam, state: PgmUnitState, ...rest: any[]) => any, ram, state);
-  return {
-    name: PGM_UNIT_NAME,
-    instance: 0,
-    version: PGM_UNIT_VERSION,
-    cbGuess: ram.sizeBytes,
-    livePrep: bound('livePrep'),
-    liveExec: bound('liveExec'),
-    liveVote: bound('liveVote'),
-    saveExec: bound('saveExec'),
-    saveDone: bound('saveDone'),
-    loadPrep: bound('loadPrep'),
-    loadExec: bound('loadExec'),
-  };
+  const owner: PgmUnitState = { ram, vote: { bestMs: Infinity, passesSinceBest: 0 }, load: { lastPass: -1, idleZeroPages: 0 } };
+  return { name: PGM_UNIT_NAME, instance: 0, version: PGM_UNIT_VERSION, cbGuess: ram.sizeBytes, owner, ...PGM_CALLBACKS };
 }
 
 const isDirty = (ram: GuestRam, page: number): boolean => ram.dirty[page] === 1;
+const pgmOf = (ssm: SsmHandle): PgmUnitState => unitOwner<PgmUnitState>(ssm);
 
 const PGM_CALLBACKS = defineCodes('ssm.pgm', {
-  livePrep: (ram: GuestRam, state: PgmUnitState): void => {
-    ram.startTracking();
+  livePrep: (ssm: SsmHandle): void => {
+    const state = pgmOf(ssm);
+    state.ram.startTracking();
     state.vote = { bestMs: Infinity, passesSinceBest: 0 };
   },
-  liveExec: (ram: GuestRam, _state: PgmUnitState, ssm: SsmHandle): number => {
-    putPages(ssm, ram, isDirty);
+  liveExec: (ssm: SsmHandle): number => {
+    putPages(ssm, pgmOf(ssm).ram, isDirty);
     return VINF_SUCCESS;
   },
-  liveVote: (ram: GuestRam, state: PgmUnitState, ssm: SsmHandle, pass: number): number => pgmLiveVote(ssm, ram, pass, state.vote),
+  liveVote: (ssm: SsmHandle, pass: number): number => pgmLiveVote(ssm, pgmOf(ssm).ram, pass, pgmOf(ssm).vote),
   // Final pass: what is still dirty after a live save, everything after a plain one.
-  saveExec: (ram: GuestRam, _state: PgmUnitState, ssm: SsmHandle): void => putPages(ssm, ram, ram.tracking ? isDirty : () => true),
-  saveDone: (ram: GuestRam): void => ram.stopTracking(),
-  loadPrep: (_ram: GuestRam, state: PgmUnitState): void => {
-    state.load = { lastPass: -1, idleZeroPages: 0 };
+  saveExec: (ssm: SsmHandle): void => {
+    const ram = pgmOf(ssm).ram;
+    putPages(ssm, ram, ram.tracking ? isDirty : () => true);
   },
-  loadExec: (ram: GuestRam, state: PgmUnitState, ssm: SsmHandle, version: number, pass: number) => new PgmLoadSlices(ssm, ram, version, pass, state.load),
+  saveDone: (ssm: SsmHandle): void => pgmOf(ssm).ram.stopTracking(),
+  loadPrep: (ssm: SsmHandle): void => {
+    pgmOf(ssm).load = { lastPass: -1, idleZeroPages: 0 };
+  },
+  loadExec: (ssm: SsmHandle, version: number, pass: number) => {
+    const state = pgmOf(ssm);
+    return new PgmLoadSlices(ssm, state.ram, version, pass, state.load);
+  },
 });
 
 function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {

@@ -46,6 +46,27 @@ export class MemorySink implements SsmSink {
 
 persistable('MemorySink', MemorySink);
 
+/** Counts the stream's bytes and drops them: a save whose bytes nobody reads (the model checker's). */
+export class CountingSink implements SsmSink {
+  readonly isFile = false;
+  bytes = 0;
+  committed = false;
+  aborted = false;
+
+  write(chunk: Uint8Array): void {
+    this.bytes += chunk.length;
+  }
+
+  commit(): void {
+    this.committed = true;
+  }
+
+  abort(): void {
+    this.aborted = true;
+  }
+}
+persistable('CountingSink', CountingSink);
+
 /** Forwards chunks to callbacks (a socket writer, a hash, a test probe). */
 export class CallbackSink implements SsmSink {
   readonly isFile = false;

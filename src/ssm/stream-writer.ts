@@ -2,8 +2,10 @@
  * The write side of a v2.0 saved-state stream (vbox-facts.md §8): the file header, per-unit headers with the stream
  * offset and running CRC, data records written the way ssmR3DataWrite does (puts of ≤ 512 bytes collect in a 4 KiB
  * buffer that leaves as one RAW record; bigger puts go out in 4 KiB blocks, each RAW_ZERO, RAW_LZF or RAW), the
- * termination record, and finish(): the END unit, the directory and the footer. Bytes collect in 1 MiB chunks that
- * are handed to a sink (a crash-safe file, a socket, memory). The save drivers (non-live here, live in live-save.ts)
+ * termination record, and finish(): the END unit, the directory and the footer. Bytes collect in chunks of up to
+ * 1 MiB that are handed to a sink (a crash-safe file, a socket, memory) as copies of exactly their length: the
+ * buffer stays with the writer and grows with what a pass writes, so a save of a few hundred bytes per pass (the
+ * checker's) neither allocates nor keeps 1 MiB per pass. The save drivers (non-live here, live in live-save.ts)
  * call beginUnit / endUnit around each unit callback, once per pass.
  */
 import { persistable } from '../persist/registry.js';
@@ -23,6 +25,8 @@ const SSM_DATA_BUFFER_SIZE = C_SSM_DATA_BUFFER_SIZE;
 const SSM_ZIP_BLOCK_SIZE = C_SSM_ZIP_BLOCK_SIZE;
 
 const CHUNK_SIZE = 1024 * 1024;
+/** The buffers a writer starts with (the file header fits); they double as needed, up to CHUNK_SIZE and 4 KiB. */
+const BUFFER_INITIAL = 256;
 const RAW = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RAW;
 const RAW_LZF = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RAW_LZF;
 const RAW_ZERO = SSM_REC_FLAGS_FIXED | SSM_REC_FLAGS_IMPORTANT | SSM_REC_TYPE_RAW_ZERO;
@@ -60,15 +64,16 @@ export class SsmStreamWriter {
   readonly live: boolean;
   private readonly _lzf: boolean;
   private readonly progress: ByteProgress | undefined;
-  private _chunk: Uint8Array = Buffer.allocUnsafe(CHUNK_SIZE);
+  /** The chunk being filled: its first `off` bytes; its length is its capacity (≤ CHUNK_SIZE), not the chunk's. */
+  private _chunk: Uint8Array = new Uint8Array(BUFFER_INITIAL);
   private off = 0;
   /** Stream offset of chunk[0]. */
   private base = 0;
   /** Finished CRC of the stream up to chunk[crcOff]. */
   private _crc = 0;
   private crcOff = 0;
-  /** The unit data buffer (abDataBuffer) and its fill. */
-  private readonly _data = new Uint8Array(SSM_DATA_BUFFER_SIZE);
+  /** The unit data buffer (abDataBuffer: SSM_DATA_BUFFER_SIZE bytes) and its fill; allocated as far as used. */
+  private _data: Uint8Array = new Uint8Array(BUFFER_INITIAL);
   private dataOff = 0;
   /** offUnit: unit bytes written since the unit header, or -1 outside a unit. */
   private _offUnit = -1;
@@ -122,17 +127,19 @@ export class SsmStreamWriter {
     return offStream;
   }
 
-  /** ssmR3DataWrite. */
-  writeData(bytes: Uint8Array): void {
+  /** ssmR3DataWrite of the first `cb` bytes. */
+  writeData(bytes: Uint8Array, cb = bytes.length): void {
     this.assertInUnit();
-    const cb = bytes.length;
     if (cb > SSM_DATA_BUFFER_SIZE / 8) {
-      this.writeBig(bytes);
+      this.writeBig(cb === bytes.length ? bytes : bytes.subarray(0, cb));
       return;
     }
     if (cb === 0) return;
     if (this.dataOff + cb > SSM_DATA_BUFFER_SIZE) this.flushData();
-    this._data.set(bytes, this.dataOff);
+    if (this.dataOff + cb > this._data.length) this._data = grown(this._data, this.dataOff, doubled(this._data.length, this.dataOff + cb, SSM_DATA_BUFFER_SIZE));
+    const data = this._data;
+    if (cb > 16) data.set(cb === bytes.length ? bytes : bytes.subarray(0, cb), this.dataOff);
+    else for (let i = 0, at = this.dataOff; i < cb; i++) data[at++] = bytes[i]!; // scalars: a loop beats set()'s call
     this.dataOff += cb;
   }
 
@@ -200,9 +207,8 @@ export class SsmStreamWriter {
   flush(): void {
     if (this.off === 0) return;
     this.streamCrc();
-    const chunk = this._chunk.subarray(0, this.off);
+    const chunk = Buffer.from(this._chunk.subarray(0, this.off)); // the sink's own copy; the buffer is reused
     this.base += this.off;
-    this._chunk = Buffer.allocUnsafe(CHUNK_SIZE); // every byte is written before it is handed on
     this.off = 0;
     this.crcOff = 0;
     this.sink.write(chunk);
@@ -257,7 +263,8 @@ export class SsmStreamWriter {
   /** One 4 KiB block: type byte, 3-byte size, then [KiB count + LZF data] or the raw bytes. */
   private blockRecord(block: Uint8Array): void {
     const need = 1 + 3 + 1 + SSM_ZIP_BLOCK_SIZE;
-    if (this._chunk.length - this.off < need) this.flush();
+    if (CHUNK_SIZE - this.off < need) this.flush();
+    this.reserve(need);
     const out = this._chunk;
     const at = this.off;
     let cbRec = this._lzf ? lzfCompress(block, out.subarray(at + 5, at + 5 + LZF_OUT_MAX)) : -1;
@@ -283,13 +290,20 @@ export class SsmStreamWriter {
     this._offUnit += bytes.length;
   }
 
+  /** Room for `cb` more bytes in the buffer (cb ≤ CHUNK_SIZE - off): doubles it, up to CHUNK_SIZE. */
+  private reserve(cb: number): void {
+    const need = this.off + cb;
+    if (need > this._chunk.length) this._chunk = grown(this._chunk, this.off, doubled(this._chunk.length, need, CHUNK_SIZE));
+  }
+
   /** ssmR3StrmWrite. */
   private _raw(bytes: Uint8Array): void {
     if (this._closed || this._finished) throw new VBoxError(VERR_SSM_IPE_2, 'Write to a closed saved-state stream.');
     let at = 0;
     while (at < bytes.length) {
-      if (this.off === this._chunk.length) this.flush();
-      const n = Math.min(bytes.length - at, this._chunk.length - this.off);
+      if (this.off === CHUNK_SIZE) this.flush();
+      this.reserve(Math.min(bytes.length - at, CHUNK_SIZE - this.off));
+      const n = Math.min(bytes.length - at, CHUNK_SIZE - this.off);
       this._chunk.set(bytes.subarray(at, at + n), this.off);
       this.off += n;
       at += n;
@@ -297,7 +311,24 @@ export class SsmStreamWriter {
   }
 }
 
-/** The writer's buffers as a snapshot keeps them: the 1 MiB chunk and the 4 KiB data buffer up to their fill. */
+/** `size` doubled (from BUFFER_INITIAL at least) until it holds `need`, at most `max`. */
+function doubled(size: number, need: number, max: number): number {
+  let next = Math.max(size * 2, BUFFER_INITIAL);
+  while (next < need) next *= 2;
+  return Math.min(next, max);
+}
+
+/** A buffer of `size` bytes that starts with the first `fill` bytes of `buffer`. */
+function grown(buffer: Uint8Array, fill: number, size: number): Uint8Array {
+  const bigger = new Uint8Array(size);
+  bigger.set(buffer.subarray(0, fill));
+  return bigger;
+}
+
+/**
+ * The writer's buffers as a snapshot or a copy keeps them: the chunk and the data buffer up to their fill (the
+ * writer grows them again when it writes). Between engine steps both are usually empty: a pass flushes its bytes.
+ */
 interface WriterBuffers {
   _chunk: Uint8Array;
   off: number;
@@ -309,11 +340,10 @@ persistable('SsmStreamWriter', SsmStreamWriter, {
     const w = writer as unknown as WriterBuffers;
     return { ...w, _chunk: w._chunk.slice(0, w.off), _data: w._data.slice(0, w.dataOff) };
   },
-  restore: (writer, data: WriterBuffers) => {
-    const chunk = Buffer.allocUnsafe(CHUNK_SIZE);
-    chunk.set(data._chunk);
-    const buffer = new Uint8Array(SSM_DATA_BUFFER_SIZE);
-    buffer.set(data._data);
-    Object.assign(writer, data, { _chunk: chunk, _data: buffer });
+  restore: (writer, data: WriterBuffers) => void Object.assign(writer, data),
+  copy: (writer, into, clone) => {
+    const from = writer as unknown as WriterBuffers & Record<string, unknown>;
+    const to = into as unknown as Record<string, unknown>;
+    for (const key in from) to[key] = key === '_chunk' ? from._chunk.slice(0, from.off) : key === '_data' ? from._data.slice(0, from.dataOff) : clone(from[key]);
   },
 });

@@ -12,6 +12,13 @@ import {
 
 const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+/** A u64 below 2^53 as two u32 (no BigInt: unit headers and termination records are written every pass). */
+const setU64 = (v: DataView, at: number, value: number): void => {
+  v.setUint32(at, value >>> 0, true);
+  v.setUint32(at + 4, Math.floor(value / 0x1_0000_0000), true);
+};
+const UNIT_MAGIC = latin1(SSMFILEUNITHDR_MAGIC);
+const UNIT_END_MAGIC = latin1(SSMFILEUNITHDR_END);
 /** Compares a magic including its terminating NUL (every SSM magic fills its field exactly). */
 export const magicEquals = (b: Uint8Array, off: number, magic: string): boolean =>
   b.length - off >= magic.length + 1 && Buffer.from(b.buffer, b.byteOffset + off, magic.length + 1).equals(latin1(`${magic}\0`));
@@ -87,18 +94,18 @@ export interface SsmUnitHeaderFields {
 }
 
 export function encodeUnitHeader(h: SsmUnitHeaderFields): Uint8Array {
-  const nameBytes = h.end ? new Uint8Array(0) : Buffer.from(`${h.name}\0`, 'utf8');
-  const b = new Uint8Array(SSMFILEUNITHDRV2_SIZE + nameBytes.length);
-  b.set(latin1(h.end ? SSMFILEUNITHDR_END : SSMFILEUNITHDR_MAGIC), 0);
+  const cbName = h.end ? 0 : Buffer.byteLength(h.name, 'utf8') + 1;
+  const b = Buffer.alloc(SSMFILEUNITHDRV2_SIZE + cbName);
+  b.set(h.end ? UNIT_END_MAGIC : UNIT_MAGIC, 0);
   const v = view(b);
-  v.setBigUint64(8, BigInt(h.offStream), true);
+  setU64(v, 8, h.offStream);
   v.setUint32(16, h.curStreamCrc, true);
   v.setUint32(24, h.version, true);
   v.setUint32(28, h.instance, true);
   v.setUint32(32, h.pass, true);
   v.setUint32(36, 0, true);
-  v.setUint32(40, nameBytes.length, true);
-  b.set(nameBytes, SSMFILEUNITHDRV2_SIZE);
+  v.setUint32(40, cbName, true);
+  if (cbName > 0) b.write(h.name, SSMFILEUNITHDRV2_SIZE, 'utf8'); // the NUL after it is the zero fill
   v.setUint32(20, crc32(b), true);
   return b;
 }
@@ -128,7 +135,7 @@ export function encodeTermRecord(crcBefore: number, cbUnit: number): Uint8Array 
   const v = view(b);
   v.setUint16(2, 1, true);
   v.setUint32(4, crc32(b.subarray(0, 2), crcBefore), true);
-  v.setBigUint64(8, BigInt(cbUnit), true);
+  setU64(v, 8, cbUnit);
   return b;
 }
 

@@ -46,6 +46,11 @@ export interface SsmUnitOptions extends SsmUnitCallbacks {
   version: number;
   /** Guessed size in bytes (progress and the live-save size cap). */
   cbGuess?: number;
+  /**
+   * What the callbacks work on (SSMUNIT's pVM / pDevIns / pvUser), read in a callback as `unitOwner(ssm)`: the
+   * callbacks can then be plain code shared by every VM, and a copied VM copies no function per unit.
+   */
+  owner?: unknown;
   /** Insert in front of the first unit with this name; appended when absent or not found. */
   before?: string;
 }
@@ -57,6 +62,8 @@ export class SsmUnit {
   readonly version: number;
   readonly cbGuess: number;
   readonly callbacks: SsmUnitCallbacks;
+  /** What the callbacks work on (SsmUnitOptions.owner). */
+  readonly owner: unknown;
   /** fCalled: a prep/exec callback ran in the current operation (the done run uses it). */
   called = false;
   /** offStream: where this unit's last header went in the current save, or -1. */
@@ -71,6 +78,7 @@ export class SsmUnit {
     this.instance = opts.instance ?? 0;
     this.version = opts.version;
     this.cbGuess = opts.cbGuess ?? 0;
+    this.owner = opts.owner;
     const { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone } = opts;
     this.callbacks = { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone };
   }
@@ -84,6 +92,11 @@ export class SsmUnit {
 }
 
 persistable('SsmUnit', SsmUnit);
+
+/** The owner of the unit whose callback is running (callUnit sets `ssm.unit` before every callback). */
+export function unitOwner<T>(ssm: SsmHandle): T {
+  return ssm.unit!.owner as T;
+}
 
 /** Checks a unit name the way ssmR3Register does: non-empty, shorter than SSM_MAX_NAME_SIZE. */
 export function checkUnitName(name: string, what = 'name'): void {

@@ -25,7 +25,7 @@ import { FileSink } from './sinks.js';
 import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
 import { pgmUnit } from './pgm.js';
 import type { SsmUnitOptions } from './units.js';
-import { SsmUnitRegistry } from './units.js';
+import { SsmUnitRegistry, unitOwner } from './units.js';
 
 /** What a save, a teleport or a load reports on the way (vm.progress$). */
 export interface SsmProgressEvent {
@@ -113,7 +113,7 @@ class SavedState implements VmSavedState {
   }
 
   reportProgress(op: 'save' | 'teleport', percent: number, tNs: number): void {
-    this.progress$.next({ op, percent, tNs });
+    this._progress?.next({ op, percent, tNs }); // no subject yet: nobody subscribed to hear it
   }
 
   loadFromFileOp(pool: ReqPool, path: string, options: LoadOptions): Operation {
@@ -196,8 +196,8 @@ const VMM_TERMINATOR = 0xffffffff;
  */
 function vmmUnit(vm: VmCore): SsmUnitOptions {
   return {
-    name: 'vmm', instance: 0, version: VMM_SAVED_STATE_VERSION, cbGuess: 4 + vm.cCpus,
-    saveExec: bindCode(ENGINE_UNITS.vmmSaveExec, vm), loadExec: bindCode(ENGINE_UNITS.vmmLoadExec, vm),
+    name: 'vmm', instance: 0, version: VMM_SAVED_STATE_VERSION, cbGuess: 4 + vm.cCpus, owner: vm,
+    saveExec: ENGINE_UNITS.vmmSaveExec, loadExec: ENGINE_UNITS.vmmLoadExec,
   };
 }
 
@@ -213,20 +213,25 @@ const mismatch = (ssm: SsmHandle, rc: number, message: string) => {
   return new VBoxError(rc, message);
 };
 
+/** The VM a unit of the engine's belongs to (every unit here is registered with the VM as its owner). */
+const vmOf = (ssm: SsmHandle): VmCore => unitOwner<VmCore>(ssm);
+
 /**
- * The engine units' callbacks in the code table, bound to the VM (and the saved-state context, the CPU): a
- * registry in a snapshot names them, never a closure.
+ * The engine units' callbacks in the code table, shared by every VM: each finds its VM as the unit's owner (and
+ * a "vcpu" unit its CPU as the unit's instance), so a registry in a snapshot names them, never a closure.
  */
 const ENGINE_UNITS = defineCodes('ssm.units', {
   // "vm": the CPU count must match; the reset counters and the suspend reason carry over.
-  vmSaveExec: (vm: VmCore, ssm: SsmHandle): void => {
+  vmSaveExec: (ssm: SsmHandle): void => {
+    const vm = vmOf(ssm);
     ssm.putU32(vm.cCpus);
     ssm.putU32(vm.cResets);
     ssm.putU32(vm.cHardResets);
     ssm.putU32(vm.cSoftResets);
     ssm.putU32(vm.suspendReason);
   },
-  vmLoadExec: (vm: VmCore, ssm: SsmHandle, version: number): void => {
+  vmLoadExec: (ssm: SsmHandle, version: number): void => {
+    const vm = vmOf(ssm);
     checkVersion(ssm, 'vm', version);
     const cCpus = ssm.getU32();
     if (cCpus !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cCpus} vCPUs, this one ${vm.cCpus}`);
@@ -235,11 +240,13 @@ const ENGINE_UNITS = defineCodes('ssm.units', {
     vm.cSoftResets = ssm.getU32();
     vm.suspendReason = ssm.getU32();
   },
-  vmmSaveExec: (vm: VmCore, ssm: SsmHandle): void => {
+  vmmSaveExec: (ssm: SsmHandle): void => {
+    const vm = vmOf(ssm);
     for (let cpu = 1; cpu < vm.cCpus; cpu++) ssm.putBool(vm.isCpuStarted(cpu));
     ssm.putU32(VMM_TERMINATOR);
   },
-  vmmLoadExec: (vm: VmCore, ssm: SsmHandle, version: number): void => {
+  vmmLoadExec: (ssm: SsmHandle, version: number): void => {
+    const vm = vmOf(ssm);
     checkVersion(ssm, 'vmm', version, VMM_SAVED_STATE_VERSION);
     vmmSetStarted(vm, 0, true);
     for (let cpu = 1; cpu < vm.cCpus; cpu++) vmmSetStarted(vm, cpu, ssm.getBool());
@@ -249,25 +256,31 @@ const ENGINE_UNITS = defineCodes('ssm.units', {
     }
   },
   // "vcpu" #i: pending force flags (not the request flag: requests do not travel) and guest run time.
-  vcpuSaveExec: (vm: VmCore, state: VmSavedState, cpu: number, ssm: SsmHandle): void => {
+  vcpuSaveExec: (ssm: SsmHandle): void => {
+    const vm = vmOf(ssm);
+    const cpu = ssm.unit!.instance;
     ssm.putU32(cpu);
     ssm.putU32(vm.cpuFF[cpu]! & ~VMCPU_FF_REQUEST);
-    ssm.putU64(BigInt(Math.round(state.execNs[cpu]!)));
+    ssm.putU64(BigInt(Math.round(savedStateOf(vm).execNs[cpu]!)));
   },
-  vcpuLoadExec: (vm: VmCore, state: VmSavedState, cpu: number, ssm: SsmHandle, version: number): void => {
+  vcpuLoadExec: (ssm: SsmHandle, version: number): void => {
+    const vm = vmOf(ssm);
+    const cpu = ssm.unit!.instance;
     checkVersion(ssm, 'vcpu', version);
     const id = ssm.getU32();
     if (id !== cpu) throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vcpu unit #${cpu} carries CPU id ${id}`);
     vm.cpuFF[cpu] = (ssm.getU32() & ~VMCPU_FF_REQUEST) | (vm.cpuFF[cpu]! & VMCPU_FF_REQUEST);
-    state.execNs[cpu] = Number(ssm.getU64());
+    savedStateOf(vm).execNs[cpu] = Number(ssm.getU64());
   },
   // "gvmm": what the host's VM manager sees of this VM: its EMT count and scheduling configuration.
-  gvmmSaveExec: (vm: VmCore, ssm: SsmHandle): void => {
+  gvmmSaveExec: (ssm: SsmHandle): void => {
+    const vm = vmOf(ssm);
     ssm.putU32(vm.cCpus);
     ssm.putU32(vm.config.CpuExecutionCap);
     ssm.putU32(vm.config.HaltMethod ?? 0xffffffff);
   },
-  gvmmLoadExec: (vm: VmCore, ssm: SsmHandle, version: number): void => {
+  gvmmLoadExec: (ssm: SsmHandle, version: number): void => {
+    const vm = vmOf(ssm);
     checkVersion(ssm, 'gvmm', version);
     const cEmts = ssm.getU32();
     if (cEmts !== vm.cCpus) throw mismatch(ssm, VERR_SSM_LOAD_CONFIG_MISMATCH, `the saved VM has ${cEmts} EMTs, this one ${vm.cCpus}`);
@@ -278,14 +291,11 @@ const ENGINE_UNITS = defineCodes('ssm.units', {
 
 function registerEngineUnits(vm: VmCore, state: VmSavedState): void {
   const registry = state.registry;
-  registry.register({ name: 'vm', instance: 0, version: 1, cbGuess: 32, saveExec: bindCode(ENGINE_UNITS.vmSaveExec, vm), loadExec: bindCode(ENGINE_UNITS.vmLoadExec, vm) });
+  registry.register({ name: 'vm', instance: 0, version: 1, cbGuess: 32, owner: vm, saveExec: ENGINE_UNITS.vmSaveExec, loadExec: ENGINE_UNITS.vmLoadExec });
   registry.register(vmmUnit(vm));
   for (let cpu = 0; cpu < vm.cCpus; cpu++) {
-    registry.register({
-      name: 'vcpu', instance: cpu, version: 1, cbGuess: 16,
-      saveExec: bindCode(ENGINE_UNITS.vcpuSaveExec, vm, state, cpu), loadExec: bindCode(ENGINE_UNITS.vcpuLoadExec, vm, state, cpu),
-    });
+    registry.register({ name: 'vcpu', instance: cpu, version: 1, cbGuess: 16, owner: vm, saveExec: ENGINE_UNITS.vcpuSaveExec, loadExec: ENGINE_UNITS.vcpuLoadExec });
   }
-  registry.register({ name: 'gvmm', instance: 0, version: 1, cbGuess: 12, saveExec: bindCode(ENGINE_UNITS.gvmmSaveExec, vm), loadExec: bindCode(ENGINE_UNITS.gvmmLoadExec, vm) });
+  registry.register({ name: 'gvmm', instance: 0, version: 1, cbGuess: 12, owner: vm, saveExec: ENGINE_UNITS.gvmmSaveExec, loadExec: ENGINE_UNITS.gvmmLoadExec });
   registry.register(pgmUnit(state.ram));
 }

@@ -10,33 +10,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Explorer, outcomeOf } from '../../src/check/explorer.js';
+import { packWorld, unpackWorld } from '../../src/check/world-pack.js';
 import { breadthFirst } from '../../src/check/search.js';
 import { parseScenario, type Scenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { Prng } from '../../src/sched/prng.js';
 import { readGraph, writeGraph } from '../../src/persist/graph.js';
 import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
+import { SUITE_SCENARIOS } from './suite-scenarios.js';
 
-const rv = (type: string) => ({ call: 'emtRendezvous' as const, type: type as 'once' });
-
-/** The suite's checker scenarios named in issue 12 (scenario syntax of src/check/scenario.ts). */
-const SCENARIOS: [string, Scenario][] = [
-  ['race powerOn→suspend ∥ powerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }],
-  ['race powerOn→suspend ∥ powerOff, 3 vCPUs', { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] }],
-  ['powerOn→suspend ∥ resume ∥ powerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['resume'], ['powerOff']] }],
-  ['powerOn→reset ∥ suspend, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'reset'], ['suspend']] }],
-  ['powerOn→save ∥ powerOff, timers any, 2 vCPUs', { cpus: 2, timers: 'any', clients: [['powerOn', 'save'], ['powerOff']] }],
-  ...(['BOOTSTRAP', 'OLD', 'METHOD_1', 'GLOBAL_1'] as const).map((method): [string, Scenario] => [
-    `halt on, ${method}: powerOn→reqCallWait(1) ∥ powerOff, 2 vCPUs`,
-    { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: method }, clients: [['powerOn', { call: 'reqCallWait', target: 1 }], ['powerOff']] },
-  ]),
-  ...(['once', 'one-by-one', 'all-at-once', 'ascending', 'descending'] as const).map((type): [string, Scenario] => [
-    `${type} rendezvous ∥ powerOn, 3 vCPUs`,
-    { cpus: 3, clients: [[rv(type)], ['powerOn']] },
-  ]),
-  ['teleport on the virtual clock: powerOn→teleport ∥ suspend, 2 vCPUs', { cpus: 2, timers: 'any', clients: [['powerOn', 'teleport'], ['suspend']] }],
-  ['teleport target: loadFromStream→resume, 2 vCPUs', { cpus: 2, clients: [['loadFromStream', 'resume']] }],
-];
+const SCENARIOS = SUITE_SCENARIOS;
 
 /** States sampled per scenario, and the length a continuation is cut at (halt methods tick forever). */
 const SAMPLES = 40;
@@ -81,6 +64,14 @@ function roundTrip(world: World, forget?: (restored: World) => void): World {
   return restored;
 }
 
+/** The world packed into bytes (world-pack.ts, how frontier states travel to worker threads) and unpacked. */
+function packTrip(world: World, forget?: (restored: World) => void): World {
+  const restored = unpackWorld(packWorld(world));
+  expect(JSON.stringify(writeGraph(restored)), 'packed → unpacked writes as JSON → read does').toBe(JSON.stringify(writeGraph(roundTrip(world))));
+  forget?.(restored);
+  return restored;
+}
+
 /** The first step where two traces part, or null. */
 function firstDifference(a: string[], b: string[]): string | null {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -90,7 +81,7 @@ function firstDifference(a: string[], b: string[]): string | null {
 }
 
 /** Pair-test states `indices` of an explored scenario along every enabled choice; the differences found. */
-function pairStates(x: Explorer, indices: readonly number[], forget?: (restored: World) => void): string[] {
+function pairStates(x: Explorer, indices: readonly number[], forget?: (restored: World) => void, trip = roundTrip): string[] {
   const problems: string[] = [];
   for (const index of indices) {
     const prefix = x.table.prefix(index);
@@ -99,7 +90,7 @@ function pairStates(x: Explorer, indices: readonly number[], forget?: (restored:
     for (let choice = 0; choice < choices; choice++) {
       const seed = index * 64 + choice + 1;
       const original = run(x.rebuildAlong(prefix), choice, seed);
-      const restored = run(roundTrip(at, forget), choice, seed);
+      const restored = run(trip(at, forget), choice, seed);
       const diff = firstDifference(original, restored);
       if (diff) problems.push(`state ${index} [${prefix.join(',')}], choice ${choice}: ${diff}`);
     }
@@ -121,6 +112,11 @@ describe('pair test: snapshot → JSON → restore continues exactly as the orig
     const { x, sample } = await explored(input);
     expect(x.table.size).toBeGreaterThan(1);
     expect(pairStates(x, sample)).toEqual([]);
+  });
+
+  it.each(SCENARIOS)('packed (packWorld → unpackWorld): %s', async (_name, input) => {
+    const { x, sample } = await explored(input);
+    expect(pairStates(x, sample, undefined, packTrip)).toEqual([]);
   });
 
   it('at random points of a demo run (4 vCPUs, halt methods on, the demo lifecycle with a live save, virtual clock)', () => {

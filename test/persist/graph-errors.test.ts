@@ -3,7 +3,7 @@
  * nothing behind: no revive ran, no object escaped.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { copyGraph, readGraph, writeGraph, GRAPH_FORMAT, type PersistedGraph } from '../../src/persist/graph.js';
+import { copyGraph, packGraph, readGraph, writeGraph, GRAPH_FORMAT, type PersistedGraph } from '../../src/persist/graph.js';
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_NOT_SUPPORTED, VERR_VERSION_MISMATCH } from '../../src/status.js';
 import { persistable } from '../../src/persist/registry.js';
 import { bound, DONE, Owner, Part, revived, twice, Unregistered } from './fixtures.js';
@@ -31,7 +31,7 @@ describe('writing and copying refuse what is not data, naming its path', () => {
     ['a WeakMap', () => ({ w: new WeakMap() }), '.w', /unregistered class WeakMap/],
   ];
   for (const [name, make, path, what] of cases) {
-    for (const [how, act] of [['writeGraph', (v: unknown) => writeGraph(v)], ['copyGraph', (v: unknown) => copyGraph(v)]] as const) {
+    for (const [how, act] of [['writeGraph', (v: unknown) => writeGraph(v)], ['copyGraph', (v: unknown) => copyGraph(v)], ['packGraph', (v: unknown) => packGraph(v)]] as const) {
       it(`${how}: ${name}`, () => {
         const e = thrown(() => act(make()));
         expect(e.rc).toBe(VERR_NOT_SUPPORTED);

@@ -1,10 +1,10 @@
 /**
- * writeGraph → JSON.stringify → JSON.parse → readGraph, and copyGraph, over every kind of value the snapshot
+ * writeGraph → JSON.stringify → JSON.parse → readGraph, copyGraph, and packGraph → unpackGraph, over every kind of value the snapshot
  * format lists (src/persist/graph-format.ts): each comes back with the same values and shape, shared references
  * and cycles intact, transient fields rebuilt by revive (parts before owners), history fields out of the key.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { copyGraph, encodeGraph, graphKey, readGraph, writeGraph, type GraphSink } from '../../src/persist/graph.js';
+import { copyGraph, encodeGraph, graphKey, packGraph, readGraph, unpackGraph, writeGraph, type GraphSink } from '../../src/persist/graph.js';
 import { codeStamp } from '../../src/persist/registry.js';
 import { VBoxError, VERR_VM_INVALID_VM_STATE } from '../../src/status.js';
 import { bound, DONE, expectIsomorphic, Owner, Part, revived, Sealed, twice } from './fixtures.js';
@@ -16,6 +16,7 @@ const userFunction = (name: string): Function | undefined => users[name];
 
 const viaJson = <T>(root: T): T => readGraph<T>(JSON.parse(JSON.stringify(writeGraph(root, { userName }))), { userFunction });
 const viaCopy = <T>(root: T): T => copyGraph(root, { userName });
+const viaPack = <T>(root: T): T => unpackGraph<T>(packGraph(root, { userName }), { userFunction });
 
 function holey(): unknown[] {
   const a = [1, , 3]; // eslint-disable-line no-sparse-arrays
@@ -69,7 +70,7 @@ const KINDS: [string, () => unknown][] = [
 
 describe('every value kind round-trips', () => {
   for (const [name, make] of KINDS) {
-    for (const [how, trip] of [['JSON', viaJson], ['copyGraph', viaCopy]] as const) {
+    for (const [how, trip] of [['JSON', viaJson], ['copyGraph', viaCopy], ['packGraph', viaPack]] as const) {
       it(`${name} through ${how}`, () => {
         const value = make();
         expectIsomorphic(value, trip(value), true);
@@ -81,7 +82,7 @@ describe('every value kind round-trips', () => {
   }
 
   it('bound code calls its restored arguments', () => {
-    for (const trip of [viaJson, viaCopy]) {
+    for (const trip of [viaJson, viaCopy, viaPack]) {
       const target = { n: 1 };
       const root = { target, add: bound(target) };
       const back = trip(root);
@@ -92,7 +93,7 @@ describe('every value kind round-trips', () => {
 
   it('a VBoxError keeps its status, name, message and stack', () => {
     const e = new VBoxError(VERR_VM_INVALID_VM_STATE, 'not now');
-    for (const trip of [viaJson, viaCopy]) {
+    for (const trip of [viaJson, viaCopy, viaPack]) {
       const back = trip(e);
       expect(back).toBeInstanceOf(VBoxError);
       expect([back.rc, back.name, back.message, back.stack]).toEqual([e.rc, 'VERR_VM_INVALID_VM_STATE', 'not now', e.stack]);
@@ -100,7 +101,7 @@ describe('every value kind round-trips', () => {
   });
 
   it('a save/restore class gets its hidden state back', () => {
-    for (const trip of [viaJson, viaCopy]) expect((trip(new Sealed([1, 2])).value as number[])[1]).toBe(2);
+    for (const trip of [viaJson, viaCopy, viaPack]) expect((trip(new Sealed([1, 2])).value as number[])[1]).toBe(2);
   });
 });
 
@@ -117,6 +118,7 @@ describe('shared references and cycles', () => {
       const root = make();
       expectIsomorphic(root, viaJson(root), true);
       expectIsomorphic(root, viaCopy(root), true);
+      expectIsomorphic(root, viaPack(root), true);
     });
   }
 });
@@ -126,7 +128,7 @@ describe('revive', () => {
     revived.length = 0;
   });
 
-  for (const [how, trip] of [['readGraph', viaJson], ['copyGraph', viaCopy]] as const) {
+  for (const [how, trip] of [['readGraph', viaJson], ['copyGraph', viaCopy], ['unpackGraph', viaPack]] as const) {
     it(`${how}: parts revive before their owner, once each, after every object is filled`, () => {
       const back = trip(ownerWithParts());
       expect(revived).toEqual(['part b owner-filled=true', 'part a owner-filled=true', 'owner o parts-revived=true']);

@@ -1,0 +1,128 @@
+/**
+ * Worlds kept at states for later expansion: breadth-first search keeps the world that discovered each frontier
+ * state, depth-first search a copy at each stack frame with choices left. A kept world stays live while the live
+ * ones fit the memory budget (bytes; estimated per world from its snapshot's size, sampled now and then), and
+ * beyond it is kept as a compact snapshot (world-snapshot.ts) and revived when taken. A search may instead let a
+ * world go when rebuilding it is cheaper (`rebuildable`: nearer the root than ExploreOptions.copyDepth).
+ *
+ * Spares (breadth-first): a world that steps into a known state still waiting to be expanded is kept there too
+ * when its choice signature is the state's (parked.ts), and serves one more of the state's choices in place of a
+ * copy or a rebuild. Such a world took another path than the table's: it carries that path (a base state's table
+ * prefix and the choices after it), for reporting a violation exactly. No spares under symmetry (a world reaching
+ * a state through a renaming numbers its vCPUs differently), none beyond the budget.
+ */
+import type { Explorer } from './explorer.js';
+import { choiceSignature } from './parked.js';
+import type { World } from './world.js';
+import { WorldSnapshots } from './world-snapshot.js';
+
+/** Live worlds kept by default: 128 MiB (about 4,500 worlds of the 4-vCPU race); snapshots beyond. */
+export const KEPT_WORLD_BYTES = 128 << 20;
+/** Re-estimate a live world's size every this many live worlds kept (worlds grow as runs go on). */
+const SAMPLE_EVERY = 1024;
+
+/** A world's path when it is not the table's: the table prefix of `base`, then `tail`. */
+export interface OwnPath {
+  base: number;
+  tail: number[];
+}
+
+/** A kept world: live or a snapshot, and its path when not the table's. */
+interface Kept {
+  world: World | Uint8Array;
+  own: OwnPath | undefined;
+}
+
+export class KeptWorlds {
+  readonly #at = new Map<number, Kept>();
+  readonly #spares = new Map<number, Kept[]>();
+  readonly #signature = new Map<number, string>();
+  #live = 0;
+  #liveKept = 0;
+  #worldBytes = 0;
+  #snapshotBytes = 0;
+  readonly #snapshots: WorldSnapshots;
+
+  constructor(
+    readonly x: Explorer,
+    readonly budget: number,
+    readonly spares: boolean,
+  ) {
+    this.#snapshots = new WorldSnapshots(x.userFunctions);
+  }
+
+  /** Keep `world` for state `index` (`own`: its path, when not the table's); `rebuildable`: let it go rather than snapshot it. */
+  keep(index: number, world: World, rebuildable: boolean, own?: OwnPath): void {
+    if (this.#fits(world)) {
+      this.#at.set(index, { world, own });
+      this.#live++;
+    } else if (!rebuildable) {
+      const bytes = this.#snapshots.freeze(world);
+      this.#at.set(index, { world: bytes, own });
+      this.#snapshotBytes += bytes.length;
+      this.x.snapshots++;
+    } else return;
+    this.#peak();
+  }
+
+  /** A world at known state `index`, by path `own`: kept as a spare when the state waits with a live world of the same signature. */
+  keepSpare(index: number, world: World, own: OwnPath): void {
+    const first = this.#at.get(index)?.world;
+    if (!this.spares || first === undefined || first instanceof Uint8Array || !this.#fits(world)) return;
+    let signature = this.#signature.get(index);
+    if (signature === undefined) this.#signature.set(index, (signature = choiceSignature(first)));
+    if (signature !== choiceSignature(world)) return;
+    const list = this.#spares.get(index);
+    if (list) list.push({ world, own });
+    else this.#spares.set(index, [{ world, own }]);
+    this.#live++;
+    this.#peak();
+  }
+
+  /** Whether a world is kept for `index`. */
+  has(index: number): boolean {
+    return this.#at.has(index) || this.#spares.has(index);
+  }
+
+  /** A world kept for `index` (revived from its snapshot if need be) and its path when not the table's; no longer kept. */
+  take(index: number): { world: World; own: OwnPath | undefined } | undefined {
+    const kept = this.#remove(index);
+    if (kept === undefined || !(kept.world instanceof Uint8Array)) return kept as { world: World; own: OwnPath | undefined } | undefined;
+    const world = this.#snapshots.thaw(kept.world);
+    world.attachCoverage(this.x.coverage);
+    return { world, own: kept.own };
+  }
+
+  /** Let every world kept for `index` go. */
+  drop(index: number): void {
+    while (this.#remove(index) !== undefined);
+    this.#signature.delete(index);
+  }
+
+  /** What the kept worlds hold now: live ones by estimate, snapshots by size. */
+  get bytes(): number {
+    return this.#live * this.#worldBytes + this.#snapshotBytes;
+  }
+
+  #remove(index: number): Kept | undefined {
+    let kept = this.#at.get(index);
+    if (kept !== undefined) this.#at.delete(index);
+    else {
+      const list = this.#spares.get(index);
+      kept = list?.pop();
+      if (list?.length === 0) this.#spares.delete(index);
+    }
+    if (kept?.world instanceof Uint8Array) this.#snapshotBytes -= kept.world.length;
+    else if (kept !== undefined) this.#live--;
+    return kept;
+  }
+
+  #fits(world: World): boolean {
+    if (this.#liveKept++ % SAMPLE_EVERY === 0) this.#worldBytes = Math.max(this.#worldBytes, this.#snapshots.liveBytes(world));
+    return (this.#live + 1) * this.#worldBytes <= this.budget;
+  }
+
+  #peak(): void {
+    this.x.keptBytesPeak = Math.max(this.x.keptBytesPeak, this.bytes);
+  }
+}

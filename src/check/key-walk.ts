@@ -1,0 +1,406 @@
+/**
+ * The snapshot state key's walk, fused with its sink: the canonical walk of src/persist/graph-walk.ts with
+ * `skipHistory` (same order, same numbering, same `unordered`/`times`/`keyFields`/`keySave` rules), writing
+ * 32-bit words straight into a KeyWriter. A registered class is written by a writer compiled once per class
+ * (like graph-copier.ts): its field names written out (monomorphic reads), no field-name words (one shape word
+ * names the class and its field list), no per-field dispatch. An instance whose fields are not its class's usual
+ * ones takes the generic path, which writes the field names: both spell the snapshot, so a field nobody listed
+ * anywhere still tells states apart.
+ */
+import { bytesOf, bytesType } from '../persist/graph-format.js';
+import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../persist/graph-walk.js';
+import { inheritsEnumerable, planOf, type ClassPlan } from '../persist/graph-plan.js';
+import { classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from '../persist/registry.js';
+import { CELL_FIELDS, MachineCell } from '../sched/machine-cell.js';
+import type { KeyWriter } from './key-writer.js';
+import { stringHash } from './labels.js';
+
+/** Words that start each kind of item (any 32-bit data word follows its tag). */
+export const enum Tag {
+  Undefined = 0x7e000001, Null, False, True, Int, Double, String, BigInt, Ref, Named, Hole, Bytes, Begin, End, Key, Shape, New, Code,
+}
+
+/** Hashes of the short strings a world repeats (field names, state names, labels); bounded. */
+const hashes = new Map<string, number>();
+export function hashOf(text: string): number {
+  let h = hashes.get(text);
+  if (h === undefined) {
+    h = stringHash(text);
+    if (text.length <= 64 && hashes.size < 100_000) hashes.set(text, h);
+  }
+  return h;
+}
+
+const KIND = { object: hashOf('object'), 'null-object': hashOf('null-object'), array: hashOf('array'), map: hashOf('map'), set: hashOf('set'), class: hashOf('class'), saved: hashOf('saved') };
+const scratch = new Float64Array(1);
+const scratchWords = new Int32Array(scratch.buffer);
+
+/** A registered class's fields written out: `(obj, walk)`; null where the generic path must go. */
+type ClassWriter = (obj: object, walk: KeyWalk) => void;
+interface Compiled {
+  readonly keys: readonly string[];
+  readonly write: ClassWriter;
+}
+const compiled = new Map<object, Compiled | null>();
+let compiledGeneration = -1;
+
+const compareRank = (a: Rank, b: Rank): number => a.kind - b.kind || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.at - b.at;
+interface Rank {
+  kind: number;
+  key: number | string;
+  at: number;
+  k: unknown;
+  v: unknown;
+}
+
+/** One walk at a time per instance (the explorer keeps one); nothing it allocates per state but the id table's entries. */
+export class KeyWalk {
+  /** Object → its number in this walk (cleared after each: entries must not keep a world alive). */
+  private readonly ids = new Map<object, number>();
+  /** The objects in walk order: the first `count` entries (kept at its size: a truncated array grows again). */
+  private readonly order: (object | undefined)[] = [];
+  private count = 0;
+  private readonly late: object[] = [];
+  /** deferred[i]: object i is an unordered collection, walked last (late); set false when i is numbered. */
+  private readonly deferred: boolean[] = [];
+  private readonly plainForIn = !inheritsEnumerable(Object.prototype);
+  private buf = new Int32Array(1024);
+  private n = 0;
+  now = 0;
+
+  /** Encode the graph under `root` into `key` (reset first; call key.hash() after). */
+  encode(root: object, key: KeyWriter, now: number): void {
+    this.now = now;
+    this.buf = key.buf;
+    this.n = 0;
+    try {
+      this.run(root);
+    } catch (e) {
+      throw refusalError(e, root, 'write');
+    } finally {
+      key.buf = this.buf;
+      key.length = this.n;
+      this.ids.clear();
+      this.order.fill(undefined, 0, this.count); // (no world kept alive)
+      this.count = 0;
+      this.late.length = 0;
+    }
+  }
+
+  private run(root: object): void {
+    if (compiledGeneration !== classGeneration()) {
+      compiled.clear();
+      compiledGeneration = classGeneration();
+    }
+    this.value(root);
+    const { order, late, deferred } = this;
+    for (let i = 0, j = 0; ; ) {
+      for (; i < this.count; i++) {
+        const obj = order[i]!;
+        if (deferred[i] === true) continue;
+        this.object(obj);
+      }
+      if (j === late.length) break;
+      this.unordered(late[j]!);
+      j++;
+    }
+  }
+
+  w(word: number): void {
+    if (this.n === this.buf.length) {
+      const bigger = new Int32Array(this.buf.length * 2);
+      bigger.set(this.buf);
+      this.buf = bigger;
+    }
+    this.buf[this.n++] = word | 0;
+  }
+
+  /** Any value. */
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'object':
+        if (v === null) return this.w(Tag.Null);
+        return this.objectValue(v);
+      case 'number':
+        return this.number(v);
+      case 'string':
+        this.w(Tag.String);
+        return this.w(hashOf(v));
+      case 'boolean':
+        return this.w(v ? Tag.True : Tag.False);
+      case 'undefined':
+        return this.w(Tag.Undefined);
+      case 'function': {
+        const stamp = codeStamp(v);
+        if (!stamp) throw closureRefusal(v);
+        if (!stamp.args) {
+          this.w(Tag.Code);
+          return this.w(hashOf(stamp.name));
+        }
+        return this.objectValue(v);
+      }
+      case 'bigint':
+        this.w(Tag.BigInt);
+        return this.w(hashOf(v.toString()));
+      default:
+        throw symbolRefusal(v as symbol);
+    }
+  }
+
+  number(v: number): void {
+    if ((v | 0) === v && !Object.is(v, -0)) {
+      this.w(Tag.Int);
+      return this.w(v);
+    }
+    scratch[0] = v;
+    this.w(Tag.Double);
+    this.w(scratchWords[0]!);
+    this.w(scratchWords[1]!);
+  }
+
+  /** An object: its number, a constant's name, or the next number (it is walked in turn). */
+  objectValue(v: object): void {
+    const id = this.ids.get(v);
+    if (id !== undefined) {
+      this.w(Tag.Ref);
+      return this.w(id);
+    }
+    if (typeof v === 'object' && (Object.isFrozen(v) || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null))) {
+      const name = constantName(v);
+      if (name !== undefined) {
+        this.w(Tag.Named);
+        return this.w(hashOf(name));
+      }
+    }
+    this.ids.set(v, this.count);
+    if (this.count === this.order.length) {
+      this.order.push(v);
+      this.deferred.push(false);
+    } else {
+      this.order[this.count] = v;
+      this.deferred[this.count] = false;
+    }
+    this.count++;
+    this.w(Tag.New);
+  }
+
+  private begin(kind: number, name: number): void {
+    this.w(Tag.Begin);
+    this.w(kind);
+    this.w(name);
+  }
+
+  private object(obj: object): void {
+    if (typeof obj === 'function') {
+      const stamp = codeStamp(obj)!;
+      this.begin(Tag.Code, hashOf(stamp.name));
+      for (const arg of stamp.args!) this.value(arg);
+      return this.w(Tag.End);
+    }
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    if (proto === Object.prototype || proto === null) {
+      this.begin(proto === null ? KIND['null-object'] : KIND.object, 0);
+      this.fields(obj, undefined, this.plainForIn);
+    } else if (proto === Array.prototype) {
+      const items = obj as unknown[];
+      this.begin(KIND.array, items.length);
+      for (let i = 0; i < items.length; i++) {
+        if (i in items) this.value(items[i]);
+        else this.w(Tag.Hole);
+      }
+    } else if (proto === Map.prototype) {
+      this.begin(KIND.map, (obj as Map<unknown, unknown>).size);
+      for (const [k, v] of obj as Map<unknown, unknown>) {
+        this.value(k);
+        this.value(v);
+      }
+    } else if (proto === Set.prototype) {
+      this.begin(KIND.set, (obj as Set<unknown>).size);
+      for (const v of obj as Set<unknown>) this.value(v);
+    } else {
+      let writer = compiled.get(proto);
+      if (writer === undefined) {
+        writer = compile(proto, obj);
+        compiled.set(proto, writer);
+      }
+      if (writer !== null && sameKeys(obj, writer.keys)) writer.write(obj, this);
+      else this.classObject(obj, proto);
+    }
+    this.w(Tag.End);
+  }
+
+  /** A registered class the generic way (or bytes): graph-walk.ts's rules, field names written. */
+  private classObject(obj: object, proto: object): void {
+    const plan = planOf(proto);
+    if (!plan) {
+      const type = bytesType(obj);
+      if (type === undefined) throw classRefusal(obj, proto);
+      const data = bytesOf(obj);
+      let h = 0x811c9dc5;
+      for (let i = 0; i < data.length; i++) h = Math.imul(h ^ data[i]!, 0x01000193);
+      this.begin(Tag.Bytes, hashOf(type));
+      this.w(data.length);
+      return this.w(h);
+    }
+    const { spec, name } = plan.entry;
+    const keyed = spec.keySave ? spec.keySave(obj) : undefined;
+    if (keyed !== undefined || spec.save) {
+      this.begin(KIND.saved, hashOf(name));
+      return this.value(keyed !== undefined ? keyed : spec.save!(obj));
+    }
+    this.begin(KIND.class, hashOf(name));
+    if (spec.unordered || spec.times || spec.keyFields) return this.keyFields(obj, plan.unkeyed, spec);
+    this.fields(obj, plan.unkeyed, plan.forIn);
+  }
+
+  private keyFields(obj: object, skip: ReadonlySet<string> | undefined, spec: ClassSpec): void {
+    const { unordered, times, keyFields } = spec;
+    const record = obj as Record<string, unknown>;
+    for (const key of Object.keys(obj)) {
+      if (skip?.has(key)) continue;
+      this.w(Tag.Key);
+      this.w(hashOf(key));
+      const as = keyFields?.[key];
+      const v = as ? as(obj, record[key], this.now) : record[key];
+      if (times?.includes(key)) this.time(v);
+      else if (unordered?.includes(key)) this.unorderedField(v);
+      else this.value(v);
+    }
+  }
+
+  /** A `times` field's value: relative to now. */
+  time(v: unknown): void {
+    if (typeof v === 'number') this.number(v - this.now);
+    else this.value(v);
+  }
+
+  /** An `unordered` field's value: a collection met here for the first time is walked last, sorted. */
+  unorderedField(v: unknown): void {
+    if (typeof v !== 'object' || v === null || this.ids.get(v) !== undefined) return this.value(v);
+    this.objectValue(v);
+    if (this.ids.get(v) !== undefined) {
+      this.deferred[this.ids.get(v)!] = true;
+      this.late.push(v);
+    }
+  }
+
+  private fields(obj: object, skip: ReadonlySet<string> | undefined, forIn: boolean): void {
+    const record = obj as Record<string, unknown>;
+    if (forIn) {
+      for (const key in record) {
+        if (skip?.has(key)) continue;
+        this.w(Tag.Key);
+        this.w(hashOf(key));
+        this.value(record[key]);
+      }
+      return;
+    }
+    for (const key of Object.keys(obj)) {
+      if (skip?.has(key)) continue;
+      this.w(Tag.Key);
+      this.w(hashOf(key));
+      this.value(record[key]);
+    }
+  }
+
+  /** An unordered collection's items, sorted as graph-walk.ts sorts them. */
+  private unordered(obj: object): void {
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    const isMap = proto === Map.prototype;
+    if (!isMap && proto !== Set.prototype && proto !== Array.prototype) return this.object(obj);
+    const items: Rank[] = [];
+    let at = 0;
+    if (isMap) for (const [k, v] of obj as Map<unknown, unknown>) items.push(this.rank(k, v, at++));
+    else for (const k of obj as Iterable<unknown>) items.push(this.rank(k, undefined, at++));
+    items.sort(compareRank);
+    this.begin(isMap ? KIND.map : proto === Set.prototype ? KIND.set : KIND.array, items.length);
+    for (const item of items) {
+      this.value(item.k);
+      if (isMap) this.value(item.v);
+    }
+    this.w(Tag.End);
+  }
+
+  /** Where an item sorts: 0 a numbered object (by number), 1 a primitive or a named object (by text), 2 the rest as they come. */
+  private rank(k: unknown, v: unknown, at: number): Rank {
+    if (k === null || (typeof k !== 'object' && typeof k !== 'function')) return { kind: 1, key: `${typeof k}:${String(k)}`, at, k, v };
+    const id = this.ids.get(k);
+    if (id !== undefined) return { kind: 0, key: id, at, k, v };
+    const stamp = typeof k === 'function' ? codeStamp(k) : undefined;
+    if (stamp && !stamp.args) return { kind: 1, key: `code:${stamp.name}`, at, k, v };
+    const name = typeof k === 'object' ? constantName(k) : undefined;
+    if (name !== undefined) return { kind: 1, key: `constant:${name}`, at, k, v };
+    return { kind: 2, key: 0, at, k, v };
+  }
+}
+
+/** Two 32-bit hashes of a machine snapshot's value and context, by snapshot (snapshots are immutable, interned). */
+const snapshotDigests = new WeakMap<object, [number, number]>();
+const second = (text: string): number => {
+  let h = 0x2545f491;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15);
+  return h;
+};
+
+/**
+ * A machine cell as MachineCell's keySave spells it (machine, state value and context, a subclass's own fields
+ * but history, a code-table listener) without building that record: the snapshot as its JSON (the cell's memo
+ * interns snapshots by the same JSON, so equal JSON is one state of the machine), hashed once per snapshot.
+ */
+function cellWriter(extra: readonly string[], shape: number): ClassWriter {
+  return (obj, k) => {
+    const cell = obj as MachineCell;
+    k.w(Tag.Shape);
+    k.w(shape);
+    k.value(cell.machine);
+    const snapshot = cell.snapshot;
+    let digest = snapshotDigests.get(snapshot);
+    if (digest === undefined) {
+      const json = JSON.stringify([snapshot.value, snapshot.context ?? null]);
+      digest = [stringHash(json), second(json)];
+      snapshotDigests.set(snapshot, digest);
+    }
+    k.w(digest[0]);
+    k.w(digest[1]);
+    for (const key of extra) k.value((cell as unknown as Record<string, unknown>)[key]);
+    k.value(codeStamp(cell.listener) ? cell.listener : undefined);
+  };
+}
+
+/** Are `obj`'s enumerable fields exactly `keys`, in order? */
+function sameKeys(obj: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in obj) if (key !== keys[i++]) return false;
+  return i === keys.length;
+}
+
+/**
+ * The compiled writer of a registered class whose fields `first` shows (null: generic path — a class with save
+ * or keySave, inherited enumerable properties, an odd field name, or not registered).
+ */
+function compile(proto: object, first: object): Compiled | null {
+  const plan: ClassPlan | undefined = planOf(proto);
+  if (!plan || !plan.forIn) return null;
+  const { spec, name } = plan.entry;
+  const keys: string[] = [];
+  for (const key in first) keys.push(key);
+  if (first instanceof MachineCell) {
+    const extra = keys.filter((key) => !CELL_FIELDS.has(key) && !plan.unkeyed?.has(key));
+    return { keys, write: cellWriter(extra, hashOf(`${name}(${extra.join(',')})`)) };
+  }
+  if (spec.save || spec.keySave) return null;
+  if (keys.includes('__proto__')) return null;
+  const kept = keys.filter((key) => !plan.unkeyed?.has(key));
+  const lines = kept.map((key) => {
+    const at = `[${JSON.stringify(key)}]`;
+    const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now)` : `o${at}`;
+    if (spec.times?.includes(key)) return `k.time(${raw});`;
+    if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
+    return `v = ${raw}; if (typeof v === 'object' && v !== null) k.objectValue(v); else k.value(v);`;
+  });
+  // The shape word: the class and the fields it writes, so the field names need no words of their own.
+  const shape = hashOf(`${name}(${kept.join(',')})`);
+  // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
+  const body = new Function('kf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
+  return { keys, write: body(spec.keyFields ?? {}) as ClassWriter };
+}
