@@ -13,7 +13,7 @@ import { SUSPEND_REASONS, type ResumeReason, type SuspendReason } from '../vmm/l
 import { vmOps, type RendezvousOptions } from '../vmm/operations.js';
 import type { ReqPool, VmReq } from '../vmm/requests.js';
 import type { CpuTarget, EmtContext, ReqFn } from '../vmm/types.js';
-import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmListener, VmTraceEvent } from '../vmm/vm-core.js';
+import type { AtErrorCallback, AtRuntimeErrorCallback, AtStateCallback, VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import { registerAt } from '../vmm/vm-core.js';
 import type { GuestRam } from '../ssm/live/guest-ram.js';
 import type { LoadOptions } from '../ssm/live/vm-load.js';
@@ -55,7 +55,6 @@ export class VM {
   /** getSnapshot()'s answer until the next event that changes it (the same object meanwhile, as XState's). */
   declare private snapshot: VmSnapshot | undefined;
   declare private parts: Map<string, EngineActorRef<PartSnapshot>> | undefined;
-  declare private listener: VmListener | undefined;
 
   constructor(
     readonly core: VmCore,
@@ -74,16 +73,16 @@ export class VM {
    */
   attachToCore(): void {
     if (this.ended) return;
-    // A closure (the hot path: every event of every step); the core's listeners are transient, so a restored core
-    // starts without it and this puts it back.
-    if (!this.listener) {
-      const listener: VmListener = (event) => this.heard(event);
-      listener.detail = () => this.events?.observed === true; // its own bookkeeping reads state changes only
-      this.listener = listener;
-    }
-    this.core.listeners?.add(this.listener);
+    // The facade listens as itself (heard, wantsDetail): nothing to allocate when a world copy revives it. The
+    // core's listeners are transient, so a restored core starts without it and this puts it back.
+    this.core.listeners?.add(this);
     // Destroyed (after the last sweep), failed creation or engine disposed: every stream of the VM completes.
-    this.core.onEnd ??= bindCode(vmEnded, this);
+    this.core.onEnd ??= this;
+  }
+
+  /** @internal Whether the VM wants the fine-grained events: only for a subscriber (its own bookkeeping reads state changes). */
+  wantsDetail(): boolean {
+    return this.events?.observed === true;
   }
 
   /** The streams' subject, made on first use (most VMs, the checker's worlds, are never subscribed to). */
@@ -381,7 +380,6 @@ export class VM {
   }
 }
 
-const vmEnded = defineCode('api.vmEnded', (vm: VM): void => vm.end());
 /** An embedder unit's callback failed: a VMSetError on its VM (the unit keeps this, bound to the VM: data). */
 const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, error: UserCallbackError): void => void core.callbackFailed(error));
 
@@ -389,4 +387,4 @@ const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, e
  * The facade's streams and caches are host attachments: a restored VM rebuilds them (its streams work). The last
  * state / vCPU changes are history: what a late state$ subscriber gets first (time, thread), never a decision.
  */
-persistable('VM', VM, { transient: ['events', 'snapshot', 'parts', 'listener'], history: ['lastState', 'lastCpu'], revive: (vm) => vm.attachToCore() });
+persistable('VM', VM, { transient: ['events', 'snapshot', 'parts'], history: ['lastState', 'lastCpu'], revive: (vm) => vm.attachToCore() });

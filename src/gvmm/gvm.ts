@@ -71,8 +71,8 @@ persistable('GvmCpu', GvmCpu, {
 
 export class Gvm {
   readonly cpus: GvmCpu[];
-  /** gvmm.s.StatsSched. */
-  readonly stats: StatsSched = zeroStatsSched();
+  /** gvmm.s.StatsSched, made at the first count (a world copy of a VM that never halted has one object less). */
+  statsRecord: StatsSched | null = null;
   /** Cleared by the destructor (which also clears every vCPU's expiry, so index entries go stale). */
   alive = true;
 
@@ -84,7 +84,11 @@ export class Gvm {
   ) {
     this.cpus = Array.from({ length: cCpus }, (_, i) => new GvmCpu(this, i));
   }
+
+  get stats(): StatsSched {
+    return (this.statsRecord ??= zeroStatsSched());
+  }
 }
 
 /** The statistics only count (GVMMR0QueryStatistics reads them; no decision does). */
-persistable('Gvm', Gvm, { history: ['stats'] });
+persistable('Gvm', Gvm, { history: ['statsRecord'] });

@@ -5,7 +5,7 @@
  * (inspection, statistics) as RxJS streams.
  */
 import { Subject } from 'rxjs';
-import { persistable } from '../persist/registry.js';
+import { defineConstant, persistable } from '../persist/registry.js';
 
 export interface QueueEvent<T> {
   readonly kind: 'push' | 'take';
@@ -14,11 +14,18 @@ export interface QueueEvent<T> {
   readonly depth: number;
 }
 
+/**
+ * An empty lane: one shared frozen array (a world copy shares it instead of copying an empty array; most lanes of
+ * most worlds are empty). A lane gets an array of its own at its first push and gives it back when it empties.
+ * A named constant, so a restored queue's empty lanes are this very array again.
+ */
+const EMPTY_LANE: readonly never[] = defineConstant('streams.emptyLane', Object.freeze([]));
+
 export class RequestQueue<T> {
-  readonly priority: T[] = [];
-  readonly normal: T[] = [];
+  priority: readonly T[] = EMPTY_LANE;
+  normal: readonly T[] = EMPTY_LANE;
   /**
-   * Only allocated when someone subscribes, so an idle queue costs two arrays. A host attachment: not saved;
+   * Only allocated when someone subscribes, so an idle queue costs nothing more. A host attachment: not saved;
    * after a restore `events$` is a new stream (watchers subscribe again).
    */
   private events: Subject<QueueEvent<T>> | undefined = undefined;
@@ -39,7 +46,9 @@ export class RequestQueue<T> {
 
   push(item: T, priority: boolean): void {
     const lane = priority ? this.priority : this.normal;
-    lane.push(item);
+    if (lane.length > 0) (lane as T[]).push(item);
+    else if (priority) this.priority = [item];
+    else this.normal = [item];
     this.events?.next({ kind: 'push', lane: priority ? 'priority' : 'normal', item, depth: this.size });
   }
 
@@ -48,28 +57,36 @@ export class RequestQueue<T> {
     const lane = this.priority.length > 0 ? this.priority : priorityOnly ? undefined : this.normal;
     if (!lane || lane.length === 0) return undefined;
     const moreThanOne = lane.length > 1;
-    const item = lane.shift()!;
-    this.events?.next({ kind: 'take', lane: lane === this.priority ? 'priority' : 'normal', item, depth: this.size });
+    const isPriority = lane === this.priority;
+    const item = moreThanOne ? (lane as T[]).shift()! : lane[0]!;
+    if (!moreThanOne) this.empty(isPriority);
+    this.events?.next({ kind: 'take', lane: isPriority ? 'priority' : 'normal', item, depth: this.size });
     return { item, moreThanOne };
   }
 
   /** Take one item out wherever it is (a packet that can never be served). */
   remove(item: T): boolean {
-    for (const lane of [this.priority, this.normal]) {
+    for (const isPriority of [true, false]) {
+      const lane = isPriority ? this.priority : this.normal;
       const i = lane.indexOf(item);
-      if (i >= 0) {
-        lane.splice(i, 1);
-        return true;
-      }
+      if (i < 0) continue;
+      if (lane.length === 1) this.empty(isPriority);
+      else (lane as T[]).splice(i, 1);
+      return true;
     }
     return false;
+  }
+
+  /** The lane is empty again: back to the shared empty array. */
+  private empty(priority: boolean): void {
+    if (priority) this.priority = EMPTY_LANE;
+    else this.normal = EMPTY_LANE;
   }
 
   /** Empty both lanes (VM destruction), priority lane first. */
   drain(): T[] {
     const all = [...this.priority, ...this.normal];
-    this.priority.length = 0;
-    this.normal.length = 0;
+    this.priority = this.normal = EMPTY_LANE;
     return all;
   }
 

@@ -6,7 +6,8 @@
  */
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
 import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
-import { MachineCell, sharedEvent } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvent, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import type { Steppable, TimerAction, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { joinRendezvous, startRendezvous } from './rendezvous.js';
@@ -101,7 +102,7 @@ const pollEvent = (mask: number): EmtEvent =>
 const STEP_DONE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: false });
 const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: true });
 
-export class Emt implements Steppable, TimerTarget {
+export class Emt implements Steppable, TimerTarget, CellOwner {
   readonly id: string;
   readonly cell: MachineCell<EmtEvent>;
   readonly frames: Frame[] = [];
@@ -124,15 +125,12 @@ export class Emt implements Steppable, TimerTarget {
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
     this.current = { vm, cpu, reqCallWait: emtCallWait };
-    this.cell = new MachineCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id);
-    this.listen();
+    this.cell = new OwnedCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id, this);
   }
 
-  /** The loop cell reports its edges (again after a restore: a listener is a host attachment). */
-  listen(): void {
-    const { vm, cpu } = this;
-    this.cell.listener = (cell, from) =>
-      vm.emit({ kind: 'emt', cpu, from: from.value as string, to: cell.value, tNs: vm.nowNs() });
+  /** The loop cell's edges (its listener calls this: no closure per EMT or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    this.vm.emit({ kind: 'emt', cpu: this.cpu, from: from.value as string, to: cell.value, tNs: this.vm.nowNs() });
   }
 
   get state(): EmtState {
@@ -385,7 +383,6 @@ persistable('Emt', Emt, {
   history: ['rendezvousSeq', 'loopRc', 'schedOrdinal'],
   revive: (emt) => {
     (emt as { hooks: EmtHooks }).hooks = emt.vm.host.emtHooks?.(emt.vm) ?? {};
-    emt.listen();
   },
 });
 

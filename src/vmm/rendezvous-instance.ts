@@ -3,13 +3,15 @@
  * (machines/rendezvous.ts: counters, order, status merge) and who has entered; its cell reports every edge.
  */
 import { rendezvousMachine, type RendezvousContext, type RendezvousEvent } from '../../machines/rendezvous.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import type { EventObject } from 'xstate';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { persistable } from '../persist/registry.js';
 
 /** One rendezvous: the machine plus who has entered and returned. */
-export class RendezvousInstance {
+export class RendezvousInstance implements CellOwner {
   readonly cell: MachineCell<RendezvousEvent>;
   readonly entered = new Set<number>();
 
@@ -20,31 +22,28 @@ export class RendezvousInstance {
     readonly callbackId: number,
     readonly parent: RendezvousInstance | null,
   ) {
-    this.cell = new MachineCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id);
-    this.listen();
+    this.cell = new OwnedCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id, this);
   }
 
-  /** The instance's cell reports its edges (again after a restore: a listener is a host attachment). */
-  listen(): void {
+  /** The instance cell's edges (its listener calls this: no closure per instance or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], anyEvent: EventObject): void {
     const { vm, id } = this;
-    this.cell.listener = (cell, from, anyEvent) => {
-      const event = anyEvent as RendezvousEvent;
-      const cpu = 'cpu' in event ? event.cpu : null;
-      const tNs = vm.nowNs();
-      const type = event.type;
-      const to = cell.value;
-      const was = from.value as string;
-      // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
-      vm.emit(
-        type === 'begin'
-          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
-          : type === 'callbackDone'
-            ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
-            : type === 'finish'
-              ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
-              : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
-      );
-    };
+    const event = anyEvent as RendezvousEvent;
+    const cpu = 'cpu' in event ? event.cpu : null;
+    const tNs = vm.nowNs();
+    const type = event.type;
+    const to = cell.value;
+    const was = from.value as string;
+    // One object literal per shape (no spreads): begin carries the flags, callbackDone the status, finish the merge.
+    vm.emit(
+      type === 'begin'
+        ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, flags: event.flags }
+        : type === 'callbackDone'
+          ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, rc: event.rc, ran: event.ran }
+          : type === 'finish'
+            ? { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs, status: (from.context as RendezvousContext).status }
+            : { kind: 'rendezvous', id, from: was, to, event: type, cpu, tNs },
+    );
   }
 
   get callback(): RendezvousCallback {
@@ -74,7 +73,6 @@ export class RendezvousInstance {
 }
 
 persistable('RendezvousInstance', RendezvousInstance, {
-  revive: (instance) => instance.listen(),
   history: ['id'],
   // Who has entered: a set (CPUs enter in whatever order the scheduler ran them).
   unordered: ['entered'],

@@ -8,7 +8,8 @@ import {
   VBoxError, VERR_INVALID_PARAMETER, VERR_TOO_MUCH_DATA, VERR_VM_REQUEST_KILLED, VERR_VM_REQUEST_STATE,
   VERR_VM_REQUEST_STATUS_FREED, VERR_VM_REQUEST_STATUS_STILL_PENDING, VINF_SUCCESS,
 } from '../status.js';
-import { MachineCell, sharedEvents } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
@@ -41,7 +42,7 @@ export interface ReqStats {
   PushBackRaces: number;
 }
 
-export class VmReq {
+export class VmReq implements CellOwner {
   readonly cell: MachineCell<VmReqEvent>;
   target: CpuTarget = 'any';
   /** The queue the packet sits on: a CPU, or null for the global one. */
@@ -62,18 +63,13 @@ export class VmReq {
     readonly vm: VmCore,
     readonly id: number,
   ) {
-    this.cell = new MachineCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`);
-    this.listen();
+    this.cell = new OwnedCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`, this);
   }
 
-  /** The packet's cell reports its edges (again after a restore: a listener is a host attachment). */
-  listen(): void {
-    const { vm, id } = this;
-    this.cell.listener = (cell, from) =>
-      vm.emit({
-        kind: 'request', id, from: from.value as string, to: cell.value, target: String(this.target),
-        cpu: this.cpu, tNs: vm.nowNs(),
-      });
+  /** The packet cell's edges (its listener calls this: no closure per packet or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    const vm = this.vm;
+    vm.emit({ kind: 'request', id: this.id, from: from.value as string, to: cell.value, target: String(this.target), cpu: this.cpu, tNs: vm.nowNs() });
   }
 
   get state(): VmReqState {
@@ -91,7 +87,6 @@ export class VmReq {
 // A packet's id names it in traces (identity is the object itself); its callback is written in place of fnId.
 // A free packet's other fields are stale (alloc sets every one): the key sees only that it is free.
 persistable('VmReq', VmReq, {
-  revive: (req) => req.listen(),
   history: ['id'],
   keyFields: { fnId: (req, id: number) => req.vm.functions.peek(id) },
   keySave: (req) => (req.state === 'FREE' ? 'FREE' : undefined),

@@ -9,7 +9,8 @@ import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '..
 import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
 import type { SavedStatePort } from './save/ports.js';
 import type { CellEdgeEvent } from '../sched/cell-edges.js';
-import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvent, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { RequestQueue } from '../streams/request-queue.js';
 import type { Emt } from './emt.js';
@@ -108,6 +109,15 @@ export interface VmListener {
   detail?: () => boolean;
 }
 
+/**
+ * A listener that is an object (the VM facade listens as itself: nothing to allocate when a world copy revives
+ * it); `wantsDetail` as VmListener's `detail`.
+ */
+export interface VmObserver {
+  heard(event: VmTraceEvent): void;
+  wantsDetail(): boolean;
+}
+
 /** VmCore.listeners: a Set (add / delete as usual) that keeps an array of its members for emit(). */
 export class ListenerSet<T> extends Set<T> {
   #list: T[] | null = null;
@@ -136,7 +146,7 @@ export class ListenerSet<T> extends Set<T> {
 /** The saved-state layer as the engine sees it (vm.ssm; src/vmm/save/ports.ts). */
 export type VmSsmPort = SavedStatePort;
 
-export class VmCore {
+export class VmCore implements CellOwner {
   readonly state: MachineCell<VmEvent>;
   readonly cpuStates: MachineCell<VmCpuEvent>[];
   readonly emts: Emt[] = [];
@@ -170,9 +180,9 @@ export class VmCore {
   readonly atState: AtStateCallback[] = [];
   readonly atError: AtErrorCallback[] = [];
   readonly atRuntimeError: AtRuntimeErrorCallback[] = [];
-  readonly listeners = new ListenerSet<VmListener>();
-  /** The VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
-  onEnd: (() => void) | null = null;
+  readonly listeners = new ListenerSet<VmListener | VmObserver>();
+  /** Told when the VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
+  onEnd: { end(): void } | null = null;
   /**
    * The component table (PDM, SSM … notifications), the embedder's wrapped by userComponents; null: no-ops.
    * A host attachment: when null, componentsOf() builds it from the host's options (after a restore too).
@@ -197,18 +207,15 @@ export class VmCore {
   ) {
     this.state = new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
     const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
-    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new MachineCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`));
+    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new OwnedCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`, this));
     this.cpuQueues = Array.from({ length: cCpus }, (_, i) => new RequestQueue<VmReq>(`cpu.${i}`));
     this.cpuFF = new Array<number>(cCpus).fill(0);
-    this.listen();
   }
 
-  /** The vCPU cells report their edges (again after a restore: a listener is a host attachment). */
-  listen(): void {
-    for (let i = 0; i < this.cpuStates.length; i++) {
-      this.cpuStates[i]!.listener = (c, from) =>
-        this.emit({ kind: 'cpu-state', cpu: i, from: from.value as VmCpuState, to: c.value as VmCpuState, tNs: this.nowNs() });
-    }
+  /** A vCPU state cell's edges (its listener calls this: no closure per vCPU or per world copy). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    const cpu = this.cpuStates.indexOf(cell as MachineCell<VmCpuEvent>);
+    this.emit({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: this.nowNs() });
   }
 
   get id(): string {
@@ -238,7 +245,12 @@ export class VmCore {
   wantsDetail(): boolean {
     const listeners = this.listeners.list;
     for (let i = 0; i < listeners.length; i++) {
-      const detail = listeners[i]!.detail;
+      const listener = listeners[i]!;
+      if (typeof listener !== 'function') {
+        if (listener.wantsDetail()) return true;
+        continue;
+      }
+      const detail = listener.detail;
       if (detail === undefined || detail()) return true;
     }
     return false;
@@ -246,7 +258,11 @@ export class VmCore {
 
   emit(event: VmTraceEvent): void {
     const listeners = this.listeners.list;
-    for (let i = 0; i < listeners.length; i++) listeners[i]!(event);
+    for (let i = 0; i < listeners.length; i++) {
+      const listener = listeners[i]!;
+      if (typeof listener === 'function') listener(event);
+      else listener.heard(event);
+    }
   }
 
   /** Who is acting: `emt.N` inside an EMT step of this VM, `ext` otherwise. */
@@ -305,7 +321,7 @@ export class VmCore {
   end(): void {
     const onEnd = this.onEnd;
     this.onEnd = null;
-    onEnd?.();
+    onEnd?.end();
   }
 
   /** VMSetError: count, remember, tell every at-error callback (one that fails is reported, not re-notified). */
@@ -362,8 +378,8 @@ export class VmCore {
 
 /**
  * Host attachments are transient: the listeners (the facade's, inspection's), the facade's onEnd and the
- * component table (componentsOf rebuilds it from the host's options); revive re-attaches the vCPU cells'
- * listeners. cErrors … cSoftResets and rendezvousSeq count what happened; none decides what happens next.
+ * component table (componentsOf rebuilds it from the host's options); revive gives it an empty listener set (the
+ * vCPU cells set their own listener again). cErrors … cSoftResets and rendezvousSeq count what happened; none decides what happens next.
  */
 persistable('VmCore', VmCore, {
   transient: ['listeners', 'onEnd', 'components'],
@@ -371,10 +387,9 @@ persistable('VmCore', VmCore, {
   // The state key keeps the last error's status and cause (a load picks its cause by status), not its text.
   keyFields: { lastError: (_vm, e: VmCore['lastError']) => (e ? [e.rc, e.error ?? null] : null) },
   revive: (vm) => {
-    const host = vm as unknown as { listeners: ListenerSet<VmListener>; onEnd: null; components: null };
-    host.listeners = new ListenerSet<VmListener>();
+    const host = vm as unknown as { listeners: VmCore['listeners']; onEnd: null; components: null };
+    host.listeners = new ListenerSet<VmListener | VmObserver>();
     host.onEnd = host.components = null; // (no temporary record: a world copy revives this)
-    vm.listen();
     vm.ssm?.reattach(); // the saved-state layer's listener (guest RAM stops, vCPU run time)
   },
 });

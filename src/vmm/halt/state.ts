@@ -9,8 +9,9 @@ import {
 } from '../../../machines/halt-method.js';
 import type { Gvmm } from '../../gvmm/gvmm.js';
 import type { GvmmStateSink } from '../../gvmm/sched.js';
-import { bindCode, defineCode, persistable } from '../../persist/registry.js';
+import { persistable } from '../../persist/registry.js';
 import { MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
 import type { VmConfig } from '../config.js';
 import type { VmCore } from '../vm-core.js';
 import { EventSem } from './event-sem.js';
@@ -69,10 +70,15 @@ export class CpuHalt {
   haltFrequency = 1;
   /** METHOD_1 history (Halt.Method12 of UVMCPU). */
   readonly method1 = { startSpinNs: 0, lastBlockNs: 0, cNSBlocked: 0, cNSBlockedTooLong: 0, cNSBlockedTooLongAvg: 0, cBlocks: 0 };
-  readonly stats = zeroHaltCpuStats();
+  /** The counters, made at the first count (most EMTs of most worlds never halt: a world copy has one object less). */
+  statsRecord: HaltCpuStats | null = null;
 
   constructor(vm: VmCore, readonly cpu: number) {
     this.sem = new EventSem(vm.host.sched, `${vm.id}/emt.${cpu}/sem`);
+  }
+
+  get stats(): HaltCpuStats {
+    return (this.statsRecord ??= zeroHaltCpuStats());
   }
 
   /**
@@ -100,7 +106,7 @@ export class CpuHalt {
 }
 
 /** The statistics and VMR3WaitHalted's one-second averages are only counted, never read to decide. */
-persistable('CpuHalt', CpuHalt, { history: ['stats', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'] });
+persistable('CpuHalt', CpuHalt, { history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'] });
 
 export interface HaltOptions {
   asWritten: boolean;
@@ -110,7 +116,7 @@ export interface HaltOptions {
   semResolutionNs: number;
 }
 
-export class VmHalt {
+export class VmHalt implements CellOwner {
   readonly cell: MachineCell<HaltMethodEvent>;
   readonly cpus: CpuHalt[];
   /** Halt.Method12 (zeroed and re-read by each switch). */
@@ -127,10 +133,13 @@ export class VmHalt {
     readonly gvmm: Gvmm,
     readonly options: HaltOptions,
   ) {
-    this.cell = new MachineCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`);
-    // The method's switches reach the VM's event stream; code bound to data, carried by the cell's save and copy.
-    this.cell.listener = bindCode(haltMethodEdge, this.vm);
+    // The method's switches reach the VM's event stream (cellEdge: nothing bound again by a world copy).
+    this.cell = new OwnedCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`, this);
     this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => new CpuHalt(vm, cpu));
+  }
+
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
+    this.vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: this.vm.nowNs() });
   }
 
   get method(): HaltMethodName {
@@ -152,9 +161,6 @@ export class VmHalt {
   }
 }
 
-const haltMethodEdge = defineCode('halt.methodEdge', (vm: VmCore, ...[cell, from]: Parameters<TransitionListener>): void =>
-  vm.emit({ kind: 'halt-method', from: from.value as string, to: cell.value, tNs: vm.nowNs() }),
-);
 
 persistable('VmHalt', VmHalt);
 
@@ -185,8 +191,9 @@ export function queryHaltStats(vm: VmCore): HaltStatistics {
   const halt = haltOf(vm);
   const total = zeroHaltCpuStats();
   const cpus = halt.cpus.map((c) => {
-    for (const key of Object.keys(total) as (keyof HaltCpuStats)[]) total[key] += c.stats[key];
-    return { ...c.stats, haltIntervalNs: c.haltIntervalNs, haltFrequency: c.haltFrequency };
+    const stats = c.statsRecord ?? zeroHaltCpuStats(); // (a query counts nothing: no record made)
+    for (const key of Object.keys(total) as (keyof HaltCpuStats)[]) total[key] += stats[key];
+    return { ...stats, haltIntervalNs: c.haltIntervalNs, haltFrequency: c.haltFrequency };
   });
   return { method: halt.method, cpus, total };
 }
