@@ -15,10 +15,11 @@ import type { Vmm, VmmImplementations, VmmOptions } from './vmm.js';
 
 export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
 /**
- * Raised whenever what a snapshot's names mean changes: 2 — the saved-state units' callbacks became unbound code
- * that finds its VM through the unit's owner, and the checker's save sink a counting one (version 1 refused).
+ * Raised whenever what a snapshot's names mean changes (older versions are refused): 2 — the saved-state units'
+ * callbacks became unbound code that finds its VM through the unit's owner; 3 — EMT, vCPU, request, rendezvous and
+ * halt-method cells became OwnedCells that reach their owner by a field (no listener bound to the VM).
  */
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {
