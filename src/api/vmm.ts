@@ -288,15 +288,20 @@ function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFunctions): v
   host.lifeEvents = new Subject<VmLifeEvent>();
   host.restoredCalls = [];
   host.restoredCallEvents = new Subject<RestoredCall>();
-  host.system = {
-    get: (systemId: string): VM | EngineActorRef<PartSnapshot> | undefined => {
-      const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
-      const vm = /^vm\.\d+$/.test(vmId) ? vmm.vms.get(Number(vmId.slice(3))) : undefined;
-      if (!vm || vm.systemId !== vmId) return undefined;
-      return systemId === vmId ? vm : vm.actorRef(systemId);
-    },
-  };
+  host.system = new VmmSystem(vmm);
   host.inspection = undefined; // the constructor, or a restore once every object is back, attaches inspectors
+}
+
+/** Vmm.system: `get` a method that finds the engine through its record (a world copy's attachHost makes no closure). */
+class VmmSystem {
+  constructor(private readonly vmm: Vmm) {}
+
+  get(systemId: string): VM | EngineActorRef<PartSnapshot> | undefined {
+    const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
+    const vm = /^vm\.\d+$/.test(vmId) ? this.vmm.vms.get(Number(vmId.slice(3))) : undefined;
+    if (!vm || vm.systemId !== vmId) return undefined;
+    return systemId === vmId ? vm : vm.actorRef(systemId);
+  }
 }
 
 /** vms$: a VM's creation (once VMR3Create succeeded) and its destruction (only after an announced creation). */

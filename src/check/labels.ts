@@ -8,8 +8,8 @@ import type { Steppable } from '../sched/scheduler.js';
 import type { ExternalThread } from '../vmm/external.js';
 import { Emt } from '../vmm/emt.js';
 import { RendezvousFrame, type RendezvousInstance } from '../vmm/rendezvous.js';
-import { ReqPool, type VmReq } from '../vmm/requests.js';
-import { bindCode, defineCode, persistable } from '../persist/registry.js';
+import type { ReqPool, ReqPoolWatcher, VmReq } from '../vmm/requests.js';
+import { persistable } from '../persist/registry.js';
 import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { CallSpec } from './scenario.js';
 
@@ -76,7 +76,7 @@ export interface StepHost {
   readonly stepping: Steppable | null;
 }
 
-export class Labels {
+export class Labels implements ReqPoolWatcher {
   readonly threadCall = new Map<ExternalThread, CallRef>();
   readonly threadById = new Map<string, CallRef>();
   readonly reqs = new Map<VmReq, ReqLabel>();
@@ -96,7 +96,7 @@ export class Labels {
 
   /** Name every packet the pool hands out, after whoever is stepping. */
   watchPool(pool: ReqPool): void {
-    pool.alloc = bindCode(labelledAlloc, this, pool);
+    pool.watcher = this;
   }
 
   /** A packet `pool` just handed out: named after whoever is stepping. */
@@ -194,13 +194,6 @@ export class Labels {
     return call ? `${call.label}${slash < 0 ? '' : label.slice(slash)}` : label;
   }
 }
-
-/** ReqPool.alloc as a watched pool runs it (the pool's own alloc, then the label): code bound to data. */
-const labelledAlloc = defineCode('check.labelledAlloc', (labels: Labels, pool: ReqPool, target: Parameters<ReqPool['alloc']>[0]): VmReq => {
-  const req = ReqPool.prototype.alloc.call(pool, target);
-  labels.named(req);
-  return req;
-});
 
 // The checker's name tables, filled in the order calls and packets happened to start: order is no state.
 // threadById and reqById index threadCall and reqs by id (derived, keyed by history): out of the key.

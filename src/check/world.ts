@@ -12,7 +12,7 @@ import type { TraceRecord } from '../inspect/trace-format.js';
 import { startOperation, type ExternalThread } from '../vmm/external.js';
 import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
 import type { VM } from '../api/vm.js';
-import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
+import type { VmCore, VmObserver, VmTraceEvent } from '../vmm/vm-core.js';
 import { createVMM, type Vmm } from '../api/vmm.js';
 import type { ReqPool } from '../vmm/requests.js';
 import { directRendezvousType } from '../vmm/rendezvous.js';
@@ -49,7 +49,7 @@ export interface WorldOptions {
   observeCreation?: boolean;
 }
 
-export class World implements ClientHost, MonitorContext {
+export class World implements ClientHost, MonitorContext, VmObserver {
   readonly sched: DeterministicScheduler;
   readonly vmm: Vmm;
   readonly vm: VM;
@@ -298,13 +298,22 @@ export class World implements ClientHost, MonitorContext {
   private watch(): void {
     this.watching = true;
     this.labels.watchPool(this.pool);
-    this.core.listeners.add(bindCode(worldCodes.onEvent, this));
+    this.core.listeners.add(this);
   }
 
   /** After a restore or copy: the engine's listener set is transient (VmCore revives it empty), so listen again. */
   revive(): void {
     this.records ??= null;
-    if (this.watching) this.core.listeners.add(bindCode(worldCodes.onEvent, this));
+    if (this.watching) this.core.listeners.add(this);
+  }
+
+  /** The world listens as itself (a VmObserver: a copy's revive makes no function) and wants every event. */
+  heard(event: VmTraceEvent): void {
+    this.onEvent(event);
+  }
+
+  wantsDetail(): boolean {
+    return true;
   }
 
   onEvent(event: VmTraceEvent): void {
@@ -347,7 +356,6 @@ function worldComponents(world: World): Partial<VmComponents> {
 
 /** What a world leaves in engine state: functions of the code table bound to the world (data), never closures. */
 const worldCodes = defineCodes('check.world', {
-  onEvent: (world: World, event: VmTraceEvent): void => world.onEvent(event),
   callDone: (world: World, client: ScenarioClient, call: CallRef, result: number | Error): void => world.callDone(client, call, result),
   recordChoice: (world: World, choice: Parameters<NonNullable<DeterministicScheduler['onChoice']>>[0]): void => {
     world.records?.push({ type: 'choice', seq: world.records.length, choice });

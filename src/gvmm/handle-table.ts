@@ -8,9 +8,10 @@ import {
   deregisterVCpuStatus, destroyStatus, gvmmHandleMachine, registerVCpuStatus, type GvmmHandleContext,
   type GvmmHandleEvent,
 } from '../../machines/gvmm-handle.js';
-import { bindCode, defineCode, persistable } from '../persist/registry.js';
+import { persistable } from '../persist/registry.js';
 import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
-import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import type { TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import {
   VERR_GVM_TOO_MANY_VMS, VERR_GVMM_IPE_1, VERR_GVMM_IPE_2, VERR_INVALID_HANDLE, VERR_INVALID_POINTER,
   VERR_INVALID_VM_HANDLE, VINF_SUCCESS,
@@ -28,7 +29,7 @@ export class GvmmHandleTable {
    */
   private readonly links: number[] = [];
   /** By handle, grown on first use: its machine, its GVM, and who hears its edges (a VM's event stream). */
-  private readonly cells: (MachineCell<GvmmHandleEvent> | undefined)[] = [];
+  private readonly cells: (OwnedCell<GvmmHandleEvent> | undefined)[] = [];
   private readonly gvms: (Gvm | undefined)[] = [];
   iFreeHead: number;
   iUsedHead = NIL_GVM_HANDLE;
@@ -48,22 +49,22 @@ export class GvmmHandleTable {
 
   /**
    * The handle's edges go to `sink` (a VM's event stream) until the handle is free again: its next VM listens
-   * for itself. The listener is code bound to data, so the cell's own save and copy carry it.
+   * for itself. The sink is a field of the cell's owner record, so the cell's own save and copy carry it.
    */
   listen(handle: number, sink: CellEdgeSink): void {
-    this.cell(handle).listener = bindCode(handleEdge, this, handle, sink);
+    (this.cell(handle).owner as HandleOwner).sink = sink;
   }
 
   /** The handle went back to the free list: nobody hears its edges any more. */
   unlisten(handle: number): void {
     const cell = this.cells[handle];
-    if (cell) cell.listener = undefined;
+    if (cell) (cell.owner as HandleOwner).sink = null;
   }
 
   /** The handle's machine (created on first use; a never-used handle is 'free'). */
-  cell(handle: number): MachineCell<GvmmHandleEvent> {
+  cell(handle: number): OwnedCell<GvmmHandleEvent> {
     let cell = this.cells[handle];
-    if (!cell) this.cells[handle] = cell = new MachineCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`);
+    if (!cell) this.cells[handle] = cell = new OwnedCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`, new HandleOwner(this, handle));
     return cell;
   }
 
@@ -186,13 +187,25 @@ export class GvmmHandleTable {
   }
 }
 
-/** A handle's edge, reported to the VM that listens; at 'free' the handle is given back and stops reporting. */
-const handleEdge = defineCode(
-  'gvmm.handleEdge',
-  (table: GvmmHandleTable, handle: number, sink: CellEdgeSink, ...[cell, from, event]: Parameters<TransitionListener>): void => {
-    emitCellEdge(sink, 'gvmmHandle', cell, from, event);
-    if (cell.value === 'free') table.unlisten(handle);
-  },
-);
+/**
+ * Who hears a handle's edges: the VM that listens (its event stream), or nobody (null) while the handle is free.
+ * A record the cell owns (OwnedCell): listening or not changes a field, and a copy binds no code again.
+ */
+class HandleOwner implements CellOwner {
+  sink: CellEdgeSink | null = null;
+
+  constructor(
+    private readonly table: GvmmHandleTable,
+    private readonly handle: number,
+  ) {}
+
+  /** A handle's edge, reported to the VM that listens; at 'free' the handle is given back and stops reporting. */
+  cellEdge(...[cell, from, event]: Parameters<TransitionListener>): void {
+    if (!this.sink) return;
+    emitCellEdge(this.sink, 'gvmmHandle', cell, from, event);
+    if (cell.value === 'free') this.table.unlisten(this.handle);
+  }
+}
+persistable('GvmmHandleOwner', HandleOwner);
 
 persistable('GvmmHandleTable', GvmmHandleTable);

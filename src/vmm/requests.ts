@@ -95,8 +95,15 @@ persistable('VmReq', VmReq, {
 /** The packet machine's events, one shared object each (the machine memo keys edges by the object). */
 export const REQ_EVENT = sharedEvents<VmReqEvent>({ process: true, recycle: true, free: true, queue: true, complete: true, kill: true, requeue: true });
 
+/** Who hears of every packet a pool hands out (the checker names them): a record, so a copy binds nothing again. */
+export interface ReqPoolWatcher {
+  named(req: VmReq): void;
+}
+
 /** Per-VM packet pool and statistics. */
 export class ReqPool {
+  /** Set only on a watched pool (an unwatched one has no such field). */
+  declare watcher?: ReqPoolWatcher;
   readonly stats: ReqStats = {
     AllocNew: 0, AllocRaces: 0, AllocRecycled: 0, Free: 0, FreeOverflow: 0, Processed: 0, MoreThan1: 0, PushBackRaces: 0,
   };
@@ -131,6 +138,7 @@ export class ReqPool {
     req.caller = null;
     req.waiter = null;
     req.completions = 0;
+    this.watcher?.named(req);
     return req;
   }
 

@@ -33,11 +33,24 @@ function functionsOf(root: unknown): Map<Function, string> {
   return found;
 }
 
+/** Functions in `copy` that `original` does not hold (closures, and code bound again), named by their paths. */
+function freshFunctions(original: unknown, copy: unknown): [Function, string][] {
+  const before = functionsOf(original);
+  return [...functionsOf(copy)].filter(([fn]) => !before.has(fn));
+}
+
 /** Closures (not code-table functions) in `copy` that `original` does not hold: made by the copy's revives. */
 function freshClosures(original: unknown, copy: unknown): string[] {
-  const before = functionsOf(original);
-  return [...functionsOf(copy)].filter(([fn]) => !before.has(fn) && !codeStamp(fn)).map(([, path]) => path);
+  return freshFunctions(original, copy).filter(([fn]) => !codeStamp(fn)).map(([, path]) => path);
 }
+
+// Functions a copy used to make that a record (an owner field, a method) replaces: system.get; the world's listener;
+// the watched pool's alloc; a GVMM handle cell's listener. (The saved-state unit's listener is the SSM's.)
+const REPLACED = /\.system\.get$|\.pool\.alloc$|\.table\.cells\.\d+\.listener$|\.listeners\.<\d+>$/;
+const replacedPaths = (original: unknown, copy: unknown): string[] =>
+  freshFunctions(original, copy)
+    .filter(([fn, path]) => REPLACED.test(path) && codeStamp(fn)?.name !== 'ssm.savedState.onVmEvent')
+    .map(([fn, path]) => `${codeStamp(fn)?.name ?? 'closure'} ${path}`);
 
 // Cell listeners, the VM's listener set and its end-of-life call: the engine's and the facade's revives.
 const REVIVED = /\.listener$|\.listeners\.<\d+>$|\.onEnd$/;
@@ -50,6 +63,10 @@ describe('a world copy makes no closure', () => {
       expect(freshClosures(world, copy).filter((path) => REVIVED.test(path))).toEqual([]);
       // Nor is code bound again: the halt method's cell reports through its owner too.
       expect(haltOf(copy.core).cell.listener).toBe(haltOf(world.core).cell.listener);
+      // Neither a closure nor code bound again where a record now answers.
+      expect(replacedPaths(world, copy)).toEqual([]);
+      expect(copy.pool.watcher).toBe(copy.labels); // the copy's packets are named in the copy's tables
+      expect(copy.vmm.system.get(copy.vm.systemId)).toBe(copy.vm);
       world.step(step % world.choiceCount());
     }
   });
