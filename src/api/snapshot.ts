@@ -18,7 +18,8 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * Raised whenever what a snapshot's names mean changes (older versions are refused): 2 — the saved-state units'
  * callbacks became unbound code that finds its VM through the unit's owner; 3 — EMT, vCPU, request, rendezvous and
  * halt-method cells became OwnedCells that reach their owner by a field (no listener bound to the VM);
- * 4 — a GVMM handle cell is an OwnedCell whose owner record holds the listening VM (no gvmm.handleEdge binding).
+ * 4 — a GVMM handle cell is an OwnedCell whose owner record holds the listening VM (no gvmm.handleEdge binding),
+ * a checker world's pool names packets through its `watcher` field and its calls report to their client.
  */
 export const SNAPSHOT_VERSION = 4;
 

@@ -5,7 +5,7 @@
  */
 import type { Steppable } from '../sched/scheduler.js';
 import { isVBoxError } from '../status.js';
-import type { ExternalThread } from '../vmm/external.js';
+import type { ExternalThread, OperationDone } from '../vmm/external.js';
 import { intern, type CallRef } from './labels.js';
 import { persistable } from '../persist/registry.js';
 import type { ClientSpec } from './scenario.js';
@@ -13,10 +13,12 @@ import type { ClientSpec } from './scenario.js';
 /** What the world does around a client's calls (labels, monitors, trace records). */
 export interface ClientHost {
   startCall(client: ScenarioClient, call: CallRef): ExternalThread | null;
+  /** The call's operation reported (its status, or the error its first step threw). */
+  callDone(client: ScenarioClient, call: CallRef, result: number | Error): void;
   endCall(client: ScenarioClient, call: CallRef, result: number | Error): void;
 }
 
-export class ScenarioClient implements Steppable {
+export class ScenarioClient implements Steppable, OperationDone {
   readonly id: string;
   /** Index of the next call to issue. */
   position = 0;
@@ -45,6 +47,14 @@ export class ScenarioClient implements Steppable {
     const call: CallRef = { client: this.spec.name, clientIndex: this.index, index, spec: this.spec.calls[index]!, label, labelId: intern(label) };
     this.pending = call;
     this.thread = this.host.startCall(this, call);
+  }
+
+  /**
+   * The pending call's operation reported: the client is its operation's receiver (a record, so a world copy
+   * binds nothing again), and it issues one call at a time, so the report is the pending call's.
+   */
+  operationDone(result: number | Error): void {
+    this.host.callDone(this, this.pending!, result);
   }
 
   /** The call's status arrived (inside some actor's step). */

@@ -261,7 +261,7 @@ export class World implements ClientHost, MonitorContext, VmObserver {
     for (const monitor of this.monitors) monitor.onCallStart?.(call, this);
     let thread: ExternalThread;
     try {
-      thread = startOperation(this.core, buildOperation(this.pool, call.spec, this), bindCode(worldCodes.callDone, this, client, call));
+      thread = startOperation(this.core, buildOperation(this.pool, call.spec, this), client);
     } catch (error) {
       // The API refused the input before anything ran: that is the call's status.
       client.finish(call, error instanceof Error ? error : new Error(String(error)));
@@ -356,7 +356,6 @@ function worldComponents(world: World): Partial<VmComponents> {
 
 /** What a world leaves in engine state: functions of the code table bound to the world (data), never closures. */
 const worldCodes = defineCodes('check.world', {
-  callDone: (world: World, client: ScenarioClient, call: CallRef, result: number | Error): void => world.callDone(client, call, result),
   recordChoice: (world: World, choice: Parameters<NonNullable<DeterministicScheduler['onChoice']>>[0]): void => {
     world.records?.push({ type: 'choice', seq: world.records.length, choice });
   },

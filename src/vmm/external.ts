@@ -54,6 +54,14 @@ persistable('ExternalThread', ExternalThread, { history: ['id', 'schedOrdinal'] 
 /** An API call as a thread outside the VM runs it: it reports a status exactly once (or throws a VBoxError). */
 export type Operation = (thread: ExternalThread, done: (rc: number) => void) => void;
 
+/** Where an operation's result goes when its owner is a record (a checker's client): no function to bind. */
+export interface OperationDone {
+  operationDone(result: number | Error): void;
+}
+
+/** An operation's result's receiver: a function, or a record that knows what it is waiting for. */
+export type OnOperationDone = ((result: number | Error) => void) | OperationDone;
+
 /**
  * One operation on its thread, as data: the operation to start (the thread's first step is this record's
  * 'start'), whether it has reported (a second report is a bug), and where the result goes — `onDone`, or the
@@ -74,7 +82,7 @@ export class OperationCall implements TimerTarget {
     readonly thread: ExternalThread,
     /** Until the first step runs it (then dropped: what it leaves waiting is the operation's own records). */
     public op: Operation | null,
-    readonly onDone: ((result: number | Error) => void) | null,
+    readonly onDone: OnOperationDone | null,
   ) {}
 
   get id(): string {
@@ -117,14 +125,15 @@ const external = defineCodes('external', {
       call.thread.vm.host.sched.noteSettled();
     }
     if (call.callId !== 0) call.thread.vm.host.settleCall(call.thread.vm, call.callId, result);
-    else call.onDone!(result);
+    else if (typeof call.onDone === 'function') call.onDone(result);
+    else call.onDone!.operationDone(result);
   },
 });
 
 /** The thread's first step (a record: the call's 'start'). */
 const START = 'start';
 
-function newCall(vm: VmCore, op: Operation, onDone: ((result: number | Error) => void) | null): OperationCall {
+function newCall(vm: VmCore, op: Operation, onDone: OnOperationDone | null): OperationCall {
   return new OperationCall(new ExternalThread(vm), op, onDone);
 }
 
@@ -132,7 +141,7 @@ function newCall(vm: VmCore, op: Operation, onDone: ((result: number | Error) =>
  * Start an operation on a new external thread; `onDone` gets the status, or the VBoxError thrown by the
  * operation's first step. Nothing runs before the scheduler steps the thread.
  */
-export function startOperation(vm: VmCore, op: Operation, onDone: (result: number | Error) => void): ExternalThread {
+export function startOperation(vm: VmCore, op: Operation, onDone: OnOperationDone): ExternalThread {
   const call = newCall(vm, op, onDone);
   call.thread.post({ target: call, event: START });
   return call.thread;

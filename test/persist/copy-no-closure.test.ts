@@ -45,8 +45,9 @@ function freshClosures(original: unknown, copy: unknown): string[] {
 }
 
 // Functions a copy used to make that a record (an owner field, a method) replaces: system.get; the world's listener;
-// the watched pool's alloc; a GVMM handle cell's listener. (The saved-state unit's listener is the SSM's.)
-const REPLACED = /\.system\.get$|\.pool\.alloc$|\.table\.cells\.\d+\.listener$|\.listeners\.<\d+>$/;
+// the watched pool's alloc; a GVMM handle cell's listener; a client call's receiver (the client itself). (The
+// saved-state unit's listener is the SSM's.)
+const REPLACED = /\.system\.get$|\.pool\.alloc$|\.table\.cells\.\d+\.listener$|\.listeners\.<\d+>$|\.onDone$/;
 const replacedPaths = (original: unknown, copy: unknown): string[] =>
   freshFunctions(original, copy)
     .filter(([fn, path]) => REPLACED.test(path) && codeStamp(fn)?.name !== 'ssm.savedState.onVmEvent')
