@@ -28,6 +28,7 @@ import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserv
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
 import { UserFunctions } from './functions.js';
+import { VmmSystem } from './vmm-system.js';
 import { persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
 import type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
 
@@ -59,10 +60,11 @@ export class Vmm implements VmmHost {
   /** The embedder's functions by name (what a snapshot writes for them). */
   declare readonly functions: UserFunctions;
   /** Pending API calls' kill switches (dispose() rejects them). */
-  declare private readonly calls: Set<() => void>;
+  declare private calls: Set<() => void> | null;
   /** The promise API's pending calls: id → resolvers (ids come from nextId('call')); a restored engine has none. */
-  declare private readonly callResolvers: Map<number, CallResolvers>;
-  declare private readonly lifeEvents: Subject<VmLifeEvent>;
+  declare private callResolvers: Map<number, CallResolvers> | null;
+  /** vms$'s subject, made at its first use (a world copy nobody watches makes none), or at dispose(). */
+  declare private lifeEvents: Subject<VmLifeEvent> | null;
   /**
    * XState's `system.get(systemId)`: the VM `vm.N`, or one of its actors `vm.N/cpu.i`, `vm.N/emt.i`,
    * `vm.N/halt` (the systemIds inspection uses); undefined when no such actor lives (a destroyed VM's too).
@@ -73,7 +75,7 @@ export class Vmm implements VmmHost {
    * their promises stayed with the old process (docs/snapshot.md). Empty in an engine that was not restored.
    */
   declare readonly restoredCalls: RestoredCall[];
-  declare private readonly restoredCallEvents: Subject<RestoredCall>;
+  declare private restoredCallEvents: Subject<RestoredCall> | null;
 
   constructor(options: VmmOptions = {}) {
     this.fidelity = options.fidelity ?? 'intended';
@@ -114,19 +116,20 @@ export class Vmm implements VmmHost {
   }
 
   trackCall(kill: () => void): () => void {
-    this.calls.add(kill);
-    return () => this.calls.delete(kill);
+    const calls = (this.calls ??= new Set());
+    calls.add(kill);
+    return () => calls.delete(kill);
   }
 
   openCall(resolvers: CallResolvers): number {
     const id = this.nextId('call');
-    this.callResolvers.set(id, resolvers);
+    (this.callResolvers ??= new Map()).set(id, resolvers);
     return id;
   }
 
   settleCall(vm: VmCore, id: number, result: number | Error): void {
-    const resolvers = this.callResolvers.get(id);
-    this.callResolvers.delete(id);
+    const resolvers = this.callResolvers?.get(id);
+    this.callResolvers?.delete(id);
     if (resolvers) return result instanceof Error ? resolvers.reject(result) : resolvers.resolve(result);
     const rc = typeof result === 'number' ? result : isVBoxError(result) ? result.rc : VERR_INTERNAL_ERROR;
     vm.emit(result instanceof Error ? { kind: 'call-unclaimed', call: id, rc, error: result, tNs: vm.nowNs() } : { kind: 'call-unclaimed', call: id, rc, tNs: vm.nowNs() });
@@ -135,19 +138,19 @@ export class Vmm implements VmmHost {
 
   /** Every VM created (VMR3Create succeeded) and destroyed, as it happens; completes when the engine is disposed. */
   get vms$(): Observable<VmLifeEvent> {
-    return this.lifeEvents.asObservable();
+    return (this.lifeEvents ??= new Subject()).asObservable();
   }
 
   /** restoredCalls as they happen; completes when the engine is disposed. */
   get restoredCalls$(): Observable<RestoredCall> {
-    return this.restoredCallEvents.asObservable();
+    return (this.restoredCallEvents ??= new Subject()).asObservable();
   }
 
   /** @internal A call finished whose caller is not in this process (its promise went with the snapshot's). */
   reportRestoredCall(callId: number, vm: number, result: number | Error): void {
     const call: RestoredCall = { callId, vm, result, tNs: this.clock.nowNs() };
     this.restoredCalls.push(call);
-    this.restoredCallEvents.next(call);
+    this.restoredCallEvents?.next(call);
   }
 
   nextId(kind: 'req' | 'caller' | 'call'): number {
@@ -255,10 +258,10 @@ export class Vmm implements VmmHost {
     this.isDisposed = true;
     this.inspection?.detach();
     this.sched.dispose();
-    for (const kill of [...this.calls]) kill();
+    for (const kill of [...(this.calls ?? [])]) kill();
     for (const vm of [...this.vms.values()]) vm.core.end();
-    this.lifeEvents.complete();
-    this.restoredCallEvents.complete();
+    (this.lifeEvents ??= new Subject()).complete(); // a later subscriber hears the end too
+    (this.restoredCallEvents ??= new Subject()).complete();
   }
 
   /** A restored VM's EMT hooks, rebuilt from this engine's options (VmmHost). */
@@ -283,25 +286,11 @@ function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFunctions): v
   const host = vmm as unknown as Record<(typeof VMM_TRANSIENT)[number], unknown>;
   host.hostOptions = options;
   host.functions = functions ?? new UserFunctions(options.functions);
-  host.calls = new Set<() => void>();
-  host.callResolvers = new Map<number, CallResolvers>();
-  host.lifeEvents = new Subject<VmLifeEvent>();
+  // The call tables and streams are made at first use: a checker's world copy needs none of them.
+  host.calls = host.callResolvers = host.lifeEvents = host.restoredCallEvents = null;
   host.restoredCalls = [];
-  host.restoredCallEvents = new Subject<RestoredCall>();
   host.system = new VmmSystem(vmm);
   host.inspection = undefined; // the constructor, or a restore once every object is back, attaches inspectors
-}
-
-/** Vmm.system: `get` a method that finds the engine through its record (a world copy's attachHost makes no closure). */
-class VmmSystem {
-  constructor(private readonly vmm: Vmm) {}
-
-  get(systemId: string): VM | EngineActorRef<PartSnapshot> | undefined {
-    const vmId = typeof systemId === 'string' ? systemId.split('/')[0]! : '';
-    const vm = /^vm\.\d+$/.test(vmId) ? this.vmm.vms.get(Number(vmId.slice(3))) : undefined;
-    if (!vm || vm.systemId !== vmId) return undefined;
-    return systemId === vmId ? vm : vm.actorRef(systemId);
-  }
 }
 
 /** vms$: a VM's creation (once VMR3Create succeeded) and its destruction (only after an announced creation). */
@@ -309,8 +298,8 @@ function announce(vmm: Vmm, kind: VmLifeEvent['kind'], vm: VM): void {
   if (kind === 'created') vm.announced = true;
   else if (vm.announced) vm.announced = false;
   else return; // a VM whose creation failed was never announced
-  const events = (vmm as unknown as { lifeEvents: Subject<VmLifeEvent> }).lifeEvents;
-  if (events.observed) events.next({ kind, vm, handle: vm.handle, tNs: vmm.clock.nowNs() });
+  const events = (vmm as unknown as { lifeEvents: Subject<VmLifeEvent> | null }).lifeEvents;
+  if (events?.observed) events.next({ kind, vm, handle: vm.handle, tNs: vmm.clock.nowNs() });
 }
 
 /**

@@ -110,4 +110,18 @@ describe('a world copy makes fewer objects', () => {
     }
     expect(emptyLanes).toBeGreaterThan(0);
   });
+
+  it.each(SCENARIOS)('%s: the copy makes no call table or stream until used; dispose() still ends the streams', (_name, json) => {
+    const world = World.build(parseScenario(json), { properties: [] });
+    world.step(0);
+    const copy = copyGraph(world);
+    const host = copy.vmm as unknown as Record<string, unknown>;
+    expect([host.calls, host.callResolvers, host.lifeEvents, host.restoredCallEvents]).toEqual([null, null, null, null]);
+    const heard: string[] = [];
+    copy.vmm.vms$.subscribe({ complete: () => heard.push('vms$ before') });
+    copy.vmm.dispose();
+    copy.vmm.vms$.subscribe({ complete: () => heard.push('vms$ after') });
+    copy.vmm.restoredCalls$.subscribe({ complete: () => heard.push('restoredCalls$ after') });
+    expect(heard).toEqual(['vms$ before', 'vms$ after', 'restoredCalls$ after']);
+  });
 });
