@@ -78,7 +78,6 @@ export interface StepHost {
 
 export class Labels implements ReqPoolWatcher {
   readonly threadCall = new Map<ExternalThread, CallRef>();
-  readonly threadById = new Map<string, CallRef>();
   readonly reqs = new Map<VmReq, ReqLabel>();
   readonly reqById = new Map<number, VmReq>();
   /** Requests each EMT is processing (vmR3ReqProcessOne), innermost last. */
@@ -186,21 +185,27 @@ export class Labels implements ReqPoolWatcher {
     return this.rendezvous.get(id)?.label ?? id;
   }
 
+  /** The call a thread (`ext.N`) runs: a scan of the few live calls, not an index a world copy would copy. */
+  callOfThread(id: string): CallRef | undefined {
+    for (const [thread, call] of this.threadCall) if (thread.id === id) return call;
+    return undefined;
+  }
+
   /** A timer label with thread ids replaced by call names (`A#1/timeout`). */
   timerLabel(label: string): string {
     const slash = label.indexOf('/');
     const head = slash < 0 ? label : label.slice(0, slash);
-    const call = this.threadById.get(head);
+    const call = this.callOfThread(head);
     return call ? `${call.label}${slash < 0 ? '' : label.slice(slash)}` : label;
   }
 }
 
 // The checker's name tables, filled in the order calls and packets happened to start: order is no state.
-// threadById and reqById index threadCall and reqs by id (derived, keyed by history): out of the key.
+// reqById indexes reqs by id (derived, keyed by history): out of the key.
 // A free packet's label is stale (named() names it again when it is reused): the key keeps live packets' labels.
 persistable('Labels', Labels, {
   unordered: ['threadCall', 'reqs', 'rendezvous', 'allocs'],
-  history: ['threadById', 'reqById'],
+  history: ['reqById'],
   keyFields: {
     reqs: (_labels, reqs: Map<VmReq, ReqLabel>) => new Map([...reqs].filter(([req]) => req.state !== 'FREE')),
     // Keyed by instance id (a counter): the key keys the live instances' labels by the instance itself.

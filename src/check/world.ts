@@ -268,7 +268,6 @@ export class World implements ClientHost, MonitorContext, VmObserver {
       return null;
     }
     this.labels.threadCall.set(thread, call);
-    this.labels.threadById.set(thread.id, call);
     return thread;
   }
 

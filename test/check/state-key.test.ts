@@ -47,7 +47,7 @@ describe('state key', () => {
     const ab = byActor(World.build(scenario, { properties: BUILT_IN_PROPERTIES }), 'client.A', 'client.B');
     const ba = byActor(World.build(scenario, { properties: BUILT_IN_PROPERTIES }), 'client.B', 'client.A');
     // The threads got different ext.N ids in the two orders; keys name them after their calls.
-    const threadOf = (w: World, call: string) => [...w.labels.threadById].find(([, c]) => c.label === call)![0];
+    const threadOf = (w: World, call: string) => [...w.labels.threadCall].find(([, c]) => c.label === call)![0].id;
     expect(threadOf(ab, 'A#0')).not.toBe(threadOf(ba, 'A#0'));
     expect(keyOf(ab)).toBe(keyOf(ba));
   });

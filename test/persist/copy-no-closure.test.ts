@@ -106,6 +106,9 @@ describe('a world copy makes fewer objects', () => {
       // Halt off: no EMT halts, so no EMT's halt counters exist (a query still reads zeros).
       expect(haltOf(copy.core).cpus.map((c) => c.statsRecord)).toEqual(haltOf(copy.core).cpus.map(() => null));
       expect(queryHaltStats(copy.core).total.cHalts).toBe(0);
+      // The calls by thread id are found in threadCall, not in an index the copy would copy too.
+      expect('threadById' in copy.labels).toBe(false);
+      for (const [thread, call] of copy.labels.threadCall) expect(copy.labels.callOfThread(thread.id)).toBe(call);
       world.step(step % world.choiceCount());
     }
     expect(emptyLanes).toBeGreaterThan(0);

@@ -30,7 +30,7 @@ export function registerReplay(program: Command): void {
           ? {
               onStep: (world, record, events) => {
                 const choice = record.choice;
-                const call = choice.kind === 'step' ? world.labels.threadById.get(choice.actor) : undefined;
+                const call = choice.kind === 'step' ? world.labels.callOfThread(choice.actor) : undefined;
                 const what = choice.kind === 'timer' ? `timer ${choice.label}` : call ? `${choice.actor} (${call.label} ${call.spec.call})` : choice.actor;
                 const changes = events.map(describeEvent).filter((e) => e !== '');
                 console.log(`${String(world.depth).padStart(4)}  ${what}${changes.length ? `  ${changes.join(', ')}` : ''}`);
