@@ -19,7 +19,8 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * callbacks became unbound code that finds its VM through the unit's owner; 3 — EMT, vCPU, request, rendezvous and
  * halt-method cells became OwnedCells that reach their owner by a field (no listener bound to the VM);
  * 4 — a GVMM handle cell is an OwnedCell whose owner record holds the listening VM (no gvmm.handleEdge binding),
- * a checker world's pool names packets through its `watcher` field and its calls report to their client.
+ * a checker world's pool names packets through its `watcher` field, its calls report to their client and its
+ * check.world.ssmCancel is unbound (finds the world through the VM).
  */
 export const SNAPSHOT_VERSION = 4;
 

@@ -102,7 +102,7 @@ export class World implements ClientHost, MonitorContext, VmObserver {
       hooks: worldHooks(scenario),
       // Small: one VM. 'scan' is VirtualBox's early wake-up pass, a function of the vCPUs' halt expiries alone.
       gvmm: { maxHandles: 4, wakeUpIndex: 'scan' },
-      components: worldComponents(this),
+      components: WORLD_COMPONENTS,
     });
     // Settled below by stepping; a failure shows as the state check. No promise: a discarded world is garbage at once.
     this.vm = this.vmm.createThen({ cpus: scenario.cpus, config: { NumCPUs: scenario.cpus, ...scenario.config }, ram: { sizeBytes: WORLD_RAM_BYTES } }, worldCodes.ignoreStatus);
@@ -348,21 +348,28 @@ function worldHooks(scenario: ScenarioSpec): EmtHooks {
   };
 }
 
-/** The world's components: SSMR3Cancel counted by the world (the live-save-cancel property reads the count). */
-function worldComponents(world: World): Partial<VmComponents> {
-  return { ssmCancel: bindCode(worldCodes.ssmCancel, world) };
-}
 
 /** What a world leaves in engine state: functions of the code table bound to the world (data), never closures. */
 const worldCodes = defineCodes('check.world', {
   recordChoice: (world: World, choice: Parameters<NonNullable<DeterministicScheduler['onChoice']>>[0]): void => {
     world.records?.push({ type: 'choice', seq: world.records.length, choice });
   },
-  /** SSMR3Cancel as the world counts it (the live-save-cancel property reads the count). */
-  ssmCancel: (world: World): number => (world.cancels++, VINF_SUCCESS),
+  /**
+   * SSMR3Cancel as the world counts it (the live-save-cancel property reads the count). Unbound, so every world
+   * and copy shares one component table: the world is found through its VM, as the host of the Labels that
+   * watch the VM's packet pool (World.build watches before any call can cancel).
+   */
+  ssmCancel: (core: VmCore): number => {
+    const labels = core.emts[0]?.pool.watcher;
+    if (labels instanceof Labels) (labels.host as World).cancels++;
+    return VINF_SUCCESS;
+  },
   guestHalts: () => ({ kind: 'halt' as const }),
   ignoreStatus: (_rc: number): void => {},
 });
+
+/** The world's components: SSMR3Cancel counted by the world. */
+const WORLD_COMPONENTS: Partial<VmComponents> = { ssmCancel: worldCodes.ssmCancel };
 
 const fixed = (): undefined => undefined;
 

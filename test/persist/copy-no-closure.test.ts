@@ -10,6 +10,7 @@ import { World } from '../../src/check/world.js';
 import { copyGraph } from '../../src/persist/graph.js';
 import { codeStamp } from '../../src/persist/registry.js';
 import { haltOf, queryHaltStats } from '../../src/vmm/halt/state.js';
+import { componentsOf } from '../../src/vmm/lifecycle.js';
 import type { VmTraceEvent } from '../../src/vmm/vm-core.js';
 
 const SCENARIOS: [string, object][] = [
@@ -45,9 +46,9 @@ function freshClosures(original: unknown, copy: unknown): string[] {
 }
 
 // Functions a copy used to make that a record (an owner field, a method) replaces: system.get; the world's listener;
-// the watched pool's alloc; a GVMM handle cell's listener; a client call's receiver (the client itself). (The
-// saved-state unit's listener is the SSM's.)
-const REPLACED = /\.system\.get$|\.pool\.alloc$|\.table\.cells\.\d+\.listener$|\.listeners\.<\d+>$|\.onDone$/;
+// the watched pool's alloc; a GVMM handle cell's listener; a client call's receiver (the client itself); the
+// world's SSMR3Cancel component. (The saved-state unit's listener is the SSM's.)
+const REPLACED = /\.system\.get$|\.pool\.alloc$|\.table\.cells\.\d+\.listener$|\.listeners\.<\d+>$|\.onDone$|\.ssmCancel$/;
 const replacedPaths = (original: unknown, copy: unknown): string[] =>
   freshFunctions(original, copy)
     .filter(([fn, path]) => REPLACED.test(path) && codeStamp(fn)?.name !== 'ssm.savedState.onVmEvent')
@@ -68,6 +69,10 @@ describe('a world copy makes no closure', () => {
       expect(replacedPaths(world, copy)).toEqual([]);
       expect(copy.pool.watcher).toBe(copy.labels); // the copy's packets are named in the copy's tables
       expect(copy.vmm.system.get(copy.vm.systemId)).toBe(copy.vm);
+      // SSMR3Cancel counts in the world whose VM calls it, the copy's in the copy.
+      const cancels = [world.cancels, copy.cancels];
+      componentsOf(copy.core).ssmCancel(copy.core);
+      expect([world.cancels, copy.cancels]).toEqual([cancels[0], cancels[1]! + 1]);
       world.step(step % world.choiceCount());
     }
   });
