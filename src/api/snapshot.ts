@@ -17,9 +17,10 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
 /**
  * Raised whenever what a snapshot's names mean changes (older versions are refused): 2 — the saved-state units'
  * callbacks became unbound code that finds its VM through the unit's owner; 3 — EMT, vCPU, request, rendezvous and
- * halt-method cells became OwnedCells that reach their owner by a field (no listener bound to the VM).
+ * halt-method cells became OwnedCells that reach their owner by a field (no listener bound to the VM); 4 — a save's
+ * context is a SaveContext record that drops its SSM handle and sink when the handle closes (bytes kept as `bytes`).
  */
-export const SNAPSHOT_VERSION = 3;
+export const SNAPSHOT_VERSION = 4;
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {
