@@ -17,12 +17,13 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
 /**
  * Raised whenever what a snapshot's names mean changes (older versions are refused): 2 — the saved-state units'
  * callbacks became unbound code that finds its VM through the unit's owner; 3 — EMT, vCPU, request, rendezvous and
- * halt-method cells became OwnedCells that reach their owner by a field (no listener bound to the VM);
- * 4 — a GVMM handle cell is an OwnedCell whose owner record holds the listening VM (no gvmm.handleEdge binding),
+ * halt-method cells became OwnedCells that reach their owner by a field (no listener bound to the VM); 4 — a save's
+ * context is a SaveContext record that drops its SSM handle and sink when the handle closes (bytes kept as `bytes`);
+ * 5 — a GVMM handle cell is an OwnedCell whose owner record holds the listening VM (no gvmm.handleEdge binding),
  * a checker world's pool names packets through its `watcher` field, its calls report to their client and its
  * check.world.ssmCancel is unbound (finds the world through the VM).
  */
-export const SNAPSHOT_VERSION = 4;
+export const SNAPSHOT_VERSION = 5;
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

@@ -1,10 +1,10 @@
 /**
  * explore(scenario, options): every interleaving of every actor step of a scenario, over the engine's own
  * machines. A state is identified by the choice prefix that reaches it and remembered by its 64-bit key; a state
- * is expanded from the world that discovered it and copies of it (search.ts), or from a world rebuilt along the
- * prefix where copyDepth says a replay is cheaper. Breadth-first is the
- * default, so the first counterexample is a shortest one. A run cut short by maxStates, maxDepth or the time
- * limit is "bounded", never "ok".
+ * is expanded from the world that discovered it and copies of it (search.ts), never by replaying its prefix
+ * (unless a copyDepth > 0 asks for that nearer the root). Breadth-first is the default, so the first
+ * counterexample is a shortest one. A run cut short by maxStates, maxDepth or the time limit is "bounded",
+ * never "ok".
  */
 import { CPUS_MAX, CPUS_MAX_SAMPLING, isParsedScenario, parseScenario, ScenarioError, type ScenarioSpec, type Scenario } from './scenario.js';
 import type { Coverage } from './coverage.js';
@@ -55,7 +55,10 @@ export interface ExploreOptions {
   parkedWorlds?: number;
   /**
    * Breadth- and depth-first: from this depth on, a state's further choices start from copies of its world, never
-   * from a rebuild that replays its prefix; default COPY_DEPTH_MIN (48), 0: no replay at all, `Infinity`: never copy.
+   * from a rebuild that replays its prefix; default COPY_DEPTH (0: no replay at all), `Infinity`: never copy.
+   * With `properties` the default is `Infinity`: a monitor that keeps its state in closures (`let first` in its
+   * `create()`) would share it between a world and its copies; pass a copyDepth only for properties whose
+   * monitors keep their state as data (registered classes: docs/snapshot.md).
    */
   copyDepth?: number;
   /**

@@ -15,7 +15,7 @@ import { singletonChoice } from './por.js';
 import type { Violation } from './property.js';
 import type { ScenarioSpec } from './scenario.js';
 import { samplingStrategies, sampleRuns, type SamplingFigures } from './pct.js';
-import { breadthFirst, DEFAULTS, depthFirst, randomWalks } from './search.js';
+import { breadthFirst, COPY_DEPTH, DEFAULTS, depthFirst, randomWalks } from './search.js';
 import { encodeWorld, identityOrder } from './state-key.js';
 import { encodeSnapshot } from './snapshot-key.js';
 import { StateTable } from './state-table.js';
@@ -38,6 +38,8 @@ export class Explorer {
   readonly maxStates: number;
   readonly maxDepth: number;
   readonly por: boolean;
+  /** Copies from this depth on (search.ts COPY_DEPTH); user properties' closures cannot be copied: they rebuild. */
+  readonly copyDepth: number;
   transitions = 0;
   rebuilds = 0;
   /** Worlds copied (copyGraph) instead of rebuilt. */
@@ -77,6 +79,7 @@ export class Explorer {
     this.maxStates = options.maxStates ?? DEFAULTS.maxStates;
     this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
     this.por = options.por ?? true;
+    this.copyDepth = options.copyDepth ?? (options.properties?.length ? Number.POSITIVE_INFINITY : COPY_DEPTH);
   }
 
   async run(): Promise<ExploreResult> {

@@ -15,15 +15,15 @@
  * one); (3) merge: a new state keeps the packed world of the step that discovered it, for the next level.
  */
 import type { ExploreOptions } from './explore.js';
-import type { CoverageItem, ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkReply, WorkTimes } from './explore-worker.js';
-import { OUTCOMES_MAX, type Explorer } from './explorer.js';
+import type { ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkTimes } from './explore-worker.js';
+import type { Explorer } from './explorer.js';
+import { Merger, type Place } from './parallel-merge.js';
+import { Pipeline } from './parallel-pipeline.js';
 import { WorkerPool } from './parallel-pool.js';
-import type { Violation } from './property.js';
 import { PARKED_WORLDS_MAX } from './search.js';
 import { StateTable } from './state-table.js';
 import { World } from './world.js';
 import { packWorld } from './world-pack.js';
-import type { VmTraceEvent } from '../vmm/vm-core.js';
 import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
 
 /** Refuse options that cannot reach a worker thread: a VBoxError VERR_INVALID_PARAMETER whose message says why. */
@@ -92,9 +92,17 @@ export async function parallelBreadthFirst(x: Explorer, workers: number): Promis
   const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
   const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
   const pool = await WorkerPool.open(workers, init);
-  const first = new Level();
-  first.note(0, -1, -1, root.terminal ? null : packWorld(root), root.terminal);
+  const world = root.terminal ? null : packWorld(root);
   try {
+    if (!x.por) {
+      // No proviso rounds: no barrier between levels (parallel-pipeline.ts).
+      const pipeline = new Pipeline(x, pool, times);
+      pipeline.place(0, -1, -1, world, root.terminal);
+      await pipeline.run();
+      return times;
+    }
+    const first = new Level();
+    first.note(0, -1, -1, world, root.terminal);
     await new Levels(x, pool, times).run(first);
   } finally {
     await pool.close();
@@ -102,22 +110,10 @@ export async function parallelBreadthFirst(x: Explorer, workers: number): Promis
   return times;
 }
 
-class Levels {
-  /** Per worker: coverage id → item, and whether the main sink has it. */
-  readonly #items: CoverageItem[][];
-  readonly #applied: Uint8Array[];
+class Levels extends Merger {
   #start = 0;
   /** The time limit struck during a round: the level is incomplete and is not merged. */
   #timeUp = false;
-
-  constructor(
-    readonly x: Explorer,
-    readonly pool: WorkerPool,
-    readonly times: ParallelTimes,
-  ) {
-    this.#items = Array.from({ length: pool.size }, () => []);
-    this.#applied = Array.from({ length: pool.size }, () => new Uint8Array(0));
-  }
 
   async run(first: Level): Promise<void> {
     const x = this.x;
@@ -195,7 +191,7 @@ class Levels {
         const victim = own.reduce((best, list, i) => (list.length > own[best]!.length ? i : best), 0);
         chunk = own[victim]!.splice(-size, size);
         if (chunk.length > 0) {
-          packed = (await this.#ask(victim, { level: depth, kind: 'pack', tickets: chunk.map((s) => level.ticket[s - start]!) })).packed!;
+          packed = (await this.ask(victim, { level: depth, kind: 'pack', tickets: chunk.map((s) => level.ticket[s - start]!) })).packed!;
           this.times.movedStates += chunk.length;
         }
       }
@@ -215,8 +211,8 @@ class Levels {
         const worker = lane % n;
         for (let items = await take(worker); items.length > 0; items = await take(worker)) {
           const reply = expansions
-            ? await this.#ask(worker, { level: depth, kind: 'rest', items: items as RestItem[] })
-            : await this.#ask(worker, { level: depth, kind: 'expand', items: items as ExpandItem[] });
+            ? await this.ask(worker, { level: depth, kind: 'rest', items: items as RestItem[] })
+            : await this.ask(worker, { level: depth, kind: 'expand', items: items as ExpandItem[] });
           for (const expansion of reply.expansions) answers.set(expansion.index, { expansion, worker });
           if (await this.x.pause()) this.#timeUp = true; // progress lines, and the time limit
         }
@@ -250,6 +246,7 @@ class Levels {
   async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, next: Level): Promise<boolean> {
     const x = this.x;
     let t0 = x.clock.nowNs();
+    const place: Place = (child, owner, ticket, world, terminal) => next.note(child - end, owner, ticket, world, terminal);
     try {
       for (let s = start; s < end; s++) {
         const found = expansions.get(s);
@@ -261,95 +258,18 @@ class Levels {
           t0 = x.clock.nowNs();
         }
         const { expansion } = found;
-        const child = this.#take(s, expansion.steps, found.worker, end, next);
+        const child = this.take(s, expansion.steps, found.worker, place);
         if (child === null) return true;
         // Proviso: a reduced state whose one successor is already known is expanded fully.
         if (expansion.reduced && child < 0) {
           const rest = rests.get(s);
           if (!rest) throw new Error(`parallel: state ${s} needs its other choices, which round 2 did not expand`);
-          if (this.#take(s, rest.expansion.steps, rest.worker, end, next) === null) return true;
+          if (this.take(s, rest.expansion.steps, rest.worker, place) === null) return true;
         }
       }
       return false;
     } finally {
       this.times.mergeUs += (x.clock.nowNs() - t0) / 1000;
     }
-  }
-
-  /** Accept a state's steps in order; null when the search stops, else what the first step found. */
-  #take(parent: number, steps: readonly StepFacts[], worker: number, end: number, next: Level): number | null {
-    const x = this.x;
-    const depth = x.table.depth[parent]! + 1;
-    let first = 0;
-    for (let k = 0; k < steps.length; k++) {
-      const step = steps[k]!;
-      const child = this.#accept(parent, step, worker, depth);
-      if (child === null) return null;
-      if (k === 0) first = child;
-      if (child >= 0) {
-        if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
-        next.note(child - end, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal);
-      }
-      if (x.table.size >= x.maxStates) {
-        x.bound = 'maxStates';
-        return null;
-      }
-    }
-    return first;
-  }
-
-  /**
-   * Explorer.discover and Explorer.check for a transition taken in a worker: the child's index (new),
-   * -1 - index (known), or null when a property failed and the search stops.
-   */
-  #accept(parent: number, step: StepFacts, worker: number, depth: number): number | null {
-    const x = this.x;
-    x.transitions++;
-    this.#cover(worker, step.coverage);
-    const known = x.table.get(step.hi, step.lo);
-    let violation: Violation | null = step.violation;
-    let result: number;
-    if (known >= 0) {
-      x.liveness?.addEdge(parent, known, step.choice, step.slot);
-      result = -1 - known;
-    } else {
-      result = x.table.add(step.hi, step.lo, parent, step.choice, depth);
-      x.liveness?.addState(result, step.hot, step.enabled);
-      x.liveness?.addEdge(parent, result, step.choice, step.slot);
-      if (depth > x.depthReached) x.depthReached = depth;
-      if (step.outcome !== null && x.outcomes.size < OUTCOMES_MAX) x.outcomes.add(step.outcome);
-      violation ??= step.terminalViolation;
-    }
-    if (violation && !x.violation) {
-      // Every world is the one its state's discovering step made: the table's path is the path it took.
-      x.violation = { violation, choices: [...x.table.prefix(parent), step.choice] };
-      return null;
-    }
-    return result;
-  }
-
-  #cover(worker: number, ids: readonly number[]): void {
-    const applied = this.#applied[worker]!;
-    for (const id of ids) {
-      if (applied[id]) continue;
-      applied[id] = 1;
-      const item = this.#items[worker]![id]!;
-      if ('rendezvousType' in item) this.x.coverage.noteRendezvousType(item.rendezvousType);
-      else this.x.coverage.onEvent(item as unknown as VmTraceEvent);
-    }
-  }
-
-  /** One request to a worker; its times and new coverage ids are taken in here. */
-  async #ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
-    const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs'] as const) this.times[key] += reply.times[key];
-    const items = this.#items[worker]!;
-    for (const [id, item] of reply.coverage) items[id] = item;
-    if (items.length > this.#applied[worker]!.length) {
-      const bigger = new Uint8Array(items.length * 2);
-      bigger.set(this.#applied[worker]!);
-      this.#applied[worker] = bigger;
-    }
-    return reply;
   }
 }

@@ -24,15 +24,15 @@ export const PARKED_WORLDS_MAX = 4096;
 /**
  * From this depth on, a state's further choices start from copies of its world (copyGraph) rather than from a
  * rebuild that replays its prefix, and a kept world beyond the memory budget is snapshotted rather than let go.
- * 0: never replay. Nearer the root a rebuild is cheaper than a copy at today's copy cost and the garbage it
- * leaves (measured, no reductions: the 5- and 6-vCPU race lose 0–10 % with 48, up to 50 % with 16; Save ∥
- * Suspend ∥ PowerOff on 2 vCPUs, timers any, gains 30 %: 22.4 → 15.7 s, rebuilds 6,559 → 4,606).
+ * Default 0: never replay. Since copies cost ~45 µs (bench/copy-world.ts) no-replay is as fast or faster than
+ * copying only from depth 48 on every case of bench/check-copies.ts (race N = 6 without reductions 10.1 → 8.9 CPU
+ * s; Save ∥ Suspend ∥ PowerOff on 2 vCPUs, timers any, 6.1 → 4.4 s); a larger depth trades replays for memory.
  */
-export const COPY_DEPTH_MIN = 48;
+export const COPY_DEPTH = 0;
 
 /** The worlds a search keeps, and from which depth it copies rather than rebuilds. */
 function keeping(x: Explorer, spares: boolean): { kept: KeptWorlds; copyDepth: number } {
-  return { kept: new KeptWorlds(x, x.options.keptWorldBytes ?? KEPT_WORLD_BYTES, spares), copyDepth: x.options.copyDepth ?? COPY_DEPTH_MIN };
+  return { kept: new KeptWorlds(x, x.options.keptWorldBytes ?? KEPT_WORLD_BYTES, spares), copyDepth: x.copyDepth };
 }
 
 export async function breadthFirst(x: Explorer): Promise<void> {

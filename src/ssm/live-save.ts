@@ -68,7 +68,7 @@ export class SsmLiveSave implements SaveDriver {
     this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, progress });
     this.handle.writer = this.writer;
     if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
-    for (const unit of this.registry.units) unit.reset();
+    this.registry.resetUnits();
     this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
     this.cell.listener = options.listener;
     if (live) this._send({ type: 'liveSave', after: options.after });
@@ -222,6 +222,8 @@ export class SsmLiveSave implements SaveDriver {
       if (!this.doneRunDone) this.doneRun();
     }
     this._send({ type: 'close' });
+    // The handle is freed (ssmR3SaveDoClose): the units keep their registration, not this save's fCalled/offStream/fDoneLive.
+    this.registry.resetUnits();
     if (complete) {
       this.handle.progress.report(100);
       return VINF_SUCCESS;

@@ -115,6 +115,7 @@ function loadEnd(run: LoadRun, failure: unknown): SsmLoadResult {
   if (registry.cancellable === handle) registry.cancellable = null;
   if (handle.isCancelled && !RT_FAILURE(handle.rc)) handle.rc = VERR_SSM_CANCELLED;
   reader.close();
+  registry.resetUnits(); // the handle is freed: the units keep their registration only
   handle.state = 'END';
   if (RT_FAILURE(handle.rc)) throw new SsmLoadError(handle.rc, handle.errorMessage ?? new VBoxError(handle.rc).message);
   handle.progress.report(100);

@@ -94,7 +94,12 @@ const PGM_CALLBACKS = defineCodes('ssm.pgm', {
     const ram = pgmOf(ssm).ram;
     putPages(ssm, ram, ram.tracking ? isDirty : () => true);
   },
-  saveDone: (ssm: SsmHandle): void => pgmOf(ssm).ram.stopTracking(),
+  // pgmR3SaveDone: tracking off, and the live save's vote bookkeeping goes with it.
+  saveDone: (ssm: SsmHandle): void => {
+    const state = pgmOf(ssm);
+    state.ram.stopTracking();
+    state.vote = { bestMs: Infinity, passesSinceBest: 0 };
+  },
   loadPrep: (ssm: SsmHandle): void => {
     pgmOf(ssm).load = { lastPass: -1, idleZeroPages: 0 };
   },

@@ -56,7 +56,7 @@ export function ssmSave(holder: SsmRegistryHolder, target: string | SsmSink, opt
     throw e;
   }
   handle.writer = writer;
-  for (const unit of registry.units) unit.reset();
+  registry.resetUnits();
 
   registry.cancellable = handle;
   opts.onHandle?.(handle);
@@ -76,12 +76,14 @@ function saveDoClose(handle: SsmHandle, writer: SsmStreamWriter, registry: SsmUn
     }
   }
   if (!RT_FAILURE(handle.rc)) {
+    registry.resetUnits(); // the handle is freed: the units keep their registration only
     handle.progress.report(100);
     handle.state = 'END';
     return { cbStream: writer.offStream, streamCrc: writer.footerStreamCrc };
   }
   writer.abort(handle.rc === VERR_SSM_CANCELLED);
   if (handle.state !== 'SAVE_DONE') saveDoDoneRun(handle, registry.units);
+  registry.resetUnits();
   handle.state = 'END';
   throw new VBoxError(handle.rc, saveFailureMessage(handle, sink));
 }

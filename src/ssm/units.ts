@@ -168,6 +168,11 @@ export class SsmUnitRegistry {
     return this._units;
   }
 
+  /** Clears every unit's per-operation bookkeeping: when an operation starts, and when its handle closes. */
+  resetUnits(): void {
+    for (const unit of this._units) unit.reset();
+  }
+
   /** pVM->ssm.s.cUnits. */
   get cUnits(): number {
     return this._units.length;

@@ -32,7 +32,7 @@ const RACE_OPTIONS: ExploreOptions = { por: false, symmetry: false };
 /** The result as data, without the figures that measure the run rather than the graph. */
 function essence(result: ExploreResult | Record<string, unknown>): Record<string, unknown> {
   const r = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
-  for (const k of ['seconds', 'statesPerSecond', 'rebuilds', 'replayedSteps', 'bytesPerState']) delete r[k];
+  for (const k of ['seconds', 'statesPerSecond', 'rebuilds', 'replayedSteps', 'copies', 'snapshots', 'bytesPerState']) delete r[k];
   return r;
 }
 

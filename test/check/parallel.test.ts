@@ -32,9 +32,9 @@ const outcome = (r: ExploreResult) => ({
   reductions: r.reductions,
 });
 
-async function both(scenario: Scenario, options: ExploreOptions = {}) {
+async function both(scenario: Scenario, options: ExploreOptions = {}, workers = 2) {
   const single = await explore(scenario, options);
-  const parallel = await explore(scenario, { ...options, workers: 2 });
+  const parallel = await explore(scenario, { ...options, workers });
   expect(outcome(parallel)).toEqual(outcome(single));
   return single;
 }
@@ -78,6 +78,26 @@ describe('explore with workers: 2 gives the single-threaded result', () => {
     const mutant = MUTANTS.find((m) => m.name === 'global1-halted-wake-up-lost')!;
     const r = await both({ ...mutant.scenario, cpus: 3 }, { engine: mutant.engine, mutant: mutant.name, por: false, symmetry: false });
     expect(r.violations[0]?.property).toBe('wake-up');
+  });
+
+  // Reductions off: no barrier between levels (parallel-pipeline.ts); few parked worlds: children travel packed.
+  it.each([
+    [3, {}],
+    [4, { parkedWorlds: 8 }],
+  ] as [number, ExploreOptions][])('race on 3 vCPUs, reductions off, %i workers %o: the same result', async (workers, options) => {
+    const r = await both(race(3), { por: false, symmetry: false, ...options }, workers);
+    expect(r.status).toBe('ok');
+  });
+
+  it('a mutant on 4 workers, reductions off: the same shortest counterexample', async () => {
+    const mutant = MUTANTS.find((m) => m.name === 'global1-halted-wake-up-lost')!;
+    const r = await both({ ...mutant.scenario, cpus: 3 }, { engine: mutant.engine, mutant: mutant.name, por: false, symmetry: false }, 4);
+    expect(r.violations[0]?.property).toBe('wake-up');
+  });
+
+  it('bounded by maxDepth at the same depth, reductions off', async () => {
+    const r = await both(race(2), { por: false, symmetry: false, maxDepth: 6 });
+    expect(r.bound).toBe('maxDepth');
   });
 
   it('bounded by maxStates at the same state', async () => {

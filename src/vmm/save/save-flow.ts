@@ -30,7 +30,7 @@ import type { ReqPool } from '../requests.js';
 import type { ReqFn } from '../types.js';
 import type { VmCore } from '../vm-core.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH, savedStatePortOf, type SaveSink } from './ports.js';
-import { SAVE_WORKERS, type SaveContext } from './workers.js';
+import { SAVE_WORKERS, SaveContext } from './workers.js';
 
 /** VMR3Save's cMsMaxDowntime. */
 export const VMR3SAVE_MAX_DOWNTIME_MS = 250;
@@ -162,7 +162,7 @@ export class SaveFlow implements TimerTarget {
   }
 }
 // `id` names the flow after its thread (`ext.4/save`): a name, not a state.
-persistable('SaveFlow', SaveFlow, { transient: ['onProgress'], history: ['id'] });
+persistable('SaveFlow', SaveFlow, { transient: ['onProgress'], history: ['id', 'passes'] });
 
 /** A state in which the flow waits for something; `done` and `failed` wait for nothing. */
 type WaitState = Exclude<VmSaveTeleportState, 'idle' | 'done' | 'failed'>;
@@ -299,7 +299,7 @@ function finish(flow: SaveFlow, rc: number, downtimeNs: number | null = null): v
   go(flow, { type: 'finish', rc });
   const flows = savedStatePortOf(flow.pool.vm).saveFlows;
   flows.splice(flows.indexOf(flow), 1);
-  out.result = { rc, live: ctx.ssm !== null, passes: flow.passes, bytes: ctx.ssm?.offStream ?? ctx.plainBytes, downtimeNs, suspended: ctx.suspended };
+  out.result = { rc, live: ctx.liveHandle, passes: flow.passes, bytes: ctx.bytes, downtimeNs, suspended: ctx.suspended };
   // A file error carries the file's name: the caller rejects with it rather than with the bare status.
   const error = ctx.openError ?? ctx.sink?.failure ?? null;
   if (RT_FAILURE(rc) && error?.rc === rc) out.error = error;
@@ -348,13 +348,7 @@ persistable('SaveRequest', SaveRequest, { transient: ['onProgress'] });
 function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: (rc: number) => void): void {
   const { pool, op } = request;
   const vm = pool.vm;
-  const ctx: SaveContext = {
-    who: op === 'save' ? 'VMR3Save' : 'VMR3Teleport',
-    after: request.after,
-    openSink: request.openSink,
-    live: { ...request.live },
-    ssm: null, sink: null, suspended: false, suspendNs: null, finalBytes: 0, step2Rc: VINF_SUCCESS, plainBytes: 0, openError: null,
-  };
+  const ctx = new SaveContext(op === 'save' ? 'VMR3Save' : 'VMR3Teleport', request.after, request.openSink, { ...request.live });
   const cell = new MachineCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${vm.id}/${op}-${thread.id}`);
   cell.listener = bindCode(FLOW_CODE.edge, vm);
   const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec, cell);

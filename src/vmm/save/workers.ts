@@ -11,36 +11,46 @@ import {
 } from '../../status.js';
 import { emitCellEdge } from '../../sched/cell-edges.js';
 import type { TransitionListener } from '../../sched/machine-cell.js';
-import { bindCode, defineCode, defineCodes } from '../../persist/registry.js';
+import { bindCode, defineCode, defineCodes, persistable } from '../../persist/registry.js';
 import { componentsOf } from '../lifecycle.js';
 import type { EmtContext } from '../types.js';
 import type { VmCore } from '../vm-core.js';
 import { savedStatePortOf, type SaveDriver, type SaveSink, type SaveStart } from './ports.js';
 
 /** What the thread running vmR3SaveTeleport and the EMT workers share (the arguments and out-parameters). */
-export interface SaveContext {
-  readonly who: 'VMR3Save' | 'VMR3Teleport';
-  readonly after: SaveStart['after'];
+export class SaveContext {
   /** Opens the stream on EMT(0) (code-table bound, or the embedder's own function); null once it ran. */
   openSink: (() => SaveSink) | null;
-  readonly live: Pick<SaveStart, 'maxDowntimeMs' | 'bandwidthBytesPerSec' | 'lzf' | 'onProgress'>;
-  /** The live handle vmR3Save returned (ppSSM), null for a plain save. */
-  ssm: SaveDriver | null;
-  /** The sink vmR3Save opened. */
-  sink: SaveSink | null;
+  /** The live handle vmR3Save returned (ppSSM) until SSMR3LiveDone frees it; null for a plain save. */
+  ssm: SaveDriver | null = null;
+  /** SSMR3LiveSave opened a live handle (the result's `live`). */
+  liveHandle = false;
+  /** The sink vmR3Save opened, until the handle's close closes it. */
+  sink: SaveSink | null = null;
   /** *pfSuspended. */
-  suspended: boolean;
+  suspended = false;
   /** GIP time the live flow suspended the VM (RUNNING_LS → SUSPENDING_LS), for the downtime figure. */
-  suspendNs: number | null;
+  suspendNs: number | null = null;
   /** Stream bytes of the final pass (what the stream still had to move while the VM was down). */
-  finalBytes: number;
+  finalBytes = 0;
   /** vmR3LiveDoStep2's status so far (VINF_SSM_LIVE_SUSPENDED when someone else suspended the VM). */
-  step2Rc: number;
-  /** Stream bytes of a plain save (a live one reads them from `ssm`). */
-  plainBytes: number;
-  /** The error that opening the stream threw (its message names the file). */
-  openError: VBoxError | null;
+  step2Rc = VINF_SUCCESS;
+  /** Stream bytes written, read when the handle closes (the caller's figure). */
+  bytes = 0;
+  /** The error that opening or writing the stream threw (its message names the file). */
+  openError: VBoxError | null = null;
+
+  constructor(
+    readonly who: 'VMR3Save' | 'VMR3Teleport',
+    readonly after: SaveStart['after'],
+    openSink: () => SaveSink,
+    readonly live: Pick<SaveStart, 'maxDowntimeMs' | 'bandwidthBytesPerSec' | 'lzf' | 'onProgress'>,
+  ) {
+    this.openSink = openSink;
+  }
 }
+// `bytes` is a figure for the caller (SaveResult.bytes): it decides no step of the flow.
+persistable('SaveContext', SaveContext, { history: ['bytes'] });
 
 const isFirst = ({ vm, cpu }: EmtContext) => cpu === vm.cCpus - 1;
 const statusOf = (error: unknown, fallback: number) => (isVBoxError(error) ? error.rc : fallback);
@@ -62,8 +72,7 @@ function vmR3Save(ctx: SaveContext, { vm }: EmtContext): number {
       ctx.sink = openSink(ctx);
       const ssm = port.startSave({ ...base, sink: ctx.sink, live: false });
       ssm.save();
-      rc = ssm.close();
-      ctx.plainBytes = ssm.offStream;
+      rc = closeHandle(ctx, ssm);
     } catch (error) {
       rc = failedWith(ctx, error);
     }
@@ -76,6 +85,7 @@ function vmR3Save(ctx: SaveContext, { vm }: EmtContext): number {
     sink = openSink(ctx);
     ctx.sink = sink;
     ctx.ssm = port.startSave({ ...base, sink, live: true });
+    ctx.liveHandle = true;
     return VINF_SUCCESS;
   } catch (error) {
     sink?.abort(false);
@@ -173,7 +183,7 @@ function vmR3LiveDoStep2(ctx: SaveContext, { vm }: EmtContext): number {
 /** vmR3LiveDoStep2, second half (EMT(0)): SSMR3LiveDone, the first error wins, SAVING → SUSPENDED. */
 function vmR3LiveDoStep2Done(ctx: SaveContext, { vm }: EmtContext): number {
   let rc = ctx.step2Rc;
-  const rc2 = ctx.ssm!.close();
+  const rc2 = closeHandle(ctx, ctx.ssm!);
   if (rc === VINF_SUCCESS || (RT_FAILURE(rc2) && !RT_FAILURE(rc))) rc = rc2;
   vm.setState('SUSPENDED', 'SAVING');
   return rc;
@@ -181,7 +191,21 @@ function vmR3LiveDoStep2Done(ctx: SaveContext, { vm }: EmtContext): number {
 
 /** SSMR3LiveDone on EMT(0) after a failed step 1 or a failed suspend. */
 function ssmR3LiveDone(ctx: SaveContext): number {
-  return ctx.ssm!.close();
+  return closeHandle(ctx, ctx.ssm!);
+}
+
+/**
+ * SSMR3LiveDone / ssmR3SaveDoClose: close the handle and its stream, then let both go (VirtualBox frees the
+ * handle): the flow keeps only what the caller is told — the bytes written and the stream's error.
+ */
+function closeHandle(ctx: SaveContext, ssm: SaveDriver): number {
+  const rc = ssm.close();
+  ctx.bytes = ssm.offStream;
+  ctx.openError ??= ctx.sink?.failure ?? null;
+  ctx.ssm = null;
+  ctx.sink = null;
+  ctx.finalBytes = 0; // moved already (the final pass's transfer ran before the close)
+  return rc;
 }
 
 /** vmR3LiveDoStep1Cleanup (ONCE): the eight pairs in order; the first three report why the save died. */

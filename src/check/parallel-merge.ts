@@ -1,0 +1,106 @@
+/**
+ * The main thread's side of multi-core breadth-first search, shared by its two schedules (parallel.ts: level
+ * by level; parallel-pipeline.ts: without a barrier): asking a worker, and accepting its answers into the
+ * table, liveness graph, coverage, outcomes and violations as Explorer.discover and Explorer.check would.
+ */
+import type { CoverageItem, StepFacts, WorkReply } from './explore-worker.js';
+import { OUTCOMES_MAX, type Explorer } from './explorer.js';
+import type { WorkerPool } from './parallel-pool.js';
+import type { ParallelTimes } from './parallel.js';
+import type { Violation } from './property.js';
+import type { VmTraceEvent } from '../vmm/vm-core.js';
+
+/** Where a new state's world is: held by `owner` under `ticket`, or packed (owner and ticket -1). */
+export type Place = (child: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean) => void;
+
+export class Merger {
+  /** Per worker: coverage id → item, and whether the main sink has it. */
+  readonly #items: CoverageItem[][];
+  readonly #applied: Uint8Array[];
+
+  constructor(
+    readonly x: Explorer,
+    readonly pool: WorkerPool,
+    readonly times: ParallelTimes,
+  ) {
+    this.#items = Array.from({ length: pool.size }, () => []);
+    this.#applied = Array.from({ length: pool.size }, () => new Uint8Array(0));
+  }
+
+  /** Accept a state's steps in order; null when the search stops, else what the first step found. */
+  take(parent: number, steps: readonly StepFacts[], worker: number, place: Place): number | null {
+    const x = this.x;
+    const depth = x.table.depth[parent]! + 1;
+    let first = 0;
+    for (let k = 0; k < steps.length; k++) {
+      const step = steps[k]!;
+      const child = this.#accept(parent, step, worker, depth);
+      if (child === null) return null;
+      if (k === 0) first = child;
+      if (child >= 0) {
+        if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
+        place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal);
+      }
+      if (x.table.size >= x.maxStates) {
+        x.bound = 'maxStates';
+        return null;
+      }
+    }
+    return first;
+  }
+
+  /**
+   * Explorer.discover and Explorer.check for a transition taken in a worker: the child's index (new),
+   * -1 - index (known), or null when a property failed and the search stops.
+   */
+  #accept(parent: number, step: StepFacts, worker: number, depth: number): number | null {
+    const x = this.x;
+    x.transitions++;
+    this.#cover(worker, step.coverage);
+    const known = x.table.get(step.hi, step.lo);
+    let violation: Violation | null = step.violation;
+    let result: number;
+    if (known >= 0) {
+      x.liveness?.addEdge(parent, known, step.choice, step.slot);
+      result = -1 - known;
+    } else {
+      result = x.table.add(step.hi, step.lo, parent, step.choice, depth);
+      x.liveness?.addState(result, step.hot, step.enabled);
+      x.liveness?.addEdge(parent, result, step.choice, step.slot);
+      if (depth > x.depthReached) x.depthReached = depth;
+      if (step.outcome !== null && x.outcomes.size < OUTCOMES_MAX) x.outcomes.add(step.outcome);
+      violation ??= step.terminalViolation;
+    }
+    if (violation && !x.violation) {
+      // Every world is the one its state's discovering step made: the table's path is the path it took.
+      x.violation = { violation, choices: [...x.table.prefix(parent), step.choice] };
+      return null;
+    }
+    return result;
+  }
+
+  #cover(worker: number, ids: readonly number[]): void {
+    const applied = this.#applied[worker]!;
+    for (const id of ids) {
+      if (applied[id]) continue;
+      applied[id] = 1;
+      const item = this.#items[worker]![id]!;
+      if ('rendezvousType' in item) this.x.coverage.noteRendezvousType(item.rendezvousType);
+      else this.x.coverage.onEvent(item as unknown as VmTraceEvent);
+    }
+  }
+
+  /** One request to a worker; its times and new coverage ids are taken in here. */
+  async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
+    const reply = await this.pool.request(worker, request);
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs'] as const) this.times[key] += reply.times[key];
+    const items = this.#items[worker]!;
+    for (const [id, item] of reply.coverage) items[id] = item;
+    if (items.length > this.#applied[worker]!.length) {
+      const bigger = new Uint8Array(items.length * 2);
+      bigger.set(this.#applied[worker]!);
+      this.#applied[worker] = bigger;
+    }
+    return reply;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * Multi-core breadth-first search without a barrier between levels, for searches without partial-order
+ * reduction (whose cycle proviso needs a whole level's answers before the merge: parallel.ts). The main thread
+ * merges answers in the single-threaded order (state by state, as each state's answer and every earlier one
+ * are in), and a merged state's new children are handed out at once: workers start on the next level while
+ * the last chunks of this one are still out. The states' numbers, transitions, verdict, first counterexample
+ * and coverage are those of `breadthFirst`, as with the levels.
+ *
+ * A worker's requests must come in level order (it lets go of the worlds held for a level when it sees the
+ * next: held-worlds.ts, and keeps a step's world only for its earliest step to each key: explore-worker.ts), so
+ * the next level is handed out only once this one is numbered and handed out in full, and a request is posted
+ * in the same turn its states are picked.
+ */
+import type { Expansion, WorkReply } from './explore-worker.js';
+import { Merger, type Place } from './parallel-merge.js';
+
+/** Chunks of work per request: at most this many states (fewer as the ready ones run out, to share them). */
+const CHUNK_MAX = 64;
+
+/** The states of one depth numbered and not handed out yet: per worker those whose world it holds, and packed ones. */
+interface Ready {
+  own: number[][];
+  loose: number[];
+}
+
+export class Pipeline extends Merger {
+  /** Per state: the worker holding its world under a ticket (or -1 and the packed world), and whether it is terminal. */
+  readonly #owner: number[] = [];
+  readonly #ticket: number[] = [];
+  readonly #world: (Uint8Array | null)[] = [];
+  readonly #terminal: boolean[] = [];
+  readonly #ready = new Map<number, Ready>();
+  /** The depth being handed out; the next state to merge; answers waiting for the earlier ones. */
+  #level = 0;
+  #cursor = 0;
+  readonly #answers = new Map<number, { expansion: Expansion; worker: number }>();
+  #merging = false;
+  /** Chunks being taken from another worker (packed there): the next level waits for them to be posted. */
+  #stealing = 0;
+  /** Per worker: requests out. */
+  readonly #busy: number[];
+  #stopped = false;
+  readonly #sleepers: (() => void)[] = [];
+
+  constructor(...args: ConstructorParameters<typeof Merger>) {
+    super(...args);
+    this.#busy = new Array<number>(this.pool.size).fill(0);
+  }
+
+  readonly place: Place = (child, owner, ticket, world, terminal) => {
+    this.#owner[child] = owner;
+    this.#ticket[child] = ticket;
+    this.#world[child] = world;
+    this.#terminal[child] = terminal;
+    if (terminal) return;
+    const depth = this.x.table.depth[child]!;
+    let ready = this.#ready.get(depth);
+    if (!ready) this.#ready.set(depth, (ready = { own: Array.from({ length: this.pool.size }, () => []), loose: [] }));
+    if (ticket >= 0) ready.own[owner]!.push(child);
+    else ready.loose.push(child);
+  };
+
+  async run(): Promise<void> {
+    await this.#advance();
+    const n = this.pool.size;
+    let failure: unknown = null;
+    // Two lanes per worker, so it starts the next chunk while the main thread reads the last.
+    const lanes = Array.from({ length: 2 * n }, (_, lane) =>
+      this.#lane(lane % n).catch((error: unknown) => {
+        failure ??= error;
+        this.#stop();
+      }),
+    );
+    await Promise.all(lanes); // every request answered before the pool is let go
+    if (failure) throw failure;
+  }
+
+  async #lane(worker: number): Promise<void> {
+    while (!this.#stopped && this.#cursor < this.x.table.size) {
+      // Checked and slept on in one turn, so no wake-up is missed. Another worker's states are taken (packed
+      // there, unpacked here: dearer than expanding them there) only when this worker would otherwise idle.
+      const ready = this.#readyNow();
+      if (!ready || (this.#busy[worker]! > 0 && ready.own[worker]!.length === 0 && ready.loose.length === 0)) {
+        await new Promise<void>((wake) => this.#sleepers.push(wake));
+        continue;
+      }
+      this.#busy[worker]!++;
+      const reply = await this.#post(worker, ready).finally(() => this.#busy[worker]!--);
+      for (const expansion of reply.expansions) this.#answers.set(expansion.index, { expansion, worker });
+      if (await this.x.pause()) this.#stop(); // progress lines, and the time limit
+      await this.#advance();
+    }
+  }
+
+  /** Pick a chunk for `worker` and post it in the same turn (see the header). */
+  async #post(worker: number, ready: Ready): Promise<WorkReply> {
+    const n = this.pool.size;
+    const level = this.#level;
+    const available = ready.loose.length + ready.own.reduce((sum, list) => sum + list.length, 0);
+    const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil(available / (2 * n))));
+    let chunk = ready.own[worker]!.splice(0, size);
+    let held = chunk.length > 0;
+    if (chunk.length === 0) chunk = ready.loose.splice(0, size);
+    let packed: Uint8Array[] | null = null;
+    if (chunk.length === 0) {
+      const victim = ready.own.reduce((best, list, i) => (list.length > ready.own[best]!.length ? i : best), 0);
+      chunk = ready.own[victim]!.splice(-size, size);
+      this.#stealing++;
+      try {
+        packed = (await this.ask(victim, { level, kind: 'pack', tickets: chunk.map((s) => this.#ticket[s]!) })).packed!;
+      } finally {
+        this.#stealing--;
+        this.#wake(); // the next level may wait for this steal
+      }
+      this.times.movedStates += chunk.length;
+      held = false;
+    }
+    const items = chunk.map((index, i) => {
+      const world = packed ? packed[i]! : held ? null : this.#world[index]!;
+      this.#world[index] = null;
+      return { index, ticket: held ? this.#ticket[index]! : -1, world };
+    });
+    return this.ask(worker, { level, kind: 'expand', items });
+  }
+
+  /** The states of the level being handed out, moving to the next once this one is numbered and handed out; null when none is ready. */
+  #readyNow(): Ready | null {
+    const x = this.x;
+    for (;;) {
+      if (this.#stopped || this.#level >= x.maxDepth) return null;
+      const ready = this.#ready.get(this.#level);
+      if (ready && (ready.loose.length > 0 || ready.own.some((list) => list.length > 0))) return ready;
+      const numbered = this.#cursor >= x.table.size || x.table.depth[this.#cursor]! >= this.#level;
+      if (!numbered || this.#stealing > 0) return null;
+      this.#ready.delete(this.#level);
+      this.#level++;
+      if (this.#level > x.table.depth[x.table.size - 1]!) return null;
+    }
+  }
+
+  /** Merge the answers in the single-threaded order as far as they are in. */
+  async #advance(): Promise<void> {
+    if (this.#merging) return;
+    this.#merging = true;
+    const x = this.x;
+    let t0 = x.clock.nowNs();
+    try {
+      while (!this.#stopped && this.#cursor < x.table.size) {
+        const s = this.#cursor;
+        if (x.table.depth[s]! >= x.maxDepth) {
+          x.bound ??= 'maxDepth';
+          this.#stop();
+          return;
+        }
+        if (!this.#terminal[s]) {
+          const found = this.#answers.get(s);
+          if (!found) break;
+          this.#answers.delete(s);
+          x.frontier = x.table.size - s;
+          if (s % 256 === 0) {
+            this.times.mergeUs += (x.clock.nowNs() - t0) / 1000;
+            if (await x.pause()) return this.#stop();
+            t0 = x.clock.nowNs();
+          }
+          if (found.expansion.reduced) throw new Error(`parallel: state ${s} was reduced in a search without partial-order reduction`);
+          if (this.take(s, found.expansion.steps, found.worker, this.place) === null) return this.#stop();
+        }
+        this.#cursor++;
+      }
+    } finally {
+      this.times.mergeUs += (x.clock.nowNs() - t0) / 1000;
+      this.#merging = false;
+      this.#wake();
+    }
+  }
+
+  #stop(): void {
+    this.#stopped = true;
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const wake of this.#sleepers.splice(0)) wake();
+  }
+}
