@@ -5,7 +5,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyGraph, packGraph, readGraph, writeGraph, GRAPH_FORMAT, type PersistedGraph } from '../../src/persist/graph.js';
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_NOT_SUPPORTED, VERR_VERSION_MISMATCH } from '../../src/status.js';
-import { persistable } from '../../src/persist/registry.js';
 import { bound, DONE, Owner, Part, revived, twice, Unregistered } from './fixtures.js';
 
 function thrown(fn: () => unknown): VBoxError {
@@ -99,19 +98,6 @@ describe('reading refuses a wrong or broken snapshot and creates nothing', () =>
     expect(revived).toHaveLength(2);
   });
 
-  it("a field named like a prototype's setter is defined as data; the setter does not run", () => {
-    const calls: unknown[] = [];
-    class Guarded {
-      n = 1;
-      set trap(value: unknown) {
-        calls.push(value);
-      }
-    }
-    persistable('test.graph.Guarded', Guarded);
-    const g = { format: GRAPH_FORMAT, version: 1, root: ['ref', 0], objects: [{ kind: 'class', name: 'test.graph.Guarded', fields: { n: 2, trap: 'x' } }] };
-    const back = readGraph<Guarded & { trap: unknown }>(g);
-    expect([calls, back.n, Object.getOwnPropertyDescriptor(back, 'trap')?.value]).toEqual([[], 2, 'x']);
-  });
 
   it('not a graph at all', () => {
     for (const bad of [null, 'x', 42, [], {}, { format: GRAPH_FORMAT }] as unknown[]) expect(thrown(() => readGraph(bad as PersistedGraph)).rc).toBe(VERR_VERSION_MISMATCH);
