@@ -5,6 +5,7 @@
  */
 import { expect } from 'vitest';
 import { bindCode, codeStamp, constantName, defineCode, defineConstant, persistable } from '../../src/persist/registry.js';
+import { VBoxError } from '../../src/status.js';
 
 /** Every revive in call order (tests clear it). */
 export const revived: string[] = [];
@@ -104,4 +105,15 @@ export function expectIsomorphic(a: unknown, b: unknown, fresh: boolean, path = 
     if (transient.has(key)) continue;
     expectIsomorphic((ao as Record<string, unknown>)[key], (bo as Record<string, unknown>)[key], fresh, `${path}.${key}`, pairs);
   }
+}
+
+/** The VBoxError `fn` throws (the test fails if it throws something else or nothing). */
+export function thrown(fn: () => unknown): VBoxError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(VBoxError);
+    return e as VBoxError;
+  }
+  throw new Error('expected a VBoxError, nothing was thrown');
 }

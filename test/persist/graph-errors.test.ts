@@ -4,18 +4,8 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { copyGraph, packGraph, readGraph, writeGraph, GRAPH_FORMAT, type PersistedGraph } from '../../src/persist/graph.js';
-import { VBoxError, VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_NOT_SUPPORTED, VERR_VERSION_MISMATCH } from '../../src/status.js';
-import { bound, DONE, Owner, Part, revived, twice, Unregistered } from './fixtures.js';
-
-function thrown(fn: () => unknown): VBoxError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VBoxError);
-    return e as VBoxError;
-  }
-  throw new Error('expected a VBoxError, nothing was thrown');
-}
+import { VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_NOT_SUPPORTED, VERR_VERSION_MISMATCH } from '../../src/status.js';
+import { bound, DONE, Owner, Part, revived, twice, thrown, Unregistered } from './fixtures.js';
 
 describe('writing and copying refuse what is not data, naming its path', () => {
   const cases: [string, () => unknown, string, RegExp][] = [

@@ -6,18 +6,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { packGraph, readGraph, unpackGraph, writeGraph } from '../../src/persist/graph.js';
 import { persistable } from '../../src/persist/registry.js';
-import { VBoxError, VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_VERSION_MISMATCH } from '../../src/status.js';
-import { bound, DONE, Owner, Part, revived, twice } from './fixtures.js';
-
-function thrown(fn: () => unknown): VBoxError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(VBoxError);
-    return e as VBoxError;
-  }
-  throw new Error('expected a VBoxError, nothing was thrown');
-}
+import { VERR_INVALID_PARAMETER, VERR_NOT_FOUND, VERR_VERSION_MISMATCH } from '../../src/status.js';
+import { bound, DONE, Owner, Part, revived, thrown, twice } from './fixtures.js';
 
 const userFn = (): number => 0;
 const users = (name: string): Function | undefined => (name === 'user' ? userFn : undefined);
