@@ -17,7 +17,7 @@ import { emtCallWait, type EmtResult, type ReqFn } from '../vmm/types.js';
 import { VM } from './vm.js';
 import type { EngineActorRef, PartSnapshot } from './actor.js';
 import { VmCore, type CallResolvers, type VmmHost } from '../vmm/vm-core.js';
-import { bindCode, codeStamp, defineCodes, persistable } from '../persist/registry.js';
+import { bindCode, defineCodes, persistable } from '../persist/registry.js';
 import { attachSavedState } from '../ssm/vm-units.js';
 import { listenForTeleport, type TeleportListenOptions } from '../teleport/target.js';
 import type { EngineFaults, EngineMachines } from '../vmm/faults.js';
@@ -28,9 +28,9 @@ import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserv
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
 import { UserFunctions } from './functions.js';
-import { VmmSystem } from './vmm-system.js';
+import { attachHost, isData, rebuiltOptions, VMM_PERSIST } from './vmm-host.js';
 import { persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
-import type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
+import type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmOptions } from './vmm-options.js';
 
 export type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmImplementations, VmmOptions } from './vmm-options.js';
 
@@ -278,21 +278,6 @@ export class Vmm implements VmmHost {
   }
 }
 
-/** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
-const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'callResolvers', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
-
-/** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
-function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFunctions): void {
-  const host = vmm as unknown as Record<(typeof VMM_TRANSIENT)[number], unknown>;
-  host.hostOptions = options;
-  host.functions = functions ?? new UserFunctions(options.functions);
-  // The call tables and streams are made at first use: a checker's world copy needs none of them.
-  host.calls = host.callResolvers = host.lifeEvents = host.restoredCallEvents = null;
-  host.restoredCalls = [];
-  host.system = new VmmSystem(vmm);
-  host.inspection = undefined; // the constructor, or a restore once every object is back, attaches inspectors
-}
-
 /** vms$: a VM's creation (once VMR3Create succeeded) and its destruction (only after an announced creation). */
 function announce(vmm: Vmm, kind: VmLifeEvent['kind'], vm: VM): void {
   if (kind === 'created') vm.announced = true;
@@ -306,58 +291,7 @@ function announce(vmm: Vmm, kind: VmLifeEvent['kind'], vm: VM): void {
  * The Vmm's state is its own fields but the host attachments; a restore attaches the host from the saved config
  * and the implementations the restore was given (its parts, revived before it, read them through `options`).
  */
-persistable('Vmm', Vmm, {
-  transient: VMM_TRANSIENT,
-  history: ['ids'],
-  revive: (vmm) => {
-    if (!(vmm as unknown as { hostOptions?: VmmOptions }).hostOptions) attachHost(vmm, vmm.options);
-  },
-  // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations,
-  // but a table made only of code (bound to data, e.g. a world's ssmCancel bound to its world) is copied with the
-  // engine, so the copy's code acts on the copy's data.
-  // The embedder's function table (immutable once built) is shared as well.
-  copy: (vmm, into, clone) => {
-    const from = vmm as unknown as Record<string, unknown>;
-    const to = into as unknown as Record<string, unknown>;
-    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = clone(from[key]);
-    const { hooks, components, functions } = vmm.options;
-    const implementations: VmmImplementations = {};
-    if (hooks) implementations.hooks = ownTable(hooks, clone);
-    if (components) implementations.components = ownTable(components, clone);
-    if (functions) implementations.functions = functions;
-    attachHost(into, rebuiltOptions(vmm, implementations), vmm.functions);
-  },
-});
-
-const VMM_TRANSIENT_SET: ReadonlySet<string> = new Set(VMM_TRANSIENT);
-
-/**
- * A hooks or components table in a copy: cloned when made only of code and some of it is bound to data (the
- * copy's code must act on the copy's data), else the original's (shared: code without data is the same in every
- * copy, so the EMT hooks built from it, emtHooksOf, are built once, not per copy).
- */
-function ownTable<T extends object>(table: T, clone: (value: unknown) => unknown): T {
-  let bound = false;
-  for (const key in table) {
-    const fn = table[key];
-    if (fn === undefined) continue;
-    const stamp = codeStamp(fn);
-    if (stamp === undefined) return table;
-    bound ||= stamp.args !== undefined;
-  }
-  return bound ? (clone(table) as T) : table;
-}
-
-/** Hooks or components whose every function a snapshot can name (code table, or the embedder's `functions`). */
-function isData(table: object | undefined, functions: UserFunctions): boolean {
-  return Object.values(table ?? {}).every((fn) => fn === undefined || codeStamp(fn) !== undefined || functions.nameOf(fn) !== undefined);
-}
-
-/** A restored or copied engine's options: its saved config and test variants, and the implementations given. */
-function rebuiltOptions(vmm: Vmm, implementations: VmmImplementations): VmmOptions {
-  const { clock, fidelity, gvmm } = vmm.config;
-  return { clock, fidelity, ...(gvmm ? { gvmm } : {}), ...(vmm.faults ? { faults: vmm.faults } : {}), ...(vmm.machines ? { machines: vmm.machines } : {}), ...implementations };
-}
+persistable('Vmm', Vmm, VMM_PERSIST);
 
 /**
  * vmR3CreateU's init on EMT(0): GVMMR3CreateVM (the reserved handle gets its GVM, EMT0 registered), each
