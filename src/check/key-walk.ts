@@ -2,45 +2,24 @@
  * The snapshot state key's walk, fused with its sink: the canonical walk of src/persist/graph-walk.ts with
  * `skipHistory` (same order, same numbering, same `unordered`/`times`/`keyFields`/`keySave` rules), writing
  * 32-bit words straight into a KeyWriter. A registered class is written by a writer compiled once per class
- * (like graph-copier.ts): its field names written out (monomorphic reads), no field-name words (one shape word
+ * (key-class-writers.ts, like graph-copier.ts): its field names written out (monomorphic reads), no field-name words (one shape word
  * names the class and its field list), no per-field dispatch. An instance whose fields are not its class's usual
  * ones takes the generic path, which writes the field names: both spell the snapshot, so a field nobody listed
  * anywhere still tells states apart.
  */
 import { bytesOf, bytesType } from '../persist/graph-format.js';
 import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../persist/graph-walk.js';
-import { inheritsEnumerable, planOf, type ClassPlan } from '../persist/graph-plan.js';
+import { inheritsEnumerable, planOf } from '../persist/graph-plan.js';
 import { classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from '../persist/registry.js';
-import { CELL_FIELDS, MachineCell } from '../sched/machine-cell.js';
 import type { KeyWriter } from './key-writer.js';
-import { stringHash } from './labels.js';
-
-/** Words that start each kind of item (any 32-bit data word follows its tag). */
-export const enum Tag {
-  Undefined = 0x7e000001, Null, False, True, Int, Double, String, BigInt, Ref, Named, Hole, Bytes, Begin, End, Key, Shape, New, Code,
-}
-
-/** Hashes of the short strings a world repeats (field names, state names, labels); bounded. */
-const hashes = new Map<string, number>();
-export function hashOf(text: string): number {
-  let h = hashes.get(text);
-  if (h === undefined) {
-    h = stringHash(text);
-    if (text.length <= 64 && hashes.size < 100_000) hashes.set(text, h);
-  }
-  return h;
-}
+import { compile, type Compiled } from './key-class-writers.js';
+import { hashOf, Tag } from './key-words.js';
+import { sameKeys } from '../persist/graph-copier.js';
 
 const KIND = { object: hashOf('object'), 'null-object': hashOf('null-object'), array: hashOf('array'), map: hashOf('map'), set: hashOf('set'), class: hashOf('class'), saved: hashOf('saved') };
 const scratch = new Float64Array(1);
 const scratchWords = new Int32Array(scratch.buffer);
 
-/** A registered class's fields written out: `(obj, walk)`; null where the generic path must go. */
-type ClassWriter = (obj: object, walk: KeyWalk) => void;
-interface Compiled {
-  readonly keys: readonly string[];
-  readonly write: ClassWriter;
-}
 const compiled = new Map<object, Compiled | null>();
 let compiledGeneration = -1;
 
@@ -332,75 +311,4 @@ export class KeyWalk {
     if (name !== undefined) return { kind: 1, key: `constant:${name}`, at, k, v };
     return { kind: 2, key: 0, at, k, v };
   }
-}
-
-/** Two 32-bit hashes of a machine snapshot's value and context, by snapshot (snapshots are immutable, interned). */
-const snapshotDigests = new WeakMap<object, [number, number]>();
-const second = (text: string): number => {
-  let h = 0x2545f491;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15);
-  return h;
-};
-
-/**
- * A machine cell as MachineCell's keySave spells it (machine, state value and context, a subclass's own fields
- * but history, a code-table listener) without building that record: the snapshot as its JSON (the cell's memo
- * interns snapshots by the same JSON, so equal JSON is one state of the machine), hashed once per snapshot.
- */
-function cellWriter(extra: readonly string[], shape: number): ClassWriter {
-  return (obj, k) => {
-    const cell = obj as MachineCell;
-    k.w(Tag.Shape);
-    k.w(shape);
-    k.value(cell.machine);
-    const snapshot = cell.snapshot;
-    let digest = snapshotDigests.get(snapshot);
-    if (digest === undefined) {
-      const json = JSON.stringify([snapshot.value, snapshot.context ?? null]);
-      digest = [stringHash(json), second(json)];
-      snapshotDigests.set(snapshot, digest);
-    }
-    k.w(digest[0]);
-    k.w(digest[1]);
-    for (const key of extra) k.value((cell as unknown as Record<string, unknown>)[key]);
-    k.value(codeStamp(cell.listener) ? cell.listener : undefined);
-  };
-}
-
-/** Are `obj`'s enumerable fields exactly `keys`, in order? */
-function sameKeys(obj: object, keys: readonly string[]): boolean {
-  let i = 0;
-  for (const key in obj) if (key !== keys[i++]) return false;
-  return i === keys.length;
-}
-
-/**
- * The compiled writer of a registered class whose fields `first` shows (null: generic path — a class with save
- * or keySave, inherited enumerable properties, an odd field name, or not registered).
- */
-function compile(proto: object, first: object): Compiled | null {
-  const plan: ClassPlan | undefined = planOf(proto);
-  if (!plan || !plan.forIn) return null;
-  const { spec, name } = plan.entry;
-  const keys: string[] = [];
-  for (const key in first) keys.push(key);
-  if (first instanceof MachineCell) {
-    const extra = keys.filter((key) => !CELL_FIELDS.has(key) && !plan.unkeyed?.has(key));
-    return { keys, write: cellWriter(extra, hashOf(`${name}(${extra.join(',')})`)) };
-  }
-  if (spec.save || spec.keySave) return null;
-  if (keys.includes('__proto__')) return null;
-  const kept = keys.filter((key) => !plan.unkeyed?.has(key));
-  const lines = kept.map((key) => {
-    const at = `[${JSON.stringify(key)}]`;
-    const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now)` : `o${at}`;
-    if (spec.times?.includes(key)) return `k.time(${raw});`;
-    if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
-    return `v = ${raw}; if (typeof v === 'object' && v !== null) k.objectValue(v); else k.value(v);`;
-  });
-  // The shape word: the class and the fields it writes, so the field names need no words of their own.
-  const shape = hashOf(`${name}(${kept.join(',')})`);
-  // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
-  const body = new Function('kf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
-  return { keys, write: body(spec.keyFields ?? {}) as ClassWriter };
 }

@@ -17,7 +17,8 @@
  */
 import { encodeGraph, type GraphSink, type Primitive } from '../persist/graph.js';
 import type { KeyWriter } from './key-writer.js';
-import { hashOf, KeyWalk, Tag } from './key-walk.js';
+import { KeyWalk } from './key-walk.js';
+import { hashOf, Tag } from './key-words.js';
 
 const scratch = new Float64Array(1);
 const scratchWords = new Int32Array(scratch.buffer);

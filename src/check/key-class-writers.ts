@@ -1,0 +1,82 @@
+/**
+ * The snapshot key walk's per-class writers (key-walk.ts), compiled once per class like graph-copier.ts's copiers:
+ * the field names written out (monomorphic reads) behind one shape word naming the class and its field list; a
+ * machine cell as its interned snapshot's digest.
+ */
+import { planOf, type ClassPlan } from '../persist/graph-plan.js';
+import { codeStamp } from '../persist/registry.js';
+import { CELL_FIELDS, MachineCell } from '../sched/machine-cell.js';
+import type { KeyWalk } from './key-walk.js';
+import { hashOf, Tag } from './key-words.js';
+import { stringHash } from './labels.js';
+
+/** A registered class's fields written out: `(obj, walk)`; null where the generic path must go. */
+export type ClassWriter = (obj: object, walk: KeyWalk) => void;
+export interface Compiled {
+  readonly keys: readonly string[];
+  readonly write: ClassWriter;
+}
+
+/** Two 32-bit hashes of a machine snapshot's value and context, by snapshot (snapshots are immutable, interned). */
+const snapshotDigests = new WeakMap<object, [number, number]>();
+const second = (text: string): number => {
+  let h = 0x2545f491;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x5bd1e995) ^ (h >>> 15);
+  return h;
+};
+
+/**
+ * A machine cell as MachineCell's keySave spells it (machine, state value and context, a subclass's own fields
+ * but history, a code-table listener) without building that record: the snapshot as its JSON (the cell's memo
+ * interns snapshots by the same JSON, so equal JSON is one state of the machine), hashed once per snapshot.
+ */
+function cellWriter(extra: readonly string[], shape: number): ClassWriter {
+  return (obj, k) => {
+    const cell = obj as MachineCell;
+    k.w(Tag.Shape);
+    k.w(shape);
+    k.value(cell.machine);
+    const snapshot = cell.snapshot;
+    let digest = snapshotDigests.get(snapshot);
+    if (digest === undefined) {
+      const json = JSON.stringify([snapshot.value, snapshot.context ?? null]);
+      digest = [stringHash(json), second(json)];
+      snapshotDigests.set(snapshot, digest);
+    }
+    k.w(digest[0]);
+    k.w(digest[1]);
+    for (const key of extra) k.value((cell as unknown as Record<string, unknown>)[key]);
+    k.value(codeStamp(cell.listener) ? cell.listener : undefined);
+  };
+}
+
+/**
+ * The compiled writer of a registered class whose fields `first` shows (null: generic path — a class with save
+ * or keySave, inherited enumerable properties, an odd field name, or not registered).
+ */
+export function compile(proto: object, first: object): Compiled | null {
+  const plan: ClassPlan | undefined = planOf(proto);
+  if (!plan || !plan.forIn) return null;
+  const { spec, name } = plan.entry;
+  const keys: string[] = [];
+  for (const key in first) keys.push(key);
+  if (first instanceof MachineCell) {
+    const extra = keys.filter((key) => !CELL_FIELDS.has(key) && !plan.unkeyed?.has(key));
+    return { keys, write: cellWriter(extra, hashOf(`${name}(${extra.join(',')})`)) };
+  }
+  if (spec.save || spec.keySave) return null;
+  if (keys.includes('__proto__')) return null;
+  const kept = keys.filter((key) => !plan.unkeyed?.has(key));
+  const lines = kept.map((key) => {
+    const at = `[${JSON.stringify(key)}]`;
+    const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now)` : `o${at}`;
+    if (spec.times?.includes(key)) return `k.time(${raw});`;
+    if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
+    return `v = ${raw}; if (typeof v === 'object' && v !== null) k.objectValue(v); else k.value(v);`;
+  });
+  // The shape word: the class and the fields it writes, so the field names need no words of their own.
+  const shape = hashOf(`${name}(${kept.join(',')})`);
+  // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
+  const body = new Function('kf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
+  return { keys, write: body(spec.keyFields ?? {}) as ClassWriter };
+}
