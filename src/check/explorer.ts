@@ -22,7 +22,7 @@ import { StateTable } from './state-table.js';
 import { symmetryOf, type Symmetry } from './symmetry.js';
 import { counterexampleTrace, livenessMessage } from './trace.js';
 import { World, type WorldOptions } from './world.js';
-import { UserFunctions } from './world-snapshot.js';
+import { SeenFunctions } from './world-snapshot.js';
 
 /** Distinct run ends kept for the result: terminal states, and quiescent ones (only timers left, clients done). */
 export const OUTCOMES_MAX = 10_000;
@@ -46,7 +46,7 @@ export class Explorer {
   copies = 0;
   replayedSteps = 0;
   /** The user's functions (invariants, properties) a world holds: shared by copies, named in snapshots. */
-  readonly userFunctions = new UserFunctions();
+  readonly userFunctions = new SeenFunctions();
   /** Kept worlds written as snapshots beyond the memory budget, and the most bytes kept worlds held at once. */
   snapshots = 0;
   keptBytesPeak = 0;

@@ -10,8 +10,9 @@ import type { World } from './world.js';
 /**
  * Names for the user's functions a world holds, given as they are met: a copy shares them (copyGraph), a snapshot
  * names them and its reading finds them again (one table per explorer; snapshots never leave the process).
+ * Unlike the embedder's fixed table (src/api/functions.ts UserFunctions), names are made up as functions are met.
  */
-export class UserFunctions {
+export class SeenFunctions {
   readonly #names = new Map<Function, string>();
   readonly #functions = new Map<string, Function>();
   readonly write = { userName: (fn: Function): string => this.#nameOf(fn) };
@@ -29,7 +30,7 @@ export class UserFunctions {
 }
 
 export class WorldSnapshots {
-  constructor(readonly functions: UserFunctions) {}
+  constructor(readonly functions: SeenFunctions) {}
 
   freeze(world: World): Uint8Array {
     return packGraph(world, this.functions.write);
