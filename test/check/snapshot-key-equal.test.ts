@@ -11,6 +11,7 @@ import { Explorer } from '../../src/check/explorer.js';
 import { sameFutures } from '../../src/check/key-futures.js';
 import { describeSplit, keySplits } from '../../src/check/key-split.js';
 import { parseScenario, type Scenario } from '../../src/check/scenario.js';
+import { SUITE_SCENARIOS } from './suite-scenarios.js';
 
 const SCENARIOS: [string, Scenario][] = [
   ['race powerOn→suspend ∥ powerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }],
@@ -28,6 +29,12 @@ const SCENARIOS: [string, Scenario][] = [
   ['Save ∥ PowerOff (timers any), 2 vCPUs', { cpus: 2, timers: 'any', clients: [['powerOn', 'save'], ['powerOff']] }],
 ];
 
+/**
+ * The rest of the suite's scenarios (suite-scenarios.ts) where the keys once parted: BOOTSTRAP/OLD/METHOD_1 on
+ * the semaphore's wait numbers and METHOD_1's block count, the teleport on finished calls' packet counts.
+ */
+const MORE = SUITE_SCENARIOS.filter(([name]) => /BOOTSTRAP|OLD|METHOD_1|teleport/.test(name));
+
 /** Scenarios where vCPU symmetry applies (symmetry.ts): the key audit's symmetric ones (test/check/key-audit.test.ts). */
 const SYMMETRIC: [string, Scenario][] = [ // (the first is in SCENARIOS too)
   ['ONCE ∥ ONE_BY_ONE, 3 vCPUs', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'emtRendezvous', type: 'one-by-one' }]] }],
@@ -42,12 +49,12 @@ describe.each([
   ['off', false],
   ['on', true],
 ] as const)('snapshot key = hand key (symmetry %s) on the suite scenarios', (_, symmetry) => {
-  it.each([...SCENARIOS, ...SYMMETRIC.slice(1)])('%s', (_, input) => {
+  it.each([...SCENARIOS, ...(symmetry ? [] : MORE), ...SYMMETRIC.slice(1)])('%s', (_, input) => {
     const states = { hand: 0, snapshot: 0 };
     const splits = [...keySplits(parseScenario(input), Number.POSITIVE_INFINITY, states, symmetry)].map(describeSplit);
     expect(splits).toEqual([]);
     expect(states.hand).toBe(states.snapshot);
-    expect(states.hand).toBeGreaterThan(symmetry ? 50 : 100);
+    expect(states.hand).toBeGreaterThan(symmetry ? 50 : 20);
   }, 120_000);
 });
 

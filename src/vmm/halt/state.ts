@@ -106,7 +106,11 @@ export class CpuHalt {
 }
 
 /** The statistics and VMR3WaitHalted's one-second averages are only counted, never read to decide. */
-persistable('CpuHalt', CpuHalt, { history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'] });
+persistable('CpuHalt', CpuHalt, {
+  history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'],
+  // As writeState: while nothing ever overslept, METHOD_1's cBlocks only counts (its averages stay 0).
+  keyFields: { method1: (_cpu, m1: CpuHalt['method1']) => (m1.cNSBlockedTooLong !== 0 || m1.cNSBlockedTooLongAvg !== 0 ? m1 : { ...m1, cBlocks: 0 }) },
+});
 
 export interface HaltOptions {
   asWritten: boolean;
