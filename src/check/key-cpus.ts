@@ -112,8 +112,11 @@ export const CPU_NAMED = /^(cpu|idCpu|.+Cpu)$/;
 
 /** The renaming the walk in progress applies (null: none); what a class's keyFields read (the monitors' encode). */
 let active: Renaming | null = null;
-export const setActiveRenaming = (r: Renaming | null): void => {
+/** Set the walk's renaming; returns the one before (a walk inside a walk puts it back). */
+export const setActiveRenaming = (r: Renaming | null): Renaming | null => {
+  const before = active;
   active = r;
+  return before;
 };
 
 /** CPU `c` as the walk in progress writes it (monitors' `encode` gets this as its CPU map). */

@@ -61,13 +61,13 @@ export class KeyWalk {
     this.buf = key.buf;
     this.n = 0;
     this.renaming = renaming;
-    setActiveRenaming(renaming);
+    const outer = setActiveRenaming(renaming);
     try {
       this.run(root);
     } catch (e) {
       throw refusalError(e, root, 'write');
     } finally {
-      setActiveRenaming(null);
+      setActiveRenaming(outer);
       this.renaming = null;
       this.copies.clear();
       key.buf = this.buf;
