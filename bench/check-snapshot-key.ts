@@ -18,7 +18,7 @@ import { AUDITED } from './check-key-audit.js';
 
 const cost = process.argv.includes('--cost');
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const maxStates = Number(args[0] ?? 20_000);
+const maxStates = Number(args[0] ?? (cost ? 1_000_000 : 20_000));
 const rounds = Number(args[1] ?? (cost ? 1 : 2));
 
 const rv = (type: 'once' | 'one-by-one' | 'all-at-once') => ({ call: 'emtRendezvous' as const, type });
