@@ -47,11 +47,11 @@ function freshClosures(original: unknown, copy: unknown): string[] {
 
 // Functions a copy used to make that a record (an owner field, a method) replaces: system.get; the world's listener;
 // the watched pool's alloc; a GVMM handle cell's listener; a client call's receiver (the client itself); the
-// world's SSMR3Cancel component. (The saved-state unit's listener is the SSM's.)
+// world's SSMR3Cancel component; the saved-state context's listener (it listens as itself).
 const REPLACED = /\.system\.get$|\.pool\.alloc$|\.table\.cells\.\d+\.listener$|\.listeners\.<\d+>$|\.onDone$|\.ssmCancel$/;
 const replacedPaths = (original: unknown, copy: unknown): string[] =>
   freshFunctions(original, copy)
-    .filter(([fn, path]) => REPLACED.test(path) && codeStamp(fn)?.name !== 'ssm.savedState.onVmEvent')
+    .filter(([, path]) => REPLACED.test(path))
     .map(([fn, path]) => `${codeStamp(fn)?.name ?? 'closure'} ${path}`);
 
 // Cell listeners, the VM's listener set and its end-of-life call: the engine's and the facade's revives.
