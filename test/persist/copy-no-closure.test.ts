@@ -77,6 +77,22 @@ describe('a world copy makes no closure', () => {
     }
   });
 
+  it.each(SCENARIOS)('%s: at every step, the copy binds no code the original does not hold bound to its own records', (_name, json) => {
+    // An operation reports as its call record and a call not yet started holds its operation as code plus data:
+    // neither external.report nor external.reqCallStart (nor any other code) is bound again per copy, except
+    // the scenario's own reqCall callback (it stands for an embedder's function: a ReqFn is a function by the API).
+    const world = World.build(parseScenario(json), { properties: [] });
+    const rebound = new Map<string, number>();
+    for (let step = 0; step < 60 && !world.terminal; step++) {
+      for (const [fn] of freshFunctions(world, copyGraph(world))) {
+        const name = codeStamp(fn)?.name ?? 'closure';
+        if (name !== 'check.scenarioCallback') rebound.set(name, (rebound.get(name) ?? 0) + 1);
+      }
+      world.step(step % world.choiceCount());
+    }
+    expect(Object.fromEntries(rebound)).toEqual({});
+  });
+
   it.each(SCENARIOS)('%s: the copy reports the same edges as the original, owners included', (_name, json) => {
     const original = World.build(parseScenario(json), { properties: [] });
     for (let step = 0; step < 3; step++) original.step(0);
