@@ -2,7 +2,8 @@
  * CPU µs per world copy (copyGraph) over many copies, GC included: the race's mid-run world on 4 vCPUs (A:
  * powerOn → suspend, B: powerOff; half-way along choice 0). bench/snapshot.ts takes medians of small batches,
  * which mostly leave the collector out; this one divides the whole run's CPU time. `drop`: each copy is garbage
- * at once; `keep`: the last 256 stay alive (a frontier). Compare with and without
+ * at once; `keep`: the last 256 stay alive (a frontier); `chain`: each copy is copied next, as the checker copies
+ * worlds it has just made (their objects are new to the copier's identity table: no identity hash yet). Compare with and without
  * `node --no-allocation-site-pretenuring` (the checker CLI's setting, src/check/gc-tuning.ts).
  *
  * Run: npx tsx bench/copy-world.ts [copies] [drop|keep] [scenario json]
@@ -27,5 +28,6 @@ const kept: unknown[] = [];
 for (let i = 0; i < 2_000; i++) copyGraph(world); // warm up
 const t0 = cpuUs();
 if (mode === 'keep') for (let i = 0; i < copies; i++) kept[i & 255] = copyGraph(world);
+else if (mode === 'chain') for (let i = 0, w = world; i < copies; i++) w = copyGraph(w);
 else for (let i = 0; i < copies; i++) copyGraph(world);
 console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10 }));

@@ -163,8 +163,7 @@ class Copier {
       for (const a of stamp.args) args.push(this.clone(a));
       return copy;
     }
-    this.copies.set(fn, fn);
-    return fn;
+    return fn; // shared: no table entry (meeting it again costs a stamp lookup, an entry costs more)
   }
 
   /** An object met for the first time: its shell (filled later), or itself when immutable. */
@@ -172,17 +171,18 @@ class Copier {
     const proto = Object.getPrototypeOf(src) as object | null;
     const shape = shapes.get(proto) ?? shapeOf(proto);
     const frozen = Object.isFrozen(src);
-    if ((frozen || shape.constants) && constantName(src) !== undefined) return this.share(src);
+    // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
+    if ((frozen || shape.constants) && constantName(src) !== undefined) return src;
     let dst: object;
     let fill = shape.fill;
     switch (fill) {
       case Fill.Spread:
-        if (frozen && isImmutable(src)) return this.share(src);
+        if (frozen && isImmutable(src)) return src;
         // A spread copies every field at once (V8 clones the shape); fill then replaces the references.
         dst = { ...src };
         break;
       case Fill.Array:
-        if (frozen && isImmutable(src)) return this.share(src);
+        if (frozen && isImmutable(src)) return src;
         // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
         // references. An empty one needs no fill.
         dst = (src as unknown[]).slice();
@@ -200,7 +200,7 @@ class Copier {
         break;
       }
       case Fill.Plain:
-        if (frozen && isImmutable(src)) return this.share(src);
+        if (frozen && isImmutable(src)) return src;
         dst = proto === null ? Object.create(null) : {};
         break;
       case Fill.Map:

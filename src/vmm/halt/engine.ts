@@ -58,11 +58,12 @@ export function attachVmToGvmm(
   gvmm: Gvmm,
   options: { fidelity: 'intended' | 'as-written'; gvmm?: VmmGvmmOptions; hooks?: EmtHooks },
 ): EmtHooks {
-  attachHalt(vm, gvmm, {
+  // Frozen (never changes): world copies share it.
+  attachHalt(vm, gvmm, Object.freeze({
     asWritten: options.fidelity === 'as-written',
     driverless: options.gvmm?.driverless ?? false,
     semResolutionNs: options.gvmm?.semResolutionNs ?? DEFAULT_SEM_RESOLUTION_NS,
-  });
+  }));
   return emtHooksOf(vm, options);
 }
 
