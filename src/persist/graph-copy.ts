@@ -53,6 +53,9 @@ interface Shape {
 const shapes = new Map<object | null, Shape>();
 let shapesGeneration = -1;
 let shapesConstants = -1;
+/** The shapes of plain objects and arrays (half of what a copy meets), without the Map probe. */
+let plainShape: Shape | undefined;
+let arrayShape: Shape | undefined;
 
 function shapeOf(proto: object | null): Shape {
   let fill: Fill;
@@ -75,6 +78,8 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
     shapes.clear();
     shapesGeneration = classGeneration();
     shapesConstants = unfrozenConstantPrototypes.size;
+    plainShape = shapeOf(Object.prototype);
+    arrayShape = shapeOf(Array.prototype);
   }
   const copier = new Copier(options.userName);
   try {
@@ -127,6 +132,8 @@ class Copier {
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
   /** Pairs: revive, object (discovery order). */
   private readonly revives: unknown[] = [];
+  /** The Map or Set being filled (copyMapEntry, copySetMember). */
+  into: object | null = null;
 
   constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {}
 
@@ -169,7 +176,7 @@ class Copier {
   /** An object met for the first time: its shell (filled later), or itself when immutable. */
   private meet(src: object): object {
     const proto = Object.getPrototypeOf(src) as object | null;
-    const shape = shapes.get(proto) ?? shapeOf(proto);
+    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
     const frozen = Object.isFrozen(src);
     // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
     if ((frozen || shape.constants) && constantName(src) !== undefined) return src;
@@ -250,10 +257,14 @@ class Copier {
         break;
       }
       case Fill.Map:
-        (src as Map<unknown, unknown>).forEach((v, k) => (dst as Map<unknown, unknown>).set(isRef(k) ? clone(k) : k, isRef(v) ? clone(v) : v));
+        // The copier as forEach's `this` (the shell in `into`): no closure per Map. clone only meets, never fills,
+        // so `into` stays this Map's until the loop ends.
+        this.into = dst;
+        (src as Map<unknown, unknown>).forEach(copyMapEntry, this);
         break;
       case Fill.Set:
-        (src as Set<unknown>).forEach((v) => (dst as Set<unknown>).add(isRef(v) ? clone(v) : v));
+        this.into = dst;
+        (src as Set<unknown>).forEach(copySetMember, this);
         break;
       case Fill.Compiled:
         shape.compiled!.copy(src, dst, clone);
@@ -268,6 +279,14 @@ class Copier {
     }
     if (fill & Fill.Frozen) Object.freeze(dst);
   }
+}
+
+function copyMapEntry(this: Copier, v: unknown, k: unknown): void {
+  (this.into as Map<unknown, unknown>).set(isRef(k) ? this.clone(k) : k, isRef(v) ? this.clone(v) : v);
+}
+
+function copySetMember(this: Copier, v: unknown): void {
+  (this.into as Set<unknown>).add(isRef(v) ? this.clone(v) : v);
 }
 
 /**

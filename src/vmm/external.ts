@@ -227,7 +227,7 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
   if ((options.target === 'all' || options.target === 'all-reverse') && (flags & VMREQFLAGS_NO_WAIT) !== 0) {
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
   }
-  const call: ReqCallOp = { target: options.target, flags, timeoutMs };
+  const call: ReqCallOp = Object.freeze({ target: options.target, flags, timeoutMs }); // frozen: world copies share it
   return bindCode(reqCallStart, pool, call, fn, args);
 }
 
