@@ -6,7 +6,9 @@
  * worlds it has just made (their objects are new to the copier's identity table: no identity hash yet). Compare with and without
  * `node --no-allocation-site-pretenuring` (the checker CLI's setting, src/check/gc-tuning.ts).
  *
- * Run: npx tsx bench/copy-world.ts [copies] [drop|keep] [scenario json]
+ * objectsPerCopy: the objects and functions a copy makes (reachable from it, not from the original).
+ *
+ * Run: npx tsx bench/copy-world.ts [copies] [drop|keep|chain] [scenario json]
  */
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
@@ -20,6 +22,25 @@ for (const w = World.build(spec, { properties: [] }); !w.terminal; total++) w.st
 const world = World.build(spec, { properties: [] });
 for (let i = 0; i < total >> 1; i++) world.step(0);
 
+/** Objects and functions reachable from `root` (own enumerable fields, Map and Set members). */
+function reachable(root: unknown): Set<unknown> {
+  const seen = new Set<unknown>();
+  const queue = [root];
+  while (queue.length) {
+    const v = queue.pop();
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) continue;
+    seen.add(v);
+    if (typeof v === 'function') continue;
+    if (v instanceof Map) v.forEach((x, k) => queue.push(k, x));
+    else if (v instanceof Set) v.forEach((x) => queue.push(x));
+    else for (const key of Object.keys(v)) queue.push((v as Record<string, unknown>)[key]);
+  }
+  return seen;
+}
+const before = reachable(world);
+let objectsPerCopy = 0;
+for (const v of reachable(copyGraph(world))) if (!before.has(v)) objectsPerCopy++;
+
 const cpuUs = (): number => {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
@@ -30,4 +51,4 @@ const t0 = cpuUs();
 if (mode === 'keep') for (let i = 0; i < copies; i++) kept[i & 255] = copyGraph(world);
 else if (mode === 'chain') for (let i = 0, w = world; i < copies; i++) w = copyGraph(w);
 else for (let i = 0; i < copies; i++) copyGraph(world);
-console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10 }));
+console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10, objectsPerCopy }));
