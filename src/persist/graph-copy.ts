@@ -88,8 +88,16 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
     return copy;
   } catch (e) {
     throw refusalError(e, root, 'copy');
+  } finally {
+    copier.release();
   }
 }
+
+/**
+ * The todo list of the last copy, emptied, for the next: a list grown anew per copy (four slots per object) is
+ * as much garbage as the identity Map, and garbage is what makes the checker's collector run.
+ */
+let spareTodo: unknown[] | null = null;
 
 /** Deeply frozen objects met so far (frozen is forever: a verdict never changes, so it is cached). */
 const immutable = new WeakMap<object, boolean>();
@@ -128,14 +136,25 @@ const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || 
 class Copier {
   private readonly copies = new Map<object, object>();
   /** Shells to fill, four slots each: source, shell, Fill, shape. */
-  private readonly todo: unknown[] = [];
+  private readonly todo: unknown[] = spareTodo ?? [];
+  private todoLength = 0;
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
   /** Pairs: revive, object (discovery order). */
   private readonly revives: unknown[] = [];
   /** The Map or Set being filled (copyMapEntry, copySetMember). */
   into: object | null = null;
 
-  constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {}
+  constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {
+    spareTodo = null; // this copy's (a copy made from a hook while it runs makes its own)
+  }
+
+  /** Give the todo list back for the next copy, emptied (it must not keep this copy's objects alive). */
+  release(): void {
+    const todo = this.todo;
+    for (let i = 0; i < this.todoLength; i++) todo[i] = undefined;
+    this.todoLength = 0;
+    spareTodo = todo;
+  }
 
   readonly clone = (v: unknown): unknown => {
     switch (typeof v) {
@@ -153,7 +172,7 @@ class Copier {
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
     const todo = this.todo;
-    for (let i = 0; i < todo.length; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as Shape);
+    for (let i = 0; i < this.todoLength; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as Shape);
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
     const revives = this.revives;
     for (let i = revives.length - 2; i >= 0; i -= 2) (revives[i] as (obj: object) => void)(revives[i + 1] as object);
@@ -223,7 +242,13 @@ class Copier {
       }
     }
     this.copies.set(src, dst);
-    this.todo.push(src, dst, frozen ? fill | Fill.Frozen : fill, shape);
+    const todo = this.todo;
+    const n = this.todoLength;
+    todo[n] = src;
+    todo[n + 1] = dst;
+    todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
+    todo[n + 3] = shape;
+    this.todoLength = n + 4;
     return dst;
   }
 
