@@ -123,12 +123,12 @@ export interface HaltOptions {
 export class VmHalt implements CellOwner {
   readonly cell: MachineCell<HaltMethodEvent>;
   readonly cpus: CpuHalt[];
-  /** Halt.Method12 (zeroed and re-read by each switch). */
-  method1: Method1Config = { ...METHOD1_DEFAULTS };
+  /** Halt.Method12 (zeroed and re-read by each switch; replaced, never changed: frozen, so world copies share it). */
+  method1: Method1Config = Object.freeze({ ...METHOD1_DEFAULTS });
   /** Halt.Global1.cNsSpinBlockThresholdCfg. */
   global1ThresholdNs = 0;
   /** TM's virtual-sync catch-up, which METHOD_1 reads; TM is not modelled, so embedders and tests set it. */
-  virtualSync = { catchUpPct: 0, lagNs: 0 };
+  virtualSync: { readonly catchUpPct: number; readonly lagNs: number } = Object.freeze({ catchUpPct: 0, lagNs: 0 }); // replaced, never changed
   /** What a method's pfnInit returns (VirtualBox's fail only on bad CFGM data): a seam for tests. */
   initHook: ((descriptor: HaltMethodDescriptor) => number) | undefined;
 
