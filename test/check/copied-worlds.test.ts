@@ -88,6 +88,21 @@ describe('no replay beyond the memory budget: kept worlds as snapshots', () => {
   });
 });
 
+describe('the default at reduced states: no copy in advance, a rebuild when the proviso asks', () => {
+  it.each([3, 4])('the race on %i vCPUs, reductions on: the no-replay result, fewer copies, rebuilds only where the proviso asks', async (cpus) => {
+    const race: Scenario = { cpus, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const strict = await explore(race, { copyDepth: 0 });
+    const byDefault = await explore(race);
+    expect(summary(byDefault)).toEqual(summary(strict));
+    expect(byDefault.rebuilds).toBeGreaterThan(0); // the proviso asked somewhere
+    // Each proviso's rebuild replaces one of the copies strict took at every reduced state, most of them unused.
+    expect(byDefault.copies + byDefault.rebuilds).toBeLessThan(strict.copies);
+    // Reductions off: no reduced state, so no replay either way.
+    const off = await explore(race, { por: false, symmetry: false });
+    expect([off.rebuilds, off.replayedSteps]).toEqual([0, 0]);
+  });
+});
+
 describe('copyDepth 48 (copies from there on, rebuilds nearer the root)', () => {
   it('spare worlds save rebuilds: the race on 3 vCPUs, reductions off', async () => {
     const r = await explore({ cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] }, { por: false, symmetry: false, copyDepth: 48 });
