@@ -24,6 +24,17 @@ export class KeyWriter {
     this.buf[this.length++] = value | 0;
   }
 
+  /** Sort the last `n` words written, ascending (an unordered collection's entries, in place: few, no allocation). */
+  sortLast(n: number): void {
+    const buf = this.buf;
+    for (let i = this.length - n + 1; i < this.length; i++) {
+      const v = buf[i]!;
+      let j = i;
+      for (; j > this.length - n && buf[j - 1]! > v; j--) buf[j] = buf[j - 1]!;
+      buf[j] = v;
+    }
+  }
+
   /** A non-negative number that may exceed 32 bits (nanoseconds). */
   wide(value: number): void {
     this.w(Math.floor(value / 0x80000000));
