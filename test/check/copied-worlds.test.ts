@@ -13,12 +13,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readCheckpoint } from '../../src/check/checkpoint/checkpoint.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import type { UserInvariant } from '../../src/check/property.js';
+import { World } from '../../src/check/world.js';
 import { SUITE_SCENARIOS } from './suite-scenarios.js';
 
 const summary = (r: ExploreResult) => ({
@@ -100,6 +101,21 @@ describe('the default at reduced states: no copy in advance, a rebuild when the 
     // Reductions off: no reduced state, so no replay either way.
     const off = await explore(race, { por: false, symmetry: false });
     expect([off.rebuilds, off.replayedSteps]).toEqual([0, 0]);
+  });
+
+  it('a rebuild replays on a copy of a root world built once, not on a world built anew', async () => {
+    const race: Scenario = { cpus: 4, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const build = vi.spyOn(World, 'build');
+    try {
+      const r = await explore(race);
+      expect(r.rebuilds).toBeGreaterThan(1);
+      expect(build).toHaveBeenCalledTimes(2); // the search's root, and the one rebuilds copy
+      build.mockClear();
+      const never = await explore(race, { copyDepth: Number.POSITIVE_INFINITY }); // no copies at all: each rebuild builds
+      expect(build).toHaveBeenCalledTimes(1 + never.rebuilds);
+    } finally {
+      build.mockRestore();
+    }
   });
 });
 
