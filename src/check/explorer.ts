@@ -186,7 +186,9 @@ export class Explorer {
       const one = singletonChoice(world);
       if (one >= 0) return [one, -1]; // -1 marks "the rest only if the proviso asks"
     }
-    return Array.from({ length: n }, (_, i) => i);
+    const all: number[] = [];
+    for (let i = 0; i < n; i++) all.push(i);
+    return all;
   }
 
   /** Yield to the event loop now and then (progress lines, timers); true when the time limit is up. */
