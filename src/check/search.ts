@@ -76,7 +76,7 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       x.transitions++;
       const found = x.discover(world, head, choice, depth + 1);
       if (own && world.violation && !x.violation) reportExactly(x, world, head, choice, [...x.table.prefix(own.base), ...own.tail, choice]);
-      if (x.check(world, () => [...x.table.prefix(head), choice])) return;
+      if ((world.violation || x.violation) && x.check(world, () => [...x.table.prefix(head), choice])) return;
       const next = own ? { base: own.base, tail: [...own.tail, choice] } : undefined;
       if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, next);
       else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? { base: head, tail: [choice] });

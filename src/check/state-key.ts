@@ -63,12 +63,11 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   key.w((core.fTerminateEMT ? 1 : 0) | (core.created ? 2 : 0) | (core.pendingResetSoft ? 4 : 0) | (core.fTeleportedAndNotFullyResumedYet ? 8 : 0));
   key.w(core.cActiveEmts);
   key.w(core.resetWaiters.length | (world.cancels << 8));
-  const reqLabel = (req: VmReq) => labels.reqLabelId(req);
   const halt = haltEncoding(world);
   // Per vCPU, in canonical order.
   for (const c of order.canonical) encodeCpu(world, c, key, halt);
   if (halt) encodeHaltVm(halt, key);
-  encodeQueue(core.globalQueue, key, reqLabel);
+  encodeQueue(core.globalQueue, key, labels);
   // The rendezvous in progress, outermost first.
   key.w(core.rendezvousStack.length);
   key.w(core.rendezvousLock ? core.rendezvousStack.indexOf(core.rendezvousLock) : -2);
@@ -141,7 +140,6 @@ export function encodeCpu(world: World, c: number, key: KeyWriter, halt: HaltEnc
   const core = world.core;
   const labels = world.labels;
   const emt = core.emts[c]!;
-  const reqLabel = (req: VmReq) => labels.reqLabelId(req);
   key.w(intern(core.cpuState(c)));
   key.w(core.cpuFF[c]!);
   key.w(intern(emt.state));
@@ -149,8 +147,8 @@ export function encodeCpu(world: World, c: number, key: KeyWriter, halt: HaltEnc
   key.w(emt.frames.length);
   for (const frame of emt.frames) encodeFrame(frame, key, world);
   const processing = labels.processing[c]!;
-  key.w(processing.length > 0 ? reqLabel(processing[processing.length - 1]!) : -1);
-  encodeQueue(core.cpuQueues[c]!, key, reqLabel);
+  key.w(processing.length > 0 ? labels.reqLabelId(processing[processing.length - 1]!) : -1);
+  encodeQueue(core.cpuQueues[c]!, key, labels);
   if (halt) encodeHaltCpu(halt, c, key);
 }
 
@@ -197,11 +195,11 @@ function encodeFrame(frame: Frame, key: KeyWriter, world: World): void {
   key.w(intern(frame.describe));
 }
 
-function encodeQueue(queue: RequestQueue<VmReq>, key: KeyWriter, label: (req: VmReq) => number): void {
+function encodeQueue(queue: RequestQueue<VmReq>, key: KeyWriter, labels: World['labels']): void {
   key.w(queue.priority.length);
-  for (const req of queue.priority) key.w(label(req));
+  for (const req of queue.priority) key.w(labels.reqLabelId(req));
   key.w(queue.normal.length);
-  for (const req of queue.normal) key.w(label(req));
+  for (const req of queue.normal) key.w(labels.reqLabelId(req));
 }
 
 /** Structural hash of a rendezvous snapshot's context, with CPU numbers relabelled. */
