@@ -19,8 +19,12 @@ import { WorldSnapshots } from './world-snapshot.js';
 
 /** Live worlds kept by default: 128 MiB (about 4,500 worlds of the 4-vCPU race); snapshots beyond. */
 export const KEPT_WORLD_BYTES = 128 << 20;
-/** Re-estimate a live world's size every this many live worlds kept (worlds grow as runs go on). */
-const SAMPLE_EVERY = 1024;
+/**
+ * Re-estimate a live world's size at the 1st, 2nd, 4th ... live world kept, then every this many (worlds grow as
+ * runs go on; an estimate costs ~2 ms, 1.5 % of the race on 6 vCPUs without reductions when taken every 1,024).
+ */
+const SAMPLE_EVERY = 8192;
+const sampling = (n: number): boolean => (n < SAMPLE_EVERY ? (n & (n - 1)) === 0 : n % SAMPLE_EVERY === 0);
 
 /** A world's path when it is not the table's: the table prefix of `base`, then `tail`. */
 export interface OwnPath {
@@ -122,7 +126,7 @@ export class KeptWorlds {
   }
 
   #fits(world: World): boolean {
-    if (this.#liveKept++ % SAMPLE_EVERY === 0) this.#worldBytes = Math.max(this.#worldBytes, this.#snapshots.liveBytes(world));
+    if (sampling(this.#liveKept++)) this.#worldBytes = Math.max(this.#worldBytes, this.#snapshots.liveBytes(world));
     return (this.#live + 1) * this.#worldBytes <= this.budget;
   }
 
