@@ -19,6 +19,7 @@ import { explore, type ExploreOptions, type ExploreResult } from '../../src/chec
 import { MUTANTS } from '../../src/check/mutants.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import type { UserInvariant } from '../../src/check/property.js';
+import { CopyAhead, REPLAY_STEPS_PER_COPY } from '../../src/check/search.js';
 import { World } from '../../src/check/world.js';
 import { SUITE_SCENARIOS } from './suite-scenarios.js';
 
@@ -155,5 +156,23 @@ describe('mutants: the same shortest counterexample from copied worlds', () => {
   it.each(MUTANTS.map((m) => [m.name, m] as const))('%s', async (name, mutant) => {
     const { copy } = await compare(mutant.scenario, { engine: mutant.engine, mutant: name }, {});
     expect(copy.violations.length).toBeGreaterThan(0);
+  });
+});
+
+describe('CopyAhead: copy a reduced state before its one choice where the proviso asks often enough', () => {
+  // Cost model (search.ts): a copy at every reduced state, against a copy and `depth` replayed steps where the
+  // proviso asks; a copy costs REPLAY_STEPS_PER_COPY replayed steps.
+  it.each([
+    ['the race N = 5 (304 of 1,502 asked), depth 36: rebuild', false, 304, 1502, 36, false],
+    ['the same rate, deeper than 4 copies of replay: copy', false, 304, 1502, 45, true],
+    ['Save ∥ Suspend ∥ PowerOff (about half asked), depth 20: copy', false, 750, 1500, 20, true],
+    ['nothing met yet (rate ½), near the root: rebuild', false, 0, 0, 5, false],
+    ['nothing met yet, deeper than one copy of replay: copy', false, 0, 0, 15, true],
+    ['copyDepth 0 given: always copy', true, 0, 1000, 1, true],
+  ] as const)('%s', (_name, always, asked, reduced, depth, wanted) => {
+    expect(REPLAY_STEPS_PER_COPY).toBe(10); // the rows' depths assume it
+    const ahead = new CopyAhead(always);
+    for (let i = 0; i < reduced; i++) ahead.met(i < asked);
+    expect(ahead.wanted(depth)).toBe(wanted);
   });
 });
