@@ -32,10 +32,11 @@ export const PARKED_WORLDS_MAX = 4096;
 export const COPY_DEPTH = 0;
 
 /**
- * A copy costs about as much as replaying this many steps (a 4-vCPU race world copies in ~45 µs, bench/copy-world.ts;
- * a replayed step of the race costs 4–6 µs, and a rebuild starts from a copy of a root world: Explorer.rebuildAlong).
+ * A copy costs about as much as replaying this many steps: in the race's CPU profile a copy took 60–90 µs and a
+ * replayed step 4–6 µs (a rebuild starts from a copy of a root world: Explorer.rebuildAlong). Race N = 4 / 5 / 6
+ * with reductions, warm CPU s: 0.10 / 0.17 / 0.27 at 5, 0.07 / 0.12 / 0.18 at 10, 0.06 / 0.09 / 0.18 at 20.
  */
-export const REPLAY_STEPS_PER_COPY = 10;
+export const REPLAY_STEPS_PER_COPY = 16;
 
 /**
  * Whether a reduced state's world is copied before its one choice, in case the cycle proviso asks for the rest: a

@@ -164,13 +164,13 @@ describe('CopyAhead: copy a reduced state before its one choice where the provis
   // proviso asks; a copy costs REPLAY_STEPS_PER_COPY replayed steps.
   it.each([
     ['the race N = 5 (304 of 1,502 asked), depth 36: rebuild', false, 304, 1502, 36, false],
-    ['the same rate, deeper than 4 copies of replay: copy', false, 304, 1502, 45, true],
+    ['the same rate, deeper than 4 copies of replay: copy', false, 304, 1502, 70, true],
     ['Save ∥ Suspend ∥ PowerOff (about half asked), depth 20: copy', false, 750, 1500, 20, true],
     ['nothing met yet (rate ½), near the root: rebuild', false, 0, 0, 5, false],
-    ['nothing met yet, deeper than one copy of replay: copy', false, 0, 0, 15, true],
+    ['nothing met yet, deeper than one copy of replay: copy', false, 0, 0, 20, true],
     ['copyDepth 0 given: always copy', true, 0, 1000, 1, true],
   ] as const)('%s', (_name, always, asked, reduced, depth, wanted) => {
-    expect(REPLAY_STEPS_PER_COPY).toBe(10); // the rows' depths assume it
+    expect(REPLAY_STEPS_PER_COPY).toBe(16); // the rows' depths assume it
     const ahead = new CopyAhead(always);
     for (let i = 0; i < reduced; i++) ahead.met(i < asked);
     expect(ahead.wanted(depth)).toBe(wanted);
