@@ -47,12 +47,21 @@ const EVENT_MACHINE: Partial<Record<VmTraceEvent['kind'], MachineName>> = {
 export class CoverageSink {
   readonly #seen: Record<MachineName, Set<string>> = { vm: new Set(), vmcpu: new Set(), emt: new Set(), request: new Set(), rendezvous: new Set() };
   readonly #types = new Set<string>();
+  /** The pairs already in #seen, by machine, from and to: an event met before builds no `from>to` string. */
+  readonly #met = new Map<MachineName, Map<string, Set<string>>>();
 
   onEvent(event: VmTraceEvent): void {
     const machine = EVENT_MACHINE[event.kind];
     if (!machine) return;
     const e = event as { from: string; to: string };
-    this.#seen[machine].add(`${e.from}>${e.to}`);
+    let byFrom = this.#met.get(machine);
+    if (!byFrom) this.#met.set(machine, (byFrom = new Map()));
+    let tos = byFrom.get(e.from);
+    if (!tos) byFrom.set(e.from, (tos = new Set()));
+    if (!tos.has(e.to)) {
+      tos.add(e.to);
+      this.#seen[machine].add(`${e.from}>${e.to}`);
+    }
     if (event.kind === 'rendezvous' && event.flags !== undefined) this.#types.add(rendezvousTypeOf(event.flags));
   }
 

@@ -55,7 +55,10 @@ export interface ExploreOptions {
   parkedWorlds?: number;
   /**
    * Breadth- and depth-first: from this depth on, a state's further choices start from copies of its world, never
-   * from a rebuild that replays its prefix; default COPY_DEPTH (0: no replay at all), `Infinity`: never copy.
+   * from a rebuild that replays its prefix; `Infinity`: never copy. Default COPY_DEPTH (0), except that a state
+   * partial-order reduction left one choice is copied in advance (in case its cycle proviso asks for the rest) only
+   * where the proviso's rate so far says that is cheaper than rebuilding where it asks (search.ts CopyAhead).
+   * `0` given explicitly: no replay at all, at the price of those copies.
    * With `properties` the default is `Infinity`: a monitor that keeps its state in closures (`let first` in its
    * `create()`) would share it between a world and its copies; pass a copyDepth only for properties whose
    * monitors keep their state as data (registered classes: docs/snapshot.md).

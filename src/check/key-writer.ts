@@ -24,6 +24,17 @@ export class KeyWriter {
     this.buf[this.length++] = value | 0;
   }
 
+  /** Sort the last `n` words written, ascending (an unordered collection's entries, in place: few, no allocation). */
+  sortLast(n: number): void {
+    const buf = this.buf;
+    for (let i = this.length - n + 1; i < this.length; i++) {
+      const v = buf[i]!;
+      let j = i;
+      for (; j > this.length - n && buf[j - 1]! > v; j--) buf[j] = buf[j - 1]!;
+      buf[j] = v;
+    }
+  }
+
   /** A non-negative number that may exceed 32 bits (nanoseconds). */
   wide(value: number): void {
     this.w(Math.floor(value / 0x80000000));
@@ -31,8 +42,24 @@ export class KeyWriter {
   }
 
   hash(): void {
-    this.hi = murmur(this.buf, this.length, 0x9747b28c);
-    this.lo = murmur(this.buf, this.length, 0x3c6ef372);
+    // Two MurmurHash3 x86_32 lanes over the 32-bit words, in one pass.
+    const words = this.buf;
+    const length = this.length;
+    let hi = 0x9747b28c | 0;
+    let lo = 0x3c6ef372 | 0;
+    for (let i = 0; i < length; i++) {
+      let k = Math.imul(words[i]!, 0xcc9e2d51);
+      k = (k << 15) | (k >>> 17);
+      k = Math.imul(k, 0x1b873593);
+      hi ^= k;
+      hi = (hi << 13) | (hi >>> 19);
+      hi = (Math.imul(hi, 5) + 0xe6546b64) | 0;
+      lo ^= k;
+      lo = (lo << 13) | (lo >>> 19);
+      lo = (Math.imul(lo, 5) + 0xe6546b64) | 0;
+    }
+    this.hi = finish(hi, length);
+    this.lo = finish(lo, length);
   }
 
   /** The encoding itself (tests compare encodings when they want to see why two keys differ). */
@@ -41,17 +68,8 @@ export class KeyWriter {
   }
 }
 
-/** MurmurHash3 x86_32 over 32-bit words. */
-function murmur(words: Int32Array, length: number, seed: number): number {
-  let h = seed | 0;
-  for (let i = 0; i < length; i++) {
-    let k = Math.imul(words[i]!, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, 0x1b873593);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
+/** MurmurHash3's finaliser over `length` words. */
+function finish(h: number, length: number): number {
   h ^= length * 4;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -8,7 +8,8 @@
  * expanded there. `copyDepth` makes the trade explicit: nearer the root than it, a state's further choices
  * rebuild and replay their prefix instead (cheaper while a copy costs more than a short replay). All apply
  * partial-order reduction through Explorer.choices() with the cycle proviso: a reduced state whose one successor
- * was already known is expanded fully (with copyDepth 0, from a copy taken before its one choice). Breadth-first
+ * was already known is expanded fully, from a copy taken before its one choice or from a rebuild, whichever the
+ * proviso's rate so far says is cheaper (CopyAhead; always the copy with copyDepth 0 given). Breadth-first
  * search also keeps spare worlds that step into a waiting state (kept-worlds.ts), used in place of copies.
  */
 import { Prng } from '../sched/prng.js';
@@ -30,6 +31,33 @@ export const PARKED_WORLDS_MAX = 4096;
  */
 export const COPY_DEPTH = 0;
 
+/**
+ * A copy costs about as much as replaying this many steps: in the race's CPU profile a copy took 60–90 µs and a
+ * replayed step 4–6 µs (a rebuild starts from a copy of a root world: Explorer.rebuildAlong). Race N = 4 / 5 / 6
+ * with reductions, warm CPU s: 0.10 / 0.17 / 0.27 at 5, 0.07 / 0.12 / 0.18 at 10, 0.06 / 0.09 / 0.18 at 20.
+ */
+export const REPLAY_STEPS_PER_COPY = 16;
+
+/**
+ * Whether a reduced state's world is copied before its one choice, in case the cycle proviso asks for the rest: a
+ * copy at every reduced state, or a rebuild (a copy and `depth` replayed steps) at those where the proviso asks.
+ * The rate it asks at, counted over this search's reduced states so far, decides (race N = 5: 304 of 1,502, so
+ * rebuilds; Save ∥ Suspend ∥ PowerOff: about half, so copies). Only the copies and rebuilds counts depend on it.
+ */
+export class CopyAhead {
+  #reduced = 0;
+  #asked = 0;
+  constructor(readonly always: boolean) {}
+  wanted(depth: number): boolean {
+    return this.always || ((this.#asked + 1) / (this.#reduced + 2)) * (1 + depth / REPLAY_STEPS_PER_COPY) > 1;
+  }
+  /** A reduced state was expanded; `asked`: its one successor was known, so the proviso asked for the rest. */
+  met(asked: boolean): void {
+    this.#reduced++;
+    if (asked) this.#asked++;
+  }
+}
+
 /** The worlds a search keeps, and from which depth it copies rather than rebuilds. */
 function keeping(x: Explorer, spares: boolean): { kept: KeptWorlds; copyDepth: number } {
   return { kept: new KeptWorlds(x, x.options.keptWorldBytes ?? KEPT_WORLD_BYTES, spares), copyDepth: x.copyDepth };
@@ -37,6 +65,7 @@ function keeping(x: Explorer, spares: boolean): { kept: KeptWorlds; copyDepth: n
 
 export async function breadthFirst(x: Explorer): Promise<void> {
   const { kept, copyDepth } = keeping(x, !x.symmetry.active);
+  const ahead = new CopyAhead(x.provisoCopies);
   // A checkpoint's head: kept worlds are not saved, so a resumed run rebuilds each frontier state once.
   const start = resumeAt(x);
   if (start === null) {
@@ -67,19 +96,20 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       if (choice === -1) break;
       if (!world) ({ world, own } = worldAt());
       // The next choice starts from a spare or a copy of this world; at a reduced state, a copy in case the proviso
-      // asks for more only where no replay is allowed (it rarely does: a rebuild then costs less than copies).
-      const further = k + 1 < choices.length && (choices[k + 1] !== -1 || copyDepth === 0);
+      // asks for more where that is cheaper than rebuilding where it does (CopyAhead).
+      const further = k + 1 < choices.length && (choices[k + 1] !== -1 || ahead.wanted(depth));
       const spare: World | undefined = copying && further && !kept.has(head) ? x.copy(world) : undefined;
       world.step(choice);
       x.transitions++;
       const found = x.discover(world, head, choice, depth + 1);
       if (own && world.violation && !x.violation) reportExactly(x, world, head, choice, [...x.table.prefix(own.base), ...own.tail, choice]);
-      if (x.check(world, () => [...x.table.prefix(head), choice])) return;
+      if ((world.violation || x.violation) && x.check(world, () => [...x.table.prefix(head), choice])) return;
       const next = own ? { base: own.base, tail: [...own.tail, choice] } : undefined;
       if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, next);
       else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? { base: head, tail: [choice] });
       world = spare;
       // Proviso: a reduced state whose one successor is already known is expanded fully.
+      if (choices[1] === -1 && k === 0) ahead.met(found < 0);
       if (choices[1] === -1 && k === 0 && found < 0) {
         choices.length = 0;
         for (let i = 0; i < all; i++) if (i !== choice) choices.push(i);
@@ -105,6 +135,7 @@ function reportExactly(x: Explorer, world: World, head: number, choice: number, 
 
 export async function depthFirst(x: Explorer): Promise<void> {
   const { kept, copyDepth } = keeping(x, false);
+  const ahead = new CopyAhead(x.provisoCopies);
   let live: World | undefined = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   let liveAt = x.discover(live, -1, 0, 0);
   if (x.check(live, () => [])) return;
@@ -130,15 +161,16 @@ export async function depthFirst(x: Explorer): Promise<void> {
     const choice = top.choices[top.next++]!;
     const world: World = liveAt === top.index && live ? live : kept.take(top.index)?.world ?? x.rebuild(top.index);
     const depth = x.table.depth[top.index]!;
-    // The frame keeps a copy for its next choice (a reduced one: in case the proviso asks, as breadth-first
+    // The frame keeps a copy for its next choice (a reduced one: in case the proviso asks, where breadth-first
     // search does); nearer the root than copyDepth, backtracking rebuilds instead.
-    if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && copyDepth === 0))) kept.keep(top.index, x.copy(world), false);
+    if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && ahead.wanted(depth)))) kept.keep(top.index, x.copy(world), false);
     const all = world.choiceCount();
     world.step(choice);
     x.transitions++;
     const found = x.discover(world, top.index, choice, depth + 1);
     if (x.check(world, () => [...path(), choice])) return;
     if (top.reduced) {
+      ahead.met(found < 0);
       top.reduced = false;
       if (found >= 0) kept.drop(top.index);
       else for (let i = 0; i < all; i++) if (i !== choice) top.choices.push(i);

@@ -10,7 +10,9 @@
  * is sound); every CPU number in the encoding goes through the same permutation.
  */
 import { VM_STATES } from '../../machines/vm.js';
+import { rendezvousTypeOf } from '../../machines/rendezvous.js';
 import type { Frame } from '../vmm/emt.js';
+import { CallFrame } from '../vmm/emt-frames.js';
 import { RendezvousFrame, type RendezvousInstance } from '../vmm/rendezvous.js';
 import type { VmReq } from '../vmm/requests.js';
 import type { RequestQueue } from '../streams/request-queue.js';
@@ -61,23 +63,20 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   key.w((core.fTerminateEMT ? 1 : 0) | (core.created ? 2 : 0) | (core.pendingResetSoft ? 4 : 0) | (core.fTeleportedAndNotFullyResumedYet ? 8 : 0));
   key.w(core.cActiveEmts);
   key.w(core.resetWaiters.length | (world.cancels << 8));
-  const reqLabel = (req: VmReq) => labels.reqLabelId(req);
   const halt = haltEncoding(world);
   // Per vCPU, in canonical order.
   for (const c of order.canonical) encodeCpu(world, c, key, halt);
   if (halt) encodeHaltVm(halt, key);
-  encodeQueue(core.globalQueue, key, reqLabel);
+  encodeQueue(core.globalQueue, key, labels);
   // The rendezvous in progress, outermost first.
   key.w(core.rendezvousStack.length);
   key.w(core.rendezvousLock ? core.rendezvousStack.indexOf(core.rendezvousLock) : -2);
   for (const instance of core.rendezvousStack) encodeInstance(instance, key, world, order);
   // Live packets (not FREE), sorted by label so the order they were allocated in does not matter.
-  const live: [number, VmReq][] = [];
-  for (const [req, label] of labels.reqs) if (req.state !== 'FREE') live.push([label.labelId, req]);
-  live.sort((a, b) => a[0] - b[0]);
+  const live = liveReqs(labels.reqs);
   key.w(live.length);
-  for (const [label, req] of live) {
-    key.w(label);
+  for (const req of live) {
+    key.w(labels.reqLabelId(req));
     key.w(intern(req.state));
     key.w(req.status);
     key.w(typeof req.target === 'number' ? cpu(req.target) : intern(req.target));
@@ -112,6 +111,26 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   for (const monitor of world.monitors) monitor.encode?.(key, cpu);
 }
 
+const LIVE: VmReq[] = [];
+const LIVE_IDS: number[] = [];
+
+/** The live packets in label order, into a reused array (a handful: insertion sort, no allocation per key). */
+function liveReqs(reqs: World['labels']['reqs']): readonly VmReq[] {
+  LIVE.length = 0;
+  LIVE_IDS.length = 0;
+  reqs.forEach((label, req) => {
+    if (req.state === 'FREE') return;
+    let i = LIVE.length;
+    for (; i > 0 && LIVE_IDS[i - 1]! > label.labelId; i--) {
+      LIVE[i] = LIVE[i - 1]!;
+      LIVE_IDS[i] = LIVE_IDS[i - 1]!;
+    }
+    LIVE[i] = req;
+    LIVE_IDS[i] = label.labelId;
+  });
+  return LIVE;
+}
+
 /**
  * One vCPU's own part of the key: its vCPU state and force flags, its EMT (machine state, ready, frames, the
  * request it processes), its queue and, with halt methods on, its halt state. No CPU number occurs in it, so
@@ -121,7 +140,6 @@ export function encodeCpu(world: World, c: number, key: KeyWriter, halt: HaltEnc
   const core = world.core;
   const labels = world.labels;
   const emt = core.emts[c]!;
-  const reqLabel = (req: VmReq) => labels.reqLabelId(req);
   key.w(intern(core.cpuState(c)));
   key.w(core.cpuFF[c]!);
   key.w(intern(emt.state));
@@ -129,8 +147,8 @@ export function encodeCpu(world: World, c: number, key: KeyWriter, halt: HaltEnc
   key.w(emt.frames.length);
   for (const frame of emt.frames) encodeFrame(frame, key, world);
   const processing = labels.processing[c]!;
-  key.w(processing.length > 0 ? reqLabel(processing[processing.length - 1]!) : -1);
-  encodeQueue(core.cpuQueues[c]!, key, reqLabel);
+  key.w(processing.length > 0 ? labels.reqLabelId(processing[processing.length - 1]!) : -1);
+  encodeQueue(core.cpuQueues[c]!, key, labels);
   if (halt) encodeHaltCpu(halt, c, key);
 }
 
@@ -148,27 +166,40 @@ export function timerName(label: string): { id: number; cpu: number } {
   return name;
 }
 
+const CALL = intern('call');
+/** intern(frame.describe) of a rendezvous frame by its phase, then its type (direct) or role: no string built per key. */
+const RENDEZVOUS_DESCRIBED = new Map<string, Map<string, number>>();
+
+function rendezvousDescribed(frame: RendezvousFrame): number {
+  const phase = frame.phase;
+  const second = phase === 'direct' ? rendezvousTypeOf(frame.flags) : frame.role;
+  let byPhase = RENDEZVOUS_DESCRIBED.get(phase);
+  if (!byPhase) RENDEZVOUS_DESCRIBED.set(phase, (byPhase = new Map()));
+  let id = byPhase.get(second);
+  if (id === undefined) byPhase.set(second, (id = intern(frame.describe)));
+  return id;
+}
+
 function encodeFrame(frame: Frame, key: KeyWriter, world: World): void {
   if (frame instanceof RendezvousFrame) {
-    key.w(intern(frame.describe));
+    key.w(rendezvousDescribed(frame));
     key.w(frame.instance ? world.labels.rendezvousLabelId(frame.instance) : -1);
     key.w(frame.joined);
     return;
   }
-  const req = (frame as { req?: VmReq }).req;
-  if (req && frame.describe.startsWith('call:')) {
-    key.w(intern('call'));
-    key.w(world.labels.reqLabelId(req));
+  if (frame instanceof CallFrame) {
+    key.w(CALL);
+    key.w(world.labels.reqLabelId(frame.req));
     return;
   }
   key.w(intern(frame.describe));
 }
 
-function encodeQueue(queue: RequestQueue<VmReq>, key: KeyWriter, label: (req: VmReq) => number): void {
+function encodeQueue(queue: RequestQueue<VmReq>, key: KeyWriter, labels: World['labels']): void {
   key.w(queue.priority.length);
-  for (const req of queue.priority) key.w(label(req));
+  for (const req of queue.priority) key.w(labels.reqLabelId(req));
   key.w(queue.normal.length);
-  for (const req of queue.normal) key.w(label(req));
+  for (const req of queue.normal) key.w(labels.reqLabelId(req));
 }
 
 /** Structural hash of a rendezvous snapshot's context, with CPU numbers relabelled. */

@@ -13,12 +13,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readCheckpoint } from '../../src/check/checkpoint/checkpoint.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import type { UserInvariant } from '../../src/check/property.js';
+import { CopyAhead, REPLAY_STEPS_PER_COPY } from '../../src/check/search.js';
+import { World } from '../../src/check/world.js';
 import { SUITE_SCENARIOS } from './suite-scenarios.js';
 
 const summary = (r: ExploreResult) => ({
@@ -88,6 +90,36 @@ describe('no replay beyond the memory budget: kept worlds as snapshots', () => {
   });
 });
 
+describe('the default at reduced states: no copy in advance, a rebuild when the proviso asks', () => {
+  it.each([3, 4])('the race on %i vCPUs, reductions on: the no-replay result, fewer copies, rebuilds only where the proviso asks', async (cpus) => {
+    const race: Scenario = { cpus, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const strict = await explore(race, { copyDepth: 0 });
+    const byDefault = await explore(race);
+    expect(summary(byDefault)).toEqual(summary(strict));
+    expect(byDefault.rebuilds).toBeGreaterThan(0); // the proviso asked somewhere
+    // Each proviso's rebuild replaces one of the copies strict took at every reduced state, most of them unused.
+    expect(byDefault.copies + byDefault.rebuilds).toBeLessThan(strict.copies);
+    // Reductions off: no reduced state, so no replay either way.
+    const off = await explore(race, { por: false, symmetry: false });
+    expect([off.rebuilds, off.replayedSteps]).toEqual([0, 0]);
+  });
+
+  it('a rebuild replays on a copy of a root world built once, not on a world built anew', async () => {
+    const race: Scenario = { cpus: 4, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const build = vi.spyOn(World, 'build');
+    try {
+      const r = await explore(race);
+      expect(r.rebuilds).toBeGreaterThan(1);
+      expect(build).toHaveBeenCalledTimes(2); // the search's root, and the one rebuilds copy
+      build.mockClear();
+      const never = await explore(race, { copyDepth: Number.POSITIVE_INFINITY }); // no copies at all: each rebuild builds
+      expect(build).toHaveBeenCalledTimes(1 + never.rebuilds);
+    } finally {
+      build.mockRestore();
+    }
+  });
+});
+
 describe('copyDepth 48 (copies from there on, rebuilds nearer the root)', () => {
   it('spare worlds save rebuilds: the race on 3 vCPUs, reductions off', async () => {
     const r = await explore({ cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] }, { por: false, symmetry: false, copyDepth: 48 });
@@ -124,5 +156,23 @@ describe('mutants: the same shortest counterexample from copied worlds', () => {
   it.each(MUTANTS.map((m) => [m.name, m] as const))('%s', async (name, mutant) => {
     const { copy } = await compare(mutant.scenario, { engine: mutant.engine, mutant: name }, {});
     expect(copy.violations.length).toBeGreaterThan(0);
+  });
+});
+
+describe('CopyAhead: copy a reduced state before its one choice where the proviso asks often enough', () => {
+  // Cost model (search.ts): a copy at every reduced state, against a copy and `depth` replayed steps where the
+  // proviso asks; a copy costs REPLAY_STEPS_PER_COPY replayed steps.
+  it.each([
+    ['the race N = 5 (304 of 1,502 asked), depth 36: rebuild', false, 304, 1502, 36, false],
+    ['the same rate, deeper than 4 copies of replay: copy', false, 304, 1502, 70, true],
+    ['Save ∥ Suspend ∥ PowerOff (about half asked), depth 20: copy', false, 750, 1500, 20, true],
+    ['nothing met yet (rate ½), near the root: rebuild', false, 0, 0, 5, false],
+    ['nothing met yet, deeper than one copy of replay: copy', false, 0, 0, 20, true],
+    ['copyDepth 0 given: always copy', true, 0, 1000, 1, true],
+  ] as const)('%s', (_name, always, asked, reduced, depth, wanted) => {
+    expect(REPLAY_STEPS_PER_COPY).toBe(16); // the rows' depths assume it
+    const ahead = new CopyAhead(always);
+    for (let i = 0; i < reduced; i++) ahead.met(i < asked);
+    expect(ahead.wanted(depth)).toBe(wanted);
   });
 });

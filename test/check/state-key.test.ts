@@ -94,3 +94,24 @@ describe('state key', () => {
     expect(keyOf(world)).toBe(before);
   });
 });
+
+describe('KeyWriter.sortLast: an unordered collection written in any order gives one encoding', () => {
+  it.each([
+    ['empty tail', [7], [], [7]],
+    ['one entry', [7], [3], [7, 3]],
+    ['entries in reverse', [1, 2], [9, -4, 5, 0], [1, 2, -4, 0, 5, 9]],
+    ['duplicates and extremes', [], [2 ** 31 - 1, -(2 ** 31), 2, 2], [-(2 ** 31), 2, 2, 2 ** 31 - 1]],
+  ])('%s', (_name, head, tail, expected) => {
+    const key = new KeyWriter();
+    for (const v of head) key.w(v);
+    for (const v of tail) key.w(v);
+    key.sortLast(tail.length);
+    expect(key.snapshot()).toEqual(expected);
+    // Any other order of the tail, the same words.
+    const again = new KeyWriter();
+    for (const v of head) again.w(v);
+    for (const v of [...tail].reverse()) again.w(v);
+    again.sortLast(tail.length);
+    expect(again.snapshot()).toEqual(expected);
+  });
+});

@@ -79,8 +79,8 @@ class ApiStatusMonitor implements Monitor {
   encode(key: KeyWriter): void {
     // Sorted: the order calls started in is history, not state.
     key.w(this.inFlight.size);
-    const entries = [...this.inFlight].map(([call, took]) => call.labelId * 2 + (took ? 1 : 0)).sort((a, b) => a - b);
-    for (const entry of entries) key.w(entry);
+    this.inFlight.forEach((took, call) => key.w(call.labelId * 2 + (took ? 1 : 0)));
+    key.sortLast(this.inFlight.size);
   }
 }
 

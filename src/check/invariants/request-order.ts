@@ -38,8 +38,8 @@ class RequestOrderMonitor implements Monitor {
   }
   encode(key: KeyWriter): void {
     key.w(this.visits.size);
-    const counts = [...this.visits.values()].map((seen) => seen.length).sort((a, b) => a - b);
-    for (const count of counts) key.w(count);
+    this.visits.forEach((seen) => key.w(seen.length));
+    key.sortLast(this.visits.size);
   }
 }
 

@@ -1,0 +1,26 @@
+/**
+ * Spare worlds (kept-worlds.ts): a world that steps into a known state still waiting to be expanded serves one of
+ * that state's choices in place of a copy. Goal: a state keeps no more worlds than it has choices (the discovering
+ * world and at most choiceCount − 1 spares), since any beyond would only wait, live, to be dropped. Method: offer a
+ * waiting state many worlds at it (copies of its own, so their choice signatures agree) and count what comes back.
+ */
+import { describe, expect, it } from 'vitest';
+import { Explorer } from '../../src/check/explorer.js';
+import { KeptWorlds } from '../../src/check/kept-worlds.js';
+import { parseScenario } from '../../src/check/scenario.js';
+import { World } from '../../src/check/world.js';
+
+describe('spares: at most one world per choice of the waiting state', () => {
+  it.each([2, 3, 4])('the race on %i vCPUs, a state with several choices offered 10 spares', (cpus) => {
+    const x = new Explorer(parseScenario({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] }), { por: false, symmetry: false });
+    const world = World.build(x.scenario, x.worldOptions);
+    while (world.choiceCount() < 2) world.step(0); // a state with a choice to make
+    const choices = world.choiceCount();
+    const kept = new KeptWorlds(x, 1 << 30, true);
+    kept.keep(1, world, false);
+    for (let i = 0; i < 10; i++) kept.keepSpare(1, x.copy(world), { base: 0, tail: [i] });
+    let taken = 0;
+    while (kept.take(1)) taken++;
+    expect(taken).toBe(choices);
+  });
+});
