@@ -40,7 +40,7 @@ export class Explorer {
   readonly por: boolean;
   /** Copies from this depth on (search.ts COPY_DEPTH); user properties' closures cannot be copied: they rebuild. */
   readonly copyDepth: number;
-  /** Copy a reduced state's world before its one choice, in case the proviso asks for the rest (copyDepth 0 given). */
+  /** Copy a reduced state's world before its one choice, in case the proviso asks for the rest (unless provisoRebuilds). */
   readonly provisoCopies: boolean;
   transitions = 0;
   rebuilds = 0;
@@ -83,7 +83,7 @@ export class Explorer {
     this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
     this.por = options.por ?? true;
     this.copyDepth = options.copyDepth ?? (options.properties?.length ? Number.POSITIVE_INFINITY : COPY_DEPTH);
-    this.provisoCopies = options.copyDepth === 0;
+    this.provisoCopies = this.copyDepth === 0 && !options.provisoRebuilds;
   }
 
   async run(): Promise<ExploreResult> {

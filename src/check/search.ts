@@ -9,7 +9,7 @@
  * rebuild and replay their prefix instead (cheaper while a copy costs more than a short replay). All apply
  * partial-order reduction through Explorer.choices() with the cycle proviso: a reduced state whose one successor
  * was already known is expanded fully, from a copy taken before its one choice or from a rebuild, whichever the
- * proviso's rate so far says is cheaper (CopyAhead; always the copy with copyDepth 0 given). Breadth-first
+ * proviso's rate so far says is cheaper (CopyAhead, with provisoRebuilds; by default always the copy). Breadth-first
  * search also keeps spare worlds that step into a waiting state (kept-worlds.ts), used in place of copies.
  */
 import { Prng } from '../sched/prng.js';

@@ -90,11 +90,12 @@ describe('no replay beyond the memory budget: kept worlds as snapshots', () => {
   });
 });
 
-describe('the default at reduced states: no copy in advance, a rebuild when the proviso asks', () => {
+describe('provisoRebuilds at reduced states: no copy in advance, a rebuild when the proviso asks', () => {
   it.each([3, 4])('the race on %i vCPUs, reductions on: the no-replay result, fewer copies, rebuilds only where the proviso asks', async (cpus) => {
     const race: Scenario = { cpus, clients: [['powerOn', 'suspend'], ['powerOff']] };
-    const strict = await explore(race, { copyDepth: 0 });
-    const byDefault = await explore(race);
+    const strict = await explore(race);
+    expect([strict.rebuilds, strict.replayedSteps]).toEqual([0, 0]); // the default never replays
+    const byDefault = await explore(race, { provisoRebuilds: true });
     expect(summary(byDefault)).toEqual(summary(strict));
     expect(byDefault.rebuilds).toBeGreaterThan(0); // the proviso asked somewhere
     // Each proviso's rebuild replaces one of the copies strict took at every reduced state, most of them unused.
@@ -108,7 +109,7 @@ describe('the default at reduced states: no copy in advance, a rebuild when the 
     const race: Scenario = { cpus: 4, clients: [['powerOn', 'suspend'], ['powerOff']] };
     const build = vi.spyOn(World, 'build');
     try {
-      const r = await explore(race);
+      const r = await explore(race, { provisoRebuilds: true });
       expect(r.rebuilds).toBeGreaterThan(1);
       expect(build).toHaveBeenCalledTimes(2); // the search's root, and the one rebuilds copy
       build.mockClear();
