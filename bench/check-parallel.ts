@@ -50,13 +50,15 @@ interface Measured {
 }
 
 /** Where the workers' time went, from one more run with the explorer's parallel search itself. */
-export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number }> {
+export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
   const x = new Explorer(parseScenario(race(cpus)), { por: false, symmetry: false });
   const t0 = performance.now();
   const elu = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const times = await parallelBreadthFirst(x, workers);
+  const cpu = process.cpuUsage(cpu0);
   const mainBusy = performance.eventLoopUtilization(elu).utilization;
-  return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy };
+  return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy, processCpuUs: cpu.user + cpu.system };
 }
 
 async function run(cpus: number, workers: number, timeLimitMs: number): Promise<Measured> {
@@ -109,10 +111,12 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
     const cpus = cpusList[cpusList.length - 1]!;
     const b = await breakdown(cpus, workers);
     const per = (us: number) => (us / b.transitions).toFixed(1);
+    const cpu = b.workerCpuUs.map((us) => per(us)).join(' + ');
     console.log(
       `N = ${cpus}, ${workers} workers, per transition (µs, summed over workers): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
         `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a worker that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
     );
+    console.log(`  thread CPU per transition (µs): workers ${cpu}, main ${per(b.mainCpuUs)}; process CPU ${per(b.processCpuUs)} (GC and compiler threads included)`);
   }
   return rows;
 }
