@@ -116,7 +116,10 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
       `N = ${cpus}, ${workers} workers, per transition (µs, summed over workers): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
         `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a worker that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
     );
-    console.log(`  thread CPU per transition (µs): workers ${cpu}, main ${per(b.mainCpuUs)}; process CPU ${per(b.processCpuUs)} (GC and compiler threads included)`);
+    console.log(
+      `  thread CPU per transition (µs): workers ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main ${per(b.mainCpuUs)}; ` +
+        `process CPU ${per(b.processCpuUs)} (GC and compiler threads included); ${b.copies} copies, ${b.spares} spares in their place`,
+    );
   }
   return rows;
 }

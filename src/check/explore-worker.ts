@@ -16,6 +16,7 @@ import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
 import { HeldWorlds, type Lineage } from './held-worlds.js';
 import type { OwnPath } from './kept-worlds.js';
+import { toWire, wireTransfers, type WireReply } from './parallel-wire.js';
 import { StateTable } from './state-table.js';
 import { threadCpuUs } from './thread-cpu.js';
 import { packWorld, unpackWorld } from './world-pack.js';
@@ -100,35 +101,35 @@ class CoverageRecorder extends CoverageSink {
 
   override onEvent(event: VmTraceEvent): void {
     const e = event as { kind: string; from?: unknown; to?: unknown; flags?: unknown };
-    if (e.from === undefined || e.to === undefined) return;
+    if (e.from === undefined || e.to === undefined || !this.current) return;
     const flags = typeof e.flags === 'number' ? e.flags : undefined;
-    const item: CoverageItem = { kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) };
-    this.#note(`${e.kind}\t${item.from}\t${item.to}\t${flags ?? ''}`, item);
+    // The item is made only for an id's first use (this runs for every event of every step).
+    this.#note(`${e.kind}\t${String(e.from)}\t${String(e.to)}\t${flags ?? ''}`, () => ({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) }));
   }
 
   override noteRendezvousType(type: string): void {
-    this.#note(`type\t${type}`, { rendezvousType: type });
+    this.#note(`type\t${type}`, () => ({ rendezvousType: type }));
   }
 
-  #note(text: string, item: CoverageItem): void {
+  #note(text: string, item: () => CoverageItem): void {
     if (!this.current) return;
     let id = this.#ids.get(text);
     if (id === undefined) {
       id = this.#ids.size;
       this.#ids.set(text, id);
-      this.fresh.push([id, item]);
+      this.fresh.push([id, item()]);
     }
     if (!this.current.includes(id)) this.current.push(id);
   }
 }
 
-/** µs per phase (wall, on the real-time port) and the thread's CPU since its last reply (messages included). */
-export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; copies: number; spares: number }
+/** Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling requests only. */
+export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number }
 
 /** Where the time goes (--breakdown), read off the real-time port like the explorer's own clock. */
 const clock = new RealClock();
 const nowUs = (): number => clock.nowNs() / 1000;
-const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, copies: 0, spares: 0 });
+const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0 });
 
 export class ExploreWorker {
   readonly recorder = new CoverageRecorder();
@@ -160,6 +161,7 @@ export class ExploreWorker {
   handle(request: WorkRequest): WorkReply {
     this.recorder.fresh = [];
     this.#times = noTimes();
+    this.#times.handleCpuUs = -threadCpuUs();
     if (request.level !== this.level) {
       this.held.forget(request.level);
       this.level = request.level;
@@ -176,6 +178,7 @@ export class ExploreWorker {
   /** The thread's CPU since the last reply was ready: that reply's sending, this request's receiving and handling. */
   #cpuSpent(times: WorkTimes): WorkTimes {
     const cpuUs = threadCpuUs();
+    times.handleCpuUs += cpuUs;
     times.cpuUs += cpuUs - this.#cpuUs;
     this.#cpuUs = cpuUs;
     return times;
@@ -296,20 +299,10 @@ export class ExploreWorker {
   }
 }
 
-/** The packed worlds of a reply: transferred to the main thread, not copied. */
-export function replyTransfers(reply: WorkReply): ArrayBuffer[] {
-  const list: ArrayBuffer[] = (reply.packed ?? []).map((bytes) => bytes.buffer as ArrayBuffer);
-  for (const expansion of reply.expansions) {
-    if (expansion.rest?.world) list.push(expansion.rest.world.buffer as ArrayBuffer);
-    for (const step of expansion.steps) if (step.world) list.push(step.world.buffer as ArrayBuffer);
-  }
-  return list;
-}
-
 /** Messages in: a scenario to work on (workers are reused across explorations), its work, or "drop it all". */
 export type WorkerMessage = { kind: 'init'; init: WorkerInit } | { kind: 'reset' } | WorkRequest;
 /** Answers: to init, to work, or the error that stopped either. */
-export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WorkReply) | { kind: 'error'; message: string };
+export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WireReply) | { kind: 'error'; message: string };
 
 async function create(init: WorkerInit): Promise<ExploreWorker> {
   if (init.mutant === null) return new ExploreWorker(init, undefined);
@@ -336,8 +329,8 @@ function serve(): void {
           worker = null;
         } else {
           if (!worker) throw new Error('explore-worker: work before init');
-          const reply = worker.handle(message);
-          port.postMessage({ kind: 'reply', ...reply } satisfies WorkerAnswer, replyTransfers(reply));
+          const reply = toWire(worker.handle(message));
+          port.postMessage({ kind: 'reply', ...reply } satisfies WorkerAnswer, wireTransfers(reply));
         }
       } catch (error) {
         answer({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -22,8 +22,8 @@ export interface Lineage {
 interface Held extends Lineage {
   /** The level whose requests use the world (a child's: the level after the step's). */
   level: number;
-  spares: Lineage[];
-  /** The held world's choice signature, taken when the first spare arrives. */
+  /** Its spares (most held worlds get none: made when the first arrives), and its choice signature then. */
+  spares: Lineage[] | null;
   signature: string | undefined;
 }
 
@@ -47,7 +47,7 @@ export class HeldWorlds {
   hold(world: Lineage, level: number): number {
     if (this.#count >= this.max) return -1;
     const ticket = this.#next++;
-    this.#worlds.set(ticket, { ...world, level, spares: [], signature: undefined });
+    this.#worlds.set(ticket, { world: world.world, own: world.own, level, spares: null, signature: undefined });
     this.#count++;
     return ticket;
   }
@@ -58,7 +58,7 @@ export class HeldWorlds {
     if (!this.spares || !held || this.#count >= this.max) return;
     held.signature ??= choiceSignature(held.world);
     if (choiceSignature(world.world) !== held.signature) return;
-    held.spares.push(world);
+    (held.spares ??= []).push(world);
     this.#count++;
   }
 
@@ -67,7 +67,7 @@ export class HeldWorlds {
     const held = this.#worlds.get(ticket);
     if (!held) throw new Error(`explore-worker: no world held under ticket ${ticket}`);
     this.#remove(ticket, held);
-    return { held: { world: held.world, own: held.own }, spares: held.spares };
+    return { held: { world: held.world, own: held.own }, spares: held.spares ?? [] };
   }
 
   drop(ticket: number): void {
@@ -82,6 +82,6 @@ export class HeldWorlds {
 
   #remove(ticket: number, held: Held): void {
     this.#worlds.delete(ticket);
-    this.#count -= 1 + held.spares.length;
+    this.#count -= 1 + (held.spares?.length ?? 0);
   }
 }

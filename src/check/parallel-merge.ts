@@ -105,7 +105,7 @@ export class Merger {
   /** One request to a worker; its times and new coverage ids are taken in here. */
   async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
     this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + reply.times.cpuUs;
     const items = this.#items[worker]!;
     for (const [id, item] of reply.coverage) items[id] = item;
