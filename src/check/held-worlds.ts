@@ -22,9 +22,10 @@ export interface Lineage {
 interface Held extends Lineage {
   /** The level whose requests use the world (a child's: the level after the step's). */
   level: number;
-  /** Its spares (most held worlds get none: made when the first arrives), and its choice signature then. */
+  /** Its spares (most held worlds get none: made when the first arrives), and its choice signature and count then. */
   spares: Lineage[] | null;
   signature: string | undefined;
+  choices: number | undefined;
 }
 
 export class HeldWorlds {
@@ -47,7 +48,7 @@ export class HeldWorlds {
   hold(world: Lineage, level: number): number {
     if (this.#count >= this.max) return -1;
     const ticket = this.#next++;
-    this.#worlds.set(ticket, { world: world.world, own: world.own, level, spares: null, signature: undefined });
+    this.#worlds.set(ticket, { world: world.world, own: world.own, level, spares: null, signature: undefined, choices: undefined });
     this.#count++;
     return ticket;
   }
@@ -56,6 +57,9 @@ export class HeldWorlds {
   spare(ticket: number, world: Lineage): void {
     const held = this.#worlds.get(ticket);
     if (!this.spares || !held || this.#count >= this.max) return;
+    // No more than can serve: every choice of the state but the one its own world takes (surplus worlds would
+    // only survive collections for nothing).
+    if ((held.spares?.length ?? 0) >= (held.choices ??= held.world.choiceCount()) - 1) return;
     held.signature ??= choiceSignature(held.world);
     if (choiceSignature(world.world) !== held.signature) return;
     (held.spares ??= []).push(world);
