@@ -8,7 +8,8 @@
  * them idle for the next). Counts must match between the rows of one N; the bench says so when they do not.
  * Below the table, where the workers' time went per transition (µs, summed over workers): unpacking worlds,
  * stepping with the key and facts, packing children; the main thread's merge; and the load average beside it
- * (the machine is shared: compare runs taken at similar load).
+ * (the machine is shared: compare runs taken at similar load); then each thread's CPU per transition (wall
+ * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place.
  *
  * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
  * (the two settings alternate k times and each row shows its fastest run), or
