@@ -8,7 +8,8 @@
  * them idle for the next). Counts must match between the rows of one N; the bench says so when they do not.
  * Below the table, where the workers' time went per transition (µs, summed over workers): unpacking worlds,
  * stepping with the key and facts, packing children; the main thread's merge; and the load average beside it
- * (the machine is shared: compare runs taken at similar load).
+ * (the machine is shared: compare runs taken at similar load); then each thread's CPU per transition (wall
+ * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place.
  *
  * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
  * (the two settings alternate k times and each row shows its fastest run), or
@@ -50,13 +51,15 @@ interface Measured {
 }
 
 /** Where the workers' time went, from one more run with the explorer's parallel search itself. */
-export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number }> {
+export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
   const x = new Explorer(parseScenario(race(cpus)), { por: false, symmetry: false });
   const t0 = performance.now();
   const elu = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
   const times = await parallelBreadthFirst(x, workers);
+  const cpu = process.cpuUsage(cpu0);
   const mainBusy = performance.eventLoopUtilization(elu).utilization;
-  return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy };
+  return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy, processCpuUs: cpu.user + cpu.system };
 }
 
 async function run(cpus: number, workers: number, timeLimitMs: number): Promise<Measured> {
@@ -109,9 +112,14 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
     const cpus = cpusList[cpusList.length - 1]!;
     const b = await breakdown(cpus, workers);
     const per = (us: number) => (us / b.transitions).toFixed(1);
+    const cpu = b.workerCpuUs.map((us) => per(us)).join(' + ');
     console.log(
       `N = ${cpus}, ${workers} workers, per transition (µs, summed over workers): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
         `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a worker that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
+    );
+    console.log(
+      `  thread CPU per transition (µs): workers ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main ${per(b.mainCpuUs)}; ` +
+        `process CPU ${per(b.processCpuUs)} (GC and compiler threads included); ${b.copies} copies, ${b.spares} spares in their place`,
     );
   }
   return rows;

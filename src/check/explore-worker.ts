@@ -4,8 +4,9 @@
  * (world-pack.ts) from whichever thread found it — picks the choices with the explorer's own partial-order
  * logic, steps each (copies of the world for all but the last choice) and answers with plain data per
  * transition (the child's key, what liveness needs, violations, the outcome where a run ends, coverage as
- * interned ids). A child that may be a new state is held under a ticket (packed when no room is left); the
- * main thread asks for held worlds packed when it moves them to another worker. The main thread decides what
+ * interned ids). A child that may be a new state is held under a ticket (packed when no room is left), and
+ * a later step into the same key is kept with it as a spare that stands in for a copy (held-worlds.ts), as
+ * one thread's search does; the main thread asks for held worlds packed when it moves them to another worker. The main thread decides what
  * is new, in the order the single-threaded search would, so the result does not depend on which worker was
  * faster. Nothing is rebuilt or replayed.
  */
@@ -13,8 +14,11 @@ import { parentPort } from 'node:worker_threads';
 import { CoverageSink } from './coverage.js';
 import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
-import { HeldWorlds } from './held-worlds.js';
+import { HeldWorlds, type Lineage } from './held-worlds.js';
+import type { OwnPath } from './kept-worlds.js';
+import { toWire, wireTransfers, type WireReply } from './parallel-wire.js';
 import { StateTable } from './state-table.js';
+import { threadCpuUs } from './thread-cpu.js';
 import { packWorld, unpackWorld } from './world-pack.js';
 import type { EngineVariant, World } from './world.js';
 import { copyGraph } from '../persist/graph.js';
@@ -34,8 +38,8 @@ export interface WorkerInit {
   heldMax: number;
 }
 
-/** A state to expand: the world this worker holds under `ticket`, or (ticket -1) a packed one. */
-export interface ExpandItem { index: number; ticket: number; world: Uint8Array | null }
+/** A state to expand: the world this worker holds under `ticket`, or (ticket -1) a packed one and its path when not the table's. */
+export interface ExpandItem { index: number; ticket: number; world: Uint8Array | null; own?: OwnPath }
 /** The cycle proviso asked for the rest of a reduced state (its world as Expansion.rest gave it): every choice below `all` but `skip`. */
 export interface RestItem { index: number; ticket: number; world: Uint8Array | null; skip: number; all: number }
 /** `level`: the depth of the states. `pack`: held worlds, packed to move them to another worker. */
@@ -62,6 +66,11 @@ export interface StepFacts {
   world: Uint8Array | null;
   /** Coverage ids of this step (see WorkReply.coverage). */
   coverage: number[];
+  /**
+   * The path of the world that took the step, when not the table's (a spare's: held-worlds.ts), given where the
+   * main thread needs it: with a violation (reported exactly, as search.ts does) or a packed child (it travels along).
+   */
+  own?: OwnPath;
 }
 
 /** A reduced state's world is kept for the proviso's other choices: held under `rest.ticket` or packed. */
@@ -76,8 +85,9 @@ export interface WorkReply {
   coverage: [number, CoverageItem][];
   /** Microseconds this request spent unpacking, copying, stepping (with the key) and packing, and its packs. */
   times: WorkTimes;
-  /** A pack request's worlds, in its tickets' order. */
+  /** A pack request's worlds, in its tickets' order, and their paths where not the table's. */
   packed?: Uint8Array[];
+  owns?: (OwnPath | undefined)[];
 }
 
 /**
@@ -91,34 +101,35 @@ class CoverageRecorder extends CoverageSink {
 
   override onEvent(event: VmTraceEvent): void {
     const e = event as { kind: string; from?: unknown; to?: unknown; flags?: unknown };
-    if (e.from === undefined || e.to === undefined) return;
+    if (e.from === undefined || e.to === undefined || !this.current) return;
     const flags = typeof e.flags === 'number' ? e.flags : undefined;
-    const item: CoverageItem = { kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) };
-    this.#note(`${e.kind}\t${item.from}\t${item.to}\t${flags ?? ''}`, item);
+    // The item is made only for an id's first use (this runs for every event of every step).
+    this.#note(`${e.kind}\t${String(e.from)}\t${String(e.to)}\t${flags ?? ''}`, () => ({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) }));
   }
 
   override noteRendezvousType(type: string): void {
-    this.#note(`type\t${type}`, { rendezvousType: type });
+    this.#note(`type\t${type}`, () => ({ rendezvousType: type }));
   }
 
-  #note(text: string, item: CoverageItem): void {
+  #note(text: string, item: () => CoverageItem): void {
     if (!this.current) return;
     let id = this.#ids.get(text);
     if (id === undefined) {
       id = this.#ids.size;
       this.#ids.set(text, id);
-      this.fresh.push([id, item]);
+      this.fresh.push([id, item()]);
     }
     if (!this.current.includes(id)) this.current.push(id);
   }
 }
 
-export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number }
+/** Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling requests only. */
+export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number }
 
 /** Where the time goes (--breakdown), read off the real-time port like the explorer's own clock. */
 const clock = new RealClock();
 const nowUs = (): number => clock.nowNs() / 1000;
-const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0 });
+const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0 });
 
 export class ExploreWorker {
   readonly recorder = new CoverageRecorder();
@@ -129,9 +140,12 @@ export class ExploreWorker {
    */
   readonly seen = new StateTable();
   readonly seenTicket: number[] = [];
+  /** The choice of that earliest step (its world's path, should a step earlier in the merge order make it a spare). */
+  readonly seenChoice: number[] = [];
   readonly held: HeldWorlds;
   level = -1;
   #times = noTimes();
+  #cpuUs = threadCpuUs();
 
   constructor(
     readonly init: WorkerInit,
@@ -139,49 +153,74 @@ export class ExploreWorker {
   ) {
     // The explorer supplies the key (encoding + symmetry) and the choices (partial-order reduction) unchanged.
     this.x = new Explorer(init.scenario, { por: init.por, symmetry: init.symmetry, liveness: false, ...(init.stateKey ? { stateKey: init.stateKey } : {}), ...(engine ? { engine } : {}) });
-    this.held = new HeldWorlds(init.heldMax);
+    // Spares as one thread keeps them: not under symmetry (a renamed world numbers its vCPUs differently), nor
+    // with partial-order reduction (a reduced state's world travels for the proviso without its path).
+    this.held = new HeldWorlds(init.heldMax, !init.por && !this.x.symmetry.active);
   }
 
   handle(request: WorkRequest): WorkReply {
     this.recorder.fresh = [];
     this.#times = noTimes();
+    this.#times.handleCpuUs = -threadCpuUs();
     if (request.level !== this.level) {
       this.held.forget(request.level);
       this.level = request.level;
     }
-    if (request.kind === 'pack') return { expansions: [], coverage: [], times: this.#times, packed: request.tickets.map((t) => this.#pack(this.held.take(t))) };
+    if (request.kind === 'pack') {
+      const worlds = request.tickets.map((t) => this.held.take(t).held); // its spares stay: they cannot travel
+      const packed = worlds.map((w) => this.#pack(w.world));
+      return { expansions: [], coverage: [], times: this.#cpuSpent(this.#times), packed, owns: worlds.map((w) => w.own) };
+    }
     const expansions = request.kind === 'expand' ? request.items.map((item) => this.expand(item)) : request.items.map((item) => this.rest(item));
-    return { expansions, coverage: this.recorder.fresh, times: this.#times };
+    return { expansions, coverage: this.recorder.fresh, times: this.#cpuSpent(this.#times) };
+  }
+
+  /** The thread's CPU since the last reply was ready: that reply's sending, this request's receiving and handling. */
+  #cpuSpent(times: WorkTimes): WorkTimes {
+    const cpuUs = threadCpuUs();
+    times.handleCpuUs += cpuUs;
+    times.cpuUs += cpuUs - this.#cpuUs;
+    this.#cpuUs = cpuUs;
+    return times;
   }
 
   expand(item: ExpandItem): Expansion {
-    const world = this.#world(item);
+    const { held, spares } = this.#world(item);
+    const world = held.world;
     const choices = this.x.choices(world);
     const all = world.choiceCount();
-    if (choices[1] !== -1) return { index: item.index, reduced: false, all, steps: this.#steps(item.index, 0, world, choices) };
+    if (choices[1] !== -1) return { index: item.index, reduced: false, all, steps: this.#steps(item.index, 0, held, choices, spares) };
     // Reduced: the world stays (held or packed) for the proviso's other choices, should they be wanted.
-    const steps = this.#steps(item.index, 0, this.#copy(world), choices.slice(0, 1));
-    const ticket = this.held.hold(world, this.level);
+    const steps = this.#steps(item.index, 0, { world: this.#copy(world), own: held.own }, choices.slice(0, 1));
+    const ticket = this.held.hold(held, this.level);
     return { index: item.index, reduced: true, all, steps, rest: { ticket, world: ticket < 0 ? this.#pack(world) : null } };
   }
 
   rest(item: RestItem): Expansion {
     const choices: number[] = [];
     for (let choice = 0; choice < item.all; choice++) if (choice !== item.skip) choices.push(choice);
-    return { index: item.index, reduced: false, all: item.all, steps: this.#steps(item.index, 1, this.#world(item), choices) };
+    return { index: item.index, reduced: false, all: item.all, steps: this.#steps(item.index, 1, this.#world(item).held, choices) };
   }
 
-  /** Step `world` by each choice: copies of it (cheaper than unpacking again) for all but the last, which takes it. */
-  #steps(parent: number, first: number, world: World, choices: readonly number[]): StepFacts[] {
-    return choices.map((choice, k) => this.step(k === choices.length - 1 ? world : this.#copy(world), choice, parent, first + k));
+  /**
+   * Step by each choice: the spares kept with the world first, then copies of the world (cheaper than unpacking
+   * again), and the world itself for the last choice.
+   */
+  #steps(parent: number, first: number, world: Lineage, choices: readonly number[], spares: Lineage[] = []): StepFacts[] {
+    return choices.map((choice, k) => {
+      const spare = k === choices.length - 1 ? undefined : spares.pop();
+      if (spare) this.#times.spares++;
+      const from = k === choices.length - 1 ? world : (spare ?? { world: this.#copy(world.world), own: world.own });
+      return this.step(from, choice, parent, first + k);
+    });
   }
 
-  #world(item: { ticket: number; world: Uint8Array | null }): World {
+  #world(item: { ticket: number; world: Uint8Array | null; own?: OwnPath }): { held: Lineage; spares: Lineage[] } {
     if (item.ticket >= 0) return this.held.take(item.ticket);
     const t0 = nowUs();
     const world = unpackWorld(item.world!, this.recorder);
     this.#times.unpackUs += nowUs() - t0;
-    return world;
+    return { held: { world, own: item.own }, spares: [] };
   }
 
   #copy(world: World): World {
@@ -189,6 +228,7 @@ export class ExploreWorker {
     const copy = copyGraph(world);
     copy.attachCoverage(this.recorder);
     this.#times.copyUs += nowUs() - t0;
+    this.#times.copies++;
     return copy;
   }
 
@@ -203,11 +243,14 @@ export class ExploreWorker {
   /**
    * Keep the child's world if the main thread may expand it, or not (-1, null). Not for a key this worker
    * stepped into in an earlier level (the table has it by now); within the level, for the worker's earliest
-   * step to the key in the merge order only (the discovering step, whose world one thread would expand, is
-   * some worker's earliest); the world of a later step it replaces is let go.
+   * step to the key in the merge order (the discovering step, whose world one thread would expand, is some
+   * worker's earliest), with the worlds of its later steps as spares (held-worlds.ts): a step earlier than the
+   * held one takes its place, and the world it replaces becomes a spare. `own`: the path of the stepped world.
    */
-  #keep(world: World, hi: number, lo: number, parent: number, position: number): { ticket: number; world: Uint8Array | null } {
+  #keep(world: World, hi: number, lo: number, parent: number, choice: number, position: number, own: OwnPath | undefined): { ticket: number; world: Uint8Array | null } {
     const seen = this.seen;
+    const next = (): OwnPath | undefined => (own ? { base: own.base, tail: [...own.tail, choice] } : undefined);
+    let spares: Lineage[] = [];
     let at = seen.get(hi, lo);
     if (at < 0) at = seen.add(hi, lo, parent, position, this.level);
     else if (seen.depth[at]! !== this.level) {
@@ -215,17 +258,27 @@ export class ExploreWorker {
       seen.depth[at] = this.level; // a level stopped early (never today: a stopped search ends)
     } else if (parent < seen.parent[at]! || (parent === seen.parent[at] && position < seen.choice[at]!)) {
       const old = this.seenTicket[at]!;
-      if (old >= 0) this.held.drop(old);
+      if (old >= 0) {
+        const replaced = this.held.take(old);
+        spares = [{ world: replaced.held.world, own: replaced.held.own ?? { base: seen.parent[at]!, tail: [this.seenChoice[at]!] } }, ...replaced.spares];
+      }
       seen.parent[at] = parent;
       seen.choice[at] = position;
-    } else return { ticket: -1, world: null };
-    const ticket = this.held.hold(world, this.level + 1);
+    } else {
+      const ticket = this.seenTicket[at]!;
+      if (ticket >= 0 && this.held.spares) this.held.spare(ticket, { world, own: next() ?? { base: parent, tail: [choice] } });
+      return { ticket: -1, world: null };
+    }
+    const ticket = this.held.hold({ world, own: next() }, this.level + 1);
     this.seenTicket[at] = ticket;
+    this.seenChoice[at] = choice;
+    if (ticket >= 0) for (const spare of spares) this.held.spare(ticket, spare);
     return { ticket, world: ticket < 0 ? this.#pack(world) : null };
   }
 
   /** Take one choice and describe the child as Explorer.discover would see it; `position` orders it among the parent's steps. */
-  step(world: World, choice: number, parent: number, position: number): StepFacts {
+  step(from: Lineage, choice: number, parent: number, position: number): StepFacts {
+    const world = from.world;
     const t0 = nowUs();
     this.recorder.current = [];
     world.step(choice);
@@ -240,25 +293,16 @@ export class ExploreWorker {
     const outcome = endOfRun(world);
     const terminalViolation = violation ? null : world.violation;
     this.#times.stepUs += nowUs() - t0;
-    const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, position);
-    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage };
+    const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, choice, position, from.own);
+    const own = from.own && (world.violation || kept.world) ? { own: from.own } : {};
+    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage, ...own };
   }
-}
-
-/** The packed worlds of a reply: transferred to the main thread, not copied. */
-export function replyTransfers(reply: WorkReply): ArrayBuffer[] {
-  const list: ArrayBuffer[] = (reply.packed ?? []).map((bytes) => bytes.buffer as ArrayBuffer);
-  for (const expansion of reply.expansions) {
-    if (expansion.rest?.world) list.push(expansion.rest.world.buffer as ArrayBuffer);
-    for (const step of expansion.steps) if (step.world) list.push(step.world.buffer as ArrayBuffer);
-  }
-  return list;
 }
 
 /** Messages in: a scenario to work on (workers are reused across explorations), its work, or "drop it all". */
 export type WorkerMessage = { kind: 'init'; init: WorkerInit } | { kind: 'reset' } | WorkRequest;
 /** Answers: to init, to work, or the error that stopped either. */
-export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WorkReply) | { kind: 'error'; message: string };
+export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WireReply) | { kind: 'error'; message: string };
 
 async function create(init: WorkerInit): Promise<ExploreWorker> {
   if (init.mutant === null) return new ExploreWorker(init, undefined);
@@ -285,8 +329,8 @@ function serve(): void {
           worker = null;
         } else {
           if (!worker) throw new Error('explore-worker: work before init');
-          const reply = worker.handle(message);
-          port.postMessage({ kind: 'reply', ...reply } satisfies WorkerAnswer, replyTransfers(reply));
+          const reply = toWire(worker.handle(message));
+          port.postMessage({ kind: 'reply', ...reply } satisfies WorkerAnswer, wireTransfers(reply));
         }
       } catch (error) {
         answer({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
@@ -295,4 +339,4 @@ function serve(): void {
   });
 }
 
-serve();
+if (parentPort) serve();

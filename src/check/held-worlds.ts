@@ -3,51 +3,89 @@
  * become frontier states, by ticket, until the main thread has them expanded here, asks for them packed (to
  * move them to another worker) or the search is two levels past them. Holding a world saves packing it and
  * unpacking it again when the same worker expands it; beyond `max` worlds, children are packed at once.
+ *
+ * Spares, as the single-threaded search keeps them (kept-worlds.ts): a world of a later step into a key whose
+ * world is held here, kept with it when its choice signature is the held world's (parked.ts); expanding the
+ * state, a spare serves one of its choices in place of a copy. A spare took another path than the table's,
+ * which it carries (OwnPath) for reporting a violation exactly; so does any world descended from one.
  */
+import type { OwnPath } from './kept-worlds.js';
+import { choiceSignature } from './parked.js';
 import type { World } from './world.js';
 
-interface Held {
+/** A world and its path, when that is not the table's path to its state. */
+export interface Lineage {
   world: World;
+  own: OwnPath | undefined;
+}
+
+interface Held extends Lineage {
   /** The level whose requests use the world (a child's: the level after the step's). */
   level: number;
+  /** Its spares (most held worlds get none: made when the first arrives), and its choice signature and count then. */
+  spares: Lineage[] | null;
+  signature: string | undefined;
+  choices: number | undefined;
 }
 
 export class HeldWorlds {
   readonly #worlds = new Map<number, Held>();
   #next = 0;
+  /** Worlds held, spares included. */
+  #count = 0;
 
-  constructor(readonly max: number) {}
+  /** `max`: worlds held at most, spares included; `spares`: whether to keep any (not under symmetry). */
+  constructor(
+    readonly max: number,
+    readonly spares: boolean,
+  ) {}
 
   get size(): number {
-    return this.#worlds.size;
+    return this.#count;
   }
 
   /** Hold `world` for the requests of `level`; its ticket, or -1 when full. */
-  hold(world: World, level: number): number {
-    if (this.#worlds.size >= this.max) return -1;
+  hold(world: Lineage, level: number): number {
+    if (this.#count >= this.max) return -1;
     const ticket = this.#next++;
-    this.#worlds.set(ticket, { world, level });
+    this.#worlds.set(ticket, { world: world.world, own: world.own, level, spares: null, signature: undefined, choices: undefined });
+    this.#count++;
     return ticket;
   }
 
-  /** The world of `ticket`, no longer held; refused when this worker does not hold it. */
-  take(ticket: number): World {
+  /** Keep `world` as a spare of the world held under `ticket`, when there is room and their choice signatures match. */
+  spare(ticket: number, world: Lineage): void {
+    const held = this.#worlds.get(ticket);
+    if (!this.spares || !held || this.#count >= this.max) return;
+    // No more than can serve: every choice of the state but the one its own world takes (surplus worlds would
+    // only survive collections for nothing).
+    if ((held.spares?.length ?? 0) >= (held.choices ??= held.world.choiceCount()) - 1) return;
+    held.signature ??= choiceSignature(held.world);
+    if (choiceSignature(world.world) !== held.signature) return;
+    (held.spares ??= []).push(world);
+    this.#count++;
+  }
+
+  /** The world of `ticket` and its spares, no longer held; refused when this worker does not hold it. */
+  take(ticket: number): { held: Lineage; spares: Lineage[] } {
     const held = this.#worlds.get(ticket);
     if (!held) throw new Error(`explore-worker: no world held under ticket ${ticket}`);
-    this.#worlds.delete(ticket);
-    return held.world;
+    this.#remove(ticket, held);
+    return { held: { world: held.world, own: held.own }, spares: held.spares ?? [] };
   }
 
   drop(ticket: number): void {
-    this.#worlds.delete(ticket);
+    const held = this.#worlds.get(ticket);
+    if (held) this.#remove(ticket, held);
   }
 
   /** Let go of the worlds held for levels before `level` (their states were expanded, or found first elsewhere). */
   forget(level: number): void {
-    for (const [ticket, held] of this.#worlds) if (held.level < level) this.#worlds.delete(ticket);
+    for (const [ticket, held] of this.#worlds) if (held.level < level) this.#remove(ticket, held);
   }
 
-  clear(): void {
-    this.#worlds.clear();
+  #remove(ticket: number, held: Held): void {
+    this.#worlds.delete(ticket);
+    this.#count -= 1 + (held.spares?.length ?? 0);
   }
 }

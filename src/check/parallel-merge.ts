@@ -4,14 +4,15 @@
  * table, liveness graph, coverage, outcomes and violations as Explorer.discover and Explorer.check would.
  */
 import type { CoverageItem, StepFacts, WorkReply } from './explore-worker.js';
-import { OUTCOMES_MAX, type Explorer } from './explorer.js';
+import { OUTCOMES_MAX, showsViolation, type Explorer } from './explorer.js';
+import type { OwnPath } from './kept-worlds.js';
 import type { WorkerPool } from './parallel-pool.js';
 import type { ParallelTimes } from './parallel.js';
 import type { Violation } from './property.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 
-/** Where a new state's world is: held by `owner` under `ticket`, or packed (owner and ticket -1). */
-export type Place = (child: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean) => void;
+/** Where a new state's world is: held by `owner` under `ticket`, or packed (owner and ticket -1, and the packed world's path when not the table's). */
+export type Place = (child: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean, own: OwnPath | undefined) => void;
 
 export class Merger {
   /** Per worker: coverage id → item, and whether the main sink has it. */
@@ -39,7 +40,8 @@ export class Merger {
       if (k === 0) first = child;
       if (child >= 0) {
         if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
-        place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal);
+        const own = step.world && step.own ? { base: step.own.base, tail: [...step.own.tail, step.choice] } : undefined;
+        place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal, own);
       }
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';
@@ -72,11 +74,21 @@ export class Merger {
       violation ??= step.terminalViolation;
     }
     if (violation && !x.violation) {
-      // Every world is the one its state's discovering step made: the table's path is the path it took.
-      x.violation = { violation, choices: [...x.table.prefix(parent), step.choice] };
+      x.violation = { violation, choices: this.#path(parent, step, violation) };
       return null;
     }
     return result;
+  }
+
+  /**
+   * The choices to report a violation by: the table's path, unless the step came from a world that took another
+   * (a spare's, held-worlds.ts) and the table's path does not show the same violation (search.ts's reportExactly:
+   * it always does when the state key is complete), then the world's own path. The check replays, uncounted.
+   */
+  #path(parent: number, step: StepFacts, violation: Violation): number[] {
+    const own = step.own;
+    if (own && !showsViolation(this.x.replay(this.x.table.prefix(parent)), step.choice, violation)) return [...this.x.table.prefix(own.base), ...own.tail, step.choice];
+    return [...this.x.table.prefix(parent), step.choice];
   }
 
   #cover(worker: number, ids: readonly number[]): void {
@@ -93,7 +105,8 @@ export class Merger {
   /** One request to a worker; its times and new coverage ids are taken in here. */
   async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs'] as const) this.times[key] += reply.times[key];
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
+    this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + reply.times.cpuUs;
     const items = this.#items[worker]!;
     for (const [id, item] of reply.coverage) items[id] = item;
     if (items.length > this.#applied[worker]!.length) {

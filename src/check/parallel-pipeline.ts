@@ -11,7 +11,8 @@
  * the next level is handed out only once this one is numbered and handed out in full, and a request is posted
  * in the same turn its states are picked.
  */
-import type { Expansion, WorkReply } from './explore-worker.js';
+import type { ExpandItem, Expansion, WorkReply } from './explore-worker.js';
+import type { OwnPath } from './kept-worlds.js';
 import { Merger, type Place } from './parallel-merge.js';
 
 /** Chunks of work per request: at most this many states (fewer as the ready ones run out, to share them). */
@@ -28,6 +29,7 @@ export class Pipeline extends Merger {
   readonly #owner: number[] = [];
   readonly #ticket: number[] = [];
   readonly #world: (Uint8Array | null)[] = [];
+  readonly #own: (OwnPath | undefined)[] = [];
   readonly #terminal: boolean[] = [];
   readonly #ready = new Map<number, Ready>();
   /** The depth being handed out; the next state to merge; answers waiting for the earlier ones. */
@@ -47,10 +49,11 @@ export class Pipeline extends Merger {
     this.#busy = new Array<number>(this.pool.size).fill(0);
   }
 
-  readonly place: Place = (child, owner, ticket, world, terminal) => {
+  readonly place: Place = (child, owner, ticket, world, terminal, own) => {
     this.#owner[child] = owner;
     this.#ticket[child] = ticket;
     this.#world[child] = world;
+    this.#own[child] = own;
     this.#terminal[child] = terminal;
     if (terminal) return;
     const depth = this.x.table.depth[child]!;
@@ -102,12 +105,13 @@ export class Pipeline extends Merger {
     let held = chunk.length > 0;
     if (chunk.length === 0) chunk = ready.loose.splice(0, size);
     let packed: Uint8Array[] | null = null;
+    let owns: (OwnPath | undefined)[] = [];
     if (chunk.length === 0) {
       const victim = ready.own.reduce((best, list, i) => (list.length > ready.own[best]!.length ? i : best), 0);
       chunk = ready.own[victim]!.splice(-size, size);
       this.#stealing++;
       try {
-        packed = (await this.ask(victim, { level, kind: 'pack', tickets: chunk.map((s) => this.#ticket[s]!) })).packed!;
+        ({ packed = null, owns = [] } = await this.ask(victim, { level, kind: 'pack', tickets: chunk.map((s) => this.#ticket[s]!) }));
       } finally {
         this.#stealing--;
         this.#wake(); // the next level may wait for this steal
@@ -115,10 +119,12 @@ export class Pipeline extends Merger {
       this.times.movedStates += chunk.length;
       held = false;
     }
-    const items = chunk.map((index, i) => {
+    const items = chunk.map((index, i): ExpandItem => {
       const world = packed ? packed[i]! : held ? null : this.#world[index]!;
+      const own = packed ? owns[i] : held ? undefined : this.#own[index];
       this.#world[index] = null;
-      return { index, ticket: held ? this.#ticket[index]! : -1, world };
+      this.#own[index] = undefined;
+      return { index, ticket: held ? this.#ticket[index]! : -1, world, ...(own ? { own } : {}) };
     });
     return this.ask(worker, { level, kind: 'expand', items });
   }

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { WorkerAnswer, WorkerInit, WorkerMessage, WorkReply, WorkRequest } from './explore-worker.js';
+import { fromWire } from './parallel-wire.js';
 
 interface Pending {
   resolve: (answer: WorkerAnswer) => void;
@@ -49,7 +50,8 @@ export class WorkerPool {
   async request(worker: number, request: WorkRequest): Promise<WorkReply> {
     const answer = await this.#send(worker, request);
     if (answer.kind !== 'reply') throw new Error(`explore worker ${worker}: expected a reply, got '${answer.kind}'`);
-    return answer;
+    const { kind: _kind, ...reply } = answer;
+    return fromWire(reply);
   }
 
   /** Keep healthy workers for the next exploration (their worlds dropped); terminate them after a failure. */

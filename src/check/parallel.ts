@@ -22,6 +22,7 @@ import { Pipeline } from './parallel-pipeline.js';
 import { WorkerPool } from './parallel-pool.js';
 import { PARKED_WORLDS_MAX } from './search.js';
 import { StateTable } from './state-table.js';
+import { threadCpuUs } from './thread-cpu.js';
 import { World } from './world.js';
 import { packWorld } from './world-pack.js';
 import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
@@ -80,13 +81,26 @@ export interface ParallelTimes extends WorkTimes {
   mergeUs: number;
   /** States expanded by a worker other than the one whose step found them (the root counts as the main thread's). */
   movedStates: number;
+  /** CPU µs per worker thread (cpuUs is their sum) and of the main thread, from the root's build to the end (thread-cpu.ts). */
+  workerCpuUs: number[];
+  mainCpuUs: number;
 }
 
 export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<ParallelTimes> {
+  const cpu0 = threadCpuUs();
+  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0 };
+  try {
+    await search(x, workers, times);
+  } finally {
+    times.mainCpuUs = threadCpuUs() - cpu0;
+  }
+  return times;
+}
+
+async function search(x: Explorer, workers: number, times: ParallelTimes): Promise<void> {
   const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   x.discover(root, -1, 0, 0);
-  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, mergeUs: 0, movedStates: 0 };
-  if (x.check(root, () => [])) return times;
+  if (x.check(root, () => [])) return;
   // A mutant name without an engine only labels traces; the workers run a broken engine only when the main does.
   const mutant = x.options.engine ? (x.options.mutant ?? null) : null;
   const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
@@ -97,9 +111,9 @@ export async function parallelBreadthFirst(x: Explorer, workers: number): Promis
     if (!x.por) {
       // No proviso rounds: no barrier between levels (parallel-pipeline.ts).
       const pipeline = new Pipeline(x, pool, times);
-      pipeline.place(0, -1, -1, world, root.terminal);
+      pipeline.place(0, -1, -1, world, root.terminal, undefined);
       await pipeline.run();
-      return times;
+      return;
     }
     const first = new Level();
     first.note(0, -1, -1, world, root.terminal);
@@ -107,7 +121,6 @@ export async function parallelBreadthFirst(x: Explorer, workers: number): Promis
   } finally {
     await pool.close();
   }
-  return times;
 }
 
 class Levels extends Merger {

@@ -83,6 +83,52 @@ describe('any worker expands any state, exactly as the original world continues'
   });
 });
 
+describe('spare worlds in a worker (held-worlds.ts)', () => {
+  // One worker expands a race level by level, in the merge order, from the worlds it holds: a later step into a
+  // key of the level is kept as a spare of the earliest one's world and serves one of the state's choices in
+  // place of a copy. Every step, from the world, a spare or a copy, is what the table's path shows.
+  it.each([2, 3])('race on %i vCPUs, six levels: spares stand in for copies, every transition as the original world continues', async (cpus) => {
+    const scenario: Scenario = { cpus, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const pool = await WorkerPool.open(1, { scenario: parseScenario(scenario), por: false, symmetry: false, stateKey: undefined, mutant: null, heldMax: 1000 });
+    try {
+      const x = new Explorer(parseScenario(scenario), { por: false, symmetry: false, liveness: false });
+      const root = World.build(x.scenario, x.worldOptions);
+      x.hash(root);
+      const known = new Set([`${x.key.hi}:${x.key.lo}`]);
+      let frontier = [{ path: [] as number[], ticket: -1, world: packWorld(root) as Uint8Array | null }];
+      let spares = 0;
+      let copies = 0;
+      let steps = 0;
+      for (let level = 0; level < 6 && frontier.length > 0; level++) {
+        const items = frontier.map((state, index) => ({ index, ticket: state.ticket, world: state.world }));
+        const reply = await pool.request(0, { level, kind: 'expand', items });
+        spares += reply.times.spares;
+        copies += reply.times.copies;
+        // Each state's last choice takes its world; every other choice a spare or a copy.
+        const taken = reply.expansions.reduce((sum, e) => sum + e.steps.length, 0);
+        expect(reply.times.spares + reply.times.copies).toBe(taken - reply.expansions.filter((e) => e.steps.length > 0).length);
+        const next: typeof frontier = [];
+        for (const [i, expansion] of reply.expansions.entries()) {
+          const path = frontier[i]!.path;
+          for (const step of expansion.steps) {
+            expect(facts(step), `path [${path}], choice ${step.choice}`).toEqual(original(x, path, step.choice));
+            steps++;
+            const key = `${step.hi}:${step.lo}`;
+            if (known.has(key)) continue;
+            known.add(key);
+            if (step.ticket >= 0 || step.world) next.push({ path: [...path, step.choice], ticket: step.ticket, world: step.world });
+          }
+        }
+        frontier = next;
+      }
+      expect(spares).toBeGreaterThan(0);
+      expect(copies).toBeLessThan(steps - spares);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('the parallel search never rebuilds or replays', () => {
   it.each([2, 3, 4])('%i workers: the single-threaded result, 0 rebuilds, 0 replayed steps', async (workers) => {
     const race: Scenario = { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] };

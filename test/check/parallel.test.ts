@@ -104,6 +104,18 @@ describe('explore with workers: 2 gives the single-threaded result', () => {
     const r = await both(race(2), { por: false, symmetry: false, maxStates: 200 });
     expect(r.verdict).toBe('bounded at 200 states (maxStates): no violation found so far');
   });
+
+  // Workers expand states from spare worlds (held-worlds.ts) where one thread copies, and the reverse: cut short
+  // anywhere, the transitions so far are still one thread's.
+  it.each([
+    [2, 37],
+    [2, 263],
+    [3, 101],
+    [3, 499],
+  ])('race on 3 vCPUs, reductions off, %i workers, bounded at %i states: the same transitions', async (workers, maxStates) => {
+    const r = await both(race(3), { por: false, symmetry: false, maxStates }, workers);
+    expect([r.bound, r.states]).toEqual(['maxStates', maxStates]);
+  });
 });
 
 describe('options that cannot reach a worker thread', () => {
