@@ -7,9 +7,11 @@
  */
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
 import { persistable } from '../persist/registry.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import {
-  isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
+  isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
   VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_SSM_NO_PENDING_OPERATION, VERR_SSM_STATE_GREW_TOO_BIG, VINF_SSM_DONT_CALL_AGAIN,
   VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
 } from '../status.js';
@@ -18,6 +20,7 @@ import {
 } from './constants.js';
 import { SsmHandle } from './handle.js';
 import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinalization, saveDoPrepRun, writeUnit } from './save-runs.js';
+import type { LiveSaveInfo } from './live/live-info.js';
 import type { SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitRegistry } from './units.js';
@@ -40,7 +43,11 @@ export interface LiveSaveOptions extends Omit<SaveStart, 'id' | 'live'> {
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
 export const SAVE_PERCENT_PREPARE = 20;
 
-export class SsmLiveSave implements SaveDriver {
+/**
+ * One save's handle and machine. With the engine's `vm` the save owns its cell (the edges go to the VM's event
+ * stream) and is itself the handle's liveInfo (the VM's clock): a world copied mid-save binds no code for it.
+ */
+export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
   readonly cell: MachineCell<SsmSaveEvent>;
   readonly handle: SsmHandle;
   readonly writer: SsmStreamWriter;
@@ -48,10 +55,19 @@ export class SsmLiveSave implements SaveDriver {
   readonly sink: SsmSink;
   /** Live-save size cap: Σ cbGuess × 10,000 (file) or × 100,000 (stream), at least 1 GiB. */
   readonly cbMax: number;
+  /** The stream's bandwidth (LiveSaveInfo: what the units' votes estimate with). */
+  readonly bandwidthBytesPerSec: number;
+  /** Where the machine's edges go and GIP time comes from (SaveStart.vm); null: the options' listener and clock. */
+  private readonly vm: CellEdgeSink | null;
+  private readonly clock: (() => number) | null;
   private doneRunDone = false;
 
   /** SSMR3LiveSave (EMT(0)): the handle, the file header, LIVE_STEP1, cancellable. Throws VBoxError. */
-  constructor(readonly options: LiveSaveOptions) {
+  constructor(options: LiveSaveOptions) {
+    if (!options.vm && !options.nowNs) throw new VBoxError(VERR_INVALID_PARAMETER, 'a save needs the VM or a clock (nowNs)');
+    this.vm = options.vm ?? null;
+    this.clock = options.vm ? null : options.nowNs!;
+    this.bandwidthBytesPerSec = options.bandwidthBytesPerSec;
     this.registry = options.registry;
     this.sink = options.sink;
     const guess = this.registry.units.reduce((sum, unit) => sum + unit.cbGuess, 0);
@@ -67,15 +83,29 @@ export class SsmLiveSave implements SaveDriver {
     const progress = this.handle.progress;
     this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, progress });
     this.handle.writer = this.writer;
-    if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
+    if (live) this.handle.liveInfo = this;
     this.registry.resetUnits();
-    this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
-    this.cell.listener = options.listener;
+    const id = options.id ?? 'ssm';
+    if (this.vm) this.cell = new OwnedCell<SsmSaveEvent>(ssmLiveSaveMachine, id, this);
+    else {
+      this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, id);
+      this.cell.listener = options.listener;
+    }
     if (live) this._send({ type: 'liveSave', after: options.after });
     else if (options.after !== 'TELEPORT') this._send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
     this.handle.liveSave = this;
     this.registry.cancellable = this.handle;
+  }
+
+  /** GIP time now (LiveSaveInfo). */
+  nowNs(): number {
+    return this.vm ? this.vm.nowNs() : this.clock!();
+  }
+
+  /** An edge of the handle's machine, on the VM's event stream (an owned cell's listener). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2]): void {
+    emitCellEdge(this.vm!, 'ssmLiveSave', cell, from, event);
   }
 
   get state(): SsmSaveState {

@@ -17,7 +17,8 @@ import { rendezvousFlags } from '../../../machines/rendezvous.js';
 import { vmSaveTeleportMachine, type VmSaveTeleportEvent, type VmSaveTeleportState } from '../../../machines/vm-save-teleport.js';
 import { bindCode, defineCodes, persistable } from '../../persist/registry.js';
 import { emitCellEdge } from '../../sched/cell-edges.js';
-import { MachineCell, sharedEvents, type TransitionListener } from '../../sched/machine-cell.js';
+import { sharedEvents, type MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
 import type { TimerAction, TimerTarget } from '../../sched/scheduler.js';
 import {
   RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
@@ -123,7 +124,9 @@ export function checkSaveOptions(options: SaveOptions): void {
  * SSMR3LiveDone and the ONCE cleanup. The flow hangs off the VM's saved-state port (`saveFlows`) until it ends.
  * It is its own timer target: a wait that ends by time or by a thread step comes back as a record naming it.
  */
-export class SaveFlow implements TimerTarget {
+export class SaveFlow implements TimerTarget, CellOwner {
+  /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next (its edges: cellEdge). */
+  readonly cell: OwnedCell<VmSaveTeleportEvent>;
   readonly id: string;
   /** Live passes run (exec + vote). */
   passes = 0;
@@ -147,12 +150,17 @@ export class SaveFlow implements TimerTarget {
     readonly out: SaveOut,
     readonly done: (rc: number) => void,
     readonly bandwidth: number,
-    /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next. */
-    readonly cell: MachineCell<VmSaveTeleportEvent>,
   ) {
+    // The flow owns its cell: the edges reach the VM through the flow's pool, no listener bound per flow or copy.
+    this.cell = new OwnedCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${pool.vm.id}/${op}-${thread.id}`, this);
     this.id = `${thread.id}/${op}`;
     this.resumeWith = bindCode(FLOW_CODE.resume, this);
     this.resumeStep = { target: this, event: 'step' };
+  }
+
+  /** An edge of the flow's machine, on the VM's event stream. */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2]): void {
+    emitCellEdge(this.pool.vm, 'vmSaveTeleport', cell, from, event);
   }
 
   /** 'delay': a timer ran out, the flow goes on as the thread's next step; 'step': that step. */
@@ -215,7 +223,7 @@ const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.cell.value 
 
 /**
  * The flow's code held in state: its resume (a request's or rendezvous' completion, a drained socket's
- * callback), its progress report and its machine's edges, each bound to the flow or the VM.
+ * callback) and its progress report, each bound to the flow.
  */
 const FLOW_CODE = defineCodes('save.flow', {
   resume,
@@ -225,7 +233,6 @@ const FLOW_CODE = defineCodes('save.flow', {
     if (flow.onProgress) vm.callVoid('onProgress callback', flow.onProgress, percent); // pfnProgress: its answer is ignored
     savedStatePortOf(vm).reportProgress(flow.op, percent, vm.nowNs());
   },
-  edge: (vm: VmCore, ...edge: Parameters<TransitionListener>): void => emitCellEdge(vm, 'vmSaveTeleport', ...edge),
   start: startSaveFlow,
 });
 
@@ -349,9 +356,7 @@ function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: (rc: 
   const { pool, op } = request;
   const vm = pool.vm;
   const ctx = new SaveContext(op === 'save' ? 'VMR3Save' : 'VMR3Teleport', request.after, request.openSink, { ...request.live });
-  const cell = new MachineCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${vm.id}/${op}-${thread.id}`);
-  cell.listener = bindCode(FLOW_CODE.edge, vm);
-  const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec, cell);
+  const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec);
   flow.onProgress = request.onProgress;
   ctx.live.onProgress = bindCode(FLOW_CODE.progress, flow);
   savedStatePortOf(vm).saveFlows.push(flow);
