@@ -40,7 +40,8 @@ export interface SaveStart {
   maxDowntimeMs: number;
   bandwidthBytesPerSec: number;
   lzf?: boolean;
-  onProgress?: (percent: number) => void;
+  /** pfnProgress: a function, or a record that reports (the save flow: nothing bound per save or copy). */
+  onProgress?: ((percent: number) => void) | { progressed(percent: number): void };
   /** systemId of the handle's machine cell. */
   id: string;
   /**

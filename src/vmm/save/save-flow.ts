@@ -137,8 +137,6 @@ export class SaveFlow implements TimerTarget, CellOwner {
    * a restored flow reports its progress on vm.progress$ only (docs/snapshot.md).
    */
   onProgress: ((percent: number) => void) | undefined;
-  /** The completion of this flow's requests and rendezvous: resume with their status (bound once). */
-  readonly resumeWith: (rc: number) => void;
   /** The thread step that resumes the flow (a record, posted after a timer or a transfer). */
   readonly resumeStep: TimerAction;
 
@@ -154,13 +152,19 @@ export class SaveFlow implements TimerTarget, CellOwner {
     // The flow owns its cell: the edges reach the VM through the flow's pool, no listener bound per flow or copy.
     this.cell = new OwnedCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${pool.vm.id}/${op}-${thread.id}`, this);
     this.id = `${thread.id}/${op}`;
-    this.resumeWith = bindCode(FLOW_CODE.resume, this);
     this.resumeStep = { target: this, event: 'step' };
   }
 
   /** An edge of the flow's machine, on the VM's event stream. */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2]): void {
     emitCellEdge(this.pool.vm, 'vmSaveTeleport', cell, from, event);
+  }
+
+  /** pfnProgress of the flow's SSM handle: the embedder's onProgress (its answer ignored), then vm.progress$. */
+  progressed(percent: number): void {
+    const vm = this.pool.vm;
+    if (this.onProgress) vm.callVoid('onProgress callback', this.onProgress, percent);
+    savedStatePortOf(vm).reportProgress(this.op, percent, vm.nowNs());
   }
 
   /** 'delay': a timer ran out, the flow goes on as the thread's next step; 'step': that step. */
@@ -212,7 +216,7 @@ const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => v
   // Step 4: step 1 failed and SSMR3LiveDone ran — the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
   liveDone: (flow) => {
     go(flow, 'cleanup');
-    rendezvousOp(flow.pool, rendezvousFlags('once'), bindCode(SAVE_WORKERS.vmR3LiveDoStep1Cleanup, flow.ctx))(flow.thread, flow.resumeWith);
+    rendezvousOp(flow.pool, rendezvousFlags('once'), bindCode(SAVE_WORKERS.vmR3LiveDoStep1Cleanup, flow.ctx))(flow.thread, resumeWith(flow));
   },
   suspendLiveDone: (flow) => finish(flow, flow.failRc),
   cleanup: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
@@ -223,18 +227,19 @@ const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.cell.value 
 
 /**
  * The flow's code held in state: its resume (a request's or rendezvous' completion, a drained socket's
- * callback) and its progress report, each bound to the flow.
+ * callback), bound to the flow.
  */
 const FLOW_CODE = defineCodes('save.flow', {
   resume,
   postResume: (flow: SaveFlow): void => flow.thread.post(flow.resumeStep),
-  progress: (flow: SaveFlow, percent: number): void => {
-    const vm = flow.pool.vm;
-    if (flow.onProgress) vm.callVoid('onProgress callback', flow.onProgress, percent); // pfnProgress: its answer is ignored
-    savedStatePortOf(vm).reportProgress(flow.op, percent, vm.nowNs());
-  },
   start: startSaveFlow,
 });
+
+/**
+ * The completion of one of the flow's requests or rendezvous: resume with its status. Bound per wait, not kept
+ * on the flow: only a request in flight holds it, so a world copied between passes copies no bound code for it.
+ */
+const resumeWith = (flow: SaveFlow): ((rc: number) => void) => bindCode(FLOW_CODE.resume, flow);
 
 /** Enter the next wait (an edge of the flow's machine; a refused one is an engine bug). */
 function go(flow: SaveFlow, event: VmSaveTeleportEvent | Wait): void {
@@ -259,7 +264,7 @@ function afterStep1Run(flow: SaveFlow, rc: number): void {
 function suspend(flow: SaveFlow): void {
   if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
   go(flow, 'suspend');
-  rendezvousOp(flow.pool, DESC_SOE, bindCode(SAVE_WORKERS.vmR3LiveDoSuspend, flow.ctx))(flow.thread, flow.resumeWith);
+  rendezvousOp(flow.pool, DESC_SOE, bindCode(SAVE_WORKERS.vmR3LiveDoSuspend, flow.ctx))(flow.thread, resumeWith(flow));
 }
 
 function step1Failed(flow: SaveFlow, rc: number): void {
@@ -272,7 +277,7 @@ const step2 = (flow: SaveFlow): void => onEmt0(flow, bindCode(SAVE_WORKERS.vmR3L
 /** A request to EMT(0) (VMR3ReqCallWait); the flow resumes with its status. */
 function onEmt0(flow: SaveFlow, fn: ReqFn, wait: Wait): void {
   go(flow, wait);
-  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, flow.resumeWith);
+  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, resumeWith(flow));
 }
 
 /** The flow resumes as the thread's next step. */
@@ -358,7 +363,7 @@ function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: (rc: 
   const ctx = new SaveContext(op === 'save' ? 'VMR3Save' : 'VMR3Teleport', request.after, request.openSink, { ...request.live });
   const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec);
   flow.onProgress = request.onProgress;
-  ctx.live.onProgress = bindCode(FLOW_CODE.progress, flow);
+  ctx.live.onProgress = flow;
   savedStatePortOf(vm).saveFlows.push(flow);
   onEmt0(flow, bindCode(SAVE_WORKERS.vmR3Save, ctx), 'start');
 }
