@@ -8,7 +8,7 @@
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
 import { persistable } from '../persist/registry.js';
 import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
-import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import {
   isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
@@ -42,6 +42,11 @@ export interface LiveSaveOptions extends Omit<SaveStart, 'id' | 'live'> {
 
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
 export const SAVE_PERCENT_PREPARE = 20;
+
+/** The handle machine's events without fields, one shared object each: a memoized step then allocates nothing. */
+const SSM_EVENTS = sharedEvents<Exclude<SsmSaveEvent, { type: 'liveSave' | 'save' | 'fail' }>>({
+  livePrep: true, prepDone: true, execDone: true, voteAnotherPass: true, voteDone: true, step2: true, cancel: true, close: true,
+});
 
 /**
  * One save's handle and machine. With the engine's `vm` the save owns its cell (the edges go to the VM's event
@@ -128,7 +133,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
 
   /** ssmR3DoLivePrepRun: pfnLivePrep of every unit in list order; progress reports 2. */
   prepRun(): number {
-    if (!this._send({ type: 'livePrep' })) return this._fail(VERR_SSM_INVALID_STATE);
+    if (!this._send(SSM_EVENTS.livePrep)) return this._fail(VERR_SSM_INVALID_STATE);
     for (const unit of this.registry.units) {
       const livePrep = unit.callbacks.livePrep;
       if (!livePrep) continue;
@@ -137,7 +142,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     }
     this.handle.progress.report(LIVE_PERCENT_PREPARE);
     this.handle.progress.percent = LIVE_PERCENT_PREPARE;
-    this._send({ type: 'prepDone' });
+    this._send(SSM_EVENTS.prepDone);
     return VINF_SUCCESS;
   }
 
@@ -157,7 +162,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     }
     const rc = this._flush();
     if (RT_FAILURE(rc)) return rc;
-    this._send({ type: 'execDone' });
+    this._send(SSM_EVENTS.execDone);
     return this.writer.offStream - start;
   }
 
@@ -182,7 +187,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     if (!another) {
       // "Step 1 completed after pass N".
       this.handle.reportedLivePercent = 100;
-      this._send({ type: 'voteDone' });
+      this._send(SSM_EVENTS.voteDone);
       return VINF_SUCCESS;
     }
     const reported = this.handle.reportedLivePercent;
@@ -195,7 +200,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     if (this.writer.offStream > this.cbMax) return this._fail(VERR_SSM_STATE_GREW_TOO_BIG);
     const rc = this._flush();
     if (RT_FAILURE(rc)) return rc;
-    this._send({ type: 'voteAnotherPass' });
+    this._send(SSM_EVENTS.voteAnotherPass);
     if ((this.state as SsmSaveState) === 'ABORTED') return this._fail(this.cell.context.rc as number);
     return VINF_SSM_VOTE_FOR_ANOTHER_PASS;
   }
@@ -205,7 +210,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
    * SSMLiveControl progress records, END unit, directory and footer, then the done run.
    */
   step2(): number {
-    if (!this._send({ type: 'step2' })) return this._fail(this.state === 'ABORTED' ? this.rc : VERR_SSM_INVALID_STATE);
+    if (!this._send(SSM_EVENTS.step2)) return this._fail(this.state === 'ABORTED' ? this.rc : VERR_SSM_INVALID_STATE);
     return this.finalPass();
   }
 
@@ -220,10 +225,10 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     const units = this.registry.units;
     let rc = saveDoPrepRun(this.handle, units);
     if (!RT_FAILURE(rc)) {
-      this._send({ type: 'prepDone' });
+      this._send(SSM_EVENTS.prepDone);
       rc = saveDoExecRun(this.handle, this.writer, units);
       if (!RT_FAILURE(rc)) rc = saveDoFinalization(this.handle, this.writer, units);
-      if (!RT_FAILURE(rc)) this._send({ type: 'execDone' });
+      if (!RT_FAILURE(rc)) this._send(SSM_EVENTS.execDone);
     }
     if (RT_FAILURE(rc)) this._fail(rc);
     rc = this.doneRun();
@@ -251,7 +256,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
       this.writer.abort(this.handle.isCancelled);
       if (!this.doneRunDone) this.doneRun();
     }
-    this._send({ type: 'close' });
+    this._send(SSM_EVENTS.close);
     // The handle is freed (ssmR3SaveDoClose): the units keep their registration, not this save's fCalled/offStream/fDoneLive.
     this.registry.resetUnits();
     if (complete) {
@@ -263,7 +268,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
 
   /** SSMR3Cancel on this handle: the machine decides between success and VERR_SSM_ALREADY_CANCELLED. */
   cancel(): number {
-    if (this._send({ type: 'cancel' })) {
+    if (this._send(SSM_EVENTS.cancel)) {
       this.handle.cancel();
       return VINF_SUCCESS;
     }
