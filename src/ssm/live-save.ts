@@ -135,7 +135,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
   prepRun(): number {
     if (!this._send(SSM_EVENTS.livePrep)) return this._fail(VERR_SSM_INVALID_STATE);
     for (const unit of this.registry.units) {
-      const livePrep = unit.callbacks.livePrep;
+      const livePrep = unit._callbacks.livePrep;
       if (!livePrep) continue;
       const rc = callUnit(this.handle, unit, () => livePrep(this.handle));
       if (RT_FAILURE(rc)) return this._fail(rc);
@@ -152,7 +152,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     const pass = this.pass;
     const start = this.writer.offStream;
     for (const unit of this.registry.units) {
-      const liveExec = unit.callbacks.liveExec;
+      const liveExec = unit._callbacks.liveExec;
       if (!liveExec || unit.doneLive) continue;
       if (this.handle.isCancelled) return this._fail(VERR_SSM_CANCELLED);
       this.handle.state = 'LIVE_EXEC';
@@ -176,7 +176,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     this.handle.reportedLivePercent = 101;
     let another = false;
     for (const unit of this.registry.units) {
-      const liveVote = unit.callbacks.liveVote;
+      const liveVote = unit._callbacks.liveVote;
       if (!liveVote || unit.doneLive) continue;
       const rc = callUnit(this.handle, unit, () => liveVote(this.handle, pass));
       if (rc === VINF_SUCCESS) continue;

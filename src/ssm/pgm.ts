@@ -22,7 +22,7 @@ import {
 import type { SsmHandle } from './handle.js';
 import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live/live-info.js';
-import { unitOwner, type SsmUnitOptions } from './units.js';
+import { sharedCallbacks, unitOwner, type SsmUnitOptions } from './units.js';
 import { defineCodes, persistable } from '../persist/registry.js';
 
 export const PGM_UNIT_NAME = 'pgm';
@@ -73,7 +73,7 @@ interface PgmUnitState extends VoteState, LoadState {
 /** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0): shared callbacks, owned by (ram, state). */
 export function pgmUnit(ram: GuestRam): SsmUnitOptions {
   const owner: PgmUnitState = { ram, bestMs: Infinity, passesSinceBest: 0, lastPass: -1, idleZeroPages: 0 };
-  return { name: PGM_UNIT_NAME, instance: 0, version: PGM_UNIT_VERSION, cbGuess: ram.sizeBytes, owner, ...PGM_CALLBACKS };
+  return { name: PGM_UNIT_NAME, instance: 0, version: PGM_UNIT_VERSION, cbGuess: ram.sizeBytes, owner, table: PGM_TABLE };
 }
 
 /** A new save's vote bookkeeping (the live save's, cleared again when it is done). */
@@ -117,6 +117,8 @@ const PGM_CALLBACKS = defineCodes('ssm.pgm', {
     return new PgmLoadSlices(ssm, state.ram, version, pass, state);
   },
 });
+/** The unit's callback table, shared by every VM's pgm unit. */
+const PGM_TABLE = sharedCallbacks(PGM_UNIT_NAME, PGM_CALLBACKS);
 
 function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {
   const bandwidth = ssm.liveInfo?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;
