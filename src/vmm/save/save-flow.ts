@@ -19,7 +19,7 @@ import { bindCode, defineCodes, persistable } from '../../persist/registry.js';
 import { emitCellEdge } from '../../sched/cell-edges.js';
 import { sharedEvents, type MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
-import type { TimerAction, TimerTarget } from '../../sched/scheduler.js';
+import type { TimerTarget } from '../../sched/scheduler.js';
 import {
   RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
 } from '../../status.js';
@@ -137,8 +137,6 @@ export class SaveFlow implements TimerTarget, CellOwner {
    * a restored flow reports its progress on vm.progress$ only (docs/snapshot.md).
    */
   onProgress: ((percent: number) => void) | undefined;
-  /** The thread step that resumes the flow (a record, posted after a timer or a transfer). */
-  readonly resumeStep: TimerAction;
 
   constructor(
     readonly op: 'save' | 'teleport',
@@ -152,7 +150,11 @@ export class SaveFlow implements TimerTarget, CellOwner {
     // The flow owns its cell: the edges reach the VM through the flow's pool, no listener bound per flow or copy.
     this.cell = new OwnedCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${pool.vm.id}/${op}-${thread.id}`, this);
     this.id = `${thread.id}/${op}`;
-    this.resumeStep = { target: this, event: 'step' };
+  }
+
+  /** The flow resumes as its thread's next step (a record posted per wait: the flow keeps none between waits). */
+  postResume(): void {
+    this.thread.post({ target: this, event: 'step' });
   }
 
   /** An edge of the flow's machine, on the VM's event stream. */
@@ -169,7 +171,7 @@ export class SaveFlow implements TimerTarget, CellOwner {
 
   /** 'delay': a timer ran out, the flow goes on as the thread's next step; 'step': that step. */
   timerFired(event: string): void {
-    if (event === 'delay') this.thread.post(this.resumeStep);
+    if (event === 'delay') this.postResume();
     else resume(this, VINF_SUCCESS);
   }
 }
@@ -231,7 +233,7 @@ const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.cell.value 
  */
 const FLOW_CODE = defineCodes('save.flow', {
   resume,
-  postResume: (flow: SaveFlow): void => flow.thread.post(flow.resumeStep),
+  postResume: (flow: SaveFlow): void => flow.postResume(),
   start: startSaveFlow,
 });
 
@@ -283,7 +285,7 @@ function onEmt0(flow: SaveFlow, fn: ReqFn, wait: Wait): void {
 /** The flow resumes as the thread's next step. */
 function post(flow: SaveFlow, wait: Wait): void {
   go(flow, wait);
-  flow.thread.post(flow.resumeStep);
+  flow.postResume();
 }
 
 /** The flow resumes as a thread step once `delayNs` of GIP time passed. */
