@@ -2,10 +2,13 @@
  * CPU µs per world copy (copyGraph) over many copies, GC included: the race's mid-run world on 4 vCPUs (A:
  * powerOn → suspend, B: powerOff; half-way along choice 0). bench/snapshot.ts takes medians of small batches,
  * which mostly leave the collector out; this one divides the whole run's CPU time. `drop`: each copy is garbage
- * at once; `keep`: the last 256 stay alive (a frontier). Compare with and without
+ * at once; `keep`: the last 256 stay alive (a frontier); `chain`: each copy is copied next, as the checker copies
+ * worlds it has just made (their objects are new to the copier's identity table: no identity hash yet). Compare with and without
  * `node --no-allocation-site-pretenuring` (the checker CLI's setting, src/check/gc-tuning.ts).
  *
- * Run: npx tsx bench/copy-world.ts [copies] [drop|keep] [scenario json]
+ * objectsPerCopy: the objects and functions a copy makes (reachable from it, not from the original).
+ *
+ * Run: npx tsx bench/copy-world.ts [copies] [drop|keep|chain] [scenario json]
  */
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
@@ -19,6 +22,25 @@ for (const w = World.build(spec, { properties: [] }); !w.terminal; total++) w.st
 const world = World.build(spec, { properties: [] });
 for (let i = 0; i < total >> 1; i++) world.step(0);
 
+/** Objects and functions reachable from `root` (own enumerable fields, Map and Set members). */
+function reachable(root: unknown): Set<unknown> {
+  const seen = new Set<unknown>();
+  const queue = [root];
+  while (queue.length) {
+    const v = queue.pop();
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) continue;
+    seen.add(v);
+    if (typeof v === 'function') continue;
+    if (v instanceof Map) v.forEach((x, k) => queue.push(k, x));
+    else if (v instanceof Set) v.forEach((x) => queue.push(x));
+    else for (const key of Object.keys(v)) queue.push((v as Record<string, unknown>)[key]);
+  }
+  return seen;
+}
+const before = reachable(world);
+let objectsPerCopy = 0;
+for (const v of reachable(copyGraph(world))) if (!before.has(v)) objectsPerCopy++;
+
 const cpuUs = (): number => {
   const usage = process.cpuUsage();
   return usage.user + usage.system;
@@ -27,5 +49,6 @@ const kept: unknown[] = [];
 for (let i = 0; i < 2_000; i++) copyGraph(world); // warm up
 const t0 = cpuUs();
 if (mode === 'keep') for (let i = 0; i < copies; i++) kept[i & 255] = copyGraph(world);
+else if (mode === 'chain') for (let i = 0, w = world; i < copies; i++) w = copyGraph(w);
 else for (let i = 0; i < copies; i++) copyGraph(world);
-console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10 }));
+console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10, objectsPerCopy }));

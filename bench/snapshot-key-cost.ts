@@ -37,7 +37,7 @@ for (const [name, input] of SCENARIOS) {
   const scenario = parseScenario(input);
   const worlds = worldsOf(input);
   const hand = new Explorer(scenario, { symmetry: false, liveness: false, por: false });
-  const snap = new Explorer(scenario, { stateKey: 'snapshot', liveness: false, por: false });
+  const snap = new Explorer(scenario, { stateKey: 'snapshot', symmetry: false, liveness: false, por: false });
   const time = { hand: 0, snapshot: 0 };
   for (let r = 0; r < rounds; r++) {
     for (const [which, x] of (r % 2 ? [['hand', hand], ['snapshot', snap]] : [['snapshot', snap], ['hand', hand]]) as [keyof typeof time, Explorer][]) {

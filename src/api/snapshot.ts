@@ -22,8 +22,10 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * 5 — a GVMM handle cell is an OwnedCell whose owner record holds the listening VM (no gvmm.handleEdge binding),
  * a checker world's pool names packets through its `watcher` field, its calls report to their client and its
  * check.world.ssmCancel is unbound (finds the world through the VM).
+ * 6 — an operation's call reports as itself: a request call holds it as `done` (no doneId in the function table),
+ * and a call not yet started holds its operation as code plus `opArgs` (no bound external.reqCallStart).
  */
-export const SNAPSHOT_VERSION = 5;
+export const SNAPSHOT_VERSION = 6;
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

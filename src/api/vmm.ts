@@ -87,11 +87,11 @@ export class Vmm implements VmmHost {
       const policy = options.policy ?? (options.seed !== undefined ? { kind: 'seeded', seed: options.seed } : { kind: 'first' });
       this.sched = new DeterministicScheduler({ policy });
     }
-    this.config = {
+    this.config = Object.freeze({
       clock: this.sched.mode === 'real-time' ? 'real' : 'virtual',
       fidelity: this.fidelity,
-      ...(options.gvmm ? { gvmm: options.gvmm } : {}),
-    };
+      ...(options.gvmm ? { gvmm: Object.freeze({ ...options.gvmm, ...(options.gvmm.config ? { config: Object.freeze({ ...options.gvmm.config }) } : {}) }) } : {}),
+    }); // frozen (never changes): world copies share it
     attachHost(this, options);
     const { hooks, components } = options;
     this.implementations = isData(hooks, this.functions) && isData(components, this.functions) ? { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}) } : null;

@@ -28,11 +28,11 @@ export interface ExploreOptions {
   timeLimitMs?: number;
   /** Partial-order reduction (default on). */
   por?: boolean;
-  /** Symmetry reduction over interchangeable vCPUs, applied only where sound (default on; 'hand' key only). */
+  /** Symmetry reduction over interchangeable vCPUs, applied only where sound (default on; either key). */
   symmetry?: boolean;
   /**
-   * Which state key merges states: 'hand' (default: state-key.ts, with symmetry) or 'snapshot' (the world's
-   * snapshot graph in walk order, history fields left out: snapshot-key.ts; no vCPU renaming).
+   * Which state key merges states: 'hand' (default: state-key.ts) or 'snapshot' (the world's snapshot graph in
+   * walk order, history fields left out, vCPUs renamed with symmetry: snapshot-key.ts, key-cpus.ts).
    */
   stateKey?: 'hand' | 'snapshot';
   /** Look for fair cycles that keep a call pending (default on). */

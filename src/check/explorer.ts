@@ -73,8 +73,7 @@ export class Explorer {
       coverage: this.coverage,
       ...(options.engine ? { engine: options.engine } : {}),
     };
-    // The snapshot key walks the graph as it is: it has no vCPU renaming (snapshot-key.ts).
-    this.symmetry = symmetryOf(scenario, options.stateKey === 'snapshot' ? false : (options.symmetry ?? true));
+    this.symmetry = symmetryOf(scenario, options.symmetry ?? true);
     this.liveness = options.liveness ?? true ? new LivenessGraph() : null;
     this.maxStates = options.maxStates ?? DEFAULTS.maxStates;
     this.maxDepth = options.maxDepth ?? DEFAULTS.maxDepth;
@@ -142,7 +141,7 @@ export class Explorer {
 
   /** The world's key into key.hi / key.lo. */
   hash(world: World): void {
-    if (this.options.stateKey === 'snapshot') encodeSnapshot(world, this.key, world.sched.clock.nowNs());
+    if (this.options.stateKey === 'snapshot') encodeSnapshot(world, this.key, world.sched.clock.nowNs(), this.symmetry.order(world));
     else encodeWorld(world, this.key, this.symmetry.order(world) ?? identityOrder(world.core.cCpus));
     this.key.hash();
   }

@@ -7,6 +7,7 @@ import { planOf, type ClassPlan } from '../persist/graph-plan.js';
 import { codeStamp } from '../persist/registry.js';
 import { CELL_FIELDS, MachineCell } from '../sched/machine-cell.js';
 import type { KeyWalk } from './key-walk.js';
+import { CLASS_CPU_FIELDS, CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, undeclared, type CpuFields, type Renaming } from './key-cpus.js';
 import { hashOf, Tag } from './key-words.js';
 import { stringHash } from './labels.js';
 
@@ -15,6 +16,8 @@ export type ClassWriter = (obj: object, walk: KeyWalk) => void;
 export interface Compiled {
   readonly keys: readonly string[];
   readonly write: ClassWriter;
+  /** With a vCPU renaming: the fields key-cpus.ts declares go through it (refuses an undeclared class). */
+  readonly renamed: ClassWriter;
 }
 
 /** Two 32-bit hashes of a machine snapshot's value and context, by snapshot (snapshots are immutable, interned). */
@@ -30,24 +33,60 @@ const second = (text: string): number => {
  * but history, a code-table listener) without building that record: the snapshot as its JSON (the cell's memo
  * interns snapshots by the same JSON, so equal JSON is one state of the machine), hashed once per snapshot.
  */
-function cellWriter(extra: readonly string[], shape: number): ClassWriter {
+function cellWriter(extra: readonly string[], shape: number, renamed: boolean): ClassWriter {
   return (obj, k) => {
     const cell = obj as MachineCell;
     k.w(Tag.Shape);
     k.w(shape);
     k.value(cell.machine);
     const snapshot = cell.snapshot;
-    let digest = snapshotDigests.get(snapshot);
-    if (digest === undefined) {
-      const json = JSON.stringify([snapshot.value, snapshot.context ?? null]);
-      digest = [stringHash(json), second(json)];
-      snapshotDigests.set(snapshot, digest);
-    }
+    const digest = renamed ? renamedDigest(cell, k.renaming!) : digestOf(snapshot);
     k.w(digest[0]);
     k.w(digest[1]);
     for (const key of extra) k.value((cell as unknown as Record<string, unknown>)[key]);
     k.value(codeStamp(cell.listener) ? cell.listener : undefined);
   };
+}
+
+function digestOf(snapshot: MachineCell['snapshot']): [number, number] {
+  let digest = snapshotDigests.get(snapshot);
+  if (digest === undefined) {
+    digest = digestOfJson(JSON.stringify([snapshot.value, snapshot.context ?? null]));
+    snapshotDigests.set(snapshot, digest);
+  }
+  return digest;
+}
+
+const digestOfJson = (json: string): [number, number] => [stringHash(json), second(json)];
+
+/** Per snapshot, per renaming (its canonical order as text): the digest of the context with CPU ids renamed. */
+const renamedDigests = new WeakMap<object, Map<string, [number, number]>>();
+
+/** A cell's digest with the CPU ids in its context renamed (MACHINE_CPU_CONTEXT; a machine without an entry is refused). */
+function renamedDigest(cell: MachineCell, renaming: Renaming): [number, number] {
+  const id = (cell.machine as { id?: string }).id ?? '?';
+  const fields = MACHINE_CPU_CONTEXT[id];
+  if (!fields) throw undeclared(`machine '${id}'`);
+  const snapshot = cell.snapshot;
+  if (Object.keys(fields).length === 0) return digestOf(snapshot);
+  let byOrder = renamedDigests.get(snapshot);
+  if (!byOrder) renamedDigests.set(snapshot, (byOrder = new Map()));
+  const order = renaming.canonical.join();
+  let digest = byOrder.get(order);
+  if (digest === undefined) {
+    const context = renameData({ fields }, snapshot.context ?? null, renaming);
+    digest = digestOfJson(JSON.stringify([snapshot.value, context]));
+    byOrder.set(order, digest);
+  }
+  return digest;
+}
+
+/** A class's declared CPU fields (key-cpus.ts), refusing a field whose name says CPU and is not declared. */
+export function cpuFieldsOf(name: string, keys: readonly string[]): CpuFields {
+  const fields = CLASS_CPU_FIELDS[name];
+  if (!fields) throw undeclared(`class ${name}`);
+  for (const key of keys) if (CPU_NAMED.test(key) && !fields[key]) throw undeclared(`field ${name}.${key}`);
+  return fields;
 }
 
 /**
@@ -62,21 +101,38 @@ export function compile(proto: object, first: object): Compiled | null {
   for (const key in first) keys.push(key);
   if (first instanceof MachineCell) {
     const extra = keys.filter((key) => !CELL_FIELDS.has(key) && !plan.unkeyed?.has(key));
-    return { keys, write: cellWriter(extra, hashOf(`${name}(${extra.join(',')})`)) };
+    const shape = hashOf(`${name}(${extra.join(',')})`);
+    return { keys, write: cellWriter(extra, shape, false), renamed: withFields(name, keys, () => cellWriter(extra, shape, true)) };
   }
   if (spec.save || spec.keySave) return null;
   if (keys.includes('__proto__')) return null;
   const kept = keys.filter((key) => !plan.unkeyed?.has(key));
-  const lines = kept.map((key) => {
-    const at = `[${JSON.stringify(key)}]`;
-    const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now)` : `o${at}`;
-    if (spec.times?.includes(key)) return `k.time(${raw});`;
-    if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
-    return `v = ${raw}; if (typeof v === 'object' && v !== null) k.objectValue(v); else k.value(v);`;
-  });
   // The shape word: the class and the fields it writes, so the field names need no words of their own.
   const shape = hashOf(`${name}(${kept.join(',')})`);
-  // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
-  const body = new Function('kf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
-  return { keys, write: body(spec.keyFields ?? {}) as ClassWriter };
+  const writer = (cpus: CpuFields): ClassWriter => {
+    const lines = kept.map((key) => {
+      const at = `[${JSON.stringify(key)}]`;
+      const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now)` : `o${at}`;
+      if (cpus[key]) return `k.cpuField(cf${at}, ${raw});`;
+      if (spec.times?.includes(key)) return `k.time(${raw});`;
+      if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
+      return `v = ${raw}; if (typeof v === 'object' && v !== null) k.objectValue(v); else k.value(v);`;
+    });
+    // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
+    const body = new Function('kf', 'cf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
+    return body(spec.keyFields ?? {}, cpus) as ClassWriter;
+  };
+  return { keys, write: writer({}), renamed: withFields(name, kept, () => writer(cpuFieldsOf(name, kept))) };
+}
+
+/** The renamed writer, or one that refuses (the class has no entry in key-cpus.ts) when a renaming meets it. */
+function withFields(name: string, keys: readonly string[], make: () => ClassWriter): ClassWriter {
+  try {
+    cpuFieldsOf(name, keys);
+  } catch (e) {
+    return () => {
+      throw e;
+    };
+  }
+  return make();
 }

@@ -1,5 +1,5 @@
 /**
- * Where the snapshot key and the hand key (state-key.ts, symmetry off) part: breadth-first over every state of a
+ * Where the snapshot key and the hand key (state-key.ts) part: breadth-first over every state of a
  * scenario, each hand key must go with one snapshot key and each snapshot key with one hand key. Yields every
  * split with the two prefixes and, for a hand key with two snapshot keys, the snapshot field where they differ.
  * test/check/snapshot-key-equal.test.ts asserts there are none; bench/key-split.ts prints them.
@@ -16,10 +16,13 @@ export interface KeySplit {
   readonly diff?: { path: string; a: string; b: string } | null;
 }
 
-/** The splits, as they are met; `states` gets the hand-key state count and snapshot keys among them at the end. */
-export function* keySplits(scenario: ScenarioSpec, maxPrefixes = Number.POSITIVE_INFINITY, states?: { hand: number; snapshot: number }): Generator<KeySplit> {
-  const hand = new Explorer(scenario, { symmetry: false, liveness: false, por: false });
-  const snap = new Explorer(scenario, { stateKey: 'snapshot', liveness: false, por: false });
+/**
+ * The splits, as they are met; `states` gets the hand-key state count and snapshot keys among them at the end.
+ * With `symmetry`, both keys rename the vCPUs (where the scenario allows it) by the same canonical order.
+ */
+export function* keySplits(scenario: ScenarioSpec, maxPrefixes = Number.POSITIVE_INFINITY, states?: { hand: number; snapshot: number }, symmetry = false): Generator<KeySplit> {
+  const hand = new Explorer(scenario, { symmetry, liveness: false, por: false });
+  const snap = new Explorer(scenario, { stateKey: 'snapshot', symmetry, liveness: false, por: false });
   const snapOfHand = new Map<string, { key: string; prefix: number[] }>();
   const handOfSnap = new Map<string, { key: string; prefix: number[] }>();
   const queue: number[][] = [[]];
@@ -35,7 +38,8 @@ export function* keySplits(scenario: ScenarioSpec, maxPrefixes = Number.POSITIVE
     const byHand = snapOfHand.get(h);
     if (byHand) {
       if (byHand.key !== s) {
-        yield { kind: 'one hand key, two snapshot keys', first: byHand.prefix, second: prefix, diff: snapshotDiff(hand.rebuildAlong(byHand.prefix), world) };
+        const other = hand.rebuildAlong(byHand.prefix);
+        yield { kind: 'one hand key, two snapshot keys', first: byHand.prefix, second: prefix, diff: snapshotDiff(other, world, hand.symmetry.order(other), hand.symmetry.order(world)) };
       }
       continue;
     }

@@ -12,7 +12,9 @@ import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../pe
 import { inheritsEnumerable, planOf } from '../persist/graph-plan.js';
 import { classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from '../persist/registry.js';
 import type { KeyWriter } from './key-writer.js';
-import { compile, type Compiled } from './key-class-writers.js';
+import { compile, cpuFieldsOf, type Compiled } from './key-class-writers.js';
+import { CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, setActiveRenaming, undeclared, type CpuField, type CpuFields, type Renaming } from './key-cpus.js';
+import { MachineCell } from '../sched/machine-cell.js';
 import { hashOf, Tag } from './key-words.js';
 import { sameKeys } from '../persist/graph-copier.js';
 
@@ -46,17 +48,28 @@ export class KeyWalk {
   private buf = new Int32Array(1024);
   private n = 0;
   now = 0;
+  /** The vCPU renaming (symmetry): every CPU id key-cpus.ts declares is written renamed. Null: none. */
+  renaming: Renaming | null = null;
+  /** For snapshotDiff: where each object's words start, and the object (null: not kept). */
+  starts: { at: number; obj: object }[] | null = null;
+  /** Renamed copies written in place of their originals (their fields are renamed already). */
+  private readonly copies = new Set<object>();
 
   /** Encode the graph under `root` into `key` (reset first; call key.hash() after). */
-  encode(root: object, key: KeyWriter, now: number): void {
+  encode(root: object, key: KeyWriter, now: number, renaming: Renaming | null = null): void {
     this.now = now;
     this.buf = key.buf;
     this.n = 0;
+    this.renaming = renaming;
+    const outer = setActiveRenaming(renaming);
     try {
       this.run(root);
     } catch (e) {
       throw refusalError(e, root, 'write');
     } finally {
+      setActiveRenaming(outer);
+      this.renaming = null;
+      this.copies.clear();
       key.buf = this.buf;
       key.length = this.n;
       this.ids.clear();
@@ -77,9 +90,11 @@ export class KeyWalk {
       for (; i < this.count; i++) {
         const obj = order[i]!;
         if (deferred[i] === true) continue;
+        this.starts?.push({ at: this.n, obj });
         this.object(obj);
       }
       if (j === late.length) break;
+      this.starts?.push({ at: this.n, obj: late[j]! });
       this.unordered(late[j]!);
       j++;
     }
@@ -179,6 +194,7 @@ export class KeyWalk {
     const proto = Object.getPrototypeOf(obj) as object | null;
     if (proto === Object.prototype || proto === null) {
       this.begin(proto === null ? KIND['null-object'] : KIND.object, 0);
+      if (this.renaming && !this.copies.has(obj)) for (const key in obj) if (CPU_NAMED.test(key)) throw undeclared(`a plain object's field '${key}' (declare it where the object is held)`);
       this.fields(obj, undefined, this.plainForIn);
     } else if (proto === Array.prototype) {
       const items = obj as unknown[];
@@ -202,7 +218,7 @@ export class KeyWalk {
         writer = compile(proto, obj);
         compiled.set(proto, writer);
       }
-      if (writer !== null && sameKeys(obj, writer.keys)) writer.write(obj, this);
+      if (writer !== null && sameKeys(obj, writer.keys)) (this.renaming ? writer.renamed : writer.write)(obj, this);
       else this.classObject(obj, proto);
     }
     this.w(Tag.End);
@@ -222,17 +238,28 @@ export class KeyWalk {
       return this.w(h);
     }
     const { spec, name } = plan.entry;
-    const keyed = spec.keySave ? spec.keySave(obj) : undefined;
+    const cpus = this.renaming ? cpuFieldsOf(name, Object.keys(obj)) : undefined;
+    let keyed = spec.keySave ? spec.keySave(obj) : undefined;
     if (keyed !== undefined || spec.save) {
       this.begin(KIND.saved, hashOf(name));
+      if (this.renaming && obj instanceof MachineCell && keyed !== undefined) keyed = this.renamedCell(obj, keyed);
       return this.value(keyed !== undefined ? keyed : spec.save!(obj));
     }
     this.begin(KIND.class, hashOf(name));
-    if (spec.unordered || spec.times || spec.keyFields) return this.keyFields(obj, plan.unkeyed, spec);
+    if (spec.unordered || spec.times || spec.keyFields || cpus) return this.keyFields(obj, plan.unkeyed, spec, cpus);
     this.fields(obj, plan.unkeyed, plan.forIn);
   }
 
-  private keyFields(obj: object, skip: ReadonlySet<string> | undefined, spec: ClassSpec): void {
+  /** A machine cell's key record (MachineCell's keySave) with the CPU ids of its context renamed. */
+  private renamedCell(cell: MachineCell, keyed: unknown): unknown {
+    const id = (cell.machine as { id?: string }).id ?? '?';
+    const fields = MACHINE_CPU_CONTEXT[id];
+    if (!fields) throw undeclared(`machine '${id}'`);
+    const record = keyed as { context: unknown };
+    return { ...record, context: renameData({ fields }, record.context, this.renaming!) };
+  }
+
+  private keyFields(obj: object, skip: ReadonlySet<string> | undefined, spec: ClassSpec, cpus?: CpuFields): void {
     const { unordered, times, keyFields } = spec;
     const record = obj as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
@@ -241,10 +268,25 @@ export class KeyWalk {
       this.w(hashOf(key));
       const as = keyFields?.[key];
       const v = as ? as(obj, record[key], this.now) : record[key];
-      if (times?.includes(key)) this.time(v);
+      if (cpus?.[key]) this.cpuField(cpus[key], v);
+      else if (times?.includes(key)) this.time(v);
       else if (unordered?.includes(key)) this.unorderedField(v);
       else this.value(v);
     }
+  }
+
+  /**
+   * A field holding CPU ids (key-cpus.ts) under the renaming: written renamed. An object renamed is a copy
+   * written in place of the original, which is then known by the copy's number; an original met before by a
+   * path that did not rename it would be written twice, differently: refused.
+   */
+  cpuField(decl: CpuField, v: unknown): void {
+    const out = renameData(decl, v, this.renaming!);
+    if (out === v || typeof v !== 'object' || v === null) return this.value(out);
+    if (this.ids.has(v)) throw undeclared(`an object holding CPU ids, met before the field that declares it,`);
+    this.copies.add(out as object);
+    this.objectValue(out as object);
+    this.ids.set(v, this.ids.get(out as object)!);
   }
 
   /** A `times` field's value: relative to now. */

@@ -74,6 +74,8 @@ export interface ReqLabel {
 /** Who is stepping, as the world says (a field, not a closure: labels are part of a world's snapshot). */
 export interface StepHost {
   readonly stepping: Steppable | null;
+  /** The clients (the World's), for the key: only a call in flight names packets still to come. */
+  readonly clients?: readonly { readonly pending: CallRef | null }[];
 }
 
 export class Labels implements ReqPoolWatcher {
@@ -210,5 +212,7 @@ persistable('Labels', Labels, {
     reqs: (_labels, reqs: Map<VmReq, ReqLabel>) => new Map([...reqs].filter(([req]) => req.state !== 'FREE')),
     // Keyed by instance id (a counter): the key keys the live instances' labels by the instance itself.
     rendezvous: (labels, byId: Map<string, ReqLabel>) => new Map(labels.core.rendezvousStack.filter((rv) => byId.has(rv.id)).map((rv) => [rv, byId.get(rv.id)!])),
+    // Where a call in flight is in its flow (the packets it used, as the hand key reads it); a finished call's count names nothing to come.
+    allocs: (labels, allocs: Map<string, number>) => new Map((labels.host.clients ?? []).flatMap((c) => (c.pending ? [[c.pending.label, allocs.get(c.pending.label) ?? 0]] : []))),
   },
 });

@@ -12,12 +12,14 @@
  * their own `encode` (World's keyFields). So on the suite's scenarios this key merges exactly the states the hand
  * key does (test/check/snapshot-key-equal.test.ts); `snapshotDiff` names the first path where two worlds part.
  * The explorer's key is the fused walk of key-walk.ts (the same rules, compiled per class, no strings); this
- * file's generic walk (encodeGraph through a word sink) stays for snapshotDiff, which names fields. The snapshot
- * key has no vCPU renaming yet, so the explorer keeps the hand key by default (bench/check-snapshot-key.ts).
+ * file's generic walk (encodeGraph through a word sink) stays for snapshotDiff, which names fields. With symmetry
+ * the walk renames vCPUs (symmetry.ts's canonical order; key-cpus.ts says where CPU ids are). It costs 1.3–2.3×
+ * the hand key's explorer time, so the explorer keeps the hand key by default (bench/check-snapshot-key.ts).
  */
 import { encodeGraph, type GraphSink, type Primitive } from '../persist/graph.js';
-import type { KeyWriter } from './key-writer.js';
+import { KeyWriter } from './key-writer.js';
 import { KeyWalk } from './key-walk.js';
+import type { Renaming } from './key-cpus.js';
 import { hashOf, Tag } from './key-words.js';
 
 const scratch = new Float64Array(1);
@@ -93,11 +95,11 @@ class WordSink implements GraphSink {
 let idle: KeyWalk | null = new KeyWalk();
 
 /** Encode the graph under `root` into `key` (reset first; call key.hash() after). */
-export function encodeSnapshot(root: object, key: KeyWriter, now = 0): void {
+export function encodeSnapshot(root: object, key: KeyWriter, now = 0, renaming: Renaming | null = null): void {
   const walk = idle ?? new KeyWalk(); // (a walk inside a walk gets its own)
   idle = null;
   try {
-    walk.encode(root, key, now);
+    walk.encode(root, key, now, renaming);
   } finally {
     idle = walk;
   }
@@ -108,7 +110,8 @@ export function encodeSnapshot(root: object, key: KeyWriter, now = 0): void {
  * field, and what each side has there. Empty when the snapshots are equal. A hand-key merge that differs here is
  * a history field to declare, or state the hand key forgot.
  */
-export function snapshotDiff(a: object, b: object): { path: string; a: string; b: string } | null {
+export function snapshotDiff(a: object, b: object, ra?: Renaming | null, rb?: Renaming | null): { path: string; a: string; b: string } | null {
+  if (ra || rb) return renamedDiff(a, b, ra ?? null, rb ?? null);
   const la = leaves(a);
   const lb = leaves(b);
   for (let i = 0; i < Math.max(la.length, lb.length); i++) {
@@ -116,6 +119,35 @@ export function snapshotDiff(a: object, b: object): { path: string; a: string; b
     const y = lb[i];
     if (x && y && x.word === y.word) continue;
     return { path: x?.path ?? y?.path ?? '?', a: x ? x.what : '(end)', b: y ? y.what : '(end)' };
+  }
+  return null;
+}
+
+/**
+ * Where two renamed walks (the fused walk: no field names) part: the object being written there (its class and
+ * number) and the word offset in it.
+ */
+function renamedDiff(a: object, b: object, ra: Renaming | null, rb: Renaming | null): { path: string; a: string; b: string } | null {
+  const walk = (root: object, r: Renaming | null) => {
+    const w = new KeyWalk();
+    const key = new KeyWriter();
+    w.starts = [];
+    w.encode(root, key, nowOf(root), r);
+    return { words: key.buf.slice(0, key.length), starts: w.starts };
+  };
+  const x = walk(a, ra);
+  const y = walk(b, rb);
+  const n = Math.max(x.words.length, y.words.length);
+  for (let i = 0; i < n; i++) {
+    if (x.words[i] === y.words[i]) continue;
+    const where = (s: typeof x.starts) => {
+      let k = s.length - 1;
+      while (k > 0 && s[k]!.at > i) k--;
+      const obj = s[k]?.obj;
+      const name = Object.getPrototypeOf(obj ?? {})?.constructor?.name;
+      return obj ? `#${k} ${name && name !== 'Object' ? name : `{${Object.keys(obj).join(',')}}`} +${i - s[k]!.at}` : '?';
+    };
+    return { path: `${where(x.starts)} / ${where(y.starts)}`, a: String(x.words[i]), b: String(y.words[i]) };
   }
   return null;
 }

@@ -71,6 +71,8 @@ export function symmetryOf(scenario: ScenarioSpec, wanted: boolean): Symmetry {
  * rendezvous, and its EMT's timers with their place in the timer queue (which of two equal deadlines fires
  * first). Two vCPUs with equal signatures are then alike in every part of the key, so the index order between
  * them does not change the key, and symmetric states get one key (the key audit checks it: missedMerges).
+ * The snapshot key renames by the same order (key-cpus.ts): any order keeps it sound, since it writes the whole
+ * world renamed; a signature that missed some state would only cost merges.
  */
 function canonicalOrder(world: World, key: KeyWriter): CpuOrder {
   const core = world.core;

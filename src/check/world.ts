@@ -28,6 +28,7 @@ import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } f
 import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
 import { bindCode, defineCodes, persistable } from '../persist/registry.js';
+import { renamedCpu } from './key-cpus.js';
 import { KeyWriter } from './key-writer.js';
 
 /** A deliberately broken engine (tests only): fault flags and machine variants. */
@@ -386,11 +387,10 @@ persistable('World', World as unknown as abstract new () => World, {
 });
 
 const monitorKey = new KeyWriter();
-const sameCpu = (c: number): number => c;
 
-/** What the monitors keep, as their `encode` words (no vCPU renaming: the snapshot key has no symmetry). */
+/** What the monitors keep, as their `encode` words (CPU ids as the snapshot key's walk renames them). */
 function monitorWords(monitors: readonly Monitor[]): number[] {
   monitorKey.reset();
-  for (const monitor of monitors) monitor.encode?.(monitorKey, sameCpu);
+  for (const monitor of monitors) monitor.encode?.(monitorKey, renamedCpu);
   return monitorKey.snapshot();
 }

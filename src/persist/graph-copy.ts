@@ -53,6 +53,9 @@ interface Shape {
 const shapes = new Map<object | null, Shape>();
 let shapesGeneration = -1;
 let shapesConstants = -1;
+/** The shapes of plain objects and arrays (half of what a copy meets), without the Map probe. */
+let plainShape: Shape | undefined;
+let arrayShape: Shape | undefined;
 
 function shapeOf(proto: object | null): Shape {
   let fill: Fill;
@@ -75,6 +78,8 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
     shapes.clear();
     shapesGeneration = classGeneration();
     shapesConstants = unfrozenConstantPrototypes.size;
+    plainShape = shapeOf(Object.prototype);
+    arrayShape = shapeOf(Array.prototype);
   }
   const copier = new Copier(options.userName);
   try {
@@ -83,8 +88,16 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
     return copy;
   } catch (e) {
     throw refusalError(e, root, 'copy');
+  } finally {
+    copier.release();
   }
 }
+
+/**
+ * The todo list of the last copy, emptied, for the next: a list grown anew per copy (four slots per object) is
+ * as much garbage as the identity Map, and garbage is what makes the checker's collector run.
+ */
+let spareTodo: unknown[] | null = null;
 
 /** Deeply frozen objects met so far (frozen is forever: a verdict never changes, so it is cached). */
 const immutable = new WeakMap<object, boolean>();
@@ -123,12 +136,25 @@ const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || 
 class Copier {
   private readonly copies = new Map<object, object>();
   /** Shells to fill, four slots each: source, shell, Fill, shape. */
-  private readonly todo: unknown[] = [];
+  private readonly todo: unknown[] = spareTodo ?? [];
+  private todoLength = 0;
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
   /** Pairs: revive, object (discovery order). */
   private readonly revives: unknown[] = [];
+  /** The Map or Set being filled (copyMapEntry, copySetMember). */
+  into: object | null = null;
 
-  constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {}
+  constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {
+    spareTodo = null; // this copy's (a copy made from a hook while it runs makes its own)
+  }
+
+  /** Give the todo list back for the next copy, emptied (it must not keep this copy's objects alive). */
+  release(): void {
+    const todo = this.todo;
+    for (let i = 0; i < this.todoLength; i++) todo[i] = undefined;
+    this.todoLength = 0;
+    spareTodo = todo;
+  }
 
   readonly clone = (v: unknown): unknown => {
     switch (typeof v) {
@@ -146,7 +172,7 @@ class Copier {
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
     const todo = this.todo;
-    for (let i = 0; i < todo.length; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as Shape);
+    for (let i = 0; i < this.todoLength; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as Shape);
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
     const revives = this.revives;
     for (let i = revives.length - 2; i >= 0; i -= 2) (revives[i] as (obj: object) => void)(revives[i + 1] as object);
@@ -163,26 +189,26 @@ class Copier {
       for (const a of stamp.args) args.push(this.clone(a));
       return copy;
     }
-    this.copies.set(fn, fn);
-    return fn;
+    return fn; // shared: no table entry (meeting it again costs a stamp lookup, an entry costs more)
   }
 
   /** An object met for the first time: its shell (filled later), or itself when immutable. */
   private meet(src: object): object {
     const proto = Object.getPrototypeOf(src) as object | null;
-    const shape = shapes.get(proto) ?? shapeOf(proto);
+    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
     const frozen = Object.isFrozen(src);
-    if ((frozen || shape.constants) && constantName(src) !== undefined) return this.share(src);
+    // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
+    if ((frozen || shape.constants) && constantName(src) !== undefined) return src;
     let dst: object;
     let fill = shape.fill;
     switch (fill) {
       case Fill.Spread:
-        if (frozen && isImmutable(src)) return this.share(src);
+        if (frozen && isImmutable(src)) return src;
         // A spread copies every field at once (V8 clones the shape); fill then replaces the references.
         dst = { ...src };
         break;
       case Fill.Array:
-        if (frozen && isImmutable(src)) return this.share(src);
+        if (frozen && isImmutable(src)) return src;
         // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
         // references. An empty one needs no fill.
         dst = (src as unknown[]).slice();
@@ -200,7 +226,7 @@ class Copier {
         break;
       }
       case Fill.Plain:
-        if (frozen && isImmutable(src)) return this.share(src);
+        if (frozen && isImmutable(src)) return src;
         dst = proto === null ? Object.create(null) : {};
         break;
       case Fill.Map:
@@ -216,7 +242,13 @@ class Copier {
       }
     }
     this.copies.set(src, dst);
-    this.todo.push(src, dst, frozen ? fill | Fill.Frozen : fill, shape);
+    const todo = this.todo;
+    const n = this.todoLength;
+    todo[n] = src;
+    todo[n + 1] = dst;
+    todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
+    todo[n + 3] = shape;
+    this.todoLength = n + 4;
     return dst;
   }
 
@@ -250,10 +282,14 @@ class Copier {
         break;
       }
       case Fill.Map:
-        (src as Map<unknown, unknown>).forEach((v, k) => (dst as Map<unknown, unknown>).set(isRef(k) ? clone(k) : k, isRef(v) ? clone(v) : v));
+        // The copier as forEach's `this` (the shell in `into`): no closure per Map. clone only meets, never fills,
+        // so `into` stays this Map's until the loop ends.
+        this.into = dst;
+        (src as Map<unknown, unknown>).forEach(copyMapEntry, this);
         break;
       case Fill.Set:
-        (src as Set<unknown>).forEach((v) => (dst as Set<unknown>).add(isRef(v) ? clone(v) : v));
+        this.into = dst;
+        (src as Set<unknown>).forEach(copySetMember, this);
         break;
       case Fill.Compiled:
         shape.compiled!.copy(src, dst, clone);
@@ -268,6 +304,14 @@ class Copier {
     }
     if (fill & Fill.Frozen) Object.freeze(dst);
   }
+}
+
+function copyMapEntry(this: Copier, v: unknown, k: unknown): void {
+  (this.into as Map<unknown, unknown>).set(isRef(k) ? this.clone(k) : k, isRef(v) ? this.clone(v) : v);
+}
+
+function copySetMember(this: Copier, v: unknown): void {
+  (this.into as Set<unknown>).add(isRef(v) ? this.clone(v) : v);
 }
 
 /**

@@ -234,5 +234,7 @@ function inherit(proto: object, spec: ClassSpec): ClassSpec {
 
 export const registeredClass = (obj: object): RegisteredClass | undefined => classByPrototype.get(Object.getPrototypeOf(obj) as object);
 export const registeredClassByName = (name: string): RegisteredClass | undefined => classByName.get(name);
+/** Every registered class name (for tests that check a table covers them all). */
+export const registeredClassNames = (): string[] => [...classByName.keys()];
 /** The registered class whose instances have prototype `proto` (one map lookup; the graph code caches on it). */
 export const registeredPrototype = (proto: object | null): RegisteredClass | undefined => (proto === null ? undefined : classByPrototype.get(proto));

@@ -17,7 +17,11 @@ export class PendingTimer {
   ) {}
 }
 // The label names the timer in recorded choices (`ext.4/pass.0`: thread ids) and decides nothing: the action does.
-persistable('PendingTimer', PendingTimer, { history: ['id', 'label'], times: ['dueNs'] });
+persistable('PendingTimer', PendingTimer, {
+  history: ['id', 'label'],
+  times: ['dueNs'],
+  keyFields: { action: (_timer, action: TimerAction) => (typeof action === 'object' && action.target.keyEvent ? { ...action, event: action.target.keyEvent(action.event) } : action) },
+});
 
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export class TimerHeap {

@@ -6,14 +6,14 @@
  * here to the live save of this VM.
  */
 import { Subject } from 'rxjs';
-import { bindCode, defineCodes, persistable } from '../persist/registry.js';
+import { defineCodes, persistable } from '../persist/registry.js';
 import {
   VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_SSM_NO_PENDING_OPERATION,
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
 } from '../status.js';
 import { CPU_EVENT } from '../vmm/vm-core.js';
 import { VMCPU_FF_REQUEST } from '../vmm/ff.js';
-import type { VmCore, VmListener } from '../vmm/vm-core.js';
+import type { VmCore, VmObserver, VmTraceEvent } from '../vmm/vm-core.js';
 import type { Operation } from '../vmm/external.js';
 import type { ReqPool } from '../vmm/requests.js';
 import type { SavedStatePort, SaveDriver, SaveSink, SaveStart } from '../vmm/save/ports.js';
@@ -50,13 +50,11 @@ export interface VmSavedState extends SavedStatePort {
  * checker) never save or load, and the registry with its units is a good part of a new VM's allocations.
  * The registry starts with the same units in the same order whenever it is made.
  */
-class SavedState implements VmSavedState {
+class SavedState implements VmSavedState, VmObserver {
   readonly execNs: number[];
   /** When each vCPU entered STARTED_EXEC (null: not executing), for execNs. */
   readonly execSince: (number | null)[];
   readonly saveFlows: SaveFlow[] = [];
-  /** This context's listener on the VM (code bound to it; the VM's listener set is a host attachment). */
-  private listener: VmListener | null = null;
   private _registry: SsmUnitRegistry | null = null;
   private _progress: Subject<SsmProgressEvent> | null = null;
 
@@ -100,8 +98,25 @@ class SavedState implements VmSavedState {
    * after a restore once the VM's listener set is back (VmCore's revive), since a snapshot does not carry it.
    */
   reattach(): void {
-    this.listener ??= Object.assign(bindCode(SAVED_STATE_LISTENER.onVmEvent, this), { detail: SAVED_STATE_LISTENER.noDetail });
-    this.vm.listeners.add(this.listener);
+    this.vm.listeners.add(this); // listens as itself (VmObserver): a world copy's revive binds nothing
+  }
+
+  /** The guest stops (guest RAM) and each vCPU's time in STARTED_EXEC (execNs). */
+  heard(event: VmTraceEvent): void {
+    if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) this.ram.guestStopped();
+    if (event.kind === 'cpu-state') {
+      const since = this.execSince;
+      if (event.to === 'STARTED_EXEC') since[event.cpu] = event.tNs;
+      else if (event.from === 'STARTED_EXEC' && since[event.cpu] !== null) {
+        this.execNs[event.cpu]! += event.tNs - since[event.cpu]!;
+        since[event.cpu] = null;
+      }
+    }
+  }
+
+  /** State and vCPU-state changes only. */
+  wantsDetail(): boolean {
+    return false;
   }
 
   startSave(options: SaveStart): SaveDriver {
@@ -123,7 +138,7 @@ class SavedState implements VmSavedState {
 
 /** The progress subject is a host attachment (its subscribers are the embedder's): a restore makes a new one on first use. */
 // The save flows in progress: a set (the order they started in decides nothing).
-persistable('SavedState', SavedState, { transient: ['_progress', 'listener'], unordered: ['saveFlows'] });
+persistable('SavedState', SavedState, { transient: ['_progress'], unordered: ['saveFlows'] });
 
 const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
 
@@ -161,22 +176,6 @@ export function attachSavedState(vm: VmCore, options: { ram?: GuestRamOptions } 
   state.reattach();
   return state;
 }
-
-/** The VM listener of the saved-state context, as code bound to it: the guest stops, the vCPUs' guest run time. */
-const SAVED_STATE_LISTENER = defineCodes('ssm.savedState', {
-  onVmEvent: (state: SavedState, event: Parameters<VmListener>[0]): void => {
-    if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) state.ram.guestStopped();
-    if (event.kind === 'cpu-state') {
-      const since = state.execSince;
-      if (event.to === 'STARTED_EXEC') since[event.cpu] = event.tNs;
-      else if (event.from === 'STARTED_EXEC' && since[event.cpu] !== null) {
-        state.execNs[event.cpu]! += event.tNs - since[event.cpu]!;
-        since[event.cpu] = null;
-      }
-    }
-  },
-  noDetail: (): boolean => false, // state and vCPU-state changes only
-});
 
 const checkVersion = (ssm: SsmHandle, name: string, version: number, expected = 1) => {
   if (version === expected) return;

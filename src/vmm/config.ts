@@ -84,16 +84,17 @@ export function readBaseConfig(cpus: unknown, input: VmConfigInput = {}): VmConf
   checkHaltNodes(input);
   const nodeMethod = haltMethodValue(input.VM?.HaltMethod, 'VM/HaltMethod');
   const vmNode = input.VM === undefined ? undefined : nodeMethod === undefined ? {} : { HaltMethod: nodeMethod };
-  return {
+  // Frozen: the VM's configuration never changes after VMR3Create, so world copies share it.
+  return Object.freeze({
     NumCPUs: numCpus,
     CpuExecutionCap: cap,
     Name: name,
     UUID: input.UUID,
     PowerOffInsteadOfReset: powerOffInsteadOfReset,
     HaltMethod: haltMethod,
-    VM: vmNode,
+    VM: vmNode && Object.freeze(vmNode),
     VMM: input.VMM,
-  };
+  });
 }
 
 /** A HaltMethod setting as its VMHALTMETHOD number; the range is the selection's to check (at power-on). */

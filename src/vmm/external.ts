@@ -9,10 +9,10 @@ import { fireTimer, type Steppable, type TimerAction, type TimerTarget } from '.
 import { checkCall, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import { ReqCall } from './req-call.js';
 import { routeRequest } from '../streams/routing.js';
-import type { CpuTarget, ReqFn } from './types.js';
+import type { CpuTarget, ReqFn, StatusReceiver } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { describeValue } from './config.js';
-import { bindCode, defineCode, defineCodes, persistable } from '../persist/registry.js';
+import { bindCode, codeByNameOf, codeStamp, defineCode, defineCodes, persistable } from '../persist/registry.js';
 
 export class ExternalThread implements Steppable {
   readonly id: string;
@@ -52,7 +52,7 @@ export class ExternalThread implements Steppable {
 persistable('ExternalThread', ExternalThread, { history: ['id', 'schedOrdinal'] });
 
 /** An API call as a thread outside the VM runs it: it reports a status exactly once (or throws a VBoxError). */
-export type Operation = (thread: ExternalThread, done: (rc: number) => void) => void;
+export type Operation = (thread: ExternalThread, done: StatusReceiver) => void;
 
 /** Where an operation's result goes when its owner is a record (a checker's client): no function to bind. */
 export interface OperationDone {
@@ -77,28 +77,44 @@ export class OperationCall implements TimerTarget {
   untrack: (() => void) | undefined = undefined;
   /** The promise API's call (VmmHost.openCall); 0: the result goes to onDone. */
   callId = 0;
+  /**
+   * The operation, until the first step runs it (then dropped: what it leaves waiting is the operation's own
+   * records). Code bound to data (reqCallOp's) is kept as the code and its data, `opArgs`: a world copy copies an
+   * array where it would bind the code again.
+   */
+  op: ((...args: any[]) => void) | null;
+  opArgs: readonly unknown[] | null;
 
   constructor(
     readonly thread: ExternalThread,
-    /** Until the first step runs it (then dropped: what it leaves waiting is the operation's own records). */
-    public op: Operation | null,
+    op: Operation,
     readonly onDone: OnOperationDone | null,
-  ) {}
+  ) {
+    const stamp = codeStamp(op);
+    this.op = stamp?.args ? codeByNameOf(stamp.name)! : op;
+    this.opArgs = stamp?.args ?? null;
+  }
 
   get id(): string {
     return this.thread.id;
   }
 
-  /** The thread's first step: run the operation; a throw is its answer. */
+  /** The thread's first step: run the operation (it reports to this call); a throw is its answer. */
   timerFired(): void {
-    const report = bindCode(external.report, this);
     const op = this.op!;
-    this.op = null;
+    const args = this.opArgs;
+    this.op = this.opArgs = null;
     try {
-      op(this.thread, report);
+      if (args) op(...args, this.thread, this);
+      else op(this.thread, this);
     } catch (error) {
-      report(error instanceof Error ? error : new Error(String(error)));
+      this.report(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** The operation's `done` (a StatusReceiver). */
+  report(result: number | Error): void {
+    external.report(this, result);
   }
 }
 
@@ -211,7 +227,7 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
   if ((options.target === 'all' || options.target === 'all-reverse') && (flags & VMREQFLAGS_NO_WAIT) !== 0) {
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
   }
-  const call: ReqCallOp = { target: options.target, flags, timeoutMs };
+  const call: ReqCallOp = Object.freeze({ target: options.target, flags, timeoutMs }); // frozen: world copies share it
   return bindCode(reqCallStart, pool, call, fn, args);
 }
 
@@ -224,7 +240,7 @@ interface ReqCallOp {
 
 /** The operation's step on its thread: allocate, fill, route and queue the packet, then wait (ReqCall). */
 const reqCallStart = defineCode('external.reqCallStart', (
-  pool: ReqPool, call: ReqCallOp, fn: ReqFn, args: readonly unknown[], thread: ExternalThread, done: (rc: number) => void,
+  pool: ReqPool, call: ReqCallOp, fn: ReqFn, args: readonly unknown[], thread: ExternalThread, done: StatusReceiver,
 ): void => {
   const vm = pool.vm;
   const req: VmReq = pool.alloc(call.target);
@@ -234,7 +250,7 @@ const reqCallStart = defineCode('external.reqCallStart', (
   const route = routeRequest(call.target, null, vm.cCpus);
   const order = route.kind === 'all' ? route.order : [];
   if (call.target === 'all-reverse' && vm.host.faults?.allReverseAscending) order.reverse(); // test-only mutant
-  new ReqCall(thread, pool, req, order, call.timeoutMs, vm.functions.add(done)).queueNext();
+  new ReqCall(thread, pool, req, order, call.timeoutMs, done).queueNext();
 });
 
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */

@@ -11,7 +11,7 @@ import {
   VINF_EM_RESUME, VINF_EM_SUSPEND, VINF_EM_TERMINATE, VINF_SUCCESS,
 } from '../status.js';
 import { VM_FF_CHECK_VM_STATE, VMCPU_FF_REQUEST } from './ff.js';
-import { emtRendezvous, type EmtContext, type EmtResult, type RendezvousCallback } from './types.js';
+import { deliverStatus, emtRendezvous, type EmtContext, type EmtResult, type RendezvousCallback } from './types.js';
 import { CPU_EVENT, type VmCore } from './vm-core.js';
 import { callUser, isUserCallbackError, statusOrVoid } from './user-callback.js';
 import { bindCode, defineCodes } from '../persist/registry.js';
@@ -272,7 +272,7 @@ export function vmR3ResetCommon(vm: VmCore, then?: (rc: number) => EmtResult): E
 function vmR3ResetFinish(vm: VmCore, rc: number): EmtResult {
   const waiters = vm.resetWaiters;
   vm.resetWaiters = [];
-  for (const waiter of waiters) waiter(rc);
+  for (const waiter of waiters) deliverStatus(waiter, rc);
   return rc;
 }
 

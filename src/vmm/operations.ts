@@ -12,7 +12,7 @@ import {
   vmR3SetGuruMeditation, vmR3SetRuntimeErrorChangeState, vmR3Suspend, type ResumeReason, type SuspendReason,
 } from './lifecycle.js';
 import { killQueuedRequests, type ReqPool, VMREQFLAGS_NO_WAIT, VMREQFLAGS_PRIORITY } from './requests.js';
-import { emtRendezvous, type CpuTarget, type EmtContext, type EmtResult, type ReqFn, type RendezvousCallback } from './types.js';
+import { deliverStatus, emtRendezvous, type CpuTarget, type EmtContext, type EmtResult, type ReqFn, type RendezvousCallback, type StatusReceiver } from './types.js';
 import { savedStatePortOf, type LoadOptions } from './save/ports.js';
 import { openSinkOf, saveFlowOp, type SaveOptions, type SaveOut, type SaveTarget } from './save/save-flow.js';
 import type { ExternalThread } from './external.js';
@@ -52,7 +52,7 @@ const op = defineCodes('operations', {
 
   vmR3Reset: (({ vm }) => vmR3ResetCommon(vm)) as ReqFn,
 
-  softReset(pool: ReqPool, _thread: ExternalThread, done: (rc: number) => void): void {
+  softReset(pool: ReqPool, _thread: ExternalThread, done: StatusReceiver): void {
     const vm = pool.vm;
     vm.pendingResetSoft = true;
     vm.resetWaiters.push(done);
@@ -60,25 +60,25 @@ const op = defineCodes('operations', {
     vm.notifyCpu(0);
   },
 
-  destroy(pool: ReqPool, thread: ExternalThread, done: (rc: number) => void): void {
+  destroy(pool: ReqPool, thread: ExternalThread, done: StatusReceiver): void {
     const vm = pool.vm;
     const rc = vm.trySetState('VMR3Destroy', vm.apiPairs('VMR3Destroy').slice(0, 1));
-    if (rc < 0) return done(rc);
+    if (rc < 0) return deliverStatus(done, rc);
     vm.onTerminated = bindCode(op.destroyTerminated, thread, done);
     // The ALL_REVERSE request is waited for through TERMINATED, not through its own completion.
     reqCallOp(pool, { target: 'all-reverse' }, vmR3Destroy, [])(thread, op.ignoreStatus);
   },
 
   /** EMT(0) reached TERMINATED: the destroying thread does the last sweep. */
-  destroyTerminated(thread: ExternalThread, done: (rc: number) => void): void {
+  destroyTerminated(thread: ExternalThread, done: StatusReceiver): void {
     thread.post(bindCode(op.destroyLastSweep, thread.vm, done));
   },
 
-  destroyLastSweep(vm: VmCore, done: (rc: number) => void): void {
+  destroyLastSweep(vm: VmCore, done: StatusReceiver): void {
     if (!vm.host.faults?.keepQueuedAtDestroy) killQueuedRequests(vm); // the fault: test-only mutant
     for (const queue of [vm.globalQueue, ...vm.cpuQueues]) queue.complete();
     vm.end();
-    done(VINF_SUCCESS);
+    deliverStatus(done, VINF_SUCCESS);
   },
 
   ignoreStatus(_rc: number): void {},

@@ -12,6 +12,7 @@ import type { TimerHandle, TimerTarget } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import type { ExternalThread } from './external.js';
+import { deliverStatus, type StatusReceiver } from './types.js';
 import { persistable } from '../persist/registry.js';
 
 /** The caller machine's events, one shared object each. */
@@ -50,8 +51,8 @@ export class ReqCall implements TimerTarget {
     req: VmReq,
     order: readonly number[],
     timeoutMs: number | undefined,
-    /** The operation's report, by id in the VM's function table. */
-    readonly doneId: number,
+    /** Who gets the status: the operation's call. */
+    readonly done: StatusReceiver,
   ) {
     this.req = req;
     this.order = order;
@@ -123,8 +124,8 @@ export class ReqCall implements TimerTarget {
   }
 
   private answer(rc: number): void {
-    this.pool.vm.functions.take<(rc: number) => void>(this.doneId)(rc);
+    deliverStatus(this.done, rc);
   }
 }
 
-persistable('ReqCall', ReqCall, { keyFields: { doneId: (call, id: number) => call.pool.vm.functions.peek(id) } });
+persistable('ReqCall', ReqCall);

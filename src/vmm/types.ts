@@ -41,6 +41,15 @@ export type RendezvousCallback = (ctx: EmtContext) => EmtResult;
 /** A request callback; `A` types the arguments reqCall / reqCallWait pass after the context. */
 export type ReqFn<A extends readonly unknown[] = any[]> = (ctx: EmtContext, ...args: A) => EmtResult;
 
+/**
+ * Who gets an operation's status: a function, or a record that reports it (an OperationCall reports as itself,
+ * so the state that waits holds the call, not code bound to it that every world copy would bind again).
+ */
+export type StatusReceiver = ((rc: number) => void) | { report(rc: number): void };
+
+/** Hand `rc` to a StatusReceiver. */
+export const deliverStatus = (to: StatusReceiver, rc: number): void => (typeof to === 'function' ? to(rc) : to.report(rc));
+
 export const isEmtBlock = (result: EmtResult): result is EmtBlock => typeof result === 'object' && result !== null;
 
 /** VMMR3EmtRendezvous from EMT code: block on a rendezvous, then continue. */

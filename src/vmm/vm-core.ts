@@ -24,6 +24,7 @@ import type { Gvmm } from '../gvmm/gvmm.js';
 import { anyValue, callUser, isUserCallbackError, type UserCallbackError } from './user-callback.js';
 import { persistable } from '../persist/registry.js';
 import type { EmtHooks } from './emt.js';
+import type { StatusReceiver } from './types.js';
 import { ListenerSet, type AtErrorCallback, type AtRuntimeErrorCallback, type AtStateCallback, type VmListener, type VmObserver, type VmTraceEvent } from './vm-events.js';
 
 export { ListenerSet, type AtErrorCallback, type AtRuntimeErrorCallback, type AtStateCallback, type VmListener, type VmObserver, type VmTraceEvent } from './vm-events.js';
@@ -127,7 +128,7 @@ export class VmCore implements CellOwner {
   /** VMR3Destroy's caller (or a failed create's cleanup), resumed when EMT(0) reaches TERMINATED. */
   onTerminated: (() => void) | null = null;
   /** softReset() callers waiting for VMR3ResetFF's status. */
-  resetWaiters: ((rc: number) => void)[] = [];
+  resetWaiters: StatusReceiver[] = [];
 
   constructor(
     readonly host: VmmHost,

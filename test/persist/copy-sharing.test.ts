@@ -33,3 +33,31 @@ describe('world copies share the parsed scenario', () => {
     expect(copy.scenario).toBe(spec);
   });
 });
+
+/**
+ * The engine's configuration records never change after they are made (VMR3Create's config, the halt options,
+ * Halt.Method12 and the virtual-sync figures are replaced, never edited): they are frozen, so every world copy
+ * holds the same object, and a world that sets them (a halt-method switch re-reads Method12) replaces its own.
+ */
+describe('world copies share the frozen engine records', () => {
+  const records = (world: World): Record<string, unknown> => {
+    const halt = world.core.halt as unknown as Record<string, unknown>;
+    return { 'vm.config': world.core.config, 'halt.options': halt.options, 'halt.method1': halt.method1, 'halt.virtualSync': halt.virtualSync, 'vmm.config': world.vmm.config };
+  };
+
+  it.each(SCENARIOS.map((s) => [JSON.stringify(s), s]))('%s', (_name, scenario) => {
+    const world = World.build(parseScenario(scenario), { properties: [] });
+    for (let i = 0; i < 30 && !world.terminal; i++) world.step(0); // past the power-on (the halt method's pfnInit)
+    const copy = copyGraph(world);
+    const before = records(world);
+    for (const [name, record] of Object.entries(records(copy))) {
+      expect(Object.isFrozen(before[name]), name).toBe(true);
+      expect(record, name).toBe(before[name]);
+    }
+    // The copy goes on alone: what it replaces is its own; the original keeps its records.
+    for (let i = 0; i < 100 && !copy.terminal; i++) copy.step(copy.choiceCount() - 1);
+    (copy.core.halt as unknown as { virtualSync: object }).virtualSync = Object.freeze({ catchUpPct: 25, lagNs: 1 });
+    expect(records(world)).toEqual(before);
+    for (const [name, record] of Object.entries(records(world))) expect(record, name).toBe(before[name]);
+  });
+});

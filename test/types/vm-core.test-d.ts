@@ -8,6 +8,7 @@ import type { Gvmm } from '../../src/gvmm/gvmm.js';
 import { attachedSavedState, type VmSavedState } from '../../src/ssm/vm-units.js';
 import type { VmHalt } from '../../src/vmm/halt/state.js';
 import type { VmComponents } from '../../src/vmm/lifecycle.js';
+import type { StatusReceiver } from '../../src/vmm/types.js';
 import type { VmCore, VmSsmPort } from '../../src/vmm/vm-core.js';
 
 declare const core: VmCore;
@@ -20,6 +21,6 @@ expectTypeOf(core.ssm).toEqualTypeOf<VmSsmPort | null>();
 expectTypeOf(attachedSavedState(core)).toEqualTypeOf<VmSavedState | undefined>();
 // Continuations waiting on the VM are named, typed slots.
 expectTypeOf(core.onTerminated).toEqualTypeOf<(() => void) | null>();
-expectTypeOf(core.resetWaiters).toEqualTypeOf<((rc: number) => void)[]>();
+expectTypeOf(core.resetWaiters).toEqualTypeOf<StatusReceiver[]>();
 // @ts-expect-error the untyped bag is gone
 void core.ext;

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createVMM, VERR_TIMEOUT, VINF_SUCCESS, VMREQFLAGS_NO_WAIT, type CpuTarget, type Vmm } from '../../src/index.js';
 import { TraceRecorder } from '../../src/inspect/recorder.js';
 import { MachineCell } from '../../src/sched/machine-cell.js';
+import { OperationCall } from '../../src/vmm/external.js';
 import { ReqPool } from '../../src/vmm/requests.js';
 import { VmCore } from '../../src/vmm/vm-core.js';
 import { EmtGate } from '../support/emt-gate.js';
@@ -29,7 +30,8 @@ function functionPaths(value: unknown, path = '$', seen = new Set<unknown>()): s
   seen.add(value);
   if (value instanceof VmCore || value instanceof ReqPool) return [];
   if (value instanceof MachineCell) return functionPaths({ value: value.value, context: value.context }, `${path}.cell`, seen);
-  const fields = Object.entries(value);
+  // The operation's call (the caller's `done`): its scheduler hold and kill switch are the promise API's, not the call's state.
+  const fields = Object.entries(value).filter(([k]) => !(value instanceof OperationCall && (k === 'release' || k === 'untrack')));
   // The thread's pending steps live in a private field; its `work` getter shows them.
   const work = (value as { work?: unknown }).work;
   if (Array.isArray(work)) fields.push(['work', work]);

@@ -14,6 +14,7 @@ import type { EmtHooks } from '../emt.js';
 import type { ExternalThread, Operation } from '../external.js';
 import { VM_FF_CHECK_VM_STATE } from '../ff.js';
 import type { VmCore } from '../vm-core.js';
+import { deliverStatus, type StatusReceiver } from '../types.js';
 import { attachHalt, HALT_HOOKS } from './attach.js';
 
 /** createVMM({ gvmm }). */
@@ -57,11 +58,12 @@ export function attachVmToGvmm(
   gvmm: Gvmm,
   options: { fidelity: 'intended' | 'as-written'; gvmm?: VmmGvmmOptions; hooks?: EmtHooks },
 ): EmtHooks {
-  attachHalt(vm, gvmm, {
+  // Frozen (never changes): world copies share it.
+  attachHalt(vm, gvmm, Object.freeze({
     asWritten: options.fidelity === 'as-written',
     driverless: options.gvmm?.driverless ?? false,
     semResolutionNs: options.gvmm?.semResolutionNs ?? DEFAULT_SEM_RESOLUTION_NS,
-  });
+  }));
   return emtHooksOf(vm, options);
 }
 
@@ -120,7 +122,7 @@ export function destroyFailedVmOp(vm: VmCore): Operation {
   return bindCode(destroyFailedVm, vm);
 }
 
-const destroyFailedVm = defineCode('halt.destroyFailedVm', (vm: VmCore, thread: ExternalThread, done: (rc: number) => void): void => {
+const destroyFailedVm = defineCode('halt.destroyFailedVm', (vm: VmCore, thread: ExternalThread, done: StatusReceiver): void => {
   vm.onTerminated = bindCode(destroyFailedTerminated, vm, thread, done);
   vm.fTerminateEMT = true;
   vm.setFF(VM_FF_CHECK_VM_STATE);
@@ -129,10 +131,10 @@ const destroyFailedVm = defineCode('halt.destroyFailedVm', (vm: VmCore, thread: 
 
 const destroyFailedTerminated = defineCode(
   'halt.destroyFailedTerminated',
-  (vm: VmCore, thread: ExternalThread, done: (rc: number) => void): void => thread.post(bindCode(destroyFailedEnd, vm, done)),
+  (vm: VmCore, thread: ExternalThread, done: StatusReceiver): void => thread.post(bindCode(destroyFailedEnd, vm, done)),
 );
 
-const destroyFailedEnd = defineCode('halt.destroyFailedEnd', (vm: VmCore, done: (rc: number) => void): void => {
+const destroyFailedEnd = defineCode('halt.destroyFailedEnd', (vm: VmCore, done: StatusReceiver): void => {
   vm.end();
-  done(VINF_SUCCESS);
+  deliverStatus(done, VINF_SUCCESS);
 });

@@ -66,6 +66,11 @@ export class EventSem implements TimerTarget {
     fireTimer(waiter.wake);
   }
 
+  /** A timeout's wait number decides only whether it is the current wait's (the number counts waits: history). */
+  keyEvent(event: string): string {
+    return this.waiter && String(this.waiter.seq) === event ? 'current' : 'stale';
+  }
+
   /** RTSemEventSignal: wake the waiter, or stay signalled for the next wait. */
   signal(): void {
     const waiter = this.waiter;
@@ -85,5 +90,8 @@ export class EventSem implements TimerTarget {
   }
 }
 
-/** `seq` numbers the waits; only equality with the current waiter's decides (a stale timeout). */
-persistable('EventSem', EventSem, { history: ['seq'] });
+/** `seq` numbers the waits; only equality with the current waiter's decides (a stale timeout): the key says which. */
+persistable('EventSem', EventSem, {
+  history: ['seq'],
+  keyFields: { waiter: (_sem, waiter: SemWaiter | null) => (waiter ? { wake: waiter.wake, timer: waiter.timer } : null) },
+});

@@ -55,12 +55,12 @@ const vmR3SetHaltMethodCallback = defineCode('halt.vmR3SetHaltMethodCallback', (
 
 /** pfnInit: METHOD_1 reads /VMM/HaltedMethod1, GLOBAL_1 its threshold (resolution, /VMM/HaltedGlobal1). */
 function initHaltMethod(halt: VmHalt, descriptor: HaltMethodDescriptor): number {
-  halt.method1 = { ...METHOD1_DEFAULTS };
+  halt.method1 = Object.freeze({ ...METHOD1_DEFAULTS });
   halt.global1ThresholdNs = 0;
   const vmm = halt.vm.config.VMM;
   if (descriptor.init === 'method1') {
     // vmR3HaltMethod12ReadConfigU: overrides are not range-checked.
-    halt.method1 = { ...METHOD1_DEFAULTS, ...vmm?.HaltedMethod1 };
+    halt.method1 = Object.freeze({ ...METHOD1_DEFAULTS, ...vmm?.HaltedMethod1 });
   } else if (descriptor.init === 'global1') {
     halt.global1ThresholdNs =
       vmm?.HaltedGlobal1?.SpinBlockThreshold ?? global1SpinBlockThresholdNs(halt.options.semResolutionNs);

@@ -106,7 +106,11 @@ export class CpuHalt {
 }
 
 /** The statistics and VMR3WaitHalted's one-second averages are only counted, never read to decide. */
-persistable('CpuHalt', CpuHalt, { history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'] });
+persistable('CpuHalt', CpuHalt, {
+  history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'],
+  // As writeState: while nothing ever overslept, METHOD_1's cBlocks only counts (its averages stay 0).
+  keyFields: { method1: (_cpu, m1: CpuHalt['method1']) => (m1.cNSBlockedTooLong !== 0 || m1.cNSBlockedTooLongAvg !== 0 ? m1 : { ...m1, cBlocks: 0 }) },
+});
 
 export interface HaltOptions {
   asWritten: boolean;
@@ -119,12 +123,12 @@ export interface HaltOptions {
 export class VmHalt implements CellOwner {
   readonly cell: MachineCell<HaltMethodEvent>;
   readonly cpus: CpuHalt[];
-  /** Halt.Method12 (zeroed and re-read by each switch). */
-  method1: Method1Config = { ...METHOD1_DEFAULTS };
+  /** Halt.Method12 (zeroed and re-read by each switch; replaced, never changed: frozen, so world copies share it). */
+  method1: Method1Config = Object.freeze({ ...METHOD1_DEFAULTS });
   /** Halt.Global1.cNsSpinBlockThresholdCfg. */
   global1ThresholdNs = 0;
   /** TM's virtual-sync catch-up, which METHOD_1 reads; TM is not modelled, so embedders and tests set it. */
-  virtualSync = { catchUpPct: 0, lagNs: 0 };
+  virtualSync: { readonly catchUpPct: number; readonly lagNs: number } = Object.freeze({ catchUpPct: 0, lagNs: 0 }); // replaced, never changed
   /** What a method's pfnInit returns (VirtualBox's fail only on bad CFGM data): a seam for tests. */
   initHook: ((descriptor: HaltMethodDescriptor) => number) | undefined;
 

@@ -28,7 +28,7 @@ import { reqCallOp, type ExternalThread, type Operation } from '../external.js';
 import { DESC_SOE } from '../lifecycle.js';
 import { rendezvousOp } from '../operations.js';
 import type { ReqPool } from '../requests.js';
-import type { ReqFn } from '../types.js';
+import { deliverStatus, type ReqFn, type StatusReceiver } from '../types.js';
 import type { VmCore } from '../vm-core.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH, savedStatePortOf, type SaveSink } from './ports.js';
 import { SAVE_WORKERS, SaveContext } from './workers.js';
@@ -144,7 +144,7 @@ export class SaveFlow implements TimerTarget, CellOwner {
     readonly thread: ExternalThread,
     readonly ctx: SaveContext,
     readonly out: SaveOut,
-    readonly done: (rc: number) => void,
+    readonly done: StatusReceiver,
     readonly bandwidth: number,
   ) {
     // The flow owns its cell: the edges reach the VM through the flow's pool, no listener bound per flow or copy.
@@ -317,7 +317,7 @@ function finish(flow: SaveFlow, rc: number, downtimeNs: number | null = null): v
   // A file error carries the file's name: the caller rejects with it rather than with the bare status.
   const error = ctx.openError ?? ctx.sink?.failure ?? null;
   if (RT_FAILURE(rc) && error?.rc === rc) out.error = error;
-  flow.done(rc);
+  deliverStatus(flow.done, rc);
 }
 
 /**
@@ -359,7 +359,7 @@ export class SaveRequest {
 persistable('SaveRequest', SaveRequest, { transient: ['onProgress'] });
 
 /** The operation's first step on its thread: the flow record, then vmR3Save on EMT(0). */
-function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: (rc: number) => void): void {
+function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: StatusReceiver): void {
   const { pool, op } = request;
   const vm = pool.vm;
   const ctx = new SaveContext(op === 'save' ? 'VMR3Save' : 'VMR3Teleport', request.after, request.openSink, { ...request.live });
