@@ -152,6 +152,11 @@ export class SaveFlow implements TimerTarget, CellOwner {
     this.id = `${thread.id}/${op}`;
   }
 
+  /** One of the flow's requests or rendezvous completed (the flow is their StatusReceiver: no code bound per wait). */
+  report(rc: number): void {
+    resume(this, rc);
+  }
+
   /** The flow resumes as its thread's next step (a record posted per wait: the flow keeps none between waits). */
   postResume(): void {
     this.thread.post({ target: this, event: 'step' });
@@ -218,7 +223,7 @@ const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => v
   // Step 4: step 1 failed and SSMR3LiveDone ran — the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
   liveDone: (flow) => {
     go(flow, 'cleanup');
-    rendezvousOp(flow.pool, rendezvousFlags('once'), bindCode(SAVE_WORKERS.vmR3LiveDoStep1Cleanup, flow.ctx))(flow.thread, resumeWith(flow));
+    rendezvousOp(flow.pool, rendezvousFlags('once'), bindCode(SAVE_WORKERS.vmR3LiveDoStep1Cleanup, flow.ctx))(flow.thread, flow);
   },
   suspendLiveDone: (flow) => finish(flow, flow.failRc),
   cleanup: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
@@ -227,21 +232,11 @@ const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => v
 /** The wait ended: take the step the flow's state names. */
 const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.cell.value as WaitState](flow, rc);
 
-/**
- * The flow's code held in state: its resume (a request's or rendezvous' completion, a drained socket's
- * callback), bound to the flow.
- */
+/** The flow's code held in state: a drained socket's callback and the operation's start, bound to their records. */
 const FLOW_CODE = defineCodes('save.flow', {
-  resume,
   postResume: (flow: SaveFlow): void => flow.postResume(),
   start: startSaveFlow,
 });
-
-/**
- * The completion of one of the flow's requests or rendezvous: resume with its status. Bound per wait, not kept
- * on the flow: only a request in flight holds it, so a world copied between passes copies no bound code for it.
- */
-const resumeWith = (flow: SaveFlow): ((rc: number) => void) => bindCode(FLOW_CODE.resume, flow);
 
 /** Enter the next wait (an edge of the flow's machine; a refused one is an engine bug). */
 function go(flow: SaveFlow, event: VmSaveTeleportEvent | Wait): void {
@@ -266,7 +261,7 @@ function afterStep1Run(flow: SaveFlow, rc: number): void {
 function suspend(flow: SaveFlow): void {
   if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
   go(flow, 'suspend');
-  rendezvousOp(flow.pool, DESC_SOE, bindCode(SAVE_WORKERS.vmR3LiveDoSuspend, flow.ctx))(flow.thread, resumeWith(flow));
+  rendezvousOp(flow.pool, DESC_SOE, bindCode(SAVE_WORKERS.vmR3LiveDoSuspend, flow.ctx))(flow.thread, flow);
 }
 
 function step1Failed(flow: SaveFlow, rc: number): void {
@@ -279,7 +274,7 @@ const step2 = (flow: SaveFlow): void => onEmt0(flow, bindCode(SAVE_WORKERS.vmR3L
 /** A request to EMT(0) (VMR3ReqCallWait); the flow resumes with its status. */
 function onEmt0(flow: SaveFlow, fn: ReqFn, wait: Wait): void {
   go(flow, wait);
-  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, resumeWith(flow));
+  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, flow);
 }
 
 /** The flow resumes as the thread's next step. */
