@@ -14,7 +14,7 @@ import {
   SSM_STATES, SSMHANDLE_CANCELLED, SSMHANDLE_OK, type SsmAfter, type SsmState,
 } from './constants.js';
 import { persistable } from '../persist/registry.js';
-import { SsmProgress, type SsmProgressCallback } from './progress.js';
+import { SsmProgress, type SsmProgressCallback, type SsmProgressReceiver } from './progress.js';
 import type { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitDataReader } from './unit-reader.js';
 import type { SsmUnit } from './units.js';
@@ -32,7 +32,7 @@ export interface SsmHandleOptions {
   live?: boolean;
   /** cMsMaxDowntime; UINT32_MAX (the default) for non-live saves. */
   maxDowntimeMs?: number;
-  onProgress?: SsmProgressCallback;
+  onProgress?: SsmProgressCallback | SsmProgressReceiver;
 }
 
 export class SsmHandle {
@@ -58,8 +58,8 @@ export class SsmHandle {
   unitPass = 0;
   /** The lowest percentage reported in this vote run (uReportedLivePercent). */
   reportedLivePercent = 0;
-  /** The "SSM" unit's build table and "Host OS", when loading. */
-  readonly buildInfo = new Map<string, string>();
+  /** The "SSM" unit's build table (made when a load first reads it: a save never does). */
+  private _buildInfo: Map<string, string> | null = null;
   hostOsAndArch = '';
   /** Set once a load error message has been recorded (fHaveSetError). */
   errorMessage: string | null = null;
@@ -77,6 +77,11 @@ export class SsmHandle {
     this._maxDowntimeMs = opts.maxDowntimeMs ?? UINT32_MAX;
     this.progress = new SsmProgress(opts.onProgress);
     this.progress.live = this.live;
+  }
+
+  /** The "SSM" unit's build table, when loading; "Host OS" is also hostOsAndArch. */
+  get buildInfo(): Map<string, string> {
+    return (this._buildInfo ??= new Map());
   }
 
   // ---- status and cancellation -------------------------------------------------------------------------------

@@ -7,9 +7,11 @@
  */
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
 import { persistable } from '../persist/registry.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
+import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import {
-  isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
+  isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
   VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_SSM_NO_PENDING_OPERATION, VERR_SSM_STATE_GREW_TOO_BIG, VINF_SSM_DONT_CALL_AGAIN,
   VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
 } from '../status.js';
@@ -18,6 +20,7 @@ import {
 } from './constants.js';
 import { SsmHandle } from './handle.js';
 import { callUnit, liveControlEmit, saveDoDoneRun, saveDoExecRun, saveDoFinalization, saveDoPrepRun, writeUnit } from './save-runs.js';
+import type { LiveSaveInfo } from './live/live-info.js';
 import type { SsmSink } from './sinks.js';
 import { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitRegistry } from './units.js';
@@ -40,7 +43,16 @@ export interface LiveSaveOptions extends Omit<SaveStart, 'id' | 'live'> {
 /** Progress split of a plain save (SSMR3Save): prepare 20 %, done 2 %. */
 export const SAVE_PERCENT_PREPARE = 20;
 
-export class SsmLiveSave implements SaveDriver {
+/** The handle machine's events without fields, one shared object each: a memoized step then allocates nothing. */
+const SSM_EVENTS = sharedEvents<Exclude<SsmSaveEvent, { type: 'liveSave' | 'save' | 'fail' }>>({
+  livePrep: true, prepDone: true, execDone: true, voteAnotherPass: true, voteDone: true, step2: true, cancel: true, close: true,
+});
+
+/**
+ * One save's handle and machine. With the engine's `vm` the save owns its cell (the edges go to the VM's event
+ * stream) and is itself the handle's liveInfo (the VM's clock): a world copied mid-save binds no code for it.
+ */
+export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
   readonly cell: MachineCell<SsmSaveEvent>;
   readonly handle: SsmHandle;
   readonly writer: SsmStreamWriter;
@@ -48,10 +60,19 @@ export class SsmLiveSave implements SaveDriver {
   readonly sink: SsmSink;
   /** Live-save size cap: Σ cbGuess × 10,000 (file) or × 100,000 (stream), at least 1 GiB. */
   readonly cbMax: number;
+  /** The stream's bandwidth (LiveSaveInfo: what the units' votes estimate with). */
+  readonly bandwidthBytesPerSec: number;
+  /** Where the machine's edges go and GIP time comes from (SaveStart.vm); null: the options' listener and clock. */
+  private readonly vm: CellEdgeSink | null;
+  private readonly clock: (() => number) | null;
   private doneRunDone = false;
 
   /** SSMR3LiveSave (EMT(0)): the handle, the file header, LIVE_STEP1, cancellable. Throws VBoxError. */
-  constructor(readonly options: LiveSaveOptions) {
+  constructor(options: LiveSaveOptions) {
+    if (!options.vm && !options.nowNs) throw new VBoxError(VERR_INVALID_PARAMETER, 'a save needs the VM or a clock (nowNs)');
+    this.vm = options.vm ?? null;
+    this.clock = options.vm ? null : options.nowNs!;
+    this.bandwidthBytesPerSec = options.bandwidthBytesPerSec;
     this.registry = options.registry;
     this.sink = options.sink;
     const guess = this.registry.units.reduce((sum, unit) => sum + unit.cbGuess, 0);
@@ -67,15 +88,29 @@ export class SsmLiveSave implements SaveDriver {
     const progress = this.handle.progress;
     this.writer = new SsmStreamWriter(options.sink, { cUnits: this.registry.cUnits, live, lzf: options.lzf ?? true, progress });
     this.handle.writer = this.writer;
-    if (live) this.handle.liveInfo = { bandwidthBytesPerSec: options.bandwidthBytesPerSec, nowNs: options.nowNs };
+    if (live) this.handle.liveInfo = this;
     this.registry.resetUnits();
-    this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, options.id ?? 'ssm');
-    this.cell.listener = options.listener;
+    const id = options.id ?? 'ssm';
+    if (this.vm) this.cell = new OwnedCell<SsmSaveEvent>(ssmLiveSaveMachine, id, this);
+    else {
+      this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, id);
+      this.cell.listener = options.listener;
+    }
     if (live) this._send({ type: 'liveSave', after: options.after });
     else if (options.after !== 'TELEPORT') this._send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
     this.handle.liveSave = this;
     this.registry.cancellable = this.handle;
+  }
+
+  /** GIP time now (LiveSaveInfo). */
+  nowNs(): number {
+    return this.vm ? this.vm.nowNs() : this.clock!();
+  }
+
+  /** An edge of the handle's machine, on the VM's event stream (an owned cell's listener). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2]): void {
+    emitCellEdge(this.vm!, 'ssmLiveSave', cell, from, event);
   }
 
   get state(): SsmSaveState {
@@ -98,16 +133,16 @@ export class SsmLiveSave implements SaveDriver {
 
   /** ssmR3DoLivePrepRun: pfnLivePrep of every unit in list order; progress reports 2. */
   prepRun(): number {
-    if (!this._send({ type: 'livePrep' })) return this._fail(VERR_SSM_INVALID_STATE);
+    if (!this._send(SSM_EVENTS.livePrep)) return this._fail(VERR_SSM_INVALID_STATE);
     for (const unit of this.registry.units) {
-      const livePrep = unit.callbacks.livePrep;
+      const livePrep = unit._callbacks.livePrep;
       if (!livePrep) continue;
       const rc = callUnit(this.handle, unit, () => livePrep(this.handle));
       if (RT_FAILURE(rc)) return this._fail(rc);
     }
     this.handle.progress.report(LIVE_PERCENT_PREPARE);
     this.handle.progress.percent = LIVE_PERCENT_PREPARE;
-    this._send({ type: 'prepDone' });
+    this._send(SSM_EVENTS.prepDone);
     return VINF_SUCCESS;
   }
 
@@ -117,7 +152,7 @@ export class SsmLiveSave implements SaveDriver {
     const pass = this.pass;
     const start = this.writer.offStream;
     for (const unit of this.registry.units) {
-      const liveExec = unit.callbacks.liveExec;
+      const liveExec = unit._callbacks.liveExec;
       if (!liveExec || unit.doneLive) continue;
       if (this.handle.isCancelled) return this._fail(VERR_SSM_CANCELLED);
       this.handle.state = 'LIVE_EXEC';
@@ -127,7 +162,7 @@ export class SsmLiveSave implements SaveDriver {
     }
     const rc = this._flush();
     if (RT_FAILURE(rc)) return rc;
-    this._send({ type: 'execDone' });
+    this._send(SSM_EVENTS.execDone);
     return this.writer.offStream - start;
   }
 
@@ -141,7 +176,7 @@ export class SsmLiveSave implements SaveDriver {
     this.handle.reportedLivePercent = 101;
     let another = false;
     for (const unit of this.registry.units) {
-      const liveVote = unit.callbacks.liveVote;
+      const liveVote = unit._callbacks.liveVote;
       if (!liveVote || unit.doneLive) continue;
       const rc = callUnit(this.handle, unit, () => liveVote(this.handle, pass));
       if (rc === VINF_SUCCESS) continue;
@@ -152,7 +187,7 @@ export class SsmLiveSave implements SaveDriver {
     if (!another) {
       // "Step 1 completed after pass N".
       this.handle.reportedLivePercent = 100;
-      this._send({ type: 'voteDone' });
+      this._send(SSM_EVENTS.voteDone);
       return VINF_SUCCESS;
     }
     const reported = this.handle.reportedLivePercent;
@@ -165,7 +200,7 @@ export class SsmLiveSave implements SaveDriver {
     if (this.writer.offStream > this.cbMax) return this._fail(VERR_SSM_STATE_GREW_TOO_BIG);
     const rc = this._flush();
     if (RT_FAILURE(rc)) return rc;
-    this._send({ type: 'voteAnotherPass' });
+    this._send(SSM_EVENTS.voteAnotherPass);
     if ((this.state as SsmSaveState) === 'ABORTED') return this._fail(this.cell.context.rc as number);
     return VINF_SSM_VOTE_FOR_ANOTHER_PASS;
   }
@@ -175,7 +210,7 @@ export class SsmLiveSave implements SaveDriver {
    * SSMLiveControl progress records, END unit, directory and footer, then the done run.
    */
   step2(): number {
-    if (!this._send({ type: 'step2' })) return this._fail(this.state === 'ABORTED' ? this.rc : VERR_SSM_INVALID_STATE);
+    if (!this._send(SSM_EVENTS.step2)) return this._fail(this.state === 'ABORTED' ? this.rc : VERR_SSM_INVALID_STATE);
     return this.finalPass();
   }
 
@@ -190,10 +225,10 @@ export class SsmLiveSave implements SaveDriver {
     const units = this.registry.units;
     let rc = saveDoPrepRun(this.handle, units);
     if (!RT_FAILURE(rc)) {
-      this._send({ type: 'prepDone' });
+      this._send(SSM_EVENTS.prepDone);
       rc = saveDoExecRun(this.handle, this.writer, units);
       if (!RT_FAILURE(rc)) rc = saveDoFinalization(this.handle, this.writer, units);
-      if (!RT_FAILURE(rc)) this._send({ type: 'execDone' });
+      if (!RT_FAILURE(rc)) this._send(SSM_EVENTS.execDone);
     }
     if (RT_FAILURE(rc)) this._fail(rc);
     rc = this.doneRun();
@@ -221,7 +256,7 @@ export class SsmLiveSave implements SaveDriver {
       this.writer.abort(this.handle.isCancelled);
       if (!this.doneRunDone) this.doneRun();
     }
-    this._send({ type: 'close' });
+    this._send(SSM_EVENTS.close);
     // The handle is freed (ssmR3SaveDoClose): the units keep their registration, not this save's fCalled/offStream/fDoneLive.
     this.registry.resetUnits();
     if (complete) {
@@ -233,7 +268,7 @@ export class SsmLiveSave implements SaveDriver {
 
   /** SSMR3Cancel on this handle: the machine decides between success and VERR_SSM_ALREADY_CANCELLED. */
   cancel(): number {
-    if (this._send({ type: 'cancel' })) {
+    if (this._send(SSM_EVENTS.cancel)) {
       this.handle.cancel();
       return VINF_SUCCESS;
     }

@@ -22,7 +22,7 @@ import {
 import type { SsmHandle } from './handle.js';
 import { GuestRam, PGM_PAGE_SIZE } from './live/guest-ram.js';
 import { LIVE_SAVE_DEFAULT_BANDWIDTH } from './live/live-info.js';
-import { unitOwner, type SsmUnitOptions } from './units.js';
+import { sharedCallbacks, unitOwner, type SsmUnitOptions } from './units.js';
 import { defineCodes, persistable } from '../persist/registry.js';
 
 export const PGM_UNIT_NAME = 'pgm';
@@ -62,17 +62,24 @@ interface LoadState {
   idleZeroPages: number;
 }
 
-/** The unit's owner: the RAM and the bookkeeping across one save's passes and one load's units. */
-interface PgmUnitState {
+/**
+ * The unit's owner: the RAM and the bookkeeping across one save's passes (the vote's) and one load's units, in
+ * one record (a world copied mid-save copies one object for it, not three).
+ */
+interface PgmUnitState extends VoteState, LoadState {
   readonly ram: GuestRam;
-  vote: VoteState;
-  load: LoadState;
 }
 
 /** The unit registration for a VM's RAM (SSMR3RegisterInternal "pgm", instance 0): shared callbacks, owned by (ram, state). */
 export function pgmUnit(ram: GuestRam): SsmUnitOptions {
-  const owner: PgmUnitState = { ram, vote: { bestMs: Infinity, passesSinceBest: 0 }, load: { lastPass: -1, idleZeroPages: 0 } };
-  return { name: PGM_UNIT_NAME, instance: 0, version: PGM_UNIT_VERSION, cbGuess: ram.sizeBytes, owner, ...PGM_CALLBACKS };
+  const owner: PgmUnitState = { ram, bestMs: Infinity, passesSinceBest: 0, lastPass: -1, idleZeroPages: 0 };
+  return { name: PGM_UNIT_NAME, instance: 0, version: PGM_UNIT_VERSION, cbGuess: ram.sizeBytes, owner, table: PGM_TABLE };
+}
+
+/** A new save's vote bookkeeping (the live save's, cleared again when it is done). */
+function resetVote(vote: VoteState): void {
+  vote.bestMs = Infinity;
+  vote.passesSinceBest = 0;
 }
 
 const isDirty = (ram: GuestRam, page: number): boolean => ram.dirty[page] === 1;
@@ -82,13 +89,13 @@ const PGM_CALLBACKS = defineCodes('ssm.pgm', {
   livePrep: (ssm: SsmHandle): void => {
     const state = pgmOf(ssm);
     state.ram.startTracking();
-    state.vote = { bestMs: Infinity, passesSinceBest: 0 };
+    resetVote(state);
   },
   liveExec: (ssm: SsmHandle): number => {
     putPages(ssm, pgmOf(ssm).ram, isDirty);
     return VINF_SUCCESS;
   },
-  liveVote: (ssm: SsmHandle, pass: number): number => pgmLiveVote(ssm, pgmOf(ssm).ram, pass, pgmOf(ssm).vote),
+  liveVote: (ssm: SsmHandle, pass: number): number => pgmLiveVote(ssm, pgmOf(ssm).ram, pass, pgmOf(ssm)),
   // Final pass: what is still dirty after a live save, everything after a plain one.
   saveExec: (ssm: SsmHandle): void => {
     const ram = pgmOf(ssm).ram;
@@ -98,16 +105,20 @@ const PGM_CALLBACKS = defineCodes('ssm.pgm', {
   saveDone: (ssm: SsmHandle): void => {
     const state = pgmOf(ssm);
     state.ram.stopTracking();
-    state.vote = { bestMs: Infinity, passesSinceBest: 0 };
+    resetVote(state);
   },
   loadPrep: (ssm: SsmHandle): void => {
-    pgmOf(ssm).load = { lastPass: -1, idleZeroPages: 0 };
+    const load: LoadState = pgmOf(ssm);
+    load.lastPass = -1;
+    load.idleZeroPages = 0;
   },
   loadExec: (ssm: SsmHandle, version: number, pass: number) => {
     const state = pgmOf(ssm);
-    return new PgmLoadSlices(ssm, state.ram, version, pass, state.load);
+    return new PgmLoadSlices(ssm, state.ram, version, pass, state);
   },
 });
+/** The unit's callback table, shared by every VM's pgm unit. */
+const PGM_TABLE = sharedCallbacks(PGM_UNIT_NAME, PGM_CALLBACKS);
 
 function pgmLiveVote(ssm: SsmHandle, ram: GuestRam, pass: number, vote: VoteState): number {
   const bandwidth = ssm.liveInfo?.bandwidthBytesPerSec ?? LIVE_SAVE_DEFAULT_BANDWIDTH;

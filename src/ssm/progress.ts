@@ -7,6 +7,11 @@ import { persistable } from '../persist/registry.js';
 
 export type SsmProgressCallback = (percent: number) => void;
 
+/** A progress receiver that is a record (a save flow reports its own): nothing bound per save or per world copy. */
+export interface SsmProgressReceiver {
+  progressed(percent: number): void;
+}
+
 export class SsmProgress {
   /** Next completion percentage (uPercent). */
   percent = 0;
@@ -23,10 +28,10 @@ export class SsmProgress {
   offEstUnitEnd = 0;
   /** fLiveSave: byte progress is not reported during live saves. */
   live = false;
-  /** pfnProgress: code bound to the operation (a save flow's report), or the embedder's own (a load's). */
-  private readonly _callback: SsmProgressCallback | undefined;
+  /** pfnProgress: the operation's record (a save flow), code bound to it (a load's report), or the embedder's own. */
+  private readonly _callback: SsmProgressCallback | SsmProgressReceiver | undefined;
 
-  constructor(callback?: SsmProgressCallback) {
+  constructor(callback?: SsmProgressCallback | SsmProgressReceiver) {
     this._callback = callback;
   }
 
@@ -36,7 +41,9 @@ export class SsmProgress {
 
   /** Calls the progress callback (pfnProgress). */
   report(percent: number): void {
-    this._callback?.(percent);
+    const callback = this._callback;
+    if (typeof callback === 'function') callback(percent);
+    else callback?.progressed(percent);
   }
 
   setSplit(prepare: number, live: number, done: number): void {

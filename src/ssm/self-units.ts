@@ -8,7 +8,7 @@ import { defineCodes } from '../persist/registry.js';
 import { VBoxError, VERR_SSM_UNEXPECTED_PASS, VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION, VINF_SSM_DONT_CALL_AGAIN } from '../status.js';
 import { SSM_LIVE_CONTROL_NAME, SSM_LIVE_CONTROL_VERSION, SSM_PASS_FINAL } from './constants.js';
 import type { SsmHandle } from './handle.js';
-import type { SsmUnitRegistry } from './units.js';
+import { sharedCallbacks, type SsmUnitRegistry } from './units.js';
 
 /** KBUILD_TARGET "." KBUILD_TARGET_ARCH as VirtualBox spells them. */
 export function hostOsAndArch(): string {
@@ -60,8 +60,11 @@ function selfLiveExec(ssm: SsmHandle, pass: number): number {
 
 /** The callbacks in the code table (every registry holds them). */
 const SELF = defineCodes('ssm.self', { selfLiveExec, selfSaveExec, selfLoadExec, liveControlLoadExec });
+/** Their tables, shared by every registry's unit (a registry writes its own into a unit's `callbacks` when asked). */
+const SELF_TABLE = sharedCallbacks('SSM', { liveExec: SELF.selfLiveExec, saveExec: SELF.selfSaveExec, loadExec: SELF.selfLoadExec });
+const LIVE_CONTROL_TABLE = sharedCallbacks(SSM_LIVE_CONTROL_NAME, { loadExec: SELF.liveControlLoadExec });
 
 export function registerSelfUnits(registry: SsmUnitRegistry): void {
-  registry.register({ name: 'SSM', instance: 0, version: 1, cbGuess: 64, liveExec: SELF.selfLiveExec, saveExec: SELF.selfSaveExec, loadExec: SELF.selfLoadExec });
-  registry.register({ name: SSM_LIVE_CONTROL_NAME, instance: 0, version: SSM_LIVE_CONTROL_VERSION, cbGuess: 1, loadExec: SELF.liveControlLoadExec });
+  registry.register({ name: 'SSM', instance: 0, version: 1, cbGuess: 64, table: SELF_TABLE });
+  registry.register({ name: SSM_LIVE_CONTROL_NAME, instance: 0, version: SSM_LIVE_CONTROL_VERSION, cbGuess: 1, table: LIVE_CONTROL_TABLE });
 }

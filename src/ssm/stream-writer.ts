@@ -335,6 +335,13 @@ interface WriterBuffers {
   _data: Uint8Array;
   dataOff: number;
 }
+/**
+ * An empty buffer every copy of an empty writer shares: it has no byte to write into (every write grows a buffer
+ * that is too small first), so sharing it is safe, and a world copied between passes allocates no byte array.
+ */
+const NO_BYTES = Object.freeze(new Uint8Array(0)) as Uint8Array;
+const filled = (buffer: Uint8Array, fill: number): Uint8Array => (fill === 0 ? NO_BYTES : buffer.slice(0, fill));
+
 persistable('SsmStreamWriter', SsmStreamWriter, {
   save: (writer) => {
     const w = writer as unknown as WriterBuffers;
@@ -344,6 +351,6 @@ persistable('SsmStreamWriter', SsmStreamWriter, {
   copy: (writer, into, clone) => {
     const from = writer as unknown as WriterBuffers & Record<string, unknown>;
     const to = into as unknown as Record<string, unknown>;
-    for (const key in from) to[key] = key === '_chunk' ? from._chunk.slice(0, from.off) : key === '_data' ? from._data.slice(0, from.dataOff) : clone(from[key]);
+    for (const key in from) to[key] = key === '_chunk' ? filled(from._chunk, from.off) : key === '_data' ? filled(from._data, from.dataOff) : clone(from[key]);
   },
 });

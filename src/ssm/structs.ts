@@ -7,15 +7,25 @@
 import { crc32, crc32WithZeroField } from './crc.js';
 import {
   SSM_PASS_FINAL, SSMFILEDIR_HDR_SIZE, SSMFILEDIR_MAGIC, SSMFILEDIRENTRY_SIZE, SSMFILEFTR_MAGIC, SSMFILEFTR_SIZE,
-  SSMFILEHDR_SIZE, SSMFILEUNITHDR_END, SSMFILEUNITHDR_MAGIC, SSMFILEUNITHDRV2_SIZE, SSMRECTERM_SIZE,
+  SSMFILEHDR_SIZE, SSMFILEUNITHDR_END, SSMFILEUNITHDR_MAGIC, SSMFILEUNITHDRV2_SIZE, SSMRECTERM_FLAGS_CRC32, SSMRECTERM_SIZE,
 } from './constants.js';
 
 const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
+/**
+ * The same little-endian stores as DataView.setUint32(at, value, true) (a byte keeps its value modulo 256), for
+ * the structures written every live pass: a DataView per header costs more than the header.
+ */
+const putU32 = (b: Uint8Array, at: number, value: number): void => {
+  b[at] = value;
+  b[at + 1] = value >>> 8;
+  b[at + 2] = value >>> 16;
+  b[at + 3] = value >>> 24;
+};
 /** A u64 below 2^53 as two u32 (no BigInt: unit headers and termination records are written every pass). */
-const setU64 = (v: DataView, at: number, value: number): void => {
-  v.setUint32(at, value >>> 0, true);
-  v.setUint32(at + 4, Math.floor(value / 0x1_0000_0000), true);
+const putU64 = (b: Uint8Array, at: number, value: number): void => {
+  putU32(b, at, value >>> 0);
+  putU32(b, at + 4, Math.floor(value / 0x1_0000_0000));
 };
 const UNIT_MAGIC = latin1(SSMFILEUNITHDR_MAGIC);
 const UNIT_END_MAGIC = latin1(SSMFILEUNITHDR_END);
@@ -97,16 +107,15 @@ export function encodeUnitHeader(h: SsmUnitHeaderFields): Uint8Array {
   const cbName = h.end ? 0 : Buffer.byteLength(h.name, 'utf8') + 1;
   const b = Buffer.alloc(SSMFILEUNITHDRV2_SIZE + cbName);
   b.set(h.end ? UNIT_END_MAGIC : UNIT_MAGIC, 0);
-  const v = view(b);
-  setU64(v, 8, h.offStream);
-  v.setUint32(16, h.curStreamCrc, true);
-  v.setUint32(24, h.version, true);
-  v.setUint32(28, h.instance, true);
-  v.setUint32(32, h.pass, true);
-  v.setUint32(36, 0, true);
-  v.setUint32(40, cbName, true);
+  putU64(b, 8, h.offStream);
+  putU32(b, 16, h.curStreamCrc);
+  putU32(b, 24, h.version);
+  putU32(b, 28, h.instance);
+  putU32(b, 32, h.pass);
+  putU32(b, 36, 0);
+  putU32(b, 40, cbName);
   if (cbName > 0) b.write(h.name, SSMFILEUNITHDRV2_SIZE, 'utf8'); // the NUL after it is the zero fill
-  v.setUint32(20, crc32(b), true);
+  putU32(b, 20, crc32(b));
   return b;
 }
 
@@ -132,10 +141,10 @@ export function encodeTermRecord(crcBefore: number, cbUnit: number): Uint8Array 
   const b = new Uint8Array(SSMRECTERM_SIZE);
   b[0] = 0x91;
   b[1] = SSMRECTERM_SIZE - 2;
-  const v = view(b);
-  v.setUint16(2, 1, true);
-  v.setUint32(4, crc32(b.subarray(0, 2), crcBefore), true);
-  setU64(v, 8, cbUnit);
+  b[2] = SSMRECTERM_FLAGS_CRC32; // fFlags, a u16
+  b[3] = 0;
+  putU32(b, 4, crc32(b.subarray(0, 2), crcBefore));
+  putU64(b, 8, cbUnit);
   return b;
 }
 

@@ -7,7 +7,7 @@
 import {
   VBoxError, VERR_INVALID_PARAMETER, VERR_OUT_OF_RANGE, VERR_SSM_UNIT_EXISTS, VERR_SSM_UNIT_NOT_FOUND, VINF_SUCCESS,
 } from '../status.js';
-import { persistable } from '../persist/registry.js';
+import { defineConstant, persistable } from '../persist/registry.js';
 import { SSM_MAX_NAME_SIZE } from './constants.js';
 import type { SsmHandle } from './handle.js';
 import { registerSelfUnits } from './self-units.js';
@@ -53,6 +53,18 @@ export interface SsmUnitOptions extends SsmUnitCallbacks {
   owner?: unknown;
   /** Insert in front of the first unit with this name; appended when absent or not found. */
   before?: string;
+  /** A table every VM's unit of this kind shares (sharedCallbacks), in place of the nine callback fields. */
+  table?: SsmUnitCallbacks;
+}
+
+/**
+ * The callback table of one kind of the engine's units (code-table functions only), shared by every VM's unit of
+ * that kind: frozen and named, so a copied or snapshotted registry shares it rather than copying a table per unit.
+ * (A function declaration: self-units.ts calls it while this module is still loading.)
+ */
+export function sharedCallbacks(name: string, callbacks: SsmUnitCallbacks): SsmUnitCallbacks {
+  const { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone } = callbacks;
+  return defineConstant(`ssm.callbacks.${name}`, Object.freeze({ livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone }));
 }
 
 /** One registered unit (SSMUNIT) with the per-operation bookkeeping the drivers keep on it. */
@@ -61,7 +73,11 @@ export class SsmUnit {
   readonly instance: number;
   readonly version: number;
   readonly cbGuess: number;
-  readonly callbacks: SsmUnitCallbacks;
+  /**
+   * The callbacks as the drivers call them (SSMUNIT::u): a shared table (sharedCallbacks) or the unit's own.
+   * `callbacks` gives the unit its own table first, so assigning a callback there never changes another VM's.
+   */
+  _callbacks: SsmUnitCallbacks;
   /** What the callbacks work on (SsmUnitOptions.owner). */
   readonly owner: unknown;
   /** fCalled: a prep/exec callback ran in the current operation (the done run uses it). */
@@ -80,7 +96,13 @@ export class SsmUnit {
     this.cbGuess = opts.cbGuess ?? 0;
     this.owner = opts.owner;
     const { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone } = opts;
-    this.callbacks = { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone };
+    this._callbacks = opts.table ?? { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone };
+  }
+
+  /** The unit's callbacks, a table of its own (made from the shared one on first use), to read or replace. */
+  get callbacks(): SsmUnitCallbacks {
+    if (Object.isFrozen(this._callbacks)) this._callbacks = { ...this._callbacks };
+    return this._callbacks;
   }
 
   /** Clears the bookkeeping at the start of an operation. */

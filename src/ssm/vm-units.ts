@@ -25,7 +25,7 @@ import { FileSink } from './sinks.js';
 import { GuestRam, type GuestRamOptions } from './live/guest-ram.js';
 import { pgmUnit } from './pgm.js';
 import type { SsmUnitOptions } from './units.js';
-import { SsmUnitRegistry, unitOwner } from './units.js';
+import { sharedCallbacks, SsmUnitRegistry, unitOwner } from './units.js';
 
 /** What a save, a teleport or a load reports on the way (vm.progress$). */
 export interface SsmProgressEvent {
@@ -195,8 +195,7 @@ const VMM_TERMINATOR = 0xffffffff;
  */
 function vmmUnit(vm: VmCore): SsmUnitOptions {
   return {
-    name: 'vmm', instance: 0, version: VMM_SAVED_STATE_VERSION, cbGuess: 4 + vm.cCpus, owner: vm,
-    saveExec: ENGINE_UNITS.vmmSaveExec, loadExec: ENGINE_UNITS.vmmLoadExec,
+    name: 'vmm', instance: 0, version: VMM_SAVED_STATE_VERSION, cbGuess: 4 + vm.cCpus, owner: vm, table: ENGINE_TABLES.vmm,
   };
 }
 
@@ -288,13 +287,19 @@ const ENGINE_UNITS = defineCodes('ssm.units', {
   },
 });
 
+/** The engine units' callback tables, shared by every VM's unit of that kind. */
+const ENGINE_TABLES = {
+  vm: sharedCallbacks('vm', { saveExec: ENGINE_UNITS.vmSaveExec, loadExec: ENGINE_UNITS.vmLoadExec }),
+  vmm: sharedCallbacks('vmm', { saveExec: ENGINE_UNITS.vmmSaveExec, loadExec: ENGINE_UNITS.vmmLoadExec }),
+  vcpu: sharedCallbacks('vcpu', { saveExec: ENGINE_UNITS.vcpuSaveExec, loadExec: ENGINE_UNITS.vcpuLoadExec }),
+  gvmm: sharedCallbacks('gvmm', { saveExec: ENGINE_UNITS.gvmmSaveExec, loadExec: ENGINE_UNITS.gvmmLoadExec }),
+};
+
 function registerEngineUnits(vm: VmCore, state: VmSavedState): void {
   const registry = state.registry;
-  registry.register({ name: 'vm', instance: 0, version: 1, cbGuess: 32, owner: vm, saveExec: ENGINE_UNITS.vmSaveExec, loadExec: ENGINE_UNITS.vmLoadExec });
+  registry.register({ name: 'vm', instance: 0, version: 1, cbGuess: 32, owner: vm, table: ENGINE_TABLES.vm });
   registry.register(vmmUnit(vm));
-  for (let cpu = 0; cpu < vm.cCpus; cpu++) {
-    registry.register({ name: 'vcpu', instance: cpu, version: 1, cbGuess: 16, owner: vm, saveExec: ENGINE_UNITS.vcpuSaveExec, loadExec: ENGINE_UNITS.vcpuLoadExec });
-  }
-  registry.register({ name: 'gvmm', instance: 0, version: 1, cbGuess: 12, owner: vm, saveExec: ENGINE_UNITS.gvmmSaveExec, loadExec: ENGINE_UNITS.gvmmLoadExec });
+  for (let cpu = 0; cpu < vm.cCpus; cpu++) registry.register({ name: 'vcpu', instance: cpu, version: 1, cbGuess: 16, owner: vm, table: ENGINE_TABLES.vcpu });
+  registry.register({ name: 'gvmm', instance: 0, version: 1, cbGuess: 12, owner: vm, table: ENGINE_TABLES.gvmm });
   registry.register(pgmUnit(state.ram));
 }

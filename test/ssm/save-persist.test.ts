@@ -14,7 +14,7 @@ import { World } from '../../src/check/world.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
 import { census } from '../../src/persist/walk.js';
-import { defineCode, persistable, registeredClass } from '../../src/persist/registry.js';
+import { codeStamp, defineCode, persistable, registeredClass } from '../../src/persist/registry.js';
 import { Prng } from '../../src/sched/prng.js';
 import { GuestRam, PGM_PAGE_SIZE } from '../../src/ssm/live/guest-ram.js';
 import { SsmLiveSave } from '../../src/ssm/live-save.js';
@@ -23,6 +23,7 @@ import { pgmUnit } from '../../src/ssm/pgm.js';
 import { FileSink, MemorySink } from '../../src/ssm/sinks.js';
 import { MemorySource } from '../../src/ssm/sources.js';
 import { SsmUnitRegistry } from '../../src/ssm/units.js';
+import { attachedSavedState } from '../../src/ssm/vm-units.js';
 import { TeleportFrameSink } from '../../src/teleport/source.js';
 import { VBoxError, VERR_NET_CONNECTION_RESET_BY_PEER, VERR_WRITE_ERROR, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS } from '../../src/status.js';
 
@@ -172,5 +173,49 @@ describe('a checker world mid-save holds no closure of the saved-state layer', (
       expect([...classes.keys()].filter((name) => ourClasses.test(name))).toEqual([]);
     }
     expect(sawFlow).toBe(true);
+  });
+});
+
+/** Every code-table function reachable from `root` (own enumerable fields, Map and Set members). */
+function codeOf(root: unknown): Set<Function> {
+  const seen = new Set<unknown>();
+  const found = new Set<Function>();
+  const visit = (value: unknown): void => {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) return;
+    seen.add(value);
+    if (typeof value === 'function') return void (codeStamp(value) && found.add(value));
+    if (value instanceof Map) return value.forEach((v, k) => (visit(k), visit(v)));
+    if (value instanceof Set) return value.forEach(visit);
+    Object.values(value).forEach(visit);
+  };
+  visit(root);
+  return found;
+}
+
+describe('a checker world copied between two live passes', () => {
+  // Waits of the flow (machines/vm-save-teleport.ts) with no request or rendezvous of the save in flight: the
+  // flow's next step is a thread step or a transfer timer, so only the save's own records hold its code.
+  const BETWEEN_PASSES = new Set(['livePrep', 'liveExec', 'passDrain']);
+  it.each([
+    ['save', '{"cpus":2,"timers":"any","clients":[["powerOn","save"],["suspend"],["powerOff"]]}'],
+    ['teleport', '{"cpus":2,"clients":[["powerOn","teleport"]]}'],
+  ])('%s: binds no code of the save again (its records answer: edges, clock, progress, resume)', (_name, json) => {
+    const world = World.build(parseScenario(JSON.parse(json)), { properties: [] });
+    // Client A (powerOn, then the save) and the engine first; B and C (suspend, powerOff) only when nothing else can.
+    const later = new Set(['client.B', 'client.C']);
+    let copies = 0;
+    for (let i = 0; i < 300 && !world.terminal; i++) {
+      const ids = world.ready().map((actor) => (actor as { id?: string }).id ?? '');
+      const first = ids.findIndex((id) => !later.has(id));
+      world.step(first >= 0 ? first : ids.length < world.choiceCount() ? ids.length : 0);
+      const flow = attachedSavedState(world.core)?.saveFlows[0];
+      if (!flow || !BETWEEN_PASSES.has(flow.cell.value)) continue;
+      const before = codeOf(world);
+      const bound = [...codeOf(copyGraph(world))].filter((fn) => !before.has(fn)).map((fn) => codeStamp(fn)!.name);
+      // The VM's listener is the saved-state context's, bound once per VM: not the save's.
+      expect(bound.filter((name) => /^(save|ssm)\./.test(name) && name !== 'ssm.savedState.onVmEvent')).toEqual([]);
+      copies++;
+    }
+    expect(copies).toBeGreaterThan(10);
   });
 });

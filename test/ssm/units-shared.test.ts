@@ -12,7 +12,7 @@ import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { copyGraph } from '../../src/persist/graph.js';
 import { attachedSavedState } from '../../src/ssm/vm-units.js';
-import type { SsmUnit } from '../../src/ssm/units.js';
+import { SsmUnitRegistry, type SsmUnit } from '../../src/ssm/units.js';
 
 const ENGINE_UNITS = ['vm', 'vmm', 'vcpu', 'gvmm', 'pgm'];
 
@@ -49,5 +49,34 @@ describe('the engine units of a copied VM', () => {
     for (let i = 0; i < 300 && !copy.terminal; i++) step(copy);
     expect(copy.violation).toBeNull();
     expect(world.core.vmState).toBe('RUNNING_LS');
+  });
+});
+
+describe('the callback tables the engine units share', () => {
+  const midSave = (): World => {
+    const world = World.build(parseScenario({ cpus: 2, timers: 'any', clients: [['powerOn', 'save'], ['suspend'], ['powerOff']] }), { properties: [] });
+    for (let i = 0; i < 300 && world.core.vmState !== 'RUNNING_LS'; i++) step(world);
+    return world;
+  };
+
+  it('are the same object in a world and its copy (a copied registry makes no table per engine unit)', () => {
+    const world = midSave();
+    const copy = copyGraph(world);
+    // SSM's own units too: every unit of a checker world is one of the engine's.
+    const tables = (w: World) => unitsOf(w).map((u) => u._callbacks);
+    expect(unitsOf(world).map((u) => u.name)).toEqual(['SSM', 'SSMLiveControl', ...ENGINE_UNITS.flatMap((n) => (n === 'vcpu' ? [n, n] : [n]))]);
+    tables(copy).forEach((table, i) => {
+      expect(table, unitsOf(copy)[i]!.name).toBeDefined();
+      expect(table, unitsOf(copy)[i]!.name).toBe(tables(world)[i]);
+    });
+  });
+
+  it('are never changed through a unit: assigning one of its callbacks changes that unit only', () => {
+    const [a, b] = [new SsmUnitRegistry(), new SsmUnitRegistry()];
+    const replaced = () => undefined;
+    a.find('SSM', 0)!.callbacks.saveExec = replaced;
+    expect(a.find('SSM', 0)!.callbacks.saveExec).toBe(replaced);
+    expect(b.find('SSM', 0)!.callbacks.saveExec).not.toBe(replaced);
+    expect(new SsmUnitRegistry().find('SSM', 0)!.callbacks.saveExec).toBe(b.find('SSM', 0)!.callbacks.saveExec);
   });
 });

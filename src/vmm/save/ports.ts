@@ -4,6 +4,7 @@
  * VM's port on it where the facade creates the VM, so nothing under src/vmm value-imports src/ssm.
  */
 import type { SsmSaveState } from '../../../machines/ssm-live-save.js';
+import type { CellEdgeSink } from '../../sched/cell-edges.js';
 import type { TransitionListener } from '../../sched/machine-cell.js';
 import type { VBoxError } from '../../status.js';
 import type { Operation } from '../external.js';
@@ -39,12 +40,19 @@ export interface SaveStart {
   maxDowntimeMs: number;
   bandwidthBytesPerSec: number;
   lzf?: boolean;
-  onProgress?: (percent: number) => void;
+  /** pfnProgress: a function, or a record that reports (the save flow: nothing bound per save or copy). */
+  onProgress?: ((percent: number) => void) | { progressed(percent: number): void };
   /** systemId of the handle's machine cell. */
   id: string;
-  /** Observer of the handle machine's edges from the first one on. */
+  /**
+   * The VM: the handle machine's edges go to its event stream and its GIP clock is the units' (a reference the
+   * handle keeps, so a copied save binds nothing). Without it, `listener` and `nowNs`.
+   */
+  vm?: CellEdgeSink;
+  /** Observer of the handle machine's edges from the first one on (without `vm`). */
   listener?: TransitionListener;
-  nowNs: () => number;
+  /** GIP time (without `vm`). */
+  nowNs?: () => number;
 }
 
 /**

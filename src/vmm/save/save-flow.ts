@@ -17,8 +17,9 @@ import { rendezvousFlags } from '../../../machines/rendezvous.js';
 import { vmSaveTeleportMachine, type VmSaveTeleportEvent, type VmSaveTeleportState } from '../../../machines/vm-save-teleport.js';
 import { bindCode, defineCodes, persistable } from '../../persist/registry.js';
 import { emitCellEdge } from '../../sched/cell-edges.js';
-import { MachineCell, sharedEvents, type TransitionListener } from '../../sched/machine-cell.js';
-import type { TimerAction, TimerTarget } from '../../sched/scheduler.js';
+import { sharedEvents, type MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
+import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
+import type { TimerTarget } from '../../sched/scheduler.js';
 import {
   RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
 } from '../../status.js';
@@ -123,7 +124,9 @@ export function checkSaveOptions(options: SaveOptions): void {
  * SSMR3LiveDone and the ONCE cleanup. The flow hangs off the VM's saved-state port (`saveFlows`) until it ends.
  * It is its own timer target: a wait that ends by time or by a thread step comes back as a record naming it.
  */
-export class SaveFlow implements TimerTarget {
+export class SaveFlow implements TimerTarget, CellOwner {
+  /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next (its edges: cellEdge). */
+  readonly cell: OwnedCell<VmSaveTeleportEvent>;
   readonly id: string;
   /** Live passes run (exec + vote). */
   passes = 0;
@@ -134,10 +137,6 @@ export class SaveFlow implements TimerTarget {
    * a restored flow reports its progress on vm.progress$ only (docs/snapshot.md).
    */
   onProgress: ((percent: number) => void) | undefined;
-  /** The completion of this flow's requests and rendezvous: resume with their status (bound once). */
-  readonly resumeWith: (rc: number) => void;
-  /** The thread step that resumes the flow (a record, posted after a timer or a transfer). */
-  readonly resumeStep: TimerAction;
 
   constructor(
     readonly op: 'save' | 'teleport',
@@ -147,17 +146,37 @@ export class SaveFlow implements TimerTarget {
     readonly out: SaveOut,
     readonly done: StatusReceiver,
     readonly bandwidth: number,
-    /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next. */
-    readonly cell: MachineCell<VmSaveTeleportEvent>,
   ) {
+    // The flow owns its cell: the edges reach the VM through the flow's pool, no listener bound per flow or copy.
+    this.cell = new OwnedCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${pool.vm.id}/${op}-${thread.id}`, this);
     this.id = `${thread.id}/${op}`;
-    this.resumeWith = bindCode(FLOW_CODE.resume, this);
-    this.resumeStep = { target: this, event: 'step' };
+  }
+
+  /** One of the flow's requests or rendezvous completed (the flow is their StatusReceiver: no code bound per wait). */
+  report(rc: number): void {
+    resume(this, rc);
+  }
+
+  /** The flow resumes as its thread's next step (a record posted per wait: the flow keeps none between waits). */
+  postResume(): void {
+    this.thread.post({ target: this, event: 'step' });
+  }
+
+  /** An edge of the flow's machine, on the VM's event stream. */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2]): void {
+    emitCellEdge(this.pool.vm, 'vmSaveTeleport', cell, from, event);
+  }
+
+  /** pfnProgress of the flow's SSM handle: the embedder's onProgress (its answer ignored), then vm.progress$. */
+  progressed(percent: number): void {
+    const vm = this.pool.vm;
+    if (this.onProgress) vm.callVoid('onProgress callback', this.onProgress, percent);
+    savedStatePortOf(vm).reportProgress(this.op, percent, vm.nowNs());
   }
 
   /** 'delay': a timer ran out, the flow goes on as the thread's next step; 'step': that step. */
   timerFired(event: string): void {
-    if (event === 'delay') this.thread.post(this.resumeStep);
+    if (event === 'delay') this.postResume();
     else resume(this, VINF_SUCCESS);
   }
 }
@@ -204,7 +223,7 @@ const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => v
   // Step 4: step 1 failed and SSMR3LiveDone ran — the ONCE cleanup; its error replaces VERR_SSM_CANCELLED.
   liveDone: (flow) => {
     go(flow, 'cleanup');
-    rendezvousOp(flow.pool, rendezvousFlags('once'), bindCode(SAVE_WORKERS.vmR3LiveDoStep1Cleanup, flow.ctx))(flow.thread, flow.resumeWith);
+    rendezvousOp(flow.pool, rendezvousFlags('once'), bindCode(SAVE_WORKERS.vmR3LiveDoStep1Cleanup, flow.ctx))(flow.thread, flow);
   },
   suspendLiveDone: (flow) => finish(flow, flow.failRc),
   cleanup: (flow, rc) => finish(flow, RT_FAILURE(rc) && flow.failRc === VERR_SSM_CANCELLED ? rc : flow.failRc),
@@ -213,19 +232,9 @@ const SAVE_STEPS: { readonly [K in WaitState]: (flow: SaveFlow, rc: number) => v
 /** The wait ended: take the step the flow's state names. */
 const resume = (flow: SaveFlow, rc: number): void => SAVE_STEPS[flow.cell.value as WaitState](flow, rc);
 
-/**
- * The flow's code held in state: its resume (a request's or rendezvous' completion, a drained socket's
- * callback), its progress report and its machine's edges, each bound to the flow or the VM.
- */
+/** The flow's code held in state: a drained socket's callback and the operation's start, bound to their records. */
 const FLOW_CODE = defineCodes('save.flow', {
-  resume,
-  postResume: (flow: SaveFlow): void => flow.thread.post(flow.resumeStep),
-  progress: (flow: SaveFlow, percent: number): void => {
-    const vm = flow.pool.vm;
-    if (flow.onProgress) vm.callVoid('onProgress callback', flow.onProgress, percent); // pfnProgress: its answer is ignored
-    savedStatePortOf(vm).reportProgress(flow.op, percent, vm.nowNs());
-  },
-  edge: (vm: VmCore, ...edge: Parameters<TransitionListener>): void => emitCellEdge(vm, 'vmSaveTeleport', ...edge),
+  postResume: (flow: SaveFlow): void => flow.postResume(),
   start: startSaveFlow,
 });
 
@@ -252,7 +261,7 @@ function afterStep1Run(flow: SaveFlow, rc: number): void {
 function suspend(flow: SaveFlow): void {
   if (flow.pool.vm.vmState === 'SAVING') return step2(flow);
   go(flow, 'suspend');
-  rendezvousOp(flow.pool, DESC_SOE, bindCode(SAVE_WORKERS.vmR3LiveDoSuspend, flow.ctx))(flow.thread, flow.resumeWith);
+  rendezvousOp(flow.pool, DESC_SOE, bindCode(SAVE_WORKERS.vmR3LiveDoSuspend, flow.ctx))(flow.thread, flow);
 }
 
 function step1Failed(flow: SaveFlow, rc: number): void {
@@ -265,13 +274,13 @@ const step2 = (flow: SaveFlow): void => onEmt0(flow, bindCode(SAVE_WORKERS.vmR3L
 /** A request to EMT(0) (VMR3ReqCallWait); the flow resumes with its status. */
 function onEmt0(flow: SaveFlow, fn: ReqFn, wait: Wait): void {
   go(flow, wait);
-  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, flow.resumeWith);
+  reqCallOp(flow.pool, { target: 0 }, fn, [])(flow.thread, flow);
 }
 
 /** The flow resumes as the thread's next step. */
 function post(flow: SaveFlow, wait: Wait): void {
   go(flow, wait);
-  flow.thread.post(flow.resumeStep);
+  flow.postResume();
 }
 
 /** The flow resumes as a thread step once `delayNs` of GIP time passed. */
@@ -349,11 +358,9 @@ function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: Statu
   const { pool, op } = request;
   const vm = pool.vm;
   const ctx = new SaveContext(op === 'save' ? 'VMR3Save' : 'VMR3Teleport', request.after, request.openSink, { ...request.live });
-  const cell = new MachineCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${vm.id}/${op}-${thread.id}`);
-  cell.listener = bindCode(FLOW_CODE.edge, vm);
-  const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec, cell);
+  const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec);
   flow.onProgress = request.onProgress;
-  ctx.live.onProgress = bindCode(FLOW_CODE.progress, flow);
+  ctx.live.onProgress = flow;
   savedStatePortOf(vm).saveFlows.push(flow);
   onEmt0(flow, bindCode(SAVE_WORKERS.vmR3Save, ctx), 'start');
 }

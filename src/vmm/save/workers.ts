@@ -9,9 +9,7 @@ import {
   VERR_VM_UNEXPECTED_UNSTABLE_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_EM_SUSPEND, VINF_SSM_LIVE_SUSPENDED, VINF_SUCCESS,
   isVBoxError, type VBoxError,
 } from '../../status.js';
-import { emitCellEdge } from '../../sched/cell-edges.js';
-import type { TransitionListener } from '../../sched/machine-cell.js';
-import { bindCode, defineCode, defineCodes, persistable } from '../../persist/registry.js';
+import { defineCodes, persistable } from '../../persist/registry.js';
 import { componentsOf } from '../lifecycle.js';
 import type { EmtContext } from '../types.js';
 import type { VmCore } from '../vm-core.js';
@@ -65,7 +63,7 @@ function vmR3Save(ctx: SaveContext, { vm }: EmtContext): number {
   const ordinal = vm.trySetState(ctx.who, vm.apiPairs(ctx.who).slice(0, 2));
   if (ordinal < 0) return ordinal;
   const port = savedStatePortOf(vm);
-  const base = { ...ctx.live, after: ctx.after, nowNs: bindCode(vmNowNs, vm), id: `${vm.id}/ssm`, listener: bindCode(ssmLiveSaveEdge, vm) };
+  const base = { ...ctx.live, after: ctx.after, vm, id: `${vm.id}/ssm` };
   if (ordinal === 1 && ctx.after !== 'TELEPORT') {
     let rc: number;
     try {
@@ -103,11 +101,6 @@ function openSink(ctx: SaveContext): SaveSink {
   ctx.openSink = null;
   return open();
 }
-
-/** The live handle's clock and its machine's edges (to the VM's event stream), as code bound to the VM. */
-const vmNowNs = defineCode('save.vmNowNs', (vm: VmCore): number => vm.nowNs());
-const ssmLiveSaveEdge = defineCode('save.ssmLiveSaveEdge', (vm: VmCore, ...edge: Parameters<TransitionListener>): void =>
-  emitCellEdge(vm, 'ssmLiveSave', ...edge));
 
 /** The stream could not be opened (or a plain save threw): keep the error for the caller, return its status. */
 function failedWith(ctx: SaveContext, error: unknown): number {
