@@ -24,8 +24,12 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * check.world.ssmCancel is unbound (finds the world through the VM).
  * 6 — an operation's call reports as itself: a request call holds it as `done` (no doneId in the function table),
  * and a call not yet started holds its operation as code plus `opArgs` (no bound external.reqCallStart).
+ * 7 — the save flow's and live save's cells are OwnedCells; the live save is its handle's `liveInfo` and keeps its
+ * VM (no `options`); save.flow.edge/progress/resume, save.vmNowNs and save.ssmLiveSaveEdge are gone (the flow is
+ * its waits' StatusReceiver); an SSM unit's `_callbacks` may name the shared constant `ssm.callbacks.<kind>`; the
+ * pgm unit's owner is one record and a handle's build table is `_buildInfo`.
  */
-export const SNAPSHOT_VERSION = 6;
+export const SNAPSHOT_VERSION = 7;
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {
