@@ -6,10 +6,14 @@
  * worlds it has just made (their objects are new to the copier's identity table: no identity hash yet). Compare with and without
  * `node --no-allocation-site-pretenuring` (the checker CLI's setting, src/check/gc-tuning.ts).
  *
- * objectsPerCopy: the objects and functions a copy makes (reachable from it, not from the original).
+ * objectsPerCopy: the objects and functions a copy makes (reachable from it, not from the original). `alloc`: copies
+ * as `chain` does under V8's sampling heap profiler (every 256 bytes, collected objects included) and prints the
+ * bytes allocated per copy and by allocation site (a function and line, run from dist/ for true lines; `set :0` is
+ * Map.prototype.set's growth).
  *
  * Run: npx tsx bench/copy-world.ts [copies] [drop|keep|chain] [scenario json]
  */
+import { Session } from 'node:inspector/promises';
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
 import { copyGraph } from '../src/persist/graph.js';
@@ -49,6 +53,28 @@ const kept: unknown[] = [];
 for (let i = 0; i < 2_000; i++) copyGraph(world); // warm up
 const t0 = cpuUs();
 if (mode === 'keep') for (let i = 0; i < copies; i++) kept[i & 255] = copyGraph(world);
+else if (mode === 'alloc') await allocation();
 else if (mode === 'chain') for (let i = 0, w = world; i < copies; i++) w = copyGraph(w);
 else for (let i = 0; i < copies; i++) copyGraph(world);
-console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10, objectsPerCopy }));
+if (mode !== 'alloc') console.log(JSON.stringify({ mode, copies, cpuUsPerCopy: Math.round(((cpuUs() - t0) / copies) * 10) / 10, objectsPerCopy }));
+
+/** `alloc`: bytes allocated per copy, by site (the top 12). */
+async function allocation(): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  for (let i = 0, w = world; i < copies; i++) w = copyGraph(w);
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  const sites = new Map<string, number>();
+  const walk = (node: (typeof profile)['head']): void => {
+    const site = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').pop()}:${node.callFrame.lineNumber + 1}`;
+    if (node.selfSize) sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+    node.children.forEach(walk);
+  };
+  walk(profile.head);
+  const perCopy = (bytes: number): number => Math.round(bytes / copies);
+  const top = [...sites].sort((a, b) => b[1] - a[1]).slice(0, 12);
+  console.log(JSON.stringify({ bytesPerCopy: perCopy([...sites.values()].reduce((a, b) => a + b, 0)), bySite: Object.fromEntries(top.map(([site, bytes]) => [site, perCopy(bytes)])) }));
+}
