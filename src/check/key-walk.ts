@@ -212,7 +212,8 @@ export class KeyWalk {
       const items = obj as unknown[];
       this.begin(KIND.array, items.length);
       for (let i = 0; i < items.length; i++) {
-        if (i in items) this.value(items[i]);
+        const item = items[i];
+        if (item !== undefined || i in items) this.value(item); // (`in` only where a hole may be: it is dear)
         else this.w(Tag.Hole);
       }
     } else if (proto === Map.prototype) {
