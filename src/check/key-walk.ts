@@ -5,7 +5,8 @@
  * (key-class-writers.ts, like graph-copier.ts): its field names written out (monomorphic reads), no field-name words (one shape word
  * names the class and its field list), no per-field dispatch. An instance whose fields are not its class's usual
  * ones takes the generic path, which writes the field names: both spell the snapshot, so a field nobody listed
- * anywhere still tells states apart.
+ * anywhere still tells states apart. A frozen record of frozen data (configuration, call specs) is written as the
+ * digest of its own walk, cached by identity (key-frozen.ts).
  */
 import { bytesOf, bytesType } from '../persist/graph-format.js';
 import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../persist/graph-walk.js';
