@@ -5,7 +5,8 @@
  * (key-class-writers.ts, like graph-copier.ts): its field names written out (monomorphic reads), no field-name words (one shape word
  * names the class and its field list), no per-field dispatch. An instance whose fields are not its class's usual
  * ones takes the generic path, which writes the field names: both spell the snapshot, so a field nobody listed
- * anywhere still tells states apart.
+ * anywhere still tells states apart. A frozen record of frozen data (configuration, call specs) is written as the
+ * digest of its own walk, cached by identity (key-frozen.ts).
  */
 import { bytesOf, bytesType } from '../persist/graph-format.js';
 import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../persist/graph-walk.js';
@@ -17,6 +18,7 @@ import { CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, setActiveRenaming, undeclar
 import { MachineCell } from '../sched/machine-cell.js';
 import { hashOf, Tag } from './key-words.js';
 import { sameKeys } from '../persist/graph-copier.js';
+import { frozenDigest } from './key-frozen.js';
 
 const KIND = { object: hashOf('object'), 'null-object': hashOf('null-object'), array: hashOf('array'), map: hashOf('map'), set: hashOf('set'), class: hashOf('class'), saved: hashOf('saved') };
 const scratch = new Float64Array(1);
@@ -33,6 +35,8 @@ interface Rank {
   k: unknown;
   v: unknown;
 }
+
+const newWalk = (): KeyWalk => new KeyWalk();
 
 /** One walk at a time per instance (the explorer keeps one); nothing it allocates per state but the id table's entries. */
 export class KeyWalk {
@@ -159,11 +163,20 @@ export class KeyWalk {
       this.w(Tag.Ref);
       return this.w(id);
     }
-    if (typeof v === 'object' && (Object.isFrozen(v) || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null))) {
-      const name = constantName(v);
-      if (name !== undefined) {
-        this.w(Tag.Named);
-        return this.w(hashOf(name));
+    if (typeof v === 'object') {
+      const frozen = Object.isFrozen(v);
+      if (frozen || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null)) {
+        const name = constantName(v);
+        if (name !== undefined) {
+          this.w(Tag.Named);
+          return this.w(hashOf(name));
+        }
+        const digest = frozen ? frozenDigest(v, newWalk) : null;
+        if (digest !== null) {
+          this.w(Tag.Frozen);
+          this.w(digest[0]);
+          return this.w(digest[1]);
+        }
       }
     }
     this.ids.set(v, this.count);
@@ -200,7 +213,8 @@ export class KeyWalk {
       const items = obj as unknown[];
       this.begin(KIND.array, items.length);
       for (let i = 0; i < items.length; i++) {
-        if (i in items) this.value(items[i]);
+        const item = items[i];
+        if (item !== undefined || i in items) this.value(item); // (`in` only where a hole may be: it is dear)
         else this.w(Tag.Hole);
       }
     } else if (proto === Map.prototype) {
@@ -351,6 +365,8 @@ export class KeyWalk {
     if (stamp && !stamp.args) return { kind: 1, key: `code:${stamp.name}`, at, k, v };
     const name = typeof k === 'object' ? constantName(k) : undefined;
     if (name !== undefined) return { kind: 1, key: `constant:${name}`, at, k, v };
+    const digest = typeof k === 'object' && Object.isFrozen(k) ? frozenDigest(k, newWalk) : null;
+    if (digest !== null) return { kind: 1, key: `frozen:${digest[0]}:${digest[1]}`, at, k, v };
     return { kind: 2, key: 0, at, k, v };
   }
 }

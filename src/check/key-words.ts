@@ -6,7 +6,7 @@ import { stringHash } from './labels.js';
 
 /** Words that start each kind of item (any 32-bit data word follows its tag). */
 export const enum Tag {
-  Undefined = 0x7e000001, Null, False, True, Int, Double, String, BigInt, Ref, Named, Hole, Bytes, Begin, End, Key, Shape, New, Code,
+  Undefined = 0x7e000001, Null, False, True, Int, Double, String, BigInt, Ref, Named, Hole, Bytes, Begin, End, Key, Shape, New, Code, Frozen,
 }
 
 /** Hashes of the short strings a world repeats (field names, state names, labels); bounded. */

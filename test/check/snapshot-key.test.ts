@@ -72,6 +72,29 @@ describe('snapshot state key', () => {
     expect(keyOf(shared)).not.toBe(keyOf(copies));
   });
 
+  it('keys a frozen record by what it holds, all the way down, and walks one holding unfrozen data', () => {
+    // key-frozen.ts writes a frozen record of frozen data as a digest cached by identity: the cache must never
+    // stand for data that can still change.
+    const record = (n: number, inner: unknown) => Object.freeze({ name: 'cfg', limits: Object.freeze([1, n]), inner });
+    const keyed = (r: object) => {
+      const [x] = pair();
+      x.items.push(r);
+      return keyOf(x);
+    };
+    expect(keyed(record(2, null))).toBe(keyed(record(2, null)));
+    expect(keyed(record(2, null))).not.toBe(keyed(record(3, null)));
+    const open = { value: 1 };
+    const holding = record(2, open);
+    const before = keyed(holding);
+    open.value = 2;
+    expect(keyed(holding)).not.toBe(before);
+    const list = [1];
+    const holdingList = record(2, list);
+    const first = keyed(holdingList);
+    list.push(2);
+    expect(keyed(holdingList)).not.toBe(first);
+  });
+
   it('names the field where two snapshots part', () => {
     const [a] = pair();
     const [b] = pair();
