@@ -21,12 +21,15 @@ export interface MonitorRoutes {
 const DETAIL_KINDS: readonly Kind[] = ['rendezvous-member', 'machine'];
 
 const shared = new Map<string, MonitorRoutes>();
+/** The routes last handed out: a world copy's monitors ask as its original's did, so this is checked first. */
+let recent: MonitorRoutes | undefined;
 
 /** A monitor's ask: null for every kind, undefined for none (no onEvent). */
 const askOf = (monitor: Monitor): readonly Kind[] | null | undefined => (monitor.onEvent ? (monitor.events ?? null) : undefined);
 
 /** The routes of `monitors`, shared by every world whose monitors ask the same (in the same order). */
 export function routesOf(monitors: readonly Monitor[]): MonitorRoutes {
+  if (recent && asksAlike(recent.wants, monitors)) return recent;
   let signature = '';
   for (const monitor of monitors) {
     const ask = askOf(monitor);
@@ -39,7 +42,20 @@ export function routesOf(monitors: readonly Monitor[]): MonitorRoutes {
     routes = { byKind: new Map(), detail, wants };
     shared.set(signature, routes);
   }
-  return routes;
+  return (recent = routes);
+}
+
+/** Whether `monitors` ask for what `wants` says (element by element: building no signature). */
+function asksAlike(wants: MonitorRoutes['wants'], monitors: readonly Monitor[]): boolean {
+  if (wants.length !== monitors.length) return false;
+  for (let i = 0; i < wants.length; i++) {
+    const want = wants[i];
+    const ask = askOf(monitors[i]!);
+    if (want === ask) continue;
+    if (!want || !ask || want.length !== ask.length) return false;
+    for (let k = 0; k < want.length; k++) if (want[k] !== ask[k]) return false;
+  }
+  return true;
 }
 
 /** The indices of the monitors that hear `kind`. */
