@@ -44,6 +44,9 @@ const EVENT_MACHINE: Partial<Record<VmTraceEvent['kind'], MachineName>> = {
   state: 'vm', 'cpu-state': 'vmcpu', emt: 'emt', request: 'request', rendezvous: 'rendezvous',
 };
 
+/** Whether coverage reads events of this kind (a worker sends the main thread only these: explore-worker.ts). */
+export const coversKind = (kind: VmTraceEvent['kind']): boolean => EVENT_MACHINE[kind] !== undefined;
+
 export class CoverageSink {
   readonly #seen: Record<MachineName, Set<string>> = { vm: new Set(), vmcpu: new Set(), emt: new Set(), request: new Set(), rendezvous: new Set() };
   readonly #types = new Set<string>();

@@ -11,7 +11,7 @@
  * faster. Nothing is rebuilt or replayed.
  */
 import { parentPort } from 'node:worker_threads';
-import { CoverageSink } from './coverage.js';
+import { CoverageSink, coversKind } from './coverage.js';
 import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
 import { HeldWorlds, type Lineage } from './held-worlds.js';
@@ -101,7 +101,7 @@ class CoverageRecorder extends CoverageSink {
 
   override onEvent(event: VmTraceEvent): void {
     const e = event as { kind: string; from?: unknown; to?: unknown; flags?: unknown };
-    if (e.from === undefined || e.to === undefined || !this.current) return;
+    if (e.from === undefined || e.to === undefined || !this.current || !coversKind(event.kind)) return;
     const flags = typeof e.flags === 'number' ? e.flags : undefined;
     // The item is made only for an id's first use (this runs for every event of every step).
     this.#note(`${e.kind}\t${String(e.from)}\t${String(e.to)}\t${flags ?? ''}`, () => ({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) }));

@@ -24,6 +24,7 @@ import { WORLD_RAM_BYTES } from './images.js';
 import { ScenarioClient, type ClientHost } from './client.js';
 import type { CoverageSink } from './coverage.js';
 import { Labels, type CallRef } from './labels.js';
+import { routeOf, routesOf, type MonitorRoutes } from './monitor-routes.js';
 import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } from './property.js';
 import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
@@ -75,8 +76,8 @@ export class World implements ClientHost, MonitorContext, VmObserver {
   private changed = false;
   /** Cache of ready(), dropped at every step (transient). */
   private readyCache: Steppable[] | null = null;
-  /** Cache: the monitors each event kind goes to (built on first use of a kind; transient). */
-  private eventMonitors: Map<VmTraceEvent['kind'], Monitor[]> | undefined;
+  /** Which monitors each event kind goes to (shared by worlds with the same monitors; transient). */
+  private routes: MonitorRoutes | undefined;
   private readonly invariants: readonly UserInvariant[];
   /** Where coverage goes (transient: a host attachment; a restored world collects none until attachCoverage). */
   private coverage: CoverageSink | undefined;
@@ -312,21 +313,17 @@ export class World implements ClientHost, MonitorContext, VmObserver {
     this.onEvent(event);
   }
 
+  /** Member and request-call edges only for a trace or a monitor that asks for them (nothing else here reads them). */
   wantsDetail(): boolean {
-    return true;
+    return this.records !== null || (this.routes ??= routesOf(this.monitors)).detail;
   }
 
   onEvent(event: VmTraceEvent): void {
     this.labels.onEvent(event);
     if (event.kind === 'state' || event.kind === 'cpu-state') this.changed = true;
     if (!this.replaying) this.coverage?.onEvent(event);
-    this.eventMonitors ??= new Map();
-    let monitors = this.eventMonitors.get(event.kind);
-    if (!monitors) {
-      monitors = this.monitors.filter((m) => m.onEvent && (!m.events || m.events.includes(event.kind)));
-      this.eventMonitors.set(event.kind, monitors);
-    }
-    for (const monitor of monitors) monitor.onEvent!(event, this);
+    const route = routeOf((this.routes ??= routesOf(this.monitors)), event.kind);
+    for (let i = 0; i < route.length; i++) this.monitors[route[i]!]!.onEvent!(event, this);
     this.records?.push({ type: 'event', seq: this.records.length, vm: this.core.handle, event });
   }
 }
@@ -376,7 +373,7 @@ const fixed = (): undefined => undefined;
 
 // (World's constructor is private: World.build is the way in; the registry only needs its prototype.)
 persistable('World', World as unknown as abstract new () => World, {
-  transient: ['coverage', 'records', 'readyCache', 'eventMonitors'],
+  transient: ['coverage', 'records', 'readyCache', 'routes'],
   // Steps taken, the last step's fairness slot and whether it moved a state: facts about the path, not the state.
   history: ['depth', 'lastSlot', 'changed', 'replaying'],
   revive: (world) => world.revive(),

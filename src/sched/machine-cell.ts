@@ -194,6 +194,8 @@ const enum How {
 interface CellPlan {
   readonly keys: readonly string[];
   readonly how: readonly How[];
+  /** The plan's copies written out field by field (named stores: no generic `to[key]` store per field). */
+  readonly copy: (from: object, to: object, clone: (v: unknown) => unknown, listener: typeof copiedListener) => void;
 }
 
 const cellPlans = new Map<object, CellPlan>();
@@ -206,7 +208,13 @@ function cellPlanOf(cell: MachineCell, proto: object): CellPlan {
     keys.push(key);
     how.push(CELL_FIELDS.has(key) ? (key === 'listener' ? How.Listener : How.Share) : transient?.includes(key) ? How.Transient : How.Clone);
   }
-  const plan = { keys, how };
+  // The names are JSON string literals (no code can be injected); the body is straight-line field copies.
+  const lines = keys.map((key, i) => {
+    const at = `[${JSON.stringify(key)}]`;
+    return how[i] === How.Share ? `d${at} = s${at};` : how[i] === How.Listener ? `d${at} = l(s${at}, c);` : how[i] === How.Clone ? `d${at} = c(s${at});` : `d${at} = undefined;`;
+  });
+  const copy = new Function('s', 'd', 'c', 'l', lines.join('\n')) as CellPlan['copy'];
+  const plan = { keys, how, copy };
   cellPlans.set(proto, plan);
   return plan;
 }
@@ -252,24 +260,11 @@ persistable('MachineCell', MachineCell, {
     const to = into as unknown as Record<string, unknown>;
     const proto = Object.getPrototypeOf(cell) as object;
     const plan = cellPlans.get(proto) ?? cellPlanOf(cell, proto);
-    // The class's usual fields in their order (for…in walks the enum cache: no key array): one switch per field.
+    // The class's usual fields in their order (for…in walks the enum cache: no key array), then copied by the plan.
+    const keys = plan.keys;
     let i = 0;
-    for (const key in from) {
-      if (key !== plan.keys[i]) return copyCellFields(cell, into, clone);
-      switch (plan.how[i++]) {
-        case How.Share:
-          to[key] = from[key];
-          break;
-        case How.Listener:
-          to[key] = copiedListener(cell.listener, clone);
-          break;
-        case How.Clone:
-          to[key] = clone(from[key]);
-          break;
-        default:
-          to[key] = undefined;
-      }
-    }
-    if (i !== plan.keys.length) copyCellFields(cell, into, clone);
+    for (const key in from) if (key !== keys[i++]) return copyCellFields(cell, into, clone);
+    if (i !== keys.length) return copyCellFields(cell, into, clone);
+    plan.copy(from, to, clone, copiedListener);
   },
 });

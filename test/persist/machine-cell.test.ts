@@ -89,6 +89,20 @@ describe('MachineCell in a graph', () => {
     });
   }
 
+  it('copyGraph: cells of one class copied alike, one with a field added later and one with a field deleted keep theirs', () => {
+    const owner = { cells: [] as OwnedCell[] };
+    for (let i = 0; i < 4; i++) new OwnedCell(owner).send({ type: 'created' });
+    (owner.cells[1] as unknown as { extra: { n: number } }).extra = { n: 1 };
+    delete (owner.cells[2] as { scratch?: string }).scratch;
+    const back = copyGraph(owner);
+    // The usual ones by the class's plan, the odd ones field by field: the same fields either way.
+    expect(back.cells.map((c) => Object.keys(c).sort())).toEqual(owner.cells.map((c) => Object.keys(c).sort()));
+    expect(back.cells.map((c) => [c.value, c.owner === back, c.scratch])).toEqual(owner.cells.map(() => ['CREATED', true, undefined]));
+    const extra = (back.cells[1] as unknown as { extra: { n: number } }).extra;
+    expect(extra).toEqual({ n: 1 });
+    expect(extra).not.toBe((owner.cells[1] as unknown as { extra: unknown }).extra);
+  });
+
   it("a subclass with its own save/restore and no copy hook is copied by them, not by the cell's copy hook", () => {
     const cell = new ListenedCell();
     cell.send({ type: 'created' });
