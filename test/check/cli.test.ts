@@ -49,6 +49,17 @@ describe('vmm-actors check / replay', () => {
     expect(out).toMatch(/^coverage\s+VMSTATE edges \d+\/67/m);
   });
 
+  it('--proviso-rebuilds: the same states, fewer copies, some replay; without it nothing is replayed', async () => {
+    const race = file('proviso.json', { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] });
+    const counts = (out: string) => JSON.parse(out) as { states: number; transitions: number; replayedSteps: number; copies: number };
+    const strict = counts((await cli('check', race, '--quiet', '--json')).out);
+    const traded = counts((await cli('check', race, '--quiet', '--json', '--proviso-rebuilds')).out);
+    expect(strict.replayedSteps).toBe(0);
+    expect([traded.states, traded.transitions]).toEqual([strict.states, strict.transitions]);
+    expect(traded.replayedSteps).toBeGreaterThan(0);
+    expect(traded.copies).toBeLessThan(strict.copies);
+  });
+
   it('--audit-key audits the state key instead of exploring: one line, exit 0 when every merge is sound', async () => {
     const race = file('audit.json', { cpus: 1, clients: [['powerOn', 'suspend'], ['powerOff']] });
     const { out, code } = await cli('check', race, '--audit-key', '3', '--quiet');
