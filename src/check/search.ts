@@ -109,11 +109,13 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? { base: head, tail: [choice] });
       world = spare;
       // Proviso: a reduced state whose one successor is already known is expanded fully.
-      if (choices[1] === -1 && k === 0) ahead.met(found < 0);
-      if (choices[1] === -1 && k === 0 && found < 0) {
-        choices.length = 0;
-        for (let i = 0; i < all; i++) if (i !== choice) choices.push(i);
-        k = -1;
+      if (choices[1] === -1 && k === 0) {
+        ahead.met(found < 0);
+        if (found < 0) {
+          choices.length = 0;
+          for (let i = 0; i < all; i++) if (i !== choice) choices.push(i);
+          k = -1;
+        }
       }
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';
