@@ -7,7 +7,10 @@
  */
 import type { ClassPlan } from './graph-plan.js';
 
-export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown) => void;
+/** Copies an instance's fields: `clone` any value; `owned(obj, field)` an object only that field refers to (ClassSpec.owned). */
+export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown, owned: OwnedCopier) => void;
+/** The copy of an object only `field` (Class.field) refers to; `items`: an array whose items only it refers to. */
+export type OwnedCopier = (obj: object, field: string, items: boolean) => object;
 
 export interface Compiled {
   readonly keys: readonly string[];
@@ -25,7 +28,7 @@ export interface Compiled {
  * field named __proto__, an inherited enumerable property). Use it for an instance only when sameKeys holds.
  */
 export function compiledCopierOf(plan: ClassPlan, sample: object): Compiled | null {
-  return plan.forIn ? compile(ownKeysInOrder(sample), plan.transient, plan.entry.prototype) : null;
+  return plan.forIn ? compile(ownKeysInOrder(sample), plan, plan.entry.prototype) : null;
 }
 
 function ownKeysInOrder(obj: object): string[] {
@@ -41,15 +44,18 @@ export function sameKeys(obj: object, keys: readonly string[]): boolean {
   return i === keys.length;
 }
 
-function compile(keys: string[], transient: ReadonlySet<string> | undefined, prototype: object): Compiled | null {
+function compile(keys: string[], plan: ClassPlan, prototype: object): Compiled | null {
   if (keys.includes('__proto__')) return null;
   const lines = keys.map((key) => {
     const at = `[${JSON.stringify(key)}]`;
-    if (transient?.has(key)) return `d${at} = undefined;`;
+    if (plan.transient?.has(key)) return `d${at} = undefined;`;
+    // An owned field's object is copied at once (o), named `Class.field` for the ownership check's message.
+    const items = plan.ownedItems?.has(key) === true;
+    if (items || plan.owned?.has(key)) return `v = s${at}; d${at} = typeof v === 'object' ? (v !== null ? o(v, ${JSON.stringify(`${plan.entry.name}.${key}`)}, ${items}) : v) : typeof v === 'function' || typeof v === 'symbol' ? c(v) : v;`;
     return `v = s${at}; d${at} = (typeof v === 'object' ? v !== null : typeof v === 'function' || typeof v === 'symbol') ? c(v) : v;`;
   });
   // The names are JSON string literals (no code can be injected); the body is straight-line field copies.
-  const copy = new Function('s', 'd', 'c', `let v;\n${lines.join('\n')}`) as FieldCopier;
+  const copy = new Function('s', 'd', 'c', 'o', `let v;\n${lines.join('\n')}`) as FieldCopier;
   const Shell = new Function(keys.map((key) => `this[${JSON.stringify(key)}] = undefined;`).join('\n')) as new () => object;
   Shell.prototype = prototype;
   return { keys, copy, Shell };

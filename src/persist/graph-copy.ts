@@ -11,10 +11,12 @@
  * class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
+import { codeStampFn, copyBytes, isImmutable, isSharedFunction } from './graph-shared.js';
 import { compiledCopierOf, sameKeys, type Compiled } from './graph-copier.js';
 import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
-import { classRefusal, closureRefusal, refusalError, symbolRefusal } from './graph-walk.js';
-import { bindCodeTo, classGeneration, codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec, type RegisteredClass } from './registry.js';
+import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
+import { VERR_INTERNAL_ERROR } from '../status.js';
+import { bindCodeTo, classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
@@ -33,7 +35,9 @@ const enum Fill {
   Other,
   /** A class instance with its class's usual fields: a Shell filled by the compiled copier. */
   Compiled,
-  Frozen = 8,
+  /** Nothing to fill: the copy is made whole, or the object is shared. */
+  None,
+  Frozen = 16,
 }
 
 /**
@@ -72,6 +76,19 @@ function shapeOf(proto: object | null): Shape {
   return shape;
 }
 
+let verifying = false;
+
+/**
+ * Tests: refuse (VERR_INTERNAL_ERROR, naming the field and the path) an object in an owned field (ClassSpec.owned)
+ * that the copy meets more than once, so a wrong declaration fails a test instead of splitting an object silently.
+ * Costs a Map entry per owned object; off by default.
+ */
+export function verifyOwnership(on: boolean): void {
+  verifying = on;
+}
+
+const ownershipRefusal = (obj: object, field: string): Refusal => new Refusal(VERR_INTERNAL_ERROR, `an object declared owned by ${field} that something else refers to as well`, obj);
+
 /** A deep copy of the graph reachable from `root` (see the module comment). */
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
   if (shapesGeneration !== classGeneration() || shapesConstants !== unfrozenConstantPrototypes.size) {
@@ -99,37 +116,6 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
  */
 let spareTodo: unknown[] | null = null;
 
-/** Deeply frozen objects met so far (frozen is forever: a verdict never changes, so it is cached). */
-const immutable = new WeakMap<object, boolean>();
-
-function isImmutable(obj: object): boolean {
-  const proto = Object.getPrototypeOf(obj) as object | null;
-  // Not frozen: immutable only as a named constant (looked up only where one can be).
-  if (!Object.isFrozen(obj)) return unfrozenConstantPrototypes.has(proto) && constantName(obj) !== undefined;
-  const known = immutable.get(obj);
-  if (known !== undefined) return known;
-  if (constantName(obj) !== undefined) return true;
-  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
-  immutable.set(obj, true); // provisional: a frozen cycle is immutable
-  let verdict = true;
-  for (const key of Object.keys(obj)) {
-    const v = (obj as Record<string, unknown>)[key];
-    if (typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
-      verdict = false;
-      break;
-    }
-  }
-  immutable.set(obj, verdict);
-  return verdict;
-}
-
-/** A code-table function the copy may share: unbound, or bound to immutable arguments only. */
-function isSharedFunction(fn: Function): boolean {
-  const stamp = codeStamp(fn);
-  if (!stamp) return false;
-  return !stamp.args || stamp.args.every((a) => (typeof a === 'object' ? a === null || isImmutable(a) : typeof a === 'function' ? isSharedFunction(a) : typeof a !== 'symbol'));
-}
-
 /** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
 const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
 
@@ -152,6 +138,10 @@ class Copier {
   private readonly revives: unknown[] = [];
   /** The Map or Set being filled (copyMapEntry, copySetMember). */
   into: object | null = null;
+  /** The fill kind of the last shell made (shell()). */
+  private made: Fill = Fill.None;
+  /** verifyOwnership: each owned object copied, with the field that holds it (null when not verifying). */
+  private readonly claimed: Map<object, string> | null = verifying ? new Map() : null;
 
   constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {
     spareTodo = null; // this copy's (a copy made from a hook while it runs makes its own)
@@ -203,25 +193,76 @@ class Copier {
 
   /** An object met for the first time: its shell (filled later), or itself when immutable. */
   private meet(src: object): object {
+    const claimed = this.claimed;
+    if (claimed !== null && claimed.has(src)) throw ownershipRefusal(src, claimed.get(src)!);
     const proto = Object.getPrototypeOf(src) as object | null;
     const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
     const frozen = Object.isFrozen(src);
     // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
     if ((frozen || shape.constants) && constantName(src) !== undefined) return src;
-    let dst: object;
+    const dst = this.shell(src, proto, shape, frozen);
+    const fill = this.made;
+    if (fill === Fill.None) return dst === src ? src : this.share(src, dst);
+    this.copies.set(src, dst);
+    const todo = this.todo;
+    const n = this.todoLength;
+    todo[n] = src;
+    todo[n + 1] = dst;
+    todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
+    todo[n + 3] = shape;
+    this.todoLength = n + 4;
+    return dst;
+  }
+
+  /**
+   * The copy of an object in an owned field (ClassSpec.owned: nothing else refers to it): made and filled at once,
+   * with no identity-table entry and no todo slots. Frozen objects and possible constants take the usual way.
+   * `field` (Class.field) names the declaration when verifyOwnership finds the object met twice.
+   */
+  readonly owned = (src: object, field: string, items: boolean): object => {
+    const proto = Object.getPrototypeOf(src) as object | null;
+    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+    if (shape.constants || Object.isFrozen(src)) return this.clone(src) as object;
+    const claimed = this.claimed;
+    if (claimed !== null) {
+      if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field);
+      claimed.set(src, field);
+    }
+    const dst = this.shell(src, proto, shape, false);
+    // A Map or Set is filled through `into`, which belongs to no outer fill here: owned fills run inside a class's
+    // fill, and a Map's or Set's fill only meets (clone), never fills.
+    if (items && this.made === Fill.Array) {
+      const from = src as unknown[];
+      const to = dst as unknown[];
+      for (let i = 0, n = from.length; i < n; i++) {
+        const v = from[i];
+        if (typeof v === 'object' ? v !== null : isRef(v)) to[i] = typeof v === 'object' ? this.owned(v!, field, false) : this.clone(v);
+      }
+    } else if (this.made !== Fill.None) this.fill(src, dst, this.made, shape);
+    return dst;
+  };
+
+  /**
+   * The shell of `src` (its fill kind in `made`), or, with `made` None, the finished copy (bytes, an empty array)
+   * or `src` itself (immutable).
+   */
+  private shell(src: object, proto: object | null, shape: Shape, frozen: boolean): object {
     let fill = shape.fill;
+    let dst: object;
     switch (fill) {
       case Fill.Spread:
-        if (frozen && isImmutable(src)) return src;
+        if (frozen && isImmutable(src)) fill = Fill.None, dst = src;
         // A spread copies every field at once (V8 clones the shape); fill then replaces the references.
-        dst = { ...src };
+        else dst = { ...src };
         break;
       case Fill.Array:
-        if (frozen && isImmutable(src)) return src;
-        // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
-        // references. An empty one needs no fill.
-        dst = (src as unknown[]).slice();
-        if ((src as unknown[]).length === 0) return this.share(src, dst);
+        if (frozen && isImmutable(src)) fill = Fill.None, dst = src;
+        else {
+          // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
+          // references. An empty one needs no fill.
+          dst = (src as unknown[]).slice();
+          if ((src as unknown[]).length === 0) fill = Fill.None;
+        }
         break;
       case Fill.Class: {
         const spec = shape.spec!;
@@ -235,8 +276,8 @@ class Copier {
         break;
       }
       case Fill.Plain:
-        if (frozen && isImmutable(src)) return src;
-        dst = proto === null ? Object.create(null) : {};
+        if (frozen && isImmutable(src)) fill = Fill.None, dst = src;
+        else dst = proto === null ? Object.create(null) : {};
         break;
       case Fill.Map:
         dst = new Map();
@@ -247,17 +288,11 @@ class Copier {
       default: {
         const type = bytesType(src);
         if (type === undefined) throw classRefusal(src, proto as object);
-        return this.share(src, copyBytes(src, type));
+        fill = Fill.None;
+        dst = copyBytes(src, type);
       }
     }
-    this.copies.set(src, dst);
-    const todo = this.todo;
-    const n = this.todoLength;
-    todo[n] = src;
-    todo[n + 1] = dst;
-    todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
-    todo[n + 3] = shape;
-    this.todoLength = n + 4;
+    this.made = fill;
     return dst;
   }
 
@@ -301,7 +336,7 @@ class Copier {
         (src as Set<unknown>).forEach(copySetMember, this);
         break;
       case Fill.Compiled:
-        shape.compiled!.copy(src, dst, clone);
+        shape.compiled!.copy(src, dst, clone, this.owned);
         break;
       case Fill.Class: {
         const spec = shape.spec!;
@@ -354,13 +389,3 @@ function keysIn(obj: object): string[] {
 
 /** An own field named __proto__ (an assignment would set the prototype instead). */
 const setProto = (to: object, value: unknown): void => void Object.defineProperty(to, '__proto__', { value, writable: true, enumerable: true, configurable: true });
-
-function codeStampFn(fn: Function): (...args: any[]) => any {
-  return codeByNameOf(codeStamp(fn)!.name)!;
-}
-
-function copyBytes(src: object, type: string): object {
-  if (type === 'Buffer') return Buffer.from(src as Buffer);
-  if (type === 'ArrayBuffer') return (src as ArrayBuffer).slice(0);
-  return (src as Uint8Array).slice();
-}

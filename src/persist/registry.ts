@@ -156,6 +156,16 @@ export interface ClassSpec<T extends object = any> {
    * `now`: the walk's virtual time (for a time the key holds as the code reads it, e.g. "passed" or not).
    */
   readonly keyFields?: Readonly<Record<string, (obj: T, value: any, now: number) => unknown>>;
+  /**
+   * Fields whose object (when the field holds one) nothing else in the engine refers to: the copier (copyGraph)
+   * copies it at once, with no identity-table entry (most objects of a world have one referrer, and the table's
+   * hashing is a quarter of a copy). What the object holds is copied as usual. A wrong declaration would split one
+   * object into two in a copy: the suite runs the copier with `verifyOwnership` over every checker scenario's
+   * worlds, which refuses an owned object met twice. Frozen objects and named constants are shared as always.
+   */
+  readonly owned?: readonly string[];
+  /** Fields holding an array that is owned (as `owned`) and whose items are owned by it as well (a per-CPU table). */
+  readonly ownedItems?: readonly string[];
   /** Rebuild what is transient after a restore (every object of the snapshot exists and is filled by then). */
   readonly revive?: (obj: T) => void;
   /**
@@ -226,6 +236,8 @@ function inherit(proto: object, spec: ClassSpec): ClassSpec {
     ...merged,
     transient: union(parent.spec.transient, spec.transient),
     history: union(parent.spec.history, spec.history),
+    owned: union(parent.spec.owned, spec.owned),
+    ownedItems: union(parent.spec.ownedItems, spec.ownedItems),
     unordered: union(parent.spec.unordered, spec.unordered),
     times: union(parent.spec.times, spec.times),
     keyFields: parent.spec.keyFields || spec.keyFields ? { ...parent.spec.keyFields, ...spec.keyFields } : undefined,
