@@ -208,4 +208,4 @@ class HandleOwner implements CellOwner {
 }
 persistable('GvmmHandleOwner', HandleOwner);
 
-persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['cells', 'gvms', 'links'] });
+persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'links'], ownedItems: ['cells'] });

@@ -98,7 +98,9 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
     plainShape = shapeOf(Object.prototype);
     arrayShape = shapeOf(Array.prototype);
   }
-  const copier = new Copier(options.userName);
+  const copier = spareCopier ?? new Copier();
+  spareCopier = null; // this copy's (a copy made from a hook while it runs makes its own)
+  copier.start(options.userName);
   try {
     const copy = copier.clone(root) as T;
     copier.finish();
@@ -107,14 +109,16 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
     throw refusalError(e, root, 'copy');
   } finally {
     copier.release();
+    spareCopier = copier;
   }
 }
 
 /**
- * The todo list of the last copy, emptied, for the next: a list grown anew per copy (four slots per object) is
- * as much garbage as the identity Map, and garbage is what makes the checker's collector run.
+ * The copier of the last copy, emptied, for the next: its todo list grown anew per copy (four slots per object)
+ * is as much garbage as the identity Map (garbage is what makes the checker's collector run), and its clone and
+ * owned functions are made once.
  */
-let spareTodo: unknown[] | null = null;
+let spareCopier: Copier | null = null;
 
 /** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
 const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
@@ -129,9 +133,9 @@ class Copier {
    * slower); a Map presized by `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and
    * unsound: an array may be shared).
    */
-  private readonly copies = new Map<object, object>();
+  private copies = new Map<object, object>();
   /** Shells to fill, four slots each: source, shell, Fill, shape. */
-  private readonly todo: unknown[] = spareTodo ?? [];
+  private readonly todo: unknown[] = [];
   private todoLength = 0;
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
   /** Pairs: revive, object (discovery order). */
@@ -141,18 +145,25 @@ class Copier {
   /** The fill kind of the last shell made (shell()). */
   private made: Fill = Fill.None;
   /** verifyOwnership: each owned object copied, with the field that holds it (null when not verifying). */
-  private readonly claimed: Map<object, string> | null = verifying ? new Map() : null;
+  private claimed: Map<object, string> | null = null;
+  private userName: ((fn: Function) => string | undefined) | undefined = undefined;
 
-  constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {
-    spareTodo = null; // this copy's (a copy made from a hook while it runs makes its own)
+  start(userName: ((fn: Function) => string | undefined) | undefined): void {
+    this.userName = userName;
+    this.claimed = verifying ? new Map() : null;
   }
 
-  /** Give the todo list back for the next copy, emptied (it must not keep this copy's objects alive). */
+  /** Empty every list for the next copy (they must not keep this copy's objects alive). */
   release(): void {
     const todo = this.todo;
     for (let i = 0; i < this.todoLength; i++) todo[i] = undefined;
     this.todoLength = 0;
-    spareTodo = todo;
+    this.restores.length = 0;
+    this.revives.length = 0;
+    this.copies = new Map();
+    this.into = null;
+    this.claimed = null;
+    this.userName = undefined;
   }
 
   readonly clone = (v: unknown): unknown => {
@@ -340,7 +351,7 @@ class Copier {
         break;
       case Fill.Class: {
         const spec = shape.spec!;
-        if (spec.copy) spec.copy(src, dst, clone);
+        if (spec.copy) spec.copy(src, dst, clone, this.owned);
         else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
         else copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
         break;

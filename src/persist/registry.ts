@@ -186,8 +186,9 @@ export interface ClassSpec<T extends object = any> {
    * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
    * When `obj` has its class's usual fields, `into` has them already, in order, as undefined (the copy keeps
    * them in the object itself): set every one, as the graph writer would see a field left undefined.
+   * `owned(value, 'Class.field', false)` copies an object only that field refers to (see `owned`), at once.
    */
-  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
+  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown, owned: (value: object, field: string, items: boolean) => object) => void;
 }
 
 export interface RegisteredClass {

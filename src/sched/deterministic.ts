@@ -250,14 +250,15 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
    * replaced by its clone and the host side cleared (revive rebuilds the ready ordinals). The test in
    * test/sched/persist.test.ts checks that no mutable part is left shared, so a new object field cannot be missed.
    */
-  copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown): void {
+  copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown, owned: (value: object, field: string, items: boolean) => object): void {
     Object.assign(into, this);
-    // Field by field, not a second Object.assign of a literal: no temporary object per copy.
+    // Field by field, not a second Object.assign of a literal: no temporary object per copy. The choices, the
+    // ready list and the timers are the scheduler's alone (copied at once, no identity-table entry).
     const to = into as unknown as Record<string, unknown>;
     to.clock = clone(this.clock);
-    to.choices = clone(this.choices);
-    to.readyList = clone(this.readyList);
-    to.timers = clone(this.timers);
+    to.choices = owned(this.choices, 'DeterministicScheduler.choices', false);
+    to.readyList = owned(this.readyList, 'DeterministicScheduler.readyList', false);
+    to.timers = owned(this.timers, 'DeterministicScheduler.timers', false);
     to.policy = clone(this.policy);
     to.prng = clone(this.prng);
     to.onChoice = to.onStall = to.readyOrdinals = to.draining = undefined;
@@ -383,6 +384,6 @@ persistable('DeterministicScheduler', DeterministicScheduler, {
   // The ready set: its order (registration order) only numbers the choices, it never removes or adds one.
   unordered: ['readyList'],
   // A world copy (the checker's) in one pass: primitives as they are, the parts cloned, host side left behind.
-  copy: (sched, into, clone) => sched.copyInto(into, clone),
+  copy: (sched, into, clone, owned) => sched.copyInto(into, clone, owned),
   revive: (sched) => sched.revive(),
 });
