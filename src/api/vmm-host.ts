@@ -38,10 +38,11 @@ export const VMM_PERSIST = {
   // but a table made only of code (bound to data, e.g. a world's ssmCancel bound to its world) is copied with the
   // engine, so the copy's code acts on the copy's data.
   // The embedder's function table (immutable once built) is shared as well.
-  copy: (vmm: Vmm, into: Vmm, clone: (value: unknown) => unknown): void => {
+  copy: (vmm: Vmm, into: Vmm, clone: (value: unknown) => unknown, owned: (value: object, field: string, items: boolean) => object): void => {
     const from = vmm as unknown as Record<string, unknown>;
     const to = into as unknown as Record<string, unknown>;
-    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = clone(from[key]);
+    // The VM table and the id counters are the engine's alone (copied at once, without an identity-table entry).
+    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = key === 'vms' || key === 'ids' ? owned(from[key] as object, key === 'vms' ? 'Vmm.vms' : 'Vmm.ids', false) : clone(from[key]);
     const { hooks, components, functions } = vmm.options;
     const implementations: VmmImplementations = {};
     if (hooks) implementations.hooks = ownTable(hooks, clone);

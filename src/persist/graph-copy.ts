@@ -11,7 +11,7 @@
  * class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
-import { codeStampFn, copyBytes, isImmutable, isSharedFunction } from './graph-shared.js';
+import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
 import { compiledCopierOf, sameKeys, type Compiled } from './graph-copier.js';
 import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
 import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
@@ -206,14 +206,15 @@ class Copier {
   private meet(src: object): object {
     const claimed = this.claimed;
     if (claimed !== null && claimed.has(src)) throw ownershipRefusal(src, claimed.get(src)!);
-    const proto = Object.getPrototypeOf(src) as object | null;
-    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
     const frozen = Object.isFrozen(src);
     // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
-    if ((frozen || shape.constants) && constantName(src) !== undefined) return src;
-    const dst = this.shell(src, proto, shape, frozen);
+    if (frozen && isFrozenImmutable(src)) return src;
+    const proto = Object.getPrototypeOf(src) as object | null;
+    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+    if (!frozen && shape.constants && constantName(src) !== undefined) return src;
+    const dst = this.shell(src, proto, shape);
     const fill = this.made;
-    if (fill === Fill.None) return dst === src ? src : this.share(src, dst);
+    if (fill === Fill.None) return this.share(src, dst);
     this.copies.set(src, dst);
     const todo = this.todo;
     const n = this.todoLength;
@@ -239,7 +240,7 @@ class Copier {
       if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field);
       claimed.set(src, field);
     }
-    const dst = this.shell(src, proto, shape, false);
+    const dst = this.shell(src, proto, shape);
     // A Map or Set is filled through `into`, which belongs to no outer fill here: owned fills run inside a class's
     // fill, and a Map's or Set's fill only meets (clone), never fills.
     if (items && this.made === Fill.Array) {
@@ -257,23 +258,19 @@ class Copier {
    * The shell of `src` (its fill kind in `made`), or, with `made` None, the finished copy (bytes, an empty array)
    * or `src` itself (immutable).
    */
-  private shell(src: object, proto: object | null, shape: Shape, frozen: boolean): object {
+  private shell(src: object, proto: object | null, shape: Shape): object {
     let fill = shape.fill;
     let dst: object;
     switch (fill) {
       case Fill.Spread:
-        if (frozen && isImmutable(src)) fill = Fill.None, dst = src;
         // A spread copies every field at once (V8 clones the shape); fill then replaces the references.
-        else dst = { ...src };
+        dst = { ...src };
         break;
       case Fill.Array:
-        if (frozen && isImmutable(src)) fill = Fill.None, dst = src;
-        else {
-          // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
-          // references. An empty one needs no fill.
-          dst = (src as unknown[]).slice();
-          if ((src as unknown[]).length === 0) fill = Fill.None;
-        }
+        // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
+        // references. An empty one needs no fill.
+        dst = (src as unknown[]).slice();
+        if ((src as unknown[]).length === 0) fill = Fill.None;
         break;
       case Fill.Class: {
         const spec = shape.spec!;
@@ -287,8 +284,7 @@ class Copier {
         break;
       }
       case Fill.Plain:
-        if (frozen && isImmutable(src)) fill = Fill.None, dst = src;
-        else dst = proto === null ? Object.create(null) : {};
+        dst = proto === null ? Object.create(null) : {};
         break;
       case Fill.Map:
         dst = new Map();

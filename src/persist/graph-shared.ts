@@ -8,12 +8,20 @@ import { codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes } fro
 const immutable = new WeakMap<object, boolean>();
 
 export function isImmutable(obj: object): boolean {
-  const proto = Object.getPrototypeOf(obj) as object | null;
   // Not frozen: immutable only as a named constant (looked up only where one can be).
-  if (!Object.isFrozen(obj)) return unfrozenConstantPrototypes.has(proto) && constantName(obj) !== undefined;
+  if (!Object.isFrozen(obj)) return unfrozenConstantPrototypes.has(Object.getPrototypeOf(obj) as object | null) && constantName(obj) !== undefined;
+  return isFrozenImmutable(obj);
+}
+
+/** isImmutable for a frozen object: a named constant, or deeply frozen plain data (one WeakMap probe once known). */
+export function isFrozenImmutable(obj: object): boolean {
   const known = immutable.get(obj);
   if (known !== undefined) return known;
-  if (constantName(obj) !== undefined) return true;
+  if (constantName(obj) !== undefined) {
+    immutable.set(obj, true); // a constant's name is for good (defineConstant refuses another)
+    return true;
+  }
+  const proto = Object.getPrototypeOf(obj) as object | null;
   if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
   immutable.set(obj, true); // provisional: a frozen cycle is immutable
   let verdict = true;
