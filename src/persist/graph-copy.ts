@@ -12,11 +12,11 @@
  */
 import { bytesType } from './graph-format.js';
 import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
-import { compiledCopierOf, sameKeys, type Compiled } from './graph-copier.js';
+import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type Compiled, type PlainCopier } from './graph-copier.js';
 import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
 import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
 import { VERR_INTERNAL_ERROR } from '../status.js';
-import { bindCodeTo, classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec, type RegisteredClass } from './registry.js';
+import { bindCodeTo, classGeneration, codeStamp, constantName, ownedField, unfrozenConstantPrototypes, type ClassSpec, type OwnedField, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
@@ -56,6 +56,8 @@ interface Shape {
 
 const shapes = new Map<object | null, Shape>();
 let shapesGeneration = -1;
+/** Bumped whenever the shapes are made anew (an OwnedField's cached shape is for one epoch). */
+let shapesEpoch = 0;
 let shapesConstants = -1;
 /** The shapes of plain objects and arrays (half of what a copy meets), without the Map probe. */
 let plainShape: Shape | undefined;
@@ -93,6 +95,7 @@ const ownershipRefusal = (obj: object, field: string): Refusal => new Refusal(VE
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
   if (shapesGeneration !== classGeneration() || shapesConstants !== unfrozenConstantPrototypes.size) {
     shapes.clear();
+    shapesEpoch++;
     shapesGeneration = classGeneration();
     shapesConstants = unfrozenConstantPrototypes.size;
     plainShape = shapeOf(Object.prototype);
@@ -120,8 +123,6 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
  */
 let spareCopier: Copier | null = null;
 
-/** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
-const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
 
 class Copier {
   /**
@@ -231,24 +232,36 @@ class Copier {
    * with no identity-table entry and no todo slots. Frozen objects and possible constants take the usual way.
    * `field` (Class.field) names the declaration when verifyOwnership finds the object met twice.
    */
-  readonly owned = (src: object, field: string, items: boolean): object => {
+  readonly owned = (src: object, field: OwnedField): object => {
     const proto = Object.getPrototypeOf(src) as object | null;
-    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+    let shape: Shape;
+    if (proto === field.proto && field.epoch === shapesEpoch) shape = field.shape as Shape;
+    else {
+      shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+      field.proto = proto;
+      field.shape = shape;
+      field.epoch = shapesEpoch;
+    }
     if (shape.constants || Object.isFrozen(src)) return this.clone(src) as object;
     const claimed = this.claimed;
     if (claimed !== null) {
-      if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field);
-      claimed.set(src, field);
+      if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field.name);
+      claimed.set(src, field.name);
+    }
+    if (shape.fill === Fill.Spread) {
+      const plain = (field.plain === undefined ? (field.plain = plainCopierOf(src)) : field.plain) as PlainCopier | null;
+      if (plain !== null && sameKeys(src, plain.keys)) return plain.copy(src, this.clone);
     }
     const dst = this.shell(src, proto, shape);
     // A Map or Set is filled through `into`, which belongs to no outer fill here: owned fills run inside a class's
     // fill, and a Map's or Set's fill only meets (clone), never fills.
-    if (items && this.made === Fill.Array) {
+    if (field.items && this.made === Fill.Array) {
       const from = src as unknown[];
       const to = dst as unknown[];
+      const item = (field.item ??= ownedField(`${field.name}[]`));
       for (let i = 0, n = from.length; i < n; i++) {
         const v = from[i];
-        if (typeof v === 'object' ? v !== null : isRef(v)) to[i] = typeof v === 'object' ? this.owned(v!, field, false) : this.clone(v);
+        if (typeof v === 'object' ? v !== null : isRef(v)) to[i] = typeof v === 'object' ? this.owned(v!, item) : this.clone(v);
       }
     } else if (this.made !== Fill.None) this.fill(src, dst, this.made, shape);
     return dst;
@@ -364,35 +377,3 @@ function copyMapEntry(this: Copier, v: unknown, k: unknown): void {
 function copySetMember(this: Copier, v: unknown): void {
   (this.into as Set<unknown>).add(isRef(v) ? this.clone(v) : v);
 }
-
-/**
- * Own enumerable fields, in their order; transient ones become undefined (kept in place so the copy has the
- * original's shape). `forIn`: no enumerable field is inherited, so for…in (no key array) visits the own ones.
- */
-function copyFields(src: object, dst: object, clone: (v: unknown) => unknown, transient: ReadonlySet<string> | undefined, forIn: boolean): void {
-  const from = src as Record<string, unknown>;
-  const to = dst as Record<string, unknown>;
-  if (forIn && transient === undefined) {
-    for (const key in from) {
-      const v = from[key];
-      if (key === '__proto__') setProto(to, clone(v));
-      else to[key] = isRef(v) ? clone(v) : v;
-    }
-    return;
-  }
-  for (const key of forIn ? keysIn(from) : Object.keys(from)) {
-    const v = from[key];
-    if (transient?.has(key)) to[key] = undefined;
-    else if (key === '__proto__') setProto(to, clone(v));
-    else to[key] = isRef(v) ? clone(v) : v;
-  }
-}
-
-function keysIn(obj: object): string[] {
-  const keys: string[] = [];
-  for (const key in obj) keys.push(key);
-  return keys;
-}
-
-/** An own field named __proto__ (an assignment would set the prototype instead). */
-const setProto = (to: object, value: unknown): void => void Object.defineProperty(to, '__proto__', { value, writable: true, enumerable: true, configurable: true });

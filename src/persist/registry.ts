@@ -186,10 +186,27 @@ export interface ClassSpec<T extends object = any> {
    * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
    * When `obj` has its class's usual fields, `into` has them already, in order, as undefined (the copy keeps
    * them in the object itself): set every one, as the graph writer would see a field left undefined.
-   * `owned(value, 'Class.field', false)` copies an object only that field refers to (see `owned`), at once.
+   * `owned(value, field)` copies an object only that field refers to (see `owned`; `field` made once by ownedField).
    */
-  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown, owned: (value: object, field: string, items: boolean) => object) => void;
+  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown, owned: (value: object, field: OwnedField) => object) => void;
 }
+
+/** An owned field as the copier meets it (ClassSpec.owned; a copy hook makes its own with ownedField, once). */
+export interface OwnedField {
+  /** `Class.field`, for the ownership check's message. */
+  readonly name: string;
+  /** An array whose items are owned as well (ClassSpec.ownedItems). */
+  readonly items: boolean;
+  /** The copier's notes on what it met here: the last prototype and its shape (for one `epoch`), plain objects' copier. */
+  proto: object | null | undefined;
+  shape: unknown;
+  epoch: number;
+  plain: unknown;
+  /** The notes on an owned array's items (made at their first copy). */
+  item: OwnedField | undefined;
+}
+
+export const ownedField = (name: string, items = false): OwnedField => ({ name, items, proto: undefined, shape: undefined, epoch: -1, plain: undefined, item: undefined });
 
 export interface RegisteredClass {
   readonly name: string;
