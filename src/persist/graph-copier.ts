@@ -3,7 +3,9 @@
  * one generic `to[key] = from[key]` loop makes every field access megamorphic (a hash probe each); a function
  * per class with the field names written out keeps each access monomorphic. The field list is the first
  * instance's own enumerable fields in order; an instance whose fields differ (a field added or deleted later)
- * is copied by the generic loop instead, so a compiled copier never drops or invents a field.
+ * is copied by the generic loop instead, so a compiled copier never drops or invents a field. An owned field
+ * (ClassSpec.owned) hands its object to the copier's `owned` with the field's notes; plain objects met there are
+ * copied by one object literal per field (their usual keys), not by a spread at a megamorphic site.
  */
 import type { ClassPlan } from './graph-plan.js';
 import { ownedField, type OwnedField } from './registry.js';
