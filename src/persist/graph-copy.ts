@@ -128,13 +128,14 @@ let spareCopier: Copier | null = null;
 
 class Copier {
   /**
-   * The identity table: a Map per copy (4-8 µs of a 40-60 µs copy: hashing, growth, and in chains of copies an
-   * identity hash made for each new object). Measured slower or no better (stop 14, bench/copy-world.ts and the
-   * race on 6 vCPUs with reductions off): a stamp (todo index) in a private or a symbol field of each Shell
-   * (every object then pays a megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to
-   * copy, indexes checked against the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 %
-   * slower); a Map presized by `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and
-   * unsound: an array may be shared).
+   * The identity table: a Map per copy, for the objects an owned field does not hold (64 entries of the race's
+   * mid-run world on 4 vCPUs, of 169 objects). Its set and get were about a quarter of a copy before owned fields
+   * (stop 15: 38-40 / 50 / 52-58 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 / 31,
+   * bench/copy-world.ts). Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with
+   * reductions off): a stamp (todo index) in a private or a symbol field of each Shell (every object then pays a
+   * megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to copy, indexes checked against
+   * the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 % slower); a Map presized by
+   * `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and unsound: an array may be shared).
    */
   private copies = new Map<object, object>();
   /** Shells to fill, four slots each: source, shell, Fill, shape. */
