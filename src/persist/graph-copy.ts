@@ -130,8 +130,9 @@ class Copier {
   /**
    * The identity table: a Map per copy, for the objects an owned field does not hold (64 entries of the race's
    * mid-run world on 4 vCPUs, of 169 objects). Its set and get were about a quarter of a copy before owned fields
-   * (stop 15: 38-40 / 50 / 52-58 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 / 31,
-   * bench/copy-world.ts). Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with
+   * (stop 15: 29-34 / 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 /
+   * 31, bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
+   * Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with
    * reductions off): a stamp (todo index) in a private or a symbol field of each Shell (every object then pays a
    * megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to copy, indexes checked against
    * the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 % slower); a Map presized by

@@ -162,6 +162,8 @@ export interface ClassSpec<T extends object = any> {
    * hashing is a quarter of a copy). What the object holds is copied as usual. A wrong declaration would split one
    * object into two in a copy: the suite runs the copier with `verifyOwnership` over every checker scenario's
    * worlds, which refuses an owned object met twice. Frozen objects and named constants are shared as always.
+   * Declare only what the class makes itself and never hands out (not an object a caller passed in). Taken by the
+   * per-class field copier; a `copy` hook names its own owned fields (its `owned` argument); save → restore ignores it.
    */
   readonly owned?: readonly string[];
   /** Fields holding an array that is owned (as `owned`) and whose items are owned by it as well (a per-CPU table). */
