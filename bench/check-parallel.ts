@@ -50,13 +50,13 @@ interface Measured {
   load: number;
 }
 
-/** Where the workers' time went, from one more run with the explorer's parallel search itself. */
-export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
+/** Where the workers' time went, from one more run with the explorer's parallel search itself (parallel.ts: `mainExpands`). */
+export async function breakdown(cpus: number, workers: number, mainExpands = true): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
   const x = new Explorer(parseScenario(race(cpus)), { por: false, symmetry: false });
   const t0 = performance.now();
   const elu = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
-  const times = await parallelBreadthFirst(x, workers);
+  const times = await parallelBreadthFirst(x, workers, mainExpands);
   const cpu = process.cpuUsage(cpu0);
   const mainBusy = performance.eventLoopUtilization(elu).utilization;
   return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy, processCpuUs: cpu.user + cpu.system };
@@ -108,21 +108,25 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
     }
   }
   if (print) printRows(rows);
-  if (print && argv.includes('--breakdown')) {
-    const cpus = cpusList[cpusList.length - 1]!;
-    const b = await breakdown(cpus, workers);
-    const per = (us: number) => (us / b.transitions).toFixed(1);
-    const cpu = b.workerCpuUs.map((us) => per(us)).join(' + ');
-    console.log(
-      `N = ${cpus}, ${workers} workers, per transition (µs, summed over workers): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
-        `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a worker that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
-    );
-    console.log(
-      `  thread CPU per transition (µs): workers ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main ${per(b.mainCpuUs)}; ` +
-        `process CPU ${per(b.processCpuUs)} (GC and compiler threads included); ${b.copies} copies, ${b.spares} spares in their place`,
-    );
-  }
+  if (print && argv.includes('--breakdown')) for (const mainExpands of [true, false]) await printBreakdown(cpusList[cpusList.length - 1]!, workers, mainExpands);
   return rows;
+}
+
+async function printBreakdown(cpus: number, workers: number, mainExpands: boolean): Promise<void> {
+  const b = await breakdown(cpus, workers, mainExpands);
+  const per = (us: number) => (us / b.transitions).toFixed(1);
+  const threads = mainExpands ? `the main thread and ${workers - 1} worker thread(s) expanding` : `${workers} worker threads expanding, the main thread merging`;
+  // The main thread's own expansions are worker 0's share; the rest of its CPU is merging and messages.
+  const cpu = b.workerCpuUs.map((us, i) => `${mainExpands && i === 0 ? 'main ' : ''}${per(us)}`).join(' + ');
+  const merging = b.mainCpuUs - (mainExpands ? (b.workerCpuUs[0] ?? 0) : 0);
+  console.log(
+    `N = ${cpus}, ${threads}; per transition (µs, summed over threads): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
+      `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a thread that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
+  );
+  console.log(
+    `  thread CPU per transition (µs): expanding ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main thread merging and messages ${per(merging)}; ` +
+      `process CPU ${per(b.processCpuUs)} (GC and compiler threads included); ${b.copies} copies, ${b.spares} spares in their place`,
+  );
 }
 
 function printRows(rows: readonly ParallelBenchRow[]): void {

@@ -10,7 +10,7 @@
  * is new, in the order the single-threaded search would, so the result does not depend on which worker was
  * faster. Nothing is rebuilt or replayed.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CoverageSink, coversKind } from './coverage.js';
 import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
@@ -254,6 +254,10 @@ export class ExploreWorker {
     let at = seen.get(hi, lo);
     if (at < 0) at = seen.add(hi, lo, parent, position, this.level);
     else if (seen.depth[at]! !== this.level) {
+      // A key stepped into from the last level is a state of this one: while its world is still held here (not
+      // expanded yet), this world is a spare for it, as one thread keeps one for any state not yet expanded.
+      const ticket = seen.depth[at] === this.level - 1 ? this.seenTicket[at]! : -1;
+      if (ticket >= 0 && this.held.spares) this.held.spare(ticket, { world, own: next() ?? { base: parent, tail: [choice] } });
       if (seen.depth[at]! < this.level) return { ticket: -1, world: null };
       seen.depth[at] = this.level; // a level stopped early (never today: a stopped search ends)
     } else if (parent < seen.parent[at]! || (parent === seen.parent[at] && position < seen.choice[at]!)) {
@@ -339,4 +343,7 @@ function serve(): void {
   });
 }
 
-if (parentPort) serve();
+/** The workerData of a thread started to serve (parallel-pool.ts): the main thread imports this file too (its own share of the work), and so may any thread of an embedder. */
+export const EXPLORE_WORKER = 'vmm-actors explore worker';
+
+if (parentPort && workerData === EXPLORE_WORKER) serve();

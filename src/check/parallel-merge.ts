@@ -14,6 +14,14 @@ import type { VmTraceEvent } from '../vmm/vm-core.js';
 /** Where a new state's world is: held by `owner` under `ticket`, or packed (owner and ticket -1, and the packed world's path when not the table's). */
 export type Place = (child: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean, own: OwnPath | undefined) => void;
 
+/** States per request to a worker thread at most (fewer as the ready ones run out, to share them). */
+const CHUNK_MAX = 64;
+/**
+ * The main thread's own requests (parallel-pool.ts) are smaller: while it expands, the other threads' answers
+ * wait, so a chunk must take it less time than a worker thread spends on its two in flight.
+ */
+const LOCAL_CHUNK_MAX = 8;
+
 export class Merger {
   /** Per worker: coverage id → item, and whether the main sink has it. */
   readonly #items: CoverageItem[][];
@@ -100,6 +108,11 @@ export class Merger {
       if ('rendezvousType' in item) this.x.coverage.noteRendezvousType(item.rendezvousType);
       else this.x.coverage.onEvent(item as unknown as VmTraceEvent);
     }
+  }
+
+  /** A chunk for `worker` out of `available` states, shared among the workers' two requests in flight each. */
+  chunkSize(worker: number, available: number, share: number): number {
+    return Math.max(1, Math.min(this.pool.isLocal(worker) ? LOCAL_CHUNK_MAX : CHUNK_MAX, Math.ceil(available / (share * this.pool.size))));
   }
 
   /** One request to a worker; its times and new coverage ids are taken in here. */

@@ -15,9 +15,6 @@ import type { ExpandItem, Expansion, WorkReply } from './explore-worker.js';
 import type { OwnPath } from './kept-worlds.js';
 import { Merger, type Place } from './parallel-merge.js';
 
-/** Chunks of work per request: at most this many states (fewer as the ready ones run out, to share them). */
-const CHUNK_MAX = 64;
-
 /** The states of one depth numbered and not handed out yet: per worker those whose world it holds, and packed ones. */
 interface Ready {
   own: number[][];
@@ -67,9 +64,11 @@ export class Pipeline extends Merger {
     await this.#advance();
     const n = this.pool.size;
     let failure: unknown = null;
-    // Two lanes per worker, so it starts the next chunk while the main thread reads the last.
-    const lanes = Array.from({ length: 2 * n }, (_, lane) =>
-      this.#lane(lane % n).catch((error: unknown) => {
+    // Two lanes per worker thread, so it starts the next chunk while the main thread reads the last (one for the
+    // main thread's own share: its requests run one after the other anyway).
+    const workers = Array.from({ length: 2 * n }, (_, lane) => lane % n).filter((w, lane) => lane < n || !this.pool.isLocal(w));
+    const lanes = workers.map((worker) =>
+      this.#lane(worker).catch((error: unknown) => {
         failure ??= error;
         this.#stop();
       }),
@@ -97,10 +96,9 @@ export class Pipeline extends Merger {
 
   /** Pick a chunk for `worker` and post it in the same turn (see the header). */
   async #post(worker: number, ready: Ready): Promise<WorkReply> {
-    const n = this.pool.size;
     const level = this.#level;
     const available = ready.loose.length + ready.own.reduce((sum, list) => sum + list.length, 0);
-    const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil(available / (2 * n))));
+    const size = this.chunkSize(worker, available, 2);
     let chunk = ready.own[worker]!.splice(0, size);
     let held = chunk.length > 0;
     if (chunk.length === 0) chunk = ready.loose.splice(0, size);

@@ -15,7 +15,7 @@
  * one); (3) merge: a new state keeps the packed world of the step that discovered it, for the next level.
  */
 import type { ExploreOptions } from './explore.js';
-import type { ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkTimes } from './explore-worker.js';
+import { ExploreWorker, type ExpandItem, type Expansion, type RestItem, type StepFacts, type WorkerInit, type WorkTimes } from './explore-worker.js';
 import type { Explorer } from './explorer.js';
 import { Merger, type Place } from './parallel-merge.js';
 import { Pipeline } from './parallel-pipeline.js';
@@ -47,9 +47,6 @@ export async function checkParallelOptions(options: ExploreOptions): Promise<voi
     }
   }
 }
-
-/** Chunks of work per request: at most this many states (fewer as a round runs out, to end it evenly). */
-const CHUNK_MAX = 64;
 
 /** A worker's expansion of a state, and which worker answered (its coverage ids are its own). */
 interface Answer {
@@ -86,18 +83,22 @@ export interface ParallelTimes extends WorkTimes {
   mainCpuUs: number;
 }
 
-export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<ParallelTimes> {
+/**
+ * `workers` expanding threads: the main thread and workers - 1 worker threads (`mainExpands`, the default),
+ * or `workers` worker threads beside a main thread that only merges.
+ */
+export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = true): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
   const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0 };
   try {
-    await search(x, workers, times);
+    await search(x, workers, mainExpands, times);
   } finally {
     times.mainCpuUs = threadCpuUs() - cpu0;
   }
   return times;
 }
 
-async function search(x: Explorer, workers: number, times: ParallelTimes): Promise<void> {
+async function search(x: Explorer, workers: number, mainExpands: boolean, times: ParallelTimes): Promise<void> {
   const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   x.discover(root, -1, 0, 0);
   if (x.check(root, () => [])) return;
@@ -105,7 +106,7 @@ async function search(x: Explorer, workers: number, times: ParallelTimes): Promi
   const mutant = x.options.engine ? (x.options.mutant ?? null) : null;
   const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
   const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
-  const pool = await WorkerPool.open(workers, init);
+  const pool = await WorkerPool.open(workers, init, mainExpands ? new ExploreWorker(init, x.options.engine) : null);
   const world = root.terminal ? null : packWorld(root);
   try {
     if (!x.por) {
@@ -196,7 +197,7 @@ class Levels extends Merger {
     let remaining = loose.length + own.reduce((sum, list) => sum + list.length, 0);
     const take = async (w: number): Promise<(ExpandItem | RestItem)[]> => {
       if (this.#timeUp) return [];
-      const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil(remaining / (4 * n))));
+      const size = this.chunkSize(w, remaining, 4);
       let chunk = own[w]!.splice(0, size);
       let packed: Uint8Array[] | null = null;
       if (chunk.length === 0) chunk = loose.splice(0, size);
