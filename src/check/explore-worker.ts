@@ -123,13 +123,16 @@ class CoverageRecorder extends CoverageSink {
   }
 }
 
-/** Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling requests only. */
-export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number }
+/**
+ * Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling
+ * requests only; copies made, spares used in their place, and children kept (held or packed) for the main thread.
+ */
+export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number; kept: number }
 
 /** Where the time goes (--breakdown), read off the real-time port like the explorer's own clock. */
 const clock = new RealClock();
 const nowUs = (): number => clock.nowNs() / 1000;
-const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0 });
+const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0 });
 
 export class ExploreWorker {
   readonly recorder = new CoverageRecorder();
@@ -274,6 +277,7 @@ export class ExploreWorker {
       return { ticket: -1, world: null };
     }
     const ticket = this.held.hold({ world, own: next() }, this.level + 1);
+    this.#times.kept++;
     this.seenTicket[at] = ticket;
     this.seenChoice[at] = choice;
     if (ticket >= 0) for (const spare of spares) this.held.spare(ticket, spare);

@@ -20,7 +20,7 @@ const CHUNK_MAX = 64;
  * The main thread's own requests (parallel-pool.ts) are smaller: while it expands, the other threads' answers
  * wait, so a chunk must take it less time than a worker thread spends on its two in flight.
  */
-const LOCAL_CHUNK_MAX = 8;
+const LOCAL_CHUNK_MAX = 16;
 
 export class Merger {
   /** Per worker: coverage id → item, and whether the main sink has it. */
@@ -118,7 +118,7 @@ export class Merger {
   /** One request to a worker; its times and new coverage ids are taken in here. */
   async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares', 'kept'] as const) this.times[key] += reply.times[key];
     this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + reply.times.cpuUs;
     const items = this.#items[worker]!;
     for (const [id, item] of reply.coverage) items[id] = item;
