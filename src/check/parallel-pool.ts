@@ -54,6 +54,11 @@ export class WorkerPool {
     return this.#workers.length + (this.local ? 1 : 0);
   }
 
+  /** Worker threads (the members but the main thread). */
+  get threads(): number {
+    return this.#workers.length;
+  }
+
   /** Whether `worker` is the main thread (its requests block the event loop while they run: keep them short). */
   isLocal(worker: number): boolean {
     return this.local !== null && worker === 0;

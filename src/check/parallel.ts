@@ -78,9 +78,14 @@ export interface ParallelTimes extends WorkTimes {
   mergeUs: number;
   /** States expanded by a worker other than the one whose step found them (the root counts as the main thread's). */
   movedStates: number;
-  /** CPU µs per worker thread (cpuUs is their sum) and of the main thread, from the root's build to the end (thread-cpu.ts). */
+  /**
+   * CPU µs per worker (cpuUs is their sum; worker 0 handling requests only when it is the main thread) and of the
+   * main thread, from the root's build to the end (thread-cpu.ts).
+   */
   workerCpuUs: number[];
   mainCpuUs: number;
+  /** Worker threads beside the main thread (the workers less one when the main thread expands too). */
+  threads: number;
 }
 
 /**
@@ -89,7 +94,7 @@ export interface ParallelTimes extends WorkTimes {
  */
 export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = true): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
-  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0 };
+  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0, threads: 0 };
   try {
     await search(x, workers, mainExpands, times);
   } finally {
@@ -107,6 +112,7 @@ async function search(x: Explorer, workers: number, mainExpands: boolean, times:
   const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
   const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
   const pool = await WorkerPool.open(workers, init, mainExpands ? new ExploreWorker(init, x.options.engine) : null);
+  times.threads = pool.threads;
   const world = root.terminal ? null : packWorld(root);
   try {
     if (!x.por) {
