@@ -165,7 +165,8 @@ export class ExploreWorker {
     this.recorder.fresh = [];
     this.#times = noTimes();
     this.#times.handleCpuUs = -threadCpuUs();
-    if (request.level !== this.level) {
+    // A pack request may come from a worker behind this one (parallel-pipeline.ts): it does not move the level.
+    if (request.kind !== 'pack' && request.level !== this.level) {
       this.held.forget(request.level);
       this.level = request.level;
     }

@@ -1,7 +1,8 @@
 /**
  * Breadth-first search on several cores, level by level. Frontier states are packed worlds (world-pack.ts):
  * the main thread keeps the state table, liveness graph, coverage, outcomes and violations and a packed world
- * per frontier state; worker threads (explore-worker.ts) take states in small chunks as they finish the last
+ * per frontier state; workers (explore-worker.ts: worker threads, and by default the main thread itself between
+ * merges, parallel-pool.ts) take states in small chunks as they finish the last
  * (whichever worker is free: any worker expands any state, no world is tied to the thread that found it),
  * unpack, step every choice and answer with plain data per transition and the children's packed worlds. No
  * world is rebuilt or replayed. The main thread merges the answers in the single-threaded order (by parent
