@@ -95,7 +95,10 @@ export interface WorkReply {
  * run stopped by a violation covers exactly what the single-threaded search covered.
  */
 class CoverageRecorder extends CoverageSink {
-  readonly #ids = new Map<string, number>();
+  /** Ids by kind, from, to and flags (nested maps: this runs for every event of every step, so no key string is built). */
+  readonly #ids = new Map<string, Map<unknown, Map<unknown, Map<number | undefined, number>>>>();
+  readonly #types = new Map<string, number>();
+  #next = 0;
   fresh: [number, CoverageItem][] = [];
   current: number[] | null = null;
 
@@ -103,24 +106,32 @@ class CoverageRecorder extends CoverageSink {
     const e = event as { kind: string; from?: unknown; to?: unknown; flags?: unknown };
     if (e.from === undefined || e.to === undefined || !this.current || !coversKind(event.kind)) return;
     const flags = typeof e.flags === 'number' ? e.flags : undefined;
-    // The item is made only for an id's first use (this runs for every event of every step).
-    this.#note(`${e.kind}\t${String(e.from)}\t${String(e.to)}\t${flags ?? ''}`, () => ({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) }));
+    const froms = at(this.#ids, e.kind, () => new Map());
+    const ids = at(at(froms, e.from, () => new Map()), e.to, () => new Map<number | undefined, number>());
+    // The item is made only for an id's first use.
+    this.#note(at(ids, flags, () => this.#fresh({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) })));
   }
 
   override noteRendezvousType(type: string): void {
-    this.#note(`type\t${type}`, () => ({ rendezvousType: type }));
+    if (this.current) this.#note(at(this.#types, type, () => this.#fresh({ rendezvousType: type })));
   }
 
-  #note(text: string, item: () => CoverageItem): void {
-    if (!this.current) return;
-    let id = this.#ids.get(text);
-    if (id === undefined) {
-      id = this.#ids.size;
-      this.#ids.set(text, id);
-      this.fresh.push([id, item()]);
-    }
-    if (!this.current.includes(id)) this.current.push(id);
+  #fresh(item: CoverageItem): number {
+    const id = this.#next++;
+    this.fresh.push([id, item]);
+    return id;
   }
+
+  #note(id: number): void {
+    if (!this.current!.includes(id)) this.current!.push(id);
+  }
+}
+
+/** `map`'s value at `key`, made by `make` (and kept) the first time. */
+function at<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
 }
 
 /**
