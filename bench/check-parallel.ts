@@ -1,7 +1,7 @@
 /**
  * Multi-core exploration: the issue's race (A: powerOn then suspend; B: powerOff), N = 2…6 vCPUs, breadth-first
  * with partial-order and symmetry reduction off (liveness on, the default), on 1 worker (the single-threaded
- * search) and on `--workers` threads (default 2). Per run: verdict, states, transitions, rebuilds, wall and CPU
+ * search) and on `--workers` expanding threads (default 2: the main thread and one worker thread). Per run: verdict, states, transitions, rebuilds, wall and CPU
  * seconds (CPU of every thread of the process), states per wall second, and the speed-up over one worker in
  * states per second (runs cut short by the time limit are "bounded" and compare by rate). The workers are
  * started once before the table (their start-up, printed first, is paid once per process: finished runs leave
@@ -9,7 +9,9 @@
  * Below the table, where the workers' time went per transition (µs, summed over workers): unpacking worlds,
  * stepping with the key and facts, packing children; the main thread's merge; and the load average beside it
  * (the machine is shared: compare runs taken at similar load); then each thread's CPU per transition (wall
- * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place.
+ * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place;
+ * once with the main thread expanding (the default) and once with `--workers` worker threads and a main thread
+ * that only merges, for comparison.
  *
  * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
  * (the two settings alternate k times and each row shows its fastest run), or
