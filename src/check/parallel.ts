@@ -15,6 +15,7 @@
  * state's other choices can make a later successor known, so rounds repeat until none is missing; usually
  * one); (3) merge: a new state keeps the packed world of the step that discovered it, for the next level.
  */
+import { availableParallelism } from 'node:os';
 import type { ExploreOptions } from './explore.js';
 import { ExploreWorker, type ExpandItem, type Expansion, type RestItem, type StepFacts, type WorkerInit, type WorkTimes } from './explore-worker.js';
 import type { Explorer } from './explorer.js';
@@ -90,10 +91,12 @@ export interface ParallelTimes extends WorkTimes {
 }
 
 /**
- * `workers` expanding threads: the main thread and workers - 1 worker threads (`mainExpands`, the default),
- * or `workers` worker threads beside a main thread that only merges.
+ * `workers` expanding threads: the main thread and workers - 1 worker threads (`mainExpands`), or `workers` worker
+ * threads beside a main thread that only merges. By default the main thread expands when there are no more cores
+ * than workers: there a merging main thread is one busy thread too many (race N = 6 on 2 cores: ~20 % less process
+ * CPU than 2 worker threads and a merging main thread; docs/model-checking-internals.md).
  */
-export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = true): Promise<ParallelTimes> {
+export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = workers >= availableParallelism()): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
   const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0, threads: 0 };
   try {
