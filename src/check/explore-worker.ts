@@ -42,8 +42,8 @@ export interface WorkerInit {
 export interface ExpandItem { index: number; ticket: number; world: Uint8Array | null; own?: OwnPath }
 /** The cycle proviso asked for the rest of a reduced state (its world as Expansion.rest gave it): every choice below `all` but `skip`. */
 export interface RestItem { index: number; ticket: number; world: Uint8Array | null; skip: number; all: number }
-/** `level`: the depth of the states. `pack`: held worlds, packed to move them to another worker. */
-export type WorkRequest = { level: number } & ({ kind: 'expand'; items: ExpandItem[] } | { kind: 'rest'; items: RestItem[] } | { kind: 'pack'; tickets: number[] });
+/** `level`: the depth of the states. `drop`: held worlds no longer wanted (their steps' states were known). `pack`: held worlds, packed to move them to another worker. */
+export type WorkRequest = { level: number } & ({ kind: 'expand'; items: ExpandItem[]; drop?: number[] } | { kind: 'rest'; items: RestItem[] } | { kind: 'pack'; tickets: number[] });
 
 /** One transition, as data. */
 export interface StepFacts {
@@ -186,6 +186,9 @@ export class ExploreWorker {
       const packed = worlds.map((w) => this.#pack(w.world));
       return { expansions: [], coverage: [], times: this.#cpuSpent(this.#times), packed, owns: worlds.map((w) => w.own) };
     }
+    // Worlds held for steps into states known when they merged: no later step of this worker comes earlier in the
+    // merge order (every state before them was merged), so none will replace them (#keep).
+    if (request.kind === 'expand') for (const ticket of request.drop ?? []) this.held.drop(ticket);
     const expansions = request.kind === 'expand' ? request.items.map((item) => this.expand(item)) : request.items.map((item) => this.rest(item));
     return { expansions, coverage: this.recorder.fresh, times: this.#cpuSpent(this.#times) };
   }

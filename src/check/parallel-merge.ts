@@ -26,6 +26,12 @@ export class Merger {
   /** Per worker: coverage id → item, and whether the main sink has it. */
   readonly #items: CoverageItem[][];
   readonly #applied: Uint8Array[];
+  /**
+   * Per worker, when collected (`dropping`): tickets of worlds it holds for steps into states that were known by
+   * the time they merged (another worker's step came first), which it may let go of at once (held-worlds.ts).
+   */
+  readonly dropped: number[][];
+  dropping = false;
 
   constructor(
     readonly x: Explorer,
@@ -34,6 +40,7 @@ export class Merger {
   ) {
     this.#items = Array.from({ length: pool.size }, () => []);
     this.#applied = Array.from({ length: pool.size }, () => new Uint8Array(0));
+    this.dropped = Array.from({ length: pool.size }, () => []);
   }
 
   /** Accept a state's steps in order; null when the search stops, else what the first step found. */
@@ -50,7 +57,7 @@ export class Merger {
         if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
         const own = step.world && step.own ? { base: step.own.base, tail: [...step.own.tail, step.choice] } : undefined;
         place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal, own);
-      }
+      } else if (step.ticket >= 0 && this.dropping) this.dropped[worker]!.push(step.ticket);
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';
         return null;

@@ -48,6 +48,7 @@ export class Pipeline extends Merger {
     this.#busy = new Array<number>(this.pool.size).fill(0);
     this.#level = new Array<number>(this.pool.size).fill(0);
     this.#stealing = new Array<number>(this.pool.size).fill(0);
+    this.dropping = true;
   }
 
   readonly place: Place = (child, owner, ticket, world, terminal, own) => {
@@ -132,7 +133,8 @@ export class Pipeline extends Merger {
       this.#own[index] = undefined;
       return { index, ticket: held ? this.#ticket[index]! : -1, world, ...(own ? { own } : {}) };
     });
-    return this.ask(worker, { level, kind: 'expand', items });
+    const drop = this.dropped[worker]!.splice(0);
+    return this.ask(worker, { level, kind: 'expand', items, ...(drop.length > 0 ? { drop } : {}) });
   }
 
   /**
