@@ -99,7 +99,7 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   for (let i = 0; i < live.length; i++) {
     const req = live[i]!;
     key.w(LIVE_IDS[i]!); // labels.reqLabelId(req)
-    key.w(intern(req.state));
+    key.w(req.cell.valueTag(intern)); // intern(req.state)
     key.w(req.status);
     key.w(typeof req.target === 'number' ? cpuAt(pos, req.target) : intern(req.target));
     key.w(req.cpu === null ? -1 : cpuAt(pos, req.cpu));
@@ -175,9 +175,9 @@ export function encodeCpu(world: World, c: number, key: KeyWriter, halt: HaltEnc
   const core = world.core;
   const labels = world.labels;
   const emt = core.emts[c]!;
-  key.w(intern(core.cpuState(c)));
+  key.w(core.cpuStates[c]!.valueTag(intern)); // intern(core.cpuState(c))
   key.w(core.cpuFF[c]!);
-  key.w(intern(emt.state));
+  key.w(emt.cell.valueTag(intern)); // intern(emt.state)
   key.w((world.sched.isReady(emt) ? 1 : 0) | (emt.countedInactive ? 2 : 0));
   const frames = emt.frames;
   key.w(frames.length);
@@ -257,7 +257,7 @@ function enter(c: number): void {
 function encodeInstance(instance: RendezvousInstance, key: KeyWriter, world: World, pos: readonly number[]): void {
   const ctx = instance.ctx;
   key.w(world.labels.rendezvousLabelId(instance));
-  key.w(intern(instance.phase));
+  key.w(instance.cell.valueTag(intern)); // intern(instance.phase)
   key.w(ctx.flags);
   key.w(ctx.status);
   key.w(ctx.cEntered | (ctx.cDone << 8) | (ctx.cReturned << 16) | (ctx.depth << 24));
