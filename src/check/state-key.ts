@@ -95,10 +95,11 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   for (let i = 0; i < stack.length; i++) encodeInstance(stack[i]!, key, world, pos);
   // Live packets (not FREE), sorted by label so the order they were allocated in does not matter.
   const live = liveReqs(labels.reqs);
-  key.w(live.length);
-  for (let i = 0; i < live.length; i++) {
-    const req = live[i]!;
-    key.w(LIVE_IDS[i]!); // labels.reqLabelId(req)
+  key.w(live);
+  for (let i = 0; i < live; i++) {
+    const req = LIVE.reqs[i]!;
+    LIVE.reqs[i] = null; // (holds no world past its key)
+    key.w(LIVE.ids[i]!); // labels.reqLabelId(req)
     key.w(req.cell.valueTag(intern)); // intern(req.state)
     key.w(req.status);
     key.w(typeof req.target === 'number' ? cpuAt(pos, req.target) : intern(req.target));
@@ -143,27 +144,27 @@ function encodeTimers(world: World, key: KeyWriter, pos: readonly number[]): voi
   }
 }
 
-const LIVE: VmReq[] = [];
-const LIVE_IDS: number[] = [];
+/** The live packets of the key being written, in label order, and their label ids: reused arrays never shrunk (a length reset would free their stores). */
+const LIVE = { count: 0, reqs: [] as (VmReq | null)[], ids: [] as number[] };
 
 /** Insert a live packet into LIVE by its label (a handful: insertion sort). */
 function collectLive(label: { labelId: number }, req: VmReq): void {
   if (req.state === 'FREE') return;
-  let i = LIVE.length;
-  for (; i > 0 && LIVE_IDS[i - 1]! > label.labelId; i--) {
-    LIVE[i] = LIVE[i - 1]!;
-    LIVE_IDS[i] = LIVE_IDS[i - 1]!;
+  const { reqs, ids } = LIVE;
+  let i = LIVE.count++;
+  for (; i > 0 && ids[i - 1]! > label.labelId; i--) {
+    reqs[i] = reqs[i - 1]!;
+    ids[i] = ids[i - 1]!;
   }
-  LIVE[i] = req;
-  LIVE_IDS[i] = label.labelId;
+  reqs[i] = req;
+  ids[i] = label.labelId;
 }
 
-/** The live packets in label order (their label ids in LIVE_IDS), into reused arrays: no allocation per key. */
-function liveReqs(reqs: World['labels']['reqs']): readonly VmReq[] {
-  LIVE.length = 0;
-  LIVE_IDS.length = 0;
+/** Collect the live packets into LIVE (no allocation per key once its arrays have grown); returns how many. */
+function liveReqs(reqs: World['labels']['reqs']): number {
+  LIVE.count = 0;
   reqs.forEach(collectLive);
-  return LIVE;
+  return LIVE.count;
 }
 
 /**
