@@ -17,6 +17,7 @@ import type { Explorer } from './explorer.js';
 import { checkpointer, resumeAt } from './checkpoint/checkpoint.js';
 import { KeptWorlds, KEPT_WORLD_BYTES, type OwnPath } from './kept-worlds.js';
 import { showsViolation } from './explorer.js';
+import { OwnSteps } from './own-steps.js';
 import { World } from './world.js';
 
 export const DEFAULTS = { maxStates: 2_000_000, maxDepth: 5_000, walks: 1_000 };
@@ -77,7 +78,7 @@ export async function breadthFirst(x: Explorer): Promise<void> {
   const saver = checkpointer(x);
   for (let head = start ?? 0; head < x.table.size; head++) {
     x.frontier = x.table.size - head;
-    if (await x.pause()) return saver?.stop(head);
+    if (x.pauseDue() && (await x.pause())) return saver?.stop(head);
     saver?.tick(head);
     const depth = x.table.depth[head]!;
     if (depth >= x.maxDepth) {
@@ -104,9 +105,9 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       const found = x.discover(world, head, choice, depth + 1);
       if (own && world.violation && !x.violation) reportExactly(x, world, head, choice, [...x.table.prefix(own.base), ...own.tail, choice]);
       if ((world.violation || x.violation) && x.check(world, () => [...x.table.prefix(head), choice])) return;
-      const next = own ? { base: own.base, tail: [...own.tail, choice] } : undefined;
+      const next = own ? OwnSteps.extend(own, head, choice) : undefined;
       if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, next);
-      else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? { base: head, tail: [choice] });
+      else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? OwnSteps.extend(undefined, head, choice));
       world = spare;
       // Proviso: a reduced state whose one successor is already known is expanded fully.
       if (choices[1] === -1 && k === 0) {

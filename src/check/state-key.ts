@@ -49,13 +49,32 @@ export function identityOrder(n: number): CpuOrder {
   return order;
 }
 
-/** Write the world's state into `key` (then call key.hash()). */
+/** A CPU id through the renaming (`pos`: CpuOrder.position); -1 for none or out of range. */
+function cpuAt(pos: readonly number[], c: number | null | undefined): number {
+  return typeof c === 'number' && c >= 0 && c < pos.length ? pos[c]! : -1;
+}
+
+/** The renaming as a function, for the monitors' encode: one per order (kept with it), not one per key. */
+const RENAMERS = new WeakMap<CpuOrder, (c: number) => number>();
+
+function renamerOf(order: CpuOrder): (c: number) => number {
+  let rename = RENAMERS.get(order);
+  if (rename === undefined) {
+    const pos = order.position;
+    RENAMERS.set(order, (rename = (c) => cpuAt(pos, c)));
+  }
+  return rename;
+}
+
+/**
+ * Write the world's state into `key` (then call key.hash()). It runs at every transition, so it allocates nothing:
+ * indexed loops (no iterators), module-level callbacks (no closures).
+ */
 export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void {
   const core = world.core;
   const sched = world.sched;
   const labels = world.labels;
   const pos = order.position;
-  const cpu = (c: number | null | undefined) => (typeof c === 'number' && c >= 0 && c < pos.length ? pos[c]! : -1);
   key.reset();
   key.w(stateIndex(core.vmState));
   key.w(stateIndex((core.state.context as { prevState: string | null }).prevState));
@@ -65,31 +84,38 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   key.w(core.resetWaiters.length | (world.cancels << 8));
   const halt = haltEncoding(world);
   // Per vCPU, in canonical order.
-  for (const c of order.canonical) encodeCpu(world, c, key, halt);
+  const canonical = order.canonical;
+  for (let i = 0; i < canonical.length; i++) encodeCpu(world, canonical[i]!, key, halt);
   if (halt) encodeHaltVm(halt, key);
   encodeQueue(core.globalQueue, key, labels);
   // The rendezvous in progress, outermost first.
-  key.w(core.rendezvousStack.length);
-  key.w(core.rendezvousLock ? core.rendezvousStack.indexOf(core.rendezvousLock) : -2);
-  for (const instance of core.rendezvousStack) encodeInstance(instance, key, world, order);
+  const stack = core.rendezvousStack;
+  key.w(stack.length);
+  key.w(core.rendezvousLock ? stack.indexOf(core.rendezvousLock) : -2);
+  for (let i = 0; i < stack.length; i++) encodeInstance(stack[i]!, key, world, pos);
   // Live packets (not FREE), sorted by label so the order they were allocated in does not matter.
   const live = liveReqs(labels.reqs);
-  key.w(live.length);
-  for (const req of live) {
-    key.w(labels.reqLabelId(req));
-    key.w(intern(req.state));
+  key.w(live);
+  for (let i = 0; i < live; i++) {
+    const req = LIVE.reqs[i]!;
+    LIVE.reqs[i] = null; // (holds no world past its key)
+    key.w(LIVE.ids[i]!); // labels.reqLabelId(req)
+    key.w(req.cell.valueTag(intern)); // intern(req.state)
     key.w(req.status);
-    key.w(typeof req.target === 'number' ? cpu(req.target) : intern(req.target));
-    key.w(req.cpu === null ? -1 : cpu(req.cpu));
+    key.w(typeof req.target === 'number' ? cpuAt(pos, req.target) : intern(req.target));
+    key.w(req.cpu === null ? -1 : cpuAt(pos, req.cpu));
     key.w(req.caller || req.waiter ? 1 : 0); // someone waits on the packet's event
   }
   // Clients and their calls' threads.
-  for (const client of world.clients) {
+  const clients = world.clients;
+  for (let i = 0; i < clients.length; i++) {
+    const client = clients[i]!;
     key.w(client.position);
     // The statuses its finished calls returned: history to the engine, but `outcomes` reports them, so two runs
     // that differ only there must not merge (one of their ends would go missing).
-    key.w(client.results.length);
-    for (const rc of client.results) key.w(rc);
+    const results = client.results;
+    key.w(results.length);
+    for (let r = 0; r < results.length; r++) key.w(results[r]!);
     key.w(client.pending ? client.pending.labelId : -1);
     key.w(sched.isReady(client) ? 1 : 0);
     const thread = client.thread;
@@ -99,36 +125,46 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   }
   encodeSave(world, key);
   // Pending timers relative to now (virtual time itself is not state).
-  const now = sched.clock.nowNs();
-  const timers = sched.timerList();
-  key.w(timers.length);
-  for (const timer of timers) {
-    const name = timerName(labels.timerLabel(timer.label));
-    key.w(name.id);
-    key.w(cpu(name.cpu)); // an EMT's own timer (halt sleeps, guest slices) names its CPU through the renaming
-    key.wide(timer.dueNs - now);
-  }
-  for (const monitor of world.monitors) monitor.encode?.(key, cpu);
+  if (sched.pendingTimers === 0) key.w(0);
+  else encodeTimers(world, key, pos);
+  const monitors = world.monitors;
+  const rename = renamerOf(order);
+  for (let i = 0; i < monitors.length; i++) monitors[i]!.encode?.(key, rename);
 }
 
-const LIVE: VmReq[] = [];
-const LIVE_IDS: number[] = [];
+function encodeTimers(world: World, key: KeyWriter, pos: readonly number[]): void {
+  const now = world.sched.clock.nowNs();
+  const timers = world.sched.timerList();
+  key.w(timers.length);
+  for (const timer of timers) {
+    const name = timerName(world.labels.timerLabel(timer.label));
+    key.w(name.id);
+    key.w(cpuAt(pos, name.cpu)); // an EMT's own timer (halt sleeps, guest slices) names its CPU through the renaming
+    key.wide(timer.dueNs - now);
+  }
+}
 
-/** The live packets in label order, into a reused array (a handful: insertion sort, no allocation per key). */
-function liveReqs(reqs: World['labels']['reqs']): readonly VmReq[] {
-  LIVE.length = 0;
-  LIVE_IDS.length = 0;
-  reqs.forEach((label, req) => {
-    if (req.state === 'FREE') return;
-    let i = LIVE.length;
-    for (; i > 0 && LIVE_IDS[i - 1]! > label.labelId; i--) {
-      LIVE[i] = LIVE[i - 1]!;
-      LIVE_IDS[i] = LIVE_IDS[i - 1]!;
-    }
-    LIVE[i] = req;
-    LIVE_IDS[i] = label.labelId;
-  });
-  return LIVE;
+/** The live packets of the key being written, in label order, and their label ids: reused arrays never shrunk (a length reset would free their stores). */
+const LIVE = { count: 0, reqs: [] as (VmReq | null)[], ids: [] as number[] };
+
+/** Insert a live packet into LIVE by its label (a handful: insertion sort). */
+function collectLive(label: { labelId: number }, req: VmReq): void {
+  if (req.state === 'FREE') return;
+  const { reqs, ids } = LIVE;
+  let i = LIVE.count++;
+  for (; i > 0 && ids[i - 1]! > label.labelId; i--) {
+    reqs[i] = reqs[i - 1]!;
+    ids[i] = ids[i - 1]!;
+  }
+  reqs[i] = req;
+  ids[i] = label.labelId;
+}
+
+/** Collect the live packets into LIVE (no allocation per key once its arrays have grown); returns how many. */
+function liveReqs(reqs: World['labels']['reqs']): number {
+  LIVE.count = 0;
+  reqs.forEach(collectLive);
+  return LIVE.count;
 }
 
 /**
@@ -140,12 +176,13 @@ export function encodeCpu(world: World, c: number, key: KeyWriter, halt: HaltEnc
   const core = world.core;
   const labels = world.labels;
   const emt = core.emts[c]!;
-  key.w(intern(core.cpuState(c)));
+  key.w(core.cpuStates[c]!.valueTag(intern)); // intern(core.cpuState(c))
   key.w(core.cpuFF[c]!);
-  key.w(intern(emt.state));
+  key.w(emt.cell.valueTag(intern)); // intern(emt.state)
   key.w((world.sched.isReady(emt) ? 1 : 0) | (emt.countedInactive ? 2 : 0));
-  key.w(emt.frames.length);
-  for (const frame of emt.frames) encodeFrame(frame, key, world);
+  const frames = emt.frames;
+  key.w(frames.length);
+  for (let i = 0; i < frames.length; i++) encodeFrame(frames[i]!, key, world);
   const processing = labels.processing[c]!;
   key.w(processing.length > 0 ? labels.reqLabelId(processing[processing.length - 1]!) : -1);
   encodeQueue(core.cpuQueues[c]!, key, labels);
@@ -196,32 +233,48 @@ function encodeFrame(frame: Frame, key: KeyWriter, world: World): void {
 }
 
 function encodeQueue(queue: RequestQueue<VmReq>, key: KeyWriter, labels: World['labels']): void {
-  key.w(queue.priority.length);
-  for (const req of queue.priority) key.w(labels.reqLabelId(req));
-  key.w(queue.normal.length);
-  for (const req of queue.normal) key.w(labels.reqLabelId(req));
+  encodeLane(queue.priority, key, labels);
+  encodeLane(queue.normal, key, labels);
+}
+
+function encodeLane(lane: readonly VmReq[], key: KeyWriter, labels: World['labels']): void {
+  key.w(lane.length);
+  for (let i = 0; i < lane.length; i++) key.w(labels.reqLabelId(lane[i]!));
+}
+
+/** A CPU id in a rendezvous through the renaming: -1 for none, out of range as it is. */
+function instanceCpu(pos: readonly number[], c: number | null): number {
+  return c === null ? -1 : c >= 0 && c < pos.length ? pos[c]! : c;
+}
+
+/** Who entered a rendezvous as a mask of renamed CPUs (a Set's forEach with a module callback: no iterator). */
+const ENTERED = { mask: 0, pos: [] as readonly number[] };
+
+function enter(c: number): void {
+  ENTERED.mask |= 1 << instanceCpu(ENTERED.pos, c);
 }
 
 /** Structural hash of a rendezvous snapshot's context, with CPU numbers relabelled. */
-function encodeInstance(instance: RendezvousInstance, key: KeyWriter, world: World, order: CpuOrder): void {
-  const pos = order.position;
+function encodeInstance(instance: RendezvousInstance, key: KeyWriter, world: World, pos: readonly number[]): void {
   const ctx = instance.ctx;
-  const cpu = (c: number | null) => (c === null ? -1 : c >= 0 && c < pos.length ? pos[c]! : c);
   key.w(world.labels.rendezvousLabelId(instance));
-  key.w(intern(instance.phase));
+  key.w(instance.cell.valueTag(intern)); // intern(instance.phase)
   key.w(ctx.flags);
   key.w(ctx.status);
   key.w(ctx.cEntered | (ctx.cDone << 8) | (ctx.cReturned << 16) | (ctx.depth << 24));
-  key.w(cpu(ctx.caller));
-  key.w(cpu(ctx.runner));
+  key.w(instanceCpu(pos, ctx.caller));
+  key.w(instanceCpu(pos, ctx.runner));
   key.w((ctx.token ? 1 : 0) | (ctx.released ? 2 : 0));
-  key.w(ctx.order.length);
-  for (const c of ctx.order) key.w(cpu(c));
-  key.w(ctx.ran.length);
-  for (const c of ctx.ran) key.w(cpu(c));
-  let entered = 0;
-  for (const c of instance.entered) entered |= 1 << cpu(c);
-  key.w(entered);
+  const order = ctx.order;
+  key.w(order.length);
+  for (let i = 0; i < order.length; i++) key.w(instanceCpu(pos, order[i]!));
+  const ran = ctx.ran;
+  key.w(ran.length);
+  for (let i = 0; i < ran.length; i++) key.w(instanceCpu(pos, ran[i]!));
+  ENTERED.mask = 0;
+  ENTERED.pos = pos;
+  instance.entered.forEach(enter);
+  key.w(ENTERED.mask);
   key.w(instance.parent ? world.core.rendezvousStack.indexOf(instance.parent) : -1);
 }
 

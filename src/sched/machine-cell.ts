@@ -25,6 +25,8 @@ interface StateNode {
   readonly byKey: Map<string, StateNode>;
   /** The memo generation the node belongs to (MEMO_STATES_MAX starts a new one). */
   readonly gen: number;
+  /** The state value's number for the checker's keys (MachineCell.valueTag), made on first use. */
+  tag: number | undefined;
 }
 
 interface MachineMemo {
@@ -50,7 +52,7 @@ function memoOf(machine: AnyStateMachine): MachineMemo {
   return memo;
 }
 
-const newNode = (snapshot: Snapshot, gen: number): StateNode => ({ snapshot, byRef: new Map(), byKey: new Map(), gen });
+const newNode = (snapshot: Snapshot, gen: number): StateNode => ({ snapshot, byRef: new Map(), byKey: new Map(), gen, tag: undefined });
 
 const stateKey = (snapshot: Snapshot): string => JSON.stringify([snapshot.value, snapshot.context ?? null]);
 
@@ -146,6 +148,16 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
 
   get context(): any {
     return this.node.snapshot.context;
+  }
+
+  /**
+   * A number for the state value, made by `tag` once per distinct state and kept on the memo's node (shared by
+   * every cell and world copy in that state): the checker's keys read it instead of looking a string up per cell.
+   * `tag` must be one pure function of the value for every caller (the checker's intern).
+   */
+  valueTag(tag: (value: string) => number): number {
+    const node = this.node;
+    return node.tag !== undefined ? node.tag : (node.tag = tag(node.snapshot.value as string));
   }
 
   /** Send an event; false when the current state does not accept it (nothing changes then). */

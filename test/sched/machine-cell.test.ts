@@ -78,4 +78,24 @@ describe('MachineCell', () => {
     for (let i = 0; i < 8; i++) fresh.send(ADD_ONE);
     expect(fresh.snapshot).toBe(old.snapshot);
   });
+
+  it('tags a state value once per distinct state, for every cell in that state (valueTag)', () => {
+    const calls: string[] = [];
+    const tag = (value: string) => (calls.push(value), value.length * 100 + calls.length);
+    const a = new MachineCell<CounterEvent>(counter, 'a');
+    const b = new MachineCell<CounterEvent>(counter, 'b');
+    const open = a.valueTag(tag);
+    expect(open).toBe('open'.length * 100 + calls.length);
+    expect(b.valueTag(tag)).toBe(open); // the same state: the number kept, no second call
+    // A step to another state of the same value (context changed) is another state: tagged from its value again.
+    a.send({ type: 'add', n: 7 });
+    const added = a.valueTag(tag);
+    expect(Math.floor(added / 100)).toBe('open'.length);
+    a.send({ type: 'lock' });
+    b.send({ type: 'add', n: 7 });
+    b.send({ type: 'lock' });
+    expect(Math.floor(a.valueTag(tag) / 100)).toBe('locked'.length);
+    expect(b.valueTag(tag)).toBe(a.valueTag(tag));
+    expect(calls).toEqual(['open', 'open', 'locked']); // once per distinct (value, context)
+  });
 });

@@ -79,9 +79,14 @@ class ApiStatusMonitor implements Monitor {
   encode(key: KeyWriter): void {
     // Sorted: the order calls started in is history, not state.
     key.w(this.inFlight.size);
-    this.inFlight.forEach((took, call) => key.w(call.labelId * 2 + (took ? 1 : 0)));
+    this.inFlight.forEach(writeInFlight, key);
     key.sortLast(this.inFlight.size);
   }
+}
+
+/** One call in flight, as a word (a module function with the key as `this`: no closure per key). */
+function writeInFlight(this: KeyWriter, took: boolean, call: CallRef): void {
+  this.w(call.labelId * 2 + (took ? 1 : 0));
 }
 
 persistable('ApiStatusMonitor', ApiStatusMonitor, { unordered: ['inFlight'] });
