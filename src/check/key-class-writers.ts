@@ -118,9 +118,8 @@ export function compile(proto: object, first: object): Compiled | null {
       if (cpus[key]) return `k.cpuField(cf${at}, ${raw});`;
       if (spec.times?.includes(key)) return `k.time(${raw});`;
       if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
-      // Each field's own type tests (one type per field, mostly): no call for an object's number or a small value.
       const object = !spec.keyFields?.[key] && owned?.includes(key) ? 'ownedValue' : 'objectValue';
-      return `v = ${raw}; if (typeof v === 'object') { if (v !== null) k.${object}(v); else k.w(${Tag.Null}); } else if (typeof v === 'number') k.number(v); else if (typeof v === 'boolean') k.w(v ? ${Tag.True} : ${Tag.False}); else if (v === undefined) k.w(${Tag.Undefined}); else k.value(v);`;
+      return `v = ${raw}; if (typeof v === 'object' && v !== null) k.${object}(v); else k.value(v);`;
     });
     // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
     const body = new Function('kf', 'cf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
