@@ -11,31 +11,39 @@
 import { bytesOf, bytesType } from '../persist/graph-format.js';
 import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../persist/graph-walk.js';
 import { inheritsEnumerable, planOf } from '../persist/graph-plan.js';
-import { codeStamp, constantName, type ClassSpec } from '../persist/registry.js';
+import { classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from '../persist/registry.js';
 import type { KeyWriter } from './key-writer.js';
-import { compile, cpuFieldsOf } from './key-class-writers.js';
-import { arrayShape, codeShape, Kind, plainShape, refreshShapes, shapeOf, type Shape } from './key-shapes.js';
+import { compile, cpuFieldsOf, type Compiled } from './key-class-writers.js';
 import { CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, setActiveRenaming, undeclared, type CpuField, type CpuFields, type Renaming } from './key-cpus.js';
 import { MachineCell } from '../sched/machine-cell.js';
-import { hashOf, KIND, Tag } from './key-words.js';
-import { writeUnordered } from './key-unordered.js';
+import { hashOf, Tag } from './key-words.js';
 import { sameKeys } from '../persist/graph-copier.js';
 import { frozenDigest } from './key-frozen.js';
 
+const KIND = { object: hashOf('object'), 'null-object': hashOf('null-object'), array: hashOf('array'), map: hashOf('map'), set: hashOf('set'), class: hashOf('class'), saved: hashOf('saved') };
 const scratch = new Float64Array(1);
 const scratchWords = new Int32Array(scratch.buffer);
 
+const compiled = new Map<object, Compiled | null>();
+let compiledGeneration = -1;
+
+const compareRank = (a: Rank, b: Rank): number => a.kind - b.kind || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.at - b.at;
+interface Rank {
+  kind: number;
+  key: number | string;
+  at: number;
+  k: unknown;
+  v: unknown;
+}
 
 const newWalk = (): KeyWalk => new KeyWalk();
 
 /** One walk at a time per instance (the explorer keeps one); nothing it allocates per state but the id table's entries. */
 export class KeyWalk {
   /** Object → its number in this walk (cleared after each: entries must not keep a world alive). */
-  readonly ids = new Map<object, number>();
+  private readonly ids = new Map<object, number>();
   /** The objects in walk order: the first `count` entries (kept at its size: a truncated array grows again). */
   private readonly order: (object | undefined)[] = [];
-  /** shapes[i]: object i's shape (key-shapes.ts). */
-  private readonly shapes: Shape[] = [];
   private count = 0;
   private readonly late: object[] = [];
   /** deferred[i]: object i is an unordered collection, walked last (late); set false when i is numbered. */
@@ -76,20 +84,22 @@ export class KeyWalk {
   }
 
   private run(root: object): void {
-    refreshShapes();
+    if (compiledGeneration !== classGeneration()) {
+      compiled.clear();
+      compiledGeneration = classGeneration();
+    }
     this.value(root);
-    const { order, late, deferred, shapes } = this;
+    const { order, late, deferred } = this;
     for (let i = 0, j = 0; ; ) {
       for (; i < this.count; i++) {
         const obj = order[i]!;
         if (deferred[i] === true) continue;
         this.starts?.push({ at: this.n, obj });
-        this.object(obj, shapes[i]!);
+        this.object(obj);
       }
       if (j === late.length) break;
-      const obj = late[j]!;
-      this.starts?.push({ at: this.n, obj });
-      if (!writeUnordered(this, obj)) this.object(obj, shapes[this.ids.get(obj)!]!);
+      this.starts?.push({ at: this.n, obj: late[j]! });
+      this.unordered(late[j]!);
       j++;
     }
   }
@@ -105,32 +115,34 @@ export class KeyWalk {
 
   /** Any value. */
   value(v: unknown): void {
-    // `typeof v === '…'` tests, not a switch on typeof: V8 compiles each test to a type check, a switch to a call.
-    if (typeof v === 'object') {
-      if (v === null) return this.w(Tag.Null);
-      return this.objectValue(v);
-    }
-    if (typeof v === 'number') return this.number(v);
-    if (typeof v === 'string') {
-      this.w(Tag.String);
-      return this.w(hashOf(v));
-    }
-    if (typeof v === 'boolean') return this.w(v ? Tag.True : Tag.False);
-    if (typeof v === 'undefined') return this.w(Tag.Undefined);
-    if (typeof v === 'function') {
-      const stamp = codeStamp(v);
-      if (!stamp) throw closureRefusal(v);
-      if (!stamp.args) {
-        this.w(Tag.Code);
-        return this.w(hashOf(stamp.name));
+    switch (typeof v) {
+      case 'object':
+        if (v === null) return this.w(Tag.Null);
+        return this.objectValue(v);
+      case 'number':
+        return this.number(v);
+      case 'string':
+        this.w(Tag.String);
+        return this.w(hashOf(v));
+      case 'boolean':
+        return this.w(v ? Tag.True : Tag.False);
+      case 'undefined':
+        return this.w(Tag.Undefined);
+      case 'function': {
+        const stamp = codeStamp(v);
+        if (!stamp) throw closureRefusal(v);
+        if (!stamp.args) {
+          this.w(Tag.Code);
+          return this.w(hashOf(stamp.name));
+        }
+        return this.objectValue(v);
       }
-      return this.objectValue(v);
+      case 'bigint':
+        this.w(Tag.BigInt);
+        return this.w(hashOf(v.toString()));
+      default:
+        throw symbolRefusal(v as symbol);
     }
-    if (typeof v === 'bigint') {
-      this.w(Tag.BigInt);
-      return this.w(hashOf(v.toString()));
-    }
-    throw symbolRefusal(v as symbol);
   }
 
   number(v: number): void {
@@ -151,116 +163,93 @@ export class KeyWalk {
       this.w(Tag.Ref);
       return this.w(id);
     }
-    const shape = typeof v === 'object' ? this.shared(v) : codeShape;
-    if (shape !== null) this.enter(v, shape, true);
+    if (typeof v === 'object') {
+      const frozen = Object.isFrozen(v);
+      if (frozen || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null)) {
+        const name = constantName(v);
+        if (name !== undefined) {
+          this.w(Tag.Named);
+          return this.w(hashOf(name));
+        }
+        const digest = frozen ? frozenDigest(v, newWalk) : null;
+        if (digest !== null) {
+          this.w(Tag.Frozen);
+          this.w(digest[0]);
+          return this.w(digest[1]);
+        }
+      }
+    }
+    this.enter(v, true);
   }
 
   /**
    * An object in an owned field (ClassSpec.owned: nothing else in the engine refers to it): the next number, as
    * objectValue gives it, with no identity-table entry, which no later reference can need (most of a world's
-   * objects have one referrer, and the entry is the walk's dearest step). The copier (graph-copy.ts) trusts the
-   * same declaration, and its verifyOwnership test checks it; frozen objects and constants go the usual way.
+   * objects have one referrer). The copier (graph-copy.ts) trusts the same declaration, and its verifyOwnership
+   * test checks it; frozen objects and named constants go the usual way.
    */
   ownedValue(v: object): void {
-    const shape = this.shared(v);
-    if (shape === null) return;
-    if (!this.wasFrozen) return this.enter(v, shape, false);
-    const id = this.ids.get(v); // (a frozen record that is not all data: shared as always)
-    if (id === undefined) return this.enter(v, shape, true);
-    this.w(Tag.Ref);
-    this.w(id);
-  }
-
-  /** Was the last object `shared` looked at frozen? */
-  private wasFrozen = false;
-
-  /** The shape of a new object `v`, or null when `v` was written as a constant's name or a frozen record's digest. */
-  private shared(v: object): Shape | null {
-    const proto = Object.getPrototypeOf(v) as object | null;
-    const shape = proto === Object.prototype ? plainShape : proto === Array.prototype ? arrayShape : shapeOf(proto);
-    const frozen = (this.wasFrozen = Object.isFrozen(v));
-    if (frozen || shape.constants) {
-      const name = constantName(v);
-      if (name !== undefined) {
-        this.w(Tag.Named);
-        this.w(hashOf(name));
-        return null;
-      }
-      const digest = frozen ? frozenDigest(v, newWalk) : null;
-      if (digest !== null) {
-        this.w(Tag.Frozen);
-        this.w(digest[0]);
-        this.w(digest[1]);
-        return null;
-      }
-    }
-    return shape;
+    if (Object.isFrozen(v) || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null)) return this.objectValue(v);
+    this.enter(v, false);
   }
 
   /** Give `v` the next number (in the identity table too when `table`: it may be met again) and walk it in turn. */
-  private enter(v: object, shape: Shape, table: boolean): void {
+  private enter(v: object, table: boolean): void {
     if (table) this.ids.set(v, this.count);
     if (this.count === this.order.length) {
       this.order.push(v);
-      this.shapes.push(shape);
       this.deferred.push(false);
     } else {
       this.order[this.count] = v;
-      this.shapes[this.count] = shape;
       this.deferred[this.count] = false;
     }
     this.count++;
     this.w(Tag.New);
   }
 
-  begin(kind: number, name: number): void {
+  private begin(kind: number, name: number): void {
     this.w(Tag.Begin);
     this.w(kind);
     this.w(name);
   }
 
-  /** Object `obj` (numbered, of `shape`): its kind and what it holds. */
-  object(obj: object, shape: Shape): void {
-    switch (shape.kind) {
-      case Kind.Code: {
-        const stamp = codeStamp(obj)!;
-        this.begin(Tag.Code, hashOf(stamp.name));
-        for (const arg of stamp.args!) this.value(arg);
-        break;
+  private object(obj: object): void {
+    if (typeof obj === 'function') {
+      const stamp = codeStamp(obj)!;
+      this.begin(Tag.Code, hashOf(stamp.name));
+      for (const arg of stamp.args!) this.value(arg);
+      return this.w(Tag.End);
+    }
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    if (proto === Object.prototype || proto === null) {
+      this.begin(proto === null ? KIND['null-object'] : KIND.object, 0);
+      if (this.renaming && !this.copies.has(obj)) for (const key in obj) if (CPU_NAMED.test(key)) throw undeclared(`a plain object's field '${key}' (declare it where the object is held)`);
+      this.fields(obj, undefined, this.plainForIn);
+    } else if (proto === Array.prototype) {
+      const items = obj as unknown[];
+      this.begin(KIND.array, items.length);
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i];
+        if (item !== undefined || i in items) this.value(item); // (`in` only where a hole may be: it is dear)
+        else this.w(Tag.Hole);
       }
-      case Kind.Plain:
-      case Kind.NullPlain:
-        this.begin(shape.kind === Kind.NullPlain ? KIND['null-object'] : KIND.object, 0);
-        if (this.renaming && !this.copies.has(obj)) for (const key in obj) if (CPU_NAMED.test(key)) throw undeclared(`a plain object's field '${key}' (declare it where the object is held)`);
-        this.fields(obj, undefined, this.plainForIn);
-        break;
-      case Kind.Array: {
-        const items = obj as unknown[];
-        this.begin(KIND.array, items.length);
-        for (let i = 0; i < items.length; i++) {
-          const item = items[i];
-          if (item !== undefined || i in items) this.value(item); // (`in` only where a hole may be: it is dear)
-          else this.w(Tag.Hole);
-        }
-        break;
+    } else if (proto === Map.prototype) {
+      this.begin(KIND.map, (obj as Map<unknown, unknown>).size);
+      for (const [k, v] of obj as Map<unknown, unknown>) {
+        this.value(k);
+        this.value(v);
       }
-      case Kind.Map:
-        this.begin(KIND.map, (obj as Map<unknown, unknown>).size);
-        for (const [k, v] of obj as Map<unknown, unknown>) {
-          this.value(k);
-          this.value(v);
-        }
-        break;
-      case Kind.Set:
-        this.begin(KIND.set, (obj as Set<unknown>).size);
-        for (const v of obj as Set<unknown>) this.value(v);
-        break;
-      default: {
-        let writer = shape.compiled;
-        if (writer === undefined) writer = shape.compiled = compile(Object.getPrototypeOf(obj) as object, obj);
-        if (writer !== null && sameKeys(obj, writer.keys)) (this.renaming ? writer.renamed : writer.write)(obj, this);
-        else this.classObject(obj, Object.getPrototypeOf(obj) as object);
+    } else if (proto === Set.prototype) {
+      this.begin(KIND.set, (obj as Set<unknown>).size);
+      for (const v of obj as Set<unknown>) this.value(v);
+    } else {
+      let writer = compiled.get(proto);
+      if (writer === undefined) {
+        writer = compile(proto, obj);
+        compiled.set(proto, writer);
       }
+      if (writer !== null && sameKeys(obj, writer.keys)) (this.renaming ? writer.renamed : writer.write)(obj, this);
+      else this.classObject(obj, proto);
     }
     this.w(Tag.End);
   }
@@ -365,8 +354,35 @@ export class KeyWalk {
     }
   }
 
-  /** A frozen record's digest (key-frozen.ts), or null. */
-  frozen(v: object): readonly [number, number] | null {
-    return frozenDigest(v, newWalk);
+  /** An unordered collection's items, sorted as graph-walk.ts sorts them. */
+  private unordered(obj: object): void {
+    const proto = Object.getPrototypeOf(obj) as object | null;
+    const isMap = proto === Map.prototype;
+    if (!isMap && proto !== Set.prototype && proto !== Array.prototype) return this.object(obj);
+    const items: Rank[] = [];
+    let at = 0;
+    if (isMap) for (const [k, v] of obj as Map<unknown, unknown>) items.push(this.rank(k, v, at++));
+    else for (const k of obj as Iterable<unknown>) items.push(this.rank(k, undefined, at++));
+    items.sort(compareRank);
+    this.begin(isMap ? KIND.map : proto === Set.prototype ? KIND.set : KIND.array, items.length);
+    for (const item of items) {
+      this.value(item.k);
+      if (isMap) this.value(item.v);
+    }
+    this.w(Tag.End);
+  }
+
+  /** Where an item sorts: 0 a numbered object (by number), 1 a primitive or a named object (by text), 2 the rest as they come. */
+  private rank(k: unknown, v: unknown, at: number): Rank {
+    if (k === null || (typeof k !== 'object' && typeof k !== 'function')) return { kind: 1, key: `${typeof k}:${String(k)}`, at, k, v };
+    const id = this.ids.get(k);
+    if (id !== undefined) return { kind: 0, key: id, at, k, v };
+    const stamp = typeof k === 'function' ? codeStamp(k) : undefined;
+    if (stamp && !stamp.args) return { kind: 1, key: `code:${stamp.name}`, at, k, v };
+    const name = typeof k === 'object' ? constantName(k) : undefined;
+    if (name !== undefined) return { kind: 1, key: `constant:${name}`, at, k, v };
+    const digest = typeof k === 'object' && Object.isFrozen(k) ? frozenDigest(k, newWalk) : null;
+    if (digest !== null) return { kind: 1, key: `frozen:${digest[0]}:${digest[1]}`, at, k, v };
+    return { kind: 2, key: 0, at, k, v };
   }
 }

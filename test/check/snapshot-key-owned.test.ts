@@ -1,9 +1,9 @@
 /**
- * The snapshot key walk's shortcuts against the snapshot writer's own walk (graphKey, src/persist/graph-key.ts):
- * `unordered` collections written without ranks (none or one item, or every item numbered already) and objects
- * in `owned` fields (ClassSpec.owned, the copier's declaration) numbered without an identity-table entry. Over a
- * table of small graphs, two graphs get one fused key exactly when they get one writer's key; and an owned
- * declaration is trusted as the copier trusts it (a wrong one merges an alias with a copy).
+ * The snapshot key walk (key-walk.ts) against the snapshot writer's own walk (graphKey, src/persist/graph-key.ts)
+ * on small graphs: objects in `owned` fields (ClassSpec.owned, the copier's declaration) numbered without an
+ * identity-table entry, and `unordered` collections of none to three items, numbered or not. Two graphs get one
+ * fused key exactly when they get one writer's key; and an owned declaration is trusted as the copier trusts it
+ * (a wrong one merges an alias with a copy).
  */
 import { describe, expect, it } from 'vitest';
 import { KeyWriter } from '../../src/check/key-writer.js';
