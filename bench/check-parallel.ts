@@ -1,7 +1,7 @@
 /**
  * Multi-core exploration: the issue's race (A: powerOn then suspend; B: powerOff), N = 2…6 vCPUs, breadth-first
  * with partial-order and symmetry reduction off (liveness on, the default), on 1 worker (the single-threaded
- * search) and on `--workers` threads (default 2). Per run: verdict, states, transitions, rebuilds, wall and CPU
+ * search) and on `--workers` expanding threads (default 2: the main thread and one worker thread). Per run: verdict, states, transitions, rebuilds, wall and CPU
  * seconds (CPU of every thread of the process), states per wall second, and the speed-up over one worker in
  * states per second (runs cut short by the time limit are "bounded" and compare by rate). The workers are
  * started once before the table (their start-up, printed first, is paid once per process: finished runs leave
@@ -9,7 +9,9 @@
  * Below the table, where the workers' time went per transition (µs, summed over workers): unpacking worlds,
  * stepping with the key and facts, packing children; the main thread's merge; and the load average beside it
  * (the machine is shared: compare runs taken at similar load); then each thread's CPU per transition (wall
- * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place.
+ * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place;
+ * once with the main thread expanding (the default) and once with `--workers` worker threads and a main thread
+ * that only merges, for comparison.
  *
  * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
  * (the two settings alternate k times and each row shows its fastest run), or
@@ -50,13 +52,13 @@ interface Measured {
   load: number;
 }
 
-/** Where the workers' time went, from one more run with the explorer's parallel search itself. */
-export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
+/** Where the workers' time went, from one more run with the explorer's parallel search itself (parallel.ts: `mainExpands`). */
+export async function breakdown(cpus: number, workers: number, mainExpands = true): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
   const x = new Explorer(parseScenario(race(cpus)), { por: false, symmetry: false });
   const t0 = performance.now();
   const elu = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
-  const times = await parallelBreadthFirst(x, workers);
+  const times = await parallelBreadthFirst(x, workers, mainExpands);
   const cpu = process.cpuUsage(cpu0);
   const mainBusy = performance.eventLoopUtilization(elu).utilization;
   return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy, processCpuUs: cpu.user + cpu.system };
@@ -108,21 +110,25 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
     }
   }
   if (print) printRows(rows);
-  if (print && argv.includes('--breakdown')) {
-    const cpus = cpusList[cpusList.length - 1]!;
-    const b = await breakdown(cpus, workers);
-    const per = (us: number) => (us / b.transitions).toFixed(1);
-    const cpu = b.workerCpuUs.map((us) => per(us)).join(' + ');
-    console.log(
-      `N = ${cpus}, ${workers} workers, per transition (µs, summed over workers): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
-        `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a worker that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
-    );
-    console.log(
-      `  thread CPU per transition (µs): workers ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main ${per(b.mainCpuUs)}; ` +
-        `process CPU ${per(b.processCpuUs)} (GC and compiler threads included); ${b.copies} copies, ${b.spares} spares in their place`,
-    );
-  }
+  if (print && argv.includes('--breakdown')) for (const mainExpands of [true, false]) await printBreakdown(cpusList[cpusList.length - 1]!, workers, mainExpands);
   return rows;
+}
+
+async function printBreakdown(cpus: number, workers: number, mainExpands: boolean): Promise<void> {
+  const b = await breakdown(cpus, workers, mainExpands);
+  const per = (us: number) => (us / b.transitions).toFixed(1);
+  const threads = mainExpands ? `the main thread and ${workers - 1} worker thread(s) expanding` : `${workers} worker threads expanding, the main thread merging`;
+  // The main thread's own expansions are worker 0's share; the rest of its CPU is merging and messages.
+  const cpu = b.workerCpuUs.map((us, i) => `${mainExpands && i === 0 ? 'main ' : ''}${per(us)}`).join(' + ');
+  const merging = b.mainCpuUs - (mainExpands ? (b.workerCpuUs[0] ?? 0) : 0);
+  console.log(
+    `N = ${cpus}, ${threads}; per transition (µs, summed over threads): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
+      `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a thread that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
+  );
+  console.log(
+    `  thread CPU per transition (µs): expanding ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main thread merging and messages ${per(merging)}; ` +
+      `process CPU ${per(b.processCpuUs)} (GC and compiler threads included); ${b.copies} copies, ${b.spares} spares in their place`,
+  );
 }
 
 function printRows(rows: readonly ParallelBenchRow[]): void {

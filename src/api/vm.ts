@@ -387,4 +387,4 @@ const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, e
  * The facade's streams and caches are host attachments: a restored VM rebuilds them (its streams work). The last
  * state / vCPU changes are history: what a late state$ subscriber gets first (time, thread), never a decision.
  */
-persistable('VM', VM, { transient: ['events', 'snapshot', 'parts'], history: ['lastState', 'lastCpu'], revive: (vm) => vm.attachToCore() });
+persistable('VM', VM, { transient: ['events', 'snapshot', 'parts'], history: ['lastState', 'lastCpu'], owned: ['lastState'], ownedItems: ['lastCpu'], revive: (vm) => vm.attachToCore() });

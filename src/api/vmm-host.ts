@@ -3,7 +3,7 @@
  * tables and streams, system.get, the inspection session — and how a new, restored or copied engine gets them:
  * they are not state (a snapshot does not write them), so createVMM, a restore and an in-memory copy attach them.
  */
-import { codeStamp } from '../persist/registry.js';
+import { codeStamp, ownedField, type OwnedField } from '../persist/registry.js';
 import { UserFunctions } from './functions.js';
 import type { Vmm } from './vmm.js';
 import type { VmmImplementations, VmmOptions } from './vmm-options.js';
@@ -38,10 +38,11 @@ export const VMM_PERSIST = {
   // but a table made only of code (bound to data, e.g. a world's ssmCancel bound to its world) is copied with the
   // engine, so the copy's code acts on the copy's data.
   // The embedder's function table (immutable once built) is shared as well.
-  copy: (vmm: Vmm, into: Vmm, clone: (value: unknown) => unknown): void => {
+  copy: (vmm: Vmm, into: Vmm, clone: (value: unknown) => unknown, owned: (value: object, field: OwnedField) => object): void => {
     const from = vmm as unknown as Record<string, unknown>;
     const to = into as unknown as Record<string, unknown>;
-    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = clone(from[key]);
+    // The VM table and the id counters are the engine's alone (copied at once, without an identity-table entry).
+    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = key === 'vms' ? owned(from.vms as object, VMS) : key === 'ids' ? owned(from.ids as object, IDS) : clone(from[key]);
     const { hooks, components, functions } = vmm.options;
     const implementations: VmmImplementations = {};
     if (hooks) implementations.hooks = ownTable(hooks, clone);
@@ -52,6 +53,8 @@ export const VMM_PERSIST = {
 };
 
 const VMM_TRANSIENT_SET: ReadonlySet<string> = new Set(VMM_TRANSIENT);
+const VMS = ownedField('Vmm.vms');
+const IDS = ownedField('Vmm.ids');
 
 /**
  * A hooks or components table in a copy: cloned when made only of code and some of it is bound to data (the

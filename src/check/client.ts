@@ -67,4 +67,4 @@ export class ScenarioClient implements Steppable, OperationDone {
   }
 }
 
-persistable('ScenarioClient', ScenarioClient, { history: ['schedOrdinal'] });
+persistable('ScenarioClient', ScenarioClient, { history: ['schedOrdinal'], owned: ['results'] });

@@ -10,7 +10,7 @@
  * is new, in the order the single-threaded search would, so the result does not depend on which worker was
  * faster. Nothing is rebuilt or replayed.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { CoverageSink, coversKind } from './coverage.js';
 import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
@@ -42,8 +42,8 @@ export interface WorkerInit {
 export interface ExpandItem { index: number; ticket: number; world: Uint8Array | null; own?: OwnPath }
 /** The cycle proviso asked for the rest of a reduced state (its world as Expansion.rest gave it): every choice below `all` but `skip`. */
 export interface RestItem { index: number; ticket: number; world: Uint8Array | null; skip: number; all: number }
-/** `level`: the depth of the states. `pack`: held worlds, packed to move them to another worker. */
-export type WorkRequest = { level: number } & ({ kind: 'expand'; items: ExpandItem[] } | { kind: 'rest'; items: RestItem[] } | { kind: 'pack'; tickets: number[] });
+/** `level`: the depth of the states. `drop`: held worlds no longer wanted (their steps' states were known). `pack`: held worlds, packed to move them to another worker. */
+export type WorkRequest = { level: number } & ({ kind: 'expand'; items: ExpandItem[]; drop?: number[] } | { kind: 'rest'; items: RestItem[] } | { kind: 'pack'; tickets: number[] });
 
 /** One transition, as data. */
 export interface StepFacts {
@@ -95,7 +95,10 @@ export interface WorkReply {
  * run stopped by a violation covers exactly what the single-threaded search covered.
  */
 class CoverageRecorder extends CoverageSink {
-  readonly #ids = new Map<string, number>();
+  /** Ids by kind, from, to and flags (nested maps: this runs for every event of every step, so no key string is built). */
+  readonly #ids = new Map<string, Map<unknown, Map<unknown, Map<number | undefined, number>>>>();
+  readonly #types = new Map<string, number>();
+  #next = 0;
   fresh: [number, CoverageItem][] = [];
   current: number[] | null = null;
 
@@ -103,33 +106,44 @@ class CoverageRecorder extends CoverageSink {
     const e = event as { kind: string; from?: unknown; to?: unknown; flags?: unknown };
     if (e.from === undefined || e.to === undefined || !this.current || !coversKind(event.kind)) return;
     const flags = typeof e.flags === 'number' ? e.flags : undefined;
-    // The item is made only for an id's first use (this runs for every event of every step).
-    this.#note(`${e.kind}\t${String(e.from)}\t${String(e.to)}\t${flags ?? ''}`, () => ({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) }));
+    const froms = at(this.#ids, e.kind, () => new Map());
+    const ids = at(at(froms, e.from, () => new Map()), e.to, () => new Map<number | undefined, number>());
+    // The item is made only for an id's first use.
+    this.#note(at(ids, flags, () => this.#fresh({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) })));
   }
 
   override noteRendezvousType(type: string): void {
-    this.#note(`type\t${type}`, () => ({ rendezvousType: type }));
+    if (this.current) this.#note(at(this.#types, type, () => this.#fresh({ rendezvousType: type })));
   }
 
-  #note(text: string, item: () => CoverageItem): void {
-    if (!this.current) return;
-    let id = this.#ids.get(text);
-    if (id === undefined) {
-      id = this.#ids.size;
-      this.#ids.set(text, id);
-      this.fresh.push([id, item()]);
-    }
-    if (!this.current.includes(id)) this.current.push(id);
+  #fresh(item: CoverageItem): number {
+    const id = this.#next++;
+    this.fresh.push([id, item]);
+    return id;
+  }
+
+  #note(id: number): void {
+    if (!this.current!.includes(id)) this.current!.push(id);
   }
 }
 
-/** Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling requests only. */
-export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number }
+/** `map`'s value at `key`, made by `make` (and kept) the first time. */
+function at<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
+}
+
+/**
+ * Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling
+ * requests only; copies made, spares used in their place, and children kept (held or packed) for the main thread.
+ */
+export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number; kept: number }
 
 /** Where the time goes (--breakdown), read off the real-time port like the explorer's own clock. */
 const clock = new RealClock();
 const nowUs = (): number => clock.nowNs() / 1000;
-const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0 });
+const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0 });
 
 export class ExploreWorker {
   readonly recorder = new CoverageRecorder();
@@ -162,7 +176,8 @@ export class ExploreWorker {
     this.recorder.fresh = [];
     this.#times = noTimes();
     this.#times.handleCpuUs = -threadCpuUs();
-    if (request.level !== this.level) {
+    // A pack request may come from a worker behind this one (parallel-pipeline.ts): it does not move the level.
+    if (request.kind !== 'pack' && request.level !== this.level) {
       this.held.forget(request.level);
       this.level = request.level;
     }
@@ -171,6 +186,9 @@ export class ExploreWorker {
       const packed = worlds.map((w) => this.#pack(w.world));
       return { expansions: [], coverage: [], times: this.#cpuSpent(this.#times), packed, owns: worlds.map((w) => w.own) };
     }
+    // Worlds held for steps into states known when they merged: no later step of this worker comes earlier in the
+    // merge order (every state before them was merged), so none will replace them (#keep).
+    if (request.kind === 'expand') for (const ticket of request.drop ?? []) this.held.drop(ticket);
     const expansions = request.kind === 'expand' ? request.items.map((item) => this.expand(item)) : request.items.map((item) => this.rest(item));
     return { expansions, coverage: this.recorder.fresh, times: this.#cpuSpent(this.#times) };
   }
@@ -254,6 +272,10 @@ export class ExploreWorker {
     let at = seen.get(hi, lo);
     if (at < 0) at = seen.add(hi, lo, parent, position, this.level);
     else if (seen.depth[at]! !== this.level) {
+      // A key stepped into from the last level is a state of this one: while its world is still held here (not
+      // expanded yet), this world is a spare for it, as one thread keeps one for any state not yet expanded.
+      const ticket = seen.depth[at] === this.level - 1 ? this.seenTicket[at]! : -1;
+      if (ticket >= 0 && this.held.spares) this.held.spare(ticket, { world, own: next() ?? { base: parent, tail: [choice] } });
       if (seen.depth[at]! < this.level) return { ticket: -1, world: null };
       seen.depth[at] = this.level; // a level stopped early (never today: a stopped search ends)
     } else if (parent < seen.parent[at]! || (parent === seen.parent[at] && position < seen.choice[at]!)) {
@@ -270,6 +292,7 @@ export class ExploreWorker {
       return { ticket: -1, world: null };
     }
     const ticket = this.held.hold({ world, own: next() }, this.level + 1);
+    this.#times.kept++;
     this.seenTicket[at] = ticket;
     this.seenChoice[at] = choice;
     if (ticket >= 0) for (const spare of spares) this.held.spare(ticket, spare);
@@ -339,4 +362,7 @@ function serve(): void {
   });
 }
 
-if (parentPort) serve();
+/** The workerData of a thread started to serve (parallel-pool.ts): the main thread imports this file too (its own share of the work), and so may any thread of an embedder. */
+export const EXPLORE_WORKER = 'vmm-actors explore worker';
+
+if (parentPort && workerData === EXPLORE_WORKER) serve();

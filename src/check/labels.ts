@@ -206,6 +206,8 @@ export class Labels implements ReqPoolWatcher {
 // reqById indexes reqs by id (derived, keyed by history): out of the key.
 // A free packet's label is stale (named() names it again when it is reused): the key keeps live packets' labels.
 persistable('Labels', Labels, {
+  owned: ['threadCall', 'reqs', 'reqById', 'rendezvous', 'allocs'],
+  ownedItems: ['processing'],
   unordered: ['threadCall', 'reqs', 'rendezvous', 'allocs'],
   history: ['reqById'],
   keyFields: {

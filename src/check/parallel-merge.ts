@@ -14,10 +14,24 @@ import type { VmTraceEvent } from '../vmm/vm-core.js';
 /** Where a new state's world is: held by `owner` under `ticket`, or packed (owner and ticket -1, and the packed world's path when not the table's). */
 export type Place = (child: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean, own: OwnPath | undefined) => void;
 
+/** States per request to a worker thread at most (fewer as the ready ones run out, to share them). */
+const CHUNK_MAX = 64;
+/**
+ * The main thread's own requests (parallel-pool.ts) are smaller: while it expands, the other threads' answers
+ * wait, so a chunk must take it less time than a worker thread spends on its two in flight.
+ */
+const LOCAL_CHUNK_MAX = 16;
+
 export class Merger {
   /** Per worker: coverage id → item, and whether the main sink has it. */
   readonly #items: CoverageItem[][];
   readonly #applied: Uint8Array[];
+  /**
+   * Per worker, when collected (`dropping`): tickets of worlds it holds for steps into states that were known by
+   * the time they merged (another worker's step came first), which it may let go of at once (held-worlds.ts).
+   */
+  readonly dropped: number[][];
+  dropping = false;
 
   constructor(
     readonly x: Explorer,
@@ -26,6 +40,7 @@ export class Merger {
   ) {
     this.#items = Array.from({ length: pool.size }, () => []);
     this.#applied = Array.from({ length: pool.size }, () => new Uint8Array(0));
+    this.dropped = Array.from({ length: pool.size }, () => []);
   }
 
   /** Accept a state's steps in order; null when the search stops, else what the first step found. */
@@ -42,7 +57,7 @@ export class Merger {
         if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
         const own = step.world && step.own ? { base: step.own.base, tail: [...step.own.tail, step.choice] } : undefined;
         place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal, own);
-      }
+      } else if (step.ticket >= 0 && this.dropping) this.dropped[worker]!.push(step.ticket);
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';
         return null;
@@ -102,10 +117,15 @@ export class Merger {
     }
   }
 
+  /** A chunk for `worker` out of `available` states, shared among the workers' two requests in flight each. */
+  chunkSize(worker: number, available: number, share: number): number {
+    return Math.max(1, Math.min(this.pool.isLocal(worker) ? LOCAL_CHUNK_MAX : CHUNK_MAX, Math.ceil(available / (share * this.pool.size))));
+  }
+
   /** One request to a worker; its times and new coverage ids are taken in here. */
   async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares', 'kept'] as const) this.times[key] += reply.times[key];
     this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + reply.times.cpuUs;
     const items = this.#items[worker]!;
     for (const [id, item] of reply.coverage) items[id] = item;

@@ -8,15 +8,14 @@
  *
  * A worker's requests must come in level order (it lets go of the worlds held for a level when it sees the
  * next: held-worlds.ts, and keeps a step's world only for its earliest step to each key: explore-worker.ts), so
- * the next level is handed out only once this one is numbered and handed out in full, and a request is posted
- * in the same turn its states are picked.
+ * a worker is handed the next level only once this one is numbered and its share of it handed out, and a request
+ * is posted in the same turn its states are picked. Each worker keeps its own level: one that is through with
+ * its share starts on its states of the next while the other finishes (moving a state costs about twice what
+ * expanding it does, so states move only when a worker has nothing of its own left to do).
  */
 import type { ExpandItem, Expansion, WorkReply } from './explore-worker.js';
 import type { OwnPath } from './kept-worlds.js';
 import { Merger, type Place } from './parallel-merge.js';
-
-/** Chunks of work per request: at most this many states (fewer as the ready ones run out, to share them). */
-const CHUNK_MAX = 64;
 
 /** The states of one depth numbered and not handed out yet: per worker those whose world it holds, and packed ones. */
 interface Ready {
@@ -32,13 +31,13 @@ export class Pipeline extends Merger {
   readonly #own: (OwnPath | undefined)[] = [];
   readonly #terminal: boolean[] = [];
   readonly #ready = new Map<number, Ready>();
-  /** The depth being handed out; the next state to merge; answers waiting for the earlier ones. */
-  #level = 0;
+  /** Per worker: the depth being handed out to it (never less: held-worlds.ts). The next state to merge; answers waiting for the earlier ones. */
+  readonly #level: number[];
   #cursor = 0;
   readonly #answers = new Map<number, { expansion: Expansion; worker: number }>();
   #merging = false;
-  /** Chunks being taken from another worker (packed there): the next level waits for them to be posted. */
-  #stealing = 0;
+  /** Per worker: chunks it is taking from another (packed there): its next level waits for them to be posted. */
+  readonly #stealing: number[];
   /** Per worker: requests out. */
   readonly #busy: number[];
   #stopped = false;
@@ -47,6 +46,9 @@ export class Pipeline extends Merger {
   constructor(...args: ConstructorParameters<typeof Merger>) {
     super(...args);
     this.#busy = new Array<number>(this.pool.size).fill(0);
+    this.#level = new Array<number>(this.pool.size).fill(0);
+    this.#stealing = new Array<number>(this.pool.size).fill(0);
+    this.dropping = true;
   }
 
   readonly place: Place = (child, owner, ticket, world, terminal, own) => {
@@ -67,9 +69,11 @@ export class Pipeline extends Merger {
     await this.#advance();
     const n = this.pool.size;
     let failure: unknown = null;
-    // Two lanes per worker, so it starts the next chunk while the main thread reads the last.
-    const lanes = Array.from({ length: 2 * n }, (_, lane) =>
-      this.#lane(lane % n).catch((error: unknown) => {
+    // Two lanes per worker thread, so it starts the next chunk while the main thread reads the last (one for the
+    // main thread's own share: its requests run one after the other anyway).
+    const workers = Array.from({ length: 2 * n }, (_, lane) => lane % n).filter((w, lane) => lane < n || !this.pool.isLocal(w));
+    const lanes = workers.map((worker) =>
+      this.#lane(worker).catch((error: unknown) => {
         failure ??= error;
         this.#stop();
       }),
@@ -82,7 +86,7 @@ export class Pipeline extends Merger {
     while (!this.#stopped && this.#cursor < this.x.table.size) {
       // Checked and slept on in one turn, so no wake-up is missed. Another worker's states are taken (packed
       // there, unpacked here: dearer than expanding them there) only when this worker would otherwise idle.
-      const ready = this.#readyNow();
+      const ready = this.#readyNow(worker);
       if (!ready || (this.#busy[worker]! > 0 && ready.own[worker]!.length === 0 && ready.loose.length === 0)) {
         await new Promise<void>((wake) => this.#sleepers.push(wake));
         continue;
@@ -97,10 +101,9 @@ export class Pipeline extends Merger {
 
   /** Pick a chunk for `worker` and post it in the same turn (see the header). */
   async #post(worker: number, ready: Ready): Promise<WorkReply> {
-    const n = this.pool.size;
-    const level = this.#level;
+    const level = this.#level[worker]!;
     const available = ready.loose.length + ready.own.reduce((sum, list) => sum + list.length, 0);
-    const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil(available / (2 * n))));
+    const size = this.chunkSize(worker, available, 2);
     let chunk = ready.own[worker]!.splice(0, size);
     let held = chunk.length > 0;
     if (chunk.length === 0) chunk = ready.loose.splice(0, size);
@@ -108,13 +111,17 @@ export class Pipeline extends Merger {
     let owns: (OwnPath | undefined)[] = [];
     if (chunk.length === 0) {
       const victim = ready.own.reduce((best, list, i) => (list.length > ready.own[best]!.length ? i : best), 0);
-      chunk = ready.own[victim]!.splice(-size, size);
-      this.#stealing++;
+      // From the front, as the victim takes its own: the two expand alternate chunks of the level, so each
+      // discovers about half the next level (a child is held where its first parent in the merge order was
+      // expanded). Taken from the back, the victim kept the front, whose children come first, and so most of
+      // the next level: a growing share for the one, and more to move each level (race N = 6: a quarter more).
+      chunk = ready.own[victim]!.splice(0, size);
+      this.#stealing[worker]!++;
       try {
         ({ packed = null, owns = [] } = await this.ask(victim, { level, kind: 'pack', tickets: chunk.map((s) => this.#ticket[s]!) }));
       } finally {
-        this.#stealing--;
-        this.#wake(); // the next level may wait for this steal
+        this.#stealing[worker]!--;
+        this.#wake(); // this worker's next level may wait for this steal
       }
       this.times.movedStates += chunk.length;
       held = false;
@@ -126,21 +133,31 @@ export class Pipeline extends Merger {
       this.#own[index] = undefined;
       return { index, ticket: held ? this.#ticket[index]! : -1, world, ...(own ? { own } : {}) };
     });
-    return this.ask(worker, { level, kind: 'expand', items });
+    const drop = this.dropped[worker]!.splice(0);
+    return this.ask(worker, { level, kind: 'expand', items, ...(drop.length > 0 ? { drop } : {}) });
   }
 
-  /** The states of the level being handed out, moving to the next once this one is numbered and handed out; null when none is ready. */
-  #readyNow(): Ready | null {
+  /**
+   * The states of `worker`'s level, null when none is ready for it. A worker moves to the next level once every
+   * state of its own is numbered and its share handed out, without waiting for the others to finish theirs (it is
+   * never more than a level ahead: the next level is numbered only as this one is merged): rather than take
+   * another's states of the level (packed there, unpacked here), it starts on its own of the next, if it has any.
+   */
+  #readyNow(worker: number): Ready | null {
     const x = this.x;
     for (;;) {
-      if (this.#stopped || this.#level >= x.maxDepth) return null;
-      const ready = this.#ready.get(this.#level);
-      if (ready && (ready.loose.length > 0 || ready.own.some((list) => list.length > 0))) return ready;
-      const numbered = this.#cursor >= x.table.size || x.table.depth[this.#cursor]! >= this.#level;
-      if (!numbered || this.#stealing > 0) return null;
-      this.#ready.delete(this.#level);
-      this.#level++;
-      if (this.#level > x.table.depth[x.table.size - 1]!) return null;
+      const level = this.#level[worker]!;
+      if (this.#stopped || level >= x.maxDepth) return null;
+      const ready = this.#ready.get(level);
+      const mine = (r: Ready | undefined) => r !== undefined && (r.own[worker]!.length > 0 || r.loose.length > 0);
+      if (mine(ready)) return ready!;
+      const numbered = this.#cursor >= x.table.size || x.table.depth[this.#cursor]! >= level;
+      const done = numbered && this.#stealing[worker] === 0;
+      const others = ready !== undefined && ready.own.some((list) => list.length > 0);
+      if (!done || (others && !mine(this.#ready.get(level + 1)))) return others ? ready! : null;
+      this.#level[worker]!++;
+      if (this.#level.every((l) => l > level)) this.#ready.delete(level);
+      if (level + 1 > x.table.depth[x.table.size - 1]!) return null;
     }
   }
 

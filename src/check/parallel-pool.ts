@@ -1,6 +1,8 @@
 /**
  * The worker threads of multi-core exploration: starting them, one request → one answer messaging, and
- * keeping them for the next exploration. Starting a worker loads the whole engine again (about half a second
+ * keeping them for the next exploration. Member 0 may be the main thread itself (`local`): on a machine with
+ * as many cores as workers, a thread that only merged would be one busy thread too many, so the main thread
+ * expands states between merges, answering its own requests in-process (no messages, no wire encoding). Starting a worker loads the whole engine again (about half a second
  * from the TypeScript sources), so a finished exploration leaves its workers idle and unref'd — they never
  * keep the process alive — and the next one takes them instead of starting new ones.
  *
@@ -14,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { WorkerAnswer, WorkerInit, WorkerMessage, WorkReply, WorkRequest } from './explore-worker.js';
+import { EXPLORE_WORKER, type ExploreWorker, type WorkerAnswer, type WorkerInit, type WorkerMessage, type WorkReply, type WorkRequest } from './explore-worker.js';
 import { fromWire } from './parallel-wire.js';
 
 interface Pending {
@@ -25,15 +27,20 @@ interface Pending {
 /** Workers left by finished explorations. */
 const idle: Worker[] = [];
 
+/** Let the event loop take in the threads' answers (and post their next requests) before the main thread works. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export class WorkerPool {
   readonly #workers: Worker[] = [];
   readonly #pending: Pending[][] = [];
   #failure: Error | null = null;
 
-  /** `count` workers (idle ones first) set up for the scenario. */
-  static async open(count: number, init: WorkerInit): Promise<WorkerPool> {
-    const pool = new WorkerPool();
-    for (let i = 0; i < count; i++) pool.#attach(idle.pop() ?? spawn(), i);
+  private constructor(readonly local: ExploreWorker | null) {}
+
+  /** `count` workers set up for the scenario: `local` as member 0 when given, and threads (idle ones first). */
+  static async open(count: number, init: WorkerInit, local: ExploreWorker | null = null): Promise<WorkerPool> {
+    const pool = new WorkerPool(local);
+    for (let i = local ? 1 : 0; i < count; i++) pool.#attach(idle.pop() ?? spawn(), i);
     try {
       await Promise.all(pool.#workers.map((_, i) => pool.#send(i, { kind: 'init', init })));
     } catch (error) {
@@ -44,11 +51,28 @@ export class WorkerPool {
   }
 
   get size(): number {
+    return this.#workers.length + (this.local ? 1 : 0);
+  }
+
+  /** Worker threads (the members but the main thread). */
+  get threads(): number {
     return this.#workers.length;
   }
 
+  /** Whether `worker` is the main thread (its requests block the event loop while they run: keep them short). */
+  isLocal(worker: number): boolean {
+    return this.local !== null && worker === 0;
+  }
+
   async request(worker: number, request: WorkRequest): Promise<WorkReply> {
-    const answer = await this.#send(worker, request);
+    if (this.local && worker === 0) {
+      await turn();
+      if (this.#failure) throw this.#failure;
+      const reply = this.local.handle(request);
+      reply.times.cpuUs = reply.times.handleCpuUs; // the rest of the main thread's CPU is the merge's
+      return reply;
+    }
+    const answer = await this.#send(this.local ? worker - 1 : worker, request);
     if (answer.kind !== 'reply') throw new Error(`explore worker ${worker}: expected a reply, got '${answer.kind}'`);
     const { kind: _kind, ...reply } = answer;
     return fromWire(reply);
@@ -103,11 +127,11 @@ export class WorkerPool {
 
 function spawn(): Worker {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./explore-worker.js', here));
+  if (!here.endsWith('.ts')) return new Worker(new URL('./explore-worker.js', here), { workerData: EXPLORE_WORKER });
   const entry = new URL('./explore-worker.ts', here).href;
   const bootstrap = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
   // No inherited flags: a tsx CLI parent's loader flags would register tsx twice.
-  return new Worker(bootstrap, { eval: true, execArgv: [] });
+  return new Worker(bootstrap, { eval: true, execArgv: [], workerData: EXPLORE_WORKER });
 }
 
 /** tsx's ESM register() (its CommonJS build of the same entry cannot register from an eval'd worker). */

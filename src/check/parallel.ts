@@ -1,7 +1,8 @@
 /**
  * Breadth-first search on several cores, level by level. Frontier states are packed worlds (world-pack.ts):
  * the main thread keeps the state table, liveness graph, coverage, outcomes and violations and a packed world
- * per frontier state; worker threads (explore-worker.ts) take states in small chunks as they finish the last
+ * per frontier state; workers (explore-worker.ts: worker threads, and by default the main thread itself between
+ * merges, parallel-pool.ts) take states in small chunks as they finish the last
  * (whichever worker is free: any worker expands any state, no world is tied to the thread that found it),
  * unpack, step every choice and answer with plain data per transition and the children's packed worlds. No
  * world is rebuilt or replayed. The main thread merges the answers in the single-threaded order (by parent
@@ -14,8 +15,9 @@
  * state's other choices can make a later successor known, so rounds repeat until none is missing; usually
  * one); (3) merge: a new state keeps the packed world of the step that discovered it, for the next level.
  */
+import { availableParallelism } from 'node:os';
 import type { ExploreOptions } from './explore.js';
-import type { ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkTimes } from './explore-worker.js';
+import { ExploreWorker, type ExpandItem, type Expansion, type RestItem, type StepFacts, type WorkerInit, type WorkTimes } from './explore-worker.js';
 import type { Explorer } from './explorer.js';
 import { Merger, type Place } from './parallel-merge.js';
 import { Pipeline } from './parallel-pipeline.js';
@@ -48,9 +50,6 @@ export async function checkParallelOptions(options: ExploreOptions): Promise<voi
   }
 }
 
-/** Chunks of work per request: at most this many states (fewer as a round runs out, to end it evenly). */
-const CHUNK_MAX = 64;
-
 /** A worker's expansion of a state, and which worker answered (its coverage ids are its own). */
 interface Answer {
   expansion: Expansion;
@@ -81,23 +80,34 @@ export interface ParallelTimes extends WorkTimes {
   mergeUs: number;
   /** States expanded by a worker other than the one whose step found them (the root counts as the main thread's). */
   movedStates: number;
-  /** CPU µs per worker thread (cpuUs is their sum) and of the main thread, from the root's build to the end (thread-cpu.ts). */
+  /**
+   * CPU µs per worker (cpuUs is their sum; worker 0 handling requests only when it is the main thread) and of the
+   * main thread, from the root's build to the end (thread-cpu.ts).
+   */
   workerCpuUs: number[];
   mainCpuUs: number;
+  /** Worker threads beside the main thread (the workers less one when the main thread expands too). */
+  threads: number;
 }
 
-export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<ParallelTimes> {
+/**
+ * `workers` expanding threads: the main thread and workers - 1 worker threads (`mainExpands`), or `workers` worker
+ * threads beside a main thread that only merges. By default the main thread expands when there are no more cores
+ * than workers: there a merging main thread is one busy thread too many (race N = 6 on 2 cores: ~20 % less process
+ * CPU than 2 worker threads and a merging main thread; docs/model-checking-internals.md).
+ */
+export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = workers >= availableParallelism()): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
-  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0 };
+  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0, threads: 0 };
   try {
-    await search(x, workers, times);
+    await search(x, workers, mainExpands, times);
   } finally {
     times.mainCpuUs = threadCpuUs() - cpu0;
   }
   return times;
 }
 
-async function search(x: Explorer, workers: number, times: ParallelTimes): Promise<void> {
+async function search(x: Explorer, workers: number, mainExpands: boolean, times: ParallelTimes): Promise<void> {
   const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   x.discover(root, -1, 0, 0);
   if (x.check(root, () => [])) return;
@@ -105,7 +115,8 @@ async function search(x: Explorer, workers: number, times: ParallelTimes): Promi
   const mutant = x.options.engine ? (x.options.mutant ?? null) : null;
   const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
   const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
-  const pool = await WorkerPool.open(workers, init);
+  const pool = await WorkerPool.open(workers, init, mainExpands ? new ExploreWorker(init, x.options.engine) : null);
+  times.threads = pool.threads;
   const world = root.terminal ? null : packWorld(root);
   try {
     if (!x.por) {
@@ -196,7 +207,7 @@ class Levels extends Merger {
     let remaining = loose.length + own.reduce((sum, list) => sum + list.length, 0);
     const take = async (w: number): Promise<(ExpandItem | RestItem)[]> => {
       if (this.#timeUp) return [];
-      const size = Math.max(1, Math.min(CHUNK_MAX, Math.ceil(remaining / (4 * n))));
+      const size = this.chunkSize(w, remaining, 4);
       let chunk = own[w]!.splice(0, size);
       let packed: Uint8Array[] | null = null;
       if (chunk.length === 0) chunk = loose.splice(0, size);

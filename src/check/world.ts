@@ -374,6 +374,7 @@ const fixed = (): undefined => undefined;
 // (World's constructor is private: World.build is the way in; the registry only needs its prototype.)
 persistable('World', World as unknown as abstract new () => World, {
   transient: ['coverage', 'records', 'readyCache', 'routes'],
+  owned: ['clients', 'monitors', 'invariants', 'view'],
   // Steps taken, the last step's fairness slot and whether it moved a state: facts about the path, not the state.
   history: ['depth', 'lastSlot', 'changed', 'replaying'],
   revive: (world) => world.revive(),

@@ -91,4 +91,4 @@ export class Gvm {
 }
 
 /** The statistics only count (GVMMR0QueryStatistics reads them; no decision does). */
-persistable('Gvm', Gvm, { history: ['statsRecord'] });
+persistable('Gvm', Gvm, { history: ['statsRecord'], owned: ['binding', 'cpus'] }); // (a GvmCpu is a halt timer's target too)

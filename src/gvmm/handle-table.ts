@@ -208,4 +208,4 @@ class HandleOwner implements CellOwner {
 }
 persistable('GvmmHandleOwner', HandleOwner);
 
-persistable('GvmmHandleTable', GvmmHandleTable);
+persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'links'], ownedItems: ['cells'] });

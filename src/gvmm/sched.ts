@@ -199,7 +199,7 @@ export class GvmmSched {
 }
 
 // The next early wake-up is an instant: the key has it relative to now.
-persistable('GvmmSched', GvmmSched, { keyFields: { uNsNextEmtWakeup: (sched, _next: number, now) => sched.nextWakeupKey(now) } });
+persistable('GvmmSched', GvmmSched, { owned: ['index'], keyFields: { uNsNextEmtWakeup: (sched, _next: number, now) => sched.nextWakeupKey(now) } });
 
 /** RTSemEventMultiSignal on the vCPU's halt event: a blocked wait ends now. */
 function signalHaltEvent(cpu: GvmCpu): void {

@@ -3,11 +3,17 @@
  * one generic `to[key] = from[key]` loop makes every field access megamorphic (a hash probe each); a function
  * per class with the field names written out keeps each access monomorphic. The field list is the first
  * instance's own enumerable fields in order; an instance whose fields differ (a field added or deleted later)
- * is copied by the generic loop instead, so a compiled copier never drops or invents a field.
+ * is copied by the generic loop instead, so a compiled copier never drops or invents a field. An owned field
+ * (ClassSpec.owned) hands its object to the copier's `owned` with the field's notes; plain objects met there are
+ * copied by one object literal per field (their usual keys), not by a spread at a megamorphic site.
  */
 import type { ClassPlan } from './graph-plan.js';
+import { ownedField, type OwnedField } from './registry.js';
 
-export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown) => void;
+/** Copies an instance's fields: `clone` any value; `owned(obj, field)` an object only that field refers to (ClassSpec.owned). */
+export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown, owned: OwnedCopier) => void;
+/** The copy of an object only `field` refers to. */
+export type OwnedCopier = (obj: object, field: OwnedField) => object;
 
 export interface Compiled {
   readonly keys: readonly string[];
@@ -25,7 +31,7 @@ export interface Compiled {
  * field named __proto__, an inherited enumerable property). Use it for an instance only when sameKeys holds.
  */
 export function compiledCopierOf(plan: ClassPlan, sample: object): Compiled | null {
-  return plan.forIn ? compile(ownKeysInOrder(sample), plan.transient, plan.entry.prototype) : null;
+  return plan.forIn ? compile(ownKeysInOrder(sample), plan, plan.entry.prototype) : null;
 }
 
 function ownKeysInOrder(obj: object): string[] {
@@ -41,16 +47,70 @@ export function sameKeys(obj: object, keys: readonly string[]): boolean {
   return i === keys.length;
 }
 
-function compile(keys: string[], transient: ReadonlySet<string> | undefined, prototype: object): Compiled | null {
+function compile(keys: string[], plan: ClassPlan, prototype: object): Compiled | null {
   if (keys.includes('__proto__')) return null;
+  const fields: OwnedField[] = [];
   const lines = keys.map((key) => {
     const at = `[${JSON.stringify(key)}]`;
-    if (transient?.has(key)) return `d${at} = undefined;`;
-    return `v = s${at}; d${at} = (typeof v === 'object' ? v !== null : typeof v === 'function' || typeof v === 'symbol') ? c(v) : v;`;
+    if (plan.transient?.has(key)) return `d${at} = undefined;`;
+    // An owned field's object is copied at once (o), with the field's notes (F[i]: its name, what it met).
+    const items = plan.ownedItems?.has(key) === true;
+    if (items || plan.owned?.has(key)) {
+      fields.push(ownedField(`${plan.entry.name}.${key}`, items));
+      return `v = s${at}; d${at} = typeof v === 'object' ? (v !== null ? o(v, F[${fields.length - 1}]) : v) : ${REF} ? c(v) : v;`;
+    }
+    return `v = s${at}; d${at} = (typeof v === 'object' ? v !== null : ${REF}) ? c(v) : v;`;
   });
   // The names are JSON string literals (no code can be injected); the body is straight-line field copies.
-  const copy = new Function('s', 'd', 'c', `let v;\n${lines.join('\n')}`) as FieldCopier;
+  const copy = new Function('F', `return function (s, d, c, o) {\nlet v;\n${lines.join('\n')}\n};`)(fields) as FieldCopier;
   const Shell = new Function(keys.map((key) => `this[${JSON.stringify(key)}] = undefined;`).join('\n')) as new () => object;
   Shell.prototype = prototype;
   return { keys, copy, Shell };
 }
+
+/** A value that is not an object: the copy goes through clone when it is a function or a symbol. */
+const REF = `typeof v === 'function' || typeof v === 'symbol'`;
+
+/** A plain object's copy in one literal (its usual fields, in order): no spread at a megamorphic site, no field loop. */
+export interface PlainCopier {
+  readonly keys: readonly string[];
+  readonly copy: (src: object, clone: (v: unknown) => unknown) => object;
+}
+
+/** The literal copier of plain objects with `sample`'s fields (null with a field named __proto__: a literal sets the prototype). */
+export function plainCopierOf(sample: object): PlainCopier | null {
+  const keys = ownKeysInOrder(sample);
+  if (keys.includes('__proto__')) return null;
+  const values = keys.map((key) => `${JSON.stringify(key)}: (v = s[${JSON.stringify(key)}], (typeof v === 'object' ? v !== null : ${REF}) ? c(v) : v)`);
+  const copy = new Function('s', 'c', `let v;\nreturn {\n${values.join(',\n')}\n};`) as PlainCopier['copy'];
+  return { keys, copy };
+}
+
+/** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
+export const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
+
+/**
+ * Own enumerable fields, in their order; transient ones become undefined (kept in place so the copy has the
+ * original's shape). `forIn`: no enumerable field is inherited, so for…in (no key array) visits the own ones.
+ */
+export function copyFields(src: object, dst: object, clone: (v: unknown) => unknown, transient: ReadonlySet<string> | undefined, forIn: boolean): void {
+  const from = src as Record<string, unknown>;
+  const to = dst as Record<string, unknown>;
+  if (forIn && transient === undefined) {
+    for (const key in from) {
+      const v = from[key];
+      if (key === '__proto__') setProto(to, clone(v));
+      else to[key] = isRef(v) ? clone(v) : v;
+    }
+    return;
+  }
+  for (const key of forIn ? ownKeysInOrder(from) : Object.keys(from)) {
+    const v = from[key];
+    if (transient?.has(key)) to[key] = undefined;
+    else if (key === '__proto__') setProto(to, clone(v));
+    else to[key] = isRef(v) ? clone(v) : v;
+  }
+}
+
+/** An own field named __proto__ (an assignment would set the prototype instead). */
+const setProto = (to: object, value: unknown): void => void Object.defineProperty(to, '__proto__', { value, writable: true, enumerable: true, configurable: true });

@@ -7,14 +7,18 @@
  *
  * Order: shells are made as objects are met (breadth-first from the root, like writeGraph), filled in that
  * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's
- * parts revive before it, as readGraph does). Refusals are writeGraph's: a closure, a symbol, an unregistered
- * class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
+ * parts revive before it, as readGraph does). An object in an owned field (ClassSpec.owned: one referrer) is
+ * made and filled at once, inside its owner's fill, and never enters the identity table (most of a world's
+ * objects: about 105 of 169 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
+ * an unregistered class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
-import { compiledCopierOf, sameKeys, type Compiled } from './graph-copier.js';
+import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
+import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type Compiled, type PlainCopier } from './graph-copier.js';
 import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
-import { classRefusal, closureRefusal, refusalError, symbolRefusal } from './graph-walk.js';
-import { bindCodeTo, classGeneration, codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec, type RegisteredClass } from './registry.js';
+import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
+import { VERR_INTERNAL_ERROR } from '../status.js';
+import { bindCodeTo, classGeneration, codeStamp, constantName, ownedField, unfrozenConstantPrototypes, type ClassSpec, type OwnedField, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
@@ -33,7 +37,9 @@ const enum Fill {
   Other,
   /** A class instance with its class's usual fields: a Shell filled by the compiled copier. */
   Compiled,
-  Frozen = 8,
+  /** Nothing to fill: the copy is made whole, or the object is shared. */
+  None,
+  Frozen = 16,
 }
 
 /**
@@ -52,6 +58,8 @@ interface Shape {
 
 const shapes = new Map<object | null, Shape>();
 let shapesGeneration = -1;
+/** Bumped whenever the shapes are made anew (an OwnedField's cached shape is for one epoch). */
+let shapesEpoch = 0;
 let shapesConstants = -1;
 /** The shapes of plain objects and arrays (half of what a copy meets), without the Map probe. */
 let plainShape: Shape | undefined;
@@ -72,16 +80,32 @@ function shapeOf(proto: object | null): Shape {
   return shape;
 }
 
+let verifying = false;
+
+/**
+ * Tests: refuse (VERR_INTERNAL_ERROR, naming the field and the path) an object in an owned field (ClassSpec.owned)
+ * that the copy meets more than once, so a wrong declaration fails a test instead of splitting an object silently.
+ * Costs a Map entry per owned object; off by default.
+ */
+export function verifyOwnership(on: boolean): void {
+  verifying = on;
+}
+
+const ownershipRefusal = (obj: object, field: string): Refusal => new Refusal(VERR_INTERNAL_ERROR, `an object declared owned by ${field} that something else refers to as well`, obj);
+
 /** A deep copy of the graph reachable from `root` (see the module comment). */
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
   if (shapesGeneration !== classGeneration() || shapesConstants !== unfrozenConstantPrototypes.size) {
     shapes.clear();
+    shapesEpoch++;
     shapesGeneration = classGeneration();
     shapesConstants = unfrozenConstantPrototypes.size;
     plainShape = shapeOf(Object.prototype);
     arrayShape = shapeOf(Array.prototype);
   }
-  const copier = new Copier(options.userName);
+  const copier = spareCopier ?? new Copier();
+  spareCopier = null; // this copy's (a copy made from a hook while it runs makes its own)
+  copier.start(options.userName);
   try {
     const copy = copier.clone(root) as T;
     copier.finish();
@@ -90,79 +114,61 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
     throw refusalError(e, root, 'copy');
   } finally {
     copier.release();
+    spareCopier = copier;
   }
 }
 
 /**
- * The todo list of the last copy, emptied, for the next: a list grown anew per copy (four slots per object) is
- * as much garbage as the identity Map, and garbage is what makes the checker's collector run.
+ * The copier of the last copy, emptied, for the next: its todo list grown anew per copy (four slots per object)
+ * is as much garbage as the identity Map (garbage is what makes the checker's collector run), and its clone and
+ * owned functions are made once.
  */
-let spareTodo: unknown[] | null = null;
+let spareCopier: Copier | null = null;
 
-/** Deeply frozen objects met so far (frozen is forever: a verdict never changes, so it is cached). */
-const immutable = new WeakMap<object, boolean>();
-
-function isImmutable(obj: object): boolean {
-  const proto = Object.getPrototypeOf(obj) as object | null;
-  // Not frozen: immutable only as a named constant (looked up only where one can be).
-  if (!Object.isFrozen(obj)) return unfrozenConstantPrototypes.has(proto) && constantName(obj) !== undefined;
-  const known = immutable.get(obj);
-  if (known !== undefined) return known;
-  if (constantName(obj) !== undefined) return true;
-  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
-  immutable.set(obj, true); // provisional: a frozen cycle is immutable
-  let verdict = true;
-  for (const key of Object.keys(obj)) {
-    const v = (obj as Record<string, unknown>)[key];
-    if (typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
-      verdict = false;
-      break;
-    }
-  }
-  immutable.set(obj, verdict);
-  return verdict;
-}
-
-/** A code-table function the copy may share: unbound, or bound to immutable arguments only. */
-function isSharedFunction(fn: Function): boolean {
-  const stamp = codeStamp(fn);
-  if (!stamp) return false;
-  return !stamp.args || stamp.args.every((a) => (typeof a === 'object' ? a === null || isImmutable(a) : typeof a === 'function' ? isSharedFunction(a) : typeof a !== 'symbol'));
-}
-
-/** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
-const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
 
 class Copier {
   /**
-   * The identity table: a Map per copy (4-8 µs of a 40-60 µs copy: hashing, growth, and in chains of copies an
-   * identity hash made for each new object). Measured slower or no better (stop 14, bench/copy-world.ts and the
-   * race on 6 vCPUs with reductions off): a stamp (todo index) in a private or a symbol field of each Shell
-   * (every object then pays a megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to
-   * copy, indexes checked against the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 %
-   * slower); a Map presized by `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and
-   * unsound: an array may be shared).
+   * The identity table: a Map per copy, for the objects an owned field does not hold (64 entries of the race's
+   * mid-run world on 4 vCPUs, of 169 objects). Its set and get were about a quarter of a copy before owned fields
+   * (stop 15: 29-34 / 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 /
+   * 31, bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
+   * Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with
+   * reductions off): a stamp (todo index) in a private or a symbol field of each Shell (every object then pays a
+   * megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to copy, indexes checked against
+   * the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 % slower); a Map presized by
+   * `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and unsound: an array may be shared).
    */
-  private readonly copies = new Map<object, object>();
+  private copies = new Map<object, object>();
   /** Shells to fill, four slots each: source, shell, Fill, shape. */
-  private readonly todo: unknown[] = spareTodo ?? [];
+  private readonly todo: unknown[] = [];
   private todoLength = 0;
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
   /** Pairs: revive, object (discovery order). */
   private readonly revives: unknown[] = [];
   /** The Map or Set being filled (copyMapEntry, copySetMember). */
   into: object | null = null;
+  /** The fill kind of the last shell made (shell()). */
+  private made: Fill = Fill.None;
+  /** verifyOwnership: each owned object copied, with the field that holds it (null when not verifying). */
+  private claimed: Map<object, string> | null = null;
+  private userName: ((fn: Function) => string | undefined) | undefined = undefined;
 
-  constructor(private readonly userName: ((fn: Function) => string | undefined) | undefined) {
-    spareTodo = null; // this copy's (a copy made from a hook while it runs makes its own)
+  start(userName: ((fn: Function) => string | undefined) | undefined): void {
+    this.userName = userName;
+    this.claimed = verifying ? new Map() : null;
   }
 
-  /** Give the todo list back for the next copy, emptied (it must not keep this copy's objects alive). */
+  /** Empty every list for the next copy (they must not keep this copy's objects alive). */
   release(): void {
     const todo = this.todo;
     for (let i = 0; i < this.todoLength; i++) todo[i] = undefined;
     this.todoLength = 0;
-    spareTodo = todo;
+    this.restores.length = 0;
+    this.revives.length = 0;
+    this.copies = new Map();
+    this.into = null;
+    this.claimed = null;
+    this.userName = undefined;
   }
 
   readonly clone = (v: unknown): unknown => {
@@ -203,25 +209,85 @@ class Copier {
 
   /** An object met for the first time: its shell (filled later), or itself when immutable. */
   private meet(src: object): object {
-    const proto = Object.getPrototypeOf(src) as object | null;
-    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+    const claimed = this.claimed;
+    if (claimed !== null && claimed.has(src)) throw ownershipRefusal(src, claimed.get(src)!);
     const frozen = Object.isFrozen(src);
     // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
-    if ((frozen || shape.constants) && constantName(src) !== undefined) return src;
-    let dst: object;
+    if (frozen && isFrozenImmutable(src)) return src;
+    const proto = Object.getPrototypeOf(src) as object | null;
+    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+    if (!frozen && shape.constants && constantName(src) !== undefined) return src;
+    const dst = this.shell(src, proto, shape);
+    const fill = this.made;
+    if (fill === Fill.None) return this.share(src, dst);
+    this.copies.set(src, dst);
+    const todo = this.todo;
+    const n = this.todoLength;
+    todo[n] = src;
+    todo[n + 1] = dst;
+    todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
+    todo[n + 3] = shape;
+    this.todoLength = n + 4;
+    return dst;
+  }
+
+  /**
+   * The copy of an object in an owned field (ClassSpec.owned: nothing else refers to it): made and filled at once,
+   * with no identity-table entry and no todo slots. Frozen objects and possible constants take the usual way.
+   * `field` (Class.field) names the declaration when verifyOwnership finds the object met twice.
+   */
+  readonly owned = (src: object, field: OwnedField): object => {
+    const proto = Object.getPrototypeOf(src) as object | null;
+    let shape: Shape;
+    if (proto === field.proto && field.epoch === shapesEpoch) shape = field.shape as Shape;
+    else {
+      shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+      field.proto = proto;
+      field.shape = shape;
+      field.epoch = shapesEpoch;
+    }
+    if (shape.constants || Object.isFrozen(src)) return this.clone(src) as object;
+    const claimed = this.claimed;
+    if (claimed !== null) {
+      if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field.name);
+      claimed.set(src, field.name);
+    }
+    if (shape.fill === Fill.Spread) {
+      const plain = (field.plain === undefined ? (field.plain = plainCopierOf(src)) : field.plain) as PlainCopier | null;
+      if (plain !== null && sameKeys(src, plain.keys)) return plain.copy(src, this.clone);
+    }
+    const dst = this.shell(src, proto, shape);
+    // A Map or Set is filled through `into`, which belongs to no outer fill here: owned fills run inside a class's
+    // fill, and a Map's or Set's fill only meets (clone), never fills.
+    if (field.items && this.made === Fill.Array) {
+      const from = src as unknown[];
+      const to = dst as unknown[];
+      const item = (field.item ??= ownedField(`${field.name}[]`));
+      for (let i = 0, n = from.length; i < n; i++) {
+        const v = from[i];
+        if (typeof v === 'object' ? v !== null : isRef(v)) to[i] = typeof v === 'object' ? this.owned(v!, item) : this.clone(v);
+      }
+    } else if (this.made !== Fill.None) this.fill(src, dst, this.made, shape);
+    return dst;
+  };
+
+  /**
+   * The shell of `src` (its fill kind in `made`), or, with `made` None, the finished copy (bytes, an empty array)
+   * or `src` itself (immutable).
+   */
+  private shell(src: object, proto: object | null, shape: Shape): object {
     let fill = shape.fill;
+    let dst: object;
     switch (fill) {
       case Fill.Spread:
-        if (frozen && isImmutable(src)) return src;
         // A spread copies every field at once (V8 clones the shape); fill then replaces the references.
         dst = { ...src };
         break;
       case Fill.Array:
-        if (frozen && isImmutable(src)) return src;
         // A slice: the shell gets the source's length and holes at once (no growth by push); fill replaces the
         // references. An empty one needs no fill.
         dst = (src as unknown[]).slice();
-        if ((src as unknown[]).length === 0) return this.share(src, dst);
+        if ((src as unknown[]).length === 0) fill = Fill.None;
         break;
       case Fill.Class: {
         const spec = shape.spec!;
@@ -235,7 +301,6 @@ class Copier {
         break;
       }
       case Fill.Plain:
-        if (frozen && isImmutable(src)) return src;
         dst = proto === null ? Object.create(null) : {};
         break;
       case Fill.Map:
@@ -247,17 +312,11 @@ class Copier {
       default: {
         const type = bytesType(src);
         if (type === undefined) throw classRefusal(src, proto as object);
-        return this.share(src, copyBytes(src, type));
+        fill = Fill.None;
+        dst = copyBytes(src, type);
       }
     }
-    this.copies.set(src, dst);
-    const todo = this.todo;
-    const n = this.todoLength;
-    todo[n] = src;
-    todo[n + 1] = dst;
-    todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
-    todo[n + 3] = shape;
-    this.todoLength = n + 4;
+    this.made = fill;
     return dst;
   }
 
@@ -301,11 +360,11 @@ class Copier {
         (src as Set<unknown>).forEach(copySetMember, this);
         break;
       case Fill.Compiled:
-        shape.compiled!.copy(src, dst, clone);
+        shape.compiled!.copy(src, dst, clone, this.owned);
         break;
       case Fill.Class: {
         const spec = shape.spec!;
-        if (spec.copy) spec.copy(src, dst, clone);
+        if (spec.copy) spec.copy(src, dst, clone, this.owned);
         else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
         else copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
         break;
@@ -321,46 +380,4 @@ function copyMapEntry(this: Copier, v: unknown, k: unknown): void {
 
 function copySetMember(this: Copier, v: unknown): void {
   (this.into as Set<unknown>).add(isRef(v) ? this.clone(v) : v);
-}
-
-/**
- * Own enumerable fields, in their order; transient ones become undefined (kept in place so the copy has the
- * original's shape). `forIn`: no enumerable field is inherited, so for…in (no key array) visits the own ones.
- */
-function copyFields(src: object, dst: object, clone: (v: unknown) => unknown, transient: ReadonlySet<string> | undefined, forIn: boolean): void {
-  const from = src as Record<string, unknown>;
-  const to = dst as Record<string, unknown>;
-  if (forIn && transient === undefined) {
-    for (const key in from) {
-      const v = from[key];
-      if (key === '__proto__') setProto(to, clone(v));
-      else to[key] = isRef(v) ? clone(v) : v;
-    }
-    return;
-  }
-  for (const key of forIn ? keysIn(from) : Object.keys(from)) {
-    const v = from[key];
-    if (transient?.has(key)) to[key] = undefined;
-    else if (key === '__proto__') setProto(to, clone(v));
-    else to[key] = isRef(v) ? clone(v) : v;
-  }
-}
-
-function keysIn(obj: object): string[] {
-  const keys: string[] = [];
-  for (const key in obj) keys.push(key);
-  return keys;
-}
-
-/** An own field named __proto__ (an assignment would set the prototype instead). */
-const setProto = (to: object, value: unknown): void => void Object.defineProperty(to, '__proto__', { value, writable: true, enumerable: true, configurable: true });
-
-function codeStampFn(fn: Function): (...args: any[]) => any {
-  return codeByNameOf(codeStamp(fn)!.name)!;
-}
-
-function copyBytes(src: object, type: string): object {
-  if (type === 'Buffer') return Buffer.from(src as Buffer);
-  if (type === 'ArrayBuffer') return (src as ArrayBuffer).slice(0);
-  return (src as Uint8Array).slice();
 }

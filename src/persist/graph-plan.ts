@@ -10,6 +10,10 @@ export interface ClassPlan {
   readonly history: ReadonlySet<string> | undefined;
   /** transient ∪ history: the fields a state key leaves out. */
   readonly unkeyed: ReadonlySet<string> | undefined;
+  /** Fields whose object only this instance refers to (ClassSpec.owned). */
+  readonly owned: ReadonlySet<string> | undefined;
+  /** Owned fields whose array's items are owned as well (ClassSpec.ownedItems). */
+  readonly ownedItems: ReadonlySet<string> | undefined;
   readonly revive: ((obj: object) => void) | undefined;
   /** No enumerable field on the prototype chain: for…in visits exactly an instance's own enumerable fields. */
   readonly forIn: boolean;
@@ -37,7 +41,7 @@ export function planOf(proto: object | null): ClassPlan | undefined {
   if (plan) return plan;
   const entry = registeredPrototype(proto);
   if (!entry) return undefined;
-  plan = { entry, transient: setOf(entry.spec.transient), history: setOf(entry.spec.history), unkeyed: setOf([...(entry.spec.transient ?? []), ...(entry.spec.history ?? [])]), revive: entry.spec.revive, forIn: !inheritsEnumerable(proto) };
+  plan = { entry, transient: setOf(entry.spec.transient), history: setOf(entry.spec.history), owned: setOf(entry.spec.owned), ownedItems: setOf(entry.spec.ownedItems), unkeyed: setOf([...(entry.spec.transient ?? []), ...(entry.spec.history ?? [])]), revive: entry.spec.revive, forIn: !inheritsEnumerable(proto) };
   plans.set(proto, plan);
   return plan;
 }

@@ -156,6 +156,18 @@ export interface ClassSpec<T extends object = any> {
    * `now`: the walk's virtual time (for a time the key holds as the code reads it, e.g. "passed" or not).
    */
   readonly keyFields?: Readonly<Record<string, (obj: T, value: any, now: number) => unknown>>;
+  /**
+   * Fields whose object (when the field holds one) nothing else in the engine refers to: the copier (copyGraph)
+   * copies it at once, with no identity-table entry (most objects of a world have one referrer, and the table's
+   * hashing is a quarter of a copy). What the object holds is copied as usual. A wrong declaration would split one
+   * object into two in a copy: the suite runs the copier with `verifyOwnership` over every checker scenario's
+   * worlds, which refuses an owned object met twice. Frozen objects and named constants are shared as always.
+   * Declare only what the class makes itself and never hands out (not an object a caller passed in). Taken by the
+   * per-class field copier; a `copy` hook names its own owned fields (its `owned` argument); save → restore ignores it.
+   */
+  readonly owned?: readonly string[];
+  /** Fields holding an array that is owned (as `owned`) and whose items are owned by it as well (a per-CPU table). */
+  readonly ownedItems?: readonly string[];
   /** Rebuild what is transient after a restore (every object of the snapshot exists and is filled by then). */
   readonly revive?: (obj: T) => void;
   /**
@@ -176,9 +188,27 @@ export interface ClassSpec<T extends object = any> {
    * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
    * When `obj` has its class's usual fields, `into` has them already, in order, as undefined (the copy keeps
    * them in the object itself): set every one, as the graph writer would see a field left undefined.
+   * `owned(value, field)` copies an object only that field refers to (see `owned`; `field` made once by ownedField).
    */
-  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
+  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown, owned: (value: object, field: OwnedField) => object) => void;
 }
+
+/** An owned field as the copier meets it (ClassSpec.owned; a copy hook makes its own with ownedField, once). */
+export interface OwnedField {
+  /** `Class.field`, for the ownership check's message. */
+  readonly name: string;
+  /** An array whose items are owned as well (ClassSpec.ownedItems). */
+  readonly items: boolean;
+  /** The copier's notes on what it met here: the last prototype and its shape (for one `epoch`), plain objects' copier. */
+  proto: object | null | undefined;
+  shape: unknown;
+  epoch: number;
+  plain: unknown;
+  /** The notes on an owned array's items (made at their first copy). */
+  item: OwnedField | undefined;
+}
+
+export const ownedField = (name: string, items = false): OwnedField => ({ name, items, proto: undefined, shape: undefined, epoch: -1, plain: undefined, item: undefined });
 
 export interface RegisteredClass {
   readonly name: string;
@@ -226,6 +256,8 @@ function inherit(proto: object, spec: ClassSpec): ClassSpec {
     ...merged,
     transient: union(parent.spec.transient, spec.transient),
     history: union(parent.spec.history, spec.history),
+    owned: union(parent.spec.owned, spec.owned),
+    ownedItems: union(parent.spec.ownedItems, spec.ownedItems),
     unordered: union(parent.spec.unordered, spec.unordered),
     times: union(parent.spec.times, spec.times),
     keyFields: parent.spec.keyFields || spec.keyFields ? { ...parent.spec.keyFields, ...spec.keyFields } : undefined,

@@ -138,7 +138,7 @@ class SavedState implements VmSavedState, VmObserver {
 
 /** The progress subject is a host attachment (its subscribers are the embedder's): a restore makes a new one on first use. */
 // The save flows in progress: a set (the order they started in decides nothing).
-persistable('SavedState', SavedState, { transient: ['_progress'], unordered: ['saveFlows'] });
+persistable('SavedState', SavedState, { transient: ['_progress'], unordered: ['saveFlows'], owned: ['execNs', 'execSince', 'saveFlows'] });
 
 const RUNNING_STATES = new Set(['RUNNING', 'RUNNING_LS']);
 

@@ -95,4 +95,4 @@ export class RequestQueue<T> {
   }
 }
 
-persistable('RequestQueue', RequestQueue, { transient: ['events'] });
+persistable('RequestQueue', RequestQueue, { transient: ['events'], owned: ['normal', 'priority'] });

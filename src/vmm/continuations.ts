@@ -102,4 +102,4 @@ export class FunctionTable {
 // `next` only numbers the entries: two tables holding the same functions decide the same.
 // The table itself is out of the key: each holder of an id writes the function instead (keyFields), so ids that
 // only grow (Suspend ∥ Resume ∥ PowerOff) do not keep apart states that hold the same functions.
-persistable('FunctionTable', FunctionTable, { history: ['next', 'fns'] });
+persistable('FunctionTable', FunctionTable, { history: ['next', 'fns'], owned: ['fns'] });

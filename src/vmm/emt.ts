@@ -380,6 +380,8 @@ defineContinuations({
  */
 persistable('Emt', Emt, {
   transient: ['hooks'],
+  // `current` is lent to host.current only while this EMT steps (a world is copied between steps).
+  owned: ['cell', 'current', 'frames'],
   history: ['rendezvousSeq', 'loopRc', 'schedOrdinal'],
   revive: (emt) => {
     (emt as { hooks: EmtHooks }).hooks = emt.vm.host.emtHooks?.(emt.vm) ?? {};

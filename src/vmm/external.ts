@@ -49,7 +49,7 @@ export class ExternalThread implements Steppable {
 }
 
 // The id only names the thread (`ext.N`).
-persistable('ExternalThread', ExternalThread, { history: ['id', 'schedOrdinal'] });
+persistable('ExternalThread', ExternalThread, { history: ['id', 'schedOrdinal'], owned: ['work'] });
 
 /** An API call as a thread outside the VM runs it: it reports a status exactly once (or throws a VBoxError). */
 export type Operation = (thread: ExternalThread, done: StatusReceiver) => void;

@@ -73,6 +73,7 @@ export class RendezvousInstance implements CellOwner {
 }
 
 persistable('RendezvousInstance', RendezvousInstance, {
+  owned: ['cell', 'entered'],
   history: ['id'],
   // Who has entered: a set (CPUs enter in whatever order the scheduler ran them).
   unordered: ['entered'],

@@ -346,6 +346,7 @@ export class RendezvousFrame implements Frame {
 }
 
 persistable('RendezvousFrame', RendezvousFrame, {
+  owned: ['cell'],
   history: ['seq'],
   keyFields: { callbackId: (frame, id: number) => frame.emt.vm.functions.peek(id), next: (frame, next: Continuation) => keyContinuation(frame.emt.vm.functions, next) },
 });

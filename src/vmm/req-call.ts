@@ -128,4 +128,4 @@ export class ReqCall implements TimerTarget {
   }
 }
 
-persistable('ReqCall', ReqCall);
+persistable('ReqCall', ReqCall, { owned: ['cell'] });

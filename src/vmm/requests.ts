@@ -87,6 +87,7 @@ export class VmReq implements CellOwner {
 // A packet's id names it in traces (identity is the object itself); its callback is written in place of fnId.
 // A free packet's other fields are stale (alloc sets every one): the key sees only that it is free.
 persistable('VmReq', VmReq, {
+  owned: ['cell'],
   history: ['id'],
   keyFields: { fnId: (req, id: number) => req.vm.functions.peek(id) },
   keySave: (req) => (req.state === 'FREE' ? 'FREE' : undefined),
@@ -163,7 +164,7 @@ export class ReqPool {
 // The statistics count what happened.
 // The free list is a cache of blank packets (alloc overwrites every field): how many decides only whether
 // alloc makes a new one, whose id is history. Out of the key.
-persistable('ReqPool', ReqPool, { history: ['stats', 'freeList'] });
+persistable('ReqPool', ReqPool, { history: ['stats', 'freeList'], owned: ['stats', 'freeList'] });
 
 /** The packet's callback, for vmR3ReqProcessOne (a packet holds only its id). */
 export function requestFn(req: VmReq): ReqFn {

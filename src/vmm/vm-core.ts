@@ -314,6 +314,8 @@ export class VmCore implements CellOwner {
  */
 persistable('VmCore', VmCore, {
   transient: ['listeners', 'onEnd', 'components'],
+  owned: ['state', 'ssm', 'emts', 'globalQueue', 'cpuFF', 'functions', 'rendezvousStack', 'atState', 'atError', 'atRuntimeError', 'resetWaiters'],
+  ownedItems: ['cpuStates', 'cpuQueues'],
   history: ['rendezvousSeq', 'cErrors', 'cRuntimeErrors', 'cResets', 'cHardResets', 'cSoftResets'],
   // The state key keeps the last error's status and cause (a load picks its cause by status), not its text.
   keyFields: { lastError: (_vm, e: VmCore['lastError']) => (e ? [e.rc, e.error ?? null] : null) },

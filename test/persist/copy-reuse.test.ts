@@ -1,6 +1,6 @@
 /**
- * The copier reuses its work list from one copy to the next (bench/copy-world.ts keep: a list grown anew per copy
- * was as much garbage as the identity table). A reused list must carry nothing over: a copy refused half-way, or
+ * The copier (its work, restore and revive lists, its clone function) is reused from one copy to the next
+ * (bench/copy-world.ts keep: a list grown anew per copy was as much garbage as the identity table). A reused list must carry nothing over: a copy refused half-way, or
  * a copy made from inside another's hook, leaves the next copy (and the outer one) exact.
  */
 import { describe, expect, it } from 'vitest';

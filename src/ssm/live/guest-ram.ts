@@ -175,4 +175,4 @@ export class GuestRam {
 }
 
 const ZERO_PAGE = Buffer.alloc(PGM_PAGE_SIZE);
-persistable('GuestRam', GuestRam, { transient: ['_words'] });
+persistable('GuestRam', GuestRam, { transient: ['_words'], owned: ['_prng', 'dirty', 'nonZero'] });

@@ -107,6 +107,7 @@ export class CpuHalt {
 
 /** The statistics and VMR3WaitHalted's one-second averages are only counted, never read to decide. */
 persistable('CpuHalt', CpuHalt, {
+  owned: ['method1'],
   history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'],
   // As writeState: while nothing ever overslept, METHOD_1's cBlocks only counts (its averages stay 0).
   keyFields: { method1: (_cpu, m1: CpuHalt['method1']) => (m1.cNSBlockedTooLong !== 0 || m1.cNSBlockedTooLongAvg !== 0 ? m1 : { ...m1, cBlocks: 0 }) },
@@ -166,7 +167,7 @@ export class VmHalt implements CellOwner {
 }
 
 
-persistable('VmHalt', VmHalt);
+persistable('VmHalt', VmHalt, { owned: ['cell', 'cpus'] }); // (each CpuHalt is an EMT's wait's too)
 
 /** The VM's halt state; every VM created by createVMM has one. */
 export function haltOf(vm: VmCore): VmHalt {

@@ -1,0 +1,77 @@
+/**
+ * Who expands in the multi-core search (src/check/parallel.ts, parallel-pool.ts): by default `workers: n` is the
+ * main thread and n - 1 worker threads (on a machine with as many cores, a main thread that only merged would be
+ * one busy thread too many); `mainExpands: false` keeps n worker threads beside a merging main thread. Either
+ * way the result is the single-threaded one. And an expanding thread keeps the spare worlds one thread keeps
+ * (held-worlds.ts): a later step into any state not yet expanded — of the next level, or of the level being
+ * expanded — stands in for a copy, so one expanding thread makes exactly the single-threaded search's copies.
+ * A world held for a step into a state that was known when merged is let go of when the main thread says so.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/check/explore.js';
+import { Explorer } from '../../src/check/explorer.js';
+import { WorkerPool } from '../../src/check/parallel-pool.js';
+import { parallelBreadthFirst } from '../../src/check/parallel.js';
+import { parseScenario, type Scenario } from '../../src/check/scenario.js';
+import { packWorld } from '../../src/check/world-pack.js';
+import { World } from '../../src/check/world.js';
+
+const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+const OFF = { por: false, symmetry: false } as const;
+
+async function parallel(scenario: Scenario, workers: number, mainExpands: boolean) {
+  const x = new Explorer(parseScenario(scenario), OFF);
+  const times = await parallelBreadthFirst(x, workers, mainExpands);
+  return { states: x.table.size, transitions: x.transitions, times };
+}
+
+describe('which threads expand', () => {
+  it.each([
+    [2, true, 1],
+    [3, true, 2],
+    [2, false, 2],
+  ])('%i workers, main thread expanding %s: %i worker thread(s), the single-threaded states and transitions', async (workers, mainExpands, threads) => {
+    const single = await explore(race(3), OFF);
+    const r = await parallel(race(3), workers, mainExpands);
+    expect([r.states, r.transitions]).toEqual([single.states, single.transitions]);
+    expect(r.times.threads).toBe(threads);
+    expect(r.times.workerCpuUs).toHaveLength(workers);
+  });
+});
+
+describe('one expanding thread copies exactly as one thread does', () => {
+  // The race has states stepped into from their own level (a state of depth d reached again from another of
+  // depth d): one thread keeps those worlds as spares too, not only those into the next level.
+  it.each([
+    ['the main thread itself', true],
+    ['one worker thread', false],
+  ])('race on 3 and 4 vCPUs, reductions off, %s: the copies of breadthFirst', async (_name, mainExpands) => {
+    for (const cpus of [3, 4]) {
+      const single = await explore(race(cpus), OFF);
+      const r = await parallel(race(cpus), 1, mainExpands);
+      expect([r.states, r.transitions]).toEqual([single.states, single.transitions]);
+      expect(r.times.threads).toBe(mainExpands ? 0 : 1);
+      expect(r.times.copies, `${cpus} vCPUs`).toBe(single.copies);
+      expect(r.times.spares).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('a worker lets go of worlds whose states were known when merged', () => {
+  it('an expand request dropping a ticket: the world is no longer held (a pack of it is refused)', async () => {
+    const scenario = parseScenario(race(2));
+    const pool = await WorkerPool.open(1, { scenario, por: false, symmetry: false, stateKey: undefined, mutant: null, heldMax: 100 });
+    try {
+      const x = new Explorer(scenario, OFF);
+      const root = packWorld(World.build(x.scenario, x.worldOptions));
+      const { expansions } = await pool.request(0, { level: 0, kind: 'expand', items: [{ index: 0, ticket: -1, world: root }] });
+      const [kept, dropped] = expansions[0]!.steps.filter((s) => s.ticket >= 0).map((s) => s.ticket);
+      expect(dropped).toBeDefined();
+      await pool.request(0, { level: 1, kind: 'expand', items: [], drop: [dropped!] });
+      expect((await pool.request(0, { level: 1, kind: 'pack', tickets: [kept!] })).packed).toHaveLength(1);
+      await expect(pool.request(0, { level: 1, kind: 'pack', tickets: [dropped!] })).rejects.toThrow(/no world held under ticket/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
