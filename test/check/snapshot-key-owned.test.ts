@@ -1,15 +1,15 @@
 /**
  * The snapshot key walk (key-walk.ts) against the snapshot writer's own walk (graphKey, src/persist/graph-key.ts)
- * on small graphs: objects in `owned` fields (ClassSpec.owned, the copier's declaration) numbered without an
- * identity-table entry, and `unordered` collections of none to three items, numbered or not. Two graphs get one
- * fused key exactly when they get one writer's key; and an owned declaration is trusted as the copier trusts it
- * (a wrong one merges an alias with a copy).
+ * on small graphs: objects in `owned` fields and the items of `ownedItems` arrays (ClassSpec, the copier's
+ * declarations) numbered without an identity-table entry, and `unordered` collections of none to three items,
+ * numbered or not. Two graphs get one fused key exactly when they get one writer's key; and an owned declaration
+ * is trusted as the copier trusts it (a wrong one merges an alias with a copy).
  */
 import { describe, expect, it } from 'vitest';
 import { KeyWriter } from '../../src/check/key-writer.js';
 import { encodeSnapshot } from '../../src/check/snapshot-key.js';
 import { graphKey } from '../../src/persist/graph-key.js';
-import { persistable, type ClassSpec } from '../../src/persist/registry.js';
+import { persistable } from '../../src/persist/registry.js';
 
 function fastKey(root: object): string {
   const key = new KeyWriter();
@@ -94,10 +94,16 @@ class Holder {
   alias: Box | object | null = null;
 }
 persistable('SnapshotKeyOwnedTest.Box', Box);
-// (ClassSpec.owned is the copier's declaration: read where the registry has it.)
-persistable('SnapshotKeyOwnedTest.Holder', Holder, { owned: ['box'] } as ClassSpec);
+persistable('SnapshotKeyOwnedTest.Holder', Holder, { owned: ['box'] });
 
 const holder = (box: Holder['box'], alias: Holder['alias'] = null): Holder => Object.assign(new Holder(), { box, alias });
+
+class Table {
+  rows: unknown[] = [];
+  alias: unknown = null;
+}
+persistable('SnapshotKeyOwnedTest.Table', Table, { ownedItems: ['rows'] });
+const table = (rows: unknown[], alias: unknown = null): Table => Object.assign(new Table(), { rows, alias });
 
 describe('owned fields', () => {
   it('number their object without a table entry and key as the writer does where the declaration holds', () => {
@@ -121,11 +127,31 @@ describe('owned fields', () => {
     ]);
   });
 
+  it('with owned items, key as the writer does where the declaration holds', () => {
+    const shared = Object.freeze({ a: 1 });
+    const holes: unknown[] = [new Box(1)];
+    holes.length = 3;
+    samePartition([
+      ['rows 1 2', table([new Box(1), new Box(2)])],
+      ['rows 1 2 again', table([new Box(1), new Box(2)])],
+      ['rows 2 1', table([new Box(2), new Box(1)])],
+      ['rows 1 null', table([new Box(1), null])],
+      ['rows 1, holes', table(holes)],
+      ['rows 1, 7', table([new Box(1), 7])],
+      ['rows frozen frozen', table([shared, shared])],
+      ['rows frozen, frozen alias', table([shared], shared)],
+      ['no rows', table([])],
+    ]);
+  });
+
   it('trust the declaration as the copier does: an object also held elsewhere is written twice', () => {
     const box = new Box(1);
     const aliased = holder(box, box);
     const copied = holder(new Box(1), new Box(1));
     expect(graphKey(aliased, { now: 0 })).not.toBe(graphKey(copied, { now: 0 }));
     expect(fastKey(aliased)).toBe(fastKey(copied));
+    const row = new Box(1);
+    expect(graphKey(table([row], row), { now: 0 })).not.toBe(graphKey(table([new Box(1)], new Box(1)), { now: 0 }));
+    expect(fastKey(table([row], row))).toBe(fastKey(table([new Box(1)], new Box(1))));
   });
 });
