@@ -107,6 +107,8 @@ export function compile(proto: object, first: object): Compiled | null {
   if (spec.save || spec.keySave) return null;
   if (keys.includes('__proto__')) return null;
   const kept = keys.filter((key) => !plan.unkeyed?.has(key));
+  // Fields whose object nothing else refers to (ClassSpec.owned, ownedItems: as the copier reads them): no table entry.
+  const { owned, ownedItems } = spec;
   // The shape word: the class and the fields it writes, so the field names need no words of their own.
   const shape = hashOf(`${name}(${kept.join(',')})`);
   const writer = (cpus: CpuFields): ClassWriter => {
@@ -116,7 +118,8 @@ export function compile(proto: object, first: object): Compiled | null {
       if (cpus[key]) return `k.cpuField(cf${at}, ${raw});`;
       if (spec.times?.includes(key)) return `k.time(${raw});`;
       if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
-      return `v = ${raw}; if (typeof v === 'object' && v !== null) k.objectValue(v); else k.value(v);`;
+      const object = spec.keyFields?.[key] ? 'objectValue' : ownedItems?.includes(key) ? 'ownedItemsValue' : owned?.includes(key) ? 'ownedValue' : 'objectValue';
+      return `v = ${raw}; if (typeof v === 'object' && v !== null) k.${object}(v); else k.value(v);`;
     });
     // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
     const body = new Function('kf', 'cf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);

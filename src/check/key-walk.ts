@@ -16,38 +16,31 @@ import type { KeyWriter } from './key-writer.js';
 import { compile, cpuFieldsOf, type Compiled } from './key-class-writers.js';
 import { CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, setActiveRenaming, undeclared, type CpuField, type CpuFields, type Renaming } from './key-cpus.js';
 import { MachineCell } from '../sched/machine-cell.js';
-import { hashOf, Tag } from './key-words.js';
+import { hashOf, KIND, Tag } from './key-words.js';
+import { writeUnordered } from './key-unordered.js';
 import { sameKeys } from '../persist/graph-copier.js';
 import { frozenDigest } from './key-frozen.js';
 
-const KIND = { object: hashOf('object'), 'null-object': hashOf('null-object'), array: hashOf('array'), map: hashOf('map'), set: hashOf('set'), class: hashOf('class'), saved: hashOf('saved') };
 const scratch = new Float64Array(1);
 const scratchWords = new Int32Array(scratch.buffer);
 
 const compiled = new Map<object, Compiled | null>();
 let compiledGeneration = -1;
 
-const compareRank = (a: Rank, b: Rank): number => a.kind - b.kind || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) || a.at - b.at;
-interface Rank {
-  kind: number;
-  key: number | string;
-  at: number;
-  k: unknown;
-  v: unknown;
-}
-
 const newWalk = (): KeyWalk => new KeyWalk();
 
 /** One walk at a time per instance (the explorer keeps one); nothing it allocates per state but the id table's entries. */
 export class KeyWalk {
   /** Object → its number in this walk (cleared after each: entries must not keep a world alive). */
-  private readonly ids = new Map<object, number>();
+  readonly ids = new Map<object, number>();
   /** The objects in walk order: the first `count` entries (kept at its size: a truncated array grows again). */
   private readonly order: (object | undefined)[] = [];
   private count = 0;
   private readonly late: object[] = [];
   /** deferred[i]: object i is an unordered collection, walked last (late); set false when i is numbered. */
   private readonly deferred: boolean[] = [];
+  /** ownsItems[i]: object i is an array in an `ownedItems` field (its items are owned as well). */
+  private readonly ownsItems: boolean[] = [];
   private readonly plainForIn = !inheritsEnumerable(Object.prototype);
   private buf = new Int32Array(1024);
   private n = 0;
@@ -95,11 +88,13 @@ export class KeyWalk {
         const obj = order[i]!;
         if (deferred[i] === true) continue;
         this.starts?.push({ at: this.n, obj });
-        this.object(obj);
+        if (this.ownsItems[i] === true && Array.isArray(obj)) this.ownedArray(obj);
+        else this.object(obj);
       }
       if (j === late.length) break;
-      this.starts?.push({ at: this.n, obj: late[j]! });
-      this.unordered(late[j]!);
+      const obj = late[j]!;
+      this.starts?.push({ at: this.n, obj });
+      if (!writeUnordered(this, obj)) this.object(obj);
       j++;
     }
   }
@@ -179,19 +174,56 @@ export class KeyWalk {
         }
       }
     }
-    this.ids.set(v, this.count);
+    this.enter(v, true);
+  }
+
+  /**
+   * An object in an owned field (ClassSpec.owned: nothing else in the engine refers to it): the next number, as
+   * objectValue gives it, with no identity-table entry, which no later reference can need (most of a world's
+   * objects have one referrer). The copier (graph-copy.ts) trusts the same declaration, and its verifyOwnership
+   * test checks it; frozen objects and named constants go the usual way.
+   */
+  ownedValue(v: object): void {
+    if (Object.isFrozen(v) || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null)) return this.objectValue(v);
+    this.enter(v, false);
+  }
+
+  /** An object in an `ownedItems` field: owned, and so are the items of the array it is (ClassSpec.ownedItems). */
+  ownedItemsValue(v: object): void {
+    const at = this.count;
+    this.ownedValue(v);
+    if (this.count > at) this.ownsItems[at] = true;
+  }
+
+  /** An array whose items are owned: object() for an array, its object items through ownedValue. */
+  private ownedArray(items: unknown[]): void {
+    this.begin(KIND.array, items.length);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (typeof item === 'object' && item !== null) this.ownedValue(item);
+      else if (item !== undefined || i in items) this.value(item);
+      else this.w(Tag.Hole);
+    }
+    this.w(Tag.End);
+  }
+
+  /** Give `v` the next number (in the identity table too when `table`: it may be met again) and walk it in turn. */
+  private enter(v: object, table: boolean): void {
+    if (table) this.ids.set(v, this.count);
     if (this.count === this.order.length) {
       this.order.push(v);
       this.deferred.push(false);
+      this.ownsItems.push(false);
     } else {
       this.order[this.count] = v;
       this.deferred[this.count] = false;
+      this.ownsItems[this.count] = false;
     }
     this.count++;
     this.w(Tag.New);
   }
 
-  private begin(kind: number, name: number): void {
+  begin(kind: number, name: number): void {
     this.w(Tag.Begin);
     this.w(kind);
     this.w(name);
@@ -338,35 +370,8 @@ export class KeyWalk {
     }
   }
 
-  /** An unordered collection's items, sorted as graph-walk.ts sorts them. */
-  private unordered(obj: object): void {
-    const proto = Object.getPrototypeOf(obj) as object | null;
-    const isMap = proto === Map.prototype;
-    if (!isMap && proto !== Set.prototype && proto !== Array.prototype) return this.object(obj);
-    const items: Rank[] = [];
-    let at = 0;
-    if (isMap) for (const [k, v] of obj as Map<unknown, unknown>) items.push(this.rank(k, v, at++));
-    else for (const k of obj as Iterable<unknown>) items.push(this.rank(k, undefined, at++));
-    items.sort(compareRank);
-    this.begin(isMap ? KIND.map : proto === Set.prototype ? KIND.set : KIND.array, items.length);
-    for (const item of items) {
-      this.value(item.k);
-      if (isMap) this.value(item.v);
-    }
-    this.w(Tag.End);
-  }
-
-  /** Where an item sorts: 0 a numbered object (by number), 1 a primitive or a named object (by text), 2 the rest as they come. */
-  private rank(k: unknown, v: unknown, at: number): Rank {
-    if (k === null || (typeof k !== 'object' && typeof k !== 'function')) return { kind: 1, key: `${typeof k}:${String(k)}`, at, k, v };
-    const id = this.ids.get(k);
-    if (id !== undefined) return { kind: 0, key: id, at, k, v };
-    const stamp = typeof k === 'function' ? codeStamp(k) : undefined;
-    if (stamp && !stamp.args) return { kind: 1, key: `code:${stamp.name}`, at, k, v };
-    const name = typeof k === 'object' ? constantName(k) : undefined;
-    if (name !== undefined) return { kind: 1, key: `constant:${name}`, at, k, v };
-    const digest = typeof k === 'object' && Object.isFrozen(k) ? frozenDigest(k, newWalk) : null;
-    if (digest !== null) return { kind: 1, key: `frozen:${digest[0]}:${digest[1]}`, at, k, v };
-    return { kind: 2, key: 0, at, k, v };
+  /** A frozen record's digest (key-frozen.ts), or null. */
+  frozen(v: object): readonly [number, number] | null {
+    return frozenDigest(v, newWalk);
   }
 }

@@ -19,3 +19,6 @@ export function hashOf(text: string): number {
   }
   return h;
 }
+
+/** The kind words of the walk's Begin items. */
+export const KIND = { object: hashOf('object'), 'null-object': hashOf('null-object'), array: hashOf('array'), map: hashOf('map'), set: hashOf('set'), class: hashOf('class'), saved: hashOf('saved') };

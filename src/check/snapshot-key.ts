@@ -13,8 +13,9 @@
  * key does (test/check/snapshot-key-equal.test.ts); `snapshotDiff` names the first path where two worlds part.
  * The explorer's key is the fused walk of key-walk.ts (the same rules, compiled per class, no strings); this
  * file's generic walk (encodeGraph through a word sink) stays for snapshotDiff, which names fields. With symmetry
- * the walk renames vCPUs (symmetry.ts's canonical order; key-cpus.ts says where CPU ids are). It costs 1.9–2.3×
- * the hand key's explorer time, so the explorer keeps the hand key by default (bench/check-snapshot-key.ts).
+ * the walk renames vCPUs (symmetry.ts's canonical order; key-cpus.ts says where CPU ids are). It costs 1.5–2.6×
+ * the hand key's explorer time, so the explorer keeps the hand key by default (bench/check-snapshot-key.ts; where
+ * the cost is: docs/model-checking-internals.md).
  */
 import { encodeGraph, type GraphSink, type Primitive } from '../persist/graph.js';
 import { KeyWriter } from './key-writer.js';
