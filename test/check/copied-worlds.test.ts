@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readCheckpoint } from '../../src/check/checkpoint/checkpoint.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
+import { Explorer } from '../../src/check/explorer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import type { UserInvariant } from '../../src/check/property.js';
@@ -90,18 +91,36 @@ describe('no replay beyond the memory budget: kept worlds as snapshots', () => {
   });
 });
 
-describe('provisoRebuilds at reduced states: no copy in advance, a rebuild when the proviso asks', () => {
+describe('breadth-first search, reductions on: nothing copied ahead of a reduced state, nothing replayed', () => {
+  it.each([3, 4])('the race on %i vCPUs: every copy is stepped (none is taken in case the proviso asks)', async (cpus) => {
+    const copy = vi.spyOn(Explorer.prototype, 'copy');
+    const step = vi.spyOn(World.prototype, 'step');
+    try {
+      const r = await explore({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+      expect(r.reductions.por).toBe(true);
+      const copies = new Set(copy.mock.results.map((made) => made.value as World));
+      expect([r.copies, r.rebuilds, r.replayedSteps]).toEqual([copies.size, 0, 0]);
+      const stepped = new Set(step.mock.contexts);
+      expect([...copies].filter((w) => !stepped.has(w))).toEqual([]);
+    } finally {
+      copy.mockRestore();
+      step.mockRestore();
+    }
+  });
+});
+
+describe('provisoRebuilds at reduced states (depth-first): no copy in advance, a rebuild when the proviso asks', () => {
   it.each([3, 4])('the race on %i vCPUs, reductions on: the no-replay result, fewer copies, rebuilds only where the proviso asks', async (cpus) => {
     const race: Scenario = { cpus, clients: [['powerOn', 'suspend'], ['powerOff']] };
-    const strict = await explore(race);
+    const strict = await explore(race, { mode: 'dfs' });
     expect([strict.rebuilds, strict.replayedSteps]).toEqual([0, 0]); // the default never replays
-    const byDefault = await explore(race, { provisoRebuilds: true });
+    const byDefault = await explore(race, { mode: 'dfs', provisoRebuilds: true });
     expect(summary(byDefault)).toEqual(summary(strict));
     expect(byDefault.rebuilds).toBeGreaterThan(0); // the proviso asked somewhere
     // Each proviso's rebuild replaces one of the copies strict took at every reduced state, most of them unused.
     expect(byDefault.copies + byDefault.rebuilds).toBeLessThan(strict.copies);
     // Reductions off: no reduced state, so no replay either way.
-    const off = await explore(race, { por: false, symmetry: false });
+    const off = await explore(race, { mode: 'dfs', por: false, symmetry: false });
     expect([off.rebuilds, off.replayedSteps]).toEqual([0, 0]);
   });
 
@@ -109,7 +128,7 @@ describe('provisoRebuilds at reduced states: no copy in advance, a rebuild when 
     const race: Scenario = { cpus: 4, clients: [['powerOn', 'suspend'], ['powerOff']] };
     const build = vi.spyOn(World, 'build');
     try {
-      const r = await explore(race, { provisoRebuilds: true });
+      const r = await explore(race, { mode: 'dfs', provisoRebuilds: true });
       expect(r.rebuilds).toBeGreaterThan(1);
       expect(build).toHaveBeenCalledTimes(2); // the search's root, and the one rebuilds copy
       build.mockClear();
