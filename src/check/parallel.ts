@@ -8,19 +8,23 @@
  * index, then choice), so the states' numbers, the transitions, the verdict and the first, shortest
  * counterexample are those of `breadthFirst` whatever the workers' timing.
  *
- * Per level: (1) expand every state: all its choices, or the one partial-order reduction picks; (2) merge: a new
- * state keeps the packed world of the step that discovered it, for the next level. The merge applies the cycle
- * proviso (proviso.ts) in the single-threaded order; a reduced state whose one step closes a cycle of reduced
- * steps (rare: none in the suites) has its other choices expanded then, in a round of its own.
+ * Per level: (1) expand every state: all its choices, or the one partial-order reduction picks; (2) the cycle
+ * proviso (proviso.ts) wants the other choices of a reduced state whose one step is a call's and whose successor
+ * was already known when merged — in the table, or found earlier in the level — and those are expanded in further
+ * parallel rounds (an earlier state's other choices can make a later successor known, so rounds repeat until none
+ * is missing; usually one); (3) merge: a new state keeps the packed world of the step that discovered it, for the
+ * next level. The merge applies the proviso in the single-threaded order; a reduced state whose step closes a
+ * cycle of reduced steps (none in the suites) has its other choices expanded then, in a round of its own.
  */
 import type { ExploreOptions } from './explore.js';
-import type { ExpandItem, Expansion, RestItem, WorkerInit, WorkTimes } from './explore-worker.js';
+import type { ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkTimes } from './explore-worker.js';
 import type { Explorer } from './explorer.js';
 import { Merger, type Place } from './parallel-merge.js';
 import { Pipeline } from './parallel-pipeline.js';
 import { WorkerPool } from './parallel-pool.js';
 import { CycleProviso } from './proviso.js';
 import { PARKED_WORLDS_MAX } from './search.js';
+import { StateTable } from './state-table.js';
 import { threadCpuUs } from './thread-cpu.js';
 import { World } from './world.js';
 import { packWorld } from './world-pack.js';
@@ -142,7 +146,8 @@ class Levels extends Merger {
       }
       const next = new Level();
       const expansions = await this.#expand(start, end, level);
-      if (this.#timeUp || (await this.#merge(start, end, expansions, level, next))) return;
+      const rests = this.#timeUp ? null : await this.#rests(start, end, level, expansions);
+      if (!rests || this.#timeUp || (await this.#merge(start, end, expansions, rests, level, next))) return;
       level = next;
       this.#start = end;
     }
@@ -161,11 +166,26 @@ class Levels extends Merger {
     return this.#round(start, own, loose, level, null);
   }
 
-  /** The proviso's round: the other choices of reduced state `s`, by the worker that expanded it and kept its world. */
-  async #rest(start: number, level: Level, expansions: Map<number, Answer>, s: number): Promise<Answer | undefined> {
-    const answer = expansions.get(s)!;
-    const own: number[][] = Array.from({ length: this.pool.size }, (_, w) => (w === answer.worker && answer.expansion.rest!.ticket >= 0 ? [s] : []));
-    return (await this.#round(start, own, own[answer.worker]!.length > 0 ? [] : [s], level, expansions)).get(s);
+  /**
+   * Round 2: the proviso's other choices, for every reduced state whose one step is a call's and whose successor
+   * will be known when it is merged: in the table, or found earlier in the level (by an earlier state's steps,
+   * including the other choices of earlier states that need them — hence rounds until nothing more is wanted,
+   * usually one); or (`only`) for one state the merge found closing a cycle. The worker that expanded a reduced
+   * state kept its world: it takes the rest.
+   */
+  async #rests(start: number, end: number, level: Level, expansions: Map<number, Answer>, rests = new Map<number, Answer>(), only?: number): Promise<Map<number, Answer>> {
+    for (;;) {
+      const wanted = only === undefined ? this.#wanted(start, end, expansions, rests) : rests.has(only) ? [] : [only];
+      if (wanted.length === 0 || this.#timeUp) return rests;
+      const own: number[][] = Array.from({ length: this.pool.size }, () => []);
+      const loose: number[] = [];
+      for (const s of wanted) {
+        const answer = expansions.get(s)!;
+        if (answer.expansion.rest!.ticket >= 0) own[answer.worker]!.push(s);
+        else loose.push(s);
+      }
+      for (const [index, answer] of await this.#round(start, own, loose, level, expansions)) rests.set(index, answer);
+    }
   }
 
   /**
@@ -218,8 +238,30 @@ class Levels extends Merger {
     return answers;
   }
 
-  /** Round 2: add the level's transitions in the single-threaded order; true when the search stops. */
-  async #merge(start: number, end: number, expansions: Map<number, Answer>, level: Level, next: Level): Promise<boolean> {
+  /** The reduced states that need their other choices and do not have them yet, replaying the merge's order. */
+  #wanted(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>): number[] {
+    const level = new StateTable();
+    const add = (steps: readonly StepFacts[]) => {
+      for (const step of steps) if (level.get(step.hi, step.lo) < 0) level.add(step.hi, step.lo, 0, 0, 0);
+    };
+    const wanted: number[] = [];
+    for (let s = start; s < end; s++) {
+      const expansion = expansions.get(s)?.expansion;
+      if (!expansion) continue;
+      const first = expansion.steps[0];
+      const call = first !== undefined && CycleProviso.callStep(first.slot, this.x.scenario.cpus);
+      const known = expansion.reduced && call && (this.x.table.get(first.hi, first.lo) >= 0 || level.get(first.hi, first.lo) >= 0);
+      add(expansion.steps);
+      if (!known) continue;
+      const rest = rests.get(s);
+      if (rest) add(rest.expansion.steps);
+      else wanted.push(s);
+    }
+    return wanted;
+  }
+
+  /** Round 3: add the level's transitions in the single-threaded order; true when the search stops. */
+  async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, level: Level, next: Level): Promise<boolean> {
     const x = this.x;
     let t0 = x.clock.nowNs();
     const place: Place = (child, owner, ticket, world, terminal) => next.note(child - end, owner, ticket, world, terminal);
@@ -237,10 +279,11 @@ class Levels extends Merger {
         const { expansion } = found;
         const child = this.take(s, expansion.steps, found.worker, place);
         if (child === null) return true;
-        // Proviso: a reduced state whose one step closes a cycle of reduced steps is expanded fully.
-        if (expansion.reduced && this.#proviso.reducedStep(s, child < 0 ? -1 - child : child)) {
-          const rest = await this.#rest(start, level, expansions, s);
-          if (!rest || this.#timeUp) return true; // the time limit struck
+        // Proviso: a reduced state whose one step closes a cycle of reduced steps, or a call's into a known state.
+        const call = CycleProviso.callStep(expansion.steps[0]!.slot, x.scenario.cpus);
+        if (expansion.reduced && this.#proviso.reducedStep(s, child < 0 ? -1 - child : child, child < 0, call)) {
+          const rest = (await this.#rests(start, end, level, expansions, rests, s)).get(s);
+          if (!rest) return true; // the time limit struck
           if (this.take(s, rest.expansion.steps, rest.worker, place) === null) return true;
         }
       }

@@ -96,13 +96,14 @@ export async function breadthFirst(x: Explorer): Promise<void> {
     const all = world.choiceCount();
     const reduced = choices[1] === -1;
     if (!reduced) proviso.expandedFully(head);
+    const call = reduced && CycleProviso.callStep(world.actorSlot(choices[0]!), world.core.cCpus); // copied ahead
     for (let k = 0; k < choices.length; k++) {
       const choice = choices[k]!;
       if (choice === -1) break;
       if (!world) ({ world, own } = worldAt());
-      // The next choice starts from a spare or a copy of this world; a reduced state's one choice is taken by the
-      // world itself (CycleProviso: the rest is wanted only where that step closes a cycle of reduced steps: rebuilt).
-      const further = k + 1 < choices.length && choices[k + 1] !== -1;
+      // The next choice starts from a spare or a copy of this world; a reduced state's one choice, but a call's, is
+      // taken by the world itself (CycleProviso: the rest is wanted only where it closes a cycle of reduced steps).
+      const further = k + 1 < choices.length && (choices[k + 1] !== -1 || call);
       const spare: World | undefined = copying && further && !kept.has(head) ? x.copy(world) : undefined;
       world.step(choice);
       x.transitions++;
@@ -113,8 +114,8 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, next);
       else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? { base: head, tail: [choice] });
       world = spare;
-      // Proviso: a reduced state whose one step closes a cycle of reduced steps is expanded fully.
-      if (reduced && k === 0 && proviso.reducedStep(head, found < 0 ? -1 - found : found)) {
+      // Proviso: a reduced state whose one step closes a cycle of reduced steps, or a call's into a known state.
+      if (k === 0 && choices[1] === -1 && proviso.reducedStep(head, found < 0 ? -1 - found : found, found < 0, call)) {
         choices.length = 0;
         for (let i = 0; i < all; i++) if (i !== choice) choices.push(i);
         k = -1;

@@ -10,10 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { CycleProviso } from '../../src/check/proviso.js';
 import { Prng } from '../../src/sched/prng.js';
 
-/** A graph: per state, its successors by choice, and the choice it may explore alone (or none). */
+/** A graph: per state, its successors by choice, the choice it may explore alone (or none), and whether that is a call's step. */
 interface Graph {
   next: number[][];
   alone: (number | null)[];
+  call?: boolean[];
 }
 
 /** Breadth-first search with the proviso: which states were expanded fully, each reduced state's one successor. */
@@ -36,8 +37,9 @@ function search(graph: Graph): { full: Set<number>; reducedTo: Map<number, numbe
     const alone = graph.alone[state] ?? null;
     if (alone === null) proviso.expandedFully(head);
     if (alone !== null) {
+      const known = index.has(choices[alone]!);
       const target = visit(choices[alone]!);
-      if (proviso.reducedStep(head, target)) full.add(head);
+      if (proviso.reducedStep(head, target, known, graph.call?.[state] ?? false)) full.add(head);
       else {
         reducedTo.set(head, target);
         continue;
@@ -76,10 +78,13 @@ describe('the cycle proviso, case by case (states are numbered in breadth-first 
     ['a chain that leaves for a state not expanded yet', { next: [[1, 2], [3, 0], [1, 0], [2, 0]], alone: [null, 0, 0, null] }, [0, 3], 0],
     // 1 and 2 step alone to 3, new then known a level further on: neither step closes a cycle.
     ['steps into the next level never ask', { next: [[1, 2], [3, 2], [3, 1], []], alone: [null, 0, 0, null] }, [0, 3], 0],
+    // The same, 2's step a call's: into a known state, so 2 is expanded fully, though no cycle closes.
+    ["a call's step into a known state", { next: [[1, 2], [3, 2], [3, 1], []], alone: [null, 0, 0, null], call: [false, true, true, false] }, [0, 2, 3], 0],
   ])('%s', (_name, graph, expectedFull, closed) => {
     const { full, reducedTo, proviso } = search(graph);
     expect([...full].sort((a, b) => a - b)).toEqual(expectedFull);
     expect(proviso.closed).toBe(closed);
+    expect(proviso.calls).toBe(expectedFull.length - closed - graph.alone.filter((a) => a === null).length);
     expect(cycleWithoutFullState(reducedTo)).toBeNull();
   });
 });
@@ -92,7 +97,8 @@ describe('the cycle proviso on seeded random graphs', () => {
       const n = 2 + prng.int(14);
       const next = Array.from({ length: n }, () => Array.from({ length: prng.int(4) }, () => prng.int(n)));
       const alone = next.map((choices) => (choices.length >= 2 && prng.next() < 0.7 ? prng.int(choices.length) : null));
-      const { reducedTo, proviso } = search({ next, alone });
+      const call = next.map(() => prng.next() < 0.2);
+      const { reducedTo, proviso } = search({ next, alone, call });
       const bad = cycleWithoutFullState(reducedTo);
       if (bad !== null) expect.fail(`graph ${g} (${JSON.stringify({ next, alone })}): a cycle of reduced states through ${bad}`);
       totals.reduced += reducedTo.size;
