@@ -280,7 +280,7 @@ class Levels extends Merger {
         const child = this.take(s, expansion.steps, found.worker, place);
         if (child === null) return true;
         // Proviso: a reduced state whose one step closes a cycle of reduced steps, or a call's into a known state.
-        const call = CycleProviso.callStep(expansion.steps[0]!.slot, x.scenario.cpus);
+        const call = expansion.reduced && CycleProviso.callStep(expansion.steps[0]!.slot, x.scenario.cpus);
         if (expansion.reduced && this.#proviso.reducedStep(s, child < 0 ? -1 - child : child, child < 0, call)) {
           const rest = (await this.#rests(start, end, level, expansions, rests, s)).get(s);
           if (!rest) return true; // the time limit struck

@@ -1,11 +1,11 @@
 /**
  * Long checks survive: breadth-first search writes its visited table, the table's parent/choice links (a
  * state is the choice prefix that reaches it, so the frontier is data: the states from `head` on), counters,
- * coverage, outcomes, the cycle proviso's links and the liveness graph to `<dir>/checkpoint.bin` every so often, atomically (a temporary
- * file, fsync, rename), and a later run resumes from it, expanding from `head` on exactly as the uninterrupted
- * run would: the same states, transitions, verdict and shortest counterexample. Worlds kept at frontier states
- * (kept-worlds.ts) are a cache and are not saved: a resumed run rebuilds each frontier state once from its prefix,
- * and from there on expands from copies as the uninterrupted run does.
+ * coverage, outcomes, the cycle proviso's links and the liveness graph to `<dir>/checkpoint.bin` every so
+ * often, atomically (a temporary file, fsync, rename), and a later run resumes from it, expanding from `head` on
+ * exactly as the uninterrupted run would: the same states, transitions, verdict and shortest counterexample.
+ * Worlds kept at frontier states (kept-worlds.ts) are a cache and are not saved: a resumed run rebuilds each
+ * frontier state once from its prefix, and from there on expands from copies as the uninterrupted run does.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { FileSink, fsErrorStatus } from '../../ssm/sinks.js';

@@ -2,8 +2,8 @@
  * The checkpoint file: a breadth-first search stopped between two expansions, as bytes. Layout (little-endian):
  * magic `VMMACKPT`, u32 version, u32 header length, the header (JSON: what the checkpoint belongs to, counters,
  * outcomes, coverage), then per-state columns (key hi, key lo, parent, choice, depth, the cycle proviso's link:
- * proviso.ts), the liveness graph's
- * columns when it is kept (hot, enabled per state; src, dst, choice, slot per edge), and a CRC-32 of all that.
+ * proviso.ts), the liveness graph's columns when it is kept (hot, enabled per state; src, dst, choice, slot per
+ * edge), and a CRC-32 of all that.
  * A checkpoint is input from elsewhere: decode() checks the size the header implies against the bytes present
  * before it reads a column, so it does no work beyond what the file's size justifies, and refuses a torn,
  * foreign or corrupt file with a VBoxError carrying VirtualBox's saved-state (SSM) integrity statuses.
