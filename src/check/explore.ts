@@ -62,11 +62,10 @@ export interface ExploreOptions {
    */
   copyDepth?: number;
   /**
-   * A trade for reductions on: a state partial-order reduction left one choice is copied in advance (in case its
-   * cycle proviso asks for the rest) only where the proviso's rate so far says that is cheaper than rebuilding,
-   * by replay, where it asks (search.ts CopyAhead). Default false: copied at every reduced state, so nothing is
-   * ever replayed. The race with reductions on runs ~40 % faster with it (N = 5: 1,792 copies → 594 copies and
-   * 304 rebuilds).
+   * Depth-first search with reductions on: a state partial-order reduction left one choice is copied in advance (in
+   * case its cycle proviso asks for the rest) only where the proviso's rate so far says that is cheaper than
+   * rebuilding, by replay, where it asks (search.ts CopyAhead). Default false: copied at every reduced state, so
+   * nothing is ever replayed. Breadth-first search copies nothing in advance either way (proviso.ts).
    */
   provisoRebuilds?: boolean;
   /**

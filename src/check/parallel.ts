@@ -10,10 +10,12 @@
  * counterexample are those of `breadthFirst` whatever the workers' timing.
  *
  * Per level: (1) expand every state: all its choices, or the one partial-order reduction picks; (2) the cycle
- * proviso wants the other choices of a reduced state whose one successor was already known when merged — in
- * the table, or found earlier in the level — and those are expanded in further parallel rounds (an earlier
- * state's other choices can make a later successor known, so rounds repeat until none is missing; usually
- * one); (3) merge: a new state keeps the packed world of the step that discovered it, for the next level.
+ * proviso (proviso.ts) wants the other choices of a reduced state whose one step is a call's and whose successor
+ * was already known when merged — in the table, or found earlier in the level — and those are expanded in further
+ * parallel rounds (an earlier state's other choices can make a later successor known, so rounds repeat until none
+ * is missing; usually one); (3) merge: a new state keeps the packed world of the step that discovered it, for the
+ * next level. The merge applies the proviso in the single-threaded order; a reduced state whose step closes a
+ * cycle of reduced steps (none in the suites) has its other choices expanded then, in a round of its own.
  */
 import { availableParallelism } from 'node:os';
 import type { ExploreOptions } from './explore.js';
@@ -22,6 +24,7 @@ import type { Explorer } from './explorer.js';
 import { Merger, type Place } from './parallel-merge.js';
 import { Pipeline } from './parallel-pipeline.js';
 import { WorkerPool } from './parallel-pool.js';
+import { CycleProviso } from './proviso.js';
 import { PARKED_WORLDS_MAX } from './search.js';
 import { StateTable } from './state-table.js';
 import { threadCpuUs } from './thread-cpu.js';
@@ -138,6 +141,7 @@ class Levels extends Merger {
   #start = 0;
   /** The time limit struck during a round: the level is incomplete and is not merged. */
   #timeUp = false;
+  readonly #proviso = new CycleProviso();
 
   async run(first: Level): Promise<void> {
     const x = this.x;
@@ -154,7 +158,7 @@ class Levels extends Merger {
       const next = new Level();
       const expansions = await this.#expand(start, end, level);
       const rests = this.#timeUp ? null : await this.#rests(start, end, level, expansions);
-      if (!rests || this.#timeUp || (await this.#merge(start, end, expansions, rests, next))) return;
+      if (!rests || this.#timeUp || (await this.#merge(start, end, expansions, rests, level, next))) return;
       level = next;
       this.#start = end;
     }
@@ -174,15 +178,15 @@ class Levels extends Merger {
   }
 
   /**
-   * Round 2: the proviso's other choices, for every reduced state whose one successor will be known when it is
-   * merged: in the table, or found earlier in the level (by an earlier state's steps, including the other
-   * choices of earlier states that need them — hence rounds until nothing more is wanted, usually one). The
-   * worker that expanded a reduced state kept its world: it takes the rest.
+   * Round 2: the proviso's other choices, for every reduced state whose one step is a call's and whose successor
+   * will be known when it is merged: in the table, or found earlier in the level (by an earlier state's steps,
+   * including the other choices of earlier states that need them — hence rounds until nothing more is wanted,
+   * usually one); or (`only`) for one state the merge found closing a cycle. The worker that expanded a reduced
+   * state kept its world: it takes the rest.
    */
-  async #rests(start: number, end: number, level: Level, expansions: Map<number, Answer>): Promise<Map<number, Answer>> {
-    const rests = new Map<number, Answer>();
+  async #rests(start: number, end: number, level: Level, expansions: Map<number, Answer>, rests = new Map<number, Answer>(), only?: number): Promise<Map<number, Answer>> {
     for (;;) {
-      const wanted = this.#wanted(start, end, expansions, rests);
+      const wanted = only === undefined ? this.#wanted(start, end, expansions, rests) : rests.has(only) ? [] : [only];
       if (wanted.length === 0 || this.#timeUp) return rests;
       const own: number[][] = Array.from({ length: this.pool.size }, () => []);
       const loose: number[] = [];
@@ -256,7 +260,8 @@ class Levels extends Merger {
       const expansion = expansions.get(s)?.expansion;
       if (!expansion) continue;
       const first = expansion.steps[0];
-      const known = expansion.reduced && first !== undefined && (this.x.table.get(first.hi, first.lo) >= 0 || level.get(first.hi, first.lo) >= 0);
+      const call = first !== undefined && CycleProviso.callStep(first.slot, this.x.scenario.cpus);
+      const known = expansion.reduced && call && (this.x.table.get(first.hi, first.lo) >= 0 || level.get(first.hi, first.lo) >= 0);
       add(expansion.steps);
       if (!known) continue;
       const rest = rests.get(s);
@@ -267,13 +272,14 @@ class Levels extends Merger {
   }
 
   /** Round 3: add the level's transitions in the single-threaded order; true when the search stops. */
-  async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, next: Level): Promise<boolean> {
+  async #merge(start: number, end: number, expansions: Map<number, Answer>, rests: Map<number, Answer>, level: Level, next: Level): Promise<boolean> {
     const x = this.x;
     let t0 = x.clock.nowNs();
     const place: Place = (child, owner, ticket, world, terminal) => next.note(child - end, owner, ticket, world, terminal);
     try {
       for (let s = start; s < end; s++) {
         const found = expansions.get(s);
+        if (!found?.expansion.reduced) this.#proviso.expandedFully(s);
         if (!found) continue;
         x.frontier = x.table.size - s;
         if (s % 256 === 0) {
@@ -284,10 +290,11 @@ class Levels extends Merger {
         const { expansion } = found;
         const child = this.take(s, expansion.steps, found.worker, place);
         if (child === null) return true;
-        // Proviso: a reduced state whose one successor is already known is expanded fully.
-        if (expansion.reduced && child < 0) {
-          const rest = rests.get(s);
-          if (!rest) throw new Error(`parallel: state ${s} needs its other choices, which round 2 did not expand`);
+        // Proviso: a reduced state whose one step closes a cycle of reduced steps, or a call's into a known state.
+        const call = expansion.reduced && CycleProviso.callStep(expansion.steps[0]!.slot, x.scenario.cpus);
+        if (expansion.reduced && this.#proviso.reducedStep(s, child < 0 ? -1 - child : child, child < 0, call)) {
+          const rest = (await this.#rests(start, end, level, expansions, rests, s)).get(s);
+          if (!rest) return true; // the time limit struck
           if (this.take(s, rest.expansion.steps, rest.worker, place) === null) return true;
         }
       }

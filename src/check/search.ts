@@ -7,8 +7,10 @@
  * therefore took the table's own path, and the table's choices mean at a state what they mean to the world
  * expanded there. `copyDepth` makes the trade explicit: nearer the root than it, a state's further choices
  * rebuild and replay their prefix instead (cheaper while a copy costs more than a short replay). All apply
- * partial-order reduction through Explorer.choices() with the cycle proviso: a reduced state whose one successor
- * was already known is expanded fully, from a copy taken before its one choice or from a rebuild, whichever the
+ * partial-order reduction through Explorer.choices() with a cycle proviso. Breadth-first search's (proviso.ts)
+ * is decided from the table and never needs a reduced state's world after its one step (but on a cycle of reduced
+ * steps alone, rebuilt), so nothing is copied ahead of it. Depth-first search's expands fully a reduced state whose
+ * one successor was already known, from a copy taken before its one choice or from a rebuild, whichever the
  * proviso's rate so far says is cheaper (CopyAhead, with provisoRebuilds; by default always the copy). Breadth-first
  * search also keeps spare worlds that step into a waiting state (kept-worlds.ts), used in place of copies.
  */
@@ -18,6 +20,7 @@ import { checkpointer, resumeAt } from './checkpoint/checkpoint.js';
 import { KeptWorlds, KEPT_WORLD_BYTES, type OwnPath } from './kept-worlds.js';
 import { showsViolation } from './explorer.js';
 import { OwnSteps } from './own-steps.js';
+import { CycleProviso } from './proviso.js';
 import { World } from './world.js';
 
 export const DEFAULTS = { maxStates: 2_000_000, maxDepth: 5_000, walks: 1_000 };
@@ -40,10 +43,10 @@ export const COPY_DEPTH = 0;
 export const REPLAY_STEPS_PER_COPY = 16;
 
 /**
- * Whether a reduced state's world is copied before its one choice, in case the cycle proviso asks for the rest: a
- * copy at every reduced state, or a rebuild (a copy and `depth` replayed steps) at those where the proviso asks.
- * The rate it asks at, counted over this search's reduced states so far, decides (race N = 5: 304 of 1,502, so
- * rebuilds; Save ∥ Suspend ∥ PowerOff: about half, so copies). Only the copies and rebuilds counts depend on it.
+ * Depth-first search: whether a reduced state's world is copied before its one choice, in case the cycle proviso
+ * asks for the rest: a copy at every reduced state, or a rebuild (a copy and `depth` replayed steps) at those where
+ * the proviso asks. The rate it asks at, counted over this search's reduced states so far, decides (the race on 5
+ * vCPUs asked at 304 of 1,502; Save ∥ Suspend ∥ PowerOff about half). Only the copies and rebuilds counts depend on it.
  */
 export class CopyAhead {
   #reduced = 0;
@@ -66,16 +69,16 @@ function keeping(x: Explorer, spares: boolean): { kept: KeptWorlds; copyDepth: n
 
 export async function breadthFirst(x: Explorer): Promise<void> {
   const { kept, copyDepth } = keeping(x, !x.symmetry.active);
-  const ahead = new CopyAhead(x.provisoCopies);
+  const proviso = new CycleProviso();
   // A checkpoint's head: kept worlds are not saved, so a resumed run rebuilds each frontier state once.
-  const start = resumeAt(x);
+  const start = resumeAt(x, proviso);
   if (start === null) {
     const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
     x.discover(root, -1, 0, 0);
     if (x.check(root, () => [])) return;
     kept.keep(0, root, 0 < copyDepth);
   }
-  const saver = checkpointer(x);
+  const saver = checkpointer(x, proviso);
   for (let head = start ?? 0; head < x.table.size; head++) {
     x.frontier = x.table.size - head;
     if (x.pauseDue() && (await x.pause())) return saver?.stop(head);
@@ -92,13 +95,16 @@ export async function breadthFirst(x: Explorer): Promise<void> {
     let { world, own }: { world: World | undefined; own: OwnPath | undefined } = worldAt(); // own: a spare's path
     const choices = x.choices(world);
     const all = world.choiceCount();
+    const reduced = choices[1] === -1;
+    if (!reduced) proviso.expandedFully(head);
+    const call = reduced && CycleProviso.callStep(world.actorSlot(choices[0]!), world.core.cCpus); // copied ahead
     for (let k = 0; k < choices.length; k++) {
       const choice = choices[k]!;
       if (choice === -1) break;
       if (!world) ({ world, own } = worldAt());
-      // The next choice starts from a spare or a copy of this world; at a reduced state, a copy in case the proviso
-      // asks for more where that is cheaper than rebuilding where it does (CopyAhead).
-      const further = k + 1 < choices.length && (choices[k + 1] !== -1 || ahead.wanted(depth));
+      // The next choice starts from a spare or a copy of this world; a reduced state's one choice, but a call's, is
+      // taken by the world itself (CycleProviso: the rest is wanted only where it closes a cycle of reduced steps).
+      const further = k + 1 < choices.length && (choices[k + 1] !== -1 || call);
       const spare: World | undefined = copying && further && !kept.has(head) ? x.copy(world) : undefined;
       world.step(choice);
       x.transitions++;
@@ -109,14 +115,11 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, next);
       else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? OwnSteps.extend(undefined, head, choice));
       world = spare;
-      // Proviso: a reduced state whose one successor is already known is expanded fully.
-      if (choices[1] === -1 && k === 0) {
-        ahead.met(found < 0);
-        if (found < 0) {
-          choices.length = 0;
-          for (let i = 0; i < all; i++) if (i !== choice) choices.push(i);
-          k = -1;
-        }
+      // Proviso: a reduced state whose one step closes a cycle of reduced steps, or a call's into a known state.
+      if (k === 0 && choices[1] === -1 && proviso.reducedStep(head, found < 0 ? -1 - found : found, found < 0, call)) {
+        choices.length = 0;
+        for (let i = 0; i < all; i++) if (i !== choice) choices.push(i);
+        k = -1;
       }
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';

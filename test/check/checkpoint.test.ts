@@ -85,6 +85,14 @@ describe('checkpoint and resume', () => {
     expect(essence(resumed)).toEqual(essence(expected));
   }, 120_000);
 
+  it("reductions on: the cycle proviso's links are saved, and a resumed run ends as the uninterrupted one", async () => {
+    const ckpt = mkdtempSync(join(dir, 'por-'));
+    await explore(RACE, { checkpoint: { dir: ckpt, everyMs: 1e9, everyStates: 100 }, maxStates: 400 });
+    const links = readCheckpoint(ckpt).proviso;
+    expect(links.some((link) => link >= 0)).toBe(true); // reduced states and where their one step went
+    expect(essence(await explore(RACE, { resume: ckpt }))).toEqual(essence(await explore(RACE)));
+  }, 60_000);
+
   it('a checkpoint at the last expansion, past states left at maxDepth, resumes bounded as the uninterrupted run', async () => {
     const options: ExploreOptions = { ...RACE_OPTIONS, maxDepth: 12 };
     const ckpt = mkdtempSync(join(dir, 'depth-'));
@@ -138,7 +146,7 @@ describe('a checkpoint is hostile input', () => {
     ['empty (torn at once)', () => Buffer.alloc(0), rc.VERR_SSM_INTEGRITY_SIZE],
     ['torn half-way', () => bytes.subarray(0, bytes.length >> 1), rc.VERR_SSM_INTEGRITY_CRC],
     ['another file', () => Buffer.from('{"cpus":2,"clients":[]}\n'.repeat(4)), rc.VERR_SSM_INTEGRITY_MAGIC],
-    ['a newer format', () => patched(8, 2), rc.VERR_SSM_INTEGRITY_VERSION],
+    ['a newer format', () => patched(8, 3), rc.VERR_SSM_INTEGRITY_VERSION],
     ['one byte flipped', () => Buffer.from(bytes).fill(bytes[bytes.length >> 1]! ^ 0xff, bytes.length >> 1, (bytes.length >> 1) + 1), rc.VERR_SSM_INTEGRITY_CRC],
     ['a forged header length (checksum fixed)', () => withCrc(patched(12, 0xfffffff0)), rc.VERR_SSM_INTEGRITY_HEADER],
     ['a header that is not JSON', () => forgeHeader('{"head":'), rc.VERR_SSM_INTEGRITY_HEADER],
@@ -147,6 +155,8 @@ describe('a checkpoint is hostile input', () => {
     ['a root that is not at depth 0', () => forge((d) => void (d.depth[0] = 1)), rc.VERR_SSM_INTEGRITY],
     ['a parent after its child', () => forge((d) => void (d.parent[5] = 7)), rc.VERR_SSM_INTEGRITY],
     ['a liveness edge to no state', () => forge((d) => void (d.liveness!.dst[0] = d.header.states)), rc.VERR_SSM_INTEGRITY],
+    ['a proviso link to no state', () => forge((d) => void (d.proviso[2] = d.header.states)), rc.VERR_SSM_INTEGRITY],
+    ['proviso links in a loop (a walk would never end)', () => forge((d) => void ((d.proviso[3] = 4), (d.proviso[4] = 3))), rc.VERR_SSM_INTEGRITY],
   ];
   it.each(cases)('%s: refused with its status', (_, make, status) => {
     expect(() => decodeCheckpoint(make())).toThrow(expect.objectContaining({ rc: status }) as unknown as Error);

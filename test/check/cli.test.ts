@@ -49,11 +49,11 @@ describe('vmm-actors check / replay', () => {
     expect(out).toMatch(/^coverage\s+VMSTATE edges \d+\/67/m);
   });
 
-  it('--proviso-rebuilds: the same states, fewer copies, some replay; without it nothing is replayed', async () => {
+  it('--proviso-rebuilds (depth-first): the same states, fewer copies, some replay; without it nothing is replayed', async () => {
     const race = file('proviso.json', { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] });
     const counts = (out: string) => JSON.parse(out) as { states: number; transitions: number; replayedSteps: number; copies: number };
-    const strict = counts((await cli('check', race, '--quiet', '--json')).out);
-    const traded = counts((await cli('check', race, '--quiet', '--json', '--proviso-rebuilds')).out);
+    const strict = counts((await cli('check', race, '--quiet', '--json', '--mode', 'dfs')).out);
+    const traded = counts((await cli('check', race, '--quiet', '--json', '--mode', 'dfs', '--proviso-rebuilds')).out);
     expect(strict.replayedSteps).toBe(0);
     expect([traded.states, traded.transitions]).toEqual([strict.states, strict.transitions]);
     expect(traded.replayedSteps).toBeGreaterThan(0);

@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { readCheckpoint } from '../../src/check/checkpoint/checkpoint.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
+import { Explorer } from '../../src/check/explorer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
+import { singletonChoice } from '../../src/check/por.js';
+import { CycleProviso } from '../../src/check/proviso.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import type { UserInvariant } from '../../src/check/property.js';
 import { CopyAhead, REPLAY_STEPS_PER_COPY } from '../../src/check/search.js';
@@ -90,18 +93,39 @@ describe('no replay beyond the memory budget: kept worlds as snapshots', () => {
   });
 });
 
-describe('provisoRebuilds at reduced states: no copy in advance, a rebuild when the proviso asks', () => {
+describe("breadth-first search, reductions on: nothing copied ahead of an EMT's reduced step, nothing replayed", () => {
+  it.each([3, 4])("the race on %i vCPUs: every copy is stepped but those taken ahead of a call's reduced step", async (cpus) => {
+    const copy = vi.spyOn(Explorer.prototype, 'copy');
+    const step = vi.spyOn(World.prototype, 'step');
+    try {
+      const r = await explore({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+      expect(r.reductions.por).toBe(true);
+      const copies = new Set(copy.mock.results.map((made) => made.value as World));
+      expect([r.copies, r.rebuilds, r.replayedSteps]).toEqual([copies.size, 0, 0]);
+      const stepped = new Set(step.mock.contexts);
+      const unused = [...copies].filter((w) => !stepped.has(w));
+      // The proviso asks after a call's step only (CycleProviso.callStep), so only those are copied in case.
+      const ahead = (w: World) => singletonChoice(w) >= 0 && CycleProviso.callStep(w.actorSlot(singletonChoice(w)), w.core.cCpus);
+      expect(unused.filter((w) => !ahead(w))).toEqual([]);
+    } finally {
+      copy.mockRestore();
+      step.mockRestore();
+    }
+  });
+});
+
+describe('provisoRebuilds at reduced states (depth-first): no copy in advance, a rebuild when the proviso asks', () => {
   it.each([3, 4])('the race on %i vCPUs, reductions on: the no-replay result, fewer copies, rebuilds only where the proviso asks', async (cpus) => {
     const race: Scenario = { cpus, clients: [['powerOn', 'suspend'], ['powerOff']] };
-    const strict = await explore(race);
+    const strict = await explore(race, { mode: 'dfs' });
     expect([strict.rebuilds, strict.replayedSteps]).toEqual([0, 0]); // the default never replays
-    const byDefault = await explore(race, { provisoRebuilds: true });
+    const byDefault = await explore(race, { mode: 'dfs', provisoRebuilds: true });
     expect(summary(byDefault)).toEqual(summary(strict));
     expect(byDefault.rebuilds).toBeGreaterThan(0); // the proviso asked somewhere
     // Each proviso's rebuild replaces one of the copies strict took at every reduced state, most of them unused.
     expect(byDefault.copies + byDefault.rebuilds).toBeLessThan(strict.copies);
     // Reductions off: no reduced state, so no replay either way.
-    const off = await explore(race, { por: false, symmetry: false });
+    const off = await explore(race, { mode: 'dfs', por: false, symmetry: false });
     expect([off.rebuilds, off.replayedSteps]).toEqual([0, 0]);
   });
 
@@ -109,7 +133,7 @@ describe('provisoRebuilds at reduced states: no copy in advance, a rebuild when 
     const race: Scenario = { cpus: 4, clients: [['powerOn', 'suspend'], ['powerOff']] };
     const build = vi.spyOn(World, 'build');
     try {
-      const r = await explore(race, { provisoRebuilds: true });
+      const r = await explore(race, { mode: 'dfs', provisoRebuilds: true });
       expect(r.rebuilds).toBeGreaterThan(1);
       expect(build).toHaveBeenCalledTimes(2); // the search's root, and the one rebuilds copy
       build.mockClear();

@@ -1,11 +1,11 @@
 /**
  * Long checks survive: breadth-first search writes its visited table, the table's parent/choice links (a
  * state is the choice prefix that reaches it, so the frontier is data: the states from `head` on), counters,
- * coverage, outcomes and the liveness graph to `<dir>/checkpoint.bin` every so often, atomically (a temporary
- * file, fsync, rename), and a later run resumes from it, expanding from `head` on exactly as the uninterrupted
- * run would: the same states, transitions, verdict and shortest counterexample. Worlds kept at frontier states
- * (kept-worlds.ts) are a cache and are not saved: a resumed run rebuilds each frontier state once from its prefix,
- * and from there on expands from copies as the uninterrupted run does.
+ * coverage, outcomes, the cycle proviso's links and the liveness graph to `<dir>/checkpoint.bin` every so
+ * often, atomically (a temporary file, fsync, rename), and a later run resumes from it, expanding from `head` on
+ * exactly as the uninterrupted run would: the same states, transitions, verdict and shortest counterexample.
+ * Worlds kept at frontier states (kept-worlds.ts) are a cache and are not saved: a resumed run rebuilds each
+ * frontier state once from its prefix, and from there on expands from copies as the uninterrupted run does.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { FileSink, fsErrorStatus } from '../../ssm/sinks.js';
@@ -14,6 +14,7 @@ import { VBoxError } from '../../status.js';
 import { VERR_FILE_NOT_FOUND, VERR_NOT_SUPPORTED, VERR_SSM_INTEGRITY, VERR_SSM_INTEGRITY_SIZE, VERR_SSM_LOAD_CONFIG_MISMATCH } from '../../status/codes.js';
 import type { Explorer } from '../explorer.js';
 import type { ExploreOptions } from '../explore.js';
+import type { CycleProviso } from '../proviso.js';
 import { decodeCheckpoint, encodeCheckpoint, type CheckpointData, type CheckpointIdentity } from './format.js';
 
 export interface CheckpointOptions {
@@ -79,7 +80,7 @@ export class CheckpointClock {
 }
 
 /** Write the search as it stands before expanding `head`. */
-export function writeCheckpoint(x: Explorer, head: number, dir: string): void {
+export function writeCheckpoint(x: Explorer, head: number, dir: string, proviso: CycleProviso): void {
   const states = x.table.size;
   const { hi, lo } = x.table.keys();
   const liveness = x.liveness?.exportArrays(states) ?? null;
@@ -102,6 +103,7 @@ export function writeCheckpoint(x: Explorer, head: number, dir: string): void {
     parent: x.table.parent.slice(0, states),
     choice: x.table.choice.slice(0, states),
     depth: x.table.depth.slice(0, states),
+    proviso: proviso.links(states),
     liveness,
   };
   const bytes = encodeCheckpoint(data);
@@ -149,8 +151,8 @@ export function readCheckpoint(dir: string): CheckpointData {
   }
 }
 
-/** Load a checkpoint into a fresh explorer; returns the state to expand next. */
-export function restoreCheckpoint(x: Explorer, data: CheckpointData): number {
+/** Load a checkpoint into a fresh explorer and proviso; returns the state to expand next. */
+export function restoreCheckpoint(x: Explorer, data: CheckpointData, proviso: CycleProviso): number {
   const { header: h } = data;
   const mine = identityOf(x);
   for (const part of ['scenario', 'options'] as const) {
@@ -162,6 +164,7 @@ export function restoreCheckpoint(x: Explorer, data: CheckpointData): number {
     if (x.table.get(data.hi[i]!, data.lo[i]!) >= 0) throw new VBoxError(VERR_SSM_INTEGRITY, `checkpoint: state ${i}'s key appears twice`);
     x.table.add(data.hi[i]!, data.lo[i]!, data.parent[i]!, data.choice[i]!, data.depth[i]!);
   }
+  proviso.restore(data.proviso);
   if (data.liveness) x.liveness?.importArrays(data.liveness);
   x.transitions = h.transitions;
   x.depthReached = h.depthReached;
@@ -173,21 +176,21 @@ export function restoreCheckpoint(x: Explorer, data: CheckpointData): number {
 }
 
 /** Breadth-first search's hooks: `tick` between expansions writes when due, `stop` when a time bound ends it. */
-export function checkpointer(x: Explorer): { tick: (head: number) => void; stop: (head: number) => void } | null {
+export function checkpointer(x: Explorer, proviso: CycleProviso): { tick: (head: number) => void; stop: (head: number) => void } | null {
   const options = x.options.checkpoint;
   if (!options) return null;
   const clock = new CheckpointClock(options, x.clock.nowNs(), x.table.size);
   return {
     tick: (head) => {
-      if (clock.due(x.clock.nowNs(), x.table.size)) writeCheckpoint(x, head, options.dir);
+      if (clock.due(x.clock.nowNs(), x.table.size)) writeCheckpoint(x, head, options.dir, proviso);
     },
-    stop: (head) => writeCheckpoint(x, head, options.dir),
+    stop: (head) => writeCheckpoint(x, head, options.dir, proviso),
   };
 }
 
 /** Where breadth-first search starts: the root when fresh, the saved head when resuming. */
-export function resumeAt(x: Explorer): number | null {
-  return x.options.resume === undefined ? null : restoreCheckpoint(x, readCheckpoint(x.options.resume));
+export function resumeAt(x: Explorer, proviso: CycleProviso): number | null {
+  return x.options.resume === undefined ? null : restoreCheckpoint(x, readCheckpoint(x.options.resume), proviso);
 }
 
 /** A resumed run whose saved choices do not replay (a forged file with a valid checksum) fails as garbage input. */

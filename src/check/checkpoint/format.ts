@@ -1,8 +1,9 @@
 /**
  * The checkpoint file: a breadth-first search stopped between two expansions, as bytes. Layout (little-endian):
  * magic `VMMACKPT`, u32 version, u32 header length, the header (JSON: what the checkpoint belongs to, counters,
- * outcomes, coverage), then per-state columns (key hi, key lo, parent, choice, depth), the liveness graph's
- * columns when it is kept (hot, enabled per state; src, dst, choice, slot per edge), and a CRC-32 of all that.
+ * outcomes, coverage), then per-state columns (key hi, key lo, parent, choice, depth, the cycle proviso's link:
+ * proviso.ts), the liveness graph's columns when it is kept (hot, enabled per state; src, dst, choice, slot per
+ * edge), and a CRC-32 of all that.
  * A checkpoint is input from elsewhere: decode() checks the size the header implies against the bytes present
  * before it reads a column, so it does no work beyond what the file's size justifies, and refuses a torn,
  * foreign or corrupt file with a VBoxError carrying VirtualBox's saved-state (SSM) integrity statuses.
@@ -13,11 +14,11 @@ import { VERR_SSM_INTEGRITY, VERR_SSM_INTEGRITY_CRC, VERR_SSM_INTEGRITY_HEADER, 
 import type { LivenessArrays } from '../liveness.js';
 
 export const CHECKPOINT_MAGIC = 'VMMACKPT';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 /** The header is small (outcomes are capped at OUTCOMES_MAX): a larger length is garbage, not a checkpoint. */
 export const HEADER_MAX = 16 << 20;
 const PREFIX = 16;
-const STATE_BYTES = 4 + 4 + 4 + 1 + 2;
+const STATE_BYTES = 4 + 4 + 4 + 1 + 2 + 4;
 const LIVENESS_STATE_BYTES = 1 + 4;
 const EDGE_BYTES = 4 + 4 + 1 + 1;
 
@@ -50,6 +51,8 @@ export interface CheckpointData {
   parent: Int32Array;
   choice: Uint8Array;
   depth: Uint16Array;
+  /** The cycle proviso's link per state (CycleProviso.links). */
+  proviso: Int32Array;
   liveness: LivenessArrays | null;
 }
 
@@ -60,7 +63,7 @@ export function encodeCheckpoint(data: CheckpointData): Buffer {
   prefix.writeUInt32LE(CHECKPOINT_VERSION, 8);
   prefix.writeUInt32LE(header.length, 12);
   const l = data.liveness;
-  const columns = [data.hi, data.lo, data.parent, data.choice, data.depth, ...(l ? [l.hot, l.enabled, l.src, l.dst, l.choice, l.slot] : [])];
+  const columns = [data.hi, data.lo, data.parent, data.choice, data.depth, data.proviso, ...(l ? [l.hot, l.enabled, l.src, l.dst, l.choice, l.slot] : [])];
   const parts = [prefix, header, ...columns.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength))];
   const body = Buffer.concat(parts);
   const crc = Buffer.alloc(4);
@@ -100,6 +103,7 @@ export function decodeCheckpoint(bytes: Buffer): CheckpointData {
     parent: take(Int32Array, states),
     choice: take(Uint8Array, states),
     depth: take(Uint16Array, states),
+    proviso: take(Int32Array, states),
     liveness: null,
   };
   if (header.liveness) {
@@ -136,6 +140,16 @@ function checkLinks(d: CheckpointData): void {
   for (let i = 1; i < n; i++) {
     const p = d.parent[i]!;
     if (p < 0 || p >= i || d.depth[i] !== Math.min(d.depth[p]! + 1, 0xffff)) fail(VERR_SSM_INTEGRITY, `state ${i}: parent ${p} or depth ${d.depth[i]} inconsistent`);
+  }
+  // The cycle proviso's links (proviso.ts): where a reduced state's chain goes (-1, -2: nowhere); following them ends.
+  const links = d.proviso;
+  const walked = new Uint8Array(n); // 1: on this walk, 2: known to end
+  for (let i = 0; i < n; i++) if (links[i]! < -2 || links[i]! >= n) fail(VERR_SSM_INTEGRITY, `state ${i}: proviso link ${links[i]} names no state`);
+  for (let i = 0; i < n; i++) {
+    let at = i;
+    for (; at >= 0 && walked[at] === 0; at = links[at]!) walked[at] = 1;
+    if (at >= 0 && walked[at] === 1) fail(VERR_SSM_INTEGRITY, `state ${at}: proviso links go round in a loop`);
+    for (let j = i; j >= 0 && walked[j] === 1; j = links[j]!) walked[j] = 2;
   }
   const l = d.liveness;
   if (!l) return;

@@ -64,7 +64,7 @@ export function registerCheck(program: Command): void {
     .option('--iterations <n>', 'the same as --walks', parseInteger)
     .option('--pct-depth <d>', "pct mode: the bug depth d (d - 1 priority change points per run; default 3)", parseInteger)
     .option('--workers <n>', 'breadth-first on n worker threads (same states and verdict; default 1)', parseInteger)
-    .option('--proviso-rebuilds', 'reductions on: copy a reduced state ahead only where cheaper than replaying it when the cycle proviso asks (~40 % faster; replays a little)')
+    .option('--proviso-rebuilds', 'depth-first, reductions on: copy a reduced state ahead only where cheaper than replaying it when the cycle proviso asks (replays a little)')
     .option('--pretenuring', "keep V8's allocation-site pretenuring (switched off while checking: about 2x faster)")
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
     .option('--quiet', 'no live progress line; a plain one on stderr every 10 s still says a long check is alive')
