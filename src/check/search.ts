@@ -29,9 +29,10 @@ export const PARKED_WORLDS_MAX = 4096;
 /**
  * From this depth on, a state's further choices start from copies of its world (copyGraph) rather than from a
  * rebuild that replays its prefix, and a kept world beyond the memory budget is snapshotted rather than let go.
- * Default 0: never replay. Since copies cost ~45 µs (bench/copy-world.ts) no-replay is as fast or faster than
- * copying only from depth 48 on every case of bench/check-copies.ts (race N = 6 without reductions 10.1 → 8.9 CPU
- * s; Save ∥ Suspend ∥ PowerOff on 2 vCPUs, timers any, 6.1 → 4.4 s); a larger depth trades replays for memory.
+ * Default 0: never replay. Since copies cost ~45 µs (bench/copy-world.ts; 23–30 µs since stop 15) no-replay is as
+ * fast or faster than copying only from depth 48 on every case of bench/check-copies.ts (race N = 6 without
+ * reductions 10.1 → 8.9 CPU s; Save ∥ Suspend ∥ PowerOff on 2 vCPUs, timers any, 6.1 → 4.4 s); a larger depth
+ * trades replays for memory.
  */
 export const COPY_DEPTH = 0;
 
