@@ -126,13 +126,13 @@ export class WorkerPool {
 }
 
 /**
- * A worker thread's young generation, MB (V8: three semi-spaces' worth, so 64 MB semi-spaces). Its held worlds
- * live about a level, and with the default young generation most survive two scavenges, are promoted and
- * collected again by the old generation's marking; a larger one lets them die young. Race N = 6, reductions off,
- * two worker threads: process CPU 77 → 47 µs per transition, below one thread's ~57 (docs/model-checking-internals.md).
+ * A worker thread's young generation, MB (its maximum: V8 grows it as survivors need). A worker's worlds live
+ * about a level: with the default young generation many survive two scavenges, are promoted and collected again
+ * by the old generation's marking; a larger one lets them die young. Race N = 6, reductions off, two worker
+ * threads: process CPU ~77 → ~46 µs per transition (64 MB: ~52, 192: ~48, 384: as 256; docs/model-checking-internals.md).
  * A worker's resource limit, so no process flag is needed (the main thread's young generation cannot be resized).
  */
-export const WORKER_YOUNG_GENERATION_MB = 192;
+export const WORKER_YOUNG_GENERATION_MB = 256;
 
 function spawn(): Worker {
   const here = import.meta.url;
