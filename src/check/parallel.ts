@@ -1,8 +1,8 @@
 /**
  * Breadth-first search on several cores, level by level. Frontier states are packed worlds (world-pack.ts):
  * the main thread keeps the state table, liveness graph, coverage, outcomes and violations and a packed world
- * per frontier state; workers (explore-worker.ts: worker threads, and by default the main thread itself between
- * merges, parallel-pool.ts) take states in small chunks as they finish the last
+ * per frontier state; workers (explore-worker.ts: worker threads, or the main thread itself between merges,
+ * parallel-pool.ts) take states in small chunks as they finish the last
  * (whichever worker is free: any worker expands any state, no world is tied to the thread that found it),
  * unpack, step every choice and answer with plain data per transition and the children's packed worlds. No
  * world is rebuilt or replayed. The main thread merges the answers in the single-threaded order (by parent
@@ -17,7 +17,6 @@
  * next level. The merge applies the proviso in the single-threaded order; a reduced state whose step closes a
  * cycle of reduced steps (none in the suites) has its other choices expanded then, in a round of its own.
  */
-import { availableParallelism } from 'node:os';
 import type { ExploreOptions } from './explore.js';
 import { ExploreWorker, type ExpandItem, type Expansion, type RestItem, type StepFacts, type WorkerInit, type WorkTimes } from './explore-worker.js';
 import type { Explorer } from './explorer.js';
@@ -94,12 +93,13 @@ export interface ParallelTimes extends WorkTimes {
 }
 
 /**
- * `workers` expanding threads: the main thread and workers - 1 worker threads (`mainExpands`), or `workers` worker
- * threads beside a main thread that only merges. By default the main thread expands when there are no more cores
- * than workers: there a merging main thread is one busy thread too many (race N = 6 on 2 cores: ~20 % less process
- * CPU than 2 worker threads and a merging main thread; docs/model-checking-internals.md).
+ * `workers` expanding threads: `workers` worker threads beside a main thread that only merges (the default), or
+ * (`mainExpands`) the main thread and workers - 1 worker threads. Worker threads expand cheaper: they get a young
+ * generation large enough for the worlds they hold (parallel-pool.ts), the main thread cannot, so even on 2 cores
+ * a merging main thread (~10 % busy) beside 2 worker threads beats expanding there (race N = 6: ~2.4 s against
+ * ~2.9 s, process CPU ~47 against ~53 µs per transition; docs/model-checking-internals.md).
  */
-export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = workers >= availableParallelism()): Promise<ParallelTimes> {
+export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = false): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
   const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0, threads: 0 };
   try {

@@ -1,7 +1,7 @@
 /**
- * Who expands in the multi-core search (src/check/parallel.ts, parallel-pool.ts): by default `workers: n` is the
- * main thread and n - 1 worker threads (on a machine with as many cores, a main thread that only merged would be
- * one busy thread too many); `mainExpands: false` keeps n worker threads beside a merging main thread. Either
+ * Who expands in the multi-core search (src/check/parallel.ts, parallel-pool.ts): by default `workers: n` is n
+ * worker threads beside a merging main thread, whatever the cores (worker threads get a young generation the main
+ * thread cannot: they expand cheaper); `mainExpands: true` is the main thread and n - 1 worker threads. Either
  * way the result is the single-threaded one. And an expanding thread keeps the spare worlds one thread keeps
  * (held-worlds.ts): a later step into any state not yet expanded — of the next level, or of the level being
  * expanded — stands in for a copy, so one expanding thread makes exactly the single-threaded search's copies.
@@ -19,7 +19,7 @@ import { World } from '../../src/check/world.js';
 const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
 const OFF = { por: false, symmetry: false } as const;
 
-async function parallel(scenario: Scenario, workers: number, mainExpands: boolean) {
+async function parallel(scenario: Scenario, workers: number, mainExpands?: boolean) {
   const x = new Explorer(parseScenario(scenario), OFF);
   const times = await parallelBreadthFirst(x, workers, mainExpands);
   return { states: x.table.size, transitions: x.transitions, times };
@@ -30,6 +30,7 @@ describe('which threads expand', () => {
     [2, true, 1],
     [3, true, 2],
     [2, false, 2],
+    [2, undefined, 2],
   ])('%i workers, main thread expanding %s: %i worker thread(s), the single-threaded states and transitions', async (workers, mainExpands, threads) => {
     const single = await explore(race(3), OFF);
     const r = await parallel(race(3), workers, mainExpands);
