@@ -12,7 +12,7 @@
  * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place;
  * once with `--workers` worker threads and a main thread that only merges (the default) and once with the main
  * thread expanding, for comparison. That one runs last: once the main thread has expanded states for the parallel
- * search, its own single-threaded searches run ~1.6× slower (docs/model-checking-internals.md, stop 16), so
+ * search, its own single-threaded searches run ~1.6× slower (docs/model-checking-internals.md, stop 15), so
  * nothing before the table has it expand.
  *
  * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
