@@ -18,6 +18,10 @@ export function threadCpuUs(): number {
     }
   }
   if (fd === null) return Number.NaN;
-  const n = readSync(fd, buffer, 0, buffer.length, 0);
-  return Number(buffer.toString('latin1', 0, n).split(' ', 1)[0]) / 1000;
+  try {
+    const n = readSync(fd, buffer, 0, buffer.length, 0);
+    return Number(buffer.toString('latin1', 0, n).split(' ', 1)[0]) / 1000;
+  } catch {
+    return Number.NaN; // a figure for the breakdown only: never a search's error
+  }
 }

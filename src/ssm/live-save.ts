@@ -62,7 +62,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
   readonly cbMax: number;
   /** The stream's bandwidth (LiveSaveInfo: what the units' votes estimate with). */
   readonly bandwidthBytesPerSec: number;
-  /** Where the machine's edges go and GIP time comes from (SaveStart.vm); null: the options' listener and clock. */
+  /** Where the machine's edges go and GIP time comes from (SaveStart.vm); null: no edges, the options' clock. */
   private readonly vm: CellEdgeSink | null;
   private readonly clock: (() => number) | null;
   private doneRunDone = false;
@@ -91,11 +91,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     if (live) this.handle.liveInfo = this;
     this.registry.resetUnits();
     const id = options.id ?? 'ssm';
-    if (this.vm) this.cell = new OwnedCell<SsmSaveEvent>(ssmLiveSaveMachine, id, this);
-    else {
-      this.cell = new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, id);
-      this.cell.listener = options.listener;
-    }
+    this.cell = this.vm ? new OwnedCell<SsmSaveEvent>(ssmLiveSaveMachine, id, this) : new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, id);
     if (live) this._send({ type: 'liveSave', after: options.after });
     else if (options.after !== 'TELEPORT') this._send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');

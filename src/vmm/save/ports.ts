@@ -5,7 +5,6 @@
  */
 import type { SsmSaveState } from '../../../machines/ssm-live-save.js';
 import type { CellEdgeSink } from '../../sched/cell-edges.js';
-import type { TransitionListener } from '../../sched/machine-cell.js';
 import type { VBoxError } from '../../status.js';
 import type { Operation } from '../external.js';
 import type { ReqPool } from '../requests.js';
@@ -46,11 +45,9 @@ export interface SaveStart {
   id: string;
   /**
    * The VM: the handle machine's edges go to its event stream and its GIP clock is the units' (a reference the
-   * handle keeps, so a copied save binds nothing). Without it, `listener` and `nowNs`.
+   * handle keeps, so a copied save binds nothing). Without it, `nowNs` and no edges.
    */
   vm?: CellEdgeSink;
-  /** Observer of the handle machine's edges from the first one on (without `vm`). */
-  listener?: TransitionListener;
   /** GIP time (without `vm`). */
   nowNs?: () => number;
 }
