@@ -55,7 +55,8 @@ export interface ExploreOptions {
   parkedWorlds?: number;
   /**
    * Breadth- and depth-first: from this depth on, a state's further choices start from copies of its world, never
-   * from a rebuild that replays its prefix; `Infinity`: never copy. Default COPY_DEPTH (0): no replay at all.
+   * from a rebuild that replays its prefix; `Infinity`: never copy. Default COPY_DEPTH (0): no replay, but where
+   * breadth-first search's cycle rule fires (proviso.ts), under depth-first `provisoRebuilds`, and on a resume.
    * With `properties` the default is `Infinity`: a monitor that keeps its state in closures (`let first` in its
    * `create()`) would share it between a world and its copies; pass a copyDepth only for properties whose
    * monitors keep their state as data (registered classes: docs/snapshot.md).
@@ -65,7 +66,8 @@ export interface ExploreOptions {
    * Depth-first search with reductions on: a state partial-order reduction left one choice is copied in advance (in
    * case its cycle proviso asks for the rest) only where the proviso's rate so far says that is cheaper than
    * rebuilding, by replay, where it asks (search.ts CopyAhead). Default false: copied at every reduced state, so
-   * nothing is ever replayed. Breadth-first search copies nothing in advance either way (proviso.ts).
+   * nothing is ever replayed. Depth-first only: breadth-first search copies ahead at a call's reduced step alone and
+   * rebuilds where its cycle rule fires (proviso.ts).
    */
   provisoRebuilds?: boolean;
   /**

@@ -168,8 +168,8 @@ export async function depthFirst(x: Explorer): Promise<void> {
     const choice = top.choices[top.next++]!;
     const world: World = liveAt === top.index && live ? live : kept.take(top.index)?.world ?? x.rebuild(top.index);
     const depth = x.table.depth[top.index]!;
-    // The frame keeps a copy for its next choice (a reduced one: in case the proviso asks, where breadth-first
-    // search does); nearer the root than copyDepth, backtracking rebuilds instead.
+    // The frame keeps a copy for its next choice (a reduced one: in case the proviso asks, unless CopyAhead says a
+    // rebuild is cheaper); nearer the root than copyDepth, backtracking rebuilds instead.
     if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && ahead.wanted(depth)))) kept.keep(top.index, x.copy(world), false);
     const all = world.choiceCount();
     world.step(choice);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore, type ExploreOptions, type ExploreResult, type Scenario } from '../../src/check/index.js';
 import { CHECKPOINT_FILE, readCheckpoint } from '../../src/check/checkpoint/checkpoint.js';
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointData } from '../../src/check/checkpoint/format.js';
+import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, type CheckpointData } from '../../src/check/checkpoint/format.js';
 import { progressLine } from '../../src/cli/commands/check-progress.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
@@ -146,7 +146,8 @@ describe('a checkpoint is hostile input', () => {
     ['empty (torn at once)', () => Buffer.alloc(0), rc.VERR_SSM_INTEGRITY_SIZE],
     ['torn half-way', () => bytes.subarray(0, bytes.length >> 1), rc.VERR_SSM_INTEGRITY_CRC],
     ['another file', () => Buffer.from('{"cpus":2,"clients":[]}\n'.repeat(4)), rc.VERR_SSM_INTEGRITY_MAGIC],
-    ['a newer format', () => patched(8, 3), rc.VERR_SSM_INTEGRITY_VERSION],
+    ['a newer format', () => patched(8, CHECKPOINT_VERSION + 1), rc.VERR_SSM_INTEGRITY_VERSION],
+    ['an older format (format 1 is refused)', () => patched(8, CHECKPOINT_VERSION - 1), rc.VERR_SSM_INTEGRITY_VERSION],
     ['one byte flipped', () => Buffer.from(bytes).fill(bytes[bytes.length >> 1]! ^ 0xff, bytes.length >> 1, (bytes.length >> 1) + 1), rc.VERR_SSM_INTEGRITY_CRC],
     ['a forged header length (checksum fixed)', () => withCrc(patched(12, 0xfffffff0)), rc.VERR_SSM_INTEGRITY_HEADER],
     ['a header that is not JSON', () => forgeHeader('{"head":'), rc.VERR_SSM_INTEGRITY_HEADER],
@@ -156,6 +157,7 @@ describe('a checkpoint is hostile input', () => {
     ['a parent after its child', () => forge((d) => void (d.parent[5] = 7)), rc.VERR_SSM_INTEGRITY],
     ['a liveness edge to no state', () => forge((d) => void (d.liveness!.dst[0] = d.header.states)), rc.VERR_SSM_INTEGRITY],
     ['a proviso link to no state', () => forge((d) => void (d.proviso[2] = d.header.states)), rc.VERR_SSM_INTEGRITY],
+    ['a proviso link on a state not expanded yet', () => forge((d) => void (d.proviso[d.header.head] = 0)), rc.VERR_SSM_INTEGRITY],
     ['proviso links in a loop (a walk would never end)', () => forge((d) => void ((d.proviso[3] = 4), (d.proviso[4] = 3))), rc.VERR_SSM_INTEGRITY],
   ];
   it.each(cases)('%s: refused with its status', (_, make, status) => {

@@ -114,6 +114,31 @@ describe("breadth-first search, reductions on: nothing copied ahead of an EMT's 
   });
 });
 
+describe('breadth-first search, the cycle rule fires: the state is rebuilt after its one step', () => {
+  it('the race on 3 vCPUs, the rule forced at every EMT step into a known state: the status and outcomes of reductions off', async () => {
+    const race: Scenario = { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] };
+    const off = await explore(race, { por: false });
+    const original = CycleProviso.prototype.reducedStep;
+    // No suite scenario closes a cycle of reduced steps, so force the rule where its answer stays sound (more full
+    // expansions): the state is then expanded fully, as after a real cycle, from a world rebuilt (search.ts worldAt).
+    const rule = vi.spyOn(CycleProviso.prototype, 'reducedStep').mockImplementation(function (this: CycleProviso, head, target, known, call) {
+      if (original.call(this, head, target, known, call)) return true;
+      if (call || !known) return false;
+      this.expandedFully(head);
+      return true;
+    });
+    try {
+      const forced = await explore(race);
+      expect(forced.reductions.por).toBe(true);
+      expect(forced.rebuilds).toBeGreaterThan(0);
+      expect([forced.status, forced.outcomes]).toEqual([off.status, off.outcomes]); // the verdict names the states: fewer
+    } finally {
+      rule.mockRestore();
+    }
+    expect(CycleProviso.prototype.reducedStep).toBe(original);
+  });
+});
+
 describe('provisoRebuilds at reduced states (depth-first): no copy in advance, a rebuild when the proviso asks', () => {
   it.each([3, 4])('the race on %i vCPUs, reductions on: the no-replay result, fewer copies, rebuilds only where the proviso asks', async (cpus) => {
     const race: Scenario = { cpus, clients: [['powerOn', 'suspend'], ['powerOff']] };
@@ -138,6 +163,7 @@ describe('provisoRebuilds at reduced states (depth-first): no copy in advance, a
       expect(build).toHaveBeenCalledTimes(2); // the search's root, and the one rebuilds copy
       build.mockClear();
       const never = await explore(race, { copyDepth: Number.POSITIVE_INFINITY }); // no copies at all: each rebuild builds
+      expect(never.rebuilds).toBeGreaterThan(0); // a state's second choice has no copy: it rebuilds
       expect(build).toHaveBeenCalledTimes(1 + never.rebuilds);
     } finally {
       build.mockRestore();

@@ -97,13 +97,10 @@ describe('spare worlds in a worker (held-worlds.ts)', () => {
       const known = new Set([`${x.key.hi}:${x.key.lo}`]);
       let frontier = [{ path: [] as number[], ticket: -1, world: packWorld(root) as Uint8Array | null }];
       let spares = 0;
-      let copies = 0;
-      let steps = 0;
       for (let level = 0; level < 6 && frontier.length > 0; level++) {
         const items = frontier.map((state, index) => ({ index, ticket: state.ticket, world: state.world }));
         const reply = await pool.request(0, { level, kind: 'expand', items });
         spares += reply.times.spares;
-        copies += reply.times.copies;
         // Each state's last choice takes its world; every other choice a spare or a copy.
         const taken = reply.expansions.reduce((sum, e) => sum + e.steps.length, 0);
         expect(reply.times.spares + reply.times.copies).toBe(taken - reply.expansions.filter((e) => e.steps.length > 0).length);
@@ -112,7 +109,6 @@ describe('spare worlds in a worker (held-worlds.ts)', () => {
           const path = frontier[i]!.path;
           for (const step of expansion.steps) {
             expect(facts(step), `path [${path}], choice ${step.choice}`).toEqual(original(x, path, step.choice));
-            steps++;
             const key = `${step.hi}:${step.lo}`;
             if (known.has(key)) continue;
             known.add(key);
@@ -122,7 +118,6 @@ describe('spare worlds in a worker (held-worlds.ts)', () => {
         frontier = next;
       }
       expect(spares).toBeGreaterThan(0);
-      expect(copies).toBeLessThan(steps - spares);
     } finally {
       await pool.close();
     }

@@ -145,6 +145,8 @@ function checkLinks(d: CheckpointData): void {
   const links = d.proviso;
   const walked = new Uint8Array(n); // 1: on this walk, 2: known to end
   for (let i = 0; i < n; i++) if (links[i]! < -2 || links[i]! >= n) fail(VERR_SSM_INTEGRITY, `state ${i}: proviso link ${links[i]} names no state`);
+  // A state not expanded yet has no chain (OPEN, -1): a forged link there would mislead a later walk.
+  for (let i = d.header.head; i < n; i++) if (links[i] !== -1) fail(VERR_SSM_INTEGRITY, `state ${i}: proviso link ${links[i]} on a state not expanded yet`);
   for (let i = 0; i < n; i++) {
     let at = i;
     for (; at >= 0 && walked[at] === 0; at = links[at]!) walked[at] = 1;
