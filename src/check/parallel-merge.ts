@@ -6,6 +6,7 @@
 import type { CoverageItem, StepFacts, WorkReply } from './explore-worker.js';
 import { OUTCOMES_MAX, showsViolation, type Explorer } from './explorer.js';
 import type { OwnPath } from './kept-worlds.js';
+import { OwnSteps, plainOwn } from './own-steps.js';
 import type { WorkerPool } from './parallel-pool.js';
 import type { ParallelTimes } from './parallel.js';
 import type { Violation } from './property.js';
@@ -55,7 +56,7 @@ export class Merger {
       if (k === 0) first = child;
       if (child >= 0) {
         if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
-        const own = step.world && step.own ? { base: step.own.base, tail: [...step.own.tail, step.choice] } : undefined;
+        const own = step.world && step.own ? plainOwn(OwnSteps.extend(step.own, parent, step.choice)) : undefined;
         place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal, own);
       } else if (step.ticket >= 0 && this.dropping) this.dropped[worker]!.push(step.ticket);
       if (x.table.size >= x.maxStates) {
@@ -125,7 +126,7 @@ export class Merger {
   /** One request to a worker; its times and new coverage ids are taken in here. */
   async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares', 'kept'] as const) this.times[key] += reply.times[key];
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
     this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + reply.times.cpuUs;
     const items = this.#items[worker]!;
     for (const [id, item] of reply.coverage) items[id] = item;

@@ -1,8 +1,8 @@
 /**
  * The worker threads of multi-core exploration: starting them, one request → one answer messaging, and
- * keeping them for the next exploration. Member 0 may be the main thread itself (`local`): on a machine with
- * as many cores as workers, a thread that only merged would be one busy thread too many, so the main thread
- * expands states between merges, answering its own requests in-process (no messages, no wire encoding). Starting a worker loads the whole engine again (about half a second
+ * keeping them for the next exploration. By default every member is a worker thread beside the merging main
+ * thread; only with parallelBreadthFirst's `mainExpands` (no production caller: worker threads win even on two
+ * cores) is member 0 the main thread itself (`local`), answering its own requests in-process. Starting a worker loads the whole engine again (about half a second
  * from the TypeScript sources), so a finished exploration leaves its workers idle and unref'd — they never
  * keep the process alive — and the next one takes them instead of starting new ones.
  *
@@ -132,7 +132,7 @@ export class WorkerPool {
  * threads: process CPU ~77 → ~46 µs per transition (64 MB: ~52, 192: ~48, 384: as 256; docs/model-checking-internals.md).
  * A worker's resource limit, so no process flag is needed (the main thread's young generation cannot be resized).
  */
-export const WORKER_YOUNG_GENERATION_MB = 256;
+const WORKER_YOUNG_GENERATION_MB = 256;
 
 function spawn(): Worker {
   const here = import.meta.url;

@@ -101,7 +101,7 @@ export interface ParallelTimes extends WorkTimes {
  */
 export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = false): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
-  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0, threads: 0 };
+  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0, threads: 0 };
   try {
     await search(x, workers, mainExpands, times);
   } finally {
