@@ -146,7 +146,7 @@ const clock = new RealClock();
 const nowUs = (): number => clock.nowNs() / 1000;
 const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0 });
 
-export class ExploreWorker {
+class ExploreWorker {
   readonly recorder = new CoverageRecorder();
   readonly x: Explorer;
   /**

@@ -17,11 +17,6 @@ export type Place = (child: number, owner: number, ticket: number, world: Uint8A
 
 /** States per request to a worker thread at most (fewer as the ready ones run out, to share them). */
 const CHUNK_MAX = 64;
-/**
- * The main thread's own requests (parallel-pool.ts) are smaller: while it expands, the other threads' answers
- * wait, so a chunk must take it less time than a worker thread spends on its two in flight.
- */
-const LOCAL_CHUNK_MAX = 16;
 
 export class Merger {
   /** Per worker: coverage id → item, and whether the main sink has it. */
@@ -119,8 +114,8 @@ export class Merger {
   }
 
   /** A chunk for `worker` out of `available` states, shared among the workers' two requests in flight each. */
-  chunkSize(worker: number, available: number, share: number): number {
-    return Math.max(1, Math.min(this.pool.isLocal(worker) ? LOCAL_CHUNK_MAX : CHUNK_MAX, Math.ceil(available / (share * this.pool.size))));
+  chunkSize(available: number, share: number): number {
+    return Math.max(1, Math.min(CHUNK_MAX, Math.ceil(available / (share * this.pool.size))));
   }
 
   /** One request to a worker; its times and new coverage ids are taken in here. */
