@@ -10,10 +10,7 @@
  * stepping with the key and facts, packing children; the main thread's merge; and the load average beside it
  * (the machine is shared: compare runs taken at similar load); then each thread's CPU per transition (wall
  * times mix in other processes, CPU times do not), the copies made and the spare worlds used in their place;
- * once with `--workers` worker threads and a main thread that only merges (the default) and once with the main
- * thread expanding, for comparison. That one runs last: once the main thread has expanded states for the parallel
- * search, its own single-threaded searches run ~1.6× slower (docs/model-checking-internals.md, stop 15), so
- * nothing before the table has it expand.
+ * `--workers` worker threads expand, the main thread only merges.
  *
  * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
  * (the two settings alternate k times and each row shows its fastest run), or
@@ -54,13 +51,13 @@ interface Measured {
   load: number;
 }
 
-/** Where the workers' time went, from one more run with the explorer's parallel search itself (parallel.ts: `mainExpands`). */
-export async function breakdown(cpus: number, workers: number, mainExpands = false): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
+/** Where the workers' time went, from one more run with the explorer's parallel search itself (parallel.ts). */
+export async function breakdown(cpus: number, workers: number): Promise<ParallelTimes & { transitions: number; seconds: number; mainBusy: number; processCpuUs: number }> {
   const x = new Explorer(parseScenario(race(cpus)), { por: false, symmetry: false });
   const t0 = performance.now();
   const elu = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
-  const times = await parallelBreadthFirst(x, workers, mainExpands);
+  const times = await parallelBreadthFirst(x, workers);
   const cpu = process.cpuUsage(cpu0);
   const mainBusy = performance.eventLoopUtilization(elu).utilization;
   return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy, processCpuUs: cpu.user + cpu.system };
@@ -112,23 +109,20 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
     }
   }
   if (print) printRows(rows);
-  if (print && argv.includes('--breakdown')) for (const mainExpands of [false, true]) await printBreakdown(cpusList[cpusList.length - 1]!, workers, mainExpands);
+  if (print && argv.includes('--breakdown')) await printBreakdown(cpusList[cpusList.length - 1]!, workers);
   return rows;
 }
 
-async function printBreakdown(cpus: number, workers: number, mainExpands: boolean): Promise<void> {
-  const b = await breakdown(cpus, workers, mainExpands);
+async function printBreakdown(cpus: number, workers: number): Promise<void> {
+  const b = await breakdown(cpus, workers);
   const per = (us: number) => (us / b.transitions).toFixed(1);
-  const threads = mainExpands ? `the main thread and ${workers - 1} worker thread(s) expanding` : `${workers} worker threads expanding, the main thread merging`;
-  // The main thread's own expansions are worker 0's share; the rest of its CPU is merging and messages.
-  const cpu = b.workerCpuUs.map((us, i) => `${mainExpands && i === 0 ? 'main ' : ''}${per(us)}`).join(' + ');
-  const merging = b.mainCpuUs - (mainExpands ? (b.workerCpuUs[0] ?? 0) : 0);
+  const cpu = b.workerCpuUs.map(per).join(' + ');
   console.log(
-    `N = ${cpus}, ${threads}; per transition (µs, summed over threads): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
+    `N = ${cpus}, ${workers} worker threads expanding, the main thread merging; per transition (µs, summed over threads): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
       `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a thread that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
   );
   console.log(
-    `  thread CPU per transition (µs): expanding ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main thread merging and messages ${per(merging)}; ` +
+    `  thread CPU per transition (µs): expanding ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main thread merging and messages ${per(b.mainCpuUs)}; ` +
       `process CPU ${per(b.processCpuUs)} (GC and compiler threads included); ${b.copies} copies, ${b.spares} spares in their place`,
   );
 }

@@ -16,6 +16,7 @@ import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
 import { HeldWorlds, type Lineage } from './held-worlds.js';
 import type { OwnPath } from './kept-worlds.js';
+import { OwnSteps, plainOwn } from './own-steps.js';
 import { toWire, wireTransfers, type WireReply } from './parallel-wire.js';
 import { StateTable } from './state-table.js';
 import { threadCpuUs } from './thread-cpu.js';
@@ -136,16 +137,16 @@ function at<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 
 /**
  * Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling
- * requests only; copies made, spares used in their place, and children kept (held or packed) for the main thread.
+ * requests only; copies made and spares used in their place.
  */
-export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number; kept: number }
+export interface WorkTimes { unpackUs: number; copyUs: number; stepUs: number; packUs: number; packs: number; cpuUs: number; handleCpuUs: number; copies: number; spares: number }
 
 /** Where the time goes (--breakdown), read off the real-time port like the explorer's own clock. */
 const clock = new RealClock();
 const nowUs = (): number => clock.nowNs() / 1000;
-const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0 });
+const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0 });
 
-export class ExploreWorker {
+class ExploreWorker {
   readonly recorder = new CoverageRecorder();
   readonly x: Explorer;
   /**
@@ -182,9 +183,9 @@ export class ExploreWorker {
       this.level = request.level;
     }
     if (request.kind === 'pack') {
-      const worlds = request.tickets.map((t) => this.held.take(t).held); // its spares stay: they cannot travel
+      const worlds = request.tickets.map((t) => this.held.take(t).held); // its spares are let go: they cannot travel
       const packed = worlds.map((w) => this.#pack(w.world));
-      return { expansions: [], coverage: [], times: this.#cpuSpent(this.#times), packed, owns: worlds.map((w) => w.own) };
+      return { expansions: [], coverage: [], times: this.#cpuSpent(this.#times), packed, owns: worlds.map((w) => (w.own ? plainOwn(w.own) : undefined)) };
     }
     // Worlds held for steps into states known when they merged: no later step of this worker comes earlier in the
     // merge order (every state before them was merged), so none will replace them (#keep).
@@ -267,7 +268,7 @@ export class ExploreWorker {
    */
   #keep(world: World, hi: number, lo: number, parent: number, choice: number, position: number, own: OwnPath | undefined): { ticket: number; world: Uint8Array | null } {
     const seen = this.seen;
-    const next = (): OwnPath | undefined => (own ? { base: own.base, tail: [...own.tail, choice] } : undefined);
+    const next = (): OwnPath => OwnSteps.extend(own, parent, choice);
     let spares: Lineage[] = [];
     let at = seen.get(hi, lo);
     if (at < 0) at = seen.add(hi, lo, parent, position, this.level);
@@ -275,27 +276,26 @@ export class ExploreWorker {
       // A key stepped into from the last level is a state of this one: while its world is still held here (not
       // expanded yet), this world is a spare for it, as one thread keeps one for any state not yet expanded.
       const ticket = seen.depth[at] === this.level - 1 ? this.seenTicket[at]! : -1;
-      if (ticket >= 0 && this.held.spares) this.held.spare(ticket, { world, own: next() ?? { base: parent, tail: [choice] } });
+      if (ticket >= 0 && this.held.spares) this.held.spare(ticket, world, next);
       if (seen.depth[at]! < this.level) return { ticket: -1, world: null };
       seen.depth[at] = this.level; // a level stopped early (never today: a stopped search ends)
     } else if (parent < seen.parent[at]! || (parent === seen.parent[at] && position < seen.choice[at]!)) {
       const old = this.seenTicket[at]!;
       if (old >= 0) {
         const replaced = this.held.take(old);
-        spares = [{ world: replaced.held.world, own: replaced.held.own ?? { base: seen.parent[at]!, tail: [this.seenChoice[at]!] } }, ...replaced.spares];
+        spares = [{ world: replaced.held.world, own: replaced.held.own ?? OwnSteps.extend(undefined, seen.parent[at]!, this.seenChoice[at]!) }, ...replaced.spares];
       }
       seen.parent[at] = parent;
       seen.choice[at] = position;
     } else {
       const ticket = this.seenTicket[at]!;
-      if (ticket >= 0 && this.held.spares) this.held.spare(ticket, { world, own: next() ?? { base: parent, tail: [choice] } });
+      if (ticket >= 0 && this.held.spares) this.held.spare(ticket, world, next);
       return { ticket: -1, world: null };
     }
-    const ticket = this.held.hold({ world, own: next() }, this.level + 1);
-    this.#times.kept++;
+    const ticket = this.held.hold({ world, own: own ? next() : undefined }, this.level + 1);
     this.seenTicket[at] = ticket;
     this.seenChoice[at] = choice;
-    if (ticket >= 0) for (const spare of spares) this.held.spare(ticket, spare);
+    if (ticket >= 0) for (const spare of spares) this.held.spare(ticket, spare.world, () => spare.own!);
     return { ticket, world: ticket < 0 ? this.#pack(world) : null };
   }
 
@@ -317,7 +317,7 @@ export class ExploreWorker {
     const terminalViolation = violation ? null : world.violation;
     this.#times.stepUs += nowUs() - t0;
     const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, choice, position, from.own);
-    const own = from.own && (world.violation || kept.world) ? { own: from.own } : {};
+    const own = from.own && (world.violation || kept.world) ? { own: plainOwn(from.own) } : {};
     return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage, ...own };
   }
 }

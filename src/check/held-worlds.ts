@@ -53,16 +53,19 @@ export class HeldWorlds {
     return ticket;
   }
 
-  /** Keep `world` as a spare of the world held under `ticket`, when there is room and their choice signatures match. */
-  spare(ticket: number, world: Lineage): void {
+  /**
+   * Keep `world` as a spare of the world held under `ticket`, when there is room and their choice signatures
+   * match; `own` makes its path only then.
+   */
+  spare(ticket: number, world: World, own: () => OwnPath): void {
     const held = this.#worlds.get(ticket);
     if (!this.spares || !held || this.#count >= this.max) return;
     // No more than can serve: every choice of the state but the one its own world takes (surplus worlds would
     // only survive collections for nothing).
     if ((held.spares?.length ?? 0) >= (held.choices ??= held.world.choiceCount()) - 1) return;
     held.signature ??= choiceSignature(held.world);
-    if (choiceSignature(world.world) !== held.signature) return;
-    (held.spares ??= []).push(world);
+    if (choiceSignature(world) !== held.signature) return;
+    (held.spares ??= []).push({ world, own: own() });
     this.#count++;
   }
 

@@ -29,3 +29,8 @@ export class OwnSteps implements OwnPath {
     return [...(at ? at.tail : []), ...reversed.reverse()];
   }
 }
+
+/** `own` as plain data, where it leaves the thread (a structured clone drops OwnSteps' `tail` getter). */
+export function plainOwn(own: OwnPath): OwnPath {
+  return { base: own.base, tail: own.tail };
+}

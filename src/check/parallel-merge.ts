@@ -6,6 +6,7 @@
 import type { CoverageItem, StepFacts, WorkReply } from './explore-worker.js';
 import { OUTCOMES_MAX, showsViolation, type Explorer } from './explorer.js';
 import type { OwnPath } from './kept-worlds.js';
+import { OwnSteps, plainOwn } from './own-steps.js';
 import type { WorkerPool } from './parallel-pool.js';
 import type { ParallelTimes } from './parallel.js';
 import type { Violation } from './property.js';
@@ -16,11 +17,6 @@ export type Place = (child: number, owner: number, ticket: number, world: Uint8A
 
 /** States per request to a worker thread at most (fewer as the ready ones run out, to share them). */
 const CHUNK_MAX = 64;
-/**
- * The main thread's own requests (parallel-pool.ts) are smaller: while it expands, the other threads' answers
- * wait, so a chunk must take it less time than a worker thread spends on its two in flight.
- */
-const LOCAL_CHUNK_MAX = 16;
 
 export class Merger {
   /** Per worker: coverage id → item, and whether the main sink has it. */
@@ -55,7 +51,7 @@ export class Merger {
       if (k === 0) first = child;
       if (child >= 0) {
         if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
-        const own = step.world && step.own ? { base: step.own.base, tail: [...step.own.tail, step.choice] } : undefined;
+        const own = step.world && step.own ? plainOwn(OwnSteps.extend(step.own, parent, step.choice)) : undefined;
         place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal, own);
       } else if (step.ticket >= 0 && this.dropping) this.dropped[worker]!.push(step.ticket);
       if (x.table.size >= x.maxStates) {
@@ -118,14 +114,14 @@ export class Merger {
   }
 
   /** A chunk for `worker` out of `available` states, shared among the workers' two requests in flight each. */
-  chunkSize(worker: number, available: number, share: number): number {
-    return Math.max(1, Math.min(this.pool.isLocal(worker) ? LOCAL_CHUNK_MAX : CHUNK_MAX, Math.ceil(available / (share * this.pool.size))));
+  chunkSize(available: number, share: number): number {
+    return Math.max(1, Math.min(CHUNK_MAX, Math.ceil(available / (share * this.pool.size))));
   }
 
   /** One request to a worker; its times and new coverage ids are taken in here. */
   async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares', 'kept'] as const) this.times[key] += reply.times[key];
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
     this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + reply.times.cpuUs;
     const items = this.#items[worker]!;
     for (const [id, item] of reply.coverage) items[id] = item;

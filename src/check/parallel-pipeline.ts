@@ -69,9 +69,8 @@ export class Pipeline extends Merger {
     await this.#advance();
     const n = this.pool.size;
     let failure: unknown = null;
-    // Two lanes per worker thread, so it starts the next chunk while the main thread reads the last (one for the
-    // main thread's own share: its requests run one after the other anyway).
-    const workers = Array.from({ length: 2 * n }, (_, lane) => lane % n).filter((w, lane) => lane < n || !this.pool.isLocal(w));
+    // Two lanes per worker thread, so it starts the next chunk while the main thread reads the last.
+    const workers = Array.from({ length: 2 * n }, (_, lane) => lane % n);
     const lanes = workers.map((worker) =>
       this.#lane(worker).catch((error: unknown) => {
         failure ??= error;
@@ -103,7 +102,7 @@ export class Pipeline extends Merger {
   async #post(worker: number, ready: Ready): Promise<WorkReply> {
     const level = this.#level[worker]!;
     const available = ready.loose.length + ready.own.reduce((sum, list) => sum + list.length, 0);
-    const size = this.chunkSize(worker, available, 2);
+    const size = this.chunkSize(available, 2);
     let chunk = ready.own[worker]!.splice(0, size);
     let held = chunk.length > 0;
     if (chunk.length === 0) chunk = ready.loose.splice(0, size);

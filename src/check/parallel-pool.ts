@@ -1,8 +1,7 @@
 /**
  * The worker threads of multi-core exploration: starting them, one request → one answer messaging, and
- * keeping them for the next exploration. Member 0 may be the main thread itself (`local`): on a machine with
- * as many cores as workers, a thread that only merged would be one busy thread too many, so the main thread
- * expands states between merges, answering its own requests in-process (no messages, no wire encoding). Starting a worker loads the whole engine again (about half a second
+ * keeping them for the next exploration. Every member is a worker thread; the main thread only merges (worker
+ * threads expand cheaper, even on two cores: parallel.ts). Starting a worker loads the whole engine again (about half a second
  * from the TypeScript sources), so a finished exploration leaves its workers idle and unref'd — they never
  * keep the process alive — and the next one takes them instead of starting new ones.
  *
@@ -16,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { EXPLORE_WORKER, type ExploreWorker, type WorkerAnswer, type WorkerInit, type WorkerMessage, type WorkReply, type WorkRequest } from './explore-worker.js';
+import { EXPLORE_WORKER, type WorkerAnswer, type WorkerInit, type WorkerMessage, type WorkReply, type WorkRequest } from './explore-worker.js';
 import { fromWire } from './parallel-wire.js';
 
 interface Pending {
@@ -27,20 +26,17 @@ interface Pending {
 /** Workers left by finished explorations. */
 const idle: Worker[] = [];
 
-/** Let the event loop take in the threads' answers (and post their next requests) before the main thread works. */
-const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
 export class WorkerPool {
   readonly #workers: Worker[] = [];
   readonly #pending: Pending[][] = [];
   #failure: Error | null = null;
 
-  private constructor(readonly local: ExploreWorker | null) {}
+  private constructor() {}
 
-  /** `count` workers set up for the scenario: `local` as member 0 when given, and threads (idle ones first). */
-  static async open(count: number, init: WorkerInit, local: ExploreWorker | null = null): Promise<WorkerPool> {
-    const pool = new WorkerPool(local);
-    for (let i = local ? 1 : 0; i < count; i++) pool.#attach(idle.pop() ?? spawn(), i);
+  /** `count` workers set up for the scenario (idle ones first). */
+  static async open(count: number, init: WorkerInit): Promise<WorkerPool> {
+    const pool = new WorkerPool();
+    for (let i = 0; i < count; i++) pool.#attach(idle.pop() ?? spawn(), i);
     try {
       await Promise.all(pool.#workers.map((_, i) => pool.#send(i, { kind: 'init', init })));
     } catch (error) {
@@ -51,28 +47,11 @@ export class WorkerPool {
   }
 
   get size(): number {
-    return this.#workers.length + (this.local ? 1 : 0);
-  }
-
-  /** Worker threads (the members but the main thread). */
-  get threads(): number {
     return this.#workers.length;
   }
 
-  /** Whether `worker` is the main thread (its requests block the event loop while they run: keep them short). */
-  isLocal(worker: number): boolean {
-    return this.local !== null && worker === 0;
-  }
-
   async request(worker: number, request: WorkRequest): Promise<WorkReply> {
-    if (this.local && worker === 0) {
-      await turn();
-      if (this.#failure) throw this.#failure;
-      const reply = this.local.handle(request);
-      reply.times.cpuUs = reply.times.handleCpuUs; // the rest of the main thread's CPU is the merge's
-      return reply;
-    }
-    const answer = await this.#send(this.local ? worker - 1 : worker, request);
+    const answer = await this.#send(worker, request);
     if (answer.kind !== 'reply') throw new Error(`explore worker ${worker}: expected a reply, got '${answer.kind}'`);
     const { kind: _kind, ...reply } = answer;
     return fromWire(reply);
@@ -132,7 +111,7 @@ export class WorkerPool {
  * threads: process CPU ~77 → ~46 µs per transition (64 MB: ~52, 192: ~48, 384: as 256; docs/model-checking-internals.md).
  * A worker's resource limit, so no process flag is needed (the main thread's young generation cannot be resized).
  */
-export const WORKER_YOUNG_GENERATION_MB = 256;
+const WORKER_YOUNG_GENERATION_MB = 256;
 
 function spawn(): Worker {
   const here = import.meta.url;

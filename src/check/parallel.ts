@@ -1,8 +1,7 @@
 /**
  * Breadth-first search on several cores, level by level. Frontier states are packed worlds (world-pack.ts):
  * the main thread keeps the state table, liveness graph, coverage, outcomes and violations and a packed world
- * per frontier state; workers (explore-worker.ts: worker threads, or the main thread itself between merges,
- * parallel-pool.ts) take states in small chunks as they finish the last
+ * per frontier state; worker threads (explore-worker.ts, parallel-pool.ts) take states in small chunks as they finish the last
  * (whichever worker is free: any worker expands any state, no world is tied to the thread that found it),
  * unpack, step every choice and answer with plain data per transition and the children's packed worlds. No
  * world is rebuilt or replayed. The main thread merges the answers in the single-threaded order (by parent
@@ -18,7 +17,7 @@
  * cycle of reduced steps (none in the suites) has its other choices expanded then, in a round of its own.
  */
 import type { ExploreOptions } from './explore.js';
-import { ExploreWorker, type ExpandItem, type Expansion, type RestItem, type StepFacts, type WorkerInit, type WorkTimes } from './explore-worker.js';
+import type { ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkTimes } from './explore-worker.js';
 import type { Explorer } from './explorer.js';
 import { Merger, type Place } from './parallel-merge.js';
 import { Pipeline } from './parallel-pipeline.js';
@@ -83,34 +82,31 @@ export interface ParallelTimes extends WorkTimes {
   /** States expanded by a worker other than the one whose step found them (the root counts as the main thread's). */
   movedStates: number;
   /**
-   * CPU µs per worker (cpuUs is their sum; worker 0 handling requests only when it is the main thread) and of the
+   * CPU µs per worker (cpuUs is their sum) and of the
    * main thread, from the root's build to the end (thread-cpu.ts).
    */
   workerCpuUs: number[];
   mainCpuUs: number;
-  /** Worker threads beside the main thread (the workers less one when the main thread expands too). */
-  threads: number;
 }
 
 /**
- * `workers` expanding threads: `workers` worker threads beside a main thread that only merges (the default), or
- * (`mainExpands`) the main thread and workers - 1 worker threads. Worker threads expand cheaper: they get a young
- * generation large enough for the worlds they hold (parallel-pool.ts), the main thread cannot, so even on 2 cores
- * a merging main thread (~10 % busy) beside 2 worker threads beats expanding there (race N = 6: ~2.4 s against
- * ~2.9 s, process CPU ~47 against ~53 µs per transition; docs/model-checking-internals.md).
+ * `workers` worker threads expanding beside a main thread that only merges. Worker threads expand cheaper: they
+ * get a young generation large enough for the worlds they hold (parallel-pool.ts), the main thread cannot, so even
+ * on 2 cores a merging main thread (~10 % busy) beside 2 worker threads beat the main thread expanding beside one
+ * (race N = 6: ~2.4 s against ~2.9 s, process CPU ~47 against ~53 µs per transition; docs/model-checking-internals.md).
  */
-export async function parallelBreadthFirst(x: Explorer, workers: number, mainExpands = false): Promise<ParallelTimes> {
+export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
-  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, kept: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0, threads: 0 };
+  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0 };
   try {
-    await search(x, workers, mainExpands, times);
+    await search(x, workers, times);
   } finally {
     times.mainCpuUs = threadCpuUs() - cpu0;
   }
   return times;
 }
 
-async function search(x: Explorer, workers: number, mainExpands: boolean, times: ParallelTimes): Promise<void> {
+async function search(x: Explorer, workers: number, times: ParallelTimes): Promise<void> {
   const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   x.discover(root, -1, 0, 0);
   if (x.check(root, () => [])) return;
@@ -118,8 +114,7 @@ async function search(x: Explorer, workers: number, mainExpands: boolean, times:
   const mutant = x.options.engine ? (x.options.mutant ?? null) : null;
   const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
   const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
-  const pool = await WorkerPool.open(workers, init, mainExpands ? new ExploreWorker(init, x.options.engine) : null);
-  times.threads = pool.threads;
+  const pool = await WorkerPool.open(workers, init);
   const world = root.terminal ? null : packWorld(root);
   try {
     if (!x.por) {
@@ -211,7 +206,7 @@ class Levels extends Merger {
     let remaining = loose.length + own.reduce((sum, list) => sum + list.length, 0);
     const take = async (w: number): Promise<(ExpandItem | RestItem)[]> => {
       if (this.#timeUp) return [];
-      const size = this.chunkSize(w, remaining, 4);
+      const size = this.chunkSize(remaining, 4);
       let chunk = own[w]!.splice(0, size);
       let packed: Uint8Array[] | null = null;
       if (chunk.length === 0) chunk = loose.splice(0, size);
