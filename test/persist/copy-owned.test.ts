@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explore } from '../../src/check/explore.js';
+import type { UserInvariant } from '../../src/check/property.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { copyGraph, verifyOwnership } from '../../src/persist/graph-copy.js';
@@ -116,6 +117,14 @@ describe('the engine declarations hold in every world the suite checks', () => {
     expect(declared.length).toBeGreaterThan(15);
     // Classes with a copy hook declare theirs in the registry too (the key walk reads the same list).
     expect(declared).toEqual(expect.arrayContaining(['DeterministicScheduler', 'Vmm']));
+  });
+
+  it("a World's owned invariants are its own array, not the caller's", () => {
+    const invariants: UserInvariant[] = [{ name: 'always', holds: () => true }];
+    const world = World.build(parseScenario(SUITE_SCENARIOS[0][1]), { properties: [], invariants });
+    const held = (world as unknown as { invariants: UserInvariant[] }).invariants;
+    expect(held).not.toBe(invariants);
+    expect(held).toEqual(invariants);
   });
 
   it('a copy hook takes its owned fields from the declaration only', () => {
