@@ -12,7 +12,6 @@ import { ownedField, type OwnedCopier, type OwnedField } from './registry.js';
 
 /** Copies an instance's fields: `clone` any value; `owned(obj, field)` an object only that field refers to (ClassSpec.owned). */
 export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown, owned: OwnedCopier) => void;
-export type { OwnedCopier };
 
 export interface Compiled {
   readonly keys: readonly string[];
