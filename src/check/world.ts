@@ -92,7 +92,7 @@ export class World implements ClientHost, MonitorContext, VmObserver {
   ) {
     this.records = options.record ? [] : null;
     this.coverage = options.coverage;
-    this.invariants = options.invariants ?? [];
+    this.invariants = [...(options.invariants ?? [])]; // owned (a copy): the caller's array is the caller's
     this.variant = options.engine;
     this.sched = new DeterministicScheduler({ autoRun: false, record: options.record ?? false, policy: options.policy ?? { kind: 'first' } });
     this.vmm = createVMM({

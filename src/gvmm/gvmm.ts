@@ -286,7 +286,7 @@ export class Gvmm {
 
 persistable('Gvmm', Gvmm, {
   transient: ['listeners'],
-  owned: ['options', 'schedOps', 'sessions'],
+  owned: ['schedOps', 'sessions'],
   revive: (gvmm) => {
     gvmm.listeners = new Set();
   },

@@ -8,12 +8,10 @@
  * copied by one object literal per field (their usual keys), not by a spread at a megamorphic site.
  */
 import type { ClassPlan } from './graph-plan.js';
-import { ownedField, type OwnedField } from './registry.js';
+import { ownedField, type OwnedCopier, type OwnedField } from './registry.js';
 
 /** Copies an instance's fields: `clone` any value; `owned(obj, field)` an object only that field refers to (ClassSpec.owned). */
 export type FieldCopier = (src: object, dst: object, clone: (v: unknown) => unknown, owned: OwnedCopier) => void;
-/** The copy of an object only `field` refers to. */
-export type OwnedCopier = (obj: object, field: OwnedField) => object;
 
 export interface Compiled {
   readonly keys: readonly string[];

@@ -7,7 +7,7 @@ import { codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes } fro
 /** Deeply frozen objects met so far (frozen is forever: a verdict never changes, so it is cached). */
 const immutable = new WeakMap<object, boolean>();
 
-export function isImmutable(obj: object): boolean {
+function isImmutable(obj: object): boolean {
   // Not frozen: immutable only as a named constant (looked up only where one can be).
   if (!Object.isFrozen(obj)) return unfrozenConstantPrototypes.has(Object.getPrototypeOf(obj) as object | null) && constantName(obj) !== undefined;
   return isFrozenImmutable(obj);

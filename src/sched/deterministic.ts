@@ -3,7 +3,7 @@
  * virtual time that moves only when nothing can step and someone is waiting (discrete-event simulation).
  * The same seed and inputs give the same choices; a recorded choice list replays a run exactly.
  */
-import { ownedField, persistable, type OwnedField } from '../persist/registry.js';
+import { ownedFieldOf, persistable, type OwnedCopier } from '../persist/registry.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
 import { fireTimer, holdFor, newHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
@@ -250,7 +250,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
    * replaced by its clone and the host side cleared (revive rebuilds the ready ordinals). The test in
    * test/sched/persist.test.ts checks that no mutable part is left shared, so a new object field cannot be missed.
    */
-  copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown, owned: (value: object, field: OwnedField) => object): void {
+  copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown, owned: OwnedCopier): void {
     Object.assign(into, this);
     // Field by field, not a second Object.assign of a literal: no temporary object per copy. The choices, the
     // ready list and the timers are the scheduler's alone (copied at once, no identity-table entry).
@@ -376,8 +376,6 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
  * promise, the ready view and the observers are host side: a restored scheduler starts with no drain running
  * and, if it runs by itself, kicks one when there is work (the observers' owners attach them again).
  */
-const OWNED = { choices: ownedField('DeterministicScheduler.choices'), readyList: ownedField('DeterministicScheduler.readyList'), timers: ownedField('DeterministicScheduler.timers') };
-
 persistable('DeterministicScheduler', DeterministicScheduler, {
   transient: ['onChoice', 'onStall', 'readyView', 'readyOrdinals', 'running', 'kicked', 'draining'],
   // Counters whose values never decide anything (new ordinals and timer sequence numbers only need to be
@@ -385,7 +383,11 @@ persistable('DeterministicScheduler', DeterministicScheduler, {
   history: ['choices', 'steps', 'nextOrdinal', 'timerSeq'],
   // The ready set: its order (registration order) only numbers the choices, it never removes or adds one.
   unordered: ['readyList'],
+  // The scheduler's alone: copyInto copies them at once (OWNED), the state key numbers them without an identity entry.
+  owned: ['choices', 'readyList', 'timers'],
   // A world copy (the checker's) in one pass: primitives as they are, the parts cloned, host side left behind.
   copy: (sched, into, clone, owned) => sched.copyInto(into, clone, owned),
   revive: (sched) => sched.revive(),
 });
+
+const OWNED = { choices: ownedFieldOf('DeterministicScheduler', 'choices'), readyList: ownedFieldOf('DeterministicScheduler', 'readyList'), timers: ownedFieldOf('DeterministicScheduler', 'timers') };

@@ -5,6 +5,7 @@
  * for each distinct transition once. A memoized step is a map lookup on the
  * cell's current state node, and allocates nothing when the caller sends a shared event object.
  */
+import { sameKeys } from '../persist/graph-copier.js';
 import { codeStamp, persistable, registeredClass } from '../persist/registry.js';
 import '../persist/machines.js';
 import { initialTransition, transition, type AnyStateMachine, type EventObject, type SnapshotFrom } from 'xstate';
@@ -202,10 +203,9 @@ const enum How {
   Transient,
 }
 
-/** A cell class's fields in their order, and how each is copied (made from its first instance). */
+/** A cell class's fields in their order, and their copy (made from its first instance). */
 interface CellPlan {
   readonly keys: readonly string[];
-  readonly how: readonly How[];
   /** The plan's copies written out field by field (named stores: no generic `to[key]` store per field). */
   readonly copy: (from: object, to: object, clone: (v: unknown) => unknown, listener: typeof copiedListener) => void;
 }
@@ -226,7 +226,7 @@ function cellPlanOf(cell: MachineCell, proto: object): CellPlan {
     return how[i] === How.Share ? `d${at} = s${at};` : how[i] === How.Listener ? `d${at} = l(s${at}, c);` : how[i] === How.Clone ? `d${at} = c(s${at});` : `d${at} = undefined;`;
   });
   const copy = new Function('s', 'd', 'c', 'l', lines.join('\n')) as CellPlan['copy'];
-  const plan = { keys, how, copy };
+  const plan = { keys, copy };
   cellPlans.set(proto, plan);
   return plan;
 }
@@ -272,11 +272,8 @@ persistable('MachineCell', MachineCell, {
     const to = into as unknown as Record<string, unknown>;
     const proto = Object.getPrototypeOf(cell) as object;
     const plan = cellPlans.get(proto) ?? cellPlanOf(cell, proto);
-    // The class's usual fields in their order (for…in walks the enum cache: no key array), then copied by the plan.
-    const keys = plan.keys;
-    let i = 0;
-    for (const key in from) if (key !== keys[i++]) return copyCellFields(cell, into, clone);
-    if (i !== keys.length) return copyCellFields(cell, into, clone);
+    // The class's usual fields in their order, then copied by the plan.
+    if (!sameKeys(from, plan.keys)) return copyCellFields(cell, into, clone);
     plan.copy(from, to, clone, copiedListener);
   },
 });

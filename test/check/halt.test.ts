@@ -15,6 +15,7 @@ import { KeyWriter } from '../../src/check/key-writer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import { replayTrace } from '../../src/check/replay.js';
 import { parseScenario, type Scenario } from '../../src/check/scenario.js';
+import { encodeSnapshot } from '../../src/check/snapshot-key.js';
 import { encodeWorld, identityOrder } from '../../src/check/state-key.js';
 import { World } from '../../src/check/world.js';
 import '../../src/check/vitest.js';
@@ -67,6 +68,31 @@ describe('state key with halt methods on', () => {
     expect(keyOf(changed)).toBe(keyOf(same));
     change(changed);
     expect(keyOf(changed)).not.toBe(keyOf(same));
+  });
+
+  // METHOD_1's history: the hand key (CpuHalt.writeState) and the snapshot key take one rule (method1Key). What only
+  // counts (cNSBlocked; cBlocks while nothing overslept; the spin history while the clock does not catch up) stays out.
+  const snapshotKeyOf = (world: World) => {
+    const key = new KeyWriter();
+    encodeSnapshot(world, key, world.sched.clock.nowNs());
+    key.hash();
+    return `${key.hi.toString(16)}:${key.lo.toString(16)}`;
+  };
+  type M1 = ReturnType<typeof haltOf>['cpus'][number]['method1'];
+  const overslept = (m1: M1) => void (m1.cNSBlockedTooLong = 2_000_000);
+  const method1Cases: [string, ((m1: M1) => void) | null, (m1: M1) => void, boolean][] = [
+    ['cNSBlocked (only counted)', null, (m1) => void (m1.cNSBlocked += 1_000_000), false],
+    ['cBlocks while nothing overslept', null, (m1) => void (m1.cBlocks += 3), false],
+    ['the spin history while the clock does not catch up', null, (m1) => void ((m1.startSpinNs = 7), (m1.lastBlockNs = 5)), false],
+    ['cBlocks once a block overslept', overslept, (m1) => void (m1.cBlocks += 3), true],
+    ['the oversleep itself', null, overslept, true],
+  ];
+  it.each(method1Cases)("METHOD_1's %s: both keys agree on whether it decides", (_name, both, change, decides) => {
+    const [base, changed] = [settle(build(idle)), settle(build(idle))];
+    for (const world of [base, changed]) both?.(haltOf(world.core).cpus[0]!.method1);
+    change(haltOf(changed.core).cpus[0]!.method1);
+    expect(keyOf(changed) !== keyOf(base)).toBe(decides);
+    expect(snapshotKeyOf(changed) !== snapshotKeyOf(base)).toBe(decides);
   });
 
   it('keeps GVMM wake-up hints that decide the same apart only by what they decide', () => {

@@ -88,29 +88,40 @@ export class CpuHalt {
   writeState(sink: StateSink, nowNs: number, virtualSync: VmHalt['virtualSync']): void {
     sink.w((this.fWait ? 1 : 0) | (this.sem.signalled ? 2 : 0) | (this.sem.waiting ? 4 : 0) | (this.mayHaltInRing0 ? 8 : 0));
     sink.w(this.spinBlockThresholdNs);
-    const m1 = this.method1;
-    // method1SpinDecision reads the spin history only while TM's virtual-sync clock catches up (never in the checker).
-    if (virtualSync.catchUpPct !== 0) {
-      sink.w(m1.startSpinNs !== 0 ? 1 : 0);
-      sink.wide(Math.min(Math.max(nowNs - m1.lastBlockNs, 0), 2 ** 40));
-    }
-    // The oversleep average shortens blocks; while nothing ever overslept, cBlocks only counts.
-    if (m1.cNSBlockedTooLong !== 0 || m1.cNSBlockedTooLongAvg !== 0) {
-      sink.wide(m1.cNSBlockedTooLong);
-      sink.wide(m1.cNSBlockedTooLongAvg);
-      sink.w(m1.cBlocks);
+    const m1 = method1Key(this.method1, nowNs, virtualSync.catchUpPct !== 0);
+    if (m1 === 0) sink.w(0);
+    else {
+      sink.w(m1.length);
+      for (const v of m1) sink.wide(v);
     }
     if (this.active) this.active.writeState(sink, nowNs);
     else sink.w(-1);
   }
 }
 
+/**
+ * What of METHOD_1's history decides an EMT's next waits, for both state keys (CpuHalt.writeState and the snapshot
+ * key's keyFields): 0 when none of it does, else its deciding numbers. method1SpinDecision reads the spin history
+ * only while TM's virtual-sync clock catches up (`catchingUp`; never in the checker); the oversleep average
+ * shortens blocks, and while nothing ever overslept cBlocks only counts; cNSBlocked only counts.
+ */
+export function method1Key(m1: CpuHalt['method1'], nowNs: number, catchingUp: boolean): 0 | number[] {
+  const overslept = m1.cNSBlockedTooLong !== 0 || m1.cNSBlockedTooLongAvg !== 0;
+  if (!catchingUp && !overslept) return 0;
+  const key: number[] = [];
+  if (catchingUp) key.push(m1.startSpinNs !== 0 ? 1 : 0, Math.min(Math.max(nowNs - m1.lastBlockNs, 0), 2 ** 40));
+  if (overslept) key.push(m1.cNSBlockedTooLong, m1.cNSBlockedTooLongAvg, m1.cBlocks);
+  return key;
+}
+
 /** The statistics and VMR3WaitHalted's one-second averages are only counted, never read to decide. */
 persistable('CpuHalt', CpuHalt, {
   owned: ['method1'],
   history: ['statsRecord', 'haltsStartNs', 'haltsInWindow', 'haltIntervalNs', 'haltFrequency'],
-  // As writeState: while nothing ever overslept, METHOD_1's cBlocks only counts (its averages stay 0).
-  keyFields: { method1: (_cpu, m1: CpuHalt['method1']) => (m1.cNSBlockedTooLong !== 0 || m1.cNSBlockedTooLongAvg !== 0 ? m1 : { ...m1, cBlocks: 0 }) },
+  // A CpuHalt does not see VmHalt.virtualSync, and nothing in the engine sets it (TM's catch-up is not modelled:
+  // it stays {0, 0}), so the snapshot key takes writeState's rule with the clock not catching up. Counting the spin
+  // history instead would keep apart worlds the hand key joins (test/check/snapshot-key-equal.test.ts).
+  keyFields: { method1: (_cpu, m1: CpuHalt['method1'], now: number) => method1Key(m1, now, false) },
 });
 
 export interface HaltOptions {
