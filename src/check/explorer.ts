@@ -196,11 +196,12 @@ export class Explorer {
   }
 
   /**
-   * Whether pause() would yield now: a cheap test for the hot loops (a clock read every 16th call, no promise), so
-   * they await pause() only when it is due (an await per state cost ~100 bytes and a microtask).
+   * Whether pause() would yield now: a cheap test for the hot loops (no promise), so they await pause() only when it
+   * is due (an await per state cost ~100 bytes and a microtask). The clock is read every 16th call (`pollMask` 15),
+   * or every call (`pollMask` 0) in loops whose one turn is long, such as a sampled run.
    */
-  pauseDue(): boolean {
-    return (++this.#polls & 15) === 0 && this.clock.nowNs() - this.lastYieldNs >= YIELD_NS;
+  pauseDue(pollMask = 15): boolean {
+    return (++this.#polls & pollMask) === 0 && this.clock.nowNs() - this.lastYieldNs >= YIELD_NS;
   }
 
   /** Yield to the event loop now and then (progress lines, timers); true when the time limit is up. */

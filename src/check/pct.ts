@@ -119,7 +119,7 @@ export async function sampleRuns(x: Explorer, strategies: readonly SamplingStrat
     return figures;
   };
   for (let run = 0; run < budget; run++) {
-    if (await x.pause()) return done();
+    if (x.pauseDue(0) && (await x.pause())) return done(); // a run is long: read the clock at each
     const s = run % strategies.length;
     const own = figures.strategies[s]!;
     const choose = strategies[s]!.run();

@@ -158,7 +158,7 @@ export async function depthFirst(x: Explorer): Promise<void> {
   const path = (): number[] => x.table.prefix(stack[stack.length - 1]!.index);
   while (stack.length > 0) {
     x.frontier = stack.length;
-    if (await x.pause()) return;
+    if (x.pauseDue() && (await x.pause())) return;
     const top = stack[stack.length - 1]!;
     if (top.next >= top.choices.length) {
       kept.drop(top.index);
@@ -202,7 +202,7 @@ export async function randomWalks(x: Explorer): Promise<void> {
     const choices: number[] = [];
     if (x.check(world, () => [])) return;
     while (world.depth < x.maxDepth) {
-      if (await x.pause()) return;
+      if (x.pauseDue() && (await x.pause())) return;
       const n = world.choiceCount();
       if (n === 0) break;
       const choice = prng.int(n);
