@@ -15,6 +15,7 @@ import { CoverageSink, coversKind } from './coverage.js';
 import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
 import { HeldWorlds, type Lineage } from './held-worlds.js';
+import { at } from './map-at.js';
 import type { OwnPath } from './kept-worlds.js';
 import { OwnSteps, plainOwn } from './own-steps.js';
 import { toWire, wireTransfers, type WireReply } from './parallel-wire.js';
@@ -126,13 +127,6 @@ class CoverageRecorder extends CoverageSink {
   #note(id: number): void {
     if (!this.current!.includes(id)) this.current!.push(id);
   }
-}
-
-/** `map`'s value at `key`, made by `make` (and kept) the first time. */
-function at<K, V>(map: Map<K, V>, key: K, make: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) map.set(key, (value = make()));
-  return value;
 }
 
 /**

@@ -9,6 +9,7 @@ import { CELL_FIELDS, MachineCell } from '../sched/machine-cell.js';
 import type { KeyWalk } from './key-walk.js';
 import { CLASS_CPU_FIELDS, CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, undeclared, type CpuFields, type Renaming } from './key-cpus.js';
 import { hashOf, Tag } from './key-words.js';
+import { at } from './map-at.js';
 import { stringHash } from './labels.js';
 
 /** A registered class's fields written out: `(obj, walk)`; null where the generic path must go. */
@@ -49,18 +50,14 @@ function cellWriter(extra: readonly string[], shape: number, renamed: boolean): 
 }
 
 function digestOf(snapshot: MachineCell['snapshot']): [number, number] {
-  let digest = snapshotDigests.get(snapshot);
-  if (digest === undefined) {
-    digest = digestOfJson(JSON.stringify([snapshot.value, snapshot.context ?? null]));
-    snapshotDigests.set(snapshot, digest);
-  }
-  return digest;
+  return at(snapshotDigests, snapshot, () => digestOfJson(JSON.stringify([snapshot.value, snapshot.context ?? null])));
 }
 
 const digestOfJson = (json: string): [number, number] => [stringHash(json), second(json)];
 
 /** Per snapshot, per renaming (its canonical order as text): the digest of the context with CPU ids renamed. */
 const renamedDigests = new WeakMap<object, Map<string, [number, number]>>();
+const newMap = (): Map<string, [number, number]> => new Map();
 
 /** A cell's digest with the CPU ids in its context renamed (MACHINE_CPU_CONTEXT; a machine without an entry is refused). */
 function renamedDigest(cell: MachineCell, renaming: Renaming): [number, number] {
@@ -69,16 +66,9 @@ function renamedDigest(cell: MachineCell, renaming: Renaming): [number, number] 
   if (!fields) throw undeclared(`machine '${id}'`);
   const snapshot = cell.snapshot;
   if (Object.keys(fields).length === 0) return digestOf(snapshot);
-  let byOrder = renamedDigests.get(snapshot);
-  if (!byOrder) renamedDigests.set(snapshot, (byOrder = new Map()));
-  const order = renaming.canonical.join();
-  let digest = byOrder.get(order);
-  if (digest === undefined) {
-    const context = renameData({ fields }, snapshot.context ?? null, renaming);
-    digest = digestOfJson(JSON.stringify([snapshot.value, context]));
-    byOrder.set(order, digest);
-  }
-  return digest;
+  return at(at(renamedDigests, snapshot, newMap), renaming.canonical.join(), () =>
+    digestOfJson(JSON.stringify([snapshot.value, renameData({ fields }, snapshot.context ?? null, renaming)])),
+  );
 }
 
 /** A class's declared CPU fields (key-cpus.ts), refusing a field whose name says CPU and is not declared. */

@@ -18,6 +18,7 @@ import type { VmReq } from '../vmm/requests.js';
 import type { RequestQueue } from '../streams/request-queue.js';
 import type { KeyWriter } from './key-writer.js';
 import { intern } from './labels.js';
+import { at } from './map-at.js';
 import type { World } from './world.js';
 import { SSMHANDLE_OK } from '../ssm/constants.js';
 import { attachedSavedState } from '../ssm/vm-units.js';
@@ -206,15 +207,12 @@ export function timerName(label: string): { id: number; cpu: number } {
 const CALL = intern('call');
 /** intern(frame.describe) of a rendezvous frame by its phase, then its type (direct) or role: no string built per key. */
 const RENDEZVOUS_DESCRIBED = new Map<string, Map<string, number>>();
+const newMap = (): Map<string, number> => new Map();
 
 function rendezvousDescribed(frame: RendezvousFrame): number {
   const phase = frame.phase;
   const second = phase === 'direct' ? rendezvousTypeOf(frame.flags) : frame.role;
-  let byPhase = RENDEZVOUS_DESCRIBED.get(phase);
-  if (!byPhase) RENDEZVOUS_DESCRIBED.set(phase, (byPhase = new Map()));
-  let id = byPhase.get(second);
-  if (id === undefined) byPhase.set(second, (id = intern(frame.describe)));
-  return id;
+  return at(at(RENDEZVOUS_DESCRIBED, phase, newMap), second, () => intern(frame.describe));
 }
 
 function encodeFrame(frame: Frame, key: KeyWriter, world: World): void {
