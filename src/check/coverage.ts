@@ -6,6 +6,7 @@
 import { MACHINES } from '../../machines/index.js';
 import { rendezvousTypeOf } from '../../machines/rendezvous.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
+import { at } from './map-at.js';
 import { VMSTATE_ALLOWED_EDGES } from './vmstate-table.js';
 
 /** The machines the checker's worlds run (others, such as the GVMM handle, join when the worlds use them). */
@@ -47,24 +48,18 @@ const EVENT_MACHINE: Partial<Record<VmTraceEvent['kind'], MachineName>> = {
 /** Whether coverage reads events of this kind (a worker sends the main thread only these: explore-worker.ts). */
 export const coversKind = (kind: VmTraceEvent['kind']): boolean => EVENT_MACHINE[kind] !== undefined;
 
+const newSet = (): Set<string> => new Set();
+
 export class CoverageSink {
-  readonly #seen: Record<MachineName, Set<string>> = { vm: new Set(), vmcpu: new Set(), emt: new Set(), request: new Set(), rendezvous: new Set() };
+  /** The pairs seen, by machine, from and to: an event met before builds no `from>to` string. */
+  readonly #seen: Record<MachineName, Map<string, Set<string>>> = { vm: new Map(), vmcpu: new Map(), emt: new Map(), request: new Map(), rendezvous: new Map() };
   readonly #types = new Set<string>();
-  /** The pairs already in #seen, by machine, from and to: an event met before builds no `from>to` string. */
-  readonly #met = new Map<MachineName, Map<string, Set<string>>>();
 
   onEvent(event: VmTraceEvent): void {
     const machine = EVENT_MACHINE[event.kind];
     if (!machine) return;
     const e = event as { from: string; to: string };
-    let byFrom = this.#met.get(machine);
-    if (!byFrom) this.#met.set(machine, (byFrom = new Map()));
-    let tos = byFrom.get(e.from);
-    if (!tos) byFrom.set(e.from, (tos = new Set()));
-    if (!tos.has(e.to)) {
-      tos.add(e.to);
-      this.#seen[machine].add(`${e.from}>${e.to}`);
-    }
+    at(this.#seen[machine], e.from, newSet).add(e.to);
     if (event.kind === 'rendezvous' && event.flags !== undefined) this.#types.add(rendezvousTypeOf(event.flags));
   }
 
@@ -76,23 +71,33 @@ export class CoverageSink {
   /** What was seen, as plain data (a checkpoint carries it: checkpoint/), and back. */
   seen(): { machines: Record<string, string[]>; types: string[] } {
     const machines: Record<string, string[]> = {};
-    for (const [name, set] of Object.entries(this.#seen)) machines[name] = [...set];
+    for (const name of COVERED_MACHINES) machines[name] = [...this.#pairs(name)];
     return { machines, types: [...this.#types] };
   }
 
   restore(seen: { machines: Record<string, string[]>; types: string[] }): void {
-    for (const [name, set] of Object.entries(this.#seen)) for (const t of seen.machines[name] ?? []) set.add(t);
+    for (const name of COVERED_MACHINES) {
+      for (const pair of seen.machines[name] ?? []) {
+        const cut = pair.indexOf('>');
+        if (cut >= 0) at(this.#seen[name], pair.slice(0, cut), newSet).add(pair.slice(cut + 1));
+      }
+    }
     for (const t of seen.types) this.#types.add(t);
+  }
+
+  /** A machine's pairs seen, as `from>to`. */
+  *#pairs(name: MachineName): Iterable<string> {
+    for (const [from, tos] of this.#seen[name]) for (const to of tos) yield `${from}>${to}`;
   }
 
   result(): Coverage {
     const machines = {} as Record<MachineName, MachineCoverage>;
     for (const name of COVERED_MACHINES) {
       const all = machineTransitions(name);
-      const seen = this.#seen[name];
+      const seen = new Set(this.#pairs(name));
       machines[name] = { covered: all.filter((t) => seen.has(t)).length, total: all.length, missing: all.filter((t) => !seen.has(t)) };
     }
-    const vmSeen = this.#seen.vm;
+    const vmSeen = new Set(this.#pairs('vm'));
     const allowed = VMSTATE_ALLOWED_EDGES.map(([from, to]) => `${from}>${to}`);
     return {
       vmEdges: { covered: allowed.filter((e) => vmSeen.has(e)), total: allowed.length, missing: allowed.filter((e) => !vmSeen.has(e)) },
