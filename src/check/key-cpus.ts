@@ -49,7 +49,7 @@ export const CLASS_CPU_FIELDS: Readonly<Record<string, CpuFields>> = {
       'LoadRequest', 'MachineCell', 'MemberCell', 'MemorySink', 'MemorySource', 'Method1Loop', 'OldLoop', 'OperationCall', 'OwnedCell',
       'PendingTimer', 'PgmLoadSlices', 'Prng', 'PushSource', 'RealClock', 'RealTimeScheduler', 'RendezvousFrame', 'RendezvousOrderMonitor',
       'ReqCall', 'ReqCallCell', 'ReqPool', 'RequestOnceMonitor', 'RequestOrderMonitor', 'SaveCleanupMonitor', 'SaveContext', 'SaveFlow',
-      'SaveRequest', 'SavedState', 'ScanIndex', 'ScenarioClient', 'SchedHold', 'SsmHandle', 'SsmLiveSave', 'SsmLoadError', 'SsmLoadExec',
+      'SaveRequest', 'SavedState', 'ScanIndex', 'ScenarioClient', 'SchedHold', 'SemWaiter', 'SsmHandle', 'SsmLiveSave', 'SsmLoadError', 'SsmLoadExec',
       'SsmLoadRun', 'SsmProgress', 'SsmStreamReader', 'SsmStreamWriter', 'SsmUnit', 'SsmUnitDataReader', 'SsmUnitRegistry',
       'StatusMergeMonitor', 'StopOnErrorMonitor', 'TeleportFrameSink', 'TeleportInSource', 'TeleportLoadLink', 'TeleportLoadSlices',
       'TimerHeap', 'UserCallbackError', 'VBoxError', 'VM', 'VcpuAgreementMonitor', 'VirtualClock', 'VmGvmBinding', 'VmLoadSlices', 'Vmm',

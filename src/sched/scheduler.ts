@@ -27,8 +27,6 @@ export interface TimerHandle {
 export interface TimerTarget {
   readonly id: string;
   timerFired(event: string): void;
-  /** What an event of this target's timers means to a state key, where the event is a counter (default: itself). */
-  keyEvent?(event: string): string;
 }
 
 /**

@@ -20,7 +20,6 @@ export class PendingTimer {
 persistable('PendingTimer', PendingTimer, {
   history: ['id', 'label'],
   times: ['dueNs'],
-  keyFields: { action: (_timer, action: TimerAction) => (typeof action === 'object' && action.target.keyEvent ? { ...action, event: action.target.keyEvent(action.event) } : action) },
 });
 
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */

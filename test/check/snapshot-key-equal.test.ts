@@ -40,7 +40,7 @@ const SYMMETRIC: [string, Scenario][] = [ // (the first is in SCENARIOS too)
   ['ONCE ∥ ONE_BY_ONE, 3 vCPUs', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'emtRendezvous', type: 'one-by-one' }]] }],
   ['ONCE ∥ reqCallWait(any → any from EMT code), 3 vCPUs', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'reqCallWait', target: 'any', inner: 'any' }]] }],
   ['ALL_AT_ONCE ∥ reqCallWait(any), 3 vCPUs', { cpus: 3, clients: [[{ call: 'emtRendezvous', type: 'all-at-once' }], [{ call: 'reqCallWait', target: 'any' }]] }],
-  // BOOTSTRAP's waits time out on the EMT's semaphore: the wait numbers must not enter the key (EventSem keyEvent).
+  // BOOTSTRAP's waits time out on the EMT's semaphore: stale and current waits differ by which waiter a timeout names (SemWaiter).
   ['halt on (BOOTSTRAP): ONCE ∥ reqCallWait(any), 2 vCPUs', { cpus: 2, halt: 'on', config: { HaltMethod: 1 }, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'reqCallWait', target: 'any' }]] }],
   ['halt on (GLOBAL_1): ONCE ∥ reqCallWait(any), 2 vCPUs', { cpus: 2, halt: 'on', config: { HaltMethod: 5 }, clients: [[{ call: 'emtRendezvous', type: 'once' }], [{ call: 'reqCallWait', target: 'any' }]] }],
 ];

@@ -2,25 +2,42 @@
  * The EMT's ring-3 wait semaphore (UVMCPU::vm.s.EventSemWait, an RTSemEvent) on the scheduler port: BOOTSTRAP,
  * OLD and METHOD_1 block on it with a timeout, their notifiers signal it. It auto-resets: a signal with no
  * waiter stays until the next wait takes it, which then returns at once. The waiter is a record: whom to wake
- * (a timer record for the EMT) and the timeout, itself a timer record addressed to this semaphore.
+ * (a timer record for the EMT) and the timeout, itself a timer record addressed to the waiter.
  */
 import { persistable } from '../../persist/registry.js';
 import { fireTimer, type Scheduler, type TimerAction, type TimerHandle, type TimerTarget } from '../../sched/scheduler.js';
 
 export type SemWaitResult = 'signalled' | 'timeout';
 
-/** A blocked RTSemEventWait: who is woken, its timeout's timer, and which wait it is (a stale timeout is ignored). */
-export interface SemWaiter {
-  readonly wake: TimerAction;
-  readonly seq: number;
-  timer: TimerHandle | undefined;
-}
+/**
+ * A blocked RTSemEventWait: whom it wakes, and its timeout's timer, addressed to the waiter itself (a timeout of
+ * an earlier wait finds that wait no longer current and is ignored: no wait numbers, and no key hook for them).
+ */
+export class SemWaiter implements TimerTarget {
+  timer: TimerHandle | undefined = undefined;
 
-export class EventSem implements TimerTarget {
+  constructor(
+    readonly sem: EventSem,
+    readonly wake: TimerAction,
+  ) {}
+
+  get id(): string {
+    return this.sem.label;
+  }
+
+  /** Its timeout is due: if it still blocks, it ends. */
+  timerFired(): void {
+    this.sem.timedOut(this);
+  }
+}
+persistable('SemWaiter', SemWaiter);
+
+/** What a waiter's timeout delivers: one event, the waiter tells which wait. */
+const TIMEOUT = 'timeout';
+
+export class EventSem {
   /** Set with no waiter: the next wait takes it. */
   private fSignalled = false;
-  /** Numbers the waits, so a timeout of an earlier one is told apart. */
-  private seq = 0;
   /** The blocked wait, if any (public for inspection: it is data). */
   waiter: SemWaiter | null = null;
 
@@ -28,10 +45,6 @@ export class EventSem implements TimerTarget {
     readonly sched: Scheduler,
     readonly label: string,
   ) {}
-
-  get id(): string {
-    return this.label;
-  }
 
   get signalled(): boolean {
     return this.fSignalled;
@@ -50,25 +63,19 @@ export class EventSem implements TimerTarget {
       this.fSignalled = false;
       return 'signalled';
     }
-    const waiter: SemWaiter = { wake, seq: ++this.seq, timer: undefined };
+    const waiter = new SemWaiter(this, wake);
     this.waiter = waiter;
     if (Number.isFinite(timeoutNs)) {
-      waiter.timer = this.sched.setTimer(this.sched.clock.nowNs() + timeoutNs, this.label, { target: this, event: String(waiter.seq) }, { daemon });
+      waiter.timer = this.sched.setTimer(this.sched.clock.nowNs() + timeoutNs, this.label, { target: waiter, event: TIMEOUT }, { daemon });
     }
     return 'waiting';
   }
 
-  /** The timeout of wait number `event` is due: if that wait still blocks, it ends. */
-  timerFired(event: string): void {
-    const waiter = this.waiter;
-    if (!waiter || String(waiter.seq) !== event) return;
+  /** The timeout of `waiter` is due: if that wait still blocks, it ends. */
+  timedOut(waiter: SemWaiter): void {
+    if (this.waiter !== waiter) return;
     this.waiter = null;
     fireTimer(waiter.wake);
-  }
-
-  /** A timeout's wait number decides only whether it is the current wait's (the number counts waits: history). */
-  keyEvent(event: string): string {
-    return this.waiter && String(this.waiter.seq) === event ? 'current' : 'stale';
   }
 
   /** RTSemEventSignal: wake the waiter, or stay signalled for the next wait. */
@@ -89,9 +96,4 @@ export class EventSem implements TimerTarget {
     this.waiter = null;
   }
 }
-
-/** `seq` numbers the waits; only equality with the current waiter's decides (a stale timeout): the key says which. */
-persistable('EventSem', EventSem, {
-  history: ['seq'],
-  keyFields: { waiter: (_sem, waiter: SemWaiter | null) => (waiter ? { wake: waiter.wake, timer: waiter.timer } : null) },
-});
+persistable('EventSem', EventSem);
