@@ -29,7 +29,7 @@ async function savedVm(name: string, prefill: boolean, records?: Parameters<type
   const vm = await vmm.create({ cpus: 1, config: { NumCPUs: 1 }, ram: { sizeBytes: RAM, prefill } });
   await vm.powerOn();
   await vm.suspend();
-  if (records) savedStateOf(vm.core).registry.find('pgm', 0)!.callbacks.saveExec = pgmWriter(RAM / 4096, records);
+  if (records) savedStateOf(vm.core).registry.find('pgm', 0)!.setCallback('saveExec', pgmWriter(RAM / 4096, records));
   const path = join(dir, name);
   await vm.save(path);
   vmm.dispose();

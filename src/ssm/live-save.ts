@@ -131,7 +131,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
   prepRun(): number {
     if (!this._send(SSM_EVENTS.livePrep)) return this._fail(VERR_SSM_INVALID_STATE);
     for (const unit of this.registry.units) {
-      const livePrep = unit._callbacks.livePrep;
+      const livePrep = unit.callbacks.livePrep;
       if (!livePrep) continue;
       const rc = callUnit(this.handle, unit, () => livePrep(this.handle));
       if (RT_FAILURE(rc)) return this._fail(rc);
@@ -148,7 +148,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     const pass = this.pass;
     const start = this.writer.offStream;
     for (const unit of this.registry.units) {
-      const liveExec = unit._callbacks.liveExec;
+      const liveExec = unit.callbacks.liveExec;
       if (!liveExec || unit.doneLive) continue;
       if (this.handle.isCancelled) return this._fail(VERR_SSM_CANCELLED);
       this.handle.state = 'LIVE_EXEC';
@@ -172,7 +172,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     this.handle.reportedLivePercent = 101;
     let another = false;
     for (const unit of this.registry.units) {
-      const liveVote = unit._callbacks.liveVote;
+      const liveVote = unit.callbacks.liveVote;
       if (!liveVote || unit.doneLive) continue;
       const rc = callUnit(this.handle, unit, () => liveVote(this.handle, pass));
       if (rc === VINF_SUCCESS) continue;

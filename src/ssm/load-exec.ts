@@ -86,7 +86,7 @@ export class SsmLoadExec {
       }
       return this.checkCancelled();
     }
-    const loadExec = unit._callbacks.loadExec;
+    const loadExec = unit.callbacks.loadExec;
     if (!loadExec) throw new VBoxError(VERR_SSM_NO_LOAD_EXEC, `No load exec callback for unit '${hdr.name}'!`);
     handle.unitVersion = hdr.version;
     handle.unitPass = hdr.pass;

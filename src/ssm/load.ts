@@ -65,7 +65,7 @@ function loadBegin(holder: SsmRegistryHolder, source: string | SsmSource, opts: 
   // The prepare run: the first failure stops it (and skips the exec run).
   handle.state = 'LOAD_PREP';
   for (const unit of registry.units) {
-    const loadPrep = unit._callbacks.loadPrep;
+    const loadPrep = unit.callbacks.loadPrep;
     if (!loadPrep) continue;
     unit.called = true;
     const rc = callUnit(handle, unit, () => loadPrep(handle));
@@ -100,8 +100,8 @@ function loadEnd(run: LoadRun, failure: unknown): SsmLoadResult {
   handle.reader = null;
   handle.state = 'LOAD_DONE';
   for (const unit of registry.units) {
-    const loadDone = unit._callbacks.loadDone;
-    if (!loadDone || !(unit.called || (!unit._callbacks.loadPrep && !unit._callbacks.loadExec))) continue;
+    const loadDone = unit.callbacks.loadDone;
+    if (!loadDone || !(unit.called || (!unit.callbacks.loadPrep && !unit.callbacks.loadExec))) continue;
     const rcOld = handle.rc;
     let rc = callUnit(handle, unit, () => loadDone(handle));
     handle.unit = null;

@@ -75,7 +75,7 @@ export function progressByUnit(handle: SsmHandle, writer: SsmStreamWriter, iUnit
 export function saveDoPrepRun(handle: SsmHandle, units: readonly SsmUnit[]): number {
   handle.state = 'SAVE_PREP';
   for (const unit of units) {
-    const savePrep = unit._callbacks.savePrep;
+    const savePrep = unit.callbacks.savePrep;
     if (savePrep) {
       const rc = callUnit(handle, unit, () => savePrep(handle));
       if (RT_FAILURE(rc)) return handle.fail(rc);
@@ -95,7 +95,7 @@ export function saveDoExecRun(handle: SsmHandle, writer: SsmStreamWriter, units:
   for (const [iUnit, unit] of units.entries()) {
     progressByUnit(handle, writer, iUnit, units.length);
     p.offEstUnitEnd += unit.cbGuess;
-    const saveExec = unit._callbacks.saveExec;
+    const saveExec = unit.callbacks.saveExec;
     if (!saveExec) {
       unit.called = true;
       if (unit.cbGuess) p.byByte(p.offEstUnitEnd - p.offEst);
@@ -124,9 +124,9 @@ export function saveDoFinalization(handle: SsmHandle, writer: SsmStreamWriter, u
 export function saveDoDoneRun(handle: SsmHandle, units: readonly SsmUnit[]): number {
   handle.state = 'SAVE_DONE';
   for (const unit of units) {
-    const saveDone = unit._callbacks.saveDone;
+    const saveDone = unit.callbacks.saveDone;
     if (!saveDone) continue;
-    if (!unit.called && (unit._callbacks.savePrep || unit._callbacks.saveExec)) continue;
+    if (!unit.called && (unit.callbacks.savePrep || unit.callbacks.saveExec)) continue;
     const rcOld = handle.rc;
     let rc = callUnit(handle, unit, () => saveDone(handle));
     if (!RT_FAILURE(rc) && handle.rc !== rcOld) rc = handle.rc;

@@ -75,7 +75,7 @@ export class SsmUnit {
   readonly cbGuess: number;
   /**
    * The callbacks as the drivers call them (SSMUNIT::u): a shared table (sharedCallbacks) or the unit's own.
-   * `callbacks` gives the unit its own table first, so assigning a callback there never changes another VM's.
+   * Read through `callbacks`; setCallback gives the unit its own table first, so it never changes another VM's.
    */
   _callbacks: SsmUnitCallbacks;
   /** What the callbacks work on (SsmUnitOptions.owner). */
@@ -99,10 +99,15 @@ export class SsmUnit {
     this._callbacks = opts.table ?? { livePrep, liveExec, liveVote, savePrep, saveExec, saveDone, loadPrep, loadExec, loadDone };
   }
 
-  /** The unit's callbacks, a table of its own (made from the shared one on first use), to read or replace. */
-  get callbacks(): SsmUnitCallbacks {
-    if (Object.isFrozen(this._callbacks)) this._callbacks = { ...this._callbacks };
+  /** The unit's callbacks, to read (maybe the table shared by its kind: replace one with setCallback). */
+  get callbacks(): Readonly<SsmUnitCallbacks> {
     return this._callbacks;
+  }
+
+  /** Replace one callback of this unit only: a shared table is copied into the unit's own first. */
+  setCallback<K extends keyof SsmUnitCallbacks>(name: K, callback: SsmUnitCallbacks[K]): void {
+    if (Object.isFrozen(this._callbacks)) this._callbacks = { ...this._callbacks };
+    this._callbacks[name] = callback;
   }
 
   /** Clears the bookkeeping at the start of an operation. */

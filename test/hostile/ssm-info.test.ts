@@ -117,14 +117,14 @@ describe('ssm info prints the file\'s strings with control characters escaped', 
   const C1_CSI = '\u009b31m';
   function hostileStrings(): string {
     const registry = new SsmUnitRegistry();
-    registry.find('SSM', 0)!.callbacks.saveExec = (ssm) => {
+    registry.find('SSM', 0)!.setCallback('saveExec', (ssm) => {
       ssm.putStrZ('Build Type');
       ssm.putStrZ(CLEAR_AND_RETITLE);
       ssm.putStrZ(`Host${C1_CSI}`);
       ssm.putStrZ('x\ry');
       ssm.putStrZ('');
       ssm.putStrZ('');
-    };
+    });
     registry.register({ name: `unit\x1b[31m${C1_CSI}`, version: 1, saveExec: (ssm) => ssm.putU32(1) });
     const sink = new MemorySink();
     ssmSave(registry, sink);

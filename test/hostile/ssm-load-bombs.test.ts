@@ -32,7 +32,7 @@ const PAGES = RAM / 4096;
 async function craftedVmFile(ram: number, records: Parameters<typeof pgmWriter>[1]): Promise<string> {
   const { vm } = await newVm({ ram: { sizeBytes: ram } });
   await vm.suspend();
-  savedStateOf(vm.core).registry.find('pgm', 0)!.callbacks.saveExec = pgmWriter(ram / 4096, records);
+  savedStateOf(vm.core).registry.find('pgm', 0)!.setCallback('saveExec', pgmWriter(ram / 4096, records));
   const path = join(dir, `bomb${++seq}.sav`);
   await vm.save(path);
   return path;

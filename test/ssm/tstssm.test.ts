@@ -49,10 +49,10 @@ describe('tstSSM', () => {
     for (const unit of registry.units) {
       const inner = unit.callbacks.loadExec;
       if (!inner) continue;
-      unit.callbacks.loadExec = (ssm, version, pass) => {
+      unit.setCallback('loadExec', (ssm, version, pass) => {
         loaded.push(unit.name);
         return inner(ssm, version, pass);
-      };
+      });
     }
     ssmLoad(registry, file, { after: 'RESUME' });
     expect(loaded).toEqual(registry.units.filter((u) => u.callbacks.saveExec).map((u) => u.name));

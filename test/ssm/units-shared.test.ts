@@ -71,12 +71,22 @@ describe('the callback tables the engine units share', () => {
     });
   });
 
-  it('are never changed through a unit: assigning one of its callbacks changes that unit only', () => {
+  it('are never changed through a unit: setting one of its callbacks changes that unit only', () => {
     const [a, b] = [new SsmUnitRegistry(), new SsmUnitRegistry()];
     const replaced = () => undefined;
-    a.find('SSM', 0)!.callbacks.saveExec = replaced;
+    a.find('SSM', 0)!.setCallback('saveExec', replaced);
     expect(a.find('SSM', 0)!.callbacks.saveExec).toBe(replaced);
     expect(b.find('SSM', 0)!.callbacks.saveExec).not.toBe(replaced);
     expect(new SsmUnitRegistry().find('SSM', 0)!.callbacks.saveExec).toBe(b.find('SSM', 0)!.callbacks.saveExec);
+  });
+
+  it('are read in place: reading a unit\'s callbacks copies no table (only setCallback makes the unit its own)', () => {
+    const [a, b] = [new SsmUnitRegistry(), new SsmUnitRegistry()];
+    const [unitA, unitB] = [a.find('SSM', 0)!, b.find('SSM', 0)!];
+    expect(unitA.callbacks).toBe(unitB.callbacks); // the shared table, read twice
+    expect(unitA.callbacks).toBe(unitA._callbacks);
+    unitA.setCallback('saveExec', () => undefined);
+    expect(unitA.callbacks).not.toBe(unitB.callbacks);
+    expect(Object.isFrozen(unitB.callbacks)).toBe(true);
   });
 });
