@@ -14,7 +14,7 @@ import {
   SSM_STATES, SSMHANDLE_CANCELLED, SSMHANDLE_OK, type SsmAfter, type SsmState,
 } from './constants.js';
 import { persistable } from '../persist/registry.js';
-import { SsmProgress, type SsmProgressCallback, type SsmProgressReceiver } from './progress.js';
+import { SsmProgress, type SsmProgressReceiver } from './progress.js';
 import type { SsmStreamWriter } from './stream-writer.js';
 import type { SsmUnitDataReader } from './unit-reader.js';
 import type { SsmUnit } from './units.js';
@@ -32,7 +32,7 @@ export interface SsmHandleOptions {
   live?: boolean;
   /** cMsMaxDowntime; UINT32_MAX (the default) for non-live saves. */
   maxDowntimeMs?: number;
-  onProgress?: SsmProgressCallback | SsmProgressReceiver;
+  onProgress?: SsmProgressReceiver;
 }
 
 export class SsmHandle {

@@ -4,13 +4,12 @@
  * of SSMLiveControl records. The callback receives integer percentages, each at most once, in rising order.
  */
 import { persistable } from '../persist/registry.js';
+import { deliver, type Receiver } from '../sched/receiver.js';
 
 export type SsmProgressCallback = (percent: number) => void;
 
-/** A progress receiver that is a record (a save flow reports its own): nothing bound per save or per world copy. */
-export interface SsmProgressReceiver {
-  progressed(percent: number): void;
-}
+/** pfnProgress as a function, or a record that reports (a save flow reports its own: nothing bound per save or copy). */
+export type SsmProgressReceiver = Receiver<number, 'progressed'>;
 
 export class SsmProgress {
   /** Next completion percentage (uPercent). */
@@ -29,9 +28,9 @@ export class SsmProgress {
   /** fLiveSave: byte progress is not reported during live saves. */
   live = false;
   /** pfnProgress: the operation's record (a save flow), code bound to it (a load's report), or the embedder's own. */
-  private readonly _callback: SsmProgressCallback | SsmProgressReceiver | undefined;
+  private readonly _callback: SsmProgressReceiver | undefined;
 
-  constructor(callback?: SsmProgressCallback | SsmProgressReceiver) {
+  constructor(callback?: SsmProgressReceiver) {
     this._callback = callback;
   }
 
@@ -42,8 +41,7 @@ export class SsmProgress {
   /** Calls the progress callback (pfnProgress). */
   report(percent: number): void {
     const callback = this._callback;
-    if (typeof callback === 'function') callback(percent);
-    else callback?.progressed(percent);
+    if (callback !== undefined) deliver(callback, 'progressed', percent);
   }
 
   setSplit(prepare: number, live: number, done: number): void {

@@ -6,6 +6,7 @@
  */
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_REQUEST_KILLED } from '../status.js';
 import { fireTimer, type Steppable, type TimerAction, type TimerTarget } from '../sched/scheduler.js';
+import { deliver, type Receiver } from '../sched/receiver.js';
 import { checkCall, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import { ReqCall } from './req-call.js';
 import { routeRequest } from '../streams/routing.js';
@@ -60,7 +61,7 @@ export interface OperationDone {
 }
 
 /** An operation's result's receiver: a function, or a record that knows what it is waiting for. */
-export type OnOperationDone = ((result: number | Error) => void) | OperationDone;
+export type OnOperationDone = Receiver<number | Error, 'operationDone'>;
 
 /**
  * One operation on its thread, as data: the operation to start (the thread's first step is this record's
@@ -141,8 +142,7 @@ const external = defineCodes('external', {
       call.thread.vm.host.sched.noteSettled();
     }
     if (call.callId !== 0) call.thread.vm.host.settleCall(call.thread.vm, call.callId, result);
-    else if (typeof call.onDone === 'function') call.onDone(result);
-    else call.onDone!.operationDone(result);
+    else deliver(call.onDone!, 'operationDone', result);
   },
 });
 

@@ -5,6 +5,7 @@
  */
 import type { VmCore } from './vm-core.js';
 import type { Wakeable } from '../sched/scheduler.js';
+import { deliver, type Receiver } from '../sched/receiver.js';
 import { defineCode } from '../persist/registry.js';
 
 /** Where a request goes (VMCPUID_*, §5.1). */
@@ -45,10 +46,10 @@ export type ReqFn<A extends readonly unknown[] = any[]> = (ctx: EmtContext, ...a
  * Who gets an operation's status: a function, or a record that reports it (an OperationCall reports as itself,
  * so the state that waits holds the call, not code bound to it that every world copy would bind again).
  */
-export type StatusReceiver = ((rc: number) => void) | { report(rc: number): void };
+export type StatusReceiver = Receiver<number, 'report'>;
 
 /** Hand `rc` to a StatusReceiver. */
-export const deliverStatus = (to: StatusReceiver, rc: number): void => (typeof to === 'function' ? to(rc) : to.report(rc));
+export const deliverStatus = (to: StatusReceiver, rc: number): void => deliver(to, 'report', rc);
 
 export const isEmtBlock = (result: EmtResult): result is EmtBlock => typeof result === 'object' && result !== null;
 

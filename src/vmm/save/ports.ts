@@ -10,6 +10,7 @@ import type { Operation } from '../external.js';
 import type { ReqPool } from '../requests.js';
 import type { VmCore } from '../vm-core.js';
 import type { SaveFlow } from './save-flow.js';
+import type { Receiver } from '../../sched/receiver.js';
 
 /** Default stream bandwidth for the downtime estimate and the virtual-time transfer model: 512 MiB/s. */
 export const LIVE_SAVE_DEFAULT_BANDWIDTH = 512 * 1024 * 1024;
@@ -40,7 +41,7 @@ export interface SaveStart {
   bandwidthBytesPerSec: number;
   lzf?: boolean;
   /** pfnProgress: a function, or a record that reports (the save flow: nothing bound per save or copy). */
-  onProgress?: ((percent: number) => void) | { progressed(percent: number): void };
+  onProgress?: Receiver<number, 'progressed'>;
   /** systemId of the handle's machine cell. */
   id: string;
   /**
