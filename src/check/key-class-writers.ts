@@ -104,7 +104,7 @@ export function compile(proto: object, first: object): Compiled | null {
   const writer = (cpus: CpuFields): ClassWriter => {
     const lines = kept.map((key) => {
       const at = `[${JSON.stringify(key)}]`;
-      const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now)` : `o${at}`;
+      const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now, k.cpu)` : `o${at}`;
       if (cpus[key]) return `k.cpuField(cf${at}, ${raw});`;
       if (spec.times?.includes(key)) return `k.time(${raw});`;
       if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;

@@ -110,18 +110,6 @@ function byCpu(v: readonly unknown[], r: Renaming): unknown[] {
 /** A field name that says it holds a CPU id: with symmetry on, the walk refuses one that is not declared. */
 export const CPU_NAMED = /^(cpu|idCpu|.+Cpu)$/;
 
-/** The renaming the walk in progress applies (null: none); what a class's keyFields read (the monitors' encode). */
-let active: Renaming | null = null;
-/** Set the walk's renaming; returns the one before (a walk inside a walk puts it back). */
-export const setActiveRenaming = (r: Renaming | null): Renaming | null => {
-  const before = active;
-  active = r;
-  return before;
-};
-
-/** CPU `c` as the walk in progress writes it (monitors' `encode` gets this as its CPU map). */
-export const renamedCpu = (c: number): number => (active && c >= 0 && c < active.position.length ? active.position[c]! : c);
-
 /** A class or machine without an entry, with symmetry on: the walk stops rather than leave CPU ids unrenamed. */
 export function undeclared(what: string): Error {
   return new Error(`vCPU renaming: ${what} has no entry in src/check/key-cpus.ts (declare its fields holding CPU ids, or none)`);

@@ -14,7 +14,7 @@ import { inheritsEnumerable, planOf } from '../persist/graph-plan.js';
 import { classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from '../persist/registry.js';
 import type { KeyWriter } from './key-writer.js';
 import { compile, cpuFieldsOf, type Compiled } from './key-class-writers.js';
-import { CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, setActiveRenaming, undeclared, type CpuField, type CpuFields, type Renaming } from './key-cpus.js';
+import { CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, undeclared, type CpuField, type CpuFields, type Renaming } from './key-cpus.js';
 import { MachineCell } from '../sched/machine-cell.js';
 import { hashOf, KIND, Tag } from './key-words.js';
 import { writeUnordered } from './key-unordered.js';
@@ -47,6 +47,11 @@ export class KeyWalk {
   now = 0;
   /** The vCPU renaming (symmetry): every CPU id key-cpus.ts declares is written renamed. Null: none. */
   renaming: Renaming | null = null;
+  /** CPU `c` as this walk writes it (a class's keyFields get it: the monitors' `encode` CPU map). */
+  readonly cpu = (c: number): number => {
+    const r = this.renaming;
+    return r && c >= 0 && c < r.position.length ? r.position[c]! : c;
+  };
   /** For snapshotDiff: where each object's words start, and the object (null: not kept). */
   starts: { at: number; obj: object }[] | null = null;
   /** Renamed copies written in place of their originals (their fields are renamed already). */
@@ -58,13 +63,11 @@ export class KeyWalk {
     this.buf = key.buf;
     this.n = 0;
     this.renaming = renaming;
-    const outer = setActiveRenaming(renaming);
     try {
       this.run(root);
     } catch (e) {
       throw refusalError(e, root, 'write');
     } finally {
-      setActiveRenaming(outer);
       this.renaming = null;
       this.copies.clear();
       key.buf = this.buf;
@@ -313,7 +316,7 @@ export class KeyWalk {
       this.w(Tag.Key);
       this.w(hashOf(key));
       const as = keyFields?.[key];
-      const v = as ? as(obj, record[key], this.now) : record[key];
+      const v = as ? as(obj, record[key], this.now, this.cpu) : record[key];
       if (cpus?.[key]) this.cpuField(cpus[key], v);
       else if (times?.includes(key)) this.time(v);
       else if (unordered?.includes(key)) this.unorderedField(v);

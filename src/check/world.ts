@@ -29,7 +29,6 @@ import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } f
 import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
 import { bindCode, defineCodes, persistable } from '../persist/registry.js';
-import { renamedCpu } from './key-cpus.js';
 import { KeyWriter } from './key-writer.js';
 
 /** A deliberately broken engine (tests only): fault flags and machine variants. */
@@ -381,14 +380,14 @@ persistable('World', World as unknown as abstract new () => World, {
   // The state key from the snapshot takes the engine as it is; a monitor's state as the monitor keys it (its
   // `encode`: a monitor's own abstraction, checked by key-audit.ts), not its bookkeeping tables.
   // The scenario and the explorer's options are the same in every world one explorer keys: nothing to tell apart.
-  keyFields: { monitors: (_world, monitors: readonly Monitor[]) => monitorWords(monitors), scenario: fixed, faults: fixed, machines: fixed, invariants: fixed, variant: fixed },
+  keyFields: { monitors: (_world, monitors: readonly Monitor[], _now, cpu) => monitorWords(monitors, cpu), scenario: fixed, faults: fixed, machines: fixed, invariants: fixed, variant: fixed },
 });
 
 const monitorKey = new KeyWriter();
 
-/** What the monitors keep, as their `encode` words (CPU ids as the snapshot key's walk renames them). */
-function monitorWords(monitors: readonly Monitor[]): number[] {
+/** What the monitors keep, as their `encode` words (CPU ids as the snapshot key's walk writes them: `cpu`). */
+function monitorWords(monitors: readonly Monitor[], cpu: (c: number) => number): number[] {
   monitorKey.reset();
-  for (const monitor of monitors) monitor.encode?.(monitorKey, renamedCpu);
+  for (const monitor of monitors) monitor.encode?.(monitorKey, cpu);
   return monitorKey.snapshot();
 }

@@ -93,6 +93,9 @@ export function encodeGraph(root: unknown, sink: GraphSink, options: WalkOptions
   return walk.order.length;
 }
 
+/** This walk renames no vCPU (keyFields' `cpu`). */
+const sameCpu = (c: number): number => c;
+
 const compareRank = (a: [number, number | string], b: [number, number | string]): number =>
   a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 
@@ -216,7 +219,7 @@ class Walk {
       if (skip?.has(key)) continue;
       this.sink.key(key);
       const as = keyFields?.[key];
-      const v = as ? as(obj, record[key], this.now) : record[key];
+      const v = as ? as(obj, record[key], this.now, sameCpu) : record[key];
       if (times?.includes(key) && typeof v === 'number') this.sink.value(v - this.now);
       else if (unordered?.includes(key) && typeof v === 'object' && v !== null && !this.ids.has(v)) {
         this.objectValue(v);

@@ -153,9 +153,10 @@ export interface ClassSpec<T extends object = any> {
   /**
    * Fields the state key writes as something else: `{ callbackId: (frame, id) => table.peek(id) }` writes the
    * function an id names instead of the id (ids count allocations, which differ between interleavings).
-   * `now`: the walk's virtual time (for a time the key holds as the code reads it, e.g. "passed" or not).
+   * `now`: the walk's virtual time (for a time the key holds as the code reads it, e.g. "passed" or not);
+   * `cpu`: a CPU id as the walk writes it (renamed under vCPU symmetry, src/check/key-cpus.ts; else itself).
    */
-  readonly keyFields?: Readonly<Record<string, (obj: T, value: any, now: number) => unknown>>;
+  readonly keyFields?: Readonly<Record<string, (obj: T, value: any, now: number, cpu: (c: number) => number) => unknown>>;
   /**
    * Fields whose object (when the field holds one) nothing else in the engine refers to: the copier (copyGraph)
    * copies it at once, with no identity-table entry (most objects of a world have one referrer, and the table's
