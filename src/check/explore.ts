@@ -51,6 +51,12 @@ export interface ExploreOptions {
   mutant?: string;
   onProgress?: (progress: Progress) => void;
   progressIntervalMs?: number;
+  /**
+   * Breadth- and depth-first: check the owned declarations (ClassSpec.owned, ownedItems) on every world copy: an
+   * object an owned field holds that something else refers to as well is refused (VERR_INTERNAL_ERROR, naming the
+   * field) instead of split in two by the copy. Costs a Map entry per owned object; one worker only.
+   */
+  verifyOwnership?: boolean;
   /** Workers (parallel.ts): worlds kept at frontier states so expanding them needs no rebuild. */
   parkedWorlds?: number;
   /**

@@ -5,7 +5,7 @@
 import { RealClock } from '../time/real-clock.js';
 import { statusName } from '../status.js';
 import { CoverageSink } from './coverage.js';
-import { copyGraph } from '../persist/graph.js';
+import { copyGraph, type CopyOptions } from '../persist/graph.js';
 import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
 import { BUILT_IN_PROPERTIES } from './invariants/index.js';
 import { KeyWriter } from './key-writer.js';
@@ -52,6 +52,8 @@ export class Explorer {
   replayedSteps = 0;
   /** The user's functions (invariants, properties) a world holds: shared by copies, named in snapshots. */
   readonly userFunctions = new SeenFunctions();
+  /** How copy() copies: user functions by name, the owned declarations verified when asked (verifyOwnership). */
+  readonly #copyOptions: CopyOptions;
   /** A world at the root, never stepped: rebuilds start from copies of it (rebuildAlong). */
   #root: World | undefined;
   /** pauseDue() calls, to read the clock every 16th. */
@@ -89,6 +91,7 @@ export class Explorer {
     this.por = options.por ?? true;
     this.copyDepth = options.copyDepth ?? (options.properties?.length ? Number.POSITIVE_INFINITY : COPY_DEPTH);
     this.provisoCopies = this.copyDepth === 0 && !options.provisoRebuilds;
+    this.#copyOptions = options.verifyOwnership ? { ...this.userFunctions.write, verifyOwnership: true } : this.userFunctions.write;
   }
 
   async run(): Promise<ExploreResult> {
@@ -126,7 +129,7 @@ export class Explorer {
    * worlds do. Breadth-first search expands a state's further choices from copies of the world it took there.
    */
   copy(world: World): World {
-    const copy = copyGraph(world, this.userFunctions.write);
+    const copy = copyGraph(world, this.#copyOptions);
     copy.attachCoverage(this.coverage);
     this.copies++;
     return copy;

@@ -42,6 +42,7 @@ export async function checkParallelOptions(options: ExploreOptions): Promise<voi
   const functions = 'are functions, which cannot be sent to worker threads; use workers: 1';
   if (options.invariants?.length) refuse(`user invariants ${functions}`);
   if (options.properties?.length) refuse(`extra properties ${functions}`);
+  if (options.verifyOwnership) refuse('verifyOwnership checks the copies one thread makes; use workers: 1');
   if (options.engine) {
     // An engine variant holds provide()d actions: a worker resolves it again from the mutant table by name.
     const { MUTANTS } = await import('./mutants.js');

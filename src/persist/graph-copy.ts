@@ -23,6 +23,8 @@ import { bindCodeTo, classGeneration, codeStamp, constantName, ownedField, unfro
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
   readonly userName?: (fn: Function) => string | undefined;
+  /** Refuse an object an owned field holds that the copy meets twice (as verifyOwnership(true), for this copy). */
+  readonly verifyOwnership?: boolean;
 }
 
 /** How a shell is filled (one per object met); frozen sources are frozen again after. */
@@ -105,7 +107,7 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
   }
   const copier = spareCopier ?? new Copier();
   spareCopier = null; // this copy's (a copy made from a hook while it runs makes its own)
-  copier.start(options.userName);
+  copier.start(options.userName, options.verifyOwnership === true);
   try {
     const copy = copier.clone(root) as T;
     copier.finish();
@@ -153,9 +155,9 @@ class Copier {
   private claimed: Map<object, string> | null = null;
   private userName: ((fn: Function) => string | undefined) | undefined = undefined;
 
-  start(userName: ((fn: Function) => string | undefined) | undefined): void {
+  start(userName: ((fn: Function) => string | undefined) | undefined, verify: boolean): void {
     this.userName = userName;
-    this.claimed = verifying ? new Map() : null;
+    this.claimed = verifying || verify ? new Map() : null;
   }
 
   /** Empty every list for the next copy (they must not keep this copy's objects alive). */

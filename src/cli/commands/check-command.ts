@@ -36,6 +36,7 @@ interface CheckOptions {
   workers?: number;
   pretenuring?: boolean;
   provisoRebuilds?: boolean;
+  verifyOwnership?: boolean;
   traceOut?: string;
   quiet?: boolean;
   auditKey?: number | true;
@@ -65,6 +66,7 @@ export function registerCheck(program: Command): void {
     .option('--pct-depth <d>', "pct mode: the bug depth d (d - 1 priority change points per run; default 3)", parseInteger)
     .option('--workers <n>', 'breadth-first on n worker threads (same states and verdict; default 1)', parseInteger)
     .option('--proviso-rebuilds', 'depth-first, reductions on: copy a reduced state ahead only where cheaper than replaying it when the cycle proviso asks (replays a little)')
+    .option('--verify-ownership', 'breadth- and depth-first: refuse a world copy that meets an object declared owned (ClassSpec.owned) twice')
     .option('--pretenuring', "keep V8's allocation-site pretenuring (switched off while checking: about 2x faster)")
     .option('--trace-out <file>', 'where to write the counterexample (default: <scenario>.trace.jsonl)')
     .option('--quiet', 'no live progress line; a plain one on stderr every 10 s still says a long check is alive')
@@ -106,6 +108,7 @@ export function registerCheck(program: Command): void {
         ...(opts.pctDepth !== undefined ? { pctDepth: opts.pctDepth } : {}),
         ...(opts.workers !== undefined ? { workers: opts.workers } : {}),
         ...(opts.provisoRebuilds ? { provisoRebuilds: true } : {}),
+        ...(opts.verifyOwnership ? { verifyOwnership: true } : {}),
         ...checkpointOptions(opts),
         onProgress: progress.onProgress,
       };
