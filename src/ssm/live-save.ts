@@ -11,7 +11,7 @@ import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
 import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import {
-  isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_INVALID_PARAMETER, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
+  isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
   VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_SSM_NO_PENDING_OPERATION, VERR_SSM_STATE_GREW_TOO_BIG, VINF_SSM_DONT_CALL_AGAIN,
   VINF_SSM_VOTE_DONE_DONT_CALL_AGAIN, VINF_SSM_VOTE_FOR_ANOTHER_PASS, VINF_SUCCESS,
 } from '../status.js';
@@ -62,16 +62,13 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
   readonly cbMax: number;
   /** The stream's bandwidth (LiveSaveInfo: what the units' votes estimate with). */
   readonly bandwidthBytesPerSec: number;
-  /** Where the machine's edges go and GIP time comes from (SaveStart.vm); null: no edges, the options' clock. */
+  /** Where the machine's edges go (SaveStart.vm); null: no edges. */
   private readonly vm: CellEdgeSink | null;
-  private readonly clock: (() => number) | null;
   private doneRunDone = false;
 
   /** SSMR3LiveSave (EMT(0)): the handle, the file header, LIVE_STEP1, cancellable. Throws VBoxError. */
   constructor(options: LiveSaveOptions) {
-    if (!options.vm && !options.nowNs) throw new VBoxError(VERR_INVALID_PARAMETER, 'a save needs the VM or a clock (nowNs)');
     this.vm = options.vm ?? null;
-    this.clock = options.vm ? null : options.nowNs!;
     this.bandwidthBytesPerSec = options.bandwidthBytesPerSec;
     this.registry = options.registry;
     this.sink = options.sink;
@@ -97,11 +94,6 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
     this.handle.liveSave = this;
     this.registry.cancellable = this.handle;
-  }
-
-  /** GIP time now (LiveSaveInfo). */
-  nowNs(): number {
-    return this.vm ? this.vm.nowNs() : this.clock!();
   }
 
   /** An edge of the handle's machine, on the VM's event stream (an owned cell's listener). */

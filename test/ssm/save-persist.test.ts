@@ -14,7 +14,7 @@ import { World } from '../../src/check/world.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
 import { census } from '../../src/persist/walk.js';
-import { codeStamp, defineCode, persistable, registeredClass } from '../../src/persist/registry.js';
+import { codeStamp, persistable, registeredClass } from '../../src/persist/registry.js';
 import { Prng } from '../../src/sched/prng.js';
 import { GuestRam, PGM_PAGE_SIZE } from '../../src/ssm/live/guest-ram.js';
 import { SsmLiveSave } from '../../src/ssm/live-save.js';
@@ -29,7 +29,6 @@ import { VBoxError, VERR_NET_CONNECTION_RESET_BY_PEER, VERR_WRITE_ERROR, VINF_SS
 
 // The guest RAM's page picker is the scheduler's PRNG class; register it here if its own module does not yet.
 if (!registeredClass(new Prng(1))) persistable('Prng', Prng);
-const nowNs = defineCode('test.savePersist.nowNs', (): number => 0);
 
 const PAGES = 64;
 /** RAM of the load test: pass 0 of the pgm unit loads in three slices. */
@@ -45,7 +44,7 @@ function startSave(pages = PAGES): Saving {
   const registry = new SsmUnitRegistry();
   registry.register(pgmUnit(ram));
   const sink = new MemorySink();
-  const save = new SsmLiveSave({ registry, sink, after: 'CONTINUE', maxDowntimeMs: 250, bandwidthBytesPerSec: 512 * 1024 * 1024, nowNs, id: 'test/ssm' });
+  const save = new SsmLiveSave({ registry, sink, after: 'CONTINUE', maxDowntimeMs: 250, bandwidthBytesPerSec: 512 * 1024 * 1024, id: 'test/ssm' });
   return { save, ram, sink };
 }
 

@@ -45,12 +45,10 @@ export interface SaveStart {
   /** systemId of the handle's machine cell. */
   id: string;
   /**
-   * The VM: the handle machine's edges go to its event stream and its GIP clock is the units' (a reference the
-   * handle keeps, so a copied save binds nothing). Without it, `nowNs` and no edges.
+   * The VM: the handle machine's edges go to its event stream (a reference the handle keeps, so a copied save
+   * binds nothing). Without it, no edges.
    */
   vm?: CellEdgeSink;
-  /** GIP time (without `vm`). */
-  nowNs?: () => number;
 }
 
 /**
