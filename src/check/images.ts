@@ -11,6 +11,7 @@ import { runOperationThen, type Operation } from '../vmm/external.js';
 import { vmOps } from '../vmm/operations.js';
 import type { ReqPool } from '../vmm/requests.js';
 import { createVMM } from '../api/vmm.js';
+import { at } from './map-at.js';
 
 /** Guest RAM of every world's VM (small: the load calls read it in every world that reaches them). */
 export const WORLD_RAM_BYTES = 16 * 4096;
@@ -21,10 +22,7 @@ const images = new Map<string, Uint8Array>();
 
 /** The saved state of a running `cpus`-vCPU VM: a file (SSMAFTER_CONTINUE) or a teleport stream. */
 export function scenarioImage(cpus: number, kind: ImageKind): Uint8Array {
-  const key = `${cpus}/${kind}`;
-  let image = images.get(key);
-  if (!image) images.set(key, (image = makeImage(cpus, kind)));
-  return image;
+  return at(images, `${cpus}/${kind}`, () => makeImage(cpus, kind));
 }
 
 function makeImage(cpus: number, kind: ImageKind): Uint8Array {

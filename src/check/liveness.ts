@@ -7,6 +7,7 @@
  * transition and 5 per state; the counterexample is a lasso: a prefix, then a cycle through every state of
  * the component back to its first state.
  */
+import { at } from './map-at.js';
 
 /** The slot of "a timer fired" in enabled masks. */
 export const TIMER_SLOT = 31;
@@ -93,10 +94,7 @@ export class LivenessGraph {
     const members = new Map<number, number[]>();
     for (let s = 0; s < n; s++) {
       if (!this.#hot[s]) continue;
-      const c = component[s]!;
-      const list = members.get(c);
-      if (list) list.push(s);
-      else members.set(c, [s]);
+      at(members, component[s]!, () => []).push(s);
     }
     for (const [c, states] of members) {
       let always = -1;
