@@ -31,8 +31,9 @@ export function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFuncti
 export const VMM_PERSIST = {
   transient: VMM_TRANSIENT,
   history: ['ids'],
-  // The VM table and the id counters are the engine's alone (the copy hook copies them at once, through OWNED).
-  owned: ['vms', 'ids'],
+  // The VM table, the id counters and the implementations record are the engine's alone (the copy hook copies
+  // them at once, through OWNED).
+  owned: ['vms', 'ids', 'implementations'],
   revive: (vmm: Vmm): void => {
     if (!(vmm as unknown as { hostOptions?: VmmOptions }).hostOptions) attachHost(vmm, vmm.options);
   },
@@ -44,8 +45,13 @@ export const VMM_PERSIST = {
     const from = vmm as unknown as Record<string, unknown>;
     const to = into as unknown as Record<string, unknown>;
     // The VM table and the id counters are owned (copied at once, without an identity-table entry).
-    const own = (OWNED ??= { vms: ownedFieldOf('Vmm', 'vms'), ids: ownedFieldOf('Vmm', 'ids') });
-    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = key === 'vms' ? owned(from.vms as object, own.vms) : key === 'ids' ? owned(from.ids as object, own.ids) : clone(from[key]);
+    const own = (OWNED ??= { vms: ownedFieldOf('Vmm', 'vms'), ids: ownedFieldOf('Vmm', 'ids'), implementations: ownedFieldOf('Vmm', 'implementations') });
+    for (const key in from) {
+      if (VMM_TRANSIENT_SET.has(key)) continue;
+      const v = from[key];
+      const field = key === 'vms' ? own.vms : key === 'ids' ? own.ids : key === 'implementations' ? own.implementations : null;
+      to[key] = field !== null && v !== null ? owned(v as object, field) : clone(v);
+    }
     const { hooks, components, functions } = vmm.options;
     const implementations: VmmImplementations = {};
     if (hooks) implementations.hooks = ownTable(hooks, clone);
@@ -57,7 +63,7 @@ export const VMM_PERSIST = {
 
 const VMM_TRANSIENT_SET: ReadonlySet<string> = new Set(VMM_TRANSIENT);
 /** The owned fields' notes, from the registration (made at the first copy: Vmm registers after this module). */
-let OWNED: { vms: OwnedField; ids: OwnedField } | undefined;
+let OWNED: { vms: OwnedField; ids: OwnedField; implementations: OwnedField } | undefined;
 
 /**
  * A hooks or components table in a copy: cloned when made only of code and some of it is bound to data (the

@@ -54,6 +54,8 @@ interface Shape {
   readonly plan: ClassPlan | undefined;
   readonly spec: ClassSpec | undefined;
   compiled: Compiled | null | undefined;
+  /** The compiled copier when it fills the whole copy (no copy or save hook): owned copies take it at once. */
+  direct: Compiled | null | undefined;
 }
 
 const shapes = new Map<object | null, Shape>();
@@ -75,7 +77,7 @@ function shapeOf(proto: object | null): Shape {
   else if (proto === Set.prototype) fill = Fill.Set;
   else if ((plan = planOf(proto)) !== undefined) fill = Fill.Class;
   else fill = Fill.Other;
-  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined };
+  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined, direct: fill === Fill.Class ? undefined : null };
   shapes.set(proto, shape);
   return shape;
 }
@@ -252,6 +254,14 @@ class Copier {
       if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field.name);
       claimed.set(src, field.name);
     }
+    const direct = shape.direct;
+    if (direct !== undefined && direct !== null && sameKeys(src, direct.keys)) {
+      // A class instance with its usual fields and no hook: its Shell, filled at once by the compiled copier.
+      const dst = new direct.Shell();
+      if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
+      direct.copy(src, dst, this.clone, this.owned);
+      return dst;
+    }
     if (shape.fill === Fill.Spread) {
       const plain = (field.plain === undefined ? (field.plain = plainCopierOf(src)) : field.plain) as PlainCopier | null;
       if (plain !== null && sameKeys(src, plain.keys)) return plain.copy(src, this.clone);
@@ -292,7 +302,11 @@ class Copier {
       case Fill.Class: {
         const spec = shape.spec!;
         // A copy hook gets the Shell as well (its fields in place); save → restore an empty instance.
-        const compiled = spec.save && !spec.copy ? null : shape.compiled === undefined ? (shape.compiled = compiledCopierOf(shape.plan!, src)) : shape.compiled;
+        let compiled = shape.compiled;
+        if (compiled === undefined) {
+          compiled = shape.compiled = spec.save && !spec.copy ? null : compiledCopierOf(shape.plan!, src);
+          shape.direct = spec.copy ? null : compiled;
+        }
         if (compiled !== null && sameKeys(src, compiled.keys)) {
           dst = new compiled.Shell();
           if (!spec.copy) fill = Fill.Compiled;

@@ -255,7 +255,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
     // Field by field, not a second Object.assign of a literal: no temporary object per copy. The choices, the
     // ready list and the timers are the scheduler's alone (copied at once, no identity-table entry).
     const to = into as unknown as Record<string, unknown>;
-    to.clock = clone(this.clock);
+    to.clock = owned(this.clock, OWNED.clock);
     to.choices = owned(this.choices, OWNED.choices);
     to.readyList = owned(this.readyList, OWNED.readyList);
     to.timers = owned(this.timers, OWNED.timers);
@@ -384,10 +384,10 @@ persistable('DeterministicScheduler', DeterministicScheduler, {
   // The ready set: its order (registration order) only numbers the choices, it never removes or adds one.
   unordered: ['readyList'],
   // The scheduler's alone: copyInto copies them at once (OWNED), the state key numbers them without an identity entry.
-  owned: ['choices', 'readyList', 'timers'],
+  owned: ['choices', 'readyList', 'timers', 'clock'],
   // A world copy (the checker's) in one pass: primitives as they are, the parts cloned, host side left behind.
   copy: (sched, into, clone, owned) => sched.copyInto(into, clone, owned),
   revive: (sched) => sched.revive(),
 });
 
-const OWNED = { choices: ownedFieldOf('DeterministicScheduler', 'choices'), readyList: ownedFieldOf('DeterministicScheduler', 'readyList'), timers: ownedFieldOf('DeterministicScheduler', 'timers') };
+const OWNED = { choices: ownedFieldOf('DeterministicScheduler', 'choices'), readyList: ownedFieldOf('DeterministicScheduler', 'readyList'), timers: ownedFieldOf('DeterministicScheduler', 'timers'), clock: ownedFieldOf('DeterministicScheduler', 'clock') };
