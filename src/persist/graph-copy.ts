@@ -189,7 +189,13 @@ class Copier {
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
     const todo = this.todo;
-    for (let i = 0; i < this.todoLength; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as Shape);
+    const clone = this.clone;
+    const owned = this.owned;
+    for (let i = 0; i < this.todoLength; i += 4) {
+      const fill = todo[i + 2] as Fill;
+      if (fill === Fill.Compiled) (todo[i + 3] as Shape).compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
+      else this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
+    }
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
     const revives = this.revives;
     for (let i = revives.length - 2; i >= 0; i -= 2) (revives[i] as (obj: object) => void)(revives[i + 1] as object);
@@ -219,8 +225,17 @@ class Copier {
     const proto = Object.getPrototypeOf(src) as object | null;
     const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
     if (!frozen && shape.constants && constantName(src) !== undefined) return src;
-    const dst = this.shell(src, proto, shape);
-    const fill = this.made;
+    const direct = shape.direct;
+    let dst: object;
+    let fill: Fill;
+    if (direct !== undefined && direct !== null && sameKeys(src, direct.keys)) {
+      dst = new direct.Shell();
+      if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
+      fill = Fill.Compiled;
+    } else {
+      dst = this.shell(src, proto, shape);
+      fill = this.made;
+    }
     if (fill === Fill.None) return this.share(src, dst);
     this.copies.set(src, dst);
     const todo = this.todo;
