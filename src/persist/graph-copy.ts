@@ -14,72 +14,15 @@
  */
 import { bytesType } from './graph-format.js';
 import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
-import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type Compiled, type PlainCopier } from './graph-copier.js';
-import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
+import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type PlainCopier, type PlainShell } from './graph-copier.js';
+import { arrayShape, Fill, plainShape, plainShellFor, refreshShapes, shapeFor, shapesEpoch, type Shape } from './graph-copy-shape.js';
 import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
 import { VERR_INTERNAL_ERROR } from '../status.js';
-import { bindCodeTo, classGeneration, codeStamp, constantName, ownedField, unfrozenConstantPrototypes, type ClassSpec, type OwnedField, type RegisteredClass } from './registry.js';
+import { bindCodeTo, codeStamp, constantName, ownedField, type OwnedField, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
   readonly userName?: (fn: Function) => string | undefined;
-}
-
-/** How a shell is filled (one per object met); frozen sources are frozen again after. */
-const enum Fill {
-  Plain,
-  Array,
-  Map,
-  Set,
-  Class,
-  Spread,
-  /** Bytes (copied at once) or a refusal: decided per object. */
-  Other,
-  /** A class instance with its class's usual fields: a Shell filled by the compiled copier. */
-  Compiled,
-  /** Nothing to fill: the copy is made whole, or the object is shared. */
-  None,
-  Frozen = 16,
-}
-
-/**
- * What the copier knows about a prototype, looked up once per object (one Map probe instead of a chain of
- * prototype tests, a constants Set probe and the plan lookup). Valid for one registry generation and one set of
- * unfrozen-constant prototypes; a class's compiled copier is made from its first instance.
- */
-interface Shape {
-  readonly fill: Fill;
-  /** Instances may be unfrozen named constants: look each up. */
-  readonly constants: boolean;
-  readonly plan: ClassPlan | undefined;
-  readonly spec: ClassSpec | undefined;
-  compiled: Compiled | null | undefined;
-  /** The compiled copier when it fills the whole copy (no copy or save hook): owned copies take it at once. */
-  direct: Compiled | null | undefined;
-}
-
-const shapes = new Map<object | null, Shape>();
-let shapesGeneration = -1;
-/** Bumped whenever the shapes are made anew (an OwnedField's cached shape is for one epoch). */
-let shapesEpoch = 0;
-let shapesConstants = -1;
-/** The shapes of plain objects and arrays (half of what a copy meets), without the Map probe. */
-let plainShape: Shape | undefined;
-let arrayShape: Shape | undefined;
-
-function shapeOf(proto: object | null): Shape {
-  let fill: Fill;
-  let plan: ClassPlan | undefined;
-  if (proto === null) fill = Fill.Plain;
-  else if (proto === Object.prototype) fill = inheritsEnumerable(Object.prototype) ? Fill.Plain : Fill.Spread;
-  else if (proto === Array.prototype) fill = Fill.Array;
-  else if (proto === Map.prototype) fill = Fill.Map;
-  else if (proto === Set.prototype) fill = Fill.Set;
-  else if ((plan = planOf(proto)) !== undefined) fill = Fill.Class;
-  else fill = Fill.Other;
-  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined, direct: fill === Fill.Class ? undefined : null };
-  shapes.set(proto, shape);
-  return shape;
 }
 
 let verifying = false;
@@ -97,14 +40,7 @@ const ownershipRefusal = (obj: object, field: string): Refusal => new Refusal(VE
 
 /** A deep copy of the graph reachable from `root` (see the module comment). */
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
-  if (shapesGeneration !== classGeneration() || shapesConstants !== unfrozenConstantPrototypes.size) {
-    shapes.clear();
-    shapesEpoch++;
-    shapesGeneration = classGeneration();
-    shapesConstants = unfrozenConstantPrototypes.size;
-    plainShape = shapeOf(Object.prototype);
-    arrayShape = shapeOf(Array.prototype);
-  }
+  refreshShapes();
   const copier = spareCopier ?? new Copier();
   spareCopier = null; // this copy's (a copy made from a hook while it runs makes its own)
   copier.start(options.userName);
@@ -194,6 +130,7 @@ class Copier {
     for (let i = 0; i < this.todoLength; i += 4) {
       const fill = todo[i + 2] as Fill;
       if (fill === Fill.Compiled) (todo[i + 3] as Shape).compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
+      else if (fill === Fill.PlainShell) (todo[i + 3] as PlainShell).fill(todo[i] as object, todo[i + 1] as object, clone);
       else this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
     }
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
@@ -223,15 +160,21 @@ class Copier {
     // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
     if (frozen && isFrozenImmutable(src)) return src;
     const proto = Object.getPrototypeOf(src) as object | null;
-    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
     if (!frozen && shape.constants && constantName(src) !== undefined) return src;
     const direct = shape.direct;
     let dst: object;
     let fill: Fill;
+    let how: Shape | PlainShell = shape;
+    let plain: PlainShell | null;
     if (direct !== undefined && direct !== null && sameKeys(src, direct.keys)) {
       dst = new direct.Shell();
       if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
       fill = Fill.Compiled;
+    } else if (shape.fill === Fill.Spread && !frozen && (plain = plainShellFor(src)) !== null) {
+      dst = plain.make();
+      fill = Fill.PlainShell;
+      how = plain;
     } else {
       dst = this.shell(src, proto, shape);
       fill = this.made;
@@ -243,7 +186,7 @@ class Copier {
     todo[n] = src;
     todo[n + 1] = dst;
     todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
-    todo[n + 3] = shape;
+    todo[n + 3] = how;
     this.todoLength = n + 4;
     return dst;
   }
@@ -258,7 +201,7 @@ class Copier {
     let shape: Shape;
     if (proto === field.proto && field.epoch === shapesEpoch) shape = field.shape as Shape;
     else {
-      shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+      shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
       field.proto = proto;
       field.shape = shape;
       field.epoch = shapesEpoch;
