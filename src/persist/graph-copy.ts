@@ -9,7 +9,7 @@
  * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's
  * parts revive before it, as readGraph does). An object in an owned field (ClassSpec.owned: one referrer) is
  * made and filled at once, inside its owner's fill, and never enters the identity table (most of a world's
- * objects: about 105 of 169 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
+ * objects: about 108 of 166 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
  * an unregistered class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
@@ -66,12 +66,13 @@ let spareCopier: Copier | null = null;
 
 class Copier {
   /**
-   * The identity table: a Map per copy, for the objects an owned field does not hold (64 entries of the race's
-   * mid-run world on 4 vCPUs, of 169 objects). Its set and get were about a quarter of a copy before owned fields
-   * (stop 15: 29-34 / 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 /
-   * 31, bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
-   * Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with
-   * reductions off): a stamp (todo index) in a private or a symbol field of each Shell (every object then pays a
+   * The identity table: a Map per copy, for the objects an owned field does not hold (58 entries of the race's
+   * mid-run world on 4 vCPUs, of 166 objects: keep it at most 64, past which the Map grows to 128, ~3.5 KB and a
+   * rehash per copy). Its set and get were about a quarter of a copy before owned fields (stop 15: 29-34 /
+   * 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 / 31,
+   * bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
+   * Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with reductions off): a
+   * stamp (todo index) in a private or a symbol field of each Shell (every object then pays a
    * megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to copy, indexes checked against
    * the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 % slower); a Map presized by
    * `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and unsound: an array may be shared).
