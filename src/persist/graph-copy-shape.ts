@@ -40,6 +40,8 @@ export interface Shape {
   compiled: Compiled | null | undefined;
   /** The compiled copier when it fills the whole copy (no copy or save hook): owned copies take it at once. */
   direct: Compiled | null | undefined;
+  /** ClassSpec.copied (without a copy hook): runs once the fields are copied. */
+  readonly copied: ((obj: object, into: object, clone: (v: unknown) => unknown) => void) | undefined;
 }
 
 const shapes = new Map<object | null, Shape>();
@@ -76,7 +78,7 @@ function shapeOf(proto: object | null): Shape {
   else if (proto === Set.prototype) fill = Fill.Set;
   else if ((plan = planOf(proto)) !== undefined) fill = Fill.Class;
   else fill = Fill.Other;
-  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined, direct: fill === Fill.Class ? undefined : null };
+  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined, direct: fill === Fill.Class ? undefined : null, copied: plan?.entry.spec.copy ? undefined : plan?.entry.spec.copied };
   shapes.set(proto, shape);
   return shape;
 }

@@ -130,8 +130,11 @@ class Copier {
     const owned = this.owned;
     for (let i = 0; i < this.todoLength; i += 4) {
       const fill = todo[i + 2] as Fill;
-      if (fill === Fill.Compiled) (todo[i + 3] as Shape).compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
-      else if (fill === Fill.PlainShell) (todo[i + 3] as PlainShell).fill(todo[i] as object, todo[i + 1] as object, clone);
+      if (fill === Fill.Compiled) {
+        const shape = todo[i + 3] as Shape;
+        shape.compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
+        if (shape.copied !== undefined) shape.copied(todo[i] as object, todo[i + 1] as object, clone);
+      } else if (fill === Fill.PlainShell) (todo[i + 3] as PlainShell).fill(todo[i] as object, todo[i + 1] as object, clone);
       else this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
     }
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
@@ -219,6 +222,7 @@ class Copier {
       const dst = new direct.Shell();
       if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
       direct.copy(src, dst, this.clone, this.owned);
+      if (shape.copied !== undefined) shape.copied(src, dst, this.clone);
       return dst;
     }
     if (shape.fill === Fill.Spread) {
@@ -334,12 +338,16 @@ class Copier {
         break;
       case Fill.Compiled:
         shape.compiled!.copy(src, dst, clone, this.owned);
+        if (shape.copied !== undefined) shape.copied(src, dst, clone);
         break;
       case Fill.Class: {
         const spec = shape.spec!;
         if (spec.copy) spec.copy(src, dst, clone, this.owned);
         else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
-        else copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
+        else {
+          copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
+          if (shape.copied !== undefined) shape.copied(src, dst, clone);
+        }
         break;
       }
     }
