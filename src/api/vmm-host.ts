@@ -3,7 +3,7 @@
  * tables and streams, system.get, the inspection session — and how a new, restored or copied engine gets them:
  * they are not state (a snapshot does not write them), so createVMM, a restore and an in-memory copy attach them.
  */
-import { codeStamp, ownedFieldOf, type OwnedCopier, type OwnedField } from '../persist/registry.js';
+import { codeStamp } from '../persist/registry.js';
 import { UserFunctions } from './functions.js';
 import type { Vmm } from './vmm.js';
 import type { VmmImplementations, VmmOptions } from './vmm-options.js';
@@ -31,21 +31,16 @@ export function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFuncti
 export const VMM_PERSIST = {
   transient: VMM_TRANSIENT,
   history: ['ids'],
-  // The VM table and the id counters are the engine's alone (the copy hook copies them at once, through OWNED).
-  owned: ['vms', 'ids'],
+  // The VM table, the id counters and the implementations record are the engine's alone (a copy copies them at once).
+  owned: ['vms', 'ids', 'implementations'],
   revive: (vmm: Vmm): void => {
     if (!(vmm as unknown as { hostOptions?: VmmOptions }).hostOptions) attachHost(vmm, vmm.options);
   },
-  // An in-memory copy (the checker's worlds) lives in the same process: it shares the original's implementations,
-  // but a table made only of code (bound to data, e.g. a world's ssmCancel bound to its world) is copied with the
-  // engine, so the copy's code acts on the copy's data.
+  // An in-memory copy (the checker's worlds) lives in the same process: its state fields copied as usual, it shares
+  // the original's implementations, but a table made only of code (bound to data, e.g. a world's ssmCancel bound to
+  // its world) is copied with the engine, so the copy's code acts on the copy's data.
   // The embedder's function table (immutable once built) is shared as well.
-  copy: (vmm: Vmm, into: Vmm, clone: (value: unknown) => unknown, owned: OwnedCopier): void => {
-    const from = vmm as unknown as Record<string, unknown>;
-    const to = into as unknown as Record<string, unknown>;
-    // The VM table and the id counters are owned (copied at once, without an identity-table entry).
-    const own = (OWNED ??= { vms: ownedFieldOf('Vmm', 'vms'), ids: ownedFieldOf('Vmm', 'ids') });
-    for (const key in from) if (!VMM_TRANSIENT_SET.has(key)) to[key] = key === 'vms' ? owned(from.vms as object, own.vms) : key === 'ids' ? owned(from.ids as object, own.ids) : clone(from[key]);
+  copied: (vmm: Vmm, into: Vmm, clone: (value: unknown) => unknown): void => {
     const { hooks, components, functions } = vmm.options;
     const implementations: VmmImplementations = {};
     if (hooks) implementations.hooks = ownTable(hooks, clone);
@@ -54,10 +49,6 @@ export const VMM_PERSIST = {
     attachHost(into, rebuiltOptions(vmm, implementations), vmm.functions);
   },
 };
-
-const VMM_TRANSIENT_SET: ReadonlySet<string> = new Set(VMM_TRANSIENT);
-/** The owned fields' notes, from the registration (made at the first copy: Vmm registers after this module). */
-let OWNED: { vms: OwnedField; ids: OwnedField } | undefined;
 
 /**
  * A hooks or components table in a copy: cloned when made only of code and some of it is bound to data (the

@@ -131,8 +131,9 @@ export class World implements ClientHost, MonitorContext, VmObserver {
       return world;
     }
     for (const monitor of world.monitors) monitor.start?.(world);
-    Object.assign(world.faults, world.variant?.faults);
-    Object.assign(world.machines, world.variant?.machines);
+    // Frozen once switched on (never changes after): world copies share them.
+    Object.freeze(Object.assign(world.faults, world.variant?.faults));
+    Object.freeze(Object.assign(world.machines, world.variant?.machines));
     scenario.clients.forEach((spec, i) => {
       const client = new ScenarioClient(i, spec, world);
       world.clients.push(client);

@@ -84,6 +84,27 @@ export function plainCopierOf(sample: object): PlainCopier | null {
   return { keys, copy };
 }
 
+/**
+ * A plain object's shell with its usual fields in place (undefined, in order: one literal, no spread at a
+ * megamorphic site) and their fill written out field by field (no keyed loads and stores). For objects the copy
+ * meets through the identity table: the shell exists before its fields are cloned (a field may lead back to it).
+ */
+export interface PlainShell {
+  readonly keys: readonly string[];
+  readonly make: () => object;
+  readonly fill: (src: object, dst: object, clone: (v: unknown) => unknown) => void;
+}
+
+/** The plain shell of objects with `sample`'s fields (null with no field, or a field named __proto__). */
+export function plainShellOf(sample: object): PlainShell | null {
+  const keys = ownKeysInOrder(sample);
+  if (keys.length === 0 || keys.includes('__proto__')) return null;
+  const at = keys.map((key) => `[${JSON.stringify(key)}]`);
+  const make = new Function(`return {\n${keys.map((key) => `${JSON.stringify(key)}: undefined`).join(',\n')}\n};`) as PlainShell['make'];
+  const fill = new Function('s', 'd', 'c', `let v;\n${at.map((a) => `v = s${a}; d${a} = (typeof v === 'object' ? v !== null : ${REF}) ? c(v) : v;`).join('\n')}`) as PlainShell['fill'];
+  return { keys, make, fill };
+}
+
 /** An object's value as the copy holds it: primitives as they are, objects and functions through clone. */
 export const isRef = (v: unknown): boolean => (typeof v === 'object' && v !== null) || typeof v === 'function' || typeof v === 'symbol';
 

@@ -9,77 +9,22 @@
  * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's
  * parts revive before it, as readGraph does). An object in an owned field (ClassSpec.owned: one referrer) is
  * made and filled at once, inside its owner's fill, and never enters the identity table (most of a world's
- * objects: about 105 of 169 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
+ * objects: about 108 of 166 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
  * an unregistered class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
 import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
-import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type Compiled, type PlainCopier } from './graph-copier.js';
-import { inheritsEnumerable, planOf, type ClassPlan } from './graph-plan.js';
+import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type PlainCopier, type PlainShell } from './graph-copier.js';
+import { arrayShape, Fill, plainShape, plainShellFor, refreshShapes, shapeFor, shapesEpoch, type Shape } from './graph-copy-shape.js';
 import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
 import { VERR_INTERNAL_ERROR } from '../status.js';
-import { bindCodeTo, classGeneration, codeStamp, constantName, ownedField, unfrozenConstantPrototypes, type ClassSpec, type OwnedField, type RegisteredClass } from './registry.js';
+import { bindCodeTo, codeStamp, constantName, ownedField, type OwnedField, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
   readonly userName?: (fn: Function) => string | undefined;
   /** Refuse an object an owned field holds that the copy meets twice (as verifyOwnership(true), for this copy). */
   readonly verifyOwnership?: boolean;
-}
-
-/** How a shell is filled (one per object met); frozen sources are frozen again after. */
-const enum Fill {
-  Plain,
-  Array,
-  Map,
-  Set,
-  Class,
-  Spread,
-  /** Bytes (copied at once) or a refusal: decided per object. */
-  Other,
-  /** A class instance with its class's usual fields: a Shell filled by the compiled copier. */
-  Compiled,
-  /** Nothing to fill: the copy is made whole, or the object is shared. */
-  None,
-  Frozen = 16,
-}
-
-/**
- * What the copier knows about a prototype, looked up once per object (one Map probe instead of a chain of
- * prototype tests, a constants Set probe and the plan lookup). Valid for one registry generation and one set of
- * unfrozen-constant prototypes; a class's compiled copier is made from its first instance.
- */
-interface Shape {
-  readonly fill: Fill;
-  /** Instances may be unfrozen named constants: look each up. */
-  readonly constants: boolean;
-  readonly plan: ClassPlan | undefined;
-  readonly spec: ClassSpec | undefined;
-  compiled: Compiled | null | undefined;
-}
-
-const shapes = new Map<object | null, Shape>();
-let shapesGeneration = -1;
-/** Bumped whenever the shapes are made anew (an OwnedField's cached shape is for one epoch). */
-let shapesEpoch = 0;
-let shapesConstants = -1;
-/** The shapes of plain objects and arrays (half of what a copy meets), without the Map probe. */
-let plainShape: Shape | undefined;
-let arrayShape: Shape | undefined;
-
-function shapeOf(proto: object | null): Shape {
-  let fill: Fill;
-  let plan: ClassPlan | undefined;
-  if (proto === null) fill = Fill.Plain;
-  else if (proto === Object.prototype) fill = inheritsEnumerable(Object.prototype) ? Fill.Plain : Fill.Spread;
-  else if (proto === Array.prototype) fill = Fill.Array;
-  else if (proto === Map.prototype) fill = Fill.Map;
-  else if (proto === Set.prototype) fill = Fill.Set;
-  else if ((plan = planOf(proto)) !== undefined) fill = Fill.Class;
-  else fill = Fill.Other;
-  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined };
-  shapes.set(proto, shape);
-  return shape;
 }
 
 let verifying = false;
@@ -97,14 +42,7 @@ const ownershipRefusal = (obj: object, field: string): Refusal => new Refusal(VE
 
 /** A deep copy of the graph reachable from `root` (see the module comment). */
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
-  if (shapesGeneration !== classGeneration() || shapesConstants !== unfrozenConstantPrototypes.size) {
-    shapes.clear();
-    shapesEpoch++;
-    shapesGeneration = classGeneration();
-    shapesConstants = unfrozenConstantPrototypes.size;
-    plainShape = shapeOf(Object.prototype);
-    arrayShape = shapeOf(Array.prototype);
-  }
+  refreshShapes();
   const copier = spareCopier ?? new Copier();
   spareCopier = null; // this copy's (a copy made from a hook while it runs makes its own)
   copier.start(options.userName, options.verifyOwnership === true);
@@ -130,12 +68,13 @@ let spareCopier: Copier | null = null;
 
 class Copier {
   /**
-   * The identity table: a Map per copy, for the objects an owned field does not hold (64 entries of the race's
-   * mid-run world on 4 vCPUs, of 169 objects). Its set and get were about a quarter of a copy before owned fields
-   * (stop 15: 29-34 / 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 /
-   * 31, bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
-   * Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with
-   * reductions off): a stamp (todo index) in a private or a symbol field of each Shell (every object then pays a
+   * The identity table: a Map per copy, for the objects an owned field does not hold (58 entries of the race's
+   * mid-run world on 4 vCPUs, of 166 objects: keep it at most 64, past which the Map grows to 128, ~3.5 KB and a
+   * rehash per copy). Its set and get were about a quarter of a copy before owned fields (stop 15: 29-34 /
+   * 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 / 31,
+   * bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
+   * Measured slower or no better (stop 14, bench/copy-world.ts and the race on 6 vCPUs with reductions off): a
+   * stamp (todo index) in a private or a symbol field of each Shell (every object then pays a
    * megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to copy, indexes checked against
    * the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 % slower); a Map presized by
    * `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and unsound: an array may be shared).
@@ -189,7 +128,17 @@ class Copier {
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
     const todo = this.todo;
-    for (let i = 0; i < this.todoLength; i += 4) this.fill(todo[i] as object, todo[i + 1] as object, todo[i + 2] as Fill, todo[i + 3] as Shape);
+    const clone = this.clone;
+    const owned = this.owned;
+    for (let i = 0; i < this.todoLength; i += 4) {
+      const fill = todo[i + 2] as Fill;
+      if (fill === Fill.Compiled) {
+        const shape = todo[i + 3] as Shape;
+        shape.compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
+        if (shape.copied !== undefined) shape.copied(todo[i] as object, todo[i + 1] as object, clone);
+      } else if (fill === Fill.PlainShell) (todo[i + 3] as PlainShell).fill(todo[i] as object, todo[i + 1] as object, clone);
+      else this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
+    }
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
     const revives = this.revives;
     for (let i = revives.length - 2; i >= 0; i -= 2) (revives[i] as (obj: object) => void)(revives[i + 1] as object);
@@ -217,10 +166,25 @@ class Copier {
     // Immutable objects are shared without a table entry (met again, they are found immutable again, from caches).
     if (frozen && isFrozenImmutable(src)) return src;
     const proto = Object.getPrototypeOf(src) as object | null;
-    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+    const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
     if (!frozen && shape.constants && constantName(src) !== undefined) return src;
-    const dst = this.shell(src, proto, shape);
-    const fill = this.made;
+    const direct = shape.direct;
+    let dst: object;
+    let fill: Fill;
+    let how: Shape | PlainShell = shape;
+    let plain: PlainShell | null;
+    if (direct !== undefined && direct !== null && sameKeys(src, direct.keys)) {
+      dst = new direct.Shell();
+      if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
+      fill = Fill.Compiled;
+    } else if (shape.fill === Fill.Spread && !frozen && (plain = plainShellFor(src)) !== null) {
+      dst = plain.make();
+      fill = Fill.PlainShell;
+      how = plain;
+    } else {
+      dst = this.shell(src, proto, shape);
+      fill = this.made;
+    }
     if (fill === Fill.None) return this.share(src, dst);
     this.copies.set(src, dst);
     const todo = this.todo;
@@ -228,7 +192,7 @@ class Copier {
     todo[n] = src;
     todo[n + 1] = dst;
     todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
-    todo[n + 3] = shape;
+    todo[n + 3] = how;
     this.todoLength = n + 4;
     return dst;
   }
@@ -243,7 +207,7 @@ class Copier {
     let shape: Shape;
     if (proto === field.proto && field.epoch === shapesEpoch) shape = field.shape as Shape;
     else {
-      shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : (shapes.get(proto) ?? shapeOf(proto));
+      shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
       field.proto = proto;
       field.shape = shape;
       field.epoch = shapesEpoch;
@@ -253,6 +217,15 @@ class Copier {
     if (claimed !== null) {
       if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field.name);
       claimed.set(src, field.name);
+    }
+    const direct = shape.direct;
+    if (direct !== undefined && direct !== null && sameKeys(src, direct.keys)) {
+      // A class instance with its usual fields and no hook: its Shell, filled at once by the compiled copier.
+      const dst = new direct.Shell();
+      if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
+      direct.copy(src, dst, this.clone, this.owned);
+      if (shape.copied !== undefined) shape.copied(src, dst, this.clone);
+      return dst;
     }
     if (shape.fill === Fill.Spread) {
       const plain = (field.plain === undefined ? (field.plain = plainCopierOf(src)) : field.plain) as PlainCopier | null;
@@ -294,7 +267,11 @@ class Copier {
       case Fill.Class: {
         const spec = shape.spec!;
         // A copy hook gets the Shell as well (its fields in place); save → restore an empty instance.
-        const compiled = spec.save && !spec.copy ? null : shape.compiled === undefined ? (shape.compiled = compiledCopierOf(shape.plan!, src)) : shape.compiled;
+        let compiled = shape.compiled;
+        if (compiled === undefined) {
+          compiled = shape.compiled = spec.save && !spec.copy ? null : compiledCopierOf(shape.plan!, src);
+          shape.direct = spec.copy ? null : compiled;
+        }
         if (compiled !== null && sameKeys(src, compiled.keys)) {
           dst = new compiled.Shell();
           if (!spec.copy) fill = Fill.Compiled;
@@ -363,12 +340,16 @@ class Copier {
         break;
       case Fill.Compiled:
         shape.compiled!.copy(src, dst, clone, this.owned);
+        if (shape.copied !== undefined) shape.copied(src, dst, clone);
         break;
       case Fill.Class: {
         const spec = shape.spec!;
         if (spec.copy) spec.copy(src, dst, clone, this.owned);
         else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
-        else copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
+        else {
+          copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
+          if (shape.copied !== undefined) shape.copied(src, dst, clone);
+        }
         break;
       }
     }

@@ -193,6 +193,13 @@ export interface ClassSpec<T extends object = any> {
    * `owned(value, field)` copies an object only that field refers to (see `owned`; `field` from ownedFieldOf, once).
    */
   readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown, owned: OwnedCopier) => void;
+  /**
+   * Without a `copy` hook: an in-memory copy has filled `into` from `obj`'s fields as usual (transient ones
+   * undefined, owned ones copied; objects it refers to may not be filled yet, as in `copy`); attach what is not
+   * state, shared with the original or made anew (a Vmm's host attachments). `clone` as in `copy`. Runs before the
+   * revives; save → restore ignores it.
+   */
+  readonly copied?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
 }
 
 /** An owned field as the copier meets it (ClassSpec.owned; a copy hook takes its own from ownedFieldOf, once). */

@@ -3,7 +3,7 @@
  * virtual time that moves only when nothing can step and someone is waiting (discrete-event simulation).
  * The same seed and inputs give the same choices; a recorded choice list replays a run exactly.
  */
-import { ownedFieldOf, persistable, type OwnedCopier } from '../persist/registry.js';
+import { persistable } from '../persist/registry.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
 import { fireTimer, holdFor, newHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
@@ -245,27 +245,6 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
     await this.drain();
   }
 
-  /**
-   * Fill `into` (an empty instance) as a copy of this scheduler: every field as it is, then each object part
-   * replaced by its clone and the host side cleared (revive rebuilds the ready ordinals). The test in
-   * test/sched/persist.test.ts checks that no mutable part is left shared, so a new object field cannot be missed.
-   */
-  copyInto(into: DeterministicScheduler, clone: (value: unknown) => unknown, owned: OwnedCopier): void {
-    Object.assign(into, this);
-    // Field by field, not a second Object.assign of a literal: no temporary object per copy. The choices, the
-    // ready list and the timers are the scheduler's alone (copied at once, no identity-table entry).
-    const to = into as unknown as Record<string, unknown>;
-    to.clock = clone(this.clock);
-    to.choices = owned(this.choices, OWNED.choices);
-    to.readyList = owned(this.readyList, OWNED.readyList);
-    to.timers = owned(this.timers, OWNED.timers);
-    to.policy = clone(this.policy);
-    to.prng = clone(this.prng);
-    to.onChoice = to.onStall = to.readyOrdinals = to.draining = undefined;
-    to.readyView = null;
-    to.running = to.kicked = false;
-  }
-
   /** After a restore: no drain runs yet; start one if this scheduler runs by itself and has work. */
   revive(): void {
     this.running = false;
@@ -383,11 +362,9 @@ persistable('DeterministicScheduler', DeterministicScheduler, {
   history: ['choices', 'steps', 'nextOrdinal', 'timerSeq'],
   // The ready set: its order (registration order) only numbers the choices, it never removes or adds one.
   unordered: ['readyList'],
-  // The scheduler's alone: copyInto copies them at once (OWNED), the state key numbers them without an identity entry.
-  owned: ['choices', 'readyList', 'timers'],
-  // A world copy (the checker's) in one pass: primitives as they are, the parts cloned, host side left behind.
-  copy: (sched, into, clone, owned) => sched.copyInto(into, clone, owned),
+  // The scheduler's alone: a world copy copies them at once, the state key numbers them without an identity entry.
+  owned: ['choices', 'readyList', 'timers', 'clock'],
+  // A world copy (the checker's) takes the fields by the class's compiled copier (host side left undefined);
+  // revive resets the drain flags and rebuilds the ready ordinals.
   revive: (sched) => sched.revive(),
 });
-
-const OWNED = { choices: ownedFieldOf('DeterministicScheduler', 'choices'), readyList: ownedFieldOf('DeterministicScheduler', 'readyList'), timers: ownedFieldOf('DeterministicScheduler', 'timers') };

@@ -238,6 +238,8 @@ interface ReqCallOp {
   readonly timeoutMs: number | undefined;
 }
 
+const NO_ORDER: number[] = [];
+
 /** The operation's step on its thread: allocate, fill, route and queue the packet, then wait (ReqCall). */
 const reqCallStart = defineCode('external.reqCallStart', (
   pool: ReqPool, call: ReqCallOp, fn: ReqFn, args: readonly unknown[], thread: ExternalThread, done: StatusReceiver,
@@ -248,9 +250,10 @@ const reqCallStart = defineCode('external.reqCallStart', (
   req.fnId = vm.functions.add(fn);
   req.args = args;
   const route = routeRequest(call.target, null, vm.cCpus);
-  const order = route.kind === 'all' ? route.order : [];
+  const order = route.kind === 'all' ? route.order : NO_ORDER;
   if (call.target === 'all-reverse' && vm.host.faults?.allReverseAscending) order.reverse(); // test-only mutant
-  new ReqCall(thread, pool, req, order, call.timeoutMs, done).queueNext();
+  // Frozen (never changes once routed): world copies share it.
+  new ReqCall(thread, pool, req, Object.freeze(order), call.timeoutMs, done).queueNext();
 });
 
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */

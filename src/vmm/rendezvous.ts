@@ -346,7 +346,7 @@ export class RendezvousFrame implements Frame {
 }
 
 persistable('RendezvousFrame', RendezvousFrame, {
-  owned: ['cell'],
+  owned: ['cell', 'next'],
   history: ['seq'],
   keyFields: { callbackId: (frame, id: number) => frame.emt.vm.functions.peek(id), next: (frame, next: Continuation) => keyContinuation(frame.emt.vm.functions, next) },
 });

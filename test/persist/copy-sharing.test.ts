@@ -36,13 +36,15 @@ describe('world copies share the parsed scenario', () => {
 
 /**
  * The engine's configuration records never change after they are made (VMR3Create's config, the halt options,
- * Halt.Method12 and the virtual-sync figures are replaced, never edited): they are frozen, so every world copy
+ * Halt.Method12 and the virtual-sync figures are replaced, never edited; a world's engine variant is set once
+ * World.build has created the VM): they are frozen, so every world copy
  * holds the same object, and a world that sets them (a halt-method switch re-reads Method12) replaces its own.
  */
 describe('world copies share the frozen engine records', () => {
   const records = (world: World): Record<string, unknown> => {
     const halt = world.core.halt as unknown as Record<string, unknown>;
-    return { 'vm.config': world.core.config, 'halt.options': halt.options, 'halt.method1': halt.method1, 'halt.virtualSync': halt.virtualSync, 'vmm.config': world.vmm.config };
+    const variant = world as unknown as { faults: object; machines: object };
+    return { 'vm.config': world.core.config, 'halt.options': halt.options, 'halt.method1': halt.method1, 'halt.virtualSync': halt.virtualSync, 'vmm.config': world.vmm.config, 'world.faults': variant.faults, 'world.machines': variant.machines };
   };
 
   it.each(SCENARIOS.map((s) => [JSON.stringify(s), s]))('%s', (_name, scenario) => {
