@@ -73,7 +73,7 @@ export interface ExploreOptions {
   provisoRebuilds?: boolean;
   /**
    * Breadth- and depth-first: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
-   * 128 MiB); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
+   * 512 MiB); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
    */
   keptWorldBytes?: number;
   /**
