@@ -5,8 +5,8 @@
  * (breadth-first, reductions on: the defaults; and off: no partial-order, no symmetry reduction), N = 2…6. The
  * model's atomicity is finer than our steps, so state counts differ: verdicts and time to verdict compare. Spin's
  * time is the wall time of `./pan` (start-up included; generating and compiling the verifier is shown apart),
- * ours that of explore() in this process after one untimed warm-up run, with V8's allocation-site pretenuring
- * off as `vmm-actors check` runs. Without `spin` or `gcc` on the PATH the Spin columns say so and ours still run.
+ * ours the wall time of explore() after one untimed warm-up run, on its search thread as `vmm-actors check` runs it
+ * (ExploreOptions.thread: its start and messages counted) and with V8's allocation-site pretenuring off. Without `spin` or `gcc` on the PATH the Spin columns say so and ours still run.
  *
  * Run: `npm run bench:spin` (also part of `npm run bench`), `node dist/bench/check-spin.js [--cpus 2,3,4]
  * [--time-limit s] [--repeat k]` (each cell the fastest of k alternating runs), or `npx tsx bench/check-spin.ts`.
@@ -79,7 +79,7 @@ export async function main(options: { cpus?: readonly number[]; timeLimitS?: num
   const spin = has('spin') && has('gcc') && model !== undefined;
   if (print && !spin) console.log(`spin or gcc is not installed (or ${MODEL[0]} is missing): Spin's columns are skipped (Debian: apt-get install -y spin gcc)`);
   disablePretenuring();
-  await measure('warm-up', race(3), { timeLimitMs }, 'on'); // untimed: the first run compiles the engine's hot paths
+  await measure('warm-up', race(3), { timeLimitMs, thread: true }, 'on'); // untimed: the first run compiles the engine's hot paths
   const rows: SpinBenchRow[] = [];
   const faster = <T extends { seconds: number }>(a: T | null, b: T): T => (a && a.seconds <= b.seconds ? a : b);
   for (const cpus of cpusList) {
@@ -89,8 +89,8 @@ export async function main(options: { cpus?: readonly number[]; timeLimitS?: num
     let off: CheckBenchRow | null = null;
     for (let i = 0; i < repeat; i++) {
       if (spin) best = faster(best, runSpin(model!, cpus));
-      on = faster(on, await measure('race', race(cpus), { timeLimitMs }, 'on'));
-      off = faster(off, await measure('race', race(cpus), { por: false, symmetry: false, timeLimitMs }, 'off'));
+      on = faster(on, await measure('race', race(cpus), { timeLimitMs, thread: true }, 'on'));
+      off = faster(off, await measure('race', race(cpus), { por: false, symmetry: false, timeLimitMs, thread: true }, 'off'));
     }
     rows.push({ cpus, spin: best, on: on!, off: off! });
   }

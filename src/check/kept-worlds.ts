@@ -17,8 +17,14 @@ import { choiceSignature } from './parked.js';
 import type { World } from './world.js';
 import { WorldSnapshots } from './world-snapshot.js';
 
-/** Live worlds kept by default: 128 MiB (about 4,500 worlds of the 4-vCPU race); snapshots beyond. */
-export const KEPT_WORLD_BYTES = 128 << 20;
+/**
+ * Live worlds kept by default: 512 MiB (about 18,000 worlds of the 4-vCPU race); snapshots beyond (packing and
+ * unpacking a world costs ~4 copies of it, and beyond the budget no spares are kept). Race on 7 vCPUs, reductions
+ * off (85,477 states; its kept worlds peak at ~430 MB), on the search thread: 128 MiB 44 s (25,350 snapshots,
+ * 149,176 copies), 256 MiB 17.8 s, 512 MiB 12.9 s (none, 101,854 copies); on the main thread 34.2 → 13.9 CPU s.
+ * N ≤ 6 and Save ∥ Suspend ∥ PowerOff never reach 128 MiB.
+ */
+export const KEPT_WORLD_BYTES = 512 << 20;
 /**
  * Re-estimate a live world's size at live worlds kept number 0, 1, 4, 16, 64 … (powers of 4: every power of 2
  * made the estimates 4 % of the race on 5 vCPUs with reductions), then every this many (worlds grow as runs go on;

@@ -114,11 +114,16 @@ export class WorkerPool {
 const WORKER_YOUNG_GENERATION_MB = 256;
 
 function spawn(): Worker {
+  return startWorker('explore-worker', EXPLORE_WORKER, WORKER_YOUNG_GENERATION_MB);
+}
+
+/** A worker thread on `entry` (a module next to this file, no extension) with a young generation of `youngMb` (search-thread.ts too). */
+export function startWorker(entry: string, workerData: string, youngMb: number): Worker {
   const here = import.meta.url;
-  const options = { workerData: EXPLORE_WORKER, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } };
-  if (!here.endsWith('.ts')) return new Worker(new URL('./explore-worker.js', here), options);
-  const entry = new URL('./explore-worker.ts', here).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  const options = { workerData, resourceLimits: { maxYoungGenerationSizeMb: youngMb } };
+  if (!here.endsWith('.ts')) return new Worker(new URL(`./${entry}.js`, here), options);
+  const entryUrl = new URL(`./${entry}.ts`, here).href;
+  const bootstrap = `import(${JSON.stringify(tsxApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entryUrl)}); });`;
   // No inherited flags: a tsx CLI parent's loader flags would register tsx twice.
   return new Worker(bootstrap, { ...options, eval: true, execArgv: [] });
 }

@@ -53,6 +53,9 @@ export function libraryReplayCall(file: string, user: UserCheck): string {
   return `replayTrace(readFileSync(${JSON.stringify(file)}, 'utf8'), { ${option}: [/* your ${user.kind} '${user.name}' */] })  // import { replayTrace } from 'vmm-actors/check'`;
 }
 
+/** The CLI command that replays a trace file (violations of built-in properties). */
+export const cliReplayCommand = (file: string): string => `npx vmm-actors replay ${file}`;
+
 /** Re-run a violating prefix with recording on and package it. */
 export function counterexampleTrace(
   scenario: ScenarioSpec,
@@ -89,7 +92,7 @@ export function counterexampleTrace(
     ...(options.lassoAt !== undefined ? { lassoAt: options.lassoAt } : {}),
     trace,
     text: formatTrace(trace),
-    replayCommand: (file: string) => (user ? libraryReplayCall(file, user) : `npx vmm-actors replay ${file}`),
+    replayCommand: (file: string) => (user ? libraryReplayCall(file, user) : cliReplayCommand(file)),
   };
 }
 

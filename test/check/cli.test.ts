@@ -2,13 +2,14 @@
  * `vmm-actors check` and `vmm-actors replay`: parse, call the checker, print, exit code. Goal: a clean scenario
  * prints the summary and exits 0; the as-written live-save scenario exits 1, writes the trace where --trace-out
  * says and prints the replay command; `replay` prints the same violation text; bad scenario files get a message
- * naming the field. Method: run the commands in-process through commander and capture what they print.
+ * naming the field; the search runs on its own thread unless --no-thread, with the same result. Method: run the commands in-process through commander and capture what they print.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Explorer } from '../../src/check/explorer.js';
 import { registerCheck } from '../../src/cli/commands/check-command.js';
 import { registerReplay } from '../../src/cli/commands/replay-command.js';
 
@@ -47,6 +48,21 @@ describe('vmm-actors check / replay', () => {
     expect(out).toMatch(/^scenario\s+A: powerOn → suspend ∥ B: powerOff\s+\(2 vCPUs, intended\)$/m);
     expect(out).toMatch(/^verdict\s+ok: [\d,]+ states, every interleaving explored$/m);
     expect(out).toMatch(/^coverage\s+VMSTATE edges \d+\/67/m);
+  });
+
+  it('searches on a thread of its own (ExploreOptions.thread), or with --no-thread here: the same result', async () => {
+    const race = file('thread.json', { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] });
+    const run = vi.spyOn(Explorer.prototype, 'run');
+    const essence = (out: string) => {
+      const { seconds: _s, statesPerSecond: _r, ...rest } = JSON.parse(out) as Record<string, unknown>;
+      return rest;
+    };
+    const there = await cli('check', race, '--quiet', '--json', '--no-por');
+    expect(run).not.toHaveBeenCalled();
+    const here = await cli('check', race, '--quiet', '--json', '--no-por', '--no-thread');
+    expect(run).toHaveBeenCalledTimes(1);
+    run.mockRestore();
+    expect(essence(there.out)).toEqual(essence(here.out));
   });
 
   it('--proviso-rebuilds (depth-first): the same states, fewer copies, some replay; without it nothing is replayed', async () => {

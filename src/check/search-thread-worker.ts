@@ -1,0 +1,58 @@
+/**
+ * The search thread's side (search-thread.ts): one request → explore() here, on this thread's large young
+ * generation, with progress sent back as it comes and the result (plain data) or the error at the end.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isVBoxError } from '../status.js';
+import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
+import type { ScenarioSpec } from './scenario.js';
+import type { Counterexample } from './trace.js';
+
+/** An exploration to run: `options` without functions (a mutant by its name), `progress`: send progress lines. */
+export interface SearchRequest {
+  scenario: ScenarioSpec;
+  options: Omit<ExploreOptions, 'onProgress' | 'engine' | 'thread' | 'invariants' | 'properties'>;
+  progress: boolean;
+}
+
+/** `seconds`: this thread's wall time in explore(). `rc`: a VBoxError's status, else null. */
+export type SearchAnswer =
+  | { kind: 'progress'; progress: Progress }
+  | { kind: 'result'; result: ExploreResult; seconds: number }
+  | { kind: 'error'; rc: number | null; message: string; stack: string | undefined };
+
+/** The workerData of a search thread (a module the main thread imports too for its types serves only there). */
+export const SEARCH_THREAD = 'vmm-actors search thread';
+
+async function run(request: SearchRequest): Promise<SearchAnswer> {
+  const { explore } = await import('./explore.js');
+  const options: ExploreOptions = { ...request.options };
+  if (request.options.mutant !== undefined) {
+    const { MUTANTS } = await import('./mutants.js');
+    const engine = MUTANTS.find((m) => m.name === request.options.mutant)?.engine;
+    if (engine) options.engine = engine;
+  }
+  if (request.progress) options.onProgress = (progress) => parentPort!.postMessage({ kind: 'progress', progress } satisfies SearchAnswer);
+  const started = performance.now();
+  try {
+    const result = await explore(request.scenario, options);
+    // A counterexample's replayCommand is a function: the caller's side makes it again (no user checks came here).
+    const violations = result.violations.map(({ replayCommand: _, ...v }) => v as Counterexample);
+    return { kind: 'result', result: { ...result, violations }, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    const e = error instanceof Error ? error : new Error(String(error));
+    return { kind: 'error', rc: isVBoxError(e) ? e.rc : null, message: e.message, stack: e.stack };
+  }
+}
+
+if (parentPort && workerData === SEARCH_THREAD) {
+  const port = parentPort;
+  const send = (answer: SearchAnswer): void => {
+    try {
+      port.postMessage(answer);
+    } catch (error) {
+      port.postMessage({ kind: 'error', rc: null, message: `explore: the search thread's answer cannot be sent: ${String(error)}`, stack: undefined } satisfies SearchAnswer);
+    }
+  };
+  port.on('message', (request: SearchRequest) => void run(request).then(send));
+}

@@ -1,0 +1,90 @@
+/**
+ * One exploration on a worker thread of its own (ExploreOptions.thread), for the young generation: a search keeps
+ * the world of each frontier state until it is expanded, about a level later. On the main thread's young
+ * generation (V8's default, which a running process cannot resize) most of them survive two scavenges, are copied
+ * twice and promoted, and die in the old generation; on a thread with SEARCH_YOUNG_GENERATION_MB most die young.
+ * The search is the same code on the same options, so states, verdicts and counterexamples are equal by
+ * construction (test/check/search-thread.test.ts). A thread dies with its process (a killed CLI leaves no orphan,
+ * unlike a child process). Only options that can cross go: no user invariants or properties (functions), a broken
+ * engine only as a mutant of src/check/mutants.ts by name; otherwise explore() searches on the calling thread.
+ * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again).
+ */
+import type { Worker } from 'node:worker_threads';
+import { VBoxError } from '../status.js';
+import type { ExploreOptions, ExploreResult } from './explore.js';
+import { startWorker } from './parallel-pool.js';
+import type { ScenarioSpec } from './scenario.js';
+import { cliReplayCommand } from './trace.js';
+import { SEARCH_THREAD, type SearchAnswer, type SearchRequest } from './search-thread-worker.js';
+
+/**
+ * The search thread's young generation, MB (V8 grows it up to this as survivors need). Race on 6 vCPUs, reductions
+ * off, process CPU s of warm runs (load 5–8): main thread 3.4–3.7, 256 MB 2.6–2.8, 512 MB 2.2–2.4, 1,024 MB as 512.
+ */
+export const SEARCH_YOUNG_GENERATION_MB = 512;
+
+/** Threads left by finished explorations. */
+const idle: Worker[] = [];
+
+/** Why `options` cannot go to a search thread (functions), or null. */
+export async function staysHere(options: ExploreOptions): Promise<string | null> {
+  if (options.invariants?.length) return 'user invariants';
+  if (options.properties?.length) return 'extra properties';
+  if ((options.workers ?? 1) !== 1) return 'workers';
+  if (options.engine) {
+    const { MUTANTS } = await import('./mutants.js');
+    if (MUTANTS.find((m) => m.name === options.mutant)?.engine !== options.engine) return 'a broken engine that is no named mutant';
+  }
+  return null;
+}
+
+/** explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). */
+export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions): Promise<ExploreResult> {
+  const { onProgress, engine: _engine, thread: _thread, invariants: _i, properties: _p, ...data } = options;
+  const request: SearchRequest = { scenario, options: data, progress: onProgress !== undefined };
+  const started = performance.now();
+  const worker = idle.pop() ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
+  worker.ref();
+  return new Promise<ExploreResult>((resolve, reject) => {
+    const done = (healthy: boolean): void => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      if (healthy) {
+        worker.unref();
+        idle.push(worker);
+      } else void worker.terminate();
+    };
+    const onMessage = (answer: SearchAnswer): void => {
+      if (answer.kind === 'progress') return onProgress?.(answer.progress);
+      done(true);
+      if (answer.kind === 'error') return reject(revived(answer));
+      resolve(withStart(answer.result, (performance.now() - started) / 1000 - answer.seconds, answer.seconds));
+    };
+    const onError = (error: Error): void => {
+      done(false);
+      reject(error);
+    };
+    const onExit = (code: number): void => {
+      done(false);
+      reject(new Error(`explore: the search thread exited (code ${code})`));
+    };
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+    worker.postMessage(request);
+  });
+}
+
+/** The result with the thread's start and messages counted in its time (wall time to the caller), and its counterexamples' replay command. */
+function withStart(result: ExploreResult, extraS: number, ownS: number): ExploreResult {
+  const extra = Math.max(0, extraS);
+  const statesPerSecond = ownS > 0 ? (result.statesPerSecond * ownS) / (ownS + extra) : result.statesPerSecond;
+  const violations = result.violations.map((v) => ({ ...v, replayCommand: cliReplayCommand }));
+  return { ...result, violations, seconds: result.seconds + extra, statesPerSecond };
+}
+
+/** The thread's error as thrown here: a VBoxError keeps its status (the CLI tells refused input by it). */
+function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
+  if (answer.rc !== null) return new VBoxError(answer.rc, answer.message);
+  const error = new Error(answer.message);
+  error.stack = answer.stack;
+  return error;
+}
+
