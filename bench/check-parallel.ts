@@ -1,9 +1,10 @@
 /**
  * Multi-core exploration: the issue's race (A: powerOn then suspend; B: powerOff), N = 2…6 vCPUs, breadth-first
  * with partial-order and symmetry reduction off (liveness on, the default), on 1 worker (the single-threaded
- * search) and on `--workers` expanding threads (default 2 worker threads). Per run: verdict, states, transitions, rebuilds, wall and CPU
- * seconds (CPU of every thread of the process), states per wall second, and the speed-up over one worker in
- * states per second (runs cut short by the time limit are "bounded" and compare by rate). The workers are
+ * search, on the calling thread and on a search thread of its own: ExploreOptions.thread) and on `--workers`
+ * expanding threads (default 2 worker threads). Per run: verdict, states, transitions, rebuilds, wall and CPU
+ * seconds (CPU of every thread of the process), states per wall second, and the speed-up over the faster of the
+ * two one-thread rows in states per second (runs cut short by the time limit are "bounded" and compare by rate). The workers are
  * started once before the table (their start-up, printed first, is paid once per process: finished runs leave
  * them idle for the next). Counts must match between the rows of one N; the bench says so when they do not.
  * Below the table, where the workers' time went per transition (µs, summed over workers): unpacking worlds,
@@ -13,7 +14,7 @@
  * `--workers` worker threads expand, the main thread only merges.
  *
  * Run: `npm run bench`, `node dist/bench/check-parallel.js [--quick] [--cpus 4,5,6] [--workers n] [--time-limit s] [--repeat k] [--breakdown]`
- * (the two settings alternate k times and each row shows its fastest run), or
+ * (the three settings alternate k times and each row shows its fastest run), or
  * `npx tsx bench/check-parallel.ts` (workers then load the TypeScript sources through tsx).
  */
 import { loadavg } from 'node:os';
@@ -27,6 +28,8 @@ import type { Scenario } from '../src/check/scenario.js';
 
 export interface ParallelBenchRow extends Pick<CheckBenchRow, 'cpus' | 'verdict' | 'states' | 'transitions' | 'rebuilds' | 'seconds' | 'cpuSeconds'> {
   workers: number;
+  /** One thread: the search on a worker thread of its own (ExploreOptions.thread), not on the calling one. */
+  thread: boolean;
   load: number;
   statesPerSecond: number;
   speedUp: number;
@@ -63,9 +66,9 @@ export async function breakdown(cpus: number, workers: number): Promise<Parallel
   return { ...times, transitions: x.transitions, seconds: (performance.now() - t0) / 1000, mainBusy, processCpuUs: cpu.user + cpu.system };
 }
 
-async function run(cpus: number, workers: number, timeLimitMs: number): Promise<Measured> {
+async function run(cpus: number, workers: number, timeLimitMs: number, thread = false): Promise<Measured> {
   const before = process.cpuUsage();
-  const result = await explore(race(cpus), { por: false, symmetry: false, workers, timeLimitMs });
+  const result = await explore(race(cpus), { por: false, symmetry: false, workers, timeLimitMs, thread });
   const cpu = process.cpuUsage(before);
   return { result, cpuSeconds: (cpu.user + cpu.system) / 1e6, load: loadavg()[0]! };
 }
@@ -83,29 +86,40 @@ export async function main(options: ParallelBenchOptions = {}): Promise<Parallel
   // Warm-up: starting the workers, and enough work that their code is compiled before any row is timed.
   const warm = await run(3, workers, timeLimitMs);
   await run(3, 1, timeLimitMs);
+  await run(3, 1, timeLimitMs, true);
   if (print) console.log(`${workers} workers started and warmed up on the 3-vCPU race in ${warm.result.seconds.toFixed(2)} s (paid once per process)`);
   const rows: ParallelBenchRow[] = [];
   const rate = (m: Measured) => m.result.states / m.result.seconds;
   for (const cpus of cpusList) {
-    // Alternate the two settings, so a burst of other load on the machine hits both alike.
-    const best: (Measured | null)[] = [null, null];
+    // Alternate the settings, so a burst of other load on the machine hits all alike. One thread runs on the calling
+    // thread and on a search thread of its own (its large young generation makes it the faster one-thread search).
+    const settings = [
+      { workers: 1, thread: false },
+      { workers: 1, thread: true },
+      { workers, thread: false },
+    ] as const;
+    const best: (Measured | null)[] = settings.map(() => null);
     for (let i = 0; i < repeat; i++) {
-      for (const [slot, count] of [[0, 1], [1, workers]] as const) {
-        const again = await run(cpus, count, timeLimitMs);
+      for (const [slot, s] of settings.entries()) {
+        const again = await run(cpus, s.workers, timeLimitMs, s.thread);
         if (!best[slot] || rate(again) > rate(best[slot]!)) best[slot] = again;
       }
     }
-    const [one, many] = best as [Measured, Measured];
-    for (const [count, m] of [[1, one], [workers, many]] as const) {
+    const [one, oneThread, many] = best as [Measured, Measured, Measured];
+    const fastestOne = Math.max(rate(one), rate(oneThread));
+    for (const [slot, s] of settings.entries()) {
+      const m = best[slot]!;
       const r = m.result;
       rows.push({
-        cpus, workers: count, verdict: r.status === 'bounded' ? `bounded (${r.bound})` : r.status, states: r.states, transitions: r.transitions,
-        rebuilds: r.rebuilds, seconds: r.seconds, cpuSeconds: m.cpuSeconds, load: m.load, statesPerSecond: rate(m), speedUp: rate(m) / rate(one),
+        cpus, workers: s.workers, thread: s.thread, verdict: r.status === 'bounded' ? `bounded (${r.bound})` : r.status, states: r.states,
+        transitions: r.transitions, rebuilds: r.rebuilds, seconds: r.seconds, cpuSeconds: m.cpuSeconds, load: m.load, statesPerSecond: rate(m),
+        speedUp: rate(m) / fastestOne,
       });
     }
-    const [a, b] = [one.result, many.result];
-    if (print && a.status === 'ok' && b.status === 'ok' && (a.states !== b.states || a.transitions !== b.transitions)) {
-      console.log(`N = ${cpus}: ${workers} workers found ${b.states} states / ${b.transitions} transitions, 1 worker ${a.states} / ${a.transitions}`);
+    for (const c of [oneThread.result, many.result]) {
+      if (print && one.result.status === 'ok' && c.status === 'ok' && (one.result.states !== c.states || one.result.transitions !== c.transitions)) {
+        console.log(`N = ${cpus}: a row found ${c.states} states / ${c.transitions} transitions, 1 worker ${one.result.states} / ${one.result.transitions}`);
+      }
     }
   }
   if (print) printRows(rows);
@@ -131,7 +145,7 @@ function printRows(rows: readonly ParallelBenchRow[]): void {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   const header = ['N', 'workers', 'verdict', 'states', 'transitions', 'rebuilds', 'wall s', 'CPU s', 'states/s', 'speed-up', 'load'];
   const lines = rows.map((r) => [
-    String(r.cpus), String(r.workers), r.verdict, n(r.states), n(r.transitions), n(r.rebuilds), r.seconds.toFixed(2), r.cpuSeconds.toFixed(2),
+    String(r.cpus), r.thread ? `${r.workers} (thread)` : String(r.workers), r.verdict, n(r.states), n(r.transitions), n(r.rebuilds), r.seconds.toFixed(2), r.cpuSeconds.toFixed(2),
     n(r.statesPerSecond), `${r.speedUp.toFixed(2)}x`, r.load.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
