@@ -28,8 +28,19 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * VM (no `options`); save.flow.edge/progress/resume, save.vmNowNs and save.ssmLiveSaveEdge are gone (the flow is
  * its waits' StatusReceiver); an SSM unit's `_callbacks` may name the shared constant `ssm.callbacks.<kind>`; the
  * pgm unit's owner is one record and a handle's build table is `_buildInfo`.
+ * 8 — an EventSem's waiter is a SemWaiter record and its timeout timer is addressed to the waiter (EventSem.seq and
+ * EventSem.timerFired are gone); a live save keeps no `clock` (SaveStart.nowNs and LiveSaveInfo.nowNs are gone: GIP
+ * time is its VM's); a request call's `order` is frozen. Unchanged in form: an SSM unit's `_callbacks` (private
+ * now, same field), the status/progress receivers (a function or a record, as before), the scheduler's fields (its
+ * copy hook is in-memory copying only).
  */
-export const SNAPSHOT_VERSION = 7;
+export const SNAPSHOT_VERSION = 8;
+/**
+ * The persisted form SNAPSHOT_VERSION names, hashed: registered classes with their transient fields and hooks, and
+ * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
+ * (with its line above) and put the new hash here.
+ */
+export const SNAPSHOT_FINGERPRINT = 'a175d61465834498';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

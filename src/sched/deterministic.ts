@@ -17,7 +17,6 @@ export type ChoicePolicy =
 
 export interface DeterministicOptions {
   policy?: ChoicePolicy;
-  clock?: VirtualClock;
   /** Run by itself after `ready()` (the runtime); off for the checker, which steps explicitly. */
   autoRun?: boolean;
   /** Keep the choice list (off for long soak runs). */
@@ -69,7 +68,9 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
   steps = 0;
 
   constructor(options: DeterministicOptions = {}) {
-    this.clock = options.clock ?? new VirtualClock();
+    // Its own, never one given: the clock is state only this scheduler holds (ClassSpec.owned, so a world copy
+    // copies it at once, with no identity entry).
+    this.clock = new VirtualClock();
     this.policy = frozenPolicy(options.policy ?? { kind: 'first' });
     this.prng = this.policy.kind === 'seeded' ? new Prng(this.policy.seed) : undefined;
     this.autoRun = options.autoRun ?? true;

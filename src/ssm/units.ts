@@ -76,8 +76,9 @@ export class SsmUnit {
   /**
    * The callbacks as the drivers call them (SSMUNIT::u): a shared table (sharedCallbacks) or the unit's own.
    * Read through `callbacks`; setCallback gives the unit its own table first, so it never changes another VM's.
+   * Private (no write past setCallback), under this name all the same: it is the snapshot's field name.
    */
-  _callbacks: SsmUnitCallbacks;
+  private _callbacks: SsmUnitCallbacks;
   /** What the callbacks work on (SsmUnitOptions.owner). */
   readonly owner: unknown;
   /** fCalled: a prep/exec callback ran in the current operation (the done run uses it). */

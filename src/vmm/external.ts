@@ -238,7 +238,8 @@ interface ReqCallOp {
   readonly timeoutMs: number | undefined;
 }
 
-const NO_ORDER: number[] = [];
+/** The order of a route that is not 'all': none, frozen as every packet's order is (world copies share it). */
+const NO_ORDER: readonly number[] = Object.freeze([]);
 
 /** The operation's step on its thread: allocate, fill, route and queue the packet, then wait (ReqCall). */
 const reqCallStart = defineCode('external.reqCallStart', (
@@ -250,10 +251,13 @@ const reqCallStart = defineCode('external.reqCallStart', (
   req.fnId = vm.functions.add(fn);
   req.args = args;
   const route = routeRequest(call.target, null, vm.cCpus);
-  const order = route.kind === 'all' ? route.order : NO_ORDER;
-  if (call.target === 'all-reverse' && vm.host.faults?.allReverseAscending) order.reverse(); // test-only mutant
-  // Frozen (never changes once routed): world copies share it.
-  new ReqCall(thread, pool, req, Object.freeze(order), call.timeoutMs, done).queueNext();
+  let order = NO_ORDER;
+  if (route.kind === 'all') {
+    if (call.target === 'all-reverse' && vm.host.faults?.allReverseAscending) route.order.reverse(); // test-only mutant
+    // Frozen (never changes once routed): world copies share it.
+    order = Object.freeze(route.order);
+  }
+  new ReqCall(thread, pool, req, order, call.timeoutMs, done).queueNext();
 });
 
 /** Turn a status into the API's answer: failures reject with VBoxError, with the VM's error text if it set one. */

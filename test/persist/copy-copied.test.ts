@@ -1,8 +1,9 @@
 /**
  * ClassSpec.copied: an in-memory copy fills an instance from its fields as usual, then `copied` attaches what is
  * not state (a Vmm's host attachments). Goal: it runs once per copied instance, sees the fields already copied
- * (transient ones undefined, the others copies — objects may not be filled yet, as in a `copy` hook), before the revives, whether the instance is met through the identity
- * table, in an owned field, or with fields other than its class's usual ones; and a `copy` hook takes precedence.
+ * (transient ones undefined, the others copies — objects may not be filled yet, as in a `copy` hook), before the
+ * revives, whether the instance is met through the identity table, in an owned field, or with fields other than its
+ * class's usual ones; and a `copy` hook takes precedence.
  */
 import { describe, expect, it } from 'vitest';
 import { copyGraph } from '../../src/persist/graph.js';
@@ -20,7 +21,8 @@ persistable('test.copied.Host', Host, {
   transient: ['attached'],
   owned: ['part'],
   copied: (from, into, clone) => {
-    calls.push(`copied ${into.name} attached=${String(into.attached)} part-copied=${into.part !== undefined && into.part !== from.part} revived=${into.revived}`);
+    const partCopied = into.part !== undefined && into.part !== from.part;
+    calls.push(`copied ${into.name} attached=${String(into.attached)} part-copied=${partCopied} revived=${into.revived}`);
     expect(clone(from.part)).not.toBe(from.part);
     into.attached = { by: from.name };
   },

@@ -114,4 +114,14 @@ describe('DeterministicScheduler', () => {
     await sched.advance(2_500);
     expect(sched.clock.nowNs()).toBe(2_500);
   });
+
+  it('keeps its clock its own (a world copy copies it as owned): a clock given in the options is not taken', () => {
+    const given = new VirtualClock();
+    // @ts-expect-error no `clock` option: the scheduler makes its clock, nothing else may hold it
+    const [a, b] = [new DeterministicScheduler({ clock: given }), new DeterministicScheduler({ clock: given })];
+    expect(a.clock).not.toBe(given);
+    expect(a.clock).not.toBe(b.clock);
+    a.clock.advanceTo(1_000);
+    expect([a.clock.nowNs(), b.clock.nowNs(), given.nowNs()]).toEqual([1_000, 0, 0]);
+  });
 });
