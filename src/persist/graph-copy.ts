@@ -9,7 +9,7 @@
  * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's
  * parts revive before it, as readGraph does). An object in an owned field (ClassSpec.owned: one referrer) is
  * made and filled at once, inside its owner's fill, and never enters the identity table (most of a world's
- * objects: about 108 of 166 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
+ * objects: about 105 of 161 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
  * an unregistered class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
@@ -71,8 +71,8 @@ const TABLE_LIMIT = 1024;
 
 class Copier {
   /**
-   * The identity table: a Map per copy, for the objects an owned field does not hold (58 entries of the race's
-   * mid-run world on 4 vCPUs, of 166 objects: keep it at most 64, past which the Map grows to 128, ~3.5 KB and a
+   * The identity table: a Map, for the objects an owned field does not hold (56 entries of the race's mid-run
+   * world on 4 vCPUs, of 161 objects: keep it at most 64, past which the Map grows to 128, ~3.5 KB and a
    * rehash per copy). Its set and get were about a quarter of a copy before owned fields (stop 15: 29-34 /
    * 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 / 31,
    * bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
@@ -86,7 +86,8 @@ class Copier {
    * world): met again, the same objects update their entries in place, where a fresh Map grew 4 → 64 (~3.4 KB and
    * four rehashes per copy). An entry counts only when its slot holds its object this copy (slots are emptied
    * after each). Another root (or a table grown past TABLE_LIMIT, a world stepped and copied again) starts a
-   * fresh Map, so a table holds the objects of one world, the last copied.
+   * fresh Map, so a table holds the objects of one world, the last copied (stop 14's kept table held many, and
+   * slowed the checker). Chain copies (each copy's root new) still grow a fresh Map.
    */
   private table = new Map<object, number>();
   private tableRoot: unknown = undefined;
