@@ -9,7 +9,7 @@
  * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's
  * parts revive before it, as readGraph does). An object in an owned field (ClassSpec.owned: one referrer) is
  * made and filled at once, inside its owner's fill, and never enters the identity table (most of a world's
- * objects: about 108 of 166 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
+ * objects: about 105 of 161 in the race's mid-run world on 4 vCPUs). Refusals are writeGraph's: a closure, a symbol,
  * an unregistered class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
@@ -45,7 +45,7 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
   refreshShapes();
   const copier = spareCopier ?? new Copier();
   spareCopier = null; // this copy's (a copy made from a hook while it runs makes its own)
-  copier.start(options.userName, options.verifyOwnership === true);
+  copier.start(root, options.userName, options.verifyOwnership === true);
   try {
     const copy = copier.clone(root) as T;
     copier.finish();
@@ -65,11 +65,14 @@ export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
  */
 let spareCopier: Copier | null = null;
 
+/** Past this many entries a kept identity table is dropped at the next copy (stale entries of a changing world). */
+const TABLE_LIMIT = 1024;
+
 
 class Copier {
   /**
-   * The identity table: a Map per copy, for the objects an owned field does not hold (58 entries of the race's
-   * mid-run world on 4 vCPUs, of 166 objects: keep it at most 64, past which the Map grows to 128, ~3.5 KB and a
+   * The identity table: a Map, for the objects an owned field does not hold (56 entries of the race's mid-run
+   * world on 4 vCPUs, of 161 objects: keep it at most 64, past which the Map grows to 128, ~3.5 KB and a
    * rehash per copy). Its set and get were about a quarter of a copy before owned fields (stop 15: 29-34 /
    * 34-40 / 44-46 µs drop / keep / chain; with owned fields and a reused copier 22-24 / 28-30 / 31,
    * bench/copy-world.ts; the race on 6 vCPUs with reductions off 6.0-6.1 → 5.4-5.6 CPU s, check-copies.ts).
@@ -78,9 +81,17 @@ class Copier {
    * megamorphic field probe: drop +20 %, chain +10 %); one table kept from copy to copy, indexes checked against
    * the todo list (drop and keep −10 to −15 %, chain even, the checker 3-5 % slower); a Map presized by
    * `new Map(entries)` (slower than growing); no entry for arrays (chain −3 %, and unsound: an array may be shared).
+   * Stop 16: the table maps an object to its todo slot (the copy beside it), and is kept for the next copy of the
+   * same root (the checker copies a world once per further choice; bench/copy-world.ts drop and keep copy one
+   * world): met again, the same objects update their entries in place, where a fresh Map grew 4 → 64 (~3.4 KB and
+   * four rehashes per copy). An entry counts only when its slot holds its object this copy (slots are emptied
+   * after each). Another root (or a table grown past TABLE_LIMIT, a world stepped and copied again) starts a
+   * fresh Map, so a table holds the objects of one world, the last copied (stop 14's kept table held many, and
+   * slowed the checker). Chain copies (each copy's root new) still grow a fresh Map.
    */
-  private copies = new Map<object, object>();
-  /** Shells to fill, four slots each: source, shell, Fill, shape. */
+  private table = new Map<object, number>();
+  private tableRoot: unknown = undefined;
+  /** Shells to fill, four slots each: source, shell, Fill (None: the copy is whole, e.g. bound code), shape. */
   private readonly todo: unknown[] = [];
   private todoLength = 0;
   private readonly restores: [obj: object, cls: RegisteredClass, data: unknown][] = [];
@@ -94,7 +105,11 @@ class Copier {
   private claimed: Map<object, string> | null = null;
   private userName: ((fn: Function) => string | undefined) | undefined = undefined;
 
-  start(userName: ((fn: Function) => string | undefined) | undefined, verify: boolean): void {
+  start(root: unknown, userName: ((fn: Function) => string | undefined) | undefined, verify: boolean): void {
+    if (root !== this.tableRoot || this.table.size > TABLE_LIMIT) {
+      this.table = new Map();
+      this.tableRoot = root;
+    }
     this.userName = userName;
     this.claimed = verifying || verify ? new Map() : null;
   }
@@ -106,7 +121,6 @@ class Copier {
     this.todoLength = 0;
     this.restores.length = 0;
     this.revives.length = 0;
-    this.copies = new Map();
     this.into = null;
     this.claimed = null;
     this.userName = undefined;
@@ -115,15 +129,35 @@ class Copier {
   readonly clone = (v: unknown): unknown => {
     switch (typeof v) {
       case 'object':
-        return v === null ? v : (this.copies.get(v) ?? this.meet(v));
+        return v === null ? v : (this.copyOf(v) ?? this.meet(v));
       case 'function':
-        return this.copies.get(v) ?? this.fn(v);
+        return this.copyOf(v) ?? this.fn(v);
       case 'symbol':
         throw symbolRefusal(v);
       default:
         return v;
     }
   };
+
+  /** The copy of an object or function this copy has met already (its table entry, valid when its slot holds it). */
+  private copyOf(v: object): unknown {
+    const at = this.table.get(v);
+    if (at === undefined || at >= this.todoLength) return undefined;
+    const todo = this.todo;
+    return todo[at] === v ? todo[at + 1] : undefined;
+  }
+
+  /** A table entry and todo slot for `src`, copied as `dst` (filled later unless `fill` is None). */
+  private enter(src: object, dst: object, fill: Fill, how: unknown): void {
+    const todo = this.todo;
+    const n = this.todoLength;
+    this.table.set(src, n);
+    todo[n] = src;
+    todo[n + 1] = dst;
+    todo[n + 2] = fill;
+    todo[n + 3] = how;
+    this.todoLength = n + 4;
+  }
 
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
@@ -137,7 +171,7 @@ class Copier {
         shape.compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
         if (shape.copied !== undefined) shape.copied(todo[i] as object, todo[i + 1] as object, clone);
       } else if (fill === Fill.PlainShell) (todo[i + 3] as PlainShell).fill(todo[i] as object, todo[i + 1] as object, clone);
-      else this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
+      else if (fill !== Fill.None) this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
     }
     for (const [obj, cls, data] of this.restores) cls.spec.restore!(obj, data);
     const revives = this.revives;
@@ -151,7 +185,7 @@ class Copier {
     } else if (stamp.args && !isSharedFunction(fn)) {
       const args: unknown[] = [];
       const copy = bindCodeTo(codeStampFn(fn), args);
-      this.copies.set(fn, copy);
+      this.enter(fn, copy, Fill.None, undefined);
       for (const a of stamp.args) args.push(this.clone(a));
       return copy;
     }
@@ -185,15 +219,7 @@ class Copier {
       dst = this.shell(src, proto, shape);
       fill = this.made;
     }
-    if (fill === Fill.None) return this.share(src, dst);
-    this.copies.set(src, dst);
-    const todo = this.todo;
-    const n = this.todoLength;
-    todo[n] = src;
-    todo[n + 1] = dst;
-    todo[n + 2] = frozen ? fill | Fill.Frozen : fill;
-    todo[n + 3] = how;
-    this.todoLength = n + 4;
+    this.enter(src, dst, frozen && fill !== Fill.None ? fill | Fill.Frozen : fill, how);
     return dst;
   }
 
@@ -215,7 +241,7 @@ class Copier {
     if (shape.constants || Object.isFrozen(src)) return this.clone(src) as object;
     const claimed = this.claimed;
     if (claimed !== null) {
-      if (claimed.has(src) || this.copies.has(src)) throw ownershipRefusal(src, field.name);
+      if (claimed.has(src) || this.copyOf(src) !== undefined) throw ownershipRefusal(src, field.name);
       claimed.set(src, field.name);
     }
     const direct = shape.direct;
@@ -297,11 +323,6 @@ class Copier {
     }
     this.made = fill;
     return dst;
-  }
-
-  private share(src: object, copy: object = src): object {
-    this.copies.set(src, copy);
-    return copy;
   }
 
   private fill(src: object, dst: object, fill: Fill, shape: Shape): void {

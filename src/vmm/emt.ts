@@ -114,8 +114,8 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
   rendezvousSeq = 0;
   /** VMR3WaitU in progress (no frame: the loop is 'waiting'). */
   idle: IdleWait | undefined;
-  /** What host.current says while this EMT steps (one object, not one per step; plain data). */
-  private readonly current: EmtContext;
+  /** What host.current says while this EMT steps (one object, not one per step; plain data), made when first asked. */
+  private current: EmtContext | undefined = undefined;
 
   constructor(
     readonly vm: VmCore,
@@ -124,7 +124,6 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
     readonly hooks: EmtHooks,
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
-    this.current = { vm, cpu, reqCallWait: emtCallWait };
     this.cell = new OwnedCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id, this);
   }
 
@@ -202,7 +201,7 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
   step(): void {
     const host = this.vm.host;
     const previous = host.current;
-    host.current = this.current;
+    host.current = this.context();
     try {
       const top = this.top();
       if (top) {
@@ -237,7 +236,7 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
 
   /** What code on this EMT sees (read-only, so one object serves every call). */
   context(): EmtContext {
-    return this.current;
+    return (this.current ??= { vm: this.vm, cpu: this.cpu, reqCallWait: emtCallWait });
   }
 
   /**
@@ -322,7 +321,7 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
 
   private executeGuest(): void {
     const done = LOOP_STEP_DONE;
-    const action = callUser(() => `guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { ...this.current, nowNs: this.vm.nowNs() });
+    const action = callUser(() => `guest hook executeGuest on ${this.id}`, isGuestAction, this.hooks.executeGuest!, { ...this.context(), nowNs: this.vm.nowNs() });
     if (isUserCallbackError(action)) return this.endLoopStep(this.guestFailed(action));
     if (action.kind === 'status') return this.endLoopStep(action.rc);
     const frame =
@@ -379,9 +378,10 @@ defineContinuations({
  * (VmmHost.emtHooks). `rendezvousSeq` only names member machines; `loopRc` is informational.
  */
 persistable('Emt', Emt, {
-  transient: ['hooks'],
-  // `current` is lent to host.current only while this EMT steps (a world is copied between steps).
-  owned: ['cell', 'current', 'frames'],
+  // `current` is lent to host.current only while this EMT steps (a world is copied between steps): a copy makes
+  // its own when it first steps this EMT (most copies step one EMT of several).
+  transient: ['hooks', 'current'],
+  owned: ['cell', 'frames'],
   history: ['rendezvousSeq', 'loopRc', 'schedOrdinal'],
   revive: (emt) => {
     (emt as { hooks: EmtHooks }).hooks = emt.vm.host.emtHooks?.(emt.vm) ?? {};

@@ -49,8 +49,9 @@ export class ExternalThread implements Steppable {
   }
 }
 
-// The id only names the thread (`ext.N`).
-persistable('ExternalThread', ExternalThread, { history: ['id', 'schedOrdinal'], owned: ['work'] });
+// The id only names the thread (`ext.N`). Every record posted is made for the post (`{ target, event }`): the
+// work list is its one referrer.
+persistable('ExternalThread', ExternalThread, { history: ['id', 'schedOrdinal'], ownedItems: ['work'] });
 
 /** An API call as a thread outside the VM runs it: it reports a status exactly once (or throws a VBoxError). */
 export type Operation = (thread: ExternalThread, done: StatusReceiver) => void;

@@ -16,7 +16,7 @@ import type { CpuTarget, ReqFn } from './types.js';
 import type { Emt } from './emt.js';
 import type { ReqCall } from './req-call.js';
 import type { VmCore } from './vm-core.js';
-import { persistable } from '../persist/registry.js';
+import { defineConstant, persistable } from '../persist/registry.js';
 
 /** VMREQFLAGS (§5.2). */
 export const VMREQFLAGS_VBOX_STATUS = 0;
@@ -42,6 +42,12 @@ export interface ReqStats {
   PushBackRaces: number;
 }
 
+/**
+ * A packet's arguments while it has none (a free or fresh packet): one shared frozen array, replaced (never
+ * pushed into) when the packet is filled, so a world copy shares it instead of copying an empty array.
+ */
+const NO_ARGS: readonly never[] = defineConstant('vmm.noReqArgs', Object.freeze([]));
+
 export class VmReq implements CellOwner {
   readonly cell: MachineCell<VmReqEvent>;
   target: CpuTarget = 'any';
@@ -50,7 +56,7 @@ export class VmReq implements CellOwner {
   flags = VMREQFLAGS_VBOX_STATUS;
   /** The request callback, by id in the VM's function table (0: none); resolved when the packet is processed. */
   fnId = 0;
-  args: readonly unknown[] = [];
+  args: readonly unknown[] = NO_ARGS;
   status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
   /** The external thread's call waiting on the packet's event (signalled once, when it completes or is killed). */
   caller: ReqCall | null = null;
@@ -134,7 +140,7 @@ export class ReqPool {
     req.cpu = null;
     req.flags = VMREQFLAGS_VBOX_STATUS;
     req.fnId = 0;
-    req.args = [];
+    req.args = NO_ARGS;
     req.status = VERR_VM_REQUEST_STATUS_STILL_PENDING;
     req.caller = null;
     req.waiter = null;
@@ -152,7 +158,7 @@ export class ReqPool {
     req.move(REQ_EVENT.free);
     req.status = VERR_VM_REQUEST_STATUS_FREED;
     releaseFn(req);
-    req.args = [];
+    req.args = NO_ARGS;
     req.caller = null;
     req.waiter = null;
     this.stats.Free++;

@@ -1,11 +1,14 @@
 /**
  * The copier (its work, restore and revive lists, its clone function) is reused from one copy to the next
  * (bench/copy-world.ts keep: a list grown anew per copy was as much garbage as the identity table). A reused list must carry nothing over: a copy refused half-way, or
- * a copy made from inside another's hook, leaves the next copy (and the outer one) exact.
+ * a copy made from inside another's hook, leaves the next copy (and the outer one) exact. The identity table is
+ * kept for the next copy of the same root: its entries from the copy before must never hand out that copy's
+ * objects, whatever changed in the graph between (objects gone, new ones, another order, another root between).
  */
 import { describe, expect, it } from 'vitest';
 import { copyGraph } from '../../src/persist/graph.js';
 import { persistable } from '../../src/persist/registry.js';
+import { expectIsomorphic } from './fixtures.js';
 
 /** A graph with sharing and a cycle: `shared` twice, `self` points back at the root. */
 function sample(tag: string): Record<string, unknown> {
@@ -59,5 +62,52 @@ describe('the copier reuses its work list without carrying anything over', () =>
     expectExactCopy(inner, copy.nested.own!);
     expect(copy.nested.own).not.toBe(copy.nested.inner); // two copies, not one
     expectExactCopy(sample('after'), copyGraph(sample('after')));
+  });
+});
+
+/** Objects reachable from `root` (fields, Map and Set members). */
+function objectsOf(root: unknown, into = new Set<object>()): Set<object> {
+  if (typeof root !== 'object' || root === null || into.has(root)) return into;
+  into.add(root);
+  const next = root instanceof Map ? [...root.keys(), ...root.values()] : root instanceof Set ? [...root] : Object.values(root);
+  for (const v of next) objectsOf(v, into);
+  return into;
+}
+
+type Graph = Record<string, unknown>;
+
+describe('the identity table kept for the next copy of the same root hands out nothing of the copy before', () => {
+  const changes: [string, (root: Graph) => void][] = [
+    ['nothing changed', () => undefined],
+    ['the first object met replaced (every later one met a slot earlier or later)', (root) => {
+      root.a = { tag: 'new', list: [] };
+      (root.b as unknown[])[0] = root.a;
+    }],
+    ['the same objects met in the reverse order', (root) => {
+      const fields = Object.entries(root).reverse();
+      for (const [key] of fields) delete root[key];
+      for (const [key, v] of fields) root[key] = v;
+    }],
+    ['an object met once now met twice, a shared one now once', (root) => {
+      root.b = [{ deep: 'x' }, root.set, root.set];
+    }],
+    ['another root copied between', () => void copyGraph(sample('between'))],
+    ['a copy refused half-way between', (root) => {
+      const bad = root.a as Graph;
+      bad.fn = () => 0;
+      expect(() => copyGraph(root)).toThrow(/closure/);
+      delete bad.fn;
+    }],
+  ];
+
+  it.each(changes)('%s: the second copy is exact and shares no object with the first', (_, change) => {
+    const src = sample('kept');
+    const first = copyGraph(src);
+    change(src);
+    const second = copyGraph(src);
+    expectIsomorphic(second, src, true);
+    const before = objectsOf(first);
+    expect([...objectsOf(second)].filter((o) => before.has(o))).toEqual([]);
+    expectIsomorphic(first, sample('kept'), true); // the first copy untouched
   });
 });
