@@ -30,7 +30,8 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * pgm unit's owner is one record and a handle's build table is `_buildInfo`.
  * 8 — an EventSem's waiter is a SemWaiter record and its timeout timer is addressed to the waiter (EventSem.seq and
  * EventSem.timerFired are gone); a live save keeps no `clock` (SaveStart.nowNs and LiveSaveInfo.nowNs are gone: GIP
- * time is its VM's); a request call's `order` is frozen. Unchanged in form: an SSM unit's `_callbacks` (private
+ * time is its VM's); a request call's `order` is frozen; an EMT's `current` request context is not written (made
+ * again when the EMT first steps); a free request's `args` name the constant `vmm.noReqArgs`. Unchanged in form: an SSM unit's `_callbacks` (private
  * now, same field), the status/progress receivers (a function or a record, as before), the scheduler's fields (its
  * copy hook is in-memory copying only).
  */
@@ -40,7 +41,7 @@ export const SNAPSHOT_VERSION = 8;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = 'a175d61465834498';
+export const SNAPSHOT_FINGERPRINT = '2274382f8cf713f3';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {
