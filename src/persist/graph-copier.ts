@@ -95,10 +95,14 @@ export interface PlainShell {
   readonly fill: (src: object, dst: object, clone: (v: unknown) => unknown) => void;
 }
 
-/** The plain shell of objects with `sample`'s fields (null with no field, or a field named __proto__). */
+/** Wider plain objects (dictionaries more than records) are spread, not given a compiled shell. */
+const PLAIN_SHELL_KEYS = 32;
+
+/** The plain shell of objects with `sample`'s fields (null with no field, more than PLAIN_SHELL_KEYS, or __proto__). */
+
 export function plainShellOf(sample: object): PlainShell | null {
   const keys = ownKeysInOrder(sample);
-  if (keys.length === 0 || keys.includes('__proto__')) return null;
+  if (keys.length === 0 || keys.length > PLAIN_SHELL_KEYS || keys.includes('__proto__')) return null;
   const at = keys.map((key) => `[${JSON.stringify(key)}]`);
   const make = new Function(`return {\n${keys.map((key) => `${JSON.stringify(key)}: undefined`).join(',\n')}\n};`) as PlainShell['make'];
   const fill = new Function('s', 'd', 'c', `let v;\n${at.map((a) => `v = s${a}; d${a} = (typeof v === 'object' ? v !== null : ${REF}) ? c(v) : v;`).join('\n')}`) as PlainShell['fill'];

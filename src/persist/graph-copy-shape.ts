@@ -78,16 +78,24 @@ function shapeOf(proto: object | null): Shape {
   else if (proto === Set.prototype) fill = Fill.Set;
   else if ((plan = planOf(proto)) !== undefined) fill = Fill.Class;
   else fill = Fill.Other;
-  const shape: Shape = { fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec: plan?.entry.spec, compiled: undefined, direct: fill === Fill.Class ? undefined : null, copied: plan?.entry.spec.copy ? undefined : plan?.entry.spec.copied };
+  const spec = plan?.entry.spec;
+  const shape: Shape = {
+    fill, constants: unfrozenConstantPrototypes.has(proto), plan, spec, compiled: undefined,
+    direct: fill === Fill.Class ? undefined : null, copied: spec?.copy ? undefined : spec?.copied,
+  };
   shapes.set(proto, shape);
   return shape;
 }
 
 /**
- * Plain shells by the first field of the objects they are for (one per first field: a plain object's fields
- * mostly tell its kind), for the objects the copy meets through the identity table; made anew with the shapes.
+ * Plain shells by the first field of the objects they are for (a plain object's fields mostly tell its kind; a few
+ * shapes per first field, as records of one family share theirs), for the objects the copy meets through the
+ * identity table; made anew with the shapes. Null: that first field's objects get no shell (no compiling again).
+ * Bounded, so objects of ever new shapes (user data) cost a spread, never a compile each.
  */
-const plainShells = new Map<string, PlainShell | null>();
+const plainShells = new Map<string, PlainShell[] | null>();
+const SHELLS_PER_FIRST = 4;
+const FIRST_FIELDS = 256;
 
 export function plainShellFor(src: object): PlainShell | null {
   let first: string | undefined;
@@ -96,10 +104,15 @@ export function plainShellFor(src: object): PlainShell | null {
     break;
   }
   if (first === undefined) return null;
-  let plain = plainShells.get(first);
-  if (plain === undefined) {
-    plain = plainShellOf(src);
-    if (plainShells.size < 256) plainShells.set(first, plain);
-  }
-  return plain !== null && sameKeys(src, plain.keys) ? plain : null;
+  const known = plainShells.get(first);
+  if (known === null) return null;
+  if (known !== undefined) {
+    for (const plain of known) if (sameKeys(src, plain.keys)) return plain;
+    if (known.length >= SHELLS_PER_FIRST) return null;
+  } else if (plainShells.size >= FIRST_FIELDS) return null;
+  const plain = plainShellOf(src);
+  if (plain === null) plainShells.set(first, null);
+  else if (known !== undefined) known.push(plain);
+  else plainShells.set(first, [plain]);
+  return plain;
 }

@@ -38,7 +38,8 @@ export function verifyOwnership(on: boolean): void {
   verifying = on;
 }
 
-const ownershipRefusal = (obj: object, field: string): Refusal => new Refusal(VERR_INTERNAL_ERROR, `an object declared owned by ${field} that something else refers to as well`, obj);
+const ownershipRefusal = (obj: object, field: string): Refusal =>
+  new Refusal(VERR_INTERNAL_ERROR, `an object declared owned by ${field} that something else refers to as well`, obj);
 
 /** A deep copy of the graph reachable from `root` (see the module comment). */
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
@@ -202,16 +203,12 @@ class Copier {
     const proto = Object.getPrototypeOf(src) as object | null;
     const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
     if (!frozen && shape.constants && constantName(src) !== undefined) return src;
-    const direct = shape.direct;
-    let dst: object;
+    let dst = this.directShell(src, shape);
     let fill: Fill;
     let how: Shape | PlainShell = shape;
     let plain: PlainShell | null;
-    if (direct !== undefined && direct !== null && sameKeys(src, direct.keys)) {
-      dst = new direct.Shell();
-      if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
-      fill = Fill.Compiled;
-    } else if (shape.fill === Fill.Spread && !frozen && (plain = plainShellFor(src)) !== null) {
+    if (dst !== null) fill = Fill.Compiled;
+    else if (shape.fill === Fill.Spread && !frozen && (plain = plainShellFor(src)) !== null) {
       dst = plain.make();
       fill = Fill.PlainShell;
       how = plain;
@@ -220,6 +217,15 @@ class Copier {
       fill = this.made;
     }
     this.enter(src, dst, frozen && fill !== Fill.None ? fill | Fill.Frozen : fill, how);
+    return dst;
+  }
+
+  /** A class instance with its usual fields and no copy hook: a new Shell of its compiled copier (revive queued), else null. */
+  private directShell(src: object, shape: Shape): object | null {
+    const direct = shape.direct;
+    if (direct === undefined || direct === null || !sameKeys(src, direct.keys)) return null;
+    const dst = new direct.Shell();
+    if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
     return dst;
   }
 
@@ -244,14 +250,12 @@ class Copier {
       if (claimed.has(src) || this.copyOf(src) !== undefined) throw ownershipRefusal(src, field.name);
       claimed.set(src, field.name);
     }
-    const direct = shape.direct;
-    if (direct !== undefined && direct !== null && sameKeys(src, direct.keys)) {
-      // A class instance with its usual fields and no hook: its Shell, filled at once by the compiled copier.
-      const dst = new direct.Shell();
-      if (shape.plan!.revive) this.revives.push(shape.plan!.revive, dst);
-      direct.copy(src, dst, this.clone, this.owned);
-      if (shape.copied !== undefined) shape.copied(src, dst, this.clone);
-      return dst;
+    const direct = this.directShell(src, shape);
+    if (direct !== null) {
+      // Filled at once by the compiled copier.
+      shape.direct!.copy(src, direct, this.clone, this.owned);
+      if (shape.copied !== undefined) shape.copied(src, direct, this.clone);
+      return direct;
     }
     if (shape.fill === Fill.Spread) {
       const plain = (field.plain === undefined ? (field.plain = plainCopierOf(src)) : field.plain) as PlainCopier | null;

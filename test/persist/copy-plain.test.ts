@@ -54,6 +54,9 @@ const CASES: [name: string, graph: () => object][] = [
   ['a frozen object holding a mutable one', () => twice(Object.freeze({ box: { n: 1 }, n: 2 }))],
   ['an own field named __proto__', () => twice(withProto())],
   ['undefined and string values', () => twice({ n: 1, s: 'sym', u: undefined })],
+  // More shapes under one first field than it keeps shells for: the later ones are spread.
+  ['six shapes of one first field', () => twice(...Array.from({ length: 6 }, (_, i) => ({ kind: i, [`f${i}`]: { i } })))],
+  ['a dictionary wider than a shell', () => twice(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`req.${i}`, i % 2 ? { i } : i])))],
 ];
 
 describe('plain objects met through the identity table copy exactly', () => {
