@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isVBoxError } from '../status.js';
+import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
 import type { ScenarioSpec } from './scenario.js';
 import type { Counterexample } from './trace.js';
@@ -33,12 +34,12 @@ async function run(request: SearchRequest): Promise<SearchAnswer> {
     if (engine) options.engine = engine;
   }
   if (request.progress) options.onProgress = (progress) => parentPort!.postMessage({ kind: 'progress', progress } satisfies SearchAnswer);
-  const started = performance.now();
+  const clock = new RealClock();
   try {
     const result = await explore(request.scenario, options);
     // A counterexample's replayCommand is a function: the caller's side makes it again (no user checks came here).
     const violations = result.violations.map(({ replayCommand: _, ...v }) => v as Counterexample);
-    return { kind: 'result', result: { ...result, violations }, seconds: (performance.now() - started) / 1000 };
+    return { kind: 'result', result: { ...result, violations }, seconds: clock.nowNs() / 1e9 };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     return { kind: 'error', rc: isVBoxError(e) ? e.rc : null, message: e.message, stack: e.stack };

@@ -11,6 +11,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { VBoxError } from '../status.js';
+import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
 import { startWorker } from './parallel-pool.js';
 import type { ScenarioSpec } from './scenario.js';
@@ -42,7 +43,7 @@ export async function staysHere(options: ExploreOptions): Promise<string | null>
 export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions): Promise<ExploreResult> {
   const { onProgress, engine: _engine, thread: _thread, invariants: _i, properties: _p, ...data } = options;
   const request: SearchRequest = { scenario, options: data, progress: onProgress !== undefined };
-  const started = performance.now();
+  const clock = new RealClock();
   const worker = idle.pop() ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
   worker.ref();
   return new Promise<ExploreResult>((resolve, reject) => {
@@ -57,7 +58,7 @@ export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions)
       if (answer.kind === 'progress') return onProgress?.(answer.progress);
       done(true);
       if (answer.kind === 'error') return reject(revived(answer));
-      resolve(withStart(answer.result, (performance.now() - started) / 1000 - answer.seconds, answer.seconds));
+      resolve(withStart(answer.result, clock.nowNs() / 1e9 - answer.seconds, answer.seconds));
     };
     const onError = (error: Error): void => {
       done(false);
