@@ -7,6 +7,8 @@
  * construction (test/check/search-thread.test.ts). A thread dies with its process (a killed CLI leaves no orphan,
  * unlike a child process). Only options that can cross go: no user invariants or properties (functions), a broken
  * engine only as a mutant of src/check/mutants.ts by name; otherwise explore() searches on the calling thread.
+ * The thread loads the engine's modules afresh: registry changes made at run time (persistable() called again on a
+ * class, a test's patch) stay on the calling thread, and the thread's search does not see them.
  * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again).
  */
 import type { Worker } from 'node:worker_threads';
