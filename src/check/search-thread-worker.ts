@@ -9,10 +9,14 @@ import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
 import type { ScenarioSpec } from './scenario.js';
 import type { Counterexample } from './trace.js';
 
-/** An exploration to run: `options` without functions (a mutant by its name), `progress`: send progress lines. */
+/**
+ * An exploration to run: `options` without functions; `engine`: the mutant whose broken engine to run, by name, or
+ * null (the real engine: a `mutant` in `options` alone only labels traces); `progress`: send progress lines.
+ */
 export interface SearchRequest {
   scenario: ScenarioSpec;
   options: Omit<ExploreOptions, 'onProgress' | 'engine' | 'thread' | 'invariants' | 'properties'>;
+  engine: string | null;
   progress: boolean;
 }
 
@@ -26,16 +30,12 @@ export type SearchAnswer =
 export const SEARCH_THREAD = 'vmm-actors search thread';
 
 async function run(request: SearchRequest): Promise<SearchAnswer> {
-  const { explore } = await import('./explore.js');
-  const options: ExploreOptions = { ...request.options };
-  if (request.options.mutant !== undefined) {
-    const { MUTANTS } = await import('./mutants.js');
-    const engine = MUTANTS.find((m) => m.name === request.options.mutant)?.engine;
-    if (engine) options.engine = engine;
-  }
-  if (request.progress) options.onProgress = (progress) => parentPort!.postMessage({ kind: 'progress', progress } satisfies SearchAnswer);
-  const clock = new RealClock();
   try {
+    const { explore } = await import('./explore.js');
+    const options: ExploreOptions = { ...request.options };
+    if (request.engine !== null) options.engine = (await import('./mutants.js')).engineByName(request.engine);
+    if (request.progress) options.onProgress = (progress) => parentPort!.postMessage({ kind: 'progress', progress } satisfies SearchAnswer);
+    const clock = new RealClock();
     const result = await explore(request.scenario, options);
     // A counterexample's replayCommand is a function: the caller's side makes it again (no user checks came here).
     const violations = result.violations.map(({ replayCommand: _, ...v }) => v as Counterexample);

@@ -34,17 +34,15 @@ export async function staysHere(options: ExploreOptions): Promise<string | null>
   if (options.invariants?.length) return 'user invariants';
   if (options.properties?.length) return 'extra properties';
   if ((options.workers ?? 1) !== 1) return 'workers';
-  if (options.engine) {
-    const { MUTANTS } = await import('./mutants.js');
-    if (MUTANTS.find((m) => m.name === options.mutant)?.engine !== options.engine) return 'a broken engine that is no named mutant';
-  }
+  if (options.engine && (await import('./mutants.js')).engineCrossing(options) === undefined) return 'a broken engine that is no named mutant';
   return null;
 }
 
 /** explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). */
 export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions): Promise<ExploreResult> {
   const { onProgress, engine: _engine, thread: _thread, invariants: _i, properties: _p, ...data } = options;
-  const request: SearchRequest = { scenario, options: data, progress: onProgress !== undefined };
+  // staysHere let an engine come only as a named mutant's: the thread makes it again from the name.
+  const request: SearchRequest = { scenario, options: data, engine: options.engine ? options.mutant! : null, progress: onProgress !== undefined };
   const clock = new RealClock();
   const worker = idle.pop() ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
   worker.ref();

@@ -45,6 +45,8 @@ describe('explore with thread: true gives the calling thread’s result', () => 
     ['race, 3 vCPUs, depth-first', race(3), { mode: 'dfs', por: false, symmetry: false }, 'ok'],
     ['race, 4 vCPUs, cut at 500 states', race(4), { maxStates: 500, por: false, symmetry: false }, 'bounded'],
     ['a mutant by name: the same shortest counterexample', mutant.scenario, { engine: mutant.engine, mutant: mutant.name }, 'violation'],
+    // A name without its engine only labels traces: the real engine, on either thread (as with workers).
+    ['a mutant name without its engine: the real engine', mutant.scenario, { mutant: mutant.name }, 'ok'],
   ] as const)('%s', async (_name, scenario, options, status) => {
     const r = await both(scenario, options as ExploreOptions);
     expect(r.status).toBe(status);
