@@ -9,13 +9,14 @@
  * engine only as a mutant of src/check/mutants.ts by name; otherwise explore() searches on the calling thread.
  * The thread loads the engine's modules afresh: registry changes made at run time (persistable() called again on a
  * class, a test's patch) stay on the calling thread, and the thread's search does not see them.
- * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again).
+ * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again):
+ * at most one, which keeps its heap (the engine, up to the young generation's size) until closeSearchThreads().
  */
 import type { Worker } from 'node:worker_threads';
 import { VBoxError } from '../status.js';
 import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
-import { startWorker } from './parallel-pool.js';
+import { keptIdle, startWorker, takeIdle } from './parallel-pool.js';
 import type { ScenarioSpec } from './scenario.js';
 import { cliReplayCommand } from './trace.js';
 import { SEARCH_THREAD, type SearchAnswer, type SearchRequest } from './search-thread-worker.js';
@@ -26,8 +27,13 @@ import { SEARCH_THREAD, type SearchAnswer, type SearchRequest } from './search-t
  */
 export const SEARCH_YOUNG_GENERATION_MB = 512;
 
-/** Threads left by finished explorations. */
+/** The thread left by the last finished exploration (at most one). */
 const idle: Worker[] = [];
+
+/** Terminate the idle search thread, giving its memory back (tests' teardown; a process may simply exit). */
+export async function closeSearchThreads(): Promise<void> {
+  await Promise.all(idle.splice(0).map((worker) => worker.terminate()));
+}
 
 /** Why `options` cannot go to a search thread (functions), or null. */
 export async function staysHere(options: ExploreOptions): Promise<string | null> {
@@ -38,38 +44,45 @@ export async function staysHere(options: ExploreOptions): Promise<string | null>
   return null;
 }
 
-/** explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). */
+/**
+ * explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). A throwing
+ * onProgress, a request that cannot be sent or a thread that dies ends the search (the thread terminated) with that error.
+ */
 export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions): Promise<ExploreResult> {
   const { onProgress, engine: _engine, thread: _thread, invariants: _i, properties: _p, ...data } = options;
   // staysHere let an engine come only as a named mutant's: the thread makes it again from the name.
   const request: SearchRequest = { scenario, options: data, engine: options.engine ? options.mutant! : null, progress: onProgress !== undefined };
   const clock = new RealClock();
-  const worker = idle.pop() ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
+  const worker = takeIdle(idle) ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
   worker.ref();
   return new Promise<ExploreResult>((resolve, reject) => {
     const done = (healthy: boolean): void => {
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-      if (healthy) {
-        worker.unref();
-        idle.push(worker);
-      } else void worker.terminate();
+      worker.off('message', onMessage).off('error', fail).off('exit', onExit);
+      if (!healthy || !keptIdle(idle, 1, worker)) void worker.terminate();
+    };
+    const fail = (error: unknown): void => {
+      done(false);
+      reject(error);
     };
     const onMessage = (answer: SearchAnswer): void => {
-      if (answer.kind === 'progress') return onProgress?.(answer.progress);
+      if (answer.kind === 'progress') {
+        try {
+          return onProgress?.(answer.progress);
+        } catch (error) {
+          return fail(error); // as on this thread, where it throws out of the search
+        }
+      }
       done(true);
       if (answer.kind === 'error') return reject(revived(answer));
       resolve(withStart(answer.result, clock.nowNs() / 1e9 - answer.seconds, answer.seconds));
     };
-    const onError = (error: Error): void => {
-      done(false);
-      reject(error);
-    };
-    const onExit = (code: number): void => {
-      done(false);
-      reject(new Error(`explore: the search thread exited (code ${code})`));
-    };
-    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    worker.postMessage(request);
+    const onExit = (code: number): void => fail(new Error(`explore: the search thread exited (code ${code})`));
+    worker.on('message', onMessage).on('error', fail).on('exit', onExit);
+    try {
+      worker.postMessage(request);
+    } catch (error) {
+      fail(error); // an option that cannot be cloned (an untyped caller's function)
+    }
   });
 }
 
