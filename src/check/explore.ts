@@ -79,7 +79,7 @@ export interface ExploreOptions {
   provisoRebuilds?: boolean;
   /**
    * Breadth- and depth-first: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
-   * 512 MiB); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
+   * 512 MiB, or a quarter of the searching thread's heap limit where that is less: keptWorldBudget); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
    */
   keptWorldBytes?: number;
   /**
