@@ -24,7 +24,7 @@ export interface SearchRequest {
 export type SearchAnswer =
   | { kind: 'progress'; progress: Progress }
   | { kind: 'result'; result: ExploreResult; seconds: number }
-  | { kind: 'error'; rc: number | null; message: string; stack: string | undefined };
+  | { kind: 'error'; rc: number | null; name: string; message: string; stack: string | undefined };
 
 /** The workerData of a search thread (a module the main thread imports too for its types serves only there). */
 export const SEARCH_THREAD = 'vmm-actors search thread';
@@ -42,7 +42,7 @@ async function run(request: SearchRequest): Promise<SearchAnswer> {
     return { kind: 'result', result: { ...result, violations }, seconds: clock.nowNs() / 1e9 };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    return { kind: 'error', rc: isVBoxError(e) ? e.rc : null, message: e.message, stack: e.stack };
+    return { kind: 'error', rc: isVBoxError(e) ? e.rc : null, name: e.name, message: e.message, stack: e.stack };
   }
 }
 
@@ -52,7 +52,7 @@ if (parentPort && workerData === SEARCH_THREAD) {
     try {
       port.postMessage(answer);
     } catch (error) {
-      port.postMessage({ kind: 'error', rc: null, message: `explore: the search thread's answer cannot be sent: ${String(error)}`, stack: undefined } satisfies SearchAnswer);
+      port.postMessage({ kind: 'error', rc: null, name: 'Error', message: `explore: the search thread's answer cannot be sent: ${String(error)}`, stack: undefined } satisfies SearchAnswer);
     }
   };
   port.on('message', (request: SearchRequest) => void run(request).then(send));

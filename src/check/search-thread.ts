@@ -94,11 +94,16 @@ function withStart(result: ExploreResult, extraS: number, ownS: number): Explore
   return { ...result, violations, seconds: result.seconds + extra, statesPerSecond };
 }
 
-/** The thread's error as thrown here: a VBoxError keeps its status (the CLI tells refused input by it). */
-function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
-  if (answer.rc !== null) return new VBoxError(answer.rc, answer.message);
-  const error = new Error(answer.message);
-  error.stack = answer.stack;
+/** The standard errors a search may throw, by name: one of them crosses as itself. */
+const STANDARD: Record<string, new (message: string) => Error> = { Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+/**
+ * The thread's error as thrown here, with its name, message and stack: a VBoxError keeps its status (the CLI tells
+ * refused input by it), a standard error its class; another class comes back as an Error of its name.
+ */
+export function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
+  const error = answer.rc !== null ? new VBoxError(answer.rc, answer.message) : new (STANDARD[answer.name] ?? Error)(answer.message);
+  if (error.name !== answer.name) Object.defineProperty(error, 'name', { value: answer.name, writable: true, configurable: true });
+  if (answer.stack !== undefined) error.stack = answer.stack;
   return error;
 }
-

@@ -14,9 +14,9 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { Explorer } from '../../src/check/explorer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
-import { closeSearchThreads } from '../../src/check/search-thread.js';
+import { closeSearchThreads, revived } from '../../src/check/search-thread.js';
 import type { Scenario } from '../../src/check/scenario.js';
-import { VBoxError } from '../../src/status.js';
+import { VBoxError, VERR_SSM_INTEGRITY } from '../../src/status.js';
 
 /** Everything but the wall-clock figures (a counterexample's replay command by what it says). */
 const untimed = (r: ExploreResult) => ({
@@ -147,4 +147,19 @@ describe('the search thread across runs', () => {
     await closeSearchThreads();
     expect(terminate).toHaveBeenCalledTimes(3);
   }, 60_000);
+});
+
+describe('an error from the thread keeps its class, name and stack', () => {
+  it.each([
+    ['a VBoxError keeps its status', new VBoxError(VERR_SSM_INTEGRITY, 'checkpoint: torn'), VBoxError],
+    ['a RangeError stays a RangeError', new RangeError('Invalid array length'), RangeError],
+    ['a TypeError stays a TypeError', new TypeError('x is not a function'), TypeError],
+    ['another class comes back as an Error of its name', Object.assign(new Error('bad scenario'), { name: 'ScenarioError' }), Error],
+  ] as const)('%s', (_name, thrown, kind) => {
+    const rc = thrown instanceof VBoxError ? thrown.rc : null;
+    const back = revived({ kind: 'error', rc, name: thrown.name, message: thrown.message, stack: thrown.stack });
+    expect(back).toBeInstanceOf(kind);
+    expect({ name: back.name, message: back.message, stack: back.stack }).toEqual({ name: thrown.name, message: thrown.message, stack: thrown.stack });
+    if (rc !== null) expect((back as VBoxError).rc).toBe(rc);
+  });
 });
