@@ -5,8 +5,8 @@
  * (breadth-first, reductions on: the defaults; and off: no partial-order, no symmetry reduction), N = 2…6. The
  * model's atomicity is finer than our steps, so state counts differ: verdicts and time to verdict compare. Spin's
  * time is the wall time of `./pan` (start-up included; generating and compiling the verifier is shown apart),
- * ours the wall time of explore() after one untimed warm-up run, on its search thread as `vmm-actors check` runs it
- * (ExploreOptions.thread: its start and messages counted) and with V8's allocation-site pretenuring off. Without `spin` or `gcc` on the PATH the Spin columns say so and ours still run.
+ * ours the wall time of explore() after one untimed warm-up run, on its search thread (ExploreOptions.thread, as
+ * `vmm-actors check --thread` runs it: a warm process is where it pays; its start and messages counted) and with V8's allocation-site pretenuring off. Without `spin` or `gcc` on the PATH the Spin columns say so and ours still run.
  *
  * Run: `npm run bench:spin` (also part of `npm run bench`), `node dist/bench/check-spin.js [--cpus 2,3,4]
  * [--time-limit s] [--repeat k]` (each cell the fastest of k alternating runs), or `npx tsx bench/check-spin.ts`.
@@ -107,7 +107,7 @@ function printRows(rows: readonly SpinBenchRow[], limitS: number): void {
     String(r.cpus), r.spin?.verdict ?? 'skipped', r.spin ? n(r.spin.states) : '-', r.spin ? r.spin.seconds.toFixed(2) : '-', r.spin ? r.spin.buildSeconds.toFixed(2) : '-',
     `${n(r.on.states)} / ${n(r.off.states)}`, ours(r.on, r.spin), ours(r.off, r.spin),
   ]);
-  console.log(`time to verdict; (×) = ours / Spin's wall time; ours bounded at ${limitS} s`);
+  console.log(`time to verdict; (×) = ours / Spin's wall time; ours on the search thread (explore thread: true), warm, bounded at ${limitS} s`);
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`);
   for (const line of lines) console.log(`| ${line.join(' | ')} |`);

@@ -6,6 +6,7 @@
 import { MACHINES } from '../../machines/index.js';
 import { rendezvousTypeOf } from '../../machines/rendezvous.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
+import { VBoxError, VERR_SSM_INTEGRITY } from '../status.js';
 import { at } from './map-at.js';
 import { VMSTATE_ALLOWED_EDGES } from './vmstate-table.js';
 
@@ -75,11 +76,13 @@ export class CoverageSink {
     return { machines, types: [...this.#types] };
   }
 
+  /** A pair that is no `from>to` is a forged or torn checkpoint: refused (VERR_SSM_INTEGRITY) as checkpoint/ refuses. */
   restore(seen: { machines: Record<string, string[]>; types: string[] }): void {
     for (const name of COVERED_MACHINES) {
       for (const pair of seen.machines[name] ?? []) {
         const cut = pair.indexOf('>');
-        if (cut >= 0) at(this.#seen[name], pair.slice(0, cut), newSet).add(pair.slice(cut + 1));
+        if (cut < 0) throw new VBoxError(VERR_SSM_INTEGRITY, `checkpoint: coverage of ${name}: '${pair}' is no from>to pair`);
+        at(this.#seen[name], pair.slice(0, cut), newSet).add(pair.slice(cut + 1));
       }
     }
     for (const t of seen.types) this.#types.add(t);

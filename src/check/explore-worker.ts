@@ -323,10 +323,8 @@ export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WireReply) |
 
 async function create(init: WorkerInit): Promise<ExploreWorker> {
   if (init.mutant === null) return new ExploreWorker(init, undefined);
-  const { MUTANTS } = await import('./mutants.js');
-  const engine = MUTANTS.find((m) => m.name === init.mutant)?.engine;
-  if (!engine) throw new Error(`explore-worker: no mutant named '${init.mutant}'`);
-  return new ExploreWorker(init, engine);
+  const { engineByName } = await import('./mutants.js');
+  return new ExploreWorker(init, engineByName(init.mutant));
 }
 
 function serve(): void {

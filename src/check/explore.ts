@@ -79,7 +79,7 @@ export interface ExploreOptions {
   provisoRebuilds?: boolean;
   /**
    * Breadth- and depth-first: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
-   * 512 MiB); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
+   * 512 MiB, or a quarter of the searching thread's heap limit where that is less: keptWorldBudget); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
    */
   keptWorldBytes?: number;
   /**
@@ -101,7 +101,10 @@ export interface ExploreOptions {
    * Search on a worker thread of its own with a large young generation (search-thread.ts: the frontier's worlds
    * then mostly die young; race on 6 vCPUs without reductions about a third less CPU), where the options allow:
    * not with user `invariants` or `properties`, a broken `engine` that is no named mutant, or `workers` > 1 (then
-   * here). The same states, verdict and counterexample either way; `seconds` includes the thread's start.
+   * here). The same states, verdict and counterexample either way. The thread's start (and its messages) count in
+   * `result.seconds` (wall time to the caller) but not against `timeLimitMs`, which the thread's search measures.
+   * It costs memory: the thread's young generation and a second copy of the engine (race N = 6: peak RSS ~650 vs
+   * ~350 MB), and an idle thread kept for the next search keeps its heap until closeSearchThreads().
    */
   thread?: boolean;
 }

@@ -5,6 +5,7 @@
  */
 export { explore, type ExploreMode, type ExploreOptions, type ExploreResult, type Progress } from './explore.js';
 export type { CheckpointOptions } from './checkpoint/checkpoint.js';
+export { closeSearchThreads } from './search-thread.js';
 export { replayTrace, replayRecords, type ReplayOptions, type ReplayResult } from './replay.js';
 export { parseScenario, parseScenarioText, describeCall, ScenarioError, CALL_NAMES, type ScenarioSpec, type Scenario, type CallSpec, type ClientSpec, type CallName } from './scenario.js';
 export { formatSummary, formatViolation, formatCoverage } from './report.js';

@@ -22,9 +22,18 @@ import { WorldSnapshots } from './world-snapshot.js';
  * unpacking a world costs ~4 copies of it, and beyond the budget no spares are kept). Race on 7 vCPUs, reductions
  * off (85,477 states; its kept worlds peak at ~430 MB), on the search thread: 128 MiB 44 s (25,350 snapshots,
  * 149,176 copies), 256 MiB 17.8 s, 512 MiB 12.9 s (none, 101,854 copies); on the main thread 34.2 → 13.9 CPU s.
- * N ≤ 6 and Save ∥ Suspend ∥ PowerOff never reach 128 MiB.
+ * N ≤ 6 and Save ∥ Suspend ∥ PowerOff never reach 128 MiB. At most a quarter of the heap (keptWorldBudget).
  */
 export const KEPT_WORLD_BYTES = 512 << 20;
+
+/**
+ * The default budget on a heap of `heapLimit` bytes (v8.getHeapStatistics().heap_size_limit of the thread that
+ * searches): KEPT_WORLD_BYTES, or a quarter of the heap where that is less (a small --max-old-space-size or worker
+ * resourceLimits), leaving the rest to the tables, the frontier and the garbage of copying.
+ */
+export function keptWorldBudget(heapLimit: number): number {
+  return Math.min(KEPT_WORLD_BYTES, Math.floor(heapLimit / 4));
+}
 /**
  * Re-estimate a live world's size at live worlds kept number 0, 1, 4, 16, 64 … (powers of 4: every power of 2
  * made the estimates 4 % of the race on 5 vCPUs with reductions), then every this many (worlds grow as runs go on;

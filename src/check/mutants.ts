@@ -16,6 +16,7 @@ import {
 } from '../../machines/rendezvous.js';
 import { defineConstant } from '../persist/registry.js';
 import type { EngineMachines } from '../vmm/faults.js';
+import type { ExploreOptions } from './explore.js';
 import type { Scenario } from './scenario.js';
 import type { EngineVariant } from './world.js';
 
@@ -216,3 +217,20 @@ export const MUTANTS: readonly Mutant[] = [
 
 /** Exported for tests that want the stop-on-error bit without importing the machine. */
 export const STOP_ON_ERROR = RV_STOP_ON_ERROR;
+
+/** A mutant's engine by its name: another thread makes the engine again from it (an engine variant holds functions). */
+export function engineByName(name: string): EngineVariant {
+  const engine = MUTANTS.find((m) => m.name === name)?.engine;
+  if (!engine) throw new Error(`explore: no mutant named '${name}'`);
+  return engine;
+}
+
+/**
+ * What another thread needs to run the engine of `options`: null without an `engine` (a `mutant` name alone only
+ * labels traces, the engine is the real one), the mutant's name for a named mutant's engine, undefined for an engine
+ * that is no named mutant (it cannot cross).
+ */
+export function engineCrossing(options: Pick<ExploreOptions, 'engine' | 'mutant'>): string | null | undefined {
+  if (!options.engine) return null;
+  return MUTANTS.some((m) => m.name === options.mutant && m.engine === options.engine) ? options.mutant : undefined;
+}

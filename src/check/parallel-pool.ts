@@ -36,7 +36,7 @@ export class WorkerPool {
   /** `count` workers set up for the scenario (idle ones first). */
   static async open(count: number, init: WorkerInit): Promise<WorkerPool> {
     const pool = new WorkerPool();
-    for (let i = 0; i < count; i++) pool.#attach(idle.pop() ?? spawn(), i);
+    for (let i = 0; i < count; i++) pool.#attach(takeIdle(idle) ?? spawn(), i);
     try {
       await Promise.all(pool.#workers.map((_, i) => pool.#send(i, { kind: 'init', init })));
     } catch (error) {
@@ -61,21 +61,13 @@ export class WorkerPool {
   async close(): Promise<void> {
     const workers = this.#workers.splice(0);
     for (const worker of workers) {
-      worker.removeAllListeners();
-      if (!this.#failure && idle.length < availableParallelism()) {
-        worker.postMessage({ kind: 'reset' } satisfies WorkerMessage);
-        worker.unref();
-        worker.once('exit', () => idle.splice(idle.indexOf(worker), 1));
-        idle.push(worker);
-      } else {
-        await worker.terminate();
-      }
+      if (!this.#failure && keptIdle(idle, availableParallelism(), worker)) worker.postMessage({ kind: 'reset' } satisfies WorkerMessage);
+      else await worker.terminate();
     }
   }
 
   #attach(worker: Worker, i: number): void {
     const queue: Pending[] = [];
-    worker.removeAllListeners();
     worker.ref();
     // Answers come in request order: a worker handles its messages one at a time.
     worker.on('message', (answer: WorkerAnswer) => {
@@ -102,6 +94,38 @@ export class WorkerPool {
     first?.reject(error);
     for (const queue of this.#pending) for (const pending of queue.splice(0)) pending.reject(error);
   }
+}
+
+/**
+ * Keep `worker` in `idle` for the next exploration if fewer than `max` are there: its listeners removed, unref'd
+ * (an idle thread never keeps the process alive; it keeps its heap until it is terminated), and dropped from `idle`
+ * if it exits. False (nothing done) when `idle` is full. search-thread.ts keeps its thread the same way.
+ */
+export function keptIdle(idle: Worker[], max: number, worker: Worker): boolean {
+  detach(worker);
+  if (idle.length >= max) return false;
+  worker.unref();
+  worker.once('exit', () => {
+    const i = idle.indexOf(worker);
+    if (i >= 0) idle.splice(i, 1);
+  });
+  idle.push(worker);
+  return true;
+}
+
+/** The last idle thread kept by keptIdle, its listeners removed (the caller refs it as it starts work), if any. */
+export function takeIdle(idle: Worker[]): Worker | undefined {
+  const worker = idle.pop();
+  if (worker) detach(worker);
+  return worker;
+}
+
+/**
+ * A worker's own listeners removed, by event: removeAllListeners() would remove Node's as well (they start and ref the
+ * message port as 'message' listeners come and go), after which a new 'message' listener never hears anything.
+ */
+function detach(worker: Worker): void {
+  for (const event of ['message', 'error', 'exit'] as const) worker.removeAllListeners(event);
 }
 
 /**

@@ -43,12 +43,9 @@ export async function checkParallelOptions(options: ExploreOptions): Promise<voi
   if (options.invariants?.length) refuse(`user invariants ${functions}`);
   if (options.properties?.length) refuse(`extra properties ${functions}`);
   if (options.verifyOwnership) refuse('verifyOwnership checks the copies one thread makes; use workers: 1');
-  if (options.engine) {
-    // An engine variant holds provide()d actions: a worker resolves it again from the mutant table by name.
-    const { MUTANTS } = await import('./mutants.js');
-    if (MUTANTS.find((m) => m.name === options.mutant)?.engine !== options.engine) {
-      refuse(`a broken engine holds functions, which cannot be sent to worker threads; pass a mutant of src/check/mutants.ts as { engine, mutant: name }`);
-    }
+  // An engine variant holds provide()d actions: a worker makes it again from the mutant table by name.
+  if (options.engine && (await import('./mutants.js')).engineCrossing(options) === undefined) {
+    refuse(`a broken engine holds functions, which cannot be sent to worker threads; pass a mutant of src/check/mutants.ts as { engine, mutant: name }`);
   }
 }
 
@@ -111,8 +108,8 @@ async function search(x: Explorer, workers: number, times: ParallelTimes): Promi
   const root = World.build(x.scenario, { ...x.worldOptions, observeCreation: true });
   x.discover(root, -1, 0, 0);
   if (x.check(root, () => [])) return;
-  // A mutant name without an engine only labels traces; the workers run a broken engine only when the main does.
-  const mutant = x.options.engine ? (x.options.mutant ?? null) : null;
+  // The workers run a broken engine only when the main does (checkParallelOptions: a named mutant's).
+  const mutant = x.options.engine ? (await import('./mutants.js')).engineCrossing(x.options)! : null;
   const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
   const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
   const pool = await WorkerPool.open(workers, init);

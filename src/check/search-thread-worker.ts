@@ -4,14 +4,19 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isVBoxError } from '../status.js';
+import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
 import type { ScenarioSpec } from './scenario.js';
 import type { Counterexample } from './trace.js';
 
-/** An exploration to run: `options` without functions (a mutant by its name), `progress`: send progress lines. */
+/**
+ * An exploration to run: `options` without functions; `engine`: the mutant whose broken engine to run, by name, or
+ * null (the real engine: a `mutant` in `options` alone only labels traces); `progress`: send progress lines.
+ */
 export interface SearchRequest {
   scenario: ScenarioSpec;
   options: Omit<ExploreOptions, 'onProgress' | 'engine' | 'thread' | 'invariants' | 'properties'>;
+  engine: string | null;
   progress: boolean;
 }
 
@@ -19,29 +24,25 @@ export interface SearchRequest {
 export type SearchAnswer =
   | { kind: 'progress'; progress: Progress }
   | { kind: 'result'; result: ExploreResult; seconds: number }
-  | { kind: 'error'; rc: number | null; message: string; stack: string | undefined };
+  | { kind: 'error'; rc: number | null; name: string; message: string; stack: string | undefined };
 
 /** The workerData of a search thread (a module the main thread imports too for its types serves only there). */
 export const SEARCH_THREAD = 'vmm-actors search thread';
 
 async function run(request: SearchRequest): Promise<SearchAnswer> {
-  const { explore } = await import('./explore.js');
-  const options: ExploreOptions = { ...request.options };
-  if (request.options.mutant !== undefined) {
-    const { MUTANTS } = await import('./mutants.js');
-    const engine = MUTANTS.find((m) => m.name === request.options.mutant)?.engine;
-    if (engine) options.engine = engine;
-  }
-  if (request.progress) options.onProgress = (progress) => parentPort!.postMessage({ kind: 'progress', progress } satisfies SearchAnswer);
-  const started = performance.now();
   try {
+    const { explore } = await import('./explore.js');
+    const options: ExploreOptions = { ...request.options };
+    if (request.engine !== null) options.engine = (await import('./mutants.js')).engineByName(request.engine);
+    if (request.progress) options.onProgress = (progress) => parentPort!.postMessage({ kind: 'progress', progress } satisfies SearchAnswer);
+    const clock = new RealClock();
     const result = await explore(request.scenario, options);
     // A counterexample's replayCommand is a function: the caller's side makes it again (no user checks came here).
     const violations = result.violations.map(({ replayCommand: _, ...v }) => v as Counterexample);
-    return { kind: 'result', result: { ...result, violations }, seconds: (performance.now() - started) / 1000 };
+    return { kind: 'result', result: { ...result, violations }, seconds: clock.nowNs() / 1e9 };
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
-    return { kind: 'error', rc: isVBoxError(e) ? e.rc : null, message: e.message, stack: e.stack };
+    return { kind: 'error', rc: isVBoxError(e) ? e.rc : null, name: e.name, message: e.message, stack: e.stack };
   }
 }
 
@@ -51,7 +52,7 @@ if (parentPort && workerData === SEARCH_THREAD) {
     try {
       port.postMessage(answer);
     } catch (error) {
-      port.postMessage({ kind: 'error', rc: null, message: `explore: the search thread's answer cannot be sent: ${String(error)}`, stack: undefined } satisfies SearchAnswer);
+      port.postMessage({ kind: 'error', rc: null, name: 'Error', message: `explore: the search thread's answer cannot be sent: ${String(error)}`, stack: undefined } satisfies SearchAnswer);
     }
   };
   port.on('message', (request: SearchRequest) => void run(request).then(send));

@@ -7,12 +7,16 @@
  * construction (test/check/search-thread.test.ts). A thread dies with its process (a killed CLI leaves no orphan,
  * unlike a child process). Only options that can cross go: no user invariants or properties (functions), a broken
  * engine only as a mutant of src/check/mutants.ts by name; otherwise explore() searches on the calling thread.
- * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again).
+ * The thread loads the engine's modules afresh: registry changes made at run time (persistable() called again on a
+ * class, a test's patch) stay on the calling thread, and the thread's search does not see them.
+ * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again):
+ * at most one, which keeps its heap (the engine, up to the young generation's size) until closeSearchThreads().
  */
 import type { Worker } from 'node:worker_threads';
 import { VBoxError } from '../status.js';
+import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
-import { startWorker } from './parallel-pool.js';
+import { keptIdle, startWorker, takeIdle } from './parallel-pool.js';
 import type { ScenarioSpec } from './scenario.js';
 import { cliReplayCommand } from './trace.js';
 import { SEARCH_THREAD, type SearchAnswer, type SearchRequest } from './search-thread-worker.js';
@@ -23,52 +27,62 @@ import { SEARCH_THREAD, type SearchAnswer, type SearchRequest } from './search-t
  */
 export const SEARCH_YOUNG_GENERATION_MB = 512;
 
-/** Threads left by finished explorations. */
+/** The thread left by the last finished exploration (at most one). */
 const idle: Worker[] = [];
+
+/** Terminate the idle search thread, giving its memory back (tests' teardown; a process may simply exit). */
+export async function closeSearchThreads(): Promise<void> {
+  await Promise.all(idle.splice(0).map((worker) => worker.terminate()));
+}
 
 /** Why `options` cannot go to a search thread (functions), or null. */
 export async function staysHere(options: ExploreOptions): Promise<string | null> {
   if (options.invariants?.length) return 'user invariants';
   if (options.properties?.length) return 'extra properties';
   if ((options.workers ?? 1) !== 1) return 'workers';
-  if (options.engine) {
-    const { MUTANTS } = await import('./mutants.js');
-    if (MUTANTS.find((m) => m.name === options.mutant)?.engine !== options.engine) return 'a broken engine that is no named mutant';
-  }
+  if (options.engine && (await import('./mutants.js')).engineCrossing(options) === undefined) return 'a broken engine that is no named mutant';
   return null;
 }
 
-/** explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). */
+/**
+ * explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). A throwing
+ * onProgress, a request that cannot be sent or a thread that dies ends the search (the thread terminated) with that error.
+ */
 export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions): Promise<ExploreResult> {
   const { onProgress, engine: _engine, thread: _thread, invariants: _i, properties: _p, ...data } = options;
-  const request: SearchRequest = { scenario, options: data, progress: onProgress !== undefined };
-  const started = performance.now();
-  const worker = idle.pop() ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
+  // staysHere let an engine come only as a named mutant's: the thread makes it again from the name.
+  const request: SearchRequest = { scenario, options: data, engine: options.engine ? options.mutant! : null, progress: onProgress !== undefined };
+  const clock = new RealClock();
+  const worker = takeIdle(idle) ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
   worker.ref();
   return new Promise<ExploreResult>((resolve, reject) => {
     const done = (healthy: boolean): void => {
-      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
-      if (healthy) {
-        worker.unref();
-        idle.push(worker);
-      } else void worker.terminate();
+      worker.off('message', onMessage).off('error', fail).off('exit', onExit);
+      if (!healthy || !keptIdle(idle, 1, worker)) void worker.terminate();
     };
-    const onMessage = (answer: SearchAnswer): void => {
-      if (answer.kind === 'progress') return onProgress?.(answer.progress);
-      done(true);
-      if (answer.kind === 'error') return reject(revived(answer));
-      resolve(withStart(answer.result, (performance.now() - started) / 1000 - answer.seconds, answer.seconds));
-    };
-    const onError = (error: Error): void => {
+    const fail = (error: unknown): void => {
       done(false);
       reject(error);
     };
-    const onExit = (code: number): void => {
-      done(false);
-      reject(new Error(`explore: the search thread exited (code ${code})`));
+    const onMessage = (answer: SearchAnswer): void => {
+      if (answer.kind === 'progress') {
+        try {
+          return onProgress?.(answer.progress);
+        } catch (error) {
+          return fail(error); // as on this thread, where it throws out of the search
+        }
+      }
+      done(true);
+      if (answer.kind === 'error') return reject(revived(answer));
+      resolve(withStart(answer.result, clock.nowNs() / 1e9 - answer.seconds, answer.seconds));
     };
-    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
-    worker.postMessage(request);
+    const onExit = (code: number): void => fail(new Error(`explore: the search thread exited (code ${code})`));
+    worker.on('message', onMessage).on('error', fail).on('exit', onExit);
+    try {
+      worker.postMessage(request);
+    } catch (error) {
+      fail(error); // an option that cannot be cloned (an untyped caller's function)
+    }
   });
 }
 
@@ -80,11 +94,16 @@ function withStart(result: ExploreResult, extraS: number, ownS: number): Explore
   return { ...result, violations, seconds: result.seconds + extra, statesPerSecond };
 }
 
-/** The thread's error as thrown here: a VBoxError keeps its status (the CLI tells refused input by it). */
-function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
-  if (answer.rc !== null) return new VBoxError(answer.rc, answer.message);
-  const error = new Error(answer.message);
-  error.stack = answer.stack;
+/** The standard errors a search may throw, by name: one of them crosses as itself. */
+const STANDARD: Record<string, new (message: string) => Error> = { Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
+
+/**
+ * The thread's error as thrown here, with its name, message and stack: a VBoxError keeps its status (the CLI tells
+ * refused input by it), a standard error its class; another class comes back as an Error of its name.
+ */
+export function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
+  const error = answer.rc !== null ? new VBoxError(answer.rc, answer.message) : new (STANDARD[answer.name] ?? Error)(answer.message);
+  if (error.name !== answer.name) Object.defineProperty(error, 'name', { value: answer.name, writable: true, configurable: true });
+  if (answer.stack !== undefined) error.stack = answer.stack;
   return error;
 }
-

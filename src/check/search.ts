@@ -14,10 +14,11 @@
  * proviso's rate so far says is cheaper (CopyAhead, with provisoRebuilds; by default always the copy). Breadth-first
  * search also keeps spare worlds that step into a waiting state (kept-worlds.ts), used in place of copies.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Prng } from '../sched/prng.js';
 import type { Explorer } from './explorer.js';
 import { checkpointer, resumeAt } from './checkpoint/checkpoint.js';
-import { KeptWorlds, KEPT_WORLD_BYTES, type OwnPath } from './kept-worlds.js';
+import { KeptWorlds, keptWorldBudget, type OwnPath } from './kept-worlds.js';
 import { showsViolation } from './explorer.js';
 import { OwnSteps } from './own-steps.js';
 import { CycleProviso } from './proviso.js';
@@ -65,7 +66,9 @@ export class CopyAhead {
 
 /** The worlds a search keeps, and from which depth it copies rather than rebuilds. */
 function keeping(x: Explorer, spares: boolean): { kept: KeptWorlds; copyDepth: number } {
-  return { kept: new KeptWorlds(x, x.options.keptWorldBytes ?? KEPT_WORLD_BYTES, spares), copyDepth: x.copyDepth };
+  // The heap of the thread searching here (a search thread's or a worker's may differ from the main thread's).
+  const budget = x.options.keptWorldBytes ?? keptWorldBudget(getHeapStatistics().heap_size_limit);
+  return { kept: new KeptWorlds(x, budget, spares), copyDepth: x.copyDepth };
 }
 
 export async function breadthFirst(x: Explorer): Promise<void> {

@@ -177,10 +177,12 @@ describe('a checkpoint is hostile input', () => {
     ['other options', RACE, { ...RACE_OPTIONS, por: true }, rc.VERR_SSM_LOAD_CONFIG_MISMATCH],
     ['a key twice', RACE, RACE_OPTIONS, rc.VERR_SSM_INTEGRITY],
     ['a choice no world offers (checksum fixed)', RACE, RACE_OPTIONS, rc.VERR_SSM_INTEGRITY],
+    ['a coverage pair that is no from>to', RACE, RACE_OPTIONS, rc.VERR_SSM_INTEGRITY],
   ] as const)('resuming with %s is refused', async (name, scenario, options, status) => {
     const data = decodeCheckpoint(bytes);
     if (name === 'a key twice') [data.hi[3], data.lo[3]] = [data.hi[2]!, data.lo[2]!];
     if (name.startsWith('a choice')) data.choice.fill(200, data.header.head); // every frontier state's last step
+    if (name.startsWith('a coverage')) Object.values(data.header.coverage.machines)[0]!.push('RUNNING');
     const at = writeCheckpointBytes(mkdtempSync(join(dir, 'foreign-')), encodeCheckpoint(data));
     await expect(explore(scenario, { ...options, resume: at })).rejects.toMatchObject({ rc: status });
   });

@@ -2,7 +2,7 @@
  * `vmm-actors check` and `vmm-actors replay`: parse, call the checker, print, exit code. Goal: a clean scenario
  * prints the summary and exits 0; the as-written live-save scenario exits 1, writes the trace where --trace-out
  * says and prints the replay command; `replay` prints the same violation text; bad scenario files get a message
- * naming the field; the search runs on its own thread unless --no-thread, with the same result. Method: run the commands in-process through commander and capture what they print.
+ * naming the field; the search runs on the main thread unless --thread (then on its own, with the same result). Method: run the commands in-process through commander and capture what they print.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,16 +50,16 @@ describe('vmm-actors check / replay', () => {
     expect(out).toMatch(/^coverage\s+VMSTATE edges \d+\/67/m);
   });
 
-  it('searches on a thread of its own (ExploreOptions.thread), or with --no-thread here: the same result', async () => {
+  it('searches on the main thread by default, on a thread of its own with --thread (ExploreOptions.thread): the same result', async () => {
     const race = file('thread.json', { cpus: 3, clients: [['powerOn', 'suspend'], ['powerOff']] });
     const run = vi.spyOn(Explorer.prototype, 'run');
     const essence = (out: string) => {
       const { seconds: _s, statesPerSecond: _r, ...rest } = JSON.parse(out) as Record<string, unknown>;
       return rest;
     };
-    const there = await cli('check', race, '--quiet', '--json', '--no-por');
-    expect(run).not.toHaveBeenCalled();
-    const here = await cli('check', race, '--quiet', '--json', '--no-por', '--no-thread');
+    const here = await cli('check', race, '--quiet', '--json', '--no-por');
+    expect(run).toHaveBeenCalledTimes(1);
+    const there = await cli('check', race, '--quiet', '--json', '--no-por', '--thread');
     expect(run).toHaveBeenCalledTimes(1);
     run.mockRestore();
     expect(essence(there.out)).toEqual(essence(here.out));

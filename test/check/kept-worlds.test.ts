@@ -3,10 +3,11 @@
  * that state's choices in place of a copy. Goal: a state keeps no more worlds than it has choices (the discovering
  * world and at most choiceCount − 1 spares), since any beyond would only wait, live, to be dropped. Method: offer a
  * waiting state many worlds at it (copies of its own, so their choice signatures agree) and count what comes back.
+ * The default budget: 512 MiB, or a quarter of the searching thread's heap where that is less.
  */
 import { describe, expect, it } from 'vitest';
 import { Explorer } from '../../src/check/explorer.js';
-import { KeptWorlds } from '../../src/check/kept-worlds.js';
+import { keptWorldBudget, KeptWorlds } from '../../src/check/kept-worlds.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 
@@ -22,5 +23,17 @@ describe('spares: at most one world per choice of the waiting state', () => {
     let taken = 0;
     while (kept.take(1)) taken++;
     expect(taken).toBe(choices);
+  });
+});
+
+describe('the default budget: min(512 MiB, a quarter of the heap limit)', () => {
+  const MiB = 1 << 20;
+  it.each([
+    ['a 4 GiB heap (a 64-bit default)', 4096 * MiB, 512 * MiB],
+    ['exactly 2 GiB', 2048 * MiB, 512 * MiB],
+    ['--max-old-space-size=1024', 1024 * MiB, 256 * MiB],
+    ['a 512 MiB heap', 512 * MiB, 128 * MiB],
+  ])('%s', (_name, heap, budget) => {
+    expect(keptWorldBudget(heap)).toBe(budget);
   });
 });

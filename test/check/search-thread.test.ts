@@ -6,12 +6,17 @@
  * holding functions (user invariants) search here. Method: explore each case both ways and compare all but timings,
  * and spy on Explorer.run to see which thread searched (the thread runs from the TypeScript sources here, through tsx).
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { Explorer } from '../../src/check/explorer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
+import { closeSearchThreads, revived } from '../../src/check/search-thread.js';
 import type { Scenario } from '../../src/check/scenario.js';
-import { VBoxError } from '../../src/status.js';
+import { VBoxError, VERR_SSM_INTEGRITY } from '../../src/status.js';
 
 /** Everything but the wall-clock figures (a counterexample's replay command by what it says). */
 const untimed = (r: ExploreResult) => ({
@@ -26,6 +31,10 @@ const mutant = MUTANTS.find((m) => m.name === 'destroy-keeps-queued-requests')!;
 
 afterEach(() => {
   vi.restoreAllMocks();
+});
+
+afterAll(async () => {
+  await closeSearchThreads();
 });
 
 /** The result searched here and on the thread; the thread's search must not run an Explorer on this thread. */
@@ -45,6 +54,8 @@ describe('explore with thread: true gives the calling thread’s result', () => 
     ['race, 3 vCPUs, depth-first', race(3), { mode: 'dfs', por: false, symmetry: false }, 'ok'],
     ['race, 4 vCPUs, cut at 500 states', race(4), { maxStates: 500, por: false, symmetry: false }, 'bounded'],
     ['a mutant by name: the same shortest counterexample', mutant.scenario, { engine: mutant.engine, mutant: mutant.name }, 'violation'],
+    // A name without its engine only labels traces: the real engine, on either thread (as with workers).
+    ['a mutant name without its engine: the real engine', mutant.scenario, { mutant: mutant.name }, 'ok'],
   ] as const)('%s', async (_name, scenario, options, status) => {
     const r = await both(scenario, options as ExploreOptions);
     expect(r.status).toBe(status);
@@ -72,5 +83,83 @@ describe('explore with thread: true gives the calling thread’s result', () => 
     const r = await explore(race(2), { thread: true, invariants: [{ name: 'never-running', holds: (v) => v.vmState !== 'RUNNING' }] });
     expect(run).toHaveBeenCalledTimes(1);
     expect(r.violations[0]?.property).toBe('never-running');
+  });
+});
+
+describe('the search thread across runs', () => {
+  const off = { por: false, symmetry: false } as const;
+
+  it.each([
+    ['written on the thread, resumed here', true, false],
+    ['written here, resumed on the thread', false, true],
+  ] as const)('a checkpoint %s: the uninterrupted result', async (_name, writeThere, resumeThere) => {
+    const ckpt = mkdtempSync(join(tmpdir(), 'search-thread-ckpt-'));
+    const stopped = await explore(race(3), { ...off, checkpoint: { dir: ckpt, everyMs: 1e9, everyStates: 100 }, maxStates: 400, thread: writeThere });
+    expect(stopped.status).toBe('bounded');
+    const resumed = await explore(race(3), { ...off, resume: ckpt, thread: resumeThere });
+    const whole = await explore(race(3), off);
+    expect(whole.status).toBe('ok');
+    // As test/check/checkpoint.test.ts compares: a resumed run copies and rebuilds its own way.
+    const essence = (r: ExploreResult) => ({ ...untimed(r), rebuilds: 0, replayedSteps: 0, copies: 0, snapshots: 0, bytesPerState: 0 });
+    expect(essence(resumed)).toEqual(essence(whole));
+  }, 60_000);
+
+  it('a time limit ends the thread’s search bounded by time', async () => {
+    const r = await explore(race(4), { ...off, timeLimitMs: 0, thread: true });
+    expect([r.status, r.bound]).toEqual(['bounded', 'time']);
+  });
+
+  it.each([false, true])('an onProgress that throws rejects with its error (thread: %s), and the next search works', async (thread) => {
+    const boom = new RangeError('onProgress failed');
+    const run = explore(race(4), { ...off, thread, progressIntervalMs: 0, onProgress: () => { throw boom; } });
+    await expect(run).rejects.toBe(boom);
+    expect((await explore(race(2), { thread })).status).toBe('ok');
+  });
+
+  it('a request that cannot be sent (a function from an untyped caller) rejects and ends its thread', async () => {
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+    const options = { thread: true, extra: () => 0 } as ExploreOptions;
+    await expect(explore(race(2), options)).rejects.toMatchObject({ name: 'DataCloneError' });
+    expect(terminate).toHaveBeenCalledTimes(1);
+    expect((await explore(race(2), { thread: true })).status).toBe('ok');
+  });
+
+  it('a thread that dies mid-search rejects; the next search starts a fresh thread', async () => {
+    await explore(race(2), { thread: true }); // an idle thread to take
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    const kill = (): void => void (post.mock.contexts[0] as Worker).terminate();
+    await expect(explore(race(4), { ...off, thread: true, progressIntervalMs: 0, onProgress: kill })).rejects.toThrow('the search thread exited');
+    expect((await explore(race(3), { ...off, thread: true })).status).toBe('ok');
+    expect(post.mock.contexts[1]).not.toBe(post.mock.contexts[0]);
+  });
+
+  it('keeps at most one idle thread, drops one that exits, and closes it', async () => {
+    const terminate = vi.spyOn(Worker.prototype, 'terminate');
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    await Promise.all([explore(race(2), { thread: true }), explore(race(2), { thread: true })]);
+    expect(terminate).toHaveBeenCalledTimes(1); // two ran at once: the second to finish is not kept
+    const threads = new Set(post.mock.contexts);
+    expect(threads.size).toBe(2);
+    const kept = [...threads].find((t) => !terminate.mock.contexts.includes(t)) as Worker;
+    await kept.terminate(); // the idle one exits: the next search must not take it
+    expect((await explore(race(2), { thread: true })).status).toBe('ok');
+    expect(threads.has(post.mock.contexts.at(-1))).toBe(false);
+    await closeSearchThreads();
+    expect(terminate).toHaveBeenCalledTimes(3);
+  }, 60_000);
+});
+
+describe('an error from the thread keeps its class, name and stack', () => {
+  it.each([
+    ['a VBoxError keeps its status', new VBoxError(VERR_SSM_INTEGRITY, 'checkpoint: torn'), VBoxError],
+    ['a RangeError stays a RangeError', new RangeError('Invalid array length'), RangeError],
+    ['a TypeError stays a TypeError', new TypeError('x is not a function'), TypeError],
+    ['another class comes back as an Error of its name', Object.assign(new Error('bad scenario'), { name: 'ScenarioError' }), Error],
+  ] as const)('%s', (_name, thrown, kind) => {
+    const rc = thrown instanceof VBoxError ? thrown.rc : null;
+    const back = revived({ kind: 'error', rc, name: thrown.name, message: thrown.message, stack: thrown.stack });
+    expect(back).toBeInstanceOf(kind);
+    expect({ name: back.name, message: back.message, stack: back.stack }).toEqual({ name: thrown.name, message: thrown.message, stack: thrown.stack });
+    if (rc !== null) expect((back as VBoxError).rc).toBe(rc);
   });
 });

@@ -9,6 +9,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { registerCheck } from '../../src/cli/commands/check-command.js';
@@ -47,6 +48,13 @@ describe('explore({ verifyOwnership })', () => {
     expect([verified.states, verified.transitions]).toEqual([plain.states, plain.transitions]);
   });
 
+  it('thread: true: the same states as an unverified run on the thread', async () => {
+    const verified = await explore(RACE, { verifyOwnership: true, thread: true });
+    const plain = await explore(RACE, { thread: true });
+    expect(verified.status).toBe('ok');
+    expect([verified.states, verified.transitions, verified.copies]).toEqual([plain.states, plain.transitions, plain.copies]);
+  });
+
   it('several workers are refused', async () => {
     await expect(explore(RACE, { workers: 2, verifyOwnership: true })).rejects.toMatchObject({ rc: VERR_INVALID_PARAMETER, message: expect.stringContaining('verifyOwnership') });
   });
@@ -69,16 +77,30 @@ describe('vmm-actors check --verify-ownership', () => {
   };
 
   // The CLI takes no user properties: the wrong declaration is made on an engine class for this test (Emt's
-  // owned `cell` joined by `vm`, which the whole engine refers to), and undone after it.
-  it('passes the option: a wrong declaration is refused with it, not without it', async () => {
+  // owned `cell` joined by `vm`, which the whole engine refers to), and undone after it. It is made at run time on
+  // this thread's registry, which a search thread (--thread) never sees: these runs search here, the CLI's default.
+  it('passes the option: a wrong declaration is refused with it; without it nothing names it', async () => {
     const entry = registeredClassByName('Emt')!;
     const ctor = entry.prototype.constructor as abstract new () => object;
     persistable('Emt', ctor, { ...entry.spec, owned: [...(entry.spec.owned ?? []), 'vm'] });
     try {
       await expect(run('--verify-ownership')).rejects.toThrow('an object declared owned by Emt.vm that something else refers to as well');
+      // Without it nothing checks: the copies split the VM silently, and the run goes on until the split VM breaks it.
+      const without = await run().then(() => null, (e: unknown) => e);
+      expect(String(without)).not.toContain('declared owned');
     } finally {
       persistable('Emt', ctor, entry.spec);
     }
     await expect(run('--verify-ownership')).resolves.toBeUndefined();
+  });
+
+  it('--thread: the option reaches the search thread, whose explore() verifies the real declarations', async () => {
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      await expect(run('--verify-ownership', '--thread')).resolves.toBeUndefined();
+      expect(post).toHaveBeenCalledWith(expect.objectContaining({ options: expect.objectContaining({ verifyOwnership: true }) }));
+    } finally {
+      post.mockRestore();
+    }
   });
 });
