@@ -80,6 +80,8 @@ export interface ExploreOptions {
   /**
    * Breadth- and depth-first: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
    * 512 MiB, or a quarter of the searching thread's heap limit where that is less: keptWorldBudget); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
+   * So `copies` and `snapshots` may differ between hosts (heap limit, `--max-old-space-size`); states, transitions,
+   * verdicts and counterexamples do not.
    */
   keptWorldBytes?: number;
   /**

@@ -109,6 +109,8 @@ export function keptIdle(idle: Worker[], max: number, worker: Worker): boolean {
     const i = idle.indexOf(worker);
     if (i >= 0) idle.splice(i, 1);
   });
+  // An idle thread's error (out of memory, a throw while it resets) must not be the process's: its 'exit' follows.
+  worker.on('error', () => {});
   idle.push(worker);
   return true;
 }

@@ -94,15 +94,17 @@ function withStart(result: ExploreResult, extraS: number, ownS: number): Explore
   return { ...result, violations, seconds: result.seconds + extra, statesPerSecond };
 }
 
-/** The standard errors a search may throw, by name: one of them crosses as itself. */
-const STANDARD: Record<string, new (message: string) => Error> = { Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError };
+/** The standard errors a search may throw, by name: one of them crosses as itself (a Map: no inherited names). */
+const STANDARD = new Map<string, new (message: string) => Error>(
+  [Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError].map((E) => [E.name, E]),
+);
 
 /**
  * The thread's error as thrown here, with its name, message and stack: a VBoxError keeps its status (the CLI tells
  * refused input by it), a standard error its class; another class comes back as an Error of its name.
  */
 export function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
-  const error = answer.rc !== null ? new VBoxError(answer.rc, answer.message) : new (STANDARD[answer.name] ?? Error)(answer.message);
+  const error = answer.rc !== null ? new VBoxError(answer.rc, answer.message) : new (STANDARD.get(answer.name) ?? Error)(answer.message);
   if (error.name !== answer.name) Object.defineProperty(error, 'name', { value: answer.name, writable: true, configurable: true });
   if (answer.stack !== undefined) error.stack = answer.stack;
   return error;

@@ -99,7 +99,6 @@ export interface PlainShell {
 const PLAIN_SHELL_KEYS = 32;
 
 /** The plain shell of objects with `sample`'s fields (null with no field, more than PLAIN_SHELL_KEYS, or __proto__). */
-
 export function plainShellOf(sample: object): PlainShell | null {
   const keys = ownKeysInOrder(sample);
   if (keys.length === 0 || keys.length > PLAIN_SHELL_KEYS || keys.includes('__proto__')) return null;

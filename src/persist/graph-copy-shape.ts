@@ -90,10 +90,10 @@ function shapeOf(proto: object | null): Shape {
 /**
  * Plain shells by the first field of the objects they are for (a plain object's fields mostly tell its kind; a few
  * shapes per first field, as records of one family share theirs), for the objects the copy meets through the
- * identity table; made anew with the shapes. Null: that first field's objects get no shell (no compiling again).
- * Bounded, so objects of ever new shapes (user data) cost a spread, never a compile each.
+ * identity table; made anew with the shapes. Bounded, so objects of ever new shapes (user data) cost a spread,
+ * never a compile each; an object no shell can be made for (too wide, a field named __proto__) is spread too.
  */
-const plainShells = new Map<string, PlainShell[] | null>();
+const plainShells = new Map<string, PlainShell[]>();
 const SHELLS_PER_FIRST = 4;
 const FIRST_FIELDS = 256;
 
@@ -105,14 +105,13 @@ export function plainShellFor(src: object): PlainShell | null {
   }
   if (first === undefined) return null;
   const known = plainShells.get(first);
-  if (known === null) return null;
   if (known !== undefined) {
     for (const plain of known) if (sameKeys(src, plain.keys)) return plain;
     if (known.length >= SHELLS_PER_FIRST) return null;
   } else if (plainShells.size >= FIRST_FIELDS) return null;
   const plain = plainShellOf(src);
-  if (plain === null) plainShells.set(first, null);
-  else if (known !== undefined) known.push(plain);
+  if (plain === null) return null;
+  if (known !== undefined) known.push(plain);
   else plainShells.set(first, [plain]);
   return plain;
 }

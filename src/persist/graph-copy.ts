@@ -125,6 +125,11 @@ class Copier {
     this.into = null;
     this.claimed = null;
     this.userName = undefined;
+    if (this.table.size > TABLE_LIMIT) {
+      // Not kept for the next copy (start() would start afresh): let the large world it names go now.
+      this.table = new Map();
+      this.tableRoot = undefined;
+    }
   }
 
   readonly clone = (v: unknown): unknown => {

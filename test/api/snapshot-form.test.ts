@@ -104,7 +104,11 @@ function writtenNames(objects: readonly GraphEntry[]): Set<string> {
   return names;
 }
 
-/** The registry's part of the form: each class with its transient fields and which hooks read or write it. */
+/**
+ * The registry's part of the form: each class with its transient fields and which hooks read or write it. It holds
+ * every class the imports of this file register: an import that brings in more (checker classes, say) changes the
+ * hash without changing what engines write. That fails safe: see what changed (SNAPSHOT_FORM=print) before raising.
+ */
 function registryForm(): string[] {
   return registeredClassNames().filter((name) => !name.startsWith('test.')).sort().map((name) => {
     const spec = registeredClassByName(name)!.spec;

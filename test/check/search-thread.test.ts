@@ -155,6 +155,10 @@ describe('an error from the thread keeps its class, name and stack', () => {
     ['a RangeError stays a RangeError', new RangeError('Invalid array length'), RangeError],
     ['a TypeError stays a TypeError', new TypeError('x is not a function'), TypeError],
     ['another class comes back as an Error of its name', Object.assign(new Error('bad scenario'), { name: 'ScenarioError' }), Error],
+    // Names an object literal would find on Object.prototype: not standard errors.
+    ['a name like toString is an Error of that name', Object.assign(new Error('odd'), { name: 'toString' }), Error],
+    ['a name like __proto__ is an Error of that name', Object.assign(new Error('odd'), { name: '__proto__' }), Error],
+    ['a name like constructor is an Error of that name', Object.assign(new Error('odd'), { name: 'constructor' }), Error],
   ] as const)('%s', (_name, thrown, kind) => {
     const rc = thrown instanceof VBoxError ? thrown.rc : null;
     const back = revived({ kind: 'error', rc, name: thrown.name, message: thrown.message, stack: thrown.stack });

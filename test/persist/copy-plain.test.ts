@@ -56,6 +56,7 @@ const CASES: [name: string, graph: () => object][] = [
   ['undefined and string values', () => twice({ n: 1, s: 'sym', u: undefined })],
   // More shapes under one first field than it keeps shells for: the later ones are spread.
   ['six shapes of one first field', () => twice(...Array.from({ length: 6 }, (_, i) => ({ kind: i, [`f${i}`]: { i } })))],
+  ['a wide object, then narrow ones of its first field', () => twice(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`w${i}`, i])), { w0: 1, n: { m: 2 } })],
   ['a dictionary wider than a shell', () => twice(Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`req.${i}`, i % 2 ? { i } : i])))],
 ];
 

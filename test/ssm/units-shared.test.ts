@@ -92,8 +92,8 @@ describe('the callback tables the engine units share', () => {
   it('are written only by setCallback (the table field is private) and saved under their field name `_callbacks`', () => {
     const unit = new SsmUnitRegistry().find('SSM', 0)!;
     // @ts-expect-error the table is private: writing past setCallback's copy-on-write does not compile
-    const writePast = (u: SsmUnit): void => void (u._callbacks = {});
-    expect(writePast.length).toBe(1);
+    const writePast = (u: SsmUnit): void => void (u._callbacks = {}); // checked by the typecheck only
+    void writePast;
     // The snapshot's name for the table (a restore of an earlier snapshot reads the same field).
     const entry = writeGraph(unit).objects.find((e) => e.kind === 'class' && e.name === 'SsmUnit')!;
     expect(Object.keys(entry.fields!)).toContain('_callbacks');
