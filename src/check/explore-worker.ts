@@ -354,7 +354,7 @@ function serve(): void {
   });
 }
 
-/** The workerData of a thread started to serve (parallel-pool.ts): the main thread imports this file too (its own share of the work), and so may any thread of an embedder. */
+/** The workerData of a thread started to serve (parallel-pool.ts, which imports this file for it). */
 export const EXPLORE_WORKER = 'vmm-actors explore worker';
 
 if (parentPort && workerData === EXPLORE_WORKER) serve();

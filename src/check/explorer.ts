@@ -25,7 +25,7 @@ import { World, type WorldOptions } from './world.js';
 import { SeenFunctions } from './world-snapshot.js';
 
 /** How often the searches yield to the event loop (progress lines, the time limit). */
-const YIELD_NS = 50_000_000;
+export const YIELD_NS = 50_000_000;
 
 /** Distinct run ends kept for the result: terminal states, and quiescent ones (only timers left, clients done). */
 export const OUTCOMES_MAX = 10_000;

@@ -7,8 +7,8 @@
  * `--no-allocation-site-pretenuring`. A larger young generation (`node --max-semi-space-size=64`) helps the larger
  * runs a little (stop 15, quiet, bench:spin reductions off: N = 5 0.70–0.75 → 0.62 s, N = 6 2.78–2.81 → 2.60 s,
  * N = 4 no change; 32 no better); `--single-threaded-gc` does not. setFlagsFromString cannot resize it once the
- * heap is set up (new_space stays 32 MB), so it is not set here: the CLI and the benches search on a worker thread
- * whose young generation is sized instead (ExploreOptions.thread, search-thread.ts).
+ * heap is set up (new_space stays 32 MB), so it is not set here: a search that wants one runs on a worker thread
+ * whose young generation is sized instead (ExploreOptions.thread, `check --thread`, bench:spin; search-thread.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 

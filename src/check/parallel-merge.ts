@@ -113,7 +113,7 @@ export class Merger {
     }
   }
 
-  /** A chunk for `worker` out of `available` states, shared among the workers' two requests in flight each. */
+  /** A chunk out of `available` states, shared among `share` chunks per worker (its requests in flight, or more). */
   chunkSize(available: number, share: number): number {
     return Math.max(1, Math.min(CHUNK_MAX, Math.ceil(available / (share * this.pool.size))));
   }

@@ -91,7 +91,7 @@ export interface ParallelTimes extends WorkTimes {
  * `workers` worker threads expanding beside a main thread that only merges. Worker threads expand cheaper: they
  * get a young generation large enough for the worlds they hold (parallel-pool.ts), the main thread cannot, so even
  * on 2 cores a merging main thread (~10 % busy) beside 2 worker threads beat the main thread expanding beside one
- * (race N = 6: ~2.4 s against ~2.9 s, process CPU ~47 against ~53 µs per transition; docs/model-checking-internals.md).
+ * (figures: docs/model-checking-internals.md, "Later in stop 15").
  */
 export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();

@@ -55,17 +55,13 @@ function cpuAt(pos: readonly number[], c: number | null | undefined): number {
   return typeof c === 'number' && c >= 0 && c < pos.length ? pos[c]! : -1;
 }
 
-/** The renaming as a function, for the monitors' encode: one per order (kept with it), not one per key. */
-const RENAMERS = new WeakMap<CpuOrder, (c: number) => number>();
-
-function renamerOf(order: CpuOrder): (c: number) => number {
-  let rename = RENAMERS.get(order);
-  if (rename === undefined) {
-    const pos = order.position;
-    RENAMERS.set(order, (rename = (c) => cpuAt(pos, c)));
-  }
-  return rename;
-}
+/**
+ * The renaming as one module function for the monitors' encode (symmetry makes a new order per key, so a function
+ * per order would be one closure per key): RENAME_POS is the order of the key being written, set just before.
+ */
+const NO_POS: readonly number[] = [];
+let RENAME_POS = NO_POS;
+const renameCpu = (c: number): number => cpuAt(RENAME_POS, c);
 
 /**
  * Write the world's state into `key` (then call key.hash()). It runs at every transition, so it allocates nothing:
@@ -129,8 +125,10 @@ export function encodeWorld(world: World, key: KeyWriter, order: CpuOrder): void
   if (sched.pendingTimers === 0) key.w(0);
   else encodeTimers(world, key, pos);
   const monitors = world.monitors;
-  const rename = renamerOf(order);
-  for (let i = 0; i < monitors.length; i++) monitors[i]!.encode?.(key, rename);
+  if (monitors.length === 0) return;
+  RENAME_POS = pos;
+  for (let i = 0; i < monitors.length; i++) monitors[i]!.encode?.(key, renameCpu);
+  RENAME_POS = NO_POS;
 }
 
 function encodeTimers(world: World, key: KeyWriter, pos: readonly number[]): void {
@@ -212,7 +210,10 @@ const newMap = (): Map<string, number> => new Map();
 function rendezvousDescribed(frame: RendezvousFrame): number {
   const phase = frame.phase;
   const second = phase === 'direct' ? rendezvousTypeOf(frame.flags) : frame.role;
-  return at(at(RENDEZVOUS_DESCRIBED, phase, newMap), second, () => intern(frame.describe));
+  const byPhase = at(RENDEZVOUS_DESCRIBED, phase, newMap);
+  let id = byPhase.get(second); // not at(): its make would be a closure per key
+  if (id === undefined) byPhase.set(second, (id = intern(frame.describe)));
+  return id;
 }
 
 function encodeFrame(frame: Frame, key: KeyWriter, world: World): void {

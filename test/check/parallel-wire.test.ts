@@ -43,7 +43,7 @@ describe('expansions on the wire', () => {
 
   it('a reply: times, coverage items and packed worlds as they were; numbers and every packed world transferred', () => {
     const packed = [new Uint8Array([5])];
-    const reply = { expansions: CASES[3]![1], coverage: [[0, { rendezvousType: 'once' }]] as [number, { rendezvousType: string }][], times: { unpackUs: 1, copyUs: 2, stepUs: 3, packUs: 4, packs: 1, cpuUs: 5, handleCpuUs: 4, copies: 1, spares: 0, kept: 0 }, packed };
+    const reply = { expansions: CASES[3]![1], coverage: [[0, { rendezvousType: 'once' }]] as [number, { rendezvousType: string }][], times: { unpackUs: 1, copyUs: 2, stepUs: 3, packUs: 4, packs: 1, cpuUs: 5, handleCpuUs: 4, copies: 1, spares: 0 }, packed };
     const wire = toWire(reply);
     expect(fromWire(wire)).toEqual(reply);
     const buffers = wireTransfers(toWire({ ...reply, expansions: [...CASES[3]![1], ...CASES[4]![1]] }));
