@@ -4,6 +4,7 @@
  * The same seed and inputs give the same choices; a recorded choice list replays a run exactly.
  */
 import { persistable } from '../persist/registry.js';
+import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
 import { fireTimer, holdFor, newHold, type HoldOwner, type SchedChoice, type Scheduler, type Steppable, type TimerAction, type TimerHandle } from './scheduler.js';
@@ -69,7 +70,8 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
 
   constructor(options: DeterministicOptions = {}) {
     // Its own, never one given: the clock is state only this scheduler holds (ClassSpec.owned, so a world copy
-    // copies it at once, with no identity entry).
+    // copies it at once, with no identity entry). A `clock` from an untyped caller is refused, not ignored.
+    if ('clock' in options) throw new VBoxError(VERR_INVALID_PARAMETER, 'DeterministicScheduler: no clock option (the scheduler makes its own; read sched.clock)');
     this.clock = new VirtualClock();
     this.policy = frozenPolicy(options.policy ?? { kind: 'first' });
     this.prng = this.policy.kind === 'seeded' ? new Prng(this.policy.seed) : undefined;
