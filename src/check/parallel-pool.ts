@@ -161,7 +161,7 @@ function tsxApi(): string {
   try {
     manifest = require.resolve('tsx/package.json');
   } catch {
-    throw new Error('explore: workers > 1 from the TypeScript sources needs tsx (a dev dependency); or run the build (dist/)');
+    throw new Error('explore: worker threads (workers > 1, thread: true) from the TypeScript sources need tsx (a dev dependency); or run the build (dist/)');
   }
   const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> }).exports;
   const file = exports['./esm/api']?.import?.default;
