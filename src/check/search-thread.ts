@@ -13,13 +13,13 @@
  * at most one, which keeps its heap (the engine, up to the young generation's size) until closeSearchThreads().
  */
 import type { Worker } from 'node:worker_threads';
-import { VBoxError } from '../status.js';
 import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
 import { keptIdle, startWorker, takeIdle } from './parallel-pool.js';
 import type { ScenarioSpec } from './scenario.js';
 import { cliReplayCommand } from './trace.js';
 import { SEARCH_THREAD, type SearchAnswer, type SearchRequest } from './search-thread-worker.js';
+import { revived } from './thread-errors.js';
 
 /**
  * The search thread's young generation, MB (V8 grows it up to this as survivors need). Race on 6 vCPUs, reductions
@@ -92,20 +92,4 @@ function withStart(result: ExploreResult, extraS: number, ownS: number): Explore
   const statesPerSecond = ownS > 0 ? (result.statesPerSecond * ownS) / (ownS + extra) : result.statesPerSecond;
   const violations = result.violations.map((v) => ({ ...v, replayCommand: cliReplayCommand }));
   return { ...result, violations, seconds: result.seconds + extra, statesPerSecond };
-}
-
-/** The standard errors a search may throw, by name: one of them crosses as itself (a Map: no inherited names). */
-const STANDARD = new Map<string, new (message: string) => Error>(
-  [Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError].map((E) => [E.name, E]),
-);
-
-/**
- * The thread's error as thrown here, with its name, message and stack: a VBoxError keeps its status (the CLI tells
- * refused input by it), a standard error its class; another class comes back as an Error of its name.
- */
-export function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
-  const error = answer.rc !== null ? new VBoxError(answer.rc, answer.message) : new (STANDARD.get(answer.name) ?? Error)(answer.message);
-  if (error.name !== answer.name) Object.defineProperty(error, 'name', { value: answer.name, writable: true, configurable: true });
-  if (answer.stack !== undefined) error.stack = answer.stack;
-  return error;
 }
