@@ -5,8 +5,8 @@
  * twice and promoted, and die in the old generation; on a thread with SEARCH_YOUNG_GENERATION_MB most die young.
  * The search is the same code on the same options, so states, verdicts and counterexamples are equal by
  * construction (test/check/search-thread.test.ts). A thread dies with its process (a killed CLI leaves no orphan,
- * unlike a child process). Only options that can cross go: no user invariants or properties (functions), a broken
- * engine only as a mutant of src/check/mutants.ts by name; otherwise explore() searches on the calling thread.
+ * unlike a child process). Only options that can cross go (crossing.ts: no user invariants or properties, a broken
+ * engine only as a named mutant); otherwise explore() searches on the calling thread.
  * The thread loads the engine's modules afresh: registry changes made at run time (persistable() called again on a
  * class, a test's patch) stay on the calling thread, and the thread's search does not see them.
  * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again):
@@ -14,6 +14,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { RealClock } from '../time/real-clock.js';
+import { crossing } from './crossing.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
 import { keptIdle, startWorker, takeIdle } from './parallel-pool.js';
 import type { ScenarioSpec } from './scenario.js';
@@ -35,23 +36,23 @@ export async function closeSearchThreads(): Promise<void> {
   await Promise.all(idle.splice(0).map((worker) => worker.terminate()));
 }
 
-/** Why `options` cannot go to a search thread (functions), or null. */
-export async function staysHere(options: ExploreOptions): Promise<string | null> {
-  if (options.invariants?.length) return 'user invariants';
-  if (options.properties?.length) return 'extra properties';
-  if ((options.workers ?? 1) !== 1) return 'workers';
-  if (options.engine && (await import('./mutants.js')).engineCrossing(options) === undefined) return 'a broken engine that is no named mutant';
-  return null;
+/**
+ * The engine a search thread runs for `options` (a mutant's name, or null for the real one: crossing.ts), or
+ * undefined when they stay on this thread (functions, or several workers).
+ */
+export async function threadEngine(options: ExploreOptions): Promise<string | null | undefined> {
+  if ((options.workers ?? 1) !== 1) return undefined;
+  const crossed = await crossing(options);
+  return 'stays' in crossed ? undefined : crossed.engine;
 }
 
 /**
- * explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). A throwing
+ * explore() of `scenario` (parsed) on a search thread running `engine` (threadEngine's answer for `options`). A throwing
  * onProgress, a request that cannot be sent or a thread that dies ends the search (the thread terminated) with that error.
  */
-export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions): Promise<ExploreResult> {
+export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions, engine: string | null): Promise<ExploreResult> {
   const { onProgress, engine: _engine, thread: _thread, invariants: _i, properties: _p, ...data } = options;
-  // staysHere let an engine come only as a named mutant's: the thread makes it again from the name.
-  const request: SearchRequest = { scenario, options: data, engine: options.engine ? options.mutant! : null, progress: onProgress !== undefined };
+  const request: SearchRequest = { scenario, options: data, engine, progress: onProgress !== undefined };
   const clock = new RealClock();
   const worker = takeIdle(idle) ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
   worker.ref();
