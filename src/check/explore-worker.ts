@@ -21,6 +21,7 @@ import { OwnSteps, plainOwn } from './own-steps.js';
 import { toWire, wireTransfers, type WireReply } from './parallel-wire.js';
 import { StateTable } from './state-table.js';
 import { threadCpuUs } from './thread-cpu.js';
+import { errorAnswer, type ErrorAnswer } from './thread-errors.js';
 import { packWorld, unpackWorld } from './world-pack.js';
 import type { EngineVariant, World } from './world.js';
 import { copyGraph } from '../persist/graph.js';
@@ -319,7 +320,7 @@ class ExploreWorker {
 /** Messages in: a scenario to work on (workers are reused across explorations), its work, or "drop it all". */
 export type WorkerMessage = { kind: 'init'; init: WorkerInit } | { kind: 'reset' } | WorkRequest;
 /** Answers: to init, to work, or the error that stopped either. */
-export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WireReply) | { kind: 'error'; message: string };
+export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WireReply) | ErrorAnswer;
 
 async function create(init: WorkerInit): Promise<ExploreWorker> {
   if (init.mutant === null) return new ExploreWorker(init, undefined);
@@ -348,7 +349,7 @@ function serve(): void {
           port.postMessage({ kind: 'reply', ...reply } satisfies WorkerAnswer, wireTransfers(reply));
         }
       } catch (error) {
-        answer({ kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        answer(errorAnswer(error));
       }
     });
   });

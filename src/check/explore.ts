@@ -14,7 +14,7 @@ import type { EngineVariant } from './world.js';
 import { Explorer } from './explorer.js';
 import type { SamplingFigures } from './pct.js';
 import { checkCheckpointOptions, refuseUnreplayable, type CheckpointOptions } from './checkpoint/checkpoint.js';
-import { exploreOnThread, staysHere } from './search-thread.js';
+import { exploreOnThread, threadEngine } from './search-thread.js';
 
 export interface ExploreOptions {
   /**
@@ -171,7 +171,10 @@ export async function explore(input: ScenarioSpec | Scenario, options: ExploreOp
   // Exhaustive search keys vCPUs and liveness slots in small fixed fields: more vCPUs only by sampling.
   if (!sampling && scenario.cpus > CPUS_MAX) throw new ScenarioError(`scenario.cpus: ${scenario.cpus} vCPUs only with mode 'pct' or 'portfolio' (exhaustive search: 1..${CPUS_MAX})`);
   checkCheckpointOptions(options);
-  if (options.thread && (await staysHere(options)) === null) return exploreOnThread(scenario, options);
+  if (options.thread) {
+    const engine = await threadEngine(options);
+    if (engine !== undefined) return exploreOnThread(scenario, options, engine);
+  }
   const explorer = new Explorer(scenario, options);
   return options.resume === undefined ? explorer.run() : explorer.run().catch(refuseUnreplayable);
 }

@@ -17,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EXPLORE_WORKER, type WorkerAnswer, type WorkerInit, type WorkerMessage, type WorkReply, type WorkRequest } from './explore-worker.js';
 import { fromWire } from './parallel-wire.js';
+import { revived } from './thread-errors.js';
 
 interface Pending {
   resolve: (answer: WorkerAnswer) => void;
@@ -72,7 +73,7 @@ export class WorkerPool {
     // Answers come in request order: a worker handles its messages one at a time.
     worker.on('message', (answer: WorkerAnswer) => {
       const pending = queue.shift();
-      if (answer.kind === 'error') this.#fail(new Error(`explore worker ${i}: ${answer.message}`), pending);
+      if (answer.kind === 'error') this.#fail(revived({ ...answer, message: `explore worker ${i}: ${answer.message}` }), pending);
       else pending?.resolve(answer);
     });
     worker.on('error', (error) => this.#fail(error));
@@ -161,7 +162,7 @@ function tsxApi(): string {
   try {
     manifest = require.resolve('tsx/package.json');
   } catch {
-    throw new Error('explore: workers > 1 from the TypeScript sources needs tsx (a dev dependency); or run the build (dist/)');
+    throw new Error('explore: worker threads (workers > 1, thread: true) from the TypeScript sources need tsx (a dev dependency); or run the build (dist/)');
   }
   const exports = (JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, { import?: { default?: string } }> }).exports;
   const file = exports['./esm/api']?.import?.default;

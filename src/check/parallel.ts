@@ -16,6 +16,7 @@
  * next level. The merge applies the proviso in the single-threaded order; a reduced state whose step closes a
  * cycle of reduced steps (none in the suites) has its other choices expanded then, in a round of its own.
  */
+import { crossing } from './crossing.js';
 import type { ExploreOptions } from './explore.js';
 import type { ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkTimes } from './explore-worker.js';
 import type { Explorer } from './explorer.js';
@@ -39,12 +40,11 @@ export async function checkParallelOptions(options: ExploreOptions): Promise<voi
   if (!Number.isInteger(workers) || workers < 1) refuse('must be an integer ≥ 1');
   if (workers === 1) return;
   if ((options.mode ?? 'bfs') !== 'bfs') refuse(`several workers run breadth-first search only, not mode '${options.mode}'`);
-  const functions = 'are functions, which cannot be sent to worker threads; use workers: 1';
-  if (options.invariants?.length) refuse(`user invariants ${functions}`);
-  if (options.properties?.length) refuse(`extra properties ${functions}`);
+  const crossed = await crossing(options);
+  if ('stays' in crossed && crossed.stays !== 'a broken engine') refuse(`${crossed.stays} are functions, which cannot be sent to worker threads; use workers: 1`);
   if (options.verifyOwnership) refuse('verifyOwnership checks the copies one thread makes; use workers: 1');
   // An engine variant holds provide()d actions: a worker makes it again from the mutant table by name.
-  if (options.engine && (await import('./mutants.js')).engineCrossing(options) === undefined) {
+  if ('stays' in crossed) {
     refuse(`a broken engine holds functions, which cannot be sent to worker threads; pass a mutant of src/check/mutants.ts as { engine, mutant: name }`);
   }
 }

@@ -3,10 +3,10 @@
  * generation, with progress sent back as it comes and the result (plain data) or the error at the end.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isVBoxError } from '../status.js';
 import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
 import type { ScenarioSpec } from './scenario.js';
+import { errorAnswer, type ErrorAnswer } from './thread-errors.js';
 import type { Counterexample } from './trace.js';
 
 /**
@@ -20,11 +20,11 @@ export interface SearchRequest {
   progress: boolean;
 }
 
-/** `seconds`: this thread's wall time in explore(). `rc`: a VBoxError's status, else null. */
+/** `seconds`: this thread's wall time in explore(). */
 export type SearchAnswer =
   | { kind: 'progress'; progress: Progress }
   | { kind: 'result'; result: ExploreResult; seconds: number }
-  | { kind: 'error'; rc: number | null; name: string; message: string; stack: string | undefined };
+  | ErrorAnswer;
 
 /** The workerData of a search thread (a module the main thread imports too for its types serves only there). */
 export const SEARCH_THREAD = 'vmm-actors search thread';
@@ -41,8 +41,7 @@ async function run(request: SearchRequest): Promise<SearchAnswer> {
     const violations = result.violations.map(({ replayCommand: _, ...v }) => v as Counterexample);
     return { kind: 'result', result: { ...result, violations }, seconds: clock.nowNs() / 1e9 };
   } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error));
-    return { kind: 'error', rc: isVBoxError(e) ? e.rc : null, name: e.name, message: e.message, stack: e.stack };
+    return errorAnswer(error);
   }
 }
 
@@ -52,7 +51,7 @@ if (parentPort && workerData === SEARCH_THREAD) {
     try {
       port.postMessage(answer);
     } catch (error) {
-      port.postMessage({ kind: 'error', rc: null, name: 'Error', message: `explore: the search thread's answer cannot be sent: ${String(error)}`, stack: undefined } satisfies SearchAnswer);
+      port.postMessage(errorAnswer(new Error(`explore: the search thread's answer cannot be sent: ${String(error)}`)) satisfies SearchAnswer);
     }
   };
   port.on('message', (request: SearchRequest) => void run(request).then(send));

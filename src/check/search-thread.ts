@@ -5,21 +5,22 @@
  * twice and promoted, and die in the old generation; on a thread with SEARCH_YOUNG_GENERATION_MB most die young.
  * The search is the same code on the same options, so states, verdicts and counterexamples are equal by
  * construction (test/check/search-thread.test.ts). A thread dies with its process (a killed CLI leaves no orphan,
- * unlike a child process). Only options that can cross go: no user invariants or properties (functions), a broken
- * engine only as a mutant of src/check/mutants.ts by name; otherwise explore() searches on the calling thread.
+ * unlike a child process). Only options that can cross go (crossing.ts: no user invariants or properties, a broken
+ * engine only as a named mutant); otherwise explore() searches on the calling thread.
  * The thread loads the engine's modules afresh: registry changes made at run time (persistable() called again on a
  * class, a test's patch) stay on the calling thread, and the thread's search does not see them.
  * A finished exploration leaves its thread idle and unref'd for the next one (starting one loads the engine again):
  * at most one, which keeps its heap (the engine, up to the young generation's size) until closeSearchThreads().
  */
 import type { Worker } from 'node:worker_threads';
-import { VBoxError } from '../status.js';
 import { RealClock } from '../time/real-clock.js';
+import { crossing } from './crossing.js';
 import type { ExploreOptions, ExploreResult } from './explore.js';
 import { keptIdle, startWorker, takeIdle } from './parallel-pool.js';
 import type { ScenarioSpec } from './scenario.js';
 import { cliReplayCommand } from './trace.js';
 import { SEARCH_THREAD, type SearchAnswer, type SearchRequest } from './search-thread-worker.js';
+import { revived } from './thread-errors.js';
 
 /**
  * The search thread's young generation, MB (V8 grows it up to this as survivors need). Race on 6 vCPUs, reductions
@@ -35,23 +36,23 @@ export async function closeSearchThreads(): Promise<void> {
   await Promise.all(idle.splice(0).map((worker) => worker.terminate()));
 }
 
-/** Why `options` cannot go to a search thread (functions), or null. */
-export async function staysHere(options: ExploreOptions): Promise<string | null> {
-  if (options.invariants?.length) return 'user invariants';
-  if (options.properties?.length) return 'extra properties';
-  if ((options.workers ?? 1) !== 1) return 'workers';
-  if (options.engine && (await import('./mutants.js')).engineCrossing(options) === undefined) return 'a broken engine that is no named mutant';
-  return null;
+/**
+ * The engine a search thread runs for `options` (a mutant's name, or null for the real one: crossing.ts), or
+ * undefined when they stay on this thread (functions, or several workers).
+ */
+export async function threadEngine(options: ExploreOptions): Promise<string | null | undefined> {
+  if ((options.workers ?? 1) !== 1) return undefined;
+  const crossed = await crossing(options);
+  return 'stays' in crossed ? undefined : crossed.engine;
 }
 
 /**
- * explore() of `scenario` (parsed) on a search thread; `options` must not stay here (staysHere). A throwing
+ * explore() of `scenario` (parsed) on a search thread running `engine` (threadEngine's answer for `options`). A throwing
  * onProgress, a request that cannot be sent or a thread that dies ends the search (the thread terminated) with that error.
  */
-export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions): Promise<ExploreResult> {
+export function exploreOnThread(scenario: ScenarioSpec, options: ExploreOptions, engine: string | null): Promise<ExploreResult> {
   const { onProgress, engine: _engine, thread: _thread, invariants: _i, properties: _p, ...data } = options;
-  // staysHere let an engine come only as a named mutant's: the thread makes it again from the name.
-  const request: SearchRequest = { scenario, options: data, engine: options.engine ? options.mutant! : null, progress: onProgress !== undefined };
+  const request: SearchRequest = { scenario, options: data, engine, progress: onProgress !== undefined };
   const clock = new RealClock();
   const worker = takeIdle(idle) ?? startWorker('search-thread-worker', SEARCH_THREAD, SEARCH_YOUNG_GENERATION_MB);
   worker.ref();
@@ -92,20 +93,4 @@ function withStart(result: ExploreResult, extraS: number, ownS: number): Explore
   const statesPerSecond = ownS > 0 ? (result.statesPerSecond * ownS) / (ownS + extra) : result.statesPerSecond;
   const violations = result.violations.map((v) => ({ ...v, replayCommand: cliReplayCommand }));
   return { ...result, violations, seconds: result.seconds + extra, statesPerSecond };
-}
-
-/** The standard errors a search may throw, by name: one of them crosses as itself (a Map: no inherited names). */
-const STANDARD = new Map<string, new (message: string) => Error>(
-  [Error, RangeError, TypeError, SyntaxError, ReferenceError, EvalError, URIError].map((E) => [E.name, E]),
-);
-
-/**
- * The thread's error as thrown here, with its name, message and stack: a VBoxError keeps its status (the CLI tells
- * refused input by it), a standard error its class; another class comes back as an Error of its name.
- */
-export function revived(answer: Extract<SearchAnswer, { kind: 'error' }>): Error {
-  const error = answer.rc !== null ? new VBoxError(answer.rc, answer.message) : new (STANDARD.get(answer.name) ?? Error)(answer.message);
-  if (error.name !== answer.name) Object.defineProperty(error, 'name', { value: answer.name, writable: true, configurable: true });
-  if (answer.stack !== undefined) error.stack = answer.stack;
-  return error;
 }

@@ -12,8 +12,9 @@ import { Explorer } from '../../src/check/explorer.js';
 import { WorkerPool } from '../../src/check/parallel-pool.js';
 import { parallelBreadthFirst } from '../../src/check/parallel.js';
 import { parseScenario, type Scenario } from '../../src/check/scenario.js';
-import { packWorld } from '../../src/check/world-pack.js';
+import { packWorld, unpackWorld } from '../../src/check/world-pack.js';
 import { World } from '../../src/check/world.js';
+import { VBoxError, VERR_VERSION_MISMATCH } from '../../src/status.js';
 
 const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
 const OFF = { por: false, symmetry: false } as const;
@@ -62,6 +63,35 @@ describe('a worker lets go of worlds whose states were known when merged', () =>
       await pool.request(0, { level: 1, kind: 'expand', items: [], drop: [dropped!] });
       expect((await pool.request(0, { level: 1, kind: 'pack', tickets: [kept!] })).packed).toHaveLength(1);
       await expect(pool.request(0, { level: 1, kind: 'pack', tickets: [dropped!] })).rejects.toThrow(/no world held under ticket/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe("a worker's error reaches the caller as thrown there", () => {
+  // Status codes are the contract: a VBoxError in a worker (here its refusal of bytes that are no packed world)
+  // comes back a VBoxError of the same status, as unpacking them on this thread throws; the worker named.
+  it('workers: 2, worker 1 given bytes that are no packed world: the VBoxError of unpackWorld, with its rc', async () => {
+    const bytes = new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]);
+    const here = ((): unknown => {
+      try {
+        return unpackWorld(bytes);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(here).toBeInstanceOf(VBoxError);
+    expect((here as VBoxError).rc).toBe(VERR_VERSION_MISMATCH);
+    const pool = await WorkerPool.open(2, { scenario: parseScenario(race(2)), por: false, symmetry: false, stateKey: undefined, mutant: null, heldMax: 100 });
+    try {
+      const thrown = await pool.request(1, { level: 0, kind: 'expand', items: [{ index: 0, ticket: -1, world: bytes }] }).then(
+        () => null,
+        (error: unknown) => error,
+      );
+      expect(thrown).toBeInstanceOf(VBoxError);
+      expect(thrown).toMatchObject({ rc: (here as VBoxError).rc, name: (here as VBoxError).name });
+      expect((thrown as Error).message).toBe(`explore worker 1: ${(here as Error).message}`);
     } finally {
       await pool.close();
     }

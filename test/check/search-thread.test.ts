@@ -14,7 +14,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { Explorer } from '../../src/check/explorer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
-import { closeSearchThreads, revived } from '../../src/check/search-thread.js';
+import { closeSearchThreads } from '../../src/check/search-thread.js';
+import { revived } from '../../src/check/thread-errors.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import { VBoxError, VERR_SSM_INTEGRITY } from '../../src/status.js';
 

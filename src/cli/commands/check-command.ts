@@ -35,7 +35,7 @@ interface CheckOptions {
   walks?: number;
   workers?: number;
   pretenuring?: boolean;
-  thread: boolean;
+  thread?: boolean;
   provisoRebuilds?: boolean;
   verifyOwnership?: boolean;
   traceOut?: string;
