@@ -197,7 +197,8 @@ export interface ClassSpec<T extends object = any> {
    * Without a `copy` hook: an in-memory copy has filled `into` from `obj`'s fields as usual (transient ones
    * undefined, owned ones copied; objects it refers to may not be filled yet, as in `copy`); attach what is not
    * state, shared with the original or made anew (a Vmm's host attachments). `clone` as in `copy`. Runs before the
-   * revives; save → restore ignores it.
+   * revives; save → restore ignores it. Never `clone` an owned field's object here (that makes a second copy of
+   * it): use `into.<field>`.
    */
   readonly copied?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
 }
