@@ -374,7 +374,7 @@ class Copier {
         break;
       case Fill.Class: {
         const spec = shape.spec!;
-        if (spec.copy) spec.copy(src, dst, clone, this.owned);
+        if (spec.copy) spec.copy(src, dst, clone);
         else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
         else {
           copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);
