@@ -23,19 +23,12 @@ import { bindCodeTo, codeStamp, constantName, ownedField, type OwnedField, type 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
   readonly userName?: (fn: Function) => string | undefined;
-  /** Refuse an object an owned field holds that the copy meets twice (as verifyOwnership(true), for this copy). */
+  /**
+   * Refuse (VERR_INTERNAL_ERROR, naming the field and the path) an object in an owned field (ClassSpec.owned) that
+   * the copy meets more than once, so a wrong declaration fails a test instead of splitting an object silently.
+   * Costs a Map entry per owned object; off by default.
+   */
   readonly verifyOwnership?: boolean;
-}
-
-let verifying = false;
-
-/**
- * Tests: refuse (VERR_INTERNAL_ERROR, naming the field and the path) an object in an owned field (ClassSpec.owned)
- * that the copy meets more than once, so a wrong declaration fails a test instead of splitting an object silently.
- * Costs a Map entry per owned object; off by default.
- */
-export function verifyOwnership(on: boolean): void {
-  verifying = on;
 }
 
 const ownershipRefusal = (obj: object, field: string): Refusal =>
@@ -112,7 +105,7 @@ class Copier {
       this.tableRoot = root;
     }
     this.userName = userName;
-    this.claimed = verifying || verify ? new Map() : null;
+    this.claimed = verify ? new Map() : null;
   }
 
   /** Empty every list for the next copy (they must not keep this copy's objects alive). */
