@@ -268,7 +268,8 @@ class Copier {
       const item = (field.item ??= ownedField(`${field.name}[]`));
       for (let i = 0, n = from.length; i < n; i++) {
         const v = from[i];
-        if (typeof v === 'object' ? v !== null : isRef(v)) to[i] = typeof v === 'object' ? this.owned(v!, item) : this.clone(v);
+        if (typeof v === 'object' && v !== null) to[i] = this.owned(v, item);
+        else if (isRef(v)) to[i] = this.clone(v); // a function or symbol (null is not a ref)
       }
     } else if (this.made !== Fill.None) this.fill(src, dst, this.made, shape);
     return dst;
