@@ -158,17 +158,20 @@ class Copier {
     this.todoLength = n + 4;
   }
 
+  /** Fill `dst` by its class's compiled copier, then run ClassSpec.copied. */
+  private fillCompiled(src: object, dst: object, shape: Shape): void {
+    shape.compiled!.copy(src, dst, this.clone, this.owned);
+    if (shape.copied !== undefined) shape.copied(src, dst, this.clone);
+  }
+
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
     const todo = this.todo;
     const clone = this.clone;
-    const owned = this.owned;
     for (let i = 0; i < this.todoLength; i += 4) {
       const fill = todo[i + 2] as Fill;
       if (fill === Fill.Compiled) {
-        const shape = todo[i + 3] as Shape;
-        shape.compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
-        if (shape.copied !== undefined) shape.copied(todo[i] as object, todo[i + 1] as object, clone);
+        this.fillCompiled(todo[i] as object, todo[i + 1] as object, todo[i + 3] as Shape);
       } else if (fill === Fill.PlainShell) (todo[i + 3] as PlainShell).fill(todo[i] as object, todo[i + 1] as object, clone);
       else if (fill !== Fill.None) this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
     }
@@ -250,9 +253,7 @@ class Copier {
     }
     const direct = this.directShell(src, shape);
     if (direct !== null) {
-      // Filled at once by the compiled copier.
-      shape.direct!.copy(src, direct, this.clone, this.owned);
-      if (shape.copied !== undefined) shape.copied(src, direct, this.clone);
+      this.fillCompiled(src, direct, shape); // at once (shape.direct is shape.compiled)
       return direct;
     }
     if (shape.fill === Fill.Spread) {
@@ -363,8 +364,7 @@ class Copier {
         (src as Set<unknown>).forEach(copySetMember, this);
         break;
       case Fill.Compiled:
-        shape.compiled!.copy(src, dst, clone, this.owned);
-        if (shape.copied !== undefined) shape.copied(src, dst, clone);
+        this.fillCompiled(src, dst, shape);
         break;
       case Fill.Class: {
         const spec = shape.spec!;
