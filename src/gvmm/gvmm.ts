@@ -286,7 +286,7 @@ export class Gvmm {
 
 persistable('Gvmm', Gvmm, {
   transient: ['listeners'],
-  owned: ['schedOps', 'sessions', 'options'],
+  owned: ['schedOps', 'sessions'],
   revive: (gvmm) => {
     gvmm.listeners = new Set();
   },

@@ -23,19 +23,12 @@ import { bindCodeTo, codeStamp, constantName, ownedField, type OwnedField, type 
 export interface CopyOptions {
   /** Names the embedder's functions (shared by the copy); any other function outside the code table is refused. */
   readonly userName?: (fn: Function) => string | undefined;
-  /** Refuse an object an owned field holds that the copy meets twice (as verifyOwnership(true), for this copy). */
+  /**
+   * Refuse (VERR_INTERNAL_ERROR, naming the field and the path) an object in an owned field (ClassSpec.owned) that
+   * the copy meets more than once, so a wrong declaration fails a test instead of splitting an object silently.
+   * Costs a Map entry per owned object; off by default.
+   */
   readonly verifyOwnership?: boolean;
-}
-
-let verifying = false;
-
-/**
- * Tests: refuse (VERR_INTERNAL_ERROR, naming the field and the path) an object in an owned field (ClassSpec.owned)
- * that the copy meets more than once, so a wrong declaration fails a test instead of splitting an object silently.
- * Costs a Map entry per owned object; off by default.
- */
-export function verifyOwnership(on: boolean): void {
-  verifying = on;
 }
 
 const ownershipRefusal = (obj: object, field: string): Refusal =>
@@ -112,7 +105,7 @@ class Copier {
       this.tableRoot = root;
     }
     this.userName = userName;
-    this.claimed = verifying || verify ? new Map() : null;
+    this.claimed = verify ? new Map() : null;
   }
 
   /** Empty every list for the next copy (they must not keep this copy's objects alive). */
@@ -165,17 +158,20 @@ class Copier {
     this.todoLength = n + 4;
   }
 
+  /** Fill `dst` by its class's compiled copier, then run ClassSpec.copied. */
+  private fillCompiled(src: object, dst: object, shape: Shape): void {
+    shape.compiled!.copy(src, dst, this.clone, this.owned);
+    if (shape.copied !== undefined) shape.copied(src, dst, this.clone);
+  }
+
   /** Fill every shell (breadth-first), then restore, then revive (reverse discovery order). */
   finish(): void {
     const todo = this.todo;
     const clone = this.clone;
-    const owned = this.owned;
     for (let i = 0; i < this.todoLength; i += 4) {
       const fill = todo[i + 2] as Fill;
       if (fill === Fill.Compiled) {
-        const shape = todo[i + 3] as Shape;
-        shape.compiled!.copy(todo[i] as object, todo[i + 1] as object, clone, owned);
-        if (shape.copied !== undefined) shape.copied(todo[i] as object, todo[i + 1] as object, clone);
+        this.fillCompiled(todo[i] as object, todo[i + 1] as object, todo[i + 3] as Shape);
       } else if (fill === Fill.PlainShell) (todo[i + 3] as PlainShell).fill(todo[i] as object, todo[i + 1] as object, clone);
       else if (fill !== Fill.None) this.fill(todo[i] as object, todo[i + 1] as object, fill, todo[i + 3] as Shape);
     }
@@ -257,9 +253,7 @@ class Copier {
     }
     const direct = this.directShell(src, shape);
     if (direct !== null) {
-      // Filled at once by the compiled copier.
-      shape.direct!.copy(src, direct, this.clone, this.owned);
-      if (shape.copied !== undefined) shape.copied(src, direct, this.clone);
+      this.fillCompiled(src, direct, shape); // at once (shape.direct is shape.compiled)
       return direct;
     }
     if (shape.fill === Fill.Spread) {
@@ -275,7 +269,8 @@ class Copier {
       const item = (field.item ??= ownedField(`${field.name}[]`));
       for (let i = 0, n = from.length; i < n; i++) {
         const v = from[i];
-        if (typeof v === 'object' ? v !== null : isRef(v)) to[i] = typeof v === 'object' ? this.owned(v!, item) : this.clone(v);
+        if (typeof v === 'object' && v !== null) to[i] = this.owned(v, item);
+        else if (isRef(v)) to[i] = this.clone(v); // a function or symbol (null is not a ref)
       }
     } else if (this.made !== Fill.None) this.fill(src, dst, this.made, shape);
     return dst;
@@ -369,12 +364,11 @@ class Copier {
         (src as Set<unknown>).forEach(copySetMember, this);
         break;
       case Fill.Compiled:
-        shape.compiled!.copy(src, dst, clone, this.owned);
-        if (shape.copied !== undefined) shape.copied(src, dst, clone);
+        this.fillCompiled(src, dst, shape);
         break;
       case Fill.Class: {
         const spec = shape.spec!;
-        if (spec.copy) spec.copy(src, dst, clone, this.owned);
+        if (spec.copy) spec.copy(src, dst, clone);
         else if (spec.save) this.restores.push([dst, shape.plan!.entry, clone(spec.save(src))]);
         else {
           copyFields(src, dst, clone, shape.plan!.transient, shape.plan!.forIn);

@@ -164,8 +164,8 @@ export interface ClassSpec<T extends object = any> {
    * object into two in a copy: the suite runs the copier with `verifyOwnership` over every checker scenario's
    * worlds, which refuses an owned object met twice. Frozen objects and named constants are shared as always.
    * Declare only what the class makes itself and never hands out (not an object a caller passed in). Taken by the
-   * per-class field copier and the state key's walk; a `copy` hook passes `owned` the field's ownedFieldOf (so the
-   * hook, the key walk and the copier read this one list); save → restore ignores it.
+   * per-class field copier and the state key's walk (so the key walk and the copier read this one list); a `copy`
+   * hook copies its fields itself; save → restore ignores it.
    */
   readonly owned?: readonly string[];
   /** Fields holding an array that is owned (as `owned`) and whose items are owned by it as well (a per-CPU table). */
@@ -190,19 +190,19 @@ export interface ClassSpec<T extends object = any> {
    * immutable (a machine cell shares its XState snapshot). Transient fields are the hook's to leave undefined.
    * When `obj` has its class's usual fields, `into` has them already, in order, as undefined (the copy keeps
    * them in the object itself): set every one, as the graph writer would see a field left undefined.
-   * `owned(value, field)` copies an object only that field refers to (see `owned`; `field` from ownedFieldOf, once).
    */
-  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown, owned: OwnedCopier) => void;
+  readonly copy?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
   /**
    * Without a `copy` hook: an in-memory copy has filled `into` from `obj`'s fields as usual (transient ones
    * undefined, owned ones copied; objects it refers to may not be filled yet, as in `copy`); attach what is not
    * state, shared with the original or made anew (a Vmm's host attachments). `clone` as in `copy`. Runs before the
-   * revives; save → restore ignores it.
+   * revives; save → restore ignores it. Never `clone` an owned field's object here (that makes a second copy of
+   * it): use `into.<field>`.
    */
   readonly copied?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
 }
 
-/** An owned field as the copier meets it (ClassSpec.owned; a copy hook takes its own from ownedFieldOf, once). */
+/** An owned field as the copier meets it (ClassSpec.owned). */
 export interface OwnedField {
   /** `Class.field`, for the ownership check's message. */
   readonly name: string;
@@ -219,19 +219,8 @@ export interface OwnedField {
 
 export const ownedField = (name: string, items = false): OwnedField => ({ name, items, proto: undefined, shape: undefined, epoch: -1, plain: undefined, item: undefined });
 
-/** The copy of an object only `field` refers to (a copy hook's `owned`). */
+/** The copy of an object only `field` refers to (the per-class field copier's `owned`). */
 export type OwnedCopier = (obj: object, field: OwnedField) => object;
-
-/**
- * The OwnedField of `className`'s `field` for its copy hook: the field must be declared in the class's ClassSpec.owned
- * (or ownedItems), which the state key's walk reads too. Call once, after the class is registered.
- */
-export function ownedFieldOf(className: string, field: string): OwnedField {
-  const spec = classByName.get(className)?.spec;
-  const items = spec?.ownedItems?.includes(field) === true;
-  if (!items && spec?.owned?.includes(field) !== true) throw new Error(`class registry: '${className}.${field}' is not declared owned`);
-  return ownedField(`${className}.${field}`, items);
-}
 
 export interface RegisteredClass {
   readonly name: string;
