@@ -125,20 +125,20 @@ function savedSetter(obj: object, spec: RegisteredClass['spec']): (at: readonly 
   return (at, v) => {
     // A cell's snapshot is set as it is (restore would resolve its value in the machine, refusing a made-up state).
     const cell = obj instanceof MachineCell && (at[0] === 'value' || at[0] === 'context') ? obj : undefined;
-    const top = setAt((cell ? cell.snapshot : spec.save!(obj)) as Record<string | number, unknown>, at, v);
-    if (cell) cell.snapshot = top as MachineCell['snapshot'];
+    const top = setAt((cell ? cell.snapshot : spec.save!(obj)) as Data, at, v);
+    if (cell) cell.snapshot = top as unknown as MachineCell['snapshot'];
     else spec.restore!(obj, top);
   };
 }
 
+type Data = Record<string | number, unknown>;
+
 /** A shallow copy of `data` with the value at path `at` replaced (copies along the path, shares the rest). */
-function setAt(data: Record<string | number, unknown>, at: readonly (string | number)[], v: unknown): Record<string | number, unknown> {
-  const top = Array.isArray(data) ? [...data] : { ...data };
-  let holder: Record<string | number, unknown> = top;
-  for (let i = 0; i < at.length - 1; i++) {
-    const next = holder[at[i]!] as Record<string, unknown>;
-    holder = holder[at[i]!] = Array.isArray(next) ? [...next] : { ...next };
-  }
+function setAt(data: Data, at: readonly (string | number)[], v: unknown): Data {
+  const copy = (d: Data): Data => (Array.isArray(d) ? ([...(d as unknown[])] as unknown as Data) : { ...d });
+  const top = copy(data);
+  let holder = top;
+  for (let i = 0; i < at.length - 1; i++) holder = holder[at[i]!] = copy(holder[at[i]!] as Data);
   holder[at[at.length - 1]!] = v;
   return top;
 }
