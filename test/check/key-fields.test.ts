@@ -43,6 +43,8 @@ interface Survey {
   /** Keyed fields that held a primitive somewhere, and those whose change changed the hand key somewhere. */
   tried: Set<string>;
   changed: Set<string>;
+  /** Constant fields whose primitive values differ between two worlds of one run → where. */
+  varied: Map<string, string>;
   worlds: number;
 }
 
@@ -72,14 +74,24 @@ function perturb(x: Explorer, world: World, table: Readonly<Record<string, KeyFi
 
 /** Worlds along three runs of every suite scenario (first, last and middle choices), `DEPTH` steps deep. */
 function survey(table: Readonly<Record<string, KeyFieldUses>>): Survey {
-  const out: Survey = { held: new Map(), tried: new Set(), changed: new Set(), worlds: 0 };
+  const out: Survey = { held: new Map(), tried: new Set(), changed: new Set(), varied: new Map(), worlds: 0 };
   for (const [name, input] of SUITE_SCENARIOS) {
     const x = new Explorer(parseScenario(input), { liveness: false, por: false, symmetry: false });
     for (const pick of [(_: number) => 0, (n: number) => n - 1, (n: number) => n >> 1]) {
       const world = x.rebuildAlong([]);
+      /** A constant field's values in the run's first world that held it. */
+      const first = new Map<string, string>();
       for (let depth = 0; depth < DEPTH && world.choiceCount() > 0; depth++) {
         out.worlds++;
-        for (const path of keyFieldSites(world, world.sched.clock.nowNs()).keys()) if (declaredAs(path) && !out.held.has(path)) out.held.set(path, name);
+        for (const [path, sites] of keyFieldSites(world, world.sched.clock.nowNs())) {
+          const at = declaredAs(path);
+          if (!at) continue;
+          if (!out.held.has(path)) out.held.set(path, name);
+          if (table[at[0]]?.[at[1]] !== 'constant') continue;
+          const values = JSON.stringify([...new Set(sites.map((site) => site.value).filter(isPrimitive))].sort());
+          if (!first.has(path)) first.set(path, values);
+          else if (first.get(path) !== values && !out.varied.has(path)) out.varied.set(path, `${name}, step ${depth}: ${first.get(path)} → ${values}`);
+        }
         if (depth % PERTURB_EVERY === 1) perturb(x, world, table, out);
         world.step(pick(world.choiceCount()));
       }
@@ -106,6 +118,11 @@ describe('the hand key declares every field the snapshot key writes (key-fields.
   it('declares no field that no world holds', () => {
     const stale = Object.entries(KEY_FIELDS).flatMap(([cls, fields]) => Object.keys(fields).map((field) => `${cls}.${field}`)).filter((path) => !found.held.has(path));
     expect(stale.map((path) => `${path} (declared, held by no world)`)).toEqual([]);
+  });
+
+  it('has every constant field hold the same values all along a run', () => {
+    const varied = [...found.varied].map(([path, where]) => `${path} (declared constant; ${where})`);
+    expect(varied).toEqual([]);
   });
 
   it('has every keyed field change the hand key in some world', () => {
