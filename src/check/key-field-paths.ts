@@ -4,11 +4,11 @@
  * `keySave` or `save` written as that record, `keyFields` written as what they map to, named constants and frozen
  * records as themselves (not descended) — that names every field it meets instead of encoding it.
  *
- * A field is named by its class and its path from there: `Emt.cpu`, `Emt.current.cpu` (a plain record under a
- * field), `Labels.calls[].label` (an item of a collection: `[]`; a Map's keys `<key>`, values `<value>`), `Vm.x()`
- * (a bound function's arguments). A machine cell is named by its class and machine (`MachineCell:vm.value`): the
- * context's fields are each machine's own. Objects of registered classes are named under their own class, wherever
- * they are met.
+ * A field is named by its class and its path from there: `Emt.cpu`, `Gvmm.config.nsEarlyWakeUp2` (a plain record
+ * under a field), `VmReq.args[]` (the items of a collection; a Map's keys `<key>` and values `<value>`:
+ * `Labels.reqs<value>.labelId`), `VmReq.fnId()` (a bound function's arguments). A machine cell is named by its class
+ * and machine (`OwnedCell:rendezvous.context.cEntered`): a context's fields are its machine's own. Objects of
+ * registered classes are named under their own class, wherever they are met.
  */
 import { codeStamp, constantName, registeredClass, unfrozenConstantPrototypes, type RegisteredClass } from '../persist/registry.js';
 import { MachineCell } from '../sched/machine-cell.js';
@@ -20,13 +20,14 @@ export interface FieldSite {
 }
 
 /** The class a registered object is named by: its registered name, and the machine for a cell. */
-export function classLabel(obj: object, entry: RegisteredClass): string {
+function classLabel(obj: object, entry: RegisteredClass): string {
   if (!(obj instanceof MachineCell)) return entry.name;
   return `${entry.name}:${(obj.machine as { id?: string }).id ?? '?'}`;
 }
 
+/** A frozen record (the key writes its digest) or a named constant: written as itself, its fields not the key's to name. */
 const isConstant = (v: object): boolean =>
-  (Object.isFrozen(v) || unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null)) && (constantName(v) !== undefined || Object.isFrozen(v));
+  Object.isFrozen(v) || (unfrozenConstantPrototypes.has(Object.getPrototypeOf(v) as object | null) && constantName(v) !== undefined);
 
 /**
  * Every field the snapshot key writes in the graph under `root` (a world), with its sites. `now`: the virtual time
