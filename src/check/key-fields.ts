@@ -105,8 +105,8 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     'context.cCpus': C, 'context.stopOnError': I('flags'), 'context.type': I('flags'),
   },
   RendezvousFrame: {
-    cell: K, instance: K, callbackId: I('label'), depth: I('rendezvous stack'), flags: I('frame'), kind: I('frame'),
-    next: I('frame'), 'next.k': I('frame'), 'next.req': I('frame'), emt: C,
+    cell: K, instance: K, callbackId: I('label'), depth: I('rendezvous stack'), flags: I('instance flags'), kind: C,
+    next: I('processing'), 'next.k': I('processing'), 'next.req': I('processing'), emt: C,
   },
   'MemberCell:rendezvousMember': { ...CELL, 'context.joined': K, 'context.role': K, 'context.releaseLock': I('role'), 'fields.frame': C },
   // Halting: the VM's method, each vCPU's halt state, its wait, the semaphore, GVMM.
@@ -146,7 +146,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   PendingTimer: { dueNs: K, action: I('timer label'), 'action.event': I('timer label'), 'action.target': I('timer label'), daemon: I('timer label') },
   Prng: { state: C },
   // A save or a teleport: the flows, the SSM handle, its live save and stream.
-  SavedState: { ram: K, saveFlows: K, _registry: I('SSM state'), execNs: I('SSM state'), execSince: I('SSM state'), vm: C },
+  SavedState: { ram: K, saveFlows: K, _registry: K, execNs: I('SSM state'), execSince: I('SSM state'), vm: C },
   SsmUnitRegistry: { cancellable: K, _units: I('SSM state') },
   SaveFlow: {
     cell: K, ctx: I('flow state'), failRc: I('flow state'), bandwidth: C, op: I('label'), out: C, done: C, pool: C, thread: C,
@@ -163,7 +163,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   SsmHandle: {
     cancelled: K, rc: K, liveSave: K, state: I('live save state'),
     after: I('SSM state'), errorMessage: I('rc'), live: I('SSM state'), liveInfo: I('SSM state'), progress: I('SSM state'), reader: I('SSM state'),
-    reportedLivePercent: I('SSM state'), unit: I('SSM state'), unitPass: I('SSM state'), unitVersion: I('SSM state'), writer: K,
+    reportedLivePercent: I('SSM state'), unit: I('SSM state'), unitPass: I('SSM state'), unitVersion: I('SSM state'), writer: I('liveSave'),
     _buildInfo: C, _maxDowntimeMs: C, hostBits: C, hostOsAndArch: C,
   },
   SsmLiveSave: {
