@@ -3,9 +3,9 @@
  * of the suite's scenarios (key-field-paths.ts lists them, as the snapshot key's walk meets them) is declared in
  * src/check/key-fields.ts as keyed, implied or constant, and no declaration names a field no world holds. A keyed
  * field has teeth: changed on a copy of a mid-run world (numbers +1, booleans negated, strings suffixed; null is a
- * missing reference, which no primitive stands in for),
- * it changes the hand key — the explorer's key (Explorer.hash: state-key.ts's encodeWorld) — in at least one world,
- * or it is really implied or unread and its declaration is wrong.
+ * missing reference, which no primitive stands in for), it changes the hand key — the explorer's key (Explorer.hash:
+ * state-key.ts's encodeWorld) — in at least one world, or it is really implied or unread and its declaration is
+ * wrong. A constant field holds the same values in every world of a run.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/index.js';
