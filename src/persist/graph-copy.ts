@@ -14,7 +14,7 @@
  */
 import { bytesType } from './graph-format.js';
 import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
-import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type PlainCopier, type PlainShell } from './graph-copier.js';
+import { compiledCopierOf, copyFields, isRef, primeCompiled, PRIME_AFTER, plainCopierOf, sameKeys, type PlainCopier, type PlainShell } from './graph-copier.js';
 import { arrayShape, Fill, plainShape, plainShellFor, refreshShapes, shapeFor, shapesEpoch, type Shape } from './graph-copy-shape.js';
 import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
 import { VERR_INTERNAL_ERROR } from '../status.js';
@@ -160,7 +160,9 @@ class Copier {
 
   /** Fill `dst` by its class's compiled copier, then run ClassSpec.copied. */
   private fillCompiled(src: object, dst: object, shape: Shape): void {
-    shape.compiled!.copy(src, dst, this.clone, this.owned);
+    const compiled = shape.compiled!;
+    compiled.copy(src, dst, this.clone, this.owned);
+    if (compiled.fills < PRIME_AFTER && ++compiled.fills === PRIME_AFTER) primeCompiled(compiled, this.clone, this.owned);
     if (shape.copied !== undefined) shape.copied(src, dst, this.clone);
   }
 
