@@ -81,7 +81,9 @@ class Copier {
    * four rehashes per copy). An entry counts only when its slot holds its object this copy (slots are emptied
    * after each). Another root (or a table grown past TABLE_LIMIT, a world stepped and copied again) starts a
    * fresh Map, so a table holds the objects of one world, the last copied (stop 14's kept table held many, and
-   * slowed the checker). Chain copies (each copy's root new) still grow a fresh Map.
+   * slowed the checker). Chain copies (each copy's root new) still grow a fresh Map. Stop 17: copy slots on the
+   * Shells of classes met here (a private or a symbol field) again no better for the checker, nor a Map kept with
+   * permanent entries (docs/model-checking-internals.md).
    */
   private table = new Map<object, number>();
   private tableRoot: unknown = undefined;
