@@ -37,7 +37,7 @@ export interface WorkerInit {
   stateKey: ExploreOptions['stateKey'];
   /** A mutant of src/check/mutants.ts, by name (an engine variant holds functions, which cannot be sent). */
   mutant: string | null;
-  /** Worlds this worker may hold (its share of ExploreOptions.parkedWorlds). */
+  /** Worlds this worker may hold, spares included (ExploreOptions.parkedWorlds: as many as the one thread keeps). */
   heldMax: number;
 }
 

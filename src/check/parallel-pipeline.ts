@@ -17,6 +17,16 @@ import type { ExpandItem, Expansion, WorkReply } from './explore-worker.js';
 import type { OwnPath } from './kept-worlds.js';
 import { Merger, type Place } from './parallel-merge.js';
 
+/**
+ * States taken from another worker per request at most (packed there, unpacked here: about twice the cost of
+ * expanding them where they are). A worker steals when it has nothing of its own, mostly at a level's end while the
+ * merge waits for the other's answers, which then number its own states of the next level: a few states bridge
+ * that wait. Race N = 6, two workers, load ~6, alternating in one process: a quarter of the ready states (≤ 64) per
+ * steal moved 1,060–1,550 states, process CPU 40–52 µs per transition; 4 moved 420–700, 38–47 µs, walls no longer
+ * (2: 240–380 moved, and the thief waits on more pack round trips). docs/model-checking-internals.md, stop 17.
+ */
+export const STEAL_MAX = 4;
+
 /** The states of one depth numbered and not handed out yet: per worker those whose world it holds, and packed ones. */
 interface Ready {
   own: number[][];
@@ -114,7 +124,7 @@ export class Pipeline extends Merger {
       // discovers about half the next level (a child is held where its first parent in the merge order was
       // expanded). Taken from the back, the victim kept the front, whose children come first, and so most of
       // the next level: a growing share for the one, and more to move each level (race N = 6: a quarter more).
-      chunk = ready.own[victim]!.splice(0, size);
+      chunk = ready.own[victim]!.splice(0, Math.min(size, STEAL_MAX));
       this.#stealing[worker]!++;
       try {
         ({ packed = null, owns = [] } = await this.ask(victim, { level, kind: 'pack', tickets: chunk.map((s) => this.#ticket[s]!) }));

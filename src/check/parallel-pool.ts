@@ -135,10 +135,11 @@ function detach(worker: Worker): void {
  * A worker thread's young generation, MB (its maximum: V8 grows it as survivors need). A worker's worlds live
  * about a level: with the default young generation many survive two scavenges, are promoted and collected again
  * by the old generation's marking; a larger one lets them die young. Race N = 6, reductions off, two worker
- * threads: process CPU ~77 → ~46 µs per transition (64 MB: ~52, 192: ~48, 384: as 256; docs/model-checking-internals.md).
+ * threads: process CPU ~77 → ~46 µs per transition at 256 MB (64 MB: ~52, 192: ~48); 512 MB, as the search thread's
+ * (search-thread.ts), ~4 % less again (stop 17, load 8: 47 against 51; 1,024 and 2,048 no better than 512).
  * A worker's resource limit, so no process flag is needed (the main thread's young generation cannot be resized).
  */
-const WORKER_YOUNG_GENERATION_MB = 256;
+const WORKER_YOUNG_GENERATION_MB = 512;
 
 function spawn(): Worker {
   return startWorker('explore-worker', EXPLORE_WORKER, WORKER_YOUNG_GENERATION_MB);

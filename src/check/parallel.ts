@@ -110,7 +110,9 @@ async function search(x: Explorer, workers: number, times: ParallelTimes): Promi
   if (x.check(root, () => [])) return;
   // The workers run a broken engine only when the main does (checkParallelOptions: a named mutant's).
   const mutant = x.options.engine ? (await import('./mutants.js')).engineCrossing(x.options)! : null;
-  const heldMax = Math.ceil((x.options.parkedWorlds ?? PARKED_WORLDS_MAX) / workers);
+  // parkedWorlds per worker, as for the one thread (each holds them in its own heap): a share of it (parkedWorlds / n
+  // before stop 17) filled at the widest levels, and children then travelled packed (race N = 6, 2 workers: ~350 packs).
+  const heldMax = x.options.parkedWorlds ?? PARKED_WORLDS_MAX;
   const init: WorkerInit = { scenario: x.scenario, por: x.por, symmetry: x.options.symmetry ?? true, stateKey: x.options.stateKey, mutant, heldMax };
   const pool = await WorkerPool.open(workers, init);
   const world = root.terminal ? null : packWorld(root);

@@ -6,7 +6,7 @@
  * expanded — stands in for a copy, so one expanding thread makes exactly the single-threaded search's copies.
  * A world held for a step into a state that was known when merged is let go of when the main thread says so.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { explore } from '../../src/check/explore.js';
 import { Explorer } from '../../src/check/explorer.js';
 import { WorkerPool } from '../../src/check/parallel-pool.js';
@@ -46,6 +46,23 @@ describe('one expanding thread copies exactly as one thread does', () => {
       expect(r.times.workerCpuUs).toHaveLength(1);
       expect(r.times.copies, `${cpus} vCPUs`).toBe(single.copies);
       expect(r.times.spares).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('each worker may hold as many worlds as one thread keeps', () => {
+  // A worker's held worlds live in its own heap: a share of parkedWorlds filled at the widest levels, and the children
+  // beyond it travelled packed (packed there, unpacked by the main thread's next taker).
+  it('workers: 2, parkedWorlds 8: each worker is set up to hold 8', async () => {
+    const open = vi.spyOn(WorkerPool, 'open');
+    try {
+      const x = new Explorer(parseScenario(race(2)), { ...OFF, parkedWorlds: 8 });
+      await parallelBreadthFirst(x, 2);
+      expect(open).toHaveBeenCalledTimes(1);
+      expect(open.mock.calls[0]![0]).toBe(2);
+      expect(open.mock.calls[0]![1].heldMax).toBe(8);
+    } finally {
+      open.mockRestore();
     }
   });
 });
