@@ -341,15 +341,15 @@ export class VM {
 
   /** VMR3AtStateRegister; the returned function deregisters (VMR3AtStateDeregister). */
   atState(callback: AtStateCallback): () => void {
-    return registerAt(this.core.atState, callback);
+    return registerAt(this.core, 'atState', callback);
   }
 
   atError(callback: AtErrorCallback): () => void {
-    return registerAt(this.core.atError, callback);
+    return registerAt(this.core, 'atError', callback);
   }
 
   atRuntimeError(callback: AtRuntimeErrorCallback): () => void {
-    return registerAt(this.core.atRuntimeError, callback);
+    return registerAt(this.core, 'atRuntimeError', callback);
   }
 
   get errorCount(): number {

@@ -10,6 +10,7 @@ import { Emt } from '../vmm/emt.js';
 import { RendezvousFrame, type RendezvousInstance } from '../vmm/rendezvous.js';
 import type { ReqPool, ReqPoolWatcher, VmReq } from '../vmm/requests.js';
 import { persistable } from '../persist/registry.js';
+import { EMPTY_LIST, pushed, removedAt } from '../persist/empty-list.js';
 import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { CallSpec } from './scenario.js';
 
@@ -71,6 +72,9 @@ export interface ReqLabel {
   readonly call: CallRef | null;
 }
 
+/** A label record: frozen data (its call is a frozen CallRef), so every world copy shares it. */
+const reqLabel = (label: string, call: CallRef | null): ReqLabel => Object.freeze({ label, labelId: intern(label), call });
+
 /** Who is stepping, as the world says (a field, not a closure: labels are part of a world's snapshot). */
 export interface StepHost {
   readonly stepping: Steppable | null;
@@ -83,7 +87,7 @@ export class Labels implements ReqPoolWatcher {
   readonly reqs = new Map<VmReq, ReqLabel>();
   readonly reqById = new Map<number, VmReq>();
   /** Requests each EMT is processing (vmR3ReqProcessOne), innermost last. */
-  readonly processing: VmReq[][];
+  readonly processing: (readonly VmReq[])[];
   readonly rendezvous = new Map<string, ReqLabel>();
   /** Packets allocated per owner label (names the next one). */
   private readonly allocs = new Map<string, number>();
@@ -92,7 +96,7 @@ export class Labels implements ReqPoolWatcher {
     readonly core: VmCore,
     readonly host: StepHost,
   ) {
-    this.processing = Array.from({ length: core.cCpus }, () => []);
+    this.processing = Array.from({ length: core.cCpus }, () => EMPTY_LIST);
   }
 
   /** Name every packet the pool hands out, after whoever is stepping. */
@@ -106,7 +110,7 @@ export class Labels implements ReqPoolWatcher {
     const n = this.allocs.get(owner.label) ?? 0;
     this.allocs.set(owner.label, n + 1);
     const label = `${owner.label}.${n}`;
-    this.reqs.set(req, { label, labelId: intern(label), call: owner.call });
+    this.reqs.set(req, reqLabel(label, owner.call));
     this.reqById.set(req.id, req);
   }
 
@@ -145,18 +149,19 @@ export class Labels implements ReqPoolWatcher {
       if (!req) return;
       if (event.to === 'PROCESSING') {
         const actor = this.stepping();
-        if (actor instanceof Emt) this.processing[actor.cpu]!.push(req);
+        if (actor instanceof Emt) this.processing[actor.cpu] = pushed(this.processing[actor.cpu]!, req);
       } else if (event.from === 'PROCESSING') {
-        for (const stack of this.processing) {
-          const i = stack.indexOf(req);
-          if (i >= 0) stack.splice(i, 1);
+        const processing = this.processing;
+        for (let cpu = 0; cpu < processing.length; cpu++) {
+          const i = processing[cpu]!.indexOf(req);
+          if (i >= 0) processing[cpu] = removedAt(processing[cpu]!, i);
         }
       }
     } else if (event.kind === 'rendezvous' && event.event === 'begin') {
       const actor = this.stepping();
       const owner = actor instanceof Emt ? this.ownerOfEmt(actor) : { label: 'engine', call: null };
       const label = `${owner.label}/rv`;
-      this.rendezvous.set(event.id, { label, labelId: intern(label), call: owner.call });
+      this.rendezvous.set(event.id, reqLabel(label, owner.call));
     }
   }
 

@@ -58,8 +58,11 @@ export class Gvmm {
   readonly table: GvmmHandleTable;
   readonly config: GvmmSchedConfig;
   readonly schedOps: GvmmSched;
-  /** Observers of registry changes (host attachments: a restore starts with none, their owners add them again). */
-  listeners = new Set<(event: GvmmEvent) => void>();
+  /**
+   * Observers of registry changes (host attachments: a restore or copy starts with none, their owners add them
+   * again), made at the first `listeners` (a world copy nobody watches makes none).
+   */
+  private eventListeners: Set<(event: GvmmEvent) => void> | null = null;
   /** Session → handle: one VM per session. */
   private readonly sessions = new Map<string, number>();
 
@@ -70,6 +73,11 @@ export class Gvmm {
     if (index !== 'scan' && index !== 'heap') throw new VBoxError(VERR_INVALID_PARAMETER, `wakeUpIndex must be 'scan' or 'heap', got ${String(index)}`);
     for (const [name, value] of Object.entries(options.config ?? {})) this.setConfig(name, value);
     this.schedOps = new GvmmSched(this.table, this.config, options.sched, options.fidelity === 'as-written', index);
+  }
+
+  /** Observers of registry changes (GvmmEvent), in the order added. */
+  get listeners(): Set<(event: GvmmEvent) => void> {
+    return (this.eventListeners ??= new Set());
   }
 
   get wakeUpIndex(): WakeUpIndexKind {
@@ -278,17 +286,18 @@ export class Gvmm {
   }
 
   private emit(op: GvmmEvent['op'], handle: number, cpu: number | null, rc: number, by: string): void {
-    if (this.listeners.size === 0) return;
+    const listeners = this.eventListeners;
+    if (!listeners || listeners.size === 0) return;
     const event: GvmmEvent = { op, handle, cpu, rc, by, tNs: this.schedOps?.nowNs() ?? this.options.sched.clock.nowNs() };
-    for (const listener of this.listeners) listener(event);
+    for (const listener of listeners) listener(event);
   }
 }
 
 persistable('Gvmm', Gvmm, {
-  transient: ['listeners'],
+  transient: ['eventListeners'],
   owned: ['schedOps', 'sessions'],
   revive: (gvmm) => {
-    gvmm.listeners = new Set();
+    (gvmm as unknown as { eventListeners: null }).eventListeners = null;
   },
 });
 

@@ -7,6 +7,7 @@
  */
 import { Subject } from 'rxjs';
 import { defineCodes, persistable } from '../persist/registry.js';
+import { EMPTY_LIST } from '../persist/empty-list.js';
 import {
   VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_SSM_NO_PENDING_OPERATION,
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
@@ -54,7 +55,8 @@ class SavedState implements VmSavedState, VmObserver {
   readonly execNs: number[];
   /** When each vCPU entered STARTED_EXEC (null: not executing), for execNs. */
   readonly execSince: (number | null)[];
-  readonly saveFlows: SaveFlow[] = [];
+  /** EMPTY_LIST while no flow runs (copies share it). */
+  saveFlows: readonly SaveFlow[] = EMPTY_LIST;
   private _registry: SsmUnitRegistry | null = null;
   private _progress: Subject<SsmProgressEvent> | null = null;
 

@@ -14,11 +14,12 @@ import type { CpuTarget, ReqFn, StatusReceiver } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { describeValue } from './config.js';
 import { bindCode, codeByNameOf, codeStamp, defineCode, defineCodes, persistable } from '../persist/registry.js';
+import { EMPTY_LIST, pushed, removedAt } from '../persist/empty-list.js';
 
 export class ExternalThread implements Steppable {
   readonly id: string;
   /** Steps to take, in order: records (`{ target, event }`) or code-table functions bound to data. */
-  readonly work: TimerAction[] = [];
+  work: readonly TimerAction[] = EMPTY_LIST;
 
   constructor(readonly vm: VmCore) {
     this.id = `ext.${vm.host.nextId('caller')}`;
@@ -31,12 +32,14 @@ export class ExternalThread implements Steppable {
 
   /** Queue a step for this thread. */
   post(step: TimerAction): void {
-    this.work.push(step);
+    this.work = pushed(this.work, step);
     this.vm.host.sched.ready(this);
   }
 
   step(): void {
-    const next = this.work.shift();
+    const work = this.work;
+    const next = work[0];
+    if (next) this.work = removedAt(work, 0);
     const host = this.vm.host;
     const previous = host.current;
     host.current = null;
