@@ -62,8 +62,9 @@ export class VM {
   ) {
     // Until the first change: the VM came into being in its first state, made by the thread calling VMR3Create.
     const tNs = core.nowNs();
-    this.lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
-    this.lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
+    // Frozen, as the core's events that replace them: world copies share them.
+    this.lastState = Object.freeze({ from: null, to: core.vmState, tNs, by: 'ext' });
+    this.lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => Object.freeze({ cpu, from: null, to: core.cpuState(cpu), tNs }));
     this.attachToCore();
   }
 

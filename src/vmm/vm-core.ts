@@ -148,7 +148,8 @@ export class VmCore implements CellOwner {
   /** A vCPU state cell's edges (its listener calls this: no closure per vCPU or per world copy). */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
     const cpu = this.cpuStates.indexOf(cell as MachineCell<VmCpuEvent>);
-    this.emit({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: this.nowNs() });
+    // Frozen data, as the state event below: the VM facade keeps the last ones, and world copies share them.
+    this.emit(Object.freeze({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: this.nowNs() }));
   }
 
   get id(): string {
@@ -242,7 +243,7 @@ export class VmCore implements CellOwner {
     }
     if (setRatherThanClearFF) this.ff |= VM_FF_CHECK_VM_STATE;
     else this.ff &= ~VM_FF_CHECK_VM_STATE;
-    this.emit({ kind: 'state', from, to, event: event.type, by: this.actorName(), tNs: this.nowNs() });
+    this.emit(Object.freeze({ kind: 'state', from, to, event: event.type, by: this.actorName(), tNs: this.nowNs() }));
     // vmR3DoAtState: registration order; a callback may only move the VM to DESTROYING.
     for (const callback of [...this.atState]) {
       this.callVoid('at-state callback', callback, to, from); // a failure goes to events$; the transition stands
