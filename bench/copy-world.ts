@@ -3,7 +3,8 @@
  * powerOn → suspend, B: powerOff; half-way along choice 0). bench/snapshot.ts takes medians of small batches,
  * which mostly leave the collector out; this one divides the whole run's CPU time. `drop`: each copy is garbage
  * at once; `keep`: the last 256 stay alive (a frontier); `chain`: each copy is copied next, as the checker copies
- * worlds it has just made (their objects are new to the copier's identity table: no identity hash yet). Compare with and without
+ * worlds it has just made (their objects are new to the copier's identity table: no identity hash yet; its first
+ * ~2,000 copies are V8's warm-up for the Shells' shapes, shorter since compiled copiers are primed, stop 17). Compare with and without
  * `node --no-allocation-site-pretenuring` (the checker CLI's setting, src/check/gc-tuning.ts).
  *
  * objectsPerCopy: the objects and functions a copy makes (reachable from it, not from the original). `alloc`: copies

@@ -13,7 +13,8 @@
  * none beyond the budget.
  */
 import type { Explorer } from './explorer.js';
-import { choiceSignature } from './parked.js';
+import { OwnSteps } from './own-steps.js';
+import { sameChoices } from './parked.js';
 import type { World } from './world.js';
 import { WorldSnapshots } from './world-snapshot.js';
 
@@ -57,7 +58,6 @@ interface Kept {
 export class KeptWorlds {
   readonly #at = new Map<number, Kept>();
   readonly #spares = new Map<number, Kept[]>();
-  readonly #signature = new Map<number, string>();
   #live = 0;
   #liveKept = 0;
   #worldBytes = 0;
@@ -86,19 +86,21 @@ export class KeptWorlds {
     this.#peak();
   }
 
-  /** A world at known state `index`, by path `own`: kept as a spare when the state waits with a live world of the same signature. */
-  keepSpare(index: number, world: World, own: OwnPath): void {
+  /**
+   * A world at known state `index`, by its own path (`own`, or the table's prefix of `base`, then `choice`): kept
+   * as a spare when the state waits with a live world of the same choice signature.
+   */
+  keepSpare(index: number, world: World, own: OwnPath | undefined, base: number, choice: number): void {
     const first = this.#at.get(index)?.world;
     if (!this.spares || first === undefined || first instanceof Uint8Array) return;
     // Enough: the state's other choices have a world each (beyond, a spare would only wait to be dropped: 26,265 of
     // 59,841 at the race on 6 vCPUs without reductions, each a live world that survives into the old generation).
     const list = this.#spares.get(index);
     if ((list?.length ?? 0) + 1 >= first.choiceCount() || !this.#fits(world)) return;
-    let signature = this.#signature.get(index);
-    if (signature === undefined) this.#signature.set(index, (signature = choiceSignature(first)));
-    if (signature !== choiceSignature(world)) return;
-    if (list) list.push({ world, own });
-    else this.#spares.set(index, [{ world, own }]);
+    if (!sameChoices(first, world)) return;
+    const kept = { world, own: OwnSteps.extend(own, base, choice) };
+    if (list) list.push(kept);
+    else this.#spares.set(index, [kept]);
     this.#live++;
     this.#peak();
   }
@@ -120,7 +122,6 @@ export class KeptWorlds {
   /** Let every world kept for `index` go. */
   drop(index: number): void {
     while (this.#remove(index) !== undefined);
-    this.#signature.delete(index);
   }
 
   /** What the kept worlds hold now: live ones by estimate, snapshots by size. */

@@ -21,3 +21,22 @@ export function choiceSignature(world: World): string {
   for (const call of world.labels.threadCall.values()) signature += `${call.label},`;
   return signature;
 }
+
+/**
+ * Whether two worlds have one choice signature (choiceSignature(a) === choiceSignature(b)) without building
+ * either string: breadth-first search asks at every step into a waiting state (kept-worlds.ts), and the strings
+ * were garbage made per transition.
+ */
+export function sameChoices(a: World, b: World): boolean {
+  if (a.timerChoice() !== b.timerChoice()) return false;
+  const n = a.ready().length;
+  if (b.ready().length !== n) return false;
+  for (let i = 0; i < n; i++) if (a.actorSlot(i) !== b.actorSlot(i)) return false;
+  const calls = a.labels.threadCall;
+  const others = b.labels.threadCall;
+  if (calls.size !== others.size) return false;
+  const mine = calls.values();
+  const theirs = others.values();
+  for (let call = mine.next(); !call.done; call = mine.next()) if (call.value.labelId !== theirs.next().value!.labelId) return false;
+  return true;
+}

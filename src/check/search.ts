@@ -115,9 +115,8 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       const found = x.discover(world, head, choice, depth + 1);
       if (own && world.violation && !x.violation) reportExactly(x, world, head, choice, [...x.table.prefix(own.base), ...own.tail, choice]);
       if ((world.violation || x.violation) && x.check(world, () => [...x.table.prefix(head), choice])) return;
-      const next = own ? OwnSteps.extend(own, head, choice) : undefined;
-      if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, next);
-      else if (-1 - found > head) kept.keepSpare(-1 - found, world, next ?? OwnSteps.extend(own, head, choice));
+      if (found >= 0) kept.keep(found, world, depth + 1 < copyDepth, own ? OwnSteps.extend(own, head, choice) : undefined);
+      else if (-1 - found > head) kept.keepSpare(-1 - found, world, own, head, choice);
       world = spare;
       // Proviso: a reduced state whose one step closes a cycle of reduced steps, or a call's into a known state.
       if (k === 0 && choices[1] === -1 && proviso.reducedStep(head, found < 0 ? -1 - found : found, found < 0, call)) {

@@ -22,6 +22,8 @@ export interface Compiled {
    * separate property store field by field (allocations, and a shape unlike the class's).
    */
   readonly Shell: new () => object;
+  /** Instances filled, counted up to PRIME_AFTER (primeCompiled). */
+  fills: number;
 }
 
 /**
@@ -59,11 +61,14 @@ function compile(keys: string[], plan: ClassPlan, prototype: object): Compiled |
     }
     return `v = s${at}; d${at} = (typeof v === 'object' ? v !== null : ${REF}) ? c(v) : v;`;
   });
-  // The names are JSON string literals (no code can be injected); the body is straight-line field copies.
-  const copy = new Function('F', `return function (s, d, c, o) {\nlet v;\n${lines.join('\n')}\n};`)(fields) as FieldCopier;
-  const Shell = new Function(keys.map((key) => `this[${JSON.stringify(key)}] = undefined;`).join('\n')) as new () => object;
+  // The names are JSON string literals (no code can be injected); the body is straight-line field copies. The
+  // functions are named after the class (word characters only), for profiles and V8's traces.
+  const name = plan.entry.name.replace(/\W/g, '_');
+  const copy = new Function('F', `return function copy_${name}(s, d, c, o) {\nlet v;\n${lines.join('\n')}\n};`)(fields) as FieldCopier;
+  const fieldsInPlace = keys.map((key) => `this[${JSON.stringify(key)}] = undefined;`).join('\n');
+  const Shell = new Function(`return function shell_${name}() {\n${fieldsInPlace}\n};`)() as new () => object;
   Shell.prototype = prototype;
-  return { keys, copy, Shell };
+  return { keys, copy, Shell, fills: 0 };
 }
 
 /** A value that is not an object: the copy goes through clone when it is a function or a symbol. */
@@ -136,3 +141,18 @@ export function copyFields(src: object, dst: object, clone: (v: unknown) => unkn
 
 /** An own field named __proto__ (an assignment would set the prototype instead). */
 const setProto = (to: object, value: unknown): void => void Object.defineProperty(to, '__proto__', { value, writable: true, enumerable: true, configurable: true });
+
+/** A compiled copier is primed at its class's this many'th fill (primeCompiled). */
+export const PRIME_AFTER = 64;
+
+/**
+ * Run `compiled`'s copier once from one empty Shell onto another (every field undefined: `clone` and `owned` are not
+ * called), so that its loads have met the Shell's shape as well as the constructor's before V8 optimizes it.
+ * Unprimed, the first copy of a world whose objects are themselves copies (what the checker copies) deoptimizes
+ * every class's copier ("wrong map"), and V8 takes some 2,000 copies at 2-4× the cost to optimize them again
+ * (bench/copy-world.ts chain). Not at the first fill: a Shell's shape settles over its first fills (a prime at
+ * the first measured no better).
+ */
+export function primeCompiled(compiled: Compiled, clone: (v: unknown) => unknown, owned: OwnedCopier): void {
+  compiled.copy(new compiled.Shell(), new compiled.Shell(), clone, owned);
+}

@@ -14,7 +14,7 @@
  */
 import { bytesType } from './graph-format.js';
 import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
-import { compiledCopierOf, copyFields, isRef, plainCopierOf, sameKeys, type PlainCopier, type PlainShell } from './graph-copier.js';
+import { compiledCopierOf, copyFields, isRef, primeCompiled, PRIME_AFTER, plainCopierOf, sameKeys, type PlainCopier, type PlainShell } from './graph-copier.js';
 import { arrayShape, Fill, plainShape, plainShellFor, refreshShapes, shapeFor, shapesEpoch, type Shape } from './graph-copy-shape.js';
 import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
 import { VERR_INTERNAL_ERROR } from '../status.js';
@@ -81,7 +81,9 @@ class Copier {
    * four rehashes per copy). An entry counts only when its slot holds its object this copy (slots are emptied
    * after each). Another root (or a table grown past TABLE_LIMIT, a world stepped and copied again) starts a
    * fresh Map, so a table holds the objects of one world, the last copied (stop 14's kept table held many, and
-   * slowed the checker). Chain copies (each copy's root new) still grow a fresh Map.
+   * slowed the checker). Chain copies (each copy's root new) still grow a fresh Map. Stop 17: copy slots on the
+   * Shells of classes met here (a private or a symbol field) again no better for the checker, nor a Map kept with
+   * permanent entries (docs/model-checking-internals.md).
    */
   private table = new Map<object, number>();
   private tableRoot: unknown = undefined;
@@ -160,7 +162,9 @@ class Copier {
 
   /** Fill `dst` by its class's compiled copier, then run ClassSpec.copied. */
   private fillCompiled(src: object, dst: object, shape: Shape): void {
-    shape.compiled!.copy(src, dst, this.clone, this.owned);
+    const compiled = shape.compiled!;
+    compiled.copy(src, dst, this.clone, this.owned);
+    if (compiled.fills < PRIME_AFTER && ++compiled.fills === PRIME_AFTER) primeCompiled(compiled, this.clone, this.owned);
     if (shape.copied !== undefined) shape.copied(src, dst, this.clone);
   }
 

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Explorer } from '../../src/check/explorer.js';
 import { keptWorldBudget, KeptWorlds } from '../../src/check/kept-worlds.js';
+import { choiceSignature, sameChoices } from '../../src/check/parked.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 
@@ -19,10 +20,35 @@ describe('spares: at most one world per choice of the waiting state', () => {
     const choices = world.choiceCount();
     const kept = new KeptWorlds(x, 1 << 30, true);
     kept.keep(1, world, false);
-    for (let i = 0; i < 10; i++) kept.keepSpare(1, x.copy(world), { base: 0, tail: [i] });
+    for (let i = 0; i < 10; i++) kept.keepSpare(1, x.copy(world), undefined, 0, i);
     let taken = 0;
     while (kept.take(1)) taken++;
     expect(taken).toBe(choices);
+  });
+});
+
+describe('sameChoices: choiceSignature equality without the strings', () => {
+  // Worlds along the race's first states, some of one state by different paths (their call threads registered in
+  // other orders), compared pairwise both ways: the answer is the strings' equality, and both answers occur.
+  it.each([2, 3])('the race on %i vCPUs, 40 worlds pairwise', (cpus) => {
+    const x = new Explorer(parseScenario({ cpus, clients: [['powerOn', 'suspend'], ['powerOff', 'powerOn']] }), { por: false, symmetry: false });
+    const worlds = [World.build(x.scenario, x.worldOptions)];
+    for (let q = 0; worlds.length < 40; q++) {
+      for (let c = 0; c < worlds[q]!.choiceCount(); c++) {
+        const next = x.copy(worlds[q]!);
+        next.step(c);
+        worlds.push(next);
+      }
+    }
+    const seen = new Set<boolean>();
+    for (const a of worlds) {
+      for (const b of worlds) {
+        const same = choiceSignature(a) === choiceSignature(b);
+        expect(sameChoices(a, b)).toBe(same);
+        seen.add(same);
+      }
+    }
+    expect([...seen].sort()).toEqual([false, true]);
   });
 });
 
