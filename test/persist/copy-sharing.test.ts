@@ -66,10 +66,11 @@ describe('world copies share the frozen engine records', () => {
 
 /**
  * Lists that are empty in most worlds are the one frozen EMPTY_LIST until their first item (they take an array of
- * their own then, and give it back when they empty), and records that never change once made (a client's call,
- * a packet's or rendezvous' label, a client's results, an engine's implementations and rebuilt options, a VM's last
- * state changes, an EMT's METHOD_1 history before METHOD_1 writes it, the checker's name tables, GVMM's config, the vCPUs' guest run times) are
- * frozen data: a world copy shares them instead of making each again (the checker's time is mostly copying).
+ * their own then, and give it back when they empty), and records that never change once made are frozen data (a
+ * client's call and results, a packet's or rendezvous' label, the checker's name tables, an engine's implementations
+ * and rebuilt options, a VM's last state changes, an EMT's METHOD_1 history before METHOD_1 writes it, GVMM's
+ * config, the vCPUs' guest run times, a packet's arguments):
+ * a world copy shares them instead of making each again (the checker's time is mostly copying).
  */
 describe('world copies share empty lists and records that never change', () => {
   const shared = (world: World): Record<string, unknown> => {
@@ -92,6 +93,7 @@ describe('world copies share empty lists and records that never change', () => {
       'client.pending': client?.pending, 'client.results': world.clients.find((c) => c.results.length > 0)?.results,
       'labels.allocs': (labels as unknown as { allocs: object }).allocs, 'labels.rendezvous': (labels as unknown as { rendezvous: object }).rendezvous,
       'gvmm.config': world.vmm.gvmm.config, 'saved.execNs': (core.ssm as { execNs: unknown }).execNs, 'saved.execSince': (core.ssm as { execSince: unknown }).execSince,
+      'a live packet\'s args': [...labels.reqs.keys()].find((req) => req.state !== 'FREE' && req.args.length > 0)?.args,
       'labels.reqs (a label)': [...labels.reqs.values()][0], 'labels.threadCall (a call)': [...labels.threadCall.values()][0],
     };
   };
