@@ -34,14 +34,20 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * again when the EMT first steps); a free request's `args` name the constant `vmm.noReqArgs`. Unchanged in form: an SSM unit's `_callbacks` (private
  * now, same field), the status/progress receivers (a function or a record, as before), the scheduler's fields (its
  * copy hook is in-memory copying only).
+ * 9 — an engine's `implementations` record is frozen; GVMM's registry observers are the transient `eventListeners`
+ * (made at first use; `listeners` reads them); empty at-* lists, reset waiters, save flows, thread work and the
+ * scheduler's recorded choices name the constant `persist.emptyList`; a VM's last state and vCPU state changes are
+ * frozen records; an EMT's METHOD_1 history names the constant `vmm.haltMethod1Fresh` until its first write; GVMM's
+ * scheduling config is frozen (GVMMR0SetConfig replaces it) and GVMM keeps its scheduler (`sched`), not its options;
+ * a VM's per-vCPU guest run times (execNs, execSince) are frozen lists; a request's `args` are frozen.
  */
-export const SNAPSHOT_VERSION = 8;
+export const SNAPSHOT_VERSION = 9;
 /**
  * The persisted form SNAPSHOT_VERSION names, hashed: registered classes with their transient fields and hooks, and
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = '2274382f8cf713f3';
+export const SNAPSHOT_FINGERPRINT = '731b97517cd8f6f4';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

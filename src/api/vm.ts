@@ -62,8 +62,9 @@ export class VM {
   ) {
     // Until the first change: the VM came into being in its first state, made by the thread calling VMR3Create.
     const tNs = core.nowNs();
-    this.lastState = { from: null, to: core.vmState, tNs, by: 'ext' };
-    this.lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => ({ cpu, from: null, to: core.cpuState(cpu), tNs }));
+    // Frozen, as the core's events that replace them: world copies share them.
+    this.lastState = Object.freeze({ from: null, to: core.vmState, tNs, by: 'ext' });
+    this.lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => Object.freeze({ cpu, from: null, to: core.cpuState(cpu), tNs }));
     this.attachToCore();
   }
 
@@ -341,15 +342,15 @@ export class VM {
 
   /** VMR3AtStateRegister; the returned function deregisters (VMR3AtStateDeregister). */
   atState(callback: AtStateCallback): () => void {
-    return registerAt(this.core.atState, callback);
+    return registerAt(this.core, 'atState', callback);
   }
 
   atError(callback: AtErrorCallback): () => void {
-    return registerAt(this.core.atError, callback);
+    return registerAt(this.core, 'atError', callback);
   }
 
   atRuntimeError(callback: AtRuntimeErrorCallback): () => void {
-    return registerAt(this.core.atRuntimeError, callback);
+    return registerAt(this.core, 'atRuntimeError', callback);
   }
 
   get errorCount(): number {

@@ -12,6 +12,9 @@ import { VmmSystem } from './vmm-system.js';
 /** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
 export const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'callResolvers', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
 
+/** An engine's restoredCalls until one arrives (replaced, never pushed to): shared by every copy. */
+const NO_RESTORED_CALLS: readonly never[] = Object.freeze([]);
+
 /** Give a new or restored engine its host attachments: options (data + implementations), streams, system.get. */
 export function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFunctions): void {
   const host = vmm as unknown as Record<(typeof VMM_TRANSIENT)[number], unknown>;
@@ -19,7 +22,7 @@ export function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFuncti
   host.functions = functions ?? new UserFunctions(options.functions);
   // The call tables and streams are made at first use: a checker's world copy needs none of them.
   host.calls = host.callResolvers = host.lifeEvents = host.restoredCallEvents = null;
-  host.restoredCalls = [];
+  host.restoredCalls = NO_RESTORED_CALLS;
   host.system = new VmmSystem(vmm);
   host.inspection = undefined; // the constructor, or a restore once every object is back, attaches inspectors
 }
@@ -46,7 +49,8 @@ export const VMM_PERSIST = {
     if (hooks) implementations.hooks = ownTable(hooks, clone);
     if (components) implementations.components = ownTable(components, clone);
     if (functions) implementations.functions = functions;
-    attachHost(into, rebuiltOptions(vmm, implementations), vmm.functions);
+    const given = vmm.options;
+    attachHost(into, isRebuilt(given, vmm, implementations) ? given : rebuiltOptions(vmm, implementations), vmm.functions);
   },
 };
 
@@ -67,6 +71,23 @@ function ownTable<T extends object>(table: T, clone: (value: unknown) => unknown
   return bound ? (clone(table) as T) : table;
 }
 
+/**
+ * Whether `given` (frozen) is what rebuiltOptions(vmm, implementations) would make: a copy of a copy shares its
+ * options instead of making them again (an embedder's own options, which may hold a scheduler, never are).
+ */
+function isRebuilt(given: VmmOptions, vmm: Vmm, implementations: VmmImplementations): boolean {
+  if (!Object.isFrozen(given)) return false;
+  const { clock, fidelity, gvmm } = vmm.config;
+  const { faults, machines } = vmm;
+  const { hooks, components, functions } = implementations;
+  if (given.clock !== clock || given.fidelity !== fidelity || given.gvmm !== gvmm || given.faults !== faults || given.machines !== machines) return false;
+  if (given.hooks !== hooks || given.components !== components || given.functions !== functions) return false;
+  const defined = 2 + +(gvmm !== undefined) + +(faults !== undefined) + +(machines !== undefined) + +(hooks !== undefined) + +(components !== undefined) + +(functions !== undefined);
+  let keys = 0;
+  for (const _ in given) keys++;
+  return keys === defined; // nothing else (a scheduler, an inspector …)
+}
+
 /** Hooks or components whose every function a snapshot can name (code table, or the embedder's `functions`). */
 export function isData(table: object | undefined, functions: UserFunctions): boolean {
   return Object.values(table ?? {}).every((fn) => fn === undefined || codeStamp(fn) !== undefined || functions.nameOf(fn) !== undefined);
@@ -75,5 +96,6 @@ export function isData(table: object | undefined, functions: UserFunctions): boo
 /** A restored or copied engine's options: its saved config and test variants, and the implementations given. */
 export function rebuiltOptions(vmm: Vmm, implementations: VmmImplementations): VmmOptions {
   const { clock, fidelity, gvmm } = vmm.config;
-  return { clock, fidelity, ...(gvmm ? { gvmm } : {}), ...(vmm.faults ? { faults: vmm.faults } : {}), ...(vmm.machines ? { machines: vmm.machines } : {}), ...implementations };
+  // Frozen: never changed, so a copy with the same tables shares it (VMM_PERSIST.copied).
+  return Object.freeze({ clock, fidelity, ...(gvmm ? { gvmm } : {}), ...(vmm.faults ? { faults: vmm.faults } : {}), ...(vmm.machines ? { machines: vmm.machines } : {}), ...implementations });
 }

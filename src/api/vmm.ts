@@ -74,7 +74,7 @@ export class Vmm implements VmmHost {
    * Promise-API calls that were pending in the snapshot this engine was restored from, as it finished them:
    * their promises stayed with the old process (docs/snapshot.md). Empty in an engine that was not restored.
    */
-  declare readonly restoredCalls: RestoredCall[];
+  declare readonly restoredCalls: readonly RestoredCall[];
   declare private restoredCallEvents: Subject<RestoredCall> | null;
 
   constructor(options: VmmOptions = {}) {
@@ -94,7 +94,8 @@ export class Vmm implements VmmHost {
     }); // frozen (never changes): world copies share it
     attachHost(this, options);
     const { hooks, components } = options;
-    this.implementations = isData(hooks, this.functions) && isData(components, this.functions) ? { ...(hooks ? { hooks } : {}), ...(components ? { components } : {}) } : null;
+    // Frozen (never changes): a copy shares it when its tables are frozen data too.
+    this.implementations = isData(hooks, this.functions) && isData(components, this.functions) ? Object.freeze({ ...(hooks ? { hooks } : {}), ...(components ? { components } : {}) }) : null;
     (this as { inspection?: InspectionSession }).inspection = options.inspect ? attachInspection(this.sched, options.inspect) : undefined;
     this.gvmm = createEngineGvmm(this.sched, this.fidelity, options.gvmm);
   }
@@ -149,7 +150,7 @@ export class Vmm implements VmmHost {
   /** @internal A call finished whose caller is not in this process (its promise went with the snapshot's). */
   reportRestoredCall(callId: number, vm: number, result: number | Error): void {
     const call: RestoredCall = { callId, vm, result, tNs: this.clock.nowNs() };
-    this.restoredCalls.push(call);
+    (this as { restoredCalls: readonly RestoredCall[] }).restoredCalls = [...this.restoredCalls, call]; // replaced: attachHost's is a shared empty
     this.restoredCallEvents?.next(call);
   }
 
@@ -198,7 +199,7 @@ export class Vmm implements VmmHost {
     if (typeof options !== 'object' || options === null) throw new VBoxError(VERR_INVALID_PARAMETER, 'create() needs { cpus }');
     const config = readBaseConfig(options.cpus, options.config ?? { NumCPUs: options.cpus });
     const core = new VmCore(this, reserveVmHandle(this.gvmm), options.cpus, config);
-    if (options.atError) core.atError.push(options.atError);
+    if (options.atError) core.atError = [options.atError];
     core.components = userComponents(core, this.options.components);
     attachSavedState(core, options.ram ? { ram: options.ram } : {});
     const pool = new ReqPool(core);

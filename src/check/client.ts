@@ -8,6 +8,7 @@ import { isVBoxError } from '../status.js';
 import type { ExternalThread, OperationDone } from '../vmm/external.js';
 import { intern, type CallRef } from './labels.js';
 import { persistable } from '../persist/registry.js';
+import { EMPTY_LIST } from '../persist/empty-list.js';
 import type { ClientSpec } from './scenario.js';
 
 /** What the world does around a client's calls (labels, monitors, trace records). */
@@ -26,7 +27,7 @@ export class ScenarioClient implements Steppable, OperationDone {
   pending: CallRef | null = null;
   thread: ExternalThread | null = null;
   /** Status of each finished call, in order. */
-  readonly results: number[] = [];
+  results: readonly number[] = EMPTY_LIST;
 
   constructor(
     readonly index: number,
@@ -44,7 +45,8 @@ export class ScenarioClient implements Steppable, OperationDone {
     if (this.pending || this.position >= this.spec.calls.length) return;
     const index = this.position;
     const label = `${this.spec.name}#${index}`;
-    const call: CallRef = { client: this.spec.name, clientIndex: this.index, index, spec: this.spec.calls[index]!, label, labelId: intern(label) };
+    // Frozen data (its spec is the frozen scenario's): every world copy shares it.
+    const call: CallRef = Object.freeze({ client: this.spec.name, clientIndex: this.index, index, spec: this.spec.calls[index]!, label, labelId: intern(label) });
     this.pending = call;
     this.thread = this.host.startCall(this, call);
   }
@@ -61,7 +63,8 @@ export class ScenarioClient implements Steppable, OperationDone {
   finish(call: CallRef, result: number | Error): void {
     this.pending = null;
     this.thread = null;
-    this.results.push(typeof result === 'number' ? result : isVBoxError(result) ? result.rc : Number.NaN);
+    // Replaced, never changed (frozen numbers): every world copy shares it.
+    this.results = Object.freeze([...this.results, typeof result === 'number' ? result : isVBoxError(result) ? result.rc : Number.NaN]);
     this.position = call.index + 1;
     this.host.endCall(this, call, result);
   }

@@ -49,16 +49,13 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   },
   WorldView: { world: C },
   ScenarioClient: {
-    position: K, results: K, pending: K, 'pending.label': K, 'pending.labelId': K, thread: K,
-    'pending.client': I('label'), 'pending.clientIndex': I('label'), 'pending.index': I('label'), 'pending.spec': I('label'),
+    // pending (a CallRef) is frozen data: the snapshot key writes it whole.
+    position: K, results: K, pending: K, thread: K,
     host: C, id: C, index: C, spec: C,
   },
   Labels: {
+    // Their labels and calls are frozen data: the snapshot key writes each whole.
     processing: K, reqs: K, rendezvous: K, allocs: K, threadCall: K,
-    'reqs<value>.labelId': K, 'reqs<value>.label': I('labelId'), 'reqs<value>.call': I('labelId'),
-    'rendezvous<value>.labelId': K, 'rendezvous<value>.label': I('labelId'), 'rendezvous<value>.call': I('labelId'),
-    'threadCall<value>.labelId': I('client position'), 'threadCall<value>.label': I('client position'), 'threadCall<value>.client': I('client position'),
-    'threadCall<value>.clientIndex': I('client position'), 'threadCall<value>.index': I('client position'), 'threadCall<value>.spec': I('client position'),
     core: C, host: C,
   },
   OperationCall: {
@@ -68,9 +65,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   ExternalThread: { work: K, 'work[].event': I('call'), 'work[].target': I('call'), vm: C },
   // The engine: the VMM, the VM, its EMTs, queues and packets.
   Vmm: {
-    config: C, faults: C, fidelity: C, gvmm: C, implementations: C, 'implementations.components': C, 'implementations.components.ssmCancel': C,
-    'implementations.hooks': C, 'implementations.hooks.executeGuest': C, 'implementations.hooks.halt': C, 'implementations.hooks.notifyCpuFF': C,
-    'implementations.hooks.wait': C, machines: C, sched: C, vms: C, current: I('between steps'), isDisposed: C,
+    config: C, faults: C, fidelity: C, gvmm: C, implementations: C, machines: C, sched: C, vms: C, current: I('between steps'), isDisposed: C,
   },
   VM: { core: C, pool: C, announced: I('VM state'), ended: I('VM state') },
   VmCore: {
@@ -123,9 +118,8 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   EventSem: { fSignalled: K, waiter: K, label: I('position'), sched: C },
   SemWaiter: { timer: I('timers'), sem: C, wake: C, 'wake.event': C, 'wake.target': C },
   Gvmm: {
-    schedOps: K, table: K, 'config.fDoEarlyWakeUps': K, 'config.nsEarlyWakeUp2': C, sessions: I('handle'),
-    config: C, 'config.cEMTsMeansCompany': C, 'config.nsEarlyWakeUp1': C, 'config.nsMinSleepAlone': C, 'config.nsMinSleepCompany': C,
-    options: C, 'options.fidelity': C, 'options.maxHandles': C, 'options.sched': C, 'options.wakeUpIndex': C,
+    // config is frozen (GVMMR0SetConfig replaces it; no checker world sets it).
+    schedOps: K, table: K, sessions: I('handle'), config: C, sched: C,
   },
   GvmmSched: { cHaltedEMTs: K, uNsNextEmtWakeup: K, asWritten: C, config: C, doingEarlyWakeUps: I('between steps'), index: C, sched: C, table: C },
   GvmmHandleTable: {

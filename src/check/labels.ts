@@ -10,6 +10,7 @@ import { Emt } from '../vmm/emt.js';
 import { RendezvousFrame, type RendezvousInstance } from '../vmm/rendezvous.js';
 import type { ReqPool, ReqPoolWatcher, VmReq } from '../vmm/requests.js';
 import { persistable } from '../persist/registry.js';
+import { EMPTY_LIST, pushed, removedAt } from '../persist/empty-list.js';
 import type { VmCore, VmTraceEvent } from '../vmm/vm-core.js';
 import type { CallSpec } from './scenario.js';
 
@@ -71,6 +72,12 @@ export interface ReqLabel {
   readonly call: CallRef | null;
 }
 
+/** An empty name table (Labels.rendezvous, Labels.allocs): shared until the first write replaces it. */
+const NO_NAMES: Readonly<Record<string, never>> = Object.freeze({});
+
+/** A label record: frozen data (its call is a frozen CallRef), so every world copy shares it. */
+const reqLabel = (label: string, call: CallRef | null): ReqLabel => Object.freeze({ label, labelId: intern(label), call });
+
 /** Who is stepping, as the world says (a field, not a closure: labels are part of a world's snapshot). */
 export interface StepHost {
   readonly stepping: Steppable | null;
@@ -83,16 +90,19 @@ export class Labels implements ReqPoolWatcher {
   readonly reqs = new Map<VmReq, ReqLabel>();
   readonly reqById = new Map<number, VmReq>();
   /** Requests each EMT is processing (vmR3ReqProcessOne), innermost last. */
-  readonly processing: VmReq[][];
-  readonly rendezvous = new Map<string, ReqLabel>();
-  /** Packets allocated per owner label (names the next one). */
-  private readonly allocs = new Map<string, number>();
+  readonly processing: (readonly VmReq[])[];
+  /**
+   * Rendezvous labels by instance id, and packets allocated per owner label (names the next one): frozen records
+   * replaced at each write (a rendezvous begins, a packet is named), so world copies share them.
+   */
+  private rendezvous: Readonly<Record<string, ReqLabel>> = NO_NAMES;
+  private allocs: Readonly<Record<string, number>> = NO_NAMES;
 
   constructor(
     readonly core: VmCore,
     readonly host: StepHost,
   ) {
-    this.processing = Array.from({ length: core.cCpus }, () => []);
+    this.processing = Array.from({ length: core.cCpus }, () => EMPTY_LIST);
   }
 
   /** Name every packet the pool hands out, after whoever is stepping. */
@@ -103,10 +113,10 @@ export class Labels implements ReqPoolWatcher {
   /** A packet `pool` just handed out: named after whoever is stepping. */
   named(req: VmReq): void {
     const owner = this.ownerOfStep();
-    const n = this.allocs.get(owner.label) ?? 0;
-    this.allocs.set(owner.label, n + 1);
+    const n = this.allocations(owner.label);
+    this.allocs = Object.freeze({ ...this.allocs, [owner.label]: n + 1 });
     const label = `${owner.label}.${n}`;
-    this.reqs.set(req, { label, labelId: intern(label), call: owner.call });
+    this.reqs.set(req, reqLabel(label, owner.call));
     this.reqById.set(req.id, req);
   }
 
@@ -129,7 +139,7 @@ export class Labels implements ReqPoolWatcher {
     for (let i = emt.frames.length - 1; i >= 0; i--) {
       const frame = emt.frames[i]!;
       if (frame instanceof RendezvousFrame && frame.phase === 'callback' && frame.instance) {
-        const rv = this.rendezvous.get(frame.instance.id);
+        const rv = this.rendezvousLabel(frame.instance.id);
         if (rv) return { label: rv.label, call: rv.call };
       }
     }
@@ -145,30 +155,31 @@ export class Labels implements ReqPoolWatcher {
       if (!req) return;
       if (event.to === 'PROCESSING') {
         const actor = this.stepping();
-        if (actor instanceof Emt) this.processing[actor.cpu]!.push(req);
+        if (actor instanceof Emt) this.processing[actor.cpu] = pushed(this.processing[actor.cpu]!, req);
       } else if (event.from === 'PROCESSING') {
-        for (const stack of this.processing) {
-          const i = stack.indexOf(req);
-          if (i >= 0) stack.splice(i, 1);
+        const processing = this.processing;
+        for (let cpu = 0; cpu < processing.length; cpu++) {
+          const i = processing[cpu]!.indexOf(req);
+          if (i >= 0) processing[cpu] = removedAt(processing[cpu]!, i);
         }
       }
     } else if (event.kind === 'rendezvous' && event.event === 'begin') {
       const actor = this.stepping();
       const owner = actor instanceof Emt ? this.ownerOfEmt(actor) : { label: 'engine', call: null };
       const label = `${owner.label}/rv`;
-      this.rendezvous.set(event.id, { label, labelId: intern(label), call: owner.call });
+      this.rendezvous = Object.freeze({ ...this.rendezvous, [event.id]: reqLabel(label, owner.call) });
     }
   }
 
   /** Names start afresh at CREATED, so worlds that watched VM creation and worlds that did not agree. */
   forgetCreation(): void {
-    this.allocs.clear();
-    this.rendezvous.clear();
+    this.allocs = NO_NAMES;
+    this.rendezvous = NO_NAMES;
   }
 
   /** Packets allocated so far on behalf of `owner` (a call label). */
   allocations(owner: string): number {
-    return this.allocs.get(owner) ?? 0;
+    return Object.hasOwn(this.allocs, owner) ? this.allocs[owner]! : 0;
   }
 
   reqLabelId(req: VmReq): number {
@@ -180,11 +191,16 @@ export class Labels implements ReqPoolWatcher {
   }
 
   rendezvousLabelId(instance: RendezvousInstance): number {
-    return this.rendezvous.get(instance.id)?.labelId ?? intern(`raw.${instance.id}`);
+    return this.rendezvousLabel(instance.id)?.labelId ?? intern(`raw.${instance.id}`);
   }
 
   rendezvousName(id: string): string {
-    return this.rendezvous.get(id)?.label ?? id;
+    return this.rendezvousLabel(id)?.label ?? id;
+  }
+
+  /** The label of the rendezvous instance `id`, if one began while this world watched. */
+  rendezvousLabel(id: string): ReqLabel | undefined {
+    return Object.hasOwn(this.rendezvous, id) ? this.rendezvous[id] : undefined;
   }
 
   /** The call a thread (`ext.N`) runs: a scan of the few live calls, not an index a world copy would copy. */
@@ -206,15 +222,15 @@ export class Labels implements ReqPoolWatcher {
 // reqById indexes reqs by id (derived, keyed by history): out of the key.
 // A free packet's label is stale (named() names it again when it is reused): the key keeps live packets' labels.
 persistable('Labels', Labels, {
-  owned: ['threadCall', 'reqs', 'reqById', 'rendezvous', 'allocs'],
+  owned: ['threadCall', 'reqs', 'reqById'],
   ownedItems: ['processing'],
   unordered: ['threadCall', 'reqs', 'rendezvous', 'allocs'],
   history: ['reqById'],
   keyFields: {
     reqs: (_labels, reqs: Map<VmReq, ReqLabel>) => new Map([...reqs].filter(([req]) => req.state !== 'FREE')),
     // Keyed by instance id (a counter): the key keys the live instances' labels by the instance itself.
-    rendezvous: (labels, byId: Map<string, ReqLabel>) => new Map(labels.core.rendezvousStack.filter((rv) => byId.has(rv.id)).map((rv) => [rv, byId.get(rv.id)!])),
+    rendezvous: (labels) => new Map(labels.core.rendezvousStack.flatMap((rv) => (labels.rendezvousLabel(rv.id) ? [[rv, labels.rendezvousLabel(rv.id)!]] : []))),
     // Where a call in flight is in its flow (the packets it used, as the hand key reads it); a finished call's count names nothing to come.
-    allocs: (labels, allocs: Map<string, number>) => new Map((labels.host.clients ?? []).flatMap((c) => (c.pending ? [[c.pending.label, allocs.get(c.pending.label) ?? 0]] : []))),
+    allocs: (labels) => new Map((labels.host.clients ?? []).flatMap((c) => (c.pending ? [[c.pending.label, labels.allocations(c.pending.label)]] : []))),
   },
 });

@@ -29,6 +29,7 @@ import type { Monitor, MonitorContext, PropertyDef, UserInvariant, Violation } f
 import { describeCall, type ScenarioSpec } from './scenario.js';
 import { WorldView } from './view.js';
 import { bindCode, defineCodes, persistable } from '../persist/registry.js';
+import { EMPTY_LIST } from '../persist/empty-list.js';
 import { KeyWriter } from './key-writer.js';
 
 /** A deliberately broken engine (tests only): fault flags and machine variants. */
@@ -58,7 +59,7 @@ export class World implements ClientHost, MonitorContext, VmObserver {
   readonly pool: ReqPool;
   readonly clients: ScenarioClient[] = [];
   readonly labels: Labels;
-  readonly monitors: Monitor[];
+  readonly monitors: readonly Monitor[];
   readonly view: WorldView;
   /** Trace records (transient: recording is the host's; a restored world records nothing). */
   records: TraceRecord[] | null;
@@ -91,7 +92,8 @@ export class World implements ClientHost, MonitorContext, VmObserver {
   ) {
     this.records = options.record ? [] : null;
     this.coverage = options.coverage;
-    this.invariants = [...(options.invariants ?? [])]; // owned (a copy): the caller's array is the caller's
+    // Owned (a copy): the caller's array is the caller's. None: the shared empty list (copies share it).
+    this.invariants = options.invariants?.length ? [...options.invariants] : EMPTY_LIST;
     this.variant = options.engine;
     this.sched = new DeterministicScheduler({ autoRun: false, record: options.record ?? false, policy: options.policy ?? { kind: 'first' } });
     this.vmm = createVMM({
@@ -110,7 +112,7 @@ export class World implements ClientHost, MonitorContext, VmObserver {
     this.core = this.vm.core;
     this.pool = this.vm.pool;
     this.labels = new Labels(this.core, this);
-    this.monitors = options.properties.map((p) => p.create());
+    this.monitors = options.properties.length > 0 ? options.properties.map((p) => p.create()) : EMPTY_LIST;
     this.view = new WorldView(this);
     if (this.records) this.sched.onChoice = bindCode(worldCodes.recordChoice, this);
     // VM creation is the same in every world: watched only when recording or asked to (coverage, once).
@@ -340,10 +342,11 @@ export function describeError(error: unknown): string {
  * hooks, whose timed sleeps are timer choices (docs/model-checking.md, "Halt methods").
  */
 function worldHooks(scenario: ScenarioSpec): EmtHooks {
-  return {
+  // Frozen data (code without arguments): every world copy shares it.
+  return Object.freeze({
     ...(scenario.halt === 'on' ? {} : { wait: undefined, halt: undefined, notifyCpuFF: undefined }),
     ...(scenario.guest === 'halt' ? { executeGuest: worldCodes.guestHalts } : {}),
-  };
+  });
 }
 
 
@@ -367,7 +370,7 @@ const worldCodes = defineCodes('check.world', {
 });
 
 /** The world's components: SSMR3Cancel counted by the world. */
-const WORLD_COMPONENTS: Partial<VmComponents> = { ssmCancel: worldCodes.ssmCancel };
+const WORLD_COMPONENTS: Partial<VmComponents> = Object.freeze({ ssmCancel: worldCodes.ssmCancel });
 
 const fixed = (): undefined => undefined;
 

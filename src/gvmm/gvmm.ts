@@ -56,20 +56,33 @@ export interface GvmmStatistics {
 
 export class Gvmm {
   readonly table: GvmmHandleTable;
-  readonly config: GvmmSchedConfig;
+  /** Frozen: GVMMR0SetConfig replaces it (here and in schedOps), so world copies share it. */
+  config: Readonly<GvmmSchedConfig>;
   readonly schedOps: GvmmSched;
-  /** Observers of registry changes (host attachments: a restore starts with none, their owners add them again). */
-  listeners = new Set<(event: GvmmEvent) => void>();
+  /**
+   * Observers of registry changes (host attachments: a restore or copy starts with none, their owners add them
+   * again), made at the first `listeners` (a world copy nobody watches makes none).
+   */
+  private eventListeners: Set<(event: GvmmEvent) => void> | null = null;
   /** Session → handle: one VM per session. */
   private readonly sessions = new Map<string, number>();
 
-  constructor(readonly options: GvmmOptions) {
+  /** The scheduler (its clock times events until schedOps exists); the other options live on in table, config and schedOps. */
+  private readonly sched: Scheduler;
+
+  constructor(options: GvmmOptions) {
+    this.sched = options.sched;
     this.table = new GvmmHandleTable(options.maxHandles);
-    this.config = defaultSchedConfig(options.semResolutionNs);
+    this.config = Object.freeze(defaultSchedConfig(options.semResolutionNs));
     const index = options.wakeUpIndex ?? 'heap';
     if (index !== 'scan' && index !== 'heap') throw new VBoxError(VERR_INVALID_PARAMETER, `wakeUpIndex must be 'scan' or 'heap', got ${String(index)}`);
     for (const [name, value] of Object.entries(options.config ?? {})) this.setConfig(name, value);
     this.schedOps = new GvmmSched(this.table, this.config, options.sched, options.fidelity === 'as-written', index);
+  }
+
+  /** Observers of registry changes (GvmmEvent), in the order added. */
+  get listeners(): Set<(event: GvmmEvent) => void> {
+    return (this.eventListeners ??= new Set());
   }
 
   get wakeUpIndex(): WakeUpIndexKind {
@@ -223,8 +236,11 @@ export class Gvmm {
 
   /** GVMMR0SetConfig by name ("/GVMM/MinSleepAlone" …); VERR_CFGM_VALUE_NOT_FOUND / VERR_OUT_OF_RANGE throw. */
   setConfig(name: string, value: number): number {
-    const rc = setSchedConfig(this.config, name, value);
+    const config = { ...this.config };
+    const rc = setSchedConfig(config, name, value);
     if (rc < 0) throw new VBoxError(rc, `GVMMR0SetConfig(${String(name)}, ${String(value)})`);
+    this.config = Object.freeze(config);
+    if (this.schedOps) this.schedOps.config = this.config; // (none yet while the constructor applies options.config)
     return rc;
   }
 
@@ -278,17 +294,18 @@ export class Gvmm {
   }
 
   private emit(op: GvmmEvent['op'], handle: number, cpu: number | null, rc: number, by: string): void {
-    if (this.listeners.size === 0) return;
-    const event: GvmmEvent = { op, handle, cpu, rc, by, tNs: this.schedOps?.nowNs() ?? this.options.sched.clock.nowNs() };
-    for (const listener of this.listeners) listener(event);
+    const listeners = this.eventListeners;
+    if (!listeners || listeners.size === 0) return;
+    const event: GvmmEvent = { op, handle, cpu, rc, by, tNs: this.schedOps?.nowNs() ?? this.sched.clock.nowNs() };
+    for (const listener of listeners) listener(event);
   }
 }
 
 persistable('Gvmm', Gvmm, {
-  transient: ['listeners'],
+  transient: ['eventListeners'],
   owned: ['schedOps', 'sessions'],
   revive: (gvmm) => {
-    gvmm.listeners = new Set();
+    (gvmm as unknown as { eventListeners: null }).eventListeners = null;
   },
 });
 

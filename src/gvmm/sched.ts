@@ -36,7 +36,8 @@ export class GvmmSched {
 
   constructor(
     readonly table: GvmmHandleTable,
-    readonly config: GvmmSchedConfig,
+    /** Gvmm's (frozen: GVMMR0SetConfig replaces it in both). */
+    public config: Readonly<GvmmSchedConfig>,
     readonly sched: Scheduler,
     readonly asWritten: boolean,
     indexKind: WakeUpIndexKind,

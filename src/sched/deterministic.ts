@@ -4,6 +4,7 @@
  * The same seed and inputs give the same choices; a recorded choice list replays a run exactly.
  */
 import { persistable } from '../persist/registry.js';
+import { EMPTY_LIST, pushed } from '../persist/empty-list.js';
 import { VBoxError, VERR_INVALID_PARAMETER } from '../status.js';
 import { VirtualClock } from '../time/virtual-clock.js';
 import { Prng } from './prng.js';
@@ -37,7 +38,8 @@ const yieldToHost = () => new Promise<void>((resolve) => setImmediate(resolve));
 export class DeterministicScheduler implements Scheduler, HoldOwner {
   readonly mode = 'deterministic' as const;
   readonly clock: VirtualClock;
-  readonly choices: SchedChoice[] = [];
+  /** Recorded choices (`record`); EMPTY_LIST until the first (a world copy shares it). */
+  choices: readonly SchedChoice[] = EMPTY_LIST;
   /** Observers: host attachments, not saved; their owners attach them again after a restore. */
   onChoice?: ((choice: SchedChoice) => void) | undefined;
   onStall?: (() => void) | undefined;
@@ -328,7 +330,7 @@ export class DeterministicScheduler implements Scheduler, HoldOwner {
   }
 
   private recordChoice(choice: SchedChoice): void {
-    if (this.record) this.choices.push(choice);
+    if (this.record) this.choices = pushed(this.choices, choice);
     this.onChoice?.(choice);
   }
 

@@ -1,4 +1,5 @@
 import { persistable } from '../persist/registry.js';
+import { EMPTY_LIST } from '../persist/empty-list.js';
 import type { TimerAction } from './scheduler.js';
 
 /**
@@ -24,25 +25,28 @@ persistable('PendingTimer', PendingTimer, {
 
 /** Pending timers ordered by (due, sequence): equal deadlines fire in the order they were set. */
 export class TimerHeap {
-  /** A binary min-heap; cancelled entries stay in it until they reach the top (lazy removal). */
-  private heap: PendingTimer[] = [];
-  /** The timers not cancelled, by id (undefined between a restore and its revive). */
-  private live = new Map<number, PendingTimer>();
+  /**
+   * A binary min-heap; cancelled entries stay in it until they reach the top (lazy removal). Empty, it is
+   * EMPTY_LIST, and `live` null: most worlds have no timer, and their copies share the one and make neither.
+   */
+  private heap: readonly PendingTimer[] = EMPTY_LIST;
+  /** The timers not cancelled, by id (null when none was set since the heap emptied; undefined between a restore and its revive). */
+  private live: Map<number, PendingTimer> | null = null;
   private liveDaemons = 0;
 
   get size(): number {
-    return this.live.size;
+    return this.live?.size ?? 0;
   }
 
   /** Some live timer is not a daemon: virtual time may move on. */
   get keepsAlive(): boolean {
-    return this.live.size > this.liveDaemons;
+    return (this.live?.size ?? 0) > this.liveDaemons;
   }
 
   push(timer: PendingTimer): void {
-    this.live.set(timer.id, timer);
+    (this.live ??= new Map()).set(timer.id, timer);
     if (timer.daemon) this.liveDaemons++;
-    const heap = this.heap;
+    const heap = (this.heap.length === 0 ? (this.heap = []) : this.heap) as PendingTimer[];
     heap.push(timer);
     let i = heap.length - 1;
     while (i > 0) {
@@ -55,8 +59,10 @@ export class TimerHeap {
 
   /** Cancel lazily: the entry stays in the heap but is skipped. */
   remove(id: number): void {
-    if (this.live.get(id)?.daemon) this.liveDaemons--;
-    this.live.delete(id);
+    const live = this.live;
+    if (!live) return;
+    if (live.get(id)?.daemon) this.liveDaemons--;
+    live.delete(id);
   }
 
   /** The earliest live timer, or undefined. */
@@ -76,43 +82,59 @@ export class TimerHeap {
 
   /** The live timers in firing order (the checker encodes them relative to now). */
   list(): PendingTimer[] {
-    return [...this.live.values()].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    return this.live ? [...this.live.values()].sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0)) : [];
   }
 
   /** Rebuild the id index from the heap after a restore (whose heap holds live timers only). */
   reindex(): void {
-    if (this.live) return; // a copy: built already
+    if (this.live !== undefined) return; // a copy: built already
+    if (this.heap.length === 0) {
+      this.heap = EMPTY_LIST;
+      this.live = null;
+      return;
+    }
     this.live = new Map(this.heap.map((t) => [t.id, t]));
     this.liveDaemons = this.heap.filter((t) => t.daemon).length;
   }
 
   /** Fill an empty heap with copies of `live` (in firing order); `clone` gives a timer's copy. */
   copyFrom(live: readonly PendingTimer[], clone: (value: unknown) => unknown): void {
-    this.heap = [];
-    this.live = new Map();
     this.liveDaemons = 0;
+    if (live.length === 0) {
+      this.heap = EMPTY_LIST;
+      this.live = null;
+      return;
+    }
+    // The copies may not be filled yet (ClassSpec.copy): ids and order are the originals'.
+    const heap: PendingTimer[] = [];
+    const index = new Map<number, PendingTimer>();
     for (const timer of live) {
       const copy = clone(timer) as PendingTimer;
-      this.heap.push(copy);
-      this.live.set(timer.id, copy);
+      heap.push(copy);
+      index.set(timer.id, copy);
       if (timer.daemon) this.liveDaemons++;
     }
+    this.heap = heap;
+    this.live = index;
   }
 
   clear(): void {
-    this.heap.length = 0;
-    this.live.clear();
+    this.heap = EMPTY_LIST;
+    this.live = null;
     this.liveDaemons = 0;
   }
 
   private dropDead(): void {
-    while (this.heap.length > 0 && !this.live.has(this.heap[0]!.id)) this.popTop();
+    while (this.heap.length > 0 && !this.live?.has(this.heap[0]!.id)) this.popTop();
   }
 
   private popTop(): void {
-    const heap = this.heap;
+    if (this.heap.length === 1) {
+      this.heap = EMPTY_LIST;
+      return;
+    }
+    const heap = this.heap as PendingTimer[];
     const last = heap.pop()!;
-    if (heap.length === 0) return;
     heap[0] = last;
     let i = 0;
     for (;;) {

@@ -7,6 +7,7 @@
  */
 import { Subject } from 'rxjs';
 import { defineCodes, persistable } from '../persist/registry.js';
+import { EMPTY_LIST, replacedAt } from '../persist/empty-list.js';
 import {
   VBoxError, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, VERR_SSM_LOAD_CONFIG_MISMATCH, VERR_SSM_NO_PENDING_OPERATION,
   VERR_SSM_UNSUPPORTED_DATA_UNIT_VERSION,
@@ -39,8 +40,8 @@ export interface VmSavedState extends SavedStatePort {
   readonly registry: SsmUnitRegistry;
   readonly ram: GuestRam;
   readonly progress$: Subject<SsmProgressEvent>;
-  /** GIP nanoseconds each vCPU spent running guest code (saved with the vcpu unit). */
-  readonly execNs: number[];
+  /** GIP nanoseconds each vCPU spent running guest code (saved with the vcpu unit; frozen, replaced at each write). */
+  execNs: readonly number[];
   /** registry.cancellable, read without making the registry (SSMR3Cancel, the checker's state key). */
   readonly cancellable: SsmHandle | null;
 }
@@ -51,10 +52,12 @@ export interface VmSavedState extends SavedStatePort {
  * The registry starts with the same units in the same order whenever it is made.
  */
 class SavedState implements VmSavedState, VmObserver {
-  readonly execNs: number[];
+  // Frozen and replaced at each write (a vCPU enters or leaves STARTED_EXEC): world copies share them.
+  execNs: readonly number[];
   /** When each vCPU entered STARTED_EXEC (null: not executing), for execNs. */
-  readonly execSince: (number | null)[];
-  readonly saveFlows: SaveFlow[] = [];
+  execSince: readonly (number | null)[];
+  /** EMPTY_LIST while no flow runs (copies share it). */
+  saveFlows: readonly SaveFlow[] = EMPTY_LIST;
   private _registry: SsmUnitRegistry | null = null;
   private _progress: Subject<SsmProgressEvent> | null = null;
 
@@ -62,8 +65,8 @@ class SavedState implements VmSavedState, VmObserver {
     readonly vm: VmCore,
     readonly ram: GuestRam,
   ) {
-    this.execNs = new Array<number>(vm.cCpus).fill(0);
-    this.execSince = new Array<number | null>(vm.cCpus).fill(null);
+    this.execNs = Object.freeze(new Array<number>(vm.cCpus).fill(0));
+    this.execSince = Object.freeze(new Array<number | null>(vm.cCpus).fill(null));
   }
 
   get registry(): SsmUnitRegistry {
@@ -106,10 +109,11 @@ class SavedState implements VmSavedState, VmObserver {
     if (event.kind === 'state' && !RUNNING_STATES.has(event.to)) this.ram.guestStopped();
     if (event.kind === 'cpu-state') {
       const since = this.execSince;
-      if (event.to === 'STARTED_EXEC') since[event.cpu] = event.tNs;
-      else if (event.from === 'STARTED_EXEC' && since[event.cpu] !== null) {
-        this.execNs[event.cpu]! += event.tNs - since[event.cpu]!;
-        since[event.cpu] = null;
+      const cpu = event.cpu;
+      if (event.to === 'STARTED_EXEC') this.execSince = replacedAt(since, cpu, event.tNs);
+      else if (event.from === 'STARTED_EXEC' && since[cpu] !== null) {
+        this.execNs = replacedAt(this.execNs, cpu, this.execNs[cpu]! + (event.tNs - since[cpu]!));
+        this.execSince = replacedAt(since, cpu, null);
       }
     }
   }
@@ -268,7 +272,8 @@ const ENGINE_UNITS = defineCodes('ssm.units', {
     const id = ssm.getU32();
     if (id !== cpu) throw mismatch(ssm, VERR_SSM_DATA_UNIT_FORMAT_CHANGED, `vcpu unit #${cpu} carries CPU id ${id}`);
     vm.cpuFF[cpu] = (ssm.getU32() & ~VMCPU_FF_REQUEST) | (vm.cpuFF[cpu]! & VMCPU_FF_REQUEST);
-    savedStateOf(vm).execNs[cpu] = Number(ssm.getU64());
+    const saved = savedStateOf(vm);
+    saved.execNs = replacedAt(saved.execNs, cpu, Number(ssm.getU64()));
   },
   // "gvmm": what the host's VM manager sees of this VM: its EMT count and scheduling configuration.
   gvmmSaveExec: (ssm: SsmHandle): void => {

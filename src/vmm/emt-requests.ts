@@ -13,7 +13,7 @@ import { isVBoxError, VBoxError, VERR_INVALID_PARAMETER, VERR_VM_REQUEST_KILLED,
 import { isValidTarget, routeRequest } from '../streams/routing.js';
 import { CallFrame } from './emt-frames.js';
 import type { Emt } from './emt.js';
-import { checkCall, completeRequest, queueRequest, REQ_EVENT, requestFn, VMREQFLAGS_NO_WAIT, VMREQFLAGS_VOID, type VmReq } from './requests.js';
+import { checkCall, completeRequest, frozenArgs, queueRequest, REQ_EVENT, requestFn, VMREQFLAGS_NO_WAIT, VMREQFLAGS_VOID, type VmReq } from './requests.js';
 import { statusToResult } from './external.js';
 import { isEmtBlock, type CpuTarget, type EmtContext, type EmtResult, type ReqFn } from './types.js';
 import { bindCode, defineCode } from '../persist/registry.js';
@@ -37,7 +37,7 @@ export function reqCallFromEmt(emt: Emt, target: CpuTarget, flags: number, fn: R
   }
   req.flags = flags;
   req.fnId = emt.vm.functions.add(fn);
-  req.args = args;
+  req.args = frozenArgs(args);
   const noWait = (flags & VMREQFLAGS_NO_WAIT) !== 0;
   const finish: Continuation = { k: 'reqCall.finish', req, noWait, next };
   const route = routeRequest(target, emt.cpu, emt.vm.cCpus);

@@ -7,18 +7,19 @@
 import { VBoxError, VERR_INVALID_PARAMETER, VERR_INVALID_VM_HANDLE, VERR_VM_REQUEST_KILLED } from '../status.js';
 import { fireTimer, type Steppable, type TimerAction, type TimerTarget } from '../sched/scheduler.js';
 import { deliver, type Receiver } from '../sched/receiver.js';
-import { checkCall, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
+import { checkCall, frozenArgs, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
 import { ReqCall } from './req-call.js';
 import { routeRequest } from '../streams/routing.js';
 import type { CpuTarget, ReqFn, StatusReceiver } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { describeValue } from './config.js';
 import { bindCode, codeByNameOf, codeStamp, defineCode, defineCodes, persistable } from '../persist/registry.js';
+import { EMPTY_LIST, pushed, removedAt } from '../persist/empty-list.js';
 
 export class ExternalThread implements Steppable {
   readonly id: string;
   /** Steps to take, in order: records (`{ target, event }`) or code-table functions bound to data. */
-  readonly work: TimerAction[] = [];
+  work: readonly TimerAction[] = EMPTY_LIST;
 
   constructor(readonly vm: VmCore) {
     this.id = `ext.${vm.host.nextId('caller')}`;
@@ -31,12 +32,14 @@ export class ExternalThread implements Steppable {
 
   /** Queue a step for this thread. */
   post(step: TimerAction): void {
-    this.work.push(step);
+    this.work = pushed(this.work, step);
     this.vm.host.sched.ready(this);
   }
 
   step(): void {
-    const next = this.work.shift();
+    const work = this.work;
+    const next = work[0];
+    if (next) this.work = removedAt(work, 0);
     const host = this.vm.host;
     const previous = host.current;
     host.current = null;
@@ -229,7 +232,7 @@ export function reqCallOp(pool: ReqPool, options: ReqCallOptions, fn: ReqFn, arg
     throw new VBoxError(VERR_INVALID_PARAMETER, 'NO_WAIT is not allowed with VMCPUID_ALL / VMCPUID_ALL_REVERSE');
   }
   const call: ReqCallOp = Object.freeze({ target: options.target, flags, timeoutMs }); // frozen: world copies share it
-  return bindCode(reqCallStart, pool, call, fn, args);
+  return bindCode(reqCallStart, pool, call, fn, frozenArgs(args));
 }
 
 /** A request call's input, checked (reqCallOp): a record the operation holds. */

@@ -15,6 +15,7 @@ import { deliverStatus, emtRendezvous, type EmtContext, type EmtResult, type Ren
 import { CPU_EVENT, type VmCore } from './vm-core.js';
 import { callUser, isUserCallbackError, statusOrVoid } from './user-callback.js';
 import { bindCode, defineCodes } from '../persist/registry.js';
+import { EMPTY_LIST } from '../persist/empty-list.js';
 
 export const DESC_SOE = rendezvousFlags('descending', { stopOnError: true });
 
@@ -271,7 +272,7 @@ export function vmR3ResetCommon(vm: VmCore, then?: (rc: number) => EmtResult): E
 /** VMR3ResetFF's end: every softReset() caller waiting gets the status. */
 function vmR3ResetFinish(vm: VmCore, rc: number): EmtResult {
   const waiters = vm.resetWaiters;
-  vm.resetWaiters = [];
+  vm.resetWaiters = EMPTY_LIST;
   for (const waiter of waiters) deliverStatus(waiter, rc);
   return rc;
 }

@@ -18,6 +18,7 @@ import { openSinkOf, saveFlowOp, type SaveOptions, type SaveOut, type SaveTarget
 import type { ExternalThread } from './external.js';
 import type { VmCore } from './vm-core.js';
 import { bindCode, defineCodes } from '../persist/registry.js';
+import { pushed } from '../persist/empty-list.js';
 
 /** VMSETRTERR_FLAGS_*. */
 export const VMSETRTERR_FLAGS_FATAL = 1;
@@ -55,7 +56,7 @@ const op = defineCodes('operations', {
   softReset(pool: ReqPool, _thread: ExternalThread, done: StatusReceiver): void {
     const vm = pool.vm;
     vm.pendingResetSoft = true;
-    vm.resetWaiters.push(done);
+    vm.resetWaiters = pushed(vm.resetWaiters, done);
     vm.setFF(VM_FF_RESET);
     vm.notifyCpu(0);
   },

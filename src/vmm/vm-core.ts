@@ -23,6 +23,7 @@ import type { VmComponents } from './lifecycle.js';
 import type { Gvmm } from '../gvmm/gvmm.js';
 import { anyValue, callUser, isUserCallbackError, type UserCallbackError } from './user-callback.js';
 import { persistable } from '../persist/registry.js';
+import { EMPTY_LIST, pushed, removedAt } from '../persist/empty-list.js';
 import type { EmtHooks } from './emt.js';
 import type { StatusReceiver } from './types.js';
 import { ListenerSet, type AtErrorCallback, type AtRuntimeErrorCallback, type AtStateCallback, type VmListener, type VmObserver, type VmTraceEvent } from './vm-events.js';
@@ -108,9 +109,10 @@ export class VmCore implements CellOwner {
   lastError: { rc: number; message: string; error?: UserCallbackError } | null = null;
   /** Soft or hard, as PDMR3GetResetInfo would say, for the next VM_FF_RESET. */
   pendingResetSoft = false;
-  readonly atState: AtStateCallback[] = [];
-  readonly atError: AtErrorCallback[] = [];
-  readonly atRuntimeError: AtRuntimeErrorCallback[] = [];
+  // The at-* lists (registerAt) and resetWaiters are EMPTY_LIST until their first entry: copies share that.
+  atState: readonly AtStateCallback[] = EMPTY_LIST;
+  atError: readonly AtErrorCallback[] = EMPTY_LIST;
+  atRuntimeError: readonly AtRuntimeErrorCallback[] = EMPTY_LIST;
   readonly listeners = new ListenerSet<VmListener | VmObserver>();
   /** Told when the VM's life is over (destroyed, its creation failed, or the engine disposed): the facade completes its streams. */
   onEnd: { end(): void } | null = null;
@@ -128,7 +130,7 @@ export class VmCore implements CellOwner {
   /** VMR3Destroy's caller (or a failed create's cleanup), resumed when EMT(0) reaches TERMINATED. */
   onTerminated: (() => void) | null = null;
   /** softReset() callers waiting for VMR3ResetFF's status. */
-  resetWaiters: StatusReceiver[] = [];
+  resetWaiters: readonly StatusReceiver[] = EMPTY_LIST;
 
   constructor(
     readonly host: VmmHost,
@@ -146,7 +148,8 @@ export class VmCore implements CellOwner {
   /** A vCPU state cell's edges (its listener calls this: no closure per vCPU or per world copy). */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
     const cpu = this.cpuStates.indexOf(cell as MachineCell<VmCpuEvent>);
-    this.emit({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: this.nowNs() });
+    // Frozen data, as the state event below: the VM facade keeps the last ones, and world copies share them.
+    this.emit(Object.freeze({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: this.nowNs() }));
   }
 
   get id(): string {
@@ -240,7 +243,7 @@ export class VmCore implements CellOwner {
     }
     if (setRatherThanClearFF) this.ff |= VM_FF_CHECK_VM_STATE;
     else this.ff &= ~VM_FF_CHECK_VM_STATE;
-    this.emit({ kind: 'state', from, to, event: event.type, by: this.actorName(), tNs: this.nowNs() });
+    this.emit(Object.freeze({ kind: 'state', from, to, event: event.type, by: this.actorName(), tNs: this.nowNs() }));
     // vmR3DoAtState: registration order; a callback may only move the VM to DESTROYING.
     for (const callback of [...this.atState]) {
       this.callVoid('at-state callback', callback, to, from); // a failure goes to events$; the transition stands
@@ -338,13 +341,16 @@ export class VmAssertion extends Error {
   }
 }
 
+type AtLists = Pick<VmCore, 'atState' | 'atError' | 'atRuntimeError'>;
+
 /** The at-* list rules: append; deregistering an unknown entry is VERR_FILE_NOT_FOUND. */
-export function registerAt<T>(list: T[], callback: T): () => void {
+export function registerAt<K extends keyof AtLists>(vm: VmCore, key: K, callback: AtLists[K][number]): () => void {
   if (typeof callback !== 'function') throw new VBoxError(VERR_INVALID_PARAMETER, 'callback must be a function');
-  list.push(callback);
+  const lists = vm as { [P in keyof AtLists]: readonly unknown[] };
+  lists[key] = pushed(lists[key], callback);
   return () => {
-    const i = list.indexOf(callback);
+    const i = lists[key].indexOf(callback);
     if (i < 0) throw new VBoxError(VERR_FILE_NOT_FOUND, 'callback is not registered');
-    list.splice(i, 1);
+    lists[key] = removedAt(lists[key], i);
   };
 }

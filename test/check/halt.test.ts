@@ -58,7 +58,7 @@ describe('state key with halt methods on', () => {
     ["fWait (whether OLD's VMR3NotifyCpuFF signals or does nothing)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.fWait = !haltOf(w.core).cpus[0]!.fWait)],
     ["GVMM's halt event is signalled (the next SCHED_HALT returns at once)", idle, (w: World) => void (gvmOf(w).cpus[1]!.signalled = true)],
     ['GVMM expects a wake-up 0.5 s from now (the early wake-up quick check)', halted, (w: World) => void (w.core.gvmm!.schedOps.uNsNextEmtWakeup = w.sched.clock.nowNs() + 500_000_000)],
-    ["METHOD_1's oversleep average (shorter blocks)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.method1.cNSBlockedTooLongAvg = 3_000_000)],
+    ["METHOD_1's oversleep average (shorter blocks)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.ownMethod1().cNSBlockedTooLongAvg = 3_000_000)],
     ['the halt method itself', idle, (w: World) => haltOf(w.core).cell.send({ type: 'switch', target: 'METHOD_1', initRc: 0 })],
   ];
 
@@ -78,7 +78,7 @@ describe('state key with halt methods on', () => {
     key.hash();
     return `${key.hi.toString(16)}:${key.lo.toString(16)}`;
   };
-  type M1 = ReturnType<typeof haltOf>['cpus'][number]['method1'];
+  type M1 = ReturnType<ReturnType<typeof haltOf>['cpus'][number]['ownMethod1']>;
   const overslept = (m1: M1) => void (m1.cNSBlockedTooLong = 2_000_000);
   const method1Cases: [string, ((m1: M1) => void) | null, (m1: M1) => void, boolean][] = [
     ['cNSBlocked (only counted)', null, (m1) => void (m1.cNSBlocked += 1_000_000), false],
@@ -89,8 +89,8 @@ describe('state key with halt methods on', () => {
   ];
   it.each(method1Cases)("METHOD_1's %s: both keys agree on whether it decides", (_name, both, change, decides) => {
     const [base, changed] = [settle(build(idle)), settle(build(idle))];
-    for (const world of [base, changed]) both?.(haltOf(world.core).cpus[0]!.method1);
-    change(haltOf(changed.core).cpus[0]!.method1);
+    for (const world of [base, changed]) both?.(haltOf(world.core).cpus[0]!.ownMethod1());
+    change(haltOf(changed.core).cpus[0]!.ownMethod1());
     expect(keyOf(changed) !== keyOf(base)).toBe(decides);
     expect(snapshotKeyOf(changed) !== snapshotKeyOf(base)).toBe(decides);
   });

@@ -21,6 +21,6 @@ expectTypeOf(core.ssm).toEqualTypeOf<VmSsmPort | null>();
 expectTypeOf(attachedSavedState(core)).toEqualTypeOf<VmSavedState | undefined>();
 // Continuations waiting on the VM are named, typed slots.
 expectTypeOf(core.onTerminated).toEqualTypeOf<(() => void) | null>();
-expectTypeOf(core.resetWaiters).toEqualTypeOf<StatusReceiver[]>();
+expectTypeOf(core.resetWaiters).toEqualTypeOf<readonly StatusReceiver[]>();
 // @ts-expect-error the untyped bag is gone
 void core.ext;

@@ -221,7 +221,7 @@ class Method1Loop extends HaltLoop {
     const decision = method1SpinDecision(this.halt.method1, {
       nowNs: this.now(), ...this.halt.virtualSync, startSpinNs: m1.startSpinNs, lastBlockNs: m1.lastBlockNs,
     });
-    m1.startSpinNs = decision.startSpinNs;
+    if (decision.startSpinNs !== m1.startSpinNs) this.cpuHalt.ownMethod1().startSpinNs = decision.startSpinNs;
     this.spinning = decision.spinning;
     this.blockOnce = decision.blockOnce;
     return super.start();
@@ -232,7 +232,7 @@ class Method1Loop extends HaltLoop {
     const ns = this.nsToNext();
     if (this.flagsPending()) return this.finish();
     if ((!this.spinning || this.blockOnce) && ns >= METHOD1_BLOCK_MIN_NS) {
-      const m1 = this.cpuHalt.method1;
+      const m1 = this.cpuHalt.ownMethod1();
       this.blockStartNs = m1.lastBlockNs = this.now();
       this.blockNsToNext = ns;
       this.block(method1BlockMs(ns, m1.cNSBlockedTooLongAvg));
@@ -248,7 +248,7 @@ class Method1Loop extends HaltLoop {
   protected override afterWait(kind: Waiting): void {
     if (kind !== 'sem') return;
     // Averages every 16 blocks; every 64 the history is rescaled to 64 blocks of the average.
-    const m1 = this.cpuHalt.method1;
+    const m1 = this.cpuHalt.ownMethod1();
     const elapsed = this.now() - this.blockStartNs;
     m1.cNSBlocked += elapsed;
     if (elapsed > this.blockNsToNext) m1.cNSBlockedTooLong += elapsed - this.blockNsToNext;

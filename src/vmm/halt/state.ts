@@ -9,7 +9,7 @@ import {
 } from '../../../machines/halt-method.js';
 import type { Gvmm } from '../../gvmm/gvmm.js';
 import type { GvmmStateSink } from '../../gvmm/sched.js';
-import { persistable } from '../../persist/registry.js';
+import { defineConstant, persistable } from '../../persist/registry.js';
 import { MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
 import type { VmConfig } from '../config.js';
@@ -49,6 +49,22 @@ export const zeroHaltCpuStats = (): HaltCpuStats => ({
  */
 export type StateSink = GvmmStateSink;
 
+/** METHOD_1's history of one EMT (Halt.Method12 of UVMCPU). */
+export interface Method1History {
+  startSpinNs: number;
+  lastBlockNs: number;
+  cNSBlocked: number;
+  cNSBlockedTooLong: number;
+  cNSBlockedTooLongAvg: number;
+  cBlocks: number;
+}
+
+/** METHOD_1's history before its first write: one frozen record every EMT (and every world copy) shares. */
+const METHOD1_FRESH: Readonly<Method1History> = defineConstant(
+  'vmm.haltMethod1Fresh',
+  Object.freeze({ startSpinNs: 0, lastBlockNs: 0, cNSBlocked: 0, cNSBlockedTooLong: 0, cNSBlockedTooLongAvg: 0, cBlocks: 0 }),
+);
+
 /** The halt loop of an EMT while it runs; a spinning one sees force flags at once (it polls them). */
 export interface ActiveHaltLoop {
   notified(): void;
@@ -68,13 +84,18 @@ export class CpuHalt {
   haltsInWindow = 0;
   haltIntervalNs = 1_000_000_000;
   haltFrequency = 1;
-  /** METHOD_1 history (Halt.Method12 of UVMCPU). */
-  readonly method1 = { startSpinNs: 0, lastBlockNs: 0, cNSBlocked: 0, cNSBlockedTooLong: 0, cNSBlockedTooLongAvg: 0, cBlocks: 0 };
+  /** METHOD_1 history (Halt.Method12 of UVMCPU): the shared METHOD1_FRESH until METHOD_1 first writes it (ownMethod1). */
+  method1: Readonly<Method1History> = METHOD1_FRESH;
   /** The counters, made at the first count (most EMTs of most worlds never halt: a world copy has one object less). */
   statsRecord: HaltCpuStats | null = null;
 
   constructor(vm: VmCore, readonly cpu: number) {
     this.sem = new EventSem(vm.host.sched, `${vm.id}/emt.${cpu}/sem`);
+  }
+
+  /** METHOD_1's history to write: a record of this EMT's own, made at the first write. */
+  ownMethod1(): Method1History {
+    return Object.isFrozen(this.method1) ? (this.method1 = { ...this.method1 }) : (this.method1 as Method1History);
   }
 
   get stats(): HaltCpuStats {

@@ -77,7 +77,7 @@ export interface LoadOptions {
 
 export interface SavedStatePort {
   /** The saves and teleports in progress on this VM (vmR3SaveTeleport flows), oldest first; a flow leaves when it ends. */
-  readonly saveFlows: SaveFlow[];
+  saveFlows: readonly SaveFlow[];
   /** Listen to the VM again after a restore (the VM's listener set is not in a snapshot): VmCore's revive calls it. */
   reattach(): void;
   /** SSMR3Cancel (§7.5): the pending operation's cancel, or VERR_SSM_NO_PENDING_OPERATION. */

@@ -16,6 +16,7 @@
 import { rendezvousFlags } from '../../../machines/rendezvous.js';
 import { vmSaveTeleportMachine, type VmSaveTeleportEvent, type VmSaveTeleportState } from '../../../machines/vm-save-teleport.js';
 import { bindCode, defineCodes, persistable } from '../../persist/registry.js';
+import { pushed, removedAt } from '../../persist/empty-list.js';
 import { emitCellEdge } from '../../sched/cell-edges.js';
 import { sharedEvents, type MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
@@ -306,8 +307,8 @@ function transfer(flow: SaveFlow, bytes: number, label: string, wait: Wait): voi
 function finish(flow: SaveFlow, rc: number, downtimeNs: number | null = null): void {
   const { ctx, out } = flow;
   go(flow, { type: 'finish', rc });
-  const flows = savedStatePortOf(flow.pool.vm).saveFlows;
-  flows.splice(flows.indexOf(flow), 1);
+  const port = savedStatePortOf(flow.pool.vm);
+  port.saveFlows = removedAt(port.saveFlows, port.saveFlows.indexOf(flow));
   out.result = { rc, live: ctx.liveHandle, passes: flow.passes, bytes: ctx.bytes, downtimeNs, suspended: ctx.suspended };
   // A file error carries the file's name: the caller rejects with it rather than with the bare status.
   const error = ctx.openError ?? ctx.sink?.failure ?? null;
@@ -361,6 +362,7 @@ function startSaveFlow(request: SaveRequest, thread: ExternalThread, done: Statu
   const flow = new SaveFlow(op, pool, thread, ctx, request.out, done, request.live.bandwidthBytesPerSec);
   flow.onProgress = request.onProgress;
   ctx.live.onProgress = flow;
-  savedStatePortOf(vm).saveFlows.push(flow);
+  const port = savedStatePortOf(vm);
+  port.saveFlows = pushed(port.saveFlows, flow);
   onEmt0(flow, bindCode(SAVE_WORKERS.vmR3Save, ctx), 'start');
 }
