@@ -4,8 +4,26 @@
  */
 import { codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes } from './registry.js';
 
-/** Deeply frozen objects met so far (frozen is forever: a verdict never changes, so it is cached). */
-const immutable = new WeakMap<object, boolean>();
+/**
+ * Frozen objects met lately and whether they are deeply immutable (frozen is forever: a verdict never changes, so
+ * it is cached). Started afresh every CACHED_MAX entries: the engine and the checker freeze small records they
+ * replace at every write (events, a VM's last state changes, the checker's name tables), so the cache gains
+ * thousands of keys a second that die at once, and a large young generation (the search thread's) collects them
+ * seldom; a WeakMap grown that large made the lookups dear (race on 6 vCPUs without reductions, on the search
+ * thread: 1.1 s of 13 s in isFrozenImmutable, against 33 ms before those records were frozen). Long-lived records
+ * are judged again once per cache.
+ */
+let immutable = new WeakMap<object, boolean>();
+let cached = 0;
+const CACHED_MAX = 4096;
+
+function remember(obj: object, verdict: boolean): void {
+  if (++cached > CACHED_MAX) {
+    immutable = new WeakMap();
+    cached = 0;
+  }
+  immutable.set(obj, verdict);
+}
 
 function isImmutable(obj: object): boolean {
   // Not frozen: immutable only as a named constant (looked up only where one can be).
@@ -18,12 +36,12 @@ export function isFrozenImmutable(obj: object): boolean {
   const known = immutable.get(obj);
   if (known !== undefined) return known;
   if (constantName(obj) !== undefined) {
-    immutable.set(obj, true); // a constant's name is for good (defineConstant refuses another)
+    remember(obj, true); // a constant's name is for good (defineConstant refuses another)
     return true;
   }
   const proto = Object.getPrototypeOf(obj) as object | null;
   if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
-  immutable.set(obj, true); // provisional: a frozen cycle is immutable
+  remember(obj, true); // provisional: a frozen cycle is immutable
   let verdict = true;
   for (const key of Object.keys(obj)) {
     const v = (obj as Record<string, unknown>)[key];
@@ -32,7 +50,7 @@ export function isFrozenImmutable(obj: object): boolean {
       break;
     }
   }
-  immutable.set(obj, verdict);
+  remember(obj, verdict);
   return verdict;
 }
 

@@ -115,3 +115,37 @@ describe('world copies share empty lists and records that never change', () => {
     for (const [name, value] of Object.entries(shared(world))) expect(value, name).toBe(before[name]);
   });
 });
+
+/**
+ * The copier's verdicts on frozen data are cached in a WeakMap started afresh every few thousand entries (frozen
+ * records replaced at every write would grow one without bound: graph-shared.ts). Whatever the cache has seen, a
+ * deeply frozen record is shared, a frozen record holding something mutable is copied, and a frozen cycle is
+ * shared: judged before, after and across many restarts.
+ */
+describe('frozen data is judged alike across the copier cache restarts', () => {
+  const cycle = (): object => {
+    const a: { next?: object } = {};
+    const b = { prev: a };
+    a.next = Object.freeze(b);
+    return Object.freeze(a);
+  };
+  const CASES: [string, () => object, boolean][] = [
+    ['a deeply frozen record', () => Object.freeze({ kind: 'state', from: 'OFF', to: 'RUNNING', tNs: 1 }), true],
+    ['a frozen list of frozen records', () => Object.freeze([Object.freeze({ cpu: 0 }), Object.freeze({ cpu: 1 })]), true],
+    ['a frozen record holding a mutable list', () => Object.freeze({ items: [1, 2] }), false],
+    ['a frozen list holding a mutable record', () => Object.freeze([Object.freeze({ a: 1 }), { b: 2 }]), false],
+    ['a frozen cycle', cycle, true],
+  ];
+  it.each(CASES)('%s', (_name, make, shared) => {
+    const kept = make();
+    for (let round = 0; round < 3; round++) {
+      const fresh = make();
+      const copy = copyGraph({ kept, fresh });
+      expect(copy.kept === kept, 'met again').toBe(shared);
+      expect(copy.fresh === fresh, 'met first').toBe(shared);
+      if (!shared) expect(copy.fresh).toEqual(fresh);
+      // Thousands of short-lived frozen records, as a checker run makes: the cache starts afresh in between.
+      for (let i = 0; i < 5_000; i++) copyGraph({ r: Object.freeze({ i, t: Object.freeze([i]) }) });
+    }
+  });
+});
