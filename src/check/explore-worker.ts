@@ -28,7 +28,7 @@ import { copyGraph } from '../persist/graph.js';
 import { RealClock } from '../time/real-clock.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 import type { Violation } from './property.js';
-import type { ScenarioSpec } from './scenario.js';
+import { refrozenScenario, type ScenarioSpec } from './scenario.js';
 
 export interface WorkerInit {
   scenario: ScenarioSpec;
@@ -162,7 +162,7 @@ class ExploreWorker {
     engine: EngineVariant | undefined,
   ) {
     // The explorer supplies the key (encoding + symmetry) and the choices (partial-order reduction) unchanged.
-    this.x = new Explorer(init.scenario, { por: init.por, symmetry: init.symmetry, liveness: false, ...(init.stateKey ? { stateKey: init.stateKey } : {}), ...(engine ? { engine } : {}) });
+    this.x = new Explorer(refrozenScenario(init.scenario), { por: init.por, symmetry: init.symmetry, liveness: false, ...(init.stateKey ? { stateKey: init.stateKey } : {}), ...(engine ? { engine } : {}) });
     // Spares as one thread keeps them: not under symmetry (a renamed world numbers its vCPUs differently), nor
     // with partial-order reduction (a reduced state's world travels for the proviso without its path).
     this.held = new HeldWorlds(init.heldMax, !init.por && !this.x.symmetry.active);

@@ -245,6 +245,13 @@ export function parseScenario(input: unknown, where = 'scenario', cpusMax = CPUS
   });
 }
 
+/**
+ * A parsed scenario that crossed to a worker thread (structured clone does not keep frozenness) frozen again, as
+ * parseScenario left it: else every world copy on that thread copies the scenario and every record holding a part
+ * of it (a client's CallRef, the request labels naming it).
+ */
+export const refrozenScenario = (spec: ScenarioSpec): ScenarioSpec => deepFreeze(spec);
+
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);

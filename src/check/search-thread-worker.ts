@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { RealClock } from '../time/real-clock.js';
 import type { ExploreOptions, ExploreResult, Progress } from './explore.js';
-import type { ScenarioSpec } from './scenario.js';
+import { refrozenScenario, type ScenarioSpec } from './scenario.js';
 import { errorAnswer, type ErrorAnswer } from './thread-errors.js';
 import type { Counterexample } from './trace.js';
 
@@ -36,7 +36,7 @@ async function run(request: SearchRequest): Promise<SearchAnswer> {
     if (request.engine !== null) options.engine = (await import('./mutants.js')).engineByName(request.engine);
     if (request.progress) options.onProgress = (progress) => parentPort!.postMessage({ kind: 'progress', progress } satisfies SearchAnswer);
     const clock = new RealClock();
-    const result = await explore(request.scenario, options);
+    const result = await explore(refrozenScenario(request.scenario), options);
     // A counterexample's replayCommand is a function: the caller's side makes it again (no user checks came here).
     const violations = result.violations.map(({ replayCommand: _, ...v }) => v as Counterexample);
     return { kind: 'result', result: { ...result, violations }, seconds: clock.nowNs() / 1e9 };

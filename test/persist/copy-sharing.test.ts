@@ -4,7 +4,7 @@
  * copy still behaves as the original (world-graph.test.ts checks the copy's graph and its steps).
  */
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../src/check/scenario.js';
+import { parseScenario, refrozenScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { copyGraph } from '../../src/persist/graph.js';
 
@@ -31,6 +31,20 @@ describe('world copies share the parsed scenario', () => {
     const copy = copyGraph(world) as unknown as { scenario: unknown };
     expect(copy.scenario).toBe((world as unknown as { scenario: unknown }).scenario);
     expect(copy.scenario).toBe(spec);
+  });
+
+  // A search thread or a parallel worker receives the parsed scenario by structured clone, which drops freezing.
+  it.each(SCENARIOS.map((s) => [JSON.stringify(s), s]))('%s, sent to a worker thread', (_name, scenario) => {
+    const sent = structuredClone(parseScenario(scenario));
+    expect(Object.isFrozen(sent)).toBe(false);
+    const spec = refrozenScenario(sent);
+    expect(spec).toEqual(parseScenario(scenario));
+    for (const part of objectsOf(spec)) expect(Object.isFrozen(part)).toBe(true);
+    const world = World.build(spec, { properties: [] });
+    world.step(0);
+    const copy = copyGraph(world) as unknown as { scenario: unknown; clients: { pending: unknown }[] };
+    expect(copy.scenario).toBe(spec);
+    for (const [i, client] of world.clients.entries()) if (client.pending !== null) expect(copy.clients[i]!.pending).toBe(client.pending);
   });
 });
 
