@@ -10,7 +10,7 @@
  * which it carries (OwnPath) for reporting a violation exactly; so does any world descended from one.
  */
 import type { OwnPath } from './kept-worlds.js';
-import { choiceSignature } from './parked.js';
+import { sameChoices } from './parked.js';
 import type { World } from './world.js';
 
 /** A world and its path, when that is not the table's path to its state. */
@@ -22,9 +22,8 @@ export interface Lineage {
 interface Held extends Lineage {
   /** The level whose requests use the world (a child's: the level after the step's). */
   level: number;
-  /** Its spares (most held worlds get none: made when the first arrives), and its choice signature and count then. */
+  /** Its spares (most held worlds get none: made when the first arrives), and its choice count then. */
   spares: Lineage[] | null;
-  signature: string | undefined;
   choices: number | undefined;
 }
 
@@ -48,7 +47,7 @@ export class HeldWorlds {
   hold(world: Lineage, level: number): number {
     if (this.#count >= this.max) return -1;
     const ticket = this.#next++;
-    this.#worlds.set(ticket, { world: world.world, own: world.own, level, spares: null, signature: undefined, choices: undefined });
+    this.#worlds.set(ticket, { world: world.world, own: world.own, level, spares: null, choices: undefined });
     this.#count++;
     return ticket;
   }
@@ -63,8 +62,7 @@ export class HeldWorlds {
     // No more than can serve: every choice of the state but the one its own world takes (surplus worlds would
     // only survive collections for nothing).
     if ((held.spares?.length ?? 0) >= (held.choices ??= held.world.choiceCount()) - 1) return;
-    held.signature ??= choiceSignature(held.world);
-    if (choiceSignature(world) !== held.signature) return;
+    if (!sameChoices(held.world, world)) return; // held, it does not step: its signature is as when it came
     (held.spares ??= []).push({ world, own: own() });
     this.#count++;
   }
