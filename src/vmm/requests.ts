@@ -183,13 +183,13 @@ function releaseFn(req: VmReq): void {
   req.fnId = 0;
 }
 
-/** VMR3ReqCallVU's checks on flags and arguments; throws VBoxError and allocates nothing on failure. */
 /**
  * A request's arguments as the packet keeps them: frozen (a callee gets them spread, never the array), so world
  * copies share them when they are data; a caller's own array is copied first, not frozen under it.
  */
 export const frozenArgs = (args: readonly unknown[]): readonly unknown[] => (Object.isFrozen(args) ? args : Object.freeze([...args]));
 
+/** VMR3ReqCallVU's checks on flags and arguments; throws VBoxError and allocates nothing on failure. */
 export function checkCall(flags: number, args: readonly unknown[]): void {
   if ((flags & ~VMREQFLAGS_VALID) !== 0) throw new VBoxError(VERR_INVALID_PARAMETER, `invalid request flags 0x${flags.toString(16)}`);
   if (args.length > VMREQ_MAX_ARGS) {
