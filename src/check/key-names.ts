@@ -13,7 +13,7 @@
  * that record as a digest). Objects of registered classes are named under their own class, wherever they are met;
  * other objects under the first field the walk (breadth-first) meets them through.
  */
-import { codeStamp, registeredClass, type RegisteredClass } from '../persist/registry.js';
+import { codeStamp, constantName, registeredClass, type RegisteredClass } from '../persist/registry.js';
 import { MachineCell } from '../sched/machine-cell.js';
 import type { ClassWriter, Compiled } from './key-class-writers.js';
 import { KeyWalk } from './key-walk.js';
@@ -23,13 +23,43 @@ import { KeyWriter } from './key-writer.js';
 export interface FieldSite {
   readonly value: unknown;
   readonly set: ((v: unknown) => void) | undefined;
+  /** A `times` field's: written relative to now. */
+  readonly time?: true;
 }
 
 /** Every field the snapshot key writes in the graph under `root` (a world), with its sites; `now`: the virtual time. */
 export function keyFieldSites(root: object, now: number): Map<string, FieldSite[]> {
-  const walk = new NamingWalk();
+  const walk = new NamingWalk(true);
   walk.encode(root, new KeyWriter(), now);
   return walk.out;
+}
+
+/**
+ * The values of the fields `paths` as the key writes them, one text per field, equal in two worlds whose snapshot
+ * keys are equal: primitives as themselves (times relative to now), an object the walk numbers by its number (its
+ * place in the walk), a named constant or code by name, frozen data by its digest. A field no object holds: absent.
+ */
+export function keyFieldValues(root: object, now: number, paths: ReadonlySet<string>): Map<string, string> {
+  const walk = new NamingWalk(false);
+  walk.encode(root, new KeyWriter(), now);
+  const text = (site: FieldSite): string => {
+    const v = site.value;
+    if (typeof v === 'number') return String(site.time ? v - now : v);
+    if (typeof v === 'string') return JSON.stringify(v);
+    if ((typeof v !== 'object' && typeof v !== 'function') || v === null) return String(v);
+    const number = walk.numbers.get(v);
+    if (number !== undefined) return `#${number}`;
+    const name = typeof v === 'function' ? codeStamp(v)?.name : constantName(v);
+    if (name !== undefined) return `'${name}'`;
+    const digest = Object.isFrozen(v) ? walk.frozen(v) : null;
+    return digest ? `frozen ${digest[0]}:${digest[1]}` : '?';
+  };
+  const out = new Map<string, string>();
+  for (const path of paths) {
+    const sites = walk.out.get(path);
+    if (sites) out.set(path, sites.map(text).join(', '));
+  }
+  return out;
 }
 
 type SavedSet = (at: readonly (string | number)[], v: unknown) => void;
@@ -50,42 +80,77 @@ type Kind = 'fields' | 'items' | 'set' | 'map' | 'args' | 'none';
 
 const ROOT: Place = { path: '', inPlace: true, shared: false };
 
+/** `base.name`, one string per pair (interned: the sites' table looks each up, and worlds repeat them). */
+const fieldPaths = new Map<string, Map<string, string>>();
+function fieldPath(base: string, name: string): string {
+  let names = fieldPaths.get(base);
+  if (names === undefined) {
+    if (fieldPaths.size > 10_000) fieldPaths.clear();
+    fieldPaths.set(base, (names = new Map()));
+  }
+  let path = names.get(name);
+  if (path === undefined) names.set(name, (path = `${base}.${name}`));
+  return path;
+}
+
 class NamingWalk extends KeyWalk {
   readonly out = new Map<string, FieldSite[]>();
   private readonly places = new Map<object, Place>();
+  /** Registered classes' places, by label (not shared). */
+  private readonly classPlaces = new Map<string, Place>();
   private place = ROOT;
   /** The object being written (its fields' holder, or the collection its items are in); undefined before the root. */
   private holder: Record<string | number, unknown> | undefined = undefined;
   private kind: Kind = 'none';
+  /** Its items' name (a Map's keys'), and a Map's values'. */
+  private itemPath = '';
+  private valuePath = '';
   private item = 0;
   private mapKey: unknown = undefined;
   /** The field whose value comes next (its name told by the walk), or null: an item. */
   private field: string | null = null;
   /** How deep in the walk's value methods: a value is named where it enters them (depth 0). */
   depth = 0;
+  /** Each object written, by its place in the walk. */
+  readonly numbers = new Map<object, number>();
+
+  /** `settable`: give each site that can be changed its setter. */
+  constructor(private readonly settable: boolean) {
+    super();
+  }
 
   protected override visit(obj: object): void {
     super.visit(obj);
+    this.numbers.set(obj, this.numbers.size);
     this.field = null;
     this.item = 0;
     const met = this.places.get(obj) ?? ROOT;
     const entry = registeredClass(obj);
     const shared = met.shared || Object.isFrozen(obj);
+    this.holder = obj as Record<string, unknown>;
     if (entry) {
-      this.place = { path: classLabel(obj, entry), inPlace: !shared, shared };
-      this.holder = obj as Record<string, unknown>;
+      const label = classLabel(obj, entry);
+      let place = shared ? undefined : this.classPlaces.get(label);
+      if (place === undefined) {
+        place = { path: label, inPlace: !shared, shared };
+        if (!shared) this.classPlaces.set(label, place);
+      }
+      this.place = place;
       this.kind = 'fields';
       return;
     }
-    this.place = { ...met, inPlace: met.inPlace && !shared, shared };
+    const inPlace = met.inPlace && !shared;
+    this.place = inPlace === met.inPlace && shared === met.shared ? met : { ...met, inPlace, shared };
+    const proto = Object.getPrototypeOf(obj) as object | null;
     if (typeof obj === 'function') {
       this.holder = codeStamp(obj)?.args as unknown[] as Record<number, unknown> | undefined;
       this.kind = 'args';
-      return;
-    }
-    const proto = Object.getPrototypeOf(obj) as object | null;
-    this.holder = obj as Record<string, unknown>;
-    this.kind = proto === Object.prototype || proto === null ? 'fields' : proto === Array.prototype ? 'items' : proto === Map.prototype ? 'map' : proto === Set.prototype ? 'set' : 'none';
+    } else this.kind = proto === Object.prototype || proto === null ? 'fields' : proto === Array.prototype ? 'items' : proto === Map.prototype ? 'map' : proto === Set.prototype ? 'set' : 'none';
+    const base = this.place.path;
+    if (this.kind === 'map') {
+      this.itemPath = `${base}<key>`;
+      this.valuePath = `${base}<value>`;
+    } else if (this.kind !== 'fields') this.itemPath = `${base}${this.kind === 'args' ? '()' : '[]'}`;
   }
 
   /** A compiled writer's field name (its naming variant calls this before each field). */
@@ -114,7 +179,7 @@ class NamingWalk extends KeyWalk {
   }
 
   /** Value `v` as the walk writes it: filed under its field's or collection's name; an object it enters is named by it. */
-  note(v: unknown): void {
+  note(v: unknown, time: boolean): void {
     const holder = this.holder;
     if (holder === undefined) return; // (the root)
     const { place, kind } = this;
@@ -124,34 +189,40 @@ class NamingWalk extends KeyWalk {
     if (this.field !== null) {
       step = this.field;
       this.field = null;
-      path = `${place.path}.${step}`;
+      path = fieldPath(place.path, step);
       own = holder[step] === v;
     } else if (kind === 'map') {
       const isKey = this.item++ % 2 === 0;
-      path = `${place.path}${isKey ? '<key>' : '<value>'}`;
+      path = isKey ? this.itemPath : this.valuePath;
       if (isKey) this.mapKey = v;
       own = !isKey;
     } else {
       step = this.item;
       if (kind === 'items') while (step < (holder as unknown as unknown[]).length && !(step in holder)) step++; // (a hole is no value)
       this.item = step + 1;
-      path = `${place.path}${kind === 'args' ? '()' : '[]'}`;
+      path = this.itemPath;
       own = kind !== 'set' && holder[step] === v;
     }
     const { saved } = place;
-    let set: FieldSite['set'];
-    if (saved) set = own && saved.set && step !== undefined ? (x) => saved.set!([...saved.at, step], x) : undefined;
-    else if (own && place.inPlace && kind === 'map') {
-      const key = this.mapKey;
-      set = (x) => (holder as unknown as Map<unknown, unknown>).set(key, x);
-    } else if (own && place.inPlace) set = (x) => (holder[step!] = x);
+    const set = this.settable && own ? this.setter(holder, step, saved) : undefined;
+    const site: FieldSite = time ? { value: v, set, time } : { value: v, set };
     const sites = this.out.get(path);
-    if (sites) sites.push({ value: v, set });
-    else this.out.set(path, [{ value: v, set }]);
+    if (sites) sites.push(site);
+    else this.out.set(path, [site]);
     if ((typeof v !== 'object' && typeof v !== 'function') || v === null || this.places.has(v)) return;
-    const plain = typeof v === 'object' && [Object.prototype, Array.prototype].includes(Object.getPrototypeOf(v) as object);
+    const proto = Object.getPrototypeOf(v) as object | null;
+    const plain = typeof v === 'object' && (proto === Object.prototype || proto === Array.prototype);
     const under = saved && own && plain && step !== undefined ? { set: saved.set, at: [...saved.at, step] } : undefined;
     this.places.set(v, { path, inPlace: place.inPlace && !saved && own, shared: place.shared, saved: under });
+  }
+
+  /** How the holder's own value at `step` (undefined: a Map's value, at the last key) is changed, if it can be. */
+  private setter(holder: Record<string | number, unknown>, step: string | number | undefined, saved: Place['saved']): FieldSite['set'] {
+    if (saved) return saved.set && step !== undefined ? (x) => saved.set!([...saved.at, step], x) : undefined;
+    if (!this.place.inPlace) return undefined;
+    if (step !== undefined) return (x) => (holder[step] = x);
+    const key = this.mapKey;
+    return (x) => (holder as unknown as Map<unknown, unknown>).set(key, x);
   }
 }
 
@@ -159,8 +230,9 @@ class NamingWalk extends KeyWalk {
 type ValueMethod = (this: NamingWalk, v: never) => void;
 for (const name of ['value', 'objectValue', 'ownedValue', 'ownedItemsValue', 'time', 'unorderedField'] as const) {
   const base = KeyWalk.prototype[name] as ValueMethod;
+  const time = name === 'time';
   (NamingWalk.prototype as unknown as Record<string, ValueMethod>)[name] = function (v) {
-    if (this.depth++ === 0) this.note(v);
+    if (this.depth++ === 0) this.note(v, time);
     base.call(this, v);
     this.depth--;
   };
