@@ -37,7 +37,8 @@ export function keyFieldSites(root: object, now: number): Map<string, FieldSite[
 /**
  * The values of the fields `paths` as the key writes them, one text per field, equal in two worlds whose snapshot
  * keys are equal: primitives as themselves (times relative to now), an object the walk numbers by its number (its
- * place in the walk), a named constant or code by name, frozen data by its digest. A field no object holds: absent.
+ * place in the walk), a named constant or code by name, frozen data by its digest; then the items of the
+ * collections it holds (`field[]`, `field<value>` …: a declaration covers them). A field no object holds: absent.
  */
 export function keyFieldValues(root: object, now: number, paths: ReadonlySet<string>): Map<string, string> {
   const walk = new NamingWalk(false);
@@ -55,12 +56,18 @@ export function keyFieldValues(root: object, now: number, paths: ReadonlySet<str
     return digest ? `frozen ${digest[0]}:${digest[1]}` : '?';
   };
   const out = new Map<string, string>();
-  for (const path of paths) {
-    const sites = walk.out.get(path);
-    if (sites) out.set(path, sites.map(text).join(', '));
+  for (const [path, sites] of walk.out) {
+    const field = path.replace(ITEMS, '');
+    if (!paths.has(field)) continue;
+    const values = sites.map(text).join(', ');
+    const before = out.get(field);
+    out.set(field, before === undefined ? `${path.slice(field.length)}${values}` : `${before}; ${path.slice(field.length)}${values}`);
   }
   return out;
 }
+
+/** The item steps that end a collection's items' name (they are their field's, as key-fields.ts declares it). */
+const ITEMS = /(\[\]|<key>|<value>|\(\))+$/;
 
 type SavedSet = (at: readonly (string | number)[], v: unknown) => void;
 
