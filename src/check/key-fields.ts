@@ -13,8 +13,9 @@
  * - 'constant': fixed for its object's life in a checker run: configuration, and references to the object's owner
  *   or to other parts of the engine's structure.
  *
- * Only the `implied` ones rest on an argument rather than on the key's code: they are what the key audit
- * (key-audit.ts) still has to cover. A class no suite scenario's world holds (a real-time clock, a file sink) has no
+ * Only the `implied` ones rest on an argument rather than on the key's code: test/check/key-implied.test.ts checks
+ * each on the suite scenarios' states (worlds of one hand key hold one value there), the key audit (key-audit.ts)
+ * beyond them. A class no suite scenario's world holds (a real-time clock, a file sink) has no
  * entry: its fields are declared when a scenario first reaches it, and the test then asks for them.
  */
 export type KeyFieldUse = 'keyed' | 'constant' | { readonly implied: string };

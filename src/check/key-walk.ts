@@ -6,7 +6,8 @@
  * names the class and its field list), no per-field dispatch. An instance whose fields are not its class's usual
  * ones takes the generic path, which writes the field names: both spell the snapshot, so a field nobody listed
  * anywhere still tells states apart. A frozen record of frozen data (configuration, call specs) is written as the
- * digest of its own walk, cached by identity (key-frozen.ts).
+ * digest of its own walk, cached by identity (key-frozen.ts). key-names.ts is this walk naming the fields it writes
+ * (through the protected hooks below, which a plain walk inlines): the hand key's field guard follows these rules.
  */
 import { bytesOf, bytesType } from '../persist/graph-format.js';
 import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../persist/graph-walk.js';
