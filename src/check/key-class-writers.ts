@@ -122,7 +122,8 @@ export function compile(proto: object, first: object): Compiled | null {
     }
   };
   let named: ClassWriter | undefined;
-  return { keys, write: writer({}), renamed: withFields(name, kept, () => writer(cpuFieldsOf(name, kept))), named: () => (named ??= writer({}, true)) };
+  const renamed = withFields(name, kept, () => writer(cpuFieldsOf(name, kept)));
+  return { keys, write: writer({}), renamed, named: () => (named ??= writer({}, true)) };
 }
 
 /** The renamed writer, or one that refuses (the class has no entry in key-cpus.ts) when a renaming meets it. */

@@ -152,7 +152,8 @@ class NamingWalk extends KeyWalk {
     if (typeof obj === 'function') {
       this.holder = codeStamp(obj)?.args as unknown[] as Record<number, unknown> | undefined;
       this.kind = 'args';
-    } else this.kind = proto === Object.prototype || proto === null ? 'fields' : proto === Array.prototype ? 'items' : proto === Map.prototype ? 'map' : proto === Set.prototype ? 'set' : 'none';
+    } else if (proto === Object.prototype || proto === null) this.kind = 'fields';
+    else this.kind = proto === Array.prototype ? 'items' : proto === Map.prototype ? 'map' : proto === Set.prototype ? 'set' : 'none';
     const base = this.place.path;
     if (this.kind === 'map') {
       this.itemPath = `${base}<key>`;
@@ -178,7 +179,8 @@ class NamingWalk extends KeyWalk {
   protected override savedValue(owner: object, data: unknown): void {
     if (typeof data === 'object' && data !== null && !this.places.has(data)) {
       const spec = registeredClass(owner)!.spec;
-      this.places.set(data, { path: this.place.path, inPlace: false, shared: this.place.shared, saved: { set: spec.save && spec.restore ? savedSetter(owner, spec) : undefined, at: [] } });
+      const set = spec.save && spec.restore ? savedSetter(owner, spec) : undefined;
+      this.places.set(data, { path: this.place.path, inPlace: false, shared: this.place.shared, saved: { set, at: [] } });
     }
     this.depth++;
     super.savedValue(owner, data);

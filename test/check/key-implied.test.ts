@@ -99,7 +99,8 @@ describe('each implied field is decided by the hand key’s fields (key-fields.t
     // A key of the depth and the clients' script positions alone merges worlds whose VM states differ (a call
     // under way): the check names the VM's state, and not the positions the key holds.
     const out: Merges = { compared: 0, held: new Map(), parted: new Map() };
-    const positions = (_: Explorer, world: World, prefix?: readonly number[]): string => `${prefix!.length}: ${world.clients.map((c) => c.position).join()}`;
+    const positions = (_: Explorer, world: World, prefix?: readonly number[]): string =>
+      `${prefix!.length}: ${world.clients.map((c) => c.position).join()}`;
     compareMerges(SUITE_SCENARIOS[0]![0], SUITE_SCENARIOS[0]![1], new Set(['ScenarioClient.position', 'MachineCell:vm.value']), out, positions);
     expect(out.held.get('ScenarioClient.position')).toBeGreaterThan(0);
     expect([...out.parted.keys()]).toEqual(['MachineCell:vm.value']);
