@@ -19,6 +19,11 @@ export interface Compiled {
   readonly write: ClassWriter;
   /** With a vCPU renaming: the fields key-cpus.ts declares go through it (refuses an undeclared class). */
   readonly renamed: ClassWriter;
+  /**
+   * The naming walk's (key-names.ts): `write` telling the walk each field's name before its value (made on first
+   * use; null: the generic path, which names fields itself — a machine cell, named by its keySave record).
+   */
+  readonly named: () => ClassWriter | null;
 }
 
 /** Two 32-bit hashes of a machine snapshot's value and context, by snapshot (snapshots are immutable, interned). */
@@ -92,7 +97,7 @@ export function compile(proto: object, first: object): Compiled | null {
   if (first instanceof MachineCell) {
     const extra = keys.filter((key) => !CELL_FIELDS.has(key) && !plan.unkeyed?.has(key));
     const shape = hashOf(`${name}(${extra.join(',')})`);
-    return { keys, write: cellWriter(extra, shape, false), renamed: withFields(name, keys, () => cellWriter(extra, shape, true)) };
+    return { keys, write: cellWriter(extra, shape, false), renamed: withFields(name, keys, () => cellWriter(extra, shape, true)), named: () => null };
   }
   if (spec.save || spec.keySave) return null;
   if (keys.includes('__proto__')) return null;
@@ -101,21 +106,24 @@ export function compile(proto: object, first: object): Compiled | null {
   const { owned, ownedItems } = spec;
   // The shape word: the class and the fields it writes, so the field names need no words of their own.
   const shape = hashOf(`${name}(${kept.join(',')})`);
-  const writer = (cpus: CpuFields): ClassWriter => {
-    const lines = kept.map((key) => {
-      const at = `[${JSON.stringify(key)}]`;
+  const writer = (cpus: CpuFields, naming = false): ClassWriter => {
+    const lines = kept.map((key) => (naming ? `k.at(${JSON.stringify(key)}); ` : '') + line(key, `[${JSON.stringify(key)}]`));
+    // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
+    const body = new Function('kf', 'cf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
+    return body(spec.keyFields ?? {}, cpus) as ClassWriter;
+    /** How field `key` (`at`: its accessor) is written. */
+    function line(key: string, at: string): string {
       const raw = spec.keyFields?.[key] ? `kf${at}(o, o${at}, k.now, k.cpu)` : `o${at}`;
       if (cpus[key]) return `k.cpuField(cf${at}, ${raw});`;
       if (spec.times?.includes(key)) return `k.time(${raw});`;
       if (spec.unordered?.includes(key)) return `k.unorderedField(${raw});`;
       const object = spec.keyFields?.[key] ? 'objectValue' : ownedItems?.includes(key) ? 'ownedItemsValue' : owned?.includes(key) ? 'ownedValue' : 'objectValue';
       return `v = ${raw}; if (typeof v === 'object' && v !== null) k.${object}(v); else k.value(v);`;
-    });
-    // The names are JSON string literals (no code can be injected); the body is straight-line field reads.
-    const body = new Function('kf', 'cf', `return function (o, k) {\nlet v;\nk.w(${Tag.Shape}); k.w(${shape});\n${lines.join('\n')}\n};`);
-    return body(spec.keyFields ?? {}, cpus) as ClassWriter;
+    }
   };
-  return { keys, write: writer({}), renamed: withFields(name, kept, () => writer(cpuFieldsOf(name, kept))) };
+  let named: ClassWriter | undefined;
+  const renamed = withFields(name, kept, () => writer(cpuFieldsOf(name, kept)));
+  return { keys, write: writer({}), renamed, named: () => (named ??= writer({}, true)) };
 }
 
 /** The renamed writer, or one that refuses (the class has no entry in key-cpus.ts) when a renaming meets it. */

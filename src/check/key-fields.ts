@@ -1,6 +1,6 @@
 /**
- * What the hand-written state key (state-key.ts) does with every field the snapshot key writes (key-field-paths.ts
- * names them): an entry for every registered class, and in it a declaration for every field its objects write in
+ * What the hand-written state key (state-key.ts) does with every field the snapshot key writes (its walk names them:
+ * key-names.ts): an entry for every registered class, and in it a declaration for every field its objects write in
  * the worlds of the checker's suite scenarios. test/check/key-fields.test.ts refuses a world holding a field with no
  * declaration and a declaration of a field no world holds, so a field added to an engine class cannot be left out of
  * the hand key silently: its author has to say what the key does with it. And it gives `keyed` teeth: a keyed field
@@ -13,8 +13,9 @@
  * - 'constant': fixed for its object's life in a checker run: configuration, and references to the object's owner
  *   or to other parts of the engine's structure.
  *
- * Only the `implied` ones rest on an argument rather than on the key's code: they are what the key audit
- * (key-audit.ts) still has to cover. A class no suite scenario's world holds (a real-time clock, a file sink) has no
+ * Only the `implied` ones rest on an argument rather than on the key's code: test/check/key-implied.test.ts checks
+ * each on the suite scenarios' states (worlds of one hand key hold one value there), the key audit (key-audit.ts)
+ * beyond them. A class no suite scenario's world holds (a real-time clock, a file sink) has no
  * entry: its fields are declared when a scenario first reaches it, and the test then asks for them.
  */
 export type KeyFieldUse = 'keyed' | 'constant' | { readonly implied: string };
@@ -38,7 +39,7 @@ const OWNED: KeyFieldUses = { ...CELL, 'fields.owner': C };
 
 /**
  * Registered class (a machine cell by class and machine: `Class:machine`) → its fields: `field`, a plain record's
- * `field.sub`, `field[].sub` under a collection, `field<value>.sub` under a Map (key-field-paths.ts).
+ * `field.sub`, `field[].sub` under a collection, `field<value>.sub` under a Map (key-names.ts).
  */
 export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   // The world and the checker's own records.
@@ -66,6 +67,8 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   // The engine: the VMM, the VM, its EMTs, queues and packets.
   Vmm: {
     config: C, faults: C, fidelity: C, gvmm: C, implementations: C, machines: C, sched: C, vms: C, current: I('between steps'), isDisposed: C,
+    // The code tables (frozen, holding code: the key walks them; a world's own ssmCancel is bound to the world).
+    'implementations.components': C, 'implementations.components.ssmCancel': C, 'implementations.hooks': C, 'implementations.hooks.executeGuest': C,
   },
   VM: { core: C, pool: C, announced: I('VM state'), ended: I('VM state') },
   VmCore: {
@@ -116,7 +119,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   },
   WaitU: { fatal: K, kind: K, waiting: K, woken: K, timer: I('waiting'), wakeUp: C, 'wakeUp.event': C, 'wakeUp.target': C, cpuHalt: C, emt: C, halt: C },
   EventSem: { fSignalled: K, waiter: K, label: I('position'), sched: C },
-  SemWaiter: { timer: I('timers'), sem: C, wake: C, 'wake.event': C, 'wake.target': C },
+  SemWaiter: { timer: I('timers'), sem: C, wake: C },
   Gvmm: {
     // config is frozen (GVMMR0SetConfig replaces it; no checker world sets it).
     schedOps: K, table: K, sessions: I('handle'), config: C, sched: C,
@@ -128,7 +131,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   GvmmHandleOwner: { handle: I('handle'), sink: C, table: C },
   'OwnedCell:gvmmHandle': { ...OWNED, 'context.cCpus': C, 'context.emts': I('handle'), 'context.session': I('handle') },
   Gvm: { cpus: K, alive: I('VM state'), handle: I('VmCore.handle'), session: I('handle'), cCpus: C, binding: C },
-  GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), gvm: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C, 'wait.wake.event': C, 'wait.wake.target': C },
+  GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), gvm: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C },
   VmGvmBinding: { vm: C },
   ScanIndex: { kind: C, table: C },
   // Time and the scheduler.

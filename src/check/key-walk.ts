@@ -6,14 +6,15 @@
  * names the class and its field list), no per-field dispatch. An instance whose fields are not its class's usual
  * ones takes the generic path, which writes the field names: both spell the snapshot, so a field nobody listed
  * anywhere still tells states apart. A frozen record of frozen data (configuration, call specs) is written as the
- * digest of its own walk, cached by identity (key-frozen.ts).
+ * digest of its own walk, cached by identity (key-frozen.ts). key-names.ts is this walk naming the fields it writes
+ * (through the protected hooks below, which a plain walk inlines): the hand key's field guard follows these rules.
  */
 import { bytesOf, bytesType } from '../persist/graph-format.js';
 import { closureRefusal, classRefusal, refusalError, symbolRefusal } from '../persist/graph-walk.js';
 import { inheritsEnumerable, planOf } from '../persist/graph-plan.js';
 import { classGeneration, codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from '../persist/registry.js';
 import type { KeyWriter } from './key-writer.js';
-import { compile, cpuFieldsOf, type Compiled } from './key-class-writers.js';
+import { compile, cpuFieldsOf, type ClassWriter, type Compiled } from './key-class-writers.js';
 import { CPU_NAMED, MACHINE_CPU_CONTEXT, renameData, undeclared, type CpuField, type CpuFields, type Renaming } from './key-cpus.js';
 import { MachineCell } from '../sched/machine-cell.js';
 import { hashOf, KIND, Tag } from './key-words.js';
@@ -90,16 +91,37 @@ export class KeyWalk {
       for (; i < this.count; i++) {
         const obj = order[i]!;
         if (deferred[i] === true) continue;
-        this.starts?.push({ at: this.n, obj });
+        this.visit(obj);
         if (this.ownsItems[i] === true && Array.isArray(obj)) this.ownedArray(obj);
         else this.object(obj);
       }
       if (j === late.length) break;
       const obj = late[j]!;
-      this.starts?.push({ at: this.n, obj });
+      this.visit(obj);
       if (!writeUnordered(this, obj)) this.object(obj);
       j++;
     }
+  }
+
+  /** Object `obj`'s words start here (its number is its place in the walk's order). */
+  protected visit(obj: object): void {
+    this.starts?.push({ at: this.n, obj });
+  }
+
+  /** A field's name, on the generic path (compiled writers name their fields in the shape word instead). */
+  protected fieldName(name: string): void {
+    this.w(Tag.Key);
+    this.w(hashOf(name));
+  }
+
+  /** A class written as a record (its keySave or save): the record. */
+  protected savedValue(_owner: object, data: unknown): void {
+    this.value(data);
+  }
+
+  /** A compiled class writer for this walk (null: the generic path). */
+  protected classWriter(compiled: Compiled): ClassWriter | null {
+    return this.renaming ? compiled.renamed : compiled.write;
   }
 
   w(word: number): void {
@@ -267,7 +289,8 @@ export class KeyWalk {
         writer = compile(proto, obj);
         compiled.set(proto, writer);
       }
-      if (writer !== null && sameKeys(obj, writer.keys)) (this.renaming ? writer.renamed : writer.write)(obj, this);
+      const write = writer !== null && sameKeys(obj, writer.keys) ? this.classWriter(writer) : null;
+      if (write !== null) write(obj, this);
       else this.classObject(obj, proto);
     }
     this.w(Tag.End);
@@ -292,7 +315,7 @@ export class KeyWalk {
     if (keyed !== undefined || spec.save) {
       this.begin(KIND.saved, hashOf(name));
       if (this.renaming && obj instanceof MachineCell && keyed !== undefined) keyed = this.renamedCell(obj, keyed);
-      return this.value(keyed !== undefined ? keyed : spec.save!(obj));
+      return this.savedValue(obj, keyed !== undefined ? keyed : spec.save!(obj));
     }
     this.begin(KIND.class, hashOf(name));
     if (spec.unordered || spec.times || spec.keyFields || cpus) return this.keyFields(obj, plan.unkeyed, spec, cpus);
@@ -313,8 +336,7 @@ export class KeyWalk {
     const record = obj as Record<string, unknown>;
     for (const key of Object.keys(obj)) {
       if (skip?.has(key)) continue;
-      this.w(Tag.Key);
-      this.w(hashOf(key));
+      this.fieldName(key);
       const as = keyFields?.[key];
       const v = as ? as(obj, record[key], this.now, this.cpu) : record[key];
       if (cpus?.[key]) this.cpuField(cpus[key], v);
@@ -359,16 +381,14 @@ export class KeyWalk {
     if (forIn) {
       for (const key in record) {
         if (skip?.has(key)) continue;
-        this.w(Tag.Key);
-        this.w(hashOf(key));
+        this.fieldName(key);
         this.value(record[key]);
       }
       return;
     }
     for (const key of Object.keys(obj)) {
       if (skip?.has(key)) continue;
-      this.w(Tag.Key);
-      this.w(hashOf(key));
+      this.fieldName(key);
       this.value(record[key]);
     }
   }

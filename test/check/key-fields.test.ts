@@ -1,6 +1,6 @@
 /**
  * The hand key cannot forget a field silently (issue 12, item 6): every field the snapshot key writes in the worlds
- * of the suite's scenarios (key-field-paths.ts lists them, as the snapshot key's walk meets them) is declared in
+ * of the suite's scenarios (the snapshot key walk names them as it writes them: key-names.ts) is declared in
  * src/check/key-fields.ts as keyed, implied or constant, and no declaration names a field no world holds. A keyed
  * field has teeth: changed on a copy of a mid-run world (numbers +1, booleans negated, strings suffixed; null is a
  * missing reference, which no primitive stands in for), it changes the hand key — the explorer's key (Explorer.hash:
@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '../../src/index.js';
 import '../../src/check/index.js';
 import { Explorer } from '../../src/check/explorer.js';
-import { keyFieldSites, type FieldSite } from '../../src/check/key-field-paths.js';
+import { keyFieldSites, type FieldSite } from '../../src/check/key-names.js';
 import { KEY_FIELDS, type KeyFieldUses } from '../../src/check/key-fields.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import type { World } from '../../src/check/world.js';
