@@ -28,7 +28,7 @@ const I = (why: string): KeyFieldUse => ({ implied: why });
 const HALT_LOOP: KeyFieldUses = {
   code: K, done: K, ignoreInterrupts: K, waiting: K, woken: K, untilNs: K,
   busyEndNs: I('waiting'), spinTimer: I('waiting'), wakeUp: C, 'wakeUp.event': C, 'wakeUp.target': C,
-  cpuHalt: C, emt: C, halt: C,
+  emt: C, halt: C,
 };
 
 /** A machine cell's record (MachineCell's keySave): the machine is its class, the state value keyed. */
@@ -106,7 +106,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   'MemberCell:rendezvousMember': { ...CELL, 'context.joined': K, 'context.role': K, 'context.releaseLock': I('role'), 'fields.frame': C },
   // Halting: the VM's method, each vCPU's halt state, its wait, the semaphore, GVMM.
   VmHalt: { cell: K, cpus: K, global1ThresholdNs: K, method1: K, virtualSync: K, gvmm: C, initHook: C, options: C, vm: C },
-  CpuHalt: { active: K, fWait: K, mayHaltInRing0: K, method1: K, sem: K, spinBlockThresholdNs: K, cpu: I('position') },
+  CpuHalt: { active: K, fWait: K, mayHaltInRing0: K, method1: K, semRecord: K, spinBlockThresholdNs: K, cpu: I('position'), vm: C },
   BootstrapLoop: HALT_LOOP,
   OldLoop: HALT_LOOP,
   Global1Loop: { ...HALT_LOOP, loops: I('waiting') },
@@ -114,7 +114,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   HaltFrame: {
     wait: K, kind: I('wait'), expired: I('wait'), ignoreInterrupts: I('wait'), pending: I('wait'), timer: I('wait'), untilNs: I('wait'), next: I('wait'), emt: C,
   },
-  WaitU: { fatal: K, kind: K, waiting: K, woken: K, timer: I('waiting'), wakeUp: C, 'wakeUp.event': C, 'wakeUp.target': C, cpuHalt: C, emt: C, halt: C },
+  WaitU: { fatal: K, kind: K, waiting: K, woken: K, timer: I('waiting'), wakeUp: C, 'wakeUp.event': C, 'wakeUp.target': C, emt: C, halt: C },
   EventSem: { fSignalled: K, waiter: K, label: I('position'), sched: C },
   SemWaiter: { timer: I('timers'), sem: C, wake: C, 'wake.event': C, 'wake.target': C },
   Gvmm: {
@@ -138,7 +138,6 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   },
   VirtualClock: { now: K, kind: C },
   PendingTimer: { dueNs: K, action: I('timer label'), 'action.event': I('timer label'), 'action.target': I('timer label'), daemon: I('timer label') },
-  Prng: { state: C },
   // A save or a teleport: the flows, the SSM handle, its live save and stream.
   SavedState: { ram: K, saveFlows: K, _registry: K, execNs: I('SSM state'), execSince: I('SSM state'), vm: C },
   SsmUnitRegistry: { cancellable: K, _units: I('SSM state') },
@@ -180,7 +179,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     owner: C, 'owner.bestMs': I('pass'), 'owner.idleZeroPages': I('pass'), 'owner.lastPass': I('pass'), 'owner.passesSinceBest': I('pass'), 'owner.ram': C, version: C,
   },
   GuestRam: {
-    dirtyPages: K, tracking: I('SSM state'), dirty: I('dirtyPages'), nonZero: I('guest writes'), _ram: I('guest writes'), _prng: I('guest writes'),
+    dirtyPages: K, tracking: I('SSM state'), _dirty: I('dirtyPages'), _nonZero: I('guest writes'), _ram: I('guest writes'), _prng: I('guest writes'), seed: C,
     carryBytes: I('guest writes'), lastNs: I('guest writes'), pagesWritten: I('guest writes'), stamp: I('guest writes'),
     dirtyBytesPerSec: C, pageCount: C, sizeBytes: C,
   },
