@@ -3,7 +3,7 @@
  * from the copy, not from the original), and which of them the copier's identity table holds (objects not in an
  * owned field, ClassSpec.owned). Picks the targets for a leaner world (issue 12's copy cost): the classes with most
  * objects, and the fields whose objects enter the table. The table is found by watching Map.prototype.set during one
- * copy (an original object mapped to a number: its todo slot).
+ * copy (an original object mapped to a number: its todo slot). The world censused is a copy's copy, as the checker's.
  *
  * Run: node dist/bench/copy-census.js [cpus] [scenario json]   (from dist/, after npm run build)
  */
@@ -15,8 +15,10 @@ const cpus = Number(process.argv[2] ?? 4);
 const spec = parseScenario(JSON.parse(process.argv[3] ?? `{"cpus":${cpus},"clients":[["powerOn","suspend"],["powerOff"]]}`));
 let total = 0;
 for (const w = World.build(spec, { properties: [] }); !w.terminal; total++) w.step(0);
-const world = World.build(spec, { properties: [] });
-for (let i = 0; i < total >> 1; i++) world.step(0);
+const built = World.build(spec, { properties: [] });
+for (let i = 0; i < total >> 1; i++) built.step(0);
+// A copy's copy, as the checker makes them (a constructor-built world's host options, e.g., are not yet shared).
+const world = copyGraph(copyGraph(built));
 
 /** Objects and functions reachable from `root`, each with the path it was first met by (breadth-first). */
 function reachable(root: unknown): Map<unknown, string> {
@@ -44,15 +46,7 @@ Map.prototype.set = function (this: Map<unknown, unknown>, k: unknown, v: unknow
   if (typeof v === 'number' && before.has(k)) entered.add(k);
   return set.call(this, k, v);
 };
-copyGraph(world); // a fresh root: the table starts empty
-const copy = copyGraph(world); // the same root again (entries updated in place): the census of one copy
-Map.prototype.set = set;
-entered.clear();
-Map.prototype.set = function (this: Map<unknown, unknown>, k: unknown, v: unknown) {
-  if (typeof v === 'number' && before.has(k)) entered.add(k);
-  return set.call(this, k, v);
-};
-copyGraph(world);
+const copy = copyGraph(world); // a new root: a fresh table, every entry set
 Map.prototype.set = set;
 
 const made = [...reachable(copy)].filter(([v]) => !before.has(v));

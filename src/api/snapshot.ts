@@ -42,7 +42,10 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * a VM's per-vCPU guest run times (execNs, execSince) are frozen lists; a request's `args` are frozen.
  * 10 — guest RAM's page bitmaps (`_nonZero`, `_dirty`) and page picker (`_prng`, from its `seed`) are null until
  * first used; an EMT's halt semaphore is CpuHalt's `semRecord`, null until first used (CpuHalt keeps its `vm`); a
- * halt loop or wait holds no `cpuHalt` (it looks it up).
+ * halt loop or wait holds no `cpuHalt` (it looks it up); GVMM's scan wake-up index is the constant `gvmm.scanIndex`
+ * (no `table`); an engine's id counters are its fields `lastReqId`, `lastCallerId`, `lastCallId` (no `ids` record)
+ * and its `system` record is the transient `systemRecord`; a request pool's statistics are its fields `cAllocNew` …
+ * `cMoreThan1` (no `stats` record); a VM's `lastCpu` is a frozen list.
  */
 export const SNAPSHOT_VERSION = 10;
 /**
@@ -50,7 +53,7 @@ export const SNAPSHOT_VERSION = 10;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = '38c870ee8edb6c7a';
+export const SNAPSHOT_FINGERPRINT = '0907fa986695514c';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

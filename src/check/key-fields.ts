@@ -130,7 +130,6 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   Gvm: { cpus: K, alive: I('VM state'), handle: I('VmCore.handle'), session: I('handle'), cCpus: C, binding: C },
   GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), gvm: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C, 'wait.wake.event': C, 'wait.wake.target': C },
   VmGvmBinding: { vm: C },
-  ScanIndex: { kind: C, table: C },
   // Time and the scheduler.
   DeterministicScheduler: {
     readyList: K, timers: K, clock: K,

@@ -311,11 +311,10 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
       else vm.cpuFF[cpu]! &= ~VMCPU_FF_REQUEST;
     }
     if (!taken) return this.endLoopStep(VINF_SUCCESS);
-    if (taken.moreThanOne) this.pool.stats.MoreThan1++;
     const req = taken.item;
     req.move(REQ_EVENT.process);
     const fn = requestFn(req);
-    this.pool.stats.Processed++; // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
+    this.pool.countProcessed(taken.moreThanOne); // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
     this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), { k: 'emt.requestDone', req });
   }
 
