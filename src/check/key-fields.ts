@@ -103,7 +103,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     cell: K, instance: K, callbackId: I('label'), depth: I('rendezvous stack'), flags: I('instance flags'), kind: C,
     next: I('processing'), 'next.k': I('processing'), 'next.req': I('processing'), emt: C,
   },
-  'MemberCell:rendezvousMember': { ...CELL, 'context.joined': K, 'context.role': K, 'context.releaseLock': I('role'), 'fields.frame': C },
+  'MemberCell:rendezvousMember': { ...CELL, 'context.joined': K, 'context.role': K, 'context.releaseLock': I('role') },
   // Halting: the VM's method, each vCPU's halt state, its wait, the semaphore, GVMM.
   VmHalt: { cell: K, cpus: K, global1ThresholdNs: K, method1: K, virtualSync: K, gvmm: C, initHook: C, options: C, vm: C },
   CpuHalt: { active: K, fWait: K, mayHaltInRing0: K, method1: K, semRecord: K, spinBlockThresholdNs: K, cpu: I('position'), vm: C },

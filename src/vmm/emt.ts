@@ -380,7 +380,9 @@ persistable('Emt', Emt, {
   // `current` is lent to host.current only while this EMT steps (a world is copied between steps): a copy makes
   // its own when it first steps this EMT (most copies step one EMT of several).
   transient: ['hooks', 'current'],
-  owned: ['cell', 'frames'],
+  // A frame is its EMT's alone: what wakes it is addressed to the EMT (its top frame gets it).
+  owned: ['cell'],
+  ownedItems: ['frames'],
   history: ['rendezvousSeq', 'loopRc', 'schedOrdinal'],
   revive: (emt) => {
     (emt as { hooks: EmtHooks }).hooks = emt.vm.host.emtHooks?.(emt.vm) ?? {};
