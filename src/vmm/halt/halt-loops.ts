@@ -83,7 +83,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
 
   cancel(): void {
     if (this.waiting !== 'none') this.endWait();
-    this.cpuHalt.sem.cancel();
+    this.cpuHalt.cancelSemWait();
     if (this.cpuHalt.active === this) this.cpuHalt.active = null;
     this.cpuHalt.fWait = false;
   }

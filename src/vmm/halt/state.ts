@@ -75,8 +75,8 @@ export class CpuHalt {
   /** fWait: set while the EMT waits in ring 3 (every method but GLOBAL_1's halt). */
   fWait = false;
   /**
-   * EventSemWait, made at its first use (GLOBAL_1, the checker's usual method, never uses it: a world copy has an
-   * object fewer per vCPU); idle, it writes the state key as none (cpuHaltSemKey).
+   * EventSemWait, made at its first use and dropped when a wait ends with no signal pending (GLOBAL_1, the checker's
+   * usual method, never uses it: a world copy has an object fewer per vCPU); idle, it keys as none (keyFields).
    */
   private semRecord: EventSem | null = null;
   /** VMMR3SetMayHaltInRing0. */
@@ -101,6 +101,14 @@ export class CpuHalt {
   /** The EMT's wait semaphore (UVMCPU::vm.s.EventSemWait). */
   get sem(): EventSem {
     return (this.semRecord ??= new EventSem(this.vm.host.sched, `${this.vm.id}/emt.${this.cpu}/sem`));
+  }
+
+  /** The EMT stops waiting on its semaphore (RTSemEventWait given up); unless a signal is pending, the semaphore goes. */
+  cancelSemWait(): void {
+    const sem = this.semRecord;
+    if (sem === null) return;
+    sem.cancel();
+    if (!sem.signalled) this.semRecord = null; // idle: as never made (the next use makes one)
   }
 
   /** METHOD_1's history to write: a record of this EMT's own, made at the first write. */

@@ -88,7 +88,7 @@ export class WaitU implements IdleWait, TimerTarget {
 
   private leave(): void {
     this.cpuHalt.fWait = false;
-    this.cpuHalt.sem.cancel();
+    this.cpuHalt.cancelSemWait();
   }
 
   /** The EMT runs again: finish the GVMM halt (a wait nobody woke counts as interrupted). */
