@@ -119,7 +119,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   SemWaiter: { timer: I('timers'), sem: C, wake: C, 'wake.event': C, 'wake.target': C },
   Gvmm: {
     // config is frozen (GVMMR0SetConfig replaces it; no checker world sets it).
-    schedOps: K, table: K, sessions: I('handle'), config: C, sched: C,
+    schedOps: K, table: K, config: C, sched: C,
   },
   GvmmSched: { cHaltedEMTs: K, uNsNextEmtWakeup: K, asWritten: C, config: C, doingEarlyWakeUps: I('between steps'), index: C, sched: C, table: C },
   GvmmHandleTable: {
