@@ -23,6 +23,7 @@ import type { UserCallbackError } from '../vmm/user-callback.js';
 import { savedStateOf, type SsmProgressEvent } from '../ssm/vm-units.js';
 import { teleportSource, type TeleportOptions, type TeleportResult } from '../teleport/source.js';
 import { bindCode, defineCode, persistable } from '../persist/registry.js';
+import { replacedAt } from '../persist/empty-list.js';
 import { changesVmSnapshot, partRef, subscribeSnapshots, vmSnapshotOf, type EngineActorRef, type PartSnapshot, type SnapshotObserver, type VmSnapshot } from './actor.js';
 
 export interface VmStateChange {
@@ -49,7 +50,8 @@ export class VM {
   private ended = false;
   /** The last real state change and the last per vCPU (what a late subscriber of state$ gets first). */
   private lastState: VmStateChange;
-  private readonly lastCpu: CpuStateChange[];
+  /** Replaced, never changed (frozen, of frozen records): world copies share it. */
+  private lastCpu: readonly CpuStateChange[];
   // Host attachments (transient): the streams' subject, caches, the listener on the core. attachToCore rebuilds them.
   declare private events: Subject<VmTraceEvent> | undefined;
   /** getSnapshot()'s answer until the next event that changes it (the same object meanwhile, as XState's). */
@@ -64,7 +66,7 @@ export class VM {
     const tNs = core.nowNs();
     // Frozen, as the core's events that replace them: world copies share them.
     this.lastState = Object.freeze({ from: null, to: core.vmState, tNs, by: 'ext' });
-    this.lastCpu = Array.from({ length: core.cCpus }, (_, cpu) => Object.freeze({ cpu, from: null, to: core.cpuState(cpu), tNs }));
+    this.lastCpu = Object.freeze(Array.from({ length: core.cCpus }, (_, cpu) => Object.freeze({ cpu, from: null, to: core.cpuState(cpu), tNs })));
     this.attachToCore();
   }
 
@@ -98,7 +100,7 @@ export class VM {
   /** @internal A VM event (the core's listener, bound to this VM). */
   heard(event: VmTraceEvent): void {
     if (event.kind === 'state') this.lastState = event;
-    else if (event.kind === 'cpu-state') this.lastCpu[event.cpu] = event;
+    else if (event.kind === 'cpu-state') this.lastCpu = replacedAt(this.lastCpu, event.cpu, event);
     if (this.snapshot !== undefined && changesVmSnapshot(event)) this.snapshot = undefined; // only once someone asked
     // Only when someone subscribed: every engine step emits, and most VMs (the checker's worlds) have no subscriber.
     if (this.events?.observed) this.events.next(event);
@@ -183,7 +185,7 @@ export class VM {
     if (!Number.isInteger(i) || i < 0 || i >= this.cpus) throw new VBoxError(VERR_INVALID_PARAMETER, `no vCPU ${i}`);
     const core = this.core;
     const events = this.subject;
-    const last = this.lastCpu;
+    const vm = this; // lastCpu is replaced at each change: read at subscription
     return {
       get state() {
         return core.cpuState(i);
@@ -193,7 +195,7 @@ export class VM {
         return defer(() =>
           events.pipe(
             filter((e): e is Extract<VmTraceEvent, { kind: 'cpu-state' }> => e.kind === 'cpu-state' && e.cpu === i),
-            startWith(last[i]!),
+            startWith(vm.lastCpu[i]!),
             map(({ from, to, tNs }) => ({ cpu: i, from, to, tNs })),
           ),
         );
@@ -388,4 +390,4 @@ const unitCallbackFailed = defineCode('api.unitCallbackFailed', (core: VmCore, e
  * The facade's streams and caches are host attachments: a restored VM rebuilds them (its streams work). The last
  * state / vCPU changes are history: what a late state$ subscriber gets first (time, thread), never a decision.
  */
-persistable('VM', VM, { transient: ['events', 'snapshot', 'parts'], history: ['lastState', 'lastCpu'], owned: ['lastState'], ownedItems: ['lastCpu'], revive: (vm) => vm.attachToCore() });
+persistable('VM', VM, { transient: ['events', 'snapshot', 'parts'], history: ['lastState', 'lastCpu'], owned: ['lastState'], revive: (vm) => vm.attachToCore() });

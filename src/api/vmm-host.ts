@@ -7,10 +7,9 @@ import { codeStamp } from '../persist/registry.js';
 import { UserFunctions } from './functions.js';
 import type { Vmm } from './vmm.js';
 import type { VmmImplementations, VmmOptions } from './vmm-options.js';
-import { VmmSystem } from './vmm-system.js';
 
 /** The Vmm's fields that are host attachments: not written, rebuilt by attachHost. */
-export const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'callResolvers', 'lifeEvents', 'system', 'restoredCalls', 'restoredCallEvents'];
+export const VMM_TRANSIENT = ['hostOptions', 'inspection', 'functions', 'calls', 'callResolvers', 'lifeEvents', 'systemRecord', 'restoredCalls', 'restoredCallEvents'];
 
 /** An engine's restoredCalls until one arrives (replaced, never pushed to): shared by every copy. */
 const NO_RESTORED_CALLS: readonly never[] = Object.freeze([]);
@@ -23,7 +22,7 @@ export function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFuncti
   // The call tables and streams are made at first use: a checker's world copy needs none of them.
   host.calls = host.callResolvers = host.lifeEvents = host.restoredCallEvents = null;
   host.restoredCalls = NO_RESTORED_CALLS;
-  host.system = new VmmSystem(vmm);
+  host.systemRecord = null; // Vmm.system makes it at first use
   host.inspection = undefined; // the constructor, or a restore once every object is back, attaches inspectors
 }
 
@@ -33,9 +32,9 @@ export function attachHost(vmm: Vmm, options: VmmOptions, functions?: UserFuncti
  */
 export const VMM_PERSIST = {
   transient: VMM_TRANSIENT,
-  history: ['ids'],
-  // The VM table, the id counters and the implementations record are the engine's alone (a copy copies them at once).
-  owned: ['vms', 'ids', 'implementations'],
+  history: ['lastReqId', 'lastCallerId', 'lastCallId'],
+  // The VM table and the implementations record are the engine's alone (a copy copies them at once).
+  owned: ['vms', 'implementations'],
   revive: (vmm: Vmm): void => {
     if (!(vmm as unknown as { hostOptions?: VmmOptions }).hostOptions) attachHost(vmm, vmm.options);
   },

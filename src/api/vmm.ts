@@ -28,6 +28,7 @@ import { attachVmToGvmm, createEngineGvmm, emtHooksOf, destroyFailedVmOp, reserv
 import { vmR3SetHaltMethodU } from '../vmm/halt/set-method.js';
 import { Observable, Subject } from 'rxjs';
 import { UserFunctions } from './functions.js';
+import { VmmSystem } from './vmm-system.js';
 import { attachHost, isData, rebuiltOptions, VMM_PERSIST } from './vmm-host.js';
 import { persistVmm, restoreVmm, type PersistedVmm } from './snapshot.js';
 import type { CreateOptions, RestoredCall, VmLifeEvent, VmmConfig, VmmOptions } from './vmm-options.js';
@@ -42,7 +43,10 @@ export class Vmm implements VmmHost {
   readonly machines: Partial<EngineMachines> | undefined;
   current: { vm: VmCore; cpu: number } | null = null;
   readonly vms = new Map<number, VM>();
-  private readonly ids = { req: 0, caller: 0, call: 0 };
+  /** The last id nextId gave of each kind (fields of the engine, not a record: a world copy has an object fewer). */
+  private lastReqId = 0;
+  private lastCallerId = 0;
+  private lastCallId = 0;
   /** The engine's GVMM: VM handles, EMT registry, halt / wake-up scheduling, statistics. */
   readonly gvmm: Gvmm;
   private isDisposed = false;
@@ -69,7 +73,11 @@ export class Vmm implements VmmHost {
    * XState's `system.get(systemId)`: the VM `vm.N`, or one of its actors `vm.N/cpu.i`, `vm.N/emt.i`,
    * `vm.N/halt` (the systemIds inspection uses); undefined when no such actor lives (a destroyed VM's too).
    */
-  declare readonly system: { get(systemId: string): VM | EngineActorRef<PartSnapshot> | undefined };
+  get system(): { get(systemId: string): VM | EngineActorRef<PartSnapshot> | undefined } {
+    return (this.systemRecord ??= new VmmSystem(this));
+  }
+  /** system's record, made at its first use (a world copy nobody asks makes none). */
+  declare private systemRecord: VmmSystem | null;
   /**
    * Promise-API calls that were pending in the snapshot this engine was restored from, as it finished them:
    * their promises stayed with the old process (docs/snapshot.md). Empty in an engine that was not restored.
@@ -155,7 +163,7 @@ export class Vmm implements VmmHost {
   }
 
   nextId(kind: 'req' | 'caller' | 'call'): number {
-    return ++this.ids[kind];
+    return kind === 'req' ? ++this.lastReqId : kind === 'caller' ? ++this.lastCallerId : ++this.lastCallId;
   }
 
   /**

@@ -29,7 +29,7 @@ const I = (why: string): KeyFieldUse => ({ implied: why });
 const HALT_LOOP: KeyFieldUses = {
   code: K, done: K, ignoreInterrupts: K, waiting: K, woken: K, untilNs: K,
   busyEndNs: I('waiting'), spinTimer: I('waiting'), wakeUp: C, 'wakeUp.event': C, 'wakeUp.target': C,
-  cpuHalt: C, emt: C, halt: C,
+  emt: C, halt: C,
 };
 
 /** A machine cell's record (MachineCell's keySave): the machine is its class, the state value keyed. */
@@ -106,10 +106,10 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     cell: K, instance: K, callbackId: I('label'), depth: I('rendezvous stack'), flags: I('instance flags'), kind: C,
     next: I('processing'), 'next.k': I('processing'), 'next.req': I('processing'), emt: C,
   },
-  'MemberCell:rendezvousMember': { ...CELL, 'context.joined': K, 'context.role': K, 'context.releaseLock': I('role'), 'fields.frame': C },
+  'MemberCell:rendezvousMember': { ...CELL, 'context.joined': K, 'context.role': K, 'context.releaseLock': I('role') },
   // Halting: the VM's method, each vCPU's halt state, its wait, the semaphore, GVMM.
   VmHalt: { cell: K, cpus: K, global1ThresholdNs: K, method1: K, virtualSync: K, gvmm: C, initHook: C, options: C, vm: C },
-  CpuHalt: { active: K, fWait: K, mayHaltInRing0: K, method1: K, sem: K, spinBlockThresholdNs: K, cpu: I('position') },
+  CpuHalt: { active: K, fWait: K, mayHaltInRing0: K, method1: K, semRecord: K, spinBlockThresholdNs: K, cpu: I('position'), vm: C },
   BootstrapLoop: HALT_LOOP,
   OldLoop: HALT_LOOP,
   Global1Loop: { ...HALT_LOOP, loops: I('waiting') },
@@ -117,12 +117,12 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   HaltFrame: {
     wait: K, kind: I('wait'), expired: I('wait'), ignoreInterrupts: I('wait'), pending: I('wait'), timer: I('wait'), untilNs: I('wait'), next: I('wait'), emt: C,
   },
-  WaitU: { fatal: K, kind: K, waiting: K, woken: K, timer: I('waiting'), wakeUp: C, 'wakeUp.event': C, 'wakeUp.target': C, cpuHalt: C, emt: C, halt: C },
+  WaitU: { fatal: K, kind: K, waiting: K, woken: K, timer: I('waiting'), wakeUp: C, 'wakeUp.event': C, 'wakeUp.target': C, emt: C, halt: C },
   EventSem: { fSignalled: K, waiter: K, label: I('position'), sched: C },
   SemWaiter: { timer: I('timers'), sem: C, wake: C },
   Gvmm: {
     // config is frozen (GVMMR0SetConfig replaces it; no checker world sets it).
-    schedOps: K, table: K, sessions: I('handle'), config: C, sched: C,
+    schedOps: K, table: K, config: C, sched: C,
   },
   GvmmSched: { cHaltedEMTs: K, uNsNextEmtWakeup: K, asWritten: C, config: C, doingEarlyWakeUps: I('between steps'), index: C, sched: C, table: C },
   GvmmHandleTable: {
@@ -133,7 +133,6 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   Gvm: { cpus: K, alive: I('VM state'), handle: I('VmCore.handle'), session: I('handle'), cCpus: C, binding: C },
   GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), gvm: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C },
   VmGvmBinding: { vm: C },
-  ScanIndex: { kind: C, table: C },
   // Time and the scheduler.
   DeterministicScheduler: {
     readyList: K, timers: K, clock: K,
@@ -141,7 +140,6 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   },
   VirtualClock: { now: K, kind: C },
   PendingTimer: { dueNs: K, action: I('timer label'), 'action.event': I('timer label'), 'action.target': I('timer label'), daemon: I('timer label') },
-  Prng: { state: C },
   // A save or a teleport: the flows, the SSM handle, its live save and stream.
   SavedState: { ram: K, saveFlows: K, _registry: K, execNs: I('SSM state'), execSince: I('SSM state'), vm: C },
   SsmUnitRegistry: { cancellable: K, _units: I('SSM state') },
@@ -183,7 +181,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     owner: C, 'owner.bestMs': I('pass'), 'owner.idleZeroPages': I('pass'), 'owner.lastPass': I('pass'), 'owner.passesSinceBest': I('pass'), 'owner.ram': C, version: C,
   },
   GuestRam: {
-    dirtyPages: K, tracking: I('SSM state'), dirty: I('dirtyPages'), nonZero: I('guest writes'), _ram: I('guest writes'), _prng: I('guest writes'),
+    dirtyPages: K, tracking: I('SSM state'), _dirty: I('dirtyPages'), _nonZero: I('guest writes'), _ram: I('guest writes'), _prng: I('guest writes'), seed: C,
     carryBytes: I('guest writes'), lastNs: I('guest writes'), pagesWritten: I('guest writes'), stamp: I('guest writes'),
     dirtyBytesPerSec: C, pageCount: C, sizeBytes: C,
   },

@@ -64,8 +64,6 @@ export class Gvmm {
    * again), made at the first `listeners` (a world copy nobody watches makes none).
    */
   private eventListeners: Set<(event: GvmmEvent) => void> | null = null;
-  /** Session → handle: one VM per session. */
-  private readonly sessions = new Map<string, number>();
 
   /** The scheduler (its clock times events until schedOps exists); the other options live on in table, config and schedOps. */
   private readonly sched: Scheduler;
@@ -122,13 +120,12 @@ export class Gvmm {
   createVM(options: { cCpus: number; session: string; emt0: string; binding: GvmBinding; handle?: number }): number {
     const { cCpus, session, emt0 } = options;
     if (!Number.isInteger(cCpus) || cCpus < 1 || cCpus > MAX_CPUS) return this.fail(options.handle, VERR_INVALID_PARAMETER);
-    if (this.sessions.has(session)) return this.fail(options.handle, VERR_ALREADY_EXISTS);
+    if (this.hasSession(session)) return this.fail(options.handle, VERR_ALREADY_EXISTS);
     const handle = options.handle ?? this.table.alloc();
     if (handle < 0) return handle;
     const gvm = new Gvm(handle, cCpus, session, options.binding);
     const rc = this.table.bind(gvm, emt0);
     if (rc < 0) return rc;
-    this.sessions.set(session, handle);
     this.emit('create', handle, 0, VINF_SUCCESS, emt0);
     return handle;
   }
@@ -140,7 +137,6 @@ export class Gvmm {
     const rc = this.table.destroy(gvm, caller);
     if (rc === VINF_SUCCESS) {
       this.schedOps.forget(gvm);
-      this.sessions.delete(gvm.session);
     }
     this.emit('destroy', handle, 0, rc, caller);
     return rc;
@@ -293,6 +289,16 @@ export class Gvmm {
     return this.table.context(handle).emts[idCpu] === caller ? found : VERR_NOT_OWNER;
   }
 
+  /**
+   * One VM per session: a bound GVM of the used list has it (no session table: a world copy has a Map fewer, and a
+   * VM's creation is rare enough for the walk).
+   */
+  private hasSession(session: string): boolean {
+    let found = false;
+    this.table.forEachUsedGvm((gvm) => void (found ||= gvm.session === session));
+    return found;
+  }
+
   private emit(op: GvmmEvent['op'], handle: number, cpu: number | null, rc: number, by: string): void {
     const listeners = this.eventListeners;
     if (!listeners || listeners.size === 0) return;
@@ -303,7 +309,7 @@ export class Gvmm {
 
 persistable('Gvmm', Gvmm, {
   transient: ['eventListeners'],
-  owned: ['schedOps', 'sessions'],
+  owned: ['schedOps'],
   revive: (gvmm) => {
     (gvmm as unknown as { eventListeners: null }).eventListeners = null;
   },

@@ -8,6 +8,7 @@ import {
   deregisterVCpuStatus, destroyStatus, gvmmHandleMachine, registerVCpuStatus, type GvmmHandleContext,
   type GvmmHandleEvent,
 } from '../../machines/gvmm-handle.js';
+import { EMPTY_LIST, replacedAt } from '../persist/empty-list.js';
 import { persistable } from '../persist/registry.js';
 import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
 import type { TransitionListener } from '../sched/machine-cell.js';
@@ -25,9 +26,10 @@ export const NIL_GVM_HANDLE = 0;
 export class GvmmHandleTable {
   /**
    * aHandles[i].iNext where it differs from GVMMR0Init's chain (1 → 2 → … → max-1 → 0): only handles ever
-   * used have an entry, so a table of 8192 handles is as small as the VMs it saw (a snapshot writes it).
+   * used have an entry, so a table of 8192 handles is as small as the VMs it saw (a snapshot writes it). Replaced,
+   * never changed (frozen; a VM's creation or destruction writes it): world copies share it.
    */
-  private readonly links: number[] = [];
+  private links: readonly number[] = EMPTY_LIST;
   /** By handle, grown on first use: its machine, its GVM, and who hears its edges (a VM's event stream). */
   private readonly cells: (OwnedCell<GvmmHandleEvent> | undefined)[] = [];
   private readonly gvms: (Gvm | undefined)[] = [];
@@ -86,7 +88,7 @@ export class GvmmHandleTable {
     if (handle === NIL_GVM_HANDLE) return VERR_GVM_TOO_MANY_VMS;
     if (!this.cell(handle).send({ type: 'alloc' })) return VERR_GVMM_IPE_1;
     this.iFreeHead = this.next(handle);
-    this.links[handle] = this.iUsedHead;
+    this.links = replacedAt(this.links, handle, this.iUsedHead);
     this.iUsedHead = handle;
     this.cVMs++;
     return handle;
@@ -160,10 +162,10 @@ export class GvmmHandleTable {
         prev = this.next(prev);
       }
       if (prev === NIL_GVM_HANDLE) throw new Error(`gvmm: handle ${handle} is not on the used list`);
-      this.links[prev] = this.next(handle);
+      this.links = replacedAt(this.links, prev, this.next(handle));
     }
     this.cVMs--;
-    this.links[handle] = this.iFreeHead;
+    this.links = replacedAt(this.links, handle, this.iFreeHead);
     this.iFreeHead = handle;
   }
 
@@ -208,4 +210,4 @@ class HandleOwner implements CellOwner {
 }
 persistable('GvmmHandleOwner', HandleOwner);
 
-persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'links'], ownedItems: ['cells'] });
+persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms'], ownedItems: ['cells'] });

@@ -42,7 +42,7 @@ export class GvmmSched {
     readonly asWritten: boolean,
     indexKind: WakeUpIndexKind,
   ) {
-    this.index = createWakeUpIndex(indexKind, table);
+    this.index = createWakeUpIndex(indexKind);
   }
 
   nowNs(): number {
@@ -144,7 +144,7 @@ export class GvmmSched {
     if (this.asWritten ? ew2Ns > this.uNsNextEmtWakeup : ew2Ns < this.uNsNextEmtWakeup) return 0;
     if (this.doingEarlyWakeUps) return 0;
     this.doingEarlyWakeUps = true;
-    const { woken, minNs } = this.index.pass(nowNs, config.nsEarlyWakeUp1, config.nsEarlyWakeUp2, this.asWritten, wakeExpired);
+    const { woken, minNs } = this.index.pass(this.table, nowNs, config.nsEarlyWakeUp1, config.nsEarlyWakeUp2, this.asWritten, wakeExpired);
     this.uNsNextEmtWakeup = minNs;
     this.doingEarlyWakeUps = false;
     return woken;

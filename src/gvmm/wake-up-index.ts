@@ -7,7 +7,7 @@
  * lies in (now, now+EW1]) wakes those, round 3 (only when some lies in (now+EW1, now+EW2]) wakes those, so
  * together they wake exactly the expiries ≤ now + EW2 — and both report the same minimum of the rest.
  */
-import { persistable } from '../persist/registry.js';
+import { defineConstant, persistable } from '../persist/registry.js';
 import type { GvmCpu } from './gvm.js';
 import type { GvmmHandleTable } from './handle-table.js';
 
@@ -26,30 +26,28 @@ export interface WakeUpIndex {
   readonly kind: WakeUpIndexKind;
   /** A vCPU started blocking with `cpu.haltExpireNs` set. */
   halted(cpu: GvmCpu, haltedCount: number): void;
-  /** One pass; `wake` exchanges u64HaltExpire to 0 and signals, true when it did. */
-  pass(nowNs: number, ew1Ns: number, ew2Ns: number, asWritten: boolean, wake: (cpu: GvmCpu) => boolean): WakeUpPassResult;
+  /** One pass over `table`'s VMs; `wake` exchanges u64HaltExpire to 0 and signals, true when it did. */
+  pass(table: GvmmHandleTable, nowNs: number, ew1Ns: number, ew2Ns: number, asWritten: boolean, wake: (cpu: GvmCpu) => boolean): WakeUpPassResult;
 }
 
-export function createWakeUpIndex(kind: WakeUpIndexKind, table: GvmmHandleTable): WakeUpIndex {
-  return kind === 'scan' ? new ScanIndex(table) : new HeapIndex();
+export function createWakeUpIndex(kind: WakeUpIndexKind): WakeUpIndex {
+  return kind === 'scan' ? SCAN_INDEX : new HeapIndex();
 }
 
-/** VirtualBox's three rounds, literally. */
+/** VirtualBox's three rounds, literally. It keeps nothing: one frozen instance (SCAN_INDEX) serves every GVMM and world copy. */
 class ScanIndex implements WakeUpIndex {
   readonly kind = 'scan' as const;
 
-  constructor(readonly table: GvmmHandleTable) {}
-
   halted(): void {}
 
-  pass(nowNs: number, ew1Ns: number, ew2Ns: number, asWritten: boolean, wake: (cpu: GvmCpu) => boolean): WakeUpPassResult {
+  pass(table: GvmmHandleTable, nowNs: number, ew1Ns: number, ew2Ns: number, asWritten: boolean, wake: (cpu: GvmCpu) => boolean): WakeUpPassResult {
     const ew1 = nowNs + ew1Ns;
     const ew2 = nowNs + ew2Ns;
     let minNs = NS_NEVER;
     let woken = 0;
     let todo2nd = 0;
     let todo3rd = 0;
-    this.table.forEachUsedGvm((gvm) => {
+    table.forEachUsedGvm((gvm) => {
       for (const cpu of gvm.cpus) {
         const expire = cpu.haltExpireNs;
         if (expire === 0) continue;
@@ -62,7 +60,7 @@ class ScanIndex implements WakeUpIndex {
       }
     });
     const round = (limit: number) =>
-      this.table.forEachUsedGvm((gvm) => {
+      table.forEachUsedGvm((gvm) => {
         for (const cpu of gvm.cpus) if (cpu.haltExpireNs !== 0 && cpu.haltExpireNs <= limit && wake(cpu)) woken++;
       });
     if (todo2nd > 0) round(ew1);
@@ -102,7 +100,7 @@ class HeapIndex implements WakeUpIndex {
     this.push(cpu.haltExpireNs, ++this.orderSeq, slot);
   }
 
-  pass(nowNs: number, _ew1Ns: number, ew2Ns: number, asWritten: boolean, wake: (cpu: GvmCpu) => boolean): WakeUpPassResult {
+  pass(_table: GvmmHandleTable, nowNs: number, _ew1Ns: number, ew2Ns: number, asWritten: boolean, wake: (cpu: GvmCpu) => boolean): WakeUpPassResult {
     const limit = nowNs + ew2Ns;
     let woken = 0;
     while (this.peekLive() && this.expire[0]! <= limit) {
@@ -197,4 +195,5 @@ class HeapIndex implements WakeUpIndex {
 }
 
 persistable('ScanIndex', ScanIndex);
+const SCAN_INDEX: WakeUpIndex = defineConstant('gvmm.scanIndex', Object.freeze(new ScanIndex()));
 persistable('HeapIndex', HeapIndex);

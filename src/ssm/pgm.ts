@@ -82,7 +82,7 @@ function resetVote(vote: VoteState): void {
   vote.passesSinceBest = 0;
 }
 
-const isDirty = (ram: GuestRam, page: number): boolean => ram.dirty[page] === 1;
+const isDirty = (ram: GuestRam, page: number): boolean => ram.isDirty(page);
 const pgmOf = (ssm: SsmHandle): PgmUnitState => unitOwner<PgmUnitState>(ssm);
 
 const PGM_CALLBACKS = defineCodes('ssm.pgm', {
@@ -152,7 +152,7 @@ function putPages(ssm: SsmHandle, ram: GuestRam, send: (ram: GuestRam, page: num
       continue;
     }
     ram.clearDirty(page);
-    if (ram.nonZero[page] === 0) {
+    if (!ram.isNonZero(page)) {
       if (zeroStart < 0) zeroStart = page;
       continue;
     }
@@ -198,7 +198,7 @@ export class PgmLoadSlices implements Iterator<void, void, void> {
     for (;;) {
       if (this.runPage < this.runEnd) {
         const page = this.runPage++;
-        if (ram.nonZero[page] === 0 && ++load.idleZeroPages > idleZeroMax) {
+        if (!ram.isNonZero(page) && ++load.idleZeroPages > idleZeroMax) {
           throw refuse(ssm, VERR_SSM_LOADED_TOO_MUCH, `more than ${idleZeroMax} zero-page loads that change nothing (page ${page}, pass ${hexPass(pass)})`);
         }
         ram.setPage(page, null);

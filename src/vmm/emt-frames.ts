@@ -137,8 +137,9 @@ export class HaltFrame implements Frame, TimerTarget {
       if (untilNs !== undefined) this.timer = emt.vm.host.sched.setTimer(untilNs, `${emt.id}/halt`, { target: emt, event: 'halt' });
       return;
     }
-    // The hook wakes the frame with a record (fireTimer delivers it), the same event its deadline timer gives.
-    const wait = callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, { target: this, event: 'halt' }, ignoreInterrupts);
+    // The hook wakes the frame with a record (fireTimer delivers it), the same its deadline timer gives: addressed to
+    // the EMT, which hands it to its top frame (this one while halted), so only the EMT's frame list holds a frame.
+    const wait = callUser(() => `halt hook on ${emt.id}`, isHaltWait, halt, emt, untilNs, { target: emt, event: 'halt' }, ignoreInterrupts);
     if (isUserCallbackError(wait)) this.expired = emt.guestFailed(wait) < 0; // VMR3WaitHalted failed: out at once
     else this.wait = wait;
   }

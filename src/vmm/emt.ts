@@ -311,11 +311,10 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
       else vm.cpuFF[cpu]! &= ~VMCPU_FF_REQUEST;
     }
     if (!taken) return this.endLoopStep(VINF_SUCCESS);
-    if (taken.moreThanOne) this.pool.stats.MoreThan1++;
     const req = taken.item;
     req.move(REQ_EVENT.process);
     const fn = requestFn(req);
-    this.pool.stats.Processed++; // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
+    this.pool.countProcessed(taken.moreThanOne); // VMR3ReqProcessU counts; an inline request (emt-requests.ts) is not counted
     this.runResult(this.call(() => fn(this.context(), ...req.args), () => callbackName('request callback', fn)), { k: 'emt.requestDone', req });
   }
 
@@ -381,7 +380,9 @@ persistable('Emt', Emt, {
   // `current` is lent to host.current only while this EMT steps (a world is copied between steps): a copy makes
   // its own when it first steps this EMT (most copies step one EMT of several).
   transient: ['hooks', 'current'],
-  owned: ['cell', 'frames'],
+  // A frame is its EMT's alone: what wakes it is addressed to the EMT (its top frame gets it).
+  owned: ['cell'],
+  ownedItems: ['frames'],
   history: ['rendezvousSeq', 'loopRc', 'schedOrdinal'],
   revive: (emt) => {
     (emt as { hooks: EmtHooks }).hooks = emt.vm.host.emtHooks?.(emt.vm) ?? {};

@@ -123,7 +123,8 @@ export class OperationCall implements TimerTarget {
   }
 }
 
-persistable('OperationCall', OperationCall, { transient: ['untrack'] });
+// opArgs: the operation's bound data, its alone (a copy copies the array at once).
+persistable('OperationCall', OperationCall, { transient: ['untrack'], owned: ['opArgs'] });
 
 const external = defineCodes('external', {
   /** The operation's `done`. */

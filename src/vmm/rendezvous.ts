@@ -12,8 +12,7 @@ import {
   rendezvousMemberMachine, type RendezvousMemberContext, type RendezvousMemberEvent, type RendezvousMemberState, type RendezvousRole,
 } from '../../machines/rendezvous-member.js';
 import { VERR_DEADLOCK, VERR_INVALID_FLAGS, VERR_IPE_UNEXPECTED_INFO_STATUS, isEmStatus, VINF_SUCCESS } from '../status.js';
-import type { AnyStateMachine } from 'xstate';
-import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { MachineCell } from '../sched/machine-cell.js';
 import { beginEvent, callbackDoneEvent, enterEvent, FINISH, joinedEvent, MEMBER, returnEvent, takeTurnEvent } from './rendezvous-events.js';
 import type { Emt, Frame } from './emt.js';
 import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
@@ -67,7 +66,7 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
   if (mustRunDirect(vm)) {
     const frame = new RendezvousFrame(emt, null, flags, callbackId, next, depth);
     emt.push(frame);
-    frame.cell.send(MEMBER.runDirect);
+    frame.send(MEMBER.runDirect);
     return frame.runDirect();
   }
   if (inside) {
@@ -76,14 +75,14 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
     nested.cell.send(beginEvent(flags, vm.cCpus, emt.cpu, depth));
     const frame = new RendezvousFrame(emt, nested, flags, callbackId, next, depth);
     emt.push(frame);
-    frame.cell.send(MEMBER.joinAsCaller);
+    frame.send(MEMBER.joinAsCaller);
     vm.notifyAll(); // EMTs waiting in the parent see fRendezvousRecursion and join
     frame.progress(); // the caller enters at once
     return;
   }
   const frame = new RendezvousFrame(emt, null, flags, callbackId, next, 0);
   emt.push(frame);
-  frame.cell.send(MEMBER.waitLock);
+  frame.send(MEMBER.waitLock);
   if (frame.canProgress()) frame.progress(); // take the lock now if it is free
 }
 
@@ -91,7 +90,7 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
 export function joinRendezvous(emt: Emt, instance: RendezvousInstance, next: Continuation): void {
   const frame = new RendezvousFrame(emt, instance, instance.ctx.flags, instance.callbackId, next, instance.ctx.depth);
   emt.push(frame);
-  frame.cell.send(MEMBER.joinAsMember);
+  frame.send(MEMBER.joinAsMember);
   frame.progress();
 }
 
@@ -104,24 +103,12 @@ function finalStatus(rc: number): number {
   return rc <= 0 || isEmStatus(rc) ? rc : VERR_IPE_UNEXPECTED_INFO_STATUS;
 }
 
-/** The member machine's cell knows its frame, so one listener serves every frame. */
-class MemberCell extends MachineCell<RendezvousMemberEvent> {
-  constructor(machine: AnyStateMachine, systemId: string, readonly frame: RendezvousFrame) {
-    super(machine, systemId);
-  }
-}
-
-const emitMemberTransition: TransitionListener = (cell, from, event) => {
-  const frame = (cell as MemberCell).frame;
-  const vm = frame.emt.vm;
-  if (!vm.wantsDetail()) return;
-  vm.emit({
-    kind: 'rendezvous-member', systemId: cell.systemId, machine: 'rendezvousMember', from: from.value as string, to: cell.value,
-    event: event.type, cpu: frame.emt.cpu, rendezvous: frame.instance?.id ?? null, tNs: vm.nowNs(),
-  });
-};
-// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
-persistable('MemberCell', MemberCell, { revive: (cell) => void (cell.listener = emitMemberTransition) });
+/**
+ * The member machine's cell: no listener and no way back to its frame, whose `send` reports the transitions (so
+ * the frame is its EMT's frame list's alone, and a world copy makes it with no identity-table entry).
+ */
+class MemberCell extends MachineCell<RendezvousMemberEvent> {}
+persistable('MemberCell', MemberCell);
 
 /**
  * One EMT's part in one rendezvous instance, as caller or member, or the direct path: the walk is the
@@ -147,8 +134,22 @@ export class RendezvousFrame implements Frame {
   ) {
     this.seq = ++emt.rendezvousSeq;
     const vm = emt.vm;
-    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.seq}`, this);
-    this.cell.listener = emitMemberTransition;
+    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.seq}`);
+  }
+
+  /** Send the member machine an event; a transition taken is the VM's event (when someone wants the detail). */
+  send(event: RendezvousMemberEvent): boolean {
+    const cell = this.cell;
+    const from = cell.snapshot;
+    if (!cell.send(event)) return false;
+    const vm = this.emt.vm;
+    if (vm.wantsDetail()) {
+      vm.emit({
+        kind: 'rendezvous-member', systemId: cell.systemId, machine: 'rendezvousMember', from: from.value as string, to: cell.value,
+        event: event.type, cpu: this.emt.cpu, rendezvous: this.instance?.id ?? null, tNs: vm.nowNs(),
+      });
+    }
+    return true;
   }
 
   get phase(): RendezvousMemberState {
@@ -220,7 +221,7 @@ export class RendezvousFrame implements Frame {
       case 'direct':
         return this.directDone(rc);
       default:
-        this.cell.send(joinedEvent(rc));
+        this.send(joinedEvent(rc));
     }
   }
 
@@ -246,7 +247,7 @@ export class RendezvousFrame implements Frame {
     // The VM may have started dying while we waited for the lock (a destroy raced us): VMM.cpp checks for
     // that only before the wait and then waits for EMTs that are gone. Intended fidelity checks again.
     if (vm.host.fidelity !== 'as-written' && mustRunDirect(vm)) {
-      this.cell.send(MEMBER.goDirect);
+      this.send(MEMBER.goDirect);
       return this.runDirect();
     }
     // We hold u32RendezvousLock: set up, raise VM_FF_EMT_RENDEZVOUS, poke everyone, enter as the caller.
@@ -257,7 +258,7 @@ export class RendezvousFrame implements Frame {
     instance.cell.send(beginEvent(this.flags, vm.cCpus, this.emt.cpu, 0));
     vm.setFF(VM_FF_EMT_RENDEZVOUS);
     vm.notifyAll(VMNOTIFYFF_FLAGS_POKE);
-    this.cell.send(MEMBER.acquire);
+    this.send(MEMBER.acquire);
     this.enter();
   }
 
@@ -270,7 +271,7 @@ export class RendezvousFrame implements Frame {
 
   private directDone(rc: number): void {
     const joined = this.joined;
-    this.cell.send(MEMBER.callbackDone);
+    this.send(MEMBER.callbackDone);
     this.emt.vm.functions.delete(this.callbackId);
     this.emt.pop(this);
     resumeWith(this.emt, this.next, mergeStatus(finalStatus(rc), joined));
@@ -290,7 +291,7 @@ export class RendezvousFrame implements Frame {
       else if (ctx.runner !== null && ctx.runner !== cpu) vm.notifyCpu(ctx.runner);
     }
     // ONCE: non-callers wait on the done event; the caller returns at once and waits on DoneCaller.
-    this.cell.send(ctx.type === 'once' && ctx.runner !== cpu ? MEMBER.enterSkippingTurn : MEMBER.enter);
+    this.send(ctx.type === 'once' && ctx.runner !== cpu ? MEMBER.enterSkippingTurn : MEMBER.enter);
   }
 
   private runCallback(): void {
@@ -301,7 +302,7 @@ export class RendezvousFrame implements Frame {
     if (ctx.stopOnError && ctx.status < 0) {
       return this.callbackDone(VINF_SUCCESS, false, MEMBER.skipCallback);
     }
-    this.cell.send(MEMBER.runCallback);
+    this.send(MEMBER.runCallback);
     const callback = instance.callback;
     this.emt.runResult(this.emt.call(() => callback(this.emt.context()), () => callbackName('rendezvous callback', callback)), TO_RENDEZVOUS_FRAME);
   }
@@ -315,7 +316,7 @@ export class RendezvousFrame implements Frame {
     if (instance.doneSignalled) vm.notifyAll();
     else if (ctx.type === 'one-by-one') vm.notifyAll();
     else if (ctx.runner !== null) vm.notifyCpu(ctx.runner);
-    this.cell.send(event);
+    this.send(event);
   }
 
   /** A non-caller leaves; the (n-1)th wakes the caller on DoneCaller. */
@@ -323,7 +324,7 @@ export class RendezvousFrame implements Frame {
     const instance = this.instance!;
     instance.cell.send(returnEvent(this.emt.cpu));
     if (instance.phase === 'finishing') this.emt.vm.notifyCpu(instance.ctx.caller);
-    this.cell.send(MEMBER.return);
+    this.send(MEMBER.return);
     this.emt.pop(this);
     resumeWith(this.emt, this.next, mergeStatus(informationalPart(instance.ctx.status), informationalPart(this.joined)));
   }
@@ -335,7 +336,7 @@ export class RendezvousFrame implements Frame {
     const status = instance.ctx.status;
     instance.cell.send(FINISH);
     vm.rendezvousStack.pop();
-    this.cell.send(instance.parent ? MEMBER.finishNested : MEMBER.finishOutermost);
+    this.send(instance.parent ? MEMBER.finishNested : MEMBER.finishOutermost);
     if ((this.cell.context as RendezvousMemberContext).releaseLock) vm.rendezvousLock = null;
     vm.notifyAll();
     vm.functions.delete(this.callbackId);

@@ -111,13 +111,31 @@ export interface ReqPoolWatcher {
 export class ReqPool {
   /** Set only on a watched pool (an unwatched one has no such field). */
   declare watcher?: ReqPoolWatcher;
-  readonly stats: ReqStats = {
-    AllocNew: 0, AllocRaces: 0, AllocRecycled: 0, Free: 0, FreeOverflow: 0, Processed: 0, MoreThan1: 0, PushBackRaces: 0,
-  };
+  /** The counters of `stats`, fields of the pool (not a record: a world copy has an object fewer). */
+  private cAllocNew = 0;
+  private cAllocRecycled = 0;
+  private cFree = 0;
+  private cFreeOverflow = 0;
+  private cProcessed = 0;
+  private cMoreThan1 = 0;
   /** The free-list cache (packets ready for recycling). */
   private readonly freeList: VmReq[] = [];
 
   constructor(readonly vm: VmCore) {}
+
+  /** The statistics as a record (a new one each time; the races never happen here: one thread at a time). */
+  get stats(): ReqStats {
+    return {
+      AllocNew: this.cAllocNew, AllocRaces: 0, AllocRecycled: this.cAllocRecycled, Free: this.cFree, FreeOverflow: this.cFreeOverflow,
+      Processed: this.cProcessed, MoreThan1: this.cMoreThan1, PushBackRaces: 0,
+    };
+  }
+
+  /** VMR3ReqProcessU took a request (its lane held more than one: MoreThan1). */
+  countProcessed(moreThanOne: boolean): void {
+    this.cProcessed++;
+    if (moreThanOne) this.cMoreThan1++;
+  }
 
   get cached(): number {
     return this.freeList.length;
@@ -131,10 +149,10 @@ export class ReqPool {
     let req = this.freeList.pop();
     if (req) {
       req.move(REQ_EVENT.recycle);
-      this.stats.AllocRecycled++;
+      this.cAllocRecycled++;
     } else {
       req = new VmReq(this.vm, this.vm.host.nextId('req'));
-      this.stats.AllocNew++;
+      this.cAllocNew++;
     }
     req.target = target;
     req.cpu = null;
@@ -161,16 +179,16 @@ export class ReqPool {
     req.args = NO_ARGS;
     req.caller = null;
     req.waiter = null;
-    this.stats.Free++;
+    this.cFree++;
     if (this.freeList.length < VMREQ_FREE_CACHE_MAX) this.freeList.push(req);
-    else this.stats.FreeOverflow++;
+    else this.cFreeOverflow++;
   }
 }
 
 // The statistics count what happened.
 // The free list is a cache of blank packets (alloc overwrites every field): how many decides only whether
 // alloc makes a new one, whose id is history. Out of the key.
-persistable('ReqPool', ReqPool, { history: ['stats', 'freeList'], owned: ['stats', 'freeList'] });
+persistable('ReqPool', ReqPool, { history: ['cAllocNew', 'cAllocRecycled', 'cFree', 'cFreeOverflow', 'cProcessed', 'cMoreThan1', 'freeList'], owned: ['freeList'] });
 
 /** The packet's callback, for vmR3ReqProcessOne (a packet holds only its id). */
 export function requestFn(req: VmReq): ReqFn {

@@ -226,7 +226,8 @@ describe('gvmmR0SchedDoWakeUps (early wake-ups in three rounds)', () => {
     expect(rig.gvmm.uNsNextEmtWakeup).toBe(0); // 0: to be recalculated by the next pass
     rig.gvmm.schedPoll(vm.handle, 2, vm.emt(2), false);
     expect(rig.gvmm.uNsNextEmtWakeup).toBe(1_100_000);
-    const passes = vi.spyOn(rig.gvmm.schedOps.index, 'pass');
+    // On the class (the scan index is one frozen instance every GVMM shares).
+    const passes = vi.spyOn(Object.getPrototypeOf(rig.gvmm.schedOps.index) as typeof rig.gvmm.schedOps.index, 'pass');
     rig.sched.clock.advanceTo(1_049_999); // now + 50 µs < 1.10 ms
     rig.gvmm.schedPoll(vm.handle, 2, vm.emt(2), false);
     expect(passes).toHaveBeenCalledTimes(0);
@@ -235,6 +236,7 @@ describe('gvmmR0SchedDoWakeUps (early wake-ups in three rounds)', () => {
     expect(passes).toHaveBeenCalledTimes(1);
     expect(woken).toEqual(['1.1@1050000']);
     expect(stats(rig, vm).cPollCalls).toBe(3);
+    passes.mockRestore();
   });
 
   it.each(['scan', 'heap'] as const)(
@@ -254,7 +256,7 @@ describe('gvmmR0SchedDoWakeUps (early wake-ups in three rounds)', () => {
     for (const fidelity of ['intended', 'as-written'] as const) {
       const { rig } = scene(index, fidelity);
       const wake = () => true;
-      const result = rig.gvmm.schedOps.index.pass(1_000_000, 25_000, 50_000, fidelity === 'as-written', wake);
+      const result = rig.gvmm.schedOps.index.pass(rig.gvmm.schedOps.table, 1_000_000, 25_000, 50_000, fidelity === 'as-written', wake);
       expect(result).toEqual({ woken: 0, minNs: fidelity === 'as-written' ? NS_NEVER : 1_100_000 });
     }
   });

@@ -2,7 +2,8 @@
  * Simulated guest RAM for the `pgm` unit: 4 KiB pages, zero until the guest writes them, dirtied by the
  * running guest at a configurable rate of bytes per second of GIP time, with the per-page dirty bits a live
  * save uses to send only what changed since the previous pass. The backing buffer is allocated on the first
- * write, so a VM that never runs a guest costs a few bitmaps, not its RAM size.
+ * write, so a VM that never runs a guest costs a few fields, not its RAM size; so are the page bitmaps and the page
+ * picker (a world copy of such a VM copies neither: three objects and two bitmaps fewer).
  */
 import { persistable } from '../../persist/registry.js';
 import { Prng } from '../../sched/prng.js';
@@ -29,10 +30,10 @@ export class GuestRam {
   readonly pageCount: number;
   /** How fast the running guest dirties memory; may be changed at any time. */
   dirtyBytesPerSec: number;
-  /** Page has (or may have) non-zero content. */
-  readonly nonZero: Uint8Array;
-  /** Page changed since a live save last sent it (only kept while tracking). */
-  readonly dirty: Uint8Array;
+  /** Page has (or may have) non-zero content (null: none has; made at the first page given content). */
+  private _nonZero: Uint8Array | null = null;
+  /** Page changed since a live save last sent it (only kept while tracking; null: none is). */
+  private _dirty: Uint8Array | null = null;
   dirtyPages = 0;
   /** A live save is tracking dirty pages. */
   tracking = false;
@@ -41,7 +42,9 @@ export class GuestRam {
   private _ram: Buffer | null = null;
   /** A word view of _ram (a cache: rebuilt from _ram after a restore). */
   private _words: Uint32Array | null = null;
-  private readonly _prng: Prng;
+  /** The page picker's seed, and the picker made from it at the first pick. */
+  private readonly seed: number;
+  private _prng: Prng | null = null;
   private lastNs: number | null = null;
   private carryBytes = 0;
   private stamp = 0;
@@ -56,9 +59,7 @@ export class GuestRam {
     this.sizeBytes = size;
     this.pageCount = size / PGM_PAGE_SIZE;
     this.dirtyBytesPerSec = rate;
-    this.nonZero = new Uint8Array(this.pageCount);
-    this.dirty = new Uint8Array(this.pageCount);
-    this._prng = new Prng(options.seed ?? 0x9e3779b9);
+    this.seed = options.seed ?? 0x9e3779b9;
     if (options.prefill) for (let page = 0; page < this.pageCount; page++) this.write(page);
   }
 
@@ -75,7 +76,7 @@ export class GuestRam {
       x ^= x << 5;
       words[i] = x;
     }
-    this.nonZero[page] = 1;
+    this.nonZeroPages()[page] = 1;
     this.pagesWritten++;
     this.markDirty(page);
   }
@@ -92,17 +93,31 @@ export class GuestRam {
     return { ram: this._ram, words: this._words };
   }
 
+  private nonZeroPages(): Uint8Array {
+    return (this._nonZero ??= new Uint8Array(this.pageCount));
+  }
+
+  /** The page has (or may have) non-zero content. */
+  isNonZero(page: number): boolean {
+    return this._nonZero !== null && this._nonZero[page] === 1;
+  }
+
+  /** The page changed since a live save last sent it. */
+  isDirty(page: number): boolean {
+    return this._dirty !== null && this._dirty[page] === 1;
+  }
+
   markDirty(page: number): void {
-    if (this.tracking && this.dirty[page] === 0) {
-      this.dirty[page] = 1;
+    if (this.tracking && this._dirty![page] === 0) {
+      this._dirty![page] = 1;
       this.dirtyPages++;
     }
   }
 
   /** Clear a page's dirty bit when a pass sends it. */
   clearDirty(page: number): void {
-    if (this.dirty[page] === 1) {
-      this.dirty[page] = 0;
+    if (this._dirty !== null && this._dirty[page] === 1) {
+      this._dirty[page] = 0;
       this.dirtyPages--;
     }
   }
@@ -110,20 +125,20 @@ export class GuestRam {
   /** Start dirty tracking with every page dirty (a live save's first pass sends everything). */
   startTracking(): void {
     this.tracking = true;
-    this.dirty.fill(1);
+    (this._dirty ??= new Uint8Array(this.pageCount)).fill(1);
     this.dirtyPages = this.pageCount;
   }
 
   stopTracking(): void {
     this.tracking = false;
-    this.dirty.fill(0);
+    this._dirty = null;
     this.dirtyPages = 0;
   }
 
   /** Dirty pages whose content is not zero (what a pass really has to send). */
   dirtyDataPages(): number {
     let n = 0;
-    for (let page = 0; page < this.pageCount; page++) if (this.dirty[page] === 1 && this.nonZero[page] === 1) n++;
+    for (let page = 0; page < this.pageCount; page++) if (this.isDirty(page) && this.isNonZero(page)) n++;
     return n;
   }
 
@@ -140,7 +155,8 @@ export class GuestRam {
     this.lastNs = nowNs;
     const pages = Math.floor(bytes / PGM_PAGE_SIZE);
     this.carryBytes = bytes - pages * PGM_PAGE_SIZE;
-    for (let i = 0; i < pages; i++) this.write(this._prng.int(this.pageCount));
+    if (pages > 0) this._prng ??= new Prng(this.seed);
+    for (let i = 0; i < pages; i++) this.write(this._prng!.int(this.pageCount));
   }
 
   /** The guest stopped running (the VM left RUNNING / RUNNING_LS): time until it runs again dirties nothing. */
@@ -151,19 +167,19 @@ export class GuestRam {
 
   /** A page's bytes (a view; zero pages give a shared zero page). */
   page(page: number): Buffer {
-    if (this._ram === null || this.nonZero[page] === 0) return ZERO_PAGE;
+    if (this._ram === null || !this.isNonZero(page)) return ZERO_PAGE;
     return this._ram.subarray(page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
   }
 
   /** Load a page's content (null: a zero page). */
   setPage(page: number, bytes: Uint8Array | null): void {
     if (bytes === null) {
-      if (this._ram !== null && this.nonZero[page] === 1) this._ram.fill(0, page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
-      this.nonZero[page] = 0;
+      if (this._ram !== null && this.isNonZero(page)) this._ram.fill(0, page * PGM_PAGE_SIZE, (page + 1) * PGM_PAGE_SIZE);
+      if (this._nonZero !== null) this._nonZero[page] = 0;
       return;
     }
     this._backing().ram.set(bytes.subarray(0, PGM_PAGE_SIZE), page * PGM_PAGE_SIZE);
-    this.nonZero[page] = 1;
+    this.nonZeroPages()[page] = 1;
   }
 
   /** CRC-32 of the whole RAM (zero pages included as zeros): equal RAM, equal digest. */
@@ -175,4 +191,4 @@ export class GuestRam {
 }
 
 const ZERO_PAGE = Buffer.alloc(PGM_PAGE_SIZE);
-persistable('GuestRam', GuestRam, { transient: ['_words'], owned: ['_prng', 'dirty', 'nonZero'] });
+persistable('GuestRam', GuestRam, { transient: ['_words'], owned: ['_prng', '_dirty', '_nonZero'] });

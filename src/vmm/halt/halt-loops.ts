@@ -35,7 +35,6 @@ export const GLOBAL1_RING0_PASS_NS = 1_000;
  */
 abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
   protected readonly halt: VmHalt;
-  protected readonly cpuHalt: CpuHalt;
   protected waiting: Waiting = 'none';
   /** cLoops: passes so far. */
   protected loops = 0;
@@ -52,9 +51,13 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
     readonly ignoreInterrupts: boolean,
   ) {
     this.halt = haltOf(emt.vm);
-    this.cpuHalt = this.halt.cpus[emt.cpu]!;
     this.cpuHalt.active = this;
     this.cpuHalt.fWait = true;
+  }
+
+  /** The EMT's halt state, looked up (held by VmHalt.cpus alone, a world copy makes it with no identity-table entry). */
+  protected get cpuHalt(): CpuHalt {
+    return this.halt.cpus[this.emt.cpu]!;
   }
 
   /** The first pass runs in the step that halted. */
@@ -80,7 +83,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
 
   cancel(): void {
     if (this.waiting !== 'none') this.endWait();
-    this.cpuHalt.sem.cancel();
+    this.cpuHalt.cancelSemWait();
     if (this.cpuHalt.active === this) this.cpuHalt.active = null;
     this.cpuHalt.fWait = false;
   }

@@ -74,7 +74,11 @@ export interface ActiveHaltLoop {
 export class CpuHalt {
   /** fWait: set while the EMT waits in ring 3 (every method but GLOBAL_1's halt). */
   fWait = false;
-  readonly sem: EventSem;
+  /**
+   * EventSemWait, made at its first use and dropped when a wait ends with no signal pending (GLOBAL_1, the checker's
+   * usual method, never uses it: a world copy has an object fewer per vCPU); idle, it keys as none (keyFields).
+   */
+  private semRecord: EventSem | null = null;
   /** VMMR3SetMayHaltInRing0. */
   mayHaltInRing0 = false;
   spinBlockThresholdNs = 0;
@@ -89,8 +93,22 @@ export class CpuHalt {
   /** The counters, made at the first count (most EMTs of most worlds never halt: a world copy has one object less). */
   statsRecord: HaltCpuStats | null = null;
 
-  constructor(vm: VmCore, readonly cpu: number) {
-    this.sem = new EventSem(vm.host.sched, `${vm.id}/emt.${cpu}/sem`);
+  constructor(
+    private readonly vm: VmCore,
+    readonly cpu: number,
+  ) {}
+
+  /** The EMT's wait semaphore (UVMCPU::vm.s.EventSemWait). */
+  get sem(): EventSem {
+    return (this.semRecord ??= new EventSem(this.vm.host.sched, `${this.vm.id}/emt.${this.cpu}/sem`));
+  }
+
+  /** The EMT stops waiting on its semaphore (RTSemEventWait given up); unless a signal is pending, the semaphore goes. */
+  cancelSemWait(): void {
+    const sem = this.semRecord;
+    if (sem === null) return;
+    sem.cancel();
+    if (!sem.signalled) this.semRecord = null; // idle: as never made (the next use makes one)
   }
 
   /** METHOD_1's history to write: a record of this EMT's own, made at the first write. */
@@ -107,7 +125,8 @@ export class CpuHalt {
    * running halt loop. Statistics and the halt averages are only counted, never read, so they stay out.
    */
   writeState(sink: StateSink, nowNs: number, virtualSync: VmHalt['virtualSync']): void {
-    sink.w((this.fWait ? 1 : 0) | (this.sem.signalled ? 2 : 0) | (this.sem.waiting ? 4 : 0) | (this.mayHaltInRing0 ? 8 : 0));
+    const sem = this.semRecord;
+    sink.w((this.fWait ? 1 : 0) | (sem?.signalled ? 2 : 0) | (sem?.waiting ? 4 : 0) | (this.mayHaltInRing0 ? 8 : 0));
     sink.w(this.spinBlockThresholdNs);
     const m1 = method1Key(this.method1, nowNs, virtualSync.catchUpPct !== 0);
     if (m1 === 0) sink.w(0);
@@ -142,7 +161,11 @@ persistable('CpuHalt', CpuHalt, {
   // A CpuHalt does not see VmHalt.virtualSync, and nothing in the engine sets it (TM's catch-up is not modelled:
   // it stays {0, 0}), so the snapshot key takes writeState's rule with the clock not catching up. Counting the spin
   // history instead would keep apart worlds the hand key joins (test/check/snapshot-key-equal.test.ts).
-  keyFields: { method1: (_cpu, m1: CpuHalt['method1'], now: number) => method1Key(m1, now, false) },
+  keyFields: {
+    method1: (_cpu, m1: CpuHalt['method1'], now: number) => method1Key(m1, now, false),
+    // An idle semaphore is one never made (writeState writes only its flags).
+    semRecord: (_cpu, sem: EventSem | null) => (sem !== null && (sem.signalled || sem.waiting) ? sem : null),
+  },
 });
 
 export interface HaltOptions {
@@ -199,7 +222,8 @@ export class VmHalt implements CellOwner {
 }
 
 
-persistable('VmHalt', VmHalt, { owned: ['cell', 'cpus'] }); // (each CpuHalt is an EMT's wait's too)
+// A CpuHalt is its VmHalt's alone: a halt loop or wait looks it up by its EMT's number.
+persistable('VmHalt', VmHalt, { owned: ['cell'], ownedItems: ['cpus'] });
 
 /** The VM's halt state; every VM created by createVMM has one. */
 export function haltOf(vm: VmCore): VmHalt {

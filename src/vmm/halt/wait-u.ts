@@ -21,7 +21,6 @@ const WAITING_CODE = { none: 0, sem: 1, gvmm: 2, timer: 3 } as const;
 export class WaitU implements IdleWait, TimerTarget {
   readonly kind: 'bootstrap' | 'default' | 'global1';
   private readonly halt: VmHalt;
-  private readonly cpuHalt: CpuHalt;
   /** What it waits on, woken, failed, its own timer (plain fields: the wait's state is data). */
   waiting: 'none' | 'sem' | 'gvmm' | 'timer' = 'none';
   woken = false;
@@ -31,11 +30,15 @@ export class WaitU implements IdleWait, TimerTarget {
 
   constructor(readonly emt: Emt) {
     this.halt = haltOf(emt.vm);
-    this.cpuHalt = this.halt.cpus[emt.cpu]!;
     this.kind = this.halt.descriptor.wait;
     this.cpuHalt.fWait = true;
     this.cpuHalt.stats.cWaits++;
     this.arm();
+  }
+
+  /** The EMT's halt state, looked up (VmHalt.cpus holds it alone: ClassSpec.ownedItems). */
+  private get cpuHalt(): CpuHalt {
+    return this.halt.cpus[this.emt.cpu]!;
   }
 
   canProgress(): boolean {
@@ -85,7 +88,7 @@ export class WaitU implements IdleWait, TimerTarget {
 
   private leave(): void {
     this.cpuHalt.fWait = false;
-    this.cpuHalt.sem.cancel();
+    this.cpuHalt.cancelSemWait();
   }
 
   /** The EMT runs again: finish the GVMM halt (a wait nobody woke counts as interrupted). */
