@@ -1,7 +1,7 @@
 /**
  * The search strategies over an Explorer: breadth-first (default; the first counterexample is a shortest one),
- * depth-first, and seeded random walks. A state is expanded from the world that discovered it, and each of its
- * choices but the last from a copy of that world (copyGraph), so no world is rebuilt and no prefix replayed:
+ * depth-first, and seeded random walks. A state is expanded from the world that discovered it, each of its
+ * choices but the last taken by a fresh copy of that world (copyGraph), so no world is rebuilt and no prefix replayed:
  * breadth-first search keeps the discovering world at each frontier state, depth-first search a copy at each
  * stack frame with choices left (kept-worlds.ts: live within a memory budget, snapshots beyond). Every world
  * therefore took the table's own path, and the table's choices mean at a state what they mean to the world
@@ -175,11 +175,16 @@ export async function depthFirst(x: Explorer): Promise<void> {
       continue;
     }
     const choice = top.choices[top.next++]!;
-    const world: World = liveAt === top.index && live ? live : kept.take(top.index)?.world ?? x.rebuild(top.index);
+    let world: World = liveAt === top.index && live ? live : kept.take(top.index)?.world ?? x.rebuild(top.index);
     const depth = x.table.depth[top.index]!;
-    // The frame keeps a copy for its next choice (a reduced one: in case the proviso asks, unless CopyAhead says a
-    // rebuild is cheaper); nearer the root than copyDepth, backtracking rebuilds instead.
-    if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && ahead.wanted(depth)))) kept.keep(top.index, x.copy(world), false);
+    // The frame keeps a world for its next choice (a reduced one: in case the proviso asks, unless CopyAhead says a
+    // rebuild is cheaper); nearer the root than copyDepth, backtracking rebuilds instead. As in breadthFirst, the
+    // fresh copy takes the step and the older world is kept.
+    if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && ahead.wanted(depth)))) {
+      const copy = x.copy(world);
+      kept.keep(top.index, world, false);
+      world = copy;
+    }
     const all = world.choiceCount();
     world.step(choice);
     x.transitions++;
