@@ -1,7 +1,7 @@
 /**
  * The search strategies over an Explorer: breadth-first (default; the first counterexample is a shortest one),
- * depth-first, and seeded random walks. A state is expanded from the world that discovered it, and each of its
- * choices but the last from a copy of that world (copyGraph), so no world is rebuilt and no prefix replayed:
+ * depth-first, and seeded random walks. A state is expanded from the world that discovered it, each of its
+ * choices but the last taken by a fresh copy of that world (copyGraph), so no world is rebuilt and no prefix replayed:
  * breadth-first search keeps the discovering world at each frontier state, depth-first search a copy at each
  * stack frame with choices left (kept-worlds.ts: live within a memory budget, snapshots beyond). Every world
  * therefore took the table's own path, and the table's choices mean at a state what they mean to the world
@@ -109,7 +109,14 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       // The next choice starts from a spare or a copy of this world; a reduced state's one choice, but a call's, is
       // taken by the world itself (CycleProviso: the rest is wanted only where it closes a cycle of reduced steps).
       const further = k + 1 < choices.length && (choices[k + 1] !== -1 || call);
-      const spare: World | undefined = copying && further && !kept.has(head) ? x.copy(world) : undefined;
+      let spare: World | undefined = copying && further && !kept.has(head) ? x.copy(world) : undefined;
+      // The fresh copy takes this choice and the older world waits for the next: the step and the key then read
+      // objects the copy has just written, still in the cache (race N = 6 reductions off: ~8 % less CPU).
+      if (spare) {
+        const copy = spare;
+        spare = world;
+        world = copy;
+      }
       world.step(choice);
       x.transitions++;
       const found = x.discover(world, head, choice, depth + 1);
@@ -168,11 +175,16 @@ export async function depthFirst(x: Explorer): Promise<void> {
       continue;
     }
     const choice = top.choices[top.next++]!;
-    const world: World = liveAt === top.index && live ? live : kept.take(top.index)?.world ?? x.rebuild(top.index);
+    let world: World = liveAt === top.index && live ? live : kept.take(top.index)?.world ?? x.rebuild(top.index);
     const depth = x.table.depth[top.index]!;
-    // The frame keeps a copy for its next choice (a reduced one: in case the proviso asks, unless CopyAhead says a
-    // rebuild is cheaper); nearer the root than copyDepth, backtracking rebuilds instead.
-    if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && ahead.wanted(depth)))) kept.keep(top.index, x.copy(world), false);
+    // The frame keeps a world for its next choice (a reduced one: in case the proviso asks, unless CopyAhead says a
+    // rebuild is cheaper); nearer the root than copyDepth, backtracking rebuilds instead. As in breadthFirst, the
+    // fresh copy takes the step and the older world is kept.
+    if (depth >= copyDepth && (top.next < top.choices.length || (top.reduced && ahead.wanted(depth)))) {
+      const copy = x.copy(world);
+      kept.keep(top.index, world, false);
+      world = copy;
+    }
     const all = world.choiceCount();
     world.step(choice);
     x.transitions++;
