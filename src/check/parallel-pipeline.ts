@@ -11,7 +11,8 @@
  * a worker is handed the next level only once this one is numbered and its share of it handed out, and a request
  * is posted in the same turn its states are picked. Each worker keeps its own level: one that is through with
  * its share starts on its states of the next while the other finishes (moving a state costs about twice what
- * expanding it does, so states move only when a worker has nothing of its own left to do). The shares are kept
+ * expanding it does, so states move only when a worker has nothing of its own left to do, and none of the level at
+ * all: stealing gives it a share of the next level, but never relieves the holder, who packs). The shares are kept
  * even where they can be without moving a world: a state found by one worker and also stepped into by the other
  * is expanded by the one given fewer of its level (handOver).
  */
@@ -26,6 +27,7 @@ import { Merger, type Place } from './parallel-merge.js';
  * that wait. Race N = 6, two workers, load ~6, alternating in one process: a quarter of the ready states (≤ 64) per
  * steal moved 1,060–1,550 states, process CPU 40–52 µs per transition; 4 moved 420–700, 38–47 µs, walls no longer
  * (2: 240–380 moved, and the thief waits on more pack round trips). docs/model-checking-internals.md, stop 17.
+ * Since stop 18 only a worker given none of the level steals (#readyNow): 20–50 moved a run.
  */
 export const STEAL_MAX = 4;
 
@@ -216,7 +218,10 @@ export class Pipeline extends Merger {
       if (mine(ready)) return ready!;
       const numbered = this.#cursor >= x.table.size || x.table.depth[this.#cursor]! >= level;
       const done = numbered && this.#stealing[worker] === 0;
-      const others = ready !== undefined && ready.own.some((list) => list.length > 0);
+      // Packing a state costs its holder ~3× expanding it, so stealing never relieves the holder: it only gives the
+      // thief a share of the next level (the stolen states' children). A worker steals for that foothold only, while
+      // it was given none of the level to hold; handOver keeps the shares after that, at no packing.
+      const others = ready !== undefined && ready.held[worker] === 0 && ready.own.some((list) => list.length > 0);
       if (!done || (others && !mine(this.#ready.get(level + 1)))) return others ? ready! : null;
       this.#level[worker]!++;
       if (this.#level.every((l) => l > level)) this.#ready.delete(level);

@@ -2,10 +2,10 @@
  * Balancing in the multi-core search without a barrier (src/check/parallel-pipeline.ts), and the result stays the
  * single-threaded one. Worker 1's answers reach the main thread late (held back here, after the worker handled
  * them, so the order of each worker's requests is untouched): the merge waits for them, and worker 0 runs out of
- * its own states. It steals worker 1's (packed there and unpacked here: about twice what expanding them where they
- * are costs), at most STEAL_MAX per request; and states one worker found and the other also stepped into are handed
- * over to the one given fewer of their level to hold, expanded from its own world (no packing), with that world's
- * own path for a violation's report.
+ * its own states. Given none of a level, it steals worker 1's (packed there and unpacked here: about twice what
+ * expanding them where they are costs), at most STEAL_MAX per request; and states one worker found and the other
+ * also stepped into may be handed over to the one given fewer of their level to hold, expanded from its own world
+ * (no packing), with that world's own path for a violation's report (parallel-handover.test.ts: when and to whom).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,27 +65,14 @@ describe('a worker out of states steals a few at a time', () => {
   });
 });
 
-describe('states handed over to the worker given fewer of their level', () => {
-  it.each([4, 5])('race on %i vCPUs, worker 1 answering late: states handed over, the single-threaded states and transitions', async (cpus) => {
-    const single = await explore(race(cpus), OFF);
-    const { x, t } = await lateWorker(race(cpus));
-    expect([x.table.size, x.transitions]).toEqual([single.states, single.transitions]);
-    expect(t.handedOver).toBeGreaterThan(0);
-  });
-
+describe('unevenly fast workers, states handed over between them', () => {
   // A handed-over world took another path than the table's: a violation found from it is reported as one thread
   // reports it. (A liveness violation is found after the search, from the graph: the pipeline itself finds none.)
-  let handedOver = 0;
   it.each(MUTANTS.map((m) => [m.name, m] as const))('mutant %s, worker 1 answering late: the same shortest counterexample', async (_name, mutant) => {
     const single = await explore(mutant.scenario, { engine: mutant.engine, ...OFF });
-    const { x, t } = await lateWorker(mutant.scenario, { engine: mutant.engine, mutant: mutant.name });
-    handedOver += t.handedOver;
+    const { x } = await lateWorker(mutant.scenario, { engine: mutant.engine, mutant: mutant.name });
     const first = single.violations[0]!;
     if (first.property === 'liveness') expect(x.violation).toBeNull();
     else expect([x.violation?.violation.property, x.violation?.choices]).toEqual([first.property, first.choices]);
-  });
-
-  it('states were handed over in those searches', () => {
-    expect(handedOver).toBeGreaterThan(0);
   });
 });
