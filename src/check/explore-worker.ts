@@ -78,7 +78,10 @@ export interface StepFacts {
    * main thread needs it: with a violation (reported exactly, as search.ts does) or a packed child (it travels along).
    */
   own?: OwnPath;
-  /** A held child's choice signature (parked.ts): the main thread may have it expand a state another worker found. */
+  /**
+   * A held child's choice signature (parked.ts), where the worker keeps spares (no symmetry, no partial-order
+   * reduction): the main thread may have it expand a state another worker found.
+   */
   signature?: string;
 }
 
@@ -324,7 +327,8 @@ class ExploreWorker {
     this.#times.stepUs += nowUs() - t0;
     const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, choice, position, from.own);
     const own = from.own && (world.violation || kept.world) ? { own: plainOwn(from.own) } : {};
-    const signature = kept.ticket >= 0 ? { signature: choiceSignature(world) } : {};
+    // Where spares are kept, a held child's world may stand in for another's of its key (handOver): not under symmetry.
+    const signature = kept.ticket >= 0 && this.held.spares ? { signature: choiceSignature(world) } : {};
     return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage, ...own, ...signature };
   }
 }

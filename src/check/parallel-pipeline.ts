@@ -99,7 +99,9 @@ export class Pipeline extends Merger {
    * Balance without moving worlds: a worker's later step into a state of the next level that another worker found
    * (each state is reached ~3 times) kept its world, and where the finder was given more of that level to hold, the
    * state is handed over to it (its world's own path: this step's), the finder's world let go. Worlds with one key
-   * and one choice signature step alike (parked.ts), so the results stay the single-threaded ones. Left alone, the
+   * and one choice signature step alike (parked.ts), so the results stay the single-threaded ones (not under
+   * symmetry, where worlds of one key may number their vCPUs differently: workers then send no signature, as they
+   * keep no spares). Left alone, the
    * worker holding the front of a level finds most of the next (its steps come first in the merge order), and a
    * growing share of every level after; the other then waits, or steals states packed (dearer than expanding them).
    */
@@ -111,7 +113,7 @@ export class Pipeline extends Merger {
     // merge order, so still held; a later one's may have been replaced by a step of an earlier parent done after it.
     const offered = this.#offered[known] ?? 0;
     this.#offered[known] = offered | (1 << worker);
-    if (offered & (1 << worker) || step.signature !== this.#signature[known]) return false;
+    if (offered & (1 << worker) || step.signature === undefined || step.signature !== this.#signature[known]) return false;
     const ready = this.#ready.get(depth);
     if (!ready || ready.held[worker]! + 1 >= ready.held[owner]!) return false;
     const from = ready.own[owner]!;
