@@ -133,7 +133,7 @@ async function printBreakdown(cpus: number, workers: number): Promise<void> {
   const cpu = b.workerCpuUs.map(per).join(' + ');
   console.log(
     `N = ${cpus}, ${workers} worker threads expanding, the main thread merging; per transition (µs, summed over threads): unpack ${per(b.unpackUs)}, copy ${per(b.copyUs)}, step+key ${per(b.stepUs)}, pack ${per(b.packUs)} (${b.packs} packs); ` +
-      `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a thread that did not find them; load ${loadavg()[0]!.toFixed(2)}`,
+      `main-thread merge ${per(b.mergeUs)}, main thread busy ${(100 * b.mainBusy).toFixed(0)} % (messages included); wall ${b.seconds.toFixed(2)} s for ${b.transitions} transitions; ${b.movedStates} states expanded by a thread that did not find them (packed there), ${b.handedOver} from a world of a later step held by another; load ${loadavg()[0]!.toFixed(2)}`,
   );
   console.log(
     `  thread CPU per transition (µs): expanding ${cpu} (handling requests ${per(b.handleCpuUs)}, the rest messages and GC), main thread merging and messages ${per(b.mainCpuUs)}; ` +

@@ -18,6 +18,7 @@ import { HeldWorlds, type Lineage } from './held-worlds.js';
 import { at } from './map-at.js';
 import type { OwnPath } from './kept-worlds.js';
 import { OwnSteps, plainOwn } from './own-steps.js';
+import { choiceSignature } from './parked.js';
 import { toWire, wireTransfers, type WireReply } from './parallel-wire.js';
 import { StateTable } from './state-table.js';
 import { threadCpuUs } from './thread-cpu.js';
@@ -41,7 +42,10 @@ export interface WorkerInit {
   heldMax: number;
 }
 
-/** A state to expand: the world this worker holds under `ticket`, or (ticket -1) a packed one and its path when not the table's. */
+/**
+ * A state to expand: the world this worker holds under `ticket`, or (ticket -1) a packed one; and the world's path
+ * when not the table's (a held world only when it was handed over: parallel-pipeline.ts).
+ */
 export interface ExpandItem { index: number; ticket: number; world: Uint8Array | null; own?: OwnPath }
 /** The cycle proviso asked for the rest of a reduced state (its world as Expansion.rest gave it): every choice below `all` but `skip`. */
 export interface RestItem { index: number; ticket: number; world: Uint8Array | null; skip: number; all: number }
@@ -74,6 +78,11 @@ export interface StepFacts {
    * main thread needs it: with a violation (reported exactly, as search.ts does) or a packed child (it travels along).
    */
   own?: OwnPath;
+  /**
+   * A held child's choice signature (parked.ts), where the worker keeps spares (no symmetry, no partial-order
+   * reduction): the main thread may have it expand a state another worker found.
+   */
+  signature?: string;
 }
 
 /** A reduced state's world is kept for the proviso's other choices: held under `rest.ticket` or packed. */
@@ -230,7 +239,12 @@ class ExploreWorker {
   }
 
   #world(item: { ticket: number; world: Uint8Array | null; own?: OwnPath }): { held: Lineage; spares: Lineage[] } {
-    if (item.ticket >= 0) return this.held.take(item.ticket);
+    if (item.ticket >= 0) {
+      // A world held for a step that did not discover the state (handed over: parallel-pipeline.ts) took its own path.
+      const taken = this.held.take(item.ticket);
+      if (item.own && !taken.held.own) taken.held.own = item.own;
+      return taken;
+    }
     const t0 = nowUs();
     const world = unpackWorld(item.world!, this.recorder);
     this.#times.unpackUs += nowUs() - t0;
@@ -313,7 +327,9 @@ class ExploreWorker {
     this.#times.stepUs += nowUs() - t0;
     const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, choice, position, from.own);
     const own = from.own && (world.violation || kept.world) ? { own: plainOwn(from.own) } : {};
-    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage, ...own };
+    // Where spares are kept, a held child's world may stand in for another's of its key (handOver): not under symmetry.
+    const signature = kept.ticket >= 0 && this.held.spares ? { signature: choiceSignature(world) } : {};
+    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage, ...own, ...signature };
   }
 }
 

@@ -12,8 +12,11 @@ import type { ParallelTimes } from './parallel.js';
 import type { Violation } from './property.js';
 import type { VmTraceEvent } from '../vmm/vm-core.js';
 
-/** Where a new state's world is: held by `owner` under `ticket`, or packed (owner and ticket -1, and the packed world's path when not the table's). */
-export type Place = (child: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean, own: OwnPath | undefined) => void;
+/**
+ * Where a new state's world is: held by `owner` under `ticket` (and its choice signature), or packed (owner and
+ * ticket -1, and the packed world's path when not the table's).
+ */
+export type Place = (child: number, owner: number, ticket: number, world: Uint8Array | null, terminal: boolean, own: OwnPath | undefined, signature?: string) => void;
 
 /** States per request to a worker thread at most (fewer as the ready ones run out, to share them). */
 const CHUNK_MAX = 64;
@@ -52,14 +55,22 @@ export class Merger {
       if (child >= 0) {
         if (!step.terminal && step.ticket < 0 && !step.world) throw new Error(`parallel: state ${child} was found by a step that kept no world`);
         const own = step.world && step.own ? plainOwn(OwnSteps.extend(step.own, parent, step.choice)) : undefined;
-        place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal, own);
-      } else if (step.ticket >= 0 && this.dropping) this.dropped[worker]!.push(step.ticket);
+        place(child, step.ticket >= 0 ? worker : -1, step.ticket, step.world, step.terminal, own, step.signature);
+      } else if (step.ticket >= 0 && this.dropping && !this.handOver(-1 - child, parent, step, worker)) this.dropped[worker]!.push(step.ticket);
       if (x.table.size >= x.maxStates) {
         x.bound = 'maxStates';
         return null;
       }
     }
     return first;
+  }
+
+  /**
+   * A step of `worker` into the known state `known` kept its world under a ticket: true when the state is to be
+   * expanded from that world (parallel-pipeline.ts), false to let the worker drop it.
+   */
+  protected handOver(_known: number, _parent: number, _step: StepFacts, _worker: number): boolean {
+    return false;
   }
 
   /**

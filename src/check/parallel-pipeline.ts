@@ -11,9 +11,12 @@
  * a worker is handed the next level only once this one is numbered and its share of it handed out, and a request
  * is posted in the same turn its states are picked. Each worker keeps its own level: one that is through with
  * its share starts on its states of the next while the other finishes (moving a state costs about twice what
- * expanding it does, so states move only when a worker has nothing of its own left to do).
+ * expanding it does, so states move only when a worker has nothing of its own left to do, and none of the level at
+ * all: stealing gives it a share of the next level, but never relieves the holder, who packs). The shares are kept
+ * even where they can be without moving a world: a state found by one worker and also stepped into by the other
+ * is expanded by the one given fewer of its level (handOver).
  */
-import type { ExpandItem, Expansion, WorkReply } from './explore-worker.js';
+import type { ExpandItem, Expansion, StepFacts, WorkReply } from './explore-worker.js';
 import type { OwnPath } from './kept-worlds.js';
 import { Merger, type Place } from './parallel-merge.js';
 
@@ -24,13 +27,18 @@ import { Merger, type Place } from './parallel-merge.js';
  * that wait. Race N = 6, two workers, load ~6, alternating in one process: a quarter of the ready states (≤ 64) per
  * steal moved 1,060–1,550 states, process CPU 40–52 µs per transition; 4 moved 420–700, 38–47 µs, walls no longer
  * (2: 240–380 moved, and the thief waits on more pack round trips). docs/model-checking-internals.md, stop 17.
+ * Since stop 18 only a worker given none of the level steals (#readyNow): 20–50 moved a run.
  */
 export const STEAL_MAX = 4;
 
-/** The states of one depth numbered and not handed out yet: per worker those whose world it holds, and packed ones. */
+/**
+ * The states of one depth numbered and not handed out yet: per worker those whose world it holds, and packed ones;
+ * and per worker how many of the depth's states it was given to hold (handed out or not).
+ */
 interface Ready {
   own: number[][];
   loose: number[];
+  held: number[];
 }
 
 export class Pipeline extends Merger {
@@ -39,6 +47,9 @@ export class Pipeline extends Merger {
   readonly #ticket: number[] = [];
   readonly #world: (Uint8Array | null)[] = [];
   readonly #own: (OwnPath | undefined)[] = [];
+  readonly #signature: (string | undefined)[] = [];
+  /** Per state of the next level, as a bit per worker: a ticketed step of the worker into it was merged (see handOver). */
+  readonly #offered: number[] = [];
   readonly #terminal: boolean[] = [];
   readonly #ready = new Map<number, Ready>();
   /** Per worker: the depth being handed out to it (never less: held-worlds.ts). The next state to merge; answers waiting for the earlier ones. */
@@ -61,19 +72,65 @@ export class Pipeline extends Merger {
     this.dropping = true;
   }
 
-  readonly place: Place = (child, owner, ticket, world, terminal, own) => {
+  readonly place: Place = (child, owner, ticket, world, terminal, own, signature) => {
     this.#owner[child] = owner;
     this.#ticket[child] = ticket;
     this.#world[child] = world;
     this.#own[child] = own;
+    this.#signature[child] = signature;
     this.#terminal[child] = terminal;
     if (terminal) return;
-    const depth = this.x.table.depth[child]!;
-    let ready = this.#ready.get(depth);
-    if (!ready) this.#ready.set(depth, (ready = { own: Array.from({ length: this.pool.size }, () => []), loose: [] }));
-    if (ticket >= 0) ready.own[owner]!.push(child);
-    else ready.loose.push(child);
+    const ready = this.#readyAt(this.x.table.depth[child]!);
+    if (ticket >= 0) {
+      this.#offered[child] = owner < 31 ? 1 << owner : 0;
+      ready.own[owner]!.push(child);
+      ready.held[owner]!++;
+    } else ready.loose.push(child);
   };
+
+  #readyAt(depth: number): Ready {
+    let ready = this.#ready.get(depth);
+    const n = this.pool.size;
+    if (!ready) this.#ready.set(depth, (ready = { own: Array.from({ length: n }, () => []), loose: [], held: new Array<number>(n).fill(0) }));
+    return ready;
+  }
+
+  /**
+   * Balance without moving worlds: a worker's later step into a state of the next level that another worker found
+   * (each state is reached ~3 times) kept its world, and where the finder was given more of that level to hold, the
+   * state is handed over to it (its world's own path: this step's), the finder's world let go. Worlds with one key
+   * and one choice signature step alike (parked.ts), so the results stay the single-threaded ones (not under
+   * symmetry, where worlds of one key may number their vCPUs differently: workers then send no signature, as they
+   * keep no spares). Left alone, the
+   * worker holding the front of a level finds most of the next (its steps come first in the merge order), and a
+   * growing share of every level after; the other then waits, or steals states packed (dearer than expanding them).
+   */
+  protected override handOver(known: number, parent: number, step: StepFacts, worker: number): boolean {
+    const owner = this.#owner[known]!;
+    const depth = this.x.table.depth[parent]! + 1;
+    if (owner < 0 || owner === worker || worker >= 31 || this.x.table.depth[known] !== depth) return false;
+    // Only the worker's first step merged into the state: its world is the worker's earliest step into the key in the
+    // merge order, so still held; a later one's may have been replaced by a step of an earlier parent done after it.
+    const offered = this.#offered[known] ?? 0;
+    this.#offered[known] = offered | (1 << worker);
+    if (offered & (1 << worker) || step.signature === undefined || step.signature !== this.#signature[known]) return false;
+    const ready = this.#ready.get(depth);
+    if (!ready || ready.held[worker]! + 1 >= ready.held[owner]!) return false;
+    const from = ready.own[owner]!;
+    const at = sortedIndex(from, known);
+    if (from[at] !== known) return false; // handed out already
+    from.splice(at, 1);
+    const to = ready.own[worker]!;
+    to.splice(sortedIndex(to, known), 0, known);
+    ready.held[owner]!--;
+    ready.held[worker]!++;
+    this.dropped[owner]!.push(this.#ticket[known]!);
+    this.#owner[known] = worker;
+    this.#ticket[known] = step.ticket;
+    this.#own[known] = { base: parent, tail: [step.choice] };
+    this.times.handedOver++;
+    return true;
+  }
 
   async run(): Promise<void> {
     await this.#advance();
@@ -137,7 +194,8 @@ export class Pipeline extends Merger {
     }
     const items = chunk.map((index, i): ExpandItem => {
       const world = packed ? packed[i]! : held ? null : this.#world[index]!;
-      const own = packed ? owns[i] : held ? undefined : this.#own[index];
+      // A held world's path is the table's unless it was handed over; the worker holding it knows it only then.
+      const own = (packed ? owns[i] : undefined) ?? this.#own[index];
       this.#world[index] = null;
       this.#own[index] = undefined;
       return { index, ticket: held ? this.#ticket[index]! : -1, world, ...(own ? { own } : {}) };
@@ -162,7 +220,10 @@ export class Pipeline extends Merger {
       if (mine(ready)) return ready!;
       const numbered = this.#cursor >= x.table.size || x.table.depth[this.#cursor]! >= level;
       const done = numbered && this.#stealing[worker] === 0;
-      const others = ready !== undefined && ready.own.some((list) => list.length > 0);
+      // Packing a state costs its holder ~3× expanding it, so stealing never relieves the holder: it only gives the
+      // thief a share of the next level (the stolen states' children). A worker steals for that foothold only, while
+      // it was given none of the level to hold; handOver keeps the shares after that, at no packing.
+      const others = ready !== undefined && ready.held[worker] === 0 && ready.own.some((list) => list.length > 0);
       if (!done || (others && !mine(this.#ready.get(level + 1)))) return others ? ready! : null;
       this.#level[worker]!++;
       if (this.#level.every((l) => l > level)) this.#ready.delete(level);
@@ -214,4 +275,16 @@ export class Pipeline extends Merger {
   #wake(): void {
     for (const wake of this.#sleepers.splice(0)) wake();
   }
+}
+
+/** Where `value` is or would go in the ascending `list`. */
+function sortedIndex(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -11,16 +11,18 @@ import type { Expansion, StepFacts, WorkReply } from './explore-worker.js';
 /** What a step has beside its numbers (absent from most). */
 type StepExtra = Pick<StepFacts, 'violation' | 'terminalViolation' | 'outcome' | 'world' | 'own'>;
 
-/** Expansions as numbers and sparse extras: `rests` and `extras` by expansion and by step position. */
+/** Expansions as numbers and sparse extras: `rests` and `extras` by expansion and by step position; the held children's signatures in order. */
 export interface WireExpansions {
   numbers: Float64Array;
   rests: [number, NonNullable<Expansion['rest']>][];
   extras: [number, StepExtra][];
+  signatures: string[];
 }
 
 const REDUCED = 1;
 const HOT = 1;
 const TERMINAL = 2;
+const SIGNED = 4;
 
 export function encodeExpansions(expansions: readonly Expansion[]): WireExpansions {
   let size = 0;
@@ -31,6 +33,7 @@ export function encodeExpansions(expansions: readonly Expansion[]): WireExpansio
   const numbers = new Float64Array(size);
   const rests: WireExpansions['rests'] = [];
   const extras: WireExpansions['extras'] = [];
+  const signatures: string[] = [];
   let at = 0;
   let position = 0;
   for (const [k, e] of expansions.entries()) {
@@ -45,7 +48,8 @@ export function encodeExpansions(expansions: readonly Expansion[]): WireExpansio
       numbers[at++] = s.lo;
       numbers[at++] = s.slot;
       numbers[at++] = s.enabled;
-      numbers[at++] = (s.hot ? HOT : 0) | (s.terminal ? TERMINAL : 0);
+      numbers[at++] = (s.hot ? HOT : 0) | (s.terminal ? TERMINAL : 0) | (s.signature !== undefined ? SIGNED : 0);
+      if (s.signature !== undefined) signatures.push(s.signature);
       numbers[at++] = s.ticket;
       numbers[at++] = s.coverage.length;
       for (const id of s.coverage) numbers[at++] = id;
@@ -56,14 +60,15 @@ export function encodeExpansions(expansions: readonly Expansion[]): WireExpansio
       position++;
     }
   }
-  return { numbers, rests, extras };
+  return { numbers, rests, extras, signatures };
 }
 
-export function decodeExpansions({ numbers, rests, extras }: WireExpansions): Expansion[] {
+export function decodeExpansions({ numbers, rests, extras, signatures }: WireExpansions): Expansion[] {
   const rest = new Map(rests);
   const extra = new Map(extras);
   const expansions: Expansion[] = [];
   let at = 0;
+  let signed = 0;
   while (at < numbers.length) {
     const index = numbers[at++]!;
     const reduced = (numbers[at++]! & REDUCED) !== 0;
@@ -84,6 +89,7 @@ export function decodeExpansions({ numbers, rests, extras }: WireExpansions): Ex
       steps.push({
         choice, hi, lo, slot, enabled, hot: (flags & HOT) !== 0, terminal: (flags & TERMINAL) !== 0, ticket, coverage,
         violation: x?.violation ?? null, terminalViolation: x?.terminalViolation ?? null, outcome: x?.outcome ?? null, world: x?.world ?? null, ...(x?.own ? { own: x.own } : {}),
+        ...(flags & SIGNED ? { signature: signatures[signed++]! } : {}),
       });
     }
     const r = rest.get(expansions.length);

@@ -79,6 +79,8 @@ export interface ParallelTimes extends WorkTimes {
   mergeUs: number;
   /** States expanded by a worker other than the one whose step found them (the root counts as the main thread's). */
   movedStates: number;
+  /** States expanded from the world of a later step into them, held by another worker than the finder (parallel-pipeline.ts). */
+  handedOver: number;
   /**
    * CPU µs per worker (cpuUs is their sum) and of the
    * main thread, from the root's build to the end (thread-cpu.ts).
@@ -95,7 +97,7 @@ export interface ParallelTimes extends WorkTimes {
  */
 export async function parallelBreadthFirst(x: Explorer, workers: number): Promise<ParallelTimes> {
   const cpu0 = threadCpuUs();
-  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, mergeUs: 0, movedStates: 0, workerCpuUs: [], mainCpuUs: 0 };
+  const times: ParallelTimes = { unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0, mergeUs: 0, movedStates: 0, handedOver: 0, workerCpuUs: [], mainCpuUs: 0 };
   try {
     await search(x, workers, times);
   } finally {

@@ -10,6 +10,7 @@ import { explore } from '../../src/check/explore.js';
 import type { StepFacts, WorkerInit } from '../../src/check/explore-worker.js';
 import { enabledSlots, endOfRun, Explorer } from '../../src/check/explorer.js';
 import { WorkerPool } from '../../src/check/parallel-pool.js';
+import { choiceSignature } from '../../src/check/parked.js';
 import { parseScenario, type Scenario } from '../../src/check/scenario.js';
 import { packWorld } from '../../src/check/world-pack.js';
 import { World } from '../../src/check/world.js';
@@ -21,7 +22,8 @@ const SCENARIOS: [string, Scenario][] = [
 ];
 
 /** A transition as the main thread sees it from the original world (the facts a worker reports, no coverage). */
-function original(x: Explorer, path: readonly number[], choice: number): Omit<StepFacts, 'world' | 'coverage' | 'ticket'> {
+/** `signed`: with the child's choice signature, which a worker sends for a child it holds (parallel-pipeline.ts hands such states over). */
+function original(x: Explorer, path: readonly number[], choice: number, signed: boolean): Omit<StepFacts, 'world' | 'coverage' | 'ticket'> {
   const world = World.build(x.scenario, x.worldOptions);
   for (const c of path) world.step(c);
   world.step(choice);
@@ -30,7 +32,7 @@ function original(x: Explorer, path: readonly number[], choice: number): Omit<St
   const outcome = endOfRun(world);
   return {
     choice, hi: x.key.hi, lo: x.key.lo, slot: world.lastSlot, hot: world.clients.some((c) => c.pending !== null), enabled: enabledSlots(world),
-    terminal: world.terminal, violation, terminalViolation: violation ? null : world.violation, outcome,
+    terminal: world.terminal, violation, terminalViolation: violation ? null : world.violation, outcome, ...(signed ? { signature: choiceSignature(world) } : {}),
   };
 }
 
@@ -64,7 +66,7 @@ describe('any worker expands any state, exactly as the original world continues'
         const [expansion] = reply.expansions;
         expect(expansion!.steps.map((s) => s.choice)).toEqual(Array.from({ length: expansion!.all }, (_, c) => c));
         for (const step of expansion!.steps) {
-          expect(facts(step), `path [${state.path}], choice ${step.choice}`).toEqual(original(x, state.path, step.choice));
+          expect(facts(step), `path [${state.path}], choice ${step.choice}`).toEqual(original(x, state.path, step.choice, step.ticket >= 0));
           compared++;
           if (step.world) next.push({ path: [...state.path, step.choice], world: step.world, finder: worker });
           else if (step.ticket >= 0) held.push({ path: [...state.path, step.choice], ticket: step.ticket, finder: worker });
@@ -108,7 +110,7 @@ describe('spare worlds in a worker (held-worlds.ts)', () => {
         for (const [i, expansion] of reply.expansions.entries()) {
           const path = frontier[i]!.path;
           for (const step of expansion.steps) {
-            expect(facts(step), `path [${path}], choice ${step.choice}`).toEqual(original(x, path, step.choice));
+            expect(facts(step), `path [${path}], choice ${step.choice}`).toEqual(original(x, path, step.choice, step.ticket >= 0));
             const key = `${step.hi}:${step.lo}`;
             if (known.has(key)) continue;
             known.add(key);

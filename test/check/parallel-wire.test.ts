@@ -2,7 +2,7 @@
  * A worker's expansions on the wire (src/check/parallel-wire.ts): what the main thread reads back is what the
  * worker wrote, field by field — steps with and without coverage, hot and terminal flags, a ticket or a packed
  * world, violations, outcomes, own paths, a reduced state's world, an enabled mask with the top bit set, key
- * halves up to 2^32 - 1 — and the numbers and packed worlds are listed for transfer.
+ * halves up to 2^32 - 1, held children's choice signatures — and the numbers and packed worlds are listed for transfer.
  */
 import { describe, expect, it } from 'vitest';
 import type { Expansion, StepFacts } from '../../src/check/explore-worker.js';
@@ -33,6 +33,10 @@ const CASES: [string, Expansion[]][] = [
       { index: 2, reduced: true, all: 4, steps: [step({ choice: 2 })], rest: { ticket: -1, world: new Uint8Array([9]) } },
       { index: 3, reduced: true, all: 2, steps: [step({})], rest: { ticket: 5, world: null } },
     ],
+  ],
+  [
+    "held children's choice signatures (an empty one too), beside a step without",
+    [{ index: 6, reduced: false, all: 3, steps: [step({ signature: '34|A#0,' }), step({ choice: 1, ticket: -1 }), step({ choice: 2, ticket: 4, signature: '' })] }],
   ],
 ];
 
