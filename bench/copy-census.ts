@@ -10,6 +10,7 @@
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
 import { copyGraph } from '../src/persist/graph.js';
+import { classNameOf as nameOf, reachable } from '../src/persist/reachable.js';
 
 const cpus = Number(process.argv[2] ?? 4);
 const spec = parseScenario(JSON.parse(process.argv[3] ?? `{"cpus":${cpus},"clients":[["powerOn","suspend"],["powerOff"]]}`));
@@ -19,25 +20,6 @@ const built = World.build(spec, { properties: [] });
 for (let i = 0; i < total >> 1; i++) built.step(0);
 // A copy's copy, as the checker makes them (a constructor-built world's host options, e.g., are not yet shared).
 const world = copyGraph(copyGraph(built));
-
-/** Objects and functions reachable from `root`, each with the path it was first met by (breadth-first). */
-function reachable(root: unknown): Map<unknown, string> {
-  const seen = new Map<unknown, string>();
-  const queue: [unknown, string][] = [[root, 'world']];
-  for (let i = 0; i < queue.length; i++) {
-    const [v, path] = queue[i]!;
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) continue;
-    seen.set(v, path);
-    if (typeof v === 'function') continue;
-    const name = nameOf(v);
-    if (v instanceof Map) v.forEach((x, k) => queue.push([k, `${name}.key`], [x, `${name}.get`]));
-    else if (v instanceof Set) v.forEach((x) => queue.push([x, `${name}.has`]));
-    else if (Array.isArray(v)) v.forEach((x) => queue.push([x, `${path}[]`]));
-    else for (const key of Object.keys(v)) queue.push([(v as Record<string, unknown>)[key], `${name}.${key}`]);
-  }
-  return seen;
-}
-const nameOf = (v: object): string => (typeof v === 'function' ? 'fn' : Object.getPrototypeOf(v)?.constructor?.name ?? 'null');
 
 const before = reachable(world);
 const entered = new Set<unknown>();

@@ -18,6 +18,7 @@ import { Session } from 'node:inspector/promises';
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
 import { copyGraph } from '../src/persist/graph.js';
+import { reachable } from '../src/persist/reachable.js';
 
 const copies = Number(process.argv[2] ?? 20_000);
 const mode = process.argv[3] ?? 'drop';
@@ -27,24 +28,9 @@ for (const w = World.build(spec, { properties: [] }); !w.terminal; total++) w.st
 const world = World.build(spec, { properties: [] });
 for (let i = 0; i < total >> 1; i++) world.step(0);
 
-/** Objects and functions reachable from `root` (own enumerable fields, Map and Set members). */
-function reachable(root: unknown): Set<unknown> {
-  const seen = new Set<unknown>();
-  const queue = [root];
-  while (queue.length) {
-    const v = queue.pop();
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) continue;
-    seen.add(v);
-    if (typeof v === 'function') continue;
-    if (v instanceof Map) v.forEach((x, k) => queue.push(k, x));
-    else if (v instanceof Set) v.forEach((x) => queue.push(x));
-    else for (const key of Object.keys(v)) queue.push((v as Record<string, unknown>)[key]);
-  }
-  return seen;
-}
 const before = reachable(world);
 let objectsPerCopy = 0;
-for (const v of reachable(copyGraph(world))) if (!before.has(v)) objectsPerCopy++;
+for (const v of reachable(copyGraph(world)).keys()) if (!before.has(v)) objectsPerCopy++;
 
 const cpuUs = (): number => {
   const usage = process.cpuUsage();

@@ -12,32 +12,17 @@ import { parseScenario } from '../../src/check/scenario.js';
 import { snapshotDiff } from '../../src/check/snapshot-key.js';
 import { World } from '../../src/check/world.js';
 import { copyGraph } from '../../src/persist/graph.js';
+import { classNameOf, reachable } from '../../src/persist/reachable.js';
 import { savedStateOf } from '../../src/ssm/vm-units.js';
 import { haltOf } from '../../src/vmm/halt/state.js';
 
 const RACE = { cpus: 4, clients: [['powerOn', 'suspend'], ['powerOff']] };
 const HALTING = { cpus: 2, halt: 'on', config: { HaltMethod: 'GLOBAL_1' }, clients: [['powerOn', 'suspend', 'resume', 'powerOff']] };
 
-/** Objects and functions reachable from `root` (own enumerable fields, Map and Set members). */
-function reachable(root: unknown): Set<unknown> {
-  const seen = new Set<unknown>();
-  const queue = [root];
-  while (queue.length) {
-    const v = queue.pop();
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function') || seen.has(v)) continue;
-    seen.add(v);
-    if (typeof v === 'function') continue;
-    if (v instanceof Map) v.forEach((x, k) => queue.push(k, x));
-    else if (v instanceof Set) v.forEach((x) => queue.push(x));
-    else for (const key of Object.keys(v)) queue.push((v as Record<string, unknown>)[key]);
-  }
-  return seen;
-}
-
 /** The class names of the objects a copy of `world` makes (not reachable from the original). */
 function madeByCopy(world: World): string[] {
   const before = reachable(world);
-  return [...reachable(copyGraph(world))].filter((v) => !before.has(v) && typeof v === 'object').map((v) => (v as object).constructor.name);
+  return [...reachable(copyGraph(world)).keys()].filter((v) => !before.has(v) && typeof v === 'object').map((v) => classNameOf(v as object));
 }
 
 const midRun = (scenario: object, steps: number): World => {
