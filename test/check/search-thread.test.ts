@@ -14,7 +14,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
 import { Explorer } from '../../src/check/explorer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
-import { closeSearchThreads } from '../../src/check/search-thread.js';
+import { closeSearchThreads, MAX_IDLE } from '../../src/check/search-thread.js';
 import { revived } from '../../src/check/thread-errors.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import { VBoxError, VERR_SSM_INTEGRITY } from '../../src/status.js';
@@ -134,19 +134,26 @@ describe('the search thread across runs', () => {
     expect(post.mock.contexts[1]).not.toBe(post.mock.contexts[0]);
   });
 
-  it('keeps at most one idle thread, drops one that exits, and closes it', async () => {
+  it('keeps an idle thread per core, reuses them for searches at once, drops one that exits, and closes them', async () => {
+    await closeSearchThreads();
     const terminate = vi.spyOn(Worker.prototype, 'terminate');
     const post = vi.spyOn(Worker.prototype, 'postMessage');
-    await Promise.all([explore(race(2), { thread: true }), explore(race(2), { thread: true })]);
-    expect(terminate).toHaveBeenCalledTimes(1); // two ran at once: the second to finish is not kept
+    const atOnce = (n: number) => Promise.all(Array.from({ length: n }, () => explore(race(2), { thread: true })));
+    await atOnce(MAX_IDLE + 1);
+    expect(terminate).toHaveBeenCalledTimes(1); // one more than the cores ran at once: the last to finish is not kept
     const threads = new Set(post.mock.contexts);
-    expect(threads.size).toBe(2);
-    const kept = [...threads].find((t) => !terminate.mock.contexts.includes(t)) as Worker;
-    await kept.terminate(); // the idle one exits: the next search must not take it
-    expect((await explore(race(2), { thread: true })).status).toBe('ok');
-    expect(threads.has(post.mock.contexts.at(-1))).toBe(false);
+    expect(threads.size).toBe(MAX_IDLE + 1);
+    const kept = [...threads].filter((t) => !terminate.mock.contexts.includes(t)) as Worker[];
+    post.mockClear();
+    await atOnce(MAX_IDLE); // each finds a warm thread
+    expect(new Set(post.mock.contexts)).toEqual(new Set(kept));
+    await kept[0]!.terminate(); // an idle one exits: the next searches must not take it
+    post.mockClear();
+    await atOnce(MAX_IDLE);
+    expect(post.mock.contexts).not.toContain(kept[0]);
+    expect(new Set(post.mock.contexts).size).toBe(MAX_IDLE);
     await closeSearchThreads();
-    expect(terminate).toHaveBeenCalledTimes(3);
+    expect(terminate).toHaveBeenCalledTimes(2 + MAX_IDLE);
   }, 60_000);
 });
 
