@@ -6,7 +6,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { Explorer } from '../../src/check/explorer.js';
-import { refrozenScenario } from '../../src/check/scenario.js';
+import { parseScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { packWorld, unpackWorld } from '../../src/check/world-pack.js';
 import { copyGraph, packGraph, unpackGraph } from '../../src/persist/graph.js';
@@ -35,7 +35,7 @@ describe('unpackGraph keeps class instances in fast mode', () => {
   });
 
   it("a world's widest objects (World, VmCore, Vmm, scheduler), unpacked and copied, are fast", () => {
-    const x = new Explorer(refrozenScenario({ cpus: 6, clients: [['powerOn', 'suspend'], ['powerOff']] }), { por: false, symmetry: false, liveness: false });
+    const x = new Explorer(parseScenario({ cpus: 6, clients: [['powerOn', 'suspend'], ['powerOff']] }), { por: false, symmetry: false, liveness: false });
     const built = World.build(x.scenario, x.worldOptions);
     built.step(0);
     for (const world of [unpackWorld(packWorld(built)), copyGraph(unpackWorld(packWorld(built)))]) {
