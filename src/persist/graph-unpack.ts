@@ -26,6 +26,26 @@ function mayAssign(proto: object, key: string): boolean {
   return ok;
 }
 
+/**
+ * Per field list: a function assigning the fields by name. Assigned by a computed key (`obj[key] = value`), an
+ * instance with more than ~16 fields (4 in the object, 12 more beside it) turns into a dictionary: every later
+ * access of it, and of its copies (copyGraph keeps the shape), is a hash probe. A world unpacked in a worker thread
+ * (explore-worker.ts) had its World, VmCore, Vmm and scheduler so, and stepped, keyed and copied ~1.4× slower than
+ * one thread's (docs/model-checking-internals.md, stop 18). A bounded cache: a snapshot's field lists are input.
+ */
+const assigners = new Map<string, (obj: object, values: unknown[]) => void>();
+const ASSIGNERS_MAX = 1024;
+
+function namedAssigner(keys: readonly string[]): ((obj: object, values: unknown[]) => void) | null {
+  const id = keys.join('\0');
+  let assign = assigners.get(id);
+  if (assign === undefined && assigners.size < ASSIGNERS_MAX) {
+    assign = new Function('o', 'v', keys.map((key, i) => `o[${JSON.stringify(key)}] = v[${i}];`).join('\n')) as (obj: object, values: unknown[]) => void;
+    assigners.set(id, assign);
+  }
+  return assign ?? null;
+}
+
 const define = (obj: object, key: string, value: unknown): void => void Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 
 class Unpacker {
@@ -126,14 +146,21 @@ class Unpacker {
         // Assigned where the prototype has nothing of that name, else defined: data must not run a setter.
         const record = obj as Record<string, unknown>;
         const proto = this.classes[id]!.prototype;
+        const keys: string[] = [];
+        const values: unknown[] = [];
+        let assignable = true;
         for (let tag = this.byte(); tag !== Tag.End; tag = this.byte()) {
           const key = this.string(tag, id);
-          const value = this.value(this.byte(), id);
-          if (mayAssign(proto, key)) record[key] = value;
-          else define(obj, key, value);
+          keys.push(key);
+          values.push(this.value(this.byte(), id));
+          assignable &&= mayAssign(proto, key);
         }
         const transient = this.classes[id]!.spec.transient;
-        if (transient) for (const key of transient) if (!(key in obj)) record[key] = undefined;
+        if (transient) for (const key of transient) if (!keys.includes(key) && !(key in proto)) (keys.push(key), values.push(undefined));
+        const assign = assignable ? namedAssigner(keys) : null;
+        if (assign) assign(obj, values);
+        else for (let i = 0; i < keys.length; i++) if (mayAssign(proto, keys[i]!)) record[keys[i]!] = values[i];
+        else define(obj, keys[i]!, values[i]);
         break;
       }
       case 'array': {
