@@ -8,42 +8,12 @@ import { malformed } from './graph-format.js';
 import { boundCode, bytesObject, checkClassKind, classByName, finishRead, namedValue, type ReadOptions, type Restore } from './graph-read.js';
 import { FROZEN, KINDS, PACK_MAGIC, PACK_VERSION, Tag, versionMismatch } from './graph-pack.js';
 import type { RegisteredClass } from './registry.js';
+import { mayAssign, namedAssigner } from './graph-assign.js';
 
 /** The root of a graph packGraph packed, as new objects. */
 export function unpackGraph<T = unknown>(bytes: Uint8Array, options: ReadOptions = {}): T {
   if (bytes.length < 5 || new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== PACK_MAGIC || bytes[4] !== PACK_VERSION) throw versionMismatch(bytes);
   return new Unpacker(bytes, options).read() as T;
-}
-
-/** Per prototype: field names a plain assignment may set (no accessor or method of that name to run instead). */
-const assignable = new WeakMap<object, Map<string, boolean>>();
-
-function mayAssign(proto: object, key: string): boolean {
-  let known = assignable.get(proto);
-  if (!known) assignable.set(proto, (known = new Map()));
-  let ok = known.get(key);
-  if (ok === undefined) known.set(key, (ok = key !== '__proto__' && !(key in proto)));
-  return ok;
-}
-
-/**
- * Per field list: a function assigning the fields by name. Assigned by a computed key (`obj[key] = value`), an
- * instance with more than ~16 fields (4 in the object, 12 more beside it) turns into a dictionary: every later
- * access of it, and of its copies (copyGraph keeps the shape), is a hash probe. A world unpacked in a worker thread
- * (explore-worker.ts) had its World, VmCore, Vmm and scheduler so, and stepped, keyed and copied ~1.4× slower than
- * one thread's (docs/model-checking-internals.md, stop 18). A bounded cache: a snapshot's field lists are input.
- */
-const assigners = new Map<string, (obj: object, values: unknown[]) => void>();
-const ASSIGNERS_MAX = 1024;
-
-function namedAssigner(keys: readonly string[]): ((obj: object, values: unknown[]) => void) | null {
-  const id = keys.join('\0');
-  let assign = assigners.get(id);
-  if (assign === undefined && assigners.size < ASSIGNERS_MAX) {
-    assign = new Function('o', 'v', keys.map((key, i) => `o[${JSON.stringify(key)}] = v[${i}];`).join('\n')) as (obj: object, values: unknown[]) => void;
-    assigners.set(id, assign);
-  }
-  return assign ?? null;
 }
 
 const define = (obj: object, key: string, value: unknown): void => void Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });

@@ -1,0 +1,38 @@
+/**
+ * Filling a read object's fields (graph-read.ts, graph-unpack.ts): by a function generated per field list, which
+ * assigns them by name, where every name may be assigned (no accessor or method of that name on the prototype to
+ * run instead). Set one by one by computed key or defineProperty, an object of more than ~16 fields becomes a
+ * dictionary in V8, and so does every copy of it (copyGraph keeps the shape): a restored or unpacked engine's
+ * World, VmCore, Vmm and scheduler were all read by hash probes.
+ */
+
+/** Per prototype: field names a plain assignment may set (no accessor or method of that name to run instead). */
+const assignable = new WeakMap<object, Map<string, boolean>>();
+
+export function mayAssign(proto: object, key: string): boolean {
+  let known = assignable.get(proto);
+  if (!known) assignable.set(proto, (known = new Map()));
+  let ok = known.get(key);
+  if (ok === undefined) known.set(key, (ok = key !== '__proto__' && !(key in proto)));
+  return ok;
+}
+
+/**
+ * Per field list: a function assigning the fields by name. Assigned by a computed key (`obj[key] = value`), an
+ * instance with more than ~16 fields (4 in the object, 12 more beside it) turns into a dictionary: every later
+ * access of it, and of its copies (copyGraph keeps the shape), is a hash probe. A world unpacked in a worker thread
+ * (explore-worker.ts) had its World, VmCore, Vmm and scheduler so, and stepped, keyed and copied ~1.4× slower than
+ * one thread's (docs/model-checking-internals.md, stop 18). A bounded cache: a snapshot's field lists are input.
+ */
+const assigners = new Map<string, (obj: object, values: unknown[]) => void>();
+const ASSIGNERS_MAX = 1024;
+
+export function namedAssigner(keys: readonly string[]): ((obj: object, values: unknown[]) => void) | null {
+  const id = keys.join('\0');
+  let assign = assigners.get(id);
+  if (assign === undefined && assigners.size < ASSIGNERS_MAX) {
+    assign = new Function('o', 'v', keys.map((key, i) => `o[${JSON.stringify(key)}] = v[${i}];`).join('\n')) as (obj: object, values: unknown[]) => void;
+    assigners.set(id, assign);
+  }
+  return assign ?? null;
+}
