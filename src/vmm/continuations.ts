@@ -61,26 +61,19 @@ export function keyContinuation(functions: FunctionTable, cont: Continuation): u
 }
 
 /** User functions a VM's data refers to by id (a pending EmtBlock's `then`, a running rendezvous' callback). */
-/** An empty function table's record (a named constant: a restored empty table shares it too). */
-const NO_FUNCTIONS: Readonly<Record<number, UserFunction>> = defineConstant('vmm.noFunctions', Object.freeze({}));
-
 export class FunctionTable {
-  /**
-   * Id → function: each a user function (named by the embedder's `functions`) or a code-table one. A frozen record
-   * replaced at each add or removal (a few per rendezvous or call): world copies share it while it holds only
-   * code-table functions, and copy a small record, not a Map, otherwise.
-   */
-  private fns: Readonly<Record<number, UserFunction>> = NO_FUNCTIONS;
+  /** Each function is a user function (named by the embedder's `functions`) or a code-table one. */
+  private readonly fns = new Map<number, UserFunction>();
   private next = 0;
 
   add(fn: UserFunction): number {
     const id = ++this.next;
-    this.fns = Object.freeze({ ...this.fns, [id]: fn });
+    this.fns.set(id, fn);
     return id;
   }
 
   get<F extends UserFunction>(id: number): F {
-    const fn = this.peek(id);
+    const fn = this.fns.get(id);
     if (!fn) throw new VBoxError(VERR_INTERNAL_ERROR, `function table: no function ${id}`);
     return fn as F;
   }
@@ -88,27 +81,25 @@ export class FunctionTable {
   /** The function, removed from the table: a continuation runs once. */
   take<F extends UserFunction>(id: number): F {
     const fn = this.get<F>(id);
-    this.delete(id);
+    this.fns.delete(id);
     return fn;
   }
 
   /** The function `id` names, or undefined (the state key writes it where the id is held). */
   peek(id: number): UserFunction | undefined {
-    return Object.hasOwn(this.fns, id) ? this.fns[id] : undefined;
+    return this.fns.get(id);
   }
 
   delete(id: number): void {
-    if (!Object.hasOwn(this.fns, id)) return;
-    const { [id]: _gone, ...rest } = this.fns;
-    this.fns = Object.keys(rest).length === 0 ? NO_FUNCTIONS : Object.freeze(rest);
+    this.fns.delete(id);
   }
 
   get size(): number {
-    return Object.keys(this.fns).length;
+    return this.fns.size;
   }
 }
 
 // `next` only numbers the entries: two tables holding the same functions decide the same.
 // The table itself is out of the key: each holder of an id writes the function instead (keyFields), so ids that
 // only grow (Suspend ∥ Resume ∥ PowerOff) do not keep apart states that hold the same functions.
-persistable('FunctionTable', FunctionTable, { history: ['next', 'fns'] });
+persistable('FunctionTable', FunctionTable, { history: ['next', 'fns'], owned: ['fns'] });
