@@ -6,14 +6,21 @@
  * World, VmCore, Vmm and scheduler were all read by hash probes.
  */
 
-/** Per prototype: field names a plain assignment may set (no accessor or method of that name to run instead). */
+/**
+ * Per prototype: field names a plain assignment may set (no accessor or method of that name to run instead). The
+ * names come from the graph read (input): at most NAMES_MAX are remembered per prototype, the rest judged each time.
+ */
 const assignable = new WeakMap<object, Map<string, boolean>>();
+const NAMES_MAX = 4096;
 
 export function mayAssign(proto: object, key: string): boolean {
   let known = assignable.get(proto);
   if (!known) assignable.set(proto, (known = new Map()));
   let ok = known.get(key);
-  if (ok === undefined) known.set(key, (ok = key !== '__proto__' && !(key in proto)));
+  if (ok === undefined) {
+    ok = key !== '__proto__' && !(key in proto);
+    if (known.size < NAMES_MAX) known.set(key, ok);
+  }
   return ok;
 }
 
@@ -28,7 +35,7 @@ const assigners = new Map<string, (obj: object, values: unknown[]) => void>();
 const ASSIGNERS_MAX = 1024;
 
 export function namedAssigner(keys: readonly string[]): ((obj: object, values: unknown[]) => void) | null {
-  const id = keys.join('\0');
+  const id = JSON.stringify(keys); // unambiguous whatever the names hold (a join could make ['a\0b'] of ['a', 'b'])
   let assign = assigners.get(id);
   if (assign === undefined && assigners.size < ASSIGNERS_MAX) {
     assign = new Function('o', 'v', keys.map((key, i) => `o[${JSON.stringify(key)}] = v[${i}];`).join('\n')) as (obj: object, values: unknown[]) => void;

@@ -60,3 +60,35 @@ describe.each(ROUND_TRIPS)('%s keeps class instances in fast mode', (name, round
     }
   });
 });
+
+/** A record of a registered class whose fields the test sets (field names as a snapshot from elsewhere may hold them). */
+class Bag {}
+persistable('test.unpackFast.Bag', Bag);
+const bag = (fields: Record<string, number>): Bag => Object.assign(new Bag(), fields);
+
+describe.each(ROUND_TRIPS)('%s reads field names from input as they are', (_name, roundTrip) => {
+  it('names that a joined list would confuse (a NUL inside a name) keep their objects apart', () => {
+    const back = roundTrip([bag({ 'a\u0000b': 1 }), bag({ a: 2, b: 3 }), bag({ 'a\u0000b': 4 })]);
+    expect(back.map((o) => ({ ...o }))).toEqual([{ 'a\u0000b': 1 }, { a: 2, b: 3 }, { 'a\u0000b': 4 }]);
+  });
+
+  it('more field lists than the generated fillers are kept for are still read whole', () => {
+    const bags = Array.from({ length: 1_100 }, (_, i) => bag({ [`only${i}`]: i, shared: -i }));
+    const back = roundTrip(bags);
+    back.forEach((o, i) => expect({ ...o }).toEqual({ [`only${i}`]: i, shared: -i }));
+  });
+
+  it('a field named like an accessor of the prototype is defined, not assigned (no setter runs)', () => {
+    let ran = 0;
+    class Guarded {
+      set trap(_v: unknown) {
+        ran++;
+      }
+    }
+    persistable(`test.unpackFast.Guarded.${_name}`, Guarded);
+    const obj = Object.defineProperty(new Guarded(), 'trap', { value: 7, enumerable: true, writable: true, configurable: true });
+    const back = roundTrip(obj) as unknown as { trap: number };
+    expect(ran).toBe(0);
+    expect(Object.getOwnPropertyDescriptor(back, 'trap')?.value).toBe(7);
+  });
+});
