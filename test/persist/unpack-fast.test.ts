@@ -66,29 +66,48 @@ class Bag {}
 persistable('test.unpackFast.Bag', Bag);
 const bag = (fields: Record<string, number>): Bag => Object.assign(new Bag(), fields);
 
+/**
+ * A field named like a setter of its class's prototype comes back defined, and the setter never runs. `name` must be a
+ * field list not read before: the generated fillers are cached by field list (graph-assign.ts), so a list read once
+ * takes the same way again.
+ */
+function noSetterRuns(roundTrip: <T>(root: T) => T, name: 'trap' | 'snare'): void {
+  let ran = 0;
+  class Guarded {
+    set trap(_v: unknown) {
+      ran++;
+    }
+    set snare(_v: unknown) {
+      ran++;
+    }
+  }
+  persistable(`test.unpackFast.Guarded.${name}.${++guardedClasses}`, Guarded);
+  const obj = Object.defineProperty(new Guarded(), name, { value: 7, enumerable: true, writable: true, configurable: true });
+  const back = roundTrip(obj) as unknown as Record<string, number>;
+  expect(ran).toBe(0);
+  expect(Object.getOwnPropertyDescriptor(back, name)?.value).toBe(7);
+}
+let guardedClasses = 0;
+
+// The fillers' cache is the module's, shared by both ways back, and the case with more field lists than it keeps
+// fills it for good. So each way meets the setter case once through a generated filler and once field by field:
+// readGraph 'trap' first (a filler is made), 'snare' after the cache is full; unpackGraph 'snare' (no filler, the
+// cache full), then 'trap' (readGraph's filler). Before, readGraph met it only after the cache was full, on a way
+// that defines every field anyway: the case passed with the accessor check removed.
 describe.each(ROUND_TRIPS)('%s reads field names from input as they are', (_name, roundTrip) => {
   it('names that a joined list would confuse (a NUL inside a name) keep their objects apart', () => {
     const back = roundTrip([bag({ 'a\u0000b': 1 }), bag({ a: 2, b: 3 }), bag({ 'a\u0000b': 4 })]);
     expect(back.map((o) => ({ ...o }))).toEqual([{ 'a\u0000b': 1 }, { a: 2, b: 3 }, { 'a\u0000b': 4 }]);
   });
 
-  it('more field lists than the generated fillers are kept for are still read whole', () => {
+  it('a field named like an accessor of the prototype is defined, not assigned (no setter runs)', () => {
+    noSetterRuns(roundTrip, _name === 'readGraph' ? 'trap' : 'snare');
+  });
+
+  it('more field lists than the generated fillers are kept for are still read whole, and still run no setter', () => {
     const bags = Array.from({ length: 1_100 }, (_, i) => bag({ [`only${i}`]: i, shared: -i }));
     const back = roundTrip(bags);
     back.forEach((o, i) => expect({ ...o }).toEqual({ [`only${i}`]: i, shared: -i }));
-  });
-
-  it('a field named like an accessor of the prototype is defined, not assigned (no setter runs)', () => {
-    let ran = 0;
-    class Guarded {
-      set trap(_v: unknown) {
-        ran++;
-      }
-    }
-    persistable(`test.unpackFast.Guarded.${_name}`, Guarded);
-    const obj = Object.defineProperty(new Guarded(), 'trap', { value: 7, enumerable: true, writable: true, configurable: true });
-    const back = roundTrip(obj) as unknown as { trap: number };
-    expect(ran).toBe(0);
-    expect(Object.getOwnPropertyDescriptor(back, 'trap')?.value).toBe(7);
+    noSetterRuns(roundTrip, _name === 'readGraph' ? 'snare' : 'trap');
   });
 });
