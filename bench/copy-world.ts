@@ -4,7 +4,9 @@
  * which mostly leave the collector out; this one divides the whole run's CPU time. `drop`: each copy is garbage
  * at once; `keep`: the last 256 stay alive (a frontier); `chain`: each copy is copied next, as the checker copies
  * worlds it has just made (their objects are new to the copier's identity table: no identity hash yet; its first
- * ~2,000 copies are V8's warm-up for the Shells' shapes, shorter since compiled copiers are primed, stop 17). Compare with and without
+ * ~2,000 copies are V8's warm-up for the Shells' shapes, shorter since compiled copiers are primed, stop 17); `cold`:
+ * copies of 8,192 different worlds in turn (~75 MB), as breadth-first search copies a frontier world kept since the
+ * last level, long out of the cache (a copy chases ~100 pointers: each miss is waited for). Compare with and without
  * `node --no-allocation-site-pretenuring` (the checker CLI's setting, src/check/gc-tuning.ts).
  *
  * objectsPerCopy: the objects and functions a copy makes (reachable from it, not from the original). `alloc`: copies
@@ -12,7 +14,7 @@
  * bytes allocated per copy and by allocation site (a function and line, run from dist/ for true lines; `set :0` is
  * Map.prototype.set's growth).
  *
- * Run: npx tsx bench/copy-world.ts [copies] [drop|keep|chain] [scenario json]
+ * Run: npx tsx bench/copy-world.ts [copies] [drop|keep|chain|cold|alloc] [scenario json]
  */
 import { Session } from 'node:inspector/promises';
 import { parseScenario } from '../src/check/scenario.js';
@@ -37,9 +39,14 @@ const cpuUs = (): number => {
   return usage.user + usage.system;
 };
 const kept: unknown[] = [];
+/** `cold`: this many worlds copied in turn (each a copy of the last, so each lies together in memory, as a copy does). */
+const COLD_WORLDS = 8_192;
+const pool: World[] = [];
+if (mode === 'cold') for (let i = 0, w = world; i < COLD_WORLDS; i++) pool.push((w = copyGraph(w)));
 for (let i = 0; i < 2_000; i++) copyGraph(world); // warm up
 const t0 = cpuUs();
-if (mode === 'keep') for (let i = 0; i < copies; i++) kept[i & 255] = copyGraph(world);
+if (mode === 'cold') for (let i = 0; i < copies; i++) copyGraph(pool[i % COLD_WORLDS]!);
+else if (mode === 'keep') for (let i = 0; i < copies; i++) kept[i & 255] = copyGraph(world);
 else if (mode === 'alloc') await allocation();
 else if (mode === 'chain') for (let i = 0, w = world; i < copies; i++) w = copyGraph(w);
 else for (let i = 0; i < copies; i++) copyGraph(world);
