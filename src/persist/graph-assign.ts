@@ -43,3 +43,33 @@ export function namedAssigner(keys: readonly string[]): ((obj: object, values: u
   }
   return assign ?? null;
 }
+
+/**
+ * The filler of an object of `proto` with the fields `keys` (in order), or null where some field may not be assigned
+ * (graph-read.ts and graph-unpack.ts then define field by field). The last field lists filled per prototype are
+ * found by comparing the lists (a reader's field names are mostly the very same strings), before any key is built:
+ * building the JSON key of every object's list was a fifth of unpacking a world.
+ */
+export function assignerFor(proto: object, keys: readonly string[]): ((obj: object, values: unknown[]) => void) | null {
+  let recent = recentByProto.get(proto);
+  if (recent !== undefined) {
+    for (const filler of recent) if (sameList(filler.keys, keys)) return filler.assign;
+  }
+  for (const key of keys) if (!mayAssign(proto, key)) return null;
+  const assign = namedAssigner(keys);
+  if (assign === null) return null;
+  if (recent === undefined) recentByProto.set(proto, (recent = []));
+  if (recent.length >= RECENT_PER_PROTO) recent.shift();
+  recent.push({ keys: keys.slice(), assign });
+  return assign;
+}
+
+/** Per prototype, the fillers of its last field lists (RECENT_PER_PROTO at most: the lists come from input). */
+const recentByProto = new WeakMap<object, { keys: readonly string[]; assign: (obj: object, values: unknown[]) => void }[]>();
+const RECENT_PER_PROTO = 8;
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -122,15 +122,15 @@ class PackSink implements GraphSink {
   readonly shells = new Bytes();
   readonly body = new Bytes();
   /** Strings by number, one table per section (the reader reads every shell before any body). */
-  readonly shellStrings = new Map<string, number>();
-  readonly bodyStrings = new Map<string, number>();
+  readonly shellStrings = new StringTable();
+  readonly bodyStrings = new StringTable();
   count = 0;
 
   reset(): void {
     this.shells.reset();
     this.body.reset();
-    this.shellStrings.clear();
-    this.bodyStrings.clear();
+    this.shellStrings.reset();
+    this.bodyStrings.reset();
     this.count = 0;
   }
 
@@ -193,17 +193,46 @@ class PackSink implements GraphSink {
 
   /** A string: its text the first time, then its number. */
   private string(out: Bytes, s: string): void {
-    const strings = out === this.body ? this.bodyStrings : this.shellStrings;
-    const known = strings.get(s);
-    if (known !== undefined) {
+    const known = (out === this.body ? this.bodyStrings : this.shellStrings).number(s);
+    if (known >= 0) {
       out.byte(Tag.StringRef);
       return out.varint(known);
     }
-    strings.set(s, strings.size);
     out.byte(Tag.String);
     out.utf8(s);
   }
 }
+
+/**
+ * One section's strings by number, kept from message to message: a Map emptied per message grew from nothing each
+ * time (about 200 strings a world, several rehashes: a third of packing a world). An entry holds a stamp that
+ * counts every string numbered so far; it numbers this message's string `stamp − base`, and a stamp below `base` is
+ * from an earlier message. Past STRINGS_MAX entries (string values of ever new names) it starts afresh; long strings
+ * are not kept, so what it holds stays small.
+ */
+class StringTable {
+  readonly #stamps = new Map<string, number>();
+  #base = 0;
+  #next = 0;
+
+  reset(): void {
+    if (this.#stamps.size > STRINGS_MAX) this.#stamps.clear();
+    this.#base = this.#next;
+  }
+
+  /** The number of `s` in this message, or -1 when this is its first use (it is numbered now). */
+  number(s: string): number {
+    // A long string is numbered but not kept (its text again where it recurs: the reader numbers each text it reads).
+    if (s.length > STRING_KEPT_CHARS) return (this.#next++, -1);
+    const stamp = this.#stamps.get(s);
+    if (stamp !== undefined && stamp >= this.#base) return stamp - this.#base;
+    this.#stamps.set(s, this.#next++);
+    return -1;
+  }
+}
+const STRINGS_MAX = 8192;
+/** Longer strings are not kept in a StringTable (which keeps at most STRINGS_MAX of at most this many characters). */
+const STRING_KEPT_CHARS = 256;
 
 /** One sink reused (its buffers grow to the largest graph written): packing allocates only the result. */
 const sink = new PackSink();

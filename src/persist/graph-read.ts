@@ -13,7 +13,7 @@
  * Any failure in phases 1–3 throws a typed VBoxError and leaves nothing behind (the shells are dropped; no
  * revive has run). A revive that throws is reported as VERR_INVALID_STATE naming the class.
  */
-import { mayAssign, namedAssigner } from './graph-assign.js';
+import { assignerFor } from './graph-assign.js';
 import { VBoxError, VERR_INVALID_STATE, VERR_NOT_FOUND, VERR_VERSION_MISMATCH } from '../status.js';
 import { BYTE_TYPES, GRAPH_FORMAT, GRAPH_VERSION, malformed, type GraphEntry, type GraphValue } from './graph-format.js';
 import { bindCodeTo, codeByNameOf, constantByNameOf, registeredClassByName, type RegisteredClass } from './registry.js';
@@ -134,7 +134,7 @@ class Reader {
         // By name where every field may be assigned (graph-assign.ts: a wide object stays fast). Otherwise a class's
         // fields are defined, not assigned: a field named like an accessor of its prototype (a setter) must not run
         // code with data from the snapshot.
-        const assign = proto !== null && keys.every((key) => mayAssign(proto, key)) ? namedAssigner(keys) : null;
+        const assign = proto !== null ? assignerFor(proto, keys) : null;
         if (assign) assign(obj, values);
         else {
           const define = e.kind === 'class';

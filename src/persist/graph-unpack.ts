@@ -8,7 +8,7 @@ import { malformed } from './graph-format.js';
 import { boundCode, bytesObject, checkClassKind, classByName, finishRead, namedValue, type ReadOptions, type Restore } from './graph-read.js';
 import { FROZEN, KINDS, PACK_MAGIC, PACK_VERSION, Tag, versionMismatch } from './graph-pack.js';
 import type { RegisteredClass } from './registry.js';
-import { mayAssign, namedAssigner } from './graph-assign.js';
+import { assignerFor, mayAssign } from './graph-assign.js';
 
 /** The root of a graph packGraph packed, as new objects. */
 export function unpackGraph<T = unknown>(bytes: Uint8Array, options: ReadOptions = {}): T {
@@ -118,16 +118,13 @@ class Unpacker {
         const proto = this.classes[id]!.prototype;
         const keys: string[] = [];
         const values: unknown[] = [];
-        let assignable = true;
         for (let tag = this.byte(); tag !== Tag.End; tag = this.byte()) {
-          const key = this.string(tag, id);
-          keys.push(key);
+          keys.push(this.string(tag, id));
           values.push(this.value(this.byte(), id));
-          assignable &&= mayAssign(proto, key);
         }
         const transient = this.classes[id]!.spec.transient;
         if (transient) for (const key of transient) if (!keys.includes(key) && !(key in proto)) (keys.push(key), values.push(undefined));
-        const assign = assignable ? namedAssigner(keys) : null;
+        const assign = assignerFor(proto, keys);
         if (assign) assign(obj, values);
         else for (let i = 0; i < keys.length; i++) if (mayAssign(proto, keys[i]!)) record[keys[i]!] = values[i];
         else define(obj, keys[i]!, values[i]);
