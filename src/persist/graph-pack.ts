@@ -182,6 +182,16 @@ class PackSink implements GraphSink {
     this.body.byte(Tag.Hole);
   }
 
+  /**
+   * A transient field, as undefined in its place: unpacked, the object gets its fields in its class's usual order
+   * (appended after the others, a World, VmCore, Emt … had another shape than the engine's own objects, so the copier's
+   * compiled fills and the engine's field accesses met two shapes; a kept world snapshot was copied field by field).
+   */
+  skipped(key: string): void {
+    this.key(key);
+    this.body.byte(Tag.Undefined);
+  }
+
   bytes(data: Uint8Array): void {
     this.shells.varint(data.length);
     this.shells.raw(data);

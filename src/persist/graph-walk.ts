@@ -31,6 +31,11 @@ export interface GraphSink {
   /** The bytes of a `bytes` object (a view into the original: copy it if you keep it). */
   bytes(data: Uint8Array): void;
   end(): void;
+  /**
+   * A transient field left out, in its place (optional): a sink that writes it (its value undefined) lets the reader
+   * give the object its fields in their usual order, so the object has its class's usual shape.
+   */
+  skipped?(key: string): void;
 }
 
 export interface WalkOptions {
@@ -268,14 +273,20 @@ class Walk {
     const sink = this.sink;
     if (forIn) {
       for (const key in record) {
-        if (skip?.has(key)) continue;
+        if (skip?.has(key)) {
+          sink.skipped?.(key);
+          continue;
+        }
         sink.key(key);
         this.value(record[key]);
       }
       return;
     }
     for (const key of Object.keys(obj)) {
-      if (skip?.has(key)) continue;
+      if (skip?.has(key)) {
+        sink.skipped?.(key);
+        continue;
+      }
       sink.key(key);
       this.value(record[key]);
     }

@@ -265,7 +265,8 @@ persistable('MachineCell', MachineCell, {
     const memo = memoOf(data.machine);
     // A state this thread has met is its interned node (what resolving it again would intern to, at a fraction of the cost).
     const node = memo.interned.get(JSON.stringify([data.value, data.context ?? null])) ?? internNode(memo, data.machine.resolveState({ value: data.value, context: data.context } as never) as Snapshot);
-    Object.assign(cell, { listener: data.listener, machine: data.machine, systemId: data.systemId, memo, node }, data.fields);
+    // In the constructor's order, so a restored cell has the shape of the engine's own (and the copier's compiled plan fits it).
+    Object.assign(cell, { machine: data.machine, systemId: data.systemId, listener: data.listener, memo, node }, data.fields);
   },
   copy: (cell, into, clone) => {
     const from = cell as unknown as Record<string, unknown>;
