@@ -76,8 +76,8 @@ describe('unpackGraph gives class instances their usual field order', () => {
     const orders = (root: object): Map<object, string[][]> => {
       const byClass = new Map<object, string[][]>();
       for (const v of reachable(root).keys()) {
-        const proto = typeof v === 'object' && v !== null ? (Object.getPrototypeOf(v) as object | null) : null;
-        if (proto === null || !registeredClass(v)) continue;
+        if (typeof v !== 'object' || v === null || !registeredClass(v)) continue;
+        const proto = Object.getPrototypeOf(v) as object;
         byClass.set(proto, [...(byClass.get(proto) ?? []), Object.keys(v)]);
       }
       return byClass;
