@@ -1,7 +1,7 @@
 /**
  * A world as compact bytes and back: what a search keeps at a state once live worlds would exceed its memory
  * budget (kept-worlds.ts). The one place the format is chosen: the binary snapshot graph (packGraph, as
- * worker threads get frontier states: a 4-vCPU race world ~8.6 KB against ~26 KB of heap live, written and read
+ * worker threads get frontier states: a 4-vCPU race world ~7.8 KB against ~9.4 KB of heap live, written and read
  * several times faster than JSON); deflating it would save bytes at a cost per state.
  */
 import { packGraph, unpackGraph } from '../persist/graph.js';
