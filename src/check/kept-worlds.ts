@@ -19,11 +19,13 @@ import type { World } from './world.js';
 import { WorldSnapshots } from './world-snapshot.js';
 
 /**
- * Live worlds kept by default: 512 MiB (about 18,000 worlds of the 4-vCPU race); snapshots beyond (packing and
- * unpacking a world costs ~4 copies of it, and beyond the budget no spares are kept). Race on 7 vCPUs, reductions
- * off (85,477 states; its kept worlds peak at ~430 MB), on the search thread: 128 MiB 44 s (25,350 snapshots,
- * 149,176 copies), 256 MiB 17.8 s, 512 MiB 12.9 s (none, 101,854 copies); on the main thread 34.2 → 13.9 CPU s.
- * N ≤ 6 and Save ∥ Suspend ∥ PowerOff never reach 128 MiB. At most a quarter of the heap (keptWorldBudget).
+ * Live worlds kept by default: 512 MiB (about 45,000 worlds of the 4-vCPU race, estimated as world-snapshot.ts
+ * does); snapshots beyond (packing and unpacking a world costs ~10 copies of it, and beyond the budget no spares are
+ * kept). Race on 7 vCPUs, reductions off (85,477 states), on the search thread, with the estimate of stop 16 (3×
+ * the packed length, ~2.5× the heap a world holds): 128 MiB 44 s (25,350 snapshots, 149,176 copies), 256 MiB
+ * 17.8 s, 512 MiB 12.9 s (none, 101,854 copies); on the main thread 34.2 → 13.9 CPU s. Stop 19 (1.5×, and faster
+ * packing): 128 MiB 27.1 → 16.7 s cold (24,151 → 7,072 snapshots; peak RSS 994 → 1,136 MB). At most a quarter of
+ * the heap (keptWorldBudget).
  */
 export const KEPT_WORLD_BYTES = 512 << 20;
 

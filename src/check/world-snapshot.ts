@@ -29,6 +29,14 @@ export class SeenFunctions {
   }
 }
 
+/**
+ * The heap a kept world holds of its own, per byte of its packed form, rounded up. `node --expose-gc
+ * dist/bench/kept-bytes.js`: 1.11–1.25 over four suite scenarios (copies kept alive, beside the worlds they were
+ * copied from: what they share, XState snapshots and frozen records, is not theirs). It was 3 while worlds had
+ * ~200 objects and shared little (stop 16); kept at that, a budget held about 2.5× fewer live worlds than it had room for.
+ */
+export const LIVE_PER_PACKED = 1.5;
+
 export class WorldSnapshots {
   constructor(readonly functions: SeenFunctions) {}
 
@@ -41,8 +49,8 @@ export class WorldSnapshots {
     return unpackGraph<World>(bytes, this.functions.read);
   }
 
-  /** About the heap a live world holds: three times its packed length is within ~10 % of its JSON snapshot, which is within ~10 % of its heap (bench/check-copies.ts). */
+  /** About the heap a live world holds of its own: its packed length × LIVE_PER_PACKED. */
   liveBytes(world: World): number {
-    return packGraph(world, this.functions.write).length * 3;
+    return Math.ceil(packGraph(world, this.functions.write).length * LIVE_PER_PACKED);
   }
 }
