@@ -6,15 +6,12 @@
  * dist/bench/kept-bytes.js`.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseScenario } from '../src/check/scenario.js';
 import { World } from '../src/check/world.js';
 import { LIVE_PER_PACKED } from '../src/check/world-snapshot.js';
 import { copyGraph, packGraph } from '../src/persist/graph.js';
 import { Prng } from '../src/sched/prng.js';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run with node --expose-gc');
 
 const SCENARIOS = [
   { cpus: 4, clients: [['powerOn', 'suspend'], ['powerOff']] },
@@ -25,16 +22,24 @@ const SCENARIOS = [
 const WORLDS = 300;
 const COPIES = 10;
 
-const collect = (): number => {
-  for (let i = 0; i < 4; i++) gc();
-  return process.memoryUsage().heapUsed;
-};
-
-const only = process.argv[2];
-if (only === undefined) {
+/** Every scenario, each in a process of its own (with --expose-gc). */
+export async function main(): Promise<void> {
   const self = fileURLToPath(import.meta.url);
   for (let i = 0; i < SCENARIOS.length; i++) process.stdout.write(execFileSync(process.execPath, ['--expose-gc', self, String(i)], { encoding: 'utf8' }));
-} else measure(SCENARIOS[Number(only)]!);
+}
+
+function collect(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('kept-bytes: measure with node --expose-gc');
+  for (let i = 0; i < 4; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const only = process.argv[2];
+  if (only === undefined) await main();
+  else measure(SCENARIOS[Number(only)]!);
+}
 
 function measure(scenario: (typeof SCENARIOS)[number]): void {
   const spec = parseScenario(scenario);

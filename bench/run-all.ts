@@ -15,6 +15,7 @@ import { main as checkKeyAudit } from './check-key-audit.js';
 import { main as checkSpin } from './check-spin.js';
 import { main as checkPct } from './check-pct.js';
 import { main as checkSave } from './check-save.js';
+import { main as keptBytes } from './kept-bytes.js';
 import { main as gvmmSchedHalt } from './gvmm-sched-halt.js';
 import { main as gvmmWakeUpLatency } from './gvmm-wakeup-latency.js';
 import { main as gvmmIdle } from './gvmm-idle.js';
@@ -46,6 +47,7 @@ const benches: [string, () => Promise<unknown>][] = [
   ['model checker beside Spin: the race, N = 2…6, reductions on and off (npm run bench:spin)', () => checkSpin()],
   ['model checker sampling: iterations to each mutant, PCT vs portfolio vs random walks, at 8 and 16 vCPUs', () => checkPct()],
   ['model checker on the saved-state scenario: Save ∥ Suspend ∥ PowerOff beside the race; a mid-save world', () => checkSave()],
+  ['model checker: the heap a kept world holds against the budget estimate (per suite scenario)', () => keptBytes()],
 ];
 
 for (const [name, run] of benches) {

@@ -30,8 +30,8 @@ export class SeenFunctions {
 }
 
 /**
- * The heap a kept world holds of its own, per byte of its packed form, rounded up. `node --expose-gc
- * dist/bench/kept-bytes.js`: 1.11–1.25 over four suite scenarios (copies kept alive, beside the worlds they were
+ * The heap a kept world holds of its own, per byte of its packed form, rounded up. `node
+ * dist/bench/kept-bytes.js`: 1.13–1.26 over four suite scenarios (copies kept alive, beside the worlds they were
  * copied from: what they share, XState snapshots and frozen records, is not theirs). It was 3 while worlds had
  * ~200 objects and shared little (stop 16); kept at that, a budget held about 2.5× fewer live worlds than it had room for.
  */
