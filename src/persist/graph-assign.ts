@@ -73,3 +73,24 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Fill `obj` (of prototype `proto`) with `values` under `keys`, in order, the class's `transient` fields it lacks
+ * added as undefined: by a generated filler where every field may be assigned (assignerFor), else field by field,
+ * assigned where the prototype has nothing of that name and defined where it has (data from a snapshot must not run
+ * a setter), `__proto__` always defined (graph-read.ts and graph-unpack.ts, the two ways back).
+ */
+export function fillFields(obj: object, proto: object | null, keys: string[], values: unknown[], transient: readonly string[] | undefined): void {
+  if (transient) for (const key of transient) if (!keys.includes(key) && !(proto !== null && key in proto)) keys.push(key), values.push(undefined);
+  const assign = proto !== null ? assignerFor(proto, keys) : null;
+  if (assign) return assign(obj, values);
+  const record = obj as Record<string, unknown>;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (proto !== null ? mayAssign(proto, key) : key !== '__proto__') record[key] = values[i];
+    else define(obj, key, values[i]);
+  }
+}
+
+/** An own, writable, enumerable field, set without running any accessor. */
+export const define = (obj: object, key: string, value: unknown): void => void Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });

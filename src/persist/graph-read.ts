@@ -13,7 +13,7 @@
  * Any failure in phases 1–3 throws a typed VBoxError and leaves nothing behind (the shells are dropped; no
  * revive has run). A revive that throws is reported as VERR_INVALID_STATE naming the class.
  */
-import { assignerFor } from './graph-assign.js';
+import { fillFields } from './graph-assign.js';
 import { VBoxError, VERR_INVALID_STATE, VERR_NOT_FOUND, VERR_VERSION_MISMATCH } from '../status.js';
 import { BYTE_TYPES, GRAPH_FORMAT, GRAPH_VERSION, malformed, type GraphEntry, type GraphValue } from './graph-format.js';
 import { bindCodeTo, codeByNameOf, constantByNameOf, registeredClassByName, type RegisteredClass } from './registry.js';
@@ -128,21 +128,7 @@ class Reader {
         const fields = e.fields!;
         const keys = Object.keys(fields);
         const values = keys.map((key) => this.value(fields[key], id));
-        const transient = this.classes[id]?.spec.transient;
-        const proto = Object.getPrototypeOf(obj) as object | null;
-        if (transient) for (const key of transient) if (!keys.includes(key) && !(proto !== null && key in proto)) keys.push(key), values.push(undefined);
-        // By name where every field may be assigned (graph-assign.ts: a wide object stays fast). Otherwise a class's
-        // fields are defined, not assigned: a field named like an accessor of its prototype (a setter) must not run
-        // code with data from the snapshot.
-        const assign = proto !== null ? assignerFor(proto, keys) : null;
-        if (assign) assign(obj, values);
-        else {
-          const define = e.kind === 'class';
-          for (let i = 0; i < keys.length; i++) {
-            if (define || keys[i] === '__proto__') Object.defineProperty(obj, keys[i]!, { value: values[i], writable: true, enumerable: true, configurable: true });
-            else obj[keys[i]!] = values[i];
-          }
-        }
+        fillFields(obj, Object.getPrototypeOf(obj) as object | null, keys, values, this.classes[id]?.spec.transient);
         break;
       }
       case 'array': {

@@ -8,15 +8,13 @@ import { malformed } from './graph-format.js';
 import { boundCode, bytesObject, checkClassKind, classByName, finishRead, namedValue, type ReadOptions, type Restore } from './graph-read.js';
 import { FROZEN, KINDS, PACK_MAGIC, PACK_VERSION, Tag, versionMismatch } from './graph-pack.js';
 import type { RegisteredClass } from './registry.js';
-import { assignerFor, mayAssign } from './graph-assign.js';
+import { define, fillFields } from './graph-assign.js';
 
 /** The root of a graph packGraph packed, as new objects. */
 export function unpackGraph<T = unknown>(bytes: Uint8Array, options: ReadOptions = {}): T {
   if (bytes.length < 5 || new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true) !== PACK_MAGIC || bytes[4] !== PACK_VERSION) throw versionMismatch(bytes);
   return new Unpacker(bytes, options).read() as T;
 }
-
-const define = (obj: object, key: string, value: unknown): void => void Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
 
 class Unpacker {
   private at = 5;
@@ -113,21 +111,13 @@ class Unpacker {
         break;
       }
       case 'class': {
-        // Assigned where the prototype has nothing of that name, else defined: data must not run a setter.
-        const record = obj as Record<string, unknown>;
-        const proto = this.classes[id]!.prototype;
         const keys: string[] = [];
         const values: unknown[] = [];
         for (let tag = this.byte(); tag !== Tag.End; tag = this.byte()) {
           keys.push(this.string(tag, id));
           values.push(this.value(this.byte(), id));
         }
-        const transient = this.classes[id]!.spec.transient;
-        if (transient) for (const key of transient) if (!keys.includes(key) && !(key in proto)) (keys.push(key), values.push(undefined));
-        const assign = assignerFor(proto, keys);
-        if (assign) assign(obj, values);
-        else for (let i = 0; i < keys.length; i++) if (mayAssign(proto, keys[i]!)) record[keys[i]!] = values[i];
-        else define(obj, keys[i]!, values[i]);
+        fillFields(obj, this.classes[id]!.prototype, keys, values, this.classes[id]!.spec.transient);
         break;
       }
       case 'array': {
