@@ -109,13 +109,12 @@ export async function breadthFirst(x: Explorer): Promise<void> {
       // The next choice starts from a spare or a copy of this world; a reduced state's one choice, but a call's, is
       // taken by the world itself (CycleProviso: the rest is wanted only where it closes a cycle of reduced steps).
       const further = k + 1 < choices.length && (choices[k + 1] !== -1 || call);
-      let spare: World | undefined = copying && further && !kept.has(head) ? x.copy(world) : undefined;
-      // The fresh copy takes this choice and the older world waits for the next: the step and the key then read
+      // A fresh copy takes this choice and the older world waits for the next: the step and the key then read
       // objects the copy has just written, still in the cache (race N = 6 reductions off: ~8 % less CPU).
-      if (spare) {
-        const copy = spare;
+      let spare: World | undefined;
+      if (copying && further && !kept.has(head)) {
         spare = world;
-        world = copy;
+        world = x.copy(world);
       }
       world.step(choice);
       x.transitions++;
