@@ -129,10 +129,13 @@ class Copier {
 
   readonly clone = (v: unknown): unknown => {
     switch (typeof v) {
-      case 'object':
+      case 'object': {
+        if (v === null) return v;
         // A frozen immutable object (a third of what a copy meets: shared empty lists, records replaced on write) is
         // shared before any table probe: a miss there, then meet, cost more than the frozen test every object pays.
-        return v === null || (Object.isFrozen(v) && isFrozenImmutable(v)) ? v : (this.copyOf(v) ?? this.meet(v));
+        const frozen = Object.isFrozen(v);
+        return frozen && isFrozenImmutable(v) ? v : (this.copyOf(v) ?? this.meet(v, frozen));
+      }
       case 'function':
         return this.copyOf(v) ?? this.fn(v);
       case 'symbol':
@@ -200,12 +203,11 @@ class Copier {
     return fn; // shared: no table entry (meeting it again costs a stamp lookup, an entry costs more)
   }
 
-  /** An object met for the first time: its shell (filled later), or itself when immutable. */
-  private meet(src: object): object {
+  /** An object met for the first time (`frozen`: Object.isFrozen, as clone found it): its shell (filled later), or itself when a constant. */
+  private meet(src: object, frozen: boolean): object {
     const claimed = this.claimed;
     if (claimed !== null && claimed.has(src)) throw ownershipRefusal(src, claimed.get(src)!);
     // Frozen and immutable objects were shared by clone without a table entry.
-    const frozen = Object.isFrozen(src);
     const proto = Object.getPrototypeOf(src) as object | null;
     const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
     if (!frozen && shape.constants && constantName(src) !== undefined) return src;
