@@ -109,7 +109,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   'MemberCell:rendezvousMember': { ...CELL, 'context.joined': K, 'context.role': K, 'context.releaseLock': I('role') },
   // Halting: the VM's method, each vCPU's halt state, its wait, the semaphore, GVMM.
   VmHalt: { cell: K, cpus: K, global1ThresholdNs: K, method1: K, virtualSync: K, gvmm: C, initHook: C, options: C, vm: C },
-  CpuHalt: { active: K, fWait: K, mayHaltInRing0: K, method1: K, semRecord: K, spinBlockThresholdNs: K, cpu: I('position'), vm: C },
+  CpuHalt: { active: K, fWait: K, mayHaltInRing0: K, method1: K, semRecord: K, spinBlockThresholdNs: K, cpu: I('position') },
   BootstrapLoop: HALT_LOOP,
   OldLoop: HALT_LOOP,
   Global1Loop: { ...HALT_LOOP, loops: I('waiting') },
@@ -131,7 +131,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   GvmmHandleOwner: { handle: I('handle'), sink: C, table: C },
   'OwnedCell:gvmmHandle': { ...OWNED, 'context.cCpus': C, 'context.emts': I('handle'), 'context.session': I('handle') },
   Gvm: { cpus: K, alive: I('VM state'), handle: I('VmCore.handle'), session: I('handle'), cCpus: C, binding: C },
-  GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), gvm: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C },
+  GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), handle: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C },
   VmGvmBinding: { vm: C },
   // Time and the scheduler.
   DeterministicScheduler: {

@@ -39,12 +39,18 @@ export class GvmCpu implements TimerTarget {
   wait: GvmHaltWait | null = null;
 
   constructor(
-    readonly gvm: Gvm,
+    /** The GVM's handle (a number, not the GVM: a record that refers to nothing mutable may be frozen and shared). */
+    readonly handle: number,
     readonly idCpu: number,
   ) {}
 
   get id(): string {
-    return `gvm.${this.gvm.handle}/cpu.${this.idCpu}`;
+    return `gvm.${this.handle}/cpu.${this.idCpu}`;
+  }
+
+  /** A writable copy of a frozen record (Gvm.ownCpu): the same fields, in the constructor's order. */
+  thawed(): GvmCpu {
+    return Object.assign(new GvmCpu(this.handle, this.idCpu), this);
   }
 
   /** RTSemEventMultiWaitEx timed out ('haltTimeout'): unless a signal came first, the wait ends now. */
@@ -70,6 +76,11 @@ persistable('GvmCpu', GvmCpu, {
 });
 
 export class Gvm {
+  /**
+   * Per vCPU (read them here; write through ownCpu). A vCPU that never halted has a frozen record, which world copies
+   * share instead of copying; its first write replaces it with a writable copy, before a timer or the wake-up index
+   * can refer to it (both only ever hold a record that halted, and so was written).
+   */
   readonly cpus: GvmCpu[];
   /** gvmm.s.StatsSched, made at the first count (a world copy of a VM that never halted has one object less). */
   statsRecord: StatsSched | null = null;
@@ -82,7 +93,13 @@ export class Gvm {
     readonly session: string,
     readonly binding: GvmBinding,
   ) {
-    this.cpus = Array.from({ length: cCpus }, (_, i) => new GvmCpu(this, i));
+    this.cpus = Array.from({ length: cCpus }, (_, i) => Object.freeze(new GvmCpu(handle, i)));
+  }
+
+  /** vCPU `idCpu`'s record to write: its own, made from the shared frozen one at the first write. */
+  ownCpu(idCpu: number): GvmCpu {
+    const record = this.cpus[idCpu]!;
+    return Object.isFrozen(record) ? (this.cpus[idCpu] = record.thawed()) : record;
   }
 
   get stats(): StatsSched {

@@ -223,9 +223,8 @@ export class Gvmm {
     const poke = new Set(pokeSet);
     for (let idCpu = gvm.cCpus - 1; idCpu >= 0; idCpu--) {
       if (emts[idCpu] === caller) continue;
-      const cpu = gvm.cpus[idCpu]!;
-      if (sleep.has(idCpu)) this.schedOps.wakeUpOne(gvm, cpu);
-      else if (poke.has(idCpu)) this.schedOps.pokeOne(gvm, cpu);
+      if (sleep.has(idCpu)) this.schedOps.wakeUpOne(gvm, gvm.ownCpu(idCpu));
+      else if (poke.has(idCpu)) this.schedOps.pokeOne(gvm, gvm.cpus[idCpu]!);
     }
     return VINF_SUCCESS;
   }
@@ -278,8 +277,8 @@ export class Gvmm {
   private byCpu(handle: number, idCpu: number): { gvm: Gvm; cpu: GvmCpu } | number {
     const gvm = this.table.lookup(handle);
     if (typeof gvm === 'number') return gvm;
-    const cpu = Number.isInteger(idCpu) ? gvm.cpus[idCpu] : undefined;
-    return cpu ? { gvm, cpu } : VERR_INVALID_CPU_ID;
+    // The record to write (GVMM's per-vCPU calls halt, wake, signal): the vCPU's own from now on (Gvm.ownCpu).
+    return Number.isInteger(idCpu) && idCpu >= 0 && idCpu < gvm.cCpus ? { gvm, cpu: gvm.ownCpu(idCpu) } : VERR_INVALID_CPU_ID;
   }
 
   /** gvmmR0ByGVMandEMT: the caller must be the vCPU's EMT. */

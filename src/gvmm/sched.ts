@@ -194,7 +194,7 @@ export class GvmmSched {
         cpu.wait = null;
         this.cHaltedEMTs--;
       }
-      cpu.haltExpireNs = 0;
+      if (cpu.haltExpireNs !== 0) cpu.haltExpireNs = 0; // (a record that never halted is frozen: Gvm.cpus)
     }
   }
 }

@@ -3,7 +3,8 @@
  * branch a world): registered classes are copied by their state fields (transient ones become undefined, then
  * `revive` runs), by their `copy` hook, or by save → restore; shared references and cycles survive. What is
  * immutable is shared, not copied: named constants, code-table functions without arguments (or with immutable
- * ones), the embedder's functions, deeply frozen objects (and a machine cell's XState snapshot, by its hook).
+ * ones), the embedder's functions, deeply frozen objects, frozen instances of classes copied by their fields alone
+ * holding only such (graph-shared.ts), and a machine cell's XState snapshot (by its hook).
  *
  * Order: shells are made as objects are met (breadth-first from the root, like writeGraph), filled in that
  * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's

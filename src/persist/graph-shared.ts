@@ -2,6 +2,7 @@
  * What a world copy (copyGraph) may share instead of copying: deeply frozen objects and named constants, and
  * code-table functions bound to such data only; and how it copies bytes and bound code.
  */
+import { planOf } from './graph-plan.js';
 import { codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes } from './registry.js';
 
 /**
@@ -31,7 +32,10 @@ function isImmutable(obj: object): boolean {
   return isFrozenImmutable(obj);
 }
 
-/** isImmutable for a frozen object: a named constant, or deeply frozen plain data (one WeakMap probe once known). */
+/**
+ * isImmutable for a frozen object: a named constant, deeply frozen plain data, or a frozen instance of a class copied
+ * field by field holding only such (one WeakMap probe once known).
+ */
 export function isFrozenImmutable(obj: object): boolean {
   const known = immutable.get(obj);
   if (known !== undefined) return known;
@@ -40,7 +44,7 @@ export function isFrozenImmutable(obj: object): boolean {
     return true;
   }
   const proto = Object.getPrototypeOf(obj) as object | null;
-  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) return false;
+  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype && !copiedByFields(proto)) return false;
   remember(obj, true); // provisional: a frozen cycle is immutable
   let verdict = true;
   for (const key of Object.keys(obj)) {
@@ -52,6 +56,17 @@ export function isFrozenImmutable(obj: object): boolean {
   }
   remember(obj, verdict);
   return verdict;
+}
+
+/**
+ * A registered class whose copy is its fields and nothing else: no transient field (a host attachment must not be
+ * shared between worlds), no hook that copies, saves, restores or revives it. A frozen instance of such a class
+ * cannot change, so a world and its copies may share it: a record frozen while idle and replaced at its first write
+ * (VmHalt.ownCpu) costs a copy nothing.
+ */
+function copiedByFields(proto: object): boolean {
+  const spec = planOf(proto)?.entry.spec;
+  return spec !== undefined && !spec.transient?.length && !spec.copy && !spec.copied && !spec.save && !spec.restore && !spec.revive;
 }
 
 /** A code-table function the copy may share: unbound, or bound to immutable arguments only. */

@@ -54,11 +54,11 @@ describe('state key with halt methods on', () => {
   const halted: Scenario = { cpus: 2, halt: 'on', guest: 'halt', config: { HaltMethod: 5 }, clients: [['powerOn']] };
   const idle: Scenario = { cpus: 2, halt: 'on', config: { HaltMethod: 3 }, clients: [['powerOn']] };
   const cases: [string, Scenario, (world: World) => void][] = [
-    ['the semaphore of an EMT halted in GVMM is signalled (its next wait returns at once)', halted, (w: World) => haltOf(w.core).cpus[1]!.sem.signal()],
-    ["fWait (whether OLD's VMR3NotifyCpuFF signals or does nothing)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.fWait = !haltOf(w.core).cpus[0]!.fWait)],
-    ["GVMM's halt event is signalled (the next SCHED_HALT returns at once)", idle, (w: World) => void (gvmOf(w).cpus[1]!.signalled = true)],
+    ['the semaphore of an EMT halted in GVMM is signalled (its next wait returns at once)', halted, (w: World) => haltOf(w.core).sem(1).signal()],
+    ["fWait (whether OLD's VMR3NotifyCpuFF signals or does nothing)", idle, (w: World) => void (haltOf(w.core).ownCpu(0).fWait = !haltOf(w.core).cpus[0]!.fWait)],
+    ["GVMM's halt event is signalled (the next SCHED_HALT returns at once)", idle, (w: World) => void (gvmOf(w).ownCpu(1).signalled = true)],
     ['GVMM expects a wake-up 0.5 s from now (the early wake-up quick check)', halted, (w: World) => void (w.core.gvmm!.schedOps.uNsNextEmtWakeup = w.sched.clock.nowNs() + 500_000_000)],
-    ["METHOD_1's oversleep average (shorter blocks)", idle, (w: World) => void (haltOf(w.core).cpus[0]!.ownMethod1().cNSBlockedTooLongAvg = 3_000_000)],
+    ["METHOD_1's oversleep average (shorter blocks)", idle, (w: World) => void (haltOf(w.core).ownCpu(0).ownMethod1().cNSBlockedTooLongAvg = 3_000_000)],
     ['the halt method itself', idle, (w: World) => haltOf(w.core).cell.send({ type: 'switch', target: 'METHOD_1', initRc: 0 })],
   ];
 
@@ -89,8 +89,8 @@ describe('state key with halt methods on', () => {
   ];
   it.each(method1Cases)("METHOD_1's %s: both keys agree on whether it decides", (_name, both, change, decides) => {
     const [base, changed] = [settle(build(idle)), settle(build(idle))];
-    for (const world of [base, changed]) both?.(haltOf(world.core).cpus[0]!.ownMethod1());
-    change(haltOf(changed.core).cpus[0]!.ownMethod1());
+    for (const world of [base, changed]) both?.(haltOf(world.core).ownCpu(0).ownMethod1());
+    change(haltOf(changed.core).ownCpu(0).ownMethod1());
     expect(keyOf(changed) !== keyOf(base)).toBe(decides);
     expect(snapshotKeyOf(changed) !== snapshotKeyOf(base)).toBe(decides);
   });

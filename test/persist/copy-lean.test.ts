@@ -71,7 +71,7 @@ describe('a world copy makes only what the world uses', () => {
   it('a semaphore made but idle keys as none; a signalled one does not', () => {
     const world = midRun(HALTING, 30);
     const touched = copyGraph(world);
-    const idle = haltOf(touched.core).cpus[1]!.sem; // made now, idle
+    const idle = haltOf(touched.core).sem(1); // made now, idle
     expect([idle.signalled, idle.waiting]).toEqual([false, false]);
     expect(snapshotDiff(world, touched)).toBeNull();
     idle.signal();

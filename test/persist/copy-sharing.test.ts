@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario, refrozenScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
 import { copyGraph } from '../../src/persist/graph.js';
+import { persistable } from '../../src/persist/registry.js';
 
 const SCENARIOS: object[] = [
   { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] },
@@ -105,6 +106,9 @@ describe('world copies share empty lists and records that never change', () => {
       'vm.lastCpu': (world.vm as unknown as { lastCpu: unknown[] }).lastCpu, 'gvmm.table.links': (world.vmm.gvmm.table as unknown as { links: unknown }).links,
       'gvmm.schedOps.index (scan)': world.vmm.gvmm.schedOps.index.kind === 'scan' ? world.vmm.gvmm.schedOps.index : undefined,
       'halt.cpus[0].method1 (before METHOD_1 writes it)': (world.core.halt as unknown as { cpus: { method1: object }[] }).cpus[0]!.method1,
+      // An EMT's halt record and GVMM's vCPU record while they hold only data (before the first halt).
+      'halt.cpus (a record never written)': world.core.halt!.cpus.find((record) => Object.isFrozen(record)),
+      'gvm.cpus (a record never written)': world.vmm.gvmm.table.gvmOf(world.core.handle)?.cpus.find((record) => Object.isFrozen(record)),
       'labels.processing (an idle CPU)': labels.processing.find((stack) => stack.length === 0),
       'client.pending': client?.pending, 'client.results': world.clients.find((c) => c.results.length > 0)?.results,
       'labels.allocs': (labels as unknown as { allocs: object }).allocs, 'labels.rendezvous': (labels as unknown as { rendezvous: object }).rendezvous,
@@ -124,6 +128,8 @@ describe('world copies share empty lists and records that never change', () => {
       expect(value, name).toBe(before[name]);
     }
     expect(Object.values(before).filter((value) => value !== undefined).length).toBeGreaterThanOrEqual(23);
+    // Without halt methods no EMT's halt record nor GVMM vCPU record is written (with them, notifications count).
+    if (!('halt' in scenario)) for (const name of ['halt.cpus (a record never written)', 'gvm.cpus (a record never written)']) expect(before[name], name).toBeDefined();
     // A copy of a copy shares its engine's options (the first copy rebuilt them from the embedder's).
     expect(copyGraph(copy).vmm.options).toBe(copy.vmm.options);
     // The copy goes on alone: the lists it fills are its own; the original's stay as they were.
@@ -136,8 +142,27 @@ describe('world copies share empty lists and records that never change', () => {
  * The copier's verdicts on frozen data are cached in a WeakMap started afresh every few thousand entries (frozen
  * records replaced at every write would grow one without bound: graph-shared.ts). Whatever the cache has seen, a
  * deeply frozen record is shared, a frozen record holding something mutable is copied, and a frozen cycle is
- * shared: judged before, after and across many restarts.
+ * shared: judged before, after and across many restarts. A frozen instance of a registered class copied by its fields
+ * alone (no transient field, no hook) is data too (VmHalt.cpus' idle records).
  */
+/** Registered classes for the frozen-instance cases: copied by their fields, or with a transient field or a revive hook. */
+class Tally {
+  constructor(
+    readonly name: string,
+    readonly counts: readonly number[],
+  ) {}
+}
+persistable('test.copySharing.Tally', Tally);
+class Attached {
+  readonly n = 1;
+  readonly host: object | undefined = undefined;
+}
+persistable('test.copySharing.Attached', Attached, { transient: ['host'] });
+class Revived {
+  readonly n = 1;
+}
+persistable('test.copySharing.Revived', Revived, { revive: () => {} });
+
 describe('frozen data is judged alike across the copier cache restarts', () => {
   const cycle = (): object => {
     const a: { next?: object } = {};
@@ -151,6 +176,11 @@ describe('frozen data is judged alike across the copier cache restarts', () => {
     ['a frozen record holding a mutable list', () => Object.freeze({ items: [1, 2] }), false],
     ['a frozen list holding a mutable record', () => Object.freeze([Object.freeze({ a: 1 }), { b: 2 }]), false],
     ['a frozen cycle', cycle, true],
+    ['a frozen instance of a class copied field by field, holding data', () => Object.freeze(new Tally('a', Object.freeze([1]))), true],
+    ['an unfrozen instance of that class', () => new Tally('a', Object.freeze([1])), false],
+    ['a frozen instance of that class holding a mutable list', () => Object.freeze(new Tally('a', [1])), false],
+    ['a frozen instance of a class with a transient field', () => Object.freeze(new Attached()), false],
+    ['a frozen instance of a class its revive hook sets up', () => Object.freeze(new Revived()), false],
   ];
   it.each(CASES)('%s', (_name, make, shared) => {
     const kept = make();

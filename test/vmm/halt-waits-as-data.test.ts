@@ -55,7 +55,7 @@ function inspect(vmm: Vmm, core: VmCore) {
       found.push(...functionsIn(emt.idle, `emt.${cpu}.idle`));
       waiting.push(`${cpu}:idle:${(emt.idle as unknown as { waiting: string }).waiting}`);
     }
-    found.push(...functionsIn(cpuHalt.sem.waiter, `emt.${cpu}.sem.waiter`));
+    found.push(...functionsIn(cpuHalt.semRecord?.waiter, `emt.${cpu}.sem.waiter`));
     const gvm = halt.gvmm.table.lookup(core.handle);
     if (typeof gvm !== 'number') found.push(...functionsIn(gvm.cpus[cpu]!.wait, `gvm.cpu.${cpu}.wait`));
   });

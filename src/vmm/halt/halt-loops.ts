@@ -55,9 +55,9 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
     this.cpuHalt.fWait = true;
   }
 
-  /** The EMT's halt state, looked up (held by VmHalt.cpus alone, a world copy makes it with no identity-table entry). */
+  /** The EMT's halt state to write, looked up (VmHalt.cpus holds it alone: a loop keeps no reference to it). */
   protected get cpuHalt(): CpuHalt {
-    return this.halt.cpus[this.emt.cpu]!;
+    return this.halt.ownCpu(this.emt.cpu);
   }
 
   /** The first pass runs in the step that halted. */
@@ -176,7 +176,7 @@ abstract class HaltLoop implements HaltWait, ActiveHaltLoop, TimerTarget {
     this.cpuHalt.stats.cBlocks++;
     this.waiting = 'sem';
     // Without a deadline the timeout is only a re-check: it must not keep a held simulation going.
-    if (this.cpuHalt.sem.wait(ms * NS_PER_MS, this.wakeUp, this.untilNs === undefined) === 'signalled') this.wake();
+    if (this.halt.sem(this.emt.cpu).wait(ms * NS_PER_MS, this.wakeUp, this.untilNs === undefined) === 'signalled') this.wake();
   }
 
   protected fatal(rc: number, what: string): void {
@@ -343,7 +343,7 @@ persistable('BootstrapLoop', BootstrapLoop, { history: ['loops'] });
 /** VMR3WaitHalted (as EmtHooks.halt): the halt averages, then the current method's halt loop. */
 export const vmR3WaitHalted = defineCode('halt.vmR3WaitHalted', function vmR3WaitHalted(emt: Emt, untilNs: number | undefined, _wake: TimerAction, ignoreInterrupts = false): HaltWait {
   const halt = haltOf(emt.vm);
-  const cpuHalt = halt.cpus[emt.cpu]!;
+  const cpuHalt = halt.ownCpu(emt.cpu);
   const nowNs = emt.vm.nowNs();
   // Halt averages over the last second (HaltInterval / HaltFrequency).
   const offNs = nowNs - cpuHalt.haltsStartNs;

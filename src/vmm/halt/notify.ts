@@ -16,13 +16,13 @@ import { haltOf } from './state.js';
 export const vmR3NotifyCpuFF = defineCode('halt.vmR3NotifyCpuFF', function vmR3NotifyCpuFF(emt: Emt, flags: number): void {
   const vm = emt.vm;
   const halt = haltOf(vm);
-  const cpuHalt = halt.cpus[emt.cpu]!;
+  const cpuHalt = halt.ownCpu(emt.cpu);
   cpuHalt.stats.cNotifies++;
   const action = notifyCpuFFAction(halt.descriptor.notify, { cpuState: vm.cpuState(emt.cpu), fWait: cpuHalt.fWait, flags });
   switch (action) {
     case 'signal':
       cpuHalt.stats.cNotifyWakeUps++;
-      cpuHalt.sem.signal();
+      halt.sem(emt.cpu).signal();
       break;
     case 'wake-up':
       // Test-only mutant: the wake-up of a halted vCPU is lost.

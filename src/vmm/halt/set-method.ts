@@ -47,9 +47,10 @@ const vmR3SetHaltMethodCallback = defineCode('halt.vmR3SetHaltMethodCallback', (
     halt.cell.send({ type: 'switch', target: target.method, initRc: rc });
   }
   const committed = halt.descriptor;
-  const cpuHalt = halt.cpus[cpu]!;
+  const cpuHalt = halt.ownCpu(cpu);
   cpuHalt.mayHaltInRing0 = committed.mayHaltInRing0;
   cpuHalt.spinBlockThresholdNs = committed.method === 'GLOBAL_1' ? halt.global1ThresholdNs : 0;
+  halt.shareIdle(cpu);
   return rc;
 });
 

@@ -75,10 +75,11 @@ export class CpuHalt {
   /** fWait: set while the EMT waits in ring 3 (every method but GLOBAL_1's halt). */
   fWait = false;
   /**
-   * EventSemWait, made at its first use and dropped when a wait ends with no signal pending (GLOBAL_1, the checker's
-   * usual method, never uses it: a world copy has an object fewer per vCPU); idle, it keys as none (keyFields).
+   * EventSemWait, made at its first use (VmHalt.sem) and dropped when a wait ends with no signal pending (GLOBAL_1,
+   * the checker's usual method, never uses it: a world copy has an object fewer per vCPU); idle, it keys as none
+   * (keyFields).
    */
-  private semRecord: EventSem | null = null;
+  semRecord: EventSem | null = null;
   /** VMMR3SetMayHaltInRing0. */
   mayHaltInRing0 = false;
   spinBlockThresholdNs = 0;
@@ -93,14 +94,16 @@ export class CpuHalt {
   /** The counters, made at the first count (most EMTs of most worlds never halt: a world copy has one object less). */
   statsRecord: HaltCpuStats | null = null;
 
-  constructor(
-    private readonly vm: VmCore,
-    readonly cpu: number,
-  ) {}
+  constructor(readonly cpu: number) {}
 
-  /** The EMT's wait semaphore (UVMCPU::vm.s.EventSemWait). */
-  get sem(): EventSem {
-    return (this.semRecord ??= new EventSem(this.vm.host.sched, `${this.vm.id}/emt.${this.cpu}/sem`));
+  /** Holds only data (nothing made at a first use, no halt loop running): it may be frozen and shared (VmHalt.shareIdle). */
+  get idle(): boolean {
+    return this.semRecord === null && this.active === null && this.statsRecord === null && Object.isFrozen(this.method1);
+  }
+
+  /** A writable copy of a frozen record (VmHalt.ownCpu): the same fields, in the constructor's order. */
+  thawed(): CpuHalt {
+    return Object.assign(new CpuHalt(this.cpu), this);
   }
 
   /** The EMT stops waiting on its semaphore (RTSemEventWait given up); unless a signal is pending, the semaphore goes. */
@@ -178,6 +181,11 @@ export interface HaltOptions {
 
 export class VmHalt implements CellOwner {
   readonly cell: MachineCell<HaltMethodEvent>;
+  /**
+   * Per EMT (read them here; write through ownCpu). A record that holds only data is frozen, so world copies share
+   * it instead of copying it; the first write replaces it with a writable copy. Nothing else refers to a CpuHalt (a
+   * halt loop or wait looks its own up), so the replacement leaves no stale reference.
+   */
   readonly cpus: CpuHalt[];
   /** Halt.Method12 (zeroed and re-read by each switch; replaced, never changed: frozen, so world copies share it). */
   method1: Method1Config = Object.freeze({ ...METHOD1_DEFAULTS });
@@ -195,7 +203,25 @@ export class VmHalt implements CellOwner {
   ) {
     // The method's switches reach the VM's event stream (cellEdge: nothing bound again by a world copy).
     this.cell = new OwnedCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`, this);
-    this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => new CpuHalt(vm, cpu));
+    this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => Object.freeze(new CpuHalt(cpu)));
+  }
+
+  /** `cpu`'s record to write: its own, made from the shared frozen one at the first write. */
+  ownCpu(cpu: number): CpuHalt {
+    const record = this.cpus[cpu]!;
+    return Object.isFrozen(record) ? (this.cpus[cpu] = record.thawed()) : record;
+  }
+
+  /** Freeze `cpu`'s record again when it holds only data (world copies then share it). */
+  shareIdle(cpu: number): void {
+    const record = this.cpus[cpu]!;
+    if (record.idle) Object.freeze(record);
+  }
+
+  /** The EMT's wait semaphore (UVMCPU::vm.s.EventSemWait), made at its first use. */
+  sem(cpu: number): EventSem {
+    const record = this.ownCpu(cpu);
+    return (record.semRecord ??= new EventSem(this.vm.host.sched, `${this.vm.id}/emt.${cpu}/sem`));
   }
 
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {

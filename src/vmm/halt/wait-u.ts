@@ -36,9 +36,9 @@ export class WaitU implements IdleWait, TimerTarget {
     this.arm();
   }
 
-  /** The EMT's halt state, looked up (VmHalt.cpus holds it alone: ClassSpec.ownedItems). */
+  /** The EMT's halt state to write, looked up (VmHalt.cpus holds it alone: ClassSpec.ownedItems). */
   private get cpuHalt(): CpuHalt {
-    return this.halt.cpus[this.emt.cpu]!;
+    return this.halt.ownCpu(this.emt.cpu);
   }
 
   canProgress(): boolean {
@@ -105,7 +105,7 @@ export class WaitU implements IdleWait, TimerTarget {
   private arm(): void {
     if (this.kind !== 'global1') {
       this.waiting = 'sem';
-      if (this.cpuHalt.sem.wait(WAIT_NS, this.wakeUp, true) === 'signalled') this.wake();
+      if (this.halt.sem(this.emt.cpu).wait(WAIT_NS, this.wakeUp, true) === 'signalled') this.wake();
       return;
     }
     const vm = this.emt.vm;
