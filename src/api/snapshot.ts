@@ -49,7 +49,8 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * (its frame reports its transitions); a halt hook's wake record is addressed to the EMT, not its halt frame; GVMM's
  * handle `links` are a frozen list (`persist.emptyList` until the first VM) and GVMM keeps no `sessions` table.
  * 11 — an EMT's `CpuHalt` keeps no `vm` (VmHalt.sem makes its semaphore) and GVMM's `GvmCpu` no `gvm` (its `handle`
- * instead); both are frozen while they hold only data (a restore keeps them frozen; the first write replaces one).
+ * instead); both are frozen while they hold only data (a restore keeps them frozen; the first write replaces one);
+ * an EMT's empty frame stack is the constant `persist.emptyList`.
  */
 export const SNAPSHOT_VERSION = 11;
 /**

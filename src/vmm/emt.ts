@@ -18,6 +18,7 @@ import { vmR3ResetFF, vmR3SetGuruMeditation } from './lifecycle.js';
 import { emtCallWait, type EmtContext, type EmtResult, isEmtBlock } from './types.js';
 import { defineContinuations, LOOP_STEP_DONE, resumeWith, type Continuation } from './continuations.js';
 import { VmAssertion, type VmCore } from './vm-core.js';
+import { EMPTY_LIST, pushed, removedAt } from '../persist/empty-list.js';
 import { persistable } from '../persist/registry.js';
 import { callbackName, callUser, emtResult, isUserCallbackError, type ResultCheck, type UserCallbackError } from './user-callback.js';
 
@@ -105,7 +106,8 @@ const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate:
 export class Emt implements Steppable, TimerTarget, CellOwner {
   readonly id: string;
   readonly cell: MachineCell<EmtEvent>;
-  readonly frames: Frame[] = [];
+  /** The frame stack, top last: EMPTY_LIST while empty (as a third of the EMTs of a mid-run world are: copies share it). */
+  frames: readonly Frame[] = EMPTY_LIST;
   /** vmR3Destroy already decremented cActiveEmts for this EMT. */
   countedInactive = false;
   /** Informational status of the last loop step (what EMR3ExecuteVM would be told). */
@@ -146,11 +148,12 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
   }
 
   push(frame: Frame): void {
-    this.frames.push(frame);
+    this.frames = pushed(this.frames, frame);
   }
 
   pop(frame: Frame): void {
-    const top = this.frames.pop();
+    const top = this.top();
+    if (top !== undefined) this.frames = removedAt(this.frames, this.frames.length - 1);
     if (top !== frame) throw new VmAssertion(VERR_INTERNAL_ERROR, `${this.id}: popped ${top?.describe} instead of ${frame.describe}`);
   }
 

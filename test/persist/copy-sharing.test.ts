@@ -82,7 +82,7 @@ describe('world copies share the frozen engine records', () => {
 /**
  * Lists that are empty in most worlds are the one frozen EMPTY_LIST until their first item (they take an array of
  * their own then, and give it back when they empty), and records that never change once made are frozen data (a
- * client's call and results, a packet's or rendezvous' label, the checker's name tables, an engine's implementations
+ * client's call and results, an EMT's frame stack, a packet's or rendezvous' label, the checker's name tables, an engine's implementations
  * and rebuilt options, a VM's last state changes, an EMT's METHOD_1 history before METHOD_1 writes it, GVMM's
  * config, handle links and scan index, the vCPUs' guest run times, a packet's arguments):
  * a world copy shares them instead of making each again (the checker's time is mostly copying).
@@ -110,6 +110,7 @@ describe('world copies share empty lists and records that never change', () => {
       'halt.cpus (a record never written)': world.core.halt!.cpus.find((record) => Object.isFrozen(record)),
       'gvm.cpus (a record never written)': world.vmm.gvmm.table.gvmOf(world.core.handle)?.cpus.find((record) => Object.isFrozen(record)),
       'labels.processing (an idle CPU)': labels.processing.find((stack) => stack.length === 0),
+      'emt.frames (an EMT in no frame)': world.core.emts.find((emt) => emt.frames.length === 0)?.frames,
       'client.pending': client?.pending, 'client.results': world.clients.find((c) => c.results.length > 0)?.results,
       'labels.allocs': (labels as unknown as { allocs: object }).allocs, 'labels.rendezvous': (labels as unknown as { rendezvous: object }).rendezvous,
       'gvmm.config': world.vmm.gvmm.config, 'saved.execNs': (core.ssm as { execNs: unknown }).execNs, 'saved.execSince': (core.ssm as { execSince: unknown }).execSince,
