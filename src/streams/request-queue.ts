@@ -6,6 +6,7 @@
  */
 import { Subject } from 'rxjs';
 import { defineConstant, persistable } from '../persist/registry.js';
+import { VBoxError, VERR_INVALID_STATE } from '../status.js';
 
 export interface QueueEvent<T> {
   readonly kind: 'push' | 'take';
@@ -32,7 +33,12 @@ export class RequestQueue<T> {
 
   constructor(readonly name: string) {}
 
+  /**
+   * Every push and take. A VM's idle queues are frozen (world copies share them): watch one through `ownQueue`
+   * (VmCore), which makes it the VM's own for good; a frozen queue refuses, naming that.
+   */
   get events$() {
+    if (this.events === undefined && Object.isFrozen(this)) throw new VBoxError(VERR_INVALID_STATE, `request queue ${this.name} is shared while idle: watch it through its VM's ownQueue()`);
     return (this.events ??= new Subject<QueueEvent<T>>()).asObservable();
   }
 
@@ -42,6 +48,16 @@ export class RequestQueue<T> {
 
   get isEmpty(): boolean {
     return this.priority.length === 0 && this.normal.length === 0;
+  }
+
+  /** Empty and unwatched: it holds only data, so it may be frozen and shared (VmCore.shareIdleQueue). */
+  get idle(): boolean {
+    return this.isEmpty && this.events === undefined;
+  }
+
+  /** A writable copy of a frozen queue (VmCore.ownQueue): the same fields, in the constructor's order. */
+  thawed(): RequestQueue<T> {
+    return Object.assign(new RequestQueue<T>(this.name), this);
   }
 
   push(item: T, priority: boolean): void {

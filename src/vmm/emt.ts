@@ -307,11 +307,12 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
   /** VMR3ReqProcessU, one request: oldest first, priority lane first (§5.10). */
   private processOne(cpu: number | null): void {
     const vm = this.vm;
-    const queue = cpu === null ? vm.globalQueue : vm.cpuQueues[cpu]!;
-    const taken = queue.take();
-    if (queue.isEmpty) {
+    // An empty queue may be frozen (shared): take from the EMT's own; give it back to sharing once empty.
+    const taken = vm.queue(cpu).isEmpty ? undefined : vm.ownQueue(cpu).take();
+    if (vm.queue(cpu).isEmpty) {
       if (cpu === null) vm.clearFF(VM_FF_REQUEST);
       else vm.cpuFF[cpu]! &= ~VMCPU_FF_REQUEST;
+      vm.shareIdleQueue(cpu);
     }
     if (!taken) return this.endLoopStep(VINF_SUCCESS);
     const req = taken.item;

@@ -228,14 +228,14 @@ export function queueRequest(req: VmReq, callerCpu: number | null): Route {
     case 'cpu':
       req.cpu = route.cpu;
       req.move(REQ_EVENT.queue);
-      vm.cpuQueues[route.cpu]!.push(req, priority);
+      vm.ownQueue(route.cpu).push(req, priority);
       vm.cpuFF[route.cpu]! |= VMCPU_FF_REQUEST;
       vm.notifyCpu(route.cpu, poke);
       break;
     case 'global':
       req.cpu = null;
       req.move(REQ_EVENT.queue);
-      vm.globalQueue.push(req, priority);
+      vm.ownQueue(null).push(req, priority);
       vm.setFF(VM_FF_REQUEST);
       if (!vm.host.faults?.lostWakeupGlobal) vm.notifyAll(poke); // the fault is a test-only mutant
       break;
@@ -245,8 +245,9 @@ export function queueRequest(req: VmReq, callerCpu: number | null): Route {
   // Nobody will ever take it: the EMTs that serve this queue have left their loops (a late call to a dying VM).
   const unserved = route.kind === 'cpu' ? vm.emts[route.cpu]?.terminated === true : route.kind === 'global' && allTerminated(vm);
   if (unserved) {
-    const queue = route.kind === 'cpu' ? vm.cpuQueues[route.cpu]! : vm.globalQueue;
-    queue.remove(req);
+    const cpu = route.kind === 'cpu' ? route.cpu : null;
+    vm.ownQueue(cpu).remove(req);
+    vm.shareIdleQueue(cpu);
     killRequest(req);
   }
   return route;
@@ -284,11 +285,13 @@ function signalWaiter(req: VmReq): void {
 /** vmR3DestroyUVM's last sweep: every packet still queued completes with VERR_VM_REQUEST_KILLED. */
 export function killQueuedRequests(vm: VmCore): number {
   let killed = 0;
-  for (const queue of [vm.globalQueue, ...vm.cpuQueues]) {
-    for (const req of queue.drain()) {
+  for (const cpu of [null, ...vm.cpuQueues.keys()]) {
+    if (vm.queue(cpu).isEmpty) continue; // (an empty queue may be frozen: nothing to drain)
+    for (const req of vm.ownQueue(cpu).drain()) {
       killRequest(req);
       killed++;
     }
+    vm.shareIdleQueue(cpu);
   }
   return killed;
 }

@@ -82,7 +82,13 @@ export class VmCore implements CellOwner {
   readonly state: MachineCell<VmEvent>;
   readonly cpuStates: MachineCell<VmCpuEvent>[];
   readonly emts: Emt[] = [];
-  readonly globalQueue = new RequestQueue<VmReq>('global');
+  /**
+   * The request queues (read them here, or through queue(); push, take and watch through ownQueue). An empty,
+   * unwatched queue is frozen, so world copies share it instead of copying it (most queues of most worlds are
+   * empty); its first write replaces it with a writable copy. Nothing else keeps a queue (callers look it up), so the
+   * replacement leaves no stale reference.
+   */
+  globalQueue = Object.freeze(new RequestQueue<VmReq>('global')) as RequestQueue<VmReq>;
   readonly cpuQueues: RequestQueue<VmReq>[];
   /** VM-wide force flags. */
   ff = 0;
@@ -141,8 +147,29 @@ export class VmCore implements CellOwner {
     this.state = new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
     const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
     this.cpuStates = Array.from({ length: cCpus }, (_, i) => new OwnedCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`, this));
-    this.cpuQueues = Array.from({ length: cCpus }, (_, i) => new RequestQueue<VmReq>(`cpu.${i}`));
+    this.cpuQueues = Array.from({ length: cCpus }, (_, i) => Object.freeze(new RequestQueue<VmReq>(`cpu.${i}`)) as RequestQueue<VmReq>);
     this.cpuFF = new Array<number>(cCpus).fill(0);
+  }
+
+  /** The queue of `cpu` (null: the global one), to read. */
+  queue(cpu: number | null): RequestQueue<VmReq> {
+    return cpu === null ? this.globalQueue : this.cpuQueues[cpu]!;
+  }
+
+  /** The queue of `cpu` (null: the global one) to write or watch: its own, made from the shared frozen one at the first write. */
+  ownQueue(cpu: number | null): RequestQueue<VmReq> {
+    const queue = this.queue(cpu);
+    if (!Object.isFrozen(queue)) return queue;
+    const own = queue.thawed();
+    if (cpu === null) this.globalQueue = own;
+    else this.cpuQueues[cpu] = own;
+    return own;
+  }
+
+  /** Freeze `cpu`'s queue (null: the global one) again once it is empty and unwatched (world copies then share it). */
+  shareIdleQueue(cpu: number | null): void {
+    const queue = this.queue(cpu);
+    if (queue.idle) Object.freeze(queue);
   }
 
   /** A vCPU state cell's edges (its listener calls this: no closure per vCPU or per world copy). */

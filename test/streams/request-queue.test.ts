@@ -7,6 +7,9 @@
  * events$ is checked by collecting everything it emits.
  */
 import { describe, expect, it } from 'vitest';
+import { createVMM } from '../../src/index.js';
+import { VERR_INVALID_STATE, VINF_SUCCESS } from '../../src/status.js';
+import { copyGraph } from '../../src/persist/graph.js';
 import { RequestQueue, type QueueEvent } from '../../src/streams/request-queue.js';
 
 /** Take until the queue says there is nothing left. */
@@ -187,5 +190,33 @@ describe('RequestQueue.events$', () => {
     q.events$.subscribe({ complete: () => (completed = true) });
     q.complete();
     expect(completed).toBe(true);
+  });
+});
+
+/**
+ * A VM's queues while idle (empty, unwatched) are frozen, so world copies share them (VmCore.ownQueue): a push
+ * takes a writable copy, the queue is shared again once the EMT empties it, and a watcher gets the VM's own for good.
+ */
+describe("a VM's idle queues", () => {
+  it('are frozen, owned at the first push, frozen again once empty; a frozen one refuses a watcher, naming ownQueue', async () => {
+    const vmm = createVMM({ seed: 1 });
+    const vm = await vmm.create({ cpus: 2, config: { NumCPUs: 2 } });
+    const core = vm.core;
+    const idle = core.queue(1);
+    expect(Object.isFrozen(idle)).toBe(true);
+    expect(() => idle.events$).toThrowError(expect.objectContaining({ rc: VERR_INVALID_STATE, message: expect.stringContaining('ownQueue') }));
+    expect(copyGraph(core.cpuQueues)[1]).toBe(idle); // shared, not copied
+    let pushed: unknown;
+    expect(await vm.reqCallWait(1, () => void (pushed = core.queue(1)))).toBe(VINF_SUCCESS);
+    expect(pushed).not.toBe(idle); // the push took the VM's own queue
+    expect(core.queue(1).isEmpty && Object.isFrozen(core.queue(1))).toBe(true); // emptied by the EMT: shared again
+    expect(idle.isEmpty).toBe(true); // the frozen one never changed
+    const watched = core.ownQueue(1);
+    const seen: string[] = [];
+    watched.events$.subscribe((e) => seen.push(e.kind));
+    expect(await vm.reqCallWait(1, () => 0)).toBe(VINF_SUCCESS);
+    expect(core.queue(1)).toBe(watched); // watched: never frozen again, so the watcher sees every push and take
+    expect(seen).toEqual(['push', 'take']);
+    vmm.dispose();
   });
 });

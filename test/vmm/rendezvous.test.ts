@@ -406,7 +406,7 @@ describe('VMMR3EmtRendezvous from a non-EMT: forwarded with VMR3ReqCallWait(VMCP
     async ({ cpus, priority }) => {
       await withVm(cpus, { seed: 1 }, async (vm) => {
         const pushes: { lane: string; flags: number; target: unknown }[] = [];
-        const subscription = vm.core.globalQueue.events$.subscribe((e) => {
+        const subscription = vm.core.ownQueue(null).events$.subscribe((e) => {
           if (e.kind === 'push') pushes.push({ lane: e.lane, flags: e.item.flags, target: e.item.target });
         });
         try {

@@ -84,7 +84,7 @@ describe('VMR3ReqQueue: VMCPUID_ALL / ALL_REVERSE run every CPU whatever the cal
     const { vm } = await makeVm(2);
     const seen: string[] = [];
     const pushes: number[] = [];
-    vm.core.cpuQueues.forEach((queue, cpu) => queue.events$.subscribe((e) => e.kind === 'push' && pushes.push(cpu)));
+    vm.core.cpuQueues.forEach((_queue, cpu) => vm.core.ownQueue(cpu).events$.subscribe((e) => e.kind === 'push' && pushes.push(cpu)));
     const outer = await status(vm.reqCallWait(1, (ctx: EmtContext) =>
       ctx.reqCallWait(target, (inner: EmtContext) => {
         seen.push(`${inner.cpu}`);
@@ -122,8 +122,8 @@ describe("VMR3ReqQueue: 'any' and the caller's own CPU from EMT code run inline"
   it('an inline request does not go through any queue (no push), and its packet walks QUEUED → PROCESSING → COMPLETED → FREE', async () => {
     const { vm } = await makeVm(1);
     const pushes: string[] = [];
-    vm.core.globalQueue.events$.subscribe((e) => e.kind === 'push' && pushes.push('global'));
-    vm.core.cpuQueues.forEach((queue, cpu) => queue.events$.subscribe((e) => e.kind === 'push' && pushes.push(`cpu.${cpu}`)));
+    vm.core.ownQueue(null).events$.subscribe((e) => e.kind === 'push' && pushes.push('global'));
+    vm.core.cpuQueues.forEach((_queue, cpu) => vm.core.ownQueue(cpu).events$.subscribe((e) => e.kind === 'push' && pushes.push(`cpu.${cpu}`)));
     const walks = new Map<number, string[]>();
     vm.events$.subscribe((e) => e.kind === 'request' && walks.set(e.id, [...(walks.get(e.id) ?? []), e.to]));
     let innerId = -1;
@@ -186,7 +186,7 @@ describe('VMR3ReqCallV from EMT code with flags (emtReqCall)', () => {
   it('PRIORITY to another CPU: pushed on its priority lane', async () => {
     const { vm } = await makeVm(1);
     const lanes: string[] = [];
-    vm.core.cpuQueues[3]!.events$.subscribe((e) => e.kind === 'push' && lanes.push(e.lane));
+    vm.core.ownQueue(3).events$.subscribe((e) => e.kind === 'push' && lanes.push(e.lane));
     expect(await vm.reqCallWait(0, () => emtReqCall({ target: 3, flags: VMREQFLAGS_PRIORITY }, () => VINF_TRY_AGAIN))).toBe(VINF_TRY_AGAIN);
     expect(lanes).toEqual(['priority']);
   });
@@ -200,7 +200,7 @@ describe('VMSetRuntimeErrorV: the priority lane unless a non-EMT caller passes N
     const { vmm, vm } = await makeVm(1, 1);
     const handled: string[] = [];
     const lanes: string[] = [];
-    vm.core.globalQueue.events$.subscribe((e) => e.kind === 'push' && lanes.push(e.lane));
+    vm.core.ownQueue(null).events$.subscribe((e) => e.kind === 'push' && lanes.push(e.lane));
     vm.atRuntimeError(() => void handled.push('runtime-error'));
     const gate = new EmtGate(vm.core.emts[0]!);
     // One at a time, so that the queue order is the call order whatever the seed.

@@ -240,7 +240,7 @@ describe('VMR3ReqCallV flags', () => {
     'PRIORITY requests queued behind normal ones on a busy CPU run first (seed %s)',
     async (seed) => {
       const { vm, vmm } = await makeVm(seed);
-      const queue = vm.core.cpuQueues[1]!;
+      const queue = vm.core.ownQueue(1); // watched: the VM's own for good (never frozen again)
       const order: string[] = [];
       const names = new Map<unknown, string>();
       const pushes: { lane: string; name: string }[] = [];
@@ -372,7 +372,7 @@ describe('vmR3DestroyUVM: requests still queued are killed', () => {
       const ours = new Map<unknown, number>();
       const pushedAfterDestroy = new Set<number>();
       let destroyQueued = false;
-      vm.core.cpuQueues[3]!.events$.subscribe((e) => {
+      vm.core.ownQueue(3).events$.subscribe((e) => {
         if (e.kind !== 'push') return;
         const index = ours.get(vm.core.functions.get(e.item.fnId));
         if (index === undefined) destroyQueued = true; // the ALL_REVERSE vmR3Destroy packet
