@@ -13,6 +13,7 @@
  * that record as a digest). Objects of registered classes are named under their own class, wherever they are met;
  * other objects under the first field the walk (breadth-first) meets them through.
  */
+import { isFrozenImmutable } from '../persist/graph-shared.js';
 import { codeStamp, constantName, registeredClass, type RegisteredClass } from '../persist/registry.js';
 import { MachineCell } from '../sched/machine-cell.js';
 import type { ClassWriter, Compiled } from './key-class-writers.js';
@@ -76,7 +77,7 @@ interface Place {
   readonly path: string;
   /** Its fields and items are the world's own (not what a keyFields mapping made), not shared with a world's copies (frozen). */
   readonly inPlace: boolean;
-  /** Met through a frozen object: shared by a world and its copies, never changed. */
+  /** Met through a frozen immutable object: shared by a world and its copies, never changed. */
   readonly shared: boolean;
   /** Inside a class's saved record: the path into it (changed by save, copy, restore; undefined `set`: cannot be). */
   readonly saved?: { readonly set: SavedSet | undefined; readonly at: readonly (string | number)[] };
@@ -133,20 +134,23 @@ class NamingWalk extends KeyWalk {
     this.item = 0;
     const met = this.places.get(obj) ?? ROOT;
     const entry = registeredClass(obj);
-    const shared = met.shared || Object.isFrozen(obj);
+    // Shared when frozen and immutable: a frozen list may hold a record of the world's own (an EMT's thawed CpuHalt),
+    // whose values change in place though the list's cannot.
+    const frozen = Object.isFrozen(obj);
+    const shared = met.shared || (frozen && isFrozenImmutable(obj));
     this.holder = obj as Record<string, unknown>;
     if (entry) {
       const label = classLabel(obj, entry);
-      let place = shared ? undefined : this.classPlaces.get(label);
+      let place = frozen ? undefined : this.classPlaces.get(label);
       if (place === undefined) {
-        place = { path: label, inPlace: !shared, shared };
-        if (!shared) this.classPlaces.set(label, place);
+        place = { path: label, inPlace: !frozen, shared };
+        if (!frozen) this.classPlaces.set(label, place);
       }
       this.place = place;
       this.kind = 'fields';
       return;
     }
-    const inPlace = met.inPlace && !shared;
+    const inPlace = met.inPlace && !frozen;
     this.place = inPlace === met.inPlace && shared === met.shared ? met : { ...met, inPlace, shared };
     const proto = Object.getPrototypeOf(obj) as object | null;
     if (typeof obj === 'function') {

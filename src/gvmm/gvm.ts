@@ -4,6 +4,7 @@
  * machine (machines/gvmm-handle.ts); the VM and vCPU states GVMM looks at come through a binding, so GVMM
  * does not depend on the engine that runs the VM.
  */
+import { replacedAt } from '../persist/empty-list.js';
 import { persistable } from '../persist/registry.js';
 import { fireTimer, type TimerAction, type TimerHandle, type TimerTarget } from '../sched/scheduler.js';
 import { zeroStatsSched, type StatsSched } from './stats.js';
@@ -78,10 +79,11 @@ persistable('GvmCpu', GvmCpu, {
 export class Gvm {
   /**
    * Per vCPU (read them here; write through ownCpu). A vCPU that never halted has a frozen record, which world copies
-   * share instead of copying; its first write replaces it with a writable copy, before a timer or the wake-up index
-   * can refer to it (both only ever hold a record that halted, and so was written).
+   * share instead of copying; its first write replaces it with a writable copy (and the list, frozen too, with a new
+   * list), before a timer or the wake-up index can refer to it (both only ever hold a record that halted, and so was
+   * written).
    */
-  readonly cpus: GvmCpu[];
+  cpus: readonly GvmCpu[];
   /** gvmm.s.StatsSched, made at the first count (a world copy of a VM that never halted has one object less). */
   statsRecord: StatsSched | null = null;
   /** Cleared by the destructor (which also clears every vCPU's expiry, so index entries go stale). */
@@ -93,13 +95,16 @@ export class Gvm {
     readonly session: string,
     readonly binding: GvmBinding,
   ) {
-    this.cpus = Array.from({ length: cCpus }, (_, i) => Object.freeze(new GvmCpu(handle, i)));
+    this.cpus = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new GvmCpu(handle, i))));
   }
 
   /** vCPU `idCpu`'s record to write: its own, made from the shared frozen one at the first write. */
   ownCpu(idCpu: number): GvmCpu {
     const record = this.cpus[idCpu]!;
-    return Object.isFrozen(record) ? (this.cpus[idCpu] = record.thawed()) : record;
+    if (!Object.isFrozen(record)) return record;
+    const own = record.thawed();
+    this.cpus = replacedAt(this.cpus, idCpu, own);
+    return own;
   }
 
   get stats(): StatsSched {

@@ -11,6 +11,7 @@ import type { SavedStatePort } from './save/ports.js';
 import { MachineCell, sharedEvent, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
+import { replacedAt } from '../persist/empty-list.js';
 import { RequestQueue } from '../streams/request-queue.js';
 import type { Emt } from './emt.js';
 import { VM_FF_CHECK_VM_STATE } from './ff.js';
@@ -89,7 +90,8 @@ export class VmCore implements CellOwner {
    * replacement leaves no stale reference.
    */
   globalQueue = Object.freeze(new RequestQueue<VmReq>('global')) as RequestQueue<VmReq>;
-  readonly cpuQueues: RequestQueue<VmReq>[];
+  /** Frozen too, and replaced with a new list when a queue is (ownQueue). */
+  cpuQueues: readonly RequestQueue<VmReq>[];
   /** VM-wide force flags. */
   ff = 0;
   /** Per-vCPU force flags. */
@@ -147,7 +149,7 @@ export class VmCore implements CellOwner {
     this.state = new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
     const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
     this.cpuStates = Array.from({ length: cCpus }, (_, i) => new OwnedCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`, this));
-    this.cpuQueues = Array.from({ length: cCpus }, (_, i) => Object.freeze(new RequestQueue<VmReq>(`cpu.${i}`)) as RequestQueue<VmReq>);
+    this.cpuQueues = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new RequestQueue<VmReq>(`cpu.${i}`)) as RequestQueue<VmReq>));
     this.cpuFF = new Array<number>(cCpus).fill(0);
   }
 
@@ -162,7 +164,7 @@ export class VmCore implements CellOwner {
     if (!Object.isFrozen(queue)) return queue;
     const own = queue.thawed();
     if (cpu === null) this.globalQueue = own;
-    else this.cpuQueues[cpu] = own;
+    else this.cpuQueues = replacedAt(this.cpuQueues, cpu, own);
     return own;
   }
 
@@ -288,7 +290,7 @@ export class VmCore implements CellOwner {
   /** VMSetError: count, remember, tell every at-error callback (one that fails is reported, not re-notified). */
   setError(rc: number, message: string, error?: UserCallbackError): number {
     this.cErrors++;
-    this.lastError = error ? { rc, message, error } : { rc, message };
+    this.lastError = Object.freeze(error ? { rc, message, error } : { rc, message }); // replaced, never changed: copies share it
     this.emit(error ? { kind: 'error', rc, message, tNs: this.nowNs(), error } : { kind: 'error', rc, message, tNs: this.nowNs() });
     for (const callback of [...this.atError]) {
       const failed = callUser('at-error callback', anyValue, callback, rc, message);

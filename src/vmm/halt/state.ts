@@ -9,6 +9,7 @@ import {
 } from '../../../machines/halt-method.js';
 import type { Gvmm } from '../../gvmm/gvmm.js';
 import type { GvmmStateSink } from '../../gvmm/sched.js';
+import { replacedAt } from '../../persist/empty-list.js';
 import { defineConstant, persistable } from '../../persist/registry.js';
 import { MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
@@ -183,10 +184,11 @@ export class VmHalt implements CellOwner {
   readonly cell: MachineCell<HaltMethodEvent>;
   /**
    * Per EMT (read them here; write through ownCpu). A record that holds only data is frozen, so world copies share
-   * it instead of copying it; the first write replaces it with a writable copy. Nothing else refers to a CpuHalt (a
-   * halt loop or wait looks its own up), so the replacement leaves no stale reference.
+   * it instead of copying it; the first write replaces it with a writable copy (and the list, frozen too, with a new
+   * list). Nothing else refers to a CpuHalt (a halt loop or wait looks its own up), so the replacement leaves no
+   * stale reference.
    */
-  readonly cpus: CpuHalt[];
+  cpus: readonly CpuHalt[];
   /** Halt.Method12 (zeroed and re-read by each switch; replaced, never changed: frozen, so world copies share it). */
   method1: Method1Config = Object.freeze({ ...METHOD1_DEFAULTS });
   /** Halt.Global1.cNsSpinBlockThresholdCfg. */
@@ -203,13 +205,16 @@ export class VmHalt implements CellOwner {
   ) {
     // The method's switches reach the VM's event stream (cellEdge: nothing bound again by a world copy).
     this.cell = new OwnedCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`, this);
-    this.cpus = Array.from({ length: vm.cCpus }, (_, cpu) => Object.freeze(new CpuHalt(cpu)));
+    this.cpus = Object.freeze(Array.from({ length: vm.cCpus }, (_, cpu) => Object.freeze(new CpuHalt(cpu))));
   }
 
   /** `cpu`'s record to write: its own, made from the shared frozen one at the first write. */
   ownCpu(cpu: number): CpuHalt {
     const record = this.cpus[cpu]!;
-    return Object.isFrozen(record) ? (this.cpus[cpu] = record.thawed()) : record;
+    if (!Object.isFrozen(record)) return record;
+    const own = record.thawed();
+    this.cpus = replacedAt(this.cpus, cpu, own);
+    return own;
   }
 
   /** Freeze `cpu`'s record again when it holds only data (world copies then share it). */
