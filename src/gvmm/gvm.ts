@@ -4,7 +4,7 @@
  * machine (machines/gvmm-handle.ts); the VM and vCPU states GVMM looks at come through a binding, so GVMM
  * does not depend on the engine that runs the VM.
  */
-import { replacedAt } from '../persist/empty-list.js';
+import { thawedAt } from '../persist/empty-list.js';
 import { persistable } from '../persist/registry.js';
 import { fireTimer, type TimerAction, type TimerHandle, type TimerTarget } from '../sched/scheduler.js';
 import { zeroStatsSched, type StatsSched } from './stats.js';
@@ -100,11 +100,8 @@ export class Gvm {
 
   /** vCPU `idCpu`'s record to write: its own, made from the shared frozen one at the first write. */
   ownCpu(idCpu: number): GvmCpu {
-    const record = this.cpus[idCpu]!;
-    if (!Object.isFrozen(record)) return record;
-    const own = record.thawed();
-    this.cpus = replacedAt(this.cpus, idCpu, own);
-    return own;
+    this.cpus = thawedAt(this.cpus, idCpu);
+    return this.cpus[idCpu]!;
   }
 
   get stats(): StatsSched {

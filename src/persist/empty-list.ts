@@ -29,3 +29,12 @@ export function replacedAt<T>(list: readonly T[], index: number, value: T): read
   next[index] = value;
   return Object.freeze(next);
 }
+
+/**
+ * `list` (frozen) with its item at `index` writable: `list` itself when the item is, else a new frozen list holding
+ * the item's writable copy (`thawed`): a record frozen while it holds only data, replaced at its first write.
+ */
+export function thawedAt<T extends { thawed(): T }>(list: readonly T[], index: number): readonly T[] {
+  const item = list[index]!;
+  return Object.isFrozen(item) ? replacedAt(list, index, item.thawed()) : list;
+}

@@ -11,7 +11,7 @@ import type { SavedStatePort } from './save/ports.js';
 import { MachineCell, sharedEvent, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
-import { replacedAt } from '../persist/empty-list.js';
+import { thawedAt } from '../persist/empty-list.js';
 import { RequestQueue } from '../streams/request-queue.js';
 import type { Emt } from './emt.js';
 import { VM_FF_CHECK_VM_STATE } from './ff.js';
@@ -160,12 +160,12 @@ export class VmCore implements CellOwner {
 
   /** The queue of `cpu` (null: the global one) to write or watch: its own, made from the shared frozen one at the first write. */
   ownQueue(cpu: number | null): RequestQueue<VmReq> {
-    const queue = this.queue(cpu);
-    if (!Object.isFrozen(queue)) return queue;
-    const own = queue.thawed();
-    if (cpu === null) this.globalQueue = own;
-    else this.cpuQueues = replacedAt(this.cpuQueues, cpu, own);
-    return own;
+    if (cpu !== null) {
+      this.cpuQueues = thawedAt(this.cpuQueues, cpu);
+      return this.cpuQueues[cpu]!;
+    }
+    if (Object.isFrozen(this.globalQueue)) this.globalQueue = this.globalQueue.thawed();
+    return this.globalQueue;
   }
 
   /** Freeze `cpu`'s queue (null: the global one) again once it is empty and unwatched (world copies then share it). */

@@ -9,7 +9,7 @@ import {
 } from '../../../machines/halt-method.js';
 import type { Gvmm } from '../../gvmm/gvmm.js';
 import type { GvmmStateSink } from '../../gvmm/sched.js';
-import { replacedAt } from '../../persist/empty-list.js';
+import { thawedAt } from '../../persist/empty-list.js';
 import { defineConstant, persistable } from '../../persist/registry.js';
 import { MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
 import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
@@ -210,11 +210,8 @@ export class VmHalt implements CellOwner {
 
   /** `cpu`'s record to write: its own, made from the shared frozen one at the first write. */
   ownCpu(cpu: number): CpuHalt {
-    const record = this.cpus[cpu]!;
-    if (!Object.isFrozen(record)) return record;
-    const own = record.thawed();
-    this.cpus = replacedAt(this.cpus, cpu, own);
-    return own;
+    this.cpus = thawedAt(this.cpus, cpu);
+    return this.cpus[cpu]!;
   }
 
   /** Freeze `cpu`'s record again when it holds only data (world copies then share it). */
