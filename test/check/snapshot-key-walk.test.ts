@@ -67,7 +67,7 @@ describe('the fused snapshot key walk', () => {
     const before = fastKey(world!);
     const targets: [string, (w: World) => object][] = [
       ['an EMT', (w) => w.core.emts[0]!],
-      ['a vCPU state cell', (w) => w.core.cpuStates[1]!],
+      ["an EMT's loop cell", (w) => w.core.emts[1]!.cell],
       ['the VM core', (w) => w.core],
       ['a client', (w) => w.clients[1]!],
     ];

@@ -111,6 +111,7 @@ describe('world copies share empty lists and records that never change', () => {
       'gvm.cpus (a record never written)': world.vmm.gvmm.table.gvmOf(world.core.handle)?.cpus.find((record) => Object.isFrozen(record)),
       'labels.processing (an idle CPU)': labels.processing.find((stack) => stack.length === 0),
       'emt.frames (an EMT in no frame)': world.core.emts.find((emt) => emt.frames.length === 0)?.frames,
+      'vm.cpuStates[0] (a vCPU state, replaced at each transition)': world.core.cpuStates[0], 'vm.cpuStates': world.core.cpuStates,
       'client.pending': client?.pending, 'client.results': world.clients.find((c) => c.results.length > 0)?.results,
       'labels.allocs': (labels as unknown as { allocs: object }).allocs, 'labels.rendezvous': (labels as unknown as { rendezvous: object }).rendezvous,
       'gvmm.config': world.vmm.gvmm.config, 'saved.execNs': (core.ssm as { execNs: unknown }).execNs, 'saved.execSince': (core.ssm as { execSince: unknown }).execSince,
