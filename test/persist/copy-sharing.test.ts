@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario, refrozenScenario } from '../../src/check/scenario.js';
 import { World } from '../../src/check/world.js';
-import { copyGraph } from '../../src/persist/graph.js';
+import { copyGraph, readGraph, writeGraph } from '../../src/persist/graph.js';
+import { packWorld, unpackWorld } from '../../src/check/world-pack.js';
 import { persistable } from '../../src/persist/registry.js';
 
 const SCENARIOS: object[] = [
@@ -197,5 +198,29 @@ describe('frozen data is judged alike across the copier cache restarts', () => {
       // Thousands of short-lived frozen records, as a checker run makes: the cache starts afresh in between.
       for (let i = 0; i < 5_000; i++) copyGraph({ r: Object.freeze({ i, t: Object.freeze([i]) }) });
     }
+  });
+});
+
+/**
+ * A snapshot keeps what the engine froze while it holds only data (a vCPU's state cell, an EMT's halt record, GVMM's
+ * vCPU record, a request queue), saved classes included: restored, they are frozen again, so a restored world's
+ * copies share them as the original's do.
+ */
+describe('a snapshot keeps the records frozen while they hold only data', () => {
+  const frozenParts = (world: World): boolean[] => {
+    const gvm = world.vmm.gvmm.table.gvmOf(world.core.handle)!;
+    return [world.core.cpuStates[0]!, world.core.cpuStates, world.core.halt!.cpus[0]!, gvm.cpus[0]!, world.core.queue(1)].map((part) => Object.isFrozen(part));
+  };
+  const ways: [string, (world: World) => World][] = [
+    ['JSON (writeGraph / readGraph)', (world) => readGraph(JSON.parse(JSON.stringify(writeGraph(world)))) as World],
+    ['binary (packWorld / unpackWorld)', (world) => unpackWorld(packWorld(world))],
+  ];
+  it.each(ways)('%s', (_name, roundTrip) => {
+    const world = World.build(parseScenario(SCENARIOS[0]), { properties: [] });
+    for (let i = 0; i < 12 && !world.terminal; i++) world.step(0);
+    expect(frozenParts(world)).toEqual([true, true, true, true, true]);
+    const restored = roundTrip(world);
+    expect(frozenParts(restored)).toEqual(frozenParts(world));
+    expect(copyGraph(restored).core.cpuStates[0]).toBe(restored.core.cpuStates[0]); // shared by its copies
   });
 });
