@@ -174,21 +174,21 @@ export class Gvmm {
   ): number | typeof GVMM_HALT_BLOCKED {
     const found = this.byEmt(handle, idCpu, caller);
     if (typeof found === 'number') return found;
-    return this.schedOps.halt(found.gvm, found.cpu, expireNs, wake, `${caller}/gvmm-halt`, options.daemon ?? false);
+    return this.schedOps.halt(found.gvm, found.gvm.ownCpu(idCpu), expireNs, wake, `${caller}/gvmm-halt`, options.daemon ?? false);
   }
 
   /** The EMT is running again after a blocked schedHalt. */
   schedHaltDone(handle: number, idCpu: number): number {
     const found = this.byCpu(handle, idCpu);
     if (typeof found === 'number') return found;
-    return this.schedOps.haltDone(found.gvm, found.cpu);
+    return this.schedOps.haltDone(found.gvm, found.gvm.ownCpu(idCpu));
   }
 
   /** GVMMR0SchedWakeUpEx: VINF_GVM_NOT_BLOCKED when it was not halted; then (with the lock) early wake-ups. */
   schedWakeUp(handle: number, idCpu: number, takeUsedLock = true): number {
     const found = this.byCpu(handle, idCpu);
     if (typeof found === 'number') return found;
-    const rc = this.schedOps.wakeUpOne(found.gvm, found.cpu);
+    const rc = this.schedOps.wakeUpOne(found.gvm, found.gvm.ownCpu(idCpu));
     if (takeUsedLock && this.config.fDoEarlyWakeUps) {
       found.gvm.stats.cWakeUpWakeUps += this.schedOps.doWakeUps(this.schedOps.nowNs());
     }
@@ -277,8 +277,9 @@ export class Gvmm {
   private byCpu(handle: number, idCpu: number): { gvm: Gvm; cpu: GvmCpu } | number {
     const gvm = this.table.lookup(handle);
     if (typeof gvm === 'number') return gvm;
-    // The record to write (GVMM's per-vCPU calls halt, wake, signal): the vCPU's own from now on (Gvm.ownCpu).
-    return Number.isInteger(idCpu) && idCpu >= 0 && idCpu < gvm.cCpus ? { gvm, cpu: gvm.ownCpu(idCpu) } : VERR_INVALID_CPU_ID;
+    // The record as it is (frozen while the vCPU never halted): callers that write take Gvm.ownCpu.
+    const cpu = Number.isInteger(idCpu) ? gvm.cpus[idCpu] : undefined;
+    return cpu ? { gvm, cpu } : VERR_INVALID_CPU_ID;
   }
 
   /** gvmmR0ByGVMandEMT: the caller must be the vCPU's EMT. */

@@ -56,8 +56,8 @@ export function isFrozenImmutable(obj: object): boolean {
   let verdict = true;
   for (const key of Object.keys(obj)) {
     const v = (obj as Record<string, unknown>)[key];
-    // A transient field (a host attachment, never shared between worlds) must be empty.
-    if (transient?.has(key) === true ? v !== undefined : vouched ? false : typeof v === 'object' ? v !== null && !isImmutable(v) : typeof v === 'function' ? !isSharedFunction(v) : typeof v === 'symbol') {
+    // A transient field (a host attachment, never shared between worlds) must be empty; a vouching class's others pass.
+    if (transient?.has(key) === true ? v !== undefined : !vouched && !isImmutableValue(v)) {
       verdict = false;
       break;
     }
@@ -81,7 +81,12 @@ function copiedByFields(plan: ClassPlan | undefined): boolean {
 export function isSharedFunction(fn: Function): boolean {
   const stamp = codeStamp(fn);
   if (!stamp) return false;
-  return !stamp.args || stamp.args.every((a) => (typeof a === 'object' ? a === null || isImmutable(a) : typeof a === 'function' ? isSharedFunction(a) : typeof a !== 'symbol'));
+  return !stamp.args || stamp.args.every(isImmutableValue);
+}
+
+/** A value a copy may share: a primitive (not a symbol), null, an immutable object or a shareable function. */
+function isImmutableValue(v: unknown): boolean {
+  return typeof v === 'object' ? v === null || isImmutable(v) : typeof v === 'function' ? isSharedFunction(v) : typeof v !== 'symbol';
 }
 
 export function codeStampFn(fn: Function): (...args: any[]) => any {
