@@ -5,7 +5,7 @@
  * step: the objects a copy makes, those the step wrote, and those a copy-on-write world would still have to copy:
  * the written ones and every object that reaches one (path copying), first over the world's references as they
  * are, then without the references to objects met earlier in the copy's breadth-first order (owner pointers such
- * as `Emt.vm`, `OwnedCell.owner`). Those references are listed, by field. The gap between the three counts is what
+ * as `Emt.vm`, `RendezvousFrame.emt`). Those references are listed, by field. The gap between the three counts is what
  * sharing unchanged state between worlds could save (issue 17's copy cost: docs/model-checking-internals.md).
  *
  * Run: node dist/bench/step-writes.js [cpus] [runs] [scenario json]   (from dist/, after npm run build)

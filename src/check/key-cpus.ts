@@ -45,10 +45,10 @@ export const CLASS_CPU_FIELDS: Readonly<Record<string, CpuFields>> = {
     [
       'ApiStatusMonitor', 'BootstrapLoop', 'CallFrame', 'CallbackSink', 'CountingSink', 'DeadlockMonitor', 'DeterministicScheduler',
       'ExitFrame', 'ExternalThread', 'FileSink', 'FileSource', 'FunctionTable', 'Global1Loop', 'GuestRam', 'GuestSliceFrame', 'Gvmm',
-      'GvmmHandleOwner', 'GvmmHandleTable', 'GvmmHandlesMonitor', 'GvmmSched', 'HaltFrame', 'HeapIndex', 'LiveSaveCancelMonitor',
-      'LoadRequest', 'MachineCell', 'MemberCell', 'MemorySink', 'MemorySource', 'Method1Loop', 'OldLoop', 'OperationCall', 'OwnedCell',
+      'GvmmHandleTable', 'GvmmHandlesMonitor', 'GvmmSched', 'HaltFrame', 'HeapIndex', 'LiveSaveCancelMonitor',
+      'LoadRequest', 'MachineCell', 'MemberCell', 'MemorySink', 'MemorySource', 'Method1Loop', 'OldLoop', 'OperationCall',
       'PendingTimer', 'PgmLoadSlices', 'Prng', 'PushSource', 'RealClock', 'RealTimeScheduler', 'RendezvousFrame', 'RendezvousOrderMonitor',
-      'ReqCall', 'ReqCallCell', 'ReqPool', 'RequestOnceMonitor', 'RequestOrderMonitor', 'SaveCleanupMonitor', 'SaveContext', 'SaveFlow',
+      'ReqCall', 'ReqPool', 'RequestOnceMonitor', 'RequestOrderMonitor', 'SaveCleanupMonitor', 'SaveContext', 'SaveFlow',
       'SaveRequest', 'SavedState', 'ScanIndex', 'ScenarioClient', 'SchedHold', 'SemWaiter', 'SsmHandle', 'SsmLiveSave', 'SsmLoadError', 'SsmLoadExec',
       'SsmLoadRun', 'SsmProgress', 'SsmStreamReader', 'SsmStreamWriter', 'SsmUnit', 'SsmUnitDataReader', 'SsmUnitRegistry',
       'StatusMergeMonitor', 'StopOnErrorMonitor', 'TeleportFrameSink', 'TeleportInSource', 'TeleportLoadLink', 'TeleportLoadSlices',

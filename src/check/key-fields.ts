@@ -34,8 +34,6 @@ const HALT_LOOP: KeyFieldUses = {
 
 /** A machine cell's record (MachineCell's keySave): the machine is its class, the state value keyed. */
 const CELL: KeyFieldUses = { machine: C, value: K, context: K, fields: C };
-/** An OwnedCell's (a cell whose edges go to its owner). */
-const OWNED: KeyFieldUses = { ...CELL, 'fields.owner': C };
 
 /**
  * Registered class (a machine cell by class and machine: `Class:machine`) → its fields: `field`, a plain record's
@@ -79,10 +77,10 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   },
   'MachineCell:vm': { ...CELL, 'context.prevState': K },
   'MachineCell:vmcpu': CELL,
-  'OwnedCell:emt': OWNED,
-  'OwnedCell:request': OWNED,
-  'OwnedCell:haltMethod': OWNED,
-  'OwnedCell:vmSaveTeleport': OWNED,
+  'MachineCell:emt': CELL,
+  'MachineCell:request': CELL,
+  'MachineCell:haltMethod': CELL,
+  'MachineCell:vmSaveTeleport': CELL,
   Emt: { cell: K, countedInactive: K, frames: K, idle: K, cpu: I('position'), id: I('position'), pool: C, vm: C },
   RequestQueue: { normal: K, priority: K, name: I('position') },
   ReqPool: { vm: C, watcher: C },
@@ -94,11 +92,11 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     cell: I('request state'), req: I('label'), at: I('label'), order: I('label'), timeoutMs: I('label'), timer: I('timers'),
     done: C, pool: C, thread: C,
   },
-  'ReqCallCell:reqCall': { ...CELL, value: I('request state'), context: I('request state'), 'fields.call': C },
+  'MachineCell:reqCall': { ...CELL, value: I('request state'), context: I('request state') },
   // Rendezvous.
   RendezvousInstance: { cell: K, entered: K, parent: K, callbackId: I('label'), vm: C },
-  'OwnedCell:rendezvous': {
-    ...OWNED, 'context.cDone': K, 'context.cEntered': K, 'context.cReturned': K, 'context.caller': K, 'context.depth': K, 'context.flags': K,
+  'MachineCell:rendezvous': {
+    ...CELL, 'context.cDone': K, 'context.cEntered': K, 'context.cReturned': K, 'context.caller': K, 'context.depth': K, 'context.flags': K,
     'context.released': K, 'context.runner': K, 'context.status': K, 'context.token': K, 'context.order': K, 'context.ran': K,
     'context.cCpus': C, 'context.stopOnError': I('flags'), 'context.type': I('flags'),
   },
@@ -126,10 +124,9 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   },
   GvmmSched: { cHaltedEMTs: K, uNsNextEmtWakeup: K, asWritten: C, config: C, doingEarlyWakeUps: I('between steps'), index: C, sched: C, table: C },
   GvmmHandleTable: {
-    gvms: K, cells: I('handle'), links: I('handle'), cEMTs: I('handle'), cVMs: I('handle'), iFreeHead: I('handle'), iUsedHead: I('handle'), maxHandles: C,
+    gvms: K, cells: I('handle'), sinks: C, links: I('handle'), cEMTs: I('handle'), cVMs: I('handle'), iFreeHead: I('handle'), iUsedHead: I('handle'), maxHandles: C,
   },
-  GvmmHandleOwner: { handle: I('handle'), sink: C, table: C },
-  'OwnedCell:gvmmHandle': { ...OWNED, 'context.cCpus': C, 'context.emts': I('handle'), 'context.session': I('handle') },
+  'MachineCell:gvmmHandle': { ...CELL, 'context.cCpus': C, 'context.emts': I('handle'), 'context.session': I('handle') },
   Gvm: { cpus: K, alive: I('VM state'), handle: I('VmCore.handle'), session: I('handle'), cCpus: C, binding: C },
   GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), handle: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C },
   VmGvmBinding: { vm: C },
@@ -164,8 +161,8 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   SsmLiveSave: {
     cell: K, writer: K, bandwidthBytesPerSec: C, cbMax: I('SSM state'), doneRunDone: I('SSM state'), handle: C, registry: C, sink: C, vm: C,
   },
-  'OwnedCell:ssmLiveSave': {
-    ...OWNED, 'context.pass': K, 'context.after': I('SSM state'), 'context.cancellable': I('SSM state'), 'context.cancelled': I('cancelled'),
+  'MachineCell:ssmLiveSave': {
+    ...CELL, 'context.pass': K, 'context.after': I('SSM state'), 'context.cancellable': I('SSM state'), 'context.cancelled': I('cancelled'),
     'context.live': I('SSM state'), 'context.rc': I('rc'),
   },
   SsmStreamWriter: {

@@ -11,8 +11,8 @@ import {
 import { EMPTY_LIST, replacedAt } from '../persist/empty-list.js';
 import { persistable } from '../persist/registry.js';
 import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
-import type { TransitionListener } from '../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import { heldCell } from '../sched/held-cell.js';
+import type { MachineCell } from '../sched/machine-cell.js';
 import {
   VERR_GVM_TOO_MANY_VMS, VERR_GVMM_IPE_1, VERR_GVMM_IPE_2, VERR_INVALID_HANDLE, VERR_INVALID_POINTER,
   VERR_INVALID_VM_HANDLE, VINF_SUCCESS,
@@ -30,9 +30,13 @@ export class GvmmHandleTable {
    * never changed (frozen; a VM's creation or destruction writes it): world copies share it.
    */
   private links: readonly number[] = EMPTY_LIST;
-  /** By handle, grown on first use: its machine, its GVM, and who hears its edges (a VM's event stream). */
-  private readonly cells: (OwnedCell<GvmmHandleEvent> | undefined)[] = [];
+  /**
+   * By handle, grown on first use: its machine (a frozen cell, replaced at each transition: world copies share
+   * it), its GVM, and who hears its edges (a VM's event stream; null while nobody listens).
+   */
+  private readonly cells: (MachineCell<GvmmHandleEvent> | undefined)[] = [];
   private readonly gvms: (Gvm | undefined)[] = [];
+  private readonly sinks: (CellEdgeSink | null | undefined)[] = [];
   iFreeHead: number;
   iUsedHead = NIL_GVM_HANDLE;
   cVMs = 0;
@@ -49,25 +53,34 @@ export class GvmmHandleTable {
     return this.links[handle] ?? (handle > NIL_GVM_HANDLE && handle < this.maxHandles - 1 ? handle + 1 : NIL_GVM_HANDLE);
   }
 
-  /**
-   * The handle's edges go to `sink` (a VM's event stream) until the handle is free again: its next VM listens
-   * for itself. The sink is a field of the cell's owner record, so the cell's own save and copy carry it.
-   */
+  /** The handle's edges go to `sink` (a VM's event stream) until the handle is free again: its next VM listens for itself. */
   listen(handle: number, sink: CellEdgeSink): void {
-    (this.cell(handle).owner as HandleOwner).sink = sink;
-  }
-
-  /** The handle went back to the free list: nobody hears its edges any more. */
-  unlisten(handle: number): void {
-    const cell = this.cells[handle];
-    if (cell) (cell.owner as HandleOwner).sink = null;
+    this.sinks[handle] = sink;
   }
 
   /** The handle's machine (created on first use; a never-used handle is 'free'). */
-  cell(handle: number): OwnedCell<GvmmHandleEvent> {
+  cell(handle: number): MachineCell<GvmmHandleEvent> {
     let cell = this.cells[handle];
-    if (!cell) this.cells[handle] = cell = new OwnedCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`, new HandleOwner(this, handle));
+    if (!cell) this.cells[handle] = cell = heldCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`);
     return cell;
+  }
+
+  /**
+   * Step the handle's machine: the next cell replaces it and the edge goes to the VM that listens; at 'free' the
+   * handle is given back and stops reporting. False when its state refuses the event. (The machine's step only:
+   * the lists and counts are the callers'.)
+   */
+  send(handle: number, event: GvmmHandleEvent): boolean {
+    const from = this.cell(handle);
+    const next = from.frozenAfter(event);
+    if (next === null) return false;
+    this.cells[handle] = next;
+    const sink = this.sinks[handle];
+    if (sink) {
+      emitCellEdge(sink, 'gvmmHandle', next, from.snapshot, event);
+      if (next.value === 'free') this.sinks[handle] = null;
+    }
+    return true;
   }
 
   state(handle: number): string {
@@ -86,7 +99,7 @@ export class GvmmHandleTable {
   alloc(): number {
     const handle = this.iFreeHead;
     if (handle === NIL_GVM_HANDLE) return VERR_GVM_TOO_MANY_VMS;
-    if (!this.cell(handle).send({ type: 'alloc' })) return VERR_GVMM_IPE_1;
+    if (!this.send(handle, { type: 'alloc' })) return VERR_GVMM_IPE_1;
     this.iFreeHead = this.next(handle);
     this.links = replacedAt(this.links, handle, this.iUsedHead);
     this.iUsedHead = handle;
@@ -96,8 +109,7 @@ export class GvmmHandleTable {
 
   /** The GVM exists: EMT0 registered, cEMTs += cCpus. */
   bind(gvm: Gvm, emt0: string): number {
-    const cell = this.cell(gvm.handle);
-    if (!cell.send({ type: 'bind', emt0, cCpus: gvm.cCpus, session: gvm.session })) return VERR_GVMM_IPE_1;
+    if (!this.send(gvm.handle, { type: 'bind', emt0, cCpus: gvm.cCpus, session: gvm.session })) return VERR_GVMM_IPE_1;
     this.gvms[gvm.handle] = gvm;
     this.cEMTs += gvm.cCpus;
     return VINF_SUCCESS;
@@ -105,7 +117,7 @@ export class GvmmHandleTable {
 
   /** A create that failed before the GVM existed gives its handle back. */
   abandon(handle: number): number {
-    if (!this.cell(handle).send({ type: 'abandon' })) return VERR_GVMM_IPE_1;
+    if (!this.send(handle, { type: 'abandon' })) return VERR_GVMM_IPE_1;
     this.unlinkAndFree(handle);
     return VINF_SUCCESS;
   }
@@ -125,7 +137,7 @@ export class GvmmHandleTable {
     if (cell.value !== 'bound') return VERR_INVALID_HANDLE;
     const rc = registerVCpuStatus(cell.context, cpu, emt);
     if (rc !== VINF_SUCCESS) return rc;
-    return cell.send({ type: 'registerVCpu', cpu, emt }) ? VINF_SUCCESS : VERR_GVMM_IPE_1;
+    return this.send(gvm.handle, { type: 'registerVCpu', cpu, emt }) ? VINF_SUCCESS : VERR_GVMM_IPE_1;
   }
 
   deregisterVCpu(gvm: Gvm, cpu: number, emt: string): number {
@@ -134,7 +146,7 @@ export class GvmmHandleTable {
     if (rc !== VINF_SUCCESS) return rc;
     // The handle must still be bound to this GVM (a destroying one is not).
     if (cell.value !== 'bound') return VERR_INVALID_HANDLE;
-    return cell.send({ type: 'deregisterVCpu', cpu, emt }) ? VINF_SUCCESS : VERR_GVMM_IPE_1;
+    return this.send(gvm.handle, { type: 'deregisterVCpu', cpu, emt }) ? VINF_SUCCESS : VERR_GVMM_IPE_1;
   }
 
   /** GVMMR0DestroyVM's checks, then the destructor: unlink, cVMs--, cEMTs -= cCpus, free head. */
@@ -143,11 +155,11 @@ export class GvmmHandleTable {
     if (cell.value === 'destroying') return VERR_GVMM_IPE_2; // a racing destroy got here first
     const rc = destroyStatus(cell.context, caller, gvm.binding.vmState());
     if (rc !== VINF_SUCCESS) return rc;
-    if (!cell.send({ type: 'destroy', caller, vmState: gvm.binding.vmState() })) return VERR_GVMM_IPE_2;
+    if (!this.send(gvm.handle, { type: 'destroy', caller, vmState: gvm.binding.vmState() })) return VERR_GVMM_IPE_2;
     this.cEMTs -= gvm.cCpus;
     gvm.alive = false;
     this.gvms[gvm.handle] = undefined;
-    cell.send({ type: 'release' });
+    this.send(gvm.handle, { type: 'release' });
     this.unlinkAndFree(gvm.handle);
     return VINF_SUCCESS;
   }
@@ -189,25 +201,4 @@ export class GvmmHandleTable {
   }
 }
 
-/**
- * Who hears a handle's edges: the VM that listens (its event stream), or nobody (null) while the handle is free.
- * A record the cell owns (OwnedCell): listening or not changes a field, and a copy binds no code again.
- */
-class HandleOwner implements CellOwner {
-  sink: CellEdgeSink | null = null;
-
-  constructor(
-    private readonly table: GvmmHandleTable,
-    private readonly handle: number,
-  ) {}
-
-  /** A handle's edge, reported to the VM that listens; at 'free' the handle is given back and stops reporting. */
-  cellEdge(...[cell, from, event]: Parameters<TransitionListener>): void {
-    if (!this.sink) return;
-    emitCellEdge(this.sink, 'gvmmHandle', cell, from, event);
-    if (cell.value === 'free') this.table.unlisten(this.handle);
-  }
-}
-persistable('GvmmHandleOwner', HandleOwner);
-
-persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms'], ownedItems: ['cells'] });
+persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'sinks', 'cells'] });

@@ -248,7 +248,7 @@ const classByPrototype = new Map<object, RegisteredClass>();
  * A subclass of a registered class inherits its spec: `transient` and `history` are the union of both lists,
  * and each hook (revive, save, restore, copy) is the subclass's own when given, else the parent's — except that
  * a subclass giving save or restore but no copy is copied by save → restore. So
- * `persistable('ReqCallCell', ReqCallCell)` saves a MachineCell subclass as a cell plus its own fields.
+ * `persistable('MemberCell', MemberCell)` saves a MachineCell subclass as a cell plus its own fields (if any).
  */
 export function persistable<C extends abstract new (...args: any[]) => object>(name: string, ctor: C, spec: ClassSpec<InstanceType<C>> = {}): C {
   const known = classByName.get(name);

@@ -177,11 +177,12 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
   }
 
   /**
-   * The cell after `event`, for a cell frozen while shared (VmCore.cpuStates): a new frozen cell in the next state,
+   * The cell after `event`, for a cell frozen while shared (VmCore.cpuStates, held cells): a new frozen cell in the next state,
    * this one unchanged; null when the state does not accept the event (its listener, if any, is not called).
    */
   frozenAfter(event: TEvent): MachineCell<TEvent> | null {
-    const next = new MachineCell<TEvent>(this.machine, this.systemId);
+    // Of this cell's class (a subclass takes the cell's constructor arguments), so a replaced cell keeps its name.
+    const next = new (this.constructor as new (machine: AnyStateMachine, systemId: string) => MachineCell<TEvent>)(this.machine, this.systemId);
     next.node = this.node;
     return next.send(event) ? (Object.freeze(next) as MachineCell<TEvent>) : null;
   }
@@ -196,7 +197,7 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
 /** A cell's own fields that its save/copy handle themselves (a subclass's other fields are saved as they are). */
 export const CELL_FIELDS: ReadonlySet<string> = new Set(['listener', 'memo', 'node', 'machine', 'systemId']);
 
-/** A subclass's own state fields (not the cell's, not transient): `persistable('ReqCallCell', ReqCallCell)` keeps them. */
+/** A subclass's own state fields (not the cell's, not transient): `persistable(name, Subclass)` keeps them. */
 function extraFields(cell: MachineCell, each: (key: string) => void): void {
   const transient = registeredClass(cell)?.spec.transient;
   for (const key of Object.keys(cell)) if (!CELL_FIELDS.has(key) && !transient?.includes(key)) each(key);

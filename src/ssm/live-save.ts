@@ -8,8 +8,8 @@
 import { ssmLiveSaveMachine, type SsmSaveEvent, type SsmSaveState } from '../../machines/ssm-live-save.js';
 import { persistable } from '../persist/registry.js';
 import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
-import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import { sharedEvents, type MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { heldCell, sendHeld, type CellHolder } from '../sched/held-cell.js';
 import {
   isVBoxError, RT_FAILURE, VBoxError, VERR_INTERNAL_ERROR, VERR_IPE_UNEXPECTED_INFO_STATUS, VERR_OUT_OF_RANGE,
   VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_SSM_NO_PENDING_OPERATION, VERR_SSM_STATE_GREW_TOO_BIG, VINF_SSM_DONT_CALL_AGAIN,
@@ -49,11 +49,12 @@ const SSM_EVENTS = sharedEvents<Exclude<SsmSaveEvent, { type: 'liveSave' | 'save
 });
 
 /**
- * One save's handle and machine. With the engine's `vm` the save owns its cell (the edges go to the VM's event
- * stream) and is itself the handle's liveInfo (the VM's clock): a world copied mid-save binds no code for it.
+ * One save's handle and machine. With the engine's `vm` the save reports its cell's edges to the VM's event
+ * stream and is itself the handle's liveInfo (the VM's clock): a world copied mid-save binds no code for it.
  */
-export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
-  readonly cell: MachineCell<SsmSaveEvent>;
+export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellHolder<SsmSaveEvent> {
+  /** The handle's machine: a frozen cell, replaced at each transition (sendHeld), so world copies share it. */
+  cell: MachineCell<SsmSaveEvent>;
   readonly handle: SsmHandle;
   readonly writer: SsmStreamWriter;
   readonly registry: SsmUnitRegistry;
@@ -88,7 +89,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     if (live) this.handle.liveInfo = this;
     this.registry.resetUnits();
     const id = options.id ?? 'ssm';
-    this.cell = this.vm ? new OwnedCell<SsmSaveEvent>(ssmLiveSaveMachine, id, this) : new MachineCell<SsmSaveEvent>(ssmLiveSaveMachine, id);
+    this.cell = heldCell<SsmSaveEvent>(ssmLiveSaveMachine, id);
     if (live) this._send({ type: 'liveSave', after: options.after });
     else if (options.after !== 'TELEPORT') this._send({ type: 'save', after: options.after });
     else throw new VBoxError(VERR_SSM_INVALID_STATE, 'a teleport is always a live save');
@@ -96,9 +97,9 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
     this.registry.cancellable = this.handle;
   }
 
-  /** An edge of the handle's machine, on the VM's event stream (an owned cell's listener). */
+  /** An edge of the handle's machine, on the VM's event stream (a save without the engine's VM reports none). */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: Parameters<TransitionListener>[2]): void {
-    emitCellEdge(this.vm!, 'ssmLiveSave', cell, from, event);
+    if (this.vm) emitCellEdge(this.vm, 'ssmLiveSave', cell, from, event);
   }
 
   get state(): SsmSaveState {
@@ -295,7 +296,7 @@ export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellOwner {
   }
 
   private _send(event: SsmSaveEvent): boolean {
-    const accepted = this.cell.send(event);
+    const accepted = sendHeld(this, event);
     const state = this.state;
     if (state === 'done' || state === 'failed' || state === 'cancelled') this.handle.state = 'END';
     else if (state !== 'ABORTED') this.handle.state = state as SsmState;

@@ -7,7 +7,7 @@
 import { emtMachine, type EmtEvent, type EmtState } from '../../machines/emt.js';
 import { VERR_INTERNAL_ERROR, VINF_EM_TERMINATE, VINF_SUCCESS } from '../status.js';
 import { MachineCell, sharedEvent, type TransitionListener } from '../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import { heldCell, sendHeld, type CellHolder } from '../sched/held-cell.js';
 import type { Steppable, TimerAction, TimerTarget } from '../sched/scheduler.js';
 import { VM_FF_EMT_RENDEZVOUS, VM_FF_REQUEST, VM_FF_RESET, VMCPU_FF_REQUEST } from './ff.js';
 import { joinRendezvous, startRendezvous } from './rendezvous.js';
@@ -103,9 +103,10 @@ const pollEvent = (mask: number): EmtEvent =>
 const STEP_DONE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: false });
 const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate: true });
 
-export class Emt implements Steppable, TimerTarget, CellOwner {
+export class Emt implements Steppable, TimerTarget, CellHolder<EmtEvent> {
   readonly id: string;
-  readonly cell: MachineCell<EmtEvent>;
+  /** The loop's machine: a frozen cell, replaced at each transition (sendHeld), so world copies share it. */
+  cell: MachineCell<EmtEvent>;
   /** The frame stack, top last: EMPTY_LIST while empty (as a third of the EMTs of a mid-run world are: copies share it). */
   frames: readonly Frame[] = EMPTY_LIST;
   /** vmR3Destroy already decremented cActiveEmts for this EMT. */
@@ -126,10 +127,10 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
     readonly hooks: EmtHooks,
   ) {
     this.id = `${vm.id}/emt.${cpu}`;
-    this.cell = new OwnedCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id, this);
+    this.cell = heldCell<EmtEvent>(vm.host.machines?.emt ?? emtMachine, this.id);
   }
 
-  /** The loop cell's edges (its listener calls this: no closure per EMT or per world copy). */
+  /** The loop cell's edges (sendHeld reports them: no closure per EMT or per world copy). */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
     this.vm.emit({ kind: 'emt', cpu: this.cpu, from: from.value as string, to: cell.value, tNs: this.vm.nowNs() });
   }
@@ -277,7 +278,7 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
 
   /** One pass of the loop: the machine picks the branch in VirtualBox's priority order. */
   private loop(): void {
-    this.cell.send(pollEvent(this.pollMask()));
+    sendHeld(this, pollEvent(this.pollMask()));
     switch (this.state) {
       case 'terminated':
         return this.exit();
@@ -300,7 +301,7 @@ export class Emt implements Steppable, TimerTarget, CellOwner {
   /** The end of a loop step (the continuation LOOP_STEP_DONE names). */
   endLoopStep(rc: number): void {
     this.loopRc = rc;
-    this.cell.send(rc === VINF_EM_TERMINATE || this.vm.fTerminateEMT ? STEP_DONE_TERMINATE : STEP_DONE);
+    sendHeld(this, rc === VINF_EM_TERMINATE || this.vm.fTerminateEMT ? STEP_DONE_TERMINATE : STEP_DONE);
     if (this.state === 'terminated') this.exit();
   }
 
@@ -385,7 +386,6 @@ persistable('Emt', Emt, {
   // its own when it first steps this EMT (most copies step one EMT of several).
   transient: ['hooks', 'current'],
   // A frame is its EMT's alone: what wakes it is addressed to the EMT (its top frame gets it).
-  owned: ['cell'],
   ownedItems: ['frames'],
   history: ['rendezvousSeq', 'loopRc', 'schedOrdinal'],
   revive: (emt) => {

@@ -4,15 +4,16 @@
  */
 import { rendezvousMachine, type RendezvousContext, type RendezvousEvent } from '../../machines/rendezvous.js';
 import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import { heldCell, sendHeld, type CellHolder } from '../sched/held-cell.js';
 import type { EventObject } from 'xstate';
 import type { RendezvousCallback } from './types.js';
 import type { VmCore } from './vm-core.js';
 import { persistable } from '../persist/registry.js';
 
 /** One rendezvous: the machine plus who has entered and returned. */
-export class RendezvousInstance implements CellOwner {
-  readonly cell: MachineCell<RendezvousEvent>;
+export class RendezvousInstance implements CellHolder<RendezvousEvent> {
+  /** The rendezvous machine: a frozen cell, replaced at each transition (send), so world copies share it. */
+  cell: MachineCell<RendezvousEvent>;
   readonly entered = new Set<number>();
 
   constructor(
@@ -22,10 +23,15 @@ export class RendezvousInstance implements CellOwner {
     readonly callbackId: number,
     readonly parent: RendezvousInstance | null,
   ) {
-    this.cell = new OwnedCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id, this);
+    this.cell = heldCell<RendezvousEvent>(vm.host.machines?.rendezvous ?? rendezvousMachine, id);
   }
 
-  /** The instance cell's edges (its listener calls this: no closure per instance or per world copy). */
+  /** Step the rendezvous machine; false when its state refuses the event. */
+  send(event: RendezvousEvent): boolean {
+    return sendHeld(this, event);
+  }
+
+  /** The instance cell's edges (sendHeld reports them: no closure per instance or per world copy). */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], anyEvent: EventObject): void {
     const { vm, id } = this;
     const event = anyEvent as RendezvousEvent;

@@ -12,7 +12,9 @@ import {
   rendezvousMemberMachine, type RendezvousMemberContext, type RendezvousMemberEvent, type RendezvousMemberState, type RendezvousRole,
 } from '../../machines/rendezvous-member.js';
 import { VERR_DEADLOCK, VERR_INVALID_FLAGS, VERR_IPE_UNEXPECTED_INFO_STATUS, isEmStatus, VINF_SUCCESS } from '../status.js';
-import { MachineCell } from '../sched/machine-cell.js';
+import type { EventObject } from 'xstate';
+import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { sendHeld, type CellHolder } from '../sched/held-cell.js';
 import { beginEvent, callbackDoneEvent, enterEvent, FINISH, joinedEvent, MEMBER, returnEvent, takeTurnEvent } from './rendezvous-events.js';
 import type { Emt, Frame } from './emt.js';
 import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
@@ -72,7 +74,7 @@ export function startRendezvous(emt: Emt, flags: number, callback: RendezvousCal
   if (inside) {
     const nested = new RendezvousInstance(vm, `${vm.id}/rv.${++vm.rendezvousSeq}`, callbackId, inside.instance);
     vm.rendezvousStack.push(nested);
-    nested.cell.send(beginEvent(flags, vm.cCpus, emt.cpu, depth));
+    nested.send(beginEvent(flags, vm.cCpus, emt.cpu, depth));
     const frame = new RendezvousFrame(emt, nested, flags, callbackId, next, depth);
     emt.push(frame);
     frame.send(MEMBER.joinAsCaller);
@@ -104,8 +106,8 @@ function finalStatus(rc: number): number {
 }
 
 /**
- * The member machine's cell: no listener and no way back to its frame, whose `send` reports the transitions (so
- * the frame is its EMT's frame list's alone, and a world copy makes it with no identity-table entry).
+ * The member machine's cell: no listener and no way back to its frame, whose `send` replaces it and reports the
+ * transition (sendHeld): frozen, so world copies share it.
  */
 class MemberCell extends MachineCell<RendezvousMemberEvent> {}
 persistable('MemberCell', MemberCell);
@@ -115,9 +117,9 @@ persistable('MemberCell', MemberCell);
  * rendezvous member machine (machines/rendezvous-member.ts); this frame reads its state to decide when the
  * EMT may step and does each step's side effects on the shared rendezvous.
  */
-export class RendezvousFrame implements Frame {
+export class RendezvousFrame implements Frame, CellHolder<RendezvousMemberEvent> {
   readonly kind = 'rendezvous';
-  readonly cell: MemberCell;
+  cell: MachineCell<RendezvousMemberEvent>;
   /** Names the member machine (`vm.1/emt.0/rv.3`). */
   private readonly seq: number;
 
@@ -134,14 +136,16 @@ export class RendezvousFrame implements Frame {
   ) {
     this.seq = ++emt.rendezvousSeq;
     const vm = emt.vm;
-    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.seq}`);
+    this.cell = Object.freeze(new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.seq}`)) as MemberCell;
   }
 
-  /** Send the member machine an event; a transition taken is the VM's event (when someone wants the detail). */
+  /** Send the member machine an event; false when its state refuses it. */
   send(event: RendezvousMemberEvent): boolean {
-    const cell = this.cell;
-    const from = cell.snapshot;
-    if (!cell.send(event)) return false;
+    return sendHeld(this, event);
+  }
+
+  /** A transition taken is the VM's event (when someone wants the detail). */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: EventObject): void {
     const vm = this.emt.vm;
     if (vm.wantsDetail()) {
       vm.emit({
@@ -149,7 +153,6 @@ export class RendezvousFrame implements Frame {
         event: event.type, cpu: this.emt.cpu, rendezvous: this.instance?.id ?? null, tNs: vm.nowNs(),
       });
     }
-    return true;
   }
 
   get phase(): RendezvousMemberState {
@@ -255,7 +258,7 @@ export class RendezvousFrame implements Frame {
     this.instance = instance;
     vm.rendezvousLock = instance;
     vm.rendezvousStack.push(instance);
-    instance.cell.send(beginEvent(this.flags, vm.cCpus, this.emt.cpu, 0));
+    instance.send(beginEvent(this.flags, vm.cCpus, this.emt.cpu, 0));
     vm.setFF(VM_FF_EMT_RENDEZVOUS);
     vm.notifyAll(VMNOTIFYFF_FLAGS_POKE);
     this.send(MEMBER.acquire);
@@ -282,7 +285,7 @@ export class RendezvousFrame implements Frame {
     const vm = this.emt.vm;
     const cpu = this.emt.cpu;
     instance.entered.add(cpu);
-    instance.cell.send(enterEvent(cpu));
+    instance.send(enterEvent(cpu));
     const ctx = instance.ctx;
     if (instance.phase === 'running') {
       // Last to arrive: clear the flag (outermost only) and signal whoever runs first.
@@ -297,7 +300,7 @@ export class RendezvousFrame implements Frame {
   private runCallback(): void {
     const instance = this.instance!;
     const cpu = this.emt.cpu;
-    if (instance.ctx.type === 'one-by-one' && instance.ctx.runner !== cpu) instance.cell.send(takeTurnEvent(cpu));
+    if (instance.ctx.type === 'one-by-one' && instance.ctx.runner !== cpu) instance.send(takeTurnEvent(cpu));
     const ctx = instance.ctx;
     if (ctx.stopOnError && ctx.status < 0) {
       return this.callbackDone(VINF_SUCCESS, false, MEMBER.skipCallback);
@@ -311,7 +314,7 @@ export class RendezvousFrame implements Frame {
   private callbackDone(rc: number, ran: boolean, event: RendezvousMemberEvent): void {
     const instance = this.instance!;
     const vm = this.emt.vm;
-    instance.cell.send(callbackDoneEvent(this.emt.cpu, rc, ran));
+    instance.send(callbackDoneEvent(this.emt.cpu, rc, ran));
     const ctx = instance.ctx;
     if (instance.doneSignalled) vm.notifyAll();
     else if (ctx.type === 'one-by-one') vm.notifyAll();
@@ -322,7 +325,7 @@ export class RendezvousFrame implements Frame {
   /** A non-caller leaves; the (n-1)th wakes the caller on DoneCaller. */
   private return(): void {
     const instance = this.instance!;
-    instance.cell.send(returnEvent(this.emt.cpu));
+    instance.send(returnEvent(this.emt.cpu));
     if (instance.phase === 'finishing') this.emt.vm.notifyCpu(instance.ctx.caller);
     this.send(MEMBER.return);
     this.emt.pop(this);
@@ -334,7 +337,7 @@ export class RendezvousFrame implements Frame {
     const instance = this.instance!;
     const vm = this.emt.vm;
     const status = instance.ctx.status;
-    instance.cell.send(FINISH);
+    instance.send(FINISH);
     vm.rendezvousStack.pop();
     this.send(instance.parent ? MEMBER.finishNested : MEMBER.finishOutermost);
     if ((this.cell.context as RendezvousMemberContext).releaseLock) vm.rendezvousLock = null;
@@ -347,7 +350,7 @@ export class RendezvousFrame implements Frame {
 }
 
 persistable('RendezvousFrame', RendezvousFrame, {
-  owned: ['cell', 'next'],
+  owned: ['next'],
   history: ['seq'],
   keyFields: { callbackId: (frame, id: number) => frame.emt.vm.functions.peek(id), next: (frame, next: Continuation) => keyContinuation(frame.emt.vm.functions, next) },
 });

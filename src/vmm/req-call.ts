@@ -7,7 +7,9 @@
 import { reqCallMachine, type ReqCallEvent, type ReqCallState } from '../../machines/req-call.js';
 import { VERR_TIMEOUT, VERR_VM_REQUEST_KILLED, VINF_SUCCESS } from '../status.js';
 import { emitCellEdge } from '../sched/cell-edges.js';
-import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
+import type { EventObject } from 'xstate';
+import { sharedEvents, type MachineCell, type TransitionListener } from '../sched/machine-cell.js';
+import { heldCell, sendHeld, type CellHolder } from '../sched/held-cell.js';
 import type { TimerHandle, TimerTarget } from '../sched/scheduler.js';
 import { NS_PER_MS } from '../time/clock.js';
 import { queueRequest, REQ_EVENT, VMREQFLAGS_NO_WAIT, type ReqPool, type VmReq } from './requests.js';
@@ -21,22 +23,9 @@ export const REQ_CALL_EVENT = sharedEvents<ReqCallEvent>({ alloc: true, queue: t
 /** Thread events: the wait's timer ran out (at the timer), the timeout reaches the thread, the packet's event was signalled. */
 export type ReqCallWake = 'timer' | 'timeout' | 'signal';
 
-/** The cell knows its call, so one listener serves every call. */
-class ReqCallCell extends MachineCell<ReqCallEvent> {
-  constructor(systemId: string, readonly call: ReqCall) {
-    super(reqCallMachine, systemId);
-  }
-}
-
-const emitEdge: TransitionListener = (cell, from, event) => {
-  const vm = (cell as ReqCallCell).call.pool.vm;
-  if (vm.wantsDetail()) emitCellEdge(vm, 'reqCall', cell, from, event); // one listener for all calls, no closure per edge
-};
-// The cell's owner is its own field (saved with it); the shared listener is set again after a restore or copy.
-persistable('ReqCallCell', ReqCallCell, { revive: (cell) => void (cell.listener = emitEdge) });
-
-export class ReqCall implements TimerTarget {
-  readonly cell: ReqCallCell;
+export class ReqCall implements TimerTarget, CellHolder<ReqCallEvent> {
+  /** The caller's machine: a frozen cell, replaced at each transition (sendHeld), so world copies share it. */
+  cell: MachineCell<ReqCallEvent>;
   readonly req: VmReq;
   /** ALL / ALL_REVERSE: the CPUs still to visit (from `at` on); empty for one target. */
   readonly order: readonly number[];
@@ -57,9 +46,14 @@ export class ReqCall implements TimerTarget {
     this.req = req;
     this.order = order;
     this.timeoutMs = timeoutMs;
-    this.cell = new ReqCallCell(`${thread.id}/req.${req.id}`, this);
-    this.cell.listener = emitEdge;
-    this.cell.send(REQ_CALL_EVENT.alloc);
+    this.cell = heldCell<ReqCallEvent>(reqCallMachine, `${thread.id}/req.${req.id}`);
+    sendHeld(this, REQ_CALL_EVENT.alloc);
+  }
+
+  /** The caller machine's edges, on the VM's event stream when someone wants the detail. */
+  cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: EventObject): void {
+    const vm = this.pool.vm;
+    if (vm.wantsDetail()) emitCellEdge(vm, 'reqCall', cell, from, event);
   }
 
   get id(): string {
@@ -81,10 +75,10 @@ export class ReqCall implements TimerTarget {
       req.target = this.order[this.at++]!;
       if (req.state === 'COMPLETED') req.move(REQ_EVENT.requeue);
     }
-    if (this.state === 'waiting') this.cell.send(REQ_CALL_EVENT.nextCpu);
+    if (this.state === 'waiting') sendHeld(this, REQ_CALL_EVENT.nextCpu);
     req.caller = this;
     this.armTimeout();
-    this.cell.send(this.noWait ? REQ_CALL_EVENT.queueNoWait : REQ_CALL_EVENT.queue);
+    sendHeld(this, this.noWait ? REQ_CALL_EVENT.queueNoWait : REQ_CALL_EVENT.queue);
     queueRequest(req, null);
     if (this.noWait) this.answer(VINF_SUCCESS);
   }
@@ -94,7 +88,7 @@ export class ReqCall implements TimerTarget {
     const wake = event as ReqCallWake;
     if (wake === 'timer') return this.thread.post({ target: this, event: 'timeout' });
     if (wake === 'timeout') {
-      if (this.cell.send(REQ_CALL_EVENT.timeout)) this.answer(VERR_TIMEOUT);
+      if (sendHeld(this, REQ_CALL_EVENT.timeout)) this.answer(VERR_TIMEOUT);
       return;
     }
     this.signalled();
@@ -110,7 +104,7 @@ export class ReqCall implements TimerTarget {
     const rc = req.status;
     if (req.state === 'COMPLETED') this.pool.free(req); // also after a timeout: the caller frees it late
     const answered = this.state !== 'waiting';
-    this.cell.send(REQ_CALL_EVENT.complete);
+    sendHeld(this, REQ_CALL_EVENT.complete);
     if (!answered) this.answer(rc);
   }
 
@@ -128,4 +122,4 @@ export class ReqCall implements TimerTarget {
   }
 }
 
-persistable('ReqCall', ReqCall, { owned: ['cell'] });
+persistable('ReqCall', ReqCall);

@@ -9,7 +9,7 @@ import {
   VERR_VM_REQUEST_STATUS_FREED, VERR_VM_REQUEST_STATUS_STILL_PENDING, VINF_SUCCESS,
 } from '../status.js';
 import { MachineCell, sharedEvents, type TransitionListener } from '../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../sched/owned-cell.js';
+import { heldCell, sendHeld, type CellHolder } from '../sched/held-cell.js';
 import { isValidTarget, type Route, routeRequest } from '../streams/routing.js';
 import { VM_FF_REQUEST, VMCPU_FF_REQUEST, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
 import type { CpuTarget, ReqFn } from './types.js';
@@ -48,8 +48,9 @@ export interface ReqStats {
  */
 const NO_ARGS: readonly never[] = defineConstant('vmm.noReqArgs', Object.freeze([]));
 
-export class VmReq implements CellOwner {
-  readonly cell: MachineCell<VmReqEvent>;
+export class VmReq implements CellHolder<VmReqEvent> {
+  /** The packet's machine: a frozen cell, replaced at each move (sendHeld), so world copies share it. */
+  cell: MachineCell<VmReqEvent>;
   target: CpuTarget = 'any';
   /** The queue the packet sits on: a CPU, or null for the global one. */
   cpu: number | null = null;
@@ -69,10 +70,10 @@ export class VmReq implements CellOwner {
     readonly vm: VmCore,
     readonly id: number,
   ) {
-    this.cell = new OwnedCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`, this);
+    this.cell = heldCell<VmReqEvent>(vm.host.machines?.request ?? requestMachine, `${vm.id}/req.${id}`);
   }
 
-  /** The packet cell's edges (its listener calls this: no closure per packet or per world copy). */
+  /** The packet cell's edges (sendHeld reports them: no closure per packet or per world copy). */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1]): void {
     const vm = this.vm;
     vm.emit({ kind: 'request', id: this.id, from: from.value as string, to: cell.value, target: String(this.target), cpu: this.cpu, tNs: vm.nowNs() });
@@ -84,7 +85,7 @@ export class VmReq implements CellOwner {
 
   /** Move the packet through its machine; a refused move is VERR_VM_REQUEST_STATE. */
   move(event: VmReqEvent): void {
-    if (!this.cell.send(event)) {
+    if (!sendHeld(this, event)) {
       throw new VBoxError(VERR_VM_REQUEST_STATE, `request ${this.id}: '${event.type}' not allowed in state ${this.state}`);
     }
   }
@@ -93,7 +94,6 @@ export class VmReq implements CellOwner {
 // A packet's id names it in traces (identity is the object itself); its callback is written in place of fnId.
 // A free packet's other fields are stale (alloc sets every one): the key sees only that it is free.
 persistable('VmReq', VmReq, {
-  owned: ['cell'],
   history: ['id'],
   keyFields: { fnId: (req, id: number) => req.vm.functions.peek(id) },
   keySave: (req) => (req.state === 'FREE' ? 'FREE' : undefined),

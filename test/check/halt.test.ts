@@ -20,6 +20,7 @@ import { encodeWorld, identityOrder } from '../../src/check/state-key.js';
 import { World } from '../../src/check/world.js';
 import '../../src/check/vitest.js';
 import type { Gvm } from '../../src/gvmm/gvm.js';
+import { sendHeld } from '../../src/sched/held-cell.js';
 import { haltOf } from '../../src/vmm/halt/state.js';
 import { METHODS } from '../support/halt-methods.js';
 
@@ -59,7 +60,7 @@ describe('state key with halt methods on', () => {
     ["GVMM's halt event is signalled (the next SCHED_HALT returns at once)", idle, (w: World) => void (gvmOf(w).ownCpu(1).signalled = true)],
     ['GVMM expects a wake-up 0.5 s from now (the early wake-up quick check)', halted, (w: World) => void (w.core.gvmm!.schedOps.uNsNextEmtWakeup = w.sched.clock.nowNs() + 500_000_000)],
     ["METHOD_1's oversleep average (shorter blocks)", idle, (w: World) => void (haltOf(w.core).ownCpu(0).ownMethod1().cNSBlockedTooLongAvg = 3_000_000)],
-    ['the halt method itself', idle, (w: World) => haltOf(w.core).cell.send({ type: 'switch', target: 'METHOD_1', initRc: 0 })],
+    ['the halt method itself', idle, (w: World) => sendHeld(haltOf(w.core), { type: 'switch', target: 'METHOD_1', initRc: 0 })],
   ];
 
   it.each(cases)('differs when only hidden state differs: %s', (_name, input, change) => {

@@ -50,12 +50,39 @@ interface Survey {
 }
 
 /**
- * `world` with writable vCPU state cells in place of its frozen ones (VmCore.cpuStates replaces a frozen cell at each
- * transition; the guard changes values in place), in the same states.
+ * `world` with writable twins of its frozen machine cells, in the same states (the guard changes values in place;
+ * the engine replaces a frozen cell at each transition: VmCore.cpuStates, held cells). A frozen list holding one is
+ * replaced by a list of the twins; a frozen record holds no cell.
  */
-function thawCpuStates(world: World): World {
-  const core = world.core;
-  core.cpuStates = core.cpuStates.map((cell) => Object.assign(new MachineCell(cell.machine, cell.systemId), { snapshot: cell.snapshot }));
+function thawCells(world: World): World {
+  const done = new Map<object, unknown>();
+  const thaw = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
+    if (done.has(v)) return done.get(v);
+    done.set(v, v);
+    let out: unknown = v;
+    if (v instanceof MachineCell) {
+      if (Object.isFrozen(v)) {
+        const Cell = v.constructor as new (machine: MachineCell['machine'], systemId: string) => MachineCell;
+        out = Object.assign(new Cell(v.machine, v.systemId), { snapshot: v.snapshot });
+      }
+    } else if (Array.isArray(v)) {
+      const items = v.map(thaw);
+      if (items.some((item, i) => item !== v[i])) out = Object.isFrozen(v) ? items : Object.assign(v, items);
+    } else if (v instanceof Map) {
+      for (const [key, item] of v) if (thaw(item) !== item) v.set(key, thaw(item));
+    } else if (!Object.isFrozen(v) && !(v instanceof Set)) {
+      const fields = v as Record<string, unknown>;
+      for (const key of Object.keys(fields)) {
+        const item = fields[key];
+        const twin = thaw(item);
+        if (twin !== item) fields[key] = twin;
+      }
+    }
+    done.set(v, out);
+    return out;
+  };
+  thaw(world);
   return world;
 }
 
@@ -63,12 +90,12 @@ function thawCpuStates(world: World): World {
 function perturb(x: Explorer, world: World, table: Readonly<Record<string, KeyFieldUses>>, survey: Survey): void {
   x.hash(world);
   const before = `${x.key.hi}:${x.key.lo}`;
-  const sites = keyFieldSites(thawCpuStates(x.copy(world)), world.sched.clock.nowNs());
+  const sites = keyFieldSites(thawCells(x.copy(world)), world.sched.clock.nowNs());
   for (const path of sites.keys()) {
     const at = declaredAs(path);
     if (!at || table[at[0]]?.[at[1]] !== 'keyed' || survey.changed.has(path) || primitiveSites(sites, path).length === 0) continue;
     survey.tried.add(path);
-    const copy = thawCpuStates(x.copy(world));
+    const copy = thawCells(x.copy(world));
     for (const site of primitiveSites(keyFieldSites(copy, copy.sched.clock.nowNs()), path)) site.set!(perturbed(site.value));
     let after: string;
     try {

@@ -12,6 +12,7 @@ import { encodeSnapshot } from '../../src/check/snapshot-key.js';
 import type { World } from '../../src/check/world.js';
 import { graphKey } from '../../src/persist/graph-key.js';
 import { persistable } from '../../src/persist/registry.js';
+import { MachineCell } from '../../src/sched/machine-cell.js';
 
 const SCENARIOS: [string, Scenario][] = [
   ['race powerOn→suspend ∥ powerOff, 2 vCPUs', { cpus: 2, clients: [['powerOn', 'suspend'], ['powerOff']] }],
@@ -67,7 +68,8 @@ describe('the fused snapshot key walk', () => {
     const before = fastKey(world!);
     const targets: [string, (w: World) => object][] = [
       ['an EMT', (w) => w.core.emts[0]!],
-      ["an EMT's loop cell", (w) => w.core.emts[1]!.cell],
+      // A held cell is frozen and replaced at each transition: a writable twin in its place takes the field.
+      ["an EMT's loop cell", (w) => (w.core.emts[1]!.cell = Object.assign(new MachineCell(w.core.emts[1]!.cell.machine, 'twin'), { snapshot: w.core.emts[1]!.cell.snapshot }))],
       ['the VM core', (w) => w.core],
       ['a client', (w) => w.clients[1]!],
     ];

@@ -119,8 +119,8 @@ describe('GVMMR0RegisterVCpu / GVMMR0DeregisterVCpu', () => {
     const rig = gvmmRig();
     const vm = rig.addVm(2);
     // What a racing GVMMR0DestroyVM leaves between its checks and the destructor.
-    rig.gvmm.table.cell(vm.handle).send({ type: 'deregisterVCpu', cpu: 1, emt: vm.emt(1) });
-    rig.gvmm.table.cell(vm.handle).send({ type: 'destroy', caller: vm.emt(0), vmState: 'TERMINATED' });
+    rig.gvmm.table.send(vm.handle, { type: 'deregisterVCpu', cpu: 1, emt: vm.emt(1) });
+    rig.gvmm.table.send(vm.handle, { type: 'destroy', caller: vm.emt(0), vmState: 'TERMINATED' });
     expect(rig.gvmm.table.state(vm.handle)).toBe('destroying');
     expect(rig.gvmm.deregisterVCpu(vm.handle, 1, vm.emt(1))).toBe(VERR_NOT_OWNER);
     // A caller that passes the owner check (the slot's value) still finds the handle no longer bound.

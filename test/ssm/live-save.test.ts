@@ -65,7 +65,7 @@ describe('VMR3Save from RUNNING (live)', () => {
         const live = liveSaveOf(vm.core)!;
         if (pass === 0) {
           seen.push(live.state);
-          live.cell.listener = (cell) => seen.push(cell.value);
+          vm.core.listeners.add((e) => e.kind === 'machine' && e.machine === 'ssmLiveSave' && seen.push(e.to));
         }
         ssm.putU32(pass);
       },

@@ -9,6 +9,7 @@ import {
   global1SpinBlockThresholdNs, HALT_METHODS, METHOD1_DEFAULTS, selectHaltMethod, type HaltMethodDescriptor,
 } from '../../../machines/halt-method.js';
 import { bindCode, defineCode } from '../../persist/registry.js';
+import { sendHeld } from '../../sched/held-cell.js';
 import { VERR_VM_THREAD_NOT_EMT, VINF_SUCCESS } from '../../status.js';
 import { emtRendezvous, type EmtContext, type EmtResult } from '../types.js';
 import type { VmCore } from '../vm-core.js';
@@ -44,7 +45,7 @@ const vmR3SetHaltMethodCallback = defineCode('halt.vmR3SetHaltMethodCallback', (
     // No method has a pfnTerm. The shared halt config is zeroed, then the new method's pfnInit reads it.
     const target = HALT_METHODS[index]!;
     rc = initHaltMethod(halt, target);
-    halt.cell.send({ type: 'switch', target: target.method, initRc: rc });
+    sendHeld(halt, { type: 'switch', target: target.method, initRc: rc });
   }
   const committed = halt.descriptor;
   const cpuHalt = halt.ownCpu(cpu);

@@ -12,7 +12,7 @@ import type { GvmmStateSink } from '../../gvmm/sched.js';
 import { thawedAt } from '../../persist/empty-list.js';
 import { defineConstant, persistable } from '../../persist/registry.js';
 import { MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
+import { heldCell, type CellHolder } from '../../sched/held-cell.js';
 import type { VmConfig } from '../config.js';
 import type { VmCore } from '../vm-core.js';
 import { EventSem } from './event-sem.js';
@@ -180,8 +180,9 @@ export interface HaltOptions {
   semResolutionNs: number;
 }
 
-export class VmHalt implements CellOwner {
-  readonly cell: MachineCell<HaltMethodEvent>;
+export class VmHalt implements CellHolder<HaltMethodEvent> {
+  /** The method's machine: a frozen cell, replaced at a switch (sendHeld), so world copies share it. */
+  cell: MachineCell<HaltMethodEvent>;
   /**
    * Per EMT (read them here; write through ownCpu). A record that holds only data is frozen, so world copies share
    * it instead of copying it; the first write replaces it with a writable copy (and the list, frozen too, with a new
@@ -204,7 +205,7 @@ export class VmHalt implements CellOwner {
     readonly options: HaltOptions,
   ) {
     // The method's switches reach the VM's event stream (cellEdge: nothing bound again by a world copy).
-    this.cell = new OwnedCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`, this);
+    this.cell = heldCell<HaltMethodEvent>(haltMethodMachine, `${vm.id}/halt`);
     this.cpus = Object.freeze(Array.from({ length: vm.cCpus }, (_, cpu) => Object.freeze(new CpuHalt(cpu))));
   }
 
@@ -251,7 +252,7 @@ export class VmHalt implements CellOwner {
 
 
 // A CpuHalt is its VmHalt's alone: a halt loop or wait looks it up by its EMT's number.
-persistable('VmHalt', VmHalt, { owned: ['cell'], ownedItems: ['cpus'] });
+persistable('VmHalt', VmHalt, { ownedItems: ['cpus'] });
 
 /** The VM's halt state; every VM created by createVMM has one. */
 export function haltOf(vm: VmCore): VmHalt {

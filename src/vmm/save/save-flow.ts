@@ -19,7 +19,7 @@ import { bindCode, defineCodes, persistable } from '../../persist/registry.js';
 import { pushed, removedAt } from '../../persist/empty-list.js';
 import { emitCellEdge } from '../../sched/cell-edges.js';
 import { sharedEvents, type MachineCell, type TransitionListener } from '../../sched/machine-cell.js';
-import { OwnedCell, type CellOwner } from '../../sched/owned-cell.js';
+import { heldCell, sendHeld, type CellHolder } from '../../sched/held-cell.js';
 import type { TimerTarget } from '../../sched/scheduler.js';
 import {
   RT_FAILURE, VBoxError, VERR_INVALID_PARAMETER, VERR_SSM_CANCELLED, VERR_SSM_INVALID_STATE, VERR_TRY_AGAIN, VINF_SUCCESS,
@@ -125,9 +125,9 @@ export function checkSaveOptions(options: SaveOptions): void {
  * SSMR3LiveDone and the ONCE cleanup. The flow hangs off the VM's saved-state port (`saveFlows`) until it ends.
  * It is its own timer target: a wait that ends by time or by a thread step comes back as a record naming it.
  */
-export class SaveFlow implements TimerTarget, CellOwner {
+export class SaveFlow implements TimerTarget, CellHolder<VmSaveTeleportEvent> {
   /** vmR3SaveTeleport's control state: which wait is pending, hence which step comes next (its edges: cellEdge). */
-  readonly cell: OwnedCell<VmSaveTeleportEvent>;
+  cell: MachineCell<VmSaveTeleportEvent>;
   readonly id: string;
   /** Live passes run (exec + vote). */
   passes = 0;
@@ -148,8 +148,8 @@ export class SaveFlow implements TimerTarget, CellOwner {
     readonly done: StatusReceiver,
     readonly bandwidth: number,
   ) {
-    // The flow owns its cell: the edges reach the VM through the flow's pool, no listener bound per flow or copy.
-    this.cell = new OwnedCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${pool.vm.id}/${op}-${thread.id}`, this);
+    // The flow holds its cell (frozen, replaced at each wait): the edges reach the VM through the flow's pool (cellEdge).
+    this.cell = heldCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${pool.vm.id}/${op}-${thread.id}`);
     this.id = `${thread.id}/${op}`;
   }
 
@@ -242,7 +242,7 @@ const FLOW_CODE = defineCodes('save.flow', {
 /** Enter the next wait (an edge of the flow's machine; a refused one is an engine bug). */
 function go(flow: SaveFlow, event: VmSaveTeleportEvent | Wait): void {
   const e = typeof event === 'string' ? WAIT_EVENTS[event] : event;
-  if (!flow.cell.send(e)) throw new Error(`${flow.cell.systemId}: no ${e.type} edge from ${flow.cell.value}`);
+  if (!sendHeld(flow, e)) throw new Error(`${flow.cell.systemId}: no ${e.type} edge from ${flow.cell.value}`);
 }
 
 const WAIT_EVENTS = sharedEvents<Exclude<VmSaveTeleportEvent, { type: 'finish' }>>({
