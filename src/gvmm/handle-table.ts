@@ -31,10 +31,10 @@ export class GvmmHandleTable {
    */
   private links: readonly number[] = EMPTY_LIST;
   /**
-   * By handle, grown on first use: its machine (a frozen cell, replaced at each transition: world copies share
-   * it), its GVM, and who hears its edges (a VM's event stream; null while nobody listens).
+   * By handle, grown on first use: its machine (a frozen cell in a frozen list, both replaced at each transition:
+   * world copies share them), its GVM, and who hears its edges (a VM's event stream; null while nobody listens).
    */
-  private readonly cells: (MachineCell<GvmmHandleEvent> | undefined)[] = [];
+  private cells: readonly (MachineCell<GvmmHandleEvent> | undefined)[] = EMPTY_LIST;
   private readonly gvms: (Gvm | undefined)[] = [];
   private readonly sinks: (CellEdgeSink | null | undefined)[] = [];
   iFreeHead: number;
@@ -61,7 +61,7 @@ export class GvmmHandleTable {
   /** The handle's machine (created on first use; a never-used handle is 'free'). */
   cell(handle: number): MachineCell<GvmmHandleEvent> {
     let cell = this.cells[handle];
-    if (!cell) this.cells[handle] = cell = heldCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`);
+    if (!cell) this.cells = replacedAt(this.cells, handle, (cell = heldCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`)));
     return cell;
   }
 
@@ -74,7 +74,7 @@ export class GvmmHandleTable {
     const from = this.cell(handle);
     const next = from.frozenAfter(event);
     if (next === null) return false;
-    this.cells[handle] = next;
+    this.cells = replacedAt(this.cells, handle, next);
     const sink = this.sinks[handle];
     if (sink) {
       emitCellEdge(sink, 'gvmmHandle', next, from.snapshot, event);
@@ -201,4 +201,4 @@ export class GvmmHandleTable {
   }
 }
 
-persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'sinks', 'cells'] });
+persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'sinks'] });

@@ -161,8 +161,8 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
     return node.tag !== undefined ? node.tag : (node.tag = tag(node.snapshot.value as string));
   }
 
-  /** Send an event; false when the current state does not accept it (nothing changes then). */
-  send(event: TEvent): boolean {
+  /** The node `event` leads to from the current one: the current node itself when the state does not accept it. */
+  private nextNode(event: TEvent): StateNode {
     const from = this.node;
     let next = from.gen === this.memo.gen ? from.byRef.get(event) : undefined;
     if (next === undefined) {
@@ -170,6 +170,13 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
       next = node.byRef.get(event) ?? edgeOf(this.memo, this.machine, node, event);
       if (next === node) next = from;
     }
+    return next;
+  }
+
+  /** Send an event; false when the current state does not accept it (nothing changes then). */
+  send(event: TEvent): boolean {
+    const from = this.node;
+    const next = this.nextNode(event);
     if (next === from) return false;
     this.node = next;
     this.listener?.(this, from.snapshot, event);
@@ -177,14 +184,16 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
   }
 
   /**
-   * The cell after `event`, for a cell frozen while shared (VmCore.cpuStates, held cells): a new frozen cell in the next state,
-   * this one unchanged; null when the state does not accept the event (its listener, if any, is not called).
+   * The cell after `event`, for a cell frozen while shared (VmCore.cpuStates, held cells): a new frozen cell in the
+   * next state, this one unchanged; null (nothing made) when the state does not accept the event. No listener runs.
    */
   frozenAfter(event: TEvent): MachineCell<TEvent> | null {
+    const node = this.nextNode(event);
+    if (node === this.node) return null;
     // Of this cell's class (a subclass takes the cell's constructor arguments), so a replaced cell keeps its name.
     const next = new (this.constructor as new (machine: AnyStateMachine, systemId: string) => MachineCell<TEvent>)(this.machine, this.systemId);
-    next.node = this.node;
-    return next.send(event) ? (Object.freeze(next) as MachineCell<TEvent>) : null;
+    next.node = node;
+    return Object.freeze(next) as MachineCell<TEvent>;
   }
 
   /** Would the current state accept the event? (No change either way.) */

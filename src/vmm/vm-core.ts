@@ -79,7 +79,8 @@ export const CPU_EVENT = sharedEvents<VmCpuEvent>({ start: true, stop: true, exe
 export type VmSsmPort = SavedStatePort;
 
 export class VmCore {
-  readonly state: MachineCell<VmEvent>;
+  /** The VM state machine: a frozen cell, replaced at each transition (move), so world copies share it. */
+  state: MachineCell<VmEvent>;
   /**
    * The vCPU states: frozen cells in a frozen list, each replaced at its transition (cpuSend), so world copies share
    * every vCPU's state that a step leaves alone. Read them here; nothing keeps one (callers look them up).
@@ -149,7 +150,7 @@ export class VmCore {
     readonly cCpus: number,
     readonly config: VmConfig,
   ) {
-    this.state = new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
+    this.state = Object.freeze(new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`)) as MachineCell<VmEvent>;
     const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
     this.cpuStates = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new MachineCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`)) as MachineCell<VmCpuEvent>));
     this.cpuQueues = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new RequestQueue<VmReq>(`cpu.${i}`)) as RequestQueue<VmReq>));
@@ -263,9 +264,10 @@ export class VmCore {
   /** vmR3SetStateLocked: take the edge from → to through the machine, then the at-state callbacks. */
   private move(from: VmState, to: VmState, setRatherThanClearFF: boolean): void {
     const event = EDGE_EVENTS.get(`${from}>${to}`);
-    if (!event || !this.state.send(event) || this.vmState !== to) {
-      throw new VmAssertion(VERR_VM_UNEXPECTED_VM_STATE, `no VMSTATE edge ${from} -> ${to}`);
-    }
+    // The cell is frozen (world copies share it): the next one replaces it.
+    const next = event && this.state.frozenAfter(event);
+    if (!next || next.value !== to) throw new VmAssertion(VERR_VM_UNEXPECTED_VM_STATE, `no VMSTATE edge ${from} -> ${to}`);
+    this.state = next;
     if (setRatherThanClearFF) this.ff |= VM_FF_CHECK_VM_STATE;
     else this.ff &= ~VM_FF_CHECK_VM_STATE;
     this.emit(Object.freeze({ kind: 'state', from, to, event: event.type, by: this.actorName(), tNs: this.nowNs() }));
@@ -349,7 +351,7 @@ export class VmCore {
  */
 persistable('VmCore', VmCore, {
   transient: ['listeners', 'onEnd', 'components'],
-  owned: ['state', 'ssm', 'emts', 'globalQueue', 'cpuFF', 'functions', 'rendezvousStack', 'atState', 'atError', 'atRuntimeError', 'resetWaiters'],
+  owned: ['ssm', 'emts', 'globalQueue', 'cpuFF', 'functions', 'rendezvousStack', 'atState', 'atError', 'atRuntimeError', 'resetWaiters'],
   ownedItems: ['cpuStates', 'cpuQueues'],
   history: ['rendezvousSeq', 'cErrors', 'cRuntimeErrors', 'cResets', 'cHardResets', 'cSoftResets'],
   // The state key keeps the last error's status and cause (a load picks its cause by status), not its text.
