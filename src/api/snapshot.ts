@@ -54,9 +54,10 @@ export const SNAPSHOT_FORMAT = 'vmm-actors/engine';
  * an EMT's empty frame stack is `persist.emptyList`; a VM's `lastError` is frozen; a vCPU's state is a frozen
  * MachineCell (no owner) in a frozen list, replaced at each transition (a saved object frozen is frozen once restored).
  * 12 — no `OwnedCell` or `ReqCallCell`: the cells of an EMT's loop, a request packet, an external thread's request
- * call, a rendezvous and its members, the halt method, a save flow and a live save are frozen MachineCells
- * (MemberCells) their holder replaces at each transition, as are the VM state's cell and GVMM's list of handle
- * cells; GVMM's handle table keeps its listening VMs in `sinks` (no `GvmmHandleOwner`).
+ * call, a rendezvous and its members, the halt method, a save flow, a live save and a GVMM handle are `HeldCell`s
+ * (`MemberCell`s) with no owner and no listener (their holder reports their edges; saved unfrozen); the VM state's
+ * cell is a frozen MachineCell replaced at each transition; GVMM's handle table keeps its listening VMs in `sinks`
+ * (no `GvmmHandleOwner`).
  */
 export const SNAPSHOT_VERSION = 12;
 /**
@@ -64,7 +65,7 @@ export const SNAPSHOT_VERSION = 12;
  * the field names engines write (test/api/snapshot-form.test.ts). A change there fails that test: raise the version
  * (with its line above) and put the new hash here.
  */
-export const SNAPSHOT_FINGERPRINT = '075fbb17fccd5836';
+export const SNAPSHOT_FINGERPRINT = '2f2ac42c7836dc24';
 
 /** What vmm.getPersistedSnapshot() returns: plain data (JSON.stringify / JSON.parse keep it whole). */
 export interface PersistedVmm {

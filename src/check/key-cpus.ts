@@ -45,7 +45,7 @@ export const CLASS_CPU_FIELDS: Readonly<Record<string, CpuFields>> = {
     [
       'ApiStatusMonitor', 'BootstrapLoop', 'CallFrame', 'CallbackSink', 'CountingSink', 'DeadlockMonitor', 'DeterministicScheduler',
       'ExitFrame', 'ExternalThread', 'FileSink', 'FileSource', 'FunctionTable', 'Global1Loop', 'GuestRam', 'GuestSliceFrame', 'Gvmm',
-      'GvmmHandleTable', 'GvmmHandlesMonitor', 'GvmmSched', 'HaltFrame', 'HeapIndex', 'LiveSaveCancelMonitor',
+      'GvmmHandleTable', 'GvmmHandlesMonitor', 'GvmmSched', 'HaltFrame', 'HeldCell', 'HeapIndex', 'LiveSaveCancelMonitor',
       'LoadRequest', 'MachineCell', 'MemberCell', 'MemorySink', 'MemorySource', 'Method1Loop', 'OldLoop', 'OperationCall',
       'PendingTimer', 'PgmLoadSlices', 'Prng', 'PushSource', 'RealClock', 'RealTimeScheduler', 'RendezvousFrame', 'RendezvousOrderMonitor',
       'ReqCall', 'ReqPool', 'RequestOnceMonitor', 'RequestOrderMonitor', 'SaveCleanupMonitor', 'SaveContext', 'SaveFlow',

@@ -77,10 +77,10 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   },
   'MachineCell:vm': { ...CELL, 'context.prevState': K },
   'MachineCell:vmcpu': CELL,
-  'MachineCell:emt': CELL,
-  'MachineCell:request': CELL,
-  'MachineCell:haltMethod': CELL,
-  'MachineCell:vmSaveTeleport': CELL,
+  'HeldCell:emt': CELL,
+  'HeldCell:request': CELL,
+  'HeldCell:haltMethod': CELL,
+  'HeldCell:vmSaveTeleport': CELL,
   Emt: { cell: K, countedInactive: K, frames: K, idle: K, cpu: I('position'), id: I('position'), pool: C, vm: C },
   RequestQueue: { normal: K, priority: K, name: I('position') },
   ReqPool: { vm: C, watcher: C },
@@ -92,10 +92,10 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
     cell: I('request state'), req: I('label'), at: I('label'), order: I('label'), timeoutMs: I('label'), timer: I('timers'),
     done: C, pool: C, thread: C,
   },
-  'MachineCell:reqCall': { ...CELL, value: I('request state'), context: I('request state') },
+  'HeldCell:reqCall': { ...CELL, value: I('request state'), context: I('request state') },
   // Rendezvous.
   RendezvousInstance: { cell: K, entered: K, parent: K, callbackId: I('label'), vm: C },
-  'MachineCell:rendezvous': {
+  'HeldCell:rendezvous': {
     ...CELL, 'context.cDone': K, 'context.cEntered': K, 'context.cReturned': K, 'context.caller': K, 'context.depth': K, 'context.flags': K,
     'context.released': K, 'context.runner': K, 'context.status': K, 'context.token': K, 'context.order': K, 'context.ran': K,
     'context.cCpus': C, 'context.stopOnError': I('flags'), 'context.type': I('flags'),
@@ -126,7 +126,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   GvmmHandleTable: {
     gvms: K, cells: I('handle'), sinks: C, links: I('handle'), cEMTs: I('handle'), cVMs: I('handle'), iFreeHead: I('handle'), iUsedHead: I('handle'), maxHandles: C,
   },
-  'MachineCell:gvmmHandle': { ...CELL, 'context.cCpus': C, 'context.emts': I('handle'), 'context.session': I('handle') },
+  'HeldCell:gvmmHandle': { ...CELL, 'context.cCpus': C, 'context.emts': I('handle'), 'context.session': I('handle') },
   Gvm: { cpus: K, alive: I('VM state'), handle: I('VmCore.handle'), session: I('handle'), cCpus: C, binding: C },
   GvmCpu: { haltExpireNs: K, signalled: K, wait: K, idCpu: I('position'), handle: C, 'wait.result': I('wait'), 'wait.startNs': I('wait'), 'wait.timer': I('timers'), 'wait.wake': C },
   VmGvmBinding: { vm: C },
@@ -161,7 +161,7 @@ export const KEY_FIELDS: Readonly<Record<string, KeyFieldUses>> = {
   SsmLiveSave: {
     cell: K, writer: K, bandwidthBytesPerSec: C, cbMax: I('SSM state'), doneRunDone: I('SSM state'), handle: C, registry: C, sink: C, vm: C,
   },
-  'MachineCell:ssmLiveSave': {
+  'HeldCell:ssmLiveSave': {
     ...CELL, 'context.pass': K, 'context.after': I('SSM state'), 'context.cancellable': I('SSM state'), 'context.cancelled': I('cancelled'),
     'context.live': I('SSM state'), 'context.rc': I('rc'),
   },

@@ -9,7 +9,7 @@
  * A field is named by its class and its path from there: `Emt.cpu`, `Gvmm.config.nsEarlyWakeUp2` (a plain record
  * under a field), `VmReq.args[]` (the items of a collection; a Map's keys `<key>` and values `<value>`:
  * `Labels.reqs<value>.labelId`), `VmReq.fnId()` (a bound function's arguments). A machine cell is named by its class
- * and machine (`MachineCell:rendezvous.context.cEntered`): its keySave record's fields (the compiled cell writer writes
+ * and machine (`HeldCell:rendezvous.context.cEntered`): its keySave record's fields (the compiled cell writer writes
  * that record as a digest). Objects of registered classes are named under their own class, wherever they are met;
  * other objects under the first field the walk (breadth-first) meets them through.
  */

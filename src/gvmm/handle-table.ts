@@ -11,7 +11,7 @@ import {
 import { EMPTY_LIST, replacedAt } from '../persist/empty-list.js';
 import { persistable } from '../persist/registry.js';
 import { emitCellEdge, type CellEdgeSink } from '../sched/cell-edges.js';
-import { heldCell } from '../sched/held-cell.js';
+import { heldCell, stepHeld } from '../sched/held-cell.js';
 import type { MachineCell } from '../sched/machine-cell.js';
 import {
   VERR_GVM_TOO_MANY_VMS, VERR_GVMM_IPE_1, VERR_GVMM_IPE_2, VERR_INVALID_HANDLE, VERR_INVALID_POINTER,
@@ -31,10 +31,10 @@ export class GvmmHandleTable {
    */
   private links: readonly number[] = EMPTY_LIST;
   /**
-   * By handle, grown on first use: its machine (a frozen cell in a frozen list, both replaced at each transition:
-   * world copies share them), its GVM, and who hears its edges (a VM's event stream; null while nobody listens).
+   * By handle, grown on first use: its machine (a held cell: world copies share it), its GVM, and who hears its
+   * edges (a VM's event stream; null while nobody listens).
    */
-  private cells: readonly (MachineCell<GvmmHandleEvent> | undefined)[] = EMPTY_LIST;
+  private readonly cells: (MachineCell<GvmmHandleEvent> | undefined)[] = [];
   private readonly gvms: (Gvm | undefined)[] = [];
   private readonly sinks: (CellEdgeSink | null | undefined)[] = [];
   iFreeHead: number;
@@ -61,23 +61,24 @@ export class GvmmHandleTable {
   /** The handle's machine (created on first use; a never-used handle is 'free'). */
   cell(handle: number): MachineCell<GvmmHandleEvent> {
     let cell = this.cells[handle];
-    if (!cell) this.cells = replacedAt(this.cells, handle, (cell = heldCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`)));
+    if (!cell) this.cells[handle] = cell = heldCell<GvmmHandleEvent>(gvmmHandleMachine, `gvmm/handle.${handle}`);
     return cell;
   }
 
   /**
-   * Step the handle's machine: the next cell replaces it and the edge goes to the VM that listens; at 'free' the
-   * handle is given back and stops reporting. False when its state refuses the event. (The machine's step only:
-   * the lists and counts are the callers'.)
+   * Step the handle's machine (stepHeld: in place, or the next cell replaces a frozen one) and report the edge to
+   * the VM that listens; at 'free' the handle is given back and stops reporting. False when its state refuses the
+   * event. (The machine's step only: the lists and counts are the callers'.)
    */
   send(handle: number, event: GvmmHandleEvent): boolean {
     const from = this.cell(handle);
-    const next = from.frozenAfter(event);
+    const snapshot = from.snapshot;
+    const next = stepHeld(from, event);
     if (next === null) return false;
-    this.cells = replacedAt(this.cells, handle, next);
+    this.cells[handle] = next;
     const sink = this.sinks[handle];
     if (sink) {
-      emitCellEdge(sink, 'gvmmHandle', next, from.snapshot, event);
+      emitCellEdge(sink, 'gvmmHandle', next, snapshot, event);
       if (next.value === 'free') this.sinks[handle] = null;
     }
     return true;
@@ -201,4 +202,4 @@ export class GvmmHandleTable {
   }
 }
 
-persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'sinks'] });
+persistable('GvmmHandleTable', GvmmHandleTable, { owned: ['gvms', 'sinks', 'cells'] });

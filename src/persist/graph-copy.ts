@@ -212,6 +212,8 @@ class Copier {
     const proto = Object.getPrototypeOf(src) as object | null;
     const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
     if (!frozen && shape.constants && constantName(src) !== undefined) return src;
+    // A held cell: frozen here and shared; its holder replaces it at its next write (ClassSpec.freezeWhenCopied).
+    if (!frozen && shape.spec?.freezeWhenCopied === true && transientEmpty(src, shape)) return Object.freeze(src);
     let dst = this.directShell(src, shape);
     let fill: Fill;
     let how: Shape | PlainShell = shape;
@@ -255,6 +257,7 @@ class Copier {
     }
     if (Object.isFrozen(src)) return isFrozenImmutable(src) ? src : (this.clone(src) as object);
     if (shape.constants) return this.clone(src) as object;
+    if (shape.spec?.freezeWhenCopied === true && transientEmpty(src, shape)) return Object.freeze(src); // shared from now on
     const claimed = this.claimed;
     if (claimed !== null) {
       if (claimed.has(src) || this.copyOf(src) !== undefined) throw ownershipRefusal(src, field.name);
@@ -388,6 +391,13 @@ class Copier {
     }
     if (fill & Fill.Frozen) Object.freeze(dst);
   }
+}
+
+/** Are the transient fields of a class instance (its host attachments) all empty? */
+function transientEmpty(src: object, shape: Shape): boolean {
+  const transient = shape.plan?.transient;
+  if (transient) for (const key of transient) if ((src as Record<string, unknown>)[key] !== undefined) return false;
+  return true;
 }
 
 function copyMapEntry(this: Copier, v: unknown, k: unknown): void {

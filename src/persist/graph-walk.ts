@@ -199,7 +199,8 @@ class Walk {
         const { spec, name } = plan.entry;
         const keyed = this.skipHistory && spec.keySave ? spec.keySave(obj) : undefined;
         if (keyed !== undefined || spec.save) {
-          sink.begin(id, 'saved', name, Object.isFrozen(obj)); // (a reader freezes it once restored)
+          // (A reader freezes it once restored. Frozen by a copy only to be shared — freezeWhenCopied — is no state.)
+          sink.begin(id, 'saved', name, spec.freezeWhenCopied !== true && Object.isFrozen(obj));
           this.value(keyed !== undefined ? keyed : spec.save!(obj));
         } else {
           sink.begin(id, 'class', name, Object.isFrozen(obj));

@@ -206,6 +206,12 @@ export interface ClassSpec<T extends object = any> {
    * frozen while shared and replaced at each write (VmCore.cpuStates).
    */
   readonly sharedWhenFrozen?: boolean;
+  /**
+   * With sharedWhenFrozen: an instance the copier meets unfrozen, its transient fields empty, is frozen there and
+   * shared, not copied. For records whose one holder writes them through a path that replaces a frozen one
+   * (a held machine cell: sendHeld), so an engine nobody copies writes them in place.
+   */
+  readonly freezeWhenCopied?: boolean;
 }
 
 /** An owned field as the copier meets it (ClassSpec.owned). */

@@ -1,30 +1,46 @@
 /**
- * A machine cell held by one record (an EMT's loop, a request packet, a rendezvous, a halt method, a GVMM handle,
- * a save flow, a live save): frozen, so world copies share it, and replaced by its holder at each transition,
- * which reports the edge itself. The cell keeps no owner pointer, so an unchanged cell reaches nothing a step
- * writes and a copy never makes it (docs/model-checking-internals.md, "Stop 21").
+ * A machine cell held by one record (an EMT's loop, a request packet, a request call, a rendezvous and its members,
+ * a halt method, a save flow, a live save): no owner pointer and no listener; its holder sends through `sendHeld`
+ * and reports the edge itself. An engine nobody copies writes it in place. A world copy (copyGraph) freezes it
+ * and shares it (ClassSpec.freezeWhenCopied), and from then on `sendHeld` replaces it at each transition, so a
+ * frozen cell is never written and world copies never copy one (docs/model-checking-internals.md, "Stop 21").
  */
 import type { AnyStateMachine, EventObject } from 'xstate';
+import { persistable } from '../persist/registry.js';
 import { MachineCell, type TransitionListener } from './machine-cell.js';
+
+/** A cell its holder replaces once a world copy has frozen it. */
+export class HeldCell<TEvent extends EventObject = EventObject> extends MachineCell<TEvent> {}
+persistable('HeldCell', HeldCell, { freezeWhenCopied: true });
 
 /** The one record that holds a cell and reports its accepted transitions. */
 export interface CellHolder<TEvent extends EventObject = EventObject> {
   cell: MachineCell<TEvent>;
-  /** An accepted transition: `cell` is the new one, `from` the snapshot it left. */
+  /** An accepted transition: `cell` is the (possibly new) cell, `from` the snapshot it left. */
   cellEdge(cell: MachineCell, from: Parameters<TransitionListener>[1], event: EventObject): void;
 }
 
-/** A held cell in its machine's initial state (frozen from the start). */
+/** A held cell in its machine's initial state. */
 export function heldCell<TEvent extends EventObject>(machine: AnyStateMachine, systemId: string): MachineCell<TEvent> {
-  return Object.freeze(new MachineCell<TEvent>(machine, systemId)) as MachineCell<TEvent>;
+  return new HeldCell<TEvent>(machine, systemId);
 }
 
-/** Send `event` to a holder's cell: the next cell replaces it and the holder reports the edge; false when refused. */
+/**
+ * Send `event` to a holder's cell and report the edge; false when refused. In place while the cell is the holder's
+ * alone; a frozen one (shared with world copies) is replaced by the next.
+ */
 export function sendHeld<TEvent extends EventObject>(holder: CellHolder<TEvent>, event: TEvent): boolean {
-  const from = holder.cell;
-  const next = from.frozenAfter(event);
+  const cell = holder.cell;
+  const from = cell.snapshot;
+  const next = stepHeld(cell, event);
   if (next === null) return false;
   holder.cell = next;
-  holder.cellEdge(next, from.snapshot, event);
+  holder.cellEdge(next, from, event);
   return true;
+}
+
+/** A held cell after `event`: itself, written in place, or (frozen: shared) the next frozen cell; null when refused. */
+export function stepHeld<TEvent extends EventObject>(cell: MachineCell<TEvent>, event: TEvent): MachineCell<TEvent> | null {
+  if (Object.isFrozen(cell)) return cell.frozenAfter(event);
+  return cell.send(event) ? cell : null;
 }

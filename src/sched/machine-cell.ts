@@ -206,6 +206,11 @@ export class MachineCell<TEvent extends EventObject = EventObject> {
   }
 }
 
+/** A cell frozen from the start, in its machine's initial state (replaced at each transition: frozenAfter). */
+export function frozenCell<TEvent extends EventObject>(machine: AnyStateMachine, systemId: string): MachineCell<TEvent> {
+  return Object.freeze(new MachineCell<TEvent>(machine, systemId)) as MachineCell<TEvent>;
+}
+
 /** A cell's own fields that its save/copy handle themselves (a subclass's other fields are saved as they are). */
 export const CELL_FIELDS: ReadonlySet<string> = new Set(['listener', 'memo', 'node', 'machine', 'systemId']);
 

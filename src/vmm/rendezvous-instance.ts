@@ -79,7 +79,7 @@ export class RendezvousInstance implements CellHolder<RendezvousEvent> {
 }
 
 persistable('RendezvousInstance', RendezvousInstance, {
-  owned: ['cell', 'entered'],
+  owned: ['entered'],
   history: ['id'],
   // Who has entered: a set (CPUs enter in whatever order the scheduler ran them).
   unordered: ['entered'],

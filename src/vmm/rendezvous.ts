@@ -14,7 +14,7 @@ import {
 import { VERR_DEADLOCK, VERR_INVALID_FLAGS, VERR_IPE_UNEXPECTED_INFO_STATUS, isEmStatus, VINF_SUCCESS } from '../status.js';
 import type { EventObject } from 'xstate';
 import { MachineCell, type TransitionListener } from '../sched/machine-cell.js';
-import { sendHeld, type CellHolder } from '../sched/held-cell.js';
+import { HeldCell, sendHeld, type CellHolder } from '../sched/held-cell.js';
 import { beginEvent, callbackDoneEvent, enterEvent, FINISH, joinedEvent, MEMBER, returnEvent, takeTurnEvent } from './rendezvous-events.js';
 import type { Emt, Frame } from './emt.js';
 import { VM_FF_EMT_RENDEZVOUS, VMNOTIFYFF_FLAGS_POKE } from './ff.js';
@@ -106,10 +106,10 @@ function finalStatus(rc: number): number {
 }
 
 /**
- * The member machine's cell: no listener and no way back to its frame, whose `send` replaces it and reports the
- * transition (sendHeld): frozen, so world copies share it.
+ * The member machine's cell: no listener and no way back to its frame, whose `send` reports the transition
+ * (sendHeld; a world copy freezes and shares it, and the frame replaces it then).
  */
-class MemberCell extends MachineCell<RendezvousMemberEvent> {}
+class MemberCell extends HeldCell<RendezvousMemberEvent> {}
 persistable('MemberCell', MemberCell);
 
 /**
@@ -136,7 +136,7 @@ export class RendezvousFrame implements Frame, CellHolder<RendezvousMemberEvent>
   ) {
     this.seq = ++emt.rendezvousSeq;
     const vm = emt.vm;
-    this.cell = Object.freeze(new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.seq}`)) as MemberCell;
+    this.cell = new MemberCell(vm.host.machines?.rendezvousMember ?? rendezvousMemberMachine, `${emt.id}/rv.${this.seq}`);
   }
 
   /** Send the member machine an event; false when its state refuses it. */

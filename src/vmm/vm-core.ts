@@ -8,7 +8,7 @@ import { VM_API_TRANSITIONS, vmEdges, vmMachine, type VmApi, type VmEvent, type 
 import { isCpuStarted, vmcpuMachine, type VmCpuEvent, type VmCpuState } from '../../machines/vmcpu.js';
 import { VBoxError, VERR_FILE_NOT_FOUND, VERR_INVALID_PARAMETER, VERR_VM_INVALID_VM_STATE, VERR_VM_UNEXPECTED_VM_STATE, VINF_SUCCESS } from '../status.js';
 import type { SavedStatePort } from './save/ports.js';
-import { MachineCell, sharedEvent, sharedEvents } from '../sched/machine-cell.js';
+import { frozenCell, sharedEvent, sharedEvents, type MachineCell } from '../sched/machine-cell.js';
 import type { Scheduler } from '../sched/scheduler.js';
 import { replacedAt, thawedAt } from '../persist/empty-list.js';
 import { RequestQueue } from '../streams/request-queue.js';
@@ -150,9 +150,9 @@ export class VmCore {
     readonly cCpus: number,
     readonly config: VmConfig,
   ) {
-    this.state = Object.freeze(new MachineCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`)) as MachineCell<VmEvent>;
+    this.state = frozenCell<VmEvent>(host.machines?.vm ?? vmMachine, `vm.${handle}`);
     const cpuMachine = host.machines?.vmcpu ?? vmcpuMachine;
-    this.cpuStates = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new MachineCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`)) as MachineCell<VmCpuEvent>));
+    this.cpuStates = Object.freeze(Array.from({ length: cCpus }, (_, i) => frozenCell<VmCpuEvent>(cpuMachine, `vm.${handle}/cpu.${i}`)));
     this.cpuQueues = Object.freeze(Array.from({ length: cCpus }, (_, i) => Object.freeze(new RequestQueue<VmReq>(`cpu.${i}`)) as RequestQueue<VmReq>));
     this.cpuFF = new Array<number>(cCpus).fill(0);
   }

@@ -16,7 +16,7 @@ import { KEY_FIELDS, type KeyFieldUses } from '../../src/check/key-fields.js';
 import { parseScenario } from '../../src/check/scenario.js';
 import type { World } from '../../src/check/world.js';
 import { SUITE_SCENARIOS } from './suite-scenarios.js';
-import { MachineCell } from '../../src/sched/machine-cell.js';
+import { thawCells } from '../support/thaw-cells.js';
 
 /** Steps along each run, and every how many steps a world is perturbed (a copy and a key per keyed field). */
 const DEPTH = 40;
@@ -47,43 +47,6 @@ interface Survey {
   /** Constant fields whose primitive values differ between two worlds of one run → where. */
   varied: Map<string, string>;
   worlds: number;
-}
-
-/**
- * `world` with writable twins of its frozen machine cells, in the same states (the guard changes values in place;
- * the engine replaces a frozen cell at each transition: VmCore.cpuStates, held cells). A frozen list holding one is
- * replaced by a list of the twins; a frozen record holds no cell.
- */
-function thawCells(world: World): World {
-  const done = new Map<object, unknown>();
-  const thaw = (v: unknown): unknown => {
-    if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) return v;
-    if (done.has(v)) return done.get(v);
-    done.set(v, v);
-    let out: unknown = v;
-    if (v instanceof MachineCell) {
-      if (Object.isFrozen(v)) {
-        const Cell = v.constructor as new (machine: MachineCell['machine'], systemId: string) => MachineCell;
-        out = Object.assign(new Cell(v.machine, v.systemId), { snapshot: v.snapshot });
-      }
-    } else if (Array.isArray(v)) {
-      const items = v.map(thaw);
-      if (items.some((item, i) => item !== v[i])) out = Object.isFrozen(v) ? items : Object.assign(v, items);
-    } else if (v instanceof Map) {
-      for (const [key, item] of v) if (thaw(item) !== item) v.set(key, thaw(item));
-    } else if (!Object.isFrozen(v) && !(v instanceof Set)) {
-      const fields = v as Record<string, unknown>;
-      for (const key of Object.keys(fields)) {
-        const item = fields[key];
-        const twin = thaw(item);
-        if (twin !== item) fields[key] = twin;
-      }
-    }
-    done.set(v, out);
-    return out;
-  };
-  thaw(world);
-  return world;
 }
 
 /** The keyed fields of `table` perturbed one at a time on copies of `world` (only those not yet seen to change the key). */

@@ -15,6 +15,7 @@ import { parseScenario } from '../../src/check/scenario.js';
 import { encodeSnapshot } from '../../src/check/snapshot-key.js';
 import { bindCode, defineCode, persistable, type ClassSpec } from '../../src/persist/registry.js';
 import { SUITE_SCENARIOS } from './suite-scenarios.js';
+import { thawCells } from '../support/thaw-cells.js';
 
 const code = defineCode('KeyNamesTest.code', (n: number) => n);
 
@@ -112,10 +113,11 @@ describe('the names of a suite world are what its snapshot key writes', () => {
       for (let i = 0; i < 6 && world.choiceCount() > 0; i++) world.step(i % world.choiceCount());
       const now = world.sched.clock.nowNs();
       const before = snapshotKey(world, now);
-      for (const [path, sites] of keyFieldSites(world, now)) {
+      // On copies with writable cells (a copy freezes the held cells it shares; frozen ones are replaced, not set).
+      for (const [path, sites] of keyFieldSites(thawCells(x.copy(world)), now)) {
         const at = sites.findIndex((site) => site.set && isPrimitive(site.value));
         if (at < 0) continue;
-        const copy = x.copy(world);
+        const copy = thawCells(x.copy(world));
         const site = keyFieldSites(copy, now).get(path)![at]!;
         site.set!(perturbed(site.value));
         let after: string;

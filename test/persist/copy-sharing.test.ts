@@ -220,15 +220,41 @@ describe('frozen data is judged alike across the copier cache restarts', () => {
 });
 
 /**
+ * A held cell (an EMT's loop, a packet, a rendezvous …) is written in place while its engine is nobody's copy; a
+ * world copy freezes it and shares it, and from then on its holder replaces it at each transition, so the copy's
+ * cell stays as it was.
+ */
+describe('held cells: in place until a copy freezes them, replaced after', () => {
+  it('an EMT loop cell', () => {
+    const world = World.build(parseScenario(SCENARIOS[0]), { properties: [] });
+    const emt = world.core.emts[0]!;
+    const first = emt.cell;
+    for (let i = 0; i < 12 && !world.terminal; i++) world.step(0);
+    expect(Object.isFrozen(emt.cell)).toBe(false);
+    expect(emt.cell, 'written in place').toBe(first);
+    const copy = copyGraph(world);
+    expect(Object.isFrozen(emt.cell)).toBe(true);
+    expect(copy.core.emts[0]!.cell, 'shared').toBe(emt.cell);
+    const shared = emt.cell;
+    const before = shared.value;
+    let steps = 0;
+    for (; steps < 200 && !world.terminal && emt.cell === shared; steps++) world.step(0);
+    expect(emt.cell, 'replaced at its next transition').not.toBe(shared);
+    expect(shared.value, "the copy's cell unchanged").toBe(before);
+    expect(copy.core.emts[0]!.cell).toBe(shared);
+  });
+});
+
+/**
  * A snapshot keeps what the engine froze while it holds only data (a vCPU's state cell, an EMT's halt record, GVMM's
- * vCPU record, a request queue, held machine cells), saved classes included: restored, they are frozen again, so a restored world's
- * copies share them as the original's do.
+ * vCPU record, a request queue, the VM state's cell), saved classes included: restored, they are frozen again, so a
+ * restored world's copies share them as the original's do. A held cell that a copy froze only to share it is saved
+ * unfrozen (no state).
  */
 describe('a snapshot keeps the records frozen while they hold only data', () => {
   const frozenParts = (world: World): boolean[] => {
     const gvm = world.vmm.gvmm.table.gvmOf(world.core.handle)!;
-    const held = [world.core.emts[0]!.cell, world.core.halt!.cell, world.vmm.gvmm.table.cell(world.core.handle)];
-    return [world.core.cpuStates[0]!, world.core.cpuStates, world.core.halt!.cpus[0]!, gvm.cpus[0]!, world.core.queue(1), ...held].map((part) => Object.isFrozen(part));
+    return [world.core.cpuStates[0]!, world.core.cpuStates, world.core.halt!.cpus[0]!, gvm.cpus[0]!, world.core.queue(1), world.core.state].map((part) => Object.isFrozen(part));
   };
   const ways: [string, (world: World) => World][] = [
     ['JSON (writeGraph / readGraph)', (world) => readGraph(JSON.parse(JSON.stringify(writeGraph(world)))) as World],
@@ -237,9 +263,13 @@ describe('a snapshot keeps the records frozen while they hold only data', () => 
   it.each(ways)('%s', (_name, roundTrip) => {
     const world = World.build(parseScenario(SCENARIOS[0]), { properties: [] });
     for (let i = 0; i < 12 && !world.terminal; i++) world.step(0);
-    expect(frozenParts(world)).toEqual([true, true, true, true, true, true, true, true]);
+    copyGraph(world); // freezes the held cells (shared from then on)
+    expect(frozenParts(world)).toEqual([true, true, true, true, true, true]);
+    expect(Object.isFrozen(world.core.emts[0]!.cell)).toBe(true);
     const restored = roundTrip(world);
     expect(frozenParts(restored)).toEqual(frozenParts(world));
+    // A held cell frozen only to be shared is saved as the engine's own: restored, it is written in place again.
+    expect(Object.isFrozen(restored.core.emts[0]!.cell)).toBe(false);
     expect(copyGraph(restored).core.cpuStates[0]).toBe(restored.core.cpuStates[0]); // shared by its copies
   });
 });
