@@ -53,7 +53,7 @@ const SSM_EVENTS = sharedEvents<Exclude<SsmSaveEvent, { type: 'liveSave' | 'save
  * stream and is itself the handle's liveInfo (the VM's clock): a world copied mid-save binds no code for it.
  */
 export class SsmLiveSave implements SaveDriver, LiveSaveInfo, CellHolder<SsmSaveEvent> {
-  /** The handle's machine: a frozen cell, replaced at each transition (sendHeld), so world copies share it. */
+  /** The handle's machine: a held cell (sendHeld; world copies share it). */
   cell: MachineCell<SsmSaveEvent>;
   readonly handle: SsmHandle;
   readonly writer: SsmStreamWriter;

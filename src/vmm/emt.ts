@@ -105,7 +105,7 @@ const STEP_DONE_TERMINATE: EmtEvent = sharedEvent({ type: 'stepDone', terminate:
 
 export class Emt implements Steppable, TimerTarget, CellHolder<EmtEvent> {
   readonly id: string;
-  /** The loop's machine: a frozen cell, replaced at each transition (sendHeld), so world copies share it. */
+  /** The loop's machine: a held cell (sendHeld; world copies share it). */
   cell: MachineCell<EmtEvent>;
   /** The frame stack, top last: EMPTY_LIST while empty (as a third of the EMTs of a mid-run world are: copies share it). */
   frames: readonly Frame[] = EMPTY_LIST;

@@ -12,7 +12,7 @@ import { persistable } from '../persist/registry.js';
 
 /** One rendezvous: the machine plus who has entered and returned. */
 export class RendezvousInstance implements CellHolder<RendezvousEvent> {
-  /** The rendezvous machine: a frozen cell, replaced at each transition (send), so world copies share it. */
+  /** The rendezvous machine: a held cell (send; world copies share it). */
   cell: MachineCell<RendezvousEvent>;
   readonly entered = new Set<number>();
 

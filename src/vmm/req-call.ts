@@ -24,7 +24,7 @@ export const REQ_CALL_EVENT = sharedEvents<ReqCallEvent>({ alloc: true, queue: t
 export type ReqCallWake = 'timer' | 'timeout' | 'signal';
 
 export class ReqCall implements TimerTarget, CellHolder<ReqCallEvent> {
-  /** The caller's machine: a frozen cell, replaced at each transition (sendHeld), so world copies share it. */
+  /** The caller's machine: a held cell (sendHeld; world copies share it). */
   cell: MachineCell<ReqCallEvent>;
   readonly req: VmReq;
   /** ALL / ALL_REVERSE: the CPUs still to visit (from `at` on); empty for one target. */

@@ -49,7 +49,7 @@ export interface ReqStats {
 const NO_ARGS: readonly never[] = defineConstant('vmm.noReqArgs', Object.freeze([]));
 
 export class VmReq implements CellHolder<VmReqEvent> {
-  /** The packet's machine: a frozen cell, replaced at each move (sendHeld), so world copies share it. */
+  /** The packet's machine: a held cell (sendHeld; world copies share it). */
   cell: MachineCell<VmReqEvent>;
   target: CpuTarget = 'any';
   /** The queue the packet sits on: a CPU, or null for the global one. */

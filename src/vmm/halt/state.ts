@@ -181,7 +181,7 @@ export interface HaltOptions {
 }
 
 export class VmHalt implements CellHolder<HaltMethodEvent> {
-  /** The method's machine: a frozen cell, replaced at a switch (sendHeld), so world copies share it. */
+  /** The method's machine: a held cell (sendHeld at a switch; world copies share it). */
   cell: MachineCell<HaltMethodEvent>;
   /**
    * Per EMT (read them here; write through ownCpu). A record that holds only data is frozen, so world copies share

@@ -148,7 +148,7 @@ export class SaveFlow implements TimerTarget, CellHolder<VmSaveTeleportEvent> {
     readonly done: StatusReceiver,
     readonly bandwidth: number,
   ) {
-    // The flow holds its cell (frozen, replaced at each wait): the edges reach the VM through the flow's pool (cellEdge).
+    // The flow holds its cell (sendHeld at each wait): the edges reach the VM through the flow's pool (cellEdge).
     this.cell = heldCell<VmSaveTeleportEvent>(vmSaveTeleportMachine, `${pool.vm.id}/${op}-${thread.id}`);
     this.id = `${thread.id}/${op}`;
   }
