@@ -4,7 +4,8 @@
  * `revive` runs), by their `copy` hook, or by save → restore; shared references and cycles survive. What is
  * immutable is shared, not copied: named constants, code-table functions without arguments (or with immutable
  * ones), the embedder's functions, deeply frozen objects, frozen instances of classes copied by their fields alone
- * holding only such (graph-shared.ts), and a machine cell's XState snapshot (by its hook).
+ * holding only such (graph-shared.ts), a machine cell's XState snapshot (by its hook), and a held machine cell,
+ * frozen where the first copy meets it (ClassSpec.freezeWhenCopied: freezeToShare).
  *
  * Order: shells are made as objects are met (breadth-first from the root, like writeGraph), filled in that
  * order; then the save/restore classes' `restore`, then every `revive` in reverse discovery order (an object's
@@ -14,11 +15,10 @@
  * an unregistered class → VBoxError(VERR_NOT_SUPPORTED) naming the path.
  */
 import { bytesType } from './graph-format.js';
-import { codeStampFn, copyBytes, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
+import { codeStampFn, copyBytes, freezeToShare, isFrozenImmutable, isSharedFunction } from './graph-shared.js';
 import { compiledCopierOf, copyFields, isRef, primeCompiled, PRIME_AFTER, plainCopierOf, sameKeys, type PlainCopier, type PlainShell } from './graph-copier.js';
 import { arrayShape, Fill, plainShape, plainShellFor, refreshShapes, shapeFor, shapesEpoch, type Shape } from './graph-copy-shape.js';
-import { classRefusal, closureRefusal, Refusal, refusalError, symbolRefusal } from './graph-walk.js';
-import { VERR_INTERNAL_ERROR } from '../status.js';
+import { classRefusal, closureRefusal, ownershipRefusal, refusalError, symbolRefusal } from './graph-walk.js';
 import { bindCodeTo, codeStamp, constantName, ownedField, type OwnedField, type RegisteredClass } from './registry.js';
 
 export interface CopyOptions {
@@ -31,9 +31,6 @@ export interface CopyOptions {
    */
   readonly verifyOwnership?: boolean;
 }
-
-const ownershipRefusal = (obj: object, field: string): Refusal =>
-  new Refusal(VERR_INTERNAL_ERROR, `an object declared owned by ${field} that something else refers to as well`, obj);
 
 /** A deep copy of the graph reachable from `root` (see the module comment). */
 export function copyGraph<T>(root: T, options: CopyOptions = {}): T {
@@ -212,8 +209,7 @@ class Copier {
     const proto = Object.getPrototypeOf(src) as object | null;
     const shape = proto === Object.prototype ? plainShape! : proto === Array.prototype ? arrayShape! : shapeFor(proto);
     if (!frozen && shape.constants && constantName(src) !== undefined) return src;
-    // A held cell: frozen here and shared; its holder replaces it at its next write (ClassSpec.freezeWhenCopied).
-    if (!frozen && shape.spec?.freezeWhenCopied === true && transientEmpty(src, shape)) return Object.freeze(src);
+    if (!frozen && shape.spec?.freezeWhenCopied === true && freezeToShare(src, shape.plan!)) return src;
     let dst = this.directShell(src, shape);
     let fill: Fill;
     let how: Shape | PlainShell = shape;
@@ -257,7 +253,7 @@ class Copier {
     }
     if (Object.isFrozen(src)) return isFrozenImmutable(src) ? src : (this.clone(src) as object);
     if (shape.constants) return this.clone(src) as object;
-    if (shape.spec?.freezeWhenCopied === true && transientEmpty(src, shape)) return Object.freeze(src); // shared from now on
+    if (shape.spec?.freezeWhenCopied === true && freezeToShare(src, shape.plan!)) return src;
     const claimed = this.claimed;
     if (claimed !== null) {
       if (claimed.has(src) || this.copyOf(src) !== undefined) throw ownershipRefusal(src, field.name);
@@ -391,13 +387,6 @@ class Copier {
     }
     if (fill & Fill.Frozen) Object.freeze(dst);
   }
-}
-
-/** Are the transient fields of a class instance (its host attachments) all empty? */
-function transientEmpty(src: object, shape: Shape): boolean {
-  const transient = shape.plan?.transient;
-  if (transient) for (const key of transient) if ((src as Record<string, unknown>)[key] !== undefined) return false;
-  return true;
 }
 
 function copyMapEntry(this: Copier, v: unknown, k: unknown): void {

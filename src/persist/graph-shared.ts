@@ -77,6 +77,17 @@ function copiedByFields(plan: ClassPlan | undefined): boolean {
   return spec !== undefined && !spec.copy && !spec.copied && !spec.save && !spec.restore && !spec.revive;
 }
 
+/**
+ * ClassSpec.freezeWhenCopied (a held machine cell): an instance met unfrozen with its transient fields empty is
+ * frozen now and shared from then on (its holder replaces it at its next write); false, and left as it is, otherwise.
+ */
+export function freezeToShare(obj: object, plan: ClassPlan): boolean {
+  const transient = plan.transient;
+  if (transient) for (const key of transient) if ((obj as Record<string, unknown>)[key] !== undefined) return false;
+  Object.freeze(obj);
+  return true;
+}
+
 /** A code-table function the copy may share: unbound, or bound to immutable arguments only. */
 export function isSharedFunction(fn: Function): boolean {
   const stamp = codeStamp(fn);

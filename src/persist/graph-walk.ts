@@ -7,7 +7,7 @@
  * stream and the same numbers. Values inside an object: a plain object's and a class's fields in their own
  * order (insertion order), arrays by index, Maps and Sets in insertion order, bound code's arguments in order.
  */
-import { VBoxError, VERR_NOT_SUPPORTED } from '../status.js';
+import { VBoxError, VERR_INTERNAL_ERROR, VERR_NOT_SUPPORTED } from '../status.js';
 import { bytesOf, bytesType, type EntryKind } from './graph-format.js';
 import { inheritsEnumerable, planOf } from './graph-plan.js';
 import { codeStamp, constantName, unfrozenConstantPrototypes, type ClassSpec } from './registry.js';
@@ -70,6 +70,9 @@ export const closureRefusal = (fn: Function): Refusal => new Refusal(VERR_NOT_SU
 export const classRefusal = (obj: object, proto: object): Refusal =>
   new Refusal(VERR_NOT_SUPPORTED, `an object of the unregistered class ${(proto as { constructor?: { name?: string } }).constructor?.name ?? '?'}`, obj);
 export const symbolRefusal = (sym: symbol): Refusal => new Refusal(VERR_NOT_SUPPORTED, `a symbol (${String(sym)})`, sym);
+/** copyGraph's verifyOwnership: an object in an owned field (ClassSpec.owned) met again. */
+export const ownershipRefusal = (obj: object, field: string): Refusal =>
+  new Refusal(VERR_INTERNAL_ERROR, `an object declared owned by ${field} that something else refers to as well`, obj);
 
 /**
  * Feed the graph reachable from `root` to `sink` in canonical order; returns the number of objects. A closure,
