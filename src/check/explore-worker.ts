@@ -11,11 +11,10 @@
  * faster. Nothing is rebuilt or replayed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CoverageSink, coversKind } from './coverage.js';
+import { CoverageRecorder, type CoverageItem } from './coverage-recorder.js';
 import { enabledSlots, endOfRun, Explorer } from './explorer.js';
 import type { ExploreOptions } from './explore.js';
 import { HeldWorlds, type Lineage } from './held-worlds.js';
-import { at } from './map-at.js';
 import type { OwnPath } from './kept-worlds.js';
 import { OwnSteps, plainOwn } from './own-steps.js';
 import { choiceSignature } from './parked.js';
@@ -23,11 +22,11 @@ import { toWire, wireTransfers, type WireReply } from './parallel-wire.js';
 import { StateTable } from './state-table.js';
 import { threadCpuUs } from './thread-cpu.js';
 import { errorAnswer, type ErrorAnswer } from './thread-errors.js';
+import { SharedExpander, type SharedBatch, type SharedMessage } from './shared-expander.js';
 import { packWorld, unpackWorld } from './world-pack.js';
 import type { EngineVariant, World } from './world.js';
 import { copyGraph } from '../persist/graph.js';
 import { RealClock } from '../time/real-clock.js';
-import type { VmTraceEvent } from '../vmm/vm-core.js';
 import type { Violation } from './property.js';
 import { refrozenScenario, type ScenarioSpec } from './scenario.js';
 
@@ -88,8 +87,6 @@ export interface StepFacts {
 /** A reduced state's world is kept for the proviso's other choices: held under `rest.ticket` or packed. */
 export interface Expansion { index: number; reduced: boolean; all: number; steps: StepFacts[]; rest?: { ticket: number; world: Uint8Array | null } }
 
-/** What a coverage id stands for: an engine event's kind and edge, or a rendezvous type seen on the direct path. */
-export type CoverageItem = { kind: string; from: string; to: string; flags?: number } | { rendezvousType: string };
 
 export interface WorkReply {
   expansions: Expansion[];
@@ -103,43 +100,6 @@ export interface WorkReply {
 }
 
 /**
- * Coverage by transition: the main thread adds a transition's items only when it accepts the transition, so a
- * run stopped by a violation covers exactly what the single-threaded search covered.
- */
-class CoverageRecorder extends CoverageSink {
-  /** Ids by kind, from, to and flags (nested maps: this runs for every event of every step, so no key string is built). */
-  readonly #ids = new Map<string, Map<unknown, Map<unknown, Map<number | undefined, number>>>>();
-  readonly #types = new Map<string, number>();
-  #next = 0;
-  fresh: [number, CoverageItem][] = [];
-  current: number[] | null = null;
-
-  override onEvent(event: VmTraceEvent): void {
-    const e = event as { kind: string; from?: unknown; to?: unknown; flags?: unknown };
-    if (e.from === undefined || e.to === undefined || !this.current || !coversKind(event.kind)) return;
-    const flags = typeof e.flags === 'number' ? e.flags : undefined;
-    const froms = at(this.#ids, e.kind, () => new Map());
-    const ids = at(at(froms, e.from, () => new Map()), e.to, () => new Map<number | undefined, number>());
-    // The item is made only for an id's first use.
-    this.#note(at(ids, flags, () => this.#fresh({ kind: e.kind, from: String(e.from), to: String(e.to), ...(flags !== undefined ? { flags } : {}) })));
-  }
-
-  override noteRendezvousType(type: string): void {
-    if (this.current) this.#note(at(this.#types, type, () => this.#fresh({ rendezvousType: type })));
-  }
-
-  #fresh(item: CoverageItem): number {
-    const id = this.#next++;
-    this.fresh.push([id, item]);
-    return id;
-  }
-
-  #note(id: number): void {
-    if (!this.current!.includes(id)) this.current!.push(id);
-  }
-}
-
-/**
  * Per phase, µs of wall time; CPU µs of the thread: all of it since its last reply (messages included), and handling
  * requests only; copies made and spares used in their place.
  */
@@ -150,7 +110,7 @@ const clock = new RealClock();
 const nowUs = (): number => clock.nowNs() / 1000;
 const noTimes = (): WorkTimes => ({ unpackUs: 0, copyUs: 0, stepUs: 0, packUs: 0, packs: 0, cpuUs: 0, handleCpuUs: 0, copies: 0, spares: 0 });
 
-class ExploreWorker {
+export class ExploreWorker {
   readonly recorder = new CoverageRecorder();
   readonly x: Explorer;
   /**
@@ -188,7 +148,7 @@ class ExploreWorker {
     }
     if (request.kind === 'pack') {
       const worlds = request.tickets.map((t) => this.held.take(t).held); // its spares are let go: they cannot travel
-      const packed = worlds.map((w) => this.#pack(w.world));
+      const packed = worlds.map((w) => this.pack(w.world));
       return { expansions: [], coverage: [], times: this.#cpuSpent(this.#times), packed, owns: worlds.map((w) => (w.own ? plainOwn(w.own) : undefined)) };
     }
     // Worlds held for steps into states known when they merged: no later step of this worker comes earlier in the
@@ -196,6 +156,19 @@ class ExploreWorker {
     if (request.kind === 'expand') for (const ticket of request.drop ?? []) this.held.drop(ticket);
     const expansions = request.kind === 'expand' ? request.items.map((item) => this.expand(item)) : request.items.map((item) => this.rest(item));
     return { expansions, coverage: this.recorder.fresh, times: this.#cpuSpent(this.#times) };
+  }
+
+  /** A spare stood in for a copy (shared-expander.ts; #steps counts its own). */
+  noteSpare(): void {
+    this.#times.spares++;
+  }
+
+  /** The times since the last reply or batch, all of the thread's CPU since then counted as handling (shared-expander.ts). */
+  batchTimes(): WorkTimes {
+    const times = this.#times;
+    this.#times = noTimes();
+    times.handleCpuUs = -this.#cpuUs;
+    return this.#cpuSpent(times);
   }
 
   /** The thread's CPU since the last reply was ready: that reply's sending, this request's receiving and handling. */
@@ -214,9 +187,9 @@ class ExploreWorker {
     const all = world.choiceCount();
     if (choices[1] !== -1) return { index: item.index, reduced: false, all, steps: this.#steps(item.index, 0, held, choices, spares) };
     // Reduced: the world stays (held or packed) for the proviso's other choices, should they be wanted.
-    const steps = this.#steps(item.index, 0, { world: this.#copy(world), own: held.own }, choices.slice(0, 1));
+    const steps = this.#steps(item.index, 0, { world: this.copy(world), own: held.own }, choices.slice(0, 1));
     const ticket = this.held.hold(held, this.level);
-    return { index: item.index, reduced: true, all, steps, rest: { ticket, world: ticket < 0 ? this.#pack(world) : null } };
+    return { index: item.index, reduced: true, all, steps, rest: { ticket, world: ticket < 0 ? this.pack(world) : null } };
   }
 
   rest(item: RestItem): Expansion {
@@ -233,7 +206,7 @@ class ExploreWorker {
     return choices.map((choice, k) => {
       const spare = k === choices.length - 1 ? undefined : spares.pop();
       if (spare) this.#times.spares++;
-      const from = k === choices.length - 1 ? world : (spare ?? { world: this.#copy(world.world), own: world.own });
+      const from = k === choices.length - 1 ? world : (spare ?? { world: this.copy(world.world), own: world.own });
       return this.step(from, choice, parent, first + k);
     });
   }
@@ -245,13 +218,17 @@ class ExploreWorker {
       if (item.own && !taken.held.own) taken.held.own = item.own;
       return taken;
     }
-    const t0 = nowUs();
-    const world = unpackWorld(item.world!, this.recorder);
-    this.#times.unpackUs += nowUs() - t0;
-    return { held: { world, own: item.own }, spares: [] };
+    return { held: { world: this.unpack(item.world!), own: item.own }, spares: [] };
   }
 
-  #copy(world: World): World {
+  unpack(bytes: Uint8Array): World {
+    const t0 = nowUs();
+    const world = unpackWorld(bytes, this.recorder);
+    this.#times.unpackUs += nowUs() - t0;
+    return world;
+  }
+
+  copy(world: World): World {
     const t0 = nowUs();
     const copy = copyGraph(world);
     copy.attachCoverage(this.recorder);
@@ -260,7 +237,7 @@ class ExploreWorker {
     return copy;
   }
 
-  #pack(world: World): Uint8Array {
+  pack(world: World): Uint8Array {
     const t0 = nowUs();
     const bytes = packWorld(world);
     this.#times.packUs += nowUs() - t0;
@@ -305,12 +282,11 @@ class ExploreWorker {
     this.seenTicket[at] = ticket;
     this.seenChoice[at] = choice;
     if (ticket >= 0) for (const spare of spares) this.held.spare(ticket, spare.world, () => spare.own!);
-    return { ticket, world: ticket < 0 ? this.#pack(world) : null };
+    return { ticket, world: ticket < 0 ? this.pack(world) : null };
   }
 
-  /** Take one choice and describe the child as Explorer.discover would see it; `position` orders it among the parent's steps. */
-  step(from: Lineage, choice: number, parent: number, position: number): StepFacts {
-    const world = from.world;
+  /** Take one choice and describe the child as Explorer.discover would see it (its world kept nowhere yet: ticket -1). */
+  stepFacts(world: World, choice: number): StepFacts {
     const t0 = nowUs();
     this.recorder.current = [];
     world.step(choice);
@@ -325,18 +301,25 @@ class ExploreWorker {
     const outcome = endOfRun(world);
     const terminalViolation = violation ? null : world.violation;
     this.#times.stepUs += nowUs() - t0;
-    const kept = terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, hi, lo, parent, choice, position, from.own);
+    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ticket: -1, world: null, coverage };
+  }
+
+  /** stepFacts, and the child's world kept where the main thread may expand it; `position` orders it among the parent's steps. */
+  step(from: Lineage, choice: number, parent: number, position: number): StepFacts {
+    const world = from.world;
+    const facts = this.stepFacts(world, choice);
+    const kept = facts.terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, facts.hi, facts.lo, parent, choice, position, from.own);
     const own = from.own && (world.violation || kept.world) ? { own: plainOwn(from.own) } : {};
     // Where spares are kept, a held child's world may stand in for another's of its key (handOver): not under symmetry.
     const signature = kept.ticket >= 0 && this.held.spares ? { signature: choiceSignature(world) } : {};
-    return { choice, hi, lo, slot: world.lastSlot, hot, enabled, terminal, violation, terminalViolation, outcome, ...kept, coverage, ...own, ...signature };
+    return { ...facts, ...kept, ...own, ...signature };
   }
 }
 
-/** Messages in: a scenario to work on (workers are reused across explorations), its work, or "drop it all". */
-export type WorkerMessage = { kind: 'init'; init: WorkerInit } | { kind: 'reset' } | WorkRequest;
-/** Answers: to init, to work, or the error that stopped either. */
-export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WireReply) | ErrorAnswer;
+/** Messages in: a scenario to work on (workers are reused across explorations), its work, or "drop it all"; the shared-table search's. */
+export type WorkerMessage = { kind: 'init'; init: WorkerInit } | { kind: 'reset' } | WorkRequest | SharedMessage;
+/** Answers: to init, to work, or the error that stopped either; the shared-table search's batches, unasked. */
+export type WorkerAnswer = { kind: 'ready' } | ({ kind: 'reply' } & WireReply) | ErrorAnswer | SharedBatch;
 
 async function create(init: WorkerInit): Promise<ExploreWorker> {
   if (init.mutant === null) return new ExploreWorker(init, undefined);
@@ -348,20 +331,28 @@ function serve(): void {
   const port = parentPort;
   if (!port) throw new Error('explore-worker: not running in a worker thread');
   let worker: ExploreWorker | null = null;
+  let shared: SharedExpander | null = null;
   let queue = Promise.resolve();
   const answer = (message: WorkerAnswer) => port.postMessage(message);
-  // One message at a time, in order: an init may await the mutant table.
+  // One message at a time, in order: an init may await the mutant table. The shared-table search's messages are
+  // heard between its batches (its run does not hold up the queue).
   port.on('message', (message: WorkerMessage) => {
+    if (message.kind !== 'shared-start' && message.kind.startsWith('shared-')) return shared?.hear(message as SharedMessage);
     queue = queue.then(async () => {
       try {
-        if (message.kind === 'init') {
+        if (message.kind === 'shared-start') {
+          if (!worker) throw new Error('explore-worker: work before init');
+          shared = new SharedExpander(worker, message);
+          shared.run().catch((error: unknown) => answer(errorAnswer(error)));
+        } else if (message.kind === 'init') {
           worker = await create(message.init);
           answer({ kind: 'ready' });
         } else if (message.kind === 'reset') {
           worker = null;
+          shared = null;
         } else {
           if (!worker) throw new Error('explore-worker: work before init');
-          const reply = toWire(worker.handle(message));
+          const reply = toWire(worker.handle(message as WorkRequest));
           port.postMessage({ kind: 'reply', ...reply } satisfies WorkerAnswer, wireTransfers(reply));
         }
       } catch (error) {

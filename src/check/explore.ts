@@ -78,6 +78,13 @@ export interface ExploreOptions {
    */
   provisoRebuilds?: boolean;
   /**
+   * Several workers without partial-order reduction: the workers share one key table and each expands the states it
+   * found, with no barrier (shared-search.ts). Default true. Where a path is wanted (a violation, a lasso, a run cut
+   * short by maxStates or maxDepth, more than 2^19 states) that search ends and the pipeline runs instead; false
+   * runs the pipeline (parallel-pipeline.ts) from the start.
+   */
+  sharedTable?: boolean;
+  /**
    * Breadth- and depth-first: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
    * 512 MiB, or a quarter of the searching thread's heap limit where that is less: keptWorldBudget); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
    * So `copies` and `snapshots` may differ between hosts (heap limit, `--max-old-space-size`); states, transitions,

@@ -11,6 +11,7 @@ import { BUILT_IN_PROPERTIES } from './invariants/index.js';
 import { KeyWriter } from './key-writer.js';
 import { LivenessGraph, TIMER_SLOT } from './liveness.js';
 import { checkParallelOptions, parallelBreadthFirst } from './parallel.js';
+import type { SharedEnd } from './shared-search.js';
 import { singletonChoice } from './por.js';
 import type { Violation } from './property.js';
 import type { ScenarioSpec } from './scenario.js';
@@ -99,13 +100,16 @@ export class Explorer {
     const workers = this.options.workers ?? 1;
     if (workers !== 1) await checkParallelOptions(this.options); // throws, naming what cannot go to a worker
     let sampling: SamplingFigures | undefined;
+    let shared: SharedEnd | undefined;
     if (mode === 'random') await randomWalks(this);
     else if (mode === 'pct' || mode === 'portfolio') sampling = await sampleRuns(this, samplingStrategies(mode, this.options.pctDepth ?? 3, this.options.seed ?? 1));
     else if (mode === 'dfs') await depthFirst(this);
-    else if (workers > 1) await parallelBreadthFirst(this, workers);
+    else if (workers > 1) shared = (await parallelBreadthFirst(this, workers)).shared;
     else await breadthFirst(this);
+    if (shared?.end === 'redo') return this.#redo();
     if (!this.violation && this.liveness && !sampling && mode !== 'random') {
       const lasso = this.liveness.findFairHotCycle(this.table.size);
+      if (lasso && shared) return this.#redo(); // its path is the pipeline's to give (shared-search.ts)
       if (lasso) {
         const prefix = this.table.prefix(lasso.start);
         const message = livenessMessage(this.replay(prefix), lasso.cycle.length);
@@ -117,6 +121,13 @@ export class Explorer {
     // Sampling keeps no state table: its verdict counts runs.
     const runs = `${sampling.iterations.toLocaleString('en-US')} iteration${sampling.iterations === 1 ? '' : 's'}`;
     return { ...result, sampling, ...(result.status === 'bounded' ? { verdict: `bounded after ${runs} (${result.bound}): no violation found so far` } : {}) };
+  }
+
+  /** The run again on the pipeline, from the start: the shared-table search could not give its paths (shared-search.ts). Elapsed time counts both. */
+  #redo(): Promise<ExploreResult> {
+    const again = new Explorer(this.scenario, { ...this.options, sharedTable: false });
+    again.resumed = { seconds: this.clock.nowNs() / 1e9, states: 0, transitions: 0 };
+    return again.run();
   }
 
   /** A world at the state `index`: built and replayed along its prefix. */

@@ -3,7 +3,8 @@
  * by level; parallel-pipeline.ts: without a barrier): asking a worker, and accepting its answers into the
  * table, liveness graph, coverage, outcomes and violations as Explorer.discover and Explorer.check would.
  */
-import type { CoverageItem, StepFacts, WorkReply } from './explore-worker.js';
+import type { CoverageItem } from './coverage-recorder.js';
+import type { StepFacts, WorkReply } from './explore-worker.js';
 import { OUTCOMES_MAX, showsViolation, type Explorer } from './explorer.js';
 import type { OwnPath } from './kept-worlds.js';
 import { OwnSteps, plainOwn } from './own-steps.js';
@@ -132,15 +133,20 @@ export class Merger {
   /** One request to a worker; its times and new coverage ids are taken in here. */
   async ask(worker: number, request: Parameters<WorkerPool['request']>[1]): Promise<WorkReply> {
     const reply = await this.pool.request(worker, request);
-    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += reply.times[key];
-    this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + reply.times.cpuUs;
+    this.heard(worker, reply);
+    return reply;
+  }
+
+  /** A worker's times and its new coverage ids, from a reply or a batch (shared-search.ts). */
+  heard(worker: number, { times, coverage }: Pick<WorkReply, 'times' | 'coverage'>): void {
+    for (const key of ['unpackUs', 'copyUs', 'stepUs', 'packUs', 'packs', 'cpuUs', 'handleCpuUs', 'copies', 'spares'] as const) this.times[key] += times[key];
+    this.times.workerCpuUs[worker] = (this.times.workerCpuUs[worker] ?? 0) + times.cpuUs;
     const items = this.#items[worker]!;
-    for (const [id, item] of reply.coverage) items[id] = item;
+    for (const [id, item] of coverage) items[id] = item;
     if (items.length > this.#applied[worker]!.length) {
       const bigger = new Uint8Array(items.length * 2);
       bigger.set(this.#applied[worker]!);
       this.#applied[worker] = bigger;
     }
-    return reply;
   }
 }

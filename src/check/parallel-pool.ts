@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EXPLORE_WORKER, type WorkerAnswer, type WorkerInit, type WorkerMessage, type WorkReply, type WorkRequest } from './explore-worker.js';
+import type { SharedBatch, SharedMessage } from './shared-expander.js';
 import { fromWire } from './parallel-wire.js';
 import { revived } from './thread-errors.js';
 
@@ -31,6 +32,9 @@ export class WorkerPool {
   readonly #workers: Worker[] = [];
   readonly #pending: Pending[][] = [];
   #failure: Error | null = null;
+  /** The shared-table search's listener (shared-search.ts): its batches come unasked, and so may a failure. */
+  #shared: ((worker: number, batch: SharedBatch) => void) | null = null;
+  #sharedFailed: ((error: Error) => void) | null = null;
 
   private constructor() {}
 
@@ -58,6 +62,22 @@ export class WorkerPool {
     return fromWire(reply);
   }
 
+  /** Hear the workers' shared-table batches (and any failure) until `stop` is called. */
+  listen(onBatch: (worker: number, batch: SharedBatch) => void, onFailure: (error: Error) => void): () => void {
+    if (this.#failure) throw this.#failure;
+    this.#shared = onBatch;
+    this.#sharedFailed = onFailure;
+    return () => {
+      this.#shared = null;
+      this.#sharedFailed = null;
+    };
+  }
+
+  /** A message that has no answer (the shared-table search's). */
+  post(worker: number, message: SharedMessage, transfers: ArrayBuffer[] = []): void {
+    this.#workers[worker]!.postMessage(message, transfers);
+  }
+
   /** Keep healthy workers for the next exploration (their worlds dropped); terminate them after a failure. */
   async close(): Promise<void> {
     const workers = this.#workers.splice(0);
@@ -72,6 +92,7 @@ export class WorkerPool {
     worker.ref();
     // Answers come in request order: a worker handles its messages one at a time.
     worker.on('message', (answer: WorkerAnswer) => {
+      if (answer.kind === 'shared') return this.#shared?.(i, answer);
       const pending = queue.shift();
       if (answer.kind === 'error') this.#fail(revived({ ...answer, message: `explore worker ${i}: ${answer.message}` }), pending);
       else pending?.resolve(answer);
@@ -92,6 +113,7 @@ export class WorkerPool {
 
   #fail(error: Error, first?: Pending): void {
     this.#failure ??= error;
+    this.#sharedFailed?.(error);
     first?.reject(error);
     for (const queue of this.#pending) for (const pending of queue.splice(0)) pending.reject(error);
   }
@@ -137,9 +159,13 @@ function detach(worker: Worker): void {
  * by the old generation's marking; a larger one lets them die young. Race N = 6, reductions off, two worker
  * threads: process CPU ~77 → ~46 µs per transition at 256 MB (64 MB: ~52, 192: ~48); 512 MB, as the search thread's
  * (search-thread.ts), ~4 % less again (stop 17, load 8: 47 against 51; 1,024 and 2,048 no better than 512).
+ * Stop 22, the shared-table search (each worker holds its half of the frontier): 256 MB again. Runs 3–8 of a
+ * process, wall s: 512 MB 1.83 / 2.01 / 2.00 / 1.54 / 1.24 / 1.24, its young generation still faulting its pages in
+ * (31–49 thousand minor faults a run, ~18 µs each on this VM); 256 MB 1.41 / 1.33 / 1.25 / 1.34 / 1.38 / 1.21
+ * (4–10 thousand); 128 MB 1.98 / 1.46 / 1.51 / 1.33 / 1.57 / 1.56.
  * A worker's resource limit, so no process flag is needed (the main thread's young generation cannot be resized).
  */
-const WORKER_YOUNG_GENERATION_MB = 512;
+const WORKER_YOUNG_GENERATION_MB = 256;
 
 function spawn(): Worker {
   return startWorker('explore-worker', EXPLORE_WORKER, WORKER_YOUNG_GENERATION_MB);
@@ -157,7 +183,7 @@ export function startWorker(entry: string, workerData: string, youngMb: number):
 }
 
 /** tsx's ESM register() (its CommonJS build of the same entry cannot register from an eval'd worker). */
-function tsxApi(): string {
+export function tsxApi(): string {
   const require = createRequire(import.meta.url);
   let manifest: string;
   try {

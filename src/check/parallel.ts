@@ -22,6 +22,7 @@ import type { ExpandItem, Expansion, RestItem, StepFacts, WorkerInit, WorkTimes 
 import type { Explorer } from './explorer.js';
 import { Merger, type Place } from './parallel-merge.js';
 import { Pipeline } from './parallel-pipeline.js';
+import { SharedSearch, type SharedEnd } from './shared-search.js';
 import { WorkerPool } from './parallel-pool.js';
 import { CycleProviso } from './proviso.js';
 import { PARKED_WORLDS_MAX } from './search.js';
@@ -87,6 +88,8 @@ export interface ParallelTimes extends WorkTimes {
    */
   workerCpuUs: number[];
   mainCpuUs: number;
+  /** How the shared-table search ended, where it ran (shared-search.ts): a redo runs the pipeline instead. */
+  shared?: SharedEnd;
 }
 
 /**
@@ -119,6 +122,11 @@ async function search(x: Explorer, workers: number, times: ParallelTimes): Promi
   const pool = await WorkerPool.open(workers, init);
   const world = root.terminal ? null : packWorld(root);
   try {
+    if (!x.por && x.options.sharedTable !== false) {
+      // Workers that decide what is new themselves (shared-search.ts); where a path is wanted, the pipeline again.
+      times.shared = await new SharedSearch(x, pool, times).run(world);
+      return;
+    }
     if (!x.por) {
       // No proviso rounds: no barrier between levels (parallel-pipeline.ts).
       const pipeline = new Pipeline(x, pool, times);

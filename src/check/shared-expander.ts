@@ -1,0 +1,212 @@
+/**
+ * A worker thread's side of the shared-table search (shared-search.ts): the worker expands every state whose key
+ * it added to the shared table first (shared-table.ts), from the world of the step that added it, in the order
+ * it found them, with no barrier and no round trip. What it did goes to the main thread in batches of
+ * expansions — the same facts per transition as the pipeline's (explore-worker.ts stepFacts), keyed by the
+ * parent's slot in the shared table — which the main thread merges in the single-threaded order.
+ *
+ * Between batches (a few milliseconds of work each) the worker hears the main thread: give some states to an idle
+ * worker (packed), take states given to it, stop. A step into a key it holds unexpanded keeps its world as a
+ * spare that stands in for a copy, as the one thread's search does (kept-worlds.ts), where the choice signatures
+ * agree (parked.ts) and no symmetry renames vCPUs.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { CoverageItem } from './coverage-recorder.js';
+import type { Expansion, ExploreWorker, StepFacts, WorkTimes } from './explore-worker.js';
+import { sameChoices } from './parked.js';
+import { encodeExpansions, type WireExpansions } from './parallel-wire.js';
+import { SharedKeyTable } from './shared-table.js';
+import { RealClock } from '../time/real-clock.js';
+import type { World } from './world.js';
+
+/** A state this worker is to expand: its slot in the shared table, the depth of the path that found it, its world. */
+export interface SharedItem {
+  slot: number;
+  depth: number;
+  world: Uint8Array;
+}
+
+/** Main → worker. `control`: word 0 set when any worker stops the search (a violation, the table full). */
+export type SharedMessage =
+  | { kind: 'shared-start'; table: SharedArrayBuffer; control: SharedArrayBuffer; root: SharedItem | null; maxDepth: number }
+  | { kind: 'shared-give'; to: number; count: number }
+  | { kind: 'shared-take'; items: SharedItem[] }
+  | { kind: 'shared-stop' };
+
+/** Why a worker stopped the search: the main thread then runs the pipeline instead (shared-search.ts). */
+export type SharedStop = 'violation' | 'full';
+
+/** Worker → main: a batch of expansions, the worker's frontier after it, and a gift for an idle worker. */
+export interface SharedBatch {
+  kind: 'shared';
+  wire: WireExpansions;
+  coverage: [number, CoverageItem][];
+  times: WorkTimes;
+  frontier: number;
+  idle: boolean;
+  /** Gifts taken so far (the main thread believes `idle` once it heard of every gift it forwarded). */
+  taken: number;
+  stop: SharedStop | null;
+  done: boolean;
+  gift?: { to: number; items: SharedItem[] };
+}
+
+interface Entry {
+  slot: number;
+  depth: number;
+  world: World | Uint8Array;
+  spares: World[] | null;
+}
+
+const clock = new RealClock();
+/** Work between batches, ns: short enough that an idle worker is served soon, long enough that batches are few. */
+const BATCH_NS = 3_000_000;
+
+export class SharedExpander {
+  readonly #table: SharedKeyTable;
+  readonly #control: Int32Array;
+  readonly #queue: Entry[] = [];
+  #head = 0;
+  /** Entries not expanded yet, by slot: a step into one of them may keep its world as a spare. */
+  readonly #waiting = new Map<number, Entry>();
+  /** Live worlds held (entries and spares): beyond heldMax, new entries are packed. */
+  #live = 0;
+  readonly #spares: boolean;
+  #out: Expansion[] = [];
+  #stop: SharedStop | null = null;
+  #stopped = false;
+  #wake: (() => void) | null = null;
+  #taken = 0;
+  readonly #maxDepth: number;
+
+  constructor(
+    readonly w: ExploreWorker,
+    start: Extract<SharedMessage, { kind: 'shared-start' }>,
+  ) {
+    this.#maxDepth = start.maxDepth;
+    this.#table = new SharedKeyTable(start.table);
+    this.#control = new Int32Array(start.control);
+    this.#spares = !w.x.symmetry.active && !w.x.por;
+    if (start.root) this.#take([start.root]);
+  }
+
+  hear(message: SharedMessage): void {
+    if (message.kind === 'shared-give') this.#give(message.to, message.count);
+    else if (message.kind === 'shared-take') {
+      this.#taken++;
+      this.#take(message.items);
+    }
+    else if (message.kind === 'shared-stop') this.#stopped = true;
+    this.#wake?.();
+  }
+
+  /** Expand until stopped, a batch at a time; the last batch says done. */
+  async run(): Promise<void> {
+    while (!this.#stopped) {
+      const until = clock.nowNs() + BATCH_NS;
+      for (let n = 1; this.#head < this.#queue.length && !this.#halted(); n++) {
+        this.#expand(this.#next());
+        if ((n & 7) === 0 && clock.nowNs() > until) break;
+      }
+      const idle = this.#head >= this.#queue.length;
+      this.#post(idle, false);
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+        if (!idle && !this.#halted()) setImmediate(resolve);
+      });
+      this.#wake = null;
+    }
+    this.#post(true, true);
+  }
+
+  #halted(): boolean {
+    return this.#stop !== null || Atomics.load(this.#control, 0) !== 0;
+  }
+
+  #halt(why: SharedStop): void {
+    this.#stop ??= why;
+    Atomics.store(this.#control, 0, 1);
+  }
+
+  #next(): Entry {
+    const entry = this.#queue[this.#head]!;
+    this.#queue[this.#head++] = undefined as unknown as Entry; // let go of the world
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue.splice(0, this.#head);
+      this.#head = 0;
+    }
+    this.#waiting.delete(entry.slot);
+    return entry;
+  }
+
+  #expand(entry: Entry): void {
+    if (entry.depth >= this.#maxDepth) return; // the merge finds it missing where the search wanted it
+    const world = entry.world instanceof Uint8Array ? this.w.unpack(entry.world) : entry.world;
+    const spares = entry.spares ?? [];
+    if (!(entry.world instanceof Uint8Array)) this.#live -= 1 + spares.length;
+    const all = world.choiceCount();
+    const steps: StepFacts[] = [];
+    for (let choice = 0; choice < all; choice++) {
+      const spare = choice === all - 1 ? undefined : spares.pop();
+      if (spare) this.w.noteSpare();
+      const from = choice === all - 1 ? world : (spare ?? this.w.copy(world));
+      const facts = this.w.stepFacts(from, choice);
+      steps.push(facts);
+      if (facts.violation || facts.terminalViolation) this.#halt('violation');
+      else if (!facts.terminal) this.#found(facts, from, entry.depth + 1);
+    }
+    this.#out.push({ index: entry.slot, reduced: false, all, steps });
+  }
+
+  /** A step into a state that is not terminal: new here (expand it later) or known (a spare, maybe). */
+  #found(facts: StepFacts, world: World, depth: number): void {
+    const at = this.#table.insert(facts.hi, facts.lo);
+    facts.ticket = at < 0 ? -1 - at : at;
+    if (at >= 0) {
+      this.#enqueue({ slot: at, depth, world, spares: null });
+      if (this.#table.full) this.#halt('full');
+      return;
+    }
+    const waiting = this.#spares ? this.#waiting.get(facts.ticket) : undefined;
+    if (!waiting || waiting.world instanceof Uint8Array || this.#live >= this.w.init.heldMax) return;
+    const spares = (waiting.spares ??= []);
+    if (spares.length + 1 >= waiting.world.choiceCount() || !sameChoices(waiting.world, world)) return;
+    spares.push(world);
+    this.#live++;
+  }
+
+  #enqueue(entry: Entry): void {
+    if (entry.world instanceof Uint8Array) {
+      /* packed already (given) */
+    } else if (this.#live >= this.w.init.heldMax) entry.world = this.w.pack(entry.world);
+    else this.#live++;
+    this.#queue.push(entry);
+    this.#waiting.set(entry.slot, entry);
+  }
+
+  #take(items: readonly SharedItem[]): void {
+    for (const item of items) this.#enqueue({ slot: item.slot, depth: item.depth, world: item.world, spares: null });
+  }
+
+  /** Up to `count` of the states waiting longest, packed for worker `to` (none when this one has too few to share). */
+  #give(to: number, count: number): void {
+    const items: SharedItem[] = [];
+    const waiting = this.#queue.length - this.#head;
+    for (let i = 0; i < Math.min(count, waiting >> 1); i++) {
+      const entry = this.#next();
+      const world = entry.world instanceof Uint8Array ? entry.world : this.w.pack(entry.world);
+      if (!(entry.world instanceof Uint8Array)) this.#live -= 1 + (entry.spares?.length ?? 0);
+      items.push({ slot: entry.slot, depth: entry.depth, world });
+    }
+    this.#post(this.#head >= this.#queue.length, false, { to, items });
+  }
+
+  #post(idle: boolean, done: boolean, gift?: SharedBatch['gift']): void {
+    const wire = encodeExpansions(this.#out);
+    this.#out = [];
+    const batch: SharedBatch = { kind: 'shared', wire, coverage: this.w.recorder.fresh, times: this.w.batchTimes(), frontier: this.#queue.length - this.#head, idle, taken: this.#taken, stop: this.#stop, done, ...(gift ? { gift } : {}) };
+    this.w.recorder.fresh = [];
+    const transfers: ArrayBuffer[] = [wire.numbers.buffer as ArrayBuffer, ...(gift?.items ?? []).map((item) => item.world.buffer as ArrayBuffer)];
+    parentPort!.postMessage(batch, transfers);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Multi-core breadth-first search on a shared key table, for searches without partial-order reduction. The
+ * workers decide what is new among themselves (shared-table.ts) and each expands the states it found, as
+ * soon as it found them, with no barrier and no round trip (shared-expander.ts); the main thread only merges
+ * their batches into the table in the single-threaded order (Merger: parent by parent, choice by choice), moves a
+ * few states to a worker that ran out, and tells everyone when all are idle.
+ *
+ * The merge gives the states, transitions, depth, coverage, outcomes and liveness graph of `breadthFirst`: every
+ * state is expanded once, by whichever worker added its key first, and the merge takes each state's expansion
+ * when its turn comes. What it cannot give the same way is a path: a state's choice indices are those of the
+ * world that expanded it, and two worlds of one key may number their actors differently (parked.ts), so a
+ * counterexample read off this table might not replay. So where a path is wanted — a violation, a lasso, a run
+ * cut short by maxStates or maxDepth before the whole of it was expanded, outcomes past their cap — this search
+ * says `redo` and the explorer runs the pipeline instead (parallel-pipeline.ts), whose paths are exact.
+ * A time limit ends it with the states merged so far, as it ends the one thread's.
+ */
+import type { Expansion } from './explore-worker.js';
+import { OUTCOMES_MAX } from './explorer.js';
+import { Merger, type Place } from './parallel-merge.js';
+import { decodeExpansions } from './parallel-wire.js';
+import type { SharedBatch, SharedStop } from './shared-expander.js';
+import { SharedKeyTable } from './shared-table.js';
+
+/**
+ * Keys the shared table holds at most (2^20 slots, 12 MB, created zeroed: only the pages touched cost). A bigger
+ * search stops when it fills and runs the pipeline instead.
+ */
+export const SHARED_KEYS_MAX = 1 << 19;
+/** States moved to an idle worker per gift at most (packed and unpacked: ~3 expansions' worth each). */
+const GIFT_MAX = 8;
+
+/** How the shared search ended: `complete` (its result stands, bounded by time or not) or `redo`, and why. */
+export type SharedEnd = { end: 'complete' } | { end: 'redo'; why: SharedStop | 'path' | 'incomplete' | 'outcomes' };
+
+interface Worker {
+  idle: boolean;
+  frontier: number;
+  /** A gift asked for this worker and not yet forwarded; gifts forwarded to it (its idle counts once it heard them all). */
+  asked: boolean;
+  given: number;
+  done: boolean;
+}
+
+export class SharedSearch extends Merger {
+  readonly #table: SharedKeyTable;
+  readonly #control = new SharedArrayBuffer(4);
+  /** Per state index: its slot in the shared table, and whether it is terminal (nothing to expand). */
+  readonly #slot: number[] = [];
+  readonly #terminal: boolean[] = [];
+  /** Expansions by their state's slot, waiting for the merge to reach it. */
+  readonly #waiting = new Map<number, { expansion: Expansion; worker: number }>();
+  readonly #workers: Worker[];
+  #cursor = 0;
+  #stop: SharedStop | null = null;
+  /** The merge stopped at a violation or at maxStates. */
+  #ended = false;
+  #stopping = false;
+  #timeUp = false;
+  #finished: (() => void) | null = null;
+  #failure: Error | null = null;
+
+  constructor(...args: ConstructorParameters<typeof Merger>) {
+    super(...args);
+    this.#table = SharedKeyTable.create(Math.min(this.x.maxStates, SHARED_KEYS_MAX));
+    this.#workers = Array.from({ length: this.pool.size }, () => ({ idle: true, frontier: 0, asked: false, given: 0, done: false }));
+  }
+
+  readonly place: Place = (child, _owner, ticket, _world, terminal) => {
+    this.#slot[child] = ticket;
+    this.#terminal[child] = terminal;
+  };
+
+  /** Search from the root (state 0, already in the table; `world` packed, or null when terminal). */
+  async run(world: Uint8Array | null): Promise<SharedEnd> {
+    const x = this.x;
+    const keys = x.table.keys();
+    this.#slot[0] = this.#table.insert(keys.hi[0]!, keys.lo[0]!);
+    this.#terminal[0] = world === null;
+    if (world === null) return { end: 'complete' };
+    const done = new Promise<void>((resolve) => (this.#finished = resolve));
+    const unlisten = this.pool.listen(
+      (worker, batch) => this.#heard(worker, batch),
+      (error) => {
+        this.#failure ??= error;
+        this.#finished?.();
+      },
+    );
+    try {
+      for (let i = 0; i < this.pool.size; i++) {
+        const root = i === 0 ? { slot: this.#slot[0]!, depth: 0, world } : null;
+        this.#workers[i]!.idle = i !== 0;
+        this.pool.post(i, { kind: 'shared-start', table: this.#table.buffer, control: this.#control, root, maxDepth: x.maxDepth });
+      }
+      await done;
+    } finally {
+      unlisten();
+    }
+    if (this.#failure) throw this.#failure;
+    this.#merge();
+    if (this.#stop) return { end: 'redo', why: this.#stop };
+    if (this.#ended) return { end: 'redo', why: 'path' };
+    if (this.#timeUp) return { end: 'complete' };
+    if (this.#cursor < x.table.size) return { end: 'redo', why: 'incomplete' };
+    if (x.outcomes.size >= OUTCOMES_MAX) return { end: 'redo', why: 'outcomes' };
+    return { end: 'complete' };
+  }
+
+  #heard(worker: number, batch: SharedBatch): void {
+    this.heard(worker, batch);
+    for (const expansion of decodeExpansions(batch.wire)) this.#waiting.set(expansion.index, { expansion, worker });
+    const w = this.#workers[worker]!;
+    w.idle = batch.idle && batch.taken === w.given;
+    w.frontier = batch.frontier;
+    w.done ||= batch.done;
+    if (batch.gift) this.#forward(batch.gift);
+    if (batch.stop) this.#stop ??= batch.stop;
+    this.#merge();
+    if (this.#stop || this.#ended) this.#stopAll();
+    if (this.#workers.every((v) => v.done)) return this.#finished?.();
+    this.#balance();
+    if (this.#workers.every((v) => v.idle && !v.asked)) this.#stopAll();
+    if (this.x.pauseDue(0)) void this.x.pause().then((up) => up && ((this.#timeUp = true), this.#stopAll()));
+  }
+
+  /** Take every expansion whose turn has come, in the single-threaded order (breadthFirst's loop). */
+  #merge(): void {
+    const x = this.x;
+    const start = x.clock.nowNs();
+    while (this.#cursor < x.table.size && !this.#ended) {
+      const head = this.#cursor;
+      if (!this.#terminal[head] && x.table.depth[head]! >= x.maxDepth) x.bound ??= 'maxDepth';
+      else if (!this.#terminal[head]) {
+        const slot = this.#slot[head]!;
+        const got = this.#waiting.get(slot);
+        if (!got) break;
+        this.#waiting.delete(slot);
+        if (this.take(head, got.expansion.steps, got.worker, this.place) === null) this.#ended = true;
+      }
+      this.#cursor++;
+    }
+    x.frontier = x.table.size - this.#cursor;
+    this.times.mergeUs += (x.clock.nowNs() - start) / 1000;
+  }
+
+  /** An idle worker is given states by the worker with the most waiting (asked once at a time). */
+  #balance(): void {
+    if (this.#stopping) return;
+    for (const [i, w] of this.#workers.entries()) {
+      if (!w.idle || w.asked) continue;
+      let from = -1;
+      for (const [j, v] of this.#workers.entries()) if (j !== i && v.frontier >= 2 && (from < 0 || v.frontier > this.#workers[from]!.frontier)) from = j;
+      if (from < 0) continue;
+      w.asked = true;
+      this.#workers[from]!.frontier = 0; // until its answer says again
+      this.pool.post(from, { kind: 'shared-give', to: i, count: GIFT_MAX });
+    }
+  }
+
+  #forward(gift: NonNullable<SharedBatch['gift']>): void {
+    const w = this.#workers[gift.to]!;
+    w.asked = false;
+    if (gift.items.length === 0) return;
+    w.idle = false;
+    w.given++;
+    this.times.movedStates += gift.items.length;
+    this.pool.post(gift.to, { kind: 'shared-take', items: gift.items }, gift.items.map((item) => item.world.buffer as ArrayBuffer));
+  }
+
+  #stopAll(): void {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    Atomics.store(new Int32Array(this.#control), 0, 1);
+    for (let i = 0; i < this.pool.size; i++) this.pool.post(i, { kind: 'shared-stop' });
+  }
+}

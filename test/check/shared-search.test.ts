@@ -1,0 +1,144 @@
+/**
+ * The shared-table search (src/check/shared-search.ts, shared-expander.ts, shared-table.ts): workers decide what
+ * is new through one key table in shared memory and expand what they found without a barrier; the main thread
+ * merges in the single-threaded order. Method: the table alone (one thread, then two threads racing on the same
+ * keys); then whole explorations with workers against the one thread's result, reading from the parallel
+ * search's times how the shared search ended — complete where no path is wanted, redone on the pipeline where one
+ * is (a violation, a lasso, maxStates), with the single-threaded result either way.
+ */
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
+import { Explorer } from '../../src/check/explorer.js';
+import { MUTANTS } from '../../src/check/mutants.js';
+import { parallelBreadthFirst } from '../../src/check/parallel.js';
+import { tsxApi } from '../../src/check/parallel-pool.js';
+import { parseScenario, type Scenario } from '../../src/check/scenario.js';
+import { SharedKeyTable } from '../../src/check/shared-table.js';
+
+const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
+const OFF = { por: false, symmetry: false } as const;
+
+/** What must not depend on the workers (parallel.test.ts's list). */
+const outcome = (r: ExploreResult) => ({
+  status: r.status,
+  verdict: r.verdict,
+  bound: r.bound,
+  states: r.states,
+  transitions: r.transitions,
+  depth: r.depth,
+  violations: r.violations.map((v) => ({ property: v.property, message: v.message, choices: v.choices })),
+  outcomes: r.outcomes,
+  coverage: r.coverage,
+});
+
+/** How the shared search of a run with `workers` ended (the explorer's parallel search, as explore runs it). */
+async function sharedEnd(scenario: Scenario, options: ExploreOptions, workers = 2) {
+  const x = new Explorer(parseScenario(scenario), options);
+  const times = await parallelBreadthFirst(x, workers);
+  return times.shared;
+}
+
+describe('SharedKeyTable', () => {
+  it('a key is new once, then known at the same slot; another key gets another slot', () => {
+    const table = SharedKeyTable.create(100);
+    const a = table.insert(1, 2);
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(table.insert(1, 2)).toBe(-1 - a);
+    const b = table.insert(2, 1);
+    expect(b).toBeGreaterThanOrEqual(0);
+    expect(b).not.toBe(a);
+    expect(table.insert(-1, 0)).toBeGreaterThanOrEqual(0); // any 32-bit lanes, 0 and negative ones too
+    expect(table.insert(0, 0)).toBeGreaterThanOrEqual(0);
+    expect(table.insert(0, 0)).toBeLessThan(0);
+    expect(table.size).toBe(4);
+  });
+
+  it('keys that probe into one another all stay apart; full at half the slots', () => {
+    const table = SharedKeyTable.create(1); // 4,096 slots
+    expect(table.limit).toBe(2048);
+    const slots = new Set<number>();
+    for (let i = 0; i < 2048; i++) slots.add(table.insert(i, Math.imul(i, 0x9e3779b1))); // every one hashes to slot 0
+    expect(slots.size).toBe(2048);
+    expect([...slots].every((s) => s >= 0)).toBe(true);
+    expect(table.full).toBe(true);
+    for (let i = 0; i < 2048; i++) expect(table.insert(i, Math.imul(i, 0x9e3779b1))).toBeLessThan(0);
+  });
+
+  it('refuses a buffer that is not a table of 2^k slots', () => {
+    expect(() => new SharedKeyTable(new SharedArrayBuffer(4 * 10))).toThrow(/not a table of 2\^k slots/);
+  });
+
+  it('two threads adding the same 100,000 keys at once: each key is new to exactly one of them', async () => {
+    const table = SharedKeyTable.create(100_000);
+    const url = new URL('../../src/check/shared-table.ts', import.meta.url).href;
+    // Each thread adds the keys in the same order, so they race on every one; it answers with the keys new to it.
+    const code = `
+      const { parentPort, workerData } = await import('node:worker_threads');
+      (await import(${JSON.stringify(tsxApi())})).register();
+      const { SharedKeyTable } = await import(${JSON.stringify(url)});
+      const table = new SharedKeyTable(workerData.buffer);
+      const flag = new Int32Array(workerData.go);
+      Atomics.wait(flag, 0, 0);
+      const fresh = [];
+      for (let i = 0; i < 100000; i++) if (table.insert(i * 7, i ^ 0x5bd1e995) >= 0) fresh.push(i);
+      parentPort.postMessage(fresh);
+    `;
+    const go = new SharedArrayBuffer(4);
+    const threads = [0, 1].map(() => new Worker(`(async () => { ${code} })()`, { eval: true, workerData: { buffer: table.buffer, go }, execArgv: [] }));
+    const answers = threads.map((t) => new Promise<number[]>((resolve, reject) => (t.once('message', resolve), t.once('error', reject))));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // both loaded and waiting
+    Atomics.store(new Int32Array(go), 0, 1);
+    Atomics.notify(new Int32Array(go), 0);
+    const [first, second] = await Promise.all(answers);
+    await Promise.all(threads.map((t) => t.terminate()));
+    expect(first!.length + second!.length).toBe(100_000);
+    expect(new Set([...first!, ...second!]).size).toBe(100_000);
+    expect(table.size).toBe(100_000);
+  });
+});
+
+describe('explore with workers, reductions off: the shared table', () => {
+  it.each([
+    ['race on 3 vCPUs, 2 workers', race(3), OFF, 2],
+    ['race on 4 vCPUs, 3 workers', race(4), OFF, 3],
+    ['Save ∥ Suspend ∥ PowerOff on 2 vCPUs, timers any, 2 workers', { cpus: 2, timers: 'any', clients: [['powerOn', 'save'], ['suspend'], ['powerOff']] } as Scenario, OFF, 2],
+    ['vCPU symmetry on: one-by-one rendezvous ∥ any-request ∥ guru meditation, 2 workers', { cpus: 2, clients: [[{ call: 'emtRendezvous', type: 'one-by-one' }], [{ call: 'reqCallWait', target: 'any' }], ['setGuruMeditation']] } as Scenario, { por: false }, 2],
+    ['race on 3 vCPUs cut at depth 12', race(3), { ...OFF, maxDepth: 12 }, 2],
+  ] as const)('%s: complete, with the single-threaded result', async (_name, scenario, options, workers) => {
+    expect(await sharedEnd(scenario, options, workers)).toEqual({ end: 'complete' });
+    const single = await explore(scenario, options);
+    const parallel = await explore(scenario, { ...options, workers });
+    expect(outcome(parallel)).toEqual(outcome(single));
+    expect(parallel.replayedSteps).toBe(0);
+  });
+
+  it('a mutant: the search stops at its violation and the pipeline gives the same shortest counterexample', async () => {
+    const m = MUTANTS.find((v) => v.name === 'destroy-keeps-queued-requests')!;
+    const options = { ...OFF, engine: m.engine, mutant: m.name };
+    expect(await sharedEnd(m.scenario, options)).toEqual({ end: 'redo', why: 'violation' });
+    const single = await explore(m.scenario, options);
+    expect(outcome(await explore(m.scenario, { ...options, workers: 2 }))).toEqual(outcome(single));
+    expect(single.violations[0]?.property).toBe(m.caughtBy);
+  });
+
+  it('a lasso (halt loop ignoring its flags): found after a complete search, its path from the pipeline', async () => {
+    const m = MUTANTS.find((v) => v.name === 'halt-ignores-flags')!;
+    const options = { ...OFF, engine: m.engine, mutant: m.name };
+    expect(await sharedEnd(m.scenario, options)).toEqual({ end: 'complete' });
+    const single = await explore(m.scenario, options);
+    const parallel = await explore(m.scenario, { ...options, workers: 2 });
+    expect(parallel.violations[0]?.property).toBe('liveness');
+    expect(outcome(parallel)).toEqual(outcome(single));
+  });
+
+  it('maxStates: the run is redone on the pipeline, the same states and transitions as one thread', async () => {
+    const options = { ...OFF, maxStates: 301 };
+    expect((await sharedEnd(race(4), options))?.end).toBe('redo');
+    expect(outcome(await explore(race(4), { ...options, workers: 2 }))).toEqual(outcome(await explore(race(4), options)));
+  });
+
+  it('sharedTable: false runs the pipeline from the start', async () => {
+    expect(await sharedEnd(race(2), { ...OFF, sharedTable: false })).toBeUndefined();
+  });
+});
