@@ -26,23 +26,37 @@ export interface SharedItem {
   world: Uint8Array;
 }
 
-/** Main → worker. `control`: word 0 set when any worker stops the search (a violation, the table full). */
+/**
+ * The control words all workers share (sharedControl): STOP set when any worker stops the search (a violation,
+ * the table full); HUNGRY counts the workers whose flag (HUNGRY + 1 + index) says they ran out of states.
+ */
+const STOP = 0;
+const HUNGRY = 1;
+
+export function sharedControl(workers: number): SharedArrayBuffer {
+  return new SharedArrayBuffer((HUNGRY + 1 + workers) * 4);
+}
+
+/** Set the stop word (the main thread: everyone idle, the time limit). */
+export function stopShared(control: SharedArrayBuffer): void {
+  Atomics.store(new Int32Array(control), STOP, 1);
+}
+
+/** Main → worker: start (worker `index`, the root's state for one of them), states given by another worker, stop. */
 export type SharedMessage =
-  | { kind: 'shared-start'; table: SharedArrayBuffer; control: SharedArrayBuffer; root: SharedItem | null; maxDepth: number }
-  | { kind: 'shared-give'; to: number; count: number }
+  | { kind: 'shared-start'; index: number; table: SharedArrayBuffer; control: SharedArrayBuffer; root: SharedItem | null; maxDepth: number }
   | { kind: 'shared-take'; items: SharedItem[] }
   | { kind: 'shared-stop' };
 
 /** Why a worker stopped the search: the main thread then runs the pipeline instead (shared-search.ts). */
 export type SharedStop = 'violation' | 'full';
 
-/** Worker → main: a batch of expansions, the worker's frontier after it, and a gift for an idle worker. */
+/** Worker → main: a batch of expansions, whether the worker ran out of states, and a gift for one that did. */
 export interface SharedBatch {
   kind: 'shared';
   wire: WireExpansions;
   coverage: [number, CoverageItem][];
   times: WorkTimes;
-  frontier: number;
   idle: boolean;
   /** Gifts taken so far (the main thread believes `idle` once it heard of every gift it forwarded). */
   taken: number;
@@ -59,8 +73,13 @@ interface Entry {
 }
 
 const clock = new RealClock();
-/** Work between batches, ns: short enough that an idle worker is served soon, long enough that batches are few. */
-const BATCH_NS = 3_000_000;
+/**
+ * Work between batches, ns: the main thread merges as batches come, so they need not be frequent (a worker that
+ * runs out is served within an expansion, by the hungry flags, not by the next batch).
+ */
+const BATCH_NS = 10_000_000;
+/** States given to a worker that ran out, at most (packed here, unpacked there: ~3 expansions' worth each). */
+const GIFT_MAX = 8;
 
 export class SharedExpander {
   readonly #table: SharedKeyTable;
@@ -78,12 +97,14 @@ export class SharedExpander {
   #wake: (() => void) | null = null;
   #taken = 0;
   readonly #maxDepth: number;
+  readonly #index: number;
 
   constructor(
     readonly w: ExploreWorker,
     start: Extract<SharedMessage, { kind: 'shared-start' }>,
   ) {
     this.#maxDepth = start.maxDepth;
+    this.#index = start.index;
     this.#table = new SharedKeyTable(start.table);
     this.#control = new Int32Array(start.control);
     this.#spares = !w.x.symmetry.active && !w.x.por;
@@ -91,12 +112,10 @@ export class SharedExpander {
   }
 
   hear(message: SharedMessage): void {
-    if (message.kind === 'shared-give') this.#give(message.to, message.count);
-    else if (message.kind === 'shared-take') {
+    if (message.kind === 'shared-take') {
       this.#taken++;
       this.#take(message.items);
-    }
-    else if (message.kind === 'shared-stop') this.#stopped = true;
+    } else if (message.kind === 'shared-stop') this.#stopped = true;
     this.#wake?.();
   }
 
@@ -106,9 +125,11 @@ export class SharedExpander {
       const until = clock.nowNs() + BATCH_NS;
       for (let n = 1; this.#head < this.#queue.length && !this.#halted(); n++) {
         this.#expand(this.#next());
+        if (Atomics.load(this.#control, HUNGRY) !== 0) this.#feed();
         if ((n & 7) === 0 && clock.nowNs() > until) break;
       }
       const idle = this.#head >= this.#queue.length;
+      if (idle && !this.#halted()) this.#hungry();
       this.#post(idle, false);
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
@@ -120,12 +141,27 @@ export class SharedExpander {
   }
 
   #halted(): boolean {
-    return this.#stop !== null || Atomics.load(this.#control, 0) !== 0;
+    return this.#stop !== null || Atomics.load(this.#control, STOP) !== 0;
   }
 
   #halt(why: SharedStop): void {
     this.#stop ??= why;
-    Atomics.store(this.#control, 0, 1);
+    Atomics.store(this.#control, STOP, 1);
+  }
+
+  /** Out of states: raise this worker's flag (the first worker with two to spare feeds it). */
+  #hungry(): void {
+    if (Atomics.compareExchange(this.#control, HUNGRY + 1 + this.#index, 0, 1) === 0) Atomics.add(this.#control, HUNGRY, 1);
+  }
+
+  /** A worker is hungry: with two states or more waiting, claim its flag and give it up to half of them. */
+  #feed(): void {
+    const flags = this.#control.length - HUNGRY - 1;
+    for (let to = 0; to < flags && this.#queue.length - this.#head >= 2; to++) {
+      if (to === this.#index || Atomics.compareExchange(this.#control, HUNGRY + 1 + to, 1, 0) !== 1) continue;
+      Atomics.sub(this.#control, HUNGRY, 1);
+      this.#give(to, GIFT_MAX);
+    }
   }
 
   #next(): Entry {
@@ -188,7 +224,7 @@ export class SharedExpander {
     for (const item of items) this.#enqueue({ slot: item.slot, depth: item.depth, world: item.world, spares: null });
   }
 
-  /** Up to `count` of the states waiting longest, packed for worker `to` (none when this one has too few to share). */
+  /** Up to `count` of the states waiting longest (at most half), packed for worker `to`, by way of the main thread. */
   #give(to: number, count: number): void {
     const items: SharedItem[] = [];
     const waiting = this.#queue.length - this.#head;
@@ -204,7 +240,7 @@ export class SharedExpander {
   #post(idle: boolean, done: boolean, gift?: SharedBatch['gift']): void {
     const wire = encodeExpansions(this.#out);
     this.#out = [];
-    const batch: SharedBatch = { kind: 'shared', wire, coverage: this.w.recorder.fresh, times: this.w.batchTimes(), frontier: this.#queue.length - this.#head, idle, taken: this.#taken, stop: this.#stop, done, ...(gift ? { gift } : {}) };
+    const batch: SharedBatch = { kind: 'shared', wire, coverage: this.w.recorder.fresh, times: this.w.batchTimes(), idle, taken: this.#taken, stop: this.#stop, done, ...(gift ? { gift } : {}) };
     this.w.recorder.fresh = [];
     const transfers: ArrayBuffer[] = [wire.numbers.buffer as ArrayBuffer, ...(gift?.items ?? []).map((item) => item.world.buffer as ArrayBuffer)];
     parentPort!.postMessage(batch, transfers);

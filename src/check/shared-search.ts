@@ -18,7 +18,7 @@ import type { Expansion } from './explore-worker.js';
 import { OUTCOMES_MAX } from './explorer.js';
 import { Merger, type Place } from './parallel-merge.js';
 import { decodeExpansions } from './parallel-wire.js';
-import type { SharedBatch, SharedStop } from './shared-expander.js';
+import { sharedControl, stopShared, type SharedBatch, type SharedStop } from './shared-expander.js';
 import { SharedKeyTable } from './shared-table.js';
 
 /**
@@ -26,24 +26,20 @@ import { SharedKeyTable } from './shared-table.js';
  * search stops when it fills and runs the pipeline instead.
  */
 export const SHARED_KEYS_MAX = 1 << 19;
-/** States moved to an idle worker per gift at most (packed and unpacked: ~3 expansions' worth each). */
-const GIFT_MAX = 8;
 
 /** How the shared search ended: `complete` (its result stands, bounded by time or not) or `redo`, and why. */
 export type SharedEnd = { end: 'complete' } | { end: 'redo'; why: SharedStop | 'path' | 'incomplete' | 'outcomes' };
 
 interface Worker {
   idle: boolean;
-  frontier: number;
-  /** A gift asked for this worker and not yet forwarded; gifts forwarded to it (its idle counts once it heard them all). */
-  asked: boolean;
+  /** Gifts forwarded to it (its idle counts once it heard them all). */
   given: number;
   done: boolean;
 }
 
 export class SharedSearch extends Merger {
   readonly #table: SharedKeyTable;
-  readonly #control = new SharedArrayBuffer(4);
+  readonly #control: SharedArrayBuffer;
   /** Per state index: its slot in the shared table, and whether it is terminal (nothing to expand). */
   readonly #slot: number[] = [];
   readonly #terminal: boolean[] = [];
@@ -62,7 +58,8 @@ export class SharedSearch extends Merger {
   constructor(...args: ConstructorParameters<typeof Merger>) {
     super(...args);
     this.#table = SharedKeyTable.create(Math.min(this.x.maxStates, SHARED_KEYS_MAX));
-    this.#workers = Array.from({ length: this.pool.size }, () => ({ idle: true, frontier: 0, asked: false, given: 0, done: false }));
+    this.#control = sharedControl(this.pool.size);
+    this.#workers = Array.from({ length: this.pool.size }, () => ({ idle: true, given: 0, done: false }));
   }
 
   readonly place: Place = (child, _owner, ticket, _world, terminal) => {
@@ -89,7 +86,7 @@ export class SharedSearch extends Merger {
       for (let i = 0; i < this.pool.size; i++) {
         const root = i === 0 ? { slot: this.#slot[0]!, depth: 0, world } : null;
         this.#workers[i]!.idle = i !== 0;
-        this.pool.post(i, { kind: 'shared-start', table: this.#table.buffer, control: this.#control, root, maxDepth: x.maxDepth });
+        this.pool.post(i, { kind: 'shared-start', index: i, table: this.#table.buffer, control: this.#control, root, maxDepth: x.maxDepth });
       }
       await done;
     } finally {
@@ -110,15 +107,14 @@ export class SharedSearch extends Merger {
     for (const expansion of decodeExpansions(batch.wire)) this.#waiting.set(expansion.index, { expansion, worker });
     const w = this.#workers[worker]!;
     w.idle = batch.idle && batch.taken === w.given;
-    w.frontier = batch.frontier;
     w.done ||= batch.done;
     if (batch.gift) this.#forward(batch.gift);
     if (batch.stop) this.#stop ??= batch.stop;
     this.#merge();
     if (this.#stop || this.#ended) this.#stopAll();
     if (this.#workers.every((v) => v.done)) return this.#finished?.();
-    this.#balance();
-    if (this.#workers.every((v) => v.idle && !v.asked)) this.#stopAll();
+    // Everyone out of states and every gift heard: nothing is left anywhere (a gift is claimed by a busy worker).
+    if (this.#workers.every((v) => v.idle)) this.#stopAll();
     if (this.x.pauseDue(0)) void this.x.pause().then((up) => up && ((this.#timeUp = true), this.#stopAll()));
   }
 
@@ -142,24 +138,8 @@ export class SharedSearch extends Merger {
     this.times.mergeUs += (x.clock.nowNs() - start) / 1000;
   }
 
-  /** An idle worker is given states by the worker with the most waiting (asked once at a time). */
-  #balance(): void {
-    if (this.#stopping) return;
-    for (const [i, w] of this.#workers.entries()) {
-      if (!w.idle || w.asked) continue;
-      let from = -1;
-      for (const [j, v] of this.#workers.entries()) if (j !== i && v.frontier >= 2 && (from < 0 || v.frontier > this.#workers[from]!.frontier)) from = j;
-      if (from < 0) continue;
-      w.asked = true;
-      this.#workers[from]!.frontier = 0; // until its answer says again
-      this.pool.post(from, { kind: 'shared-give', to: i, count: GIFT_MAX });
-    }
-  }
-
   #forward(gift: NonNullable<SharedBatch['gift']>): void {
     const w = this.#workers[gift.to]!;
-    w.asked = false;
-    if (gift.items.length === 0) return;
     w.idle = false;
     w.given++;
     this.times.movedStates += gift.items.length;
@@ -169,7 +149,7 @@ export class SharedSearch extends Merger {
   #stopAll(): void {
     if (this.#stopping) return;
     this.#stopping = true;
-    Atomics.store(new Int32Array(this.#control), 0, 1);
+    stopShared(this.#control);
     for (let i = 0; i < this.pool.size; i++) this.pool.post(i, { kind: 'shared-stop' });
   }
 }
