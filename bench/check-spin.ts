@@ -9,7 +9,7 @@
  * `vmm-actors check --thread` runs it: a warm process is where it pays; its start and messages counted) and with V8's allocation-site pretenuring off. Without `spin` or `gcc` on the PATH the Spin columns say so and ours still run.
  *
  * Run: `npm run bench:spin` (also part of `npm run bench`), `node dist/bench/check-spin.js [--cpus 2,3,4]
- * [--time-limit s] [--repeat k]` (each cell the fastest of k alternating runs), or `npx tsx bench/check-spin.ts`.
+ * [--time-limit s] [--repeat k] [--no-workers]` (each cell the fastest of k alternating runs; the last column, reductions off on two worker threads, is left out with --no-workers), or `npx tsx bench/check-spin.ts`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +37,8 @@ export interface SpinBenchRow {
   spin: SpinRun | null;
   on: CheckBenchRow;
   off: CheckBenchRow;
+  /** Reductions off on two worker threads (ExploreOptions.workers: the shared-table search); absent with --no-workers. */
+  offWorkers?: CheckBenchRow;
 }
 
 const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
@@ -75,11 +77,13 @@ export async function main(options: { cpus?: readonly number[]; timeLimitS?: num
   const timeLimitMs = (options.timeLimitS ?? Number(arg('--time-limit') ?? 120)) * 1000;
   const repeat = options.repeat ?? Number(arg('--repeat') ?? 1);
   const print = options.print ?? true;
+  const workers = !argv.includes('--no-workers');
   const model = MODEL.find((m) => existsSync(m));
   const spin = has('spin') && has('gcc') && model !== undefined;
   if (print && !spin) console.log(`spin or gcc is not installed (or ${MODEL[0]} is missing): Spin's columns are skipped (Debian: apt-get install -y spin gcc)`);
   disablePretenuring();
   await measure('warm-up', race(3), { timeLimitMs, thread: true }, 'on'); // untimed: the first run compiles the engine's hot paths
+  if (workers) await measure('warm-up', race(3), { por: false, symmetry: false, timeLimitMs, workers: 2 }, 'off'); // and starts the workers
   const rows: SpinBenchRow[] = [];
   const faster = <T extends { seconds: number }>(a: T | null, b: T): T => (a && a.seconds <= b.seconds ? a : b);
   for (const cpus of cpusList) {
@@ -87,12 +91,14 @@ export async function main(options: { cpus?: readonly number[]; timeLimitS?: num
     let best: SpinRun | null = null;
     let on: CheckBenchRow | null = null;
     let off: CheckBenchRow | null = null;
+    let offWorkers: CheckBenchRow | null = null;
     for (let i = 0; i < repeat; i++) {
       if (spin) best = faster(best, runSpin(model!, cpus));
       on = faster(on, await measure('race', race(cpus), { timeLimitMs, thread: true }, 'on'));
       off = faster(off, await measure('race', race(cpus), { por: false, symmetry: false, timeLimitMs, thread: true }, 'off'));
+      if (workers) offWorkers = faster(offWorkers, await measure('race', race(cpus), { por: false, symmetry: false, timeLimitMs, workers: 2 }, 'off'));
     }
-    rows.push({ cpus, spin: best, on: on!, off: off! });
+    rows.push({ cpus, spin: best, on: on!, off: off!, ...(offWorkers ? { offWorkers } : {}) });
   }
   if (print) printRows(rows, timeLimitMs / 1000);
   return rows;
@@ -102,10 +108,11 @@ function printRows(rows: readonly SpinBenchRow[], limitS: number): void {
   const n = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '?');
   const ours = (r: CheckBenchRow, spin: SpinRun | null) =>
     `${r.verdict === 'ok' ? '' : `${r.verdict} `}${r.seconds.toFixed(2)} s${spin ? ` (${(r.seconds / spin.seconds).toFixed(2)}×)` : ''}`;
-  const header = ['N', 'Spin verdict', 'Spin states', 'Spin wall s', 'spin -a + gcc s', 'ours states (on / off)', 'ours, reductions on', 'ours, reductions off'];
+  const workers = rows.some((r) => r.offWorkers);
+  const header = ['N', 'Spin verdict', 'Spin states', 'Spin wall s', 'spin -a + gcc s', 'ours states (on / off)', 'ours, reductions on', 'ours, reductions off', ...(workers ? ['off, 2 workers'] : [])];
   const lines = rows.map((r) => [
     String(r.cpus), r.spin?.verdict ?? 'skipped', r.spin ? n(r.spin.states) : '-', r.spin ? r.spin.seconds.toFixed(2) : '-', r.spin ? r.spin.buildSeconds.toFixed(2) : '-',
-    `${n(r.on.states)} / ${n(r.off.states)}`, ours(r.on, r.spin), ours(r.off, r.spin),
+    `${n(r.on.states)} / ${n(r.off.states)}`, ours(r.on, r.spin), ours(r.off, r.spin), ...(r.offWorkers ? [ours(r.offWorkers, r.spin)] : []),
   ]);
   console.log(`time to verdict; (×) = ours / Spin's wall time; ours on the search thread (explore thread: true), warm, bounded at ${limitS} s`);
   console.log(`| ${header.join(' | ')} |`);
