@@ -3,7 +3,7 @@
  * it added to the shared table first (shared-table.ts), from the world of the step that added it, in the order
  * it found them, with no barrier and no round trip. What it did goes to the main thread in batches of
  * expansions — the same facts per transition as the pipeline's (explore-worker.ts stepFacts), keyed by the
- * parent's slot in the shared table — which the main thread merges in the single-threaded order.
+ * parent's id in the shared table — which the main thread merges in the single-threaded order.
  *
  * Between batches (a few milliseconds of work each) the worker hears the main thread: give some states to an idle
  * worker (packed), take states given to it, stop. A step into a key it holds unexpanded keeps its world as a
@@ -19,9 +19,9 @@ import { SharedKeyTable } from './shared-table.js';
 import { RealClock } from '../time/real-clock.js';
 import type { World } from './world.js';
 
-/** A state this worker is to expand: its slot in the shared table, the depth of the path that found it, its world. */
+/** A state this worker is to expand: its id in the shared table, the depth of the path that found it, its world. */
 export interface SharedItem {
-  slot: number;
+  id: number;
   depth: number;
   world: Uint8Array;
 }
@@ -66,7 +66,7 @@ export interface SharedBatch {
 }
 
 interface Entry {
-  slot: number;
+  id: number;
   depth: number;
   world: World | Uint8Array;
   spares: World[] | null;
@@ -86,7 +86,7 @@ export class SharedExpander {
   readonly #control: Int32Array;
   readonly #queue: Entry[] = [];
   #head = 0;
-  /** Entries not expanded yet, by slot: a step into one of them may keep its world as a spare. */
+  /** Entries not expanded yet, by id: a step into one of them may keep its world as a spare. */
   readonly #waiting = new Map<number, Entry>();
   /** Live worlds held (entries and spares): beyond heldMax, new entries are packed. */
   #live = 0;
@@ -171,7 +171,7 @@ export class SharedExpander {
       this.#queue.splice(0, this.#head);
       this.#head = 0;
     }
-    this.#waiting.delete(entry.slot);
+    this.#waiting.delete(entry.id);
     return entry;
   }
 
@@ -191,15 +191,15 @@ export class SharedExpander {
       if (facts.violation || facts.terminalViolation) this.#halt('violation');
       else if (!facts.terminal) this.#found(facts, from, entry.depth + 1);
     }
-    this.#out.push({ index: entry.slot, reduced: false, all, steps });
+    this.#out.push({ index: entry.id, reduced: false, all, steps });
   }
 
   /** A step into a state that is not terminal: new here (expand it later) or known (a spare, maybe). */
   #found(facts: StepFacts, world: World, depth: number): void {
-    const at = this.#table.insert(facts.hi, facts.lo);
-    facts.ticket = at < 0 ? -1 - at : at;
-    if (at >= 0) {
-      this.#enqueue({ slot: at, depth, world, spares: null });
+    const id = this.#table.insert(facts.hi, facts.lo);
+    facts.ticket = id < 0 ? -1 - id : id;
+    if (id >= 0) {
+      this.#enqueue({ id, depth, world, spares: null });
       if (this.#table.full) this.#halt('full');
       return;
     }
@@ -217,11 +217,11 @@ export class SharedExpander {
     } else if (this.#live >= this.w.init.heldMax) entry.world = this.w.pack(entry.world);
     else this.#live++;
     this.#queue.push(entry);
-    this.#waiting.set(entry.slot, entry);
+    this.#waiting.set(entry.id, entry);
   }
 
   #take(items: readonly SharedItem[]): void {
-    for (const item of items) this.#enqueue({ slot: item.slot, depth: item.depth, world: item.world, spares: null });
+    for (const item of items) this.#enqueue({ id: item.id, depth: item.depth, world: item.world, spares: null });
   }
 
   /** Up to `count` of the states waiting longest (at most half), packed for worker `to`, by way of the main thread. */
@@ -232,7 +232,7 @@ export class SharedExpander {
       const entry = this.#next();
       const world = entry.world instanceof Uint8Array ? entry.world : this.w.pack(entry.world);
       if (!(entry.world instanceof Uint8Array)) this.#live -= 1 + (entry.spares?.length ?? 0);
-      items.push({ slot: entry.slot, depth: entry.depth, world });
+      items.push({ id: entry.id, depth: entry.depth, world });
     }
     this.#post(this.#head >= this.#queue.length, false, { to, items });
   }

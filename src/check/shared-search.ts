@@ -21,12 +21,6 @@ import { decodeExpansions } from './parallel-wire.js';
 import { sharedControl, stopShared, type SharedBatch, type SharedStop } from './shared-expander.js';
 import { SharedKeyTable } from './shared-table.js';
 
-/**
- * Keys the shared table holds at most (2^20 slots, 12 MB, created zeroed: only the pages touched cost). A bigger
- * search stops when it fills and runs the pipeline instead.
- */
-export const SHARED_KEYS_MAX = 1 << 19;
-
 /** How the shared search ended: `complete` (its result stands, bounded by time or not) or `redo`, and why. */
 export type SharedEnd = { end: 'complete' } | { end: 'redo'; why: SharedStop | 'path' | 'incomplete' | 'outcomes' };
 
@@ -40,10 +34,10 @@ interface Worker {
 export class SharedSearch extends Merger {
   readonly #table: SharedKeyTable;
   readonly #control: SharedArrayBuffer;
-  /** Per state index: its slot in the shared table, and whether it is terminal (nothing to expand). */
-  readonly #slot: number[] = [];
+  /** Per state index: its id in the shared table, and whether it is terminal (nothing to expand). */
+  readonly #id: number[] = [];
   readonly #terminal: boolean[] = [];
-  /** Expansions by their state's slot, waiting for the merge to reach it. */
+  /** Expansions by their state's id in the shared table, waiting for the merge to reach it. */
   readonly #waiting = new Map<number, { expansion: Expansion; worker: number }>();
   readonly #workers: Worker[];
   #cursor = 0;
@@ -57,13 +51,13 @@ export class SharedSearch extends Merger {
 
   constructor(...args: ConstructorParameters<typeof Merger>) {
     super(...args);
-    this.#table = SharedKeyTable.create(Math.min(this.x.maxStates, SHARED_KEYS_MAX));
+    this.#table = SharedKeyTable.create();
     this.#control = sharedControl(this.pool.size);
     this.#workers = Array.from({ length: this.pool.size }, () => ({ idle: true, given: 0, done: false }));
   }
 
   readonly place: Place = (child, _owner, ticket, _world, terminal) => {
-    this.#slot[child] = ticket;
+    this.#id[child] = ticket;
     this.#terminal[child] = terminal;
   };
 
@@ -71,7 +65,7 @@ export class SharedSearch extends Merger {
   async run(world: Uint8Array | null): Promise<SharedEnd> {
     const x = this.x;
     const keys = x.table.keys();
-    this.#slot[0] = this.#table.insert(keys.hi[0]!, keys.lo[0]!);
+    this.#id[0] = this.#table.insert(keys.hi[0]!, keys.lo[0]!);
     this.#terminal[0] = world === null;
     if (world === null) return { end: 'complete' };
     const done = new Promise<void>((resolve) => (this.#finished = resolve));
@@ -84,7 +78,7 @@ export class SharedSearch extends Merger {
     );
     try {
       for (let i = 0; i < this.pool.size; i++) {
-        const root = i === 0 ? { slot: this.#slot[0]!, depth: 0, world } : null;
+        const root = i === 0 ? { id: this.#id[0]!, depth: 0, world } : null;
         this.#workers[i]!.idle = i !== 0;
         this.pool.post(i, { kind: 'shared-start', index: i, table: this.#table.buffer, control: this.#control, root, maxDepth: x.maxDepth });
       }
@@ -126,10 +120,10 @@ export class SharedSearch extends Merger {
       const head = this.#cursor;
       if (!this.#terminal[head] && x.table.depth[head]! >= x.maxDepth) x.bound ??= 'maxDepth';
       else if (!this.#terminal[head]) {
-        const slot = this.#slot[head]!;
-        const got = this.#waiting.get(slot);
+        const id = this.#id[head]!;
+        const got = this.#waiting.get(id);
         if (!got) break;
-        this.#waiting.delete(slot);
+        this.#waiting.delete(id);
         if (this.take(head, got.expansion.steps, got.worker, this.place) === null) this.#ended = true;
       }
       this.#cursor++;

@@ -40,61 +40,79 @@ async function sharedEnd(scenario: Scenario, options: ExploreOptions, workers = 
 }
 
 describe('SharedKeyTable', () => {
-  it('a key is new once, then known at the same slot; another key gets another slot', () => {
-    const table = SharedKeyTable.create(100);
-    const a = table.insert(1, 2);
-    expect(a).toBeGreaterThanOrEqual(0);
-    expect(table.insert(1, 2)).toBe(-1 - a);
-    const b = table.insert(2, 1);
-    expect(b).toBeGreaterThanOrEqual(0);
-    expect(b).not.toBe(a);
-    expect(table.insert(-1, 0)).toBeGreaterThanOrEqual(0); // any 32-bit lanes, 0 and negative ones too
-    expect(table.insert(0, 0)).toBeGreaterThanOrEqual(0);
-    expect(table.insert(0, 0)).toBeLessThan(0);
+  it('a key is new once, then known by the same id; ids count up from 0', () => {
+    const table = SharedKeyTable.create();
+    expect(table.insert(1, 2)).toBe(0);
+    expect(table.insert(1, 2)).toBe(-1 - 0);
+    expect(table.insert(2, 1)).toBe(1);
+    expect(table.insert(-1, 0)).toBe(2); // any 32-bit lanes, 0 and negative ones too
+    expect(table.insert(0, 0)).toBe(3);
+    expect(table.insert(0, 0)).toBe(-1 - 3);
     expect(table.size).toBe(4);
   });
 
-  it('keys that probe into one another all stay apart; full at half the slots', () => {
-    const table = SharedKeyTable.create(1); // 4,096 slots
-    expect(table.limit).toBe(2048);
-    const slots = new Set<number>();
-    for (let i = 0; i < 2048; i++) slots.add(table.insert(i, Math.imul(i, 0x9e3779b1))); // every one hashes to slot 0
-    expect(slots.size).toBe(2048);
-    expect([...slots].every((s) => s >= 0)).toBe(true);
-    expect(table.full).toBe(true);
-    for (let i = 0; i < 2048; i++) expect(table.insert(i, Math.imul(i, 0x9e3779b1))).toBeLessThan(0);
+  it('grows region by region and keeps every id: 300,000 keys, then each known by its id', () => {
+    const table = SharedKeyTable.create();
+    expect(table.slots).toBe(4096);
+    const key = (i: number) => [Math.imul(i, 0x2545f491), i ^ 0x5bd1e995] as const;
+    const wrong: number[] = [];
+    for (let i = 0; i < 300_000; i++) if (table.insert(...key(i)) !== i) wrong.push(i);
+    expect(table.slots).toBe(1 << 20); // 300,000 keys fill 2^19 slots past half
+    for (let i = 0; i < 300_000; i++) if (table.insert(...key(i)) !== -1 - i) wrong.push(i);
+    expect(wrong).toEqual([]);
   });
 
-  it('refuses a buffer that is not a table of 2^k slots', () => {
-    expect(() => new SharedKeyTable(new SharedArrayBuffer(4 * 10))).toThrow(/not a table of 2\^k slots/);
+  it('keys that probe into one another stay apart across a grow', () => {
+    const table = SharedKeyTable.create();
+    // lo = imul(hi, φ): every one hashes to slot 0 of every region, so each insert walks the whole run.
+    for (let i = 0; i < 2500; i++) expect(table.insert(i, Math.imul(i, 0x9e3779b1))).toBe(i);
+    expect(table.slots).toBe(8192);
+    for (let i = 0; i < 2500; i++) expect(table.insert(i, Math.imul(i, 0x9e3779b1))).toBe(-1 - i);
   });
 
-  it('two threads adding the same 100,000 keys at once: each key is new to exactly one of them', async () => {
-    const table = SharedKeyTable.create(100_000);
+  it('full at half the last region (2^19 keys), and refuses a buffer of another size', () => {
+    expect(SharedKeyTable.create().limit).toBe(1 << 19);
+    expect(() => new SharedKeyTable(new SharedArrayBuffer(4 * 10))).toThrow(/is not a table's/);
+  });
+
+  it('two threads adding 60,000 keys each at once, half of them the same, growing the table as they go: nothing lost, nothing twice', async () => {
+    const table = SharedKeyTable.create();
     const url = new URL('../../src/check/shared-table.ts', import.meta.url).href;
-    // Each thread adds the keys in the same order, so they race on every one; it answers with the keys new to it.
+    // Thread t adds its own key i, then the shared key i, for each i: both write all the time (so grows meet inserts
+    // under way), and they race on every shared key. Each answers with how many own keys were new and which shared.
     const code = `
       const { parentPort, workerData } = await import('node:worker_threads');
       (await import(${JSON.stringify(tsxApi())})).register();
       const { SharedKeyTable } = await import(${JSON.stringify(url)});
       const table = new SharedKeyTable(workerData.buffer);
-      const flag = new Int32Array(workerData.go);
-      Atomics.wait(flag, 0, 0);
-      const fresh = [];
-      for (let i = 0; i < 100000; i++) if (table.insert(i * 7, i ^ 0x5bd1e995) >= 0) fresh.push(i);
-      parentPort.postMessage(fresh);
+      Atomics.wait(new Int32Array(workerData.go), 0, 0);
+      let own = 0;
+      const shared = [];
+      for (let i = 0; i < 30000; i++) {
+        if (table.insert(i, workerData.t + 1) >= 0) own++;
+        if (table.insert(i * 7, i ^ 0x5bd1e995) >= 0) shared.push(i);
+      }
+      parentPort.postMessage({ own, shared });
     `;
     const go = new SharedArrayBuffer(4);
-    const threads = [0, 1].map(() => new Worker(`(async () => { ${code} })()`, { eval: true, workerData: { buffer: table.buffer, go }, execArgv: [] }));
-    const answers = threads.map((t) => new Promise<number[]>((resolve, reject) => (t.once('message', resolve), t.once('error', reject))));
-    await new Promise((resolve) => setTimeout(resolve, 300)); // both loaded and waiting
+    const threads = [0, 1].map((t) => new Worker(`(async () => { ${code} })()`, { eval: true, workerData: { buffer: table.buffer, go, t }, execArgv: [] }));
+    const answers = threads.map((t) => new Promise<{ own: number; shared: number[] }>((resolve, reject) => (t.once('message', resolve), t.once('error', reject))));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // both loaded and waiting (a late one only races less)
     Atomics.store(new Int32Array(go), 0, 1);
     Atomics.notify(new Int32Array(go), 0);
-    const [first, second] = await Promise.all(answers);
+    const [a, b] = await Promise.all(answers);
     await Promise.all(threads.map((t) => t.terminate()));
-    expect(first!.length + second!.length).toBe(100_000);
-    expect(new Set([...first!, ...second!]).size).toBe(100_000);
-    expect(table.size).toBe(100_000);
+    expect([a!.own, b!.own]).toEqual([30_000, 30_000]);
+    expect(a!.shared.length + b!.shared.length).toBe(30_000);
+    expect(new Set([...a!.shared, ...b!.shared]).size).toBe(30_000);
+    expect(table.size).toBe(90_000);
+    // Every key is there once, under its own id.
+    const ids = new Set<number>();
+    for (let i = 0; i < 30_000; i++) for (const [hi, lo] of [[i, 1], [i, 2], [i * 7, i ^ 0x5bd1e995]] as const) ids.add(-1 - table.insert(hi, lo));
+    expect(ids.size).toBe(90_000);
+    expect(Math.min(...ids)).toBe(0);
+    expect(Math.max(...ids)).toBe(89_999);
+    expect(table.slots).toBe(1 << 18);
   });
 });
 
