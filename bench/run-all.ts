@@ -13,6 +13,7 @@ import { main as checkParallel } from './check-parallel.js';
 import { main as checkHalt } from './check-halt.js';
 import { main as checkKeyAudit } from './check-key-audit.js';
 import { main as checkSpin } from './check-spin.js';
+import { main as threadContention } from './thread-contention.js';
 import { main as checkPct } from './check-pct.js';
 import { main as checkSave } from './check-save.js';
 import { main as keptBytes } from './kept-bytes.js';
@@ -45,6 +46,7 @@ const benches: [string, () => Promise<unknown>][] = [
   ['model checker with halt methods on: per method, N = 1…3, and the halt-path mutants', () => checkHalt()],
   ['model checker state-key audit: every merge of the suite scenarios, two steps deep', () => checkKeyAudit()],
   ['model checker beside Spin: the race, N = 2…6, reductions on and off (npm run bench:spin)', () => checkSpin()],
+  ['two threads side by side: arithmetic and allocation alone and two at once (what caps two workers)', () => threadContention()],
   ['model checker sampling: iterations to each mutant, PCT vs portfolio vs random walks, at 8 and 16 vCPUs', () => checkPct()],
   ['model checker on the saved-state scenario: Save ∥ Suspend ∥ PowerOff beside the race; a mid-save world', () => checkSave()],
   ['model checker: the heap a kept world holds against the budget estimate (per suite scenario)', () => keptBytes()],
