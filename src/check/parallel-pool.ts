@@ -62,7 +62,7 @@ export class WorkerPool {
     return fromWire(reply);
   }
 
-  /** Hear the workers' shared-table batches (and any failure) until `stop` is called. */
+  /** Hear the workers' shared-table batches (and any failure) until the function it returns is called. */
   listen(onBatch: (worker: number, batch: SharedBatch) => void, onFailure: (error: Error) => void): () => void {
     if (this.#failure) throw this.#failure;
     this.#shared = onBatch;

@@ -176,10 +176,10 @@ export class SharedExpander {
   }
 
   #expand(entry: Entry): void {
-    if (entry.depth >= this.#maxDepth) return; // the merge finds it missing where the search wanted it
-    const world = entry.world instanceof Uint8Array ? this.w.unpack(entry.world) : entry.world;
     const spares = entry.spares ?? [];
     if (!(entry.world instanceof Uint8Array)) this.#live -= 1 + spares.length;
+    if (entry.depth >= this.#maxDepth) return; // the merge finds it missing where the search wanted it
+    const world = entry.world instanceof Uint8Array ? this.w.unpack(entry.world) : entry.world;
     const all = world.choiceCount();
     const steps: StepFacts[] = [];
     for (let choice = 0; choice < all; choice++) {

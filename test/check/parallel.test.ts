@@ -12,25 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
-import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
+import { explore, type ExploreOptions } from '../../src/check/explore.js';
+import { exploreOutcome as outcome } from '../support/explore-outcome.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import type { Scenario } from '../../src/check/scenario.js';
 import { registerCheck } from '../../src/cli/commands/check-command.js';
 import { VBoxError, VERR_INVALID_PARAMETER } from '../../src/status.js';
-
-/** What must not depend on the number of workers (timings may). */
-const outcome = (r: ExploreResult) => ({
-  status: r.status,
-  verdict: r.verdict,
-  bound: r.bound,
-  states: r.states,
-  transitions: r.transitions,
-  depth: r.depth,
-  violations: r.violations.map((v) => ({ property: v.property, message: v.message, choices: v.choices })),
-  outcomes: r.outcomes,
-  coverage: r.coverage,
-  reductions: r.reductions,
-});
 
 async function both(scenario: Scenario, options: ExploreOptions = {}, workers = 2) {
   const single = await explore(scenario, options);

@@ -8,7 +8,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { explore, type ExploreOptions, type ExploreResult } from '../../src/check/explore.js';
+import { explore, type ExploreOptions } from '../../src/check/explore.js';
+import { exploreOutcome as outcome } from '../support/explore-outcome.js';
 import { Explorer } from '../../src/check/explorer.js';
 import { MUTANTS } from '../../src/check/mutants.js';
 import { parallelBreadthFirst } from '../../src/check/parallel.js';
@@ -18,19 +19,6 @@ import { SharedKeyTable } from '../../src/check/shared-table.js';
 
 const race = (cpus: number): Scenario => ({ cpus, clients: [['powerOn', 'suspend'], ['powerOff']] });
 const OFF = { por: false, symmetry: false } as const;
-
-/** What must not depend on the workers (parallel.test.ts's list). */
-const outcome = (r: ExploreResult) => ({
-  status: r.status,
-  verdict: r.verdict,
-  bound: r.bound,
-  states: r.states,
-  transitions: r.transitions,
-  depth: r.depth,
-  violations: r.violations.map((v) => ({ property: v.property, message: v.message, choices: v.choices })),
-  outcomes: r.outcomes,
-  coverage: r.coverage,
-});
 
 /** How the shared search of a run with `workers` ended (the explorer's parallel search, as explore runs it). */
 async function sharedEnd(scenario: Scenario, options: ExploreOptions, workers = 2) {
