@@ -58,7 +58,10 @@ export interface ExploreOptions {
    * field) instead of split in two by the copy. Costs a Map entry per owned object; one worker only.
    */
   verifyOwnership?: boolean;
-  /** Workers (parallel.ts): worlds kept at frontier states so expanding them needs no rebuild. */
+  /**
+   * Workers (parallel.ts): worlds each keeps at frontier states so expanding them needs no rebuild (beyond, they are
+   * packed). The pipeline's default PARKED_WORLDS_MAX; the shared-table search's default is keptWorldBytes per worker.
+   */
   parkedWorlds?: number;
   /**
    * Breadth- and depth-first: from this depth on, a state's further choices start from copies of its world, never
@@ -85,7 +88,7 @@ export interface ExploreOptions {
    */
   sharedTable?: boolean;
   /**
-   * Breadth- and depth-first: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
+   * Breadth- and depth-first, and each worker of the shared-table search: bytes of live worlds kept at states waiting for expansion (default KEPT_WORLD_BYTES,
    * 512 MiB, or a quarter of the searching thread's heap limit where that is less: keptWorldBudget); beyond it they are kept as compact snapshots (kept-worlds.ts), or let go nearer the root than copyDepth.
    * So `copies` and `snapshots` may differ between hosts (heap limit, `--max-old-space-size`); states, transitions,
    * verdicts and counterexamples do not.

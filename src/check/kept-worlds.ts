@@ -45,6 +45,23 @@ export function keptWorldBudget(heapLimit: number): number {
 const SAMPLE_EVERY = 8192;
 const sampling = (n: number): boolean => (n < SAMPLE_EVERY ? (n & (n - 1)) === 0 && (n & 0x2aaa) === 0 : n % SAMPLE_EVERY === 0);
 
+/** Whether one more live world fits a budget of bytes: a world's size (`liveBytes`) re-estimated now and then (sampling). */
+export class WorldBudget {
+  #asked = 0;
+  /** The largest live world estimated so far. */
+  worldBytes = 0;
+
+  constructor(
+    readonly bytes: number,
+    readonly liveBytes: (world: World) => number,
+  ) {}
+
+  fits(live: number, world: World): boolean {
+    if (sampling(this.#asked++)) this.worldBytes = Math.max(this.worldBytes, this.liveBytes(world));
+    return (live + 1) * this.worldBytes <= this.bytes;
+  }
+}
+
 /** A world's path when it is not the table's: the table prefix of `base`, then `tail`. */
 export interface OwnPath {
   base: number;
@@ -61,8 +78,7 @@ export class KeptWorlds {
   readonly #at = new Map<number, Kept>();
   readonly #spares = new Map<number, Kept[]>();
   #live = 0;
-  #liveKept = 0;
-  #worldBytes = 0;
+  readonly #budget: WorldBudget;
   #snapshotBytes = 0;
   readonly #snapshots: WorldSnapshots;
 
@@ -72,6 +88,7 @@ export class KeptWorlds {
     readonly spares: boolean,
   ) {
     this.#snapshots = new WorldSnapshots(x.userFunctions);
+    this.#budget = new WorldBudget(budget, (world) => this.#snapshots.liveBytes(world));
   }
 
   /** Keep `world` for state `index` (`own`: its path, when not the table's); `rebuildable`: let it go rather than snapshot it. */
@@ -128,7 +145,7 @@ export class KeptWorlds {
 
   /** What the kept worlds hold now: live ones by estimate, snapshots by size. */
   get bytes(): number {
-    return this.#live * this.#worldBytes + this.#snapshotBytes;
+    return this.#live * this.#budget.worldBytes + this.#snapshotBytes;
   }
 
   #remove(index: number): Kept | undefined {
@@ -145,8 +162,7 @@ export class KeptWorlds {
   }
 
   #fits(world: World): boolean {
-    if (sampling(this.#liveKept++)) this.#worldBytes = Math.max(this.#worldBytes, this.#snapshots.liveBytes(world));
-    return (this.#live + 1) * this.#worldBytes <= this.budget;
+    return this.#budget.fits(this.#live, world);
   }
 
   #peak(): void {

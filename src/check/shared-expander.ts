@@ -10,14 +10,18 @@
  * spare that stands in for a copy, as the one thread's search does (kept-worlds.ts), where the choice signatures
  * agree (parked.ts) and no symmetry renames vCPUs.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';
 import type { CoverageItem } from './coverage-recorder.js';
 import type { Expansion, ExploreWorker, StepFacts, WorkTimes } from './explore-worker.js';
+import { keptWorldBudget, WorldBudget } from './kept-worlds.js';
 import { sameChoices } from './parked.js';
 import { encodeExpansions, type WireExpansions } from './parallel-wire.js';
 import { SharedKeyTable } from './shared-table.js';
 import { RealClock } from '../time/real-clock.js';
 import type { World } from './world.js';
+import { packWorld } from './world-pack.js';
+import { LIVE_PER_PACKED } from './world-snapshot.js';
 
 /** A state this worker is to expand: its id in the shared table, the depth of the path that found it, its world. */
 export interface SharedItem {
@@ -44,9 +48,16 @@ export function stopShared(control: SharedArrayBuffer): void {
 
 /** Main → worker: start (worker `index`, the root's state for one of them), states given by another worker, stop. */
 export type SharedMessage =
-  | { kind: 'shared-start'; index: number; table: SharedArrayBuffer; control: SharedArrayBuffer; root: SharedItem | null; maxDepth: number }
+  | { kind: 'shared-start'; index: number; table: SharedArrayBuffer; control: SharedArrayBuffer; root: SharedItem | null; maxDepth: number; held: HeldBudget }
   | { kind: 'shared-take'; items: SharedItem[] }
   | { kind: 'shared-stop' };
+
+/**
+ * The live worlds a worker may hold (entries and spares; beyond, new entries are packed): as many bytes as the one
+ * thread keeps (ExploreOptions.keptWorldBytes, else keptWorldBudget of this worker's heap), or a count where the
+ * caller set ExploreOptions.parkedWorlds.
+ */
+export type HeldBudget = { bytes: number | null } | { worlds: number };
 
 /** Why a worker stopped the search: the main thread then runs the pipeline instead (shared-search.ts). */
 export type SharedStop = 'violation' | 'full';
@@ -88,8 +99,9 @@ export class SharedExpander {
   #head = 0;
   /** Entries not expanded yet, by id: a step into one of them may keep its world as a spare. */
   readonly #waiting = new Map<number, Entry>();
-  /** Live worlds held (entries and spares): beyond heldMax, new entries are packed. */
+  /** Live worlds held (entries and spares): beyond the budget, new entries are packed. */
   #live = 0;
+  readonly #fits: (world: World) => boolean;
   readonly #spares: boolean;
   #out: Expansion[] = [];
   #stop: SharedStop | null = null;
@@ -108,6 +120,12 @@ export class SharedExpander {
     this.#table = new SharedKeyTable(start.table);
     this.#control = new Int32Array(start.control);
     this.#spares = !w.x.symmetry.active && !w.x.por;
+    const held = start.held;
+    if ('worlds' in held) this.#fits = () => this.#live < held.worlds;
+    else {
+      const budget = new WorldBudget(held.bytes ?? keptWorldBudget(getHeapStatistics().heap_size_limit), (world) => Math.ceil(packWorld(world).length * LIVE_PER_PACKED));
+      this.#fits = (world) => budget.fits(this.#live, world);
+    }
     if (start.root) this.#take([start.root]);
   }
 
@@ -204,7 +222,7 @@ export class SharedExpander {
       return;
     }
     const waiting = this.#spares ? this.#waiting.get(facts.ticket) : undefined;
-    if (!waiting || waiting.world instanceof Uint8Array || this.#live >= this.w.init.heldMax) return;
+    if (!waiting || waiting.world instanceof Uint8Array || !this.#fits(world)) return;
     const spares = (waiting.spares ??= []);
     if (spares.length + 1 >= waiting.world.choiceCount() || !sameChoices(waiting.world, world)) return;
     spares.push(world);
@@ -214,7 +232,7 @@ export class SharedExpander {
   #enqueue(entry: Entry): void {
     if (entry.world instanceof Uint8Array) {
       /* packed already (given) */
-    } else if (this.#live >= this.w.init.heldMax) entry.world = this.w.pack(entry.world);
+    } else if (!this.#fits(entry.world)) entry.world = this.w.pack(entry.world);
     else this.#live++;
     this.#queue.push(entry);
     this.#waiting.set(entry.id, entry);

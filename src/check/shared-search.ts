@@ -76,11 +76,12 @@ export class SharedSearch extends Merger {
         this.#finished?.();
       },
     );
+    const held = x.options.parkedWorlds !== undefined ? { worlds: x.options.parkedWorlds } : { bytes: x.options.keptWorldBytes ?? null };
     try {
       for (let i = 0; i < this.pool.size; i++) {
         const root = i === 0 ? { id: this.#id[0]!, depth: 0, world } : null;
         this.#workers[i]!.idle = i !== 0;
-        this.pool.post(i, { kind: 'shared-start', index: i, table: this.#table.buffer, control: this.#control, root, maxDepth: x.maxDepth });
+        this.pool.post(i, { kind: 'shared-start', index: i, table: this.#table.buffer, control: this.#control, root, maxDepth: x.maxDepth, held });
       }
       await done;
     } finally {

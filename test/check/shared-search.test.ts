@@ -139,6 +139,17 @@ describe('explore with workers, reductions off: the shared table', () => {
     expect(outcome(await explore(race(3), { ...options, workers: 2 }))).toEqual(outcome(single));
   });
 
+  it.each([
+    ['keptWorldBytes: 1 (no live world fits)', { keptWorldBytes: 1 }],
+    ['parkedWorlds: 2', { parkedWorlds: 2 }],
+  ] as const)('%s: the worlds beyond the budget wait packed, the result is one thread\'s', async (_name, budget) => {
+    const x = new Explorer(parseScenario(race(3)), { ...OFF, ...budget });
+    const times = await parallelBreadthFirst(x, 2);
+    expect(times.shared).toEqual({ end: 'complete' });
+    expect(times.packs).toBeGreaterThan(times.movedStates + 100); // not only the gifts: the waiting states too
+    expect(outcome(await explore(race(3), { ...OFF, ...budget, workers: 2 }))).toEqual(outcome(await explore(race(3), OFF)));
+  });
+
   it('a mutant: the search stops at its violation and the pipeline gives the same shortest counterexample', async () => {
     const m = MUTANTS.find((v) => v.name === 'destroy-keeps-queued-requests')!;
     const options = { ...OFF, engine: m.engine, mutant: m.name };
