@@ -15,6 +15,10 @@
  * is missing; usually one); (3) merge: a new state keeps the packed world of the step that discovered it, for the
  * next level. The merge applies the proviso in the single-threaded order; a reduced state whose step closes a
  * cycle of reduced steps (none in the suites) has its other choices expanded then, in a round of its own.
+ *
+ * Without partial-order reduction the workers first search on a shared key table (shared-search.ts): each expands
+ * what it found, with no barrier and no chunks handed out. Where that search cannot give a path (a violation, a
+ * lasso, a bound) the explorer runs again here, on the pipeline (parallel-pipeline.ts), as `sharedTable: false` does.
  */
 import { crossing } from './crossing.js';
 import type { ExploreOptions } from './explore.js';
