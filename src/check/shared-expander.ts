@@ -5,10 +5,11 @@
  * expansions — the same facts per transition as the pipeline's (explore-worker.ts stepFacts), keyed by the
  * parent's id in the shared table — which the main thread merges in the single-threaded order.
  *
- * Between batches (a few milliseconds of work each) the worker hears the main thread: give some states to an idle
- * worker (packed), take states given to it, stop. A step into a key it holds unexpanded keeps its world as a
- * spare that stands in for a copy, as the one thread's search does (kept-worlds.ts), where the choice signatures
- * agree (parked.ts) and no symmetry renames vCPUs.
+ * Between batches (10 ms of work each) the worker hears the main thread: states given to it, stop. A worker that
+ * runs out raises its flag in the control words all share; a busy one looks at them after each expansion and,
+ * with two states or more waiting, packs some for it (sent by way of the main thread). A step into a key it holds
+ * unexpanded keeps its world as a spare that stands in for a copy, as the one thread's search does
+ * (kept-worlds.ts), where the choice signatures agree (parked.ts) and no symmetry renames vCPUs.
  */
 import { getHeapStatistics } from 'node:v8';
 import { parentPort } from 'node:worker_threads';

@@ -2,8 +2,8 @@
  * Multi-core breadth-first search on a shared key table, for searches without partial-order reduction. The
  * workers decide what is new among themselves (shared-table.ts) and each expands the states it found, as
  * soon as it found them, with no barrier and no round trip (shared-expander.ts); the main thread only merges
- * their batches into the table in the single-threaded order (Merger: parent by parent, choice by choice), moves a
- * few states to a worker that ran out, and tells everyone when all are idle.
+ * their batches into the table in the single-threaded order (Merger: parent by parent, choice by choice), passes
+ * on the states one worker packed for another that ran out, and tells everyone to stop when all are idle.
  *
  * The merge gives the states, transitions, depth, coverage, outcomes and liveness graph of `breadthFirst`: every
  * state is expanded once, by whichever worker added its key first, and the merge takes each state's expansion
@@ -12,7 +12,8 @@
  * counterexample read off this table might not replay. So where a path is wanted — a violation, a lasso, a run
  * cut short by maxStates or maxDepth before the whole of it was expanded, outcomes past their cap — this search
  * says `redo` and the explorer runs the pipeline instead (parallel-pipeline.ts), whose paths are exact.
- * A time limit ends it with the states merged so far, as it ends the one thread's.
+ * A time limit ends it with the states merged so far (a prefix in the single-threaded order, so fewer than the
+ * workers found: the merge waits for each state's expansion in turn).
  */
 import type { Expansion } from './explore-worker.js';
 import { OUTCOMES_MAX } from './explorer.js';
