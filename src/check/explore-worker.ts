@@ -67,7 +67,11 @@ export interface StepFacts {
   terminalViolation: Violation | null;
   /** outcomeOf the child where a run ends (terminal or quiescent, as in Explorer.discover), else null. */
   outcome: string | null;
-  /** The child's world, where the main thread may expand it: held under this ticket, or packed (else -1 and null). */
+  /**
+   * The child's world, where the main thread may expand it: held under this ticket, or packed (else -1 and null).
+   * In the shared-table search (shared-expander.ts) no world travels: the child's id in the shared table, for
+   * every child not terminal.
+   */
   ticket: number;
   world: Uint8Array | null;
   /** Coverage ids of this step (see WorkReply.coverage). */
@@ -308,11 +312,11 @@ export class ExploreWorker {
   step(from: Lineage, choice: number, parent: number, position: number): StepFacts {
     const world = from.world;
     const facts = this.stepFacts(world, choice);
-    const kept = facts.terminal || world.violation ? { ticket: -1, world: null } : this.#keep(world, facts.hi, facts.lo, parent, choice, position, from.own);
-    const own = from.own && (world.violation || kept.world) ? { own: plainOwn(from.own) } : {};
+    if (!facts.terminal && !world.violation) ({ ticket: facts.ticket, world: facts.world } = this.#keep(world, facts.hi, facts.lo, parent, choice, position, from.own));
+    if (from.own && (world.violation || facts.world)) facts.own = plainOwn(from.own);
     // Where spares are kept, a held child's world may stand in for another's of its key (handOver): not under symmetry.
-    const signature = kept.ticket >= 0 && this.held.spares ? { signature: choiceSignature(world) } : {};
-    return { ...facts, ...kept, ...own, ...signature };
+    if (facts.ticket >= 0 && this.held.spares) facts.signature = choiceSignature(world);
+    return facts;
   }
 }
 

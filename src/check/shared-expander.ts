@@ -105,8 +105,9 @@ export class SharedExpander {
   readonly #fits: (world: World) => boolean;
   readonly #spares: boolean;
   #out: Expansion[] = [];
+  /** Why this worker stopped the search, if it did; whether the main thread said stop. */
   #stop: SharedStop | null = null;
-  #stopped = false;
+  #stopHeard = false;
   #wake: (() => void) | null = null;
   #taken = 0;
   readonly #maxDepth: number;
@@ -134,13 +135,13 @@ export class SharedExpander {
     if (message.kind === 'shared-take') {
       this.#taken++;
       this.#take(message.items);
-    } else if (message.kind === 'shared-stop') this.#stopped = true;
+    } else if (message.kind === 'shared-stop') this.#stopHeard = true;
     this.#wake?.();
   }
 
   /** Expand until stopped, a batch at a time; the last batch says done. */
   async run(): Promise<void> {
-    while (!this.#stopped) {
+    while (!this.#stopHeard) {
       const until = clock.nowNs() + BATCH_NS;
       for (let n = 1; this.#head < this.#queue.length && !this.#halted(); n++) {
         this.#expand(this.#next());

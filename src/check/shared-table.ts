@@ -16,6 +16,8 @@
  * set, and the grower waits for those already inside. Past the last region's half the table is full.
  */
 
+import { keySlot } from './state-table.js';
+
 const EMPTY = 0;
 const WRITING = 1;
 const FULL = 2;
@@ -87,7 +89,7 @@ export class SharedKeyTable {
     const words = this.#words;
     const mask = slotsOf(region) - 1;
     const start = startOf(region);
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    let slot = keySlot(hi, lo) & mask;
     for (;;) {
       const at = start + slot * WORDS;
       let tag = Atomics.load(words, at);
@@ -120,7 +122,7 @@ export class SharedKeyTable {
       for (let s = 0; s < slotsOf(region); s++) {
         const at = from + s * WORDS;
         if (words[at] !== FULL) continue;
-        let slot = (words[at + 2]! ^ Math.imul(words[at + 1]!, 0x9e3779b1)) & mask;
+        let slot = keySlot(words[at + 1]!, words[at + 2]!) & mask;
         while (words[to + slot * WORDS] !== EMPTY) slot = (slot + 1) & mask;
         words.set(words.subarray(at, at + WORDS), to + slot * WORDS);
       }

@@ -1,3 +1,6 @@
+/** Where a 64-bit key starts probing in a table of 2^k slots (masked by the caller): StateTable's and SharedKeyTable's. */
+export const keySlot = (hi: number, lo: number): number => lo ^ Math.imul(hi, 0x9e3779b1);
+
 /**
  * The explorer's memory: a 64-bit fingerprint set (open addressing over typed arrays) mapping each state key
  * to its index, and per-state columns (parent, choice, depth) from which a state's choice prefix is rebuilt.
@@ -15,7 +18,7 @@ export class StateTable {
 
   /** The state's index, or -1. */
   get(hi: number, lo: number): number {
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.#mask;
+    let slot = keySlot(hi, lo) & this.#mask;
     for (;;) {
       const index = this.#index[slot]!;
       if (index < 0) return -1;
@@ -62,7 +65,7 @@ export class StateTable {
   }
 
   #insert(hi: number, lo: number, index: number): void {
-    let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.#mask;
+    let slot = keySlot(hi, lo) & this.#mask;
     while (this.#index[slot]! >= 0) slot = (slot + 1) & this.#mask;
     this.#hi[slot] = hi;
     this.#lo[slot] = lo;
